@@ -8,10 +8,16 @@
 //! that own sockets, serial ports and the store, and call into the core for
 //! every decision.
 //!
+//! - [`cli`]: the command line, parsed with clap; one function per command.
+//! - [`config`]: the TOML file into a validated typed configuration.
+//! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
+pub mod cli;
+pub mod config;
+pub mod logging;
 pub mod model;

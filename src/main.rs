@@ -1,5 +1,11 @@
 //! The `pasarela` binary: parse the command line and hand over to the library.
 
+use clap::Parser;
+
 fn main() {
-    println!("pasarela {}", env!("CARGO_PKG_VERSION"));
+    let cli = pasarela::cli::Cli::parse();
+    if let Err(error) = pasarela::cli::run(cli) {
+        eprintln!("pasarela: {error:#}");
+        std::process::exit(1);
+    }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The one test command (README "Test"; .ci/run calls exactly this).
+# Installs what the tests need on a fresh machine, then runs every check:
+# formatting, lints, the compiler-checked purity of the core, and the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || rustup component add rustfmt clippy
+
+step "format"
+cargo fmt --all -- --check
+
+step "core builds without the runtime (no actix, sled or serialport in smpp/sms/model/config)"
+cargo check --no-default-features --lib
+
+step "lints"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --no-default-features -- -D warnings
+
+step "tests"
+cargo test --all-targets
+cargo test --doc
+
+echo
+echo "all checks passed"

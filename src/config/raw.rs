@@ -1,0 +1,100 @@
+//! The configuration file as written: serde shapes with spans, before any
+//! validation. Unknown keys are refused here (`deny_unknown_fields`); every
+//! value that validation may reject is `Spanned` so its error can name the line.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::Money;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub data_dir: Option<Spanned<String>>,
+    #[serde(default)]
+    pub log: RawLog,
+    #[serde(default)]
+    pub store: RawStore,
+    #[serde(default)]
+    pub smpp: RawSmpp,
+    #[serde(default)]
+    pub web: RawWeb,
+    #[serde(default)]
+    pub gateways: Vec<Spanned<RawGateway>>,
+    #[serde(default)]
+    pub routes: Vec<Spanned<RawRoute>>,
+    #[serde(default)]
+    pub accounts: Vec<Spanned<RawAccount>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLog {
+    pub format: Option<Spanned<String>>,
+    pub level: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStore {
+    pub durability: Option<Spanned<String>>,
+    pub commit_interval_ms: Option<Spanned<u64>>,
+    pub commit_max_batch: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSmpp {
+    pub listen: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWeb {
+    pub listen: Option<Spanned<String>>,
+    pub admin_user: Option<Spanned<String>>,
+    pub admin_password: Option<Spanned<String>>,
+}
+
+/// One `[[gateways]]` entry: the keys of every kind side by side, so that a
+/// key given for the wrong kind is reported with its line instead of being
+/// lost inside an internally tagged enum.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGateway {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    // simulator
+    pub dlr_delay_ms: Option<Spanned<u64>>,
+    // smpp
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<u16>>,
+    pub system_id: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub bind: Option<Spanned<String>>,
+    pub window: Option<Spanned<u32>>,
+    pub tps: Option<Spanned<u32>>,
+    // modem
+    pub device: Option<Spanned<String>>,
+    pub baud: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    pub prefix: Spanned<String>,
+    pub accounts: Option<Spanned<Vec<Spanned<String>>>>,
+    pub gateways: Spanned<Vec<Spanned<String>>>,
+    pub price: Spanned<Money>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAccount {
+    pub system_id: Spanned<String>,
+    pub password: Spanned<String>,
+    pub credit: Option<Spanned<Money>>,
+    pub tps: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub allowed_ips: Vec<Spanned<String>>,
+}

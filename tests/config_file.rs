@@ -1,0 +1,334 @@
+//! The configuration loader: the shipped file is valid, and every kind of
+//! mistake is reported with the file, the line and the key to fix.
+
+use std::path::Path;
+
+use pasarela::config::{
+    AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, LogFormat,
+};
+use pasarela::model::Money;
+
+const FILE: &str = "test.toml";
+
+const VALID: &str = r#"
+data_dir = "/var/lib/pasarela"
+
+[store]
+durability = "power"
+commit_interval_ms = 5
+
+[smpp]
+listen = "0.0.0.0:2775"
+
+[[gateways]]
+name = "sim"
+kind = "simulator"
+
+[[gateways]]
+name = "operator-a"
+kind = "smpp"
+host = "smsc.example.net"
+port = 2776
+system_id = "pasarela"
+password = "secret"
+bind = "transmitter"
+tps = 500
+
+[[gateways]]
+name = "modem1"
+kind = "modem"
+device = "/dev/ttyUSB0"
+
+[[routes]]
+prefix = ""
+gateways = ["sim"]
+price = "0.50"
+
+[[routes]]
+prefix = "34"
+accounts = ["acme"]
+gateways = ["operator-a", "modem1"]
+price = "1.25"
+
+[[accounts]]
+system_id = "acme"
+password = "pw"
+credit = "10"
+allowed_ips = ["10.0.0.0/8", "192.0.2.7"]
+"#;
+
+fn parse(source: &str) -> Result<Config, ConfigError> {
+    Config::parse(source, Path::new(FILE))
+}
+
+/// The rendered error lines, one per issue.
+fn errors(source: &str) -> Vec<String> {
+    match parse(source) {
+        Ok(_) => panic!("expected the configuration to be refused"),
+        Err(error) => error.to_string().lines().map(str::to_string).collect(),
+    }
+}
+
+fn with(extra: &str) -> String {
+    format!("{VALID}\n{extra}")
+}
+
+/// Line (1-based) of the first occurrence of `needle` in `source`.
+fn line_of(source: &str, needle: &str) -> usize {
+    let offset = source.find(needle).expect("needle in source");
+    source[..offset].matches('\n').count() + 1
+}
+
+#[test]
+fn the_shipped_config_is_valid_and_self_contained() {
+    let config = Config::load(Path::new("config/pasarela.toml")).expect("shipped config loads");
+    assert_eq!(config.smpp.listen.to_string(), "127.0.0.1:2775");
+    assert_eq!(config.web.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.data_dir, Path::new("data"));
+    let demo = config.account("demo").expect("demo account");
+    assert_eq!(demo.credit, "1000.00".parse::<Money>().unwrap());
+    assert!(matches!(
+        config.gateway("sim").map(|g| &g.kind),
+        Some(GatewayKind::Simulator(_))
+    ));
+    assert_eq!(config.routes.len(), 1);
+    assert_eq!(config.routes[0].gateways, vec!["sim".to_string()]);
+}
+
+#[test]
+fn a_valid_file_becomes_typed_values_with_defaults() {
+    let config = parse(VALID).unwrap();
+    assert_eq!(config.store.durability, Durability::Power);
+    assert_eq!(config.store.commit_interval.as_millis(), 5);
+    assert_eq!(config.store.commit_max_batch, 4096);
+    assert_eq!(config.log.format, LogFormat::Term);
+    assert_eq!(config.web.admin_user, "admin");
+    assert_eq!(config.web.admin_password, None);
+    let GatewayKind::Smpp(upstream) = &config.gateway("operator-a").unwrap().kind else {
+        panic!("operator-a is an smpp gateway");
+    };
+    assert_eq!(upstream.bind, BindMode::Transmitter);
+    assert_eq!(upstream.window, 64);
+    assert_eq!(upstream.tps, 500);
+    let GatewayKind::Modem(modem) = &config.gateway("modem1").unwrap().kind else {
+        panic!("modem1 is a modem gateway");
+    };
+    assert_eq!(modem.baud, 115_200);
+    let GatewayKind::Simulator(sim) = &config.gateway("sim").unwrap().kind else {
+        panic!("sim is a simulator");
+    };
+    assert_eq!(sim.dlr_delay.as_millis(), 200);
+    assert_eq!(config.routes[0].accounts, AccountSelector::All);
+    assert_eq!(
+        config.routes[1].accounts,
+        AccountSelector::Only(vec!["acme".to_string()])
+    );
+    assert_eq!(config.routes[1].price, "1.25".parse::<Money>().unwrap());
+    let acme = config.account("acme").unwrap();
+    assert_eq!(acme.allowed_ips.len(), 2);
+    assert_eq!(acme.allowed_ips[1].to_string(), "192.0.2.7/32");
+    assert_eq!(acme.tps, 0);
+}
+
+#[test]
+fn an_unknown_key_names_file_line_and_key() {
+    let source = with("[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ncredti = \"5\"\n");
+    let lines = errors(&source);
+    let line = line_of(&source, "credti");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{FILE}:{line}: accounts[1].credti: unknown field `credti`"
+        )),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_wrong_type_names_file_line_and_key() {
+    let source = VALID.replace("port = 2776", "port = \"2776\"");
+    let lines = errors(&source);
+    let line = line_of(&source, "port = \"2776\"");
+    assert!(
+        lines[0].starts_with(&format!("{FILE}:{line}: gateways[1].port: invalid type")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_float_amount_is_refused_with_advice() {
+    let source = VALID.replace("price = \"1.25\"", "price = 1.25");
+    let lines = errors(&source);
+    let line = line_of(&source, "price = 1.25");
+    assert!(
+        lines[0].starts_with(&format!("{FILE}:{line}: routes[1].price:")),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("write it as a string"), "{lines:?}");
+}
+
+#[test]
+fn duplicate_names_are_refused() {
+    let source = with(
+        "[[gateways]]\nname = \"sim\"\nkind = \"simulator\"\n\n[[accounts]]\nsystem_id = \"acme\"\npassword = \"x\"\n",
+    );
+    let lines = errors(&source);
+    let gateway_line = source
+        .match_indices("name = \"sim\"")
+        .nth(1)
+        .map(|(at, _)| source[..at].matches('\n').count() + 1)
+        .unwrap();
+    let account_line = source
+        .match_indices("system_id = \"acme\"")
+        .nth(1)
+        .map(|(at, _)| source[..at].matches('\n').count() + 1)
+        .unwrap();
+    assert!(
+        lines.contains(&format!(
+            "{FILE}:{gateway_line}: gateways[3].name: duplicate gateway name \"sim\""
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&format!(
+            "{FILE}:{account_line}: accounts[1].system_id: duplicate account \"acme\""
+        )),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_route_naming_a_missing_gateway_or_account_is_refused() {
+    let source = VALID
+        .replace(
+            "gateways = [\"operator-a\", \"modem1\"]",
+            "gateways = [\"operator-a\", \"operator-b\"]",
+        )
+        .replace("accounts = [\"acme\"]", "accounts = [\"acme\", \"nobody\"]");
+    let lines = errors(&source);
+    let line = line_of(&source, "\"operator-b\"");
+    assert!(
+        lines.contains(&format!(
+            "{FILE}:{line}: routes[1].gateways[1]: no gateway named \"operator-b\""
+        )),
+        "{lines:?}"
+    );
+    let line = line_of(&source, "\"nobody\"");
+    assert!(
+        lines.contains(&format!(
+            "{FILE}:{line}: routes[1].accounts[1]: no account \"nobody\""
+        )),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn every_issue_is_reported_at_once() {
+    let source = VALID
+        .replace("kind = \"modem\"", "kind = \"modem\"\nhost = \"x\"")
+        .replace("password = \"pw\"", "password = \"much-too-long\"")
+        .replace("prefix = \"34\"", "prefix = \"+34\"")
+        .replace("\"192.0.2.7\"", "\"192.0.2.300\"")
+        .replace("bind = \"transmitter\"", "bind = \"sideways\"");
+    let lines = errors(&source);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let expect = [
+        (
+            "host = \"x\"",
+            "gateways[2].host: does not apply to a gateway of kind modem",
+        ),
+        (
+            "much-too-long",
+            "accounts[0].password: 13 characters, but SMPP 3.4 allows at most 8",
+        ),
+        (
+            "\"+34\"",
+            "routes[1].prefix: prefix \"+34\" must be digits only",
+        ),
+        (
+            "192.0.2.300",
+            "accounts[0].allowed_ips[1]: \"192.0.2.300\" is not an address",
+        ),
+        ("sideways", "gateways[1].bind: unknown bind \"sideways\""),
+    ];
+    for (needle, message) in expect {
+        let prefix = format!("{FILE}:{}: {message}", line_of(&source, needle));
+        assert!(
+            lines.iter().any(|line| line.starts_with(&prefix)),
+            "missing {prefix:?} in {lines:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_keys_of_a_kind_are_named() {
+    let source = with("[[gateways]]\nname = \"up\"\nkind = \"smpp\"\nhost = \"h\"\n");
+    let lines = errors(&source);
+    let line = line_of(&source, "kind = \"smpp\"\nhost = \"h\"");
+    for key in ["port", "system_id", "password"] {
+        let expected =
+            format!("{FILE}:{line}: gateways[3].{key}: required for a gateway of kind smpp");
+        assert!(
+            lines.contains(&expected),
+            "missing {expected:?} in {lines:?}"
+        );
+    }
+}
+
+#[test]
+fn two_routes_for_the_same_prefix_and_account_are_ambiguous() {
+    let source = with("[[routes]]\nprefix = \"\"\ngateways = [\"sim\"]\nprice = \"1\"\n");
+    let lines = errors(&source);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]
+            .contains("routes[2].prefix: routes[0] already routes prefix \"\" for every account"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn out_of_range_and_unknown_values_are_refused() {
+    let source = VALID
+        .replace("commit_interval_ms = 5", "commit_interval_ms = 5000")
+        .replace("durability = \"power\"", "durability = \"maybe\"")
+        .replace("listen = \"0.0.0.0:2775\"", "listen = \"localhost\"");
+    let lines = errors(&source);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("store.commit_interval_ms: 5000 is out of range")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("store.durability: unknown durability \"maybe\"")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("smpp.listen: \"localhost\" is not an address:port")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_broken_toml_line_is_located() {
+    let source = "data_dir = \"data\"\n[smpp\nlisten = \"x\"\n";
+    let lines = errors(source);
+    assert!(lines[0].starts_with(&format!("{FILE}:2:")), "{lines:?}");
+}
+
+#[test]
+fn an_unreadable_file_is_a_read_error() {
+    let error = Config::load(Path::new("/nonexistent/pasarela.toml")).unwrap_err();
+    assert!(matches!(error, ConfigError::Read { .. }));
+    assert!(
+        error
+            .to_string()
+            .starts_with("/nonexistent/pasarela.toml: cannot read")
+    );
+}
