@@ -12,6 +12,8 @@
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - [`routing`]: the MT route table (longest prefix per account).
+//! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
@@ -21,3 +23,5 @@ pub mod cli;
 pub mod config;
 pub mod logging;
 pub mod model;
+pub mod routing;
+pub mod throttle;

@@ -1,0 +1,6 @@
+//! Routing: which gateways a message goes to. Pure tables built from the
+//! configuration (or the admin API), consulted by the route actors; no I/O.
+
+mod table;
+
+pub use table::{Route, RouteTable};
