@@ -8,6 +8,7 @@
 //! that own sockets, serial ports and the store, and call into the core for
 //! every decision.
 //!
+//! - [`auth`]: argon2id password hashes and the allowed-network check.
 //! - [`cli`]: the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
@@ -19,6 +20,7 @@
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod logging;
