@@ -9,9 +9,11 @@
 //! every decision.
 //!
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
 pub mod model;
+pub mod sms;
