@@ -31,6 +31,16 @@ pub fn decode(octets: &[u8]) -> String {
     text
 }
 
+/// Whether `unit` is the first half of a surrogate pair.
+pub(crate) const fn is_high_surrogate(unit: u16) -> bool {
+    matches!(unit, 0xD800..=0xDBFF)
+}
+
+/// Whether `unit` is the second half of a surrogate pair.
+pub(crate) const fn is_low_surrogate(unit: u16) -> bool {
+    matches!(unit, 0xDC00..=0xDFFF)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
