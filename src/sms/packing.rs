@@ -78,7 +78,8 @@ pub fn pack_user_data(udh: &[u8], septets: &[u8]) -> PackedUserData {
 
 /// The inverse of [`pack_user_data`]: TP-UD and TP-UDL (septets) to the
 /// header octets followed by the text as unpacked septets, one per octet,
-/// which is the layout SMPP uses.
+/// which is the layout SMPP uses, ready for
+/// [`incoming::decode_user_data`](super::incoming::decode_user_data).
 pub fn unpack_user_data(ud: &[u8], udl: usize, udhi: bool) -> Result<Vec<u8>, PackingError> {
     let udh_len = if udhi {
         let udhl = *ud.first().ok_or(PackingError::MissingHeader)?;
