@@ -14,6 +14,7 @@
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`routing`]: the MT route table (longest prefix per account).
+//! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
@@ -26,4 +27,5 @@ pub mod config;
 pub mod logging;
 pub mod model;
 pub mod routing;
+pub mod sms;
 pub mod throttle;
