@@ -9,9 +9,12 @@
 //! every decision.
 //!
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
 pub mod model;
+#[cfg(feature = "runtime")]
+pub mod store;

@@ -1,0 +1,271 @@
+//! The on-disk layout: one sled tree per entity, the key of each, and the
+//! encoding of values.
+//!
+//! | tree           | key                                         | value            |
+//! |----------------|---------------------------------------------|------------------|
+//! | `messages`     | message id, u64 big-endian                  | `Message`        |
+//! | `unfinished`   | message id, u64 big-endian                  | `()`             |
+//! | `balances`     | account id                                  | `Money`          |
+//! | `ledger`       | account id, 0x00, entry id u64 big-endian   | `LedgerEntry`    |
+//! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`      |
+//! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`    |
+//!
+//! Big-endian numbers make byte order numeric order, so a range scan walks
+//! ids in order. Account ids and gateway names are printable ASCII, never
+//! 0x00, so `name 0x00` is an exact prefix: a scan for account "a" never
+//! sees account "ab". `unfinished` indexes the messages not yet in a final
+//! state, for restart recovery without reading every message ever sent.
+//!
+//! Every value is a version byte ([`VERSION`]) and then bincode 2 (standard
+//! configuration: little-endian, variable-length integers) of the serde
+//! form. A new layout gets a new version byte and a decoder beside the old.
+
+use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::{KeyHex, StoreError};
+use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
+
+/// The version byte every value starts with.
+pub const VERSION: u8 = 1;
+
+/// The largest encoded value. Records are a few hundred bytes; the limit
+/// bounds what a corrupt length prefix can make the decoder allocate, and
+/// keeps every value well below sled's blob threshold (segment size / 4,
+/// 128 KiB by default), so each one lives in sled's log file (`db`), the
+/// file "power" durability syncs.
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
+const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
+    bincode::config::standard().with_limit::<MAX_VALUE_LEN>();
+
+/// The trees, one per entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeId {
+    Messages,
+    Unfinished,
+    Balances,
+    Ledger,
+    UpstreamIds,
+    Mailbox,
+}
+
+impl TreeId {
+    /// In the order the store opens them; `index` is the position here.
+    pub const ALL: [TreeId; 6] = [
+        TreeId::Messages,
+        TreeId::Unfinished,
+        TreeId::Balances,
+        TreeId::Ledger,
+        TreeId::UpstreamIds,
+        TreeId::Mailbox,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeId::Messages => "messages",
+            TreeId::Unfinished => "unfinished",
+            TreeId::Balances => "balances",
+            TreeId::Ledger => "ledger",
+            TreeId::UpstreamIds => "upstream_ids",
+            TreeId::Mailbox => "mailbox",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A version byte and the bincode form of `value`.
+pub fn encode<T: Serialize>(tree: TreeId, key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
+    let failure = |reason: String| StoreError::Encode {
+        tree: tree.name(),
+        key: KeyHex(key.to_vec()),
+        reason,
+    };
+    let mut bytes = vec![VERSION];
+    bincode::serde::encode_into_std_write(value, &mut bytes, BINCODE)
+        .map_err(|error| failure(error.to_string()))?;
+    if bytes.len() > MAX_VALUE_LEN {
+        return Err(failure(format!(
+            "{} bytes encoded, more than the {MAX_VALUE_LEN} a record may have",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The value `encode` wrote; anything else is a `Corrupt` error naming the
+/// tree and key.
+pub fn decode<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        tree: tree.name(),
+        key: KeyHex(key.to_vec()),
+        reason,
+    };
+    let (&version, body) = bytes
+        .split_first()
+        .ok_or_else(|| corrupt("empty value".to_string()))?;
+    if version != VERSION {
+        return Err(corrupt(format!(
+            "value format version {version}, this program reads version {VERSION}"
+        )));
+    }
+    let (value, used) = bincode::serde::decode_from_slice(body, BINCODE)
+        .map_err(|error| corrupt(error.to_string()))?;
+    if used != body.len() {
+        return Err(corrupt(format!(
+            "{} bytes left over after the value",
+            body.len() - used
+        )));
+    }
+    Ok(value)
+}
+
+pub fn message_key(id: MessageId) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+/// The message id a key of `messages` or `unfinished` holds.
+pub fn decode_message_key(tree: TreeId, key: &[u8]) -> Result<MessageId, StoreError> {
+    <[u8; 8]>::try_from(key)
+        .map(MessageId::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            tree: tree.name(),
+            key: KeyHex(key.to_vec()),
+            reason: format!("a message key has 8 bytes, this one {}", key.len()),
+        })
+}
+
+pub fn account_key(account: &AccountId) -> Vec<u8> {
+    account.as_str().as_bytes().to_vec()
+}
+
+/// `name 0x00`: the prefix of every key belonging to one account (ledger,
+/// mailbox).
+pub fn account_prefix(account: &AccountId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(account.as_str().len() + 9);
+    key.extend_from_slice(account.as_str().as_bytes());
+    key.push(0);
+    key
+}
+
+/// `prefix` followed by `sequence` big-endian.
+pub fn sequenced_key(prefix: &[u8], sequence: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + 8);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(&sequence.to_be_bytes());
+    key
+}
+
+/// The sequence number at the end of a key made by `sequenced_key`.
+pub fn decode_sequence(tree: TreeId, key: &[u8], prefix_len: usize) -> Result<u64, StoreError> {
+    key.get(prefix_len..)
+        .and_then(|tail| <[u8; 8]>::try_from(tail).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::Corrupt {
+            tree: tree.name(),
+            key: KeyHex(key.to_vec()),
+            reason: format!("expected {prefix_len} bytes of prefix and an 8-byte sequence number"),
+        })
+}
+
+pub fn upstream_key(gateway: &GatewayName, upstream: &UpstreamId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(gateway.as_str().len() + 1 + upstream.as_str().len());
+    key.extend_from_slice(gateway.as_str().as_bytes());
+    key.push(0);
+    key.extend_from_slice(upstream.as_str().as_bytes());
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Money;
+
+    #[test]
+    fn values_round_trip_behind_a_version_byte() {
+        let key = b"demo";
+        let bytes = encode(TreeId::Balances, key, &Money::from_micros(-1_250_000)).unwrap();
+        assert_eq!(bytes[0], VERSION);
+        assert_eq!(
+            decode::<Money>(TreeId::Balances, key, &bytes).unwrap(),
+            Money::from_micros(-1_250_000)
+        );
+    }
+
+    #[test]
+    fn bad_values_are_corrupt_errors_naming_tree_and_key() {
+        let key = b"demo";
+        let good = encode(TreeId::Balances, key, &Money::from_micros(5)).unwrap();
+        let mut wrong_version = good.clone();
+        wrong_version[0] = 9;
+        let mut trailing = good.clone();
+        trailing.push(0);
+        // A length prefix claiming far more than the limit.
+        let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        for (bytes, expected) in [
+            (&[][..], "empty value"),
+            (&wrong_version[..], "version 9"),
+            (&trailing[..], "left over"),
+            (&good[..1], ""),
+        ] {
+            let error = decode::<Money>(TreeId::Balances, key, bytes).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                matches!(
+                    error,
+                    StoreError::Corrupt {
+                        tree: "balances",
+                        ..
+                    }
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("64656d6f (demo)") && text.contains(expected),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            decode::<String>(TreeId::Messages, &[0; 8], &huge_string),
+            Err(StoreError::Corrupt {
+                tree: "messages",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn oversized_values_are_refused() {
+        let big = vec![7u8; MAX_VALUE_LEN];
+        assert!(matches!(
+            encode(TreeId::Messages, &[0; 8], &big),
+            Err(StoreError::Encode {
+                tree: "messages",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn account_prefixes_do_not_overlap() {
+        let a = account_prefix(&AccountId::new("a").unwrap());
+        let ab = account_prefix(&AccountId::new("ab").unwrap());
+        assert!(!sequenced_key(&ab, 0).starts_with(&a));
+        assert!(sequenced_key(&a, u64::MAX).starts_with(&a));
+        assert!(sequenced_key(&a, 1) < sequenced_key(&a, 256));
+        assert_eq!(
+            decode_sequence(TreeId::Ledger, &sequenced_key(&a, 300), a.len()).unwrap(),
+            300
+        );
+        assert!(decode_sequence(TreeId::Ledger, &a, a.len()).is_err());
+        assert!(decode_message_key(TreeId::Messages, &[1, 2, 3]).is_err());
+    }
+}
