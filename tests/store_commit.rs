@@ -310,3 +310,40 @@ fn close_finishes_queued_commits() {
     }
     store.close().unwrap();
 }
+
+/// Ledger entries of one account in one group share stored values, split
+/// where a value would outgrow the record limit; they read back in order.
+#[test]
+fn many_ledger_entries_in_one_group_read_back_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let demo = account("demo");
+    let other = account("demo2");
+    let mut batch = Batch::new();
+    for i in 0..5_000 {
+        let account = if i % 1_000 == 999 { &other } else { &demo };
+        batch.append_ledger(&LedgerEntry {
+            account: account.clone(),
+            kind: LedgerKind::Reserve,
+            delta: Money::from_micros(-i),
+            balance: Money::from_micros(i),
+            message: Some(MessageId::new(u64::try_from(i).unwrap())),
+            at: at(0),
+        });
+    }
+    store.commit(batch).wait().unwrap();
+    store.close().unwrap();
+    let store = open(&dir);
+    let deltas = |account: &AccountId| -> Vec<i64> {
+        store
+            .ledger(account)
+            .unwrap()
+            .iter()
+            .map(|entry| -entry.delta.micros())
+            .collect()
+    };
+    let expected: Vec<i64> = (0..5_000).filter(|i| i % 1_000 != 999).collect();
+    assert_eq!(deltas(&demo), expected);
+    assert_eq!(deltas(&other), vec![999, 1999, 2999, 3999, 4999]);
+    store.close().unwrap();
+}

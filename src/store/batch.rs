@@ -29,6 +29,13 @@ pub(super) enum Op {
         prefix: Vec<u8>,
         value: Vec<u8>,
     },
+    /// Like `Append`, but `entry` (encoded without a version byte) may share
+    /// its key with the other entries the same group logs under `prefix`.
+    Log {
+        tree: TreeId,
+        prefix: Vec<u8>,
+        entry: Vec<u8>,
+    },
 }
 
 /// Writes that become durable together, or not at all.
@@ -52,19 +59,21 @@ impl Batch {
         self.ops.is_empty()
     }
 
-    /// Stores `message` as it is now (insert or replace), and keeps the
-    /// index of unfinished messages in step with its state.
+    /// Stores `message` as it is now (insert or replace). A message in a
+    /// final state moves to the archive; one message has one writer at a
+    /// time (the actor that holds it), which never writes an older state
+    /// over a newer one.
     pub fn put_message(&mut self, message: &Message) -> &mut Batch {
         let key = codec::message_key(message.id).to_vec();
         if message.state().is_final() {
             self.ops.push(Op::Remove {
-                tree: TreeId::Unfinished,
+                tree: TreeId::Messages,
                 key: key.clone(),
             });
+            self.put(TreeId::Archive, key, message)
         } else {
-            self.put(TreeId::Unfinished, key.clone(), &());
+            self.put(TreeId::Messages, key, message)
         }
-        self.put(TreeId::Messages, key, message)
     }
 
     /// Sets an account's credit balance. The account actor holds the
@@ -76,7 +85,17 @@ impl Batch {
 
     /// Appends to the account's credit ledger.
     pub fn append_ledger(&mut self, entry: &LedgerEntry) -> &mut Batch {
-        self.append(TreeId::Ledger, codec::account_prefix(&entry.account), entry)
+        let tree = TreeId::Ledger;
+        let prefix = codec::account_prefix(&entry.account);
+        match codec::encode_entry(tree, &prefix, entry) {
+            Ok(entry) => self.ops.push(Op::Log {
+                tree,
+                prefix,
+                entry,
+            }),
+            Err(error) => self.fail(error),
+        }
+        self
     }
 
     /// Records which of our messages `gateway` knows as `upstream`, so its

@@ -1,20 +1,29 @@
 //! The on-disk layout: one sled tree per entity, the key of each, and the
 //! encoding of values.
 //!
-//! | tree           | key                                         | value            |
-//! |----------------|---------------------------------------------|------------------|
-//! | `messages`     | message id, u64 big-endian                  | `Message`        |
-//! | `unfinished`   | message id, u64 big-endian                  | `()`             |
-//! | `balances`     | account id                                  | `Money`          |
-//! | `ledger`       | account id, 0x00, entry id u64 big-endian   | `LedgerEntry`    |
-//! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`      |
-//! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`    |
+//! | tree           | key                                         | value                |
+//! |----------------|---------------------------------------------|----------------------|
+//! | `messages`     | message id, u64 big-endian                  | `Message`, not final |
+//! | `archive`      | message id, u64 big-endian                  | `Message`, final     |
+//! | `balances`     | account id                                  | `Money`              |
+//! | `ledger`       | account id, 0x00, entry id u64 big-endian   | `LedgerEntry`, 1..n  |
+//! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`          |
+//! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
 //! 0x00, so `name 0x00` is an exact prefix: a scan for account "a" never
-//! sees account "ab". `unfinished` indexes the messages not yet in a final
-//! state, for restart recovery without reading every message ever sent.
+//! sees account "ab".
+//!
+//! A message lives in `messages` until it reaches a final state, then in
+//! `archive`: restart recovery scans only the messages still in flight,
+//! and accepting a message writes one key, not a record and an index entry.
+//!
+//! The ledger entries one group commit appends for one account share a key
+//! (a version byte, then the entries back to back, up to
+//! [`MAX_VALUE_LEN`]): an account actor committing many messages per flush
+//! writes one ledger key per flush, not one per message. sled's cost is per
+//! key written, not per byte.
 //!
 //! Every value is a version byte ([`VERSION`]) and then bincode 2 (standard
 //! configuration: little-endian, variable-length integers) of the serde
@@ -44,7 +53,7 @@ const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TreeId {
     Messages,
-    Unfinished,
+    Archive,
     Balances,
     Ledger,
     UpstreamIds,
@@ -55,7 +64,7 @@ impl TreeId {
     /// In the order the store opens them; `index` is the position here.
     pub const ALL: [TreeId; 6] = [
         TreeId::Messages,
-        TreeId::Unfinished,
+        TreeId::Archive,
         TreeId::Balances,
         TreeId::Ledger,
         TreeId::UpstreamIds,
@@ -65,7 +74,7 @@ impl TreeId {
     pub fn name(self) -> &'static str {
         match self {
             TreeId::Messages => "messages",
-            TreeId::Unfinished => "unfinished",
+            TreeId::Archive => "archive",
             TreeId::Balances => "balances",
             TreeId::Ledger => "ledger",
             TreeId::UpstreamIds => "upstream_ids",
@@ -80,21 +89,44 @@ impl TreeId {
 
 /// A version byte and the bincode form of `value`.
 pub fn encode<T: Serialize>(tree: TreeId, key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = vec![VERSION];
+    encode_into(tree, key, value, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The bincode form of `value` without the version byte: one entry of a
+/// value holding several (see [`decode_entries`]).
+pub fn encode_entry<T: Serialize>(
+    tree: TreeId,
+    key: &[u8],
+    value: &T,
+) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    encode_into(tree, key, value, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn encode_into<T: Serialize>(
+    tree: TreeId,
+    key: &[u8],
+    value: &T,
+    bytes: &mut Vec<u8>,
+) -> Result<(), StoreError> {
     let failure = |reason: String| StoreError::Encode {
         tree: tree.name(),
         key: KeyHex(key.to_vec()),
         reason,
     };
-    let mut bytes = vec![VERSION];
-    bincode::serde::encode_into_std_write(value, &mut bytes, BINCODE)
+    bincode::serde::encode_into_std_write(value, bytes, BINCODE)
         .map_err(|error| failure(error.to_string()))?;
-    if bytes.len() > MAX_VALUE_LEN {
+    // Leave room for the version byte.
+    if bytes.len() >= MAX_VALUE_LEN {
         return Err(failure(format!(
             "{} bytes encoded, more than the {MAX_VALUE_LEN} a record may have",
             bytes.len()
         )));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// The value `encode` wrote; anything else is a `Corrupt` error naming the
@@ -104,42 +136,87 @@ pub fn decode<T: DeserializeOwned>(
     key: &[u8],
     bytes: &[u8],
 ) -> Result<T, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
+    let body = versioned_body(tree, key, bytes)?;
+    let (value, used) = decode_one(tree, key, body)?;
+    if used != body.len() {
+        return Err(corrupt(
+            tree,
+            key,
+            format!("{} bytes left over after the value", body.len() - used),
+        ));
+    }
+    Ok(value)
+}
+
+/// A version byte and one or more entries made by `encode_entry`, back to
+/// back.
+pub fn decode_entries<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<Vec<T>, StoreError> {
+    let mut body = versioned_body(tree, key, bytes)?;
+    if body.is_empty() {
+        return Err(corrupt(
+            tree,
+            key,
+            "no entries after the version byte".to_string(),
+        ));
+    }
+    let mut entries = Vec::new();
+    while !body.is_empty() {
+        let (entry, used) = decode_one(tree, key, body)?;
+        entries.push(entry);
+        body = &body[used..];
+    }
+    Ok(entries)
+}
+
+fn versioned_body<'a>(tree: TreeId, key: &[u8], bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
+    let (&version, body) = bytes
+        .split_first()
+        .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
+    if version != VERSION {
+        return Err(corrupt(
+            tree,
+            key,
+            format!("value format version {version}, this program reads version {VERSION}"),
+        ));
+    }
+    Ok(body)
+}
+
+fn decode_one<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    body: &[u8],
+) -> Result<(T, usize), StoreError> {
+    bincode::serde::decode_from_slice(body, BINCODE)
+        .map_err(|error| corrupt(tree, key, error.to_string()))
+}
+
+fn corrupt(tree: TreeId, key: &[u8], reason: String) -> StoreError {
+    StoreError::Corrupt {
         tree: tree.name(),
         key: KeyHex(key.to_vec()),
         reason,
-    };
-    let (&version, body) = bytes
-        .split_first()
-        .ok_or_else(|| corrupt("empty value".to_string()))?;
-    if version != VERSION {
-        return Err(corrupt(format!(
-            "value format version {version}, this program reads version {VERSION}"
-        )));
     }
-    let (value, used) = bincode::serde::decode_from_slice(body, BINCODE)
-        .map_err(|error| corrupt(error.to_string()))?;
-    if used != body.len() {
-        return Err(corrupt(format!(
-            "{} bytes left over after the value",
-            body.len() - used
-        )));
-    }
-    Ok(value)
 }
 
 pub fn message_key(id: MessageId) -> [u8; 8] {
     id.to_be_bytes()
 }
 
-/// The message id a key of `messages` or `unfinished` holds.
+/// The message id a key of `messages` or `archive` holds.
 pub fn decode_message_key(tree: TreeId, key: &[u8]) -> Result<MessageId, StoreError> {
     <[u8; 8]>::try_from(key)
         .map(MessageId::from_be_bytes)
-        .map_err(|_| StoreError::Corrupt {
-            tree: tree.name(),
-            key: KeyHex(key.to_vec()),
-            reason: format!("a message key has 8 bytes, this one {}", key.len()),
+        .map_err(|_| {
+            corrupt(
+                tree,
+                key,
+                format!("a message key has 8 bytes, this one {}", key.len()),
+            )
         })
 }
 
@@ -239,6 +316,23 @@ mod tests {
                 tree: "messages",
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn entries_decode_back_to_back() {
+        let key = b"demo";
+        let mut bytes = vec![VERSION];
+        for micros in [1, -2, 300_000] {
+            bytes.extend(encode_entry(TreeId::Ledger, key, &Money::from_micros(micros)).unwrap());
+        }
+        let entries: Vec<Money> = decode_entries(TreeId::Ledger, key, &bytes).unwrap();
+        assert_eq!(entries, [1, -2, 300_000].map(Money::from_micros));
+        assert!(decode_entries::<Money>(TreeId::Ledger, key, &[VERSION]).is_err());
+        let truncated = &bytes[..bytes.len() - 1];
+        assert!(matches!(
+            decode_entries::<Money>(TreeId::Ledger, key, truncated),
+            Err(StoreError::Corrupt { tree: "ledger", .. })
         ));
     }
 

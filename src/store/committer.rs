@@ -17,6 +17,7 @@
 //! memory may now hold writes its disk does not, so acknowledging anything
 //! more would be a lie. Reopening the store recovers what is on disk.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fs::File;
 use std::path::PathBuf;
@@ -108,36 +109,69 @@ impl Committer {
         group
     }
 
-    /// Turns the group's operations into keyed writes, giving appended
-    /// records their ids in order.
+    /// Turns the group's operations into keyed writes: appended records get
+    /// their ids in order, and the entries logged under one prefix share a
+    /// value until it is full.
     fn prepare(&self, group: Vec<Request>) -> (Result<Vec<Write>, StoreError>, Vec<Completer>) {
-        let mut writes = Vec::new();
         let mut completers = Vec::with_capacity(group.len());
-        let mut result = Ok(());
+        let mut ops = Vec::new();
         for request in group {
             completers.push(request.completer);
-            for op in request.ops {
-                match op {
-                    Op::Put { tree, key, value } => {
-                        writes.push((tree.index(), key.into(), Some(value.into())));
+            ops.extend(request.ops);
+        }
+        (self.keyed(ops), completers)
+    }
+
+    fn keyed(&self, ops: Vec<Op>) -> Result<Vec<Write>, StoreError> {
+        let mut writes: Vec<(usize, Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(ops.len());
+        // (tree, prefix) → the write in `writes` whose value still has room.
+        let mut open_logs: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
+        for op in ops {
+            match op {
+                Op::Put { tree, key, value } => writes.push((tree.index(), key, Some(value))),
+                Op::Remove { tree, key } => writes.push((tree.index(), key, None)),
+                Op::Append {
+                    tree,
+                    prefix,
+                    value,
+                } => {
+                    let key = codec::sequenced_key(&prefix, self.generate_id()?);
+                    writes.push((tree.index(), key, Some(value)));
+                }
+                Op::Log {
+                    tree,
+                    prefix,
+                    entry,
+                } => {
+                    let open = open_logs.get(&(tree.index(), prefix.clone())).copied();
+                    let with_room = open
+                        .and_then(|at| writes.get_mut(at))
+                        .and_then(|(_, _, value)| value.as_mut())
+                        .filter(|value| value.len() + entry.len() <= codec::MAX_VALUE_LEN);
+                    match with_room {
+                        Some(value) => value.extend_from_slice(&entry),
+                        None => {
+                            let key = codec::sequenced_key(&prefix, self.generate_id()?);
+                            let mut value = Vec::with_capacity(1 + entry.len());
+                            value.push(codec::VERSION);
+                            value.extend_from_slice(&entry);
+                            open_logs.insert((tree.index(), prefix), writes.len());
+                            writes.push((tree.index(), key, Some(value)));
+                        }
                     }
-                    Op::Remove { tree, key } => writes.push((tree.index(), key.into(), None)),
-                    Op::Append {
-                        tree,
-                        prefix,
-                        value,
-                    } => match self.db.generate_id() {
-                        Ok(id) => writes.push((
-                            tree.index(),
-                            codec::sequenced_key(&prefix, id).into(),
-                            Some(value.into()),
-                        )),
-                        Err(error) => result = Err(self.database_error(error)),
-                    },
                 }
             }
         }
-        (result.map(|()| writes), completers)
+        Ok(writes
+            .into_iter()
+            .map(|(tree, key, value)| (tree, key.into(), value.map(Into::into)))
+            .collect())
+    }
+
+    fn generate_id(&self) -> Result<u64, StoreError> {
+        self.db
+            .generate_id()
+            .map_err(|error| self.database_error(error))
     }
 
     /// One transaction over every tree, one flush, and in "power" mode one

@@ -238,8 +238,13 @@ impl Store {
             .map_err(|error| self.database_error(error))
     }
 
+    /// The message, in flight or archived.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
-        self.get(TreeId::Messages, &codec::message_key(id))
+        let key = codec::message_key(id);
+        match self.get(TreeId::Messages, &key)? {
+            Some(message) => Ok(Some(message)),
+            None => self.get(TreeId::Archive, &key),
+        }
     }
 
     pub fn account_balance(&self, account: &AccountId) -> Result<Option<Money>, StoreError> {
@@ -260,16 +265,19 @@ impl Store {
     pub fn unfinished_messages(&self) -> UnfinishedMessages<'_> {
         UnfinishedMessages {
             store: self,
-            keys: self.tree(TreeId::Unfinished).iter(),
+            entries: self.tree(TreeId::Messages).iter(),
         }
     }
 
     /// The account's credit ledger, oldest first.
     pub fn ledger(&self, account: &AccountId) -> Result<Vec<LedgerEntry>, StoreError> {
-        let prefix = codec::account_prefix(account);
-        self.scan(TreeId::Ledger, &prefix)
-            .map(|entry| entry.map(|(_, value)| value))
-            .collect()
+        let tree = TreeId::Ledger;
+        let mut entries = Vec::new();
+        for item in self.tree(tree).scan_prefix(codec::account_prefix(account)) {
+            let (key, bytes) = item.map_err(|error| self.database_error(error))?;
+            entries.extend(codec::decode_entries(tree, &key, &bytes)?);
+        }
+        Ok(entries)
     }
 
     /// The account's pending mailbox items, in the order they were queued.
@@ -370,24 +378,29 @@ impl Drop for Store {
 /// Iterator over [`Store::unfinished_messages`].
 pub struct UnfinishedMessages<'a> {
     store: &'a Store,
-    keys: sled::Iter,
+    entries: sled::Iter,
 }
 
 impl Iterator for UnfinishedMessages<'_> {
     type Item = Result<Message, StoreError>;
 
     fn next(&mut self) -> Option<Result<Message, StoreError>> {
-        let entry = self.keys.next()?;
+        let entry = self.entries.next()?;
+        let tree = TreeId::Messages;
         Some(
             entry
                 .map_err(|error| self.store.database_error(error))
-                .and_then(|(key, _)| {
-                    let id = codec::decode_message_key(TreeId::Unfinished, &key)?;
-                    self.store.message(id)?.ok_or_else(|| StoreError::Corrupt {
-                        tree: TreeId::Unfinished.name(),
-                        key: KeyHex(key.to_vec()),
-                        reason: "indexes a message that is not stored".to_string(),
-                    })
+                .and_then(|(key, bytes)| {
+                    let id = codec::decode_message_key(tree, &key)?;
+                    let message: Message = codec::decode(tree, &key, &bytes)?;
+                    if message.id != id {
+                        return Err(StoreError::Corrupt {
+                            tree: tree.name(),
+                            key: KeyHex(key.to_vec()),
+                            reason: format!("holds message {}", message.id),
+                        });
+                    }
+                    Ok(message)
                 }),
         )
     }
@@ -427,6 +440,18 @@ fn io_error(action: &'static str, path: &Path, error: std::io::Error) -> StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Address, Npi, Ton};
+
+    fn message(id: MessageId) -> Message {
+        Message::new(
+            id,
+            AccountId::new("demo").unwrap(),
+            Address::alphanumeric("Shop").unwrap(),
+            Address::new(Ton::International, Npi::Isdn, "34600123456").unwrap(),
+            Vec::new(),
+            chrono::DateTime::from_timestamp_nanos(0),
+        )
+    }
 
     /// Damage written behind the store's back (a bug, a newer version, a
     /// bad disk) is a typed error naming the tree and key, never a panic.
@@ -458,14 +483,19 @@ mod tests {
         let error = store.message(id).unwrap_err();
         assert!(error.to_string().contains("version 2"), "{error}");
 
-        // The index names a message that is not there, then a key that is
-        // not a message id.
-        raw(
-            TreeId::Unfinished,
-            &codec::message_key(MessageId::new(9)),
-            &[VERSION],
-        );
-        raw(TreeId::Unfinished, b"bad", &[VERSION]);
+        let ledger_key =
+            codec::sequenced_key(&codec::account_prefix(&AccountId::new("demo").unwrap()), 1);
+        raw(TreeId::Ledger, &ledger_key, &[VERSION]);
+        assert!(matches!(
+            store.ledger(&AccountId::new("demo").unwrap()),
+            Err(StoreError::Corrupt { tree: "ledger", .. })
+        ));
+
+        // A record under another message's key, and a key that is not a
+        // message id.
+        let other = codec::encode(TreeId::Messages, &key, &message(MessageId::new(6))).unwrap();
+        raw(TreeId::Messages, &key, &other);
+        raw(TreeId::Messages, b"bad", &other);
         let errors: Vec<StoreError> = store
             .unfinished_messages()
             .filter_map(Result::err)
@@ -475,7 +505,7 @@ mod tests {
             errors.iter().all(|error| matches!(
                 error,
                 StoreError::Corrupt {
-                    tree: "unfinished",
+                    tree: "messages",
                     ..
                 }
             )),
@@ -507,6 +537,34 @@ mod tests {
                 ..
             })
         ));
+        store.close().unwrap();
+    }
+
+    #[test]
+    fn ledger_values_stay_within_the_record_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+        let demo = AccountId::new("demo").unwrap();
+        let mut batch = Batch::new();
+        for i in 0..5_000 {
+            batch.append_ledger(&LedgerEntry {
+                account: demo.clone(),
+                kind: LedgerKind::TopUp,
+                delta: Money::from_micros(i),
+                balance: Money::from_micros(i),
+                message: None,
+                at: chrono::DateTime::from_timestamp_nanos(i),
+            });
+        }
+        store.commit(batch).wait().unwrap();
+        let values: Vec<usize> = store
+            .tree(TreeId::Ledger)
+            .iter()
+            .map(|entry| entry.unwrap().1.len())
+            .collect();
+        assert!(values.len() >= 2, "{values:?}");
+        assert!(values.iter().all(|&len| len <= MAX_VALUE_LEN), "{values:?}");
+        assert_eq!(store.ledger(&demo).unwrap().len(), 5_000);
         store.close().unwrap();
     }
 }
