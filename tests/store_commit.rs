@@ -347,3 +347,37 @@ fn many_ledger_entries_in_one_group_read_back_in_order() {
     assert_eq!(deltas(&other), vec![999, 1999, 2999, 3999, 4999]);
     store.close().unwrap();
 }
+
+/// Close and reopen at once, many times: sled releases its file lock a
+/// moment after the last handle drops, and `Store::open` must wait that out.
+#[test]
+fn reopening_right_after_close_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = account("demo");
+    for i in 0..40 {
+        let store = open(&dir);
+        if i > 0 {
+            assert_eq!(
+                store.account_balance(&demo).unwrap(),
+                Some(Money::from_micros(i - 1))
+            );
+        }
+        let mut batch = Batch::new();
+        batch.set_balance(&demo, Money::from_micros(i));
+        store.commit(batch).wait().unwrap();
+        store.close().unwrap();
+    }
+}
+
+/// A second store on the same directory is refused (after the short wait
+/// for a lock being released), not opened beside the first.
+#[test]
+fn a_store_in_use_is_not_opened_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open(&dir);
+    let started = std::time::Instant::now();
+    let second = Store::open(StoreConfig::new(dir.path().join("store")));
+    assert!(matches!(second, Err(StoreError::Database { .. })));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    first.close().unwrap();
+}

@@ -39,12 +39,14 @@ use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 /// The version byte every value starts with.
 pub const VERSION: u8 = 1;
 
-/// The largest encoded value. Records are a few hundred bytes; the limit
-/// bounds what a corrupt length prefix can make the decoder allocate, and
-/// keeps every value well below sled's blob threshold (segment size / 4,
-/// 128 KiB by default), so each one lives in sled's log file (`db`), the
-/// file "power" durability syncs.
-pub const MAX_VALUE_LEN: usize = 64 * 1024;
+/// The largest encoded value. Records are a few hundred bytes (an SMS part
+/// carries at most 140 octets of user data). The limit bounds what a corrupt
+/// length prefix can make the decoder allocate. It also keeps every sled
+/// node below sled's blob threshold (segment size / 4, 128 KiB by default):
+/// sled splits a leaf above 16 entries, so a leaf holds at most 17 × 4 KiB.
+/// Every node then stays in sled's log file (`db`), the file "power"
+/// durability syncs; sled writes blob files without any sync.
+pub const MAX_VALUE_LEN: usize = 4 * 1024;
 
 const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
     bincode::config::standard().with_limit::<MAX_VALUE_LEN>();
