@@ -64,9 +64,9 @@
 //! With group commit, one flush (and one fdatasync) is shared by every batch
 //! in the group, so "power" costs little more than "process". Measured on
 //! the 2-vCPU development VM (`cargo bench --bench store`, medians of 3
-//! runs): about 30k records/s with 256 independent writers and 59k records/s
-//! with 4 pipelining account actors, in either mode, against 5–8k records/s
-//! with a flush per record. The limit is sled's cost per key written, not
+//! runs): about 27k records/s with 256 independent writers and 54–57k
+//! records/s with 4 pipelining account actors, in either mode, against
+//! 4–7k records/s with a flush per record. The limit is sled's cost per key written, not
 //! the flush. `docs/durability.md` has the figures and the reasoning.
 
 mod batch;
