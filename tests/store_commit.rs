@@ -129,7 +129,9 @@ fn everything_committed_is_read_back_after_a_clean_reopen() {
     );
 
     let mut batch = Batch::new();
+    assert!(batch.is_empty());
     batch.remove_mailbox(&mailbox[0].0);
+    assert!(!batch.is_empty());
     store.commit(batch).wait().unwrap();
     assert!(store.mailbox(&demo).unwrap().is_empty());
     store.close().unwrap();

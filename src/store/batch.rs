@@ -50,11 +50,7 @@ impl Batch {
         Batch::default()
     }
 
-    /// The number of writes, derived index entries included.
-    pub fn len(&self) -> usize {
-        self.ops.len()
-    }
-
+    /// Whether nothing has been added (a caller may skip the commit).
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }

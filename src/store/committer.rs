@@ -9,8 +9,7 @@
 //! Timing: a flush starts at most once per `commit_interval`, and carries at
 //! most `max_batch` batches. A write arriving when the last flush began
 //! longer ago than the interval is committed at once; under load, writes
-//! gather while the previous flush runs, so the batch grows with the load
-//! and no flush goes out nearly empty.
+//! gather while the previous flush runs, so the group grows with the load.
 //!
 //! Failure: if a transaction or flush fails, every writer of that group gets
 //! the error, and every later commit gets `StoreError::Failed`: sled's
