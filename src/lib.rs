@@ -16,6 +16,7 @@
 //! - [`routing`]: the MT route table (longest prefix per account).
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
+//! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
@@ -28,4 +29,6 @@ pub mod logging;
 pub mod model;
 pub mod routing;
 pub mod sms;
+#[cfg(feature = "runtime")]
+pub mod store;
 pub mod throttle;

@@ -66,16 +66,26 @@ pub struct LogConfig {
     pub level: LogLevel,
 }
 
-/// What a durable acknowledgement survives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a durable acknowledgement survives (see `store` for the details).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Durability {
     /// sled's flush: the data reaches the kernel's page cache and the write
     /// is started, which survives the process being killed but not a power
     /// loss or kernel crash.
+    #[default]
     Process,
     /// Additionally fsync the database files after every group commit, so an
     /// acknowledged message survives a power loss; costs a disk sync per batch.
     Power,
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Durability::Process => "process",
+            Durability::Power => "power",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

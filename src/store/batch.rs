@@ -1,0 +1,157 @@
+//! `Batch`: the typed writes one writer hands to the group committer. A
+//! batch is the unit of atomicity: after a crash either all of it is in the
+//! store or none of it.
+//!
+//! Values are encoded here, on the writer's thread, so the single commit
+//! thread only applies bytes. An encoding failure is kept and returned by
+//! `Store::commit`, so the builder methods chain without a `?` each.
+
+use super::codec::{self, TreeId};
+use super::error::StoreError;
+use super::records::{LedgerEntry, MailboxItem, MailboxKey};
+use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
+
+/// One write, as bytes.
+pub(super) enum Op {
+    Put {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Remove {
+        tree: TreeId,
+        key: Vec<u8>,
+    },
+    /// Put under `prefix` followed by a fresh id (big-endian), given at
+    /// commit time so that keys follow commit order.
+    Append {
+        tree: TreeId,
+        prefix: Vec<u8>,
+        value: Vec<u8>,
+    },
+    /// Like `Append`, but `entry` (encoded without a version byte) may share
+    /// its key with the other entries the same group logs under `prefix`.
+    Log {
+        tree: TreeId,
+        prefix: Vec<u8>,
+        entry: Vec<u8>,
+    },
+}
+
+/// Writes that become durable together, or not at all.
+#[derive(Default)]
+pub struct Batch {
+    pub(super) ops: Vec<Op>,
+    pub(super) error: Option<StoreError>,
+}
+
+impl Batch {
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Whether nothing has been added (a caller may skip the commit).
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Stores `message` as it is now (insert or replace). A message in a
+    /// final state moves to the archive; one message has one writer at a
+    /// time (the actor that holds it), which never writes an older state
+    /// over a newer one.
+    pub fn put_message(&mut self, message: &Message) -> &mut Batch {
+        let key = codec::message_key(message.id).to_vec();
+        if message.state().is_final() {
+            self.ops.push(Op::Remove {
+                tree: TreeId::Messages,
+                key: key.clone(),
+            });
+            self.put(TreeId::Archive, key, message)
+        } else {
+            self.put(TreeId::Messages, key, message)
+        }
+    }
+
+    /// Sets an account's credit balance. The account actor holds the
+    /// balance and hands in the new value; batches commit in the order they
+    /// are handed in, so the last one handed in is the one that stays.
+    pub fn set_balance(&mut self, account: &AccountId, balance: Money) -> &mut Batch {
+        self.put(TreeId::Balances, codec::account_key(account), &balance)
+    }
+
+    /// Appends to the account's credit ledger.
+    pub fn append_ledger(&mut self, entry: &LedgerEntry) -> &mut Batch {
+        let tree = TreeId::Ledger;
+        let prefix = codec::account_prefix(&entry.account);
+        match codec::encode_entry(tree, &prefix, entry) {
+            Ok(entry) => self.ops.push(Op::Log {
+                tree,
+                prefix,
+                entry,
+            }),
+            Err(error) => self.fail(error),
+        }
+        self
+    }
+
+    /// Records which of our messages `gateway` knows as `upstream`, so its
+    /// receipts find their message.
+    pub fn put_upstream_id(
+        &mut self,
+        gateway: &GatewayName,
+        upstream: &UpstreamId,
+        message: MessageId,
+    ) -> &mut Batch {
+        self.put(
+            TreeId::UpstreamIds,
+            codec::upstream_key(gateway, upstream),
+            &message,
+        )
+    }
+
+    /// Queues `item` for the account's next bound receiver, after the items
+    /// already queued.
+    pub fn push_mailbox(&mut self, account: &AccountId, item: &MailboxItem) -> &mut Batch {
+        self.append(TreeId::Mailbox, codec::account_prefix(account), item)
+    }
+
+    /// Removes a mailbox item once it has been delivered.
+    pub fn remove_mailbox(&mut self, key: &MailboxKey) -> &mut Batch {
+        let prefix = codec::account_prefix(&key.account);
+        self.ops.push(Op::Remove {
+            tree: TreeId::Mailbox,
+            key: codec::sequenced_key(&prefix, key.sequence),
+        });
+        self
+    }
+
+    fn put<T: serde::Serialize>(&mut self, tree: TreeId, key: Vec<u8>, value: &T) -> &mut Batch {
+        match codec::encode(tree, &key, value) {
+            Ok(value) => self.ops.push(Op::Put { tree, key, value }),
+            Err(error) => self.fail(error),
+        }
+        self
+    }
+
+    fn append<T: serde::Serialize>(
+        &mut self,
+        tree: TreeId,
+        prefix: Vec<u8>,
+        value: &T,
+    ) -> &mut Batch {
+        match codec::encode(tree, &prefix, value) {
+            Ok(value) => self.ops.push(Op::Append {
+                tree,
+                prefix,
+                value,
+            }),
+            Err(error) => self.fail(error),
+        }
+        self
+    }
+
+    /// Keeps the first error: it is the one the caller must see.
+    fn fail(&mut self, error: StoreError) {
+        self.error.get_or_insert(error);
+    }
+}

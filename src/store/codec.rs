@@ -1,0 +1,367 @@
+//! The on-disk layout: one sled tree per entity, the key of each, and the
+//! encoding of values.
+//!
+//! | tree           | key                                         | value                |
+//! |----------------|---------------------------------------------|----------------------|
+//! | `messages`     | message id, u64 big-endian                  | `Message`, not final |
+//! | `archive`      | message id, u64 big-endian                  | `Message`, final     |
+//! | `balances`     | account id                                  | `Money`              |
+//! | `ledger`       | account id, 0x00, entry id u64 big-endian   | `LedgerEntry`, 1..n  |
+//! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`          |
+//! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
+//!
+//! Big-endian numbers make byte order numeric order, so a range scan walks
+//! ids in order. Account ids and gateway names are printable ASCII, never
+//! 0x00, so `name 0x00` is an exact prefix: a scan for account "a" never
+//! sees account "ab".
+//!
+//! A message lives in `messages` until it reaches a final state, then in
+//! `archive`: restart recovery scans only the messages still in flight,
+//! and accepting a message writes one key, not a record and an index entry.
+//!
+//! The ledger entries one group commit appends for one account share a key
+//! (a version byte, then the entries back to back, up to
+//! [`MAX_VALUE_LEN`]): an account actor committing many messages per flush
+//! writes one ledger key per flush, not one per message. sled's cost is per
+//! key written, not per byte.
+//!
+//! Every value is a version byte ([`VERSION`]) and then bincode 2 (standard
+//! configuration: little-endian, variable-length integers) of the serde
+//! form. A new layout gets a new version byte and a decoder beside the old.
+
+use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::{KeyHex, StoreError};
+use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
+
+/// The version byte every value starts with.
+pub const VERSION: u8 = 1;
+
+/// The largest encoded value. Records are a few hundred bytes (an SMS part
+/// carries at most 140 octets of user data). The limit bounds what a corrupt
+/// length prefix can make the decoder allocate. It also keeps every sled
+/// node below sled's blob threshold (segment size / 4, 128 KiB by default):
+/// sled splits a leaf above 16 entries, so a leaf holds at most 17 × 4 KiB.
+/// Every node then stays in sled's log file (`db`), the file "power"
+/// durability syncs; sled writes blob files without any sync.
+pub const MAX_VALUE_LEN: usize = 4 * 1024;
+
+const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
+    bincode::config::standard().with_limit::<MAX_VALUE_LEN>();
+
+/// The trees, one per entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeId {
+    Messages,
+    Archive,
+    Balances,
+    Ledger,
+    UpstreamIds,
+    Mailbox,
+}
+
+impl TreeId {
+    /// In the order the store opens them; `index` is the position here.
+    pub const ALL: [TreeId; 6] = [
+        TreeId::Messages,
+        TreeId::Archive,
+        TreeId::Balances,
+        TreeId::Ledger,
+        TreeId::UpstreamIds,
+        TreeId::Mailbox,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeId::Messages => "messages",
+            TreeId::Archive => "archive",
+            TreeId::Balances => "balances",
+            TreeId::Ledger => "ledger",
+            TreeId::UpstreamIds => "upstream_ids",
+            TreeId::Mailbox => "mailbox",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A version byte and the bincode form of `value`.
+pub fn encode<T: Serialize>(tree: TreeId, key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = vec![VERSION];
+    encode_into(tree, key, value, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The bincode form of `value` without the version byte: one entry of a
+/// value holding several (see [`decode_entries`]).
+pub fn encode_entry<T: Serialize>(
+    tree: TreeId,
+    key: &[u8],
+    value: &T,
+) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    encode_into(tree, key, value, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn encode_into<T: Serialize>(
+    tree: TreeId,
+    key: &[u8],
+    value: &T,
+    bytes: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let failure = |reason: String| StoreError::Encode {
+        tree: tree.name(),
+        key: KeyHex(key.to_vec()),
+        reason,
+    };
+    bincode::serde::encode_into_std_write(value, bytes, BINCODE)
+        .map_err(|error| failure(error.to_string()))?;
+    // Leave room for the version byte.
+    if bytes.len() >= MAX_VALUE_LEN {
+        return Err(failure(format!(
+            "{} bytes encoded, more than the {MAX_VALUE_LEN} a record may have",
+            bytes.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The value `encode` wrote; anything else is a `Corrupt` error naming the
+/// tree and key.
+pub fn decode<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    let body = versioned_body(tree, key, bytes)?;
+    let (value, used) = decode_one(tree, key, body)?;
+    if used != body.len() {
+        return Err(corrupt(
+            tree,
+            key,
+            format!("{} bytes left over after the value", body.len() - used),
+        ));
+    }
+    Ok(value)
+}
+
+/// A version byte and one or more entries made by `encode_entry`, back to
+/// back.
+pub fn decode_entries<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<Vec<T>, StoreError> {
+    let mut body = versioned_body(tree, key, bytes)?;
+    if body.is_empty() {
+        return Err(corrupt(
+            tree,
+            key,
+            "no entries after the version byte".to_string(),
+        ));
+    }
+    let mut entries = Vec::new();
+    while !body.is_empty() {
+        let (entry, used) = decode_one(tree, key, body)?;
+        entries.push(entry);
+        body = &body[used..];
+    }
+    Ok(entries)
+}
+
+fn versioned_body<'a>(tree: TreeId, key: &[u8], bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
+    let (&version, body) = bytes
+        .split_first()
+        .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
+    if version != VERSION {
+        return Err(corrupt(
+            tree,
+            key,
+            format!("value format version {version}, this program reads version {VERSION}"),
+        ));
+    }
+    Ok(body)
+}
+
+fn decode_one<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    body: &[u8],
+) -> Result<(T, usize), StoreError> {
+    bincode::serde::decode_from_slice(body, BINCODE)
+        .map_err(|error| corrupt(tree, key, error.to_string()))
+}
+
+fn corrupt(tree: TreeId, key: &[u8], reason: String) -> StoreError {
+    StoreError::Corrupt {
+        tree: tree.name(),
+        key: KeyHex(key.to_vec()),
+        reason,
+    }
+}
+
+pub fn message_key(id: MessageId) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+/// The message id a key of `messages` or `archive` holds.
+pub fn decode_message_key(tree: TreeId, key: &[u8]) -> Result<MessageId, StoreError> {
+    <[u8; 8]>::try_from(key)
+        .map(MessageId::from_be_bytes)
+        .map_err(|_| {
+            corrupt(
+                tree,
+                key,
+                format!("a message key has 8 bytes, this one {}", key.len()),
+            )
+        })
+}
+
+pub fn account_key(account: &AccountId) -> Vec<u8> {
+    account.as_str().as_bytes().to_vec()
+}
+
+/// `name 0x00`: the prefix of every key belonging to one account (ledger,
+/// mailbox).
+pub fn account_prefix(account: &AccountId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(account.as_str().len() + 9);
+    key.extend_from_slice(account.as_str().as_bytes());
+    key.push(0);
+    key
+}
+
+/// `prefix` followed by `sequence` big-endian.
+pub fn sequenced_key(prefix: &[u8], sequence: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + 8);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(&sequence.to_be_bytes());
+    key
+}
+
+/// The sequence number at the end of a key made by `sequenced_key`.
+pub fn decode_sequence(tree: TreeId, key: &[u8], prefix_len: usize) -> Result<u64, StoreError> {
+    key.get(prefix_len..)
+        .and_then(|tail| <[u8; 8]>::try_from(tail).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::Corrupt {
+            tree: tree.name(),
+            key: KeyHex(key.to_vec()),
+            reason: format!("expected {prefix_len} bytes of prefix and an 8-byte sequence number"),
+        })
+}
+
+pub fn upstream_key(gateway: &GatewayName, upstream: &UpstreamId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(gateway.as_str().len() + 1 + upstream.as_str().len());
+    key.extend_from_slice(gateway.as_str().as_bytes());
+    key.push(0);
+    key.extend_from_slice(upstream.as_str().as_bytes());
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Money;
+
+    #[test]
+    fn values_round_trip_behind_a_version_byte() {
+        let key = b"demo";
+        let bytes = encode(TreeId::Balances, key, &Money::from_micros(-1_250_000)).unwrap();
+        assert_eq!(bytes[0], VERSION);
+        assert_eq!(
+            decode::<Money>(TreeId::Balances, key, &bytes).unwrap(),
+            Money::from_micros(-1_250_000)
+        );
+    }
+
+    #[test]
+    fn bad_values_are_corrupt_errors_naming_tree_and_key() {
+        let key = b"demo";
+        let good = encode(TreeId::Balances, key, &Money::from_micros(5)).unwrap();
+        let mut wrong_version = good.clone();
+        wrong_version[0] = 9;
+        let mut trailing = good.clone();
+        trailing.push(0);
+        // A length prefix claiming far more than the limit.
+        let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        for (bytes, expected) in [
+            (&[][..], "empty value"),
+            (&wrong_version[..], "version 9"),
+            (&trailing[..], "left over"),
+            (&good[..1], ""),
+        ] {
+            let error = decode::<Money>(TreeId::Balances, key, bytes).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                matches!(
+                    error,
+                    StoreError::Corrupt {
+                        tree: "balances",
+                        ..
+                    }
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("64656d6f (demo)") && text.contains(expected),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            decode::<String>(TreeId::Messages, &[0; 8], &huge_string),
+            Err(StoreError::Corrupt {
+                tree: "messages",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn entries_decode_back_to_back() {
+        let key = b"demo";
+        let mut bytes = vec![VERSION];
+        for micros in [1, -2, 300_000] {
+            bytes.extend(encode_entry(TreeId::Ledger, key, &Money::from_micros(micros)).unwrap());
+        }
+        let entries: Vec<Money> = decode_entries(TreeId::Ledger, key, &bytes).unwrap();
+        assert_eq!(entries, [1, -2, 300_000].map(Money::from_micros));
+        assert!(decode_entries::<Money>(TreeId::Ledger, key, &[VERSION]).is_err());
+        let truncated = &bytes[..bytes.len() - 1];
+        assert!(matches!(
+            decode_entries::<Money>(TreeId::Ledger, key, truncated),
+            Err(StoreError::Corrupt { tree: "ledger", .. })
+        ));
+    }
+
+    #[test]
+    fn oversized_values_are_refused() {
+        let big = vec![7u8; MAX_VALUE_LEN];
+        assert!(matches!(
+            encode(TreeId::Messages, &[0; 8], &big),
+            Err(StoreError::Encode {
+                tree: "messages",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn account_prefixes_do_not_overlap() {
+        let a = account_prefix(&AccountId::new("a").unwrap());
+        let ab = account_prefix(&AccountId::new("ab").unwrap());
+        assert!(!sequenced_key(&ab, 0).starts_with(&a));
+        assert!(sequenced_key(&a, u64::MAX).starts_with(&a));
+        assert!(sequenced_key(&a, 1) < sequenced_key(&a, 256));
+        assert_eq!(
+            decode_sequence(TreeId::Ledger, &sequenced_key(&a, 300), a.len()).unwrap(),
+            300
+        );
+        assert!(decode_sequence(TreeId::Ledger, &a, a.len()).is_err());
+        assert!(decode_message_key(TreeId::Messages, &[1, 2, 3]).is_err());
+    }
+}
