@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
@@ -21,6 +22,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the switch.
+    Serve {
+        /// The configuration file.
+        #[arg(long, default_value = DEFAULT_CONFIG_PATH)]
+        config: PathBuf,
+    },
     /// Check a configuration file and report every problem with its line.
     CheckConfig {
         /// The file to check.
@@ -32,8 +39,19 @@ pub enum Command {
 /// Runs a parsed command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Serve { config } => serve(&config),
         Command::CheckConfig { file } => check_config(&file),
     }
+}
+
+/// Validates the configuration before anything else, so a bad file stops
+/// the process without touching the data directory.
+fn serve(file: &Path) -> anyhow::Result<()> {
+    let config = Config::load(file)?;
+    let logging = crate::logging::init(&config.log).context("cannot install the logger")?;
+    slog::info!(logging.logger, "starting"; "config" => %file.display(), "version" => env!("CARGO_PKG_VERSION"));
+    crate::actors::serve(config, &logging.logger)?;
+    Ok(())
 }
 
 fn check_config(file: &Path) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@
 //! every decision.
 //!
 //! - [`auth`]: argon2id password hashes and the allowed-network check.
-//! - [`cli`]: the command line, parsed with clap; one function per command.
+//! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
@@ -17,12 +17,14 @@
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
+//! - `actors` (runtime, in `actors/`): the supervision tree, from the `switch` root down.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
 pub mod auth;
+#[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;
 pub mod logging;
@@ -31,4 +33,8 @@ pub mod routing;
 pub mod sms;
 #[cfg(feature = "runtime")]
 pub mod store;
+
+#[cfg(feature = "runtime")]
+#[path = "../actors/mod.rs"]
+pub mod actors;
 pub mod throttle;

@@ -44,12 +44,11 @@ pub fn install(logger: Logger, level: LogLevel) -> Result<LoggingGuard, log::Set
 /// A logger writing to `output` in the configured format and level.
 pub fn build<W: Write + Send + 'static>(config: &LogConfig, output: W) -> Logger {
     let level = slog_level(config.level);
-    let version = env!("CARGO_PKG_VERSION");
     match config.format {
         LogFormat::Term => {
             let decorator = slog_term::PlainDecorator::new(output);
             let drain = slog_term::FullFormat::new(decorator).build().fuse();
-            finish(drain, level, version)
+            finish(drain, level)
         }
         LogFormat::Json => {
             let drain = slog_json::Json::new(output)
@@ -57,12 +56,12 @@ pub fn build<W: Write + Send + 'static>(config: &LogConfig, output: W) -> Logger
                 .set_newlines(true)
                 .build()
                 .fuse();
-            finish(drain, level, version)
+            finish(drain, level)
         }
     }
 }
 
-fn finish<D>(drain: D, level: Level, version: &'static str) -> Logger
+fn finish<D>(drain: D, level: Level) -> Logger
 where
     D: Drain<Ok = (), Err = slog::Never> + Send + 'static,
 {
@@ -73,7 +72,7 @@ where
         .build()
         .fuse();
     let drain = LevelFilter::new(drain, level).fuse();
-    Logger::root(drain, o!("version" => version))
+    Logger::root(drain, o!())
 }
 
 fn slog_level(level: LogLevel) -> Level {

@@ -67,7 +67,7 @@
 //! runs): about 27k records/s with 256 independent writers and 54–57k
 //! records/s with 4 pipelining account actors, in either mode, against
 //! 4–7k records/s with a flush per record. The limit is sled's cost per key written, not
-//! the flush. `docs/durability.md` has the figures and the reasoning.
+//! the flush. The README's "Durability" section has the figures.
 
 mod batch;
 mod codec;
