@@ -9,9 +9,11 @@
 //! every decision.
 //!
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
 pub mod model;
+pub mod smpp;

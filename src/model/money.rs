@@ -23,7 +23,9 @@ pub struct Money(i64);
 pub enum MoneyParseError {
     #[error("empty amount")]
     Empty,
-    #[error("invalid amount {0:?}: expected digits with an optional sign and decimal point, e.g. \"1.25\"")]
+    #[error(
+        "invalid amount {0:?}: expected digits with an optional sign and decimal point, e.g. \"1.25\""
+    )]
     Invalid(String),
     #[error("amount {0:?} has more than {DECIMALS} decimal places")]
     TooPrecise(String),
@@ -204,7 +206,9 @@ mod tests {
     #[test]
     fn rejects_what_is_not_an_amount() {
         assert_eq!("".parse::<Money>(), Err(MoneyParseError::Empty));
-        for bad in ["abc", "1,25", "1.2.3", "-", ".", "1e3", "--1", "1 000", "0x10"] {
+        for bad in [
+            "abc", "1,25", "1.2.3", "-", ".", "1e3", "--1", "1 000", "0x10",
+        ] {
             assert!(
                 matches!(bad.parse::<Money>(), Err(MoneyParseError::Invalid(_))),
                 "{bad}"
@@ -227,12 +231,24 @@ mod tests {
         assert_eq!(money("0.000125").to_string(), "0.000125");
         assert_eq!(money("-3.5").to_string(), "-3.50");
         assert_eq!(Money::ZERO.to_string(), "0.00");
-        assert_eq!(Money::from_micros(i64::MIN).to_string(), "-9223372036854.775808");
+        assert_eq!(
+            Money::from_micros(i64::MIN).to_string(),
+            "-9223372036854.775808"
+        );
     }
 
     #[test]
     fn display_round_trips_through_parse() {
-        for micros in [0, 1, -1, 999_999, 1_000_000, 123_456_789, i64::MAX, i64::MIN + 1] {
+        for micros in [
+            0,
+            1,
+            -1,
+            999_999,
+            1_000_000,
+            123_456_789,
+            i64::MAX,
+            i64::MIN + 1,
+        ] {
             let amount = Money::from_micros(micros);
             assert_eq!(amount.to_string().parse::<Money>(), Ok(amount));
         }
@@ -243,7 +259,10 @@ mod tests {
         let price = money("0.35");
         assert_eq!(price.checked_mul(3), Some(money("1.05")));
         assert_eq!(money("1").checked_sub(money("1.05")), Some(money("-0.05")));
-        assert_eq!(Money::from_micros(i64::MAX).checked_add(Money::from_micros(1)), None);
+        assert_eq!(
+            Money::from_micros(i64::MAX).checked_add(Money::from_micros(1)),
+            None
+        );
         assert_eq!(Money::from_micros(i64::MAX).checked_mul(2), None);
         assert_eq!(Money::from_units(i64::MAX), None);
     }
