@@ -84,6 +84,8 @@ pub enum Problem {
     TooShort { actual: usize, min: usize },
     #[error("{actual} octets, the field allows at most {max}")]
     TooLong { actual: usize, max: usize },
+    #[error("value_length does not fit the type its tag prescribes")]
+    WrongLength,
     #[error("{0}")]
     Other(&'static str),
 }
@@ -95,6 +97,8 @@ impl From<DecodeErrorKind> for Problem {
             DecodeErrorKind::COctetStringDecodeError(error) => match error {
                 COctetStringDecodeError::NotAscii => Problem::NotAscii,
                 COctetStringDecodeError::NotNullTerminated => Problem::NotNulTerminated,
+                // Nothing left at all: the body ended before this field.
+                COctetStringDecodeError::TooFewBytes { actual: 0, .. } => Problem::Truncated,
                 COctetStringDecodeError::TooFewBytes { actual, min } => {
                     Problem::TooShort { actual, min }
                 }
@@ -159,9 +163,10 @@ impl BodyError {
             BodyError::TlvStream { .. } => CommandStatus::EsmeRinvtlvstream,
             BodyError::TlvLength { .. } => CommandStatus::EsmeRinvtlvlen,
             BodyError::TlvValue { problem } => match problem {
-                Problem::Truncated | Problem::TooShort { .. } | Problem::TooLong { .. } => {
-                    CommandStatus::EsmeRinvtlvlen
-                }
+                Problem::Truncated
+                | Problem::TooShort { .. }
+                | Problem::TooLong { .. }
+                | Problem::WrongLength => CommandStatus::EsmeRinvtlvlen,
                 _ => CommandStatus::EsmeRinvtlvval,
             },
             BodyError::Field { field, problem } => field_status(*field, *problem),
@@ -179,12 +184,14 @@ impl BodyError {
     }
 }
 
-/// The status for a failed mandatory field. A fixed-size field cut short means
-/// the body is shorter than the PDU: ESME_RINVCMDLEN. A variable field that is
-/// malformed gets the status the spec attaches to that field.
+/// The status for a failed mandatory field. A body that ends before a field
+/// starts is shorter than the PDU: ESME_RINVCMDLEN (except for the message
+/// itself, where sm_length is what lies: ESME_RINVMSGLEN). A field that is
+/// there but malformed gets the status the spec attaches to that field.
 fn field_status(field: Field, problem: Problem) -> CommandStatus {
     match field {
         Field::short_message | Field::sm_length => CommandStatus::EsmeRinvmsglen,
+        _ if problem == Problem::Truncated => CommandStatus::EsmeRinvcmdlen,
         Field::source_addr => CommandStatus::EsmeRinvsrcadr,
         Field::destination_addr | Field::esme_addr | Field::dest_address => {
             CommandStatus::EsmeRinvdstadr
@@ -199,7 +206,6 @@ fn field_status(field: Field, problem: Problem) -> CommandStatus {
         Field::message_id => CommandStatus::EsmeRinvmsgid,
         Field::schedule_delivery_time => CommandStatus::EsmeRinvsched,
         Field::validity_period => CommandStatus::EsmeRinvexpiry,
-        _ if problem == Problem::Truncated => CommandStatus::EsmeRinvcmdlen,
         Field::esm_class => CommandStatus::EsmeRinvesmclass,
         Field::registered_delivery => CommandStatus::EsmeRinvregdlvflg,
         Field::replace_if_present_flag => CommandStatus::EsmeRinvrepflag,
@@ -322,6 +328,8 @@ mod tests {
                 0x62,
             ),
             (Field::esm_class, Problem::Truncated, 0x02),
+            (Field::address_range, Problem::Truncated, 0x02),
+            (Field::address_range, Problem::NotNulTerminated, 0x0D),
             (Field::data_coding, Problem::Truncated, 0x02),
             (Field::dl_name, Problem::NotNulTerminated, 0x34),
         ];

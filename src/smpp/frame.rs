@@ -23,10 +23,10 @@ use rusmpp::decode::DecodeWithLength;
 use rusmpp::encode::Length;
 use rusmpp::encode::owned::Encode;
 
-use super::error::{BodyError, EncodeError, FrameError};
+use super::error::{BodyError, EncodeError, FrameError, Problem};
 use super::header::{HEADER_LEN, Header};
 use super::lenient::{self, Leniency, Repair};
-use super::pdu::{self, Command, CommandStatus, Pdu};
+use super::pdu::{self, Command, CommandId, CommandStatus, Pdu};
 
 /// Default ceiling on command_length: room for a 64 KiB message_payload.
 pub const DEFAULT_MAX_COMMAND_LENGTH: u32 = 65_536 + 1_024;
@@ -145,7 +145,7 @@ impl Codec {
         }
         let error = match decode_strict(header, body) {
             Ok(command) => return Ok((command, Vec::new())),
-            Err(error) => error,
+            Err(error) => refine(id, body, error),
         };
         if id.is_response() && header.command_status != CommandStatus::EsmeRok {
             // SMPP 3.4 says an error response carries no body; a broken one
@@ -187,6 +187,30 @@ pub fn decode(src: &[u8]) -> Result<Option<Decoded>, FrameError> {
 /// Encode with the default [`Codec`].
 pub fn encode(command: &Command, dst: &mut BytesMut) -> Result<usize, EncodeError> {
     Codec::new().encode(command, dst)
+}
+
+/// rusmpp reads fixed-size and C-string TLV values by type, not by
+/// value_length, so a lying value_length surfaces somewhere else: as a bad
+/// value, or as a broken stream further on. Re-check the TLV area as plain
+/// tag/length/value triples to tell the two apart: if the triples do not
+/// tile the area, the stream is broken (ESME_RINVOPTPARSTREAM); if they do,
+/// some value_length does not fit its tag (ESME_RINVPARLEN).
+fn refine(id: CommandId, body: &[u8], error: BodyError) -> BodyError {
+    if !matches!(
+        error,
+        BodyError::TlvValue { .. } | BodyError::TlvLength { .. } | BodyError::TlvStream { .. }
+    ) {
+        return error;
+    }
+    match lenient::tlv_area(id, body) {
+        Some(area) if !lenient::is_tlv_stream(area) => BodyError::TlvStream {
+            problem: Problem::Truncated,
+        },
+        Some(_) if matches!(error, BodyError::TlvStream { .. }) => BodyError::TlvValue {
+            problem: Problem::WrongLength,
+        },
+        _ => error,
+    }
 }
 
 /// rusmpp's decode of header fields + `body`, plus the checks it leaves out.

@@ -15,8 +15,8 @@
 //! - octets after the last field, or a TLV area that ends in a fragment:
 //!   dropped (`trailing_bytes`);
 //! - sm_length that disagrees with the octets: when it claims more than is
-//!   there, or when what follows short_message is not a TLV stream, the
-//!   octets win (`sm_length`);
+//!   there, or when what follows short_message is not even one whole TLV,
+//!   the octets win (`sm_length`);
 //! - receipted_message_id / additional_status_info_text TLVs sent without
 //!   their NUL: terminated (`unterminated_tlv_strings`).
 //!
@@ -254,6 +254,54 @@ fn layout(id: CommandId) -> Option<&'static [Slot]> {
     })
 }
 
+/// The TLV area of a PDU body (what follows the mandatory fields), found by
+/// walking the layout without repairing anything. `None` when the mandatory
+/// part does not parse or the PDU has no TLVs.
+pub(super) fn tlv_area(id: CommandId, body: &[u8]) -> Option<&[u8]> {
+    let slots = layout(id)?;
+    let mut walk = Walk {
+        body,
+        pos: 0,
+        out: Vec::new(),
+        repairs: Vec::new(),
+        leniency: Leniency::STRICT,
+    };
+    for (index, slot) in slots.iter().enumerate() {
+        if matches!(slot, Tlvs | OneTlv(_)) {
+            return body.get(walk.pos..);
+        }
+        let next_is_tlvs = matches!(slots.get(index + 1), Some(Tlvs | OneTlv(_)));
+        walk.slot(*slot, next_is_tlvs)?;
+    }
+    None
+}
+
+/// Whether `bytes` is a sequence of whole tag/length/value triples.
+pub(super) fn is_tlv_stream(mut bytes: &[u8]) -> bool {
+    while let [_, _, l0, l1, rest @ ..] = bytes {
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        match rest.get(len..) {
+            Some(next) => bytes = next,
+            None => return false,
+        }
+    }
+    bytes.is_empty()
+}
+
+/// How many whole tag/length/value triples `bytes` starts with.
+fn complete_tlvs(mut bytes: &[u8]) -> usize {
+    let mut count = 0;
+    while let [_, _, l0, l1, rest @ ..] = bytes {
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        match rest.get(len..) {
+            Some(next) => bytes = next,
+            None => break,
+        }
+        count += 1;
+    }
+    count
+}
+
 /// TLVs whose value is a C-octet string (SMPP 3.4 §5.3.2).
 const C_STRING_TLVS: [u16; 2] = [0x001D, 0x001E];
 
@@ -398,14 +446,19 @@ impl Walk<'_> {
         let declared = self.octet()?;
         let available = self.rest().len();
         let mut take = usize::from(declared);
-        if take > available
-            || (next_is_tlvs
-                && !is_tlv_stream(self.rest().get(take..).unwrap_or(&[]))
-                && available <= usize::from(u8::MAX))
-        {
+        if take > available {
             if !self.leniency.sm_length {
                 return None;
             }
+            take = available;
+        } else if self.leniency.sm_length
+            && next_is_tlvs
+            && available <= usize::from(u8::MAX)
+            && complete_tlvs(self.rest().get(take..).unwrap_or(&[])) == 0
+            && take < available
+        {
+            // What follows the message is not even one whole TLV: the
+            // octets are message, sm_length counted something else.
             take = available;
         }
         let actual = u8::try_from(take).ok()?;
@@ -521,18 +574,6 @@ impl Walk<'_> {
         }
         Some(())
     }
-}
-
-/// Whether `bytes` is a sequence of whole tag/length/value triples.
-fn is_tlv_stream(mut bytes: &[u8]) -> bool {
-    while let [_, _, l0, l1, rest @ ..] = bytes {
-        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
-        match rest.get(len..) {
-            Some(next) => bytes = next,
-            None => return false,
-        }
-    }
-    bytes.is_empty()
 }
 
 #[cfg(test)]
