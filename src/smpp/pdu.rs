@@ -24,9 +24,9 @@ pub use rusmpp::tlvs::{
 };
 pub use rusmpp::types::{AnyOctetString, COctetString, EmptyOrFullCOctetString, OctetString};
 pub use rusmpp::values::{
-    DataCoding, DestAddress, EsmClass, InterfaceVersion, MessagePayload, MessageState,
-    NetworkErrorCode, Npi, PriorityFlag, RegisteredDelivery, ReplaceIfPresentFlag, ServiceType,
-    Ton, UnsuccessSme, UserMessageReference,
+    DataCoding, DestAddress, DistributionListName, EsmClass, InterfaceVersion, MessagePayload,
+    MessageState, NetworkErrorCode, Npi, PriorityFlag, RegisteredDelivery, ReplaceIfPresentFlag,
+    ServiceType, SmeAddress, Ton, UnsuccessSme, UserMessageReference,
 };
 pub use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 
