@@ -54,7 +54,7 @@ fn cstr<const MIN: usize, const MAX: usize>(s: &pdu::COctetString<MIN, MAX>) -> 
     s.as_str()
 }
 
-fn tlv<'a>(body: &'a Pdu, tag: TlvTag) -> &'a TlvValue {
+fn tlv(body: &Pdu, tag: TlvTag) -> &TlvValue {
     pdu::find_tlv(body, tag).unwrap_or_else(|| panic!("TLV {tag:?} missing"))
 }
 
