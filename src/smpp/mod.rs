@@ -51,6 +51,59 @@
 //! with the octets (the octets win), C-string TLVs without their NUL
 //! (terminated), a body on a header-only PDU (ignored).
 
+//! # Using it from a session actor
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use pasarela::smpp::pdu::{self, BindTransmitterResp, COctetString, CommandStatus};
+//! use pasarela::smpp::{Codec, Role, Session};
+//!
+//! // What arrived on the socket: a bind_transmitter, then half a PDU.
+//! let mut inbox: Vec<u8> = vec![
+//!     0x00, 0x00, 0x00, 0x2F, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+//!     0x00, 0x00, 0x00, 0x01, b'S', b'M', b'P', b'P', b'3', b'T', b'E', b'S',
+//!     b'T', 0x00, b's', b'e', b'c', b'r', b'e', b't', b'0', b'8', 0x00, b'S',
+//!     b'U', b'B', b'M', b'I', b'T', b'1', 0x00, 0x34, 0x01, 0x01, 0x00,
+//!     0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+//! ];
+//! let codec = Codec::new();
+//! let mut session = Session::new(Role::Server);
+//! let mut outbox = BytesMut::new();
+//! loop {
+//!     match codec.decode(&inbox) {
+//!         Ok(None) => break, // read more from the socket
+//!         Ok(Some(decoded)) => {
+//!             inbox.drain(..decoded.len);
+//!             let command = decoded.command;
+//!             let seq = command.sequence_number();
+//!             if let Err(status) = session.receive(command.id(), command.status()) {
+//!                 let reply = pdu::error_response(command.id(), status, seq);
+//!                 codec.encode(&reply, &mut outbox).expect("fits");
+//!                 continue;
+//!             }
+//!             // ... authenticate, then answer:
+//!             let system_id = COctetString::from_string("pasarela".into()).expect("fits");
+//!             let resp = BindTransmitterResp::new(system_id, None);
+//!             let reply = pdu::Command::new(CommandStatus::EsmeRok, seq, resp);
+//!             session.send(reply.id(), reply.status()).expect("allowed");
+//!             codec.encode(&reply, &mut outbox).expect("fits");
+//!         }
+//!         Err(error) => {
+//!             if let Some(reply) = error.reply() {
+//!                 codec.encode(&reply, &mut outbox).expect("fits");
+//!             }
+//!             match error.skip_len() {
+//!                 Some(skip) => drop(inbox.drain(..skip)),
+//!                 None => break, // close the connection
+//!             }
+//!         }
+//!     }
+//! }
+//! assert!(session.state().is_bound());
+//! assert_eq!(inbox.len(), 6, "the partial PDU waits for more bytes");
+//! assert_eq!(&outbox[4..8], &[0x80, 0x00, 0x00, 0x02]); // bind_transmitter_resp
+//! ```
+
 pub mod dlr;
 pub mod error;
 pub mod frame;
