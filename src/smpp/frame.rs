@@ -9,7 +9,9 @@
 //! 2. The whole PDU must be buffered, else `Ok(None)`.
 //! 3. The header is parsed on its own; from here every error is a
 //!    [`FrameError::Body`] that carries it, and the PDU can be skipped.
-//! 4. rusmpp decodes the body strictly. We then check what rusmpp does not:
+//! 4. submit_sm, deliver_sm and their responses go through the hand-written
+//!    fast path in [`super::fast`] when they are clean; everything else, and
+//!    anything the fast path declines, goes to rusmpp, which decodes strictly. We then check what rusmpp does not:
 //!    that the fields used up exactly command_length octets, that a request
 //!    which needs a body has one, and that every TLV's value_length matches
 //!    its decoded value (rusmpp reads fixed-size TLV values by type, not by
@@ -24,6 +26,7 @@ use rusmpp::encode::Length;
 use rusmpp::encode::owned::Encode;
 
 use super::error::{BodyError, EncodeError, FrameError, Problem};
+use super::fast;
 use super::header::{HEADER_LEN, Header};
 use super::lenient::{self, Leniency, Repair};
 use super::pdu::{self, Command, CommandId, CommandStatus, Pdu};
@@ -143,6 +146,9 @@ impl Codec {
             let repairs = vec![Repair::IgnoredTrailingBytes { count: body.len() }];
             return Ok((command, repairs));
         }
+        if let Some(command) = fast::decode(header, body) {
+            return Ok((command, Vec::new()));
+        }
         let error = match decode_strict(header, body) {
             Ok(command) => return Ok((command, Vec::new())),
             Err(error) => refine(id, body, error),
@@ -214,7 +220,7 @@ fn refine(id: CommandId, body: &[u8], error: BodyError) -> BodyError {
 }
 
 /// rusmpp's decode of header fields + `body`, plus the checks it leaves out.
-fn decode_strict(header: &Header, body: &[u8]) -> Result<Command, BodyError> {
+pub(super) fn decode_strict(header: &Header, body: &[u8]) -> Result<Command, BodyError> {
     let mut buf = BytesMut::with_capacity(12 + body.len());
     buf.put_u32(u32::from(header.command_id));
     buf.put_u32(u32::from(header.command_status));
