@@ -164,6 +164,27 @@ pub fn find_tlv(pdu: &Pdu, tag: TlvTag) -> Option<&TlvValue> {
         .and_then(Tlv::value)
 }
 
+/// The user data of a message-carrying PDU: short_message, or the
+/// message_payload TLV when short_message is empty (SMPP 3.4 §5.3.2.32 says
+/// the two are not used together). `None` for PDUs that carry no message.
+pub fn message_content(pdu: &Pdu) -> Option<&[u8]> {
+    let short_message: &[u8] = match pdu {
+        Pdu::SubmitSm(body) => body.short_message(),
+        Pdu::DeliverSm(body) => body.short_message(),
+        Pdu::SubmitMulti(body) => body.short_message(),
+        Pdu::ReplaceSm(body) => body.short_message(),
+        Pdu::DataSm(_) => &[],
+        _ => return None,
+    };
+    if !short_message.is_empty() {
+        return Some(short_message);
+    }
+    match find_tlv(pdu, TlvTag::MessagePayload) {
+        Some(TlvValue::MessagePayload(payload)) => Some(payload.value.as_ref()),
+        _ => Some(short_message),
+    }
+}
+
 /// The message_id of a submit_sm_resp, data_sm_resp or submit_multi_resp;
 /// `None` when the command has no body (an error response) or is another PDU.
 pub fn response_message_id(command: &Command) -> Option<&str> {
@@ -203,6 +224,26 @@ mod tests {
         assert!(!is_smpp34(CommandId::QueryBroadcastSmResp));
         assert!(!is_smpp34(CommandId::Other(0x1234)));
         assert!(is_smpp34(CommandId::AlertNotification));
+    }
+
+    #[test]
+    fn message_content_prefers_short_message_then_payload() {
+        let short = SubmitSm::builder()
+            .short_message(OctetString::from_static_slice(b"hi").expect("fits"))
+            .build();
+        assert_eq!(message_content(&Pdu::SubmitSm(short)), Some(&b"hi"[..]));
+        let payload = DataSm::builder()
+            .tlvs(vec![MessageSubmissionRequestTlvValue::MessagePayload(
+                MessagePayload::new(AnyOctetString::from_static_slice(b"long text")),
+            )])
+            .build();
+        assert_eq!(
+            message_content(&Pdu::DataSm(payload)),
+            Some(&b"long text"[..])
+        );
+        let empty = DeliverSm::default();
+        assert_eq!(message_content(&Pdu::DeliverSm(empty)), Some(&b""[..]));
+        assert_eq!(message_content(&Pdu::EnquireLink), None);
     }
 
     #[test]
