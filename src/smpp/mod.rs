@@ -14,6 +14,8 @@
 //!   responses, producing the same values as rusmpp, twice as fast.
 //! - [`lenient`]: the repair pass for malformed PDUs from known peers.
 //! - [`status`]: the command_status table (code → name → description).
+//! - [`validate`]: field values the codec accepts but SMPP forbids in an
+//!   ESME's submit_sm/submit_multi/data_sm, each mapped to its status.
 //! - [`session`]: the bind state machine, for server and client roles.
 //! - [`sequence`]: sequence number allocation.
 //! - [`window`]: outstanding requests, response matching, expiry.
@@ -118,6 +120,7 @@ pub mod sequence;
 pub mod session;
 pub mod status;
 pub mod time;
+pub mod validate;
 pub mod window;
 
 pub use error::{BodyError, EncodeError, FrameError, Problem};

@@ -172,6 +172,13 @@ impl SmppTime {
     pub fn format(&self) -> String {
         match self {
             SmppTime::Absolute(at) => {
+                // The field holds offsets up to 48 quarter hours (±12:00);
+                // write anything further out (UTC+13, +14) in UTC instead.
+                let at = if at.offset().local_minus_utc().unsigned_abs() > 48 * 15 * 60 {
+                    at.with_timezone(&Utc).fixed_offset()
+                } else {
+                    *at
+                };
                 let offset = at.offset().local_minus_utc();
                 let sign = if offset < 0 { '-' } else { '+' };
                 let quarters = offset.unsigned_abs() / (15 * 60);
@@ -284,6 +291,22 @@ mod tests {
             utc(2024, 3, 2, 3, 4, 5)
         );
         assert_eq!(time.format(), "000102030405000R");
+    }
+
+    #[test]
+    fn offsets_beyond_twelve_hours_are_written_in_utc() {
+        let kiribati = FixedOffset::east_opt(14 * 3600).expect("valid offset");
+        let at = kiribati
+            .with_ymd_and_hms(2024, 1, 1, 10, 0, 0)
+            .single()
+            .expect("valid");
+        let text = SmppTime::Absolute(at).format();
+        assert_eq!(text, "231231200000000+");
+        let back = parse(&text).expect("parses").expect("given");
+        assert_eq!(
+            back.resolve(utc(2000, 1, 1, 0, 0, 0)),
+            Ok(at.with_timezone(&Utc))
+        );
     }
 
     #[test]
