@@ -302,7 +302,8 @@ fn complete_tlvs(mut bytes: &[u8]) -> usize {
     count
 }
 
-/// TLVs whose value is a C-octet string (SMPP 3.4 §5.3.2).
+/// TLVs whose value is a C-octet string: additional_status_info_text and
+/// receipted_message_id.
 const C_STRING_TLVS: [u16; 2] = [0x001D, 0x001E];
 
 /// Repair `body` of a PDU with command `id`. `None` when the layout is

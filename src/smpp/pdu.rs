@@ -30,7 +30,7 @@ pub use rusmpp::values::{
 };
 pub use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 
-/// Every command id SMPP 3.4 defines (§5.1.2.1), requests and responses.
+/// Every command id SMPP 3.4 defines (§5.1.2), requests and responses.
 pub const SMPP34_COMMAND_IDS: [CommandId; 27] = [
     CommandId::GenericNack,
     CommandId::BindReceiver,
@@ -165,7 +165,7 @@ pub fn find_tlv(pdu: &Pdu, tag: TlvTag) -> Option<&TlvValue> {
 }
 
 /// The user data of a message-carrying PDU: short_message, or the
-/// message_payload TLV when short_message is empty (SMPP 3.4 §5.3.2.32 says
+/// message_payload TLV when short_message is empty (SMPP 3.4 says
 /// the two are not used together). `None` for PDUs that carry no message.
 pub fn message_content(pdu: &Pdu) -> Option<&[u8]> {
     let short_message: &[u8] = match pdu {

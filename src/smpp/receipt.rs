@@ -59,7 +59,7 @@ impl Stat {
         }
     }
 
-    /// The message_state TLV value (SMPP 3.4 §5.2.28) for this stat.
+    /// The message_state TLV value for this stat.
     pub fn message_state(&self) -> Option<MessageState> {
         Some(match self {
             Stat::Delivered => MessageState::Delivered,

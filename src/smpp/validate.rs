@@ -17,7 +17,7 @@ use super::time;
 const ESME_MESSAGE_TYPES: [u8; 3] = [0x00, 0x08, 0x10];
 const MESSAGE_TYPE_MASK: u8 = 0b0011_1100;
 
-/// SMPP 3.4 short_message is 0–254 octets (Table 4-10); longer text goes in
+/// SMPP 3.4 short_message is 0–254 octets (§4.4.1); longer text goes in
 /// message_payload.
 const MAX_SHORT_MESSAGE: u8 = 254;
 
