@@ -8,7 +8,6 @@ use pasarela::smpp::session::{BindState, Flow, Role, Session, allowed};
 use BindState::{BoundRx, BoundTrx, BoundTx, Closed, Open, Unbinding};
 
 const ALIVE: &[BindState] = &[Open, BoundTx, BoundRx, BoundTrx, Unbinding];
-const BOUND: &[BindState] = &[BoundTx, BoundRx, BoundTrx];
 
 /// In which states `id` may flow as `flow`; `None` for "never this way".
 fn expected_states(flow: Flow, id: CommandId) -> &'static [BindState] {
@@ -34,7 +33,7 @@ fn expected_states(flow: Flow, id: CommandId) -> &'static [BindState] {
         ) => &[BoundTx, BoundTrx, Unbinding],
         (Flow::McToEsme, C::DeliverSm | C::DataSm | C::AlertNotification) => &[BoundRx, BoundTrx],
         (Flow::EsmeToMc, C::DeliverSmResp | C::DataSmResp) => &[BoundRx, BoundTrx, Unbinding],
-        (_, C::Unbind) => BOUND,
+        (_, C::Unbind) => &[BoundTx, BoundRx, BoundTrx, Unbinding],
         (_, C::UnbindResp) => &[BoundTx, BoundRx, BoundTrx, Unbinding],
         (_, C::EnquireLink | C::EnquireLinkResp | C::GenericNack) => ALIVE,
         _ => &[],

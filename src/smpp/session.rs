@@ -11,7 +11,8 @@
 //!   the session is not closed: answering "already bound" to a second bind
 //!   must not itself be refused.
 //! - While UNBINDING, responses still flow (outstanding requests get their
-//!   answers) but new requests other than unbind/enquire_link are refused.
+//!   answers) but new requests other than unbind/enquire_link are refused;
+//!   an unbind from the peer crossing ours is accepted and answered.
 
 use super::pdu::{self, CommandId, CommandStatus};
 
@@ -135,7 +136,8 @@ pub fn allowed(flow: Flow, state: BindState, id: CommandId) -> Result<(), Comman
         (Flow::EsmeToMc, CommandId::DeliverSmResp | CommandId::DataSmResp) => {
             matches!(state, BoundRx | BoundTrx | Unbinding)
         }
-        (_, CommandId::Unbind) => state.is_bound(),
+        // Both ends may unbind at once; the crossing unbind is answered.
+        (_, CommandId::Unbind) => state.is_bound() || state == Unbinding,
         (_, CommandId::UnbindResp) => state.is_bound() || state == Unbinding,
         (_, CommandId::EnquireLink | CommandId::EnquireLinkResp | CommandId::GenericNack) => {
             state != Closed
@@ -349,6 +351,9 @@ mod tests {
         session
             .receive(CommandId::SubmitSmResp, CommandStatus::EsmeRok)
             .expect("late responses still arrive");
+        session
+            .receive(CommandId::Unbind, CommandStatus::EsmeRok)
+            .expect("a crossing unbind");
         session
             .receive(CommandId::UnbindResp, CommandStatus::EsmeRok)
             .expect("unbind_resp");
