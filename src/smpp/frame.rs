@@ -10,7 +10,7 @@
 //! 3. The header is parsed on its own; from here every error is a
 //!    [`FrameError::Body`] that carries it, and the PDU can be skipped.
 //! 4. submit_sm, deliver_sm and their responses go through the hand-written
-//!    fast path in [`super::fast`] when they are clean; everything else, and
+//!    fast path in `fast.rs` when they are clean; everything else, and
 //!    anything the fast path declines, goes to rusmpp, which decodes strictly. We then check what rusmpp does not:
 //!    that the fields used up exactly command_length octets, that a request
 //!    which needs a body has one, and that every TLV's value_length matches

@@ -31,7 +31,12 @@
 //! (length checks, partial input, header kept on error), the checks rusmpp
 //! skips (body fully consumed, TLV value_length equal to the decoded value's
 //! size, a body present when the command needs one, 3.4 command ids only),
-//! the status mapping, the leniency, and everything above the PDU.
+//! the status mapping, the leniency, and everything above the PDU. rusmpp's
+//! `verbose` feature names the field a decode failed in, which the status
+//! mapping needs; it costs nothing measurable on the success path. For the
+//! PDUs that carry the traffic, a hand-written fast path builds the same
+//! rusmpp values about twice as fast, and falls back to rusmpp for anything
+//! unusual.
 //!
 //! # Leniency
 //!
@@ -54,7 +59,7 @@
 //! field boundary (padded), trailing octets (ignored), sm_length disagreeing
 //! with the octets (the octets win), C-string TLVs without their NUL
 //! (terminated), a body on a header-only PDU (ignored).
-
+//!
 //! # Using it from a session actor
 //!
 //! ```
