@@ -30,17 +30,22 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     let store = Store::open(store_config)?;
     let created = create_new_accounts(&store, &config, logger)?;
     let unfinished = store.unfinished_messages().count();
-    info!(logger, "loaded";
-        "accounts" => config.accounts.len(),
-        "accounts_created" => created,
-        "routes" => config.routes.len(),
-        "gateways" => config.gateways.len(),
-        "unfinished_messages" => unfinished);
-    warn!(
-        logger,
-        "the SMPP and HTTP listeners are not built yet; nothing is accepting traffic"
-    );
-    let signal = actix_rt::System::new().block_on(wait_for_stop_signal())?;
+    let signal = actix_rt::System::new().block_on(async {
+        // Listen for signals before saying we are loaded, so a supervisor
+        // that signals us as soon as it reads "loaded" is heard.
+        let stop = StopSignals::install()?;
+        info!(logger, "loaded";
+            "accounts" => config.accounts.len(),
+            "accounts_created" => created,
+            "routes" => config.routes.len(),
+            "gateways" => config.gateways.len(),
+            "unfinished_messages" => unfinished);
+        warn!(
+            logger,
+            "the SMPP and HTTP listeners are not built yet; nothing is accepting traffic"
+        );
+        Ok::<_, std::io::Error>(stop.first().await)
+    })?;
     info!(logger, "stopping"; "signal" => signal);
     store.close()?;
     info!(logger, "stopped: store flushed and closed");
@@ -87,13 +92,26 @@ fn create_new_accounts(
     Ok(created)
 }
 
-/// Resolves with the name of the first stop signal received.
-async fn wait_for_stop_signal() -> std::io::Result<&'static str> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
-    })
+/// SIGTERM and SIGINT, listened for from the moment of `install`.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Resolves with the name of the first stop signal received.
+    async fn first(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
 }

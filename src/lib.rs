@@ -14,6 +14,7 @@
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`routing`]: the MT route table (longest prefix per account).
+//! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod logging;
 pub mod model;
 pub mod routing;
+pub mod smpp;
 pub mod sms;
 #[cfg(feature = "runtime")]
 pub mod store;
