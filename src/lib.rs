@@ -11,9 +11,11 @@
 //! - [`auth`]: argon2id password hashes and the allowed-network check.
 //! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
+//! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`routing`]: the MT route table (longest prefix per account).
+//! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
@@ -28,9 +30,12 @@ pub mod auth;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;
+#[cfg(feature = "runtime")]
+pub mod framed;
 pub mod logging;
 pub mod model;
 pub mod routing;
+pub mod simulation;
 pub mod smpp;
 pub mod sms;
 #[cfg(feature = "runtime")]
