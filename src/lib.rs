@@ -12,6 +12,7 @@
 //! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
+//! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`routing`]: the MT route table (longest prefix per account).
@@ -32,6 +33,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "runtime")]
 pub mod framed;
+pub mod intake;
 pub mod logging;
 pub mod model;
 pub mod routing;

@@ -14,7 +14,8 @@ use pasarela::model::{
     AccountId, Address, GatewayName, Message, MessageId, MessageState, Money, Npi, Ton, UpstreamId,
 };
 use pasarela::store::{
-    Batch, Durability, LedgerEntry, LedgerKind, MailboxItem, Store, StoreConfig, StoreError,
+    Batch, Durability, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, Store, StoreConfig,
+    StoreError,
 };
 
 fn at(second: u32) -> DateTime<Utc> {
@@ -81,8 +82,11 @@ fn everything_committed_is_read_back_after_a_clean_reopen() {
     batch
         .put_message(&delivered)
         .put_upstream_id(&gateway, &upstream, delivered.id)
-        .push_mailbox(
-            &demo,
+        .put_mailbox(
+            &MailboxKey {
+                account: demo.clone(),
+                sequence: store.next_sequence().unwrap(),
+            },
             &MailboxItem::Receipt {
                 message: delivered.id,
             },

@@ -109,7 +109,7 @@ struct Model {
     balances: BTreeMap<AccountId, Money>,
     ledger: BTreeMap<AccountId, Vec<LedgerEntry>>,
     upstream: BTreeMap<(GatewayName, UpstreamId), MessageId>,
-    mailbox: BTreeMap<AccountId, Vec<(Option<u64>, MailboxItem)>>,
+    mailbox: BTreeMap<AccountId, Vec<(u64, MailboxItem)>>,
 }
 
 /// A write in the batch being built, to apply to the model at commit.
@@ -118,7 +118,7 @@ enum Pending {
     Balance(AccountId, Money),
     Ledger(LedgerEntry),
     Upstream(GatewayName, UpstreamId, MessageId),
-    Push(AccountId, MailboxItem),
+    Push(MailboxKey, MailboxItem),
     Remove(MailboxKey),
 }
 
@@ -140,20 +140,21 @@ impl Model {
                 Pending::Upstream(gateway, upstream, id) => {
                     self.upstream.insert((gateway, upstream), id);
                 }
-                Pending::Push(account, item) => {
-                    self.mailbox.entry(account).or_default().push((None, item))
-                }
+                Pending::Push(key, item) => self
+                    .mailbox
+                    .entry(key.account)
+                    .or_default()
+                    .push((key.sequence, item)),
                 Pending::Remove(key) => {
                     if let Some(items) = self.mailbox.get_mut(&key.account) {
-                        items.retain(|(sequence, _)| *sequence != Some(key.sequence));
+                        items.retain(|(sequence, _)| *sequence != key.sequence);
                     }
                 }
             }
         }
     }
 
-    /// Checks the store against the model, and learns the sequence numbers
-    /// the store gave newly committed mailbox items.
+    /// Checks the store against the model.
     fn check(&mut self, store: &Store) -> Result<(), TestCaseError> {
         for (id, message) in &self.messages {
             prop_assert_eq!(store.message(*id).unwrap(), Some(message.clone()));
@@ -188,13 +189,10 @@ impl Model {
             let stored = store.mailbox(&account).unwrap();
             let items = self.mailbox.entry(account.clone()).or_default();
             prop_assert_eq!(stored.len(), items.len());
-            for ((key, stored_item), (sequence, item)) in stored.iter().zip(items.iter_mut()) {
+            for ((key, stored_item), (sequence, item)) in stored.iter().zip(items.iter()) {
                 prop_assert_eq!(&key.account, &account);
-                prop_assert_eq!(stored_item, &*item);
-                match sequence {
-                    Some(sequence) => prop_assert_eq!(key.sequence, *sequence),
-                    None => *sequence = Some(key.sequence),
-                }
+                prop_assert_eq!(stored_item, item);
+                prop_assert_eq!(key.sequence, *sequence);
             }
             let sequences: Vec<u64> = stored.iter().map(|(key, _)| key.sequence).collect();
             prop_assert!(sequences.windows(2).all(|pair| pair[0] < pair[1]));
@@ -278,8 +276,12 @@ fn run(actions: Vec<Action>) -> Result<(), TestCaseError> {
                 let item = MailboxItem::Receipt {
                     message: MessageId::new(u64::from(message)),
                 };
-                batch.push_mailbox(&account(index), &item);
-                pending.push(Pending::Push(account(index), item));
+                let key = MailboxKey {
+                    account: account(index),
+                    sequence: store.next_sequence().unwrap(),
+                };
+                batch.put_mailbox(&key, &item);
+                pending.push(Pending::Push(key, item));
             }
             Action::RemoveMailbox {
                 account: index,

@@ -100,6 +100,15 @@ pub struct StoreSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmppListenerConfig {
     pub listen: SocketAddr,
+    /// Requests a session keeps outstanding in each direction: an ESME's
+    /// submits beyond it get ESME_RMSGQFUL; our deliver_sm wait beyond it.
+    pub window: u32,
+    /// Idle time after which the session sends enquire_link.
+    pub enquire_link_interval: Duration,
+    /// Time without any PDU from the ESME after which the session closes.
+    pub inactivity_timeout: Duration,
+    /// How long a request the session sent waits for its response.
+    pub response_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +204,8 @@ pub struct AccountConfig {
     pub credit: Money,
     /// Message parts per second, 0 = unlimited.
     pub tps: u32,
+    /// SMPP sessions bound at once.
+    pub max_binds: u32,
     /// Networks a bind may come from; empty = any.
     pub allowed_ips: Vec<IpNet>,
 }

@@ -46,6 +46,10 @@ pub(crate) struct RawStore {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSmpp {
     pub listen: Option<Spanned<String>>,
+    pub window: Option<Spanned<u32>>,
+    pub enquire_link_interval_s: Option<Spanned<u64>>,
+    pub inactivity_timeout_s: Option<Spanned<u64>>,
+    pub response_timeout_s: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +99,7 @@ pub(crate) struct RawAccount {
     pub password: Spanned<String>,
     pub credit: Option<Spanned<Money>>,
     pub tps: Option<Spanned<u32>>,
+    pub max_binds: Option<Spanned<u32>>,
     #[serde(default)]
     pub allowed_ips: Vec<Spanned<String>>,
 }

@@ -25,6 +25,14 @@ const MAX_COMMIT_INTERVAL_MS: u64 = 1_000;
 const DEFAULT_COMMIT_MAX_BATCH: u64 = 4_096;
 const MAX_COMMIT_MAX_BATCH: u64 = 1_000_000;
 const MAX_GATEWAY_NAME_LEN: usize = 64;
+const DEFAULT_SMPP_WINDOW: u32 = 256;
+const MAX_SMPP_WINDOW: u32 = 10_000;
+const DEFAULT_ENQUIRE_LINK_INTERVAL_S: u64 = 30;
+const DEFAULT_INACTIVITY_TIMEOUT_S: u64 = 300;
+const DEFAULT_RESPONSE_TIMEOUT_S: u64 = 30;
+const MAX_SMPP_TIMER_S: u64 = 86_400;
+const DEFAULT_MAX_BINDS: u32 = 10;
+const MAX_MAX_BINDS: u32 = 1_000;
 
 pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     let map = SourceMap::new(source);
@@ -65,9 +73,7 @@ impl Checker<'_> {
         };
         let log = self.log(raw.log);
         let store = self.store(raw.store);
-        let smpp = SmppListenerConfig {
-            listen: self.socket_addr(raw.smpp.listen.as_ref(), "smpp.listen", DEFAULT_SMPP_LISTEN),
-        };
+        let smpp = self.smpp(raw.smpp);
         let web = WebConfig {
             listen: self.socket_addr(raw.web.listen.as_ref(), "web.listen", DEFAULT_WEB_LISTEN),
             admin_user: match raw.web.admin_user {
@@ -138,6 +144,40 @@ impl Checker<'_> {
             },
         };
         LogConfig { format, level }
+    }
+
+    fn smpp(&mut self, raw: super::raw::RawSmpp) -> SmppListenerConfig {
+        let seconds = |this: &mut Self, value: Option<&Spanned<u64>>, key: &str, default: u64| {
+            Duration::from_secs(this.bounded(value, key, default, 1, MAX_SMPP_TIMER_S))
+        };
+        SmppListenerConfig {
+            listen: self.socket_addr(raw.listen.as_ref(), "smpp.listen", DEFAULT_SMPP_LISTEN),
+            window: self.bounded(
+                raw.window.as_ref(),
+                "smpp.window",
+                DEFAULT_SMPP_WINDOW,
+                1,
+                MAX_SMPP_WINDOW,
+            ),
+            enquire_link_interval: seconds(
+                self,
+                raw.enquire_link_interval_s.as_ref(),
+                "smpp.enquire_link_interval_s",
+                DEFAULT_ENQUIRE_LINK_INTERVAL_S,
+            ),
+            inactivity_timeout: seconds(
+                self,
+                raw.inactivity_timeout_s.as_ref(),
+                "smpp.inactivity_timeout_s",
+                DEFAULT_INACTIVITY_TIMEOUT_S,
+            ),
+            response_timeout: seconds(
+                self,
+                raw.response_timeout_s.as_ref(),
+                "smpp.response_timeout_s",
+                DEFAULT_RESPONSE_TIMEOUT_S,
+            ),
+        }
     }
 
     fn store(&mut self, raw: super::raw::RawStore) -> StoreSettings {
@@ -497,6 +537,13 @@ impl Checker<'_> {
                 password: entry.password.into_inner(),
                 credit,
                 tps: entry.tps.as_ref().map_or(0, |tps| *tps.get_ref()),
+                max_binds: self.bounded(
+                    entry.max_binds.as_ref(),
+                    &format!("{prefix}.max_binds"),
+                    DEFAULT_MAX_BINDS,
+                    1,
+                    MAX_MAX_BINDS,
+                ),
                 allowed_ips,
             });
         }

@@ -257,7 +257,10 @@ mod tests {
         // The contract, written out once more by hand: (from, [to...]).
         let legal: [(MessageState, &[MessageState]); 10] = [
             (Accepted, &[Routed, Failed, Expired, Deleted]),
-            (Routed, &[Routed, Submitted, Failed, Expired, Deleted]),
+            (
+                Routed,
+                &[Routed, Submitted, Rejected, Failed, Expired, Deleted],
+            ),
             (
                 Submitted,
                 &[

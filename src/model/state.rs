@@ -81,7 +81,11 @@ impl MessageState {
         match self {
             Accepted => matches!(to, Routed | Failed | Expired | Deleted),
             // Routed → Routed: failover to the next gateway of the route.
-            Routed => matches!(to, Routed | Submitted | Failed | Expired | Deleted),
+            // Routed → Rejected: the SMSC refused it in its submit_sm_resp.
+            Routed => matches!(
+                to,
+                Routed | Submitted | Rejected | Failed | Expired | Deleted
+            ),
             // Submitted → Submitted: an intermediate receipt.
             // Submitted → Routed: the connection dropped with it in flight,
             // or the SMSC refused it with a status worth another gateway.

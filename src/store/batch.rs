@@ -22,15 +22,10 @@ pub(super) enum Op {
         tree: TreeId,
         key: Vec<u8>,
     },
-    /// Put under `prefix` followed by a fresh id (big-endian), given at
-    /// commit time so that keys follow commit order.
-    Append {
-        tree: TreeId,
-        prefix: Vec<u8>,
-        value: Vec<u8>,
-    },
-    /// Like `Append`, but `entry` (encoded without a version byte) may share
-    /// its key with the other entries the same group logs under `prefix`.
+    /// Put under `prefix` followed by a fresh id (big-endian) given at
+    /// commit time, so that keys follow commit order; `entry` (encoded
+    /// without a version byte) may share its key with the other entries the
+    /// same group logs under `prefix`.
     Log {
         tree: TreeId,
         prefix: Vec<u8>,
@@ -109,10 +104,17 @@ impl Batch {
         )
     }
 
-    /// Queues `item` for the account's next bound receiver, after the items
-    /// already queued.
-    pub fn push_mailbox(&mut self, account: &AccountId, item: &MailboxItem) -> &mut Batch {
-        self.append(TreeId::Mailbox, codec::account_prefix(account), item)
+    /// Queues `item` for the account's next bound receiver. Items are
+    /// delivered in key order; take `key.sequence` from
+    /// [`Store::next_sequence`](super::Store::next_sequence) so that order
+    /// is the order they were queued in.
+    pub fn put_mailbox(&mut self, key: &MailboxKey, item: &MailboxItem) -> &mut Batch {
+        let prefix = codec::account_prefix(&key.account);
+        self.put(
+            TreeId::Mailbox,
+            codec::sequenced_key(&prefix, key.sequence),
+            item,
+        )
     }
 
     /// Removes a mailbox item once it has been delivered.
@@ -128,23 +130,6 @@ impl Batch {
     fn put<T: serde::Serialize>(&mut self, tree: TreeId, key: Vec<u8>, value: &T) -> &mut Batch {
         match codec::encode(tree, &key, value) {
             Ok(value) => self.ops.push(Op::Put { tree, key, value }),
-            Err(error) => self.fail(error),
-        }
-        self
-    }
-
-    fn append<T: serde::Serialize>(
-        &mut self,
-        tree: TreeId,
-        prefix: Vec<u8>,
-        value: &T,
-    ) -> &mut Batch {
-        match codec::encode(tree, &prefix, value) {
-            Ok(value) => self.ops.push(Op::Append {
-                tree,
-                prefix,
-                value,
-            }),
             Err(error) => self.fail(error),
         }
         self

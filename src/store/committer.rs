@@ -129,14 +129,6 @@ impl Committer {
             match op {
                 Op::Put { tree, key, value } => writes.push((tree.index(), key, Some(value))),
                 Op::Remove { tree, key } => writes.push((tree.index(), key, None)),
-                Op::Append {
-                    tree,
-                    prefix,
-                    value,
-                } => {
-                    let key = codec::sequenced_key(&prefix, self.generate_id()?);
-                    writes.push((tree.index(), key, Some(value)));
-                }
                 Op::Log {
                     tree,
                     prefix,

@@ -207,9 +207,14 @@ impl Store {
     /// A new message id: unique and increasing, also across restarts
     /// (sled persists its counter ahead of the ids it gives out).
     pub fn next_message_id(&self) -> Result<MessageId, StoreError> {
+        self.next_sequence().map(MessageId::new)
+    }
+
+    /// A fresh number from the same increasing sequence as message ids, for
+    /// keys that must sort in the order they were made (mailbox items).
+    pub fn next_sequence(&self) -> Result<u64, StoreError> {
         self.db
             .generate_id()
-            .map(MessageId::new)
             .map_err(|error| self.database_error(error))
     }
 

@@ -1,0 +1,353 @@
+//! What an ESME asked for, read out of its submit_sm, data_sm or
+//! submit_multi into model types: addresses checked, times resolved, the
+//! user data cut into the parts that will each be a [`Message`](crate::model::Message).
+//!
+//! Protocol-level checks ([`crate::smpp::validate`]) run before this; this
+//! layer refuses what the model cannot hold (an address it cannot parse, a
+//! time that does not resolve) with the status SMPP names for it. Business
+//! rules (route, credit, TPS) come after, in the account actor. No I/O here.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Address, AddressError, Npi, Part, Ton};
+use crate::smpp::pdu::{
+    self, COctetString, DataSm, DestAddress, EmptyOrFullCOctetString, Pdu, SubmitMulti, SubmitSm,
+    TlvTag, TlvValue,
+};
+use crate::smpp::{CommandStatus, time};
+use crate::sms::coding::Coding;
+use crate::sms::concat::{Concat, Reference, Sar};
+use crate::sms::data_coding::Alphabet;
+use crate::sms::split::split_payload;
+use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
+
+/// The most octets one short message carries (3GPP TS 23.040: 140 octets of
+/// user data, UDH included). Longer user data (a message_payload) is split.
+pub const MAX_PART_OCTETS: usize = 140;
+
+/// One message an ESME submitted, to one or more destinations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    pub source: Address,
+    /// One for submit_sm and data_sm; one per SME address of a submit_multi.
+    pub destinations: Vec<Address>,
+    pub data_coding: u8,
+    pub esm_class: u8,
+    pub registered_delivery: u8,
+    pub priority: u8,
+    pub validity: Option<DateTime<Utc>>,
+    pub scheduled: Option<DateTime<Utc>>,
+    /// `user_message_reference`, as decimal text.
+    pub client_reference: Option<String>,
+    /// The parts to send to each destination, in order.
+    pub parts: Vec<PartData>,
+}
+
+/// The user data of one part and its place in a concatenated message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartData {
+    /// short_message as it goes upstream, UDH included when `esm_class`
+    /// has UDHI.
+    pub payload: Vec<u8>,
+    pub esm_class: u8,
+    pub part: Option<Part>,
+}
+
+/// The fields submit_sm, data_sm and submit_multi share, borrowed.
+struct Fields<'a> {
+    source: (u8, u8, &'a str),
+    esm_class: u8,
+    data_coding: u8,
+    registered_delivery: u8,
+    priority: u8,
+    schedule: Option<&'a EmptyOrFullCOctetString<17>>,
+    validity: Option<&'a EmptyOrFullCOctetString<17>>,
+}
+
+/// Reads a submit_sm, data_sm or submit_multi; any other PDU is
+/// ESME_RINVCMDID (the session only calls this for those three).
+pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> {
+    let (fields, destinations) = match pdu {
+        Pdu::SubmitSm(body) => (submit_sm_fields(body), vec![destination_of_submit(body)?]),
+        Pdu::DataSm(body) => (data_sm_fields(body), vec![destination_of_data(body)?]),
+        Pdu::SubmitMulti(body) => (submit_multi_fields(body), destinations_of_multi(body)?),
+        _ => return Err(CommandStatus::EsmeRinvcmdid),
+    };
+    let source = address(fields.source, CommandStatus::EsmeRinvsrcadr)?;
+    let scheduled = resolve(fields.schedule, now, CommandStatus::EsmeRinvsched)?;
+    let validity = resolve(fields.validity, now, CommandStatus::EsmeRinvexpiry)?;
+    let content = pdu::message_content(pdu).unwrap_or_default();
+    let parts = cut(content, fields.esm_class, fields.data_coding, sar(pdu))?;
+    let client_reference = match pdu::find_tlv(pdu, TlvTag::UserMessageReference) {
+        Some(TlvValue::UserMessageReference(reference)) => Some(reference.value.to_string()),
+        _ => None,
+    };
+    Ok(Submission {
+        source,
+        destinations,
+        data_coding: fields.data_coding,
+        esm_class: fields.esm_class,
+        registered_delivery: fields.registered_delivery,
+        priority: fields.priority,
+        validity,
+        scheduled,
+        client_reference,
+        parts,
+    })
+}
+
+fn submit_sm_fields(body: &SubmitSm) -> Fields<'_> {
+    Fields {
+        source: (
+            body.source_addr_ton.into(),
+            body.source_addr_npi.into(),
+            body.source_addr.as_str(),
+        ),
+        esm_class: body.esm_class.into(),
+        data_coding: body.data_coding.into(),
+        registered_delivery: body.registered_delivery.into(),
+        priority: body.priority_flag.into(),
+        schedule: Some(&body.schedule_delivery_time),
+        validity: Some(&body.validity_period),
+    }
+}
+
+fn data_sm_fields(body: &DataSm) -> Fields<'_> {
+    Fields {
+        source: (
+            body.source_addr_ton.into(),
+            body.source_addr_npi.into(),
+            body.source_addr.as_str(),
+        ),
+        esm_class: body.esm_class.into(),
+        data_coding: body.data_coding.into(),
+        registered_delivery: body.registered_delivery.into(),
+        priority: 0,
+        schedule: None,
+        validity: None,
+    }
+}
+
+fn submit_multi_fields(body: &SubmitMulti) -> Fields<'_> {
+    Fields {
+        source: (
+            body.source_addr_ton.into(),
+            body.source_addr_npi.into(),
+            body.source_addr.as_str(),
+        ),
+        esm_class: body.esm_class.into(),
+        data_coding: body.data_coding.into(),
+        registered_delivery: body.registered_delivery.into(),
+        priority: body.priority_flag.into(),
+        schedule: Some(&body.schedule_delivery_time),
+        validity: Some(&body.validity_period),
+    }
+}
+
+fn destination_of_submit(body: &SubmitSm) -> Result<Address, CommandStatus> {
+    destination(
+        body.dest_addr_ton.into(),
+        body.dest_addr_npi.into(),
+        &body.destination_addr,
+    )
+}
+
+fn destination_of_data(body: &DataSm) -> Result<Address, CommandStatus> {
+    destination(
+        body.dest_addr_ton.into(),
+        body.dest_addr_npi.into(),
+        &body.destination_addr,
+    )
+}
+
+/// The SME addresses of a submit_multi. Distribution lists are not kept
+/// by pasarela, so a list name is ESME_RINVDLNAME.
+fn destinations_of_multi(body: &SubmitMulti) -> Result<Vec<Address>, CommandStatus> {
+    body.dest_address()
+        .iter()
+        .map(|dest| match dest {
+            DestAddress::SmeAddress(sme) => destination(
+                sme.dest_addr_ton.into(),
+                sme.dest_addr_npi.into(),
+                &sme.destination_addr,
+            ),
+            DestAddress::DistributionListName(_) => Err(CommandStatus::EsmeRinvdlname),
+        })
+        .collect()
+}
+
+fn destination(ton: u8, npi: u8, text: &COctetString<1, 21>) -> Result<Address, CommandStatus> {
+    address((ton, npi, text.as_str()), CommandStatus::EsmeRinvdstadr)
+}
+
+fn address(
+    (ton, npi, text): (u8, u8, &str),
+    status: CommandStatus,
+) -> Result<Address, CommandStatus> {
+    Address::new(Ton::from(ton), Npi::from(npi), text).map_err(|_: AddressError| status)
+}
+
+fn resolve(
+    field: Option<&EmptyOrFullCOctetString<17>>,
+    now: DateTime<Utc>,
+    status: CommandStatus,
+) -> Result<Option<DateTime<Utc>>, CommandStatus> {
+    let Some(field) = field else { return Ok(None) };
+    match time::from_field(field).map_err(|_| status)? {
+        None => Ok(None),
+        Some(time) => time.resolve(now).map(Some).map_err(|_| status),
+    }
+}
+
+/// The SAR TLVs, when all three are present.
+fn sar(pdu: &Pdu) -> Option<Sar> {
+    let reference = match pdu::find_tlv(pdu, TlvTag::SarMsgRefNum)? {
+        TlvValue::SarMsgRefNum(value) => *value,
+        _ => return None,
+    };
+    let total = match pdu::find_tlv(pdu, TlvTag::SarTotalSegments)? {
+        TlvValue::SarTotalSegments(value) => *value,
+        _ => return None,
+    };
+    let seq = match pdu::find_tlv(pdu, TlvTag::SarSegmentSeqnum)? {
+        TlvValue::SarSegmentSeqnum(value) => *value,
+        _ => return None,
+    };
+    Some(Sar {
+        msg_ref_num: reference,
+        total_segments: total,
+        segment_seqnum: seq,
+    })
+}
+
+/// The user data as parts: one part as given when it fits a short message
+/// (its concatenation place read from the UDH or the SAR TLVs), else split
+/// with a concatenation UDH whose reference is derived from the content.
+fn cut(
+    content: &[u8],
+    esm_class: u8,
+    data_coding: u8,
+    sar: Option<Sar>,
+) -> Result<Vec<PartData>, CommandStatus> {
+    let has_udh = esm_class & ESM_CLASS_UDHI != 0;
+    if content.len() <= MAX_PART_OCTETS || has_udh {
+        let concat = if has_udh {
+            let (udh, _) = Udh::split(content).map_err(|_| CommandStatus::EsmeRinvesmclass)?;
+            udh.concat()
+        } else {
+            sar.and_then(Concat::from_sar)
+        };
+        if has_udh && content.len() > MAX_PART_OCTETS {
+            return Err(CommandStatus::EsmeRinvmsglen);
+        }
+        return Ok(vec![PartData {
+            payload: content.to_vec(),
+            esm_class,
+            part: concat.and_then(part_of),
+        }]);
+    }
+    let coding = match Alphabet::from_data_coding(data_coding) {
+        Alphabet::Gsm7 => Coding::Gsm7,
+        Alphabet::Ucs2 => Coding::Ucs2,
+        _ => Coding::Binary,
+    };
+    let split = split_payload(coding, content, Reference::Bits8(reference_for(content)))
+        .map_err(|_| CommandStatus::EsmeRinvmsglen)?;
+    Ok(split
+        .parts
+        .into_iter()
+        .map(|part| PartData {
+            esm_class: part.esm_class(esm_class),
+            part: part.concat.and_then(part_of),
+            payload: part.short_message(),
+        })
+        .collect())
+}
+
+fn part_of(concat: Concat) -> Option<Part> {
+    Part::new(concat.reference().value(), concat.total(), concat.seq()).ok()
+}
+
+/// An 8-bit concatenation reference that differs between messages with
+/// different content (a handset reassembles by sender and reference).
+fn reference_for(content: &[u8]) -> u8 {
+    content
+        .iter()
+        .fold(0x5Au8, |acc, octet| acc.rotate_left(3) ^ octet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smpp::pdu::{
+        AnyOctetString, MessagePayload, MessageSubmissionRequestTlvValue, OctetString,
+        RegisteredDelivery,
+    };
+
+    fn submit(source: &str, dest: &str, short_message: &[u8]) -> SubmitSm {
+        SubmitSm::builder()
+            .source_addr_ton(pdu::Ton::Alphanumeric)
+            .source_addr(COctetString::from_string(source.into()).unwrap())
+            .dest_addr_ton(pdu::Ton::International)
+            .dest_addr_npi(pdu::Npi::Isdn)
+            .destination_addr(COctetString::from_string(dest.into()).unwrap())
+            .registered_delivery(RegisteredDelivery::request_all())
+            .short_message(OctetString::from_vec(short_message.to_vec()).unwrap())
+            .build()
+    }
+
+    #[test]
+    fn a_short_submit_is_one_part_with_its_fields() {
+        let pdu = Pdu::SubmitSm(submit("Shop", "34600123456", b"hello"));
+        let submission = read(&pdu, Utc::now()).unwrap();
+        assert_eq!(submission.source.text(), "Shop");
+        assert_eq!(submission.destinations[0].text(), "34600123456");
+        assert_eq!(submission.parts.len(), 1);
+        assert_eq!(submission.parts[0].payload, b"hello");
+        assert_eq!(submission.parts[0].part, None);
+        assert_eq!(submission.registered_delivery & 0x03, 1);
+    }
+
+    #[test]
+    fn a_bad_destination_is_invalid_destination_address() {
+        let pdu = Pdu::SubmitSm(submit("Shop", "34abc", b"hi"));
+        assert_eq!(read(&pdu, Utc::now()), Err(CommandStatus::EsmeRinvdstadr));
+    }
+
+    #[test]
+    fn a_udh_part_keeps_its_place() {
+        // UDH: concat 8-bit, reference 0x42, part 2 of 3.
+        let data = [&[0x05, 0x00, 0x03, 0x42, 0x03, 0x02][..], b"part two"].concat();
+        let mut body = submit("Shop", "34600123456", &data);
+        body.esm_class = ESM_CLASS_UDHI.into();
+        let submission = read(&Pdu::SubmitSm(body), Utc::now()).unwrap();
+        let part = submission.parts[0].part.unwrap();
+        assert_eq!((part.reference(), part.total(), part.seq()), (0x42, 3, 2));
+        assert_eq!(submission.parts[0].payload, data);
+    }
+
+    #[test]
+    fn a_long_message_payload_is_split_into_udh_parts() {
+        let mut body = submit("Shop", "34600123456", b"");
+        body.push_tlv(MessageSubmissionRequestTlvValue::MessagePayload(
+            MessagePayload::new(AnyOctetString::from_vec(vec![b'a'; 300])),
+        ));
+        let submission = read(&Pdu::SubmitSm(body), Utc::now()).unwrap();
+        assert_eq!(submission.parts.len(), 2, "300 septets: 153 + 147");
+        for (index, part) in submission.parts.iter().enumerate() {
+            assert_ne!(part.esm_class & ESM_CLASS_UDHI, 0);
+            assert!(part.payload.len() <= MAX_PART_OCTETS + 20);
+            assert_eq!(part.part.unwrap().seq() as usize, index + 1);
+        }
+    }
+
+    #[test]
+    fn a_relative_validity_resolves_against_now() {
+        let mut body = submit("Shop", "34600123456", b"x");
+        body.validity_period =
+            EmptyOrFullCOctetString::from_vec(b"000001000000000R\0".to_vec()).unwrap();
+        let now = Utc::now();
+        let submission = read(&Pdu::SubmitSm(body), now).unwrap();
+        assert_eq!(submission.validity, Some(now + chrono::Duration::days(1)));
+    }
+}
