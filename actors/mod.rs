@@ -1,17 +1,42 @@
-//! The living part of pasarela: actix actors that own sockets, serial ports
-//! and the store, and call into the passive core for every decision.
+//! The living part of pasarela: actix actors that own sockets and the
+//! store, and call into the passive core for every decision.
 //!
 //! # The tree
 //!
 //! ```text
-//! switch            root: owns config and store, starts children, graceful stop
+//! switch                  root: opens the store, starts the rest in order, recovers, stops cleanly
+//! ├── receipts            supervised: sent messages by upstream id until their receipt
+//! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
+//! ├── route (per route)   supervised: first gateway that is up, else queue
+//! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
+//! └── listener            SMPP accept loop
+//!     └── esme (per connection)   not restarted: the client reconnects
 //! ```
 //!
-//! Today the switch opens the store, creates the credit of configured
-//! accounts the first time it sees them, and waits for SIGTERM or ctrl-c to
-//! close the store after a final flush. It opens no SMPP or HTTP port yet:
-//! the session, account, route and gateway actors are the next issue.
+//! # The life of a message
+//!
+//! ```text
+//! esme ─Submit─▶ account ── message + reservation, one batch ──▶ store
+//!      ◀Submitted (after the group commit)─┘ └─Dispatch─▶ route ─Deliver─▶ gateway
+//! gateway ─Sent / SendFailed / Receipt─▶ receipts ─Finished─▶ account
+//! account ── final state + refund + mailbox item, one batch ──▶ store
+//! account ─ReceiptOut─▶ esme ─deliver_sm─▶ ESME ─resp─▶ esme ─ReceiptDone─▶ account
+//! ```
+//!
+//! `gateway.rs` is the contract every gateway follows; `supervision.rs` is
+//! how a panicking actor comes back; `faults.rs` holds the test-only hooks
+//! that prove it.
 
+pub mod account;
+pub mod directory;
+pub mod esme;
+pub mod faults;
+pub mod gateway;
+pub mod listener;
+pub mod receipts;
+pub mod route;
+pub mod simulator;
+pub mod supervision;
 pub mod switch;
 
 pub use switch::{ServeError, serve};

@@ -1,12 +1,28 @@
 //! The root of the switch: opens the store, brings the configured accounts'
-//! credit into it, runs until SIGTERM or ctrl-c, and closes the store after a
-//! final flush so nothing acknowledged is left in memory.
+//! credit into it, starts the actor tree in dependency order (receipts,
+//! gateways, routes, accounts, then the listener), hands it what the store
+//! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
+//! a final flush so nothing acknowledged is left in memory.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix::{Addr, Supervisor};
 use chrono::Utc;
-use slog::{Logger, info, warn};
+use slog::{Logger, error, info, warn};
 
-use crate::config::Config;
-use crate::model::{AccountId, IdError};
+use super::account::{Account, AccountWiring};
+use super::directory::{AccountEntry, Directory};
+use super::faults;
+use super::gateway::{Deliver, Subscribe};
+use super::receipts::{Receipts, Track, Wire};
+use super::route::{Dispatch, Route};
+use super::simulator::{Resume, Simulator};
+use crate::auth::{AuthError, PasswordHash};
+use crate::config::{Config, GatewayKind};
+use crate::model::{AccountId, GatewayName, IdError, MessageState};
+use crate::routing::RouteTable;
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +35,24 @@ pub enum ServeError {
         #[source]
         source: IdError,
     },
+    #[error("gateway {name:?}: {source}")]
+    Gateway {
+        name: String,
+        #[source]
+        source: IdError,
+    },
+    #[error("cannot hash the password of account {system_id:?}: {source}")]
+    Password {
+        system_id: String,
+        #[source]
+        source: AuthError,
+    },
+    #[error("cannot listen for SMPP on {address}: {source}")]
+    Listen {
+        address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -29,27 +63,242 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     info!(logger, "opening store"; "path" => %store_config.path.display(), "durability" => %store_config.durability);
     let store = Store::open(store_config)?;
     let created = create_new_accounts(&store, &config, logger)?;
-    let unfinished = store.unfinished_messages().count();
-    let signal = actix_rt::System::new().block_on(async {
+    let passwords = hash_passwords(&config)?;
+    let store = Arc::new(store);
+    faults::arm_from_env();
+    let system = actix_rt::System::new();
+    let signal = system.block_on(async {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
+        let recovered = start(&config, &store, passwords, logger).await?;
         info!(logger, "loaded";
             "accounts" => config.accounts.len(),
             "accounts_created" => created,
             "routes" => config.routes.len(),
             "gateways" => config.gateways.len(),
-            "unfinished_messages" => unfinished);
-        warn!(
-            logger,
-            "the SMPP and HTTP listeners are not built yet; nothing is accepting traffic"
-        );
-        Ok::<_, std::io::Error>(stop.first().await)
+            "recovered_to_route" => recovered.to_route,
+            "recovered_awaiting_receipt" => recovered.awaiting_receipt);
+        Ok::<_, ServeError>(stop.first().await)
     })?;
     info!(logger, "stopping"; "signal" => signal);
-    store.close()?;
+    drop(system);
+    match Arc::try_unwrap(store) {
+        Ok(store) => store.close()?,
+        Err(store) => {
+            // Something still holds the store; every acknowledged batch is
+            // durable already, so wait for the queue to drain and go.
+            store.commit(Batch::new()).wait()?;
+        }
+    }
     info!(logger, "stopped: store flushed and closed");
     Ok(())
+}
+
+/// What the start found unfinished in the store.
+struct Recovered {
+    to_route: usize,
+    awaiting_receipt: usize,
+}
+
+/// Starts the actor tree, hands it what the store has unfinished, and opens
+/// the SMPP listener.
+async fn start(
+    config: &Config,
+    store: &Arc<Store>,
+    mut passwords: HashMap<String, PasswordHash>,
+    logger: &Logger,
+) -> Result<Recovered, ServeError> {
+    let routes = Arc::new(RouteTable::new(&config.routes));
+    let receipts = {
+        let (store, routes, logger) = (
+            store.clone(),
+            routes.clone(),
+            logger.new(slog::o!("actor" => "receipts")),
+        );
+        Supervisor::start(move |_| Receipts::new(store, routes, logger))
+    };
+
+    let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
+    for gateway in &config.gateways {
+        let name =
+            GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
+                name: gateway.name.clone(),
+                source,
+            })?;
+        match &gateway.kind {
+            GatewayKind::Simulator(simulator) => {
+                let (reports, delay) = (receipts.clone().recipient(), simulator.dlr_delay);
+                let gateway_logger = logger.new(slog::o!("gateway" => name.to_string()));
+                let actor_name = name.clone();
+                let address = Supervisor::start(move |_| {
+                    Simulator::new(actor_name, delay, reports, gateway_logger)
+                });
+                simulators.insert(name, address);
+            }
+            other => warn!(logger, "gateway kind not built yet; routes treat it as down";
+                "gateway" => %name, "kind" => other.name()),
+        }
+    }
+
+    let route_actors: Arc<Vec<Addr<Route>>> = Arc::new(
+        routes
+            .routes()
+            .iter()
+            .map(|route| {
+                let gateways: Vec<(
+                    GatewayName,
+                    actix::Recipient<Deliver>,
+                    actix::Recipient<Subscribe>,
+                )> = route
+                    .gateways
+                    .iter()
+                    .filter_map(|name| {
+                        let name = GatewayName::new(name.clone()).ok()?;
+                        let simulator = simulators.get(&name)?;
+                        Some((
+                            name,
+                            simulator.clone().recipient(),
+                            simulator.clone().recipient(),
+                        ))
+                    })
+                    .collect();
+                let (prefix, route_logger) = (
+                    route.prefix.clone(),
+                    logger.new(slog::o!("route" => route.prefix.clone())),
+                );
+                Supervisor::start(move |_| Route::new(prefix, gateways, route_logger))
+            })
+            .collect(),
+    );
+
+    let mut accounts = HashMap::new();
+    let mut entries = HashMap::new();
+    for account in &config.accounts {
+        let Some(password) = passwords.remove(&account.system_id) else {
+            continue;
+        };
+        let id =
+            AccountId::new(account.system_id.clone()).map_err(|source| ServeError::Account {
+                system_id: account.system_id.clone(),
+                source,
+            })?;
+        let wiring = AccountWiring {
+            store: store.clone(),
+            routes: routes.clone(),
+            route_actors: route_actors.clone(),
+            logger: logger.new(slog::o!("account" => id.to_string())),
+        };
+        let (actor_config, actor_id) = (account.clone(), id.clone());
+        let address = Supervisor::start(move |_| Account::new(&actor_config, actor_id, wiring));
+        accounts.insert(id.clone(), address.clone());
+        entries.insert(
+            account.system_id.clone(),
+            AccountEntry {
+                id,
+                address,
+                password,
+                allowed_ips: account.allowed_ips.clone(),
+            },
+        );
+    }
+    receipts.do_send(Wire {
+        accounts,
+        route_actors: route_actors.clone(),
+    });
+
+    let recovered = recover(
+        store,
+        &routes,
+        &route_actors,
+        &receipts,
+        &simulators,
+        logger,
+    );
+
+    let listener = tokio::net::TcpListener::bind(config.smpp.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address: config.smpp.listen,
+            source,
+        })?;
+    let directory = Rc::new(Directory::new(store.clone(), entries));
+    actix_rt::spawn(super::listener::run(
+        listener,
+        directory,
+        config.smpp,
+        logger.new(slog::o!("listener" => "smpp")),
+    ));
+    Ok(recovered)
+}
+
+/// Unfinished messages from before the restart: those not yet with an SMSC
+/// are routed again; SUBMITTED ones wait for their receipt (and a simulated
+/// SMSC is reminded to send it).
+fn recover(
+    store: &Store,
+    routes: &RouteTable,
+    route_actors: &[Addr<Route>],
+    receipts: &Addr<Receipts>,
+    simulators: &HashMap<GatewayName, Addr<Simulator>>,
+    logger: &Logger,
+) -> Recovered {
+    let mut recovered = Recovered {
+        to_route: 0,
+        awaiting_receipt: 0,
+    };
+    for message in store.unfinished_messages() {
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                error!(logger, "unreadable unfinished message skipped"; "error" => %error);
+                continue;
+            }
+        };
+        if message.state() == MessageState::Submitted {
+            if let Some(simulator) = message
+                .gateway
+                .as_ref()
+                .and_then(|name| simulators.get(name))
+            {
+                simulator.do_send(Resume {
+                    message: message.clone(),
+                });
+            }
+            receipts.do_send(Track { message });
+            recovered.awaiting_receipt += 1;
+            continue;
+        }
+        let route = routes
+            .lookup(message.account.as_str(), message.destination.text())
+            .and_then(|route| route_actors.get(route.index));
+        match route {
+            Some(route) => {
+                route.do_send(Dispatch { message });
+                recovered.to_route += 1;
+            }
+            None => warn!(logger, "unfinished message has no route any more; left as it is";
+                "message" => %message.id),
+        }
+    }
+    recovered
+}
+
+/// The argon2 hash of every account's password, by system_id. Hashing is
+/// slow on purpose; it happens once, before anything listens.
+fn hash_passwords(config: &Config) -> Result<HashMap<String, PasswordHash>, ServeError> {
+    config
+        .accounts
+        .iter()
+        .map(|account| {
+            PasswordHash::new(&account.password)
+                .map(|hash| (account.system_id.clone(), hash))
+                .map_err(|source| ServeError::Password {
+                    system_id: account.system_id.clone(),
+                    source,
+                })
+        })
+        .collect()
 }
 
 /// Gives every configured account that the store does not know yet its

@@ -11,6 +11,9 @@ step "toolchain"
 cargo --version
 rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || rustup component add rustfmt clippy
 
+step "third-party SMPP peers for the interoperability tests"
+python3 -c "import smpplib" 2>/dev/null || python3 -m pip install --quiet --user smpplib
+
 step "format"
 cargo fmt --all -- --check
 

@@ -21,10 +21,6 @@ use crate::sms::data_coding::Alphabet;
 use crate::sms::split::split_payload;
 use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
 
-/// The most octets one short message carries (3GPP TS 23.040: 140 octets of
-/// user data, UDH included). Longer user data (a message_payload) is split.
-pub const MAX_PART_OCTETS: usize = 140;
-
 /// One message an ESME submitted, to one or more destinations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
@@ -220,31 +216,26 @@ fn sar(pdu: &Pdu) -> Option<Sar> {
     })
 }
 
-/// The user data as parts: one part as given when it fits a short message
-/// (its concatenation place read from the UDH or the SAR TLVs), else split
-/// with a concatenation UDH whose reference is derived from the content.
+/// The user data as parts: as given when it carries its own UDH or fits
+/// one short message (its concatenation place read from the UDH or the SAR
+/// TLVs), else split with a concatenation UDH whose reference is derived
+/// from the content.
 fn cut(
     content: &[u8],
     esm_class: u8,
     data_coding: u8,
     sar: Option<Sar>,
 ) -> Result<Vec<PartData>, CommandStatus> {
-    let has_udh = esm_class & ESM_CLASS_UDHI != 0;
-    if content.len() <= MAX_PART_OCTETS || has_udh {
-        let concat = if has_udh {
-            let (udh, _) = Udh::split(content).map_err(|_| CommandStatus::EsmeRinvesmclass)?;
-            udh.concat()
-        } else {
-            sar.and_then(Concat::from_sar)
-        };
-        if has_udh && content.len() > MAX_PART_OCTETS {
-            return Err(CommandStatus::EsmeRinvmsglen);
-        }
-        return Ok(vec![PartData {
+    let as_given = |concat: Option<Concat>| {
+        Ok(vec![PartData {
             payload: content.to_vec(),
             esm_class,
             part: concat.and_then(part_of),
-        }]);
+        }])
+    };
+    if esm_class & ESM_CLASS_UDHI != 0 {
+        let (udh, _) = Udh::split(content).map_err(|_| CommandStatus::EsmeRinvesmclass)?;
+        return as_given(udh.concat());
     }
     let coding = match Alphabet::from_data_coding(data_coding) {
         Alphabet::Gsm7 => Coding::Gsm7,
@@ -253,6 +244,9 @@ fn cut(
     };
     let split = split_payload(coding, content, Reference::Bits8(reference_for(content)))
         .map_err(|_| CommandStatus::EsmeRinvmsglen)?;
+    if split.parts.len() == 1 {
+        return as_given(sar.and_then(Concat::from_sar));
+    }
     Ok(split
         .parts
         .into_iter()
@@ -336,7 +330,7 @@ mod tests {
         assert_eq!(submission.parts.len(), 2, "300 septets: 153 + 147");
         for (index, part) in submission.parts.iter().enumerate() {
             assert_ne!(part.esm_class & ESM_CLASS_UDHI, 0);
-            assert!(part.payload.len() <= MAX_PART_OCTETS + 20);
+            assert!(part.payload.len() <= 160, "153 septets and a 6-octet UDH");
             assert_eq!(part.part.unwrap().seq() as usize, index + 1);
         }
     }

@@ -132,6 +132,17 @@ pub enum GatewayKind {
     Modem(ModemGatewayConfig),
 }
 
+impl GatewayKind {
+    /// The `kind` as written in the file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GatewayKind::Simulator(_) => "simulator",
+            GatewayKind::Smpp(_) => "smpp",
+            GatewayKind::Modem(_) => "modem",
+        }
+    }
+}
+
 /// The built-in simulated upstream SMSC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimulatorGatewayConfig {

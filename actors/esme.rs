@@ -1,0 +1,643 @@
+//! One actor per ESME connection: bind, the requests of a bound ESME,
+//! deliver_sm out, keep-alive and timeouts. Not supervised: when it fails,
+//! its socket closes and the client reconnects; nothing else is touched.
+//!
+//! - Reading: `FramedRead` with [`SmppFraming`]; a PDU that does not
+//!   decode is answered (`generic_nack` or its `_resp`) and reading goes on;
+//!   an unframeable length closes the session.
+//! - Writing: a writer task owns the socket's write half; the session hands
+//!   it encoded PDUs. A client that stops reading stops answering our
+//!   deliver_sm too, so our window fills, its response timeout fires and
+//!   the session closes; its receipts stay in the account's mailbox.
+//! - Bind: the password is checked with argon2 on the blocking pool, never
+//!   on the event loop; then `allowed_ips`, then the account's bind limit.
+//! - submit_sm / data_sm / submit_multi: validated, read into a
+//!   [`Submission`](crate::intake::Submission), and handed to the account,
+//!   which answers after the group commit. At most `window` of them are
+//!   outstanding; more get ESME_RMSGQFUL.
+//! - query_sm reads the store; cancel_sm and replace_sm are refused
+//!   (ESME_RCANCELFAIL / ESME_RREPLACEFAIL): messages are handed to a gateway
+//!   as soon as they are stored, and scheduled delivery is not held back yet.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use bytes::BytesMut;
+use chrono::Utc;
+use slog::{Logger, debug, info, warn};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+use tokio_util::codec::{Encoder, FramedRead};
+
+use super::account::{
+    Account, Bind, ReceiptDone, ReceiptOut, SessionId, Submit, Submitted, Unbound,
+};
+use super::directory::{AccountEntry, Directory};
+use crate::config::SmppListenerConfig;
+use crate::framed::{Frame, SmppFraming, StreamError};
+use crate::intake;
+use crate::model::{AccountId, Message, MessageId};
+use crate::smpp::dlr::{self, Address as PduAddress};
+use crate::smpp::pdu::{
+    self, COctetString, DeliverSm, Pdu, QuerySmResp, SubmitMultiResp, SubmitSmResp,
+};
+use crate::smpp::receipt::{Receipt, Stat};
+use crate::smpp::{
+    BindState, Codec, Command, CommandId, CommandStatus, Role, SequenceNumbers, Session, Window,
+    time, validate,
+};
+use crate::store::MailboxKey;
+
+/// What the session is waiting for an answer to.
+enum Outbound {
+    Receipt {
+        key: MailboxKey,
+        account: Addr<Account>,
+    },
+    EnquireLink,
+}
+
+pub struct EsmeSession {
+    id: SessionId,
+    peer: SocketAddr,
+    directory: Rc<Directory>,
+    settings: SmppListenerConfig,
+    logger: Logger,
+    writer: mpsc::UnboundedSender<BytesMut>,
+    framing: SmppFraming,
+    session: Session,
+    bound: Option<(AccountId, Addr<Account>)>,
+    bind_in_progress: bool,
+    sequences: SequenceNumbers,
+    outbound: Window<Outbound>,
+    /// Requests of the ESME waiting for the account's answer, by sequence
+    /// number, with the command to answer.
+    inbound: HashMap<u32, CommandId>,
+    last_heard: Instant,
+    last_sent: Instant,
+}
+
+impl EsmeSession {
+    /// Starts the session actor on an accepted connection.
+    pub fn start(
+        id: SessionId,
+        stream: TcpStream,
+        peer: SocketAddr,
+        directory: Rc<Directory>,
+        settings: SmppListenerConfig,
+        logger: &Logger,
+    ) -> Addr<EsmeSession> {
+        let logger = logger.new(slog::o!("session" => id, "peer" => peer.to_string()));
+        let (read, write) = stream.into_split();
+        let (writer, queue) = mpsc::unbounded_channel();
+        actix_rt::spawn(write_loop(write, queue, logger.clone()));
+        let window = usize::try_from(settings.window).unwrap_or(1);
+        EsmeSession::create(move |ctx| {
+            ctx.add_stream(FramedRead::new(read, SmppFraming::new(Codec::new())));
+            let now = Instant::now();
+            EsmeSession {
+                id,
+                peer,
+                directory,
+                settings,
+                logger,
+                writer,
+                framing: SmppFraming::new(Codec::new()),
+                session: Session::new(Role::Server),
+                bound: None,
+                bind_in_progress: false,
+                sequences: SequenceNumbers::default(),
+                outbound: Window::new(window),
+                inbound: HashMap::new(),
+                last_heard: now,
+                last_sent: now,
+            }
+        })
+    }
+
+    fn send(&mut self, command: &Command) {
+        let _ = self.session.send(command.id(), command.status());
+        let mut bytes = BytesMut::new();
+        match self.framing.encode(command, &mut bytes) {
+            Ok(()) => {
+                self.last_sent = Instant::now();
+                let _ = self.writer.send(bytes);
+            }
+            Err(error) => warn!(self.logger, "cannot encode a PDU"; "error" => %error),
+        }
+    }
+
+    fn answer_error(&mut self, request: CommandId, status: CommandStatus, sequence_number: u32) {
+        self.send(&pdu::error_response(request, status, sequence_number));
+    }
+
+    fn handle_frame(&mut self, frame: Frame, ctx: &mut Context<Self>) {
+        self.last_heard = Instant::now();
+        let decoded = match frame {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                debug!(self.logger, "undecodable PDU"; "error" => %error);
+                if let Some(reply) = error.reply() {
+                    self.send(&reply);
+                }
+                if !error.can_continue() {
+                    ctx.stop();
+                }
+                return;
+            }
+        };
+        let command = decoded.command;
+        let id = command.id();
+        let sequence_number = command.sequence_number();
+        if let Err(status) = self.session.receive(id, command.status()) {
+            if !id.is_response() {
+                self.answer_error(id, status, sequence_number);
+            }
+            return;
+        }
+        if id.is_response() {
+            self.response(id, command.status(), sequence_number, ctx);
+            return;
+        }
+        match id {
+            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
+                self.bind(command, ctx)
+            }
+            CommandId::EnquireLink => self.send(&pdu::header_only(
+                CommandId::EnquireLinkResp,
+                CommandStatus::EsmeRok,
+                sequence_number,
+            )),
+            CommandId::Unbind => {
+                self.send(&pdu::header_only(
+                    CommandId::UnbindResp,
+                    CommandStatus::EsmeRok,
+                    sequence_number,
+                ));
+                ctx.stop();
+            }
+            CommandId::SubmitSm | CommandId::DataSm | CommandId::SubmitMulti => {
+                self.submit(command, ctx)
+            }
+            CommandId::QuerySm => self.query(command),
+            CommandId::CancelSm => {
+                self.answer_error(id, CommandStatus::EsmeRcancelfail, sequence_number)
+            }
+            CommandId::ReplaceSm => {
+                self.answer_error(id, CommandStatus::EsmeRreplacefail, sequence_number)
+            }
+            _ => self.answer_error(id, CommandStatus::EsmeRinvcmdid, sequence_number),
+        }
+    }
+
+    fn response(
+        &mut self,
+        id: CommandId,
+        status: CommandStatus,
+        sequence_number: u32,
+        _ctx: &mut Context<Self>,
+    ) {
+        match self.outbound.complete(sequence_number, id) {
+            Ok(pending) => self.settle(pending.payload, status == CommandStatus::EsmeRok),
+            Err(unmatched) => {
+                debug!(self.logger, "response matches no request"; "why" => %unmatched)
+            }
+        }
+    }
+
+    fn settle(&mut self, outbound: Outbound, ok: bool) {
+        if let Outbound::Receipt { key, account } = outbound {
+            account.do_send(ReceiptDone { key, delivered: ok });
+        }
+    }
+
+    fn bind(&mut self, command: Command, ctx: &mut Context<Self>) {
+        let id = command.id();
+        let sequence_number = command.sequence_number();
+        let Some((system_id, password)) = bind_credentials(command.pdu()) else {
+            self.answer_error(id, CommandStatus::EsmeRbindfail, sequence_number);
+            return;
+        };
+        if self.bind_in_progress || self.session.state() != BindState::Open {
+            self.answer_error(id, CommandStatus::EsmeRalybnd, sequence_number);
+            return;
+        }
+        let Some(entry) = self.directory.account(&system_id) else {
+            info!(self.logger, "bind refused: unknown system_id"; "system_id" => &system_id);
+            self.answer_error(id, CommandStatus::EsmeRinvsysid, sequence_number);
+            return;
+        };
+        let AccountEntry {
+            id: account_id,
+            address,
+            password: hash,
+            allowed_ips,
+        } = entry.clone();
+        self.bind_in_progress = true;
+        let peer = self.peer;
+        let session_id = self.id;
+        let check = async move {
+            let verified = actix_rt::task::spawn_blocking(move || hash.verify(&password))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(false);
+            if !verified {
+                return Err(CommandStatus::EsmeRinvpaswd);
+            }
+            if !crate::auth::address_allowed(&allowed_ips, peer.ip()) {
+                return Err(CommandStatus::EsmeRbindfail);
+            }
+            Ok(())
+        };
+        ctx.wait(check.into_actor(self).then(move |checked, session, ctx| {
+            let receives = id != CommandId::BindTransmitter;
+            let receiver = receives.then(|| ctx.address().recipient());
+            let window = session.outbound.capacity();
+            let register = address.clone();
+            async move {
+                match checked {
+                    Ok(()) => register
+                        .send(Bind {
+                            session: session_id,
+                            receiver,
+                            window,
+                        })
+                        .await
+                        .unwrap_or(Err(CommandStatus::EsmeRsyserr)),
+                    Err(status) => Err(status),
+                }
+            }
+            .into_actor(session)
+            .map(move |result, session, _| {
+                session.bind_in_progress = false;
+                match result {
+                    Ok(()) => {
+                        let Ok(system_id) = COctetString::from_string("pasarela".to_owned()) else {
+                            return;
+                        };
+                        let response = bind_response(id, system_id);
+                        session.send(&Command::new(CommandStatus::EsmeRok, sequence_number, response));
+                        info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
+                        session.bound = Some((account_id, address));
+                    }
+                    Err(status) => {
+                        info!(session.logger, "bind refused"; "account" => %account_id, "status" => ?status);
+                        session.answer_error(id, status, sequence_number);
+                    }
+                }
+            })
+        }));
+    }
+}
+
+impl EsmeSession {
+    fn submit(&mut self, command: Command, ctx: &mut Context<Self>) {
+        let id = command.id();
+        let sequence_number = command.sequence_number();
+        let Some((_, account)) = self.bound.clone() else {
+            self.answer_error(id, CommandStatus::EsmeRinvbndsts, sequence_number);
+            return;
+        };
+        if self.inbound.len() >= self.outbound.capacity() {
+            self.answer_error(id, CommandStatus::EsmeRmsgqful, sequence_number);
+            return;
+        }
+        let Some(body) = command.pdu() else {
+            self.answer_error(id, CommandStatus::EsmeRinvcmdlen, sequence_number);
+            return;
+        };
+        let submission = validate::request(body).and_then(|()| intake::read(body, Utc::now()));
+        match submission {
+            Ok(submission) => {
+                self.inbound.insert(sequence_number, id);
+                account.do_send(Submit {
+                    submission,
+                    sequence_number,
+                    reply: ctx.address().recipient(),
+                });
+            }
+            Err(status) => self.answer_error(id, status, sequence_number),
+        }
+    }
+
+    fn query(&mut self, command: Command) {
+        let id = command.id();
+        let sequence_number = command.sequence_number();
+        let (Some((account, _)), Some(Pdu::QuerySm(query))) = (&self.bound, command.pdu()) else {
+            self.answer_error(id, CommandStatus::EsmeRinvbndsts, sequence_number);
+            return;
+        };
+        let message = query
+            .message_id
+            .as_str()
+            .parse::<MessageId>()
+            .ok()
+            .and_then(|message_id| self.directory.store.message(message_id).ok().flatten())
+            .filter(|message| &message.account == account);
+        let Some(message) = message else {
+            self.answer_error(id, CommandStatus::EsmeRqueryfail, sequence_number);
+            return;
+        };
+        let final_date = if message.state().is_final() {
+            message.history().last().map(|step| time::absolute(step.at))
+        } else {
+            None
+        };
+        let response = QuerySmResp::new(
+            query.message_id.clone(),
+            time::to_field(final_date.as_ref()),
+            pdu_message_state(&message),
+            u8::try_from(message.error_code.unwrap_or(0)).unwrap_or(u8::MAX),
+        );
+        self.send(&Command::new(
+            CommandStatus::EsmeRok,
+            sequence_number,
+            response,
+        ));
+    }
+
+    fn deliver_receipt(&mut self, receipt: ReceiptOut) {
+        let ReceiptOut {
+            key,
+            message,
+            account,
+        } = receipt;
+        if !self.session.may_send(CommandId::DeliverSm) || self.outbound.is_full() {
+            account.do_send(ReceiptDone {
+                key,
+                delivered: false,
+            });
+            return;
+        }
+        let body = match receipt_pdu(&message) {
+            Ok(body) => body,
+            Err(error) => {
+                warn!(self.logger, "cannot build a receipt; dropped"; "message" => %message.id, "error" => %error);
+                account.do_send(ReceiptDone {
+                    key,
+                    delivered: true,
+                });
+                return;
+            }
+        };
+        let sequence_number = self.sequences.next_number();
+        let outbound = Outbound::Receipt { key, account };
+        match self.outbound.insert(
+            sequence_number,
+            CommandId::DeliverSm,
+            outbound,
+            Instant::now(),
+            self.settings.response_timeout,
+        ) {
+            Ok(()) => self.send(&Command::new(CommandStatus::EsmeRok, sequence_number, body)),
+            Err(error) => {
+                let (crate::smpp::window::InsertError::Full { payload, .. }
+                | crate::smpp::window::InsertError::Duplicate { payload, .. }) = error;
+                self.settle(payload, false);
+            }
+        }
+    }
+
+    /// Timeouts and keep-alive, once a second.
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        let expired = self.outbound.expire(now);
+        if !expired.is_empty() {
+            warn!(self.logger, "the ESME did not answer in time; closing"; "requests" => expired.len());
+            for (_, pending) in expired {
+                self.settle(pending.payload, false);
+            }
+            ctx.stop();
+            return;
+        }
+        if now.duration_since(self.last_heard) >= self.settings.inactivity_timeout {
+            info!(self.logger, "inactive; closing");
+            ctx.stop();
+            return;
+        }
+        let idle = now.duration_since(self.last_heard.max(self.last_sent));
+        if idle >= self.settings.enquire_link_interval
+            && self.session.may_send(CommandId::EnquireLink)
+            && !self.outbound.is_full()
+        {
+            let sequence_number = self.sequences.next_number();
+            if self
+                .outbound
+                .insert(
+                    sequence_number,
+                    CommandId::EnquireLink,
+                    Outbound::EnquireLink,
+                    now,
+                    self.settings.response_timeout,
+                )
+                .is_ok()
+            {
+                self.send(&pdu::header_only(
+                    CommandId::EnquireLink,
+                    CommandStatus::EsmeRok,
+                    sequence_number,
+                ));
+            }
+        }
+    }
+}
+
+impl Actor for EsmeSession {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        debug!(self.logger, "connected");
+        ctx.run_interval(std::time::Duration::from_secs(1), |session, ctx| {
+            session.tick(ctx)
+        });
+    }
+
+    fn stopping(&mut self, _ctx: &mut Context<Self>) -> Running {
+        for (_, pending) in self.outbound.drain() {
+            self.settle(pending.payload, false);
+        }
+        if let Some((_, account)) = self.bound.take() {
+            account.do_send(Unbound { session: self.id });
+        }
+        self.session.close();
+        debug!(self.logger, "closed");
+        Running::Stop
+    }
+}
+
+impl StreamHandler<Result<Frame, StreamError>> for EsmeSession {
+    fn handle(&mut self, item: Result<Frame, StreamError>, ctx: &mut Context<Self>) {
+        match item {
+            Ok(frame) => self.handle_frame(frame, ctx),
+            Err(error) => {
+                debug!(self.logger, "connection error"; "error" => %error);
+                ctx.stop();
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+impl Handler<Submitted> for EsmeSession {
+    type Result = ();
+
+    fn handle(&mut self, submitted: Submitted, _ctx: &mut Context<Self>) {
+        let sequence_number = submitted.sequence_number;
+        let Some(id) = self.inbound.remove(&sequence_number) else {
+            return;
+        };
+        let ids = match submitted.result {
+            Ok(ids) => ids,
+            Err(status) => {
+                self.answer_error(id, status, sequence_number);
+                return;
+            }
+        };
+        let Some(first) = ids.first() else {
+            self.answer_error(id, CommandStatus::EsmeRsyserr, sequence_number);
+            return;
+        };
+        let Ok(message_id) = COctetString::from_string(first.to_string()) else {
+            self.answer_error(id, CommandStatus::EsmeRsyserr, sequence_number);
+            return;
+        };
+        let command = match id {
+            CommandId::SubmitMulti => Command::new(
+                CommandStatus::EsmeRok,
+                sequence_number,
+                SubmitMultiResp::new(message_id, Vec::new(), Vec::new()),
+            ),
+            CommandId::DataSm => Command::new(
+                CommandStatus::EsmeRok,
+                sequence_number,
+                pdu::DataSmResp::new(message_id, Vec::new()),
+            ),
+            _ => Command::new(
+                CommandStatus::EsmeRok,
+                sequence_number,
+                SubmitSmResp::new(message_id, Vec::new()),
+            ),
+        };
+        self.send(&command);
+    }
+}
+
+impl Handler<ReceiptOut> for EsmeSession {
+    type Result = ();
+
+    fn handle(&mut self, receipt: ReceiptOut, _ctx: &mut Context<Self>) {
+        self.deliver_receipt(receipt);
+    }
+}
+
+/// Writes what the session hands over, coalescing whatever is queued into
+/// one write. Ends when the session drops its sender or the peer is gone.
+async fn write_loop(
+    mut socket: OwnedWriteHalf,
+    mut queue: mpsc::UnboundedReceiver<BytesMut>,
+    logger: Logger,
+) {
+    const COALESCE: usize = 64 * 1024;
+    while let Some(mut buffer) = queue.recv().await {
+        while buffer.len() < COALESCE {
+            match queue.try_recv() {
+                Ok(more) => buffer.extend_from_slice(&more),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = socket.write_all(&buffer).await {
+            debug!(logger, "write failed; the peer is gone"; "error" => %error);
+            return;
+        }
+    }
+    let _ = socket.shutdown().await;
+}
+
+/// system_id and password of a bind request.
+fn bind_credentials(pdu: Option<&Pdu>) -> Option<(String, String)> {
+    let (system_id, password) = match pdu? {
+        Pdu::BindTransmitter(bind) => (&bind.system_id, &bind.password),
+        Pdu::BindReceiver(bind) => (&bind.system_id, &bind.password),
+        Pdu::BindTransceiver(bind) => (&bind.system_id, &bind.password),
+        _ => return None,
+    };
+    Some((system_id.as_str().to_owned(), password.as_str().to_owned()))
+}
+
+fn bind_response(request: CommandId, system_id: COctetString<1, 16>) -> Pdu {
+    match request {
+        CommandId::BindReceiver => pdu::BindReceiverResp::new(system_id, None).into(),
+        CommandId::BindTransceiver => pdu::BindTransceiverResp::new(system_id, None).into(),
+        _ => pdu::BindTransmitterResp::new(system_id, None).into(),
+    }
+}
+
+fn pdu_message_state(message: &Message) -> pdu::MessageState {
+    pdu::MessageState::from(message.state().smpp_message_state().code())
+}
+
+/// The SPEC §3 receipt for a finished message, as the deliver_sm to its ESME.
+fn receipt_pdu(message: &Message) -> Result<DeliverSm, dlr::BuildError> {
+    let address = |a: &crate::model::Address| PduAddress {
+        ton: u8::from(a.ton()).into(),
+        npi: u8::from(a.npi()).into(),
+        addr: a.text().to_owned(),
+    };
+    let done = message
+        .history()
+        .last()
+        .map_or(message.created_at, |step| step.at);
+    let stat = Stat::from_message_state(pdu_message_state(message));
+    let delivered = u32::from(message.state() == crate::model::MessageState::Delivered);
+    let receipt = Receipt {
+        id: message.id.to_string(),
+        submitted: Some(1),
+        delivered: Some(delivered),
+        submit_date: Some(message.created_at.naive_utc()),
+        done_date: Some(done.naive_utc()),
+        stat: Some(stat),
+        err: Some(format!("{:03}", message.error_code.unwrap_or(0))),
+        text: Some(first_text(message)),
+        extra: Vec::new(),
+    };
+    dlr::receipt_deliver_sm(
+        &address(&message.source),
+        &address(&message.destination),
+        &receipt,
+    )
+}
+
+/// The first 20 characters of the message, for the receipt's `text:`,
+/// non-ASCII shown as `?` (the receipt itself goes out as GSM 03.38/ASCII).
+fn first_text(message: &Message) -> String {
+    crate::sms::incoming::decode(
+        message.data_coding,
+        message.esm_class,
+        &message.payload,
+        None,
+    )
+    .ok()
+    .and_then(|decoded| decoded.text)
+    .map(|text| {
+        text.chars()
+            .take(20)
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}

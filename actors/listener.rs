@@ -1,0 +1,46 @@
+//! The SMPP listener: accepts connections and starts one [`EsmeSession`]
+//! per connection. A failed accept (out of descriptors, a reset during the
+//! handshake) is logged and the loop goes on after a short pause.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use slog::{Logger, info, warn};
+use tokio::net::TcpListener;
+
+use super::directory::Directory;
+use super::esme::EsmeSession;
+use crate::config::SmppListenerConfig;
+
+/// Accepts until the system stops.
+pub async fn run(
+    listener: TcpListener,
+    directory: Rc<Directory>,
+    settings: SmppListenerConfig,
+    logger: Logger,
+) {
+    if let Ok(address) = listener.local_addr() {
+        info!(logger, "SMPP listening"; "address" => %address);
+    }
+    let mut next_session = 1u64;
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                EsmeSession::start(
+                    next_session,
+                    stream,
+                    peer,
+                    directory.clone(),
+                    settings,
+                    &logger,
+                );
+                next_session += 1;
+            }
+            Err(error) => {
+                warn!(logger, "accept failed"; "error" => %error);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

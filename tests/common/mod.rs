@@ -1,0 +1,76 @@
+//! Shared by the end-to-end tests: a `pasarela serve` child process on a
+//! temporary data directory and an SMPP port the OS picks, killed when the
+//! test ends (also on panic).
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
+pub const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The shipped configuration, moved to `dir` and port 0.
+pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let shipped = std::fs::read_to_string("config/pasarela.toml").unwrap();
+    let text = shipped
+        .replace(
+            "data_dir = \"data\"",
+            &format!("data_dir = {:?}", dir.join("data").display().to_string()),
+        )
+        .replace("listen = \"127.0.0.1:2775\"", "listen = \"127.0.0.1:0\"");
+    let path = dir.join("pasarela.toml");
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    path
+}
+
+/// A running switch.
+pub struct Switch {
+    pub child: Child,
+    pub smpp: SocketAddr,
+}
+
+impl Switch {
+    /// Starts `serve` and waits for its SMPP listener.
+    pub fn start(config: &Path, env: &[(&str, &str)]) -> Switch {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--config"])
+            .arg(config)
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("SMPP listening, address: ").nth(1) {
+                    let address = rest.split(',').next().unwrap_or(rest).trim().to_owned();
+                    let _ = tx.send(address);
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(START_TIMEOUT)
+            .expect("serve reports its SMPP address");
+        Switch {
+            child,
+            smpp: address.parse().unwrap(),
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
