@@ -92,52 +92,39 @@ pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> 
     })
 }
 
-fn submit_sm_fields(body: &SubmitSm) -> Fields<'_> {
-    Fields {
-        source: (
-            body.source_addr_ton.into(),
-            body.source_addr_npi.into(),
-            body.source_addr.as_str(),
-        ),
-        esm_class: body.esm_class.into(),
-        data_coding: body.data_coding.into(),
-        registered_delivery: body.registered_delivery.into(),
-        priority: body.priority_flag.into(),
-        schedule: Some(&body.schedule_delivery_time),
-        validity: Some(&body.validity_period),
-    }
+/// submit_sm, data_sm and submit_multi name these fields alike but are
+/// distinct types.
+macro_rules! fields {
+    ($body:expr, priority: $priority:expr, schedule: $schedule:expr, validity: $validity:expr) => {
+        Fields {
+            source: (
+                $body.source_addr_ton.into(),
+                $body.source_addr_npi.into(),
+                $body.source_addr.as_str(),
+            ),
+            esm_class: $body.esm_class.into(),
+            data_coding: $body.data_coding.into(),
+            registered_delivery: $body.registered_delivery.into(),
+            priority: $priority,
+            schedule: $schedule,
+            validity: $validity,
+        }
+    };
 }
 
+fn submit_sm_fields(body: &SubmitSm) -> Fields<'_> {
+    fields!(body, priority: body.priority_flag.into(),
+        schedule: Some(&body.schedule_delivery_time), validity: Some(&body.validity_period))
+}
+
+/// data_sm has no priority, schedule or validity fields.
 fn data_sm_fields(body: &DataSm) -> Fields<'_> {
-    Fields {
-        source: (
-            body.source_addr_ton.into(),
-            body.source_addr_npi.into(),
-            body.source_addr.as_str(),
-        ),
-        esm_class: body.esm_class.into(),
-        data_coding: body.data_coding.into(),
-        registered_delivery: body.registered_delivery.into(),
-        priority: 0,
-        schedule: None,
-        validity: None,
-    }
+    fields!(body, priority: 0, schedule: None, validity: None)
 }
 
 fn submit_multi_fields(body: &SubmitMulti) -> Fields<'_> {
-    Fields {
-        source: (
-            body.source_addr_ton.into(),
-            body.source_addr_npi.into(),
-            body.source_addr.as_str(),
-        ),
-        esm_class: body.esm_class.into(),
-        data_coding: body.data_coding.into(),
-        registered_delivery: body.registered_delivery.into(),
-        priority: body.priority_flag.into(),
-        schedule: Some(&body.schedule_delivery_time),
-        validity: Some(&body.validity_period),
-    }
+    fields!(body, priority: body.priority_flag.into(),
+        schedule: Some(&body.schedule_delivery_time), validity: Some(&body.validity_period))
 }
 
 fn destination_of_submit(body: &SubmitSm) -> Result<Address, CommandStatus> {
