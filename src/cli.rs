@@ -1,5 +1,5 @@
 //! The command line: `serve`, `check-config`, and the operator tools
-//! `sim-smsc`. Parsing only; each command hands over to the
+//! `sim-smsc` and `bench`. Parsing only; each command hands over to the
 //! library part that does the work.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
-use crate::tools::sim_smsc;
+use crate::tools::{bench, sim_smsc};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,9 @@ pub enum Command {
     /// Run a simulated upstream SMSC: accepts binds, answers submits by the
     /// destination's last digits, sends receipts and MO messages.
     SimSmsc(sim_smsc::SimSmscArgs),
+    /// Load an SMPP server: N messages over S sessions with windows of W;
+    /// reports msg/s, latency percentiles and receipts.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line to completion.
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { config } => serve(&config),
         Command::CheckConfig { file } => check_config(&file),
         Command::SimSmsc(args) => Ok(sim_smsc::run(args)?),
+        Command::Bench(args) => Ok(bench::run(args)?),
     }
 }
 

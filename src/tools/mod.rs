@@ -1,14 +1,22 @@
 //! The operator tools shipped in the binary (SPEC §1): `pasarela sim-smsc`,
-//! an upstream SMSC simulator. Each runs on a single-threaded tokio runtime of its own, so that on a
+//! an upstream SMSC simulator, and `pasarela bench`, an ESME load generator.
+//! Each runs on a single-threaded tokio runtime of its own, so that on a
 //! small machine the tool, its peer and the switch under test each get a
 //! core; neither uses actix or the store.
 //!
 //! - [`sim_smsc`]: accepts binds, answers submits by the outcome table of
 //!   [`crate::simulation`], sends receipts and MO messages.
-//! - `link`: one connection's bytes, read and written in batches.
+//! - [`bench`]: binds S sessions, pipelines N messages through windows of W,
+//!   matches receipts, reports throughput, latency and outcomes.
+//! - [`client`]: the ESME side of a connection (bind, windowed submit,
+//!   answering deliver_sm and enquire_link), used by `bench`.
+//! - `link`: one connection's bytes, read and written in batches; shared by
+//!   both ends.
 //!
 //! Tools log plain lines to stderr and keep stdout for what a script reads.
 
+pub mod bench;
+pub mod client;
 mod link;
 pub mod sim_smsc;
 
