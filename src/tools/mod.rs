@@ -6,7 +6,7 @@
 //!
 //! - [`sim_smsc`]: accepts binds, answers submits by the outcome table of
 //!   [`crate::simulation`], sends receipts and MO messages.
-//! - [`bench`]: binds S sessions, pipelines N messages through windows of W,
+//! - [`bench`](mod@bench): binds S sessions, pipelines N messages through windows of W,
 //!   matches receipts, reports throughput, latency and outcomes.
 //! - [`client`]: the ESME side of a connection (bind, windowed submit,
 //!   answering deliver_sm and enquire_link), used by `bench`.

@@ -21,7 +21,7 @@ use super::hub::Deliveries;
 use crate::framed::Frame;
 use crate::model::MessageState;
 use crate::simulation::{Behaviour, SubmitReply};
-use crate::smpp::dlr::{self, Address};
+use crate::smpp::dlr::{self, Address, BuildError};
 use crate::smpp::pdu::{
     self, BindReceiverResp, BindTransceiverResp, BindTransmitterResp, COctetString, DataCoding,
     DataSmResp, DeliverSm, EsmClass, InterfaceVersion, Npi, OctetString, Pdu, SubmitSmResp, Ton,
@@ -148,6 +148,12 @@ impl Connection {
                 io = self.link.io() => io?,
                 Some(delivery) = next_delivery(&mut self.deliveries) => {
                     self.queued.push_back(delivery);
+                    // Take the rest waiting too: one window fill, one write.
+                    if let Some(deliveries) = &mut self.deliveries {
+                        while let Ok(delivery) = deliveries.try_recv() {
+                            self.queued.push_back(delivery);
+                        }
+                    }
                 }
                 () = crate::tools::sleep_until(timer) => {
                     if self.on_timer()? == Flow::Close {
@@ -366,13 +372,14 @@ impl Connection {
             text: message.text(),
             extra: Vec::new(),
         };
-        self.logged(
-            dlr::receipt_deliver_sm(&message.source, &message.destination, &receipt)
-                .map_err(|error| error.to_string()),
-        )
+        self.logged(dlr::receipt_deliver_sm(
+            &message.source,
+            &message.destination,
+            &receipt,
+        ))
     }
 
-    fn logged(&self, built: Result<DeliverSm, String>) -> Option<DeliverSm> {
+    fn logged(&self, built: Result<DeliverSm, BuildError>) -> Option<DeliverSm> {
         built
             .map_err(|error| super::log(format_args!("{}: no deliver_sm: {error}", self.peer)))
             .ok()
@@ -631,13 +638,13 @@ impl<'a> Submitted<'a> {
 }
 
 /// An MO message (esm_class 0, GSM 03.38 text) from `from` to `to`.
-fn mobile_originated(from: &Address, to: &Address, text: &str) -> Result<DeliverSm, String> {
+fn mobile_originated(from: &Address, to: &Address, text: &str) -> Result<DeliverSm, BuildError> {
     let address = |a: &Address| {
         COctetString::<1, 21>::from_string(a.addr.clone())
-            .map_err(|_| format!("address {:?} does not fit", a.addr))
+            .map_err(|_| BuildError::Address(a.addr.clone()))
     };
-    let short_message = OctetString::from_string(text.to_owned())
-        .map_err(|_| format!("text {text:?} does not fit"))?;
+    let short_message =
+        OctetString::from_string(text.to_owned()).map_err(|_| BuildError::Text(text.len()))?;
     Ok(DeliverSm::builder()
         .source_addr_ton(from.ton)
         .source_addr_npi(from.npi)
