@@ -12,16 +12,14 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
+use super::endpoint::{Endpoint, Inbound};
+use super::link::{Link, LinkError};
 use crate::framed::Frame;
 use crate::smpp::pdu::{
     self, BindReceiver, BindTransceiver, BindTransmitter, COctetString, DataSmResp, DeliverSmResp,
     InterfaceVersion, Pdu, SubmitSm,
 };
-use crate::smpp::{
-    BindState, Command, CommandId, CommandStatus, FrameError, Role, SequenceNumbers, Session,
-    Window, status,
-};
-use crate::tools::link::{Link, LinkError};
+use crate::smpp::{BindState, Command, CommandId, CommandStatus, FrameError, Role, status};
 
 /// How long connecting and binding may take.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -94,15 +92,11 @@ pub enum Event {
 /// A bound ESME connection.
 #[derive(Debug)]
 pub struct Esme {
-    link: Link,
-    session: Session,
-    sequence: SequenceNumbers,
-    /// Our outstanding requests (submit_sm, enquire_link, unbind); the
-    /// command id in each entry says which.
-    window: Window<()>,
-    response_timeout: Duration,
+    endpoint: Endpoint,
     /// Read but not yet handed to the caller.
     events: VecDeque<Event>,
+    /// The status our bind was answered with, once it is.
+    bind_answer: Option<CommandStatus>,
     keepalive: tokio::time::Interval,
 }
 
@@ -116,30 +110,23 @@ impl Esme {
         window: usize,
         response_timeout: Duration,
     ) -> Result<Esme, ClientError> {
-        let connect_error = |source| ClientError::Connect {
-            addr: addr.to_owned(),
-            source,
-        };
+        let bind = bind_pdu(kind, credentials).ok_or(ClientError::CredentialsTooLong)?;
         let stream = tokio::time::timeout(BIND_TIMEOUT, TcpStream::connect(addr))
             .await
             .map_err(|_| ClientError::BindTimeout(BIND_TIMEOUT))?
-            .map_err(connect_error)?;
-        let start = tokio::time::Instant::now();
+            .map_err(|source| ClientError::Connect {
+                addr: addr.to_owned(),
+                source,
+            })?;
+        let start = tokio::time::Instant::now() + ENQUIRE_LINK_INTERVAL;
+        let link = Link::new(stream);
         let mut esme = Esme {
-            link: Link::new(stream),
-            session: Session::new(Role::Client),
-            sequence: SequenceNumbers::new(),
-            window: Window::new(window),
-            response_timeout,
+            endpoint: Endpoint::new(link, Role::Client, window, response_timeout),
             events: VecDeque::new(),
-            keepalive: tokio::time::interval_at(
-                start + ENQUIRE_LINK_INTERVAL,
-                ENQUIRE_LINK_INTERVAL,
-            ),
+            bind_answer: None,
+            keepalive: tokio::time::interval_at(start, ENQUIRE_LINK_INTERVAL),
         };
-        let bind = bind_pdu(kind, credentials).ok_or(ClientError::CredentialsTooLong)?;
-        let seq = esme.sequence.next_number();
-        esme.send(&Command::new(CommandStatus::EsmeRok, seq, bind))?;
+        esme.endpoint.request(bind)?;
         tokio::time::timeout(BIND_TIMEOUT, esme.await_bind())
             .await
             .map_err(|_| ClientError::BindTimeout(BIND_TIMEOUT))??;
@@ -149,61 +136,36 @@ impl Esme {
     /// Read until the bind is answered.
     async fn await_bind(&mut self) -> Result<(), ClientError> {
         loop {
-            while let Some(frame) = self.link.next_frame()? {
-                let Some(command) = self.decoded(frame)? else {
-                    continue;
-                };
-                let (id, status) = (command.id(), command.status());
-                let answers_bind = matches!(
-                    id,
-                    CommandId::BindTransmitterResp
-                        | CommandId::BindReceiverResp
-                        | CommandId::BindTransceiverResp
-                        | CommandId::GenericNack
-                );
-                if !answers_bind {
-                    self.on_command(command)?;
-                    continue;
-                }
-                if status != CommandStatus::EsmeRok {
+            self.read()?;
+            if let Some(status) = self.bind_answer {
+                if !self.endpoint.session.state().is_bound() {
                     return Err(ClientError::Refused(status::describe(u32::from(status))));
-                }
-                if self.session.receive(id, status).is_err() || !self.session.state().is_bound() {
-                    return Err(ClientError::Refused(format!("unexpected {id:?}")));
                 }
                 return Ok(());
             }
-            self.link.io().await?;
+            self.endpoint.link.io().await?;
         }
     }
 
     /// Whether a submit_sm may be sent now.
     pub fn can_submit(&self) -> bool {
-        !self.window.is_full() && self.session.may_send(CommandId::SubmitSm)
+        self.endpoint.may_request(CommandId::SubmitSm)
     }
 
     /// Requests sent and not yet answered: submits, and the occasional
     /// enquire_link.
     pub fn outstanding(&self) -> usize {
-        self.window.len()
+        self.endpoint.window.len()
     }
 
     /// Queue a submit_sm; it is written on the next [`Esme::next_event`].
     /// Refused, and not sent, unless [`Esme::can_submit`].
     pub fn submit(&mut self, body: SubmitSm) -> Result<(), ClientError> {
-        if !self.can_submit() {
-            return Err(ClientError::NoRoom);
+        if self.endpoint.request(body.into())? {
+            Ok(())
+        } else {
+            Err(ClientError::NoRoom)
         }
-        let seq = self.sequence.next_number();
-        self.send(&Command::new(CommandStatus::EsmeRok, seq, body))?;
-        let _ = self.window.insert(
-            seq,
-            CommandId::SubmitSm,
-            (),
-            Instant::now(),
-            self.response_timeout,
-        );
-        Ok(())
     }
 
     /// The next answer, timeout or delivery. Writes what is queued
@@ -213,19 +175,17 @@ impl Esme {
             if let Some(event) = self.events.pop_front() {
                 return Ok(event);
             }
-            while let Some(frame) = self.link.next_frame()? {
-                if let Some(command) = self.decoded(frame)? {
-                    self.on_command(command)?;
-                }
-            }
+            self.read()?;
             if !self.events.is_empty() {
                 continue;
             }
-            let deadline = self.window.next_deadline();
+            let deadline = self.endpoint.window.next_deadline();
             tokio::select! {
-                io = self.link.io() => io?,
+                io = self.endpoint.link.io() => io?,
                 () = super::sleep_until(deadline) => self.expire()?,
-                _ = self.keepalive.tick() => self.enquire_link()?,
+                _ = self.keepalive.tick() => {
+                    self.endpoint.request(Pdu::EnquireLink)?;
+                }
             }
         }
     }
@@ -233,23 +193,11 @@ impl Esme {
     /// Unbind and wait (at most `limit`) for the answer. Deliveries that
     /// arrive meanwhile are answered and dropped.
     pub async fn unbind(mut self, limit: Duration) {
-        if !self.session.may_send(CommandId::Unbind) {
+        if !matches!(self.endpoint.request(Pdu::Unbind), Ok(true)) {
             return;
         }
-        let seq = self.sequence.next_number();
-        let unbind = pdu::header_only(CommandId::Unbind, CommandStatus::EsmeRok, seq);
-        if self.send(&unbind).is_err() {
-            return;
-        }
-        let _ = self.window.insert(
-            seq,
-            CommandId::Unbind,
-            (),
-            Instant::now(),
-            self.response_timeout,
-        );
         let _ = tokio::time::timeout(limit, async {
-            while self.session.state() != BindState::Closed {
+            while self.endpoint.session.state() != BindState::Closed {
                 if self.next_event().await.is_err() {
                     break;
                 }
@@ -258,41 +206,34 @@ impl Esme {
         .await;
     }
 
-    /// The command in `frame`; `None` for a PDU that did not decode, once
-    /// answered (or, for a broken response, once its request is failed).
-    fn decoded(&mut self, frame: Frame) -> Result<Option<Command>, ClientError> {
-        let error = match frame {
-            Ok(decoded) => return Ok(Some(decoded.command)),
-            Err(error) => error,
-        };
-        if let Some(reply) = error.reply() {
-            self.send(&reply)?;
-        } else if let Some(header) = error.header() {
-            let seq = header.sequence_number;
-            if let Ok(pending) = self.window.complete(seq, header.command_id) {
-                self.answered(
-                    pending.command_id,
-                    error.command_status(),
-                    None,
-                    pending.sent_at,
-                );
-            }
+    /// Handle every whole PDU read so far.
+    fn read(&mut self) -> Result<(), ClientError> {
+        while let Some(frame) = self.endpoint.link.next_frame()? {
+            self.on_frame(frame)?;
         }
-        if error.can_continue() {
-            Ok(None)
-        } else {
-            Err(ClientError::Unframeable(error))
-        }
+        Ok(())
     }
 
-    fn on_command(&mut self, command: Command) -> Result<(), ClientError> {
-        let (id, status, seq) = (command.id(), command.status(), command.sequence_number());
-        if let Err(refusal) = self.session.receive(id, status) {
-            if id.is_operation() {
-                self.send(&pdu::error_response(id, refusal, seq))?;
+    fn on_frame(&mut self, frame: Frame) -> Result<(), ClientError> {
+        let command = match frame {
+            Ok(decoded) => decoded.command,
+            Err(error) => {
+                if let Some(pending) = self.endpoint.malformed(&error)? {
+                    let status = error.command_status();
+                    self.answered(pending.command_id, status, None, pending.sent_at);
+                }
+                if error.can_continue() {
+                    return Ok(());
+                }
+                return Err(ClientError::Unframeable(error));
             }
-            return Ok(());
+        };
+        match self.endpoint.receive(&command)? {
+            Inbound::Handle => {}
+            Inbound::Answered => return Ok(()),
+            Inbound::Unbound => return Err(ClientError::Unbound),
         }
+        let (id, status, seq) = (command.id(), command.status(), command.sequence_number());
         match id {
             CommandId::DeliverSm | CommandId::DataSm => {
                 let empty = COctetString::default();
@@ -301,26 +242,14 @@ impl Esme {
                 } else {
                     DeliverSmResp::new(empty, Vec::new()).into()
                 };
-                self.send(&Command::new(CommandStatus::EsmeRok, seq, resp))?;
+                self.endpoint
+                    .send(&Command::new(CommandStatus::EsmeRok, seq, resp))?;
                 if let Some(pdu) = command.into_parts().pdu {
                     self.events.push_back(Event::Delivered(pdu));
                 }
             }
-            CommandId::EnquireLink => self.send(&pdu::header_only(
-                CommandId::EnquireLinkResp,
-                CommandStatus::EsmeRok,
-                seq,
-            ))?,
-            CommandId::Unbind => {
-                self.send(&pdu::header_only(
-                    CommandId::UnbindResp,
-                    CommandStatus::EsmeRok,
-                    seq,
-                ))?;
-                return Err(ClientError::Unbound);
-            }
             response if response.is_response() => {
-                if let Ok(pending) = self.window.complete(seq, response) {
+                if let Ok(pending) = self.endpoint.window.complete(seq, response) {
                     let message_id = pdu::response_message_id(&command).map(str::to_owned);
                     self.answered(pending.command_id, status, message_id, pending.sent_at);
                 }
@@ -345,48 +274,22 @@ impl Esme {
                 message_id,
                 sent_at,
             }),
-            // generic_nack to our unbind: there is nothing left to say.
-            CommandId::Unbind => self.session.close(),
+            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
+                self.bind_answer = Some(status);
+            }
+            // A generic_nack to our unbind: there is nothing left to say.
+            CommandId::Unbind => self.endpoint.session.close(),
             _ => {}
         }
     }
 
     fn expire(&mut self) -> Result<(), ClientError> {
-        for (_, pending) in self.window.expire(Instant::now()) {
+        for (_, pending) in self.endpoint.window.expire(Instant::now()) {
             match pending.command_id {
                 CommandId::SubmitSm => self.events.push_back(Event::TimedOut),
-                CommandId::Unbind => self.session.close(),
+                CommandId::Unbind => self.endpoint.session.close(),
                 _ => return Err(ClientError::Dead),
             }
-        }
-        Ok(())
-    }
-
-    fn enquire_link(&mut self) -> Result<(), ClientError> {
-        if self.window.is_full() || !self.session.may_send(CommandId::EnquireLink) {
-            return Ok(());
-        }
-        let seq = self.sequence.next_number();
-        self.send(&pdu::header_only(
-            CommandId::EnquireLink,
-            CommandStatus::EsmeRok,
-            seq,
-        ))?;
-        let _ = self.window.insert(
-            seq,
-            CommandId::EnquireLink,
-            (),
-            Instant::now(),
-            self.response_timeout,
-        );
-        Ok(())
-    }
-
-    /// Put `command` on the wire if the bind state allows it; one it does
-    /// not allow is dropped (the state machine stays the judge).
-    fn send(&mut self, command: &Command) -> Result<(), ClientError> {
-        if self.session.send(command.id(), command.status()).is_ok() {
-            self.link.send(command)?;
         }
         Ok(())
     }

@@ -6,17 +6,20 @@
 //!
 //! - [`sim_smsc`]: accepts binds, answers submits by the outcome table of
 //!   [`crate::simulation`], sends receipts and MO messages.
-//! - [`bench`](mod@bench): binds S sessions, pipelines N messages through windows of W,
-//!   matches receipts, reports throughput, latency and outcomes.
+//! - [`bench`](mod@bench): binds S sessions, pipelines N messages through
+//!   windows of W, matches receipts, reports throughput, latency and
+//!   outcomes.
 //! - [`client`]: the ESME side of a connection (bind, windowed submit,
 //!   answering deliver_sm and enquire_link), used by `bench`.
-//! - `link`: one connection's bytes, read and written in batches; shared by
-//!   both ends.
+//! - `endpoint`: one end of a session, shared by both tools: the link, the
+//!   bind state, sequence numbers and the window of requests.
+//! - `link`: one connection's bytes, read and written in batches.
 //!
 //! Tools log plain lines to stderr and keep stdout for what a script reads.
 
 pub mod bench;
 pub mod client;
+mod endpoint;
 mod link;
 pub mod sim_smsc;
 

@@ -27,9 +27,9 @@ use crate::smpp::pdu::{
     DataSmResp, DeliverSm, EsmClass, InterfaceVersion, Npi, OctetString, Pdu, SubmitSmResp, Ton,
 };
 use crate::smpp::{
-    BindState, Command, CommandId, CommandStatus, FrameError, Receipt, Role, SequenceNumbers,
-    Session, Stat, Window, validate,
+    BindState, Command, CommandId, CommandStatus, FrameError, Receipt, Role, Stat, validate,
 };
+use crate::tools::endpoint::{Endpoint, Inbound};
 use crate::tools::link::{Link, LinkError};
 
 /// How often we ask an idle ESME whether it is alive.
@@ -89,17 +89,14 @@ struct Connection {
     id: u64,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    link: Link,
-    session: Session,
+    /// Our deliver_sm and enquire_link wait for their answers in its
+    /// window; deliveries still there when we close go back to the hub.
+    endpoint: Endpoint,
     /// The account bound on this connection: its submits' receipts go to
     /// this account's receivers.
     system_id: Option<Arc<str>>,
     /// Bound as receiver or transceiver: what the hub sends us.
     deliveries: Option<Deliveries>,
-    sequence: SequenceNumbers,
-    /// Our requests awaiting an answer: deliver_sm (kept, to give back to
-    /// the hub if we close) and enquire_link (`None`).
-    window: Window<Option<DeliverSm>>,
     /// Deliveries waiting for room in the window.
     queued: VecDeque<DeliverSm>,
     /// Held answers, in due order: they all wait the same time.
@@ -110,17 +107,14 @@ struct Connection {
 
 impl Connection {
     fn new(id: u64, link: Link, peer: SocketAddr, shared: Arc<Shared>) -> Connection {
-        let window = Window::new(shared.window);
+        let endpoint = Endpoint::new(link, Role::Server, shared.window, shared.response_timeout);
         Connection {
             id,
             peer,
             shared,
-            link,
-            session: Session::new(Role::Server),
+            endpoint,
             system_id: None,
             deliveries: None,
-            sequence: SequenceNumbers::new(),
-            window,
             queued: VecDeque::new(),
             held: VecDeque::new(),
             mo_sent: 0,
@@ -137,7 +131,7 @@ impl Connection {
             .mo_every
             .map(|every| tokio::time::interval_at(start + every, every));
         loop {
-            while let Some(frame) = self.link.next_frame()? {
+            while let Some(frame) = self.endpoint.link.next_frame()? {
                 if self.on_frame(frame)? == Flow::Close {
                     return Ok(());
                 }
@@ -145,7 +139,7 @@ impl Connection {
             self.fill_window()?;
             let timer = self.next_timer();
             tokio::select! {
-                io = self.link.io() => io?,
+                io = self.endpoint.link.io() => io?,
                 Some(delivery) = next_delivery(&mut self.deliveries) => {
                     self.queued.push_back(delivery);
                     // Take the rest waiting too: one window fill, one write.
@@ -160,7 +154,9 @@ impl Connection {
                         return Ok(());
                     }
                 }
-                _ = enquire.tick() => self.enquire_link()?,
+                _ = enquire.tick() => {
+                    self.endpoint.request(Pdu::EnquireLink)?;
+                }
                 () = tick(&mut mo) => self.periodic_mo(),
             }
         }
@@ -171,38 +167,25 @@ impl Connection {
             Ok(decoded) => decoded.command,
             Err(error) => return self.on_malformed(&error),
         };
-        let (id, seq) = (command.id(), command.sequence_number());
-        if let Err(refusal) = self.session.receive(id, command.status()) {
-            if id.is_operation() {
-                self.reply(&pdu::error_response(id, refusal, seq))?;
-            }
-            return Ok(Flow::Continue);
+        match self.endpoint.receive(&command)? {
+            Inbound::Handle => {}
+            Inbound::Answered => return Ok(Flow::Continue),
+            Inbound::Unbound => return Ok(Flow::Close),
         }
+        let (id, seq) = (command.id(), command.sequence_number());
         match id {
             CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
                 self.on_bind(&command)?;
             }
             CommandId::SubmitSm | CommandId::DataSm => self.on_submit(&command)?,
-            CommandId::EnquireLink => self.reply(&pdu::header_only(
-                CommandId::EnquireLinkResp,
-                CommandStatus::EsmeRok,
-                seq,
-            ))?,
-            CommandId::Unbind => {
-                self.reply(&pdu::header_only(
-                    CommandId::UnbindResp,
-                    CommandStatus::EsmeRok,
-                    seq,
-                ))?;
-                return Ok(Flow::Close);
-            }
             CommandId::UnbindResp => return Ok(Flow::Close),
             CommandId::DeliverSmResp
             | CommandId::DataSmResp
             | CommandId::EnquireLinkResp
             | CommandId::GenericNack => self.on_response(id, command.status(), seq),
             other if other.is_operation() => {
-                self.reply(&pdu::error_response(other, unsupported(other), seq))?;
+                self.endpoint
+                    .send(&pdu::error_response(other, unsupported(other), seq))?;
             }
             _ => {}
         }
@@ -214,16 +197,9 @@ impl Connection {
     fn on_malformed(&mut self, error: &FrameError) -> Result<Flow, LinkError> {
         self.stats.malformed += 1;
         super::log(format_args!("{}: {error}", self.peer));
-        match error.reply() {
-            Some(reply) => self.reply(&reply)?,
-            // A response we cannot read still answers its request.
-            None => {
-                if let Some(header) = error.header() {
-                    let _ = self
-                        .window
-                        .complete(header.sequence_number, header.command_id);
-                }
-            }
+        let answered = self.endpoint.malformed(error)?;
+        if answered.is_some_and(|pending| pending.command_id == CommandId::DeliverSm) {
+            self.stats.delivery_errors += 1;
         }
         Ok(if error.can_continue() {
             Flow::Continue
@@ -239,7 +215,13 @@ impl Connection {
             Some(Pdu::BindReceiver(bind)) => (&bind.system_id, &bind.password),
             Some(Pdu::BindTransceiver(bind)) => (&bind.system_id, &bind.password),
             // The codec never yields a bind without its body.
-            _ => return self.reply(&pdu::error_response(id, CommandStatus::EsmeRbindfail, seq)),
+            _ => {
+                return self.endpoint.send(&pdu::error_response(
+                    id,
+                    CommandStatus::EsmeRbindfail,
+                    seq,
+                ));
+            }
         };
         let (system_id, password) = (system_id.as_str(), password.as_str());
         let status = self.shared.credentials.check(system_id, password);
@@ -249,7 +231,7 @@ impl Connection {
                 self.peer,
                 crate::smpp::status::describe(u32::from(status))
             ));
-            return self.reply(&pdu::error_response(id, status, seq));
+            return self.endpoint.send(&pdu::error_response(id, status, seq));
         }
         let name = COctetString::from_string(OUR_SYSTEM_ID.to_owned()).unwrap_or_default();
         let version = Some(InterfaceVersion::Smpp3_4);
@@ -259,14 +241,15 @@ impl Connection {
             _ => BindTransceiverResp::new(name, version).into(),
         };
         let system_id: Arc<str> = Arc::from(system_id);
-        self.reply(&Command::new(CommandStatus::EsmeRok, seq, body))?;
+        self.endpoint
+            .send(&Command::new(CommandStatus::EsmeRok, seq, body))?;
         super::log(format_args!(
             "{}: bound as {system_id:?} ({:?})",
             self.peer,
-            self.session.state()
+            self.endpoint.session.state()
         ));
         if matches!(
-            self.session.state(),
+            self.endpoint.session.state(),
             BindState::BoundRx | BindState::BoundTrx
         ) {
             self.deliveries = Some(self.shared.hub.bound(&system_id, self.id));
@@ -287,14 +270,14 @@ impl Connection {
             Ok(message) => message,
             Err(status) => {
                 self.stats.refused += 1;
-                return self.reply(&pdu::error_response(id, status, seq));
+                return self.endpoint.send(&pdu::error_response(id, status, seq));
             }
         };
         let behaviour = Behaviour::for_destination(&message.destination.addr);
         let hold = match behaviour.reply {
             SubmitReply::Refuse(status) => {
                 self.stats.refused += 1;
-                return self.reply(&pdu::error_response(id, status, seq));
+                return self.endpoint.send(&pdu::error_response(id, status, seq));
             }
             SubmitReply::NoResponse => {
                 self.stats.unanswered += 1;
@@ -339,7 +322,7 @@ impl Connection {
 
     /// Send an accepting answer and schedule what follows it.
     fn answer(&mut self, held: Held) -> Result<(), LinkError> {
-        self.reply(&held.response)?;
+        self.endpoint.send(&held.response)?;
         if let Some(system_id) = &self.system_id {
             for delivery in [held.receipt, held.reply].into_iter().flatten() {
                 self.shared.hub.schedule(system_id, delivery);
@@ -386,8 +369,8 @@ impl Connection {
     }
 
     fn on_response(&mut self, id: CommandId, status: CommandStatus, seq: u32) {
-        if let Ok(pending) = self.window.complete(seq, id) {
-            if pending.payload.is_some() {
+        if let Ok(pending) = self.endpoint.window.complete(seq, id) {
+            if pending.command_id == CommandId::DeliverSm {
                 if status == CommandStatus::EsmeRok {
                     self.stats.delivered += 1;
                 } else {
@@ -399,30 +382,18 @@ impl Connection {
 
     /// Send what waits for the window while it has room.
     fn fill_window(&mut self) -> Result<(), LinkError> {
-        let now = Instant::now();
-        while !self.window.is_full() && self.session.may_send(CommandId::DeliverSm) {
+        while self.endpoint.may_request(CommandId::DeliverSm) {
             let Some(delivery) = self.queued.pop_front() else {
                 break;
             };
-            let seq = self.sequence.next_number();
-            let command = Command::new(CommandStatus::EsmeRok, seq, delivery);
-            self.reply(&command)?;
-            if let Some(Pdu::DeliverSm(delivery)) = command.into_parts().pdu {
-                let _ = self.window.insert(
-                    seq,
-                    CommandId::DeliverSm,
-                    Some(delivery),
-                    now,
-                    self.shared.response_timeout,
-                );
-            }
+            self.endpoint.request(Pdu::DeliverSm(delivery))?;
         }
         Ok(())
     }
 
     fn next_timer(&self) -> Option<Instant> {
         let held = self.held.front().map(|(at, _)| *at);
-        let window = self.window.next_deadline();
+        let window = self.endpoint.window.next_deadline();
         match (held, window) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -437,8 +408,8 @@ impl Connection {
             }
         }
         let mut unanswered = 0;
-        for (_, pending) in self.window.expire(now) {
-            if pending.payload.is_none() {
+        for (_, pending) in self.endpoint.window.expire(now) {
+            if pending.command_id != CommandId::DeliverSm {
                 super::log(format_args!(
                     "{}: no answer to enquire_link; closing",
                     self.peer
@@ -458,26 +429,6 @@ impl Connection {
         Ok(Flow::Continue)
     }
 
-    fn enquire_link(&mut self) -> Result<(), LinkError> {
-        if self.window.is_full() || !self.session.may_send(CommandId::EnquireLink) {
-            return Ok(());
-        }
-        let seq = self.sequence.next_number();
-        self.reply(&pdu::header_only(
-            CommandId::EnquireLink,
-            CommandStatus::EsmeRok,
-            seq,
-        ))?;
-        let _ = self.window.insert(
-            seq,
-            CommandId::EnquireLink,
-            None,
-            Instant::now(),
-            self.shared.response_timeout,
-        );
-        Ok(())
-    }
-
     fn periodic_mo(&mut self) {
         if self.deliveries.is_none() {
             return;
@@ -495,29 +446,21 @@ impl Connection {
         }
     }
 
-    /// Send `command` if the bind state allows it (it always allows what
-    /// this file sends; a refusal would be a bug here, so it is logged).
-    fn reply(&mut self, command: &Command) -> Result<(), LinkError> {
-        match self.session.send(command.id(), command.status()) {
-            Ok(()) => self.link.send(command),
-            Err(error) => {
-                super::log(format_args!("{}: not sent: {error}", self.peer));
-                Ok(())
-            }
-        }
-    }
-
     /// Flush, give undelivered deliveries back to the hub, log the totals.
     async fn finish(mut self, outcome: Result<(), LinkError>) {
-        let flushed = self.link.flush(CLOSING_FLUSH).await;
-        self.session.close();
+        let flushed = self.endpoint.link.flush(CLOSING_FLUSH).await;
+        self.endpoint.session.close();
         if let (Some(system_id), Some(mut deliveries)) = (&self.system_id, self.deliveries.take()) {
             deliveries.close();
             let mut undelivered: Vec<DeliverSm> = self
+                .endpoint
                 .window
                 .drain()
                 .into_iter()
-                .filter_map(|(_, pending)| pending.payload)
+                .filter_map(|(_, pending)| match pending.payload {
+                    Pdu::DeliverSm(delivery) => Some(delivery),
+                    _ => None,
+                })
                 .collect();
             undelivered.extend(self.queued.drain(..));
             while let Ok(delivery) = deliveries.try_recv() {
