@@ -237,15 +237,16 @@ async fn drive(args: &BenchArgs, plan: Plan) -> Result<Report, BenchError> {
     let mut submit_phases = Vec::new();
     let mut tasks = Vec::new();
     for (esme, submits) in binds {
-        let (done_tx, done_rx) = oneshot::channel();
-        if submits {
+        let submit_done = submits.then(|| {
+            let (done_tx, done_rx) = oneshot::channel();
             submit_phases.push(done_rx);
-        }
+            done_tx
+        });
         let session = Session {
             esme,
             run: Arc::clone(&run),
             submitting: submits,
-            submit_done: Some(done_tx),
+            submit_done,
             totals: SessionTotals::default(),
         };
         tasks.push(tokio::spawn(session.run(stop_rx.clone())));
@@ -282,7 +283,7 @@ struct Session {
     /// Still taking messages to send.
     submitting: bool,
     /// Told when this session has nothing more to send and nothing
-    /// outstanding; receiver sessions drop it at once.
+    /// outstanding; receiver sessions have none.
     submit_done: Option<oneshot::Sender<()>>,
     totals: SessionTotals,
 }

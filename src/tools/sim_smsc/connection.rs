@@ -178,7 +178,6 @@ impl Connection {
                 self.on_bind(&command)?;
             }
             CommandId::SubmitSm | CommandId::DataSm => self.on_submit(&command)?,
-            CommandId::UnbindResp => return Ok(Flow::Close),
             CommandId::DeliverSmResp
             | CommandId::DataSmResp
             | CommandId::EnquireLinkResp
