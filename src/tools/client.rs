@@ -92,7 +92,7 @@ pub enum Event {
 /// A bound ESME connection.
 #[derive(Debug)]
 pub struct Esme {
-    endpoint: Endpoint,
+    endpoint: Endpoint<()>,
     /// Read but not yet handed to the caller.
     events: VecDeque<Event>,
     /// The status our bind was answered with, once it is.

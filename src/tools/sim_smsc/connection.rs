@@ -29,7 +29,7 @@ use crate::smpp::pdu::{
 use crate::smpp::{
     BindState, Command, CommandId, CommandStatus, FrameError, Receipt, Role, Stat, validate,
 };
-use crate::tools::endpoint::{Endpoint, Inbound};
+use crate::tools::endpoint::{Endpoint, Inbound, Keep};
 use crate::tools::link::{Link, LinkError};
 
 /// How often we ask an idle ESME whether it is alive.
@@ -91,7 +91,7 @@ struct Connection {
     shared: Arc<Shared>,
     /// Our deliver_sm and enquire_link wait for their answers in its
     /// window; deliveries still there when we close go back to the hub.
-    endpoint: Endpoint,
+    endpoint: Endpoint<Option<DeliverSm>>,
     /// The account bound on this connection: its submits' receipts go to
     /// this account's receivers.
     system_id: Option<Arc<str>>,
@@ -456,10 +456,7 @@ impl Connection {
                 .window
                 .drain()
                 .into_iter()
-                .filter_map(|(_, pending)| match pending.payload {
-                    Pdu::DeliverSm(delivery) => Some(delivery),
-                    _ => None,
-                })
+                .filter_map(|(_, pending)| pending.payload)
                 .collect();
             undelivered.extend(self.queued.drain(..));
             while let Ok(delivery) = deliveries.try_recv() {
@@ -484,6 +481,16 @@ impl Connection {
             s.delivery_timeouts,
             s.malformed
         ));
+    }
+}
+
+/// The window keeps our deliveries, `None` for enquire_link.
+impl Keep for Option<DeliverSm> {
+    fn keep(request: Pdu) -> Self {
+        match request {
+            Pdu::DeliverSm(delivery) => Some(delivery),
+            _ => None,
+        }
     }
 }
 
