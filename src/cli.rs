@@ -1,6 +1,6 @@
-//! The command line: `serve`, `check-config`, and the operator tools as they
-//! land. Parsing only; each command hands over to the library part that does
-//! the work.
+//! The command line: `serve`, `check-config`, and the operator tools
+//! `sim-smsc` and `bench`. Parsing only; each command hands over to the
+//! library part that does the work.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::tools::{bench, sim_smsc};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +35,12 @@ pub enum Command {
         #[arg(default_value = DEFAULT_CONFIG_PATH)]
         file: PathBuf,
     },
+    /// Run a simulated upstream SMSC: accepts binds, answers submits by the
+    /// destination's last digits, sends receipts and MO messages.
+    SimSmsc(sim_smsc::SimSmscArgs),
+    /// Load an SMPP server: N messages over S sessions with windows of W;
+    /// reports msg/s, latency percentiles and receipts.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line to completion.
@@ -41,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config } => serve(&config),
         Command::CheckConfig { file } => check_config(&file),
+        Command::SimSmsc(args) => Ok(sim_smsc::run(args)?),
+        Command::Bench(args) => Ok(bench::run(args)?),
     }
 }
 

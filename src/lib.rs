@@ -20,6 +20,7 @@
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
+//! - `tools` (runtime): `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix.
 //! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
 //! - `actors` (runtime, in `actors/`): the supervision tree, from the `switch` root down.
 //!
@@ -47,3 +48,5 @@ pub mod store;
 #[path = "../actors/mod.rs"]
 pub mod actors;
 pub mod throttle;
+#[cfg(feature = "runtime")]
+pub mod tools;

@@ -1,0 +1,255 @@
+//! `pasarela sim-smsc`: an upstream SMSC on a port, for trying the switch's
+//! gateways and for load tests. It answers binds, enquire_link and unbind,
+//! answers submit_sm and data_sm by the destination's last digits (the table
+//! in [`crate::simulation`]), and sends delivery receipts and MO messages as
+//! deliver_sm through its own window. It keeps nothing on disk.
+//!
+//! - `connection`: one task per TCP connection, the SMSC side of SMPP.
+//! - `hub`: holds receipts until they are due and hands them to a
+//!   receiver or transceiver bind of the account that submitted them,
+//!   keeping them while it has none.
+
+mod connection;
+mod hub;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::net::TcpListener;
+
+use crate::smpp::CommandStatus;
+
+/// How message ids are written, in submit_sm_resp and in receipts alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdFormat {
+    /// The id as a decimal number.
+    Decimal,
+    /// The same number in uppercase hexadecimal, as some SMSCs write it;
+    /// a gateway has to normalise it to match receipts to messages.
+    Hex,
+}
+
+/// The command line of `pasarela sim-smsc`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimSmscArgs {
+    /// Address to listen on; port 0 picks a free one. The bound address is
+    /// printed on stdout as `sim-smsc listening on ADDR`.
+    #[arg(long, default_value = "127.0.0.1:2776")]
+    pub listen: SocketAddr,
+    /// Only this system_id may bind (ESME_RINVSYSID otherwise). Absent: any.
+    #[arg(long)]
+    pub system_id: Option<String>,
+    /// Binds must give this password (ESME_RINVPASWD otherwise). Absent: any.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Milliseconds from acknowledging a message to sending its receipt.
+    #[arg(long, default_value_t = 200)]
+    pub dlr_delay_ms: u64,
+    /// How message ids are written.
+    #[arg(long, value_enum, default_value_t = IdFormat::Decimal)]
+    pub id_format: IdFormat,
+    /// Send an MO message to every receiver and transceiver bind this often.
+    #[arg(long, value_name = "MS")]
+    pub mo_every_ms: Option<u64>,
+    /// Outstanding deliver_sm (receipts and MO) per bind.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
+    pub window: u16,
+    /// Milliseconds to wait for a deliver_sm_resp or enquire_link_resp.
+    #[arg(long, default_value_t = 10_000)]
+    pub response_timeout_ms: u64,
+}
+
+/// Why the simulator could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimSmscError {
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Run the simulator until ctrl-c.
+pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
+    super::runtime()
+        .map_err(SimSmscError::Runtime)?
+        .block_on(serve(args))
+}
+
+/// Settings every connection reads.
+#[derive(Debug)]
+struct Shared {
+    credentials: Credentials,
+    dlr_delay: Duration,
+    window: usize,
+    response_timeout: Duration,
+    mo_every: Option<Duration>,
+    ids: MessageIds,
+    hub: hub::HubHandle,
+}
+
+/// What a bind must present; `None` accepts anything.
+#[derive(Debug)]
+struct Credentials {
+    system_id: Option<String>,
+    password: Option<String>,
+}
+
+impl Credentials {
+    /// The bind_resp status for these credentials.
+    fn check(&self, system_id: &str, password: &str) -> CommandStatus {
+        if self.system_id.as_deref().is_some_and(|s| s != system_id) {
+            CommandStatus::EsmeRinvsysid
+        } else if self.password.as_deref().is_some_and(|p| p != password) {
+            CommandStatus::EsmeRinvpaswd
+        } else {
+            CommandStatus::EsmeRok
+        }
+    }
+}
+
+/// Message ids: one counter for all connections, written as the command
+/// line asked.
+#[derive(Debug)]
+struct MessageIds {
+    next: AtomicU64,
+    format: IdFormat,
+}
+
+impl MessageIds {
+    /// The counter starts from the clock, so that a restarted simulator
+    /// does not hand out ids a gateway may still hold receipts for.
+    fn from_clock(format: IdFormat) -> MessageIds {
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |since| since.as_secs() << 24);
+        MessageIds::starting_at(start, format)
+    }
+
+    fn starting_at(first: u64, format: IdFormat) -> MessageIds {
+        MessageIds {
+            next: AtomicU64::new(first),
+            format,
+        }
+    }
+
+    fn next(&self) -> String {
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        match self.format {
+            IdFormat::Decimal => number.to_string(),
+            IdFormat::Hex => format!("{number:X}"),
+        }
+    }
+}
+
+fn log(line: std::fmt::Arguments<'_>) {
+    super::log("sim-smsc", line);
+}
+
+async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
+    let listen_error = |source| SimSmscError::Listen {
+        addr: args.listen,
+        source,
+    };
+    let listener = TcpListener::bind(args.listen).await.map_err(listen_error)?;
+    let local = listener.local_addr().map_err(listen_error)?;
+    // Scripts and tests wait for this line; println! flushes on the newline
+    // only when stdout is a terminal.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "sim-smsc listening on {local}");
+        let _ = stdout.flush();
+    }
+    let dlr_delay = Duration::from_millis(args.dlr_delay_ms);
+    log(format_args!(
+        "receipts after {} ms, ids {:?}, window {}, credentials {}",
+        args.dlr_delay_ms,
+        args.id_format,
+        args.window,
+        if args.system_id.is_some() || args.password.is_some() {
+            "checked"
+        } else {
+            "not checked"
+        }
+    ));
+    let shared = Arc::new(Shared {
+        credentials: Credentials {
+            system_id: args.system_id,
+            password: args.password,
+        },
+        dlr_delay,
+        window: usize::from(args.window),
+        response_timeout: Duration::from_millis(args.response_timeout_ms),
+        mo_every: args
+            .mo_every_ms
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis),
+        ids: MessageIds::from_clock(args.id_format),
+        hub: hub::start(dlr_delay),
+    });
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    let mut connections = 0_u64;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections += 1;
+                    tokio::spawn(connection::serve(connections, stream, peer, Arc::clone(&shared)));
+                }
+                Err(error) => {
+                    // Out of file descriptors, usually: let some close.
+                    log(format_args!("accept failed: {error}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = &mut stop => {
+                log(format_args!("stopping"));
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_ids_are_the_same_numbers_in_uppercase() {
+        let decimal = MessageIds::starting_at(3_000, IdFormat::Decimal);
+        let hex = MessageIds::starting_at(3_000, IdFormat::Hex);
+        assert_eq!(decimal.next(), "3000");
+        assert_eq!(decimal.next(), "3001");
+        assert_eq!(hex.next(), "BB8");
+        assert_eq!(hex.next(), "BB9");
+    }
+
+    #[test]
+    fn credentials_are_checked_only_when_configured() {
+        let open = Credentials {
+            system_id: None,
+            password: None,
+        };
+        assert_eq!(open.check("any", "thing"), CommandStatus::EsmeRok);
+        let strict = Credentials {
+            system_id: Some("pasarela".into()),
+            password: Some("secret".into()),
+        };
+        assert_eq!(strict.check("pasarela", "secret"), CommandStatus::EsmeRok);
+        assert_eq!(
+            strict.check("other", "secret"),
+            CommandStatus::EsmeRinvsysid
+        );
+        assert_eq!(
+            strict.check("pasarela", "wrong"),
+            CommandStatus::EsmeRinvpaswd
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! A small blocking SMPP client for tests: a std `TcpStream`, the crate's
+//! sans-I/O `Codec`, and bounded waits. It answers deliver_sm and
+//! enquire_link itself so a test reads only what it asserts on.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use pasarela::smpp::pdu::{
+    self, BindReceiver, BindTransceiver, BindTransmitter, COctetString, DeliverSmResp, Npi,
+    OctetString, Pdu, RegisteredDelivery, SubmitSm, Ton,
+};
+use pasarela::smpp::{Codec, Command, CommandId, CommandStatus};
+
+/// A wait long enough for anything the simulator does at once.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// The number our submits come from.
+pub const SOURCE: &str = "34911000000";
+
+pub struct Raw {
+    stream: TcpStream,
+    codec: Codec,
+    inbox: Vec<u8>,
+    next_seq: u32,
+    closed: bool,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect_timeout(&addr, WAIT).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        Raw {
+            stream,
+            codec: Codec::new(),
+            inbox: Vec::new(),
+            next_seq: 1,
+            closed: false,
+        }
+    }
+
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    pub fn send(&mut self, command: &Command) {
+        let mut bytes = BytesMut::new();
+        self.codec.encode(command, &mut bytes).expect("encodable");
+        self.send_bytes(&bytes);
+    }
+
+    /// Send a request with the next sequence number; returns that number.
+    pub fn request(&mut self, pdu: impl Into<Pdu>) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.send(&Command::new(CommandStatus::EsmeRok, seq, pdu));
+        seq
+    }
+
+    /// A header-only request (enquire_link, unbind).
+    pub fn request_header(&mut self, id: CommandId) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.send(&pdu::header_only(id, CommandStatus::EsmeRok, seq));
+        seq
+    }
+
+    /// The next PDU within `within`, or `None`. deliver_sm and enquire_link
+    /// are answered before they are returned.
+    pub fn recv(&mut self, within: Duration) -> Option<Command> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(decoded) = self.codec.decode(&self.inbox).expect("a well-formed PDU") {
+                self.inbox.drain(..decoded.len);
+                let command = decoded.command;
+                let seq = command.sequence_number();
+                match command.id() {
+                    CommandId::DeliverSm => {
+                        let resp = DeliverSmResp::new(COctetString::default(), Vec::new());
+                        self.send(&Command::new(CommandStatus::EsmeRok, seq, resp));
+                    }
+                    CommandId::EnquireLink => self.send(&pdu::header_only(
+                        CommandId::EnquireLinkResp,
+                        CommandStatus::EsmeRok,
+                        seq,
+                    )),
+                    _ => {}
+                }
+                return Some(command);
+            }
+            if self.closed || Instant::now() >= deadline {
+                return None;
+            }
+            let mut chunk = [0_u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => self.closed = true,
+                Ok(n) => self.inbox.extend_from_slice(&chunk[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(_) => self.closed = true,
+            }
+        }
+    }
+
+    /// The next PDU; fails the test if none comes within [`WAIT`].
+    pub fn expect(&mut self) -> Command {
+        self.recv(WAIT).expect("a PDU within the wait")
+    }
+
+    /// Whether the peer closed the connection (reading until it does, at
+    /// most `within`).
+    pub fn is_closed_within(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while !self.closed && Instant::now() < deadline {
+            self.recv(Duration::from_millis(20));
+        }
+        self.closed
+    }
+
+    /// Bind as `kind` and return the bind_resp's status.
+    pub fn bind(&mut self, kind: CommandId, system_id: &str, password: &str) -> CommandStatus {
+        let system_id = COctetString::from_string(system_id.to_owned()).unwrap();
+        let password = COctetString::from_string(password.to_owned()).unwrap();
+        let body: Pdu = match kind {
+            CommandId::BindTransmitter => BindTransmitter::builder()
+                .system_id(system_id)
+                .password(password)
+                .build()
+                .into(),
+            CommandId::BindReceiver => BindReceiver::builder()
+                .system_id(system_id)
+                .password(password)
+                .build()
+                .into(),
+            _ => BindTransceiver::builder()
+                .system_id(system_id)
+                .password(password)
+                .build()
+                .into(),
+        };
+        let seq = self.request(body);
+        let resp = self.expect();
+        assert_eq!(resp.id(), kind.matching_response());
+        assert_eq!(resp.sequence_number(), seq);
+        resp.status()
+    }
+
+    /// Submit "hello" to `destination`; returns the sequence number.
+    pub fn submit(&mut self, destination: &str, registered_delivery: u8) -> u32 {
+        let body = SubmitSm::builder()
+            .source_addr_ton(Ton::International)
+            .source_addr_npi(Npi::Isdn)
+            .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
+            .dest_addr_ton(Ton::International)
+            .dest_addr_npi(Npi::Isdn)
+            .destination_addr(COctetString::from_string(destination.to_owned()).unwrap())
+            .registered_delivery(RegisteredDelivery::from(registered_delivery))
+            .short_message(OctetString::from_static_slice(b"hello").unwrap())
+            .build();
+        self.request(body)
+    }
+}
