@@ -5,79 +5,22 @@
 
 #![cfg(feature = "runtime")]
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::process::Command;
+
+use common::{BINARY, Switch, write_config};
 use pasarela::model::{AccountId, Money};
 use pasarela::store::{LedgerKind, Store, StoreConfig};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-fn write_config(dir: &Path) -> std::path::PathBuf {
-    let shipped = std::fs::read_to_string("config/pasarela.toml").unwrap();
-    let data_dir = dir.join("data");
-    let text = shipped.replace(
-        "data_dir = \"data\"",
-        &format!("data_dir = {:?}", data_dir.display().to_string()),
-    );
-    assert_ne!(text, shipped, "the shipped config sets data_dir");
-    let path = dir.join("pasarela.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Starts `serve` and returns once it has logged that it is loaded.
-fn start(config: &Path) -> Child {
-    let mut child = Command::new(BINARY)
-        .args(["serve", "--config"])
-        .arg(config)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (ready_tx, ready_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("INFO loaded") {
-                let _ = ready_tx.send(());
-            }
-        }
-    });
-    ready_rx
-        .recv_timeout(TIMEOUT)
-        .expect("serve logs that it has loaded");
-    child
-}
-
-fn signal_and_wait(mut child: Child, signal: libc::c_int) -> std::process::ExitStatus {
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: kill(2) with a pid this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not stop after signal {signal}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn serve_creates_accounts_once_and_stops_cleanly_on_sigterm_and_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path());
+    let config = write_config(dir.path(), "");
 
-    let status = signal_and_wait(start(&config), libc::SIGTERM);
+    let status = Switch::start(&config, &[]).signal_and_wait(libc::SIGTERM);
     assert!(status.success(), "{status:?}");
-    let status = signal_and_wait(start(&config), libc::SIGINT);
+    let status = Switch::start(&config, &[]).signal_and_wait(libc::SIGINT);
     assert!(status.success(), "{status:?}");
 
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
@@ -98,7 +41,7 @@ fn serve_creates_accounts_once_and_stops_cleanly_on_sigterm_and_ctrl_c() {
 #[test]
 fn a_bad_config_stops_serve_before_the_data_directory_is_touched() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path());
+    let config = write_config(dir.path(), "");
     let text = std::fs::read_to_string(&config)
         .unwrap()
         .replace("gateways = [\"sim\"]", "gateways = [\"nowhere\"]");

@@ -63,6 +63,24 @@ impl Switch {
         }
     }
 
+    /// Sends `signal` and waits (bounded) for the process to exit.
+    pub fn signal_and_wait(&mut self, signal: libc::c_int) -> std::process::ExitStatus {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: kill(2) with a pid this test spawned and still owns.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let deadline = std::time::Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve did not stop after signal {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
