@@ -193,7 +193,7 @@ impl Account {
                         running = running
                             .checked_sub(price)
                             .ok_or(CommandStatus::EsmeRsubmitfail)?;
-                        batch.put_message(&message).append_ledger(&LedgerEntry {
+                        batch.insert_message(&message).append_ledger(&LedgerEntry {
                             account: self.id.clone(),
                             kind: LedgerKind::Reserve,
                             delta: Money::ZERO.checked_sub(price).unwrap_or(Money::ZERO),
@@ -208,7 +208,7 @@ impl Account {
                         // ACCEPTED → FAILED is always legal.
                         let _ = message.transition(MessageState::Failed, now);
                         let key = self.queue_receipt(&mut batch, &message)?;
-                        batch.put_message(&message);
+                        batch.insert_message(&message);
                         unroutable.extend(key);
                     }
                 }

@@ -21,7 +21,7 @@
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //! - `tools` (runtime): `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix.
-//! - `store` (runtime): sled trees behind typed methods, group commit for durable acks.
+//! - `store` (runtime): sled trees behind typed methods, a group-committed write-ahead journal for durable acks.
 //! - `actors` (runtime, in `actors/`): the supervision tree, from the `switch` root down.
 //!
 //! The runtime half (`store`, `actors`) is behind the default `runtime`

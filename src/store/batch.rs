@@ -13,10 +13,12 @@ use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId
 
 /// One write, as bytes.
 pub(super) enum Op {
+    /// `fresh`: the key has never existed before (see `journal::Write`).
     Put {
         tree: TreeId,
         key: Vec<u8>,
         value: Vec<u8>,
+        fresh: bool,
     },
     Remove {
         tree: TreeId,
@@ -55,15 +57,27 @@ impl Batch {
     /// time (the actor that holds it), which never writes an older state
     /// over a newer one.
     pub fn put_message(&mut self, message: &Message) -> &mut Batch {
+        self.write_message(message, false)
+    }
+
+    /// Stores a message under an id never stored before (one just taken
+    /// from [`Store::next_message_id`](super::Store::next_message_id)).
+    /// The store can then drop a message that finishes before its next
+    /// checkpoint from the in-flight tree without ever writing it there.
+    pub fn insert_message(&mut self, message: &Message) -> &mut Batch {
+        self.write_message(message, true)
+    }
+
+    fn write_message(&mut self, message: &Message, new: bool) -> &mut Batch {
         let key = codec::message_key(message.id).to_vec();
         if message.state().is_final() {
             self.ops.push(Op::Remove {
                 tree: TreeId::Messages,
                 key: key.clone(),
             });
-            self.put(TreeId::Archive, key, message)
+            self.put(TreeId::Archive, key, message, new)
         } else {
-            self.put(TreeId::Messages, key, message)
+            self.put(TreeId::Messages, key, message, new)
         }
     }
 
@@ -71,7 +85,12 @@ impl Batch {
     /// balance and hands in the new value; batches commit in the order they
     /// are handed in, so the last one handed in is the one that stays.
     pub fn set_balance(&mut self, account: &AccountId, balance: Money) -> &mut Batch {
-        self.put(TreeId::Balances, codec::account_key(account), &balance)
+        self.put(
+            TreeId::Balances,
+            codec::account_key(account),
+            &balance,
+            false,
+        )
     }
 
     /// Appends to the account's credit ledger.
@@ -101,6 +120,7 @@ impl Batch {
             TreeId::UpstreamIds,
             codec::upstream_key(gateway, upstream),
             &message,
+            false,
         )
     }
 
@@ -110,10 +130,12 @@ impl Batch {
     /// is the order they were queued in.
     pub fn put_mailbox(&mut self, key: &MailboxKey, item: &MailboxItem) -> &mut Batch {
         let prefix = codec::account_prefix(&key.account);
+        // Sequences are never reused: the key is new.
         self.put(
             TreeId::Mailbox,
             codec::sequenced_key(&prefix, key.sequence),
             item,
+            true,
         )
     }
 
@@ -127,9 +149,20 @@ impl Batch {
         self
     }
 
-    fn put<T: serde::Serialize>(&mut self, tree: TreeId, key: Vec<u8>, value: &T) -> &mut Batch {
+    fn put<T: serde::Serialize>(
+        &mut self,
+        tree: TreeId,
+        key: Vec<u8>,
+        value: &T,
+        fresh: bool,
+    ) -> &mut Batch {
         match codec::encode(tree, &key, value) {
-            Ok(value) => self.ops.push(Op::Put { tree, key, value }),
+            Ok(value) => self.ops.push(Op::Put {
+                tree,
+                key,
+                value,
+                fresh,
+            }),
             Err(error) => self.fail(error),
         }
         self

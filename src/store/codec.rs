@@ -52,7 +52,7 @@ const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
     bincode::config::standard().with_limit::<MAX_VALUE_LEN>();
 
 /// The trees, one per entity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TreeId {
     Messages,
     Archive,
@@ -86,6 +86,11 @@ impl TreeId {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// The tree at `index` in [`TreeId::ALL`].
+    pub fn from_index(index: u8) -> Option<TreeId> {
+        TreeId::ALL.get(usize::from(index)).copied()
     }
 }
 

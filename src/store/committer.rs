@@ -1,36 +1,46 @@
-//! The group committer: one thread that takes every batch waiting, applies
-//! them as one sled transaction over all trees, flushes once (and in
-//! "power" mode syncs the log file once), then answers every writer.
+//! The group committer: one thread that takes every batch waiting, appends
+//! them to the journal as one record (in "power" mode and syncs it), records
+//! them as pending for reads, then answers every writer; and that starts a
+//! checkpoint into sled when enough has gathered.
 //!
 //! Order: batches are applied in the order they were handed in (one FIFO
 //! channel); when two write the same key in one group, the later wins, as
 //! it would had they committed one by one.
 //!
-//! Timing: a flush starts at most once per `commit_interval`, and carries at
-//! most `max_batch` batches. A write arriving when the last flush began
+//! Timing: a group starts at most once per `commit_interval`, and carries at
+//! most `max_batch` batches. A write arriving when the last group began
 //! longer ago than the interval is committed at once; under load, writes
-//! gather while the previous flush runs, so the group grows with the load.
+//! gather while the previous group is written, so the group grows with the
+//! load. A checkpoint starts after [`CHECKPOINT_WRITES`] writes or
+//! [`CHECKPOINT_INTERVAL`], whichever comes first, unless one is running.
 //!
-//! Failure: if a transaction or flush fails, every writer of that group gets
-//! the error, and every later commit gets `StoreError::Failed`: sled's
-//! memory may now hold writes its disk does not, so acknowledging anything
-//! more would be a lie. Reopening the store recovers what is on disk.
+//! Failure: if a journal append or a checkpoint fails, every writer of that
+//! group gets the error, and every later commit gets `StoreError::Failed`:
+//! what is in memory may now differ from the disk, so acknowledging
+//! anything more would be a lie. Reopening the store recovers what is on
+//! disk.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-
 use super::batch::Op;
-use super::codec;
+use super::checkpoint::{self, Failure, Job};
+use super::codec::{self, TreeId};
 use super::durable::Completer;
 use super::error::StoreError;
+use super::journal::{Journal, Write};
+use super::pending::Pending;
+
+/// Writes that start a checkpoint however recent the last one.
+pub(super) const CHECKPOINT_WRITES: usize = 200_000;
+/// The longest pending writes wait for a checkpoint. Between two
+/// checkpoints the journal grows and so does the memory holding what it
+/// says; a key written many times in between reaches sled once.
+pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One batch on its way to disk, and who to tell.
 pub(super) struct Request {
@@ -38,55 +48,169 @@ pub(super) struct Request {
     pub(super) completer: Completer,
 }
 
-/// The file "power" durability syncs after each flush, and its path for
-/// error messages.
-pub(super) struct SyncFile {
-    pub(super) path: PathBuf,
-    pub(super) file: File,
+/// The checkpoint thread, from the committer's side.
+pub(super) struct Checkpoints {
+    pub(super) jobs: Sender<Job>,
+    pub(super) done: Receiver<()>,
+    pub(super) thread: JoinHandle<()>,
+    pub(super) failure: Arc<Failure>,
 }
 
 pub(super) struct Committer {
+    /// For the ids of logged entries' keys.
     pub(super) db: sled::Db,
-    /// In `TreeId::ALL` order.
-    pub(super) trees: Vec<sled::Tree>,
     pub(super) path: PathBuf,
     pub(super) receiver: Receiver<Request>,
     pub(super) interval: Duration,
     pub(super) max_batch: usize,
-    pub(super) sync: Option<SyncFile>,
+    pub(super) journal: Journal,
+    pub(super) pending: Arc<Pending>,
+    pub(super) checkpoints: Checkpoints,
 }
 
-/// A write ready for the transaction: tree index, key, value (`None`
-/// removes).
-type Write = (usize, sled::IVec, Option<sled::IVec>);
+/// Where the committer stands with checkpoints.
+#[derive(Default)]
+struct CheckpointState {
+    running: bool,
+    writes_since: usize,
+    last: Option<Instant>,
+}
 
 impl Committer {
     /// Runs until every sender is gone (the store closed), committing what
-    /// is still queued before returning.
-    pub(super) fn run(self) {
+    /// is still queued and checkpointing everything before returning; the
+    /// result is the first failure, if any.
+    pub(super) fn run(mut self) -> Result<(), StoreError> {
         let mut failed: Option<Arc<StoreError>> = None;
-        let mut last_flush: Option<Instant> = None;
-        while let Ok(first) = self.receiver.recv() {
-            let group = self.gather(first, last_flush);
-            last_flush = Some(Instant::now());
-            let (writes, completers) = self.prepare(group);
-            let result = match &failed {
-                Some(error) => Err(StoreError::Failed(error.clone())),
-                None => writes.and_then(|writes| self.apply(writes)),
-            };
-            if let (None, Err(error)) = (&failed, &result) {
-                failed = Some(Arc::new(error.clone()));
+        let mut last_group: Option<Instant> = None;
+        let mut state = CheckpointState::default();
+        loop {
+            match self.receiver.recv_timeout(CHECKPOINT_INTERVAL) {
+                Ok(first) => {
+                    let group = self.gather(first, last_group);
+                    last_group = Some(Instant::now());
+                    state.writes_since += self.commit(group, &mut failed);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            for completer in completers {
-                completer.fill(result.clone());
+            self.note_finished_checkpoints(&mut state, &mut failed);
+            let due = state.writes_since >= CHECKPOINT_WRITES
+                || (state.writes_since > 0
+                    && state
+                        .last
+                        .is_none_or(|at| at.elapsed() >= CHECKPOINT_INTERVAL));
+            if due && !state.running && failed.is_none() {
+                self.start_checkpoint(&mut state, &mut failed);
             }
+        }
+        self.finish(state, failed)
+    }
+
+    /// Writes one group and answers its writers; returns how many keyed
+    /// writes it made.
+    fn commit(&mut self, group: Vec<Request>, failed: &mut Option<Arc<StoreError>>) -> usize {
+        let (writes, completers) = self.prepare(group);
+        let mut count = 0;
+        let result = match failed {
+            Some(error) => Err(StoreError::Failed(error.clone())),
+            None => writes.and_then(|writes| {
+                self.journal.append(&writes)?;
+                count = writes.len();
+                self.pending.apply(writes);
+                Ok(())
+            }),
+        };
+        if let (None, Err(error)) = (&failed, &result) {
+            *failed = Some(Arc::new(error.clone()));
+        }
+        for completer in completers {
+            completer.fill(result.clone());
+        }
+        count
+    }
+
+    fn note_finished_checkpoints(
+        &self,
+        state: &mut CheckpointState,
+        failed: &mut Option<Arc<StoreError>>,
+    ) {
+        while self.checkpoints.done.try_recv().is_ok() {
+            state.running = false;
+        }
+        if failed.is_none()
+            && let Some(error) = checkpoint::first_failure(&self.checkpoints.failure)
+        {
+            *failed = Some(Arc::new(error));
+        }
+    }
+
+    /// Seals the pending writes and hands them to the checkpoint thread;
+    /// the journal continues in a new segment.
+    fn start_checkpoint(
+        &mut self,
+        state: &mut CheckpointState,
+        failed: &mut Option<Arc<StoreError>>,
+    ) {
+        let through_segment = match self.journal.rotate() {
+            Ok(segment) => segment,
+            Err(error) => {
+                *failed = Some(Arc::new(error));
+                return;
+            }
+        };
+        let Some(entries) = self.pending.seal() else {
+            return;
+        };
+        if self
+            .checkpoints
+            .jobs
+            .send(Job {
+                entries,
+                through_segment,
+            })
+            .is_ok()
+        {
+            state.running = true;
+            state.writes_since = 0;
+            state.last = Some(Instant::now());
+        }
+    }
+
+    /// At close: waits for the running checkpoint, checkpoints the rest and
+    /// stops the checkpoint thread.
+    fn finish(
+        mut self,
+        mut state: CheckpointState,
+        mut failed: Option<Arc<StoreError>>,
+    ) -> Result<(), StoreError> {
+        if state.running && self.checkpoints.done.recv().is_ok() {
+            state.running = false;
+        }
+        self.note_finished_checkpoints(&mut state, &mut failed);
+        if failed.is_none() {
+            self.start_checkpoint(&mut state, &mut failed);
+        }
+        let Checkpoints {
+            jobs,
+            done,
+            thread,
+            failure,
+        } = self.checkpoints;
+        drop(jobs);
+        while done.recv().is_ok() {}
+        thread.join().map_err(|_| StoreError::Closed)?;
+        match (failed, checkpoint::first_failure(&failure)) {
+            (Some(error), _) => Err(StoreError::Failed(error)),
+            (None, Some(error)) => Err(error),
+            (None, None) => Ok(()),
         }
     }
 
     /// `first` and whatever else arrives until the interval since the last
-    /// flush has passed or the group is full.
-    fn gather(&self, first: Request, last_flush: Option<Instant>) -> Vec<Request> {
-        let deadline = last_flush.map(|at| at + self.interval);
+    /// group has passed or the group is full.
+    fn gather(&self, first: Request, last_group: Option<Instant>) -> Vec<Request> {
+        let deadline = last_group.map(|at| at + self.interval);
         let mut group = vec![first];
         while group.len() < self.max_batch {
             match self.receiver.try_recv() {
@@ -122,22 +246,38 @@ impl Committer {
     }
 
     fn keyed(&self, ops: Vec<Op>) -> Result<Vec<Write>, StoreError> {
-        let mut writes: Vec<(usize, Vec<u8>, Option<Vec<u8>>)> = Vec::with_capacity(ops.len());
+        // Values of logged entries still grow here, hence not `Write` yet.
+        let mut writes: Vec<Write<Vec<u8>>> = Vec::with_capacity(ops.len());
         // (tree, prefix) → the write in `writes` whose value still has room.
-        let mut open_logs: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
+        let mut open_logs: HashMap<(TreeId, Vec<u8>), usize> = HashMap::new();
         for op in ops {
             match op {
-                Op::Put { tree, key, value } => writes.push((tree.index(), key, Some(value))),
-                Op::Remove { tree, key } => writes.push((tree.index(), key, None)),
+                Op::Put {
+                    tree,
+                    key,
+                    value,
+                    fresh,
+                } => writes.push(Write {
+                    tree,
+                    key,
+                    value: Some(value),
+                    fresh,
+                }),
+                Op::Remove { tree, key } => writes.push(Write {
+                    tree,
+                    key,
+                    value: None,
+                    fresh: false,
+                }),
                 Op::Log {
                     tree,
                     prefix,
                     entry,
                 } => {
-                    let open = open_logs.get(&(tree.index(), prefix.clone())).copied();
+                    let open = open_logs.get(&(tree, prefix.clone())).copied();
                     let with_room = open
                         .and_then(|at| writes.get_mut(at))
-                        .and_then(|(_, _, value)| value.as_mut())
+                        .and_then(|write| write.value.as_mut())
                         .filter(|value| value.len() + entry.len() <= codec::MAX_VALUE_LEN);
                     match with_room {
                         Some(value) => value.extend_from_slice(&entry),
@@ -146,8 +286,14 @@ impl Committer {
                             let mut value = Vec::with_capacity(1 + entry.len());
                             value.push(codec::VERSION);
                             value.extend_from_slice(&entry);
-                            open_logs.insert((tree.index(), prefix), writes.len());
-                            writes.push((tree.index(), key, Some(value)));
+                            open_logs.insert((tree, prefix), writes.len());
+                            // Logged keys take new ids: always fresh.
+                            writes.push(Write {
+                                tree,
+                                key,
+                                value: Some(value),
+                                fresh: true,
+                            });
                         }
                     }
                 }
@@ -155,7 +301,12 @@ impl Committer {
         }
         Ok(writes
             .into_iter()
-            .map(|(tree, key, value)| (tree, key.into(), value.map(Into::into)))
+            .map(|write| Write {
+                tree: write.tree,
+                key: write.key.into(),
+                value: write.value.map(Into::into),
+                fresh: write.fresh,
+            })
             .collect())
     }
 
@@ -163,40 +314,6 @@ impl Committer {
         self.db
             .generate_id()
             .map_err(|error| self.database_error(error))
-    }
-
-    /// One transaction over every tree, one flush, and in "power" mode one
-    /// fdatasync of the log file.
-    fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        if !writes.is_empty() {
-            self.trees
-                .as_slice()
-                .transaction(|trees| {
-                    for (tree, key, value) in &writes {
-                        let tree = &trees[*tree];
-                        match value {
-                            Some(value) => tree.insert(key.clone(), value.clone())?,
-                            None => tree.remove(key.clone())?,
-                        };
-                    }
-                    Ok::<(), ConflictableTransactionError<Infallible>>(())
-                })
-                .map_err(|error| match error {
-                    TransactionError::Storage(error) => self.database_error(error),
-                    TransactionError::Abort(never) => match never {},
-                })?;
-        }
-        self.db
-            .flush()
-            .map_err(|error| self.database_error(error))?;
-        if let Some(sync) = &self.sync {
-            sync.file.sync_data().map_err(|error| StoreError::Io {
-                action: "fdatasync",
-                path: sync.path.clone(),
-                source: Arc::new(error),
-            })?;
-        }
-        Ok(())
     }
 
     fn database_error(&self, error: sled::Error) -> StoreError {

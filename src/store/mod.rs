@@ -16,66 +16,72 @@
 //!
 //! Writers build a [`Batch`] of typed writes and hand it to
 //! [`Store::commit`]; the returned [`Durable`] resolves once the batch is on
-//! disk (`.await` on an actor, `.wait()` on a plain thread). Reads go to
-//! sled directly and see every batch whose `Durable` has resolved.
+//! disk (`.await` on an actor, `.wait()` on a plain thread). Reads see every
+//! batch whose `Durable` has resolved.
+//!
+//! # Journal and checkpoints
+//!
+//! The commit thread appends each group of batches to a write-ahead journal
+//! as one checksummed record (one `write`, and in "power" mode one
+//! `fdatasync`), keeps the group's writes in memory as pending, and then
+//! answers its writers. A checkpoint thread copies the pending writes into
+//! sled every second (or every 200,000 writes),
+//! flushes sled, and only then deletes the journal segments they came from.
+//! Reads look at the pending writes first, then at sled. At open, what the
+//! journal still holds is applied to sled before anything else happens.
+//!
+//! Why not commit into sled directly: sled's cost is per key written, and a
+//! message is written about eight times on its way (accepted, submitted,
+//! final state moved to the archive, receipt queued and delivered). Between
+//! two checkpoints only the last write per key remains, and a key created
+//! and removed in the same interval (a receipt queued and delivered, a
+//! message accepted and finished) never reaches sled: about two sled writes
+//! per message instead of eight, off the path of the acknowledgement.
 //!
 //! # Atomicity
 //!
-//! A batch is all-or-nothing across a crash. The committer applies each
-//! group of batches as one sled transaction over all six trees: sled 0.34.7
-//! writes a transaction's updates behind one batch manifest in its log and
-//! recovery replays a batch only if all of it reached the log
-//! (`Tree::transaction` → `TransactionalTrees::commit` → `pin_log` /
-//! `seal_batch` in `src/transaction.rs` and `src/pagecache/mod.rs`). A
-//! single tree with `apply_batch` would give the same guarantee but would
-//! force every entity into one key space; the transaction keeps one tree per
-//! entity. The committer is the only writer, so transactions never conflict
-//! and never retry. `tests/store_crash.rs` kills writers with SIGKILL and
-//! checks that balances equal the charges of exactly the messages stored.
+//! A batch is all-or-nothing across a crash: a group is one journal record,
+//! and a record cut short by the crash fails its checksum and is ignored,
+//! whole (see `journal`); none of its writers was answered. Checkpoints need
+//! no atomicity of their own: a checkpoint cut short leaves its journal
+//! segments in place, and applying them again at open writes the same
+//! values. `tests/store_crash.rs` kills writers with SIGKILL and checks that
+//! balances equal the charges of exactly the messages stored.
 //!
 //! # Durability
 //!
 //! What an acknowledgement survives depends on [`Durability`]:
 //!
-//! - `process` (default): sled's `flush()`. In sled 0.34.7 on Linux,
-//!   `Tree::flush` → `PageCache::flush` → `Log::flush` → `iobuf::flush` →
-//!   `make_stable`, which seals the current I/O buffer and writes it in
-//!   `IoBufs::write_to_log` (`src/pagecache/iobuf.rs`) with `pwrite` and
-//!   then `sync_file_range(fd, offset, len, WAIT_BEFORE | WRITE |
-//!   WAIT_AFTER)`. That pushes the written range out of the page cache to
-//!   the device and waits for it, but it is not `fsync`: it commits no file
-//!   metadata (a grown file's size) and issues no cache flush to the disk,
-//!   so the device may still hold the data in a volatile write cache. The
-//!   bytes are in the kernel once `pwrite` returns, so this survives the
-//!   process being killed (kill -9, OOM, panic) but not a power loss or a
-//!   kernel crash. sled's own background thread calls `fsync` on the file
-//!   every 500 ms (`flush_every_ms`, `src/flusher.rs`), which bounds the
-//!   window but not per acknowledgement.
-//! - `power`: additionally `fdatasync` of sled's log file (`<path>/db`)
-//!   after every group flush, through a descriptor the store opens on the
-//!   same file (fsync acts on the inode, whichever descriptor asks). That
-//!   forces the device cache and the file size out, so an acknowledged batch
-//!   survives a power loss on a disk that honours flushes. Values are capped
-//!   at [`MAX_VALUE_LEN`] (4 KiB) so that no sled node reaches its blob
-//!   threshold: all acknowledged data lives in `db`, none in the `blobs/`
-//!   files sled writes without syncing. At open, "power" also syncs sled's
-//!   `conf` file and the directory, which sled writes without syncing.
+//! - `process` (default): the record is written to the journal file with
+//!   `write(2)` before the writers are answered; from then on the bytes are
+//!   in the kernel, so the acknowledgement survives the process being killed
+//!   (kill -9, OOM, panic) but not a power loss or a kernel crash.
+//! - `power`: additionally `fdatasync` of the journal segment after every
+//!   group (and of the journal directory when a segment is created), and of
+//!   sled's log file after every checkpoint flush, before the segments go.
+//!   sled's `flush` alone (`sync_file_range`, no cache flush) would not be
+//!   enough. Values are capped at [`MAX_VALUE_LEN`] (4 KiB) so that no sled
+//!   node reaches its blob threshold: all checkpointed data lives in `db`,
+//!   none in the `blobs/` files sled writes without syncing. At open,
+//!   "power" also syncs sled's `conf` file and the directory, which sled
+//!   writes without syncing.
 //!
-//! With group commit, one flush (and one fdatasync) is shared by every batch
-//! in the group, so "power" costs little more than "process". Measured on
-//! the 2-vCPU development VM (`cargo bench --bench store`, medians of 3
-//! runs): about 27k records/s with 256 independent writers and 54–57k
-//! records/s with 4 pipelining account actors, in either mode, against
-//! 4–7k records/s with a flush per record. The limit is sled's cost per key written, not
-//! the flush. The README's "Durability" section has the figures.
+//! With group commit, one write (and one fdatasync) is shared by every
+//! batch in the group, so "power" costs little more than "process". The
+//! README's "Durability" and "Load-testing" sections have the figures
+//! (`cargo bench --bench store`, `scripts/bench.sh e2e`).
 
 mod batch;
+mod checkpoint;
 mod codec;
 mod committer;
 mod durable;
 mod error;
+mod journal;
+mod pending;
 mod records;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
@@ -90,8 +96,10 @@ pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
 pub use records::{LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
 
+use checkpoint::{Sled, SyncFile};
 use codec::TreeId;
-use committer::{Committer, Request, SyncFile};
+use committer::{Checkpoints, Committer, Request};
+use pending::Pending;
 
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
@@ -139,14 +147,17 @@ pub struct Store {
     db: sled::Db,
     /// In `TreeId::ALL` order.
     trees: Vec<sled::Tree>,
+    /// Committed writes not yet checkpointed into sled.
+    pending: Arc<Pending>,
     path: PathBuf,
     durability: Durability,
     sender: Option<mpsc::Sender<Request>>,
-    committer: Option<JoinHandle<()>>,
+    committer: Option<JoinHandle<Result<(), StoreError>>>,
 }
 
 impl Store {
-    /// Opens (or creates) the store and starts its commit thread.
+    /// Opens (or creates) the store, applies what its journal still holds,
+    /// and starts its commit and checkpoint threads.
     pub fn open(config: StoreConfig) -> Result<Store, StoreError> {
         let path = config.path;
         let database_error = |error| StoreError::Database {
@@ -159,19 +170,59 @@ impl Store {
             .map(|tree| db.open_tree(tree.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(database_error)?;
-        let sync = match config.durability {
-            Durability::Process => None,
-            Durability::Power => Some(sync_at_open(&path)?),
+        let power = config.durability == Durability::Power;
+        let journal_dir = path.join(JOURNAL_DIR);
+        std::fs::create_dir_all(&journal_dir)
+            .map_err(|error| io_error("create", &journal_dir, error))?;
+        let sled = Sled {
+            db: db.clone(),
+            trees: trees.clone(),
+            path: path.clone(),
+            sync: if power {
+                Some(sync_at_open(&path)?)
+            } else {
+                None
+            },
+        };
+        let next_segment = checkpoint::replay(&sled, &journal_dir)?;
+        let journal = journal::Journal::create(&journal_dir, next_segment, power)?;
+
+        let pending = Arc::new(Pending::default());
+        let failure = Arc::new(checkpoint::Failure::default());
+        let (jobs, job_receiver) = mpsc::channel();
+        let (done_sender, done) = mpsc::channel();
+        let checkpoint_thread = {
+            let (pending, failure, journal_dir) =
+                (pending.clone(), failure.clone(), journal_dir.clone());
+            thread::Builder::new()
+                .name("store-checkpoint".to_string())
+                .spawn(move || {
+                    checkpoint::run(
+                        sled,
+                        journal_dir,
+                        pending,
+                        failure,
+                        job_receiver,
+                        done_sender,
+                    )
+                })
+                .map_err(|error| io_error("start the checkpoint thread for", &path, error))?
         };
         let (sender, receiver) = mpsc::channel();
         let committer = Committer {
             db: db.clone(),
-            trees: trees.clone(),
             path: path.clone(),
             receiver,
             interval: config.commit_interval,
             max_batch: config.max_batch.max(1),
-            sync,
+            journal,
+            pending: pending.clone(),
+            checkpoints: Checkpoints {
+                jobs,
+                done,
+                thread: checkpoint_thread,
+                failure,
+            },
         };
         let committer = thread::Builder::new()
             .name("store-commit".to_string())
@@ -180,6 +231,7 @@ impl Store {
         Ok(Store {
             db,
             trees,
+            pending,
             path,
             durability: config.durability,
             sender: Some(sender),
@@ -242,10 +294,16 @@ impl Store {
 
     /// Every message not yet in a final state, in id order: what the route
     /// and gateway actors pick up again after a restart.
-    pub fn unfinished_messages(&self) -> UnfinishedMessages<'_> {
-        UnfinishedMessages {
-            store: self,
-            entries: self.tree(TreeId::Messages).iter(),
+    pub fn unfinished_messages(&self) -> UnfinishedMessages {
+        match self.scan_raw(TreeId::Messages, &[]) {
+            Ok(entries) => UnfinishedMessages {
+                entries: entries.into_iter(),
+                error: None,
+            },
+            Err(error) => UnfinishedMessages {
+                entries: Vec::new().into_iter(),
+                error: Some(error),
+            },
         }
     }
 
@@ -253,8 +311,7 @@ impl Store {
     pub fn ledger(&self, account: &AccountId) -> Result<Vec<LedgerEntry>, StoreError> {
         let tree = TreeId::Ledger;
         let mut entries = Vec::new();
-        for item in self.tree(tree).scan_prefix(codec::account_prefix(account)) {
-            let (key, bytes) = item.map_err(|error| self.database_error(error))?;
+        for (key, bytes) in self.scan_raw(tree, &codec::account_prefix(account))? {
             entries.extend(codec::decode_entries(tree, &key, &bytes)?);
         }
         Ok(entries)
@@ -266,9 +323,10 @@ impl Store {
         account: &AccountId,
     ) -> Result<Vec<(MailboxKey, MailboxItem)>, StoreError> {
         let prefix = codec::account_prefix(account);
-        self.scan(TreeId::Mailbox, &prefix)
-            .map(|entry| {
-                let (key, item) = entry?;
+        self.scan_raw(TreeId::Mailbox, &prefix)?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let item = codec::decode(TreeId::Mailbox, &key, &bytes)?;
                 let sequence = codec::decode_sequence(TreeId::Mailbox, &key, prefix.len())?;
                 let key = MailboxKey {
                     account: account.clone(),
@@ -298,7 +356,7 @@ impl Store {
         // answering every request already queued.
         self.sender = None;
         if let Some(committer) = self.committer.take() {
-            committer.join().map_err(|_| StoreError::Closed)?;
+            committer.join().map_err(|_| StoreError::Closed)??;
         }
         self.db
             .flush()
@@ -318,24 +376,32 @@ impl Store {
         tree: TreeId,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match self.tree(tree).get(key) {
-            Ok(Some(bytes)) => codec::decode(tree, key, &bytes).map(Some),
-            Ok(None) => Ok(None),
-            Err(error) => Err(self.database_error(error)),
-        }
+        let bytes = match self.pending.get(tree, key) {
+            Some(pending) => pending,
+            None => self
+                .tree(tree)
+                .get(key)
+                .map_err(|error| self.database_error(error))?,
+        };
+        bytes
+            .map(|bytes| codec::decode(tree, key, &bytes))
+            .transpose()
     }
 
-    /// Keys and decoded values under `prefix`, in key order.
-    fn scan<'a, T: serde::de::DeserializeOwned>(
-        &'a self,
+    /// Keys and values under `prefix`, in key order: sled's, with the
+    /// pending writes laid over them.
+    fn scan_raw(
+        &self,
         tree: TreeId,
         prefix: &[u8],
-    ) -> impl Iterator<Item = Result<(sled::IVec, T), StoreError>> + 'a {
-        self.tree(tree).scan_prefix(prefix).map(move |entry| {
-            let (key, bytes) = entry.map_err(|error| self.database_error(error))?;
-            let value = codec::decode(tree, &key, &bytes)?;
-            Ok((key, value))
-        })
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        let mut merged = BTreeMap::new();
+        for entry in self.tree(tree).scan_prefix(prefix) {
+            let (key, value) = entry.map_err(|error| self.database_error(error))?;
+            merged.insert(key, value);
+        }
+        self.pending.overlay(tree, prefix, &mut merged);
+        Ok(merged.into_iter().collect())
     }
 
     fn database_error(&self, error: sled::Error) -> StoreError {
@@ -355,36 +421,40 @@ impl Drop for Store {
     }
 }
 
-/// Iterator over [`Store::unfinished_messages`].
-pub struct UnfinishedMessages<'a> {
-    store: &'a Store,
-    entries: sled::Iter,
+/// Iterator over [`Store::unfinished_messages`]: each message decoded as
+/// it is reached, so one damaged record is one error, not the end.
+pub struct UnfinishedMessages {
+    entries: std::vec::IntoIter<(sled::IVec, sled::IVec)>,
+    /// The scan itself failed: the only item.
+    error: Option<StoreError>,
 }
 
-impl Iterator for UnfinishedMessages<'_> {
+impl Iterator for UnfinishedMessages {
     type Item = Result<Message, StoreError>;
 
     fn next(&mut self) -> Option<Result<Message, StoreError>> {
-        let entry = self.entries.next()?;
+        if let Some(error) = self.error.take() {
+            return Some(Err(error));
+        }
+        let (key, bytes) = self.entries.next()?;
         let tree = TreeId::Messages;
-        Some(
-            entry
-                .map_err(|error| self.store.database_error(error))
-                .and_then(|(key, bytes)| {
-                    let id = codec::decode_message_key(tree, &key)?;
-                    let message: Message = codec::decode(tree, &key, &bytes)?;
-                    if message.id != id {
-                        return Err(StoreError::Corrupt {
-                            tree: tree.name(),
-                            key: KeyHex(key.to_vec()),
-                            reason: format!("holds message {}", message.id),
-                        });
-                    }
-                    Ok(message)
-                }),
-        )
+        let decoded = codec::decode_message_key(tree, &key).and_then(|id| {
+            let message: Message = codec::decode(tree, &key, &bytes)?;
+            if message.id != id {
+                return Err(StoreError::Corrupt {
+                    tree: tree.name(),
+                    key: KeyHex(key.to_vec()),
+                    reason: format!("holds message {}", message.id),
+                });
+            }
+            Ok(message)
+        });
+        Some(decoded)
     }
 }
+
+/// The journal's directory inside the store's.
+const JOURNAL_DIR: &str = "journal";
 
 /// How long `Store::open` waits for sled's lock on `<path>/db`. sled 0.34
 /// releases it only when its background threads let go of the file, a
@@ -566,6 +636,9 @@ mod tests {
             });
         }
         store.commit(batch).wait().unwrap();
+        // Closing checkpoints everything into sled.
+        store.close().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
         let values: Vec<usize> = store
             .tree(TreeId::Ledger)
             .iter()

@@ -1,0 +1,134 @@
+//! Checkpoints: a sealed set of pending writes copied into sled, sled
+//! flushed (and in "power" mode its log file synced), and only then the
+//! journal segments that held those writes deleted and the set dropped
+//! from memory. They run on their own thread, so the commit thread keeps
+//! answering writers meanwhile; at open, the same step applies whatever a
+//! stopped process left in the journal.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::error::StoreError;
+use super::journal;
+use super::pending::{Entries, Entry, Pending};
+
+/// The file "power" durability syncs after each sled flush, and its path for
+/// error messages.
+pub(super) struct SyncFile {
+    pub(super) path: PathBuf,
+    pub(super) file: File,
+}
+
+/// sled and what a checkpoint needs around it.
+pub(super) struct Sled {
+    pub(super) db: sled::Db,
+    /// In `TreeId::ALL` order.
+    pub(super) trees: Vec<sled::Tree>,
+    pub(super) path: PathBuf,
+    pub(super) sync: Option<SyncFile>,
+}
+
+impl Sled {
+    /// Writes `entries` into sled and makes them durable there.
+    pub(super) fn absorb(&self, entries: &Entries) -> Result<(), StoreError> {
+        for (tree, map) in self.trees.iter().zip(entries.iter()) {
+            if map.is_empty() {
+                continue;
+            }
+            let mut batch = sled::Batch::default();
+            for (key, entry) in map {
+                match entry {
+                    Entry::Put { value, .. } => batch.insert(key.clone(), value.clone()),
+                    Entry::Removed => batch.remove(key.clone()),
+                }
+            }
+            tree.apply_batch(batch)
+                .map_err(|error| self.database_error(error))?;
+        }
+        self.db
+            .flush()
+            .map_err(|error| self.database_error(error))?;
+        if let Some(sync) = &self.sync {
+            sync.file.sync_data().map_err(|error| StoreError::Io {
+                action: "fdatasync",
+                path: sync.path.clone(),
+                source: Arc::new(error),
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn database_error(&self, error: sled::Error) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            source: Arc::new(error),
+        }
+    }
+}
+
+/// Applies what the journal in `dir` holds to sled and deletes it; returns
+/// the number the next segment should take.
+pub(super) fn replay(sled: &Sled, dir: &Path) -> Result<u64, StoreError> {
+    let segments = journal::segments(dir)?;
+    let Some(&(newest, _)) = segments.last() else {
+        return Ok(1);
+    };
+    let pending = Pending::default();
+    for (index, (_, path)) in segments.iter().enumerate() {
+        pending.apply(journal::read_segment(path, index + 1 == segments.len())?);
+    }
+    if let Some(entries) = pending.seal() {
+        sled.absorb(&entries)?;
+    }
+    journal::remove_through(dir, newest)?;
+    Ok(newest + 1)
+}
+
+/// Work for the checkpoint thread: these writes, which the journal holds
+/// in segments up to `through_segment`.
+pub(super) struct Job {
+    pub(super) entries: Arc<Entries>,
+    pub(super) through_segment: u64,
+}
+
+/// The first failure of a checkpoint; the store takes no writes after one.
+pub(super) type Failure = Mutex<Option<StoreError>>;
+
+pub(super) fn first_failure(failure: &Failure) -> Option<StoreError> {
+    failure
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// The checkpoint thread: one job at a time, each answered on `done`.
+pub(super) fn run(
+    sled: Sled,
+    journal_dir: PathBuf,
+    pending: Arc<Pending>,
+    failure: Arc<Failure>,
+    jobs: Receiver<Job>,
+    done: Sender<()>,
+) {
+    for job in jobs {
+        let result = sled
+            .absorb(&job.entries)
+            .and_then(|()| journal::remove_through(&journal_dir, job.through_segment));
+        match result {
+            // Reads find the writes in sled now.
+            Ok(()) => pending.release(),
+            // The writes stay readable in memory and on disk in the journal.
+            Err(error) => {
+                failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_or_insert(error);
+            }
+        }
+        if done.send(()).is_err() {
+            return;
+        }
+    }
+}
