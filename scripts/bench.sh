@@ -1,20 +1,79 @@
 #!/usr/bin/env bash
-# Benchmarks (README "Load-testing and benchmarks"): scripts/bench.sh [codec|store]...
-# With no argument runs them all. Each is a criterion benchmark in benches/;
-# criterion prints a median with its confidence interval per case, and the
-# reports land in target/criterion/. The machine is noisy: compare medians
-# of several runs, not one.
+# Benchmarks (README "Load-testing and benchmarks"):
+#   scripts/bench.sh [codec|store|e2e]...
+# With no argument runs them all.
+#
+# codec, store: criterion benchmarks in benches/; criterion prints a median
+# with its confidence interval per case, reports land in target/criterion/.
+#
+# e2e: the switch end to end. A release `pasarela serve` with the shipped
+# config (built-in simulator gateway, demo account given ample credit and no
+# TPS limit) on a fresh data directory, loaded by `pasarela bench` on the same
+# machine; after each run it prints the server's RSS (now and peak). Tune with
+#   E2E_MESSAGES (100000)  E2E_SESSIONS (4)  E2E_WINDOW (256)
+#   E2E_RATE (unset: as fast as the windows allow)  E2E_RUNS (3)
+#   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (process)
+# The machine is noisy: compare medians of several runs, not one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+e2e_run() {
+    local binary=$1 dir=$2
+    local config="$dir/pasarela.toml" log="$dir/serve.log"
+    rm -rf "$dir/data"
+    sed -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" \
+        -e 's|^listen = "127.0.0.1:2775"|listen = "127.0.0.1:0"|' \
+        -e 's|^listen = "127.0.0.1:8080"|listen = "127.0.0.1:0"|' \
+        -e "s|^durability = .*|durability = \"${E2E_DURABILITY:-process}\"|" \
+        -e "s|^dlr_delay_ms = .*|dlr_delay_ms = ${E2E_DLR_DELAY_MS:-200}|" \
+        -e 's|^credit = .*|credit = "100000000.00"|' \
+        -e 's|^tps = .*|tps = 0|' \
+        config/pasarela.toml >"$config"
+    "$binary" serve --config "$config" 2>"$log" &
+    local pid=$!
+    local address=""
+    for _ in $(seq 1 300); do
+        address=$(sed -n 's/.*SMPP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
+        [[ -n "$address" ]] && break
+        sleep 0.1
+    done
+    if [[ -z "$address" ]]; then
+        echo "serve did not start:" >&2
+        cat "$log" >&2
+        kill "$pid" 2>/dev/null || true
+        return 1
+    fi
+    local rate=()
+    [[ -n "${E2E_RATE:-}" ]] && rate=(--rate "$E2E_RATE")
+    "$binary" bench --connect "$address" \
+        --messages "${E2E_MESSAGES:-100000}" \
+        --sessions "${E2E_SESSIONS:-4}" \
+        --window "${E2E_WINDOW:-256}" "${rate[@]}" --json
+    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$pid/status"
+    kill -TERM "$pid"
+    wait "$pid" || true
+}
+
+e2e() {
+    cargo build --release --quiet
+    local dir
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${E2E_RUNS:-3}"); do
+        echo "e2e run $run"
+        e2e_run target/release/pasarela "$dir"
+    done
+}
+
 benches=("$@")
-[[ ${#benches[@]} -gt 0 ]] || benches=(codec store)
+[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e)
 
 for bench in "${benches[@]}"; do
     case "$bench" in
         # The codec is core: measure it without the runtime compiled in.
         codec) cargo bench --no-default-features --bench codec ;;
         store) cargo bench --bench store ;;
-        *) echo "unknown benchmark: $bench (codec, store)" >&2; exit 2 ;;
+        e2e) e2e ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e)" >&2; exit 2 ;;
     esac
 done
