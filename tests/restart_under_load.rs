@@ -63,8 +63,11 @@ const WINDOW: usize = 200;
 /// How far into the load the kill comes, in ms (drawn per round).
 const KILL_AFTER_MS: std::ops::RangeInclusive<u64> = 50..=400;
 const SEED: u64 = 0x5EED_0009;
-/// How long the last round may take to hand out every receipt owed.
+/// How long the last round may take to hand out every receipt owed…
 const SETTLE_LIMIT: Duration = Duration::from_secs(60);
+/// …and how long it may go without a single PDU while some are owed (the
+/// slowest row acknowledges after 5 s).
+const STALL_LIMIT: Duration = Duration::from_secs(10);
 
 /// Cycled through, one per submit. The suffixes select the simulator's
 /// outcome (`src/simulation.rs`).
@@ -101,7 +104,7 @@ fn sigkill_under_load_loses_nothing_acknowledged_and_charges_nothing_twice() {
         eprintln!("round {round}: killed after {kill_after:?}: {report}");
     }
     let settled = settle_round(&config, &mut seen);
-    eprintln!("final round: every receipt out after {settled:?}");
+    eprintln!("final round: every receipt out after {settled:?} (None: not all came)");
 
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
     let audit = audit_store(&store, &seen);
@@ -332,30 +335,27 @@ fn killed_round(config: &Path, kill_after: Duration, seen: &mut Seen) -> String 
     )
 }
 
-/// The last round: no new load; wait until every receipt owed has come,
-/// then stop with SIGTERM. Returns how long that took.
-fn settle_round(config: &Path, seen: &mut Seen) -> Duration {
+/// The last round: no new load; wait until every receipt owed has come
+/// (or none has for [`STALL_LIMIT`], or [`SETTLE_LIMIT`] has passed: the
+/// store audit and [`check_receipts`] then say what is missing), then stop
+/// with SIGTERM. Returns how long the receipts took, `None` if they never
+/// all came.
+fn settle_round(config: &Path, seen: &mut Seen) -> Option<Duration> {
     let began = Instant::now();
     let mut switch = Switch::start(config, &[]);
     let mut load = Load::bind(switch.smpp);
-    loop {
-        let missing = seen.missing_receipts();
-        if missing.is_empty() {
-            break;
+    let mut last_news = Instant::now();
+    let settled = loop {
+        if seen.missing_receipts().is_empty() {
+            break Some(began.elapsed());
         }
-        assert!(
-            began.elapsed() < SETTLE_LIMIT,
-            "after {SETTLE_LIMIT:?}, {} of {} acknowledged messages still have no receipt \
-             (first: {:?}; {} receipts seen, {} duplicates)",
-            missing.len(),
-            seen.acked.len(),
-            &missing[..missing.len().min(10)],
-            seen.receipt_count(),
-            seen.duplicate_receipts()
-        );
-        load.poll(seen, Duration::from_millis(50));
-    }
-    let settled = began.elapsed();
+        if began.elapsed() > SETTLE_LIMIT || last_news.elapsed() > STALL_LIMIT {
+            break None;
+        }
+        if load.poll(seen, Duration::from_millis(50)) {
+            last_news = Instant::now();
+        }
+    };
     // Late duplicates and the last deliver_sm_resps, then a clean unbind.
     while load.poll(seen, Duration::from_millis(200)) {}
     let unbind = load.client.request_header(CommandId::Unbind);
@@ -387,6 +387,20 @@ fn audit_store(store: &Store, seen: &Seen) -> Audit {
             .unwrap_or_else(|| panic!("message {id} is not in the store"))
     };
 
+    let mut lost: Vec<MessageId> = seen
+        .acked
+        .keys()
+        .filter(|&&id| store.message(id).unwrap().is_none())
+        .copied()
+        .collect();
+    lost.sort();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged messages are not in the store (first: {:?})",
+        lost.len(),
+        seen.acked.len(),
+        &lost[..lost.len().min(10)]
+    );
     for (&id, destination) in &seen.acked {
         let message = read(id);
         let expected = expected(destination);
@@ -537,5 +551,14 @@ fn check_receipts(store: &Store, seen: &Seen) {
         );
     }
     let missing = seen.missing_receipts();
-    assert!(missing.is_empty(), "no receipt for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged messages owed a receipt got none in the last round \
+         (first: {:?}; {} receipts seen, {} duplicates)",
+        missing.len(),
+        seen.acked.len(),
+        &missing[..missing.len().min(10)],
+        seen.receipt_count(),
+        seen.duplicate_receipts()
+    );
 }
