@@ -2,6 +2,8 @@
 //! sans-I/O `Codec`, and bounded waits. It answers deliver_sm and
 //! enquire_link itself so a test reads only what it asserts on.
 
+#![allow(dead_code)] // each test binary uses its own subset
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -25,6 +27,9 @@ pub struct Raw {
     inbox: Vec<u8>,
     next_seq: u32,
     closed: bool,
+    /// Whether a failed write is ignored instead of failing the test (see
+    /// [`Raw::allow_disconnect`]).
+    disconnect_allowed: bool,
 }
 
 impl Raw {
@@ -39,11 +44,24 @@ impl Raw {
             inbox: Vec::new(),
             next_seq: 1,
             closed: false,
+            disconnect_allowed: false,
         }
     }
 
+    /// From now on the peer may vanish (a test is about to kill it): a
+    /// failed write, such as the deliver_sm_resp to a receipt read after
+    /// the peer died, is ignored instead of panicking, and reading goes on
+    /// until the end of what the peer sent before dying.
+    pub fn allow_disconnect(&mut self) {
+        self.disconnect_allowed = true;
+    }
+
     pub fn send_bytes(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("write");
+        match self.stream.write_all(bytes) {
+            Ok(()) => {}
+            Err(_) if self.disconnect_allowed => {}
+            Err(error) => panic!("write: {error}"),
+        }
     }
 
     pub fn send(&mut self, command: &Command) {
