@@ -186,6 +186,7 @@ impl Account {
                 message.validity = submission.validity;
                 message.scheduled = submission.scheduled;
                 message.client_reference = submission.client_reference.clone();
+                message.service_type = submission.service_type.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
