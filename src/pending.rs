@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::intake;
-use crate::model::{AccountId, Address, Message, MessageId, MessageState, Npi, Ton};
+use crate::model::{AccountId, Address, Message, MessageId, Npi, Ton};
 use crate::smpp::CommandStatus;
 use crate::smpp::pdu::{self, CancelSm, COctetString, Pdu, ReplaceSm};
 
@@ -248,7 +248,7 @@ fn source_matches(given: Option<&str>, source: &Address) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Part;
+    use crate::model::{MessageState, Part};
     use crate::smpp::pdu::{EmptyOrFullCOctetString, OctetString, ServiceType};
     use chrono::{Duration, TimeZone};
 
