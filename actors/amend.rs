@@ -103,17 +103,13 @@ impl Owners {
         };
         let route = match &cancel.target {
             Target::One { id, .. } => {
-                let Some(message) = self
-                    .pending(*id)
-                    .filter(|message| cancel.selects(message))
+                let Some(message) = self.pending(*id).filter(|message| cancel.selects(message))
                 else {
                     return CommandStatus::EsmeRcancelfail;
                 };
                 self.route_to(&message.account, message.destination.text())
             }
-            Target::Matching { destination, .. } => {
-                self.route_to(&cancel.account, destination)
-            }
+            Target::Matching { destination, .. } => self.route_to(&cancel.account, destination),
         };
         let mut taken = Vec::new();
         let one = cancel.id().is_some();
@@ -147,7 +143,10 @@ impl Owners {
         let mut status = CommandStatus::EsmeRok;
         for finished in durable {
             if finished.await != Ok(true) {
-                error!(self.logger, "a cancelled message could not be stored as DELETED");
+                error!(
+                    self.logger,
+                    "a cancelled message could not be stored as DELETED"
+                );
                 status = CommandStatus::EsmeRsyserr;
             }
         }
@@ -201,16 +200,12 @@ impl Owners {
 
     /// The stored message if no SMSC has it yet (ACCEPTED or ROUTED).
     fn pending(&self, id: crate::model::MessageId) -> Option<Message> {
-        self.store
-            .message(id)
-            .ok()
-            .flatten()
-            .filter(|message| {
-                matches!(
-                    message.state(),
-                    MessageState::Accepted | MessageState::Routed
-                )
-            })
+        self.store.message(id).ok().flatten().filter(|message| {
+            matches!(
+                message.state(),
+                MessageState::Accepted | MessageState::Routed
+            )
+        })
     }
 
     fn route_to(&self, account: &AccountId, destination: &str) -> Option<Addr<Route>> {

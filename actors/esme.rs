@@ -554,11 +554,7 @@ impl Handler<Answered> for EsmeSession {
 
     fn handle(&mut self, answered: Answered, _ctx: &mut Context<Self>) {
         // cancel_sm_resp and replace_sm_resp are header only, OK or not.
-        self.answer_error(
-            answered.request,
-            answered.status,
-            answered.sequence_number,
-        );
+        self.answer_error(answered.request, answered.status, answered.sequence_number);
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::intake;
 use crate::model::{AccountId, Address, Message, MessageId, Npi, Ton};
 use crate::smpp::CommandStatus;
-use crate::smpp::pdu::{self, CancelSm, COctetString, Pdu, ReplaceSm};
+use crate::smpp::pdu::{self, COctetString, CancelSm, Pdu, ReplaceSm};
 
 /// What happens to a held message, and when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,8 +422,8 @@ mod tests {
         let mut part = message();
         part.part = Some(Part::new(1, 2, 1).unwrap());
         assert_eq!(fits.apply(&part), Err(CommandStatus::EsmeRreplacefail));
-        let other = Replace::read(AccountId::new("other").unwrap(), &replace_body(b"x"), now())
-            .unwrap();
+        let other =
+            Replace::read(AccountId::new("other").unwrap(), &replace_body(b"x"), now()).unwrap();
         assert_eq!(other.apply(&m), Err(CommandStatus::EsmeRreplacefail));
         let mut bad_id = replace_body(b"x");
         bad_id.message_id = COctetString::from_static_slice(b"x1\0").unwrap();

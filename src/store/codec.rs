@@ -371,7 +371,10 @@ mod tests {
         }
         message.service_type = "WAP".to_owned();
         let bytes = encode(TreeId::Messages, &key, &message).unwrap();
-        assert_eq!(decode::<Message>(TreeId::Messages, &key, &bytes).unwrap(), message);
+        assert_eq!(
+            decode::<Message>(TreeId::Messages, &key, &bytes).unwrap(),
+            message
+        );
         // Other trees' version-1 values are read as they are.
         let mut balance = encode(TreeId::Balances, b"demo", &Money::from_micros(7)).unwrap();
         balance[0] = 1;
