@@ -186,6 +186,7 @@ impl Account {
                 message.validity = submission.validity;
                 message.scheduled = submission.scheduled;
                 message.client_reference = submission.client_reference.clone();
+                message.service_type = submission.service_type.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
@@ -486,13 +487,16 @@ impl Handler<Queued> for Account {
     }
 }
 
-/// A message reached its final state (from the receipts actor). `refund`:
-/// no SMSC took it, so its price goes back.
+/// A message reached its final state (from the receipts actor, or
+/// expired or cancelled before any SMSC had it). `refund`: no SMSC took
+/// it, so its price goes back. `done`, when given, hears whether the batch
+/// became durable.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Finished {
     pub message: Message,
     pub refund: bool,
+    pub done: Option<tokio::sync::oneshot::Sender<bool>>,
 }
 
 impl Handler<Finished> for Account {
@@ -500,12 +504,16 @@ impl Handler<Finished> for Account {
 
     fn handle(&mut self, finished: Finished, ctx: &mut Context<Self>) {
         let logger = self.wiring.logger.clone();
+        let Finished {
+            message,
+            refund,
+            done,
+        } = finished;
         let outcome = guarded(self, ctx, &logger, "finished", |account, _| {
-            let message = finished.message;
             let mut batch = Batch::new();
             batch.put_message(&message);
             let mut balance = account.balance;
-            if finished.refund && message.price != Money::ZERO {
+            if refund && message.price != Money::ZERO {
                 balance = balance.checked_add(message.price).unwrap_or(balance);
                 batch
                     .set_balance(&account.id, balance)
@@ -526,7 +534,11 @@ impl Handler<Finished> for Account {
         let account = ctx.address();
         let logger = self.wiring.logger.clone();
         actix_rt::spawn(async move {
-            match durable.await {
+            let durable = durable.await;
+            if let Some(done) = done {
+                let _ = done.send(durable.is_ok());
+            }
+            match durable {
                 Ok(()) => {
                     if let Some(item) = item {
                         account.do_send(Queued { items: vec![item] });

@@ -15,9 +15,9 @@
 //!   [`Submission`](crate::intake::Submission), and handed to the account,
 //!   which answers after the group commit. At most `window` of them are
 //!   outstanding; more get ESME_RMSGQFUL.
-//! - query_sm reads the store; cancel_sm and replace_sm are refused
-//!   (ESME_RCANCELFAIL / ESME_RREPLACEFAIL): messages are handed to a gateway
-//!   as soon as they are stored, and scheduled delivery is not held back yet.
+//! - query_sm reads the store; cancel_sm and replace_sm go to
+//!   [`Owners`](super::amend::Owners), which finds the actor holding the
+//!   message, and are answered when it is done.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -37,6 +37,7 @@ use tokio_util::codec::{Encoder, FramedRead};
 use super::account::{
     Account, Bind, ReceiptDone, ReceiptOut, SessionId, Submit, Submitted, Unbound,
 };
+use super::amend::Answered;
 use super::directory::{AccountEntry, Directory};
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
@@ -185,12 +186,7 @@ impl EsmeSession {
                 self.submit(command, ctx)
             }
             CommandId::QuerySm => self.query(command),
-            CommandId::CancelSm => {
-                self.answer_error(id, CommandStatus::EsmeRcancelfail, sequence_number)
-            }
-            CommandId::ReplaceSm => {
-                self.answer_error(id, CommandStatus::EsmeRreplacefail, sequence_number)
-            }
+            CommandId::CancelSm | CommandId::ReplaceSm => self.amend(command, ctx),
             _ => self.answer_error(id, CommandStatus::EsmeRinvcmdid, sequence_number),
         }
     }
@@ -362,6 +358,28 @@ impl EsmeSession {
         ));
     }
 
+    /// cancel_sm / replace_sm: answered when the owner of the message is
+    /// done, by a task not tied to this session (the change goes through
+    /// even if the session closes first).
+    fn amend(&mut self, command: Command, ctx: &mut Context<Self>) {
+        let request = command.id();
+        let sequence_number = command.sequence_number();
+        let (Some(account), Some(body)) = (self.bound.clone(), command.pdu().cloned()) else {
+            self.answer_error(request, CommandStatus::EsmeRinvbndsts, sequence_number);
+            return;
+        };
+        let owners = self.directory.owners.clone();
+        let session = ctx.address();
+        actix_rt::spawn(async move {
+            let status = owners.answer(body, account).await;
+            session.do_send(Answered {
+                request,
+                sequence_number,
+                status,
+            });
+        });
+    }
+
     fn deliver_receipt(&mut self, receipt: ReceiptOut) {
         let ReceiptOut {
             key,
@@ -528,6 +546,15 @@ impl Handler<Submitted> for EsmeSession {
             ),
         };
         self.send(&command);
+    }
+}
+
+impl Handler<Answered> for EsmeSession {
+    type Result = ();
+
+    fn handle(&mut self, answered: Answered, _ctx: &mut Context<Self>) {
+        // cancel_sm_resp and replace_sm_resp are header only, OK or not.
+        self.answer_error(answered.request, answered.status, answered.sequence_number);
     }
 }
 

@@ -6,6 +6,7 @@
 //! ```text
 //! switch                  root: opens the store, starts the rest in order, recovers, stops cleanly
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
+//! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
@@ -21,13 +22,20 @@
 //! gateway ─Sent / SendFailed / Receipt─▶ receipts ─Finished─▶ account
 //! account ── final state + refund + mailbox item, one batch ──▶ store
 //! account ─ReceiptOut─▶ esme ─deliver_sm─▶ ESME ─resp─▶ esme ─ReceiptDone─▶ account
+//!
+//! route ─Hold (scheduled later, or past validity)─▶ schedule ─Dispatch (due)─▶ route
+//!                                                   schedule ─Finished (EXPIRED)─▶ account
+//! esme ─cancel_sm / replace_sm─▶ amend ─Withdraw / Amend─▶ schedule, route, schedule
+//!      ◀─resp (after the write)── amend ─Finished (DELETED)─▶ account
 //! ```
 //!
-//! `gateway.rs` is the contract every gateway follows; `supervision.rs` is
+//! `gateway.rs` is the contract every gateway follows; `amend.rs` is how
+//! cancel_sm and replace_sm find the one actor holding a message; `supervision.rs` is
 //! how a panicking actor comes back; `faults.rs` holds the test-only hooks
 //! that prove it.
 
 pub mod account;
+pub mod amend;
 pub mod directory;
 pub mod esme;
 pub mod faults;
@@ -35,6 +43,7 @@ pub mod gateway;
 pub mod listener;
 pub mod receipts;
 pub mod route;
+pub mod schedule;
 pub mod simulator;
 pub mod supervision;
 pub mod switch;

@@ -225,7 +225,11 @@ impl Receipts {
         message.error_code = error_code;
         let refund = state == MessageState::Rejected;
         match self.accounts.get(&message.account) {
-            Some(account) => account.do_send(Finished { message, refund }),
+            Some(account) => account.do_send(Finished {
+                message,
+                refund,
+                done: None,
+            }),
             None => {
                 error!(self.logger, "message of an account that is not loaded"; "message" => %message.id)
             }

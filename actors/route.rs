@@ -2,20 +2,37 @@
 //! first of the route's gateways (in configured order) that is up; when
 //! none is, the message waits in the route's queue until one comes up.
 //!
+//! A message that must not go yet — scheduled for later, or past its
+//! validity — goes to the schedule actor instead ([`Hold`]), which gives it
+//! back when it is due or expires it. Queued messages are checked every
+//! [`EXPIRY_SCAN`]; one whose validity has passed goes the same way. While
+//! a message is queued here, cancel_sm and replace_sm reach it through this
+//! actor ([`Withdraw`], [`Amend`]), so it is either taken or changed before
+//! it is sent, or sent first; never both.
+//!
 //! Messages wait here in memory only; the store holds each as ACCEPTED, so
 //! after a crash the switch routes them again from there. Supervised: a
 //! restart keeps the queue (it is plain data) and re-subscribes to the
 //! gateways.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, warn};
 
+use super::amend::{Amend, Amended, Withdraw};
 use super::gateway::{Deliver, GatewayStatus, Subscribe};
+use super::schedule::{Hold, Schedule};
 use super::supervision::guarded;
 use crate::model::{GatewayName, Message, MessageState};
+use crate::pending;
+use crate::store::{Batch, Store};
+
+/// How often queued messages are checked for a validity that has passed.
+pub const EXPIRY_SCAN: Duration = Duration::from_secs(1);
 
 pub struct Route {
     prefix: String,
@@ -23,6 +40,10 @@ pub struct Route {
     gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
     up: HashSet<GatewayName>,
     queue: VecDeque<Message>,
+    /// Where messages that must wait go.
+    schedule: Addr<Schedule>,
+    /// For a replace_sm of a queued message.
+    store: Arc<Store>,
     logger: Logger,
 }
 
@@ -30,6 +51,8 @@ impl Route {
     pub fn new(
         prefix: String,
         gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
+        schedule: Addr<Schedule>,
+        store: Arc<Store>,
         logger: Logger,
     ) -> Route {
         Route {
@@ -37,6 +60,8 @@ impl Route {
             gateways,
             up: HashSet::new(),
             queue: VecDeque::new(),
+            schedule,
+            store,
             logger,
         }
     }
@@ -47,7 +72,14 @@ impl Route {
             .find(|(name, ..)| self.up.contains(name))
     }
 
-    fn send(&mut self, mut message: Message) {
+    fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
+        if pending::hold_until(&message, Utc::now()).is_some() {
+            self.schedule.do_send(Hold {
+                message,
+                route: ctx.address(),
+            });
+            return;
+        }
         let Some((name, gateway, _)) = self.first_up() else {
             self.queue.push_back(message);
             return;
@@ -63,6 +95,29 @@ impl Route {
         message.gateway = Some(name.clone());
         gateway.do_send(Deliver { message });
     }
+
+    /// Hands queued messages past their validity to the schedule, which
+    /// expires them.
+    fn expire_queued(&mut self, ctx: &Context<Self>) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let now = Utc::now();
+        let (expired, waiting) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|message| pending::expired(message, now));
+        self.queue = waiting;
+        for message in expired {
+            self.send(message, ctx);
+        }
+    }
+
+    /// Takes the queued message a replace_sm names out of the queue, with
+    /// its place there; `None` when it is not here.
+    fn take(&mut self, id: crate::model::MessageId) -> Option<(usize, Message)> {
+        let at = self.queue.iter().position(|message| message.id == id)?;
+        self.queue.remove(at).map(|message| (at, message))
+    }
 }
 
 impl Actor for Route {
@@ -74,6 +129,12 @@ impl Actor for Route {
                 route: ctx.address().recipient(),
             });
         }
+        ctx.run_interval(EXPIRY_SCAN, |route, ctx| {
+            let logger = route.logger.clone();
+            let _ = guarded(route, ctx, &logger, "expiry scan", |route, ctx| {
+                route.expire_queued(ctx)
+            });
+        });
     }
 }
 
@@ -91,8 +152,8 @@ impl Handler<Dispatch> for Route {
 
     fn handle(&mut self, dispatch: Dispatch, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
-        let _ = guarded(self, ctx, &logger, "dispatch", |route, _| {
-            route.send(dispatch.message)
+        let _ = guarded(self, ctx, &logger, "dispatch", |route, ctx| {
+            route.send(dispatch.message, ctx)
         });
     }
 }
@@ -102,7 +163,7 @@ impl Handler<GatewayStatus> for Route {
 
     fn handle(&mut self, status: GatewayStatus, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
-        let _ = guarded(self, ctx, &logger, "gateway status", |route, _| {
+        let _ = guarded(self, ctx, &logger, "gateway status", |route, ctx| {
             if status.up {
                 route.up.insert(status.gateway);
             } else {
@@ -116,8 +177,72 @@ impl Handler<GatewayStatus> for Route {
                 return;
             }
             for message in std::mem::take(&mut route.queue) {
-                route.send(message);
+                route.send(message, ctx);
             }
         });
+    }
+}
+
+impl Handler<Withdraw> for Route {
+    type Result = Vec<Message>;
+
+    fn handle(&mut self, withdraw: Withdraw, ctx: &mut Context<Self>) -> Vec<Message> {
+        let logger = self.logger.clone();
+        guarded(self, ctx, &logger, "withdraw", |route, _| {
+            let (selected, kept): (VecDeque<Message>, VecDeque<Message>) =
+                std::mem::take(&mut route.queue)
+                    .into_iter()
+                    .partition(|message| withdraw.cancel.selects(message));
+            route.queue = kept;
+            let now = Utc::now();
+            selected
+                .into_iter()
+                .filter_map(|mut message| {
+                    match message.transition(MessageState::Deleted, now) {
+                        Ok(()) => Some(message),
+                        Err(error) => {
+                            // Not pending after all: leave it queued.
+                            warn!(route.logger, "queued message cannot be deleted"; "message" => %message.id, "error" => %error);
+                            route.queue.push_back(message);
+                            None
+                        }
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+}
+
+impl Handler<Amend> for Route {
+    type Result = MessageResult<Amend>;
+
+    fn handle(&mut self, amend: Amend, ctx: &mut Context<Self>) -> MessageResult<Amend> {
+        let logger = self.logger.clone();
+        let amended = guarded(self, ctx, &logger, "amend", |route, ctx| {
+            let replace = amend.replace;
+            let Some((at, message)) = route.take(replace.id) else {
+                return Amended::NotHere;
+            };
+            match replace.apply(&message) {
+                Ok(replaced) => {
+                    let mut batch = Batch::new();
+                    batch.put_message(&replaced);
+                    // Handed in before anything the message does next.
+                    let durable = route.store.commit(batch);
+                    if pending::hold_until(&replaced, Utc::now()).is_some() {
+                        route.send(replaced, ctx);
+                    } else {
+                        route.queue.insert(at, replaced);
+                    }
+                    Amended::Done(durable)
+                }
+                Err(status) => {
+                    route.queue.insert(at, message);
+                    Amended::Refused(status)
+                }
+            }
+        });
+        MessageResult(amended.unwrap_or(Amended::NotHere))
     }
 }

@@ -1,6 +1,6 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (receipts,
-//! gateways, routes, accounts, then the listener), hands it what the store
+//! schedule, gateways, routes, accounts, then the listener), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
 //! a final flush so nothing acknowledged is left in memory.
 
@@ -13,11 +13,13 @@ use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
 use super::account::{Account, AccountWiring};
+use super::amend::Owners;
 use super::directory::{AccountEntry, Directory};
 use super::faults;
 use super::gateway::{Deliver, Subscribe};
 use super::receipts::{Receipts, Track, Wire};
 use super::route::{Dispatch, Route};
+use super::schedule::{Connect, Schedule};
 use super::simulator::{Resume, Simulator};
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{Config, GatewayKind};
@@ -118,6 +120,10 @@ async fn start(
         );
         Supervisor::start(move |_| Receipts::new(store, routes, logger))
     };
+    let schedule = {
+        let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
+        Supervisor::start(move |_| Schedule::new(store, logger))
+    };
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
     for gateway in &config.gateways {
@@ -163,11 +169,15 @@ async fn start(
                         ))
                     })
                     .collect();
-                let (prefix, route_logger) = (
+                let (prefix, schedule, store, route_logger) = (
                     route.prefix.clone(),
+                    schedule.clone(),
+                    store.clone(),
                     logger.new(slog::o!("route" => route.prefix.clone())),
                 );
-                Supervisor::start(move |_| Route::new(prefix, gateways, route_logger))
+                Supervisor::start(move |_| {
+                    Route::new(prefix, gateways, schedule, store, route_logger)
+                })
             })
             .collect(),
     );
@@ -202,6 +212,9 @@ async fn start(
             },
         );
     }
+    schedule.do_send(Connect {
+        accounts: accounts.clone(),
+    });
     receipts.do_send(Wire {
         accounts,
         route_actors: route_actors.clone(),
@@ -222,7 +235,14 @@ async fn start(
             address: config.smpp.listen,
             source,
         })?;
-    let directory = Rc::new(Directory::new(store.clone(), entries));
+    let owners = Owners {
+        store: store.clone(),
+        routes: routes.clone(),
+        route_actors: route_actors.clone(),
+        schedule,
+        logger: logger.new(slog::o!("actor" => "amend")),
+    };
+    let directory = Rc::new(Directory::new(store.clone(), owners, entries));
     actix_rt::spawn(super::listener::run(
         listener,
         directory,
@@ -233,8 +253,9 @@ async fn start(
 }
 
 /// Unfinished messages from before the restart: those not yet with an SMSC
-/// are routed again; SUBMITTED ones wait for their receipt (and a simulated
-/// SMSC is reminded to send it).
+/// are routed again (their route holds back those scheduled for later and
+/// expires those past their validity); SUBMITTED ones wait for their
+/// receipt (and a simulated SMSC is reminded to send it).
 fn recover(
     store: &Store,
     routes: &RouteTable,

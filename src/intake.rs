@@ -24,6 +24,8 @@ use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
 /// One message an ESME submitted, to one or more destinations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
+    /// SMPP `service_type`; empty when not given.
+    pub service_type: String,
     pub source: Address,
     /// One for submit_sm and data_sm; one per SME address of a submit_multi.
     pub destinations: Vec<Address>,
@@ -51,6 +53,7 @@ pub struct PartData {
 
 /// The fields submit_sm, data_sm and submit_multi share, borrowed.
 struct Fields<'a> {
+    service_type: &'a str,
     source: (u8, u8, &'a str),
     esm_class: u8,
     data_coding: u8,
@@ -79,6 +82,7 @@ pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> 
         _ => None,
     };
     Ok(Submission {
+        service_type: fields.service_type.to_owned(),
         source,
         destinations,
         data_coding: fields.data_coding,
@@ -97,6 +101,7 @@ pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> 
 macro_rules! fields {
     ($body:expr, priority: $priority:expr, schedule: $schedule:expr, validity: $validity:expr) => {
         Fields {
+            service_type: $body.service_type.value().as_str(),
             source: (
                 $body.source_addr_ton.into(),
                 $body.source_addr_npi.into(),
@@ -170,7 +175,9 @@ fn address(
     Address::new(Ton::from(ton), Npi::from(npi), text).map_err(|_: AddressError| status)
 }
 
-fn resolve(
+/// An SMPP time field resolved against `now`: `None` when empty, `status`
+/// when it does not parse or resolve.
+pub fn resolve(
     field: Option<&EmptyOrFullCOctetString<17>>,
     now: DateTime<Utc>,
     status: CommandStatus,
@@ -179,6 +186,17 @@ fn resolve(
     match time::from_field(field).map_err(|_| status)? {
         None => Ok(None),
         Some(time) => time.resolve(now).map(Some).map_err(|_| status),
+    }
+}
+
+/// `content` as the one short message it must fit (a replace_sm's new
+/// text): checked as a submit's would be, ESME_RINVMSGLEN when it would
+/// need more than one part.
+pub fn one_part(content: &[u8], esm_class: u8, data_coding: u8) -> Result<Vec<u8>, CommandStatus> {
+    let mut parts = cut(content, esm_class, data_coding, None)?;
+    match (parts.pop(), parts.is_empty()) {
+        (Some(part), true) => Ok(part.payload),
+        _ => Err(CommandStatus::EsmeRinvmsglen),
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
 //! - [`routing`]: the MT route table (longest prefix per account).
 //! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
@@ -37,6 +38,7 @@ pub mod framed;
 pub mod intake;
 pub mod logging;
 pub mod model;
+pub mod pending;
 pub mod routing;
 pub mod simulation;
 pub mod smpp;

@@ -140,6 +140,10 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     state: MessageState,
     history: Vec<Transition>,
+    /// SMPP `service_type` as the customer gave it (empty: none); cancel_sm
+    /// may select by it. Last, so that records stored before it existed
+    /// decode with it empty (see the store's value versions).
+    pub service_type: String,
 }
 
 impl Message {
@@ -178,6 +182,7 @@ impl Message {
                 state: MessageState::Accepted,
                 at: created_at,
             }],
+            service_type: String::new(),
         }
     }
 

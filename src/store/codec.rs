@@ -27,7 +27,14 @@
 //!
 //! Every value is a version byte ([`VERSION`]) and then bincode 2 (standard
 //! configuration: little-endian, variable-length integers) of the serde
-//! form. A new layout gets a new version byte and a decoder beside the old.
+//! form. A new layout gets a new version byte and a decoder beside the old:
+//!
+//! | version | change | reading an older value |
+//! |---------|--------|------------------------|
+//! | 1 | first layout | |
+//! | 2 | `Message` gains `service_type` (last field) | a version-1 message is its bytes and an empty string (one `0x00`) |
+
+use std::borrow::Cow;
 
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::Serialize;
@@ -36,8 +43,11 @@ use serde::de::DeserializeOwned;
 use super::error::{KeyHex, StoreError};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
-/// The version byte every value starts with.
-pub const VERSION: u8 = 1;
+/// The version byte every value is written with.
+pub const VERSION: u8 = 2;
+
+/// The oldest version this program reads.
+const OLDEST_READABLE: u8 = 1;
 
 /// The largest encoded value. Records are a few hundred bytes (an SMS part
 /// carries at most 140 octets of user data). The limit bounds what a corrupt
@@ -144,6 +154,7 @@ pub fn decode<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, StoreError> {
     let body = versioned_body(tree, key, bytes)?;
+    let body = body.as_ref();
     let (value, used) = decode_one(tree, key, body)?;
     if used != body.len() {
         return Err(corrupt(
@@ -162,7 +173,8 @@ pub fn decode_entries<T: DeserializeOwned>(
     key: &[u8],
     bytes: &[u8],
 ) -> Result<Vec<T>, StoreError> {
-    let mut body = versioned_body(tree, key, bytes)?;
+    let body = versioned_body(tree, key, bytes)?;
+    let mut body = body.as_ref();
     if body.is_empty() {
         return Err(corrupt(
             tree,
@@ -179,18 +191,34 @@ pub fn decode_entries<T: DeserializeOwned>(
     Ok(entries)
 }
 
-fn versioned_body<'a>(tree: TreeId, key: &[u8], bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
+/// The body after the version byte, brought to the current layout.
+fn versioned_body<'a>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<Cow<'a, [u8]>, StoreError> {
     let (&version, body) = bytes
         .split_first()
         .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
-    if version != VERSION {
-        return Err(corrupt(
+    match version {
+        VERSION => Ok(Cow::Borrowed(body)),
+        // Version 1 lacks the message's last field, `service_type`; an
+        // empty string is one 0x00 (its varint length).
+        1 if matches!(tree, TreeId::Messages | TreeId::Archive) => {
+            let mut upgraded = Vec::with_capacity(body.len() + 1);
+            upgraded.extend_from_slice(body);
+            upgraded.push(0);
+            Ok(Cow::Owned(upgraded))
+        }
+        OLDEST_READABLE..VERSION => Ok(Cow::Borrowed(body)),
+        _ => Err(corrupt(
             tree,
             key,
-            format!("value format version {version}, this program reads version {VERSION}"),
-        ));
+            format!(
+                "value format version {version}, this program reads versions {OLDEST_READABLE} to {VERSION}"
+            ),
+        )),
     }
-    Ok(body)
 }
 
 fn decode_one<T: DeserializeOwned>(
@@ -324,6 +352,41 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_version_1_message_reads_with_an_empty_service_type() {
+        use crate::model::{Address, Message, MessageId};
+        let mut message = Message::new(
+            MessageId::new(9),
+            AccountId::new("demo").unwrap(),
+            Address::alphanumeric("Shop").unwrap(),
+            Address::alphanumeric("Shop").unwrap(),
+            b"hi".to_vec(),
+            chrono::DateTime::from_timestamp_nanos(0),
+        );
+        let key = message_key(message.id);
+        let current = encode(TreeId::Messages, &key, &message).unwrap();
+        // Version 1 was the same bytes without the last field.
+        assert_eq!(current.last(), Some(&0));
+        let mut old = current[..current.len() - 1].to_vec();
+        old[0] = 1;
+        for tree in [TreeId::Messages, TreeId::Archive] {
+            assert_eq!(decode::<Message>(tree, &key, &old).unwrap(), message);
+        }
+        message.service_type = "WAP".to_owned();
+        let bytes = encode(TreeId::Messages, &key, &message).unwrap();
+        assert_eq!(
+            decode::<Message>(TreeId::Messages, &key, &bytes).unwrap(),
+            message
+        );
+        // Other trees' version-1 values are read as they are.
+        let mut balance = encode(TreeId::Balances, b"demo", &Money::from_micros(7)).unwrap();
+        balance[0] = 1;
+        assert_eq!(
+            decode::<Money>(TreeId::Balances, b"demo", &balance).unwrap(),
+            Money::from_micros(7)
+        );
     }
 
     #[test]

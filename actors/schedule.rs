@@ -1,0 +1,231 @@
+//! Held messages: those scheduled for later (SMPP `schedule_delivery_time`)
+//! and those whose validity has passed, until their time comes. Then a
+//! scheduled one goes back to the route that handed it over, and an expired
+//! one becomes EXPIRED through its account's `Finished` (state, refund — it
+//! never reached an SMSC — and receipt, in one batch).
+//!
+//! Routes decide what to hold ([`crate::pending::hold_until`]) and hand it
+//! here with [`Hold`]; this actor owns it until it lets go, and answers
+//! cancel_sm and replace_sm for it ([`Withdraw`], [`Amend`]).
+//!
+//! Held messages are in memory, ordered by due time (a B-tree: a hold or a
+//! release is O(log n), a tick that finds nothing due looks at one entry),
+//! so many thousands cost their records (~0.5 KB each) and nothing per tick.
+//! The store has each as ACCEPTED, so after a restart recovery routes them
+//! again and their route sends them back here. Supervised: a restart keeps
+//! the map (it is plain data).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use slog::{Logger, debug, error, warn};
+
+use super::account::{Account, Finished};
+use super::amend::{Amend, Amended, Withdraw};
+use super::route::{Dispatch, Route};
+use super::supervision::guarded;
+use crate::model::{AccountId, Message, MessageId, MessageState};
+use crate::pending::{Action, hold_until};
+use crate::store::{Batch, Store};
+
+/// How often due messages are looked for: SMPP absolute times are given to
+/// a tenth of a second.
+const TICK: Duration = Duration::from_millis(100);
+
+pub struct Schedule {
+    store: Arc<Store>,
+    accounts: HashMap<AccountId, Addr<Account>>,
+    /// By due time, then id; each with the route to go back to.
+    held: BTreeMap<(DateTime<Utc>, MessageId), (Message, Addr<Route>)>,
+    /// Where each held message sits in `held`.
+    due: HashMap<MessageId, DateTime<Utc>>,
+    logger: Logger,
+}
+
+impl Schedule {
+    pub fn new(store: Arc<Store>, logger: Logger) -> Schedule {
+        Schedule {
+            store,
+            accounts: HashMap::new(),
+            held: BTreeMap::new(),
+            due: HashMap::new(),
+            logger,
+        }
+    }
+
+    /// Keeps `message` until it is due, or lets it go now if it need not wait.
+    fn hold(&mut self, message: Message, route: Addr<Route>, now: DateTime<Utc>) {
+        match hold_until(&message, now) {
+            Some(due) => {
+                self.due.insert(message.id, due.at);
+                self.held.insert((due.at, message.id), (message, route));
+            }
+            None => route.do_send(Dispatch { message }),
+        }
+    }
+
+    fn take(&mut self, id: MessageId) -> Option<(Message, Addr<Route>)> {
+        let at = self.due.remove(&id)?;
+        self.held.remove(&(at, id))
+    }
+
+    /// Lets go of everything due by `now`.
+    fn release_due(&mut self, now: DateTime<Utc>) {
+        while let Some(entry) = self.held.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let (message, route) = entry.remove();
+            self.due.remove(&message.id);
+            match hold_until(&message, now) {
+                Some(due) if due.action == Action::Expire => self.expire(message, now),
+                // Not due yet after all (the clock stepped back): wait on.
+                Some(_) => self.hold(message, route, now),
+                None => route.do_send(Dispatch { message }),
+            }
+        }
+    }
+
+    fn expire(&self, mut message: Message, now: DateTime<Utc>) {
+        if let Err(error) = message.transition(MessageState::Expired, now) {
+            error!(self.logger, "held message cannot expire from its state"; "message" => %message.id, "error" => %error);
+            return;
+        }
+        debug!(self.logger, "validity passed; expired"; "message" => %message.id);
+        match self.accounts.get(&message.account) {
+            Some(account) => account.do_send(Finished {
+                message,
+                refund: true,
+                done: None,
+            }),
+            None => {
+                error!(self.logger, "expired message of an account that is not loaded"; "message" => %message.id)
+            }
+        }
+    }
+}
+
+impl Actor for Schedule {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(TICK, |schedule, ctx| {
+            let logger = schedule.logger.clone();
+            let _ = guarded(schedule, ctx, &logger, "tick", |schedule, _| {
+                schedule.release_due(Utc::now())
+            });
+        });
+    }
+}
+
+impl Supervised for Schedule {}
+
+/// The accounts, once they exist (they are started after this actor, whose
+/// address their routes need).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Connect {
+    pub accounts: HashMap<AccountId, Addr<Account>>,
+}
+
+impl Handler<Connect> for Schedule {
+    type Result = ();
+
+    fn handle(&mut self, connect: Connect, _ctx: &mut Context<Self>) {
+        self.accounts = connect.accounts;
+    }
+}
+
+/// Keep this message until its time; give it back to `route` then.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Hold {
+    pub message: Message,
+    pub route: Addr<Route>,
+}
+
+impl Handler<Hold> for Schedule {
+    type Result = ();
+
+    fn handle(&mut self, hold: Hold, ctx: &mut Context<Self>) {
+        let logger = self.logger.clone();
+        let _ = guarded(self, ctx, &logger, "hold", |schedule, _| {
+            schedule.hold(hold.message, hold.route, Utc::now())
+        });
+    }
+}
+
+impl Handler<Withdraw> for Schedule {
+    type Result = Vec<Message>;
+
+    fn handle(&mut self, withdraw: Withdraw, ctx: &mut Context<Self>) -> Vec<Message> {
+        let logger = self.logger.clone();
+        guarded(self, ctx, &logger, "withdraw", |schedule, _| {
+            let cancel = withdraw.cancel;
+            let ids: Vec<MessageId> = match cancel.id() {
+                Some(id) => vec![id],
+                None => schedule
+                    .held
+                    .values()
+                    .filter(|(message, _)| cancel.selects(message))
+                    .map(|(message, _)| message.id)
+                    .collect(),
+            };
+            let now = Utc::now();
+            let mut taken = Vec::new();
+            for id in ids {
+                let selected = schedule
+                    .due
+                    .get(&id)
+                    .and_then(|at| schedule.held.get(&(*at, id)))
+                    .is_some_and(|(message, _)| cancel.selects(message));
+                if !selected {
+                    continue;
+                }
+                if let Some((mut message, _)) = schedule.take(id) {
+                    match message.transition(MessageState::Deleted, now) {
+                        Ok(()) => taken.push(message),
+                        Err(error) => {
+                            warn!(schedule.logger, "held message cannot be deleted"; "message" => %id, "error" => %error)
+                        }
+                    }
+                }
+            }
+            taken
+        })
+        .unwrap_or_default()
+    }
+}
+
+impl Handler<Amend> for Schedule {
+    type Result = MessageResult<Amend>;
+
+    fn handle(&mut self, amend: Amend, ctx: &mut Context<Self>) -> MessageResult<Amend> {
+        let logger = self.logger.clone();
+        let amended = guarded(self, ctx, &logger, "amend", |schedule, _| {
+            let replace = amend.replace;
+            let Some((message, route)) = schedule.take(replace.id) else {
+                return Amended::NotHere;
+            };
+            let now = Utc::now();
+            match replace.apply(&message) {
+                Ok(replaced) => {
+                    let mut batch = Batch::new();
+                    batch.put_message(&replaced);
+                    // Handed in before anything the message does next.
+                    let durable = schedule.store.commit(batch);
+                    schedule.hold(replaced, route, now);
+                    Amended::Done(durable)
+                }
+                Err(status) => {
+                    schedule.hold(message, route, now);
+                    Amended::Refused(status)
+                }
+            }
+        });
+        MessageResult(amended.unwrap_or(Amended::NotHere))
+    }
+}
