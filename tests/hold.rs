@@ -9,7 +9,6 @@
 
 mod common;
 #[path = "common/raw.rs"]
-#[allow(dead_code)] // this file uses part of the client
 mod raw;
 
 use std::path::Path;

@@ -13,8 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// ESMEs see an opaque ASCII string of at most 64 characters (SPEC §3); we
 /// render a `u64` in decimal (at most 20 digits). The number comes from
-/// sled's `generate_id`, so ids are unique and increasing across restarts,
-/// and their big-endian bytes sort in the same order as the numbers.
+/// the store's sequence (`Store::next_message_id`), so ids are unique and
+/// increasing across restarts, and their big-endian bytes sort in the same
+/// order as the numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MessageId(u64);
 

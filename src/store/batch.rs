@@ -139,6 +139,11 @@ impl Batch {
         )
     }
 
+    /// Stores the end of the reserved numbers (see `sequence`).
+    pub(super) fn reserve_sequence(&mut self, until: u64) -> &mut Batch {
+        self.put(TreeId::Meta, codec::SEQUENCE_KEY.to_vec(), &until, false)
+    }
+
     /// Removes a mailbox item once it has been delivered.
     pub fn remove_mailbox(&mut self, key: &MailboxKey) -> &mut Batch {
         let prefix = codec::account_prefix(&key.account);

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::error::StoreError;
 use super::journal;
-use super::pending::{Entries, Entry, Pending};
+use super::pending_writes::{Entries, Entry, PendingWrites};
 
 /// The file "power" durability syncs after each sled flush, and its path for
 /// error messages.
@@ -47,6 +47,11 @@ impl Sled {
             tree.apply_batch(batch)
                 .map_err(|error| self.database_error(error))?;
         }
+        self.make_durable()
+    }
+
+    /// Flushes sled, and in "power" mode syncs its log file.
+    pub(super) fn make_durable(&self) -> Result<(), StoreError> {
         self.db
             .flush()
             .map_err(|error| self.database_error(error))?;
@@ -75,7 +80,7 @@ pub(super) fn replay(sled: &Sled, dir: &Path) -> Result<u64, StoreError> {
     let Some(&(newest, _)) = segments.last() else {
         return Ok(1);
     };
-    let pending = Pending::default();
+    let pending = PendingWrites::default();
     for (index, (_, path)) in segments.iter().enumerate() {
         pending.apply(journal::read_segment(path, index + 1 == segments.len())?);
     }
@@ -107,7 +112,7 @@ pub(super) fn first_failure(failure: &Failure) -> Option<StoreError> {
 pub(super) fn run(
     sled: Sled,
     journal_dir: PathBuf,
-    pending: Arc<Pending>,
+    pending: Arc<PendingWrites>,
     failure: Arc<Failure>,
     jobs: Receiver<Job>,
     done: Sender<()>,

@@ -9,6 +9,7 @@
 //! | `ledger`       | account id, 0x00, entry id u64 big-endian   | `LedgerEntry`, 1..n  |
 //! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`          |
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
+//! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -70,17 +71,19 @@ pub enum TreeId {
     Ledger,
     UpstreamIds,
     Mailbox,
+    Meta,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 6] = [
+    pub const ALL: [TreeId; 7] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
         TreeId::Ledger,
         TreeId::UpstreamIds,
         TreeId::Mailbox,
+        TreeId::Meta,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +94,7 @@ impl TreeId {
             TreeId::Ledger => "ledger",
             TreeId::UpstreamIds => "upstream_ids",
             TreeId::Mailbox => "mailbox",
+            TreeId::Meta => "meta",
         }
     }
 
@@ -237,6 +241,9 @@ fn corrupt(tree: TreeId, key: &[u8], reason: String) -> StoreError {
         reason,
     }
 }
+
+/// The key in `meta` of the end of the reserved numbers (`sequence`).
+pub const SEQUENCE_KEY: &[u8] = b"sequence";
 
 pub fn message_key(id: MessageId) -> [u8; 8] {
     id.to_be_bytes()

@@ -21,7 +21,6 @@
 //! disk.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
@@ -33,7 +32,8 @@ use super::codec::{self, TreeId};
 use super::durable::Completer;
 use super::error::StoreError;
 use super::journal::{Journal, Write};
-use super::pending::Pending;
+use super::pending_writes::PendingWrites;
+use super::sequence::Sequence;
 
 /// Writes that start a checkpoint however recent the last one.
 pub(super) const CHECKPOINT_WRITES: usize = 200_000;
@@ -58,13 +58,12 @@ pub(super) struct Checkpoints {
 
 pub(super) struct Committer {
     /// For the ids of logged entries' keys.
-    pub(super) db: sled::Db,
-    pub(super) path: PathBuf,
+    pub(super) sequence: Arc<Sequence>,
     pub(super) receiver: Receiver<Request>,
     pub(super) interval: Duration,
     pub(super) max_batch: usize,
     pub(super) journal: Journal,
-    pub(super) pending: Arc<Pending>,
+    pub(super) pending: Arc<PendingWrites>,
     pub(super) checkpoints: Checkpoints,
 }
 
@@ -282,7 +281,20 @@ impl Committer {
                     match with_room {
                         Some(value) => value.extend_from_slice(&entry),
                         None => {
-                            let key = codec::sequenced_key(&prefix, self.generate_id()?);
+                            let id = self.sequence.take(|until| {
+                                writes.push(Write {
+                                    tree: TreeId::Meta,
+                                    key: codec::SEQUENCE_KEY.to_vec(),
+                                    value: Some(codec::encode(
+                                        TreeId::Meta,
+                                        codec::SEQUENCE_KEY,
+                                        &until,
+                                    )?),
+                                    fresh: false,
+                                });
+                                Ok::<(), StoreError>(())
+                            })?;
+                            let key = codec::sequenced_key(&prefix, id);
                             let mut value = Vec::with_capacity(1 + entry.len());
                             value.push(codec::VERSION);
                             value.extend_from_slice(&entry);
@@ -308,18 +320,5 @@ impl Committer {
                 fresh: write.fresh,
             })
             .collect())
-    }
-
-    fn generate_id(&self) -> Result<u64, StoreError> {
-        self.db
-            .generate_id()
-            .map_err(|error| self.database_error(error))
-    }
-
-    fn database_error(&self, error: sled::Error) -> StoreError {
-        StoreError::Database {
-            path: self.path.clone(),
-            source: Arc::new(error),
-        }
     }
 }

@@ -78,8 +78,9 @@ mod committer;
 mod durable;
 mod error;
 mod journal;
-mod pending;
+mod pending_writes;
 mod records;
+mod sequence;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -99,7 +100,8 @@ pub use records::{LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
 use checkpoint::{Sled, SyncFile};
 use codec::TreeId;
 use committer::{Checkpoints, Committer, Request};
-use pending::Pending;
+use pending_writes::PendingWrites;
+use sequence::Sequence;
 
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
@@ -148,7 +150,8 @@ pub struct Store {
     /// In `TreeId::ALL` order.
     trees: Vec<sled::Tree>,
     /// Committed writes not yet checkpointed into sled.
-    pending: Arc<Pending>,
+    pending: Arc<PendingWrites>,
+    sequence: Arc<Sequence>,
     path: PathBuf,
     durability: Durability,
     sender: Option<mpsc::Sender<Request>>,
@@ -186,8 +189,9 @@ impl Store {
         };
         let next_segment = checkpoint::replay(&sled, &journal_dir)?;
         let journal = journal::Journal::create(&journal_dir, next_segment, power)?;
+        let sequence = Arc::new(reserve_first_block(&sled)?);
 
-        let pending = Arc::new(Pending::default());
+        let pending = Arc::new(PendingWrites::default());
         let failure = Arc::new(checkpoint::Failure::default());
         let (jobs, job_receiver) = mpsc::channel();
         let (done_sender, done) = mpsc::channel();
@@ -210,8 +214,7 @@ impl Store {
         };
         let (sender, receiver) = mpsc::channel();
         let committer = Committer {
-            db: db.clone(),
-            path: path.clone(),
+            sequence: sequence.clone(),
             receiver,
             interval: config.commit_interval,
             max_batch: config.max_batch.max(1),
@@ -232,6 +235,7 @@ impl Store {
             db,
             trees,
             pending,
+            sequence,
             path,
             durability: config.durability,
             sender: Some(sender),
@@ -257,7 +261,7 @@ impl Store {
     }
 
     /// A new message id: unique and increasing, also across restarts
-    /// (sled persists its counter ahead of the ids it gives out).
+    /// (see `sequence`).
     pub fn next_message_id(&self) -> Result<MessageId, StoreError> {
         self.next_sequence().map(MessageId::new)
     }
@@ -265,9 +269,14 @@ impl Store {
     /// A fresh number from the same increasing sequence as message ids, for
     /// keys that must sort in the order they were made (mailbox items).
     pub fn next_sequence(&self) -> Result<u64, StoreError> {
-        self.db
-            .generate_id()
-            .map_err(|error| self.database_error(error))
+        self.sequence.take(|until| {
+            let mut batch = Batch::new();
+            batch.reserve_sequence(until);
+            // Not awaited: commits are durable in the order handed in, and
+            // a failed one fails every later commit too.
+            drop(self.commit(batch));
+            Ok(())
+        })
     }
 
     /// The message, in flight or archived.
@@ -451,6 +460,24 @@ impl Iterator for UnfinishedMessages {
         });
         Some(decoded)
     }
+}
+
+/// Numbering continues after the last reserved block (or, in a store
+/// written before blocks were reserved, after what sled's own id
+/// generator recovers); the first block is reserved on disk before the
+/// store takes writes.
+fn reserve_first_block(sled: &Sled) -> Result<Sequence, StoreError> {
+    let meta = &sled.trees[TreeId::Meta.index()];
+    let key = codec::SEQUENCE_KEY;
+    let start = match meta.get(key).map_err(|e| sled.database_error(e))? {
+        Some(bytes) => codec::decode(TreeId::Meta, key, &bytes)?,
+        None => sled.db.generate_id().map_err(|e| sled.database_error(e))?,
+    };
+    let until = start + sequence::BLOCK;
+    meta.insert(key, codec::encode(TreeId::Meta, key, &until)?)
+        .map_err(|e| sled.database_error(e))?;
+    sled.make_durable()?;
+    Ok(Sequence::new(start, until))
 }
 
 /// The journal's directory inside the store's.

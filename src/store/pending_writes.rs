@@ -26,7 +26,7 @@ pub(super) enum Entry {
 pub(super) type Entries = Vec<HashMap<sled::IVec, Entry>>;
 
 #[derive(Default)]
-pub(super) struct Pending {
+pub(super) struct PendingWrites {
     maps: RwLock<Maps>,
 }
 
@@ -48,7 +48,7 @@ fn empty() -> Entries {
     TreeId::ALL.iter().map(|_| HashMap::new()).collect()
 }
 
-impl Pending {
+impl PendingWrites {
     /// Records one committed group.
     pub(super) fn apply(&self, writes: Vec<Write>) {
         let mut maps = self.write();
@@ -170,7 +170,7 @@ mod tests {
         }
     }
 
-    fn get(pending: &Pending, key: &[u8]) -> Option<Option<Vec<u8>>> {
+    fn get(pending: &PendingWrites, key: &[u8]) -> Option<Option<Vec<u8>>> {
         pending
             .get(TreeId::Mailbox, key)
             .map(|value| value.map(|value| value.to_vec()))
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn a_fresh_key_put_and_removed_leaves_nothing_to_checkpoint() {
-        let pending = Pending::default();
+        let pending = PendingWrites::default();
         pending.apply(vec![put(b"a", b"1", true), put(b"a", b"2", false)]);
         assert_eq!(get(&pending, b"a"), Some(Some(b"2".to_vec())));
         pending.apply(vec![remove(b"a")]);
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_key_that_may_be_in_sled_is_removed_there_too() {
-        let pending = Pending::default();
+        let pending = PendingWrites::default();
         pending.apply(vec![put(b"a", b"1", false), remove(b"a")]);
         assert_eq!(get(&pending, b"a"), Some(None));
         // Fresh once sealed is not fresh in the next window.
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn reads_see_live_over_sealed_and_scans_merge_both_over_sled() {
-        let pending = Pending::default();
+        let pending = PendingWrites::default();
         pending.apply(vec![put(b"p1", b"old", false), put(b"p2", b"x", false)]);
         assert!(pending.seal().is_some());
         assert!(pending.seal().is_none(), "one sealed set at a time");
