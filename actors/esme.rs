@@ -575,6 +575,9 @@ async fn write_loop(
 ) {
     const COALESCE: usize = 64 * 1024;
     while let Some(mut buffer) = queue.recv().await {
+        // Let the tasks already woken (answers released by the same group
+        // commit, receipts) queue theirs first: one write for all of them.
+        tokio::task::yield_now().await;
         while buffer.len() < COALESCE {
             match queue.try_recv() {
                 Ok(more) => buffer.extend_from_slice(&more),

@@ -14,6 +14,9 @@ use super::error::StoreError;
 use super::journal;
 use super::pending_writes::{Entries, Entry, PendingWrites};
 
+/// Writes per sled batch in a checkpoint (see `Sled::apply`).
+const APPLY_CHUNK: usize = 512;
+
 /// The file "power" durability syncs after each sled flush, and its path for
 /// error messages.
 pub(super) struct SyncFile {
@@ -34,20 +37,31 @@ impl Sled {
     /// Writes `entries` into sled and makes them durable there.
     pub(super) fn absorb(&self, entries: &Entries) -> Result<(), StoreError> {
         for (tree, map) in self.trees.iter().zip(entries.iter()) {
-            if map.is_empty() {
-                continue;
-            }
             let mut batch = sled::Batch::default();
+            let mut in_batch = 0;
             for (key, entry) in map {
                 match entry {
                     Entry::Put { value, .. } => batch.insert(key.clone(), value.clone()),
                     Entry::Removed => batch.remove(key.clone()),
                 }
+                in_batch += 1;
+                if in_batch == APPLY_CHUNK {
+                    self.apply(tree, std::mem::take(&mut batch))?;
+                    in_batch = 0;
+                }
             }
-            tree.apply_batch(batch)
-                .map_err(|error| self.database_error(error))?;
+            if in_batch > 0 {
+                self.apply(tree, batch)?;
+            }
         }
         self.make_durable()
+    }
+
+    /// `apply_batch` holds sled's global write lock, which every sled read
+    /// waits for: small batches keep those waits short.
+    fn apply(&self, tree: &sled::Tree, batch: sled::Batch) -> Result<(), StoreError> {
+        tree.apply_batch(batch)
+            .map_err(|error| self.database_error(error))
     }
 
     /// Flushes sled, and in "power" mode syncs its log file.

@@ -206,26 +206,20 @@ impl Committer {
         }
     }
 
-    /// `first` and whatever else arrives until the interval since the last
-    /// group has passed or the group is full.
+    /// `first` and whatever else has arrived once the interval since the
+    /// last group has passed, up to a full group. Sleeping out the interval,
+    /// rather than waiting on the channel, lets writers queue without waking
+    /// this thread once each.
     fn gather(&self, first: Request, last_group: Option<Instant>) -> Vec<Request> {
         let deadline = last_group.map(|at| at + self.interval);
+        if let Some(wait) = deadline.and_then(|at| at.checked_duration_since(Instant::now())) {
+            std::thread::sleep(wait);
+        }
         let mut group = vec![first];
         while group.len() < self.max_batch {
             match self.receiver.try_recv() {
                 Ok(request) => group.push(request),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => {
-                    let now = Instant::now();
-                    let wait = match deadline.and_then(|d| d.checked_duration_since(now)) {
-                        Some(wait) if !wait.is_zero() => wait,
-                        _ => break,
-                    };
-                    match self.receiver.recv_timeout(wait) {
-                        Ok(request) => group.push(request),
-                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-                    }
-                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
         group

@@ -33,6 +33,9 @@ struct Slot {
 struct SlotState {
     result: Option<Result<(), StoreError>>,
     waker: Option<Waker>,
+    /// A thread is blocked in `wait`: only then is the condition variable
+    /// signalled (a futex call per commit otherwise, for nobody).
+    thread_waiting: bool,
 }
 
 impl Slot {
@@ -71,6 +74,7 @@ impl Durable {
             if let Some(result) = state.result.take() {
                 return result;
             }
+            state.thread_waiting = true;
             state = self
                 .slot
                 .filled
@@ -98,12 +102,14 @@ impl Future for Durable {
 impl Completer {
     pub(super) fn fill(mut self, result: Result<(), StoreError>) {
         if let Some(slot) = self.slot.take() {
-            let waker = {
+            let (waker, thread_waiting) = {
                 let mut state = slot.lock();
                 state.result = Some(result);
-                state.waker.take()
+                (state.waker.take(), state.thread_waiting)
             };
-            slot.filled.notify_all();
+            if thread_waiting {
+                slot.filled.notify_all();
+            }
             if let Some(waker) = waker {
                 waker.wake();
             }

@@ -281,11 +281,10 @@ impl Store {
 
     /// The message, in flight or archived.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
-        let key = codec::message_key(id);
-        match self.get(TreeId::Messages, &key)? {
-            Some(message) => Ok(Some(message)),
-            None => self.get(TreeId::Archive, &key),
-        }
+        self.get_first(
+            &[TreeId::Messages, TreeId::Archive],
+            &codec::message_key(id),
+        )
     }
 
     pub fn account_balance(&self, account: &AccountId) -> Result<Option<Money>, StoreError> {
@@ -385,16 +384,36 @@ impl Store {
         tree: TreeId,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        let bytes = match self.pending.get(tree, key) {
-            Some(pending) => pending,
-            None => self
+        self.get_first(&[tree], key)
+    }
+
+    /// The value of `key` in the first of `trees` that has it. The pending
+    /// writes of all of them are asked before sled, which a checkpoint may
+    /// hold up for a moment.
+    fn get_first<T: serde::de::DeserializeOwned>(
+        &self,
+        trees: &[TreeId],
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        let mut settled = Vec::with_capacity(trees.len());
+        for &tree in trees {
+            match self.pending.get(tree, key) {
+                Some(Some(bytes)) => return codec::decode(tree, key, &bytes).map(Some),
+                // Removed since the last checkpoint: not in this tree.
+                Some(None) => settled.push(tree),
+                None => {}
+            }
+        }
+        for &tree in trees.iter().filter(|tree| !settled.contains(tree)) {
+            let found = self
                 .tree(tree)
                 .get(key)
-                .map_err(|error| self.database_error(error))?,
-        };
-        bytes
-            .map(|bytes| codec::decode(tree, key, &bytes))
-            .transpose()
+                .map_err(|error| self.database_error(error))?;
+            if let Some(bytes) = found {
+                return codec::decode(tree, key, &bytes).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     /// Keys and values under `prefix`, in key order: sled's, with the
