@@ -101,6 +101,7 @@ fn a_valid_file_becomes_typed_values_with_defaults() {
     assert_eq!(config.store.durability, Durability::Power);
     assert_eq!(config.store.commit_interval.as_millis(), 5);
     assert_eq!(config.store.commit_max_batch, 4096);
+    assert_eq!(config.store.cache_bytes, 16 * 1024 * 1024);
     assert_eq!(config.log.format, LogFormat::Term);
     assert_eq!(config.web.admin_user, "admin");
     assert_eq!(config.web.admin_password, None);

@@ -95,6 +95,8 @@ pub struct StoreSettings {
     pub commit_interval: Duration,
     /// The most writes one flush carries.
     pub commit_max_batch: usize,
+    /// sled's page cache: most of the store's memory.
+    pub cache_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

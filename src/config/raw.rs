@@ -40,6 +40,7 @@ pub(crate) struct RawStore {
     pub durability: Option<Spanned<String>>,
     pub commit_interval_ms: Option<Spanned<u64>>,
     pub commit_max_batch: Option<Spanned<u64>>,
+    pub cache_mb: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -24,6 +24,9 @@ const DEFAULT_COMMIT_INTERVAL_MS: u64 = 2;
 const MAX_COMMIT_INTERVAL_MS: u64 = 1_000;
 const DEFAULT_COMMIT_MAX_BATCH: u64 = 4_096;
 const MAX_COMMIT_MAX_BATCH: u64 = 1_000_000;
+const DEFAULT_CACHE_MB: u64 = 16;
+const MIN_CACHE_MB: u64 = 8;
+const MAX_CACHE_MB: u64 = 1 << 20;
 const MAX_GATEWAY_NAME_LEN: usize = 64;
 const DEFAULT_SMPP_WINDOW: u32 = 256;
 const MAX_SMPP_WINDOW: u32 = 10_000;
@@ -208,10 +211,18 @@ impl Checker<'_> {
             1,
             MAX_COMMIT_MAX_BATCH,
         );
+        let cache_mb = self.bounded(
+            raw.cache_mb.as_ref(),
+            "store.cache_mb",
+            DEFAULT_CACHE_MB,
+            MIN_CACHE_MB,
+            MAX_CACHE_MB,
+        );
         StoreSettings {
             durability,
             commit_interval: Duration::from_millis(interval_ms),
             commit_max_batch: usize::try_from(max_batch).unwrap_or(usize::MAX),
+            cache_bytes: cache_mb * 1024 * 1024,
         }
     }
 
