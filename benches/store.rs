@@ -13,9 +13,9 @@
 //!   collecting them in order (how an account actor serves busy sessions:
 //!   the balance and ledger keys of one account are written once per flush).
 //!
-//! "group" lets the committer carry everything waiting in one flush;
-//! "per_record" sets `max_batch` to 1, so the same writers get one flush
-//! (and in "power" one fdatasync) per record.
+//! "group" lets the committer carry everything waiting in one journal
+//! record; "per_record" sets `max_batch` to 1, so the same writers get one
+//! journal write (and in "power" one fdatasync) per record.
 //!
 //! Run: `cargo bench --bench store`; criterion's "thrpt" is records/s.
 //! `cargo test --benches` runs each case once, as a smoke test.

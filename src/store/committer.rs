@@ -207,22 +207,29 @@ impl Committer {
     }
 
     /// `first` and whatever else has arrived once the interval since the
-    /// last group has passed, up to a full group. Sleeping out the interval,
-    /// rather than waiting on the channel, lets writers queue without waking
-    /// this thread once each.
+    /// last group has passed, up to a full group (a full group goes at
+    /// once). Sleeping out the interval, rather than waiting on the channel,
+    /// lets writers queue without waking this thread once each.
     fn gather(&self, first: Request, last_group: Option<Instant>) -> Vec<Request> {
-        let deadline = last_group.map(|at| at + self.interval);
-        if let Some(wait) = deadline.and_then(|at| at.checked_duration_since(Instant::now())) {
-            std::thread::sleep(wait);
-        }
         let mut group = vec![first];
+        self.drain_into(&mut group);
+        let deadline = last_group.map(|at| at + self.interval);
+        if group.len() < self.max_batch
+            && let Some(wait) = deadline.and_then(|at| at.checked_duration_since(Instant::now()))
+        {
+            std::thread::sleep(wait);
+            self.drain_into(&mut group);
+        }
+        group
+    }
+
+    fn drain_into(&self, group: &mut Vec<Request>) {
         while group.len() < self.max_batch {
             match self.receiver.try_recv() {
                 Ok(request) => group.push(request),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        group
     }
 
     /// Turns the group's operations into keyed writes: appended records get
