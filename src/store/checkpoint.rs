@@ -70,11 +70,9 @@ impl Sled {
             .flush()
             .map_err(|error| self.database_error(error))?;
         if let Some(sync) = &self.sync {
-            sync.file.sync_data().map_err(|error| StoreError::Io {
-                action: "fdatasync",
-                path: sync.path.clone(),
-                source: Arc::new(error),
-            })?;
+            sync.file
+                .sync_data()
+                .map_err(|error| super::io_error("fdatasync", &sync.path, error))?;
         }
         Ok(())
     }

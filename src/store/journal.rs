@@ -22,10 +22,10 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::codec::TreeId;
 use super::error::{KeyHex, StoreError};
+use super::io_error;
 
 const MAGIC: &[u8; 8] = b"PSJRNL01";
 const RECORD_HEADER: usize = 8;
@@ -273,14 +273,6 @@ impl<'a> Reader<'a> {
     fn sized(&mut self) -> Option<&'a [u8]> {
         let len = self.u32()? as usize;
         self.take(len)
-    }
-}
-
-fn io_error(action: &'static str, path: &Path, error: std::io::Error) -> StoreError {
-    StoreError::Io {
-        action,
-        path: path.to_path_buf(),
-        source: Arc::new(error),
     }
 }
 

@@ -562,7 +562,7 @@ fn sync_file(path: &Path) -> Result<(), StoreError> {
         .map_err(|error| io_error("fsync", path, error))
 }
 
-fn io_error(action: &'static str, path: &Path, error: std::io::Error) -> StoreError {
+pub(super) fn io_error(action: &'static str, path: &Path, error: std::io::Error) -> StoreError {
     StoreError::Io {
         action,
         path: path.to_path_buf(),
