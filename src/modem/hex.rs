@@ -1,5 +1,5 @@
 //! PDU mode carries octets as uppercase hexadecimal text (3GPP TS 27.005
-//! §3.1, "<pdu>"): two characters per octet. No I/O here.
+//! §3.1, `<pdu>`): two characters per octet. No I/O here.
 
 /// Why a PDU line is not hexadecimal octets.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

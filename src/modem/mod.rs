@@ -9,6 +9,7 @@
 //! messages go out as SMS-SUBMIT PDUs (AT+CMGS in PDU mode) and come in as
 //! SMS-DELIVER and SMS-STATUS-REPORT PDUs, all in [`pdu`].
 //!
+//! - [`at`]: a sans-I/O AT response reader: bytes in, typed events out.
 //! - [`hex`]: PDU mode's hexadecimal text ⇄ octets.
 //! - [`pdu`]: 3GPP TS 23.040 TPDUs: SMS-SUBMIT (encode and decode),
 //!   SMS-DELIVER and SMS-STATUS-REPORT (decode, and encode for a fake modem),
@@ -17,5 +18,6 @@
 //! Text coding, septet packing and the User Data Header are
 //! [`sms`](crate::sms)'s; this module only lays them out in a TPDU.
 
+pub mod at;
 pub mod hex;
 pub mod pdu;

@@ -89,7 +89,7 @@ fn swapped_bcd(octet: u8, field: &'static str) -> Result<u32, DecodeError> {
 /// `value` (0–99) as two swapped decimal digits.
 fn swap_bcd(value: u32) -> u8 {
     let value = (value % 100) as u8;
-    (value % 10) << 4 | value / 10
+    ((value % 10) << 4) | (value / 10)
 }
 
 #[cfg(test)]
