@@ -15,6 +15,7 @@
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
+//! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
 //! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
 //! - [`routing`]: the MT route table (longest prefix per account).
 //! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
@@ -38,6 +39,7 @@ pub mod framed;
 pub mod intake;
 pub mod logging;
 pub mod model;
+pub mod modem;
 pub mod pending;
 pub mod routing;
 pub mod simulation;
