@@ -366,7 +366,26 @@ impl Supervised for Account {
 pub struct Submit {
     pub submission: Submission,
     pub sequence_number: u32,
-    pub reply: Recipient<Submitted>,
+    pub reply: Reply,
+}
+
+/// Where the answer to a [`Submit`] goes.
+pub enum Reply {
+    /// An ESME session, which answers submit_sm in its own order.
+    Session(Recipient<Submitted>),
+    /// One HTTP request waiting for it.
+    Request(tokio::sync::oneshot::Sender<Submitted>),
+}
+
+impl Reply {
+    fn send(self, submitted: Submitted) {
+        match self {
+            Reply::Session(session) => session.do_send(submitted),
+            // A request whose client has gone is answered to nobody; what
+            // was accepted stays accepted.
+            Reply::Request(request) => drop(request.send(submitted)),
+        }
+    }
 }
 
 /// The answer to [`Submit`]: the ids of the stored parts, or why not.
@@ -400,14 +419,14 @@ impl Handler<Submit> for Account {
         let (ids, routed, unroutable, charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
-                submit.reply.do_send(Submitted {
+                submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(status),
                 });
                 return;
             }
             Err(_) => {
-                submit.reply.do_send(Submitted {
+                submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(CommandStatus::EsmeRsyserr),
                 });
@@ -421,7 +440,7 @@ impl Handler<Submit> for Account {
         actix_rt::spawn(async move {
             match durable.await {
                 Ok(()) => {
-                    submit.reply.do_send(Submitted {
+                    submit.reply.send(Submitted {
                         sequence_number,
                         result: Ok(ids),
                     });
@@ -435,7 +454,7 @@ impl Handler<Submit> for Account {
                     }
                 }
                 Err(error) => {
-                    submit.reply.do_send(Submitted {
+                    submit.reply.send(Submitted {
                         sequence_number,
                         result: Err(CommandStatus::EsmeRsyserr),
                     });

@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix::prelude::*;
@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::{Encoder, FramedRead};
 
 use super::account::{
-    Account, Bind, ReceiptDone, ReceiptOut, SessionId, Submit, Submitted, Unbound,
+    Account, Bind, ReceiptDone, ReceiptOut, Reply, SessionId, Submit, Submitted, Unbound,
 };
 use super::amend::Answered;
 use super::directory::{AccountEntry, Directory};
@@ -66,7 +66,7 @@ enum Outbound {
 pub struct EsmeSession {
     id: SessionId,
     peer: SocketAddr,
-    directory: Rc<Directory>,
+    directory: Arc<Directory>,
     settings: SmppListenerConfig,
     logger: Logger,
     writer: mpsc::UnboundedSender<BytesMut>,
@@ -89,7 +89,7 @@ impl EsmeSession {
         id: SessionId,
         stream: TcpStream,
         peer: SocketAddr,
-        directory: Rc<Directory>,
+        directory: Arc<Directory>,
         settings: SmppListenerConfig,
         logger: &Logger,
     ) -> Addr<EsmeSession> {
@@ -315,7 +315,7 @@ impl EsmeSession {
                 account.do_send(Submit {
                     submission,
                     sequence_number,
-                    reply: ctx.address().recipient(),
+                    reply: Reply::Session(ctx.address().recipient()),
                 });
             }
             Err(status) => self.answer_error(id, status, sequence_number),

@@ -2,7 +2,7 @@
 //! per connection. A failed accept (out of descriptors, a reset during the
 //! handshake) is logged and the loop goes on after a short pause.
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use slog::{Logger, info, warn};
@@ -15,7 +15,7 @@ use crate::config::SmppListenerConfig;
 /// Accepts until the system stops.
 pub async fn run(
     listener: TcpListener,
-    directory: Rc<Directory>,
+    directory: Arc<Directory>,
     settings: SmppListenerConfig,
     logger: Logger,
 ) {

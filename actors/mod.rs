@@ -10,8 +10,9 @@
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
-//! └── listener            SMPP accept loop
-//!     └── esme (per connection)   not restarted: the client reconnects
+//! ├── listener            SMPP accept loop
+//! │   └── esme (per connection)   not restarted: the client reconnects
+//! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
 //! ```
 //!
 //! # The life of a message
@@ -47,5 +48,6 @@ pub mod schedule;
 pub mod simulator;
 pub mod supervision;
 pub mod switch;
+pub mod web;
 
 pub use switch::{ServeError, serve};

@@ -5,7 +5,6 @@
 //! a final flush so nothing acknowledged is left in memory.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix::{Addr, Supervisor};
@@ -21,11 +20,13 @@ use super::receipts::{Receipts, Track, Wire};
 use super::route::{Dispatch, Route};
 use super::schedule::{Connect, Schedule};
 use super::simulator::{Resume, Simulator};
+use super::web::WebState;
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{Config, GatewayKind};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::RouteTable;
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
+use actix_web::dev::ServerHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -73,7 +74,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
-        let recovered = start(&config, &store, passwords, logger).await?;
+        let (recovered, web) = start(&config, &store, passwords, logger).await?;
         info!(logger, "loaded";
             "accounts" => config.accounts.len(),
             "accounts_created" => created,
@@ -81,7 +82,9 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "gateways" => config.gateways.len(),
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
-        Ok::<_, ServeError>(stop.first().await)
+        let signal = stop.first().await;
+        web.stop(true).await;
+        Ok::<_, ServeError>(signal)
     })?;
     info!(logger, "stopping"; "signal" => signal);
     drop(system);
@@ -104,13 +107,13 @@ struct Recovered {
 }
 
 /// Starts the actor tree, hands it what the store has unfinished, and opens
-/// the SMPP listener.
+/// the SMPP and HTTP listeners.
 async fn start(
     config: &Config,
     store: &Arc<Store>,
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
-) -> Result<Recovered, ServeError> {
+) -> Result<(Recovered, ServerHandle), ServeError> {
     let routes = Arc::new(RouteTable::new(&config.routes));
     let receipts = {
         let (store, routes, logger) = (
@@ -242,14 +245,24 @@ async fn start(
         schedule,
         logger: logger.new(slog::o!("actor" => "amend")),
     };
-    let directory = Rc::new(Directory::new(store.clone(), owners, entries));
+    let directory = Arc::new(Directory::new(store.clone(), owners, entries));
     actix_rt::spawn(super::listener::run(
         listener,
-        directory,
+        directory.clone(),
         config.smpp,
         logger.new(slog::o!("listener" => "smpp")),
     ));
-    Ok(recovered)
+    let web_state = WebState {
+        directory,
+        routes,
+        logger: logger.new(slog::o!("listener" => "http")),
+    };
+    let (web, _) =
+        super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
+            address: config.web.listen,
+            source,
+        })?;
+    Ok((recovered, web))
 }
 
 /// Unfinished messages from before the restart: those not yet with an SMSC

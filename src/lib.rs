@@ -8,6 +8,7 @@
 //! that own sockets, serial ports and the store, and call into the core for
 //! every decision.
 //!
+//! - [`api`]: the customer JSON API's bodies, and a send request turned into a submission.
 //! - [`auth`]: argon2id password hashes and the allowed-network check.
 //! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
@@ -30,6 +31,7 @@
 //! feature, so `cargo check --no-default-features` proves the core does not
 //! depend on actix, sled or serialport.
 
+pub mod api;
 pub mod auth;
 #[cfg(feature = "runtime")]
 pub mod cli;

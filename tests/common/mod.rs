@@ -1,6 +1,6 @@
 //! Shared by the end-to-end tests: a `pasarela serve` child process on a
-//! temporary data directory and an SMPP port the OS picks, killed when the
-//! test ends (also on panic).
+//! temporary data directory and SMPP and HTTP ports the OS picks, killed
+//! when the test ends (also on panic).
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -22,7 +22,8 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
             "data_dir = \"data\"",
             &format!("data_dir = {:?}", dir.join("data").display().to_string()),
         )
-        .replace("listen = \"127.0.0.1:2775\"", "listen = \"127.0.0.1:0\"");
+        .replace("listen = \"127.0.0.1:2775\"", "listen = \"127.0.0.1:0\"")
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
     let path = dir.join("pasarela.toml");
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
     path
@@ -32,6 +33,7 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
 pub struct Switch {
     pub child: Child,
     pub smpp: SocketAddr,
+    pub http: SocketAddr,
 }
 
 impl Switch {
@@ -48,18 +50,31 @@ impl Switch {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("SMPP listening, address: ").nth(1) {
-                    let address = rest.split(',').next().unwrap_or(rest).trim().to_owned();
-                    let _ = tx.send(address);
+                for listener in ["SMPP", "HTTP"] {
+                    let marker = format!("{listener} listening, address: ");
+                    if let Some(rest) = line.split(&marker).nth(1) {
+                        let address = rest.split(',').next().unwrap_or(rest).trim().to_owned();
+                        let _ = tx.send((listener, address));
+                    }
                 }
             }
         });
-        let address = rx
-            .recv_timeout(START_TIMEOUT)
-            .expect("serve reports its SMPP address");
+        let mut smpp = None;
+        let mut http = None;
+        while smpp.is_none() || http.is_none() {
+            let (listener, address) = rx
+                .recv_timeout(START_TIMEOUT)
+                .expect("serve reports its SMPP and HTTP addresses");
+            let address: SocketAddr = address.parse().unwrap();
+            match listener {
+                "SMPP" => smpp = Some(address),
+                _ => http = Some(address),
+            }
+        }
         Switch {
             child,
-            smpp: address.parse().unwrap(),
+            smpp: smpp.unwrap(),
+            http: http.unwrap(),
         }
     }
 

@@ -1,0 +1,347 @@
+//! The customer JSON API's bodies (SPEC §4) and the turning of a send
+//! request into the same [`Submission`] an SMPP submit_sm becomes, so both
+//! take one path through the switch. No I/O: `actors/web.rs` serves it.
+//!
+//! `POST /api/v1/messages` takes
+//!
+//! ```json
+//! {"to": "+34600123456" | ["+34600123456", ...], "from": "Shop" | "+34911234567",
+//!  "text": "...", "receipt": true, "validity_minutes": 60,
+//!  "scheduled_at": "2026-12-01T09:00:00Z", "client_reference": "order-17"}
+//! ```
+//!
+//! Only `to`, `from` and `text` are required. The text is GSM 03.38 when it
+//! fits, UCS-2 otherwise, and split into concatenated parts when long. A
+//! sender of digits (with an optional `+`) goes as an international number,
+//! anything else as an alphanumeric sender id.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::intake::{PartData, Submission};
+use crate::model::{Address, Message, MessageState, Msisdn, Part};
+use crate::sms::{self, Coding, Reference};
+
+/// The most destinations one request may name.
+pub const MAX_DESTINATIONS: usize = 1000;
+/// The longest validity a request may ask for: SMPP relative validity ends
+/// at 63 weeks, and carriers cap far lower.
+pub const MAX_VALIDITY_MINUTES: u32 = 7 * 24 * 60;
+
+/// `POST /api/v1/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    pub to: Recipients,
+    pub from: String,
+    pub text: String,
+    /// Ask for a delivery receipt (pushed over SMPP to a bound receiver).
+    #[serde(default = "yes")]
+    pub receipt: bool,
+    pub validity_minutes: Option<u32>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub client_reference: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One number or a list.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Recipients {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A request that cannot be sent, and the field to blame: the body of a
+/// problem-details answer (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {detail}")]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The answer to a send: per destination, the ids of its parts.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendResponse {
+    pub messages: Vec<Sent>,
+    /// Parts per destination.
+    pub parts: usize,
+    /// What was reserved from the account's credit, as a decimal string.
+    pub cost: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Sent {
+    pub to: String,
+    pub ids: Vec<String>,
+}
+
+/// `GET /api/v1/messages/{id}`: one part as the customer sees it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: String,
+    pub to: String,
+    pub from: String,
+    pub state: MessageState,
+    pub part: Option<PartView>,
+    pub price: String,
+    pub error_code: Option<u16>,
+    pub client_reference: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PartView {
+    pub seq: u8,
+    pub total: u8,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub state: MessageState,
+    pub at: DateTime<Utc>,
+}
+
+impl From<&Message> for MessageView {
+    fn from(message: &Message) -> MessageView {
+        MessageView {
+            id: message.id.to_string(),
+            to: message.destination.text().to_string(),
+            from: message.source.text().to_string(),
+            state: message.state(),
+            part: message.part.map(|part: Part| PartView {
+                seq: part.seq(),
+                total: part.total(),
+            }),
+            price: message.price.to_string(),
+            error_code: message.error_code,
+            client_reference: message.client_reference.clone(),
+            created_at: message.created_at,
+            history: message
+                .history()
+                .iter()
+                .map(|transition| HistoryEntry {
+                    state: transition.state,
+                    at: transition.at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/balance`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BalanceView {
+    pub account: String,
+    pub balance: String,
+}
+
+/// The submission a send request asks for, checked field by field.
+pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submission, FieldError> {
+    let numbers: Vec<&str> = match &request.to {
+        Recipients::One(number) => vec![number],
+        Recipients::Many(numbers) => numbers.iter().map(String::as_str).collect(),
+    };
+    if numbers.is_empty() {
+        return Err(FieldError::new("to", "at least one number is needed"));
+    }
+    if numbers.len() > MAX_DESTINATIONS {
+        return Err(FieldError::new(
+            "to",
+            format!("at most {MAX_DESTINATIONS} numbers per request"),
+        ));
+    }
+    let destinations = numbers
+        .iter()
+        .enumerate()
+        .map(|(index, number)| {
+            Msisdn::parse(number)
+                .map(|msisdn| Address::international(&msisdn))
+                .map_err(|error| FieldError::new(format!("to[{index}]"), error.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let source = sender(&request.from)?;
+    if request.text.is_empty() {
+        return Err(FieldError::new("text", "the text is empty"));
+    }
+    let split = sms::split_text(
+        &request.text,
+        Reference::Bits8(reference_for(&request.text)),
+    )
+    .map_err(|error| FieldError::new("text", error.to_string()))?;
+    let data_coding = match split.coding {
+        Coding::Gsm7 => 0x00,
+        Coding::Ucs2 => 0x08,
+        Coding::Binary => 0x04,
+    };
+    let parts = split
+        .parts
+        .iter()
+        .map(|part| PartData {
+            payload: part.short_message(),
+            esm_class: part.esm_class(0),
+            part: part.concat.and_then(|concat| {
+                Part::new(concat.reference().value(), concat.total(), concat.seq()).ok()
+            }),
+        })
+        .collect();
+    let validity = match request.validity_minutes {
+        None => None,
+        Some(0) => return Err(FieldError::new("validity_minutes", "must be at least 1")),
+        Some(minutes) if minutes > MAX_VALIDITY_MINUTES => {
+            return Err(FieldError::new(
+                "validity_minutes",
+                format!("at most {MAX_VALIDITY_MINUTES} (one week)"),
+            ));
+        }
+        Some(minutes) => Some(now + Duration::minutes(i64::from(minutes))),
+    };
+    let client_reference = match &request.client_reference {
+        Some(reference) if reference.len() > 64 => {
+            return Err(FieldError::new("client_reference", "at most 64 characters"));
+        }
+        other => other.clone(),
+    };
+    Ok(Submission {
+        service_type: String::new(),
+        source,
+        destinations,
+        data_coding,
+        esm_class: 0,
+        registered_delivery: u8::from(request.receipt),
+        priority: 0,
+        validity,
+        scheduled: request.scheduled_at.filter(|at| *at > now),
+        client_reference,
+        parts,
+    })
+}
+
+fn sender(from: &str) -> Result<Address, FieldError> {
+    let numeric = from
+        .strip_prefix('+')
+        .unwrap_or(from)
+        .chars()
+        .all(|c| c.is_ascii_digit());
+    let address = if numeric && !from.is_empty() {
+        Msisdn::parse(from)
+            .map(|msisdn| Address::international(&msisdn))
+            .map_err(|e| e.to_string())
+    } else {
+        Address::alphanumeric(from).map_err(|e| e.to_string())
+    };
+    address.map_err(|detail| FieldError::new("from", detail))
+}
+
+/// An 8-bit concatenation reference that differs between texts (handsets
+/// reassemble by sender and reference).
+fn reference_for(text: &str) -> u8 {
+    text.bytes()
+        .fold(0x5Au8, |acc, octet| acc.rotate_left(3) ^ octet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: &str) -> SendRequest {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_short_gsm_text_is_one_part_to_each_number() {
+        let submission = submission(
+            &request(r#"{"to":["+34600123456","0044 7700 900123"],"from":"Shop","text":"hello"}"#),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(submission.destinations.len(), 2);
+        assert_eq!(submission.destinations[1].text(), "447700900123");
+        assert_eq!(submission.parts.len(), 1);
+        assert_eq!(submission.parts[0].payload, b"hello");
+        assert_eq!(
+            (submission.data_coding, submission.registered_delivery),
+            (0, 1)
+        );
+        assert_eq!(submission.source.text(), "Shop");
+    }
+
+    #[test]
+    fn a_long_unicode_text_is_split_into_ucs2_parts_with_a_header() {
+        let text = "ñandú ✓ ".repeat(20);
+        let submission = submission(
+            &request(&format!(
+                r#"{{"to":"+34600123456","from":"+34911234567","text":"{text}"}}"#
+            )),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(submission.data_coding, 0x08);
+        assert!(submission.parts.len() > 1);
+        assert!(
+            submission
+                .parts
+                .iter()
+                .all(|part| part.esm_class & 0x40 != 0)
+        );
+        assert_eq!(submission.source.text(), "34911234567");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let field = |json: &str| submission(&request(json), now()).unwrap_err().field;
+        assert_eq!(field(r#"{"to":[],"from":"Shop","text":"x"}"#), "to");
+        assert_eq!(
+            field(r#"{"to":["+34600123456","12"],"from":"Shop","text":"x"}"#),
+            "to[1]"
+        );
+        assert_eq!(
+            field(r#"{"to":"+34600123456","from":"A sender too long","text":"x"}"#),
+            "from"
+        );
+        assert_eq!(
+            field(r#"{"to":"+34600123456","from":"Shop","text":""}"#),
+            "text"
+        );
+        assert_eq!(
+            field(r#"{"to":"+34600123456","from":"Shop","text":"x","validity_minutes":0}"#),
+            "validity_minutes"
+        );
+    }
+
+    #[test]
+    fn validity_and_schedule_become_times() {
+        let submission = submission(
+            &request(
+                r#"{"to":"+34600123456","from":"Shop","text":"x","receipt":false,
+                    "validity_minutes":30,"scheduled_at":"2030-01-01T00:00:00Z"}"#,
+            ),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(submission.validity, Some(now() + Duration::minutes(30)));
+        assert_eq!(
+            submission.scheduled.map(|at| at.to_rfc3339()).as_deref(),
+            Some("2030-01-01T00:00:00+00:00")
+        );
+        assert_eq!(submission.registered_delivery, 0);
+    }
+}
