@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
-use pasarela::model::{AccountId, Money};
+use pasarela::model::{AccountId, MessageState, Money};
 use pasarela::smpp::dlr::read_receipt;
 use pasarela::smpp::pdu::{self, Pdu};
 use pasarela::smpp::{CommandId, CommandStatus, Stat};
@@ -376,4 +376,65 @@ fn a_wrong_password_is_retried_slowly_and_messages_wait() {
         (1..=2).contains(&refusals),
         "one bind attempt, retried after a minute, not a storm: {refusals}"
     );
+}
+
+#[test]
+fn an_smsc_killed_under_load_leaves_nothing_stuck_with_us() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim(&[]);
+    let addr = upstream.addr;
+    let mut switch = Switch::start(&switch_config(dir.path(), addr, ""), &[]);
+    let mut esme = esme(&switch);
+    let mut seen = Seen::default();
+    let total = 400;
+    let mut upstream = Some(upstream);
+    for n in 0..total {
+        // A few answered only after 5 s: surely in flight at the kill.
+        let destination = if (140..146).contains(&n) {
+            format!("3460{n:03}9998")
+        } else {
+            format!("3460060{n:04}")
+        };
+        esme.submit(&destination, 1);
+        if n % 10 == 0 {
+            seen.read(&mut esme, Duration::from_millis(5), |_| false);
+        }
+        if n == 150 {
+            drop(upstream.take()); // SIGKILL, mid-load
+        }
+    }
+    seen.read(&mut esme, Duration::from_millis(1500), |_| false);
+    let _upstream = Sim::start_on(&addr.to_string(), &["--dlr-delay-ms", "20"]);
+    // Until every message is answered and no receipt came for longer than
+    // the slow ones take to be answered (5 s).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let before: usize = seen.receipts.values().map(Vec::len).sum();
+        seen.read(&mut esme, Duration::from_secs(7), |seen| {
+            seen.ids.len() == total && seen.all_receipted()
+        });
+        let after: usize = seen.receipts.values().map(Vec::len).sum();
+        let settled = seen.ids.len() == total && (before == after || seen.all_receipted());
+        if settled || Instant::now() > deadline {
+            break;
+        }
+    }
+    assert_eq!(seen.ids.len(), total, "refused: {:?}", seen.refused);
+    assert!(seen.receipts.values().all(|stats| stats.len() <= 2));
+    switch.signal_and_wait(libc::SIGTERM);
+
+    // A message without a receipt is one the killed SMSC had taken and
+    // forgot (SUBMITTED, with its id); none may be left with us.
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let mut forgotten_upstream = 0;
+    for id in seen.ids.values() {
+        if seen.receipts.contains_key(id) {
+            continue;
+        }
+        let message = store.message(id.parse().unwrap()).unwrap().unwrap();
+        assert_eq!(message.state(), MessageState::Submitted, "{id}");
+        assert!(message.upstream_id.is_some(), "{id}");
+        forgotten_upstream += 1;
+    }
+    eprintln!("taken by the killed SMSC without a receipt: {forgotten_upstream}");
 }
