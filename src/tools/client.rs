@@ -1,6 +1,7 @@
-//! The ESME side of an SMPP connection, as `bench` uses it: connect and bind,
-//! keep up to a window of submit_sm outstanding, answer every deliver_sm,
-//! data_sm and enquire_link at once, keep the link alive, unbind.
+//! The ESME side of an SMPP connection, as `bench` and the upstream
+//! gateways use it: connect and bind, keep up to a window of submit_sm
+//! outstanding, answer every deliver_sm, data_sm and enquire_link at once,
+//! keep the link alive, unbind.
 //!
 //! The caller drives it: [`Esme::submit`] while [`Esme::can_submit`], and
 //! [`Esme::next_event`] for what came back. `next_event` is cancel-safe, so
