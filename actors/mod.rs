@@ -8,6 +8,8 @@
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
+//! ├── upstream (per gateway of kind smpp)   supervised: an SMPP client bind to an SMSC,
+//! │                       its connection task reconnecting with back-off
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
 //! ├── listener            SMPP accept loop
@@ -48,6 +50,8 @@ pub mod schedule;
 pub mod simulator;
 pub mod supervision;
 pub mod switch;
+pub mod upstream;
+pub mod upstream_connection;
 pub mod web;
 
 pub use switch::{ServeError, serve};

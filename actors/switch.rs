@@ -1,6 +1,6 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (receipts,
-//! schedule, gateways, routes, accounts, then the listener), hands it what the store
+//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then the listener), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
 //! a final flush so nothing acknowledged is left in memory.
 
@@ -20,12 +20,15 @@ use super::receipts::{Receipts, Track, Wire};
 use super::route::{Dispatch, Route};
 use super::schedule::{Connect, Schedule};
 use super::simulator::{Resume, Simulator};
+use super::upstream::Upstream;
+use super::upstream_connection::Settings;
 use super::web::WebState;
 use crate::auth::{AuthError, PasswordHash};
-use crate::config::{Config, GatewayKind};
+use crate::config::{BindMode, Config, GatewayKind, SmppGatewayConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::RouteTable;
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
+use crate::tools::client::{BindKind, Credentials};
 use actix_web::dev::ServerHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,29 @@ pub enum ServeError {
     },
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
+}
+
+/// Where a route sends a gateway its messages and its subscription.
+type GatewayAddress = (actix::Recipient<Deliver>, actix::Recipient<Subscribe>);
+
+/// What the connection task of an `smpp` gateway needs from its config.
+fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
+    Settings {
+        name,
+        address: format!("{}:{}", smpp.host, smpp.port),
+        bind: match smpp.bind {
+            BindMode::Transmitter => BindKind::Transmitter,
+            BindMode::Receiver => BindKind::Receiver,
+            BindMode::Transceiver => BindKind::Transceiver,
+        },
+        credentials: Credentials {
+            system_id: smpp.system_id.clone(),
+            password: smpp.password.clone(),
+        },
+        window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
+        tps: smpp.tps,
+        id_format: smpp.id_format,
+    }
 }
 
 /// Runs the switch until it is told to stop.
@@ -129,6 +155,7 @@ async fn start(
     };
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
+    let mut gateways: HashMap<GatewayName, GatewayAddress> = HashMap::new();
     for gateway in &config.gateways {
         let name =
             GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
@@ -143,7 +170,21 @@ async fn start(
                 let address = Supervisor::start(move |_| {
                     Simulator::new(actor_name, delay, reports, gateway_logger)
                 });
+                gateways.insert(
+                    name.clone(),
+                    (address.clone().recipient(), address.clone().recipient()),
+                );
                 simulators.insert(name, address);
+            }
+            GatewayKind::Smpp(smpp) => {
+                let settings = upstream_settings(name.clone(), smpp);
+                let (reports, gateway_logger) = (
+                    receipts.clone().recipient(),
+                    logger.new(slog::o!("gateway" => name.to_string())),
+                );
+                let address =
+                    Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
+                gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }
             other => warn!(logger, "gateway kind not built yet; routes treat it as down";
                 "gateway" => %name, "kind" => other.name()),
@@ -164,12 +205,8 @@ async fn start(
                     .iter()
                     .filter_map(|name| {
                         let name = GatewayName::new(name.clone()).ok()?;
-                        let simulator = simulators.get(&name)?;
-                        Some((
-                            name,
-                            simulator.clone().recipient(),
-                            simulator.clone().recipient(),
-                        ))
+                        let (deliver, subscribe) = gateways.get(&name)?.clone();
+                        Some((name, deliver, subscribe))
                     })
                     .collect();
                 let (prefix, schedule, store, route_logger) = (

@@ -23,7 +23,8 @@
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
-//! - `tools` (runtime): `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix.
+//! - `tools` (runtime): `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix; its SMPP client also carries the upstream gateways.
+//! - [`upstream`]: an upstream SMPP gateway's decisions: id normalisation, response table, back-off.
 //! - `store` (runtime): sled trees behind typed methods, a group-committed write-ahead journal for durable acks.
 //! - `actors` (runtime, in `actors/`): the supervision tree, from the `switch` root down.
 //!
@@ -56,3 +57,4 @@ pub mod actors;
 pub mod throttle;
 #[cfg(feature = "runtime")]
 pub mod tools;
+pub mod upstream;

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use pasarela::config::{
-    AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, LogFormat,
+    AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, IdFormat, LogFormat,
 };
 use pasarela::model::Money;
 
@@ -111,6 +111,7 @@ fn a_valid_file_becomes_typed_values_with_defaults() {
     assert_eq!(upstream.bind, BindMode::Transmitter);
     assert_eq!(upstream.window, 64);
     assert_eq!(upstream.tps, 500);
+    assert_eq!(upstream.id_format, IdFormat::AS_IS);
     let GatewayKind::Modem(modem) = &config.gateway("modem1").unwrap().kind else {
         panic!("modem1 is a modem gateway");
     };
@@ -259,6 +260,37 @@ fn every_issue_is_reported_at_once() {
             "missing {prefix:?} in {lines:?}"
         );
     }
+}
+
+#[test]
+fn id_format_is_read_and_an_unknown_one_is_refused_at_its_line() {
+    let hex =
+        parse(&VALID.replace("tps = 500", "tps = 500\nid_format = \"hex-receipts\"")).unwrap();
+    let GatewayKind::Smpp(upstream) = &hex.gateway("operator-a").unwrap().kind else {
+        panic!("operator-a is an smpp gateway");
+    };
+    assert_eq!(
+        upstream.id_format,
+        IdFormat::from_name("hex-receipts").unwrap()
+    );
+
+    let source = VALID.replace("tps = 500", "tps = 500\nid_format = \"octal\"");
+    let lines = errors(&source);
+    let expected = format!(
+        "{FILE}:{}: gateways[1].id_format: unknown id_format \"octal\"",
+        line_of(&source, "\"octal\"")
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with(&expected)),
+        "missing {expected:?} in {lines:?}"
+    );
+    let modem = VALID.replace("device = ", "id_format = \"hex\"\ndevice = ");
+    assert!(
+        errors(&modem).iter().any(|line| line
+            .contains("gateways[2].id_format: does not apply to a gateway of kind modem")),
+        "{:?}",
+        errors(&modem)
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ use ipnet::IpNet;
 pub use error::{ConfigError, ConfigIssue, Location};
 
 use crate::model::Money;
+pub use crate::upstream::IdFormat;
 
 /// Where the shipped configuration lives, used when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/pasarela.toml";
@@ -171,6 +172,8 @@ pub struct SmppGatewayConfig {
     pub window: u32,
     /// Message parts per second, 0 = unlimited.
     pub tps: u32,
+    /// How the SMSC writes message ids in submit_sm_resp and receipts.
+    pub id_format: IdFormat,
 }
 
 /// A GSM modem on a serial port.

@@ -79,6 +79,7 @@ pub(crate) struct RawGateway {
     pub bind: Option<Spanned<String>>,
     pub window: Option<Spanned<u32>>,
     pub tps: Option<Spanned<u32>>,
+    pub id_format: Option<Spanned<String>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

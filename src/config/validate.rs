@@ -309,6 +309,7 @@ impl Checker<'_> {
                 "bind",
                 "window",
                 "tps",
+                "id_format",
             ],
             "modem" => &["device", "baud"],
             other => {
@@ -393,6 +394,17 @@ impl Checker<'_> {
                     MAX_WINDOW,
                 );
                 let tps = entry.tps.as_ref().map_or(0, |tps| *tps.get_ref());
+                let id_format = match &entry.id_format {
+                    None => IdFormat::AS_IS,
+                    Some(value) => IdFormat::from_name(value.get_ref()).unwrap_or_else(|| {
+                        let message = format!(
+                            "unknown id_format {:?}, expected as-is, decimal, hex, hex-responses or hex-receipts",
+                            value.get_ref()
+                        );
+                        self.report(value, &format!("{prefix}.id_format"), message);
+                        IdFormat::AS_IS
+                    }),
+                };
                 GatewayKind::Smpp(SmppGatewayConfig {
                     host,
                     port,
@@ -401,6 +413,7 @@ impl Checker<'_> {
                     bind,
                     window,
                     tps,
+                    id_format,
                 })
             }
             _ => {
@@ -442,6 +455,7 @@ impl Checker<'_> {
             ("bind", entry.bind.as_ref().map(Spanned::span)),
             ("window", entry.window.as_ref().map(Spanned::span)),
             ("tps", entry.tps.as_ref().map(Spanned::span)),
+            ("id_format", entry.id_format.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
         ];

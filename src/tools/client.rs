@@ -1,6 +1,7 @@
-//! The ESME side of an SMPP connection, as `bench` uses it: connect and bind,
-//! keep up to a window of submit_sm outstanding, answer every deliver_sm,
-//! data_sm and enquire_link at once, keep the link alive, unbind.
+//! The ESME side of an SMPP connection, as `bench` and the upstream
+//! gateways use it: connect and bind, keep up to a window of submit_sm
+//! outstanding, answer every deliver_sm, data_sm and enquire_link at once,
+//! keep the link alive, unbind.
 //!
 //! The caller drives it: [`Esme::submit`] while [`Esme::can_submit`], and
 //! [`Esme::next_event`] for what came back. `next_event` is cancel-safe, so
@@ -19,7 +20,7 @@ use crate::smpp::pdu::{
     self, BindReceiver, BindTransceiver, BindTransmitter, COctetString, DataSmResp, DeliverSmResp,
     InterfaceVersion, Pdu, SubmitSm,
 };
-use crate::smpp::{BindState, Command, CommandId, CommandStatus, FrameError, Role, status};
+use crate::smpp::{BindState, Codec, Command, CommandId, CommandStatus, FrameError, Role, status};
 
 /// How long connecting and binding may take.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,8 +55,8 @@ pub enum ClientError {
     },
     #[error("system_id (at most 15 characters) or password (at most 8) does not fit the bind")]
     CredentialsTooLong,
-    #[error("bind refused: {0}")]
-    Refused(String),
+    #[error("bind refused: {}", status::describe(u32::from(*.0)))]
+    Refused(CommandStatus),
     #[error("no answer to the bind within {0:?}")]
     BindTimeout(Duration),
     #[error("the SMSC unbound")]
@@ -79,12 +80,15 @@ pub enum Event {
     /// A submit_sm was answered: `status` from submit_sm_resp or
     /// generic_nack, `message_id` when it was accepted.
     Answered {
+        /// The submit_sm's sequence number: answers may come in any order.
+        sequence: u32,
         status: CommandStatus,
         message_id: Option<String>,
         sent_at: Instant,
     },
-    /// A submit_sm got no answer within the response timeout.
-    TimedOut,
+    /// The submit_sm with this sequence number got no answer within the
+    /// response timeout.
+    TimedOut { sequence: u32 },
     /// A deliver_sm or data_sm (a receipt or an MO); already answered.
     Delivered(Pdu),
 }
@@ -103,12 +107,14 @@ pub struct Esme {
 impl Esme {
     /// Connect to `addr` and bind as `kind`; the window holds `window`
     /// outstanding requests, each answered within `response_timeout`.
+    /// `codec` decides how strictly the SMSC's PDUs are read.
     pub async fn bind(
         addr: &str,
         kind: BindKind,
         credentials: &Credentials,
         window: usize,
         response_timeout: Duration,
+        codec: Codec,
     ) -> Result<Esme, ClientError> {
         let bind = bind_pdu(kind, credentials).ok_or(ClientError::CredentialsTooLong)?;
         let stream = tokio::time::timeout(BIND_TIMEOUT, TcpStream::connect(addr))
@@ -119,7 +125,7 @@ impl Esme {
                 source,
             })?;
         let start = tokio::time::Instant::now() + ENQUIRE_LINK_INTERVAL;
-        let link = Link::new(stream);
+        let link = Link::with_codec(stream, codec);
         let mut esme = Esme {
             endpoint: Endpoint::new(link, Role::Client, window, response_timeout),
             events: VecDeque::new(),
@@ -139,7 +145,7 @@ impl Esme {
             self.read()?;
             if let Some(status) = self.bind_answer {
                 if !self.endpoint.session.state().is_bound() {
-                    return Err(ClientError::Refused(status::describe(u32::from(status))));
+                    return Err(ClientError::Refused(status));
                 }
                 return Ok(());
             }
@@ -159,13 +165,12 @@ impl Esme {
     }
 
     /// Queue a submit_sm; it is written on the next [`Esme::next_event`].
-    /// Refused, and not sent, unless [`Esme::can_submit`].
-    pub fn submit(&mut self, body: SubmitSm) -> Result<(), ClientError> {
-        if self.endpoint.request(body.into())? {
-            Ok(())
-        } else {
-            Err(ClientError::NoRoom)
-        }
+    /// Returns its sequence number, which its answer will carry. Refused,
+    /// and not sent, unless [`Esme::can_submit`].
+    pub fn submit(&mut self, body: SubmitSm) -> Result<u32, ClientError> {
+        self.endpoint
+            .request(body.into())?
+            .ok_or(ClientError::NoRoom)
     }
 
     /// The next answer, timeout or delivery. Writes what is queued
@@ -192,8 +197,8 @@ impl Esme {
 
     /// Unbind and wait (at most `limit`) for the answer. Deliveries that
     /// arrive meanwhile are answered and dropped.
-    pub async fn unbind(mut self, limit: Duration) {
-        if !matches!(self.endpoint.request(Pdu::Unbind), Ok(true)) {
+    pub async fn unbind(&mut self, limit: Duration) {
+        if !matches!(self.endpoint.request(Pdu::Unbind), Ok(Some(_))) {
             return;
         }
         let _ = tokio::time::timeout(limit, async {
@@ -220,7 +225,8 @@ impl Esme {
             Err(error) => {
                 if let Some(pending) = self.endpoint.malformed(&error)? {
                     let status = error.command_status();
-                    self.answered(pending.command_id, status, None, pending.sent_at);
+                    let seq = error.header().map_or(0, |header| header.sequence_number);
+                    self.answered(pending.command_id, seq, status, None, pending.sent_at);
                 }
                 if error.can_continue() {
                     return Ok(());
@@ -251,7 +257,7 @@ impl Esme {
             response if response.is_response() => {
                 if let Ok(pending) = self.endpoint.window.complete(seq, response) {
                     let message_id = pdu::response_message_id(&command).map(str::to_owned);
-                    self.answered(pending.command_id, status, message_id, pending.sent_at);
+                    self.answered(pending.command_id, seq, status, message_id, pending.sent_at);
                 }
             }
             // alert_notification and the like: nothing to answer.
@@ -264,12 +270,14 @@ impl Esme {
     fn answered(
         &mut self,
         request: CommandId,
+        sequence: u32,
         status: CommandStatus,
         message_id: Option<String>,
         sent_at: Instant,
     ) {
         match request {
             CommandId::SubmitSm => self.events.push_back(Event::Answered {
+                sequence,
                 status,
                 message_id,
                 sent_at,
@@ -284,9 +292,9 @@ impl Esme {
     }
 
     fn expire(&mut self) -> Result<(), ClientError> {
-        for (_, pending) in self.endpoint.window.expire(Instant::now()) {
+        for (sequence, pending) in self.endpoint.window.expire(Instant::now()) {
             match pending.command_id {
-                CommandId::SubmitSm => self.events.push_back(Event::TimedOut),
+                CommandId::SubmitSm => self.events.push_back(Event::TimedOut { sequence }),
                 CommandId::Unbind => self.endpoint.session.close(),
                 _ => return Err(ClientError::Dead),
             }

@@ -81,11 +81,12 @@ impl<T: Keep> Endpoint<T> {
     }
 
     /// Send `pdu` as a request with the next sequence number, tracked in the
-    /// window. `false`: [`Endpoint::may_request`] said no; nothing was sent.
-    pub(super) fn request(&mut self, pdu: Pdu) -> Result<bool, LinkError> {
+    /// window; returns that number. `None`: [`Endpoint::may_request`] said
+    /// no; nothing was sent.
+    pub(super) fn request(&mut self, pdu: Pdu) -> Result<Option<u32>, LinkError> {
         let id = pdu.command_id();
         if !self.may_request(id) {
-            return Ok(false);
+            return Ok(None);
         }
         let seq = self.sequence.next_number();
         let command = Command::new(CommandStatus::EsmeRok, seq, pdu);
@@ -96,7 +97,7 @@ impl<T: Keep> Endpoint<T> {
                 .window
                 .insert(seq, id, kept, Instant::now(), self.response_timeout);
         }
-        Ok(true)
+        Ok(Some(seq))
     }
 
     /// Run a received command past the bind state, and answer what both

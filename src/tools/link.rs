@@ -18,7 +18,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::framed::{Frame, SmppFraming, StreamError};
-use crate::smpp::Command;
+use crate::smpp::{Codec, Command};
 
 /// Room made in the inbox before each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -57,13 +57,19 @@ pub struct Link {
 
 impl Link {
     pub fn new(stream: TcpStream) -> Link {
+        Link::with_codec(stream, Codec::new())
+    }
+
+    /// A link that reads the peer's PDUs as `codec` says (an upstream
+    /// SMSC's leniently).
+    pub fn with_codec(stream: TcpStream, codec: Codec) -> Link {
         // Small PDUs answered at once: Nagle would add 40 ms to each.
         let _ = stream.set_nodelay(true);
         let (reader, writer) = stream.into_split();
         Link {
             reader,
             writer,
-            framing: SmppFraming::default(),
+            framing: SmppFraming::new(codec),
             inbox: BytesMut::with_capacity(READ_CHUNK),
             outbox: BytesMut::with_capacity(READ_CHUNK),
         }

@@ -2,7 +2,8 @@
 //! an upstream SMSC simulator, and `pasarela bench`, an ESME load generator.
 //! Each runs on a single-threaded tokio runtime of its own, so that on a
 //! small machine the tool, its peer and the switch under test each get a
-//! core; neither uses actix or the store.
+//! core; neither uses actix or the store (the client also runs inside the
+//! switch's runtime, as a plain tokio task).
 //!
 //! - [`sim_smsc`]: accepts binds, answers submits by the outcome table of
 //!   [`crate::simulation`], sends receipts and MO messages.
@@ -10,7 +11,8 @@
 //!   windows of W, matches receipts, reports throughput, latency and
 //!   outcomes.
 //! - [`client`]: the ESME side of a connection (bind, windowed submit,
-//!   answering deliver_sm and enquire_link), used by `bench`.
+//!   answering deliver_sm and enquire_link), used by `bench` and by the
+//!   switch's upstream SMPP gateways (`actors/upstream_connection.rs`).
 //! - `endpoint`: one end of a session, shared by both tools: the link, the
 //!   bind state, sequence numbers and the window of requests.
 //! - `link`: one connection's bytes, read and written in batches.

@@ -2,6 +2,8 @@
 //! port of 127.0.0.1, its address read from the line it prints, killed when
 //! the test ends (pass or fail). Its log is kept and shown when a test fails.
 
+#![allow(dead_code)] // each test binary uses its own subset
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -22,8 +24,14 @@ pub struct Sim {
 impl Sim {
     /// Start `pasarela sim-smsc --listen 127.0.0.1:0` with `args` added.
     pub fn start(args: &[&str]) -> Sim {
+        Sim::start_on("127.0.0.1:0", args)
+    }
+
+    /// Start `pasarela sim-smsc --listen LISTEN` with `args` added (again
+    /// on the port of one that was stopped, say).
+    pub fn start_on(listen: &str, args: &[&str]) -> Sim {
         let mut child = Command::new(BINARY)
-            .args(["sim-smsc", "--listen", "127.0.0.1:0"])
+            .args(["sim-smsc", "--listen", listen])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -57,6 +65,14 @@ impl Sim {
             .expect("a socket address");
         assert_ne!(sim.addr.port(), 0, "the real port, not 0");
         sim
+    }
+}
+
+impl Sim {
+    /// How many lines of its log so far contain `text`.
+    pub fn log_count(&self, text: &str) -> usize {
+        let lines = self.log.lock().unwrap();
+        lines.iter().filter(|line| line.contains(text)).count()
     }
 }
 

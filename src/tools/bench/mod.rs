@@ -24,7 +24,7 @@ use self::plan::{Destinations, Plan, PlanError};
 use self::report::{Report, SessionTotals, Shape, Tracker};
 use crate::smpp::dlr::read_receipt;
 use crate::smpp::pdu::SubmitSm;
-use crate::smpp::{CommandStatus, Stat, status};
+use crate::smpp::{Codec, CommandStatus, Stat, status};
 use crate::throttle::Throttle;
 use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
 
@@ -208,12 +208,19 @@ async fn drive(args: &BenchArgs, plan: Plan) -> Result<Report, BenchError> {
         } else {
             BindKind::Receiver
         };
-        let esme = Esme::bind(&args.connect, kind, &credentials, window, RESPONSE_TIMEOUT)
-            .await
-            .map_err(|source| BenchError::Bind {
-                session: index + 1,
-                source,
-            })?;
+        let esme = Esme::bind(
+            &args.connect,
+            kind,
+            &credentials,
+            window,
+            RESPONSE_TIMEOUT,
+            Codec::new(),
+        )
+        .await
+        .map_err(|source| BenchError::Bind {
+            session: index + 1,
+            source,
+        })?;
         binds.push((esme, index < sessions));
     }
     let shape = Shape {
@@ -361,6 +368,7 @@ impl Session {
                 status,
                 message_id,
                 sent_at,
+                ..
             } => {
                 let micros = now.saturating_duration_since(sent_at).as_micros();
                 self.totals
@@ -376,7 +384,7 @@ impl Session {
                     self.run.tracker().acknowledged(id, now);
                 }
             }
-            Event::TimedOut => {
+            Event::TimedOut { .. } => {
                 self.totals.last_response = Some(now);
                 self.totals.error("TIMEOUT");
             }
