@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (README "Load-testing and benchmarks"):
-#   scripts/bench.sh [codec|store|e2e]...
+#   scripts/bench.sh [codec|store|e2e|upstream]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -13,12 +13,16 @@
 #   E2E_MESSAGES (100000)  E2E_SESSIONS (4)  E2E_WINDOW (256)
 #   E2E_RATE (unset: as fast as the windows allow)  E2E_RUNS (3)
 #   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (process)
+#
+# upstream: the same, but the route goes to a real SMPP upstream: `pasarela
+# sim-smsc` in its own process, bound by an `smpp` gateway (transceiver,
+# window UPSTREAM_WINDOW, default 256). Three processes share the machine.
 # The machine is noisy: compare medians of several runs, not one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 e2e_run() {
-    local binary=$1 dir=$2
+    local binary=$1 dir=$2 upstream=${3:-}
     local config="$dir/pasarela.toml" log="$dir/serve.log"
     rm -rf "$dir/data"
     sed -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" \
@@ -29,6 +33,21 @@ e2e_run() {
         -e 's|^credit = .*|credit = "100000000.00"|' \
         -e 's|^tps = .*|tps = 0|' \
         config/pasarela.toml >"$config"
+    if [[ -n "$upstream" ]]; then
+        sed -i 's|^gateways = \["sim"\]|gateways = ["smsc"]|' "$config"
+        cat >>"$config" <<TOML
+
+[[gateways]]
+name = "smsc"
+kind = "smpp"
+host = "${upstream%:*}"
+port = ${upstream##*:}
+system_id = "pasarela"
+password = "secret"
+bind = "transceiver"
+window = ${UPSTREAM_WINDOW:-256}
+TOML
+    fi
     "$binary" serve --config "$config" 2>"$log" &
     local pid=$!
     local address=""
@@ -65,8 +84,28 @@ e2e() {
     done
 }
 
+upstream() {
+    cargo build --release --quiet
+    local dir smsc address=""
+    dir=$(mktemp -d)
+    target/release/pasarela sim-smsc --listen 127.0.0.1:0 \
+        --dlr-delay-ms "${E2E_DLR_DELAY_MS:-200}" >"$dir/smsc.out" 2>"$dir/smsc.log" &
+    smsc=$!
+    trap 'kill "$smsc" 2>/dev/null; rm -rf "$dir"' RETURN
+    for _ in $(seq 1 100); do
+        address=$(sed -n 's/^sim-smsc listening on \(.*\)$/\1/p' "$dir/smsc.out")
+        [[ -n "$address" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$address" ]] || { echo "sim-smsc did not start" >&2; return 1; }
+    for run in $(seq 1 "${E2E_RUNS:-3}"); do
+        echo "upstream run $run"
+        e2e_run target/release/pasarela "$dir" "$address"
+    done
+}
+
 benches=("$@")
-[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e)
+[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream)
 
 for bench in "${benches[@]}"; do
     case "$bench" in
@@ -74,6 +113,7 @@ for bench in "${benches[@]}"; do
         codec) cargo bench --no-default-features --bench codec ;;
         store) cargo bench --bench store ;;
         e2e) e2e ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e)" >&2; exit 2 ;;
+        upstream) upstream ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream)" >&2; exit 2 ;;
     esac
 done
