@@ -289,11 +289,11 @@ async fn start(
         config.smpp,
         logger.new(slog::o!("listener" => "smpp")),
     ));
-    let web_state = WebState {
+    let web_state = WebState::new(
         directory,
         routes,
-        logger: logger.new(slog::o!("listener" => "http")),
-    };
+        logger.new(slog::o!("listener" => "http")),
+    );
     let (web, _) =
         super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
             address: config.web.listen,

@@ -15,8 +15,9 @@
 //! problem (`application/problem+json`) naming the field at fault where
 //! there is one.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -39,7 +40,16 @@ pub struct WebState {
     pub directory: Arc<Directory>,
     pub routes: Arc<RouteTable>,
     pub logger: Logger,
+    /// Authorization header values whose password argon2 has accepted, and
+    /// the system_id they name: argon2 is slow on purpose (tens of
+    /// milliseconds), too slow to pay on every request of a busy client.
+    /// The process holds the configured passwords anyway; the cache is
+    /// bounded and starts over when full.
+    verified: Mutex<HashMap<String, String>>,
 }
+
+/// Most entries of [`WebState::verified`].
+const VERIFIED_CACHE: usize = 10_000;
 
 /// Binds `listen` and serves until the returned handle stops it.
 pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<(ServerHandle, SocketAddr)> {
@@ -74,6 +84,22 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<(ServerHand
     });
     info!(logger, "HTTP listening"; "address" => %address);
     Ok((handle, address))
+}
+
+impl WebState {
+    pub fn new(directory: Arc<Directory>, routes: Arc<RouteTable>, logger: Logger) -> WebState {
+        WebState {
+            directory,
+            routes,
+            logger,
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    // Nothing panics while holding it; a poisoned map is still a valid cache.
+    fn verified_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 async fn healthz() -> HttpResponse {
@@ -186,11 +212,11 @@ async fn balance(
 /// if the peer may use it.
 async fn authenticate(request: &HttpRequest, state: &WebState) -> Result<AccountEntry, Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of an account are needed");
-    let (system_id, password) = request
+    let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(basic_credentials)
         .ok_or_else(unauthorized)?;
+    let (system_id, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
     let account = state
         .directory
         .account(&system_id)
@@ -203,6 +229,10 @@ async fn authenticate(request: &HttpRequest, state: &WebState) -> Result<Account
             "this account may not be used from this address".into(),
         ));
     }
+    let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
+    if state.verified_cache().get(&key) == Some(&system_id) {
+        return Ok(account);
+    }
     let hash = account.password.clone();
     let verified = web::block(move || hash.verify(&password))
         .await
@@ -211,6 +241,11 @@ async fn authenticate(request: &HttpRequest, state: &WebState) -> Result<Account
     if !verified {
         return Err(Problem::unauthorized("unknown account or wrong password"));
     }
+    let mut cache = state.verified_cache();
+    if cache.len() >= VERIFIED_CACHE {
+        cache.clear();
+    }
+    cache.insert(key, system_id);
     Ok(account)
 }
 

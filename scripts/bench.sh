@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (README "Load-testing and benchmarks"):
-#   scripts/bench.sh [codec|store|e2e|upstream]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -17,11 +17,17 @@
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
 # sim-smsc` in its own process, bound by an `smpp` gateway (transceiver,
 # window UPSTREAM_WINDOW, default 256). Three processes share the machine.
+#
+# http: `POST /api/v1/messages` under wrk (HTTP_CONNECTIONS, 64, for
+# HTTP_SECONDS, 10, one thread), each request one durably accepted message
+# to a different number. Needs wrk (Debian: apt-get install wrk).
 # The machine is noisy: compare medians of several runs, not one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-e2e_run() {
+# Starts serve on a fresh data directory in $2 (binary $1), routed to the
+# SMPP upstream at $3 when given; sets SERVE_PID, SMPP_ADDRESS, HTTP_ADDRESS.
+serve_start() {
     local binary=$1 dir=$2 upstream=${3:-}
     local config="$dir/pasarela.toml" log="$dir/serve.log"
     rm -rf "$dir/data"
@@ -49,28 +55,38 @@ window = ${UPSTREAM_WINDOW:-256}
 TOML
     fi
     "$binary" serve --config "$config" 2>"$log" &
-    local pid=$!
-    local address=""
+    SERVE_PID=$!
+    SMPP_ADDRESS=""
+    HTTP_ADDRESS=""
     for _ in $(seq 1 300); do
-        address=$(sed -n 's/.*SMPP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
-        [[ -n "$address" ]] && break
+        SMPP_ADDRESS=$(sed -n 's/.*SMPP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
+        HTTP_ADDRESS=$(sed -n 's/.*HTTP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
+        [[ -n "$SMPP_ADDRESS" && -n "$HTTP_ADDRESS" ]] && return 0
         sleep 0.1
     done
-    if [[ -z "$address" ]]; then
-        echo "serve did not start:" >&2
-        cat "$log" >&2
-        kill "$pid" 2>/dev/null || true
-        return 1
-    fi
+    echo "serve did not start:" >&2
+    cat "$log" >&2
+    kill "$SERVE_PID" 2>/dev/null || true
+    return 1
+}
+
+# Prints serve's RSS (now and peak) and stops it.
+serve_stop() {
+    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+    kill -TERM "$SERVE_PID"
+    wait "$SERVE_PID" || true
+}
+
+e2e_run() {
+    local binary=$1
+    serve_start "$@"
     local rate=()
     [[ -n "${E2E_RATE:-}" ]] && rate=(--rate "$E2E_RATE")
-    "$binary" bench --connect "$address" \
+    "$binary" bench --connect "$SMPP_ADDRESS" \
         --messages "${E2E_MESSAGES:-100000}" \
         --sessions "${E2E_SESSIONS:-4}" \
         --window "${E2E_WINDOW:-256}" "${rate[@]}" --json
-    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$pid/status"
-    kill -TERM "$pid"
-    wait "$pid" || true
+    serve_stop
 }
 
 e2e() {
@@ -104,8 +120,34 @@ upstream() {
     done
 }
 
+http() {
+    command -v wrk >/dev/null || { echo "the http benchmark needs wrk (apt-get install wrk)" >&2; return 1; }
+    cargo build --release --quiet
+    local dir
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    cat >"$dir/send.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic ZGVtbzpkZW1vMTIzNA=="
+local n = 0
+request = function()
+    n = n + 1
+    local body = string.format('{"to":"+34600%07d","from":"Shop","text":"load test"}', n % 10000000)
+    return wrk.format(nil, "/api/v1/messages", nil, body)
+end
+LUA
+    for run in $(seq 1 "${E2E_RUNS:-3}"); do
+        echo "http run $run"
+        serve_start target/release/pasarela "$dir"
+        wrk -t 1 -c "${HTTP_CONNECTIONS:-64}" -d "${HTTP_SECONDS:-10}s" --latency \
+            -s "$dir/send.lua" "http://$HTTP_ADDRESS"
+        serve_stop
+    done
+}
+
 benches=("$@")
-[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream)
+[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http)
 
 for bench in "${benches[@]}"; do
     case "$bench" in
@@ -114,6 +156,7 @@ for bench in "${benches[@]}"; do
         store) cargo bench --bench store ;;
         e2e) e2e ;;
         upstream) upstream ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream)" >&2; exit 2 ;;
+        http) http ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http)" >&2; exit 2 ;;
     esac
 done

@@ -3,6 +3,7 @@
 //! milliseconds), so callers on an event loop run it on a blocking thread.
 
 use std::net::IpAddr;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -33,8 +34,10 @@ impl PasswordHash {
     }
 
     /// Whether `password` is the one this hash was made from. A malformed
-    /// stored hash is an error, never a silent "no".
+    /// stored hash is an error, never a silent "no". Blocks while
+    /// [`CONCURRENT_VERIFICATIONS`] others run.
     pub fn verify(&self, password: &str) -> Result<bool, AuthError> {
+        let _slot = VERIFICATIONS.acquire();
         match Argon2::default().verify_password(password.as_bytes(), self.0.as_str()) {
             Ok(()) => Ok(true),
             Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
@@ -53,6 +56,47 @@ impl PasswordHash {
     }
 }
 
+/// How many password verifications may run at once in the process. Each
+/// holds argon2's memory cost (19 MiB with the default parameters) while it
+/// runs: a burst of binds or HTTP requests, or someone trying passwords,
+/// must not multiply that without bound (64 at once took 1.2 GB).
+pub const CONCURRENT_VERIFICATIONS: usize = 2;
+
+static VERIFICATIONS: Slots = Slots {
+    free: Mutex::new(CONCURRENT_VERIFICATIONS),
+    freed: Condvar::new(),
+};
+
+/// A counting semaphore for blocking threads.
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Slot<'a>(&'a Slots);
+
+impl Slots {
+    fn acquire(&self) -> Slot<'_> {
+        // The count stays valid across a panic elsewhere: take it back.
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= 1;
+        Slot(self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 /// Whether a peer may connect given an account's allowed networks; an empty
 /// list allows any address. IPv4 peers seen through an IPv6 socket
 /// (`::ffff:192.0.2.7`) are matched as the IPv4 address they are.
@@ -67,6 +111,30 @@ pub fn address_allowed(allowed: &[IpNet], peer: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn no_more_than_the_slots_run_at_once() {
+        let slots = Slots {
+            free: Mutex::new(2),
+            freed: Condvar::new(),
+        };
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    let _slot = slots.acquire();
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert_eq!(*slots.free.lock().unwrap(), 2);
+    }
 
     #[test]
     fn a_hash_verifies_its_password_and_nothing_else() {
