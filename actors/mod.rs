@@ -8,6 +8,7 @@
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
+//! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
 //! └── listener            SMPP accept loop
@@ -41,6 +42,7 @@ pub mod esme;
 pub mod faults;
 pub mod gateway;
 pub mod listener;
+pub mod modem;
 pub mod receipts;
 pub mod route;
 pub mod schedule;

@@ -126,6 +126,7 @@ async fn start(
     };
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
+    let mut modems = HashMap::new();
     for gateway in &config.gateways {
         let name =
             GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
@@ -141,6 +142,18 @@ async fn start(
                     Simulator::new(actor_name, delay, reports, gateway_logger)
                 });
                 simulators.insert(name, address);
+            }
+            GatewayKind::Modem(modem) => {
+                let gateway_logger = logger.new(slog::o!("gateway" => name.to_string()));
+                let (reports, store) = (receipts.clone().recipient(), store.clone());
+                let address = super::modem::Modem::start(
+                    name.clone(),
+                    modem.clone(),
+                    store,
+                    reports,
+                    gateway_logger,
+                );
+                modems.insert(name, address);
             }
             other => warn!(logger, "gateway kind not built yet; routes treat it as down";
                 "gateway" => %name, "kind" => other.name()),
@@ -161,6 +174,14 @@ async fn start(
                     .iter()
                     .filter_map(|name| {
                         let name = GatewayName::new(name.clone()).ok()?;
+                        if let Some(modem) = modems.get(&name) {
+                            let modem: &Addr<super::modem::Modem> = modem;
+                            return Some((
+                                name,
+                                modem.clone().recipient(),
+                                modem.clone().recipient(),
+                            ));
+                        }
                         let simulator = simulators.get(&name)?;
                         Some((
                             name,
