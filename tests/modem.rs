@@ -382,3 +382,31 @@ fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
     assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
     switch.kill();
 }
+
+#[test]
+fn a_refused_pin_is_entered_once_and_the_modem_stays_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(Some("1234"));
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, Some("9999")), &[]);
+    let mut esme = Esme::bind(&switch);
+    let _queued = esme.submit(0, parts("never sent")[0].1.clone());
+    // Back-off 250 ms, 500 ms, 1 s, ...: at least three more attempts.
+    wait_until("several reconnects", SLOW, || {
+        let state = modem.state();
+        state.commands.iter().filter(|c| *c == "AT+CPIN?").count() >= 4
+    });
+    let state = modem.state();
+    let entered = state
+        .commands
+        .iter()
+        .filter(|c| c.starts_with("AT+CPIN="))
+        .count();
+    assert_eq!(
+        entered, 1,
+        "a wrong PIN is entered once: {:?}",
+        state.commands
+    );
+    assert!(state.submitted.is_empty());
+    drop(state);
+    switch.kill();
+}

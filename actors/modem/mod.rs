@@ -172,6 +172,7 @@ impl PortThread {
             store: self.store.clone(),
             reports: self.reports.clone(),
             references,
+            pin_refused: false,
             logger: self.logger.clone(),
         };
         let mut backoff = MIN_BACKOFF;

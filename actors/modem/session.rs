@@ -55,6 +55,10 @@ pub enum SessionError {
     Refused { command: String, result: Final },
     #[error("the SIM wants a PIN and none is configured")]
     PinRequired,
+    #[error(
+        "the SIM refused the configured PIN; not tried again until a restart (a third wrong PIN locks it)"
+    )]
+    PinRefused,
     #[error("the SIM is locked: {0}")]
     SimLocked(String),
 }
@@ -71,6 +75,9 @@ pub struct Wiring {
     pub store: Arc<Store>,
     pub reports: Recipient<GatewayReport>,
     pub references: References,
+    /// The SIM refused the PIN once: entering it again on every reconnect
+    /// would lock the SIM (PUK) after three tries.
+    pub pin_refused: bool,
     pub logger: Logger,
 }
 
@@ -150,13 +157,14 @@ impl<'a> Session<'a> {
                 let Some(pin) = &self.config.pin else {
                     return Err(SessionError::PinRequired);
                 };
+                if self.wiring.pin_refused {
+                    return Err(SessionError::PinRefused);
+                }
                 // Not through expect_ok: the PIN must not reach the log.
                 let entered = self.link.command(&format!("AT+CPIN=\"{pin}\""))?;
                 if !entered.is_ok() {
-                    return Err(SessionError::Refused {
-                        command: "AT+CPIN=<pin>".to_string(),
-                        result: entered.result,
-                    });
+                    self.wiring.pin_refused = true;
+                    return Err(SessionError::PinRefused);
                 }
                 info!(self.wiring.logger, "SIM unlocked with the configured PIN");
                 Ok(())
