@@ -410,3 +410,29 @@ fn a_refused_pin_is_entered_once_and_the_modem_stays_down() {
     drop(state);
     switch.kill();
 }
+
+#[test]
+fn a_status_report_after_a_restart_still_finds_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let config = config(dir.path(), &modem.device, None);
+    let mut switch = Switch::start(&config, &[]);
+    let mut esme = Esme::bind(&switch);
+    let id = esme.submit(0, parts("before the crash")[0].1.clone());
+    wait_until("the PDU sent", SLOW, || modem.submitted().len() == 1);
+    // The SUBMITTED state and upstream id reach the store at the next
+    // group commit, milliseconds after +CMGS.
+    std::thread::sleep(Duration::from_millis(500));
+    switch.signal_and_wait(libc::SIGKILL);
+
+    let mut switch = Switch::start(&config, &[]);
+    let mut esme = Esme::bind(&switch);
+    wait_until("the modem ready again", SLOW, || {
+        let state = modem.state();
+        state.commands.iter().filter(|c| *c == "AT+CMGL=4").count() >= 2
+    });
+    let (mr, _) = modem.submitted()[0];
+    modem.report(mr, Status::RECEIVED);
+    assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
+    switch.kill();
+}
