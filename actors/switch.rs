@@ -126,7 +126,7 @@ async fn start(
     };
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
-    let mut modems = HashMap::new();
+    let mut modems: HashMap<GatewayName, Addr<super::modem::Modem>> = HashMap::new();
     for gateway in &config.gateways {
         let name =
             GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
@@ -175,7 +175,6 @@ async fn start(
                     .filter_map(|name| {
                         let name = GatewayName::new(name.clone()).ok()?;
                         if let Some(modem) = modems.get(&name) {
-                            let modem: &Addr<super::modem::Modem> = modem;
                             return Some((
                                 name,
                                 modem.clone().recipient(),
