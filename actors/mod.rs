@@ -10,6 +10,7 @@
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
 //! ├── upstream (per gateway of kind smpp)   supervised: an SMPP client bind to an SMSC,
 //! │                       its connection task reconnecting with back-off
+//! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
 //! ├── listener            SMPP accept loop
@@ -44,6 +45,7 @@ pub mod esme;
 pub mod faults;
 pub mod gateway;
 pub mod listener;
+pub mod modem;
 pub mod receipts;
 pub mod route;
 pub mod schedule;

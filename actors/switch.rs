@@ -186,8 +186,18 @@ async fn start(
                     Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
                 gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }
-            other => warn!(logger, "gateway kind not built yet; routes treat it as down";
-                "gateway" => %name, "kind" => other.name()),
+            GatewayKind::Modem(modem) => {
+                let gateway_logger = logger.new(slog::o!("gateway" => name.to_string()));
+                let (reports, store) = (receipts.clone().recipient(), store.clone());
+                let address = super::modem::Modem::start(
+                    name.clone(),
+                    modem.clone(),
+                    store,
+                    reports,
+                    gateway_logger,
+                );
+                gateways.insert(name, (address.clone().recipient(), address.recipient()));
+            }
         }
     }
 

@@ -181,6 +181,15 @@ pub struct SmppGatewayConfig {
 pub struct ModemGatewayConfig {
     pub device: PathBuf,
     pub baud: u32,
+    /// The SIM's PIN, entered when the SIM asks for one (`AT+CPIN?` says
+    /// `SIM PIN`); `None` leaves a locked SIM locked and the modem down.
+    pub pin: Option<String>,
+    /// How long one AT command may take before the modem counts as gone
+    /// (AT+CMGS waits for the network, so give it seconds).
+    pub command_timeout: Duration,
+    /// How often signal quality (AT+CSQ) and registration (AT+CREG?) are
+    /// polled, which is also how a silent modem is noticed when idle.
+    pub poll_interval: Duration,
 }
 
 /// Which accounts a route applies to.

@@ -83,6 +83,9 @@ pub(crate) struct RawGateway {
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,
+    pub pin: Option<Spanned<String>>,
+    pub command_timeout_ms: Option<Spanned<u64>>,
+    pub poll_interval_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]

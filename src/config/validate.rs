@@ -20,6 +20,10 @@ const DEFAULT_DLR_DELAY_MS: u64 = 200;
 const DEFAULT_WINDOW: u32 = 64;
 const MAX_WINDOW: u32 = 65_535;
 const DEFAULT_BAUD: u32 = 115_200;
+const DEFAULT_MODEM_COMMAND_TIMEOUT_MS: u64 = 30_000;
+const MAX_MODEM_COMMAND_TIMEOUT_MS: u64 = 300_000;
+const DEFAULT_MODEM_POLL_INTERVAL_MS: u64 = 30_000;
+const MAX_MODEM_POLL_INTERVAL_MS: u64 = 3_600_000;
 const DEFAULT_COMMIT_INTERVAL_MS: u64 = 2;
 const MAX_COMMIT_INTERVAL_MS: u64 = 1_000;
 const DEFAULT_COMMIT_MAX_BATCH: u64 = 4_096;
@@ -311,7 +315,13 @@ impl Checker<'_> {
                 "tps",
                 "id_format",
             ],
-            "modem" => &["device", "baud"],
+            "modem" => &[
+                "device",
+                "baud",
+                "pin",
+                "command_timeout_ms",
+                "poll_interval_ms",
+            ],
             other => {
                 let message =
                     format!("unknown gateway kind {other:?}, expected simulator, smpp or modem");
@@ -426,9 +436,33 @@ impl Checker<'_> {
                     Some(baud) => *baud.get_ref(),
                     None => DEFAULT_BAUD,
                 };
+                let pin = entry.pin.as_ref().map(|pin| {
+                    let text = pin.get_ref();
+                    if !(4..=8).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+                        self.report(pin, &format!("{prefix}.pin"), "a PIN is 4 to 8 digits");
+                    }
+                    text.clone()
+                });
+                let command_timeout = self.bounded(
+                    entry.command_timeout_ms.as_ref(),
+                    &format!("{prefix}.command_timeout_ms"),
+                    DEFAULT_MODEM_COMMAND_TIMEOUT_MS,
+                    1,
+                    MAX_MODEM_COMMAND_TIMEOUT_MS,
+                );
+                let poll_interval = self.bounded(
+                    entry.poll_interval_ms.as_ref(),
+                    &format!("{prefix}.poll_interval_ms"),
+                    DEFAULT_MODEM_POLL_INTERVAL_MS,
+                    1,
+                    MAX_MODEM_POLL_INTERVAL_MS,
+                );
                 GatewayKind::Modem(ModemGatewayConfig {
                     device: PathBuf::from(device),
                     baud,
+                    pin,
+                    command_timeout: Duration::from_millis(command_timeout),
+                    poll_interval: Duration::from_millis(poll_interval),
                 })
             }
         })
@@ -458,6 +492,15 @@ impl Checker<'_> {
             ("id_format", entry.id_format.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
+            ("pin", entry.pin.as_ref().map(Spanned::span)),
+            (
+                "command_timeout_ms",
+                entry.command_timeout_ms.as_ref().map(Spanned::span),
+            ),
+            (
+                "poll_interval_ms",
+                entry.poll_interval_ms.as_ref().map(Spanned::span),
+            ),
         ];
         for (key, span) in spans {
             if let Some(span) = span

@@ -1,9 +1,9 @@
 //! GSM modems, the pure half: what a modem says over its serial line and
 //! the short messages it carries, as data. No I/O here.
 //!
-//! The modem driver (not built yet) will be one supervised actor per modem
-//! that owns the serial port, writes AT commands one at a time, and feeds
-//! every byte it reads to an [`at::AtReader`]; the events that come out
+//! The modem driver (`actors/modem/`) is one supervised actor per modem
+//! whose thread owns the serial port, writes AT commands one at a time, and
+//! feeds every byte it reads to an [`at::AtReader`]; the events that come out
 //! (final results, intermediate lines, the `> ` prompt, unsolicited
 //! indications such as a new message or a status report) drive it. Short
 //! messages go out as SMS-SUBMIT PDUs (AT+CMGS in PDU mode) and come in as

@@ -8,7 +8,7 @@
 
 use super::codec::{self, TreeId};
 use super::error::StoreError;
-use super::records::{LedgerEntry, MailboxItem, MailboxKey};
+use super::records::{InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
 /// One write, as bytes.
@@ -136,6 +136,17 @@ impl Batch {
             codec::sequenced_key(&prefix, key.sequence),
             item,
             true,
+        )
+    }
+
+    /// Stores a received (MO) message under its gateway and fingerprint:
+    /// the same message stored twice is one record.
+    pub fn put_inbound(&mut self, message: &InboundMessage) -> &mut Batch {
+        self.put(
+            TreeId::Inbox,
+            codec::inbound_key(&message.gateway, &message.fingerprint),
+            message,
+            false,
         )
     }
 

@@ -10,6 +10,7 @@
 //! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`          |
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
+//! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -72,11 +73,13 @@ pub enum TreeId {
     UpstreamIds,
     Mailbox,
     Meta,
+    /// Last: journals written before it existed name trees by position.
+    Inbox,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 7] = [
+    pub const ALL: [TreeId; 8] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -84,6 +87,7 @@ impl TreeId {
         TreeId::UpstreamIds,
         TreeId::Mailbox,
         TreeId::Meta,
+        TreeId::Inbox,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +99,7 @@ impl TreeId {
             TreeId::UpstreamIds => "upstream_ids",
             TreeId::Mailbox => "mailbox",
             TreeId::Meta => "meta",
+            TreeId::Inbox => "inbox",
         }
     }
 
@@ -300,6 +305,21 @@ pub fn upstream_key(gateway: &GatewayName, upstream: &UpstreamId) -> Vec<u8> {
     key.extend_from_slice(gateway.as_str().as_bytes());
     key.push(0);
     key.extend_from_slice(upstream.as_str().as_bytes());
+    key
+}
+
+/// `gateway 0x00 fingerprint`: an MO message's key, the same every time
+/// the same message is read, so storing it again overwrites it.
+pub fn inbound_key(gateway: &GatewayName, fingerprint: &str) -> Vec<u8> {
+    let mut key = gateway_prefix(gateway);
+    key.extend_from_slice(fingerprint.as_bytes());
+    key
+}
+
+/// `gateway 0x00`: the prefix of every key belonging to one gateway.
+pub fn gateway_prefix(gateway: &GatewayName) -> Vec<u8> {
+    let mut key = gateway.as_str().as_bytes().to_vec();
+    key.push(0);
     key
 }
 

@@ -95,7 +95,7 @@ pub use batch::Batch;
 pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
-pub use records::{LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
+pub use records::{InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
 
 use checkpoint::{Sled, SyncFile};
 use codec::TreeId;
@@ -346,6 +346,14 @@ impl Store {
                 };
                 Ok((key, item))
             })
+            .collect()
+    }
+
+    /// The MO messages `gateway` received, in fingerprint order.
+    pub fn inbound(&self, gateway: &GatewayName) -> Result<Vec<InboundMessage>, StoreError> {
+        self.scan_raw(TreeId::Inbox, &codec::gateway_prefix(gateway))?
+            .into_iter()
+            .map(|(key, bytes)| codec::decode(TreeId::Inbox, &key, &bytes))
             .collect()
     }
 

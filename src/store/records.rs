@@ -1,10 +1,10 @@
-//! Records the store keeps beside messages: credit ledger entries and
-//! mailbox items.
+//! Records the store keeps beside messages: credit ledger entries,
+//! mailbox items and received (MO) messages.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountId, MessageId, Money, timestamp};
+use crate::model::{AccountId, GatewayName, MessageId, Money, timestamp};
 
 /// Why an account's credit changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,4 +52,34 @@ pub enum MailboxItem {
 pub struct MailboxKey {
     pub account: AccountId,
     pub sequence: u64,
+}
+
+/// A message received from a handset (MO), as a gateway read it: kept
+/// until MO routing hands it to a customer. Concatenated parts are stored
+/// joined, once every part arrived (or, with `complete` false, once the
+/// rest stopped coming).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    /// The gateway that received it.
+    pub gateway: GatewayName,
+    /// Same message, same fingerprint: the key that makes storing it twice
+    /// (read again after a restart) one record.
+    pub fingerprint: String,
+    /// The originator (TP-OA) as sent: digits or an alphanumeric name.
+    pub source: String,
+    /// TP-DCS of the first part.
+    pub dcs: u8,
+    /// The parts' user data joined (no headers; septets one per octet).
+    pub body: Vec<u8>,
+    /// The body as text, when the alphabet has one.
+    pub text: Option<String>,
+    /// Parts joined into `body`.
+    pub parts: u8,
+    /// False when some parts never arrived.
+    pub complete: bool,
+    /// The service centre time stamp of the first part read.
+    #[serde(with = "timestamp")]
+    pub sent_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub received_at: DateTime<Utc>,
 }

@@ -1,0 +1,438 @@
+//! The modem gateway end to end: `pasarela serve` as a child process talks
+//! AT commands to an emulated modem on a pseudo-terminal
+//! (`common/modem_emulator.rs`), and an SMPP client binds to the switch.
+//! The PDUs the modem received are decoded with `modem::pdu`; the store is
+//! read after the switch stops, to see the incoming messages it kept.
+
+#![cfg(feature = "runtime")]
+
+mod common;
+#[path = "common/modem_emulator.rs"]
+mod modem_emulator;
+#[path = "common/raw.rs"]
+mod raw;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::Switch;
+use modem_emulator::{Emulator, deliver};
+use pasarela::model::GatewayName;
+use pasarela::modem::pdu::{Status, UserData};
+use pasarela::smpp::pdu::{
+    COctetString, EsmClass, Npi, OctetString, Pdu, RegisteredDelivery, SubmitSm, Ton,
+};
+use pasarela::smpp::{Command, CommandId, CommandStatus};
+use pasarela::sms::{Reference, split_text};
+use pasarela::store::{InboundMessage, Store, StoreConfig};
+use raw::{Raw, SOURCE, WAIT};
+
+/// Long enough for a reconnect after the modem went silent.
+const SLOW: Duration = Duration::from_secs(20);
+const DESTINATION: &str = "34600000001";
+
+fn config(dir: &Path, device: &str, pin: Option<&str>) -> std::path::PathBuf {
+    let pin = pin.map_or(String::new(), |pin| format!("pin = \"{pin}\"\n"));
+    let text = format!(
+        r#"data_dir = {data:?}
+
+[smpp]
+listen = "127.0.0.1:0"
+
+[web]
+listen = "127.0.0.1:0"
+admin_user = "admin"
+admin_password = "change-me"
+
+[[gateways]]
+name = "gsm1"
+kind = "modem"
+device = {device:?}
+baud = 115200
+command_timeout_ms = 1000
+poll_interval_ms = 500
+{pin}
+[[routes]]
+prefix = ""
+accounts = ["*"]
+gateways = ["gsm1"]
+price = "1.00"
+
+[[accounts]]
+system_id = "demo"
+password = "demo1234"
+credit = "1000.00"
+"#,
+        data = dir.join("data").display().to_string(),
+    );
+    let path = dir.join("pasarela.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A bound transceiver that keeps the receipts it reads.
+struct Esme {
+    raw: Raw,
+    /// (message id, stat) of each receipt.
+    receipts: Vec<(String, String)>,
+}
+
+impl Esme {
+    fn bind(switch: &Switch) -> Esme {
+        let mut raw = Raw::connect(switch.smpp);
+        assert_eq!(
+            raw.bind(CommandId::BindTransceiver, "demo", "demo1234"),
+            CommandStatus::EsmeRok
+        );
+        Esme {
+            raw,
+            receipts: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, command: &Command) {
+        if let Some(Pdu::DeliverSm(body)) = command.pdu() {
+            let text = String::from_utf8_lossy(body.short_message().as_ref()).into_owned();
+            let field = |name: &str| {
+                text.split(&format!("{name}:"))
+                    .nth(1)
+                    .and_then(|rest| rest.split(' ').next())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            self.receipts.push((field("id"), field("stat")));
+        }
+    }
+
+    /// Submits one part and returns its message id.
+    fn submit(&mut self, esm_class: u8, short_message: Vec<u8>) -> String {
+        let body = SubmitSm::builder()
+            .source_addr_ton(Ton::International)
+            .source_addr_npi(Npi::Isdn)
+            .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
+            .dest_addr_ton(Ton::International)
+            .dest_addr_npi(Npi::Isdn)
+            .destination_addr(COctetString::from_string(DESTINATION.to_owned()).unwrap())
+            .esm_class(EsmClass::from(esm_class))
+            .registered_delivery(RegisteredDelivery::from(1))
+            .short_message(OctetString::from_vec(short_message).unwrap())
+            .build();
+        let seq = self.raw.request(body);
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
+                if command.id().is_response() && command.sequence_number() == seq {
+                    assert_eq!(command.status(), CommandStatus::EsmeRok);
+                    match command.pdu() {
+                        Some(Pdu::SubmitSmResp(body)) => {
+                            return body.message_id().as_str().to_owned();
+                        }
+                        other => panic!("not a submit_sm_resp: {other:?}"),
+                    }
+                }
+                self.keep(&command);
+            }
+        }
+        panic!("no submit_sm_resp within {WAIT:?}");
+    }
+
+    fn receipt(&mut self, id: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some((_, stat)) = self.receipts.iter().find(|r| r.0 == id) {
+                return stat.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no receipt for {id} within {within:?}; have {:?}",
+                self.receipts
+            );
+            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
+                self.keep(&command);
+            }
+        }
+    }
+}
+
+/// GSM 7-bit text as SMPP carries it (data_coding 0): one septet per octet.
+fn parts(text: &str) -> Vec<(u8, Vec<u8>)> {
+    split_text(text, Reference::Bits8(0x42))
+        .unwrap()
+        .parts
+        .into_iter()
+        .map(|part| {
+            let esm_class = if part.udh.is_empty() { 0 } else { 0x40 };
+            (esm_class, [part.udh.clone(), part.payload.clone()].concat())
+        })
+        .collect()
+}
+
+fn text_of(user_data: &UserData, dcs: u8) -> String {
+    user_data.message(dcs).unwrap().text.unwrap()
+}
+
+fn inbox(dir: &Path) -> Vec<InboundMessage> {
+    let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
+    store
+        .inbound(&GatewayName::new("gsm1".to_owned()).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn single_and_multipart_go_out_as_pdus_and_status_reports_become_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(Some("1234"));
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, Some("1234")), &[]);
+    let mut esme = Esme::bind(&switch);
+
+    let single = esme.submit(0, parts("hello modem")[0].1.clone());
+    wait_until("the single PDU", WAIT, || modem.submitted().len() == 1);
+    let long_text = "A long message that does not fit in one part of 160 characters, so \
+                     the ESME sends it as two concatenated parts with a UDH each, and the \
+                     modem sends two PDUs, each with its own TP-MR.";
+    let long_parts = parts(long_text);
+    assert_eq!(long_parts.len(), 2);
+    let ids: Vec<String> = long_parts
+        .into_iter()
+        .map(|(esm_class, payload)| esme.submit(esm_class, payload))
+        .collect();
+    wait_until("all three PDUs", WAIT, || modem.submitted().len() == 3);
+
+    let submitted = modem.submitted();
+    let (first_mr, first) = &submitted[0];
+    assert_eq!(first.destination.value, DESTINATION);
+    assert!(first.status_report_request, "asks for a status report");
+    assert_eq!(text_of(&first.user_data, first.dcs), "hello modem");
+    let joined: String = submitted[1..]
+        .iter()
+        .map(|(_, submit)| {
+            assert!(submit.user_data.udhi(), "each part has its UDH");
+            text_of(&submit.user_data, submit.dcs)
+        })
+        .collect();
+    assert_eq!(joined, long_text);
+    let commands = modem.state().commands.clone();
+    for expected in [
+        "ATE0",
+        "AT+CMEE=1",
+        "AT+CPIN=\"1234\"",
+        "AT+CMGF=0",
+        "AT+CNMI=2,1,0,1,0",
+    ] {
+        assert!(
+            commands.iter().any(|c| c == expected),
+            "init sent {expected}: {commands:?}"
+        );
+    }
+
+    // Status reports: delivered, a permanent error, and one for the
+    // second part; each becomes the receipt of the right message.
+    modem.report(*first_mr, Status::RECEIVED);
+    modem.report(submitted[1].0, Status(0x41));
+    modem.report(submitted[2].0, Status::VALIDITY_PERIOD_EXPIRED);
+    assert_eq!(esme.receipt(&single, SLOW), "DELIVRD");
+    assert_eq!(esme.receipt(&ids[0], SLOW), "UNDELIV");
+    assert_eq!(esme.receipt(&ids[1], SLOW), "EXPIRED");
+    switch.kill();
+}
+
+#[test]
+fn a_refused_send_is_rejected_and_a_cmti_during_a_send_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
+    let mut esme = Esme::bind(&switch);
+    {
+        let mut state = modem.state();
+        state.fail_next_send = Some(69); // requested facility not implemented
+        state.during_next_send = Some(deliver(
+            "34600000009",
+            0,
+            UserData {
+                udh: vec![],
+                payload: b"\x08ola".to_vec(),
+            },
+            1,
+        ));
+    }
+    let refused = esme.submit(0, b"refused".to_vec());
+    assert_eq!(esme.receipt(&refused, SLOW), "REJECTD");
+    wait_until(
+        "the message announced mid-send read and deleted",
+        SLOW,
+        || modem.on_sim() == 0,
+    );
+    assert!(modem.submitted().is_empty());
+    switch.signal_and_wait(libc::SIGTERM);
+    let kept = inbox(dir.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].source, "34600000009");
+}
+
+#[test]
+fn incoming_messages_are_stored_then_deleted_and_long_ones_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
+    let _esme = Esme::bind(&switch);
+
+    let text = "Una respuesta larga que llega en dos partes concatenadas desde un telefono \
+                movil, y el conmutador la guarda entera y una sola vez en su bandeja de \
+                entrada, sin perder nada.";
+    let split = split_text(text, Reference::Bits8(7)).unwrap();
+    assert_eq!(split.parts.len(), 2);
+    // The second part first: parts come in any order.
+    for (second, part) in split.parts.iter().rev().enumerate() {
+        let user_data = UserData {
+            udh: part.udh.clone(),
+            payload: part.payload.clone(),
+        };
+        let dcs = split.coding.data_coding();
+        modem.receive(&deliver("34600000002", dcs, user_data, second as u32), true);
+    }
+    let single = UserData {
+        udh: vec![],
+        payload: parts("STOP")[0].1.clone(),
+    };
+    modem.receive(&deliver("34600000003", 0, single, 5), true);
+    wait_until("every message read and deleted from the SIM", SLOW, || {
+        modem.on_sim() == 0
+    });
+    switch.signal_and_wait(libc::SIGTERM);
+
+    let mut kept = inbox(dir.path());
+    kept.sort_by(|a, b| a.source.cmp(&b.source));
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(kept[0].source, "34600000002");
+    assert_eq!(kept[0].parts, 2);
+    assert!(kept[0].complete);
+    assert_eq!(kept[0].text.as_deref(), Some(text));
+    assert_eq!(kept[1].text.as_deref(), Some("STOP"));
+}
+
+#[test]
+fn messages_waiting_on_the_sim_across_a_crash_are_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    for (second, text) in ["first", "second"].into_iter().enumerate() {
+        let user_data = UserData {
+            udh: vec![],
+            payload: parts(text)[0].1.clone(),
+        };
+        modem.receive(&deliver("34600000004", 0, user_data, second as u32), false);
+    }
+    // The switch stores them but cannot delete them, and is killed.
+    modem.state().refuse_delete = true;
+    let config = config(dir.path(), &modem.device, None);
+    let mut switch = Switch::start(&config, &[]);
+    wait_until("both read and delete attempted", SLOW, || {
+        modem
+            .state()
+            .commands
+            .iter()
+            .filter(|c| c.starts_with("AT+CMGD="))
+            .count()
+            >= 2
+    });
+    switch.signal_and_wait(libc::SIGKILL);
+    assert_eq!(modem.on_sim(), 2);
+
+    // Started again: read again, stored again under the same keys, deleted.
+    modem.state().refuse_delete = false;
+    let mut switch = Switch::start(&config, &[]);
+    wait_until("the SIM emptied after the restart", SLOW, || {
+        modem.on_sim() == 0
+    });
+    switch.signal_and_wait(libc::SIGTERM);
+    let kept = inbox(dir.path());
+    let texts: Vec<_> = kept.iter().filter_map(|m| m.text.clone()).collect();
+    assert_eq!(kept.len(), 2, "no loss, no duplicate: {texts:?}");
+}
+
+#[test]
+fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
+    let mut esme = Esme::bind(&switch);
+    wait_until("the modem ready", SLOW, || {
+        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
+    });
+
+    modem.state().silent = true;
+    let id = esme.submit(0, parts("through the gap")[0].1.clone());
+    // The send times out (1 s), the gateway goes down, the message waits.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(modem.submitted().is_empty());
+    modem.state().silent = false;
+    wait_until("the message sent after the modem came back", SLOW, || {
+        modem.submitted().len() == 1
+    });
+    let (mr, submit) = modem.submitted().remove(0);
+    assert_eq!(text_of(&submit.user_data, submit.dcs), "through the gap");
+    modem.report(mr, Status::RECEIVED);
+    assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
+    switch.kill();
+}
+
+#[test]
+fn a_refused_pin_is_entered_once_and_the_modem_stays_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(Some("1234"));
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, Some("9999")), &[]);
+    let mut esme = Esme::bind(&switch);
+    let _queued = esme.submit(0, parts("never sent")[0].1.clone());
+    // Back-off 250 ms, 500 ms, 1 s, ...: at least three more attempts.
+    wait_until("several reconnects", SLOW, || {
+        let state = modem.state();
+        state.commands.iter().filter(|c| *c == "AT+CPIN?").count() >= 4
+    });
+    let state = modem.state();
+    let entered = state
+        .commands
+        .iter()
+        .filter(|c| c.starts_with("AT+CPIN="))
+        .count();
+    assert_eq!(
+        entered, 1,
+        "a wrong PIN is entered once: {:?}",
+        state.commands
+    );
+    assert!(state.submitted.is_empty());
+    drop(state);
+    switch.kill();
+}
+
+#[test]
+fn a_status_report_after_a_restart_still_finds_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let config = config(dir.path(), &modem.device, None);
+    let mut switch = Switch::start(&config, &[]);
+    let mut esme = Esme::bind(&switch);
+    let id = esme.submit(0, parts("before the crash")[0].1.clone());
+    wait_until("the PDU sent", SLOW, || modem.submitted().len() == 1);
+    // The SUBMITTED state and upstream id reach the store at the next
+    // group commit, milliseconds after +CMGS.
+    std::thread::sleep(Duration::from_millis(500));
+    switch.signal_and_wait(libc::SIGKILL);
+
+    let mut switch = Switch::start(&config, &[]);
+    let mut esme = Esme::bind(&switch);
+    wait_until("the modem ready again", SLOW, || {
+        let state = modem.state();
+        state.commands.iter().filter(|c| *c == "AT+CMGL=4").count() >= 2
+    });
+    let (mr, _) = modem.submitted()[0];
+    modem.report(mr, Status::RECEIVED);
+    assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
+    switch.kill();
+}
