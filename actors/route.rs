@@ -1,6 +1,8 @@
-//! One actor per route: takes accepted messages and hands each to the
-//! first of the route's gateways (in configured order) that is up; when
-//! none is, the message waits in the route's queue until one comes up.
+//! One actor per route: takes accepted messages and hands each to one of
+//! the route's gateways that is up: the first in configured order, or,
+//! with `weights`, shared among them (every part of a concatenated message
+//! to the same one; see `routing::Distribution`). When none is up, the
+//! message waits in the route's queue until one comes up.
 //!
 //! A message that must not go yet — scheduled for later, or past its
 //! validity — goes to the schedule actor instead ([`Hold`]), which gives it
@@ -29,6 +31,7 @@ use super::schedule::{Hold, Schedule};
 use super::supervision::guarded;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
+use crate::routing::{Distribution, parts_key};
 use crate::store::{Batch, Store};
 
 /// How often queued messages are checked for a validity that has passed.
@@ -36,9 +39,10 @@ pub const EXPIRY_SCAN: Duration = Duration::from_secs(1);
 
 pub struct Route {
     prefix: String,
-    /// In failover order.
+    /// In configured order.
     gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
     up: HashSet<GatewayName>,
+    distribution: Distribution,
     queue: VecDeque<Message>,
     /// Where messages that must wait go.
     schedule: Addr<Schedule>,
@@ -51,12 +55,14 @@ impl Route {
     pub fn new(
         prefix: String,
         gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
+        weights: Option<Vec<u32>>,
         schedule: Addr<Schedule>,
         store: Arc<Store>,
         logger: Logger,
     ) -> Route {
         Route {
             prefix,
+            distribution: Distribution::new(weights, gateways.len()),
             gateways,
             up: HashSet::new(),
             queue: VecDeque::new(),
@@ -66,10 +72,10 @@ impl Route {
         }
     }
 
-    fn first_up(&self) -> Option<&(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)> {
+    fn any_up(&self) -> bool {
         self.gateways
             .iter()
-            .find(|(name, ..)| self.up.contains(name))
+            .any(|(name, ..)| self.up.contains(name))
     }
 
     fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
@@ -80,7 +86,23 @@ impl Route {
             });
             return;
         }
-        let Some((name, gateway, _)) = self.first_up() else {
+        let up: Vec<bool> = self
+            .gateways
+            .iter()
+            .map(|(name, ..)| self.up.contains(name))
+            .collect();
+        let parts_key = message.part.map(|part| {
+            parts_key(
+                message.source.text(),
+                message.destination.text(),
+                part.reference(),
+            )
+        });
+        let Some((name, gateway, _)) = self
+            .distribution
+            .pick(&up, parts_key)
+            .and_then(|index| self.gateways.get(index))
+        else {
             self.queue.push_back(message);
             return;
         };
@@ -169,7 +191,7 @@ impl Handler<GatewayStatus> for Route {
             } else {
                 route.up.remove(&status.gateway);
             }
-            if route.first_up().is_none() {
+            if !route.any_up() {
                 if !route.queue.is_empty() {
                     warn!(route.logger, "no gateway of the route is up; messages wait";
                         "route" => &route.prefix, "queued" => route.queue.len());

@@ -219,14 +219,15 @@ async fn start(
                         Some((name, deliver, subscribe))
                     })
                     .collect();
-                let (prefix, schedule, store, route_logger) = (
+                let (prefix, weights, schedule, store, route_logger) = (
                     route.prefix.clone(),
+                    route.weights.clone(),
                     schedule.clone(),
                     store.clone(),
                     logger.new(slog::o!("route" => route.prefix.clone())),
                 );
                 Supervisor::start(move |_| {
-                    Route::new(prefix, gateways, schedule, store, route_logger)
+                    Route::new(prefix, gateways, weights, schedule, store, route_logger)
                 })
             })
             .collect(),

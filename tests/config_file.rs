@@ -365,3 +365,37 @@ fn an_unreadable_file_is_a_read_error() {
             .starts_with("/nonexistent/pasarela.toml: cannot read")
     );
 }
+
+#[test]
+fn route_weights_are_one_per_gateway_each_from_1_to_1000() {
+    let weighted = VALID.replace(
+        "gateways = [\"operator-a\", \"modem1\"]",
+        "gateways = [\"operator-a\", \"modem1\"]\nweights = [3, 1]",
+    );
+    let config = parse(&weighted).unwrap();
+    assert_eq!(config.routes[1].weights, Some(vec![3, 1]));
+    assert_eq!(config.routes[0].weights, None);
+
+    let short = VALID.replace(
+        "gateways = [\"operator-a\", \"modem1\"]",
+        "gateways = [\"operator-a\", \"modem1\"]\nweights = [3]",
+    );
+    let line = line_of(&short, "weights = [3]");
+    assert_eq!(
+        errors(&short),
+        [format!(
+            "{FILE}:{line}: routes[1].weights: has 1 weights for 2 gateways; give one per gateway"
+        )]
+    );
+    let zero = VALID.replace(
+        "gateways = [\"operator-a\", \"modem1\"]",
+        "gateways = [\"operator-a\", \"modem1\"]\nweights = [1, 0]",
+    );
+    let line = line_of(&zero, "weights = [1, 0]");
+    assert_eq!(
+        errors(&zero),
+        [format!(
+            "{FILE}:{line}: routes[1].weights[1]: weight 0 is outside 1 to 1000"
+        )]
+    );
+}

@@ -215,8 +215,11 @@ pub struct RouteConfig {
     /// Digits of the normalised destination; empty is the default route.
     pub prefix: String,
     pub accounts: AccountSelector,
-    /// Tried in order: failover.
+    /// Tried in order: failover; or shared by `weights`.
     pub gateways: Vec<String>,
+    /// One per gateway (1 to 1000): messages are shared among the gateways
+    /// that are up in proportion. `None`: failover.
+    pub weights: Option<Vec<u32>>,
     /// Credit charged per message part.
     pub price: Money,
 }

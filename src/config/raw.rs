@@ -94,6 +94,7 @@ pub(crate) struct RawRoute {
     pub prefix: Spanned<String>,
     pub accounts: Option<Spanned<Vec<Spanned<String>>>>,
     pub gateways: Spanned<Vec<Spanned<String>>>,
+    pub weights: Option<Spanned<Vec<Spanned<u64>>>>,
     pub price: Spanned<Money>,
 }
 

@@ -29,6 +29,7 @@ const MAX_COMMIT_INTERVAL_MS: u64 = 1_000;
 const DEFAULT_COMMIT_MAX_BATCH: u64 = 4_096;
 const MAX_COMMIT_MAX_BATCH: u64 = 1_000_000;
 const DEFAULT_CACHE_MB: u64 = 16;
+const MAX_WEIGHT: u64 = 1000;
 const MIN_CACHE_MB: u64 = 8;
 const MAX_CACHE_MB: u64 = 1 << 20;
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -684,14 +685,41 @@ impl Checker<'_> {
                     "must not be negative",
                 );
             }
+            let weights = self.route_weights(&entry, &prefix_key);
             routes.push(RouteConfig {
                 prefix,
                 accounts: selector,
                 gateways: names,
+                weights,
                 price: *entry.price.get_ref(),
             });
         }
         routes
+    }
+
+    /// `weights`, when given: one per gateway, each 1 to [`MAX_WEIGHT`].
+    fn route_weights(&mut self, entry: &RawRoute, prefix_key: &str) -> Option<Vec<u32>> {
+        let list = entry.weights.as_ref()?;
+        let key = format!("{prefix_key}.weights");
+        let gateways = entry.gateways.get_ref().len();
+        if list.get_ref().len() != gateways {
+            let message = format!(
+                "has {} weights for {gateways} gateways; give one per gateway",
+                list.get_ref().len()
+            );
+            self.report(list, &key, message);
+            return None;
+        }
+        let mut weights = Vec::with_capacity(gateways);
+        for (index, weight) in list.get_ref().iter().enumerate() {
+            let value = *weight.get_ref();
+            if !(1..=MAX_WEIGHT).contains(&value) {
+                let message = format!("weight {value} is outside 1 to {MAX_WEIGHT}");
+                self.report(weight, &format!("{key}[{index}]"), message);
+            }
+            weights.push(u32::try_from(value.clamp(1, MAX_WEIGHT)).unwrap_or(1));
+        }
+        Some(weights)
     }
 
     fn route_accounts(

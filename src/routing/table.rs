@@ -18,8 +18,10 @@ pub struct Route {
     pub index: usize,
     pub prefix: String,
     pub accounts: AccountSelector,
-    /// Tried in order: failover.
+    /// Tried in order: failover; or shared by `weights`.
     pub gateways: Vec<String>,
+    /// One per gateway: messages are shared among those up in proportion.
+    pub weights: Option<Vec<u32>>,
     /// Credit charged per message part.
     pub price: Money,
 }
@@ -41,6 +43,7 @@ impl RouteTable {
                 prefix: config.prefix.clone(),
                 accounts: config.accounts.clone(),
                 gateways: config.gateways.clone(),
+                weights: config.weights.clone(),
                 price: config.price,
             })
             .collect();
@@ -91,6 +94,7 @@ mod tests {
                 AccountSelector::Only(accounts.iter().map(|a| a.to_string()).collect())
             },
             gateways: vec![gateway.to_string()],
+            weights: None,
             price: Money::ZERO,
         }
     }
