@@ -8,6 +8,8 @@
 #![cfg(feature = "runtime")]
 
 mod common;
+#[path = "common/esme.rs"]
+mod esme;
 #[path = "common/raw.rs"]
 mod raw;
 
@@ -15,14 +17,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
+use esme::{Esme, Receipt};
 use pasarela::model::{AccountId, MessageId, MessageState, Money};
+use pasarela::smpp::CommandStatus;
 use pasarela::smpp::pdu::{
     COctetString, CancelSm, EmptyOrFullCOctetString, Npi, OctetString, Pdu, QuerySm,
     RegisteredDelivery, ReplaceSm, ServiceType, SubmitSm, Ton,
 };
-use pasarela::smpp::{Command, CommandId, CommandStatus};
 use pasarela::store::{LedgerKind, Store, StoreConfig};
-use raw::{Raw, SOURCE, WAIT};
+use raw::{SOURCE, WAIT};
 
 /// A route whose only gateway (kind `smpp`, not built yet) is never up:
 /// messages to 44… wait in its queue.
@@ -45,120 +48,19 @@ price = "1.00"
 const RECEIPT: u8 = 1;
 
 /// A bound transceiver that keeps the receipts it reads while waiting for
-/// responses.
-struct Esme {
-    raw: Raw,
-    /// (message id, stat, text) of each receipt, with when it came.
-    receipts: Vec<(String, String, String, Instant)>,
-}
-
-impl Esme {
-    fn bind(switch: &Switch) -> Esme {
-        let mut raw = Raw::connect(switch.smpp);
-        assert_eq!(
-            raw.bind(CommandId::BindTransceiver, "demo", "demo1234"),
-            CommandStatus::EsmeRok
-        );
-        Esme {
-            raw,
-            receipts: Vec::new(),
-        }
-    }
-
-    fn keep(&mut self, command: &Command) {
-        if let Some(Pdu::DeliverSm(body)) = command.pdu() {
-            let text = String::from_utf8_lossy(body.short_message().as_ref()).into_owned();
-            let field = |name: &str| {
-                text.split(&format!("{name}:"))
-                    .nth(1)
-                    .map(|rest| {
-                        if name == "text" {
-                            rest.to_owned()
-                        } else {
-                            rest.split(' ').next().unwrap_or("").to_owned()
-                        }
-                    })
-                    .unwrap_or_default()
-            };
-            self.receipts
-                .push((field("id"), field("stat"), field("text"), Instant::now()));
-        }
-    }
-
-    /// The response to request `seq`.
-    fn response(&mut self, seq: u32) -> Command {
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
-            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
-                if command.id().is_response() && command.sequence_number() == seq {
-                    return command;
-                }
-                self.keep(&command);
-            }
-        }
-        panic!("no response to request {seq} within {WAIT:?}");
-    }
-
-    /// Reads for `within`, keeping receipts.
-    fn listen(&mut self, within: Duration) {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
-                self.keep(&command);
-            }
-        }
-    }
-
-    /// The receipt for `id`, waiting at most `within` for it.
-    fn receipt(&mut self, id: &str, within: Duration) -> (String, String, Instant) {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some((_, stat, text, at)) = self.receipts.iter().find(|r| r.0 == id) {
-                return (stat.clone(), text.clone(), *at);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no receipt for {id} within {within:?}; have {:?}",
-                self.receipts
-            );
-            self.listen(Duration::from_millis(100));
-        }
-    }
-
-    fn has_receipt(&self, id: &str) -> bool {
-        self.receipts.iter().any(|r| r.0 == id)
-    }
-
-    /// Submits and returns the message id.
-    fn submit(&mut self, submit: Submit) -> String {
-        let seq = self.raw.request(submit.pdu());
-        let resp = self.response(seq);
-        assert_eq!(resp.status(), CommandStatus::EsmeRok, "submit_sm_resp");
-        match resp.pdu() {
-            Some(Pdu::SubmitSmResp(body)) => body.message_id().as_str().to_owned(),
-            other => panic!("not a submit_sm_resp: {other:?}"),
-        }
-    }
-
-    fn request(&mut self, pdu: impl Into<Pdu>) -> CommandStatus {
-        let seq = self.raw.request(pdu);
-        self.response(seq).status()
-    }
-
-    /// query_sm's message_state for `id`.
-    fn state(&mut self, id: &str) -> u8 {
-        let seq = self.raw.request(
-            QuerySm::builder()
-                .message_id(c_string(id))
-                .source_addr_ton(Ton::International)
-                .source_addr_npi(Npi::Isdn)
-                .source_addr(c_string(SOURCE))
-                .build(),
-        );
-        match self.response(seq).pdu() {
-            Some(Pdu::QuerySmResp(body)) => u8::from(body.message_state),
-            other => panic!("not a query_sm_resp: {other:?}"),
-        }
+/// query_sm's message_state for `id`.
+fn state(esme: &mut Esme, id: &str) -> u8 {
+    let seq = esme.raw.request(
+        QuerySm::builder()
+            .message_id(c_string(id))
+            .source_addr_ton(Ton::International)
+            .source_addr_npi(Npi::Isdn)
+            .source_addr(c_string(SOURCE))
+            .build(),
+    );
+    match esme.response(seq).pdu() {
+        Some(Pdu::QuerySmResp(body)) => u8::from(body.message_state),
+        other => panic!("not a query_sm_resp: {other:?}"),
     }
 }
 
@@ -169,6 +71,12 @@ struct Submit {
     service_type: &'static str,
     schedule: Option<u32>,
     validity: Option<u32>,
+}
+
+impl From<Submit> for Pdu {
+    fn from(submit: Submit) -> Pdu {
+        submit.pdu().into()
+    }
 }
 
 impl Submit {
@@ -265,7 +173,7 @@ fn message_state(store: &Store, id: &str) -> MessageState {
 fn a_scheduled_message_is_held_until_its_time_and_then_delivered() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let submitted = Instant::now();
     let id = esme.submit(Submit {
         schedule: Some(3),
@@ -278,8 +186,8 @@ fn a_scheduled_message_is_held_until_its_time_and_then_delivered() {
         "an unscheduled message goes at once"
     );
     assert!(!esme.has_receipt(&id), "delivered before its time");
-    assert_eq!(esme.state(&id), ENROUTE);
-    let (stat, _, at) = esme.receipt(&id, Duration::from_secs(5));
+    assert_eq!(state(&mut esme, &id), ENROUTE);
+    let Receipt { stat, at, .. } = esme.receipt(&id, Duration::from_secs(5));
     assert_eq!(stat, "DELIVRD");
     assert!(at.duration_since(submitted) >= Duration::from_millis(2900));
 }
@@ -289,7 +197,7 @@ fn a_held_message_survives_sigkill_and_goes_at_its_time() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "");
     let mut switch = Switch::start(&config, &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let submitted = Instant::now();
     let id = esme.submit(Submit {
         schedule: Some(6),
@@ -299,11 +207,11 @@ fn a_held_message_survives_sigkill_and_goes_at_its_time() {
     drop(esme);
 
     let switch = Switch::start(&config, &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let early = submitted + Duration::from_millis(5500);
     esme.listen(early.saturating_duration_since(Instant::now()));
     assert!(!esme.has_receipt(&id), "delivered before its time");
-    let (stat, _, _) = esme.receipt(&id, Duration::from_secs(5));
+    let Receipt { stat, .. } = esme.receipt(&id, Duration::from_secs(5));
     assert_eq!(stat, "DELIVRD");
     drop(switch);
     let store = open_store(dir.path());
@@ -315,15 +223,15 @@ fn a_held_message_survives_sigkill_and_goes_at_its_time() {
 fn cancel_sm_deletes_a_held_message_refunds_it_and_sends_its_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let id = esme.submit(Submit {
         schedule: Some(60),
         ..Submit::to("34600000001")
     });
     assert_eq!(esme.request(cancel_by_id(&id)), CommandStatus::EsmeRok);
-    let (stat, _, _) = esme.receipt(&id, WAIT);
+    let Receipt { stat, .. } = esme.receipt(&id, WAIT);
     assert_eq!(stat, "DELETED");
-    assert_eq!(esme.state(&id), DELETED);
+    assert_eq!(state(&mut esme, &id), DELETED);
     assert_eq!(
         esme.request(cancel_by_id(&id)),
         CommandStatus::EsmeRcancelfail,
@@ -368,7 +276,7 @@ fn cancel_sm_deletes_a_held_message_refunds_it_and_sends_its_receipt() {
 fn cancel_sm_of_a_message_an_smsc_has_fails() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     // …9992: the simulator acknowledges and never sends a receipt.
     let id = esme.submit(Submit::to("34600009992"));
     std::thread::sleep(Duration::from_millis(500));
@@ -376,14 +284,14 @@ fn cancel_sm_of_a_message_an_smsc_has_fails() {
         esme.request(cancel_by_id(&id)),
         CommandStatus::EsmeRcancelfail
     );
-    assert_eq!(esme.state(&id), ENROUTE);
+    assert_eq!(state(&mut esme, &id), ENROUTE);
 }
 
 #[test]
 fn cancel_sm_without_id_deletes_what_matches_service_type_source_and_destination() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let held = |destination, service_type| Submit {
         schedule: Some(60),
         service_type,
@@ -406,10 +314,10 @@ fn cancel_sm_without_id_deletes_what_matches_service_type_source_and_destination
         .build();
     assert_eq!(esme.request(cancel.clone()), CommandStatus::EsmeRok);
     for id in &wap_a {
-        assert_eq!(esme.receipt(id, WAIT).0, "DELETED");
+        assert_eq!(esme.receipt(id, WAIT).stat, "DELETED");
     }
-    assert_eq!(esme.state(&vma_a), ENROUTE);
-    assert_eq!(esme.state(&wap_b), ENROUTE);
+    assert_eq!(state(&mut esme, &vma_a), ENROUTE);
+    assert_eq!(state(&mut esme, &wap_b), ENROUTE);
     assert_eq!(
         esme.request(cancel),
         CommandStatus::EsmeRcancelfail,
@@ -421,7 +329,7 @@ fn cancel_sm_without_id_deletes_what_matches_service_type_source_and_destination
 fn replace_sm_changes_the_text_that_goes_upstream() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let id = esme.submit(Submit {
         schedule: Some(3),
         ..Submit::to("34600000001")
@@ -438,7 +346,7 @@ fn replace_sm_changes_the_text_that_goes_upstream() {
         esme.request(replace(&id, b"see you at nine")),
         CommandStatus::EsmeRok
     );
-    let (stat, text, _) = esme.receipt(&id, Duration::from_secs(6));
+    let Receipt { stat, text, .. } = esme.receipt(&id, Duration::from_secs(6));
     assert_eq!(
         (stat.as_str(), text.as_str()),
         ("DELIVRD", "see you at nine")
@@ -458,13 +366,13 @@ fn replace_sm_changes_the_text_that_goes_upstream() {
 fn a_held_message_expires_at_its_validity_and_is_refunded() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let id = esme.submit(Submit {
         schedule: Some(60),
         validity: Some(2),
         ..Submit::to("34600000001")
     });
-    let (stat, _, _) = esme.receipt(&id, Duration::from_secs(6));
+    let Receipt { stat, .. } = esme.receipt(&id, Duration::from_secs(6));
     assert_eq!(stat, "EXPIRED");
     drop(switch);
     let store = open_store(dir.path());
@@ -476,7 +384,7 @@ fn a_held_message_expires_at_its_validity_and_is_refunded() {
 fn messages_queued_behind_a_down_gateway_expire_or_are_cancelled_or_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&write_config(dir.path(), DOWN_ROUTE), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     let expiring = esme.submit(Submit {
         validity: Some(2),
         ..Submit::to("447700900001")
@@ -491,11 +399,11 @@ fn messages_queued_behind_a_down_gateway_expire_or_are_cancelled_or_replaced() {
         esme.request(cancel_by_id(&cancelled)),
         CommandStatus::EsmeRok
     );
-    assert_eq!(esme.receipt(&cancelled, WAIT).0, "DELETED");
-    let (stat, _, _) = esme.receipt(&expiring, Duration::from_secs(6));
+    assert_eq!(esme.receipt(&cancelled, WAIT).stat, "DELETED");
+    let Receipt { stat, .. } = esme.receipt(&expiring, Duration::from_secs(6));
     assert_eq!(stat, "EXPIRED");
     assert_eq!(
-        esme.state(&replaced),
+        state(&mut esme, &replaced),
         ENROUTE,
         "still waiting for a gateway"
     );

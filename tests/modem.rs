@@ -7,6 +7,8 @@
 #![cfg(feature = "runtime")]
 
 mod common;
+#[path = "common/esme.rs"]
+mod esme;
 #[path = "common/modem_emulator.rs"]
 mod modem_emulator;
 #[path = "common/raw.rs"]
@@ -16,16 +18,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::Switch;
+use esme::Esme;
 use modem_emulator::{Emulator, deliver};
 use pasarela::model::GatewayName;
 use pasarela::modem::pdu::{Status, UserData};
 use pasarela::smpp::pdu::{
-    COctetString, EsmClass, Npi, OctetString, Pdu, RegisteredDelivery, SubmitSm, Ton,
+    COctetString, EsmClass, Npi, OctetString, RegisteredDelivery, SubmitSm, Ton,
 };
-use pasarela::smpp::{Command, CommandId, CommandStatus};
 use pasarela::sms::{Reference, split_text};
 use pasarela::store::{InboundMessage, Store, StoreConfig};
-use raw::{Raw, SOURCE, WAIT};
+use raw::{SOURCE, WAIT};
 
 /// Long enough for a reconnect after the modem went silent.
 const SLOW: Duration = Duration::from_secs(20);
@@ -78,43 +80,10 @@ fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// A bound transceiver that keeps the receipts it reads.
-struct Esme {
-    raw: Raw,
-    /// (message id, stat) of each receipt.
-    receipts: Vec<(String, String)>,
-}
-
-impl Esme {
-    fn bind(switch: &Switch) -> Esme {
-        let mut raw = Raw::connect(switch.smpp);
-        assert_eq!(
-            raw.bind(CommandId::BindTransceiver, "demo", "demo1234"),
-            CommandStatus::EsmeRok
-        );
-        Esme {
-            raw,
-            receipts: Vec::new(),
-        }
-    }
-
-    fn keep(&mut self, command: &Command) {
-        if let Some(Pdu::DeliverSm(body)) = command.pdu() {
-            let text = String::from_utf8_lossy(body.short_message().as_ref()).into_owned();
-            let field = |name: &str| {
-                text.split(&format!("{name}:"))
-                    .nth(1)
-                    .and_then(|rest| rest.split(' ').next())
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            self.receipts.push((field("id"), field("stat")));
-        }
-    }
-
-    /// Submits one part and returns its message id.
-    fn submit(&mut self, esm_class: u8, short_message: Vec<u8>) -> String {
-        let body = SubmitSm::builder()
+/// Submits one part (to DESTINATION, receipt requested) and returns its id.
+fn submit(esme: &mut Esme, esm_class: u8, short_message: Vec<u8>) -> String {
+    esme.submit(
+        SubmitSm::builder()
             .source_addr_ton(Ton::International)
             .source_addr_npi(Npi::Isdn)
             .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
@@ -124,42 +93,8 @@ impl Esme {
             .esm_class(EsmClass::from(esm_class))
             .registered_delivery(RegisteredDelivery::from(1))
             .short_message(OctetString::from_vec(short_message).unwrap())
-            .build();
-        let seq = self.raw.request(body);
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
-            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
-                if command.id().is_response() && command.sequence_number() == seq {
-                    assert_eq!(command.status(), CommandStatus::EsmeRok);
-                    match command.pdu() {
-                        Some(Pdu::SubmitSmResp(body)) => {
-                            return body.message_id().as_str().to_owned();
-                        }
-                        other => panic!("not a submit_sm_resp: {other:?}"),
-                    }
-                }
-                self.keep(&command);
-            }
-        }
-        panic!("no submit_sm_resp within {WAIT:?}");
-    }
-
-    fn receipt(&mut self, id: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some((_, stat)) = self.receipts.iter().find(|r| r.0 == id) {
-                return stat.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no receipt for {id} within {within:?}; have {:?}",
-                self.receipts
-            );
-            if let Some(command) = self.raw.recv(Duration::from_millis(50)) {
-                self.keep(&command);
-            }
-        }
-    }
+            .build(),
+    )
 }
 
 /// GSM 7-bit text as SMPP carries it (data_coding 0): one septet per octet.
@@ -191,9 +126,9 @@ fn single_and_multipart_go_out_as_pdus_and_status_reports_become_receipts() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(Some("1234"));
     let mut switch = Switch::start(&config(dir.path(), &modem.device, Some("1234")), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
 
-    let single = esme.submit(0, parts("hello modem")[0].1.clone());
+    let single = submit(&mut esme, 0, parts("hello modem")[0].1.clone());
     wait_until("the single PDU", WAIT, || modem.submitted().len() == 1);
     let long_text = "A long message that does not fit in one part of 160 characters, so \
                      the ESME sends it as two concatenated parts with a UDH each, and the \
@@ -202,7 +137,7 @@ fn single_and_multipart_go_out_as_pdus_and_status_reports_become_receipts() {
     assert_eq!(long_parts.len(), 2);
     let ids: Vec<String> = long_parts
         .into_iter()
-        .map(|(esm_class, payload)| esme.submit(esm_class, payload))
+        .map(|(esm_class, payload)| submit(&mut esme, esm_class, payload))
         .collect();
     wait_until("all three PDUs", WAIT, || modem.submitted().len() == 3);
 
@@ -238,9 +173,9 @@ fn single_and_multipart_go_out_as_pdus_and_status_reports_become_receipts() {
     modem.report(*first_mr, Status::RECEIVED);
     modem.report(submitted[1].0, Status(0x41));
     modem.report(submitted[2].0, Status::VALIDITY_PERIOD_EXPIRED);
-    assert_eq!(esme.receipt(&single, SLOW), "DELIVRD");
-    assert_eq!(esme.receipt(&ids[0], SLOW), "UNDELIV");
-    assert_eq!(esme.receipt(&ids[1], SLOW), "EXPIRED");
+    assert_eq!(esme.receipt(&single, SLOW).stat, "DELIVRD");
+    assert_eq!(esme.receipt(&ids[0], SLOW).stat, "UNDELIV");
+    assert_eq!(esme.receipt(&ids[1], SLOW).stat, "EXPIRED");
     switch.kill();
 }
 
@@ -249,7 +184,7 @@ fn a_refused_send_is_rejected_and_a_cmti_during_a_send_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);
     let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     {
         let mut state = modem.state();
         state.fail_next_send = Some(69); // requested facility not implemented
@@ -263,8 +198,8 @@ fn a_refused_send_is_rejected_and_a_cmti_during_a_send_is_read() {
             1,
         ));
     }
-    let refused = esme.submit(0, b"refused".to_vec());
-    assert_eq!(esme.receipt(&refused, SLOW), "REJECTD");
+    let refused = submit(&mut esme, 0, b"refused".to_vec());
+    assert_eq!(esme.receipt(&refused, SLOW).stat, "REJECTD");
     wait_until(
         "the message announced mid-send read and deleted",
         SLOW,
@@ -282,7 +217,7 @@ fn incoming_messages_are_stored_then_deleted_and_long_ones_joined() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);
     let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
-    let _esme = Esme::bind(&switch);
+    let _esme = Esme::bind(switch.smpp);
 
     let text = "Una respuesta larga que llega en dos partes concatenadas desde un telefono \
                 movil, y el conmutador la guarda entera y una sola vez en su bandeja de \
@@ -362,13 +297,13 @@ fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);
     let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     wait_until("the modem ready", SLOW, || {
         modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
     });
 
     modem.state().silent = true;
-    let id = esme.submit(0, parts("through the gap")[0].1.clone());
+    let id = submit(&mut esme, 0, parts("through the gap")[0].1.clone());
     // The send times out (1 s), the gateway goes down, the message waits.
     std::thread::sleep(Duration::from_secs(3));
     assert!(modem.submitted().is_empty());
@@ -379,7 +314,7 @@ fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
     let (mr, submit) = modem.submitted().remove(0);
     assert_eq!(text_of(&submit.user_data, submit.dcs), "through the gap");
     modem.report(mr, Status::RECEIVED);
-    assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
+    assert_eq!(esme.receipt(&id, SLOW).stat, "DELIVRD");
     switch.kill();
 }
 
@@ -388,8 +323,8 @@ fn a_refused_pin_is_entered_once_and_the_modem_stays_down() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(Some("1234"));
     let mut switch = Switch::start(&config(dir.path(), &modem.device, Some("9999")), &[]);
-    let mut esme = Esme::bind(&switch);
-    let _queued = esme.submit(0, parts("never sent")[0].1.clone());
+    let mut esme = Esme::bind(switch.smpp);
+    let _queued = submit(&mut esme, 0, parts("never sent")[0].1.clone());
     // Back-off 250 ms, 500 ms, 1 s, ...: at least three more attempts.
     wait_until("several reconnects", SLOW, || {
         let state = modem.state();
@@ -417,8 +352,8 @@ fn a_status_report_after_a_restart_still_finds_its_message() {
     let modem = Emulator::start(None);
     let config = config(dir.path(), &modem.device, None);
     let mut switch = Switch::start(&config, &[]);
-    let mut esme = Esme::bind(&switch);
-    let id = esme.submit(0, parts("before the crash")[0].1.clone());
+    let mut esme = Esme::bind(switch.smpp);
+    let id = submit(&mut esme, 0, parts("before the crash")[0].1.clone());
     wait_until("the PDU sent", SLOW, || modem.submitted().len() == 1);
     // The SUBMITTED state and upstream id reach the store at the next
     // group commit, milliseconds after +CMGS.
@@ -426,13 +361,13 @@ fn a_status_report_after_a_restart_still_finds_its_message() {
     switch.signal_and_wait(libc::SIGKILL);
 
     let mut switch = Switch::start(&config, &[]);
-    let mut esme = Esme::bind(&switch);
+    let mut esme = Esme::bind(switch.smpp);
     wait_until("the modem ready again", SLOW, || {
         let state = modem.state();
         state.commands.iter().filter(|c| *c == "AT+CMGL=4").count() >= 2
     });
     let (mr, _) = modem.submitted()[0];
     modem.report(mr, Status::RECEIVED);
-    assert_eq!(esme.receipt(&id, SLOW), "DELIVRD");
+    assert_eq!(esme.receipt(&id, SLOW).stat, "DELIVRD");
     switch.kill();
 }
