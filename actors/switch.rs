@@ -305,7 +305,7 @@ async fn start(
         routes,
         logger.new(slog::o!("listener" => "http")),
     );
-    let (web, _) =
+    let web =
         super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
             address: config.web.listen,
             source,

@@ -51,8 +51,10 @@ pub struct WebState {
 /// Most entries of [`WebState::verified`].
 const VERIFIED_CACHE: usize = 10_000;
 
-/// Binds `listen` and serves until the returned handle stops it.
-pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<(ServerHandle, SocketAddr)> {
+/// Binds `listen` and serves until the returned handle stops it. One
+/// worker thread: the work of a request is in the account actor and the
+/// store, so more would only contend for the same cores.
+pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandle> {
     let logger = state.logger.clone();
     let server_logger = logger.clone();
     let state = web::Data::new(state);
@@ -83,7 +85,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<(ServerHand
         }
     });
     info!(logger, "HTTP listening"; "address" => %address);
-    Ok((handle, address))
+    Ok(handle)
 }
 
 impl WebState {
