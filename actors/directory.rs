@@ -45,4 +45,8 @@ impl Directory {
     pub fn account(&self, system_id: &str) -> Option<&AccountEntry> {
         self.accounts.get(system_id)
     }
+
+    pub fn accounts(&self) -> impl Iterator<Item = &AccountEntry> {
+        self.accounts.values()
+    }
 }

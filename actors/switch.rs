@@ -22,9 +22,9 @@ use super::schedule::{Connect, Schedule};
 use super::simulator::{Resume, Simulator};
 use super::upstream::Upstream;
 use super::upstream_connection::Settings;
-use super::web::WebState;
+use super::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
-use crate::config::{BindMode, Config, GatewayKind, SmppGatewayConfig};
+use crate::config::{BindMode, Config, GatewayKind, SmppGatewayConfig, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::RouteTable;
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
@@ -47,7 +47,7 @@ pub enum ServeError {
         #[source]
         source: IdError,
     },
-    #[error("cannot hash the password of account {system_id:?}: {source}")]
+    #[error("cannot hash the password of {system_id:?}: {source}")]
     Password {
         system_id: String,
         #[source]
@@ -303,6 +303,7 @@ async fn start(
     let web_state = WebState::new(
         directory,
         routes,
+        admin_credentials(&config.web)?,
         logger.new(slog::o!("listener" => "http")),
     );
     let web =
@@ -364,6 +365,22 @@ fn recover(
         }
     }
     recovered
+}
+
+/// The operator's credentials for the admin endpoints, when a password is
+/// configured.
+fn admin_credentials(web: &WebConfig) -> Result<Option<AdminCredentials>, ServeError> {
+    let Some(password) = &web.admin_password else {
+        return Ok(None);
+    };
+    let password = PasswordHash::new(password).map_err(|source| ServeError::Password {
+        system_id: web.admin_user.clone(),
+        source,
+    })?;
+    Ok(Some(AdminCredentials {
+        user: web.admin_user.clone(),
+        password,
+    }))
 }
 
 /// The argon2 hash of every account's password, by system_id. Hashing is

@@ -2,20 +2,22 @@
 //! serve` with a real store: sending (short, long, to several numbers),
 //! reading a message and its history as the simulator delivers it, the
 //! balance, and every refusal as a problem naming what is wrong. A message
-//! sent over HTTP gets its receipt on the account's SMPP receiver.
+//! sent over HTTP gets its receipt on the account's SMPP receiver. The
+//! admin lists accounts; customers may not.
 
 #![cfg(feature = "runtime")]
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 #[path = "common/raw.rs"]
 mod raw;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use common::{Switch, write_config};
+use http::json as http;
 use pasarela::smpp::CommandId;
 use pasarela::smpp::pdu::Pdu;
 use raw::Raw;
@@ -30,56 +32,6 @@ system_id = "other"
 password = "other123"
 credit = "10.00"
 "#;
-
-struct Answer {
-    status: u16,
-    headers: String,
-    body: Value,
-}
-
-/// One HTTP/1.1 request on its own connection.
-fn http(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-    auth: Option<(&str, &str)>,
-    body: Option<&Value>,
-) -> Answer {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some((user, password)) = auth {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        request.push_str(&format!("Authorization: Basic {token}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .expect("a complete HTTP answer");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(body).unwrap_or(Value::String(body.to_string()))
-    };
-    Answer {
-        status,
-        headers: head.to_ascii_lowercase(),
-        body,
-    }
-}
 
 const DEMO: Option<(&str, &str)> = Some(("demo", "demo1234"));
 
@@ -305,5 +257,28 @@ fn an_http_message_gets_its_receipt_on_the_accounts_smpp_receiver() {
             assert!(text.contains("stat:DELIVRD"), "{text}");
             break;
         }
+    }
+}
+
+#[test]
+fn the_admin_lists_accounts_and_customers_cannot() {
+    let (_dir, switch) = start();
+    let admin = Some(("admin", "change-me"));
+
+    let listed = http(switch.http, "GET", "/api/v1/accounts", admin, None);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let ids: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|account| account["system_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["demo", "other"]);
+    assert_eq!(listed.body[1]["balance"], "10.00");
+
+    for refused in [DEMO, Some(("admin", "wrong")), None] {
+        let answer = http(switch.http, "GET", "/api/v1/accounts", refused, None);
+        assert_eq!(answer.status, 401, "{refused:?}: {}", answer.body);
     }
 }

@@ -141,9 +141,24 @@ pub struct Message {
     state: MessageState,
     history: Vec<Transition>,
     /// SMPP `service_type` as the customer gave it (empty: none); cancel_sm
-    /// may select by it. Last, so that records stored before it existed
-    /// decode with it empty (see the store's value versions).
+    /// may select by it. Late in the record, so that records stored before
+    /// it existed decode with it empty (see the store's value versions).
     pub service_type: String,
+    /// Where the customer asked to hear about this message besides SMPP.
+    /// Last, for the same reason.
+    pub callback: Option<Callback>,
+}
+
+/// A per-message request to be told of the message's fate over HTTP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Callback {
+    /// A JSON POST of its receipt to this URL (the HTTP API's `callback_url`).
+    Json { url: String },
+    /// Kannel's `dlr-url`: a GET of this template with its escape codes
+    /// (`%d`, `%p`, …) filled in, for the events `mask` selects (Kannel's
+    /// `dlr-mask` bits: 1 delivered, 2 failed, 4 buffered, 8 accepted by
+    /// the SMSC, 16 rejected by the SMSC).
+    Kannel { url: String, mask: u8 },
 }
 
 impl Message {
@@ -183,6 +198,7 @@ impl Message {
                 at: created_at,
             }],
             service_type: String::new(),
+            callback: None,
         }
     }
 

@@ -13,7 +13,7 @@ pub mod timestamp;
 
 pub use address::{Address, AddressError, Npi, Ton};
 pub use id::{AccountId, GatewayName, IdError, MessageId, MessageIdError, UpstreamId};
-pub use message::{Message, Part, PartError, Transition};
+pub use message::{Callback, Message, Part, PartError, Transition};
 pub use money::{Money, MoneyParseError};
 pub use msisdn::{Msisdn, MsisdnError};
 pub use state::{IllegalTransition, MessageState, ReceiptStat, SmppMessageState};

@@ -35,6 +35,7 @@
 //! |---------|--------|------------------------|
 //! | 1 | first layout | |
 //! | 2 | `Message` gains `service_type` (last field) | a version-1 message is its bytes and an empty string (one `0x00`) |
+//! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
 
 use std::borrow::Cow;
 
@@ -46,7 +47,7 @@ use super::error::{KeyHex, StoreError};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 
 /// The oldest version this program reads.
 const OLDEST_READABLE: u8 = 1;
@@ -211,12 +212,14 @@ fn versioned_body<'a>(
         .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
     match version {
         VERSION => Ok(Cow::Borrowed(body)),
-        // Version 1 lacks the message's last field, `service_type`; an
-        // empty string is one 0x00 (its varint length).
-        1 if matches!(tree, TreeId::Messages | TreeId::Archive) => {
-            let mut upgraded = Vec::with_capacity(body.len() + 1);
+        // Version 1 lacks the message's last two fields, version 2 its
+        // last one: `service_type` (an empty string is one 0x00, its varint
+        // length) and `callback` (`None` is one 0x00).
+        1 | 2 if matches!(tree, TreeId::Messages | TreeId::Archive) => {
+            let missing = usize::from(VERSION - version);
+            let mut upgraded = Vec::with_capacity(body.len() + missing);
             upgraded.extend_from_slice(body);
-            upgraded.push(0);
+            upgraded.resize(body.len() + missing, 0);
             Ok(Cow::Owned(upgraded))
         }
         OLDEST_READABLE..VERSION => Ok(Cow::Borrowed(body)),
@@ -382,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_message_reads_with_an_empty_service_type() {
+    fn older_messages_read_with_their_missing_fields_empty() {
         use crate::model::{Address, Message, MessageId};
         let mut message = Message::new(
             MessageId::new(9),
@@ -394,12 +397,15 @@ mod tests {
         );
         let key = message_key(message.id);
         let current = encode(TreeId::Messages, &key, &message).unwrap();
-        // Version 1 was the same bytes without the last field.
-        assert_eq!(current.last(), Some(&0));
-        let mut old = current[..current.len() - 1].to_vec();
-        old[0] = 1;
-        for tree in [TreeId::Messages, TreeId::Archive] {
-            assert_eq!(decode::<Message>(tree, &key, &old).unwrap(), message);
+        // Versions 1 and 2 were the same bytes without the last two and
+        // the last field.
+        assert_eq!(current[current.len() - 2..], [0, 0]);
+        for version in [1u8, 2] {
+            let mut old = current[..current.len() - usize::from(VERSION - version)].to_vec();
+            old[0] = version;
+            for tree in [TreeId::Messages, TreeId::Archive] {
+                assert_eq!(decode::<Message>(tree, &key, &old).unwrap(), message);
+            }
         }
         message.service_type = "WAP".to_owned();
         let bytes = encode(TreeId::Messages, &key, &message).unwrap();

@@ -1,0 +1,126 @@
+//! Who is calling: customers by HTTP Basic with their account's system_id
+//! and password (from the account's `allowed_ips`), the operator by HTTP
+//! Basic with `web.admin_user` and its password. argon2 is slow on purpose,
+//! so credentials it has accepted are remembered (bounded; a full cache
+//! starts over).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, web};
+
+use super::WebState;
+use super::problem::Problem;
+use crate::actors::directory::AccountEntry;
+use crate::auth::{PasswordHash, address_allowed};
+
+/// Most entries of a [`VerifiedCache`].
+const VERIFIED_CACHE: usize = 10_000;
+
+/// The operator's credentials for the admin endpoints.
+pub struct AdminCredentials {
+    pub user: String,
+    pub password: PasswordHash,
+}
+
+/// Authorization header values whose password argon2 has accepted, and the
+/// user they name. The process holds the configured passwords anyway.
+#[derive(Default)]
+pub struct VerifiedCache(Mutex<HashMap<String, String>>);
+
+impl VerifiedCache {
+    // Nothing panics while holding it; a poisoned map is still a valid cache.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn knows(&self, key: &str, user: &str) -> bool {
+        self.lock().get(key).is_some_and(|known| known == user)
+    }
+
+    fn remember(&self, key: String, user: String) {
+        let mut cache = self.lock();
+        if cache.len() >= VERIFIED_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, user);
+    }
+}
+
+/// The account whose system_id and password the Basic credentials carry,
+/// if the peer may use it.
+pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<AccountEntry, Problem> {
+    let unauthorized = || Problem::unauthorized("HTTP Basic credentials of an account are needed");
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(unauthorized)?;
+    let (system_id, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
+    let account = state
+        .directory
+        .account(&system_id)
+        .cloned()
+        .ok_or_else(|| Problem::unauthorized("unknown account or wrong password"))?;
+    let peer = request.peer_addr().map(|address| address.ip());
+    if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "this account may not be used from this address".into(),
+        ));
+    }
+    verify(state, authorization, system_id, password, &account.password).await?;
+    Ok(account)
+}
+
+/// Passes when the Basic credentials are the operator's.
+pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
+    let unauthorized = || Problem::unauthorized("HTTP Basic credentials of the admin are needed");
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(unauthorized)?;
+    let (user, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
+    let admin = state.admin.as_ref().ok_or_else(unauthorized)?;
+    if user != admin.user {
+        return Err(Problem::unauthorized("wrong admin user or password"));
+    }
+    verify(state, authorization, user, password, &admin.password).await
+}
+
+/// Checks `password` against `hash` unless this exact header passed before.
+async fn verify(
+    state: &WebState,
+    authorization: &HeaderValue,
+    user: String,
+    password: String,
+    hash: &PasswordHash,
+) -> Result<(), Problem> {
+    let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
+    if state.verified.knows(&key, &user) {
+        return Ok(());
+    }
+    let hash = hash.clone();
+    let verified = web::block(move || hash.verify(&password))
+        .await
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    if !verified {
+        return Err(Problem::unauthorized("unknown user or wrong password"));
+    }
+    state.verified.remember(key, user);
+    Ok(())
+}
+
+fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let encoded = value.to_str().ok()?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}

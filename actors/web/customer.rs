@@ -1,0 +1,125 @@
+//! The customer JSON API of SPEC §4: send, look up one message, read the
+//! balance. A message sent here takes the SMPP path from the account actor
+//! on (TPS, route, credit, one durable batch), and the answer waits for the
+//! same group commit a submit_sm_resp does.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use tokio::sync::oneshot;
+
+use super::problem::Problem;
+use super::{WebState, auth};
+use crate::actors::account::{Reply, Submit};
+use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
+use crate::model::{MessageId, Money};
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/v1/messages", web::post().to(send))
+        .route("/api/v1/messages/{id}", web::get().to(message))
+        .route("/api/v1/balance", web::get().to(balance));
+}
+
+async fn send(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    body: web::Json<SendRequest>,
+) -> Result<HttpResponse, Problem> {
+    let account = auth::customer(&request, &state).await?;
+    let submission = api::submission(&body, Utc::now()).map_err(Problem::field)?;
+    let parts = submission.parts.len();
+    let per_part: Vec<Money> = submission
+        .destinations
+        .iter()
+        .map(|destination| {
+            state
+                .routes
+                .lookup(account.id.as_str(), destination.text())
+                .map_or(Money::ZERO, |route| route.price)
+        })
+        .collect();
+    let numbers: Vec<String> = submission
+        .destinations
+        .iter()
+        .map(|destination| destination.text().to_string())
+        .collect();
+    let (reply, answer) = oneshot::channel();
+    account.address.do_send(Submit {
+        submission,
+        sequence_number: 0,
+        reply: Reply::Request(reply),
+    });
+    let submitted = answer.await.map_err(|_| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the account is restarting; try again".into(),
+        )
+    })?;
+    let ids = submitted.result.map_err(Problem::refused)?;
+    let cost = per_part
+        .iter()
+        .try_fold(Money::ZERO, |total, price| {
+            price
+                .checked_mul(u32::try_from(parts).unwrap_or(u32::MAX))
+                .and_then(|cost| total.checked_add(cost))
+        })
+        .unwrap_or(Money::ZERO);
+    let messages = numbers
+        .into_iter()
+        .zip(ids.chunks(parts.max(1)))
+        .map(|(to, ids)| Sent {
+            to,
+            ids: ids.iter().map(MessageId::to_string).collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Accepted().json(SendResponse {
+        messages,
+        parts,
+        cost: cost.to_string(),
+    }))
+}
+
+async fn message(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let account = auth::customer(&request, &state).await?;
+    let not_found = || {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("no message {id} in this account"),
+        )
+    };
+    let message_id = id
+        .parse::<u64>()
+        .map(MessageId::new)
+        .map_err(|_| not_found())?;
+    let message = state
+        .directory
+        .store
+        .message(message_id)
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .filter(|message| message.account == account.id)
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(MessageView::from(&message)))
+}
+
+async fn balance(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    let account = auth::customer(&request, &state).await?;
+    let balance = state
+        .directory
+        .store
+        .account_balance(&account.id)
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .unwrap_or(Money::ZERO);
+    Ok(HttpResponse::Ok().json(BalanceView {
+        account: account.id.to_string(),
+        balance: balance.to_string(),
+    }))
+}

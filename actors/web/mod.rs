@@ -1,0 +1,101 @@
+//! The HTTP listener (`web.listen`, actix-web): the customer JSON API of
+//! SPEC §4 and `/healthz`; each area of endpoints is a file of its own that
+//! registers its routes.
+//!
+//! | file | endpoints |
+//! |---|---|
+//! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
+//! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
+//! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//!
+//! Customers authenticate with HTTP Basic, their account's system_id and
+//! password, from the account's `allowed_ips`; the operator with
+//! `web.admin_user` (`auth.rs`). Every error is an RFC 9457 problem
+//! (`application/problem+json`, `problem.rs`) naming the field at fault
+//! where there is one.
+
+mod accounts;
+mod auth;
+mod customer;
+mod problem;
+
+pub use auth::AdminCredentials;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
+use slog::{Logger, error, info};
+
+use super::directory::Directory;
+use crate::routing::RouteTable;
+use auth::VerifiedCache;
+use problem::Problem;
+
+/// What the handlers share.
+pub struct WebState {
+    pub directory: Arc<Directory>,
+    pub routes: Arc<RouteTable>,
+    pub logger: Logger,
+    /// `None` when no admin password is set: the admin endpoints refuse all.
+    pub admin: Option<AdminCredentials>,
+    verified: VerifiedCache,
+}
+
+/// Binds `listen` and serves until the returned handle stops it. One
+/// worker thread: the work of a request is in the account actor and the
+/// store, so more would only contend for the same cores.
+pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandle> {
+    let logger = state.logger.clone();
+    let server_logger = logger.clone();
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().error_handler(|error, _| {
+                let problem = Problem::new(StatusCode::BAD_REQUEST, error.to_string());
+                actix_web::error::InternalError::from_response(error, problem.response()).into()
+            }))
+            .route("/healthz", web::get().to(healthz))
+            .configure(customer::configure)
+            .configure(accounts::configure)
+            .default_service(web::to(|| async {
+                Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
+            }))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(listen)?;
+    let address = server.addrs().first().copied().unwrap_or(listen);
+    let server = server.run();
+    let handle = server.handle();
+    actix_rt::spawn(async move {
+        if let Err(error) = server.await {
+            error!(server_logger, "HTTP server failed"; "error" => %error);
+        }
+    });
+    info!(logger, "HTTP listening"; "address" => %address);
+    Ok(handle)
+}
+
+impl WebState {
+    pub fn new(
+        directory: Arc<Directory>,
+        routes: Arc<RouteTable>,
+        admin: Option<AdminCredentials>,
+        logger: Logger,
+    ) -> WebState {
+        WebState {
+            directory,
+            routes,
+            logger,
+            admin,
+            verified: VerifiedCache::default(),
+        }
+    }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}

@@ -1,0 +1,81 @@
+//! A small blocking HTTP/1.1 client for tests: one request per connection,
+//! HTTP Basic when asked, bounded reads. JSON bodies are parsed; any other
+//! body is kept as a string.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Answer {
+    pub status: u16,
+    /// The status line and headers, lower-cased.
+    pub headers: String,
+    /// The body parsed as JSON, or as a JSON string when it is not JSON.
+    pub body: Value,
+    /// The body as it came.
+    pub text: String,
+}
+
+/// One request with a JSON body (or none).
+pub fn json(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<&Value>,
+) -> Answer {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    request(address, method, path, auth, "application/json", &body)
+}
+
+/// One request with a body of `content_type`.
+pub fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    content_type: &str,
+    body: &str,
+) -> Answer {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some((user, password)) = auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        request.push_str(&format!("Authorization: Basic {token}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, text) = response
+        .split_once("\r\n\r\n")
+        .expect("a complete HTTP answer");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(text).unwrap_or(Value::String(text.to_string()))
+    };
+    Answer {
+        status,
+        headers: head.to_ascii_lowercase(),
+        body,
+        text: text.to_string(),
+    }
+}
