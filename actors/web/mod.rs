@@ -8,6 +8,7 @@
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
+//! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -18,6 +19,7 @@
 mod accounts;
 mod auth;
 mod customer;
+mod kannel;
 mod openapi;
 mod problem;
 
@@ -63,6 +65,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(openapi::configure)
+            .configure(kannel::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
