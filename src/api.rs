@@ -18,7 +18,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::intake::{PartData, Submission};
+use crate::intake::{self, Submission};
 use crate::model::{Address, Message, MessageState, Msisdn, Part};
 use crate::sms::{self, Coding, Reference};
 
@@ -180,7 +180,7 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
     }
     let split = sms::split_text(
         &request.text,
-        Reference::Bits8(reference_for(&request.text)),
+        Reference::Bits8(intake::reference_for(request.text.as_bytes())),
     )
     .map_err(|error| FieldError::new("text", error.to_string()))?;
     let data_coding = match split.coding {
@@ -188,17 +188,7 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
         Coding::Ucs2 => 0x08,
         Coding::Binary => 0x04,
     };
-    let parts = split
-        .parts
-        .iter()
-        .map(|part| PartData {
-            payload: part.short_message(),
-            esm_class: part.esm_class(0),
-            part: part.concat.and_then(|concat| {
-                Part::new(concat.reference().value(), concat.total(), concat.seq()).ok()
-            }),
-        })
-        .collect();
+    let parts = intake::parts_of(&split, 0);
     let validity = match request.validity_minutes {
         None => None,
         Some(0) => return Err(FieldError::new("validity_minutes", "must be at least 1")),
@@ -248,13 +238,6 @@ pub fn sender(from: &str) -> Result<Address, FieldError> {
         Address::alphanumeric(from).map_err(|e| e.to_string())
     };
     address.map_err(|detail| FieldError::new("from", detail))
-}
-
-/// An 8-bit concatenation reference that differs between texts (handsets
-/// reassemble by sender and reference).
-fn reference_for(text: &str) -> u8 {
-    text.bytes()
-        .fold(0x5Au8, |acc, octet| acc.rotate_left(3) ^ octet)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::smpp::{CommandStatus, time};
 use crate::sms::coding::Coding;
 use crate::sms::concat::{Concat, Reference, Sar};
 use crate::sms::data_coding::Alphabet;
-use crate::sms::split::split_payload;
+use crate::sms::split::{Split, split_payload};
 use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
 
 /// One message an ESME submitted, to one or more destinations.
@@ -255,15 +255,21 @@ fn cut(
     if split.parts.len() == 1 {
         return as_given(sar.and_then(Concat::from_sar));
     }
-    Ok(split
+    Ok(parts_of(&split, esm_class))
+}
+
+/// The parts of `split` as a submission carries them, each with
+/// `esm_class` and UDHI on those that start with a header.
+pub fn parts_of(split: &Split, esm_class: u8) -> Vec<PartData> {
+    split
         .parts
-        .into_iter()
+        .iter()
         .map(|part| PartData {
             esm_class: part.esm_class(esm_class),
             part: part.concat.and_then(part_of),
             payload: part.short_message(),
         })
-        .collect())
+        .collect()
 }
 
 fn part_of(concat: Concat) -> Option<Part> {

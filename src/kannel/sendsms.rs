@@ -343,17 +343,7 @@ fn parts(coding: KannelCoding, udh: Option<&[u8]>, data: &[u8]) -> Result<Vec<Pa
         Reference::Bits8(intake::reference_for(data)),
     )
     .map_err(|_| Refusal::TooLong)?;
-    Ok(split
-        .parts
-        .iter()
-        .map(|part| PartData {
-            payload: part.short_message(),
-            esm_class: part.esm_class(0),
-            part: part.concat.and_then(|concat| {
-                Part::new(concat.reference().value(), concat.total(), concat.seq()).ok()
-            }),
-        })
-        .collect())
+    Ok(intake::parts_of(&split, 0))
 }
 
 /// Kannel's `fields_to_dcs` (gw/sms.c) in its default mode, which is what
