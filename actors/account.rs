@@ -201,6 +201,7 @@ impl Account {
                             balance: running,
                             message: Some(id),
                             at: now,
+                            reason: None,
                         });
                         routed.push((index, message));
                     }
@@ -543,6 +544,7 @@ impl Handler<Finished> for Account {
                         balance,
                         message: Some(message.id),
                         at: Utc::now(),
+                        reason: None,
                     });
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();

@@ -431,6 +431,7 @@ fn create_new_accounts(
                 balance: account.credit,
                 message: None,
                 at: now,
+                reason: None,
             });
         created += 1;
     }
