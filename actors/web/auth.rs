@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -41,6 +41,11 @@ impl VerifiedCache {
         self.lock().get(key).is_some_and(|known| known == user)
     }
 
+    /// Forgets everything: a password changed or an account was suspended.
+    pub fn forget_all(&self) {
+        self.lock().clear();
+    }
+
     fn remember(&self, key: String, user: String) {
         let mut cache = self.lock();
         if cache.len() >= VERIFIED_CACHE {
@@ -51,8 +56,11 @@ impl VerifiedCache {
 }
 
 /// The account whose system_id and password the Basic credentials carry,
-/// if the peer may use it.
-pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<AccountEntry, Problem> {
+/// if the peer may use it and it is not suspended.
+pub async fn customer(
+    request: &HttpRequest,
+    state: &WebState,
+) -> Result<Arc<AccountEntry>, Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of an account are needed");
     let authorization = request
         .headers()
@@ -62,7 +70,6 @@ pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<Account
     let account = state
         .directory
         .account(&system_id)
-        .cloned()
         .ok_or_else(|| Problem::unauthorized("unknown account or wrong password"))?;
     let peer = request.peer_addr().map(|address| address.ip());
     if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
@@ -72,6 +79,12 @@ pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<Account
         ));
     }
     verify(state, authorization, system_id, password, &account.password).await?;
+    if account.terms.suspended {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "this account is suspended".into(),
+        ));
+    }
     Ok(account)
 }
 
@@ -83,7 +96,7 @@ pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Proble
         .get(header::AUTHORIZATION)
         .ok_or_else(unauthorized)?;
     let (user, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
-    let admin = state.admin.as_ref().ok_or_else(unauthorized)?;
+    let admin = &state.admin;
     if user != admin.user {
         return Err(Problem::unauthorized("wrong admin user or password"));
     }

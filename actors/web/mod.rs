@@ -6,7 +6,8 @@
 //! |---|---|
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
-//! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
+//! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -16,8 +17,10 @@
 
 mod accounts;
 mod auth;
+mod body;
 mod customer;
 mod problem;
+mod routes;
 
 pub use auth::AdminCredentials;
 
@@ -28,18 +31,20 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
+use super::admin::Admin;
 use super::directory::Directory;
-use crate::routing::RouteTable;
+use super::live_routes::LiveRoutes;
 use auth::VerifiedCache;
 use problem::Problem;
 
 /// What the handlers share.
 pub struct WebState {
     pub directory: Arc<Directory>,
-    pub routes: Arc<RouteTable>,
+    pub routes: Arc<LiveRoutes>,
+    /// Where the admin endpoints make their changes.
+    pub changes: Arc<Admin>,
     pub logger: Logger,
-    /// `None` when no admin password is set: the admin endpoints refuse all.
-    pub admin: Option<AdminCredentials>,
+    pub admin: AdminCredentials,
     verified: VerifiedCache,
 }
 
@@ -60,6 +65,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(routes::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -80,15 +86,11 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
 }
 
 impl WebState {
-    pub fn new(
-        directory: Arc<Directory>,
-        routes: Arc<RouteTable>,
-        admin: Option<AdminCredentials>,
-        logger: Logger,
-    ) -> WebState {
+    pub fn new(changes: Arc<Admin>, admin: AdminCredentials, logger: Logger) -> WebState {
         WebState {
-            directory,
-            routes,
+            directory: changes.directory.clone(),
+            routes: changes.routes.clone(),
+            changes,
             logger,
             admin,
             verified: VerifiedCache::default(),

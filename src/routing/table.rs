@@ -26,6 +26,21 @@ pub struct Route {
     pub price: Money,
 }
 
+impl Route {
+    /// The route as a configuration entry (what the admin API changes).
+    pub fn config(&self) -> RouteConfig {
+        RouteConfig {
+            prefix: self.prefix.clone(),
+            accounts: self.accounts.clone(),
+            gateways: self.gateways.clone(),
+            weights: self.weights.clone(),
+            price: self.price,
+        }
+    }
+}
+
+/// The routes in force, built from the configuration file and the admin
+/// API's changes; the switch replaces it whole when they change.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     routes: Vec<Route>,
@@ -76,6 +91,11 @@ impl RouteTable {
 
     pub fn routes(&self) -> &[Route] {
         &self.routes
+    }
+
+    /// Every route as a configuration entry, in table order.
+    pub fn configs(&self) -> Vec<RouteConfig> {
+        self.routes.iter().map(Route::config).collect()
     }
 }
 
