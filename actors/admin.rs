@@ -626,3 +626,86 @@ async fn hash(password: String) -> Result<PasswordHash, AdminError> {
         .map_err(|error| AdminError::Blocking(error.to_string()))?
         .map_err(AdminError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(prefix: &str, accounts: &[&str], gateway: &str) -> RouteConfig {
+        RouteConfig {
+            prefix: prefix.into(),
+            accounts: selector(&accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>()),
+            gateways: vec![gateway.into()],
+            weights: None,
+            price: Money::ZERO,
+        }
+    }
+
+    #[test]
+    fn stored_routes_replace_delete_or_follow_the_files() {
+        let file = [
+            route("", &["*"], "sim"),
+            route("33", &["*"], "down"),
+            route("34", &["b", "a"], "spain"),
+        ];
+        let stored = vec![
+            present(&route("34", &["a", "b"], "spain-2")),
+            StoredRoute::Deleted {
+                key: route_key(&file[1]),
+            },
+            present(&route("44", &["*"], "uk")),
+        ];
+        let merged = merge_routes(&file, stored);
+        let summary: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|route| (route.prefix.as_str(), route.gateways[0].as_str()))
+            .collect();
+        assert_eq!(summary, [("", "sim"), ("34", "spain-2"), ("44", "uk")]);
+        assert_eq!(merge_routes(&file, Vec::new()), file);
+    }
+
+    fn spec(system_id: &str, tps: u32) -> AccountSpec {
+        AccountSpec {
+            system_id: system_id.into(),
+            password: PasswordHash::from_stored("$argon2id$stored".into()),
+            allowed_ips: Vec::new(),
+            terms: Terms {
+                tps,
+                max_binds: 1,
+                suspended: false,
+            },
+        }
+    }
+
+    #[test]
+    fn stored_accounts_win_over_the_files_with_the_same_system_id() {
+        let logger = Logger::root(slog::Discard, slog::o!());
+        let mut changed = spec("demo", 7).stored();
+        changed.suspended = true;
+        changed.allowed_ips = vec!["10.0.0.0/8".into()];
+        let merged = merge_accounts(
+            vec![spec("demo", 100), spec("other", 5)],
+            vec![changed, spec("new", 1).stored()],
+            &logger,
+        );
+        let summary: Vec<(&str, u32, bool, usize)> = merged
+            .iter()
+            .map(|account| {
+                (
+                    account.system_id.as_str(),
+                    account.terms.tps,
+                    account.terms.suspended,
+                    account.allowed_ips.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("demo", 7, true, 1),
+                ("other", 5, false, 0),
+                ("new", 1, false, 0)
+            ]
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (receipts,
-//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then the listener), hands it what the store
-//! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
-//! a final flush so nothing acknowledged is left in memory.
+//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
+//! the listeners), hands it what the store has unfinished, runs until
+//! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
+//! acknowledged is left in memory. Accounts and routes are the file's with
+//! the admin API's stored changes laid over them (`admin`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -101,11 +103,11 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
-        let (recovered, web) = start(&config, &store, passwords, logger).await?;
+        let (in_force, recovered, web) = start(&config, &store, passwords, logger).await?;
         info!(logger, "loaded";
-            "accounts" => config.accounts.len(),
+            "accounts" => in_force.accounts,
             "accounts_created" => created,
-            "routes" => config.routes.len(),
+            "routes" => in_force.routes,
             "gateways" => config.gateways.len(),
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
@@ -127,6 +129,13 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// How many accounts and routes are in force: the file's with the admin
+/// API's stored changes.
+struct InForce {
+    accounts: usize,
+    routes: usize,
+}
+
 /// What the start found unfinished in the store.
 struct Recovered {
     to_route: usize,
@@ -141,7 +150,7 @@ async fn start(
     store: &Arc<Store>,
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
-) -> Result<(Recovered, ServerHandle), ServeError> {
+) -> Result<(InForce, Recovered, ServerHandle), ServeError> {
     // Filled below, once the gateways its route actors use exist.
     let routes = Arc::new(LiveRoutes::new(Routing {
         table: RouteTable::default(),
@@ -297,9 +306,11 @@ async fn start(
             address: config.web.listen,
             source,
         })?;
-    info!(logger, "accounts and routes in force";
-        "accounts" => accounts, "routes" => route_configs.len());
-    Ok((recovered, web))
+    let in_force = InForce {
+        accounts,
+        routes: route_configs.len(),
+    };
+    Ok((in_force, recovered, web))
 }
 
 /// Unfinished messages from before the restart: those not yet with an SMSC

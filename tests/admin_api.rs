@@ -401,6 +401,13 @@ fn admin_changes_survive_a_sigterm_and_a_sigkill_restart() {
         admin(&switch, "DELETE", &format!("/api/v1/routes/{index}"), None).status,
         200
     );
+    let demo = admin(
+        &switch,
+        "PATCH",
+        "/api/v1/accounts/demo",
+        Some(json!({"tps": 7})),
+    );
+    assert_eq!(demo.status, 200, "{}", demo.body);
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
     drop(switch);
 
@@ -414,6 +421,11 @@ fn admin_changes_survive_a_sigterm_and_a_sigkill_restart() {
     let acme = Some(("acme", "acme1234"));
     assert_eq!(send(&switch, acme, "447700900123").body["cost"], "0.50");
     assert_eq!(route_index(&switch, "33"), None, "a deletion stays deleted");
+    let demo = admin(&switch, "GET", "/api/v1/accounts/demo", None);
+    assert_eq!(
+        demo.body["tps"], 7,
+        "the stored change wins over the file's 100"
+    );
     let (_, entries) = ledger(&switch, "");
     assert_eq!(entries[1], entry("TOP_UP", "1.25", "6.25", "goodwill"));
 

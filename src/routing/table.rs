@@ -14,7 +14,8 @@ use crate::model::Money;
 /// A route as the switch uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    /// Position in the configuration, which names the route in logs.
+    /// Position in the table (the file's routes with the admin API's
+    /// changes laid over them): what the admin API's PUT and DELETE name.
     pub index: usize,
     pub prefix: String,
     pub accounts: AccountSelector,
