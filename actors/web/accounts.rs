@@ -219,9 +219,6 @@ async fn change(
         .change_account(&system_id, change)
         .await
         .map_err(|error| Problem::admin(&state.logger, error))?;
-    // A remembered password may be the old one, or the account's use over
-    // HTTP may now be refused.
-    state.verified.forget_all();
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 

@@ -26,32 +26,31 @@ pub struct AdminCredentials {
     pub password: PasswordHash,
 }
 
-/// Authorization header values whose password argon2 has accepted, and the
-/// user they name. The process holds the configured passwords anyway.
+/// Authorization header values whose password argon2 has accepted, with
+/// the user they name and the hash that accepted them: once the admin API
+/// changes a password, its hash differs and the old header no longer
+/// passes. The process holds the configured passwords anyway.
 #[derive(Default)]
-pub struct VerifiedCache(Mutex<HashMap<String, String>>);
+pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
 
 impl VerifiedCache {
     // Nothing panics while holding it; a poisoned map is still a valid cache.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn knows(&self, key: &str, user: &str) -> bool {
-        self.lock().get(key).is_some_and(|known| known == user)
+    fn knows(&self, key: &str, user: &str, hash: &PasswordHash) -> bool {
+        self.lock()
+            .get(key)
+            .is_some_and(|(known, accepted)| known == user && accepted == hash)
     }
 
-    /// Forgets everything: a password changed or an account was suspended.
-    pub fn forget_all(&self) {
-        self.lock().clear();
-    }
-
-    fn remember(&self, key: String, user: String) {
+    fn remember(&self, key: String, user: String, hash: PasswordHash) {
         let mut cache = self.lock();
         if cache.len() >= VERIFIED_CACHE {
             cache.clear();
         }
-        cache.insert(key, user);
+        cache.insert(key, (user, hash));
     }
 }
 
@@ -112,10 +111,10 @@ async fn verify(
     hash: &PasswordHash,
 ) -> Result<(), Problem> {
     let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
-    if state.verified.knows(&key, &user) {
+    if state.verified.knows(&key, &user, hash) {
         return Ok(());
     }
-    let hash = hash.clone();
+    let (hash, accepted) = (hash.clone(), hash.clone());
     let verified = web::block(move || hash.verify(&password))
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?
@@ -123,7 +122,7 @@ async fn verify(
     if !verified {
         return Err(Problem::unauthorized("unknown user or wrong password"));
     }
-    state.verified.remember(key, user);
+    state.verified.remember(key, user, accepted);
     Ok(())
 }
 
