@@ -200,6 +200,7 @@ impl Account {
                 message.scheduled = submission.scheduled;
                 message.client_reference = submission.client_reference.clone();
                 message.service_type = submission.service_type.clone();
+                message.callback = submission.callback.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (README "Load-testing and benchmarks"):
-#   scripts/bench.sh [codec|store|e2e|upstream|http]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -22,6 +22,9 @@
 # HTTP_SECONDS, 10, one thread, after a 3 s warm-up), each request one
 # durably accepted message to a different number. Needs wrk (Debian:
 # apt-get install wrk).
+#
+# sendsms: the same for Kannel's `GET /cgi-bin/sendsms` (credentials as
+# username/password parameters), each request one durably accepted message.
 # The machine is noisy: compare medians of several runs, not one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -138,8 +141,15 @@ request = function()
     return wrk.format(nil, "/api/v1/messages", nil, body)
 end
 LUA
+    wrk_runs http "$dir"
+}
+
+# Runs wrk with "$2/send.lua" against a fresh serve, E2E_RUNS times,
+# named $1 in the output.
+wrk_runs() {
+    local name=$1 dir=$2
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
-        echo "http run $run"
+        echo "$name run $run"
         serve_start target/release/pasarela "$dir"
         # Warm-up, not reported: each connection's first request waits for
         # argon2 (two at a time); a client's later ones do not.
@@ -150,8 +160,27 @@ LUA
     done
 }
 
+sendsms() {
+    command -v wrk >/dev/null || { echo "the sendsms benchmark needs wrk (apt-get install wrk)" >&2; return 1; }
+    cargo build --release --quiet
+    local dir
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    cat >"$dir/send.lua" <<'LUA'
+local n = 0
+request = function()
+    n = n + 1
+    local path = string.format(
+        "/cgi-bin/sendsms?username=demo&password=demo1234&from=Shop&to=34600%07d&text=load+test",
+        n % 10000000)
+    return wrk.format("GET", path)
+end
+LUA
+    wrk_runs sendsms "$dir"
+}
+
 benches=("$@")
-[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http)
+[[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
 for bench in "${benches[@]}"; do
     case "$bench" in
@@ -161,6 +190,7 @@ for bench in "${benches[@]}"; do
         e2e) e2e ;;
         upstream) upstream ;;
         http) http ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http)" >&2; exit 2 ;;
+        sendsms) sendsms ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms)" >&2; exit 2 ;;
     esac
 done

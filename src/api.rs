@@ -228,10 +228,13 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
         scheduled: request.scheduled_at.filter(|at| *at > now),
         client_reference,
         parts,
+        callback: None,
     })
 }
 
-fn sender(from: &str) -> Result<Address, FieldError> {
+/// `from` as an address: digits (with an optional `+`) an international
+/// number, anything else an alphanumeric sender id.
+pub fn sender(from: &str) -> Result<Address, FieldError> {
     let numeric = from
         .strip_prefix('+')
         .unwrap_or(from)

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Address, AddressError, Npi, Part, Ton};
+use crate::model::{Address, AddressError, Callback, Npi, Part, Ton};
 use crate::smpp::pdu::{
     self, COctetString, DataSm, DestAddress, EmptyOrFullCOctetString, Pdu, SubmitMulti, SubmitSm,
     TlvTag, TlvValue,
@@ -39,6 +39,8 @@ pub struct Submission {
     pub client_reference: Option<String>,
     /// The parts to send to each destination, in order.
     pub parts: Vec<PartData>,
+    /// Where to report the message's fate over HTTP, besides SMPP.
+    pub callback: Option<Callback>,
 }
 
 /// The user data of one part and its place in a concatenated message.
@@ -93,6 +95,7 @@ pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> 
         scheduled,
         client_reference,
         parts,
+        callback: None,
     })
 }
 
@@ -269,7 +272,7 @@ fn part_of(concat: Concat) -> Option<Part> {
 
 /// An 8-bit concatenation reference that differs between messages with
 /// different content (a handset reassembles by sender and reference).
-fn reference_for(content: &[u8]) -> u8 {
+pub fn reference_for(content: &[u8]) -> u8 {
     content
         .iter()
         .fold(0x5Au8, |acc, octet| acc.rotate_left(3) ^ octet)

@@ -14,6 +14,7 @@
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
+//! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
@@ -40,6 +41,7 @@ pub mod config;
 #[cfg(feature = "runtime")]
 pub mod framed;
 pub mod intake;
+pub mod kannel;
 pub mod logging;
 pub mod model;
 pub mod modem;

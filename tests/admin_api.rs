@@ -185,6 +185,17 @@ fn an_account_created_at_runtime_is_usable_at_once_and_suspension_refuses_it() {
     );
     let refused = send(&switch, acme, "34600111225");
     assert_eq!(refused.status, 403, "{}", refused.body);
+    let kannel = || {
+        http::request(
+            switch.http,
+            "GET",
+            "/cgi-bin/sendsms?username=acme&password=acme1234&to=34600111225&from=Shop&text=hi",
+            None,
+            "text/plain",
+            "",
+        )
+    };
+    assert_eq!(kannel().status, 403, "{}", kannel().text);
     assert_eq!(
         send(&switch, DEMO, "34600111226").status,
         202,
@@ -193,6 +204,7 @@ fn an_account_created_at_runtime_is_usable_at_once_and_suspension_refuses_it() {
 
     suspend(&switch, "acme", false);
     assert_eq!(submit(&mut session, "34600111227"), CommandStatus::EsmeRok);
+    assert_eq!(kannel().status, 202, "{}", kannel().text);
     let changed = admin(
         &switch,
         "PATCH",

@@ -1,5 +1,6 @@
 //! Who is calling: customers by HTTP Basic with their account's system_id
-//! and password (from the account's `allowed_ips`), the operator by HTTP
+//! and password (from the account's `allowed_ips`), or by the same given as
+//! request parameters (Kannel's sendsms), the operator by HTTP
 //! Basic with `web.admin_user` and its password. argon2 is slow on purpose,
 //! so credentials it has accepted are remembered (bounded; a full cache
 //! starts over).
@@ -87,6 +88,37 @@ pub async fn customer(
     Ok(account)
 }
 
+/// The account a request names by its system_id and password as
+/// parameters (Kannel's sendsms `username` and `password`), if the
+/// password is right, the peer may use the account and it is not
+/// suspended; `None` for any refusal, which Kannel answers alike. Shares
+/// the argon2 cache with Basic.
+pub async fn customer_by_parameters(
+    request: &HttpRequest,
+    state: &WebState,
+    system_id: &str,
+    password: &str,
+) -> Result<Option<Arc<AccountEntry>>, Problem> {
+    let Some(account) = state.directory.account(system_id) else {
+        return Ok(None);
+    };
+    let peer = request.peer_addr().map(|address| address.ip());
+    if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
+        return Ok(None);
+    }
+    // Never the value of an Authorization header, which starts "Basic ".
+    let key = format!("parameters {system_id}:{password}");
+    let passed = passes(
+        state,
+        key,
+        system_id.to_string(),
+        password.to_string(),
+        &account.password,
+    )
+    .await?;
+    Ok((passed && !account.terms.suspended).then_some(account))
+}
+
 /// Passes when the Basic credentials are the operator's.
 pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of the admin are needed");
@@ -111,19 +143,35 @@ async fn verify(
     hash: &PasswordHash,
 ) -> Result<(), Problem> {
     let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
+    if passes(state, key, user, password, hash).await? {
+        Ok(())
+    } else {
+        Err(Problem::unauthorized("unknown user or wrong password"))
+    }
+}
+
+/// Whether `password` matches `hash`: at once when the credentials under
+/// `key` passed before, else by argon2 (off the event loop), remembering a
+/// pass.
+async fn passes(
+    state: &WebState,
+    key: String,
+    user: String,
+    password: String,
+    hash: &PasswordHash,
+) -> Result<bool, Problem> {
     if state.verified.knows(&key, &user, hash) {
-        return Ok(());
+        return Ok(true);
     }
     let (hash, accepted) = (hash.clone(), hash.clone());
     let verified = web::block(move || hash.verify(&password))
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?
         .map_err(|error| Problem::internal(&state.logger, &error))?;
-    if !verified {
-        return Err(Problem::unauthorized("unknown user or wrong password"));
+    if verified {
+        state.verified.remember(key, user, accepted);
     }
-    state.verified.remember(key, user, accepted);
-    Ok(())
+    Ok(verified)
 }
 
 fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {

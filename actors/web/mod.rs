@@ -8,6 +8,8 @@
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
 //! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
+//! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
+//! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -19,6 +21,8 @@ mod accounts;
 mod auth;
 mod body;
 mod customer;
+mod kannel;
+mod openapi;
 mod problem;
 mod routes;
 
@@ -66,6 +70,8 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(routes::configure)
+            .configure(openapi::configure)
+            .configure(kannel::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

@@ -120,24 +120,6 @@ impl MessageState {
         }
     }
 
-    /// The `stat:` word of a delivery receipt (SPEC §3).
-    ///
-    /// States not yet final report ACCEPTD (SPEC §3 has no ENROUTE word);
-    /// FAILED reports UNDELIV, as SPEC §3 asks for an unroutable number.
-    pub fn receipt_stat(self) -> ReceiptStat {
-        match self {
-            MessageState::Accepted | MessageState::Routed | MessageState::Submitted => {
-                ReceiptStat::Accepted
-            }
-            MessageState::Delivered => ReceiptStat::Delivered,
-            MessageState::Undeliverable | MessageState::Failed => ReceiptStat::Undeliverable,
-            MessageState::Expired => ReceiptStat::Expired,
-            MessageState::Rejected => ReceiptStat::Rejected,
-            MessageState::Unknown => ReceiptStat::Unknown,
-            MessageState::Deleted => ReceiptStat::Deleted,
-        }
-    }
-
     /// The `message_state` value for query_sm_resp and the receipt TLV.
     ///
     /// States not yet final are ENROUTE: in SMPP, ACCEPTED (6) is a final
@@ -158,38 +140,6 @@ impl MessageState {
 }
 
 impl fmt::Display for MessageState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `stat:` word of a delivery receipt; exactly the seven of SPEC §3.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ReceiptStat {
-    Delivered,
-    Expired,
-    Deleted,
-    Undeliverable,
-    Accepted,
-    Unknown,
-    Rejected,
-}
-
-impl ReceiptStat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReceiptStat::Delivered => "DELIVRD",
-            ReceiptStat::Expired => "EXPIRED",
-            ReceiptStat::Deleted => "DELETED",
-            ReceiptStat::Undeliverable => "UNDELIV",
-            ReceiptStat::Accepted => "ACCEPTD",
-            ReceiptStat::Unknown => "UNKNOWN",
-            ReceiptStat::Rejected => "REJECTD",
-        }
-    }
-}
-
-impl fmt::Display for ReceiptStat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -277,23 +227,22 @@ mod tests {
     }
 
     #[test]
-    fn receipt_words_and_codes_follow_the_spec() {
+    fn message_state_codes_follow_smpp() {
         use MessageState::*;
         let table = [
-            (Accepted, "ACCEPTD", 1),
-            (Routed, "ACCEPTD", 1),
-            (Submitted, "ACCEPTD", 1),
-            (Delivered, "DELIVRD", 2),
-            (Undeliverable, "UNDELIV", 5),
-            (Expired, "EXPIRED", 3),
-            (Rejected, "REJECTD", 8),
-            (Unknown, "UNKNOWN", 7),
-            (Failed, "UNDELIV", 5),
-            (Deleted, "DELETED", 4),
+            (Accepted, 1),
+            (Routed, 1),
+            (Submitted, 1),
+            (Delivered, 2),
+            (Undeliverable, 5),
+            (Expired, 3),
+            (Rejected, 8),
+            (Unknown, 7),
+            (Failed, 5),
+            (Deleted, 4),
         ];
         assert_eq!(table.len(), MessageState::ALL.len());
-        for (state, stat, code) in table {
-            assert_eq!(state.receipt_stat().as_str(), stat, "{state}");
+        for (state, code) in table {
             assert_eq!(state.smpp_message_state().code(), code, "{state}");
         }
     }

@@ -296,6 +296,30 @@ mod tests {
     }
 
     #[test]
+    fn final_message_states_report_the_seven_words_of_the_spec() {
+        use crate::model::MessageState as Ours;
+        let table = [
+            (Ours::Delivered, "DELIVRD"),
+            (Ours::Undeliverable, "UNDELIV"),
+            (Ours::Expired, "EXPIRED"),
+            (Ours::Rejected, "REJECTD"),
+            (Ours::Unknown, "UNKNOWN"),
+            (Ours::Failed, "UNDELIV"),
+            (Ours::Deleted, "DELETED"),
+        ];
+        let finals = Ours::ALL.iter().filter(|state| state.is_final()).count();
+        assert_eq!(table.len(), finals);
+        for (state, word) in table {
+            let code = state.smpp_message_state().code();
+            assert_eq!(
+                Stat::from_message_state(MessageState::from(code)).word(),
+                word,
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
     fn spec_receipt_round_trips() {
         let text = "id:0123456789 sub:001 dlvrd:001 submit date:2403051430 done date:2403051431 stat:DELIVRD err:000 text:Hello world, this is";
         let receipt = Receipt::parse(text).expect("a receipt");

@@ -349,7 +349,9 @@ impl Connection {
             delivered: Some(u32::from(state == MessageState::Delivered)),
             submit_date: Some(submitted),
             done_date: Some(done),
-            stat: Some(Stat::from_word(state.receipt_stat().as_str())),
+            stat: Some(Stat::from_message_state(pdu::MessageState::from(
+                state.smpp_message_state().code(),
+            ))),
             err: Some(format!("{error_code:03}")),
             text: message.text(),
             extra: Vec::new(),

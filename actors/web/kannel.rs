@@ -1,0 +1,152 @@
+//! Kannel's `/cgi-bin/sendsms`, so a client written for Kannel's smsbox
+//! works unchanged: GET with a query string, POST as a form, or POST with
+//! the text as the body and the parameters in `X-Kannel-*` headers. Every
+//! answer is smsbox's: one line of `text/html` and its status. Reading and
+//! checking are `crate::kannel`'s; this file authenticates (the account's
+//! system_id and password as `username` and `password`, from its
+//! `allowed_ips`), holds `smsc` to the routes, and hands the submission to
+//! the account actor, answering "0: Accepted for delivery" only once the
+//! messages are durable, as the JSON API does.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use slog::debug;
+use tokio::sync::oneshot;
+
+use super::{WebState, auth};
+use crate::actors::account::{Reply, Submit};
+use crate::actors::directory::AccountEntry;
+use crate::intake::Submission;
+use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
+use crate::smpp::CommandStatus;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/cgi-bin/sendsms", web::get().to(get))
+        .route("/cgi-bin/sendsms", web::post().to(post));
+}
+
+async fn get(request: HttpRequest, state: web::Data<WebState>) -> HttpResponse {
+    let params = Params::from_form(request.query_string().as_bytes());
+    answer(&state, send(&request, &state, params, Origin::Form).await)
+}
+
+async fn post(request: HttpRequest, state: web::Data<WebState>, body: web::Bytes) -> HttpResponse {
+    let result = match post_params(request.headers(), body) {
+        Ok((params, origin)) => send(&request, &state, params, origin).await,
+        Err(refusal) => Err(refusal),
+    };
+    answer(&state, result)
+}
+
+/// A POST's parameters by its content type, as `smsbox_sendsms_post` reads
+/// them: a form is a query string in the body; text/plain and
+/// application/octet-stream bodies are the text, with the parameters in
+/// `X-Kannel-*` headers, the charset from the content type, and a coding
+/// of 7-bit or 8-bit respectively when none is given.
+fn post_params(headers: &HeaderMap, body: web::Bytes) -> Result<(Params, Origin), Refusal> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let mut fields = content_type.split(';').map(str::trim);
+    let media_type = fields.next().unwrap_or_default().to_ascii_lowercase();
+    let charset = fields
+        .filter_map(|field| field.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, value)| value.trim().trim_matches('"').to_string());
+    let default_coding = match media_type.as_str() {
+        "application/x-www-form-urlencoded" => return Ok((Params::from_form(&body), Origin::Form)),
+        "text/plain" => b"0",
+        "application/octet-stream" => b"1",
+        _ => return Err(Refusal::InvalidContentType),
+    };
+    let mut params = Params::from_headers(
+        headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes())),
+    );
+    params.set_default("text", body.to_vec());
+    params.set_default("coding", default_coding.to_vec());
+    if let Some(charset) = charset {
+        params.set_default("charset", charset.into_bytes());
+    }
+    Ok((params, Origin::Headers))
+}
+
+async fn send(
+    request: &HttpRequest,
+    state: &WebState,
+    params: Params,
+    origin: Origin,
+) -> Result<(), Refusal> {
+    let (system_id, password) = params.credentials().ok_or(Refusal::AuthorizationFailed)?;
+    let account = auth::customer_by_parameters(request, state, &system_id, &password)
+        .await
+        .map_err(|_| Refusal::Temporary)?
+        .ok_or(Refusal::AuthorizationFailed)?;
+    let kannel::Request { submission, smsc } = kannel::read(&params, origin, Utc::now())?;
+    if let Some(smsc) = smsc {
+        only_through(state, &account, &submission, &smsc)?;
+    }
+    submit(&account, submission).await
+}
+
+/// `smsc`: honoured only where it changes nothing, refused elsewhere. A
+/// message goes through its route's gateways, so it is accepted when
+/// every destination's route has `smsc` as its one gateway; any other name
+/// is refused as Kannel refuses an smsc-id no connection serves.
+fn only_through(
+    state: &WebState,
+    account: &AccountEntry,
+    submission: &Submission,
+    smsc: &str,
+) -> Result<(), Refusal> {
+    let routing = state.routes.current();
+    let served = submission.destinations.iter().all(|destination| {
+        routing
+            .table
+            .lookup(account.id.as_str(), destination.text())
+            .is_some_and(|route| route.gateways.len() == 1 && route.gateways[0] == smsc)
+    });
+    if served {
+        Ok(())
+    } else {
+        Err(Refusal::NotRoutable)
+    }
+}
+
+/// Hands the submission to the account and waits until it is durable.
+async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Refusal> {
+    let (reply, answer) = oneshot::channel();
+    account.address.do_send(Submit {
+        submission,
+        sequence_number: 0,
+        reply: Reply::Request(reply),
+    });
+    let submitted = answer.await.map_err(|_| Refusal::Temporary)?;
+    submitted.result.map(drop).map_err(|status| match status {
+        // Not enough credit: retrying will not help until it is topped up.
+        CommandStatus::EsmeRsubmitfail => Refusal::NotRoutable,
+        _ => Refusal::Temporary,
+    })
+}
+
+/// smsbox's answer: the text, `text/html`, no caching.
+fn answer(state: &WebState, result: Result<(), Refusal>) -> HttpResponse {
+    let (status, text) = match result {
+        Ok(()) => (ACCEPTED_STATUS, ACCEPTED.to_string()),
+        Err(refusal) => {
+            debug!(state.logger, "sendsms refused"; "answer" => %refusal);
+            (refusal.status(), refusal.to_string())
+        }
+    };
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .content_type("text/html")
+        .insert_header((header::PRAGMA, "no-cache"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(text)
+}
