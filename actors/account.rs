@@ -18,6 +18,11 @@
 //! Supervised: after a panic the balance and mailbox are read back from
 //! the store (behind a barrier commit, so every batch handed in before is
 //! applied); bound sessions stay registered.
+//!
+//! The admin API changes an account's [`Terms`] (a suspended account
+//! refuses binds with ESME_RBINDFAIL and submissions with
+//! ESME_RINVBNDSTS) and its credit ([`AdjustCredit`]) through this actor,
+//! so a change of credit is ordered with the charges and never races one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -28,12 +33,11 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, warn};
 
 use super::faults;
-use super::route::{Dispatch, Route};
+use super::live_routes::{LiveRoutes, Routing};
+use super::route::Dispatch;
 use super::supervision::guarded;
-use crate::config::AccountConfig;
 use crate::intake::Submission;
 use crate::model::{AccountId, Message, MessageId, MessageState, Money};
-use crate::routing::RouteTable;
 use crate::smpp::CommandStatus;
 use crate::store::{Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, Store, StoreError};
 use crate::throttle::Throttle;
@@ -44,16 +48,25 @@ pub type SessionId = u64;
 /// What an account needs from the rest of the switch.
 pub struct AccountWiring {
     pub store: Arc<Store>,
-    pub routes: Arc<RouteTable>,
-    pub route_actors: Arc<Vec<Addr<Route>>>,
+    pub routes: Arc<LiveRoutes>,
     pub logger: Logger,
+}
+
+/// What the operator sets for an account and this actor enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Terms {
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    /// SMPP sessions bound at once.
+    pub max_binds: u32,
+    /// Binds and submissions refused.
+    pub suspended: bool,
 }
 
 pub struct Account {
     id: AccountId,
     wiring: AccountWiring,
-    tps: u32,
-    max_binds: u32,
+    terms: Terms,
     throttle: Option<Throttle>,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
@@ -75,12 +88,11 @@ struct Bound {
 impl Account {
     /// An account with the balance the store holds (the caller has created
     /// it at first start) and its stored mailbox queued.
-    pub fn new(config: &AccountConfig, id: AccountId, wiring: AccountWiring) -> Account {
+    pub fn new(terms: Terms, id: AccountId, wiring: AccountWiring) -> Account {
         let mut account = Account {
             id,
             wiring,
-            tps: config.tps,
-            max_binds: config.max_binds,
+            terms,
             throttle: None,
             balance: Money::ZERO,
             sessions: HashMap::new(),
@@ -94,7 +106,7 @@ impl Account {
 
     /// Balance, throttle and waiting mailbox items from the store.
     fn reload(&mut self) {
-        self.throttle = (self.tps > 0).then(|| Throttle::per_second(self.tps));
+        self.throttle = (self.terms.tps > 0).then(|| Throttle::per_second(self.terms.tps));
         match self.wiring.store.account_balance(&self.id) {
             Ok(balance) => self.balance = balance.unwrap_or(Money::ZERO),
             Err(error) => {
@@ -133,6 +145,9 @@ impl Account {
         now: DateTime<Utc>,
     ) -> Result<Accepted, CommandStatus> {
         faults::ACCOUNT_PANIC.tick("account");
+        if self.terms.suspended {
+            return Err(CommandStatus::EsmeRinvbndsts);
+        }
         let per_destination = u32::try_from(submission.parts.len()).unwrap_or(u32::MAX);
         let destinations = u32::try_from(submission.destinations.len()).unwrap_or(u32::MAX);
         if let Some(throttle) = &mut self.throttle
@@ -142,13 +157,11 @@ impl Account {
         {
             return Err(CommandStatus::EsmeRthrottled);
         }
+        let routing = self.wiring.routes.current();
         let mut plan = Vec::with_capacity(submission.destinations.len());
         let mut total = Money::ZERO;
         for destination in &submission.destinations {
-            let route = self
-                .wiring
-                .routes
-                .lookup(self.id.as_str(), destination.text());
+            let route = routing.table.lookup(self.id.as_str(), destination.text());
             let price = route.map_or(Money::ZERO, |route| route.price);
             total = price
                 .checked_mul(per_destination)
@@ -202,6 +215,7 @@ impl Account {
                             balance: running,
                             message: Some(id),
                             at: now,
+                            reason: None,
                         });
                         routed.push((index, message));
                     }
@@ -223,6 +237,7 @@ impl Account {
         Ok(Accepted {
             ids,
             batch,
+            routing,
             routed,
             unroutable,
             charged: total,
@@ -341,6 +356,8 @@ pub const NO_ROUTE_ERROR: u16 = 1;
 struct Accepted {
     ids: Vec<MessageId>,
     batch: Batch,
+    /// The table the routes were chosen from, whose actors take them.
+    routing: Arc<Routing>,
     routed: Vec<(usize, Message)>,
     unroutable: Vec<(MailboxKey, MessageId)>,
     charged: Money,
@@ -409,7 +426,7 @@ impl Handler<Submit> for Account {
                     let durable = account.wiring.store.commit(accepted.batch);
                     (
                         accepted.ids,
-                        accepted.routed,
+                        (accepted.routing, accepted.routed),
                         accepted.unroutable,
                         accepted.charged,
                         durable,
@@ -417,7 +434,7 @@ impl Handler<Submit> for Account {
                 })
         });
         let sequence_number = submit.sequence_number;
-        let (ids, routed, unroutable, charged, durable) = match outcome {
+        let (ids, (routing, routed), unroutable, charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
                 submit.reply.send(Submitted {
@@ -434,7 +451,6 @@ impl Handler<Submit> for Account {
                 return;
             }
         };
-        let routes = self.wiring.route_actors.clone();
         let account = ctx.address();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
@@ -446,7 +462,7 @@ impl Handler<Submit> for Account {
                         result: Ok(ids),
                     });
                     for (index, message) in routed {
-                        if let Some(route) = routes.get(index) {
+                        if let Some(route) = routing.actors.get(index) {
                             route.do_send(Dispatch { message });
                         }
                     }
@@ -466,8 +482,8 @@ impl Handler<Submit> for Account {
     }
 }
 
-/// A batch holding a reservation failed: give the credit back in memory
-/// (nothing of it reached the store).
+/// A batch changing the credit (a reservation, an adjustment) failed: undo
+/// the change in memory (nothing of it reached the store).
 #[derive(Message)]
 #[rtype(result = "()")]
 struct CommitFailed {
@@ -479,7 +495,7 @@ impl Handler<CommitFailed> for Account {
     type Result = ();
 
     fn handle(&mut self, failed: CommitFailed, _ctx: &mut Context<Self>) {
-        error!(self.wiring.logger, "a submission could not be stored; refused";
+        error!(self.wiring.logger, "a change of credit could not be stored; refused";
             "account" => %self.id, "error" => %failed.error);
         if let Some(balance) = self.balance.checked_add(failed.charged) {
             self.balance = balance;
@@ -544,6 +560,7 @@ impl Handler<Finished> for Account {
                         balance,
                         message: Some(message.id),
                         at: Utc::now(),
+                        reason: None,
                     });
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
@@ -619,7 +636,9 @@ impl Handler<Bind> for Account {
     type Result = Result<(), CommandStatus>;
 
     fn handle(&mut self, bind: Bind, ctx: &mut Context<Self>) -> Self::Result {
-        if self.sessions.len() >= usize::try_from(self.max_binds).unwrap_or(usize::MAX) {
+        if self.terms.suspended
+            || self.sessions.len() >= usize::try_from(self.terms.max_binds).unwrap_or(usize::MAX)
+        {
             return Err(CommandStatus::EsmeRbindfail);
         }
         self.sessions.insert(
@@ -657,5 +676,88 @@ impl Handler<Unbound> for Account {
             self.requeue(key);
         }
         self.pump(ctx);
+    }
+}
+
+/// New terms from the operator, in force for the next bind and submission.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Configure {
+    pub terms: Terms,
+}
+
+impl Handler<Configure> for Account {
+    type Result = ();
+
+    fn handle(&mut self, configure: Configure, _ctx: &mut Context<Self>) {
+        if configure.terms.tps != self.terms.tps {
+            self.throttle =
+                (configure.terms.tps > 0).then(|| Throttle::per_second(configure.terms.tps));
+        }
+        self.terms = configure.terms;
+    }
+}
+
+/// Add `amount` to the credit (negative: take it away), recorded in the
+/// ledger with `reason`. Answered once durable.
+#[derive(Message)]
+#[rtype(result = "Result<LedgerEntry, CreditRefused>")]
+pub struct AdjustCredit {
+    pub amount: Money,
+    pub reason: String,
+}
+
+/// Why a change of credit was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CreditRefused {
+    #[error("the balance is {balance}; it may not go below zero")]
+    BelowZero { balance: Money },
+    #[error("the change could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl Handler<AdjustCredit> for Account {
+    type Result = ResponseFuture<Result<LedgerEntry, CreditRefused>>;
+
+    fn handle(&mut self, adjust: AdjustCredit, ctx: &mut Context<Self>) -> Self::Result {
+        let Some(balance) = self
+            .balance
+            .checked_add(adjust.amount)
+            .filter(|balance| !balance.is_negative())
+        else {
+            let balance = self.balance;
+            return Box::pin(async move { Err(CreditRefused::BelowZero { balance }) });
+        };
+        let entry = LedgerEntry {
+            account: self.id.clone(),
+            kind: if adjust.amount.is_negative() {
+                LedgerKind::Deduct
+            } else {
+                LedgerKind::TopUp
+            },
+            delta: adjust.amount,
+            balance,
+            message: None,
+            at: Utc::now(),
+            reason: Some(adjust.reason),
+        };
+        let mut batch = Batch::new();
+        batch.set_balance(&self.id, balance).append_ledger(&entry);
+        let durable = self.wiring.store.commit(batch);
+        self.balance = balance;
+        let account = ctx.address();
+        Box::pin(async move {
+            match durable.await {
+                Ok(()) => Ok(entry),
+                Err(error) => {
+                    let undo = Money::ZERO.checked_sub(entry.delta).unwrap_or(Money::ZERO);
+                    account.do_send(CommitFailed {
+                        charged: undo,
+                        error: error.clone(),
+                    });
+                    Err(CreditRefused::Store(error))
+                }
+            }
+        })
     }
 }

@@ -27,11 +27,11 @@ use slog::{Logger, error};
 use tokio::sync::oneshot;
 
 use super::account::{Account, Finished};
+use super::live_routes::LiveRoutes;
 use super::route::Route;
 use super::schedule::Schedule;
 use crate::model::{AccountId, Message, MessageState};
 use crate::pending::{Cancel, Replace, Target};
-use crate::routing::RouteTable;
 use crate::smpp::pdu::{CancelSm, Pdu, ReplaceSm};
 use crate::smpp::{CommandId, CommandStatus, validate};
 use crate::store::{Durable, Store};
@@ -76,8 +76,7 @@ pub struct Answered {
 #[derive(Clone)]
 pub struct Owners {
     pub store: Arc<Store>,
-    pub routes: Arc<RouteTable>,
-    pub route_actors: Arc<Vec<Addr<Route>>>,
+    pub routes: Arc<LiveRoutes>,
     pub schedule: Addr<Schedule>,
     pub logger: Logger,
 }
@@ -210,8 +209,8 @@ impl Owners {
 
     fn route_to(&self, account: &AccountId, destination: &str) -> Option<Addr<Route>> {
         self.routes
+            .current()
             .lookup(account.as_str(), destination)
-            .and_then(|route| self.route_actors.get(route.index))
-            .cloned()
+            .map(|(_, actor)| actor.clone())
     }
 }

@@ -233,7 +233,8 @@ impl EsmeSession {
             address,
             password: hash,
             allowed_ips,
-        } = entry.clone();
+            ..
+        } = AccountEntry::clone(&entry);
         self.bind_in_progress = true;
         let peer = self.peer;
         let session_id = self.id;

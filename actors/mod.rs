@@ -13,6 +13,7 @@
 //! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
+//! ├── admin               not an actor: runtime changes of accounts and routes, persisted then applied
 //! ├── listener            SMPP accept loop
 //! │   └── esme (per connection)   not restarted: the client reconnects
 //! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
@@ -39,12 +40,14 @@
 //! that prove it.
 
 pub mod account;
+pub mod admin;
 pub mod amend;
 pub mod directory;
 pub mod esme;
 pub mod faults;
 pub mod gateway;
 pub mod listener;
+pub mod live_routes;
 pub mod modem;
 pub mod receipts;
 pub mod route;

@@ -23,10 +23,10 @@ use slog::{Logger, error, info, warn};
 
 use super::account::{Account, Finished};
 use super::gateway::GatewayReport;
-use super::route::{Dispatch, Route};
+use super::live_routes::LiveRoutes;
+use super::route::Dispatch;
 use super::supervision::guarded;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, UpstreamId};
-use crate::routing::RouteTable;
 use crate::store::{Batch, Store};
 
 /// How long a receipt that arrived before its `Sent` waits for it.
@@ -39,8 +39,7 @@ type UpstreamKey = (GatewayName, UpstreamId);
 pub struct Receipts {
     store: Arc<Store>,
     logger: Logger,
-    routes: Arc<RouteTable>,
-    route_actors: Arc<Vec<Addr<Route>>>,
+    routes: Arc<LiveRoutes>,
     accounts: HashMap<AccountId, Addr<Account>>,
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
@@ -54,12 +53,11 @@ struct EarlyReceipt {
 }
 
 impl Receipts {
-    pub fn new(store: Arc<Store>, routes: Arc<RouteTable>, logger: Logger) -> Receipts {
+    pub fn new(store: Arc<Store>, routes: Arc<LiveRoutes>, logger: Logger) -> Receipts {
         Receipts {
             store,
             logger,
             routes,
-            route_actors: Arc::new(Vec::new()),
             accounts: HashMap::new(),
             awaiting: HashMap::new(),
             early: HashMap::new(),
@@ -139,9 +137,9 @@ impl Receipts {
         }
         let route = self
             .routes
+            .current()
             .lookup(message.account.as_str(), message.destination.text())
-            .and_then(|route| self.route_actors.get(route.index))
-            .cloned();
+            .map(|(_, actor)| actor.clone());
         match route {
             Some(route) => {
                 ctx.run_later(RETRY_PAUSE, move |_, _| {
@@ -270,13 +268,13 @@ impl Supervised for Receipts {
     }
 }
 
-/// The accounts and routes, once they exist (they are started after this
-/// actor, because the gateways they use report to it).
+/// The accounts, once they exist (they are started after this actor,
+/// because the gateways they use report to it), and again whenever the
+/// admin API adds one.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Wire {
     pub accounts: HashMap<AccountId, Addr<Account>>,
-    pub route_actors: Arc<Vec<Addr<Route>>>,
 }
 
 impl Handler<Wire> for Receipts {
@@ -284,7 +282,6 @@ impl Handler<Wire> for Receipts {
 
     fn handle(&mut self, wire: Wire, _ctx: &mut Context<Self>) {
         self.accounts = wire.accounts;
-        self.route_actors = wire.route_actors;
     }
 }
 

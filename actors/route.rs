@@ -16,6 +16,10 @@
 //! after a crash the switch routes them again from there. Supervised: a
 //! restart keeps the queue (it is plain data) and re-subscribes to the
 //! gateways.
+//!
+//! A route the admin API removed or changed is [`Retire`]d: its queue, and
+//! every message that reaches it later (dispatched just before the change,
+//! or given back by the schedule), goes through the route table in force.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -27,6 +31,7 @@ use slog::{Logger, warn};
 
 use super::amend::{Amend, Amended, Withdraw};
 use super::gateway::{Deliver, GatewayStatus, Subscribe};
+use super::live_routes::LiveRoutes;
 use super::schedule::{Hold, Schedule};
 use super::supervision::guarded;
 use crate::model::{GatewayName, Message, MessageState};
@@ -48,6 +53,8 @@ pub struct Route {
     schedule: Addr<Schedule>,
     /// For a replace_sm of a queued message.
     store: Arc<Store>,
+    /// Set once the route is no longer in the table: where messages go.
+    successor: Option<Arc<LiveRoutes>>,
     logger: Logger,
 }
 
@@ -68,6 +75,7 @@ impl Route {
             queue: VecDeque::new(),
             schedule,
             store,
+            successor: None,
             logger,
         }
     }
@@ -79,6 +87,13 @@ impl Route {
     }
 
     fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
+        if let Some(successor) = &self.successor {
+            if let Err(id) = successor.current().dispatch(message) {
+                warn!(self.logger, "no route any more for a message; it is routed again at the next start";
+                    "message" => %id);
+            }
+            return;
+        }
         if pending::hold_until(&message, Utc::now()).is_some() {
             self.schedule.do_send(Hold {
                 message,
@@ -202,6 +217,25 @@ impl Handler<GatewayStatus> for Route {
                 route.send(message, ctx);
             }
         });
+    }
+}
+
+/// This route left the table: pass its queue and every later message on
+/// to the table in force.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire {
+    pub successor: Arc<LiveRoutes>,
+}
+
+impl Handler<Retire> for Route {
+    type Result = ();
+
+    fn handle(&mut self, retire: Retire, ctx: &mut Context<Self>) {
+        self.successor = Some(retire.successor);
+        for message in std::mem::take(&mut self.queue) {
+            self.send(message, ctx);
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (receipts,
-//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then the listener), hands it what the store
-//! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
-//! a final flush so nothing acknowledged is left in memory.
+//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
+//! the listeners), hands it what the store has unfinished, runs until
+//! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
+//! acknowledged is left in memory. Accounts and routes are the file's with
+//! the admin API's stored changes laid over them (`admin`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,14 +13,16 @@ use actix::{Addr, Supervisor};
 use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
-use super::account::{Account, AccountWiring};
+use super::account::Terms;
+use super::admin::{
+    AccountSpec, AccountStarter, Admin, GatewayAddress, RouteStarter, merge_accounts, merge_routes,
+};
 use super::amend::Owners;
-use super::directory::{AccountEntry, Directory};
+use super::directory::{Accounts, Directory};
 use super::faults;
-use super::gateway::{Deliver, Subscribe};
-use super::receipts::{Receipts, Track, Wire};
-use super::route::{Dispatch, Route};
-use super::schedule::{Connect, Schedule};
+use super::live_routes::{LiveRoutes, Routing};
+use super::receipts::{Receipts, Track};
+use super::schedule::Schedule;
 use super::simulator::{Resume, Simulator};
 use super::upstream::Upstream;
 use super::upstream_connection::Settings;
@@ -59,12 +63,11 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the operating system's random generator failed: {0}")]
+    Random(String),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
-
-/// Where a route sends a gateway its messages and its subscription.
-type GatewayAddress = (actix::Recipient<Deliver>, actix::Recipient<Subscribe>);
 
 /// What the connection task of an `smpp` gateway needs from its config.
 fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
@@ -100,11 +103,11 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
-        let (recovered, web) = start(&config, &store, passwords, logger).await?;
+        let (in_force, recovered, web) = start(&config, &store, passwords, logger).await?;
         info!(logger, "loaded";
-            "accounts" => config.accounts.len(),
+            "accounts" => in_force.accounts,
             "accounts_created" => created,
-            "routes" => config.routes.len(),
+            "routes" => in_force.routes,
             "gateways" => config.gateways.len(),
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
@@ -126,6 +129,13 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// How many accounts and routes are in force: the file's with the admin
+/// API's stored changes.
+struct InForce {
+    accounts: usize,
+    routes: usize,
+}
+
 /// What the start found unfinished in the store.
 struct Recovered {
     to_route: usize,
@@ -133,14 +143,19 @@ struct Recovered {
 }
 
 /// Starts the actor tree, hands it what the store has unfinished, and opens
-/// the SMPP and HTTP listeners.
+/// the SMPP and HTTP listeners. The accounts and routes are the file's with
+/// the admin API's stored changes laid over them (see `admin`).
 async fn start(
     config: &Config,
     store: &Arc<Store>,
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
-) -> Result<(Recovered, ServerHandle), ServeError> {
-    let routes = Arc::new(RouteTable::new(&config.routes));
+) -> Result<(InForce, Recovered, ServerHandle), ServeError> {
+    // Filled below, once the gateways its route actors use exist.
+    let routes = Arc::new(LiveRoutes::new(Routing {
+        table: RouteTable::default(),
+        actors: Vec::new(),
+    }));
     let receipts = {
         let (store, routes, logger) = (
             store.clone(),
@@ -201,84 +216,54 @@ async fn start(
         }
     }
 
-    let route_actors: Arc<Vec<Addr<Route>>> = Arc::new(
-        routes
-            .routes()
-            .iter()
-            .map(|route| {
-                let gateways: Vec<(
-                    GatewayName,
-                    actix::Recipient<Deliver>,
-                    actix::Recipient<Subscribe>,
-                )> = route
-                    .gateways
-                    .iter()
-                    .filter_map(|name| {
-                        let name = GatewayName::new(name.clone()).ok()?;
-                        let (deliver, subscribe) = gateways.get(&name)?.clone();
-                        Some((name, deliver, subscribe))
-                    })
-                    .collect();
-                let (prefix, weights, schedule, store, route_logger) = (
-                    route.prefix.clone(),
-                    route.weights.clone(),
-                    schedule.clone(),
-                    store.clone(),
-                    logger.new(slog::o!("route" => route.prefix.clone())),
-                );
-                Supervisor::start(move |_| {
-                    Route::new(prefix, gateways, weights, schedule, store, route_logger)
-                })
-            })
-            .collect(),
-    );
+    let route_starter = RouteStarter {
+        gateways,
+        schedule: schedule.clone(),
+        store: store.clone(),
+        logger: logger.clone(),
+    };
+    let route_configs = merge_routes(&config.routes, store.stored_routes()?);
+    let (routing, _) = route_starter.build(&route_configs, None);
+    routes.replace(routing);
 
-    let mut accounts = HashMap::new();
-    let mut entries = HashMap::new();
-    for account in &config.accounts {
-        let Some(password) = passwords.remove(&account.system_id) else {
-            continue;
-        };
-        let id =
-            AccountId::new(account.system_id.clone()).map_err(|source| ServeError::Account {
+    let account_starter = AccountStarter {
+        store: store.clone(),
+        routes: routes.clone(),
+        logger: logger.clone(),
+    };
+    let file_accounts = config
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            Some(AccountSpec {
                 system_id: account.system_id.clone(),
-                source,
-            })?;
-        let wiring = AccountWiring {
-            store: store.clone(),
-            routes: routes.clone(),
-            route_actors: route_actors.clone(),
-            logger: logger.new(slog::o!("account" => id.to_string())),
-        };
-        let (actor_config, actor_id) = (account.clone(), id.clone());
-        let address = Supervisor::start(move |_| Account::new(&actor_config, actor_id, wiring));
-        accounts.insert(id.clone(), address.clone());
-        entries.insert(
-            account.system_id.clone(),
-            AccountEntry {
-                id,
-                address,
-                password,
+                password: passwords.remove(&account.system_id)?,
                 allowed_ips: account.allowed_ips.clone(),
-            },
+                terms: Terms {
+                    tps: account.tps,
+                    max_binds: account.max_binds,
+                    suspended: false,
+                },
+            })
+        })
+        .collect();
+    let mut entries = Accounts::new();
+    for spec in merge_accounts(file_accounts, store.stored_accounts()?, logger) {
+        let id = AccountId::new(spec.system_id.clone()).map_err(|source| ServeError::Account {
+            system_id: spec.system_id.clone(),
+            source,
+        })?;
+        if store.account_balance(&id)?.is_none() {
+            warn!(logger, "stored account has no balance in the store; it starts at zero"; "account" => %id);
+        }
+        entries.insert(
+            spec.system_id.clone(),
+            Arc::new(account_starter.start(spec, id)),
         );
     }
-    schedule.do_send(Connect {
-        accounts: accounts.clone(),
-    });
-    receipts.do_send(Wire {
-        accounts,
-        route_actors: route_actors.clone(),
-    });
+    let accounts = entries.len();
 
-    let recovered = recover(
-        store,
-        &routes,
-        &route_actors,
-        &receipts,
-        &simulators,
-        logger,
-    );
+    let recovered = recover(store, &routes.current(), &receipts, &simulators, logger);
 
     let listener = tokio::net::TcpListener::bind(config.smpp.listen)
         .await
@@ -289,11 +274,22 @@ async fn start(
     let owners = Owners {
         store: store.clone(),
         routes: routes.clone(),
-        route_actors: route_actors.clone(),
-        schedule,
+        schedule: schedule.clone(),
         logger: logger.new(slog::o!("actor" => "amend")),
     };
     let directory = Arc::new(Directory::new(store.clone(), owners, entries));
+    let admin = Arc::new(Admin {
+        store: store.clone(),
+        directory: directory.clone(),
+        routes: routes.clone(),
+        route_starter,
+        account_starter,
+        receipts,
+        schedule,
+        logger: logger.new(slog::o!("actor" => "admin")),
+        changes: tokio::sync::Mutex::new(()),
+    });
+    admin.rewire();
     actix_rt::spawn(super::listener::run(
         listener,
         directory.clone(),
@@ -301,9 +297,8 @@ async fn start(
         logger.new(slog::o!("listener" => "smpp")),
     ));
     let web_state = WebState::new(
-        directory,
-        routes,
-        admin_credentials(&config.web)?,
+        admin,
+        admin_credentials(&config.web, store, logger)?,
         logger.new(slog::o!("listener" => "http")),
     );
     let web =
@@ -311,7 +306,11 @@ async fn start(
             address: config.web.listen,
             source,
         })?;
-    Ok((recovered, web))
+    let in_force = InForce {
+        accounts,
+        routes: route_configs.len(),
+    };
+    Ok((in_force, recovered, web))
 }
 
 /// Unfinished messages from before the restart: those not yet with an SMSC
@@ -320,8 +319,7 @@ async fn start(
 /// receipt (and a simulated SMSC is reminded to send it).
 fn recover(
     store: &Store,
-    routes: &RouteTable,
-    route_actors: &[Addr<Route>],
+    routing: &Routing,
     receipts: &Addr<Receipts>,
     simulators: &HashMap<GatewayName, Addr<Simulator>>,
     logger: &Logger,
@@ -352,35 +350,73 @@ fn recover(
             recovered.awaiting_receipt += 1;
             continue;
         }
-        let route = routes
-            .lookup(message.account.as_str(), message.destination.text())
-            .and_then(|route| route_actors.get(route.index));
-        match route {
-            Some(route) => {
-                route.do_send(Dispatch { message });
-                recovered.to_route += 1;
+        match routing.dispatch(message) {
+            Ok(()) => recovered.to_route += 1,
+            Err(id) => {
+                warn!(logger, "unfinished message has no route any more; left as it is";
+                "message" => %id)
             }
-            None => warn!(logger, "unfinished message has no route any more; left as it is";
-                "message" => %message.id),
         }
     }
     recovered
 }
 
-/// The operator's credentials for the admin endpoints, when a password is
-/// configured.
-fn admin_credentials(web: &WebConfig) -> Result<Option<AdminCredentials>, ServeError> {
-    let Some(password) = &web.admin_password else {
-        return Ok(None);
-    };
-    let password = PasswordHash::new(password).map_err(|source| ServeError::Password {
+/// The operator's credentials for the admin endpoints: the configured
+/// password, or else the one generated at first start (its hash kept in the
+/// store; the password itself printed once, then never again).
+fn admin_credentials(
+    web: &WebConfig,
+    store: &Store,
+    logger: &Logger,
+) -> Result<AdminCredentials, ServeError> {
+    let hash_error = |source| ServeError::Password {
         system_id: web.admin_user.clone(),
         source,
-    })?;
-    Ok(Some(AdminCredentials {
+    };
+    let password = match &web.admin_password {
+        Some(password) => PasswordHash::new(password).map_err(hash_error)?,
+        None => match store.admin_password()? {
+            Some(hash) => hash,
+            None => {
+                let password = generate_password()?;
+                let hash = PasswordHash::new(&password).map_err(hash_error)?;
+                let mut batch = Batch::new();
+                batch.put_admin_password(&hash);
+                store.commit(batch).wait()?;
+                warn!(logger, "generated the admin password; it is shown this once";
+                    "user" => &web.admin_user, "password" => &password);
+                println!("admin password for {:?}: {password}", web.admin_user);
+                hash
+            }
+        },
+    };
+    Ok(AdminCredentials {
         user: web.admin_user.clone(),
         password,
-    }))
+    })
+}
+
+/// Letters and digits of a generated admin password.
+const GENERATED_PASSWORD_LEN: usize = 20;
+
+/// A password from the OS's cryptographic generator: letters and digits,
+/// each byte used only when it maps without bias.
+fn generate_password() -> Result<String, ServeError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let limit = 256 - 256 % ALPHABET.len();
+    let mut password = String::with_capacity(GENERATED_PASSWORD_LEN);
+    let mut bytes = [0u8; 64];
+    while password.len() < GENERATED_PASSWORD_LEN {
+        getrandom::fill(&mut bytes).map_err(|error| ServeError::Random(error.to_string()))?;
+        password.extend(
+            bytes
+                .iter()
+                .filter(|&&byte| usize::from(byte) < limit)
+                .map(|&byte| char::from(ALPHABET[usize::from(byte) % ALPHABET.len()]))
+                .take(GENERATED_PASSWORD_LEN - password.len()),
+        );
+    }
+    Ok(password)
 }
 
 /// The argon2 hash of every account's password, by system_id. Hashing is
@@ -431,6 +467,7 @@ fn create_new_accounts(
                 balance: account.credit,
                 message: None,
                 at: now,
+                reason: None,
             });
         created += 1;
     }

@@ -86,6 +86,7 @@ fn record(store: &Store, account: &AccountId, balance: &mut Money) -> Batch {
             balance: *balance,
             message: Some(id),
             at: now,
+            reason: None,
         });
     batch
 }

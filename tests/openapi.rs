@@ -85,7 +85,10 @@ fn the_document_lists_exactly_the_routes_that_exist() {
     );
 
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", "1").replace("{name}", "sim");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{index}", "0")
+            .replace("{name}", "sim");
         let answer = http::json(switch.http, &method.to_uppercase(), &concrete, None, None);
         let fallback = answer.status == 404 && answer.text.contains("no such endpoint");
         assert!(

@@ -506,7 +506,7 @@ fn ledger_by_message(
         let counts = match entry.kind {
             LedgerKind::Reserve => &mut reserves,
             LedgerKind::Refund => &mut refunds,
-            LedgerKind::TopUp => continue,
+            LedgerKind::TopUp | LedgerKind::Deduct => continue,
         };
         let id = entry
             .message

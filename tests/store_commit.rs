@@ -66,6 +66,7 @@ fn everything_committed_is_read_back_after_a_clean_reopen() {
             balance: Money::from_micros(98_000_000),
             message: Some(delivered.id),
             at: at(0),
+            reason: None,
         });
     store.commit(batch).wait().unwrap();
 
@@ -179,6 +180,7 @@ fn batches_apply_in_the_order_they_were_handed_in() {
                     balance: Money::from_micros(i),
                     message: None,
                     at: at(0),
+                    reason: None,
                 });
             store.commit(batch)
         })
@@ -335,6 +337,7 @@ fn many_ledger_entries_in_one_group_read_back_in_order() {
             balance: Money::from_micros(i),
             message: Some(MessageId::new(u64::try_from(i).unwrap())),
             at: at(0),
+            reason: None,
         });
     }
     store.commit(batch).wait().unwrap();

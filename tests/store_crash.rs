@@ -146,6 +146,7 @@ fn reservation(store: &Store, account: &AccountId, balance: &mut Money) -> (Batc
             balance: *balance,
             message: Some(id),
             at: now,
+            reason: None,
         });
     let ack = Ack {
         account: account.clone(),
@@ -253,6 +254,7 @@ fn kill_9_loses_no_acknowledged_write() {
                 balance: start_credit(),
                 message: None,
                 at: Utc::now(),
+                reason: None,
             });
     }
     store.commit(batch).wait().unwrap();

@@ -254,6 +254,7 @@ fn run(actions: Vec<Action>) -> Result<(), TestCaseError> {
                     balance: Money::from_micros(delta * 2),
                     message: u64::try_from(delta).ok().map(MessageId::new),
                     at,
+                    reason: None,
                 };
                 batch.append_ledger(&entry);
                 pending.push(Pending::Ledger(entry));

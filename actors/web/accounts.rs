@@ -1,16 +1,41 @@
-//! The admin API's accounts (operator credentials): `GET /api/v1/accounts`
-//! lists every account with its balance, sorted by system_id.
+//! The admin API's accounts (operator credentials): list, create, read and
+//! change accounts, top up or deduct credit with a reason, and read the
+//! credit ledger page by page. Changes go through `actors::admin`, which
+//! stores them before they take effect; bodies are checked field by field
+//! with the configuration file's own rules (`config::fields`).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
 
+use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::model::Money;
+use crate::actors::account::Terms;
+use crate::actors::admin::{AccountChange, NewAccount};
+use crate::actors::directory::AccountEntry;
+use crate::api::FieldError;
+use crate::config::fields::{self, DEFAULT_MAX_BINDS};
+use crate::model::{AccountId, Money};
+use crate::store::{LedgerEntry, LedgerKind};
+
+/// The longest reason a change of credit may carry.
+const MAX_REASON_LEN: usize = 200;
+/// Ledger entries in a page when `limit` is not given.
+const DEFAULT_PAGE: usize = 100;
+/// The most ledger entries one page may have.
+const MAX_PAGE: usize = 1000;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/api/v1/accounts", web::get().to(list));
+    config
+        .route("/api/v1/accounts", web::get().to(list))
+        .route("/api/v1/accounts", web::post().to(create))
+        .route("/api/v1/accounts/{id}", web::get().to(read))
+        .route("/api/v1/accounts/{id}", web::patch().to(change))
+        .route("/api/v1/accounts/{id}/credit", web::post().to(credit))
+        .route("/api/v1/accounts/{id}/ledger", web::get().to(ledger));
 }
 
 /// One account as the admin API shows it.
@@ -18,7 +43,31 @@ pub fn configure(config: &mut web::ServiceConfig) {
 struct AccountView {
     system_id: String,
     balance: String,
+    tps: u32,
+    max_binds: u32,
+    suspended: bool,
     allowed_ips: Vec<String>,
+}
+
+fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
+    let balance = state
+        .directory
+        .store
+        .account_balance(&account.id)
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .unwrap_or(Money::ZERO);
+    Ok(AccountView {
+        system_id: account.id.to_string(),
+        balance: balance.to_string(),
+        tps: account.terms.tps,
+        max_binds: account.terms.max_binds,
+        suspended: account.terms.suspended,
+        allowed_ips: account
+            .allowed_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    })
 }
 
 async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
@@ -26,24 +75,246 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     let mut accounts = state
         .directory
         .accounts()
-        .map(|account| {
-            let balance = state
-                .directory
-                .store
-                .account_balance(&account.id)
-                .map_err(|error| Problem::internal(&state.logger, &error))?
-                .unwrap_or(Money::ZERO);
-            Ok(AccountView {
-                system_id: account.id.to_string(),
-                balance: balance.to_string(),
-                allowed_ips: account
-                    .allowed_ips
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
-            })
-        })
+        .values()
+        .map(|account| view(&state, account))
         .collect::<Result<Vec<_>, Problem>>()?;
     accounts.sort_by(|a, b| a.system_id.cmp(&b.system_id));
     Ok(HttpResponse::Ok().json(accounts))
+}
+
+fn checked<T>(field: &str, outcome: Result<T, String>) -> Result<T, FieldError> {
+    outcome.map_err(|detail| FieldError {
+        field: field.to_string(),
+        detail,
+    })
+}
+
+fn networks(given: Vec<String>) -> Result<Vec<IpNet>, FieldError> {
+    given
+        .iter()
+        .enumerate()
+        .map(|(index, network)| checked(&format!("allowed_ips[{index}]"), fields::network(network)))
+        .collect()
+}
+
+/// `POST /api/v1/accounts`: system_id, password, credit, tps, max_binds,
+/// allowed_ips.
+fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
+    let mut fields = Fields::parse(body)?;
+    let system_id: String = fields.required("system_id")?;
+    checked("system_id", fields::system_id(&system_id))?;
+    let password: String = fields.required("password")?;
+    checked("password", fields::account_password(&password))?;
+    let credit = fields.optional("credit")?.unwrap_or(Money::ZERO);
+    checked("credit", fields::not_negative(credit))?;
+    let tps = fields.optional("tps")?.unwrap_or(0);
+    let max_binds = fields.optional("max_binds")?.unwrap_or(DEFAULT_MAX_BINDS);
+    checked("max_binds", fields::max_binds(max_binds))?;
+    let allowed_ips = networks(fields.optional("allowed_ips")?.unwrap_or_default())?;
+    fields.finish()?;
+    Ok(NewAccount {
+        system_id,
+        password,
+        credit,
+        allowed_ips,
+        terms: Terms {
+            tps,
+            max_binds,
+            suspended: false,
+        },
+    })
+}
+
+/// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
+/// max_binds, suspended.
+fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
+    let mut fields = Fields::parse(body)?;
+    let password: Option<String> = fields.optional("password")?;
+    if let Some(password) = &password {
+        checked("password", fields::account_password(password))?;
+    }
+    let max_binds: Option<u32> = fields.optional("max_binds")?;
+    if let Some(max_binds) = max_binds {
+        checked("max_binds", fields::max_binds(max_binds))?;
+    }
+    let change = AccountChange {
+        password,
+        allowed_ips: fields
+            .optional::<Vec<String>>("allowed_ips")?
+            .map(networks)
+            .transpose()?,
+        tps: fields.optional("tps")?,
+        max_binds,
+        suspended: fields.optional("suspended")?,
+    };
+    fields.finish()?;
+    Ok(change)
+}
+
+/// `POST /api/v1/accounts/{id}/credit`: amount (positive tops up, negative
+/// deducts) and reason.
+fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
+    let mut fields = Fields::parse(body)?;
+    let amount: Money = fields.required("amount")?;
+    if amount == Money::ZERO {
+        return Err(FieldError {
+            field: "amount".into(),
+            detail: "must not be zero".into(),
+        });
+    }
+    let reason: String = fields.required("reason")?;
+    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_LEN {
+        return Err(FieldError {
+            field: "reason".into(),
+            detail: format!("must be 1 to {MAX_REASON_LEN} characters"),
+        });
+    }
+    fields.finish()?;
+    Ok((amount, reason))
+}
+
+async fn create(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let new = new_account(&body).map_err(Problem::field)?;
+    let account = state
+        .changes
+        .create_account(new)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Created().json(view(&state, &account)?))
+}
+
+fn known(state: &WebState, system_id: &str) -> Result<std::sync::Arc<AccountEntry>, Problem> {
+    state
+        .directory
+        .account(system_id)
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no account {system_id:?}")))
+}
+
+async fn read(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    system_id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let account = known(&state, &system_id)?;
+    Ok(HttpResponse::Ok().json(view(&state, &account)?))
+}
+
+async fn change(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    system_id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    known(&state, &system_id)?;
+    let change = account_change(&body).map_err(Problem::field)?;
+    let account = state
+        .changes
+        .change_account(&system_id, change)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Ok().json(view(&state, &account)?))
+}
+
+/// One ledger entry as the admin API shows it.
+#[derive(Debug, Serialize)]
+struct LedgerView {
+    kind: LedgerKind,
+    delta: String,
+    balance: String,
+    message: Option<String>,
+    reason: Option<String>,
+    at: String,
+}
+
+impl From<LedgerEntry> for LedgerView {
+    fn from(entry: LedgerEntry) -> LedgerView {
+        LedgerView {
+            kind: entry.kind,
+            delta: entry.delta.to_string(),
+            balance: entry.balance.to_string(),
+            message: entry.message.map(|id| id.to_string()),
+            reason: entry.reason,
+            at: entry.at.to_rfc3339(),
+        }
+    }
+}
+
+async fn credit(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    system_id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    known(&state, &system_id)?;
+    let (amount, reason) = credit_change(&body).map_err(Problem::field)?;
+    let entry = state
+        .changes
+        .adjust_credit(&system_id, amount, reason)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Ok().json(LedgerView::from(entry)))
+}
+
+/// `?offset=&limit=` of the ledger, oldest entry first.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct LedgerPage {
+    system_id: String,
+    total: usize,
+    offset: usize,
+    entries: Vec<LedgerView>,
+}
+
+async fn ledger(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    system_id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let account = known(&state, &system_id)?;
+    let page = web::Query::<Page>::from_query(request.query_string()).map_err(|error| {
+        Problem::field(FieldError {
+            field: "query".into(),
+            detail: error.to_string(),
+        })
+    })?;
+    let offset = page.offset.unwrap_or(0);
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::field(FieldError {
+            field: "limit".into(),
+            detail: format!("must be 1 to {MAX_PAGE}"),
+        }));
+    }
+    let id: &AccountId = &account.id;
+    let entries = state
+        .directory
+        .store
+        .ledger(id)
+        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    Ok(HttpResponse::Ok().json(LedgerPage {
+        system_id: id.to_string(),
+        total: entries.len(),
+        offset,
+        entries: entries
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(LedgerView::from)
+            .collect(),
+    }))
 }

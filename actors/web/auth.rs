@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -27,33 +27,40 @@ pub struct AdminCredentials {
     pub password: PasswordHash,
 }
 
-/// Authorization header values whose password argon2 has accepted, and the
-/// user they name. The process holds the configured passwords anyway.
+/// Authorization header values whose password argon2 has accepted, with
+/// the user they name and the hash that accepted them: once the admin API
+/// changes a password, its hash differs and the old header no longer
+/// passes. The process holds the configured passwords anyway.
 #[derive(Default)]
-pub struct VerifiedCache(Mutex<HashMap<String, String>>);
+pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
 
 impl VerifiedCache {
     // Nothing panics while holding it; a poisoned map is still a valid cache.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn knows(&self, key: &str, user: &str) -> bool {
-        self.lock().get(key).is_some_and(|known| known == user)
+    fn knows(&self, key: &str, user: &str, hash: &PasswordHash) -> bool {
+        self.lock()
+            .get(key)
+            .is_some_and(|(known, accepted)| known == user && accepted == hash)
     }
 
-    fn remember(&self, key: String, user: String) {
+    fn remember(&self, key: String, user: String, hash: PasswordHash) {
         let mut cache = self.lock();
         if cache.len() >= VERIFIED_CACHE {
             cache.clear();
         }
-        cache.insert(key, user);
+        cache.insert(key, (user, hash));
     }
 }
 
 /// The account whose system_id and password the Basic credentials carry,
-/// if the peer may use it.
-pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<AccountEntry, Problem> {
+/// if the peer may use it and it is not suspended.
+pub async fn customer(
+    request: &HttpRequest,
+    state: &WebState,
+) -> Result<Arc<AccountEntry>, Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of an account are needed");
     let authorization = request
         .headers()
@@ -63,7 +70,6 @@ pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<Account
     let account = state
         .directory
         .account(&system_id)
-        .cloned()
         .ok_or_else(|| Problem::unauthorized("unknown account or wrong password"))?;
     let peer = request.peer_addr().map(|address| address.ip());
     if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
@@ -73,20 +79,27 @@ pub async fn customer(request: &HttpRequest, state: &WebState) -> Result<Account
         ));
     }
     verify(state, authorization, system_id, password, &account.password).await?;
+    if account.terms.suspended {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "this account is suspended".into(),
+        ));
+    }
     Ok(account)
 }
 
 /// The account a request names by its system_id and password as
 /// parameters (Kannel's sendsms `username` and `password`), if the
-/// password is right and the peer may use the account; `None` for any
-/// refusal, which Kannel answers alike. Shares the argon2 cache with Basic.
+/// password is right, the peer may use the account and it is not
+/// suspended; `None` for any refusal, which Kannel answers alike. Shares
+/// the argon2 cache with Basic.
 pub async fn customer_by_parameters(
     request: &HttpRequest,
     state: &WebState,
     system_id: &str,
     password: &str,
-) -> Result<Option<AccountEntry>, Problem> {
-    let Some(account) = state.directory.account(system_id).cloned() else {
+) -> Result<Option<Arc<AccountEntry>>, Problem> {
+    let Some(account) = state.directory.account(system_id) else {
         return Ok(None);
     };
     let peer = request.peer_addr().map(|address| address.ip());
@@ -103,7 +116,7 @@ pub async fn customer_by_parameters(
         &account.password,
     )
     .await?;
-    Ok(passed.then_some(account))
+    Ok((passed && !account.terms.suspended).then_some(account))
 }
 
 /// Passes when the Basic credentials are the operator's.
@@ -114,7 +127,7 @@ pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Proble
         .get(header::AUTHORIZATION)
         .ok_or_else(unauthorized)?;
     let (user, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
-    let admin = state.admin.as_ref().ok_or_else(unauthorized)?;
+    let admin = &state.admin;
     if user != admin.user {
         return Err(Problem::unauthorized("wrong admin user or password"));
     }
@@ -147,16 +160,16 @@ async fn passes(
     password: String,
     hash: &PasswordHash,
 ) -> Result<bool, Problem> {
-    if state.verified.knows(&key, &user) {
+    if state.verified.knows(&key, &user, hash) {
         return Ok(true);
     }
-    let hash = hash.clone();
+    let (hash, accepted) = (hash.clone(), hash.clone());
     let verified = web::block(move || hash.verify(&password))
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?
         .map_err(|error| Problem::internal(&state.logger, &error))?;
     if verified {
-        state.verified.remember(key, user);
+        state.verified.remember(key, user, accepted);
     }
     Ok(verified)
 }

@@ -30,12 +30,13 @@ async fn send(
     let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(Problem::field)?;
     let parts = submission.parts.len();
+    let routing = state.routes.current();
     let per_part: Vec<Money> = submission
         .destinations
         .iter()
         .map(|destination| {
-            state
-                .routes
+            routing
+                .table
                 .lookup(account.id.as_str(), destination.text())
                 .map_or(Money::ZERO, |route| route.price)
         })

@@ -105,9 +105,10 @@ fn only_through(
     submission: &Submission,
     smsc: &str,
 ) -> Result<(), Refusal> {
+    let routing = state.routes.current();
     let served = submission.destinations.iter().all(|destination| {
-        state
-            .routes
+        routing
+            .table
             .lookup(account.id.as_str(), destination.text())
             .is_some_and(|route| route.gateways.len() == 1 && route.gateways[0] == smsc)
     });

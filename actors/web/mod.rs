@@ -6,7 +6,8 @@
 //! |---|---|
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
-//! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
+//! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //!
@@ -18,10 +19,12 @@
 
 mod accounts;
 mod auth;
+mod body;
 mod customer;
 mod kannel;
 mod openapi;
 mod problem;
+mod routes;
 
 pub use auth::AdminCredentials;
 
@@ -32,18 +35,20 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
+use super::admin::Admin;
 use super::directory::Directory;
-use crate::routing::RouteTable;
+use super::live_routes::LiveRoutes;
 use auth::VerifiedCache;
 use problem::Problem;
 
 /// What the handlers share.
 pub struct WebState {
     pub directory: Arc<Directory>,
-    pub routes: Arc<RouteTable>,
+    pub routes: Arc<LiveRoutes>,
+    /// Where the admin endpoints make their changes.
+    pub changes: Arc<Admin>,
     pub logger: Logger,
-    /// `None` when no admin password is set: the admin endpoints refuse all.
-    pub admin: Option<AdminCredentials>,
+    pub admin: AdminCredentials,
     verified: VerifiedCache,
 }
 
@@ -64,6 +69,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(routes::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)
             .default_service(web::to(|| async {
@@ -86,15 +92,11 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
 }
 
 impl WebState {
-    pub fn new(
-        directory: Arc<Directory>,
-        routes: Arc<RouteTable>,
-        admin: Option<AdminCredentials>,
-        logger: Logger,
-    ) -> WebState {
+    pub fn new(changes: Arc<Admin>, admin: AdminCredentials, logger: Logger) -> WebState {
         WebState {
-            directory,
-            routes,
+            directory: changes.directory.clone(),
+            routes: changes.routes.clone(),
+            changes,
             logger,
             admin,
             verified: VerifiedCache::default(),

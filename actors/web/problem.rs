@@ -7,6 +7,8 @@ use actix_web::http::header;
 use serde::Serialize;
 use slog::{Logger, error};
 
+use crate::actors::account::CreditRefused;
+use crate::actors::admin::AdminError;
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
 
@@ -40,6 +42,29 @@ impl Problem {
         }
     }
 
+    /// Why an admin change was not made.
+    pub fn admin(logger: &Logger, error: AdminError) -> Problem {
+        let with_field = |status, error: FieldError| Problem {
+            field: Some(error.field),
+            ..Problem::new(status, error.detail)
+        };
+        match error {
+            AdminError::Invalid(error) => with_field(StatusCode::BAD_REQUEST, error),
+            AdminError::Conflict(error) => with_field(StatusCode::CONFLICT, error),
+            AdminError::NoAccount(_) | AdminError::NoRoute(_) => {
+                Problem::new(StatusCode::NOT_FOUND, error.to_string())
+            }
+            AdminError::Credit(CreditRefused::BelowZero { .. }) => with_field(
+                StatusCode::CONFLICT,
+                FieldError {
+                    field: "amount".into(),
+                    detail: error.to_string(),
+                },
+            ),
+            other => Problem::internal(logger, &other),
+        }
+    }
+
     pub fn unauthorized(detail: &str) -> Problem {
         Problem::new(StatusCode::UNAUTHORIZED, detail.to_string())
     }
@@ -56,6 +81,7 @@ impl Problem {
                 StatusCode::PAYMENT_REQUIRED,
                 "the account's credit does not cover the message",
             ),
+            CommandStatus::EsmeRinvbndsts => (StatusCode::FORBIDDEN, "the account is suspended"),
             _ => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the message could not be stored; try again",

@@ -7,6 +7,7 @@
 //! README's configuration reference.
 
 mod error;
+pub mod fields;
 mod raw;
 mod validate;
 

@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ipnet::IpNet;
 use toml::Spanned;
 
 use super::error::{ConfigIssue, SourceMap};
+use super::fields::{self, DEFAULT_MAX_BINDS};
 use super::raw::{RawAccount, RawConfig, RawGateway, RawRoute};
 use super::*;
 
@@ -29,7 +29,6 @@ const MAX_COMMIT_INTERVAL_MS: u64 = 1_000;
 const DEFAULT_COMMIT_MAX_BATCH: u64 = 4_096;
 const MAX_COMMIT_MAX_BATCH: u64 = 1_000_000;
 const DEFAULT_CACHE_MB: u64 = 16;
-const MAX_WEIGHT: u64 = 1000;
 const MIN_CACHE_MB: u64 = 8;
 const MAX_CACHE_MB: u64 = 1 << 20;
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -39,8 +38,6 @@ const DEFAULT_ENQUIRE_LINK_INTERVAL_S: u64 = 30;
 const DEFAULT_INACTIVITY_TIMEOUT_S: u64 = 300;
 const DEFAULT_RESPONSE_TIMEOUT_S: u64 = 30;
 const MAX_SMPP_TIMER_S: u64 = 86_400;
-const DEFAULT_MAX_BINDS: u32 = 10;
-const MAX_MAX_BINDS: u32 = 1_000;
 
 pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     let map = SourceMap::new(source);
@@ -68,6 +65,19 @@ impl Checker<'_> {
     fn report<T>(&mut self, value: &Spanned<T>, key: &str, message: impl Into<String>) {
         let issue = self.map.issue(value.span(), key, message);
         self.issues.push(issue);
+    }
+
+    /// The outcome of a rule from `fields` for `value`: reported at its
+    /// place when it is an error.
+    fn check<T, V>(
+        &mut self,
+        value: &Spanned<V>,
+        key: &str,
+        outcome: Result<T, String>,
+    ) -> Option<T> {
+        outcome
+            .map_err(|message| self.report(value, key, message))
+            .ok()
     }
 
     fn config(&mut self, raw: RawConfig) -> Config {
@@ -238,15 +248,9 @@ impl Checker<'_> {
     {
         match value {
             None => default,
-            Some(value) if *value.get_ref() < min || *value.get_ref() > max => {
-                let message = format!(
-                    "{} is out of range, expected {min} to {max}",
-                    value.get_ref()
-                );
-                self.report(value, key, message);
-                default
-            }
-            Some(value) => *value.get_ref(),
+            Some(value) => self
+                .check(value, key, fields::within(*value.get_ref(), min, max))
+                .unwrap_or(default),
         }
     }
 
@@ -517,19 +521,8 @@ impl Checker<'_> {
         }
     }
 
-    /// SMPP 3.4 limits system_id and password; peers such as python smpplib
-    /// and Kannel cut longer ones silently, so a login would fail mysteriously.
     fn smpp_credential(&mut self, value: &Spanned<String>, key: &str, max: usize) {
-        let text = value.get_ref();
-        if text.len() > max {
-            let message = format!(
-                "{} characters, but SMPP 3.4 allows at most {max} (peers silently cut longer values)",
-                text.len()
-            );
-            self.report(value, key, message);
-        } else if !text.bytes().all(|b| b.is_ascii_graphic()) {
-            self.report(value, key, "must be printable ASCII without spaces");
-        }
+        self.check(value, key, fields::smpp_credential(value.get_ref(), max));
     }
 
     fn accounts(&mut self, raw: Vec<Spanned<RawAccount>>) -> Vec<AccountConfig> {
@@ -539,80 +532,50 @@ impl Checker<'_> {
             let entry = entry.into_inner();
             let prefix = format!("accounts[{index}]");
             let system_id = entry.system_id.get_ref().clone();
-            if system_id.is_empty() {
-                self.report(
-                    &entry.system_id,
-                    &format!("{prefix}.system_id"),
-                    "must not be empty",
-                );
-            } else if system_id == "*" {
-                self.report(
-                    &entry.system_id,
-                    &format!("{prefix}.system_id"),
-                    "\"*\" is reserved for \"every account\" in routes",
-                );
-            } else {
-                self.smpp_credential(
-                    &entry.system_id,
-                    &format!("{prefix}.system_id"),
-                    MAX_SYSTEM_ID_LEN,
-                );
-                if !seen.insert(system_id.clone()) {
-                    let message = format!("duplicate account {system_id:?}");
-                    self.report(&entry.system_id, &format!("{prefix}.system_id"), message);
-                }
-            }
-            if entry.password.get_ref().is_empty() {
-                self.report(
-                    &entry.password,
-                    &format!("{prefix}.password"),
-                    "must not be empty",
-                );
-            } else {
-                self.smpp_credential(
-                    &entry.password,
-                    &format!("{prefix}.password"),
-                    MAX_PASSWORD_LEN,
-                );
-            }
-            let credit = entry
-                .credit
-                .as_ref()
-                .map_or(Money::ZERO, |credit| *credit.get_ref());
-            if let Some(value) = &entry.credit
-                && credit.is_negative()
+            let key = format!("{prefix}.system_id");
+            if self
+                .check(&entry.system_id, &key, fields::system_id(&system_id))
+                .is_some()
+                && !seen.insert(system_id.clone())
             {
-                self.report(value, &format!("{prefix}.credit"), "must not be negative");
+                let message = format!("duplicate account {system_id:?}");
+                self.report(&entry.system_id, &key, message);
             }
+            self.check(
+                &entry.password,
+                &format!("{prefix}.password"),
+                fields::account_password(entry.password.get_ref()),
+            );
+            let credit = match &entry.credit {
+                Some(value) => self
+                    .check(
+                        value,
+                        &format!("{prefix}.credit"),
+                        fields::not_negative(*value.get_ref()),
+                    )
+                    .unwrap_or(Money::ZERO),
+                None => Money::ZERO,
+            };
             let mut allowed_ips = Vec::with_capacity(entry.allowed_ips.len());
             for (ip_index, network) in entry.allowed_ips.iter().enumerate() {
-                match parse_network(network.get_ref()) {
-                    Some(parsed) => allowed_ips.push(parsed),
-                    None => {
-                        let message = format!(
-                            "{:?} is not an address or network such as \"10.0.0.0/8\" or \"192.0.2.7\"",
-                            network.get_ref()
-                        );
-                        self.report(
-                            network,
-                            &format!("{prefix}.allowed_ips[{ip_index}]"),
-                            message,
-                        );
-                    }
-                }
+                let key = format!("{prefix}.allowed_ips[{ip_index}]");
+                allowed_ips.extend(self.check(network, &key, fields::network(network.get_ref())));
             }
             accounts.push(AccountConfig {
                 system_id,
                 password: entry.password.into_inner(),
                 credit,
                 tps: entry.tps.as_ref().map_or(0, |tps| *tps.get_ref()),
-                max_binds: self.bounded(
-                    entry.max_binds.as_ref(),
-                    &format!("{prefix}.max_binds"),
-                    DEFAULT_MAX_BINDS,
-                    1,
-                    MAX_MAX_BINDS,
-                ),
+                max_binds: match &entry.max_binds {
+                    Some(value) => self
+                        .check(
+                            value,
+                            &format!("{prefix}.max_binds"),
+                            fields::max_binds(*value.get_ref()),
+                        )
+                        .unwrap_or(DEFAULT_MAX_BINDS),
+                    None => DEFAULT_MAX_BINDS,
+                },
                 allowed_ips,
             });
         }
@@ -634,57 +597,40 @@ impl Checker<'_> {
             let entry = entry.into_inner();
             let prefix_key = format!("routes[{index}]");
             let prefix = entry.prefix.get_ref().clone();
-            if !prefix.bytes().all(|b| b.is_ascii_digit()) {
-                let message =
-                    format!("prefix {prefix:?} must be digits only (\"\" is the default route)");
-                self.report(&entry.prefix, &format!("{prefix_key}.prefix"), message);
-            }
+            self.check(
+                &entry.prefix,
+                &format!("{prefix_key}.prefix"),
+                fields::route_prefix(&prefix),
+            );
             let selector = self.route_accounts(&entry, &prefix_key, &account_ids);
-            let claims: Vec<String> = match &selector {
-                AccountSelector::All => vec!["*".to_string()],
-                AccountSelector::Only(ids) => ids.clone(),
-            };
-            for account in claims {
+            for account in fields::route_claims(&selector) {
                 if let Some(first) = claimed.insert((prefix.clone(), account.clone()), index) {
-                    let message = format!(
-                        "routes[{first}] already routes prefix {prefix:?} for {}",
-                        if account == "*" {
-                            "every account".to_string()
-                        } else {
-                            format!("account {account:?}")
-                        }
-                    );
+                    let message =
+                        fields::route_claim(&format!("routes[{first}]"), &prefix, &account);
                     self.report(&entry.prefix, &format!("{prefix_key}.prefix"), message);
                 }
             }
-            if entry.gateways.get_ref().is_empty() {
-                self.report(
-                    &entry.gateways,
-                    &format!("{prefix_key}.gateways"),
-                    "must name at least one gateway",
-                );
-            }
+            self.check(
+                &entry.gateways,
+                &format!("{prefix_key}.gateways"),
+                fields::route_gateways(entry.gateways.get_ref().len()),
+            );
             let mut names = Vec::with_capacity(entry.gateways.get_ref().len());
             for (gateway_index, name) in entry.gateways.get_ref().iter().enumerate() {
                 let key = format!("{prefix_key}.gateways[{gateway_index}]");
-                if !gateway_names.contains(name.get_ref().as_str()) {
-                    self.report(name, &key, format!("no gateway named {:?}", name.get_ref()));
-                } else if names.contains(name.get_ref()) {
-                    self.report(
-                        name,
-                        &key,
-                        format!("gateway {:?} is listed twice", name.get_ref()),
-                    );
-                }
+                let exists = gateway_names.contains(name.get_ref().as_str());
+                self.check(
+                    name,
+                    &key,
+                    fields::route_gateway(name.get_ref(), &names, exists),
+                );
                 names.push(name.get_ref().clone());
             }
-            if entry.price.get_ref().is_negative() {
-                self.report(
-                    &entry.price,
-                    &format!("{prefix_key}.price"),
-                    "must not be negative",
-                );
-            }
+            self.check(
+                &entry.price,
+                &format!("{prefix_key}.price"),
+                fields::not_negative(*entry.price.get_ref()),
+            );
             let weights = self.route_weights(&entry, &prefix_key);
             routes.push(RouteConfig {
                 prefix,
@@ -702,22 +648,16 @@ impl Checker<'_> {
         let list = entry.weights.as_ref()?;
         let key = format!("{prefix_key}.weights");
         let gateways = entry.gateways.get_ref().len();
-        if list.get_ref().len() != gateways {
-            let message = format!(
-                "has {} weights for {gateways} gateways; give one per gateway",
-                list.get_ref().len()
-            );
-            self.report(list, &key, message);
-            return None;
-        }
+        self.check(
+            list,
+            &key,
+            fields::route_weights(list.get_ref().len(), gateways),
+        )?;
         let mut weights = Vec::with_capacity(gateways);
         for (index, weight) in list.get_ref().iter().enumerate() {
-            let value = *weight.get_ref();
-            if !(1..=MAX_WEIGHT).contains(&value) {
-                let message = format!("weight {value} is outside 1 to {MAX_WEIGHT}");
-                self.report(weight, &format!("{key}[{index}]"), message);
-            }
-            weights.push(u32::try_from(value.clamp(1, MAX_WEIGHT)).unwrap_or(1));
+            let key = format!("{key}[{index}]");
+            let value = self.check(weight, &key, fields::route_weight(*weight.get_ref()));
+            weights.push(value.unwrap_or(1));
         }
         Some(weights)
     }
@@ -732,49 +672,28 @@ impl Checker<'_> {
             return AccountSelector::All;
         };
         let key = format!("{prefix_key}.accounts");
-        if list.get_ref().is_empty() {
-            self.report(
-                list,
-                &key,
-                "must list at least one account, or [\"*\"] for every account",
-            );
-            return AccountSelector::Only(Vec::new());
-        }
-        if list.get_ref().iter().any(|id| id.get_ref() == "*") {
-            if list.get_ref().len() > 1 {
-                self.report(
-                    list,
-                    &key,
-                    "\"*\" already means every account; list nothing beside it",
-                );
-            }
-            return AccountSelector::All;
+        let given: Vec<String> = list
+            .get_ref()
+            .iter()
+            .map(|id| id.get_ref().clone())
+            .collect();
+        match self.check(list, &key, fields::route_accounts(&given)) {
+            Some(true) => return AccountSelector::All,
+            Some(false) => {}
+            None if given.is_empty() => return AccountSelector::Only(Vec::new()),
+            None => return AccountSelector::All,
         }
         let mut ids = Vec::with_capacity(list.get_ref().len());
         for (index, id) in list.get_ref().iter().enumerate() {
-            if !account_ids.contains(id.get_ref().as_str()) {
-                self.report(
-                    id,
-                    &format!("{key}[{index}]"),
-                    format!("no account {:?}", id.get_ref()),
-                );
-            } else if ids.contains(id.get_ref()) {
-                self.report(
-                    id,
-                    &format!("{key}[{index}]"),
-                    format!("account {:?} is listed twice", id.get_ref()),
-                );
-            } else {
+            let exists = account_ids.contains(id.get_ref().as_str());
+            let key = format!("{key}[{index}]");
+            if self
+                .check(id, &key, fields::route_account(id.get_ref(), &ids, exists))
+                .is_some()
+            {
                 ids.push(id.get_ref().clone());
             }
         }
         AccountSelector::Only(ids)
     }
-}
-
-/// A network in CIDR form, or a single address (a /32 or /128).
-fn parse_network(text: &str) -> Option<IpNet> {
-    text.parse::<IpNet>()
-        .ok()
-        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }

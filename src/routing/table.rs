@@ -14,7 +14,8 @@ use crate::model::Money;
 /// A route as the switch uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    /// Position in the configuration, which names the route in logs.
+    /// Position in the table (the file's routes with the admin API's
+    /// changes laid over them): what the admin API's PUT and DELETE name.
     pub index: usize,
     pub prefix: String,
     pub accounts: AccountSelector,
@@ -26,6 +27,21 @@ pub struct Route {
     pub price: Money,
 }
 
+impl Route {
+    /// The route as a configuration entry (what the admin API changes).
+    pub fn config(&self) -> RouteConfig {
+        RouteConfig {
+            prefix: self.prefix.clone(),
+            accounts: self.accounts.clone(),
+            gateways: self.gateways.clone(),
+            weights: self.weights.clone(),
+            price: self.price,
+        }
+    }
+}
+
+/// The routes in force, built from the configuration file and the admin
+/// API's changes; the switch replaces it whole when they change.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     routes: Vec<Route>,
@@ -76,6 +92,11 @@ impl RouteTable {
 
     pub fn routes(&self) -> &[Route] {
         &self.routes
+    }
+
+    /// Every route as a configuration entry, in table order.
+    pub fn configs(&self) -> Vec<RouteConfig> {
+        self.routes.iter().map(Route::config).collect()
     }
 }
 

@@ -6,6 +6,7 @@
 //! thread only applies bytes. An encoding failure is kept and returned by
 //! `Store::commit`, so the builder methods chain without a `?` each.
 
+use super::admin_objects::{StoredAccount, StoredRoute};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
 use super::records::{InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
@@ -146,6 +147,36 @@ impl Batch {
             TreeId::Inbox,
             codec::inbound_key(&message.gateway, &message.fingerprint),
             message,
+            false,
+        )
+    }
+
+    /// Stores an account as the admin API left it (replacing any before).
+    pub fn put_stored_account(&mut self, account: &StoredAccount) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::admin_account_key(&account.system_id),
+            account,
+            false,
+        )
+    }
+
+    /// Stores a route as the admin API left it, present or deleted.
+    pub fn put_stored_route(&mut self, route: &StoredRoute) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::admin_route_key(route.key()),
+            route,
+            false,
+        )
+    }
+
+    /// Stores the hash of the admin password generated at first start.
+    pub fn put_admin_password(&mut self, hash: &crate::auth::PasswordHash) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::ADMIN_PASSWORD_KEY.to_vec(),
+            hash,
             false,
         )
     }

@@ -11,6 +11,9 @@
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
 //! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
+//! | `admin_objects` | `account` 0x00 system_id                   | `StoredAccount`      |
+//! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
+//! |                | `admin_password`                            | `PasswordHash`       |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -36,6 +39,7 @@
 //! | 1 | first layout | |
 //! | 2 | `Message` gains `service_type` (last field) | a version-1 message is its bytes and an empty string (one `0x00`) |
 //! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
+//! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 
 use std::borrow::Cow;
 
@@ -43,11 +47,19 @@ use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::admin_objects::RouteKey;
 use super::error::{KeyHex, StoreError};
+use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
+
+/// The version that last changed the layout of `Message`.
+const MESSAGE_LAYOUT: u8 = 3;
+
+/// The version that gave ledger entries their `reason`.
+const LEDGER_REASON: u8 = 4;
 
 /// The oldest version this program reads.
 const OLDEST_READABLE: u8 = 1;
@@ -74,13 +86,15 @@ pub enum TreeId {
     UpstreamIds,
     Mailbox,
     Meta,
-    /// Last: journals written before it existed name trees by position.
+    /// Journals written before it existed name trees by position.
     Inbox,
+    /// Last, for the same reason.
+    AdminObjects,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 8] = [
+    pub const ALL: [TreeId; 9] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -89,6 +103,7 @@ impl TreeId {
         TreeId::Mailbox,
         TreeId::Meta,
         TreeId::Inbox,
+        TreeId::AdminObjects,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +116,7 @@ impl TreeId {
             TreeId::Mailbox => "mailbox",
             TreeId::Meta => "meta",
             TreeId::Inbox => "inbox",
+            TreeId::AdminObjects => "admin_objects",
         }
     }
 
@@ -216,7 +232,7 @@ fn versioned_body<'a>(
         // last one: `service_type` (an empty string is one 0x00, its varint
         // length) and `callback` (`None` is one 0x00).
         1 | 2 if matches!(tree, TreeId::Messages | TreeId::Archive) => {
-            let missing = usize::from(VERSION - version);
+            let missing = usize::from(MESSAGE_LAYOUT - version);
             let mut upgraded = Vec::with_capacity(body.len() + missing);
             upgraded.extend_from_slice(body);
             upgraded.resize(body.len() + missing, 0);
@@ -230,6 +246,22 @@ fn versioned_body<'a>(
                 "value format version {version}, this program reads versions {OLDEST_READABLE} to {VERSION}"
             ),
         )),
+    }
+}
+
+/// A ledger value: entries in the current layout, or, written before
+/// version 4, in the layout without `reason`.
+pub fn decode_ledger(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<Vec<LedgerEntry>, StoreError> {
+    match bytes.first() {
+        Some(&version) if (OLDEST_READABLE..LEDGER_REASON).contains(&version) => {
+            let old: Vec<LedgerEntryWithoutReason> = decode_entries(tree, key, bytes)?;
+            Ok(old.into_iter().map(LedgerEntry::from).collect())
+        }
+        _ => decode_entries(tree, key, bytes),
     }
 }
 
@@ -319,6 +351,32 @@ pub fn inbound_key(gateway: &GatewayName, fingerprint: &str) -> Vec<u8> {
     key
 }
 
+/// The prefix of every stored account in `admin_objects`.
+pub const ADMIN_ACCOUNT_PREFIX: &[u8] = b"account\0";
+/// The prefix of every stored route in `admin_objects`.
+pub const ADMIN_ROUTE_PREFIX: &[u8] = b"route\0";
+/// The key in `admin_objects` of the generated admin password's hash.
+pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
+
+/// `account 0x00 system_id`.
+pub fn admin_account_key(system_id: &str) -> Vec<u8> {
+    let mut key = ADMIN_ACCOUNT_PREFIX.to_vec();
+    key.extend_from_slice(system_id.as_bytes());
+    key
+}
+
+/// `route 0x00 prefix 0x00 account 0x00 account ...`: digits and printable
+/// ASCII, so 0x00 separates them unambiguously.
+pub fn admin_route_key(route: &RouteKey) -> Vec<u8> {
+    let mut key = ADMIN_ROUTE_PREFIX.to_vec();
+    key.extend_from_slice(route.prefix.as_bytes());
+    for account in &route.accounts {
+        key.push(0);
+        key.extend_from_slice(account.as_bytes());
+    }
+    key
+}
+
 /// `gateway 0x00`: the prefix of every key belonging to one gateway.
 pub fn gateway_prefix(gateway: &GatewayName) -> Vec<u8> {
     let mut key = gateway.as_str().as_bytes().to_vec();
@@ -401,7 +459,7 @@ mod tests {
         // the last field.
         assert_eq!(current[current.len() - 2..], [0, 0]);
         for version in [1u8, 2] {
-            let mut old = current[..current.len() - usize::from(VERSION - version)].to_vec();
+            let mut old = current[..current.len() - usize::from(MESSAGE_LAYOUT - version)].to_vec();
             old[0] = version;
             for tree in [TreeId::Messages, TreeId::Archive] {
                 assert_eq!(decode::<Message>(tree, &key, &old).unwrap(), message);
@@ -419,6 +477,41 @@ mod tests {
         assert_eq!(
             decode::<Money>(TreeId::Balances, b"demo", &balance).unwrap(),
             Money::from_micros(7)
+        );
+    }
+
+    #[test]
+    fn ledger_values_before_version_4_read_without_a_reason() {
+        use crate::store::{LedgerEntry, LedgerKind};
+        let key = b"demo\0";
+        let entry = LedgerEntry {
+            account: AccountId::new("demo").unwrap(),
+            kind: LedgerKind::TopUp,
+            delta: Money::from_micros(5),
+            balance: Money::from_micros(5),
+            message: None,
+            at: chrono::DateTime::from_timestamp_nanos(0),
+            reason: None,
+        };
+        // The old layout is the new one without the last field (`None`, one 0x00).
+        let new = encode_entry(TreeId::Ledger, key, &entry).unwrap();
+        let old_entry = &new[..new.len() - 1];
+        let mut old = vec![3];
+        old.extend_from_slice(old_entry);
+        old.extend_from_slice(old_entry);
+        assert_eq!(
+            decode_ledger(TreeId::Ledger, key, &old).unwrap(),
+            [entry.clone(), entry.clone()]
+        );
+        let explained = LedgerEntry {
+            reason: Some("goodwill".into()),
+            ..entry
+        };
+        let mut current = vec![VERSION];
+        current.extend(encode_entry(TreeId::Ledger, key, &explained).unwrap());
+        assert_eq!(
+            decode_ledger(TreeId::Ledger, key, &current).unwrap(),
+            [explained]
         );
     }
 

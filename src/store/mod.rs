@@ -71,6 +71,7 @@
 //! README's "Durability" and "Load-testing" sections have the figures
 //! (`cargo bench --bench store`, `scripts/bench.sh e2e`).
 
+mod admin_objects;
 mod batch;
 mod checkpoint;
 mod codec;
@@ -91,6 +92,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::config::Durability;
 use crate::config::StoreSettings;
+pub use admin_objects::{RouteKey, StoredAccount, StoredRoute};
 pub use batch::Batch;
 pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
@@ -324,9 +326,35 @@ impl Store {
         let tree = TreeId::Ledger;
         let mut entries = Vec::new();
         for (key, bytes) in self.scan_raw(tree, &codec::account_prefix(account))? {
-            entries.extend(codec::decode_entries(tree, &key, &bytes)?);
+            entries.extend(codec::decode_ledger(tree, &key, &bytes)?);
         }
         Ok(entries)
+    }
+
+    /// The accounts the admin API created or changed, by system_id.
+    pub fn stored_accounts(&self) -> Result<Vec<StoredAccount>, StoreError> {
+        self.scan_admin_objects(codec::ADMIN_ACCOUNT_PREFIX)
+    }
+
+    /// The routes the admin API created, changed or deleted, in key order.
+    pub fn stored_routes(&self) -> Result<Vec<StoredRoute>, StoreError> {
+        self.scan_admin_objects(codec::ADMIN_ROUTE_PREFIX)
+    }
+
+    /// The hash of the admin password generated at first start, if any.
+    pub fn admin_password(&self) -> Result<Option<crate::auth::PasswordHash>, StoreError> {
+        self.get(TreeId::AdminObjects, codec::ADMIN_PASSWORD_KEY)
+    }
+
+    fn scan_admin_objects<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        let tree = TreeId::AdminObjects;
+        self.scan_raw(tree, prefix)?
+            .into_iter()
+            .map(|(key, bytes)| codec::decode(tree, &key, &bytes))
+            .collect()
     }
 
     /// The account's pending mailbox items, in the order they were queued.
@@ -696,6 +724,7 @@ mod tests {
                 balance: Money::from_micros(i),
                 message: None,
                 at: chrono::DateTime::from_timestamp_nanos(i),
+                reason: None,
             });
         }
         store.commit(batch).wait().unwrap();

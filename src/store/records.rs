@@ -16,6 +16,8 @@ pub enum LedgerKind {
     Refund,
     /// Credit added by an operator or the admin API.
     TopUp,
+    /// Credit taken away by an operator through the admin API.
+    Deduct,
 }
 
 /// One change of an account's credit. Entries are kept per account in the
@@ -34,6 +36,34 @@ pub struct LedgerEntry {
     pub message: Option<MessageId>,
     #[serde(with = "timestamp")]
     pub at: DateTime<Utc>,
+    /// Why an operator changed the credit (admin top-ups and deductions).
+    pub reason: Option<String>,
+}
+
+/// A ledger entry as value versions 1 to 3 wrote it: without `reason`.
+#[derive(Deserialize)]
+pub(super) struct LedgerEntryWithoutReason {
+    account: AccountId,
+    kind: LedgerKind,
+    delta: Money,
+    balance: Money,
+    message: Option<MessageId>,
+    #[serde(with = "timestamp")]
+    at: DateTime<Utc>,
+}
+
+impl From<LedgerEntryWithoutReason> for LedgerEntry {
+    fn from(old: LedgerEntryWithoutReason) -> LedgerEntry {
+        LedgerEntry {
+            account: old.account,
+            kind: old.kind,
+            delta: old.delta,
+            balance: old.balance,
+            message: old.message,
+            at: old.at,
+            reason: None,
+        }
+    }
 }
 
 /// Something waiting for an account's receiver to bind (SPEC §3: a receipt

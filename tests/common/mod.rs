@@ -34,6 +34,9 @@ pub struct Switch {
     pub child: Child,
     pub smpp: SocketAddr,
     pub http: SocketAddr,
+    /// What serve prints for the operator (logs go to stderr); nothing but
+    /// a generated admin password is ever written there.
+    pub stdout: Option<std::process::ChildStdout>,
 }
 
 impl Switch {
@@ -43,6 +46,7 @@ impl Switch {
             .args(["serve", "--config"])
             .arg(config)
             .envs(env.iter().copied())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -72,6 +76,7 @@ impl Switch {
             }
         }
         Switch {
+            stdout: child.stdout.take(),
             child,
             smpp: smpp.unwrap(),
             http: http.unwrap(),

@@ -1,0 +1,182 @@
+//! The rules for one value of an account or a route, shared by the
+//! configuration file's validation and the admin API: each returns what is
+//! wrong as a sentence, and its caller names the place (a line and key of
+//! the file, or a field of a JSON body).
+
+use ipnet::IpNet;
+
+use super::{AccountSelector, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN};
+use crate::model::Money;
+
+/// SMPP sessions an account may have bound at once, when not given.
+pub const DEFAULT_MAX_BINDS: u32 = 10;
+/// The most SMPP sessions one account may have bound at once.
+pub const MAX_MAX_BINDS: u32 = 1_000;
+/// The largest share weight of one gateway of a route.
+pub const MAX_WEIGHT: u64 = 1000;
+
+/// A number within `[min, max]`.
+pub fn within<T>(value: T, min: T, max: T) -> Result<T, String>
+where
+    T: Copy + PartialOrd + std::fmt::Display,
+{
+    if value < min || value > max {
+        Err(format!("{value} is out of range, expected {min} to {max}"))
+    } else {
+        Ok(value)
+    }
+}
+
+/// SMPP 3.4 limits system_id and password; peers such as python smpplib
+/// and Kannel cut longer ones silently, so a login would fail mysteriously.
+pub fn smpp_credential(text: &str, max: usize) -> Result<(), String> {
+    if text.len() > max {
+        Err(format!(
+            "{} characters, but SMPP 3.4 allows at most {max} (peers silently cut longer values)",
+            text.len()
+        ))
+    } else if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("must be printable ASCII without spaces".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// An account's system_id: what an ESME binds with.
+pub fn system_id(text: &str) -> Result<(), String> {
+    match text {
+        "" => Err("must not be empty".into()),
+        "*" => Err("\"*\" is reserved for \"every account\" in routes".into()),
+        _ => smpp_credential(text, MAX_SYSTEM_ID_LEN),
+    }
+}
+
+/// An account's password: what an ESME binds with.
+pub fn account_password(text: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err("must not be empty".into());
+    }
+    smpp_credential(text, MAX_PASSWORD_LEN)
+}
+
+/// Starting credit, a route's price: never below zero.
+pub fn not_negative(amount: Money) -> Result<Money, String> {
+    if amount.is_negative() {
+        Err("must not be negative".into())
+    } else {
+        Ok(amount)
+    }
+}
+
+/// An account's bind limit.
+pub fn max_binds(value: u32) -> Result<u32, String> {
+    within(value, 1, MAX_MAX_BINDS)
+}
+
+/// A network in CIDR form, or a single address (a /32 or /128).
+pub fn network(text: &str) -> Result<IpNet, String> {
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+        .ok_or_else(|| {
+            format!("{text:?} is not an address or network such as \"10.0.0.0/8\" or \"192.0.2.7\"")
+        })
+}
+
+/// A route's destination prefix.
+pub fn route_prefix(prefix: &str) -> Result<(), String> {
+    if prefix.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "prefix {prefix:?} must be digits only (\"\" is the default route)"
+        ))
+    }
+}
+
+/// A route's list of accounts as a whole: `true` for `["*"]` (every
+/// account); otherwise the ids are to be checked one by one with
+/// [`route_account`].
+pub fn route_accounts(ids: &[String]) -> Result<bool, String> {
+    if ids.is_empty() {
+        return Err("must list at least one account, or [\"*\"] for every account".into());
+    }
+    if ids.iter().any(|id| id == "*") {
+        if ids.len() > 1 {
+            return Err("\"*\" already means every account; list nothing beside it".into());
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// One account of a route's list: it must exist and be listed once.
+pub fn route_account(id: &str, earlier: &[String], exists: bool) -> Result<(), String> {
+    if !exists {
+        Err(format!("no account {id:?}"))
+    } else if earlier.iter().any(|seen| seen == id) {
+        Err(format!("account {id:?} is listed twice"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A route's gateways as a whole.
+pub fn route_gateways(count: usize) -> Result<(), String> {
+    if count == 0 {
+        Err("must name at least one gateway".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// One gateway of a route's list: it must exist and be listed once.
+pub fn route_gateway(name: &str, earlier: &[String], exists: bool) -> Result<(), String> {
+    if !exists {
+        Err(format!("no gateway named {name:?}"))
+    } else if earlier.iter().any(|seen| seen == name) {
+        Err(format!("gateway {name:?} is listed twice"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A route's weights as a whole: one per gateway.
+pub fn route_weights(weights: usize, gateways: usize) -> Result<(), String> {
+    if weights == gateways {
+        Ok(())
+    } else {
+        Err(format!(
+            "has {weights} weights for {gateways} gateways; give one per gateway"
+        ))
+    }
+}
+
+/// One weight of a route.
+pub fn route_weight(value: u64) -> Result<u32, String> {
+    if (1..=MAX_WEIGHT).contains(&value) {
+        Ok(u32::try_from(value).unwrap_or(1))
+    } else {
+        Err(format!("weight {value} is outside 1 to {MAX_WEIGHT}"))
+    }
+}
+
+/// Two routes may not both claim one prefix for one account (or for every
+/// account): which would win is not obvious. `first` names the route that
+/// claimed it first.
+pub fn route_claim(first: &str, prefix: &str, account: &str) -> String {
+    let whom = if account == "*" {
+        "every account".to_string()
+    } else {
+        format!("account {account:?}")
+    };
+    format!("{first} already routes prefix {prefix:?} for {whom}")
+}
+
+/// What a route claims: `"*"`, or each account it lists.
+pub fn route_claims(selector: &AccountSelector) -> Vec<String> {
+    match selector {
+        AccountSelector::All => vec!["*".to_string()],
+        AccountSelector::Only(ids) => ids.clone(),
+    }
+}

@@ -1,0 +1,56 @@
+//! What the admin API changed, kept so it survives a restart: accounts and
+//! routes as the operator last left them, and the generated admin
+//! password. At start these are laid over the configuration file's
+//! objects (see `actors::admin`): a stored record wins over the file's
+//! object with the same system_id or the same route key.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::PasswordHash;
+use crate::model::Money;
+
+/// An account as the admin API last wrote it. The password is kept only
+/// as its argon2 hash; the credit lives in `balances` and `ledger`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAccount {
+    pub system_id: String,
+    pub password: PasswordHash,
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    pub max_binds: u32,
+    /// Networks in CIDR form, validated when written; empty = any.
+    pub allowed_ips: Vec<String>,
+    /// Binds and submissions refused while set.
+    pub suspended: bool,
+}
+
+/// Which routes a route key names: its prefix and its account selector
+/// (`["*"]` for every account, otherwise system_ids in sorted order).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RouteKey {
+    pub prefix: String,
+    pub accounts: Vec<String>,
+}
+
+/// A route as the admin API last left it: present with these settings, or
+/// deleted (so a route the file still has stays gone after a restart).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredRoute {
+    Present {
+        key: RouteKey,
+        gateways: Vec<String>,
+        weights: Option<Vec<u32>>,
+        price: Money,
+    },
+    Deleted {
+        key: RouteKey,
+    },
+}
+
+impl StoredRoute {
+    pub fn key(&self) -> &RouteKey {
+        match self {
+            StoredRoute::Present { key, .. } | StoredRoute::Deleted { key } => key,
+        }
+    }
+}
