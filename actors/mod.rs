@@ -14,7 +14,7 @@
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
 //! ├── listener            SMPP accept loop
-//! │   └── esme (per connection)   not restarted: the client reconnects
+//! │   └── esme (per connection)   not restarted: the client reconnects; listed in sessions once bound
 //! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
 //! ```
 //!
@@ -49,6 +49,7 @@ pub mod modem;
 pub mod receipts;
 pub mod route;
 pub mod schedule;
+pub mod sessions;
 pub mod simulator;
 pub mod supervision;
 pub mod switch;

@@ -19,6 +19,7 @@ use super::gateway::{Deliver, Subscribe};
 use super::receipts::{Receipts, Track, Wire};
 use super::route::{Dispatch, Route};
 use super::schedule::{Connect, Schedule};
+use super::sessions::Sessions;
 use super::simulator::{Resume, Simulator};
 use super::upstream::Upstream;
 use super::upstream_connection::Settings;
@@ -294,14 +295,17 @@ async fn start(
         logger: logger.new(slog::o!("actor" => "amend")),
     };
     let directory = Arc::new(Directory::new(store.clone(), owners, entries));
+    let sessions = Arc::new(Sessions::default());
     actix_rt::spawn(super::listener::run(
         listener,
         directory.clone(),
+        sessions.clone(),
         config.smpp,
         logger.new(slog::o!("listener" => "smpp")),
     ));
     let web_state = WebState::new(
         directory,
+        sessions,
         routes,
         admin_credentials(&config.web)?,
         logger.new(slog::o!("listener" => "http")),

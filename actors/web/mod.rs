@@ -7,6 +7,7 @@
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //!
@@ -22,6 +23,7 @@ mod customer;
 mod kannel;
 mod openapi;
 mod problem;
+mod sessions;
 
 pub use auth::AdminCredentials;
 
@@ -33,6 +35,7 @@ use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
 use super::directory::Directory;
+use super::sessions::Sessions;
 use crate::routing::RouteTable;
 use auth::VerifiedCache;
 use problem::Problem;
@@ -40,6 +43,8 @@ use problem::Problem;
 /// What the handlers share.
 pub struct WebState {
     pub directory: Arc<Directory>,
+    /// The bound ESME sessions.
+    pub sessions: Arc<Sessions>,
     pub routes: Arc<RouteTable>,
     pub logger: Logger,
     /// `None` when no admin password is set: the admin endpoints refuse all.
@@ -64,6 +69,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)
             .default_service(web::to(|| async {
@@ -88,12 +94,14 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
 impl WebState {
     pub fn new(
         directory: Arc<Directory>,
+        sessions: Arc<Sessions>,
         routes: Arc<RouteTable>,
         admin: Option<AdminCredentials>,
         logger: Logger,
     ) -> WebState {
         WebState {
             directory,
+            sessions,
             routes,
             logger,
             admin,
