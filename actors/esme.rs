@@ -137,6 +137,9 @@ impl EsmeSession {
 
     fn send(&mut self, command: &Command) {
         let _ = self.session.send(command.id(), command.status());
+        if self.registration.is_some() {
+            self.counters.sent(command.id(), command.status());
+        }
         let mut bytes = BytesMut::new();
         match self.framing.encode(command, &mut bytes) {
             Ok(()) => {
@@ -353,12 +356,10 @@ impl EsmeSession {
             return;
         };
         if self.inbound.len() >= self.outbound.capacity() {
-            self.counters.submit_refused();
             self.answer_error(id, CommandStatus::EsmeRmsgqful, sequence_number);
             return;
         }
         let Some(body) = command.pdu() else {
-            self.counters.submit_refused();
             self.answer_error(id, CommandStatus::EsmeRinvcmdlen, sequence_number);
             return;
         };
@@ -372,10 +373,7 @@ impl EsmeSession {
                     reply: Reply::Session(ctx.address().recipient()),
                 });
             }
-            Err(status) => {
-                self.counters.submit_refused();
-                self.answer_error(id, status, sequence_number);
-            }
+            Err(status) => self.answer_error(id, status, sequence_number),
         }
     }
 
@@ -470,10 +468,7 @@ impl EsmeSession {
             Instant::now(),
             self.settings.response_timeout,
         ) {
-            Ok(()) => {
-                self.counters.deliver_sm_sent();
-                self.send(&Command::new(CommandStatus::EsmeRok, sequence_number, body));
-            }
+            Ok(()) => self.send(&Command::new(CommandStatus::EsmeRok, sequence_number, body)),
             Err(error) => {
                 let (crate::smpp::window::InsertError::Full { payload, .. }
                 | crate::smpp::window::InsertError::Duplicate { payload, .. }) = error;
@@ -582,12 +577,10 @@ impl Handler<Submitted> for EsmeSession {
         let ids = match submitted.result {
             Ok(ids) => ids,
             Err(status) => {
-                self.counters.submit_refused();
                 self.answer_error(id, status, sequence_number);
                 return;
             }
         };
-        self.counters.submit_accepted();
         let Some(first) = ids.first() else {
             self.answer_error(id, CommandStatus::EsmeRsyserr, sequence_number);
             return;
@@ -643,6 +636,9 @@ impl Handler<Disconnect> for EsmeSession {
     /// session). With no room in the window, closes at once.
     fn handle(&mut self, _: Disconnect, ctx: &mut Context<Self>) {
         info!(self.logger, "disconnected by the operator");
+        if self.session.state() == BindState::Unbinding {
+            return;
+        }
         if !self.session.may_send(CommandId::Unbind) {
             ctx.stop();
             return;

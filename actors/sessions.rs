@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::account::SessionId;
-use crate::smpp::CommandId;
+use crate::smpp::{CommandId, CommandStatus};
 
 /// Asks a session to unbind and close (the operator kicks the client).
 #[derive(Message)]
@@ -71,16 +71,22 @@ pub struct CountersSnapshot {
 }
 
 impl Counters {
-    pub fn submit_accepted(&self) {
-        self.submits_accepted.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn submit_refused(&self) {
-        self.submits_refused.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn deliver_sm_sent(&self) {
-        self.deliver_sm_sent.fetch_add(1, Ordering::Relaxed);
+    /// Counts a PDU the bound session sends: the answer to a submit_sm,
+    /// data_sm or submit_multi (accepted if ESME_ROK, else refused, whatever
+    /// refused it), or a deliver_sm.
+    pub fn sent(&self, id: CommandId, status: CommandStatus) {
+        let counter = match id {
+            CommandId::SubmitSmResp | CommandId::DataSmResp | CommandId::SubmitMultiResp => {
+                if status == CommandStatus::EsmeRok {
+                    &self.submits_accepted
+                } else {
+                    &self.submits_refused
+                }
+            }
+            CommandId::DeliverSm => &self.deliver_sm_sent,
+            _ => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn deliver_sm_acknowledged(&self) {
