@@ -2,8 +2,8 @@
 //! 127.0.0.1: two ESMEs bound differently are listed with their account,
 //! bind kind, peer and counters after submits and receipts; the list
 //! filters by account; a DELETE makes a session unbind and close and leave
-//! the list; a client that drops its socket leaves it too; only the
-//! operator may look.
+//! the list (after the response timeout when the ESME ignores the unbind);
+//! a client that drops its socket leaves it too; only the operator may look.
 
 #![cfg(feature = "runtime")]
 
@@ -35,9 +35,13 @@ password = "other123"
 credit = "10.00"
 "#;
 
-fn start() -> (tempfile::TempDir, Switch) {
+/// A switch with the `other` account and `smpp_keys` added to `[smpp]`.
+fn start(smpp_keys: &str) -> (tempfile::TempDir, Switch) {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), OTHER_ACCOUNT);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen("[smpp]\n", &format!("[smpp]\n{smpp_keys}\n"), 1);
+    std::fs::write(&config, text).unwrap();
     let switch = Switch::start(&config, &[]);
     (dir, switch)
 }
@@ -92,7 +96,7 @@ fn submit(esme: &mut Raw, destination: &str, registered_delivery: u8) -> Command
 
 #[test]
 fn the_admin_sees_each_bound_session_with_its_counters_and_filters_by_account() {
-    let (_dir, switch) = start();
+    let (_dir, switch) = start("");
     let mut demo = bound(&switch, CommandId::BindTransceiver, "demo", "demo1234");
     let mut other = bound(&switch, CommandId::BindTransmitter, "other", "other123");
     // Connected but not bound: not listed.
@@ -183,10 +187,19 @@ fn the_admin_sees_each_bound_session_with_its_counters_and_filters_by_account() 
 
 #[test]
 fn a_session_leaves_the_list_when_the_operator_kicks_it_or_its_client_drops_it() {
-    let (_dir, switch) = start();
+    let (_dir, switch) = start("");
     let mut kicked = bound(&switch, CommandId::BindTransceiver, "demo", "demo1234");
-    let dropped = bound(&switch, CommandId::BindReceiver, "other", "other123");
+    let mut dropped = bound(&switch, CommandId::BindReceiver, "other", "other123");
+    // A receiver may not submit: the refusal is counted all the same.
+    assert_eq!(
+        submit(&mut dropped, "34600000003", 0),
+        CommandStatus::EsmeRinvbndsts
+    );
     let listed = wait_for_list(switch.http, "both bound", |listed| listed.len() == 2);
+    let receiver = by_account(&listed, "other");
+    assert_eq!(receiver["bind"], "receiver");
+    assert_eq!(receiver["submits_refused"], 1);
+    assert_eq!(receiver["submits_accepted"], 0);
     let kicked_path = format!("/api/v1/sessions/{}", by_account(&listed, "demo")["id"]);
 
     let answer = http(switch.http, "DELETE", &kicked_path, ADMIN, None);
@@ -212,4 +225,25 @@ fn a_session_leaves_the_list_when_the_operator_kicks_it_or_its_client_drops_it()
         "the dropped session unlisted",
         <[Value]>::is_empty,
     );
+}
+
+#[test]
+fn a_kicked_session_that_ignores_the_unbind_is_closed_after_the_response_timeout() {
+    let (_dir, switch) = start("response_timeout_s = 1");
+    let mut silent = bound(&switch, CommandId::BindTransmitter, "demo", "demo1234");
+    let listed = wait_for_list(switch.http, "bound", |listed| listed.len() == 1);
+    let path = format!("/api/v1/sessions/{}", listed[0]["id"]);
+
+    let answer = http(switch.http, "DELETE", &path, ADMIN, None);
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    assert_eq!(silent.expect().id(), CommandId::Unbind);
+    // No unbind_resp: the session gives up after a second or two.
+    assert!(silent.is_closed_within(TIMEOUT), "the socket is closed");
+    wait_for_list(
+        switch.http,
+        "the silent session unlisted",
+        <[Value]>::is_empty,
+    );
+    let gone = http(switch.http, "GET", &path, ADMIN, None);
+    assert_eq!(gone.status, 404, "{}", gone.text);
 }
