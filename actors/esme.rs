@@ -18,6 +18,9 @@
 //! - query_sm reads the store; cancel_sm and replace_sm go to
 //!   [`Owners`](super::amend::Owners), which finds the actor holding the
 //!   message, and are answered when it is done.
+//! - Once bound, the session is listed in [`Sessions`] (the admin API)
+//!   until the actor is dropped, with counters it bumps as it goes; a
+//!   [`Disconnect`] makes it unbind and close.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -39,6 +42,7 @@ use super::account::{
 };
 use super::amend::Answered;
 use super::directory::{AccountEntry, Directory};
+use super::sessions::{BindKind, Counters, Disconnect, LiveSession, Registration, Sessions};
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;
@@ -61,6 +65,8 @@ enum Outbound {
         account: Addr<Account>,
     },
     EnquireLink,
+    /// The operator's [`Disconnect`]: the session closes on the answer.
+    Unbind,
 }
 
 pub struct EsmeSession {
@@ -81,6 +87,10 @@ pub struct EsmeSession {
     inbound: HashMap<u32, CommandId>,
     last_heard: Instant,
     last_sent: Instant,
+    sessions: Arc<Sessions>,
+    counters: Arc<Counters>,
+    /// Held while bound; dropped with the actor, which unlists the session.
+    registration: Option<Registration>,
 }
 
 impl EsmeSession {
@@ -90,6 +100,7 @@ impl EsmeSession {
         stream: TcpStream,
         peer: SocketAddr,
         directory: Arc<Directory>,
+        sessions: Arc<Sessions>,
         settings: SmppListenerConfig,
         logger: &Logger,
     ) -> Addr<EsmeSession> {
@@ -117,12 +128,18 @@ impl EsmeSession {
                 inbound: HashMap::new(),
                 last_heard: now,
                 last_sent: now,
+                sessions,
+                counters: Arc::default(),
+                registration: None,
             }
         })
     }
 
     fn send(&mut self, command: &Command) {
         let _ = self.session.send(command.id(), command.status());
+        if self.registration.is_some() {
+            self.counters.sent(command.id(), command.status());
+        }
         let mut bytes = BytesMut::new();
         match self.framing.encode(command, &mut bytes) {
             Ok(()) => {
@@ -131,6 +148,12 @@ impl EsmeSession {
             }
             Err(error) => warn!(self.logger, "cannot encode a PDU"; "error" => %error),
         }
+    }
+
+    /// Tells the registry how full both windows are.
+    fn publish_windows(&self) {
+        self.counters
+            .windows(self.inbound.len(), self.outbound.len());
     }
 
     fn answer_error(&mut self, request: CommandId, status: CommandStatus, sequence_number: u32) {
@@ -196,10 +219,15 @@ impl EsmeSession {
         id: CommandId,
         status: CommandStatus,
         sequence_number: u32,
-        _ctx: &mut Context<Self>,
+        ctx: &mut Context<Self>,
     ) {
         match self.outbound.complete(sequence_number, id) {
-            Ok(pending) => self.settle(pending.payload, status == CommandStatus::EsmeRok),
+            Ok(pending) => {
+                if matches!(pending.payload, Outbound::Unbind) {
+                    ctx.stop();
+                }
+                self.settle(pending.payload, status == CommandStatus::EsmeRok);
+            }
             Err(unmatched) => {
                 debug!(self.logger, "response matches no request"; "why" => %unmatched)
             }
@@ -208,6 +236,9 @@ impl EsmeSession {
 
     fn settle(&mut self, outbound: Outbound, ok: bool) {
         if let Outbound::Receipt { key, account } = outbound {
+            if ok {
+                self.counters.deliver_sm_acknowledged();
+            }
             account.do_send(ReceiptDone { key, delivered: ok });
         }
     }
@@ -215,7 +246,7 @@ impl EsmeSession {
     fn bind(&mut self, command: Command, ctx: &mut Context<Self>) {
         let id = command.id();
         let sequence_number = command.sequence_number();
-        let Some((system_id, password)) = bind_credentials(command.pdu()) else {
+        let Some((system_id, password, interface_version)) = bind_credentials(command.pdu()) else {
             self.answer_error(id, CommandStatus::EsmeRbindfail, sequence_number);
             return;
         };
@@ -271,7 +302,7 @@ impl EsmeSession {
                 }
             }
             .into_actor(session)
-            .map(move |result, session, _| {
+            .map(move |result, session, ctx| {
                 session.bind_in_progress = false;
                 match result {
                     Ok(()) => {
@@ -281,6 +312,7 @@ impl EsmeSession {
                         let response = bind_response(id, system_id);
                         session.send(&Command::new(CommandStatus::EsmeRok, sequence_number, response));
                         info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
+                        session.register(&account_id, id, interface_version, ctx);
                         session.bound = Some((account_id, address));
                     }
                     Err(status) => {
@@ -294,6 +326,29 @@ impl EsmeSession {
 }
 
 impl EsmeSession {
+    /// Lists the session in the registry until the actor is dropped.
+    fn register(
+        &mut self,
+        account: &AccountId,
+        request: CommandId,
+        interface_version: u8,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(bind) = BindKind::of(request) else {
+            return;
+        };
+        self.registration = Some(self.sessions.register(LiveSession {
+            id: self.id,
+            system_id: account.to_string(),
+            bind,
+            peer: self.peer,
+            bound_since: Utc::now(),
+            interface_version,
+            counters: self.counters.clone(),
+            disconnect: ctx.address().recipient(),
+        }));
+    }
+
     fn submit(&mut self, command: Command, ctx: &mut Context<Self>) {
         let id = command.id();
         let sequence_number = command.sequence_number();
@@ -473,7 +528,8 @@ impl Actor for EsmeSession {
     fn started(&mut self, ctx: &mut Context<Self>) {
         debug!(self.logger, "connected");
         ctx.run_interval(std::time::Duration::from_secs(1), |session, ctx| {
-            session.tick(ctx)
+            session.tick(ctx);
+            session.publish_windows();
         });
     }
 
@@ -485,6 +541,7 @@ impl Actor for EsmeSession {
             account.do_send(Unbound { session: self.id });
         }
         self.session.close();
+        self.registration.take();
         debug!(self.logger, "closed");
         Running::Stop
     }
@@ -493,7 +550,10 @@ impl Actor for EsmeSession {
 impl StreamHandler<Result<Frame, StreamError>> for EsmeSession {
     fn handle(&mut self, item: Result<Frame, StreamError>, ctx: &mut Context<Self>) {
         match item {
-            Ok(frame) => self.handle_frame(frame, ctx),
+            Ok(frame) => {
+                self.handle_frame(frame, ctx);
+                self.publish_windows();
+            }
             Err(error) => {
                 debug!(self.logger, "connection error"; "error" => %error);
                 ctx.stop();
@@ -514,6 +574,7 @@ impl Handler<Submitted> for EsmeSession {
         let Some(id) = self.inbound.remove(&sequence_number) else {
             return;
         };
+        self.publish_windows();
         let ids = match submitted.result {
             Ok(ids) => ids,
             Err(status) => {
@@ -564,6 +625,43 @@ impl Handler<ReceiptOut> for EsmeSession {
 
     fn handle(&mut self, receipt: ReceiptOut, _ctx: &mut Context<Self>) {
         self.deliver_receipt(receipt);
+        self.publish_windows();
+    }
+}
+
+impl Handler<Disconnect> for EsmeSession {
+    type Result = ();
+
+    /// Unbinds and closes on the ESME's unbind_resp, or when it does not
+    /// answer within `response_timeout` (the window's expiry closes the
+    /// session). With no room in the window, closes at once.
+    fn handle(&mut self, _: Disconnect, ctx: &mut Context<Self>) {
+        info!(self.logger, "disconnected by the operator");
+        if self.session.state() == BindState::Unbinding {
+            return;
+        }
+        if !self.session.may_send(CommandId::Unbind) {
+            ctx.stop();
+            return;
+        }
+        let sequence_number = self.sequences.next_number();
+        let inserted = self.outbound.insert(
+            sequence_number,
+            CommandId::Unbind,
+            Outbound::Unbind,
+            Instant::now(),
+            self.settings.response_timeout,
+        );
+        if inserted.is_err() {
+            ctx.stop();
+            return;
+        }
+        self.send(&pdu::header_only(
+            CommandId::Unbind,
+            CommandStatus::EsmeRok,
+            sequence_number,
+        ));
+        self.publish_windows();
     }
 }
 
@@ -593,15 +691,19 @@ async fn write_loop(
     let _ = socket.shutdown().await;
 }
 
-/// system_id and password of a bind request.
-fn bind_credentials(pdu: Option<&Pdu>) -> Option<(String, String)> {
-    let (system_id, password) = match pdu? {
-        Pdu::BindTransmitter(bind) => (&bind.system_id, &bind.password),
-        Pdu::BindReceiver(bind) => (&bind.system_id, &bind.password),
-        Pdu::BindTransceiver(bind) => (&bind.system_id, &bind.password),
+/// system_id, password and interface_version of a bind request.
+fn bind_credentials(pdu: Option<&Pdu>) -> Option<(String, String, u8)> {
+    let (system_id, password, version) = match pdu? {
+        Pdu::BindTransmitter(bind) => (&bind.system_id, &bind.password, bind.interface_version),
+        Pdu::BindReceiver(bind) => (&bind.system_id, &bind.password, bind.interface_version),
+        Pdu::BindTransceiver(bind) => (&bind.system_id, &bind.password, bind.interface_version),
         _ => return None,
     };
-    Some((system_id.as_str().to_owned(), password.as_str().to_owned()))
+    Some((
+        system_id.as_str().to_owned(),
+        password.as_str().to_owned(),
+        u8::from(version),
+    ))
 }
 
 fn bind_response(request: CommandId, system_id: COctetString<1, 16>) -> Pdu {

@@ -10,12 +10,14 @@ use tokio::net::TcpListener;
 
 use super::directory::Directory;
 use super::esme::EsmeSession;
+use super::sessions::Sessions;
 use crate::config::SmppListenerConfig;
 
 /// Accepts until the system stops.
 pub async fn run(
     listener: TcpListener,
     directory: Arc<Directory>,
+    sessions: Arc<Sessions>,
     settings: SmppListenerConfig,
     logger: Logger,
 ) {
@@ -32,6 +34,7 @@ pub async fn run(
                     stream,
                     peer,
                     directory.clone(),
+                    sessions.clone(),
                     settings,
                     &logger,
                 );

@@ -15,7 +15,7 @@
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
 //! ├── admin               not an actor: runtime changes of accounts and routes, persisted then applied
 //! ├── listener            SMPP accept loop
-//! │   └── esme (per connection)   not restarted: the client reconnects
+//! │   └── esme (per connection)   not restarted: the client reconnects; listed in sessions once bound
 //! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
 //! ```
 //!
@@ -52,6 +52,7 @@ pub mod modem;
 pub mod receipts;
 pub mod route;
 pub mod schedule;
+pub mod sessions;
 pub mod simulator;
 pub mod supervision;
 pub mod switch;

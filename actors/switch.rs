@@ -23,6 +23,7 @@ use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
 use super::receipts::{Receipts, Track};
 use super::schedule::Schedule;
+use super::sessions::Sessions;
 use super::simulator::{Resume, Simulator};
 use super::upstream::Upstream;
 use super::upstream_connection::Settings;
@@ -290,14 +291,17 @@ async fn start(
         changes: tokio::sync::Mutex::new(()),
     });
     admin.rewire();
+    let sessions = Arc::new(Sessions::default());
     actix_rt::spawn(super::listener::run(
         listener,
         directory.clone(),
+        sessions.clone(),
         config.smpp,
         logger.new(slog::o!("listener" => "smpp")),
     ));
     let web_state = WebState::new(
         admin,
+        sessions,
         admin_credentials(&config.web, store, logger)?,
         logger.new(slog::o!("listener" => "http")),
     );

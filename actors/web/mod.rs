@@ -8,6 +8,7 @@
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
 //! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
+//! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //!
@@ -25,6 +26,7 @@ mod kannel;
 mod openapi;
 mod problem;
 mod routes;
+mod sessions;
 
 pub use auth::AdminCredentials;
 
@@ -38,6 +40,7 @@ use slog::{Logger, error, info};
 use super::admin::Admin;
 use super::directory::Directory;
 use super::live_routes::LiveRoutes;
+use super::sessions::Sessions;
 use auth::VerifiedCache;
 use problem::Problem;
 
@@ -47,6 +50,8 @@ pub struct WebState {
     pub routes: Arc<LiveRoutes>,
     /// Where the admin endpoints make their changes.
     pub changes: Arc<Admin>,
+    /// The bound ESME sessions.
+    pub sessions: Arc<Sessions>,
     pub logger: Logger,
     pub admin: AdminCredentials,
     verified: VerifiedCache,
@@ -70,6 +75,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(routes::configure)
+            .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)
             .default_service(web::to(|| async {
@@ -92,10 +98,16 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
 }
 
 impl WebState {
-    pub fn new(changes: Arc<Admin>, admin: AdminCredentials, logger: Logger) -> WebState {
+    pub fn new(
+        changes: Arc<Admin>,
+        sessions: Arc<Sessions>,
+        admin: AdminCredentials,
+        logger: Logger,
+    ) -> WebState {
         WebState {
             directory: changes.directory.clone(),
             routes: changes.routes.clone(),
+            sessions,
             changes,
             logger,
             admin,

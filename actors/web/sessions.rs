@@ -1,0 +1,118 @@
+//! The admin API's live ESME sessions (operator credentials):
+//! `GET /api/v1/sessions` lists the bound sessions by id (`?account=` keeps
+//! one account's), `GET /api/v1/sessions/{id}` shows one, and
+//! `DELETE /api/v1/sessions/{id}` makes it unbind and close. The DELETE
+//! answers 202 once the session has the order: it closes when the ESME
+//! answers the unbind, or after the listener's `response_timeout`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
+
+use super::problem::Problem;
+use super::{WebState, auth};
+use crate::actors::account::SessionId;
+use crate::actors::sessions::{BindKind, CountersSnapshot, Disconnect, LiveSession};
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/v1/sessions", web::get().to(list))
+        .route("/api/v1/sessions/{id}", web::get().to(show))
+        .route("/api/v1/sessions/{id}", web::delete().to(disconnect));
+}
+
+/// One bound session as the admin API shows it.
+#[derive(Debug, Serialize)]
+struct SessionView {
+    id: SessionId,
+    system_id: String,
+    bind: BindKind,
+    peer: String,
+    bound_since: String,
+    /// "3.4" for the octet 0x34.
+    interface_version: String,
+    #[serde(flatten)]
+    counters: CountersSnapshot,
+}
+
+impl From<&LiveSession> for SessionView {
+    fn from(session: &LiveSession) -> SessionView {
+        let version = session.interface_version;
+        SessionView {
+            id: session.id,
+            system_id: session.system_id.clone(),
+            bind: session.bind,
+            peer: session.peer.to_string(),
+            bound_since: session
+                .bound_since
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
+            interface_version: format!("{}.{}", version >> 4, version & 0x0f),
+            counters: session.counters.snapshot(),
+        }
+    }
+}
+
+/// The query of the list.
+#[derive(Debug, Deserialize)]
+struct Filter {
+    account: Option<String>,
+}
+
+async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let filter = web::Query::<Filter>::from_query(request.query_string())
+        .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
+    let sessions: Vec<SessionView> = state
+        .sessions
+        .list()
+        .iter()
+        .filter(|session| {
+            filter
+                .account
+                .as_ref()
+                .is_none_or(|account| &session.system_id == account)
+        })
+        .map(|session| SessionView::from(session.as_ref()))
+        .collect();
+    Ok(HttpResponse::Ok().json(sessions))
+}
+
+async fn show(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let session = live(&state, &id)?;
+    Ok(HttpResponse::Ok().json(SessionView::from(session.as_ref())))
+}
+
+async fn disconnect(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let session = live(&state, &id)?;
+    // A session that ended meanwhile has closed its mailbox: gone already.
+    session
+        .disconnect
+        .send(Disconnect)
+        .await
+        .map_err(|_| not_found(&id))?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// The bound session `id` names.
+fn live(state: &WebState, id: &str) -> Result<std::sync::Arc<LiveSession>, Problem> {
+    id.parse::<SessionId>()
+        .ok()
+        .and_then(|id| state.sessions.get(id))
+        .ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: &str) -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, format!("no bound session {id}"))
+}
