@@ -66,16 +66,20 @@ pub enum ServeError {
 /// Where a route sends a gateway its messages and its subscription.
 type GatewayAddress = (actix::Recipient<Deliver>, actix::Recipient<Subscribe>);
 
-/// What the connection task of an `smpp` gateway needs from its config.
+/// What the binds of an `smpp` gateway need from its config.
 fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
+    let session: &[BindKind] = match smpp.bind {
+        BindMode::Transmitter => &[BindKind::Transmitter],
+        BindMode::Receiver => &[BindKind::Receiver],
+        BindMode::Transceiver => &[BindKind::Transceiver],
+        BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
+    };
     Settings {
         name,
         address: format!("{}:{}", smpp.host, smpp.port),
-        bind: match smpp.bind {
-            BindMode::Transmitter => BindKind::Transmitter,
-            BindMode::Receiver => BindKind::Receiver,
-            BindMode::Transceiver => BindKind::Transceiver,
-        },
+        binds: (0..smpp.sessions)
+            .flat_map(|_| session.iter().copied())
+            .collect(),
         credentials: Credentials {
             system_id: smpp.system_id.clone(),
             password: smpp.password.clone(),
@@ -83,6 +87,8 @@ fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
         window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
         tps: smpp.tps,
         id_format: smpp.id_format,
+        max_attempts: smpp.max_attempts,
+        failover_after: smpp.failover_after,
     }
 }
 
