@@ -20,7 +20,7 @@ use super::receipts::{Receipts, Track, Wire};
 use super::route::{Dispatch, Route};
 use super::schedule::{Connect, Schedule};
 use super::simulator::{Resume, Simulator};
-use super::upstream::Upstream;
+use super::upstream::{Status, Upstream};
 use super::upstream_connection::Settings;
 use super::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
@@ -162,6 +162,7 @@ async fn start(
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
     let mut gateways: HashMap<GatewayName, GatewayAddress> = HashMap::new();
+    let mut upstreams: Vec<(GatewayName, actix::Recipient<Status>)> = Vec::new();
     for gateway in &config.gateways {
         let name =
             GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
@@ -190,6 +191,7 @@ async fn start(
                 );
                 let address =
                     Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
+                upstreams.push((name.clone(), address.clone().recipient()));
                 gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }
             GatewayKind::Modem(modem) => {
@@ -311,7 +313,8 @@ async fn start(
         routes,
         admin_credentials(&config.web)?,
         logger.new(slog::o!("listener" => "http")),
-    );
+    )
+    .with_gateways(upstreams);
     let web =
         super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
             address: config.web.listen,

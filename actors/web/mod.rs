@@ -7,6 +7,7 @@
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `gateways.rs` (admin) | `GET /api/v1/gateways`, `GET /api/v1/gateways/{name}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -17,6 +18,7 @@
 mod accounts;
 mod auth;
 mod customer;
+mod gateways;
 mod problem;
 
 pub use auth::AdminCredentials;
@@ -24,11 +26,14 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use actix::Recipient;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
 use super::directory::Directory;
+use super::upstream::Status;
+use crate::model::GatewayName;
 use crate::routing::RouteTable;
 use auth::VerifiedCache;
 use problem::Problem;
@@ -40,6 +45,8 @@ pub struct WebState {
     pub logger: Logger,
     /// `None` when no admin password is set: the admin endpoints refuse all.
     pub admin: Option<AdminCredentials>,
+    /// The upstream gateways, in configured order, for the live view.
+    pub gateways: Vec<(GatewayName, Recipient<Status>)>,
     verified: VerifiedCache,
 }
 
@@ -60,6 +67,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(gateways::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -91,8 +99,15 @@ impl WebState {
             routes,
             logger,
             admin,
+            gateways: Vec::new(),
             verified: VerifiedCache::default(),
         }
+    }
+
+    /// With the upstream gateways the live view shows.
+    pub fn with_gateways(mut self, gateways: Vec<(GatewayName, Recipient<Status>)>) -> WebState {
+        self.gateways = gateways;
+        self
     }
 }
 
