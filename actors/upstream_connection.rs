@@ -121,7 +121,7 @@ impl Shared {
                 binds: settings
                     .binds
                     .iter()
-                    .map(|kind| BindStatus::new(kind_name(*kind)))
+                    .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
                     .collect(),
                 last_error: None,
             }),
@@ -146,7 +146,7 @@ impl SharedState {
     pub fn may_submit(&self) -> bool {
         self.binds
             .iter()
-            .any(|bind| bind.kind != "receiver" && bind.state == BindState::Bound)
+            .any(|bind| bind.submits && bind.state == BindState::Bound)
     }
 }
 

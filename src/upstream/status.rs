@@ -24,6 +24,9 @@ pub enum BindState {
 pub struct BindStatus {
     /// `transmitter`, `receiver` or `transceiver`.
     pub kind: &'static str,
+    /// Whether it submits (not a receiver).
+    #[serde(skip)]
+    pub submits: bool,
     pub state: BindState,
     /// Submits sent and not yet answered.
     pub window_in_use: usize,
@@ -34,9 +37,10 @@ pub struct BindStatus {
 
 impl BindStatus {
     /// A bind not connected yet.
-    pub fn new(kind: &'static str) -> BindStatus {
+    pub fn new(kind: &'static str, submits: bool) -> BindStatus {
         BindStatus {
             kind,
+            submits,
             state: BindState::Connecting,
             window_in_use: 0,
             last_error: None,
@@ -74,11 +78,12 @@ mod tests {
 
     #[test]
     fn states_are_written_as_the_operator_reads_them() {
-        let mut bind = BindStatus::new("transmitter");
+        let mut bind = BindStatus::new("transmitter", true);
         bind.state = BindState::BadCredentials;
         let json = serde_json::to_value(&bind).unwrap();
         assert_eq!(json["state"], "bad-credentials");
         assert_eq!(json["kind"], "transmitter");
         assert_eq!(json["last_error"], serde_json::Value::Null);
+        assert!(json.get("submits").is_none());
     }
 }
