@@ -8,8 +8,8 @@
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
-//! ├── upstream (per gateway of kind smpp)   supervised: an SMPP client bind to an SMSC,
-//! │                       its connection task reconnecting with back-off
+//! ├── upstream (per gateway of kind smpp)   supervised: `sessions` SMPP client binds to an
+//! │                       SMSC sharing one queue and TPS, each reconnecting with back-off
 //! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox

@@ -25,7 +25,7 @@ use super::receipts::{Receipts, Track};
 use super::schedule::Schedule;
 use super::sessions::Sessions;
 use super::simulator::{Resume, Simulator};
-use super::upstream::Upstream;
+use super::upstream::{Status, Upstream};
 use super::upstream_connection::Settings;
 use super::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
@@ -70,16 +70,20 @@ pub enum ServeError {
     Runtime(#[from] std::io::Error),
 }
 
-/// What the connection task of an `smpp` gateway needs from its config.
+/// What the binds of an `smpp` gateway need from its config.
 fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
+    let session: &[BindKind] = match smpp.bind {
+        BindMode::Transmitter => &[BindKind::Transmitter],
+        BindMode::Receiver => &[BindKind::Receiver],
+        BindMode::Transceiver => &[BindKind::Transceiver],
+        BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
+    };
     Settings {
         name,
         address: format!("{}:{}", smpp.host, smpp.port),
-        bind: match smpp.bind {
-            BindMode::Transmitter => BindKind::Transmitter,
-            BindMode::Receiver => BindKind::Receiver,
-            BindMode::Transceiver => BindKind::Transceiver,
-        },
+        binds: (0..smpp.sessions)
+            .flat_map(|_| session.iter().copied())
+            .collect(),
         credentials: Credentials {
             system_id: smpp.system_id.clone(),
             password: smpp.password.clone(),
@@ -87,6 +91,8 @@ fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
         window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
         tps: smpp.tps,
         id_format: smpp.id_format,
+        max_attempts: smpp.max_attempts,
+        failover_after: smpp.failover_after,
     }
 }
 
@@ -172,6 +178,7 @@ async fn start(
 
     let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
     let mut gateways: HashMap<GatewayName, GatewayAddress> = HashMap::new();
+    let mut upstreams: Vec<(GatewayName, actix::Recipient<Status>)> = Vec::new();
     for gateway in &config.gateways {
         let name =
             GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
@@ -200,6 +207,7 @@ async fn start(
                 );
                 let address =
                     Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
+                upstreams.push((name.clone(), address.clone().recipient()));
                 gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }
             GatewayKind::Modem(modem) => {
@@ -304,7 +312,8 @@ async fn start(
         sessions,
         admin_credentials(&config.web, store, logger)?,
         logger.new(slog::o!("listener" => "http")),
-    );
+    )
+    .with_gateways(upstreams);
     let web =
         super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
             address: config.web.listen,

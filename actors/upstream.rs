@@ -1,29 +1,46 @@
 //! One actor per upstream SMSC (gateway kind `smpp`), following the
 //! contract in `gateway.rs`. The actor is the gateway's face to the switch:
-//! it takes [`Deliver`] without blocking (a channel send), tells the routes
-//! that subscribed whether the gateway is up, and owns the connection task
-//! (`upstream_connection.rs`) that does the SMPP: bind, window, TPS,
-//! enquire_link, reconnect with back-off, receipts. The task reports
-//! `Sent`/`SendFailed`/`Receipt` straight to the receipts actor.
+//! it takes [`Deliver`] without blocking (a push onto the queue its binds
+//! share), tells the routes that subscribed whether the gateway is up, and
+//! starts the binds (`upstream_connection.rs`) that do the SMPP: bind,
+//! window, TPS, enquire_link, reconnect with back-off, receipts. The binds
+//! report `Sent`/`SendFailed`/`Receipt` straight to the receipts actor.
 //!
-//! The gateway is up only while the task is bound with a bind that may
-//! submit (transmitter or transceiver); routes queue meanwhile. Messages
-//! the task already holds wait in its queue across reconnects.
+//! The gateway is up while at least one bind may submit (a transmitter or
+//! transceiver that is bound); routes queue meanwhile. Messages already in
+//! the gateway's queue wait there across reconnects, except that every
+//! [`EXPIRY_SCAN`]:
+//!
+//! - a queued message past its validity goes back to the switch, whose
+//!   route hands it to the schedule, which expires it (EXPIRED, receipt,
+//!   refund: the path every pending message takes);
+//! - with `failover_after`, once the gateway has been down that long, its
+//!   queued messages (not those in flight) go back to the switch, which
+//!   routes them to a gateway that is up. They leave the queue before they
+//!   are given back, so none is sent by both.
+//!
+//! [`Status`] answers what the operator view shows of it.
 //!
 //! Supervised: a handler that panics stops the actor, the `Supervisor`
-//! restarts it, and `started` opens a new channel and task; the old task
-//! sees its channel close and hands every message it held back to be
-//! routed again (`SendFailed`, temporary).
+//! restarts it, and `started` opens a new queue and new binds; the old
+//! binds see their channel close and hand every message they held back to
+//! be routed again (`SendFailed`, temporary).
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix::prelude::*;
-use slog::{Logger, error, info};
-use tokio::sync::mpsc;
+use chrono::Utc;
+use slog::{Logger, error, info, warn};
+use tokio::sync::watch;
 
 use super::faults;
 use super::gateway::{Deliver, GatewayReport, GatewayStatus, Subscribe};
+use super::route::EXPIRY_SCAN;
 use super::supervision::guarded;
-use super::upstream_connection::{self, Settings};
+use super::upstream_connection::{self, Settings, Shared};
 use crate::model::{GatewayName, Message, MessageId};
+use crate::upstream::status::GatewaySnapshot;
 
 pub struct Upstream {
     settings: Settings,
@@ -31,8 +48,13 @@ pub struct Upstream {
     /// Routes to tell when the gateway goes up or down.
     subscribers: Vec<Recipient<GatewayStatus>>,
     up: bool,
-    /// To the connection task; `None` before `started`.
-    task: Option<mpsc::UnboundedSender<Message>>,
+    /// Since when no bind may submit; `None` while up.
+    down_since: Option<Instant>,
+    /// The queue and bind states shared with the binds; `None` before
+    /// `started`.
+    shared: Option<Arc<Shared>>,
+    /// Dropping it ends the binds.
+    close: Option<watch::Sender<()>>,
     logger: Logger,
 }
 
@@ -43,7 +65,9 @@ impl Upstream {
             reports,
             subscribers: Vec::new(),
             up: false,
-            task: None,
+            down_since: Some(Instant::now()),
+            shared: None,
+            close: None,
             logger,
         }
     }
@@ -59,15 +83,31 @@ impl Upstream {
         }
     }
 
-    /// Hands `message` to the connection task; `false` when the task is
-    /// gone (it never is unless it panicked).
-    fn take(&mut self, message: Message) -> bool {
-        faults::GATEWAY_PANIC.tick("gateway");
-        self.task
-            .as_ref()
-            .is_some_and(|task| task.send(message).is_ok())
+    fn set_up(&mut self, up: bool) {
+        if up == self.up {
+            return;
+        }
+        self.up = up;
+        self.down_since = (!up).then(Instant::now);
+        info!(self.logger, "gateway status"; "up" => up);
+        for subscriber in &self.subscribers {
+            subscriber.do_send(self.status());
+        }
     }
 
+    /// Queues `message` for the binds; `false` before the binds exist.
+    fn take(&mut self, message: Message) -> bool {
+        faults::GATEWAY_PANIC.tick("gateway");
+        match &self.shared {
+            Some(shared) => {
+                shared.push(message);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Back to the switch, to be routed again.
     fn give_back(&self, id: MessageId) {
         self.reports.do_send(GatewayReport::SendFailed {
             id,
@@ -76,34 +116,97 @@ impl Upstream {
             permanent: false,
         });
     }
+
+    /// Gives back the queued messages past their validity and, when the
+    /// gateway has been down longer than `failover_after`, all the others.
+    fn scan_queue(&mut self) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let down_too_long = match (self.settings.failover_after, self.down_since) {
+            (Some(after), Some(since)) => since.elapsed() >= after,
+            _ => false,
+        };
+        let (expired, moved) = {
+            let mut state = shared.lock();
+            let expired = state.queue.take_expired(Utc::now());
+            let moved = if down_too_long {
+                state.queue.take_all()
+            } else {
+                Vec::new()
+            };
+            (expired, moved)
+        };
+        if !expired.is_empty() {
+            info!(self.logger, "queued messages past their validity given back to expire";
+                "count" => expired.len());
+        }
+        if !moved.is_empty() {
+            warn!(self.logger, "gateway down longer than failover_after; queued messages go back to their routes";
+                "count" => moved.len());
+        }
+        for message in expired.iter().chain(&moved) {
+            self.give_back(message.id);
+        }
+    }
+
+    fn snapshot(&self) -> GatewaySnapshot {
+        let mut snapshot = GatewaySnapshot {
+            name: self.name().to_string(),
+            kind: "smpp",
+            up: self.up,
+            binds: Vec::new(),
+            window_in_use: 0,
+            queue_depth: 0,
+            tps_configured: self.settings.tps,
+            tps_measured: 0.0,
+            last_error: None,
+            reconnects: 0,
+        };
+        if let Some(shared) = &self.shared {
+            let mut state = shared.lock();
+            snapshot.binds.clone_from(&state.binds);
+            snapshot.window_in_use = state.binds.iter().map(|bind| bind.window_in_use).sum();
+            snapshot.reconnects = state.binds.iter().map(|bind| bind.reconnects).sum();
+            snapshot.queue_depth = state.queue.len();
+            snapshot.tps_measured = state.queue.measured_tps(Instant::now());
+            snapshot.last_error.clone_from(&state.last_error);
+        }
+        snapshot
+    }
 }
 
 impl Actor for Upstream {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        self.task = Some(sender);
-        actix_rt::spawn(upstream_connection::run(
-            self.settings.clone(),
-            receiver,
+        let shared = Shared::new(&self.settings);
+        let (close, closed) = watch::channel(());
+        upstream_connection::start(
+            &self.settings,
+            &shared,
+            &closed,
             ctx.address().recipient(),
             self.reports.clone(),
-            self.logger.clone(),
-        ));
+            &self.logger,
+        );
+        self.shared = Some(shared);
+        self.close = Some(close);
+        ctx.run_interval(EXPIRY_SCAN, |upstream, ctx| {
+            let logger = upstream.logger.clone();
+            let _ = guarded(upstream, ctx, &logger, "queue scan", |upstream, _| {
+                upstream.scan_queue()
+            });
+        });
     }
 }
 
 impl Supervised for Upstream {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        // Dropping the sender ends the old task, which gives its messages back.
-        self.task = None;
-        if self.up {
-            self.up = false;
-            for subscriber in &self.subscribers {
-                subscriber.do_send(self.status());
-            }
-        }
+        // Dropping the sender ends the old binds, which give their messages back.
+        self.close = None;
+        self.shared = None;
+        self.set_up(false);
     }
 }
 
@@ -119,7 +222,7 @@ impl Handler<Deliver> for Upstream {
         match taken {
             Ok(true) => {}
             Ok(false) => {
-                error!(self.logger, "connection task gone; message given back, restarting";
+                error!(self.logger, "no binds to take the message; given back, restarting";
                     "message" => %id);
                 self.give_back(id);
                 ctx.stop();
@@ -141,24 +244,32 @@ impl Handler<Subscribe> for Upstream {
     }
 }
 
-/// From the connection task: whether it may submit now.
+/// From a bind: its state changed; the gateway may have gone up or down.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct LinkState {
-    pub up: bool,
-}
+pub struct LinkChanged;
 
-impl Handler<LinkState> for Upstream {
+impl Handler<LinkChanged> for Upstream {
     type Result = ();
 
-    fn handle(&mut self, state: LinkState, _ctx: &mut Context<Self>) {
-        if state.up == self.up {
-            return;
-        }
-        self.up = state.up;
-        info!(self.logger, "gateway status"; "up" => self.up);
-        for subscriber in &self.subscribers {
-            subscriber.do_send(self.status());
-        }
+    fn handle(&mut self, _: LinkChanged, _ctx: &mut Context<Self>) {
+        let up = self
+            .shared
+            .as_ref()
+            .is_some_and(|shared| shared.lock().may_submit());
+        self.set_up(up);
+    }
+}
+
+/// What the operator view shows of this gateway.
+#[derive(Message)]
+#[rtype(result = "GatewaySnapshot")]
+pub struct Status;
+
+impl Handler<Status> for Upstream {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _ctx: &mut Context<Self>) -> MessageResult<Status> {
+        MessageResult(self.snapshot())
     }
 }

@@ -1,35 +1,42 @@
-//! The connection task of one upstream gateway: a plain tokio task, owned
-//! by the `Upstream` actor, that keeps an SMPP client bind to the SMSC
-//! (the tools' [`Esme`], with a lenient codec) and moves messages through
-//! it.
+//! The binds of one upstream gateway: plain tokio tasks, one per bind,
+//! started by the `Upstream` actor, each keeping an SMPP client bind to
+//! the SMSC (the tools' [`Esme`], with a lenient codec). With `sessions =
+//! N` there are N binds, or N transmitter + receiver pairs for `bind =
+//! "pair"`.
 //!
-//! - Messages wait in `queue`, across reconnects, until the bind may
-//!   submit, the window has room and the TPS allows one more part.
+//! - Messages wait in the gateway's one [`Queue`], shared with the actor
+//!   and every bind, across reconnects, until a bind that may submit has
+//!   room in its window (per bind) and the gateway's TPS (one budget for
+//!   all binds, per part) allows one more.
 //! - Answers are matched by sequence number, in any order; the outcome of
-//!   each status is [`crate::upstream::classify`]. Throttled messages go
-//!   back to the queue and submitting pauses (200 ms, doubling to 5 s while
-//!   the SMSC keeps throttling).
-//! - Messages in flight when the connection drops, and those whose answer
-//!   never came, go back to the front of the queue: at-least-once.
+//!   each status is [`crate::upstream::classify`]. A temporary refusal
+//!   pauses the gateway and the message is retried, failing permanently
+//!   after `max_attempts` refusals (see `upstream::queue`).
+//! - Messages in flight when a connection drops, and those whose answer
+//!   never came, go back to the queue: at-least-once (the SMSC may have
+//!   taken them; a duplicate is possible exactly there).
 //! - deliver_sm and data_sm are answered by the client before we see them;
 //!   receipts become `GatewayReport::Receipt` keyed by the normalised id,
-//!   MO messages are logged (routing MO is not built yet).
+//!   whichever bind (transceiver or receiver) they arrive on; MO messages
+//!   are logged (routing MO is not built yet).
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
-//! The task ends when the actor drops its channel: it unbinds and gives
-//! every message it holds back to the switch (`SendFailed`, temporary).
+//! The binds end when the actor drops its side of the `closed` channel:
+//! each unbinds and gives every message it holds, and what is queued, back
+//! to the switch (`SendFailed`, temporary).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::Recipient;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, watch};
 
 use super::gateway::GatewayReport;
-use super::upstream::LinkState;
+use super::upstream::LinkChanged;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::read_receipt;
 use crate::smpp::pdu::{
@@ -38,10 +45,10 @@ use crate::smpp::pdu::{
     ServiceType, SubmitSm, Ton,
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
-use crate::throttle::Throttle;
 use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
 use crate::upstream::response::bad_credentials;
-use crate::upstream::{Backoff, IdFormat, Outcome, classify, ids};
+use crate::upstream::status::{BindState, BindStatus};
+use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,9 +57,6 @@ const RECONNECT_FIRST: Duration = Duration::from_secs(1);
 const RECONNECT_MAX: Duration = Duration::from_secs(30);
 /// Wait after a bind refused for bad credentials.
 const CREDENTIALS_RETRY: Duration = Duration::from_secs(60);
-/// First and longest pause after ESME_RTHROTTLED / ESME_RMSGQFUL.
-const SLOW_DOWN_FIRST: Duration = Duration::from_millis(200);
-const SLOW_DOWN_MAX: Duration = Duration::from_secs(5);
 /// How long unbinding may take when the task ends.
 const UNBIND_LIMIT: Duration = Duration::from_secs(2);
 /// The most octets short_message carries; longer parts go in message_payload.
@@ -60,63 +64,129 @@ const SHORT_MESSAGE_MAX: usize = 254;
 /// esm_class UDHI: the payload starts with a user data header.
 const ESM_CLASS_UDHI: u8 = 0x40;
 
-/// What the task needs to know about its gateway.
+/// What the binds need to know about their gateway.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub name: GatewayName,
     /// `host:port`.
     pub address: String,
-    pub bind: BindKind,
+    /// One entry per bind to keep open.
+    pub binds: Vec<BindKind>,
     pub credentials: Credentials,
+    /// Outstanding submits per bind.
     pub window: usize,
+    /// Parts per second for the whole gateway; 0 is unlimited.
     pub tps: u32,
     pub id_format: IdFormat,
+    /// Temporary refusals after which a message fails.
+    pub max_attempts: u32,
+    /// How long the gateway may be down before its queued messages go
+    /// back to their routes; `None`: they wait for it.
+    pub failover_after: Option<Duration>,
 }
 
-impl Settings {
-    /// Whether this bind may submit (a receiver only collects receipts).
-    fn transmits(&self) -> bool {
-        self.bind != BindKind::Receiver
+/// Whether a bind of this kind may submit (a receiver only collects
+/// receipts and MO).
+fn transmits(kind: BindKind) -> bool {
+    kind != BindKind::Receiver
+}
+
+fn kind_name(kind: BindKind) -> &'static str {
+    match kind {
+        BindKind::Transmitter => "transmitter",
+        BindKind::Receiver => "receiver",
+        BindKind::Transceiver => "transceiver",
     }
 }
 
-/// Runs until the actor drops `inbox`'s sender.
-pub async fn run(
-    settings: Settings,
-    inbox: mpsc::UnboundedReceiver<Message>,
-    status: Recipient<LinkState>,
-    reports: Recipient<GatewayReport>,
-    logger: Logger,
-) {
-    let mut task = Task {
-        throttle: Throttle::per_second(settings.tps),
-        settings,
-        inbox,
-        status,
-        reports,
-        logger,
-        queue: VecDeque::new(),
-        reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
-        slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
-        resume_at: None,
-    };
-    task.run().await;
+/// What the actor and the binds of one gateway share.
+pub struct Shared {
+    state: Mutex<SharedState>,
+    /// Wakes the binds: something was queued, or put back.
+    wake: Notify,
 }
 
-struct Task {
-    settings: Settings,
-    inbox: mpsc::UnboundedReceiver<Message>,
-    status: Recipient<LinkState>,
+pub struct SharedState {
+    pub queue: Queue,
+    /// One per bind, in the order of `Settings::binds`.
+    pub binds: Vec<BindStatus>,
+    pub last_error: Option<String>,
+}
+
+impl Shared {
+    pub fn new(settings: &Settings) -> Arc<Shared> {
+        Arc::new(Shared {
+            state: Mutex::new(SharedState {
+                queue: Queue::new(settings.tps, settings.max_attempts),
+                binds: settings
+                    .binds
+                    .iter()
+                    .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
+                    .collect(),
+                last_error: None,
+            }),
+            wake: Notify::new(),
+        })
+    }
+
+    // Nothing panics while holding it; a poisoned state is still valid data.
+    pub fn lock(&self) -> MutexGuard<'_, SharedState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a message from the route and wakes the binds.
+    pub fn push(&self, message: Message) {
+        self.lock().queue.push(message);
+        self.wake.notify_waiters();
+    }
+}
+
+impl SharedState {
+    /// Whether some bind may submit now: the gateway is up.
+    pub fn may_submit(&self) -> bool {
+        self.binds
+            .iter()
+            .any(|bind| bind.submits && bind.state == BindState::Bound)
+    }
+}
+
+/// Starts one task per bind; they run until `closed`'s sender is dropped.
+pub fn start(
+    settings: &Settings,
+    shared: &Arc<Shared>,
+    closed: &watch::Receiver<()>,
+    link: Recipient<LinkChanged>,
+    reports: Recipient<GatewayReport>,
+    logger: &Logger,
+) {
+    let settings = Arc::new(settings.clone());
+    for (index, kind) in settings.binds.iter().copied().enumerate() {
+        let bind = Bind {
+            index,
+            kind,
+            settings: Arc::clone(&settings),
+            shared: Arc::clone(shared),
+            closed: closed.clone(),
+            link: link.clone(),
+            reports: reports.clone(),
+            logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
+            reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+        };
+        actix_rt::spawn(bind.run());
+    }
+}
+
+struct Bind {
+    index: usize,
+    kind: BindKind,
+    settings: Arc<Settings>,
+    shared: Arc<Shared>,
+    /// Changes (its sender is dropped) when the binds must end.
+    closed: watch::Receiver<()>,
+    link: Recipient<LinkChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
-    /// Messages to submit, oldest first; kept across reconnects.
-    queue: VecDeque<Message>,
-    /// Shared by every submit of this gateway: the SMSC's TPS.
-    throttle: Throttle,
     reconnect: Backoff,
-    slow_down: Backoff,
-    /// No submit before this (the SMSC throttled us).
-    resume_at: Option<Instant>,
 }
 
 /// Why a bound session ended.
@@ -127,93 +197,110 @@ enum End {
     Lost(ClientError),
 }
 
-impl Task {
-    async fn run(&mut self) {
+impl Bind {
+    async fn run(mut self) {
         loop {
+            self.set_state(BindState::Connecting, None);
             let codec = Codec::new().with_leniency(Leniency::LENIENT);
-            let bound = Esme::bind(
-                &self.settings.address,
-                self.settings.bind,
-                &self.settings.credentials,
-                self.settings.window,
-                RESPONSE_TIMEOUT,
-                codec,
-            )
-            .await;
+            let bound = tokio::select! {
+                bound = Esme::bind(
+                    &self.settings.address,
+                    self.kind,
+                    &self.settings.credentials,
+                    self.settings.window,
+                    RESPONSE_TIMEOUT,
+                    codec,
+                ) => bound,
+                _ = self.closed.changed() => {
+                    self.give_back_queue();
+                    return;
+                }
+            };
             let delay = match bound {
                 Ok(mut esme) => {
                     info!(self.logger, "bound to the SMSC";
-                        "address" => &self.settings.address, "queued" => self.queue.len());
+                        "address" => &self.settings.address);
                     self.reconnect.reset();
-                    self.status.do_send(LinkState {
-                        up: self.settings.transmits(),
-                    });
+                    self.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
-                    self.status.do_send(LinkState { up: false });
                     match end {
                         End::Closed => {
                             esme.unbind(UNBIND_LIMIT).await;
-                            self.give_back_all();
+                            self.give_back_queue();
                             return;
                         }
                         End::Lost(error) => {
                             let delay = self.reconnect.next_jittered(fastrand::f64());
                             warn!(self.logger, "connection to the SMSC lost; reconnecting";
-                                "error" => %error, "in_ms" => delay.as_millis(),
-                                "queued" => self.queue.len());
+                                "error" => %error, "in_ms" => delay.as_millis());
+                            self.set_state(BindState::BackingOff, Some(error.to_string()));
                             delay
                         }
                     }
                 }
                 Err(ClientError::Refused(status)) if bad_credentials(status) => {
+                    let error = ClientError::Refused(status).to_string();
                     error!(self.logger, "bind refused: bad system_id or password; retrying slowly";
-                        "status" => %ClientError::Refused(status),
-                        "in_s" => CREDENTIALS_RETRY.as_secs());
+                        "status" => &error, "in_s" => CREDENTIALS_RETRY.as_secs());
+                    self.set_state(BindState::BadCredentials, Some(error));
                     CREDENTIALS_RETRY
                 }
                 Err(error) => {
                     let delay = self.reconnect.next_jittered(fastrand::f64());
                     warn!(self.logger, "cannot bind to the SMSC; retrying";
-                        "error" => %error, "in_ms" => delay.as_millis(),
-                        "queued" => self.queue.len());
+                        "error" => %error, "in_ms" => delay.as_millis());
+                    self.set_state(BindState::BackingOff, Some(error.to_string()));
                     delay
                 }
             };
-            if !self.wait(delay).await {
-                self.give_back_all();
-                return;
-            }
-        }
-    }
-
-    /// Waits `delay`, queueing what arrives; `false` when the channel closed.
-    async fn wait(&mut self, delay: Duration) -> bool {
-        let until = tokio::time::Instant::now() + delay;
-        loop {
             tokio::select! {
-                message = self.inbox.recv() => match message {
-                    Some(message) => self.queue.push_back(message),
-                    None => return false,
-                },
-                () = tokio::time::sleep_until(until) => return true,
+                () = tokio::time::sleep(delay) => {}
+                _ = self.closed.changed() => {
+                    self.give_back_queue();
+                    return;
+                }
             }
         }
     }
 
-    /// Submits and reads until the connection fails or the channel closes.
+    /// Records this bind's state (and error: a reconnect follows) and
+    /// tells the actor, which decides whether the gateway is up.
+    fn set_state(&self, state: BindState, error: Option<String>) {
+        {
+            let mut shared = self.shared.lock();
+            if let Some(bind) = shared.binds.get_mut(self.index) {
+                bind.state = state;
+                if state != BindState::Bound {
+                    bind.window_in_use = 0;
+                }
+                if error.is_some() {
+                    bind.reconnects += 1;
+                    bind.last_error.clone_from(&error);
+                }
+            }
+            if error.is_some() {
+                shared.last_error = error;
+            }
+        }
+        self.link.do_send(LinkChanged);
+    }
+
+    /// Submits and reads until the connection fails or the binds close.
     /// Messages still in flight go back to the front of the queue.
     async fn session(&mut self, esme: &mut Esme) -> End {
-        let mut in_flight: HashMap<u32, Message> = HashMap::new();
+        let mut in_flight: HashMap<u32, Queued> = HashMap::new();
+        let shared = Arc::clone(&self.shared);
         let end = loop {
+            let woken = shared.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             let wake = match self.submit_what_may_go(esme, &mut in_flight) {
                 Ok(wake) => wake,
                 Err(error) => break End::Lost(error),
             };
             tokio::select! {
-                message = self.inbox.recv() => match message {
-                    Some(message) => self.queue.push_back(message),
-                    None => break End::Closed,
-                },
+                () = &mut woken => {}
+                _ = self.closed.changed() => break End::Closed,
                 event = esme.next_event() => match event {
                     Ok(event) => self.on_event(event, &mut in_flight),
                     Err(error) => break End::Lost(error),
@@ -221,15 +308,32 @@ impl Task {
                 () = sleep_until(wake) => {}
             }
         };
-        let mut back: Vec<(u32, Message)> = in_flight.into_iter().collect();
+        let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
-        if !back.is_empty() {
-            warn!(self.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
-                "count" => back.len());
+        let back: Vec<Queued> = back.into_iter().map(|(_, queued)| queued).collect();
+        if back.is_empty() {
+            return end;
         }
-        for (_, message) in back.into_iter().rev() {
-            self.queue.push_front(message);
+        warn!(self.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
+            "count" => back.len());
+        let failed = {
+            let mut state = self.shared.lock();
+            match end {
+                End::Closed => {
+                    for queued in back.into_iter().rev() {
+                        state.queue.unsent(queued);
+                    }
+                    Vec::new()
+                }
+                End::Lost(_) => state.queue.dropped(back),
+            }
+        };
+        for message in failed {
+            warn!(self.logger, "in flight at too many dropped connections; failed";
+                "message" => %message.id, "max_attempts" => self.settings.max_attempts);
+            self.report_failed(&message, None, true);
         }
+        self.shared.wake.notify_waiters();
         end
     }
 
@@ -238,45 +342,46 @@ impl Task {
     fn submit_what_may_go(
         &mut self,
         esme: &mut Esme,
-        in_flight: &mut HashMap<u32, Message>,
+        in_flight: &mut HashMap<u32, Queued>,
     ) -> Result<Option<Instant>, ClientError> {
-        if !self.settings.transmits() {
+        if !transmits(self.kind) {
             return Ok(None);
         }
-        while !self.queue.is_empty() && esme.can_submit() {
-            let now = Instant::now();
-            if let Some(at) = self.resume_at {
-                if at > now {
-                    return Ok(Some(at));
+        let shared = Arc::clone(&self.shared);
+        let mut state = shared.lock();
+        let mut wake = None;
+        while esme.can_submit() {
+            let queued = match state.queue.next(Instant::now()) {
+                Next::Submit(queued) => queued,
+                Next::WaitUntil(at) => {
+                    wake = Some(at);
+                    break;
                 }
-                self.resume_at = None;
-            }
-            if let Err(wait) = self.throttle.try_take(1, now) {
-                return Ok(Some(now + wait));
-            }
-            let Some(message) = self.queue.pop_front() else {
-                break;
+                Next::Idle => break,
             };
-            let Some(body) = submit_sm(&message) else {
+            let Some(body) = submit_sm(&queued.message) else {
                 error!(self.logger, "message does not fit a submit_sm; rejected";
-                    "message" => %message.id);
-                self.report_failed(&message, None, true);
+                    "message" => %queued.message.id);
+                self.report_failed(&queued.message, None, true);
                 continue;
             };
             match esme.submit(body) {
                 Ok(sequence) => {
-                    in_flight.insert(sequence, message);
+                    in_flight.insert(sequence, queued);
                 }
                 Err(error) => {
-                    self.queue.push_front(message);
+                    state.queue.unsent(queued);
                     return Err(error);
                 }
             }
         }
-        Ok(None)
+        if let Some(bind) = state.binds.get_mut(self.index) {
+            bind.window_in_use = in_flight.len();
+        }
+        Ok(wake)
     }
 
-    fn on_event(&mut self, event: Event, in_flight: &mut HashMap<u32, Message>) {
+    fn on_event(&mut self, event: Event, in_flight: &mut HashMap<u32, Queued>) {
         match event {
             Event::Answered {
                 sequence,
@@ -284,64 +389,81 @@ impl Task {
                 message_id,
                 ..
             } => {
-                let Some(message) = in_flight.remove(&sequence) else {
+                let Some(queued) = in_flight.remove(&sequence) else {
                     warn!(self.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
                     return;
                 };
-                self.answered(message, status, message_id);
+                self.answered(queued, status, message_id);
             }
             Event::TimedOut { sequence } => {
-                if let Some(message) = in_flight.remove(&sequence) {
+                if let Some(queued) = in_flight.remove(&sequence) {
                     warn!(self.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
-                        "message" => %message.id);
-                    self.queue.push_back(message);
+                        "message" => %queued.message.id);
+                    let failed = self.shared.lock().queue.unanswered(queued);
+                    if let Some(message) = failed {
+                        self.too_many_attempts(&message, None);
+                    }
                 }
             }
             Event::Delivered(pdu) => self.delivered(&pdu),
         }
     }
 
-    fn answered(&mut self, message: Message, status: CommandStatus, message_id: Option<String>) {
+    fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
         match classify(status) {
             Outcome::Accepted => {
-                self.slow_down.reset();
-                let raw = message_id.unwrap_or_default();
-                let key = self
-                    .settings
-                    .id_format
-                    .response_key(&raw)
-                    .unwrap_or_else(|error| {
-                        warn!(self.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
-                            "error" => %error);
-                        ids::as_is(&raw)
-                    });
-                let upstream_id = UpstreamId::new(key).or_else(|_| {
-                    // Taken, but with no id a receipt could match: the
-                    // message stays SUBMITTED.
-                    error!(self.logger, "the SMSC took a message without a usable id; no receipt will match it";
-                        "message" => %message.id, "id" => &raw);
-                    UpstreamId::new(format!("none-{}", message.id))
-                });
-                if let Ok(upstream_id) = upstream_id {
-                    self.reports.do_send(GatewayReport::Sent {
-                        message: Box::new(message),
-                        upstream_id,
-                    });
+                self.shared.lock().queue.accepted();
+                self.accepted(queued.message, message_id.unwrap_or_default());
+            }
+            Outcome::Temporary => {
+                let id = queued.message.id;
+                let failed = self.shared.lock().queue.refused(queued, Instant::now());
+                match failed {
+                    None => {
+                        debug!(self.logger, "the SMSC cannot take it now; pausing";
+                            "status" => u32::from(status), "message" => %id);
+                    }
+                    Some(message) => self.too_many_attempts(&message, Some(status)),
                 }
             }
-            Outcome::SlowDown => {
-                let pause = self.slow_down.next_delay();
-                debug!(self.logger, "the SMSC asks us to slow down"; "status" => u32::from(status),
-                    "pause_ms" => pause.as_millis(), "message" => %message.id);
-                self.resume_at = Some(Instant::now() + pause);
-                self.queue.push_back(message);
-            }
-            Outcome::Failed { permanent } => {
+            Outcome::Permanent => {
                 info!(self.logger, "the SMSC refused a message";
-                    "message" => %message.id, "status" => u32::from(status), "permanent" => permanent);
-                self.report_failed(&message, Some(status), permanent);
+                    "message" => %queued.message.id, "status" => u32::from(status));
+                self.report_failed(&queued.message, Some(status), true);
             }
         }
+    }
+
+    fn accepted(&self, message: Message, raw: String) {
+        let key = self
+            .settings
+            .id_format
+            .response_key(&raw)
+            .unwrap_or_else(|error| {
+                warn!(self.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
+                    "error" => %error);
+                ids::as_is(&raw)
+            });
+        let upstream_id = UpstreamId::new(key).or_else(|_| {
+            // Taken, but with no id a receipt could match: the
+            // message stays SUBMITTED.
+            error!(self.logger, "the SMSC took a message without a usable id; no receipt will match it";
+                "message" => %message.id, "id" => &raw);
+            UpstreamId::new(format!("none-{}", message.id))
+        });
+        if let Ok(upstream_id) = upstream_id {
+            self.reports.do_send(GatewayReport::Sent {
+                message: Box::new(message),
+                upstream_id,
+            });
+        }
+    }
+
+    fn too_many_attempts(&self, message: &Message, status: Option<CommandStatus>) {
+        info!(self.logger, "temporary refusals reached max_attempts; failed";
+            "message" => %message.id, "max_attempts" => self.settings.max_attempts,
+            "status" => status.map(u32::from));
+        self.report_failed(message, status, true);
     }
 
     /// A deliver_sm or data_sm (already answered): a receipt, or an MO.
@@ -403,14 +525,12 @@ impl Task {
     }
 
     /// Everything queued goes back to the switch to be routed again.
-    fn give_back_all(&mut self) {
-        while let Ok(message) = self.inbox.try_recv() {
-            self.queue.push_back(message);
+    fn give_back_queue(&self) {
+        let queued = self.shared.lock().queue.take_all();
+        if !queued.is_empty() {
+            info!(self.logger, "gateway stopping; queued messages given back"; "count" => queued.len());
         }
-        if !self.queue.is_empty() {
-            info!(self.logger, "gateway stopping; queued messages given back"; "count" => self.queue.len());
-        }
-        for message in std::mem::take(&mut self.queue) {
+        for message in queued {
             self.report_failed(&message, None, false);
         }
     }

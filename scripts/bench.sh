@@ -15,8 +15,9 @@
 #   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (process)
 #
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
-# sim-smsc` in its own process, bound by an `smpp` gateway (transceiver,
-# window UPSTREAM_WINDOW, default 256). Three processes share the machine.
+# sim-smsc` in its own process, bound by an `smpp` gateway with
+# UPSTREAM_SESSIONS (1) transceiver binds, each of window UPSTREAM_WINDOW
+# (256). Three processes share the machine.
 #
 # http: `POST /api/v1/messages` under wrk (HTTP_CONNECTIONS, 64, for
 # HTTP_SECONDS, 10, one thread, after a 3 s warm-up), each request one
@@ -55,6 +56,7 @@ port = ${upstream##*:}
 system_id = "pasarela"
 password = "secret"
 bind = "transceiver"
+sessions = ${UPSTREAM_SESSIONS:-1}
 window = ${UPSTREAM_WINDOW:-256}
 TOML
     fi
@@ -119,7 +121,7 @@ upstream() {
     done
     [[ -n "$address" ]] || { echo "sim-smsc did not start" >&2; return 1; }
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
-        echo "upstream run $run"
+        echo "upstream run $run (${UPSTREAM_SESSIONS:-1} binds)"
         e2e_run target/release/pasarela "$dir" "$address"
     done
 }

@@ -2,6 +2,7 @@
 //! mistake is reported with the file, the line and the key to fix.
 
 use std::path::Path;
+use std::time::Duration;
 
 use pasarela::config::{
     AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, IdFormat, LogFormat,
@@ -397,5 +398,51 @@ fn route_weights_are_one_per_gateway_each_from_1_to_1000() {
         [format!(
             "{FILE}:{line}: routes[1].weights[1]: weight 0 is outside 1 to 1000"
         )]
+    );
+}
+
+#[test]
+fn upstream_sessions_pair_retries_and_failover_are_read_and_checked() {
+    let shipped = parse(VALID).unwrap();
+    let GatewayKind::Smpp(defaults) = &shipped.gateway("operator-a").unwrap().kind else {
+        panic!("operator-a is an smpp gateway");
+    };
+    assert_eq!(
+        (
+            defaults.sessions,
+            defaults.max_attempts,
+            defaults.failover_after
+        ),
+        (1, 10, None)
+    );
+    let set = "bind = \"pair\"\nsessions = 4\nmax_attempts = 3\nfailover_after_s = 30\n";
+    let config = parse(&VALID.replace("bind = \"transmitter\"\n", set)).unwrap();
+    let GatewayKind::Smpp(upstream) = &config.gateway("operator-a").unwrap().kind else {
+        panic!("operator-a is an smpp gateway");
+    };
+    assert_eq!(upstream.bind, BindMode::Pair);
+    assert_eq!((upstream.sessions, upstream.max_attempts), (4, 3));
+    assert_eq!(upstream.failover_after, Some(Duration::from_secs(30)));
+
+    let wrong = "sessions = 65\nmax_attempts = 0\nfailover_after_s = 0\nbind = \"duplex\"\n";
+    let lines = errors(&VALID.replace("bind = \"transmitter\"\n", wrong));
+    for expected in [
+        "gateways[1].sessions: 65 is out of range, expected 1 to 64",
+        "gateways[1].max_attempts: 0 is out of range",
+        "gateways[1].failover_after_s: 0 is out of range",
+        "gateways[1].bind: unknown bind \"duplex\"",
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(expected)),
+            "missing {expected:?} in {lines:?}"
+        );
+    }
+    let modem = VALID.replace("device = ", "sessions = 2\ndevice = ");
+    assert!(
+        errors(&modem)
+            .iter()
+            .any(|line| line.contains("gateways[2].sessions: does not apply")),
+        "{:?}",
+        errors(&modem)
     );
 }

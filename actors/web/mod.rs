@@ -11,6 +11,7 @@
 //! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
+//! | `gateways.rs` (admin) | `GET /api/v1/gateways`, `GET /api/v1/gateways/{name}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -22,6 +23,7 @@ mod accounts;
 mod auth;
 mod body;
 mod customer;
+mod gateways;
 mod kannel;
 mod openapi;
 mod problem;
@@ -33,6 +35,7 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use actix::Recipient;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
@@ -41,6 +44,8 @@ use super::admin::Admin;
 use super::directory::Directory;
 use super::live_routes::LiveRoutes;
 use super::sessions::Sessions;
+use super::upstream::Status;
+use crate::model::GatewayName;
 use auth::VerifiedCache;
 use problem::Problem;
 
@@ -54,6 +59,8 @@ pub struct WebState {
     pub sessions: Arc<Sessions>,
     pub logger: Logger,
     pub admin: AdminCredentials,
+    /// The upstream gateways, in configured order, for the live view.
+    pub gateways: Vec<(GatewayName, Recipient<Status>)>,
     verified: VerifiedCache,
 }
 
@@ -78,6 +85,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)
+            .configure(gateways::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -111,8 +119,15 @@ impl WebState {
             changes,
             logger,
             admin,
+            gateways: Vec::new(),
             verified: VerifiedCache::default(),
         }
+    }
+
+    /// With the upstream gateways the live view shows.
+    pub fn with_gateways(mut self, gateways: Vec<(GatewayName, Recipient<Status>)>) -> WebState {
+        self.gateways = gateways;
+        self
     }
 }
 

@@ -159,6 +159,9 @@ pub enum BindMode {
     Transmitter,
     Receiver,
     Transceiver,
+    /// A transmitter (submits) and a receiver (receipts, MO) per session,
+    /// as Kannel's separate TX and RX.
+    Pair,
 }
 
 /// An upstream SMSC reached over SMPP.
@@ -175,6 +178,13 @@ pub struct SmppGatewayConfig {
     pub tps: u32,
     /// How the SMSC writes message ids in submit_sm_resp and receipts.
     pub id_format: IdFormat,
+    /// Binds (or transmitter + receiver pairs) sharing the queue and TPS.
+    pub sessions: u32,
+    /// Temporary refusals after which a message is REJECTED.
+    pub max_attempts: u32,
+    /// How long the gateway may be down before its queued messages go
+    /// back to their routes; `None`: they wait for it.
+    pub failover_after: Option<Duration>,
 }
 
 /// A GSM modem on a serial port.

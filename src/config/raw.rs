@@ -80,6 +80,9 @@ pub(crate) struct RawGateway {
     pub window: Option<Spanned<u32>>,
     pub tps: Option<Spanned<u32>>,
     pub id_format: Option<Spanned<String>>,
+    pub sessions: Option<Spanned<u32>>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub failover_after_s: Option<Spanned<u64>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

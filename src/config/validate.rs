@@ -19,6 +19,12 @@ const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_DLR_DELAY_MS: u64 = 200;
 const DEFAULT_WINDOW: u32 = 64;
 const MAX_WINDOW: u32 = 65_535;
+const DEFAULT_SESSIONS: u32 = 1;
+const MAX_SESSIONS: u32 = 64;
+const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+const MAX_MAX_ATTEMPTS: u32 = 1_000;
+/// A day: longer than any SMSC outage worth waiting out in a queue.
+const MAX_FAILOVER_AFTER_S: u64 = 86_400;
 const DEFAULT_BAUD: u32 = 115_200;
 const DEFAULT_MODEM_COMMAND_TIMEOUT_MS: u64 = 30_000;
 const MAX_MODEM_COMMAND_TIMEOUT_MS: u64 = 300_000;
@@ -319,6 +325,9 @@ impl Checker<'_> {
                 "window",
                 "tps",
                 "id_format",
+                "sessions",
+                "max_attempts",
+                "failover_after_s",
             ],
             "modem" => &[
                 "device",
@@ -392,9 +401,10 @@ impl Checker<'_> {
                         "transmitter" => BindMode::Transmitter,
                         "receiver" => BindMode::Receiver,
                         "transceiver" => BindMode::Transceiver,
+                        "pair" => BindMode::Pair,
                         other => {
                             let message = format!(
-                                "unknown bind {other:?}, expected transmitter, receiver or transceiver"
+                                "unknown bind {other:?}, expected transmitter, receiver, transceiver or pair"
                             );
                             self.report(bind, &format!("{prefix}.bind"), message);
                             BindMode::Transceiver
@@ -420,6 +430,29 @@ impl Checker<'_> {
                         IdFormat::AS_IS
                     }),
                 };
+                let sessions = self.bounded(
+                    entry.sessions.as_ref(),
+                    &format!("{prefix}.sessions"),
+                    DEFAULT_SESSIONS,
+                    1,
+                    MAX_SESSIONS,
+                );
+                let max_attempts = self.bounded(
+                    entry.max_attempts.as_ref(),
+                    &format!("{prefix}.max_attempts"),
+                    DEFAULT_MAX_ATTEMPTS,
+                    1,
+                    MAX_MAX_ATTEMPTS,
+                );
+                let failover_after = entry.failover_after_s.as_ref().map(|value| {
+                    Duration::from_secs(self.bounded(
+                        Some(value),
+                        &format!("{prefix}.failover_after_s"),
+                        1,
+                        1,
+                        MAX_FAILOVER_AFTER_S,
+                    ))
+                });
                 GatewayKind::Smpp(SmppGatewayConfig {
                     host,
                     port,
@@ -429,6 +462,9 @@ impl Checker<'_> {
                     window,
                     tps,
                     id_format,
+                    sessions,
+                    max_attempts,
+                    failover_after,
                 })
             }
             _ => {
@@ -495,6 +531,15 @@ impl Checker<'_> {
             ("window", entry.window.as_ref().map(Spanned::span)),
             ("tps", entry.tps.as_ref().map(Spanned::span)),
             ("id_format", entry.id_format.as_ref().map(Spanned::span)),
+            ("sessions", entry.sessions.as_ref().map(Spanned::span)),
+            (
+                "max_attempts",
+                entry.max_attempts.as_ref().map(Spanned::span),
+            ),
+            (
+                "failover_after_s",
+                entry.failover_after_s.as_ref().map(Spanned::span),
+            ),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),

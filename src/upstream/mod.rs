@@ -1,14 +1,19 @@
 //! The decisions an upstream SMPP gateway makes, without I/O: how the
 //! SMSC's message ids are normalised so that a receipt finds its message
 //! ([`ids`]), what each submit_sm_resp status means for the message
-//! ([`response`]), and how long to wait before reconnecting or after being
-//! throttled ([`backoff`]). The actor in `actors/upstream.rs` and its
-//! connection task call these; everything here is unit-tested alone.
+//! ([`response`]), how long to wait before reconnecting ([`backoff`]),
+//! which queued message goes next and when one has been refused too often
+//! ([`queue`]), and what the operator sees of a gateway ([`status`]). The
+//! actor in `actors/upstream.rs` and its binds call these; everything here
+//! is unit-tested alone.
 
 pub mod backoff;
 pub mod ids;
+pub mod queue;
 pub mod response;
+pub mod status;
 
 pub use backoff::Backoff;
 pub use ids::{IdBase, IdFormat};
+pub use queue::{Next, Queue, Queued};
 pub use response::{Outcome, classify};

@@ -4,9 +4,8 @@
 //! | status | outcome |
 //! | --- | --- |
 //! | ESME_ROK (0x00) | [`Outcome::Accepted`]: SUBMITTED with the SMSC's id |
-//! | ESME_RTHROTTLED (0x58), ESME_RMSGQFUL (0x14) | [`Outcome::SlowDown`]: the gateway pauses and sends it again |
-//! | ESME_RSYSERR (0x08), ESME_RINVBNDSTS (0x04), ESME_RX_T_APPN (0x64) | [`Outcome::Failed`] temporary: routed again after a pause |
-//! | anything else | [`Outcome::Failed`] permanent: REJECTED, refunded, REJECTD receipt |
+//! | ESME_RTHROTTLED (0x58), ESME_RMSGQFUL (0x14), ESME_RSYSERR (0x08), ESME_RINVBNDSTS (0x04), ESME_RX_T_APPN (0x64) | [`Outcome::Temporary`]: the gateway pauses and sends it again, up to `max_attempts` |
+//! | anything else | [`Outcome::Permanent`]: REJECTED, refunded, REJECTD receipt |
 //!
 //! Unknown and vendor-specific statuses are permanent: a message the SMSC
 //! refused for a reason we cannot read is not worth a retry loop.
@@ -18,21 +17,23 @@ use crate::smpp::CommandStatus;
 pub enum Outcome {
     /// The SMSC took it.
     Accepted,
-    /// The SMSC is busy: send it again later, through the same gateway.
-    SlowDown,
-    /// The SMSC refused it. `permanent`: it never will take it.
-    Failed { permanent: bool },
+    /// The SMSC cannot take it now: send it again later, through the same
+    /// gateway.
+    Temporary,
+    /// The SMSC will never take it.
+    Permanent,
 }
 
 /// The outcome of `status` (the table above).
 pub fn classify(status: CommandStatus) -> Outcome {
     match status {
         CommandStatus::EsmeRok => Outcome::Accepted,
-        CommandStatus::EsmeRthrottled | CommandStatus::EsmeRmsgqful => Outcome::SlowDown,
-        CommandStatus::EsmeRsyserr | CommandStatus::EsmeRinvbndsts | CommandStatus::EsmeRxTAppn => {
-            Outcome::Failed { permanent: false }
-        }
-        _ => Outcome::Failed { permanent: true },
+        CommandStatus::EsmeRthrottled
+        | CommandStatus::EsmeRmsgqful
+        | CommandStatus::EsmeRsyserr
+        | CommandStatus::EsmeRinvbndsts
+        | CommandStatus::EsmeRxTAppn => Outcome::Temporary,
+        _ => Outcome::Permanent,
     }
 }
 
@@ -52,14 +53,14 @@ mod tests {
     #[test]
     fn the_table() {
         assert_eq!(classify(CommandStatus::EsmeRok), Outcome::Accepted);
-        assert_eq!(classify(CommandStatus::EsmeRthrottled), Outcome::SlowDown);
-        assert_eq!(classify(CommandStatus::EsmeRmsgqful), Outcome::SlowDown);
         for temporary in [
+            CommandStatus::EsmeRthrottled,
+            CommandStatus::EsmeRmsgqful,
             CommandStatus::EsmeRsyserr,
             CommandStatus::EsmeRinvbndsts,
             CommandStatus::EsmeRxTAppn,
         ] {
-            assert_eq!(classify(temporary), Outcome::Failed { permanent: false });
+            assert_eq!(classify(temporary), Outcome::Temporary);
         }
         for permanent in [
             CommandStatus::EsmeRsubmitfail,
@@ -68,7 +69,7 @@ mod tests {
             CommandStatus::EsmeRxRAppn,
             CommandStatus::EsmeRinvcmdid,
         ] {
-            assert_eq!(classify(permanent), Outcome::Failed { permanent: true });
+            assert_eq!(classify(permanent), Outcome::Permanent);
         }
     }
 

@@ -1,0 +1,321 @@
+//! The queue of one upstream gateway, shared by all its binds, without
+//! I/O (the caller passes the time): which message goes next, when the
+//! gateway's TPS and the SMSC's "slow down" allow it; how many temporary
+//! refusals a message has had and when it has had too many; which queued
+//! messages are past their validity or must leave for another gateway.
+//!
+//! - One TPS budget for the gateway, counted per message part (each
+//!   message here is one part), with a tenth of a second of burst: the
+//!   rate holds over any second, not only on average.
+//! - A temporary refusal (ESME_RTHROTTLED, ESME_RMSGQFUL, the other
+//!   temporary statuses), a submit that was never answered and a submit in
+//!   flight when its connection dropped all count against the message's
+//!   `max_attempts`; at the limit the caller fails it permanently.
+//! - A refusal pauses every bind of the gateway (200 ms doubling to 5 s
+//!   while refusals continue); an accepted submit ends the pause doubling.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::Backoff;
+use crate::model::Message;
+use crate::pending;
+use crate::throttle::Throttle;
+
+/// First and longest pause after a temporary refusal.
+const SLOW_DOWN_FIRST: Duration = Duration::from_millis(200);
+const SLOW_DOWN_MAX: Duration = Duration::from_secs(5);
+/// The span over which the submit rate is measured.
+pub const MEASURE_SPAN: Duration = Duration::from_secs(10);
+
+/// A message with the temporary refusals it has had at this gateway.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub message: Message,
+    pub refusals: u32,
+}
+
+/// What a bind may do next.
+// Short-lived and returned by value once per submit: boxing the message
+// would cost an allocation per submit to save stack bytes.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Next {
+    /// Submit this one now (its TPS share is already taken).
+    Submit(Queued),
+    /// Something waits, but not before this time.
+    WaitUntil(Instant),
+    /// Nothing queued.
+    Idle,
+}
+
+#[derive(Debug)]
+pub struct Queue {
+    waiting: VecDeque<Queued>,
+    throttle: Throttle,
+    tps: u32,
+    max_attempts: u32,
+    slow_down: Backoff,
+    /// No submit before this (the SMSC refused one for now).
+    resume_at: Option<Instant>,
+    /// When each submit of the last [`MEASURE_SPAN`] went.
+    submitted: VecDeque<Instant>,
+}
+
+impl Queue {
+    /// For a gateway of `tps` parts per second (0: unlimited) whose
+    /// messages fail after `max_attempts` temporary refusals (at least 1).
+    pub fn new(tps: u32, max_attempts: u32) -> Queue {
+        Queue {
+            waiting: VecDeque::new(),
+            throttle: Throttle::new(tps, (tps / 10).max(1)),
+            tps,
+            max_attempts: max_attempts.max(1),
+            slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
+            resume_at: None,
+            submitted: VecDeque::new(),
+        }
+    }
+
+    /// A message from the route.
+    pub fn push(&mut self, message: Message) {
+        self.waiting.push_back(Queued {
+            message,
+            refusals: 0,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    /// The TPS configured (0: unlimited).
+    pub fn tps(&self) -> u32 {
+        self.tps
+    }
+
+    /// The next message to submit at `now`, if the pause and the TPS allow.
+    pub fn next(&mut self, now: Instant) -> Next {
+        if self.waiting.is_empty() {
+            return Next::Idle;
+        }
+        if let Some(at) = self.resume_at {
+            if at > now {
+                return Next::WaitUntil(at);
+            }
+            self.resume_at = None;
+        }
+        if let Err(wait) = self.throttle.try_take(1, now) {
+            return Next::WaitUntil(now + wait);
+        }
+        match self.waiting.pop_front() {
+            Some(queued) => {
+                self.record_submit(now);
+                Next::Submit(queued)
+            }
+            None => Next::Idle,
+        }
+    }
+
+    /// A message that could not be submitted after all (the connection
+    /// failed as it was written): first again, its refusals unchanged.
+    pub fn unsent(&mut self, queued: Queued) {
+        self.waiting.push_front(queued);
+    }
+
+    /// The SMSC took a submit: refusals no longer double the pause.
+    pub fn accepted(&mut self) {
+        self.slow_down.reset();
+    }
+
+    /// A temporary refusal of `queued` at `now`: the gateway pauses, and
+    /// the message waits at the back for another attempt, or, after
+    /// `max_attempts` refusals, comes back to be failed.
+    pub fn refused(&mut self, queued: Queued, now: Instant) -> Option<Message> {
+        self.resume_at = Some(now + self.slow_down.next_delay());
+        self.retry_back(queued)
+    }
+
+    /// A submit that got no answer: at the back for another attempt, or
+    /// back to be failed after `max_attempts`.
+    pub fn unanswered(&mut self, queued: Queued) -> Option<Message> {
+        self.retry_back(queued)
+    }
+
+    /// Submits that were in flight when their connection dropped, oldest
+    /// first: back at the front, in order. Those that reach `max_attempts`
+    /// come back to be failed.
+    pub fn dropped(&mut self, in_flight: Vec<Queued>) -> Vec<Message> {
+        let mut failed = Vec::new();
+        for mut queued in in_flight.into_iter().rev() {
+            queued.refusals += 1;
+            if queued.refusals >= self.max_attempts {
+                failed.push(queued.message);
+            } else {
+                self.waiting.push_front(queued);
+            }
+        }
+        failed
+    }
+
+    fn retry_back(&mut self, mut queued: Queued) -> Option<Message> {
+        queued.refusals += 1;
+        if queued.refusals >= self.max_attempts {
+            return Some(queued.message);
+        }
+        self.waiting.push_back(queued);
+        None
+    }
+
+    /// Takes the queued messages whose validity has passed at `now`.
+    pub fn take_expired(&mut self, now: DateTime<Utc>) -> Vec<Message> {
+        let (expired, waiting): (VecDeque<Queued>, VecDeque<Queued>) =
+            std::mem::take(&mut self.waiting)
+                .into_iter()
+                .partition(|queued| pending::expired(&queued.message, now));
+        self.waiting = waiting;
+        expired.into_iter().map(|queued| queued.message).collect()
+    }
+
+    /// Takes every queued message (not those in flight).
+    pub fn take_all(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.waiting)
+            .into_iter()
+            .map(|queued| queued.message)
+            .collect()
+    }
+
+    fn record_submit(&mut self, now: Instant) {
+        self.forget_before(now);
+        self.submitted.push_back(now);
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        while self
+            .submitted
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= MEASURE_SPAN)
+        {
+            self.submitted.pop_front();
+        }
+    }
+
+    /// Submits per second over the last [`MEASURE_SPAN`] before `now`.
+    pub fn measured_tps(&mut self, now: Instant) -> f64 {
+        self.forget_before(now);
+        self.submitted.len() as f64 / MEASURE_SPAN.as_secs_f64()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::model::{AccountId, Address, MessageId, Npi, Ton};
+
+    fn message(id: u64) -> Message {
+        let address = |text| Address::new(Ton::International, Npi::Isdn, text).unwrap();
+        Message::new(
+            MessageId::new(id),
+            AccountId::new("demo").unwrap(),
+            address("34911000000"),
+            address("34600123456"),
+            b"hello".to_vec(),
+            Utc::now(),
+        )
+    }
+
+    fn queue_of(ids: &[u64], tps: u32, max_attempts: u32) -> Queue {
+        let mut queue = Queue::new(tps, max_attempts);
+        for id in ids {
+            queue.push(message(*id));
+        }
+        queue
+    }
+
+    fn submit(queue: &mut Queue, now: Instant) -> Queued {
+        match queue.next(now) {
+            Next::Submit(queued) => queued,
+            other => panic!("expected a submit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_tps_budget_holds_over_every_second() {
+        let start = Instant::now();
+        let ids: Vec<u64> = (1..=1000).collect();
+        let mut queue = queue_of(&ids, 50, 10);
+        let mut now = start;
+        let mut sent = 0;
+        while now < start + Duration::from_secs(10) {
+            while let Next::Submit(_) = queue.next(now) {
+                sent += 1;
+            }
+            now += Duration::from_millis(1);
+        }
+        // 10 s at 50/s, plus the burst of a tenth of a second (5 at once).
+        assert_eq!(sent, 504);
+        let measured = queue.measured_tps(now);
+        assert!((49.5..=50.5).contains(&measured), "{measured}");
+    }
+
+    #[test]
+    fn a_refusal_pauses_and_the_message_fails_at_the_limit() {
+        let start = Instant::now();
+        let mut queue = queue_of(&[1, 2], 0, 3);
+        let first = submit(&mut queue, start);
+        assert!(queue.refused(first, start).is_none());
+        assert!(
+            matches!(queue.next(start), Next::WaitUntil(at) if at == start + Duration::from_millis(200))
+        );
+        let later = start + Duration::from_secs(1);
+        let second = submit(&mut queue, later);
+        assert_eq!(second.message.id, MessageId::new(2));
+        let again = submit(&mut queue, later);
+        assert_eq!((again.message.id, again.refusals), (MessageId::new(1), 1));
+        assert!(queue.unanswered(again).is_none());
+        let last = submit(&mut queue, later);
+        assert_eq!(last.refusals, 2);
+        let failed = queue.refused(last, later).expect("failed at the limit");
+        assert_eq!(failed.id, MessageId::new(1));
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn dropped_submits_go_first_in_order_and_count() {
+        let now = Instant::now();
+        let mut queue = queue_of(&[1, 2, 3], 0, 2);
+        let one = submit(&mut queue, now);
+        let mut two = submit(&mut queue, now);
+        two.refusals = 1;
+        let failed = queue.dropped(vec![one, two]);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].id, MessageId::new(2));
+        let order: Vec<MessageId> = queue.take_all().iter().map(|m| m.id).collect();
+        assert_eq!(order, [MessageId::new(1), MessageId::new(3)]);
+    }
+
+    #[test]
+    fn expired_messages_leave_the_queue() {
+        let now = Utc::now();
+        let mut queue = Queue::new(0, 10);
+        let mut old = message(1);
+        old.validity = Some(now - TimeDelta::seconds(1));
+        let mut fresh = message(2);
+        fresh.validity = Some(now + TimeDelta::seconds(60));
+        queue.push(old);
+        queue.push(fresh);
+        queue.push(message(3));
+        let expired = queue.take_expired(now);
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].id, MessageId::new(1));
+        assert_eq!(queue.len(), 2);
+    }
+}
