@@ -15,6 +15,10 @@
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
 //! receiver bound, items wait in the store and go out in order on bind.
 //!
+//! A callback over HTTP, when the message or the account asks for one
+//! (`callbacks::enqueue`), joins the final state's batch as an outbox item
+//! and goes to the callbacks actor once durable.
+//!
 //! Supervised: after a panic the balance and mailbox are read back from
 //! the store (behind a barrier commit, so every batch handed in before is
 //! applied); bound sessions stay registered.
@@ -27,6 +31,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, warn};
 
+use super::callbacks::{Enqueued, enqueue};
 use super::faults;
 use super::route::{Dispatch, Route};
 use super::supervision::guarded;
@@ -35,7 +40,9 @@ use crate::intake::Submission;
 use crate::model::{AccountId, Message, MessageId, MessageState, Money};
 use crate::routing::RouteTable;
 use crate::smpp::CommandStatus;
-use crate::store::{Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, Store, StoreError};
+use crate::store::{
+    Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store, StoreError,
+};
 use crate::throttle::Throttle;
 
 /// Identifies one ESME session for as long as the process runs.
@@ -46,6 +53,7 @@ pub struct AccountWiring {
     pub store: Arc<Store>,
     pub routes: Arc<RouteTable>,
     pub route_actors: Arc<Vec<Addr<Route>>>,
+    pub callbacks: Recipient<Enqueued>,
     pub logger: Logger,
 }
 
@@ -54,6 +62,8 @@ pub struct Account {
     wiring: AccountWiring,
     tps: u32,
     max_binds: u32,
+    /// Where receipts are POSTed unless the message names its own callback.
+    callback_url: Option<String>,
     throttle: Option<Throttle>,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
@@ -81,6 +91,7 @@ impl Account {
             wiring,
             tps: config.tps,
             max_binds: config.max_binds,
+            callback_url: config.callback_url.clone(),
             throttle: None,
             balance: Money::ZERO,
             sessions: HashMap::new(),
@@ -166,6 +177,7 @@ impl Account {
         let mut ids = Vec::new();
         let mut routed = Vec::new();
         let mut unroutable = Vec::new();
+        let mut callbacks = Vec::new();
         let mut running = self.balance;
         for (destination, route) in plan {
             for part in &submission.parts {
@@ -187,6 +199,7 @@ impl Account {
                 message.scheduled = submission.scheduled;
                 message.client_reference = submission.client_reference.clone();
                 message.service_type = submission.service_type.clone();
+                message.callback = submission.callback.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
@@ -209,6 +222,7 @@ impl Account {
                         // ACCEPTED → FAILED is always legal.
                         let _ = message.transition(MessageState::Failed, now);
                         let key = self.queue_receipt(&mut batch, &message)?;
+                        callbacks.extend(self.queue_callback(&mut batch, &message)?);
                         batch.insert_message(&message);
                         unroutable.extend(key);
                     }
@@ -224,6 +238,7 @@ impl Account {
             batch,
             routed,
             unroutable,
+            callbacks,
             charged: total,
         })
     }
@@ -236,19 +251,13 @@ impl Account {
     }
 
     /// Adds a mailbox item for `message` to `batch` when the ESME asked for
-    /// this receipt (registered_delivery bits 1–0: 01 any final state, 10
-    /// failures only).
+    /// this receipt.
     fn queue_receipt(
         &self,
         batch: &mut Batch,
         message: &Message,
     ) -> Result<Option<(MailboxKey, MessageId)>, CommandStatus> {
-        let wanted = match message.registered_delivery & 0x03 {
-            1 => true,
-            2 => message.state() != MessageState::Delivered,
-            _ => false,
-        };
-        if !wanted {
+        if !message.receipt_requested() {
             return Ok(None);
         }
         let sequence = self.wiring.store.next_sequence().map_err(|error| {
@@ -266,6 +275,24 @@ impl Account {
             },
         );
         Ok(Some((key, message.id)))
+    }
+
+    /// Adds the HTTP callback `message` calls for, if any, to `batch`.
+    fn queue_callback(
+        &self,
+        batch: &mut Batch,
+        message: &Message,
+    ) -> Result<Option<OutboxItem>, CommandStatus> {
+        enqueue(
+            &self.wiring.store,
+            batch,
+            message,
+            self.callback_url.as_deref(),
+        )
+        .map_err(|error| {
+            error!(self.wiring.logger, "cannot queue a callback"; "error" => %error);
+            CommandStatus::EsmeRsyserr
+        })
     }
 
     /// Hands waiting items to receivers with room in their window.
@@ -342,6 +369,7 @@ struct Accepted {
     batch: Batch,
     routed: Vec<(usize, Message)>,
     unroutable: Vec<(MailboxKey, MessageId)>,
+    callbacks: Vec<OutboxItem>,
     charged: Money,
 }
 
@@ -409,14 +437,14 @@ impl Handler<Submit> for Account {
                     (
                         accepted.ids,
                         accepted.routed,
-                        accepted.unroutable,
+                        (accepted.unroutable, accepted.callbacks),
                         accepted.charged,
                         durable,
                     )
                 })
         });
         let sequence_number = submit.sequence_number;
-        let (ids, routed, unroutable, charged, durable) = match outcome {
+        let (ids, routed, (unroutable, callbacks), charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
                 submit.reply.send(Submitted {
@@ -434,6 +462,7 @@ impl Handler<Submit> for Account {
             }
         };
         let routes = self.wiring.route_actors.clone();
+        let callback_sender = self.wiring.callbacks.clone();
         let account = ctx.address();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
@@ -451,6 +480,9 @@ impl Handler<Submit> for Account {
                     }
                     if !unroutable.is_empty() {
                         account.do_send(Queued { items: unroutable });
+                    }
+                    if !callbacks.is_empty() {
+                        callback_sender.do_send(Enqueued { items: callbacks });
                     }
                 }
                 Err(error) => {
@@ -546,11 +578,15 @@ impl Handler<Finished> for Account {
                     });
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
+            let callback = account.queue_callback(&mut batch, &message).ok().flatten();
             account.balance = balance;
-            (account.wiring.store.commit(batch), item)
+            (account.wiring.store.commit(batch), item, callback)
         });
-        let Ok((durable, item)) = outcome else { return };
+        let Ok((durable, item, callback)) = outcome else {
+            return;
+        };
         let account = ctx.address();
+        let callback_sender = self.wiring.callbacks.clone();
         let logger = self.wiring.logger.clone();
         actix_rt::spawn(async move {
             let durable = durable.await;
@@ -561,6 +597,11 @@ impl Handler<Finished> for Account {
                 Ok(()) => {
                     if let Some(item) = item {
                         account.do_send(Queued { items: vec![item] });
+                    }
+                    if let Some(callback) = callback {
+                        callback_sender.do_send(Enqueued {
+                            items: vec![callback],
+                        });
                     }
                 }
                 Err(error) => {

@@ -1,5 +1,5 @@
 //! The root of the switch: opens the store, brings the configured accounts'
-//! credit into it, starts the actor tree in dependency order (receipts,
+//! credit into it, starts the actor tree in dependency order (callbacks, receipts,
 //! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then the listener), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
 //! a final flush so nothing acknowledged is left in memory.
@@ -13,6 +13,7 @@ use slog::{Logger, error, info, warn};
 
 use super::account::{Account, AccountWiring};
 use super::amend::Owners;
+use super::callbacks::Callbacks;
 use super::directory::{AccountEntry, Directory};
 use super::faults;
 use super::gateway::{Deliver, Subscribe};
@@ -141,13 +142,23 @@ async fn start(
     logger: &Logger,
 ) -> Result<(Recovered, ServerHandle), ServeError> {
     let routes = Arc::new(RouteTable::new(&config.routes));
+    let callbacks = {
+        let (store, settings, logger) = (
+            store.clone(),
+            config.callbacks,
+            logger.new(slog::o!("actor" => "callbacks")),
+        );
+        let secrets = callback_secrets(config)?;
+        Supervisor::start(move |_| Callbacks::new(store, settings, secrets, logger))
+    };
     let receipts = {
-        let (store, routes, logger) = (
+        let (store, routes, callbacks, logger) = (
             store.clone(),
             routes.clone(),
+            callbacks.clone().recipient(),
             logger.new(slog::o!("actor" => "receipts")),
         );
-        Supervisor::start(move |_| Receipts::new(store, routes, logger))
+        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, logger))
     };
     let schedule = {
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
@@ -248,6 +259,7 @@ async fn start(
             store: store.clone(),
             routes: routes.clone(),
             route_actors: route_actors.clone(),
+            callbacks: callbacks.clone().recipient(),
             logger: logger.new(slog::o!("account" => id.to_string())),
         };
         let (actor_config, actor_id) = (account.clone(), id.clone());
@@ -303,6 +315,7 @@ async fn start(
     let web_state = WebState::new(
         directory,
         routes,
+        callbacks,
         admin_credentials(&config.web)?,
         logger.new(slog::o!("listener" => "http")),
     );
@@ -365,6 +378,23 @@ fn recover(
         }
     }
     recovered
+}
+
+/// Each account's `callback_secret`, by account id.
+fn callback_secrets(config: &Config) -> Result<HashMap<AccountId, String>, ServeError> {
+    let mut secrets = HashMap::new();
+    for account in &config.accounts {
+        if let Some(secret) = &account.callback_secret {
+            let id = AccountId::new(account.system_id.clone()).map_err(|source| {
+                ServeError::Account {
+                    system_id: account.system_id.clone(),
+                    source,
+                }
+            })?;
+            secrets.insert(id, secret.clone());
+        }
+    }
+    Ok(secrets)
 }
 
 /// The operator's credentials for the admin endpoints, when a password is

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Address, AddressError, Npi, Part, Ton};
+use crate::model::{Address, AddressError, Callback, Npi, Part, Ton};
 use crate::smpp::pdu::{
     self, COctetString, DataSm, DestAddress, EmptyOrFullCOctetString, Pdu, SubmitMulti, SubmitSm,
     TlvTag, TlvValue,
@@ -39,6 +39,8 @@ pub struct Submission {
     pub client_reference: Option<String>,
     /// The parts to send to each destination, in order.
     pub parts: Vec<PartData>,
+    /// An HTTP callback for each part's fate (the HTTP API's `callback_url`).
+    pub callback: Option<Callback>,
 }
 
 /// The user data of one part and its place in a concatenated message.
@@ -93,6 +95,7 @@ pub fn read(pdu: &Pdu, now: DateTime<Utc>) -> Result<Submission, CommandStatus> 
         scheduled,
         client_reference,
         parts,
+        callback: None,
     })
 }
 

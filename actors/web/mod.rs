@@ -7,6 +7,7 @@
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -16,6 +17,7 @@
 
 mod accounts;
 mod auth;
+mod callbacks;
 mod customer;
 mod problem;
 
@@ -24,10 +26,12 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use actix::Addr;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
+use super::callbacks::Callbacks;
 use super::directory::Directory;
 use crate::routing::RouteTable;
 use auth::VerifiedCache;
@@ -37,6 +41,8 @@ use problem::Problem;
 pub struct WebState {
     pub directory: Arc<Directory>,
     pub routes: Arc<RouteTable>,
+    /// Replays dead letters (the admin's callbacks endpoints).
+    pub callbacks: Addr<Callbacks>,
     pub logger: Logger,
     /// `None` when no admin password is set: the admin endpoints refuse all.
     pub admin: Option<AdminCredentials>,
@@ -60,6 +66,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(callbacks::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -83,12 +90,14 @@ impl WebState {
     pub fn new(
         directory: Arc<Directory>,
         routes: Arc<RouteTable>,
+        callbacks: Addr<Callbacks>,
         admin: Option<AdminCredentials>,
         logger: Logger,
     ) -> WebState {
         WebState {
             directory,
             routes,
+            callbacks,
             logger,
             admin,
             verified: VerifiedCache::default(),

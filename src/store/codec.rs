@@ -11,6 +11,8 @@
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
 //! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
+//! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
+//! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -74,13 +76,15 @@ pub enum TreeId {
     UpstreamIds,
     Mailbox,
     Meta,
-    /// Last: journals written before it existed name trees by position.
+    /// After the older trees: journals name trees by position.
     Inbox,
+    Outbox,
+    DeadLetters,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 8] = [
+    pub const ALL: [TreeId; 10] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -89,6 +93,8 @@ impl TreeId {
         TreeId::Mailbox,
         TreeId::Meta,
         TreeId::Inbox,
+        TreeId::Outbox,
+        TreeId::DeadLetters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +107,8 @@ impl TreeId {
             TreeId::Mailbox => "mailbox",
             TreeId::Meta => "meta",
             TreeId::Inbox => "inbox",
+            TreeId::Outbox => "outbox",
+            TreeId::DeadLetters => "dead_letters",
         }
     }
 
