@@ -1,0 +1,517 @@
+//! Receipt callbacks over real HTTP on 127.0.0.1: `pasarela serve` with a
+//! real store sends receipts of HTTP-submitted messages to a customer
+//! server this test runs (a std `TcpListener` thread recording every
+//! request). The server is down (nothing listening, then 500s) for a while
+//! and comes back: every receipt arrives, signed with the account's secret
+//! (checked here with HMAC-SHA256), duplicates only with the same event id.
+//! Callbacks pending at a SIGKILL are sent after the restart. A callback
+//! failing `max_attempts` times is a dead letter the admin API lists, pages
+//! and replays.
+
+#![cfg(feature = "runtime")]
+
+mod common;
+#[path = "common/http.rs"]
+mod http;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::{Switch, write_config};
+use hmac::{Hmac, KeyInit, Mac};
+use http::json as http;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const HOOKS: Option<(&str, &str)> = Some(("hooks", "hooks123"));
+const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
+const SECRET: &str = "s3cret";
+/// The receiver's "answer" that holds a request unanswered.
+const HOLD: u16 = 0;
+
+/// One request the customer server received, and what it answered.
+#[derive(Debug, Clone)]
+struct Received {
+    method: String,
+    path: String,
+    /// Names lower-cased.
+    headers: HashMap<String, String>,
+    body: String,
+    answered: u16,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// A customer callback server on 127.0.0.1: answers every request with
+/// the status currently set ([`HOLD`]: none, the connection is held until
+/// the client goes), and records it. Stops listening when dropped.
+struct Receiver {
+    address: SocketAddr,
+    answer: Arc<AtomicU16>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Listens on `port` (0: any) answering `answer`, recording into
+    /// `received` (shared across restarts of the server).
+    fn start(port: u16, answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let answer = Arc::new(AtomicU16::new(answer));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (answer, received, stop) = (answer.clone(), received.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let (answer, received) = (answer.clone(), received.clone());
+                            std::thread::spawn(move || serve(stream, &answer, &received));
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        };
+        Receiver {
+            address,
+            answer,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn set_answer(&self, status: u16) {
+        self.answer.store(status, Ordering::Relaxed);
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads one request (head and Content-Length body), records it, answers
+/// and closes.
+fn serve(mut stream: TcpStream, answer: &AtomicU16, received: &Mutex<Vec<Received>>) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or_default().to_string();
+    let path = request_line.next().unwrap_or_default().to_string();
+    let headers: HashMap<String, String> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|length| length.parse().ok())
+        .unwrap_or(0);
+    let mut body = bytes[head_end + 4..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let status = answer.load(Ordering::Relaxed);
+    received.lock().unwrap().push(Received {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
+        answered: status,
+    });
+    if status == HOLD {
+        // Until the client closes (or the read times out).
+        while matches!(stream.read(&mut chunk), Ok(n) if n > 0) {}
+        return;
+    }
+    let _ = stream.write_all(
+        format!("HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+}
+
+/// A port nothing listens on (for now).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The switch's config with account "hooks" sending its receipts to
+/// `callback_url`, fast retries, and requests timing out after `timeout_ms`.
+fn config(
+    dir: &std::path::Path,
+    callback_url: &str,
+    max_attempts: u32,
+    timeout_ms: u64,
+) -> std::path::PathBuf {
+    write_config(
+        dir,
+        &format!(
+            r#"
+[callbacks]
+retry_first_ms = 50
+retry_max_ms = 400
+max_attempts = {max_attempts}
+timeout_ms = {timeout_ms}
+
+[[accounts]]
+system_id = "hooks"
+password = "hooks123"
+credit = "100.00"
+callback_url = "{callback_url}"
+callback_secret = "{SECRET}"
+"#
+        ),
+    )
+}
+
+/// Sends one message per number as "hooks"; the ids of their parts.
+fn send(switch: &Switch, numbers: &[&str], extra: Value) -> Vec<String> {
+    let mut body = json!({"to": numbers, "from": "Shop", "text": "hello"});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let sent = http(switch.http, "POST", "/api/v1/messages", HOOKS, Some(&body));
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    sent.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|message| message["ids"].as_array().unwrap().clone())
+        .map(|id| id.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Waits (bounded) until `done` holds for what the server received.
+fn wait_until(
+    received: &Mutex<Vec<Received>>,
+    what: &str,
+    done: impl Fn(&[Received]) -> bool,
+) -> Vec<Received> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let seen = received.lock().unwrap().clone();
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; received {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The requests answered 2xx.
+fn delivered(received: &[Received]) -> Vec<&Received> {
+    received
+        .iter()
+        .filter(|request| (200..300).contains(&request.answered))
+        .collect()
+}
+
+/// The message ids of the receipts answered 2xx.
+fn delivered_ids(received: &[Received]) -> HashSet<String> {
+    delivered(received)
+        .into_iter()
+        .map(|request| request.json()["message_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The signature a customer computes: HMAC-SHA256 with the shared secret
+/// of `<X-Pasarela-Timestamp>.<body>`, hex, after `sha256=`.
+fn expected_signature(request: &Received) -> String {
+    let timestamp = &request.headers["x-pasarela-timestamp"];
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{}", request.body).as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// Each message's receipts carry one event id, however often they came:
+/// a repeat is a retry of the same callback, which a receiver can drop.
+fn assert_duplicates_share_their_event_id(received: &[Received]) {
+    let mut events: HashMap<String, HashSet<String>> = HashMap::new();
+    for request in delivered(received) {
+        let body = request.json();
+        assert_eq!(
+            request.headers["x-pasarela-event"], body["event_id"],
+            "{request:#?}"
+        );
+        events
+            .entry(body["message_id"].as_str().unwrap().to_string())
+            .or_default()
+            .insert(body["event_id"].as_str().unwrap().to_string());
+    }
+    for (message, ids) in events {
+        assert_eq!(ids.len(), 1, "message {message} had events {ids:?}");
+    }
+}
+
+#[test]
+fn receipts_reach_a_server_that_was_down_signed_and_none_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let account_url = format!("http://127.0.0.1:{port}/receipts");
+    let switch = Switch::start(&config(dir.path(), &account_url, 1000, 2000), &[]);
+
+    let mut ids = send(
+        &switch,
+        &[
+            "+34600100001",
+            "+34600100002",
+            "+34600100003",
+            "+34600109991",
+        ],
+        json!({"client_reference": "batch-1"}),
+    );
+    let own = send(
+        &switch,
+        &["+34600100004"],
+        json!({"callback_url": format!("http://127.0.0.1:{port}/own")}),
+    );
+    ids.extend(own.iter().cloned());
+    let unasked = send(&switch, &["+34600100005"], json!({"receipt": false}));
+
+    // Down: nothing listens while the receipts come back and are retried.
+    std::thread::sleep(Duration::from_millis(1000));
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start(port, 500, received.clone());
+    wait_until(&received, "attempts answered 500", |seen| seen.len() >= 5);
+    server.set_answer(200);
+
+    let expected: HashSet<String> = ids.iter().cloned().collect();
+    wait_until(&received, "every receipt delivered", |seen| {
+        delivered_ids(seen) == expected
+    });
+    // A moment more: nothing else may come (the unasked receipt).
+    std::thread::sleep(Duration::from_millis(500));
+    let seen = received.lock().unwrap().clone();
+    assert_eq!(delivered_ids(&seen), expected);
+    assert!(!delivered_ids(&seen).contains(&unasked[0]));
+    assert_duplicates_share_their_event_id(&seen);
+    for request in delivered(&seen) {
+        assert_eq!(
+            request.headers["x-pasarela-signature"],
+            expected_signature(request),
+            "{request:#?}"
+        );
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.headers["content-type"], "application/json");
+        let body = request.json();
+        assert_eq!(body["account"], "hooks");
+        let id = body["message_id"].as_str().unwrap();
+        let (path, state) = match body["to"].as_str().unwrap() {
+            "34600100004" => ("/own", "DELIVERED"),
+            "34600109991" => ("/receipts", "UNDELIVERABLE"),
+            _ => ("/receipts", "DELIVERED"),
+        };
+        assert_eq!(
+            (request.path.as_str(), body["state"].as_str()),
+            (path, Some(state)),
+            "{id}"
+        );
+        assert!(body["done_at"].is_string(), "{body}");
+        if path == "/receipts" {
+            assert_eq!(body["client_reference"], "batch-1");
+        }
+    }
+    // A tampered body fails the check a customer makes.
+    let mut forged = delivered(&seen)[0].clone();
+    forged.body = forged.body.replace("DELIVERED", "EXPIRED");
+    assert_ne!(
+        forged.headers["x-pasarela-signature"],
+        expected_signature(&forged)
+    );
+}
+
+/// The first attempts are held unanswered when the switch is killed, so
+/// no failed attempt has rewritten the outbox: only the items written with
+/// the final states can bring the callbacks back.
+#[test]
+fn callbacks_pending_at_a_sigkill_are_sent_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start(0, HOLD, received.clone());
+    let config = config(dir.path(), &server.url("/receipts"), 1000, 60_000);
+    let mut switch = Switch::start(&config, &[]);
+    let ids = send(
+        &switch,
+        &["+34600200001", "+34600200002", "+34600200003"],
+        json!({}),
+    );
+    let expected: HashSet<String> = ids.iter().cloned().collect();
+    let held = wait_until(&received, "an attempt for every receipt", |seen| {
+        let tried: HashSet<String> = seen
+            .iter()
+            .map(|request| request.json()["message_id"].as_str().unwrap().to_string())
+            .collect();
+        tried == expected
+    });
+    assert_eq!(held.len(), 3, "first attempts only, all held: {held:#?}");
+    switch.signal_and_wait(libc::SIGKILL);
+    server.set_answer(200);
+    let before = received.lock().unwrap().len();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(received.lock().unwrap().len(), before, "the switch is dead");
+
+    let _switch = Switch::start(&config, &[]);
+    let seen = wait_until(&received, "every receipt after the restart", |seen| {
+        delivered_ids(seen) == expected
+    });
+    assert_duplicates_share_their_event_id(&seen);
+}
+
+#[test]
+fn a_callback_failing_every_attempt_is_a_dead_letter_the_admin_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start(0, 500, received.clone());
+    let switch = Switch::start(&config(dir.path(), &server.url("/receipts"), 3, 2000), &[]);
+    let ids = send(&switch, &["+34600300001", "+34600300002"], json!({}));
+
+    let dead = |query: &str| {
+        let answer = http(
+            switch.http,
+            "GET",
+            &format!("/api/v1/callbacks/dead{query}"),
+            ADMIN,
+            None,
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while dead("")["items"].as_array().unwrap().len() < 2 {
+        assert!(Instant::now() < deadline, "no dead letters: {}", dead(""));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let all = dead("");
+    for item in all["items"].as_array().unwrap() {
+        assert_eq!(item["attempts"], 3, "{item}");
+        assert_eq!(item["account"], "hooks");
+        assert_eq!(item["method"], "POST");
+        assert_eq!(item["last_error"], "answered HTTP 500", "{item}");
+        assert!(ids.contains(&item["message_id"].as_str().unwrap().to_string()));
+    }
+    // Exactly max_attempts tries each, then nothing more.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(received.lock().unwrap().len(), 6);
+
+    // Paging.
+    let first = dead("?limit=1");
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let after = first["next_after"].as_str().unwrap();
+    let second = dead(&format!("?limit=1&after={after}"));
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_ne!(second["items"][0]["id"], first["items"][0]["id"]);
+    let past_end = dead(&format!(
+        "?after={}",
+        second["items"][0]["id"].as_str().unwrap()
+    ));
+    assert_eq!(past_end, json!({"items": [], "next_after": null}));
+    let bad_limit = http(
+        switch.http,
+        "GET",
+        "/api/v1/callbacks/dead?limit=0",
+        ADMIN,
+        None,
+    );
+    assert_eq!(bad_limit.status, 400, "{}", bad_limit.body);
+
+    // Admin only.
+    let customer = http(switch.http, "GET", "/api/v1/callbacks/dead", HOOKS, None);
+    assert_eq!(customer.status, 401, "{}", customer.body);
+    let anonymous = http(
+        switch.http,
+        "POST",
+        "/api/v1/callbacks/dead/replay",
+        None,
+        None,
+    );
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let unknown = http(
+        switch.http,
+        "POST",
+        "/api/v1/callbacks/dead/1/replay",
+        ADMIN,
+        None,
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+
+    // Replayed one by id, then the rest, to a server that now answers.
+    server.set_answer(200);
+    let one = first["items"][0]["id"].as_str().unwrap();
+    let replayed = http(
+        switch.http,
+        "POST",
+        &format!("/api/v1/callbacks/dead/{one}/replay"),
+        ADMIN,
+        None,
+    );
+    assert_eq!(replayed.body, json!({"replayed": 1}));
+    wait_until(&received, "the replayed callback", |seen| {
+        delivered(seen).len() == 1
+    });
+    assert_eq!(dead("")["items"].as_array().unwrap().len(), 1);
+    let rest = http(
+        switch.http,
+        "POST",
+        "/api/v1/callbacks/dead/replay",
+        ADMIN,
+        None,
+    );
+    assert_eq!(rest.body, json!({"replayed": 1}));
+    let expected: HashSet<String> = ids.iter().cloned().collect();
+    let seen = wait_until(&received, "both dead letters delivered", |seen| {
+        delivered_ids(seen) == expected
+    });
+    assert_duplicates_share_their_event_id(&seen);
+    assert_eq!(dead(""), json!({"items": [], "next_after": null}));
+}
