@@ -364,7 +364,8 @@ fn receipts_reach_a_server_that_was_down_signed_and_none_lost() {
     }
     // A tampered body fails the check a customer makes.
     let mut forged = delivered(&seen)[0].clone();
-    forged.body = forged.body.replace("DELIVERED", "EXPIRED");
+    forged.body = forged.body.replace("\"hooks\"", "\"other\"");
+    assert_ne!(forged.body, delivered(&seen)[0].body);
     assert_ne!(
         forged.headers["x-pasarela-signature"],
         expected_signature(&forged)
@@ -514,4 +515,46 @@ fn a_callback_failing_every_attempt_is_a_dead_letter_the_admin_replays() {
     });
     assert_duplicates_share_their_event_id(&seen);
     assert_eq!(dead(""), json!({"items": [], "next_after": null}));
+}
+
+#[test]
+fn callback_settings_are_read_and_bad_ones_named_at_their_line() {
+    use pasarela::config::Config;
+    let parse = |source: &str| Config::parse(source, std::path::Path::new("test.toml"));
+    let account = |keys: &str| {
+        format!("[[accounts]]\nsystem_id = \"hooks\"\npassword = \"hooks123\"\n{keys}\n")
+    };
+
+    let defaults = parse(&account("")).unwrap();
+    assert_eq!(defaults.callbacks.max_attempts, 10);
+    assert_eq!(defaults.callbacks.retry_first, Duration::from_secs(1));
+    assert_eq!(defaults.callbacks.retry_max, Duration::from_secs(600));
+    assert_eq!(defaults.accounts[0].callback_url, None);
+
+    let set = parse(&format!(
+        "[callbacks]\nretry_first_ms = 50\nretry_max_ms = 400\nmax_attempts = 3\n\n{}",
+        account("callback_url = \"http://example.com/dlr\"\ncallback_secret = \"k\"")
+    ))
+    .unwrap();
+    assert_eq!(set.callbacks.retry_first, Duration::from_millis(50));
+    assert_eq!(set.callbacks.max_attempts, 3);
+    assert_eq!(
+        set.accounts[0].callback_url.as_deref(),
+        Some("http://example.com/dlr")
+    );
+    assert_eq!(set.accounts[0].callback_secret.as_deref(), Some("k"));
+
+    let source = format!(
+        "[callbacks]\nretry_first_ms = 500\nretry_max_ms = 100\nmax_attempts = 0\n\n{}",
+        account("callback_url = \"https://example.com/dlr\"\ncallback_secret = \"\"")
+    );
+    let error = parse(&source).unwrap_err().to_string();
+    for expected in [
+        "test.toml:3: callbacks.retry_max_ms: must not be less than callbacks.retry_first_ms",
+        "test.toml:4: callbacks.max_attempts: 0 is out of range",
+        "test.toml:9: accounts[0].callback_url: https callbacks are not supported",
+        "test.toml:10: accounts[0].callback_secret: must not be empty",
+    ] {
+        assert!(error.contains(expected), "{expected:?} not in:\n{error}");
+    }
 }
