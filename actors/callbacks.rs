@@ -319,6 +319,9 @@ impl Actor for Callbacks {
             awc::Client::builder()
                 .timeout(timeout)
                 .connector(awc::Connector::new().timeout(timeout))
+                // A redirect is a failed attempt: a receipt is not re-sent
+                // elsewhere (or turned into a GET) behind the customer's back.
+                .disable_redirects()
                 .finish(),
         );
         self.reload(ctx);
@@ -357,32 +360,27 @@ impl Handler<Enqueued> for Callbacks {
     }
 }
 
-/// Moves dead letters back to the outbox with their attempts reset: the
-/// one with this event id, or all of them. Answers how many, once the move
-/// is durable.
+/// Moves these dead letters (as the caller read them from the store) back
+/// to the outbox with their attempts reset. Answers how many, once the
+/// move is durable.
 #[derive(Message)]
 #[rtype(result = "Result<usize, StoreError>")]
 pub struct Replay {
-    pub id: Option<u64>,
+    pub items: Vec<OutboxItem>,
 }
 
 impl Handler<Replay> for Callbacks {
     type Result = ResponseFuture<Result<usize, StoreError>>;
 
     fn handle(&mut self, replay: Replay, ctx: &mut Context<Self>) -> Self::Result {
-        let dead = match replay.id {
-            Some(id) => self
-                .store
-                .dead_letter(id)
-                .map(|item| item.into_iter().collect()),
-            None => self.store.dead_letters(0, usize::MAX),
-        };
-        let dead: Vec<OutboxItem> = match dead {
-            Ok(dead) => dead,
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
         let mut batch = Batch::new();
         let now = Instant::now();
+        // One replayed twice at once is moved once.
+        let dead: Vec<OutboxItem> = replay
+            .items
+            .into_iter()
+            .filter(|item| !self.items.contains_key(&item.id))
+            .collect();
         let count = dead.len();
         for mut item in dead {
             item.attempts = 0;

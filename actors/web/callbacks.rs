@@ -99,10 +99,11 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
             ));
         }
     };
-    let items = state
-        .directory
-        .store
-        .dead_letters(page.after.unwrap_or(0), limit)
+    let store = state.directory.store.clone();
+    let after = page.after.unwrap_or(0);
+    let items = web::block(move || store.dead_letters(after, limit))
+        .await
+        .map_err(|error| Problem::internal(&state.logger, &error))?
         .map_err(|error| Problem::internal(&state.logger, &error))?;
     let next_after = (items.len() == limit)
         .then(|| items.last().map(|item| item.id.to_string()))
@@ -136,11 +137,23 @@ async fn replay_all(
     Ok(HttpResponse::Ok().json(Replayed { replayed }))
 }
 
-/// Asks the callbacks actor to move dead letters back to the outbox.
+/// Reads the dead letters (off the worker's event loop: a scan) and asks
+/// the callbacks actor to move them back to the outbox.
 async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
+    let store = state.directory.store.clone();
+    let items = web::block(move || match id {
+        Some(id) => store.dead_letter(id).map(|item| item.into_iter().collect()),
+        None => store.dead_letters(0, usize::MAX),
+    })
+    .await
+    .map_err(|error| Problem::internal(&state.logger, &error))?
+    .map_err(|error| Problem::internal(&state.logger, &error))?;
+    if items.is_empty() {
+        return Ok(0);
+    }
     state
         .callbacks
-        .send(Replay { id })
+        .send(Replay { items })
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?
         .map_err(|error| Problem::internal(&state.logger, &error))
