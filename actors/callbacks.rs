@@ -19,12 +19,15 @@
 //! store behind a barrier commit and every item is due at once.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use awc::http::header::CONTENT_TYPE;
 use chrono::Utc;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use slog::{Logger, error, info, warn};
 
 use super::supervision::guarded;
@@ -64,9 +67,75 @@ pub fn enqueue(
     Ok(item)
 }
 
+/// Why the TLS settings for `https://` callbacks cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("callbacks.ca_file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("callbacks.ca_file {path}: not PEM certificates: {reason}")]
+    Pem { path: PathBuf, reason: String },
+    #[error("callbacks.ca_file {path}: holds no certificate")]
+    Empty { path: PathBuf },
+    #[error("callbacks.ca_file {path}: {source}")]
+    Certificate {
+        path: PathBuf,
+        #[source]
+        source: rustls::Error,
+    },
+}
+
+/// The TLS client settings of `https://` callbacks: the Mozilla roots
+/// (webpki-roots), plus the authorities in `ca_file` when given.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let owned = || path.to_path_buf();
+        let pem = std::fs::read(path).map_err(|source| TlsError::Read {
+            path: owned(),
+            source,
+        })?;
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| TlsError::Pem {
+                path: owned(),
+                reason: error.to_string(),
+            })?;
+        if certificates.is_empty() {
+            return Err(TlsError::Empty { path: owned() });
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|source| TlsError::Certificate {
+                    path: owned(),
+                    source,
+                })?;
+        }
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|source| TlsError::Certificate {
+        path: ca_file.map(Path::to_path_buf).unwrap_or_default(),
+        source,
+    })?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
 pub struct Callbacks {
     store: Arc<Store>,
     settings: CallbackSettings,
+    tls: Arc<rustls::ClientConfig>,
     /// `callback_secret` by account: callbacks of others go unsigned.
     secrets: HashMap<AccountId, String>,
     logger: Logger,
@@ -92,12 +161,14 @@ impl Callbacks {
     pub fn new(
         store: Arc<Store>,
         settings: CallbackSettings,
+        tls: Arc<rustls::ClientConfig>,
         secrets: HashMap<AccountId, String>,
         logger: Logger,
     ) -> Callbacks {
         Callbacks {
             store,
             settings,
+            tls,
             secrets,
             logger,
             client: None,
@@ -318,7 +389,11 @@ impl Actor for Callbacks {
         self.client = Some(
             awc::Client::builder()
                 .timeout(timeout)
-                .connector(awc::Connector::new().timeout(timeout))
+                .connector(
+                    awc::Connector::new()
+                        .timeout(timeout)
+                        .rustls_0_23(self.tls.clone()),
+                )
                 // A redirect is a failed attempt: a receipt is not re-sent
                 // elsewhere (or turned into a GET) behind the customer's back.
                 .disable_redirects()

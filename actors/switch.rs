@@ -13,7 +13,7 @@ use slog::{Logger, error, info, warn};
 
 use super::account::{Account, AccountWiring};
 use super::amend::Owners;
-use super::callbacks::Callbacks;
+use super::callbacks::{Callbacks, tls_config};
 use super::directory::{AccountEntry, Directory};
 use super::faults;
 use super::gateway::{Deliver, Subscribe};
@@ -60,6 +60,8 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    CallbackTls(#[from] super::callbacks::TlsError),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -145,11 +147,12 @@ async fn start(
     let callbacks = {
         let (store, settings, logger) = (
             store.clone(),
-            config.callbacks,
+            config.callbacks.clone(),
             logger.new(slog::o!("actor" => "callbacks")),
         );
+        let tls = tls_config(settings.ca_file.as_deref())?;
         let secrets = callback_secrets(config)?;
-        Supervisor::start(move |_| Callbacks::new(store, settings, secrets, logger))
+        Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
     };
     let receipts = {
         let (store, routes, callbacks, logger) = (

@@ -16,7 +16,7 @@ mod http;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 use common::{Switch, write_config};
 use hmac::{Hmac, KeyInit, Mac};
 use http::json as http;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -60,12 +62,43 @@ struct Receiver {
     answer: Arc<AtomicU16>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// `https` when it speaks TLS.
+    scheme: &'static str,
 }
 
 impl Receiver {
     /// Listens on `port` (0: any) answering `answer`, recording into
     /// `received` (shared across restarts of the server).
     fn start(port: u16, answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
+        Receiver::listen(port, answer, received, None)
+    }
+
+    /// The same over TLS, with the certificate for 127.0.0.1 that
+    /// `tests/vectors/callbacks/ca.pem` signed.
+    fn start_tls(answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
+        let vector = |name: &str| std::fs::read(format!("tests/vectors/callbacks/{name}")).unwrap();
+        let certificates = CertificateDer::pem_slice_iter(&vector("server.pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(&vector("server.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .unwrap();
+        Receiver::listen(0, answer, received, Some(Arc::new(config)))
+    }
+
+    fn listen(
+        port: u16,
+        answer: u16,
+        received: Arc<Mutex<Vec<Received>>>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Receiver {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let address = listener.local_addr().unwrap();
@@ -78,7 +111,19 @@ impl Receiver {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (answer, received) = (answer.clone(), received.clone());
-                            std::thread::spawn(move || serve(stream, &answer, &received));
+                            stream.set_nonblocking(false).unwrap();
+                            stream
+                                .set_read_timeout(Some(Duration::from_secs(5)))
+                                .unwrap();
+                            let tls = tls.clone();
+                            std::thread::spawn(move || match tls {
+                                None => serve(stream, &answer, &received),
+                                Some(tls) => {
+                                    let connection = rustls::ServerConnection::new(tls).unwrap();
+                                    let stream = rustls::StreamOwned::new(connection, stream);
+                                    serve(stream, &answer, &received)
+                                }
+                            });
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(5)),
                     }
@@ -90,6 +135,7 @@ impl Receiver {
             answer,
             stop,
             thread: Some(thread),
+            scheme,
         }
     }
 
@@ -98,7 +144,7 @@ impl Receiver {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        format!("{}://{}{path}", self.scheme, self.address)
     }
 }
 
@@ -113,11 +159,7 @@ impl Drop for Receiver {
 
 /// Reads one request (head and Content-Length body), records it, answers
 /// and closes.
-fn serve(mut stream: TcpStream, answer: &AtomicU16, received: &Mutex<Vec<Received>>) {
-    stream.set_nonblocking(false).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec<Received>>) {
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -166,6 +208,7 @@ fn serve(mut stream: TcpStream, answer: &AtomicU16, received: &Mutex<Vec<Receive
         format!("HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .as_bytes(),
     );
+    let _ = stream.flush();
 }
 
 /// A port nothing listens on (for now).
@@ -178,18 +221,23 @@ fn free_port() -> u16 {
 }
 
 /// The switch's config with account "hooks" sending its receipts to
-/// `callback_url`, fast retries, and requests timing out after `timeout_ms`.
+/// `callback_url`, fast retries, and requests timing out after `timeout_ms`;
+/// the `tests/vectors/callbacks` CA is trusted.
 fn config(
     dir: &std::path::Path,
     callback_url: &str,
     max_attempts: u32,
     timeout_ms: u64,
 ) -> std::path::PathBuf {
+    let ca_file = std::path::Path::new("tests/vectors/callbacks/ca.pem")
+        .canonicalize()
+        .unwrap();
     write_config(
         dir,
         &format!(
             r#"
 [callbacks]
+ca_file = {ca_file:?}
 retry_first_ms = 50
 retry_max_ms = 400
 max_attempts = {max_attempts}
@@ -546,15 +594,38 @@ fn callback_settings_are_read_and_bad_ones_named_at_their_line() {
 
     let source = format!(
         "[callbacks]\nretry_first_ms = 500\nretry_max_ms = 100\nmax_attempts = 0\n\n{}",
-        account("callback_url = \"https://example.com/dlr\"\ncallback_secret = \"\"")
+        account("callback_url = \"ftp://example.com/dlr\"\ncallback_secret = \"\"")
     );
     let error = parse(&source).unwrap_err().to_string();
     for expected in [
         "test.toml:3: callbacks.retry_max_ms: must not be less than callbacks.retry_first_ms",
         "test.toml:4: callbacks.max_attempts: 0 is out of range",
-        "test.toml:9: accounts[0].callback_url: https callbacks are not supported",
+        "test.toml:9: accounts[0].callback_url: must start with http:// or https://",
         "test.toml:10: accounts[0].callback_secret: must not be empty",
     ] {
         assert!(error.contains(expected), "{expected:?} not in:\n{error}");
     }
+}
+
+/// An `https://` callback URL, to a server whose certificate the
+/// configured `callbacks.ca_file` vouches for. (The vectors were made with
+/// `openssl req -x509 -newkey ec` for the CA and a server certificate for
+/// IP 127.0.0.1 it signed, both valid for a century; the CA key was
+/// thrown away.)
+#[test]
+fn receipts_go_over_https_to_a_server_the_configured_ca_vouches_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start_tls(200, received.clone());
+    let url = server.url("/receipts");
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let switch = Switch::start(&config(dir.path(), &url, 1000, 2000), &[]);
+    let ids = send(&switch, &["+34600400001"], json!({}));
+    let seen = wait_until(&received, "the receipt over TLS", |seen| {
+        delivered_ids(seen) == ids.iter().cloned().collect()
+    });
+    assert_eq!(
+        seen[0].headers["x-pasarela-signature"],
+        expected_signature(&seen[0])
+    );
 }

@@ -1,8 +1,6 @@
 //! Callback URLs: an account's `callback_url` and the HTTP API's per-message
-//! `callback_url` are checked here, the same way, before anything is stored.
-//! Only `http://` is accepted: the switch's HTTP client is built without a
-//! TLS backend (README "Callbacks"), so an `https://` URL could never be
-//! delivered and is refused up front.
+//! `callback_url` are checked here, the same way, before anything is stored:
+//! `http://` or `https://`, a host, nothing that is not a URL character.
 
 /// The longest callback URL accepted: long enough for any real endpoint,
 /// short enough that an outbox record stays far below the store's limit.
@@ -15,19 +13,15 @@ pub enum UrlError {
     Empty,
     #[error("at most {MAX_URL_LEN} characters")]
     TooLong,
-    #[error(
-        "https callbacks are not supported (no TLS in this build); use http:// or a TLS-terminating proxy"
-    )]
-    Https,
-    #[error("must start with http://")]
+    #[error("must start with http:// or https://")]
     Scheme,
-    #[error("has no host after http://")]
+    #[error("has no host")]
     NoHost,
     #[error("must not contain spaces or control characters")]
     Characters,
 }
 
-/// Checks a callback URL: `http://host[:port][/path][?query]`.
+/// Checks a callback URL: `http[s]://host[:port][/path][?query]`.
 pub fn check(url: &str) -> Result<(), UrlError> {
     if url.is_empty() {
         return Err(UrlError::Empty);
@@ -39,10 +33,7 @@ pub fn check(url: &str) -> Result<(), UrlError> {
         return Err(UrlError::Characters);
     }
     let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Err(UrlError::Https);
-    }
-    if !lower.starts_with("http://") {
+    if !lower.starts_with("http://") && !lower.starts_with("https://") {
         return Err(UrlError::Scheme);
     }
     if host(url).is_empty() {
@@ -70,7 +61,7 @@ mod tests {
         assert_eq!(check("http://example.com/dlr?x=1"), Ok(()));
         assert_eq!(check("HTTP://127.0.0.1:8080"), Ok(()));
         assert_eq!(check(""), Err(UrlError::Empty));
-        assert_eq!(check("https://example.com/"), Err(UrlError::Https));
+        assert_eq!(check("https://example.com/"), Ok(()));
         assert_eq!(check("ftp://example.com/"), Err(UrlError::Scheme));
         assert_eq!(check("example.com/dlr"), Err(UrlError::Scheme));
         assert_eq!(check("http:///path"), Err(UrlError::NoHost));

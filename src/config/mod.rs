@@ -124,7 +124,7 @@ pub struct WebConfig {
 }
 
 /// How receipt callbacks are sent (`[callbacks]`; README "Callbacks").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackSettings {
     /// The delay before the first retry; each next one doubles it.
     pub retry_first: Duration,
@@ -136,6 +136,9 @@ pub struct CallbackSettings {
     pub timeout: Duration,
     /// Requests in flight at once, over all customer servers.
     pub concurrency: u32,
+    /// PEM certificates of authorities trusted for `https://` callbacks
+    /// besides the Mozilla roots (a customer's private CA); read at start.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +256,7 @@ pub struct AccountConfig {
     /// Networks a bind may come from; empty = any.
     pub allowed_ips: Vec<IpNet>,
     /// Where receipts are POSTed (as well as sent over SMPP), unless the
-    /// message names its own callback; an `http://` URL.
+    /// message names its own callback; an `http://` or `https://` URL.
     pub callback_url: Option<String>,
     /// The HMAC key callbacks are signed with; unsigned without one.
     pub callback_secret: Option<String>,

@@ -71,6 +71,7 @@ pub(crate) struct RawCallbacks {
     pub max_attempts: Option<Spanned<u32>>,
     pub timeout_ms: Option<Spanned<u64>>,
     pub concurrency: Option<Spanned<u32>>,
+    pub ca_file: Option<Spanned<String>>,
 }
 
 /// One `[[gateways]]` entry: the keys of every kind side by side, so that a

@@ -293,6 +293,13 @@ impl Checker<'_> {
                 1,
                 MAX_CALLBACK_CONCURRENCY,
             ),
+            ca_file: match raw.ca_file {
+                Some(path) if path.get_ref().trim().is_empty() => {
+                    self.report(&path, "callbacks.ca_file", "must not be empty");
+                    None
+                }
+                path => path.map(|path| PathBuf::from(path.into_inner())),
+            },
         }
     }
 
