@@ -36,6 +36,8 @@ const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
 const SECRET: &str = "s3cret";
 /// The receiver's "answer" that holds a request unanswered.
 const HOLD: u16 = 0;
+/// `[callbacks]` keys for a test where nothing may become a dead letter.
+const PATIENT: &str = "max_attempts = 1000\ntimeout_ms = 2000";
 
 /// One request the customer server received, and what it answered.
 #[derive(Debug, Clone)]
@@ -221,14 +223,10 @@ fn free_port() -> u16 {
 }
 
 /// The switch's config with account "hooks" sending its receipts to
-/// `callback_url`, fast retries, and requests timing out after `timeout_ms`;
-/// the `tests/vectors/callbacks` CA is trusted.
-fn config(
-    dir: &std::path::Path,
-    callback_url: &str,
-    max_attempts: u32,
-    timeout_ms: u64,
-) -> std::path::PathBuf {
+/// `callback_url`, fast retries, the `tests/vectors/callbacks` CA trusted,
+/// and `[callbacks]` keys as given (`max_attempts` and `timeout_ms` at
+/// least).
+fn config(dir: &std::path::Path, callback_url: &str, callbacks: &str) -> std::path::PathBuf {
     let ca_file = std::path::Path::new("tests/vectors/callbacks/ca.pem")
         .canonicalize()
         .unwrap();
@@ -240,8 +238,7 @@ fn config(
 ca_file = {ca_file:?}
 retry_first_ms = 50
 retry_max_ms = 400
-max_attempts = {max_attempts}
-timeout_ms = {timeout_ms}
+{callbacks}
 
 [[accounts]]
 system_id = "hooks"
@@ -347,7 +344,7 @@ fn receipts_reach_a_server_that_was_down_signed_and_none_lost() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let account_url = format!("http://127.0.0.1:{port}/receipts");
-    let switch = Switch::start(&config(dir.path(), &account_url, 1000, 2000), &[]);
+    let switch = Switch::start(&config(dir.path(), &account_url, PATIENT), &[]);
 
     let mut ids = send(
         &switch,
@@ -428,7 +425,11 @@ fn callbacks_pending_at_a_sigkill_are_sent_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
     let received = Arc::new(Mutex::new(Vec::new()));
     let server = Receiver::start(0, HOLD, received.clone());
-    let config = config(dir.path(), &server.url("/receipts"), 1000, 60_000);
+    let config = config(
+        dir.path(),
+        &server.url("/receipts"),
+        "max_attempts = 1000\ntimeout_ms = 60000",
+    );
     let mut switch = Switch::start(&config, &[]);
     let ids = send(
         &switch,
@@ -462,7 +463,14 @@ fn a_callback_failing_every_attempt_is_a_dead_letter_the_admin_replays() {
     let dir = tempfile::tempdir().unwrap();
     let received = Arc::new(Mutex::new(Vec::new()));
     let server = Receiver::start(0, 500, received.clone());
-    let switch = Switch::start(&config(dir.path(), &server.url("/receipts"), 3, 2000), &[]);
+    let switch = Switch::start(
+        &config(
+            dir.path(),
+            &server.url("/receipts"),
+            "max_attempts = 3\ntimeout_ms = 2000",
+        ),
+        &[],
+    );
     let ids = send(&switch, &["+34600300001", "+34600300002"], json!({}));
 
     let dead = |query: &str| {
@@ -619,7 +627,7 @@ fn receipts_go_over_https_to_a_server_the_configured_ca_vouches_for() {
     let server = Receiver::start_tls(200, received.clone());
     let url = server.url("/receipts");
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-    let switch = Switch::start(&config(dir.path(), &url, 1000, 2000), &[]);
+    let switch = Switch::start(&config(dir.path(), &url, PATIENT), &[]);
     let ids = send(&switch, &["+34600400001"], json!({}));
     let seen = wait_until(&received, "the receipt over TLS", |seen| {
         delivered_ids(seen) == ids.iter().cloned().collect()
@@ -628,4 +636,39 @@ fn receipts_go_over_https_to_a_server_the_configured_ca_vouches_for() {
         seen[0].headers["x-pasarela-signature"],
         expected_signature(&seen[0])
     );
+}
+
+/// A customer server that takes requests and never answers holds at most
+/// 4 of the 5 requests allowed in flight: another customer's receipts
+/// still go out at once, long before the held ones time out.
+#[test]
+fn a_server_that_never_answers_does_not_hold_up_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let stuck = Receiver::start(0, HOLD, held.clone());
+    let answered = Arc::new(Mutex::new(Vec::new()));
+    let healthy = Receiver::start(0, 200, answered.clone());
+    let config = config(
+        dir.path(),
+        &stuck.url("/receipts"),
+        "max_attempts = 1000\ntimeout_ms = 60000\nconcurrency = 5",
+    );
+    let switch = Switch::start(&config, &[]);
+    let numbers: Vec<String> = (1..=8).map(|n| format!("+3460050000{n}")).collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    send(&switch, &numbers, json!({}));
+    wait_until(&held, "the stuck server's share of requests", |seen| {
+        seen.len() >= 4
+    });
+
+    let ids = send(
+        &switch,
+        &["+34600500011", "+34600500012", "+34600500013"],
+        json!({"callback_url": healthy.url("/own")}),
+    );
+    let expected: HashSet<String> = ids.into_iter().collect();
+    wait_until(&answered, "the healthy server's receipts", |seen| {
+        delivered_ids(seen) == expected
+    });
+    assert_eq!(held.lock().unwrap().len(), 4, "at most 4 per host");
 }
