@@ -184,13 +184,20 @@ impl Callbacks {
         self.items.clear();
         self.hosts.clear();
         self.in_flight = 0;
+        // A timer of the context before a restart is gone with it.
+        self.wake = None;
         match self.store.outbox() {
             Ok(items) => {
-                info!(self.logger, "callback outbox loaded"; "items" => items.len());
                 let now = Instant::now();
                 for item in items {
-                    self.add(item, now);
+                    match item {
+                        Ok(item) => self.add(item, now),
+                        Err(error) => {
+                            error!(self.logger, "unreadable callback skipped"; "error" => %error)
+                        }
+                    }
                 }
+                info!(self.logger, "callback outbox loaded"; "items" => self.items.len());
             }
             Err(error) => error!(self.logger, "cannot read the callback outbox"; "error" => %error),
         }
