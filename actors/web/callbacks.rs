@@ -3,7 +3,7 @@
 //!
 //! - `GET /api/v1/callbacks/dead?after=ID&limit=N`: oldest first, at most
 //!   `limit` (default 100, at most 1000) with event ids above `after`;
-//!   `next_after` is the `after` of the next page (`null` on the last).
+//!   `next_after` is the `after` of the next page (`null` when this page is not full).
 //! - `POST /api/v1/callbacks/dead/{id}/replay`: that one back to the
 //!   outbox with its attempts reset; 404 when there is no such dead letter.
 //! - `POST /api/v1/callbacks/dead/replay`: all of them.
