@@ -672,3 +672,48 @@ fn a_server_that_never_answers_does_not_hold_up_another() {
     });
     assert_eq!(held.lock().unwrap().len(), 4, "at most 4 per host");
 }
+
+/// A `ca_file` that holds no certificate stops `serve` at start, naming it.
+#[test]
+fn a_ca_file_without_certificates_stops_serve_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), "http://127.0.0.1:9/receipts", PATIENT);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let not_pem = dir.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "no certificates here\n").unwrap();
+    // The test's own key, after the shipped file's commented example.
+    let start = text.rfind("\nca_file = ").unwrap() + 1;
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!("{}ca_file = {:?}{}", &text[..start], not_pem, &text[end..]);
+    std::fs::write(&config, text).unwrap();
+
+    let mut child = std::process::Command::new(common::BINARY)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve did not stop on a bad ca_file");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("callbacks.ca_file") && stderr.contains("holds no certificate"),
+        "{stderr}"
+    );
+}
