@@ -8,6 +8,11 @@
 //! - A 2xx answer is success: the item leaves the outbox. Anything else
 //!   (another status, a refused connection, `timeout`) is a failed attempt,
 //!   written back with its count; the next comes after `callbacks::backoff`.
+//! - Back-off is per `host:port` too: after a failure the host gets no
+//!   request until its own delay (growing with its failures in a row, reset
+//!   by a success) has passed, and then one at a time until one succeeds,
+//!   so a dead server is probed, not hammered by every callback it has
+//!   waiting.
 //! - At most `concurrency` requests are in flight, and at most
 //!   [`PER_HOST`] to one `host:port`, so a dead or slow customer server
 //!   holds only its own share and others' callbacks go on.
@@ -155,6 +160,24 @@ struct Host {
     /// Items waiting, by when they are due.
     due: BTreeSet<(Instant, u64)>,
     in_flight: usize,
+    /// Failed attempts in a row.
+    failures: u32,
+    /// No request before this, after a failure.
+    paused_until: Option<Instant>,
+}
+
+impl Host {
+    /// When its next request may start, and which: the first item due,
+    /// not before the pause ends, and only with a slot free (one while it
+    /// is failing).
+    fn next_start(&self) -> Option<(Instant, u64)> {
+        let slots = if self.failures > 0 { 1 } else { PER_HOST };
+        if self.in_flight >= slots {
+            return None;
+        }
+        let &(due, id) = self.due.first()?;
+        Some((self.paused_until.map_or(due, |until| until.max(due)), id))
+    }
 }
 
 impl Callbacks {
@@ -230,10 +253,9 @@ impl Callbacks {
             let ready: Vec<(String, u64)> = self
                 .hosts
                 .iter()
-                .filter(|(_, host)| host.in_flight < PER_HOST)
                 .filter_map(|(name, host)| {
-                    let &(due, id) = host.due.first()?;
-                    (due <= now).then(|| (name.clone(), id))
+                    let (at, id) = host.next_start()?;
+                    (at <= now).then(|| (name.clone(), id))
                 })
                 .collect();
             for (name, id) in ready {
@@ -259,8 +281,7 @@ impl Callbacks {
         let next = self
             .hosts
             .values()
-            .filter(|host| host.in_flight < PER_HOST)
-            .filter_map(|host| host.due.first().map(|(due, _)| *due))
+            .filter_map(|host| host.next_start().map(|(at, _)| at))
             .min();
         if let Some(next) = next {
             let delay = next.saturating_duration_since(now);
@@ -300,16 +321,24 @@ impl Callbacks {
         ctx: &mut Context<Self>,
     ) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        if let Some(host) = self.hosts.get_mut(host) {
-            host.in_flight = host.in_flight.saturating_sub(1);
-        }
+        let backoff = Backoff {
+            first: self.settings.retry_first,
+            max: self.settings.retry_max,
+        };
+        let now = Instant::now();
+        let server = self.hosts.entry(host.to_string()).or_default();
+        server.in_flight = server.in_flight.saturating_sub(1);
         let mut batch = Batch::new();
         match result {
             Ok(()) => {
+                server.failures = 0;
+                server.paused_until = None;
                 self.items.remove(&id);
                 batch.remove_outbox(id);
             }
             Err(reason) => {
+                server.failures = server.failures.saturating_add(1);
+                server.paused_until = Some(now + backoff.delay(server.failures, fastrand::f64()));
                 if let Some(item) = self.items.get_mut(&id) {
                     item.attempts = item.attempts.saturating_add(1);
                     item.last_error = Some(reason.chars().take(MAX_ERROR_LEN).collect());
@@ -320,17 +349,9 @@ impl Callbacks {
                         batch.remove_outbox(id).put_dead_letter(item);
                         self.items.remove(&id);
                     } else {
-                        let backoff = Backoff {
-                            first: self.settings.retry_first,
-                            max: self.settings.retry_max,
-                        };
-                        let due = Instant::now() + backoff.delay(item.attempts, fastrand::f64());
+                        let due = now + backoff.delay(item.attempts, fastrand::f64());
                         batch.update_outbox(item);
-                        self.hosts
-                            .entry(host.to_string())
-                            .or_default()
-                            .due
-                            .insert((due, id));
+                        server.due.insert((due, id));
                     }
                 }
             }

@@ -717,3 +717,41 @@ fn a_ca_file_without_certificates_stops_serve_naming_it() {
         "{stderr}"
     );
 }
+
+/// A failing server is probed one request at a time, each after the
+/// host's pause, not by all of its waiting callbacks on their own clocks:
+/// twelve callbacks retried every 200 to 400 ms would make some 40
+/// requests a second; probing makes at most one per pause.
+#[test]
+fn a_failing_server_is_probed_one_request_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start(0, 500, received.clone());
+    let config = config(
+        dir.path(),
+        &server.url("/receipts"),
+        "max_attempts = 1000\ntimeout_ms = 2000",
+    );
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("retry_first_ms = 50", "retry_first_ms = 400");
+    std::fs::write(&config, text).unwrap();
+    let switch = Switch::start(&config, &[]);
+    let numbers: Vec<String> = (10..22).map(|n| format!("+346006000{n}")).collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let ids = send(&switch, &numbers, json!({}));
+    let expected: HashSet<String> = ids.into_iter().collect();
+    wait_until(&received, "a first attempt for every receipt", |seen| {
+        let tried: HashSet<String> = seen
+            .iter()
+            .map(|request| request.json()["message_id"].as_str().unwrap().to_string())
+            .collect();
+        tried == expected
+    });
+    let before = received.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(2));
+    let during = received.lock().unwrap().len() - before;
+    // One probe per pause of 200 to 400 ms: at most 10 in 2 s.
+    assert!(during <= 10, "{during} requests in 2 s to a failing server");
+    assert!(during >= 3, "the failing server is still probed: {during}");
+}
