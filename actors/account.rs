@@ -15,6 +15,10 @@
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
 //! receiver bound, items wait in the store and go out in order on bind.
 //!
+//! A callback over HTTP, when the message or the account asks for one
+//! (`callbacks::enqueue`), joins the final state's batch as an outbox item
+//! and goes to the callbacks actor once durable.
+//!
 //! Supervised: after a panic the balance and mailbox are read back from
 //! the store (behind a barrier commit, so every batch handed in before is
 //! applied); bound sessions stay registered.
@@ -32,6 +36,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, warn};
 
+use super::callbacks::{Enqueued, enqueue};
 use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
 use super::route::Dispatch;
@@ -39,7 +44,9 @@ use super::supervision::guarded;
 use crate::intake::Submission;
 use crate::model::{AccountId, Message, MessageId, MessageState, Money};
 use crate::smpp::CommandStatus;
-use crate::store::{Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, Store, StoreError};
+use crate::store::{
+    Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store, StoreError,
+};
 use crate::throttle::Throttle;
 
 /// Identifies one ESME session for as long as the process runs.
@@ -49,11 +56,12 @@ pub type SessionId = u64;
 pub struct AccountWiring {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
+    pub callbacks: Recipient<Enqueued>,
     pub logger: Logger,
 }
 
 /// What the operator sets for an account and this actor enforces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Terms {
     /// Message parts per second, 0 = unlimited.
     pub tps: u32,
@@ -61,6 +69,8 @@ pub struct Terms {
     pub max_binds: u32,
     /// Binds and submissions refused.
     pub suspended: bool,
+    /// Where receipts are POSTed unless the message names its own callback.
+    pub callback_url: Option<String>,
 }
 
 pub struct Account {
@@ -179,6 +189,7 @@ impl Account {
         let mut ids = Vec::new();
         let mut routed = Vec::new();
         let mut unroutable = Vec::new();
+        let mut callbacks = Vec::new();
         let mut running = self.balance;
         for (destination, route) in plan {
             for part in &submission.parts {
@@ -224,6 +235,7 @@ impl Account {
                         // ACCEPTED → FAILED is always legal.
                         let _ = message.transition(MessageState::Failed, now);
                         let key = self.queue_receipt(&mut batch, &message)?;
+                        callbacks.extend(self.queue_callback(&mut batch, &message)?);
                         batch.insert_message(&message);
                         unroutable.extend(key);
                     }
@@ -240,6 +252,7 @@ impl Account {
             routing,
             routed,
             unroutable,
+            callbacks,
             charged: total,
         })
     }
@@ -252,19 +265,13 @@ impl Account {
     }
 
     /// Adds a mailbox item for `message` to `batch` when the ESME asked for
-    /// this receipt (registered_delivery bits 1–0: 01 any final state, 10
-    /// failures only).
+    /// this receipt.
     fn queue_receipt(
         &self,
         batch: &mut Batch,
         message: &Message,
     ) -> Result<Option<(MailboxKey, MessageId)>, CommandStatus> {
-        let wanted = match message.registered_delivery & 0x03 {
-            1 => true,
-            2 => message.state() != MessageState::Delivered,
-            _ => false,
-        };
-        if !wanted {
+        if !message.receipt_requested() {
             return Ok(None);
         }
         let sequence = self.wiring.store.next_sequence().map_err(|error| {
@@ -282,6 +289,24 @@ impl Account {
             },
         );
         Ok(Some((key, message.id)))
+    }
+
+    /// Adds the HTTP callback `message` calls for, if any, to `batch`.
+    fn queue_callback(
+        &self,
+        batch: &mut Batch,
+        message: &Message,
+    ) -> Result<Option<OutboxItem>, CommandStatus> {
+        enqueue(
+            &self.wiring.store,
+            batch,
+            message,
+            self.terms.callback_url.as_deref(),
+        )
+        .map_err(|error| {
+            error!(self.wiring.logger, "cannot queue a callback"; "error" => %error);
+            CommandStatus::EsmeRsyserr
+        })
     }
 
     /// Hands waiting items to receivers with room in their window.
@@ -360,6 +385,7 @@ struct Accepted {
     routing: Arc<Routing>,
     routed: Vec<(usize, Message)>,
     unroutable: Vec<(MailboxKey, MessageId)>,
+    callbacks: Vec<OutboxItem>,
     charged: Money,
 }
 
@@ -427,14 +453,14 @@ impl Handler<Submit> for Account {
                     (
                         accepted.ids,
                         (accepted.routing, accepted.routed),
-                        accepted.unroutable,
+                        (accepted.unroutable, accepted.callbacks),
                         accepted.charged,
                         durable,
                     )
                 })
         });
         let sequence_number = submit.sequence_number;
-        let (ids, (routing, routed), unroutable, charged, durable) = match outcome {
+        let (ids, (routing, routed), (unroutable, callbacks), charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
                 submit.reply.send(Submitted {
@@ -451,6 +477,7 @@ impl Handler<Submit> for Account {
                 return;
             }
         };
+        let callback_sender = self.wiring.callbacks.clone();
         let account = ctx.address();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
@@ -468,6 +495,9 @@ impl Handler<Submit> for Account {
                     }
                     if !unroutable.is_empty() {
                         account.do_send(Queued { items: unroutable });
+                    }
+                    if !callbacks.is_empty() {
+                        callback_sender.do_send(Enqueued { items: callbacks });
                     }
                 }
                 Err(error) => {
@@ -564,11 +594,15 @@ impl Handler<Finished> for Account {
                     });
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
+            let callback = account.queue_callback(&mut batch, &message).ok().flatten();
             account.balance = balance;
-            (account.wiring.store.commit(batch), item)
+            (account.wiring.store.commit(batch), item, callback)
         });
-        let Ok((durable, item)) = outcome else { return };
+        let Ok((durable, item, callback)) = outcome else {
+            return;
+        };
         let account = ctx.address();
+        let callback_sender = self.wiring.callbacks.clone();
         let logger = self.wiring.logger.clone();
         actix_rt::spawn(async move {
             let durable = durable.await;
@@ -579,6 +613,11 @@ impl Handler<Finished> for Account {
                 Ok(()) => {
                     if let Some(item) = item {
                         account.do_send(Queued { items: vec![item] });
+                    }
+                    if let Some(callback) = callback {
+                        callback_sender.do_send(Enqueued {
+                            items: vec![callback],
+                        });
                     }
                 }
                 Err(error) => {

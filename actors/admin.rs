@@ -21,6 +21,7 @@ use ipnet::IpNet;
 use slog::{Logger, error, info};
 
 use super::account::{Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms};
+use super::callbacks::Enqueued;
 use super::directory::{AccountEntry, Directory};
 use super::gateway::{Deliver, Subscribe};
 use super::live_routes::{LiveRoutes, Routing};
@@ -86,6 +87,7 @@ impl AccountSpec {
             max_binds: self.terms.max_binds,
             allowed_ips: self.allowed_ips.iter().map(ToString::to_string).collect(),
             suspended: self.terms.suspended,
+            callback_url: self.terms.callback_url.clone(),
         }
     }
 }
@@ -117,6 +119,7 @@ pub fn merge_accounts(
                 tps: account.tps,
                 max_binds: account.max_binds,
                 suspended: account.suspended,
+                callback_url: account.callback_url,
             },
             password: account.password,
             system_id: account.system_id,
@@ -264,6 +267,7 @@ impl RouteStarter {
 pub struct AccountStarter {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
+    pub callbacks: Recipient<Enqueued>,
     pub logger: Logger,
 }
 
@@ -274,9 +278,10 @@ impl AccountStarter {
         let wiring = AccountWiring {
             store: self.store.clone(),
             routes: self.routes.clone(),
+            callbacks: self.callbacks.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
-        let (terms, actor_id) = (spec.terms, id.clone());
+        let (terms, actor_id) = (spec.terms.clone(), id.clone());
         let address = Supervisor::start(move |_| Account::new(terms, actor_id, wiring));
         AccountEntry {
             id,
@@ -410,6 +415,7 @@ impl Admin {
             tps: change.tps.unwrap_or(entry.terms.tps),
             max_binds: change.max_binds.unwrap_or(entry.terms.max_binds),
             suspended: change.suspended.unwrap_or(entry.terms.suspended),
+            callback_url: entry.terms.callback_url.clone(),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -417,12 +423,19 @@ impl Admin {
             allowed_ips: change
                 .allowed_ips
                 .unwrap_or_else(|| entry.allowed_ips.clone()),
-            terms,
+            terms: terms.clone(),
         };
         let mut batch = Batch::new();
         batch.put_stored_account(&spec.stored());
         self.store.commit(batch).await?;
-        entry.address.send(Configure { terms }).await?;
+        entry
+            .address
+            .send(Configure {
+                terms: terms.clone(),
+            })
+            .await?;
+        info!(self.logger, "account changed"; "account" => system_id,
+            "tps" => terms.tps, "max_binds" => terms.max_binds, "suspended" => terms.suspended);
         self.directory.put(AccountEntry {
             id: entry.id.clone(),
             address: entry.address.clone(),
@@ -430,8 +443,6 @@ impl Admin {
             allowed_ips: spec.allowed_ips,
             terms,
         });
-        info!(self.logger, "account changed"; "account" => system_id,
-            "tps" => terms.tps, "max_binds" => terms.max_binds, "suspended" => terms.suspended);
         self.directory
             .account(system_id)
             .ok_or_else(|| AdminError::NoAccount(system_id.to_string()))
@@ -673,6 +684,7 @@ mod tests {
                 tps,
                 max_binds: 1,
                 suspended: false,
+                callback_url: None,
             },
         }
     }

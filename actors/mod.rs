@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! switch                  root: opens the store, starts the rest in order, recovers, stops cleanly
+//! ├── callbacks           supervised: sends the callback outbox over HTTP, retries, dead letters
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
@@ -42,6 +43,7 @@
 pub mod account;
 pub mod admin;
 pub mod amend;
+pub mod callbacks;
 pub mod directory;
 pub mod esme;
 pub mod faults;

@@ -2,7 +2,8 @@
 //! SMSC gave it, until its receipt says how it ended.
 //!
 //! - `Sent`: SUBMITTED, with the upstream id, written with the upstream-id
-//!   index so a receipt finds it also after a restart;
+//!   index so a receipt finds it also after a restart (and with a Kannel
+//!   callback when the message's `dlr-mask` asks for "accepted by SMSC");
 //! - `SendFailed`: permanent → REJECTED and handed to the account (refund,
 //!   receipt); temporary → routed again after a pause;
 //! - `Receipt`: the final state, handed to the account, which writes it
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use super::account::{Account, Finished};
+use super::callbacks::{Enqueued, enqueue};
 use super::gateway::GatewayReport;
 use super::live_routes::LiveRoutes;
 use super::route::Dispatch;
@@ -40,6 +42,7 @@ pub struct Receipts {
     store: Arc<Store>,
     logger: Logger,
     routes: Arc<LiveRoutes>,
+    callbacks: Recipient<Enqueued>,
     accounts: HashMap<AccountId, Addr<Account>>,
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
@@ -53,11 +56,17 @@ struct EarlyReceipt {
 }
 
 impl Receipts {
-    pub fn new(store: Arc<Store>, routes: Arc<LiveRoutes>, logger: Logger) -> Receipts {
+    pub fn new(
+        store: Arc<Store>,
+        routes: Arc<LiveRoutes>,
+        callbacks: Recipient<Enqueued>,
+        logger: Logger,
+    ) -> Receipts {
         Receipts {
             store,
             logger,
             routes,
+            callbacks,
             accounts: HashMap::new(),
             awaiting: HashMap::new(),
             early: HashMap::new(),
@@ -104,9 +113,23 @@ impl Receipts {
         batch
             .put_message(&message)
             .put_upstream_id(&gateway, &upstream_id, message.id);
+        let callback = enqueue(&self.store, &mut batch, &message, None).unwrap_or_else(|error| {
+            error!(self.logger, "cannot queue a callback"; "message" => %message.id, "error" => %error);
+            None
+        });
         // Batches commit in the order handed in, so this one lands before
         // the final state the account writes after the receipt.
-        drop(self.store.commit(batch));
+        let durable = self.store.commit(batch);
+        if let Some(callback) = callback {
+            let callbacks = self.callbacks.clone();
+            actix_rt::spawn(async move {
+                if durable.await.is_ok() {
+                    callbacks.do_send(Enqueued {
+                        items: vec![callback],
+                    });
+                }
+            });
+        }
         let key = (gateway, upstream_id);
         match self.early.remove(&key) {
             Some((early, _)) => self.finish(message, early.state, early.error_code, early.at),

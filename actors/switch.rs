@@ -1,6 +1,6 @@
 //! The root of the switch: opens the store, brings the configured accounts'
-//! credit into it, starts the actor tree in dependency order (receipts,
-//! schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
+//! credit into it, starts the actor tree in dependency order (callbacks,
+//! receipts, schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
 //! the listeners), hands it what the store has unfinished, runs until
 //! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
 //! acknowledged is left in memory. Accounts and routes are the file's with
@@ -18,6 +18,7 @@ use super::admin::{
     AccountSpec, AccountStarter, Admin, GatewayAddress, RouteStarter, merge_accounts, merge_routes,
 };
 use super::amend::Owners;
+use super::callbacks::{Callbacks, tls_config};
 use super::directory::{Accounts, Directory};
 use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
@@ -66,6 +67,8 @@ pub enum ServeError {
     },
     #[error("the operating system's random generator failed: {0}")]
     Random(String),
+    #[error(transparent)]
+    CallbackTls(#[from] super::callbacks::TlsError),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -163,13 +166,24 @@ async fn start(
         table: RouteTable::default(),
         actors: Vec::new(),
     }));
+    let callbacks = {
+        let (store, settings, logger) = (
+            store.clone(),
+            config.callbacks.clone(),
+            logger.new(slog::o!("actor" => "callbacks")),
+        );
+        let tls = tls_config(settings.ca_file.as_deref())?;
+        let secrets = callback_secrets(config)?;
+        Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
+    };
     let receipts = {
-        let (store, routes, logger) = (
+        let (store, routes, callbacks, logger) = (
             store.clone(),
             routes.clone(),
+            callbacks.clone().recipient(),
             logger.new(slog::o!("actor" => "receipts")),
         );
-        Supervisor::start(move |_| Receipts::new(store, routes, logger))
+        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, logger))
     };
     let schedule = {
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
@@ -238,6 +252,7 @@ async fn start(
     let account_starter = AccountStarter {
         store: store.clone(),
         routes: routes.clone(),
+        callbacks: callbacks.clone().recipient(),
         logger: logger.clone(),
     };
     let file_accounts = config
@@ -252,6 +267,7 @@ async fn start(
                     tps: account.tps,
                     max_binds: account.max_binds,
                     suspended: false,
+                    callback_url: account.callback_url.clone(),
                 },
             })
         })
@@ -310,6 +326,7 @@ async fn start(
     let web_state = WebState::new(
         admin,
         sessions,
+        callbacks,
         admin_credentials(&config.web, store, logger)?,
         logger.new(slog::o!("listener" => "http")),
     )
@@ -372,6 +389,23 @@ fn recover(
         }
     }
     recovered
+}
+
+/// Each account's `callback_secret`, by account id.
+fn callback_secrets(config: &Config) -> Result<HashMap<AccountId, String>, ServeError> {
+    let mut secrets = HashMap::new();
+    for account in &config.accounts {
+        if let Some(secret) = &account.callback_secret {
+            let id = AccountId::new(account.system_id.clone()).map_err(|source| {
+                ServeError::Account {
+                    system_id: account.system_id.clone(),
+                    source,
+                }
+            })?;
+            secrets.insert(id, secret.clone());
+        }
+    }
+    Ok(secrets)
 }
 
 /// The operator's credentials for the admin endpoints: the configured

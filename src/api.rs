@@ -7,19 +7,23 @@
 //! ```json
 //! {"to": "+34600123456" | ["+34600123456", ...], "from": "Shop" | "+34911234567",
 //!  "text": "...", "receipt": true, "validity_minutes": 60,
-//!  "scheduled_at": "2026-12-01T09:00:00Z", "client_reference": "order-17"}
+//!  "scheduled_at": "2026-12-01T09:00:00Z", "client_reference": "order-17",
+//!  "callback_url": "http://example.com/receipts"}
 //! ```
 //!
 //! Only `to`, `from` and `text` are required. The text is GSM 03.38 when it
 //! fits, UCS-2 otherwise, and split into concatenated parts when long. A
 //! sender of digits (with an optional `+`) goes as an international number,
-//! anything else as an alphanumeric sender id.
+//! anything else as an alphanumeric sender id. A `callback_url` gets each
+//! part's receipt as a JSON POST (README "Callbacks"), in place of the
+//! account's `callback_url`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::callbacks::target;
 use crate::intake::{self, Submission};
-use crate::model::{Address, Message, MessageState, Msisdn, Part};
+use crate::model::{Address, Callback, Message, MessageState, Msisdn, Part};
 use crate::sms::{self, Coding, Reference};
 
 /// The most destinations one request may name.
@@ -41,6 +45,8 @@ pub struct SendRequest {
     pub validity_minutes: Option<u32>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub client_reference: Option<String>,
+    /// Where each part's receipt is POSTed (README "Callbacks").
+    pub callback_url: Option<String>,
 }
 
 fn yes() -> bool {
@@ -206,6 +212,14 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
         }
         other => other.clone(),
     };
+    let callback = match &request.callback_url {
+        None => None,
+        Some(url) => {
+            target::check(url)
+                .map_err(|error| FieldError::new("callback_url", error.to_string()))?;
+            Some(Callback::Json { url: url.clone() })
+        }
+    };
     Ok(Submission {
         service_type: String::new(),
         source,
@@ -218,7 +232,7 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
         scheduled: request.scheduled_at.filter(|at| *at > now),
         client_reference,
         parts,
-        callback: None,
+        callback,
     })
 }
 
@@ -310,6 +324,10 @@ mod tests {
         assert_eq!(
             field(r#"{"to":"+34600123456","from":"Shop","text":"x","validity_minutes":0}"#),
             "validity_minutes"
+        );
+        assert_eq!(
+            field(r#"{"to":"+34600123456","from":"Shop","text":"x","callback_url":"ftp://h/"}"#),
+            "callback_url"
         );
     }
 

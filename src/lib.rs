@@ -10,6 +10,7 @@
 //!
 //! - [`api`]: the customer JSON API's bodies, and a send request turned into a submission.
 //! - [`auth`]: argon2id password hashes and the allowed-network check.
+//! - [`callbacks`]: receipt callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
 //! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
@@ -35,6 +36,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod callbacks;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;

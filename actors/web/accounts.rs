@@ -121,6 +121,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             tps,
             max_binds,
             suspended: false,
+            callback_url: None,
         },
     })
 }

@@ -12,6 +12,7 @@
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //! | `gateways.rs` (admin) | `GET /api/v1/gateways`, `GET /api/v1/gateways/{name}` |
+//! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -22,6 +23,7 @@
 mod accounts;
 mod auth;
 mod body;
+mod callbacks;
 mod customer;
 mod gateways;
 mod kannel;
@@ -35,12 +37,13 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix::Recipient;
+use actix::{Addr, Recipient};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
 use super::admin::Admin;
+use super::callbacks::Callbacks;
 use super::directory::Directory;
 use super::live_routes::LiveRoutes;
 use super::sessions::Sessions;
@@ -57,6 +60,8 @@ pub struct WebState {
     pub changes: Arc<Admin>,
     /// The bound ESME sessions.
     pub sessions: Arc<Sessions>,
+    /// Replays dead letters (the admin's callbacks endpoints).
+    pub callbacks: Addr<Callbacks>,
     pub logger: Logger,
     pub admin: AdminCredentials,
     /// The upstream gateways, in configured order, for the live view.
@@ -86,6 +91,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(openapi::configure)
             .configure(kannel::configure)
             .configure(gateways::configure)
+            .configure(callbacks::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -109,6 +115,7 @@ impl WebState {
     pub fn new(
         changes: Arc<Admin>,
         sessions: Arc<Sessions>,
+        callbacks: Addr<Callbacks>,
         admin: AdminCredentials,
         logger: Logger,
     ) -> WebState {
@@ -116,6 +123,7 @@ impl WebState {
             directory: changes.directory.clone(),
             routes: changes.routes.clone(),
             sessions,
+            callbacks,
             changes,
             logger,
             admin,

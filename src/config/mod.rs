@@ -39,6 +39,7 @@ pub struct Config {
     pub store: StoreSettings,
     pub smpp: SmppListenerConfig,
     pub web: WebConfig,
+    pub callbacks: CallbackSettings,
     pub gateways: Vec<GatewayConfig>,
     pub routes: Vec<RouteConfig>,
     pub accounts: Vec<AccountConfig>,
@@ -121,6 +122,24 @@ pub struct WebConfig {
     pub admin_user: String,
     /// `None`: generated at first start and printed once.
     pub admin_password: Option<String>,
+}
+
+/// How receipt callbacks are sent (`[callbacks]`; README "Callbacks").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackSettings {
+    /// The delay before the first retry; each next one doubles it.
+    pub retry_first: Duration,
+    /// The longest delay between two attempts.
+    pub retry_max: Duration,
+    /// Attempts after which a callback goes to the dead letters.
+    pub max_attempts: u32,
+    /// How long one request may take, connecting included.
+    pub timeout: Duration,
+    /// Requests in flight at once, over all customer servers.
+    pub concurrency: u32,
+    /// PEM certificates of authorities trusted for `https://` callbacks
+    /// besides the Mozilla roots (a customer's private CA); read at start.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +266,11 @@ pub struct AccountConfig {
     pub max_binds: u32,
     /// Networks a bind may come from; empty = any.
     pub allowed_ips: Vec<IpNet>,
+    /// Where receipts are POSTed (as well as sent over SMPP), unless the
+    /// message names its own callback; an `http://` or `https://` URL.
+    pub callback_url: Option<String>,
+    /// The HMAC key callbacks are signed with; unsigned without one.
+    pub callback_secret: Option<String>,
 }
 
 impl Config {

@@ -20,6 +20,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub web: RawWeb,
     #[serde(default)]
+    pub callbacks: RawCallbacks,
+    #[serde(default)]
     pub gateways: Vec<Spanned<RawGateway>>,
     #[serde(default)]
     pub routes: Vec<Spanned<RawRoute>>,
@@ -59,6 +61,17 @@ pub(crate) struct RawWeb {
     pub listen: Option<Spanned<String>>,
     pub admin_user: Option<Spanned<String>>,
     pub admin_password: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCallbacks {
+    pub retry_first_ms: Option<Spanned<u64>>,
+    pub retry_max_ms: Option<Spanned<u64>>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub timeout_ms: Option<Spanned<u64>>,
+    pub concurrency: Option<Spanned<u32>>,
+    pub ca_file: Option<Spanned<String>>,
 }
 
 /// One `[[gateways]]` entry: the keys of every kind side by side, so that a
@@ -111,4 +124,6 @@ pub(crate) struct RawAccount {
     pub max_binds: Option<Spanned<u32>>,
     #[serde(default)]
     pub allowed_ips: Vec<Spanned<String>>,
+    pub callback_url: Option<Spanned<String>>,
+    pub callback_secret: Option<Spanned<String>>,
 }

@@ -44,6 +44,15 @@ const DEFAULT_ENQUIRE_LINK_INTERVAL_S: u64 = 30;
 const DEFAULT_INACTIVITY_TIMEOUT_S: u64 = 300;
 const DEFAULT_RESPONSE_TIMEOUT_S: u64 = 30;
 const MAX_SMPP_TIMER_S: u64 = 86_400;
+const DEFAULT_CALLBACK_RETRY_FIRST_MS: u64 = 1_000;
+const DEFAULT_CALLBACK_RETRY_MAX_MS: u64 = 600_000;
+const MAX_CALLBACK_RETRY_MS: u64 = 86_400_000;
+const DEFAULT_CALLBACK_MAX_ATTEMPTS: u32 = 10;
+const MAX_CALLBACK_MAX_ATTEMPTS: u32 = 1_000;
+const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 10_000;
+const MAX_CALLBACK_TIMEOUT_MS: u64 = 300_000;
+const DEFAULT_CALLBACK_CONCURRENCY: u32 = 32;
+const MAX_CALLBACK_CONCURRENCY: u32 = 1_024;
 
 pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     let map = SourceMap::new(source);
@@ -120,6 +129,7 @@ impl Checker<'_> {
                 password => password.map(Spanned::into_inner),
             },
         };
+        let callbacks = self.callbacks(raw.callbacks);
         let gateways = self.gateways(raw.gateways);
         let accounts = self.accounts(raw.accounts);
         let routes = self.routes(raw.routes, &gateways, &accounts);
@@ -129,6 +139,7 @@ impl Checker<'_> {
             store,
             smpp,
             web,
+            callbacks,
             gateways,
             routes,
             accounts,
@@ -245,6 +256,96 @@ impl Checker<'_> {
             commit_max_batch: usize::try_from(max_batch).unwrap_or(usize::MAX),
             cache_bytes: cache_mb * 1024 * 1024,
         }
+    }
+
+    fn callbacks(&mut self, raw: super::raw::RawCallbacks) -> CallbackSettings {
+        let millis = |this: &mut Self, value: Option<&Spanned<u64>>, key: &str, default, max| {
+            Duration::from_millis(this.bounded(value, key, default, 1, max))
+        };
+        let retry_first = millis(
+            self,
+            raw.retry_first_ms.as_ref(),
+            "callbacks.retry_first_ms",
+            DEFAULT_CALLBACK_RETRY_FIRST_MS,
+            MAX_CALLBACK_RETRY_MS,
+        );
+        let retry_max = millis(
+            self,
+            raw.retry_max_ms.as_ref(),
+            "callbacks.retry_max_ms",
+            DEFAULT_CALLBACK_RETRY_MAX_MS.max(retry_first.as_millis() as u64),
+            MAX_CALLBACK_RETRY_MS,
+        );
+        if let Some(value) = &raw.retry_max_ms
+            && retry_max < retry_first
+        {
+            self.report(
+                value,
+                "callbacks.retry_max_ms",
+                "must not be less than callbacks.retry_first_ms",
+            );
+        }
+        CallbackSettings {
+            retry_first,
+            retry_max,
+            max_attempts: self.bounded(
+                raw.max_attempts.as_ref(),
+                "callbacks.max_attempts",
+                DEFAULT_CALLBACK_MAX_ATTEMPTS,
+                1,
+                MAX_CALLBACK_MAX_ATTEMPTS,
+            ),
+            timeout: millis(
+                self,
+                raw.timeout_ms.as_ref(),
+                "callbacks.timeout_ms",
+                DEFAULT_CALLBACK_TIMEOUT_MS,
+                MAX_CALLBACK_TIMEOUT_MS,
+            ),
+            concurrency: self.bounded(
+                raw.concurrency.as_ref(),
+                "callbacks.concurrency",
+                DEFAULT_CALLBACK_CONCURRENCY,
+                1,
+                MAX_CALLBACK_CONCURRENCY,
+            ),
+            ca_file: match raw.ca_file {
+                Some(path) if path.get_ref().trim().is_empty() => {
+                    self.report(&path, "callbacks.ca_file", "must not be empty");
+                    None
+                }
+                path => path.map(|path| PathBuf::from(path.into_inner())),
+            },
+        }
+    }
+
+    /// An account's `callback_url` and `callback_secret`.
+    fn account_callback(
+        &mut self,
+        entry: &RawAccount,
+        prefix: &str,
+    ) -> (Option<String>, Option<String>) {
+        if let Some(url) = &entry.callback_url
+            && let Err(error) = crate::callbacks::target::check(url.get_ref())
+        {
+            self.report(url, &format!("{prefix}.callback_url"), error.to_string());
+        }
+        if let Some(secret) = &entry.callback_secret
+            && secret.get_ref().is_empty()
+        {
+            self.report(
+                secret,
+                &format!("{prefix}.callback_secret"),
+                "must not be empty; leave the key out to send callbacks unsigned",
+            );
+        }
+        (
+            entry.callback_url.as_ref().map(|url| url.get_ref().clone()),
+            entry
+                .callback_secret
+                .as_ref()
+                .map(|secret| secret.get_ref().clone()),
+        )
     }
 
     /// A number within `[min, max]`, or `default` when the key is absent.
@@ -606,6 +707,7 @@ impl Checker<'_> {
                 let key = format!("{prefix}.allowed_ips[{ip_index}]");
                 allowed_ips.extend(self.check(network, &key, fields::network(network.get_ref())));
             }
+            let (callback_url, callback_secret) = self.account_callback(&entry, &prefix);
             accounts.push(AccountConfig {
                 system_id,
                 password: entry.password.into_inner(),
@@ -622,6 +724,8 @@ impl Checker<'_> {
                     None => DEFAULT_MAX_BINDS,
                 },
                 allowed_ips,
+                callback_url,
+                callback_secret,
             });
         }
         accounts

@@ -238,6 +238,16 @@ impl Message {
             None
         }
     }
+
+    /// Whether the customer asked for a receipt of the state it is in
+    /// (`registered_delivery` bits 1–0: 01 any final state, 10 failures only).
+    pub fn receipt_requested(&self) -> bool {
+        match self.registered_delivery & 0x03 {
+            1 => self.state.is_final(),
+            2 => self.state.is_final() && self.state != MessageState::Delivered,
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@ pub struct StoredAccount {
     pub allowed_ips: Vec<String>,
     /// Binds and submissions refused while set.
     pub suspended: bool,
+    /// Where the account's receipts are POSTed (the file's
+    /// `callback_url`, kept when the admin API changes the account).
+    pub callback_url: Option<String>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

@@ -196,7 +196,7 @@ impl Batch {
         self
     }
 
-    fn put<T: serde::Serialize>(
+    pub(super) fn put<T: serde::Serialize>(
         &mut self,
         tree: TreeId,
         key: Vec<u8>,

@@ -14,6 +14,8 @@
 //! | `admin_objects` | `account` 0x00 system_id                   | `StoredAccount`      |
 //! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
 //! |                | `admin_password`                            | `PasswordHash`       |
+//! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
+//! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -88,13 +90,15 @@ pub enum TreeId {
     Meta,
     /// Journals written before it existed name trees by position.
     Inbox,
-    /// Last, for the same reason.
+    /// After the older trees, for the same reason.
     AdminObjects,
+    Outbox,
+    DeadLetters,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 9] = [
+    pub const ALL: [TreeId; 11] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -104,6 +108,8 @@ impl TreeId {
         TreeId::Meta,
         TreeId::Inbox,
         TreeId::AdminObjects,
+        TreeId::Outbox,
+        TreeId::DeadLetters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +123,8 @@ impl TreeId {
             TreeId::Meta => "meta",
             TreeId::Inbox => "inbox",
             TreeId::AdminObjects => "admin_objects",
+            TreeId::Outbox => "outbox",
+            TreeId::DeadLetters => "dead_letters",
         }
     }
 

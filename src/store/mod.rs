@@ -79,6 +79,7 @@ mod committer;
 mod durable;
 mod error;
 mod journal;
+mod outbox;
 mod pending_writes;
 mod records;
 mod sequence;
@@ -97,6 +98,7 @@ pub use batch::Batch;
 pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
+pub use outbox::{CallbackRequest, OutboxItem};
 pub use records::{InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
 
 use checkpoint::{Sled, SyncFile};

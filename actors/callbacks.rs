@@ -1,0 +1,498 @@
+//! The callbacks actor: sends the callback outbox (receipts as JSON POSTs,
+//! Kannel `dlr-url` GETs) to customer servers, retrying with back-off, and
+//! moves a callback that failed `max_attempts` times to the dead letters.
+//!
+//! - Items reach the outbox in the batch that writes the state they report
+//!   (`enqueue`, called by the account and receipts actors); once that
+//!   batch is durable, `Enqueued` hands them here.
+//! - A 2xx answer is success: the item leaves the outbox. Anything else
+//!   (another status, a refused connection, `timeout`) is a failed attempt,
+//!   written back with its count; the next comes after `callbacks::backoff`.
+//! - Back-off is per `host:port` too: after a failure the host gets no
+//!   request until its own delay (growing with its failures in a row, reset
+//!   by a success) has passed, and then one at a time until one succeeds,
+//!   so a dead server is probed, not hammered by every callback it has
+//!   waiting.
+//! - At most `concurrency` requests are in flight, and at most
+//!   [`PER_HOST`] to one `host:port`, so a dead or slow customer server
+//!   holds only its own share and others' callbacks go on.
+//! - At least once: the removal of a sent item is not awaited, so a crash
+//!   right after a 2xx sends it again. Every attempt carries the same event
+//!   id (`X-Pasarela-Event`, and `event_id` in a JSON body).
+//!
+//! Supervised: after a panic (or at start) the outbox is read back from the
+//! store behind a barrier commit and every item is due at once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use awc::http::header::CONTENT_TYPE;
+use chrono::Utc;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use slog::{Logger, error, info, warn};
+
+use super::supervision::guarded;
+use crate::callbacks::backoff::Backoff;
+use crate::callbacks::request::outbox_item;
+use crate::callbacks::signature::{EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use crate::callbacks::target;
+use crate::config::CallbackSettings;
+use crate::model::{AccountId, Message};
+use crate::store::{Batch, CallbackRequest, OutboxItem, Store, StoreError};
+
+/// Requests in flight to one `host:port` at most.
+pub const PER_HOST: usize = 4;
+/// The longest `last_error` kept with an item.
+const MAX_ERROR_LEN: usize = 200;
+
+/// Adds to `batch` the callback `message`, as it is now, calls for (its own
+/// callback, or `account_url` for a receipt it asked for), and returns it;
+/// the caller hands it over in [`Enqueued`] once `batch` is durable.
+pub fn enqueue(
+    store: &Store,
+    batch: &mut Batch,
+    message: &Message,
+    account_url: Option<&str>,
+) -> Result<Option<OutboxItem>, StoreError> {
+    let wanted =
+        message.callback.is_some() || (account_url.is_some() && message.receipt_requested());
+    if !wanted {
+        return Ok(None);
+    }
+    let id = store.next_sequence()?;
+    let item = outbox_item(message, id, account_url, Utc::now());
+    if let Some(item) = &item {
+        batch.put_outbox(item);
+    }
+    Ok(item)
+}
+
+/// Why the TLS settings for `https://` callbacks cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("callbacks.ca_file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("callbacks.ca_file {path}: not PEM certificates: {reason}")]
+    Pem { path: PathBuf, reason: String },
+    #[error("callbacks.ca_file {path}: holds no certificate")]
+    Empty { path: PathBuf },
+    #[error("callbacks.ca_file {path}: {source}")]
+    Certificate {
+        path: PathBuf,
+        #[source]
+        source: rustls::Error,
+    },
+}
+
+/// The TLS client settings of `https://` callbacks: the Mozilla roots
+/// (webpki-roots), plus the authorities in `ca_file` when given.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let owned = || path.to_path_buf();
+        let pem = std::fs::read(path).map_err(|source| TlsError::Read {
+            path: owned(),
+            source,
+        })?;
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| TlsError::Pem {
+                path: owned(),
+                reason: error.to_string(),
+            })?;
+        if certificates.is_empty() {
+            return Err(TlsError::Empty { path: owned() });
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|source| TlsError::Certificate {
+                    path: owned(),
+                    source,
+                })?;
+        }
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|source| TlsError::Certificate {
+        path: ca_file.map(Path::to_path_buf).unwrap_or_default(),
+        source,
+    })?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+pub struct Callbacks {
+    store: Arc<Store>,
+    settings: CallbackSettings,
+    tls: Arc<rustls::ClientConfig>,
+    /// `callback_secret` by account: callbacks of others go unsigned.
+    secrets: HashMap<AccountId, String>,
+    logger: Logger,
+    /// Made in `started`: the client belongs to this actor's thread.
+    client: Option<awc::Client>,
+    /// Every item known, waiting or in flight, by event id.
+    items: HashMap<u64, OutboxItem>,
+    hosts: HashMap<String, Host>,
+    in_flight: usize,
+    /// The timer for the next item that becomes due.
+    wake: Option<SpawnHandle>,
+}
+
+/// One customer server's items.
+#[derive(Default)]
+struct Host {
+    /// Items waiting, by when they are due.
+    due: BTreeSet<(Instant, u64)>,
+    in_flight: usize,
+    /// Failed attempts in a row.
+    failures: u32,
+    /// No request before this, after a failure.
+    paused_until: Option<Instant>,
+}
+
+impl Host {
+    /// When its next request may start, and which: the first item due,
+    /// not before the pause ends, and only with a slot free (one while it
+    /// is failing).
+    fn next_start(&self) -> Option<(Instant, u64)> {
+        let slots = if self.failures > 0 { 1 } else { PER_HOST };
+        if self.in_flight >= slots {
+            return None;
+        }
+        let &(due, id) = self.due.first()?;
+        Some((self.paused_until.map_or(due, |until| until.max(due)), id))
+    }
+}
+
+impl Callbacks {
+    pub fn new(
+        store: Arc<Store>,
+        settings: CallbackSettings,
+        tls: Arc<rustls::ClientConfig>,
+        secrets: HashMap<AccountId, String>,
+        logger: Logger,
+    ) -> Callbacks {
+        Callbacks {
+            store,
+            settings,
+            tls,
+            secrets,
+            logger,
+            client: None,
+            items: HashMap::new(),
+            hosts: HashMap::new(),
+            in_flight: 0,
+            wake: None,
+        }
+    }
+
+    /// Forgets what is in memory and takes up the outbox as stored.
+    fn reload(&mut self, ctx: &mut Context<Self>) {
+        self.items.clear();
+        self.hosts.clear();
+        self.in_flight = 0;
+        // A timer of the context before a restart is gone with it.
+        self.wake = None;
+        match self.store.outbox() {
+            Ok(items) => {
+                let now = Instant::now();
+                for item in items {
+                    match item {
+                        Ok(item) => self.add(item, now),
+                        Err(error) => {
+                            error!(self.logger, "unreadable callback skipped"; "error" => %error)
+                        }
+                    }
+                }
+                info!(self.logger, "callback outbox loaded"; "items" => self.items.len());
+            }
+            Err(error) => error!(self.logger, "cannot read the callback outbox"; "error" => %error),
+        }
+        self.pump(ctx);
+    }
+
+    /// Keeps `item`, due at `due`, unless it is known already.
+    fn add(&mut self, item: OutboxItem, due: Instant) {
+        if self.items.contains_key(&item.id) {
+            return;
+        }
+        let host = target::host(item.request.url());
+        self.hosts
+            .entry(host)
+            .or_default()
+            .due
+            .insert((due, item.id));
+        self.items.insert(item.id, item);
+    }
+
+    /// Starts every due request there is room for, then sets the timer
+    /// for the next one due.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        let limit = usize::try_from(self.settings.concurrency).unwrap_or(usize::MAX);
+        let now = Instant::now();
+        let mut started = true;
+        // One request per host and round, so hosts share the slots.
+        while started && self.in_flight < limit {
+            started = false;
+            let ready: Vec<(String, u64)> = self
+                .hosts
+                .iter()
+                .filter_map(|(name, host)| {
+                    let (at, id) = host.next_start()?;
+                    (at <= now).then(|| (name.clone(), id))
+                })
+                .collect();
+            for (name, id) in ready {
+                if self.in_flight >= limit {
+                    break;
+                }
+                if let Some(host) = self.hosts.get_mut(&name) {
+                    host.due.pop_first();
+                    host.in_flight += 1;
+                }
+                self.in_flight += 1;
+                self.start(id, name, ctx);
+                started = true;
+            }
+        }
+        self.set_wake(ctx, now);
+    }
+
+    fn set_wake(&mut self, ctx: &mut Context<Self>, now: Instant) {
+        if let Some(wake) = self.wake.take() {
+            ctx.cancel_future(wake);
+        }
+        let next = self
+            .hosts
+            .values()
+            .filter_map(|host| host.next_start().map(|(at, _)| at))
+            .min();
+        if let Some(next) = next {
+            let delay = next.saturating_duration_since(now);
+            self.wake = Some(ctx.run_later(delay, |callbacks, ctx| {
+                callbacks.wake = None;
+                callbacks.pump(ctx);
+            }));
+        }
+    }
+
+    fn start(&mut self, id: u64, host: String, ctx: &mut Context<Self>) {
+        let (Some(item), Some(client)) = (self.items.get(&id), &self.client) else {
+            return;
+        };
+        let secret = self.secrets.get(&item.account).cloned();
+        let send = send(
+            client.clone(),
+            item.request.clone(),
+            id,
+            secret,
+            self.settings.timeout,
+        );
+        ctx.spawn(
+            send.into_actor(self)
+                .map(move |result, callbacks, ctx| callbacks.finished(id, &host, result, ctx)),
+        );
+    }
+
+    /// Records how an attempt went. Writes are not awaited: batches commit
+    /// in order, and one lost in a crash only means the callback is sent
+    /// again (or an attempt is not counted).
+    fn finished(
+        &mut self,
+        id: u64,
+        host: &str,
+        result: Result<(), String>,
+        ctx: &mut Context<Self>,
+    ) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let backoff = Backoff {
+            first: self.settings.retry_first,
+            max: self.settings.retry_max,
+        };
+        let now = Instant::now();
+        let server = self.hosts.entry(host.to_string()).or_default();
+        server.in_flight = server.in_flight.saturating_sub(1);
+        let mut batch = Batch::new();
+        match result {
+            Ok(()) => {
+                server.failures = 0;
+                server.paused_until = None;
+                self.items.remove(&id);
+                batch.remove_outbox(id);
+            }
+            Err(reason) => {
+                server.failures = server.failures.saturating_add(1);
+                server.paused_until = Some(now + backoff.delay(server.failures, fastrand::f64()));
+                if let Some(item) = self.items.get_mut(&id) {
+                    item.attempts = item.attempts.saturating_add(1);
+                    item.last_error = Some(reason.chars().take(MAX_ERROR_LEN).collect());
+                    if item.attempts >= self.settings.max_attempts {
+                        warn!(self.logger, "callback failed every attempt; moved to the dead letters";
+                            "event" => id, "account" => %item.account, "message" => %item.message,
+                            "attempts" => item.attempts, "error" => &reason);
+                        batch.remove_outbox(id).put_dead_letter(item);
+                        self.items.remove(&id);
+                    } else {
+                        let due = now + backoff.delay(item.attempts, fastrand::f64());
+                        batch.update_outbox(item);
+                        server.due.insert((due, id));
+                    }
+                }
+            }
+        }
+        drop(self.store.commit(batch));
+        self.hosts
+            .retain(|_, host| host.in_flight > 0 || !host.due.is_empty());
+        self.pump(ctx);
+    }
+}
+
+/// One attempt: the request with its event id, timestamp and (with a
+/// secret) signature headers; `Ok` on a 2xx answer.
+async fn send(
+    client: awc::Client,
+    request: CallbackRequest,
+    id: u64,
+    secret: Option<String>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let timestamp = Utc::now().timestamp();
+    let (builder, body, signed) = match request {
+        CallbackRequest::Post { url, body } => {
+            let builder = client
+                .post(url)
+                .insert_header((CONTENT_TYPE, "application/json"));
+            let signed = body.clone().into_bytes();
+            (builder, Some(body), signed)
+        }
+        CallbackRequest::Get { url } => {
+            let signed = url.clone().into_bytes();
+            (client.get(url), None, signed)
+        }
+    };
+    let mut builder = builder
+        .timeout(timeout)
+        .insert_header((EVENT_HEADER, id.to_string()))
+        .insert_header((TIMESTAMP_HEADER, timestamp.to_string()));
+    if let Some(secret) = secret {
+        builder = builder.insert_header((
+            SIGNATURE_HEADER,
+            sign(secret.as_bytes(), timestamp, &signed),
+        ));
+    }
+    let response = match body {
+        Some(body) => builder.send_body(body).await,
+        None => builder.send().await,
+    }
+    .map_err(|error| error.to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("answered HTTP {}", status.as_u16()))
+    }
+}
+
+impl Actor for Callbacks {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let timeout = self.settings.timeout;
+        self.client = Some(
+            awc::Client::builder()
+                .timeout(timeout)
+                .connector(
+                    awc::Connector::new()
+                        .timeout(timeout)
+                        .rustls_0_23(self.tls.clone()),
+                )
+                // A redirect is a failed attempt: a receipt is not re-sent
+                // elsewhere (or turned into a GET) behind the customer's back.
+                .disable_redirects()
+                .finish(),
+        );
+        self.reload(ctx);
+    }
+}
+
+impl Supervised for Callbacks {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // Every batch handed in before the panic is applied before `started`
+        // reads the outbox again.
+        if let Err(error) = self.store.commit(Batch::new()).wait() {
+            error!(self.logger, "store barrier failed on restart"; "error" => %error);
+        }
+    }
+}
+
+/// Outbox items now durable, to send.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Enqueued {
+    pub items: Vec<OutboxItem>,
+}
+
+impl Handler<Enqueued> for Callbacks {
+    type Result = ();
+
+    fn handle(&mut self, enqueued: Enqueued, ctx: &mut Context<Self>) {
+        let logger = self.logger.clone();
+        let _ = guarded(self, ctx, &logger, "enqueued", |callbacks, ctx| {
+            let now = Instant::now();
+            for item in enqueued.items {
+                callbacks.add(item, now);
+            }
+            callbacks.pump(ctx);
+        });
+    }
+}
+
+/// Moves these dead letters (as the caller read them from the store) back
+/// to the outbox with their attempts reset. Answers how many, once the
+/// move is durable.
+#[derive(Message)]
+#[rtype(result = "Result<usize, StoreError>")]
+pub struct Replay {
+    pub items: Vec<OutboxItem>,
+}
+
+impl Handler<Replay> for Callbacks {
+    type Result = ResponseFuture<Result<usize, StoreError>>;
+
+    fn handle(&mut self, replay: Replay, ctx: &mut Context<Self>) -> Self::Result {
+        let mut batch = Batch::new();
+        let now = Instant::now();
+        // One replayed twice at once is moved once.
+        let dead: Vec<OutboxItem> = replay
+            .items
+            .into_iter()
+            .filter(|item| !self.items.contains_key(&item.id))
+            .collect();
+        let count = dead.len();
+        for mut item in dead {
+            item.attempts = 0;
+            item.last_error = None;
+            batch.remove_dead_letter(item.id).update_outbox(&item);
+            self.add(item, now);
+        }
+        let durable = self.store.commit(batch);
+        self.pump(ctx);
+        info!(self.logger, "dead letters replayed"; "count" => count);
+        Box::pin(async move { durable.await.map(|()| count) })
+    }
+}

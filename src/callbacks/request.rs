@@ -1,0 +1,211 @@
+//! The callback a message's new state becomes, if any, as the outbox item
+//! the account (final states) or the receipts actor (SUBMITTED, for
+//! Kannel's `dlr-mask` 8) writes in the same batch as that state.
+//!
+//! - a per-message Kannel `dlr-url`: a GET of the filled template, for the
+//!   events its `dlr-mask` selects;
+//! - a per-message JSON `callback_url`: a POST of the receipt at the final
+//!   state;
+//! - otherwise the account's `callback_url`: a POST of the receipt at the
+//!   final state, when `registered_delivery` asked for one.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::kannel;
+use crate::kannel::dlr_url::{self, DlrEvent};
+use crate::model::{Callback, Message, MessageState};
+use crate::store::{CallbackRequest, OutboxItem};
+
+/// The JSON body of a receipt callback (README "Callbacks").
+#[derive(Debug, Serialize)]
+pub struct ReceiptBody<'a> {
+    /// Unique per callback and the same on every attempt: a receiver that
+    /// sees an id twice has seen that callback before.
+    pub event_id: String,
+    pub message_id: String,
+    pub account: &'a str,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub state: MessageState,
+    pub error_code: Option<u16>,
+    pub submitted_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub client_reference: Option<&'a str>,
+    /// Set when the message is one part of a concatenated text.
+    pub part: Option<PartInfo>,
+}
+
+/// Which part of which concatenated text.
+#[derive(Debug, Serialize)]
+pub struct PartInfo {
+    pub seq: u8,
+    pub total: u8,
+    pub reference: u16,
+}
+
+/// The callback for `message` as it is now, under event id `id`, or
+/// `None` when nobody asked for one.
+pub fn outbox_item(
+    message: &Message,
+    id: u64,
+    account_url: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<OutboxItem> {
+    let request = match &message.callback {
+        Some(Callback::Kannel { url, mask }) => {
+            let kind = kannel::event_for(message.state(), *mask)?;
+            let reply = kannel::reply_for(kind, message);
+            let event = DlrEvent {
+                kind,
+                at: event_time(message),
+                reply: &reply,
+            };
+            CallbackRequest::Get {
+                url: dlr_url::expand(url, message, &event),
+            }
+        }
+        Some(Callback::Json { url }) if message.state().is_final() => CallbackRequest::Post {
+            url: url.clone(),
+            body: receipt_body(message, id),
+        },
+        None if message.receipt_requested() => CallbackRequest::Post {
+            url: account_url?.to_string(),
+            body: receipt_body(message, id),
+        },
+        _ => return None,
+    };
+    Some(OutboxItem {
+        id,
+        account: message.account.clone(),
+        message: message.id,
+        request,
+        attempts: 0,
+        last_error: None,
+        queued_at: now,
+    })
+}
+
+/// When the message entered the state it is in.
+fn event_time(message: &Message) -> DateTime<Utc> {
+    message
+        .history()
+        .last()
+        .map_or(message.created_at, |transition| transition.at)
+}
+
+fn receipt_body(message: &Message, id: u64) -> String {
+    let body = ReceiptBody {
+        event_id: id.to_string(),
+        message_id: message.id.to_string(),
+        account: message.account.as_str(),
+        to: message.destination.text(),
+        from: message.source.text(),
+        state: message.state(),
+        error_code: message.error_code,
+        submitted_at: message.created_at,
+        done_at: message.done_at(),
+        client_reference: message.client_reference.as_deref(),
+        part: message.part.map(|part| PartInfo {
+            seq: part.seq(),
+            total: part.total(),
+            reference: part.reference(),
+        }),
+    };
+    // Strings, numbers and timestamps only: serialising cannot fail.
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AccountId, Address, MessageId, Npi, Ton};
+
+    fn message(registered_delivery: u8, callback: Option<Callback>) -> Message {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut message = Message::new(
+            MessageId::new(7),
+            AccountId::new("demo").unwrap(),
+            Address::alphanumeric("Shop").unwrap(),
+            Address::new(Ton::International, Npi::Isdn, "34600123456").unwrap(),
+            b"hi".to_vec(),
+            at,
+        );
+        message.registered_delivery = registered_delivery;
+        message.callback = callback;
+        message
+    }
+
+    fn deliver(message: &mut Message) {
+        let at = DateTime::from_timestamp(1_800_000_060, 0).unwrap();
+        message.transition(MessageState::Routed, at).unwrap();
+        message.transition(MessageState::Submitted, at).unwrap();
+        message.transition(MessageState::Delivered, at).unwrap();
+    }
+
+    fn item(message: &Message, account_url: Option<&str>) -> Option<OutboxItem> {
+        outbox_item(message, 99, account_url, Utc::now())
+    }
+
+    #[test]
+    fn the_account_url_gets_receipts_that_were_asked_for() {
+        let mut wanted = message(1, None);
+        deliver(&mut wanted);
+        let item = item(&wanted, Some("http://hooks/dlr")).unwrap();
+        let CallbackRequest::Post { url, body } = &item.request else {
+            panic!("{item:?}")
+        };
+        assert_eq!(url, "http://hooks/dlr");
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["event_id"], "99");
+        assert_eq!(body["state"], "DELIVERED");
+        assert_eq!(body["to"], "34600123456");
+
+        let mut failures_only = message(2, None);
+        deliver(&mut failures_only);
+        assert_eq!(
+            super::tests::item(&failures_only, Some("http://hooks/")),
+            None
+        );
+        assert_eq!(super::tests::item(&wanted, None), None);
+    }
+
+    #[test]
+    fn a_per_message_url_wins_and_kannel_follows_its_mask() {
+        let mut json = message(
+            0,
+            Some(Callback::Json {
+                url: "http://own/".into(),
+            }),
+        );
+        assert_eq!(item(&json, Some("http://hooks/")), None, "not final yet");
+        deliver(&mut json);
+        assert_eq!(
+            item(&json, Some("http://hooks/")).unwrap().request.url(),
+            "http://own/"
+        );
+
+        let kannel = |mask| {
+            message(
+                0,
+                Some(Callback::Kannel {
+                    url: "http://k/dlr?s=%d&id=%I".into(),
+                    mask,
+                }),
+            )
+        };
+        let mut submitted = kannel(8);
+        let at = DateTime::from_timestamp(1_800_000_001, 0).unwrap();
+        submitted.transition(MessageState::Routed, at).unwrap();
+        submitted.transition(MessageState::Submitted, at).unwrap();
+        assert_eq!(
+            item(&submitted, None).unwrap().request,
+            CallbackRequest::Get {
+                url: "http://k/dlr?s=8&id=7".into()
+            }
+        );
+        let mut delivered_unasked = kannel(2);
+        deliver(&mut delivered_unasked);
+        assert_eq!(item(&delivered_unasked, None), None);
+    }
+}
