@@ -32,6 +32,7 @@ use super::route::{Dispatch, Route};
 use super::supervision::guarded;
 use crate::config::AccountConfig;
 use crate::intake::Submission;
+use crate::metrics;
 use crate::model::{AccountId, Message, MessageId, MessageState, Money};
 use crate::routing::RouteTable;
 use crate::smpp::CommandStatus;
@@ -55,6 +56,7 @@ pub struct Account {
     tps: u32,
     max_binds: u32,
     throttle: Option<Throttle>,
+    metrics: metrics::AccountMetrics,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
     /// Items not yet handed to a session, in key (= queue) order.
@@ -77,6 +79,7 @@ impl Account {
     /// it at first start) and its stored mailbox queued.
     pub fn new(config: &AccountConfig, id: AccountId, wiring: AccountWiring) -> Account {
         let mut account = Account {
+            metrics: metrics::global().account(&id),
             id,
             wiring,
             tps: config.tps,
@@ -400,6 +403,7 @@ impl Handler<Submit> for Account {
     type Result = ();
 
     fn handle(&mut self, submit: Submit, ctx: &mut Context<Self>) {
+        let received = Instant::now();
         let logger = self.wiring.logger.clone();
         let outcome = guarded(self, ctx, &logger, "submit", |account, _| {
             account
@@ -419,6 +423,7 @@ impl Handler<Submit> for Account {
         let (ids, routed, unroutable, charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
+                self.metrics.rejected(status);
                 submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(status),
@@ -426,6 +431,7 @@ impl Handler<Submit> for Account {
                 return;
             }
             Err(_) => {
+                self.metrics.rejected(CommandStatus::EsmeRsyserr);
                 submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(CommandStatus::EsmeRsyserr),
@@ -435,11 +441,13 @@ impl Handler<Submit> for Account {
         };
         let routes = self.wiring.route_actors.clone();
         let account = ctx.address();
+        let metrics = self.metrics.clone();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
         actix_rt::spawn(async move {
             match durable.await {
                 Ok(()) => {
+                    metrics.accepted(ids.len(), received.elapsed());
                     submit.reply.send(Submitted {
                         sequence_number,
                         result: Ok(ids),
@@ -454,6 +462,7 @@ impl Handler<Submit> for Account {
                     }
                 }
                 Err(error) => {
+                    metrics.rejected(CommandStatus::EsmeRsyserr);
                     submit.reply.send(Submitted {
                         sequence_number,
                         result: Err(CommandStatus::EsmeRsyserr),

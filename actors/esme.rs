@@ -42,6 +42,7 @@ use super::directory::{AccountEntry, Directory};
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;
+use crate::metrics::{self, Rejection};
 use crate::model::{AccountId, Message, MessageId};
 use crate::smpp::dlr::{self, Address as PduAddress};
 use crate::smpp::pdu::{
@@ -296,7 +297,7 @@ impl EsmeSession {
     fn submit(&mut self, command: Command, ctx: &mut Context<Self>) {
         let id = command.id();
         let sequence_number = command.sequence_number();
-        let Some((_, account)) = self.bound.clone() else {
+        let Some((account_id, account)) = self.bound.clone() else {
             self.answer_error(id, CommandStatus::EsmeRinvbndsts, sequence_number);
             return;
         };
@@ -318,7 +319,10 @@ impl EsmeSession {
                     reply: Reply::Session(ctx.address().recipient()),
                 });
             }
-            Err(status) => self.answer_error(id, status, sequence_number),
+            Err(status) => {
+                metrics::global().rejected(&account_id, Rejection::of(status));
+                self.answer_error(id, status, sequence_number);
+            }
         }
     }
 

@@ -25,6 +25,7 @@ use super::account::{Account, Finished};
 use super::gateway::GatewayReport;
 use super::route::{Dispatch, Route};
 use super::supervision::guarded;
+use crate::metrics::ReceiptMetrics;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::routing::RouteTable;
 use crate::store::{Batch, Store};
@@ -45,6 +46,7 @@ pub struct Receipts {
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
     unknown_receipts: u64,
+    metrics: ReceiptMetrics,
 }
 
 struct EarlyReceipt {
@@ -64,6 +66,7 @@ impl Receipts {
             awaiting: HashMap::new(),
             early: HashMap::new(),
             unknown_receipts: 0,
+            metrics: ReceiptMetrics::default(),
         }
     }
 
@@ -102,6 +105,7 @@ impl Receipts {
             return;
         }
         message.upstream_id = Some(upstream_id.clone());
+        self.metrics.submitted(&gateway);
         let mut batch = Batch::new();
         batch
             .put_message(&message)
@@ -223,6 +227,7 @@ impl Receipts {
             return;
         }
         message.error_code = error_code;
+        self.metrics.finished(&message);
         let refund = state == MessageState::Rejected;
         match self.accounts.get(&message.account) {
             Some(account) => account.do_send(Finished {

@@ -29,6 +29,7 @@ use super::amend::{Amend, Amended, Withdraw};
 use super::gateway::{Deliver, GatewayStatus, Subscribe};
 use super::schedule::{Hold, Schedule};
 use super::supervision::guarded;
+use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
 use crate::routing::{Distribution, parts_key};
@@ -156,6 +157,7 @@ impl Actor for Route {
             let _ = guarded(route, ctx, &logger, "expiry scan", |route, ctx| {
                 route.expire_queued(ctx)
             });
+            metrics::global().set_queue_depth(&route.prefix, route.queue.len());
         });
     }
 }

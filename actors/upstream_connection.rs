@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 
 use super::gateway::GatewayReport;
 use super::upstream::LinkState;
+use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::read_receipt;
 use crate::smpp::pdu::{
@@ -204,11 +205,13 @@ impl Task {
     /// Messages still in flight go back to the front of the queue.
     async fn session(&mut self, esme: &mut Esme) -> End {
         let mut in_flight: HashMap<u32, Message> = HashMap::new();
+        let window = metrics::global().window_in_use(&self.settings.name);
         let end = loop {
             let wake = match self.submit_what_may_go(esme, &mut in_flight) {
                 Ok(wake) => wake,
                 Err(error) => break End::Lost(error),
             };
+            window.set(in_flight.len() as i64);
             tokio::select! {
                 message = self.inbox.recv() => match message {
                     Some(message) => self.queue.push_back(message),
@@ -221,6 +224,7 @@ impl Task {
                 () = sleep_until(wake) => {}
             }
         };
+        window.set(0);
         let mut back: Vec<(u32, Message)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
         if !back.is_empty() {

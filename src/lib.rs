@@ -15,6 +15,7 @@
 //! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
+//! - `metrics` (runtime): the Prometheus registry `GET /metrics` serves, and the handles actors count with.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
 //! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
@@ -41,6 +42,8 @@ pub mod config;
 pub mod framed;
 pub mod intake;
 pub mod logging;
+#[cfg(feature = "runtime")]
+pub mod metrics;
 pub mod model;
 pub mod modem;
 pub mod pending;

@@ -12,6 +12,7 @@ use super::problem::Problem;
 use super::{WebState, auth};
 use crate::actors::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
+use crate::metrics::{self, Rejection};
 use crate::model::{MessageId, Money};
 
 /// Registers this file's routes.
@@ -28,7 +29,10 @@ async fn send(
     body: web::Json<SendRequest>,
 ) -> Result<HttpResponse, Problem> {
     let account = auth::customer(&request, &state).await?;
-    let submission = api::submission(&body, Utc::now()).map_err(Problem::field)?;
+    let submission = api::submission(&body, Utc::now()).map_err(|error| {
+        metrics::global().rejected(&account.id, Rejection::invalid);
+        Problem::field(error)
+    })?;
     let parts = submission.parts.len();
     let per_part: Vec<Money> = submission
         .destinations

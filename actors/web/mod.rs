@@ -7,6 +7,7 @@
 //! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
+//! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, from the account's `allowed_ips`; the operator with
@@ -17,6 +18,7 @@
 mod accounts;
 mod auth;
 mod customer;
+mod metrics;
 mod problem;
 
 pub use auth::AdminCredentials;
@@ -60,6 +62,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .route("/healthz", web::get().to(healthz))
             .configure(customer::configure)
             .configure(accounts::configure)
+            .configure(metrics::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

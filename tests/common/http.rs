@@ -1,5 +1,5 @@
 //! A small blocking HTTP/1.1 client for tests: one request per connection,
-//! HTTP Basic when asked, bounded reads. JSON bodies are parsed; any other
+//! HTTP Basic or other headers when asked, bounded reads. JSON bodies are parsed; any other
 //! body is kept as a string.
 
 #![allow(dead_code)] // each test binary uses its own subset
@@ -44,15 +44,34 @@ pub fn request(
     content_type: &str,
     body: &str,
 ) -> Answer {
+    let basic = auth.map(|(user, password)| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        format!("Basic {token}")
+    });
+    let headers: Vec<(&str, &str)> = basic
+        .iter()
+        .map(|basic| ("Authorization", basic.as_str()))
+        .collect();
+    with_headers(address, method, path, &headers, content_type, body)
+}
+
+/// One request with these extra headers (an API key, `Accept`).
+pub fn with_headers(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &str,
+) -> Answer {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
         body.len()
     );
-    if let Some((user, password)) = auth {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        request.push_str(&format!("Authorization: Basic {token}\r\n"));
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
     request.push_str(body);
