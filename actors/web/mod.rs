@@ -8,9 +8,11 @@
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
+//! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
-//! password, from the account's `allowed_ips`; the operator with
+//! password, or with an API key (Bearer or `X-API-Key`), from the
+//! account's `allowed_ips`; the operator with
 //! `web.admin_user` (`auth.rs`). Every error is an RFC 9457 problem
 //! (`application/problem+json`, `problem.rs`) naming the field at fault
 //! where there is one.
@@ -18,6 +20,7 @@
 mod accounts;
 mod auth;
 mod customer;
+mod keys;
 mod metrics;
 mod problem;
 
@@ -63,6 +66,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(metrics::configure)
+            .configure(keys::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

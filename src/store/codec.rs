@@ -11,6 +11,8 @@
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
 //! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
+//! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
+//! | `account_messages` | account id, 0x00, message id u64 big-endian | `()`: an index entry |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -18,8 +20,10 @@
 //! sees account "ab".
 //!
 //! A message lives in `messages` until it reaches a final state, then in
-//! `archive`: restart recovery scans only the messages still in flight,
-//! and accepting a message writes one key, not a record and an index entry.
+//! `archive`: restart recovery scans only the messages still in flight.
+//! `account_messages` indexes every message under its account, newest
+//! last, so listing an account's messages reads that account's keys only;
+//! it is written once, with the message's first write, and never changed.
 //!
 //! The ledger entries one group commit appends for one account share a key
 //! (a version byte, then the entries back to back, up to
@@ -74,13 +78,16 @@ pub enum TreeId {
     UpstreamIds,
     Mailbox,
     Meta,
-    /// Last: journals written before it existed name trees by position.
+    /// After the older trees: journals written before them name trees by
+    /// position.
     Inbox,
+    ApiKeys,
+    AccountMessages,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 8] = [
+    pub const ALL: [TreeId; 10] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -89,6 +96,8 @@ impl TreeId {
         TreeId::Mailbox,
         TreeId::Meta,
         TreeId::Inbox,
+        TreeId::ApiKeys,
+        TreeId::AccountMessages,
     ];
 
     pub fn name(self) -> &'static str {
@@ -101,6 +110,8 @@ impl TreeId {
             TreeId::Mailbox => "mailbox",
             TreeId::Meta => "meta",
             TreeId::Inbox => "inbox",
+            TreeId::ApiKeys => "api_keys",
+            TreeId::AccountMessages => "account_messages",
         }
     }
 
