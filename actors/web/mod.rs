@@ -8,6 +8,7 @@
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET /api/v1/accounts` |
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
+//! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
 //! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
@@ -21,6 +22,7 @@ mod accounts;
 mod auth;
 mod customer;
 mod keys;
+mod messages_list;
 mod metrics;
 mod problem;
 
@@ -67,6 +69,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(accounts::configure)
             .configure(metrics::configure)
             .configure(keys::configure)
+            .configure(messages_list::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
