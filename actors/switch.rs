@@ -304,6 +304,7 @@ async fn start(
         directory,
         routes,
         admin_credentials(&config.web)?,
+        crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
     );
     let web =

@@ -26,13 +26,14 @@
 //! which takes a mutex per observation.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::Utc;
 use prometheus_client::encoding::{
-    EncodeLabelSet, EncodeLabelValue, EncodeMetric, MetricEncoder, NoLabelSet,
+    EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder, MetricEncoder, NoLabelSet,
 };
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::exemplar::Exemplar;
@@ -92,36 +93,54 @@ struct ReceiptLabels {
 }
 
 /// Why a submission was refused, as the `reason` label says it.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
-#[allow(non_camel_case_types)] // the variant names are the label values
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Rejection {
     /// Over the account's TPS (ESME_RTHROTTLED).
-    throttled,
+    Throttled,
     /// Not enough credit (ESME_RSUBMITFAIL from the account).
-    credit,
+    Credit,
     /// The request itself is wrong: a field, the PDU, the JSON body.
-    invalid,
+    Invalid,
     /// The switch could not take it (a store failure, a restarting actor).
-    system,
+    System,
     /// Any other command status.
-    other,
+    Other,
+}
+
+impl Rejection {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::Throttled => "throttled",
+            Rejection::Credit => "credit",
+            Rejection::Invalid => "invalid",
+            Rejection::System => "system",
+            Rejection::Other => "other",
+        }
+    }
+}
+
+impl EncodeLabelValue for Rejection {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
 }
 
 impl Rejection {
     /// The reason for a command status an account answered with.
     pub fn of(status: CommandStatus) -> Rejection {
         match status {
-            CommandStatus::EsmeRthrottled => Rejection::throttled,
-            CommandStatus::EsmeRsubmitfail => Rejection::credit,
-            CommandStatus::EsmeRsyserr => Rejection::system,
+            CommandStatus::EsmeRthrottled => Rejection::Throttled,
+            CommandStatus::EsmeRsubmitfail => Rejection::Credit,
+            CommandStatus::EsmeRsyserr => Rejection::System,
             CommandStatus::EsmeRinvdstadr
             | CommandStatus::EsmeRinvsrcadr
             | CommandStatus::EsmeRinvmsglen
             | CommandStatus::EsmeRinvcmdlen
             | CommandStatus::EsmeRinvdcs
             | CommandStatus::EsmeRinvesmclass
-            | CommandStatus::EsmeRinvnumdests => Rejection::invalid,
-            _ => Rejection::other,
+            | CommandStatus::EsmeRinvnumdests => Rejection::Invalid,
+            _ => Rejection::Other,
         }
     }
 }
@@ -210,8 +229,8 @@ impl Metrics {
         };
         AccountMetrics {
             accepted: self.accepted.get_or_create_owned(&label),
-            throttled: rejected(Rejection::throttled),
-            credit: rejected(Rejection::credit),
+            throttled: rejected(Rejection::Throttled),
+            credit: rejected(Rejection::Credit),
             latency: self.accept_latency.get_or_create_owned(&label),
             account: account.clone(),
         }
@@ -267,14 +286,12 @@ impl AccountMetrics {
 
     /// A submission refused with `status`.
     pub fn rejected(&self, status: CommandStatus) {
-        match Rejection::of(status) {
-            Rejection::throttled => self.throttled.inc(),
-            Rejection::credit => self.credit.inc(),
-            reason => {
-                global().rejected(&self.account, reason);
-                0
-            }
+        let cached = match Rejection::of(status) {
+            Rejection::Throttled => &self.throttled,
+            Rejection::Credit => &self.credit,
+            reason => return global().rejected(&self.account, reason),
         };
+        cached.inc();
     }
 }
 

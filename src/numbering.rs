@@ -1,12 +1,17 @@
 //! Which country a number is in, from its E.164 country calling code (ITU-T
-//! E.164 and its list of assigned codes), as an ISO 3166-1 alpha-2 code.
-//! Pure data and a lookup; no I/O here.
+//! E.164 and its list of assigned codes), as an ISO 3166-1 alpha-2 code;
+//! and which operator, from the `[[numbering]]` ranges of the
+//! configuration ([`Operators`]). Pure data and lookups; no I/O here.
 //!
 //! Calling codes are prefix-free, so the longest code a number starts with
 //! is its code. Zone 1 (the North American Numbering Plan) is shared: its
 //! Caribbean members and Canada are told apart by area code, anything else
 //! under 1 is the United States; zone 7 is Kazakhstan under 76 and 77,
 //! Russia otherwise.
+
+use std::collections::HashMap;
+
+use crate::config::NumberingConfig;
 
 /// `(calling code or NANP area, country)`, sorted by prefix for binary search.
 const CALLING_CODES: &[(&str, &str)] = &[
@@ -319,9 +324,64 @@ pub fn country(number: &str) -> Option<&'static str> {
     })
 }
 
+/// Number ranges and their operators; the longest prefix a number starts
+/// with names its operator. Ranges are found by prefix length, so a
+/// lookup costs one hash probe per digit at most, whatever the table size.
+#[derive(Debug, Clone, Default)]
+pub struct Operators {
+    by_prefix: HashMap<String, String>,
+    longest: usize,
+}
+
+impl Operators {
+    pub fn new(ranges: &[NumberingConfig]) -> Operators {
+        Operators {
+            by_prefix: ranges
+                .iter()
+                .map(|range| (range.prefix.clone(), range.operator.clone()))
+                .collect(),
+            longest: ranges
+                .iter()
+                .map(|range| range.prefix.len())
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// The operator of `number` (international digits, a leading `+`
+    /// allowed), if a range covers it.
+    pub fn operator(&self, number: &str) -> Option<&str> {
+        let digits = number.strip_prefix('+').unwrap_or(number);
+        (1..=self.longest.min(digits.len()))
+            .rev()
+            .filter_map(|len| digits.get(..len))
+            .find_map(|prefix| self.by_prefix.get(prefix))
+            .map(String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_range_names_the_operator() {
+        let range = |prefix: &str, operator: &str| NumberingConfig {
+            prefix: prefix.into(),
+            operator: operator.into(),
+        };
+        let operators = Operators::new(&[
+            range("346", "Movil A"),
+            range("34600", "Movil B"),
+            range("447", "UK Mobile"),
+        ]);
+        assert_eq!(operators.operator("34600123456"), Some("Movil B"));
+        assert_eq!(operators.operator("+34612345678"), Some("Movil A"));
+        assert_eq!(operators.operator("447700900123"), Some("UK Mobile"));
+        assert_eq!(operators.operator("34911234567"), None);
+        assert_eq!(operators.operator("34"), None);
+        assert_eq!(Operators::default().operator("34600123456"), None);
+    }
 
     #[test]
     fn the_table_is_sorted_and_has_each_prefix_once() {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::api::FieldError;
 use crate::model::{Message, MessageState};
-use crate::numbering;
+use crate::numbering::{self, Operators};
 use crate::sms::incoming::decode_text;
 use crate::sms::{Alphabet, ESM_CLASS_UDHI, Udh};
 
@@ -29,7 +29,7 @@ pub struct ReportRow {
     pub sender: String,
     /// ISO 3166-1 alpha-2, from the calling code; empty when unknown.
     pub country: &'static str,
-    /// Empty: no operator numbering table is loaded yet.
+    /// From the `[[numbering]]` ranges; empty when none covers the number.
     pub operator: String,
     /// What the part was charged, as a decimal.
     pub credit: String,
@@ -40,8 +40,9 @@ pub struct ReportRow {
     pub date: DateTime<Utc>,
 }
 
-impl From<&Message> for ReportRow {
-    fn from(message: &Message) -> ReportRow {
+impl ReportRow {
+    /// The row of `message`, its operator from `operators`.
+    pub fn new(message: &Message, operators: &Operators) -> ReportRow {
         let alphabet = Alphabet::from_data_coding(message.data_coding);
         let body = if message.esm_class & ESM_CLASS_UDHI != 0 {
             Udh::split(&message.payload).map_or(message.payload.as_slice(), |(_, body)| body)
@@ -57,11 +58,11 @@ impl From<&Message> for ReportRow {
         ReportRow {
             id: message.id.to_string(),
             country: numbering::country(&number).unwrap_or(""),
+            operator: operators.operator(&number).unwrap_or("").to_string(),
             number,
             kind,
             length,
             sender: message.source.text().to_string(),
-            operator: String::new(),
             credit: message.price.to_string(),
             state: message.state(),
             error_code: message.error_code,
@@ -184,23 +185,32 @@ mod tests {
         message
     }
 
+    fn row_of(message: &Message) -> ReportRow {
+        let operators = Operators::new(&[crate::config::NumberingConfig {
+            prefix: "34600".into(),
+            operator: "Movil B".into(),
+        }]);
+        ReportRow::new(message, &operators)
+    }
+
     #[test]
-    fn a_row_tells_type_length_country_and_credit() {
-        let row = ReportRow::from(&message(b"hello", 0, 0));
+    fn a_row_tells_type_length_country_operator_and_credit() {
+        let row = row_of(&message(b"hello", 0, 0));
         assert_eq!(
             (row.kind, row.length, row.country, row.credit.as_str()),
             ("text", 5, "ES", "1.50")
         );
         assert_eq!(row.number, "34600123456");
+        assert_eq!(row.operator, "Movil B");
         assert_eq!(row.sender, "Shop");
         assert_eq!(row.state, MessageState::Accepted);
 
         // UCS-2 "ñé" after a concatenation header: two characters.
         let ucs2 = [0x05, 0x00, 0x03, 0x01, 0x02, 0x01, 0x00, 0xF1, 0x00, 0xE9];
-        let row = ReportRow::from(&message(&ucs2, 8, ESM_CLASS_UDHI));
+        let row = row_of(&message(&ucs2, 8, ESM_CLASS_UDHI));
         assert_eq!((row.kind, row.length), ("unicode", 2));
 
-        let row = ReportRow::from(&message(&[1, 2, 3], 4, 0));
+        let row = row_of(&message(&[1, 2, 3], 4, 0));
         assert_eq!((row.kind, row.length), ("binary", 3));
     }
 

@@ -1,6 +1,6 @@
 //! Listing an account's messages over real HTTP against `pasarela serve`:
 //! JSON pages newest first with a cursor, the report's columns (type,
-//! length, country, credit, state, description), the filters, refusals as
+//! length, country, operator, credit, state, description), the filters, refusals as
 //! problems naming the field, and the same rows as a streamed CSV file,
 //! by its own path or by `Accept: text/csv`. Another account's messages
 //! never show.
@@ -20,11 +20,16 @@ use serde_json::{Value, json};
 
 const DEMO: Option<(&str, &str)> = Some(("demo", "demo1234"));
 
-const OTHER_ACCOUNT: &str = r#"
+/// A second account, and an operator for UK mobile numbers.
+const EXTRA: &str = r#"
 [[accounts]]
 system_id = "other"
 password = "other123"
 credit = "10.00"
+
+[[numbering]]
+prefix = "447"
+operator = "UK Mobile"
 "#;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -61,7 +66,7 @@ fn all_pages(address: SocketAddr, limit: usize) -> Vec<Value> {
 /// to a number the simulator fails) and "other" one; all final.
 fn switch_with_traffic() -> (tempfile::TempDir, Switch) {
     let dir = tempfile::tempdir().unwrap();
-    let switch = Switch::start(&write_config(dir.path(), OTHER_ACCOUNT), &[]);
+    let switch = Switch::start(&write_config(dir.path(), EXTRA), &[]);
     for _ in 0..2 {
         send(switch.http, DEMO, "+34600000001", "Shop, Inc", "hello");
     }
@@ -127,7 +132,8 @@ fn pages_filters_and_csv_show_the_accounts_report() {
         (&uk["type"], &uk["length"], &uk["country"], &uk["credit"]),
         (&json!("text"), &json!(8), &json!("GB"), &json!("1.00"))
     );
-    assert_eq!(uk["operator"], "");
+    assert_eq!(uk["operator"], "UK Mobile");
+    assert_eq!(rows[5]["operator"], "");
     let failed = &rows[2];
     assert_eq!(failed["state"], "UNDELIVERABLE", "{failed}");
     assert_eq!(failed["error_code"], 1);

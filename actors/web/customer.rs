@@ -30,7 +30,7 @@ async fn send(
 ) -> Result<HttpResponse, Problem> {
     let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
-        metrics::global().rejected(&account.id, Rejection::invalid);
+        metrics::global().rejected(&account.id, Rejection::Invalid);
         Problem::field(error)
     })?;
     let parts = submission.parts.len();

@@ -25,6 +25,7 @@ use super::problem::Problem;
 use super::{WebState, auth};
 use crate::api::FieldError;
 use crate::model::{AccountId, Message, MessageId};
+use crate::numbering::Operators;
 use crate::report::{Filter, ReportRow};
 use crate::store::{Store, StoreError};
 
@@ -110,12 +111,17 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
         .transpose()
         .map_err(|_| field("cursor", "not a cursor this listing gave".into()))?;
     let store = state.directory.store.clone();
+    let operators = state.operators.clone();
     let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?
         .map_err(|error| Problem::internal(&state.logger, &error))?;
     Ok(HttpResponse::Ok().json(PageView {
-        messages: page.messages.iter().map(ReportRow::from).collect(),
+        messages: page
+            .messages
+            .iter()
+            .map(|message| ReportRow::new(message, &operators))
+            .collect(),
         next_cursor: page.next.map(|id| id.to_string()),
     }))
 }
@@ -161,9 +167,10 @@ fn csv_response(
     }
     let (chunks, receiver) = mpsc::channel(CSV_BACKLOG);
     let store = state.directory.store.clone();
+    let operators = state.operators.clone();
     let logger = state.logger.clone();
     actix_web::rt::task::spawn_blocking(move || {
-        write_csv(&store, &account, &filter, &chunks, &logger)
+        write_csv(&store, &operators, &account, &filter, &chunks, &logger)
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -179,6 +186,7 @@ fn csv_response(
 /// line is already sent), and is logged.
 fn write_csv(
     store: &Store,
+    operators: &Operators,
     account: &AccountId,
     filter: &Filter,
     chunks: &mpsc::Sender<Bytes>,
@@ -195,7 +203,7 @@ fn write_csv(
             }
         };
         for message in &page.messages {
-            if let Err(error) = writer.serialize(ReportRow::from(message)) {
+            if let Err(error) = writer.serialize(ReportRow::new(message, operators)) {
                 error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
                 return;
             }

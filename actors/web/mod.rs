@@ -36,6 +36,7 @@ use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
 use super::directory::Directory;
+use crate::numbering::Operators;
 use crate::routing::RouteTable;
 use auth::VerifiedCache;
 use problem::Problem;
@@ -47,6 +48,8 @@ pub struct WebState {
     pub logger: Logger,
     /// `None` when no admin password is set: the admin endpoints refuse all.
     pub admin: Option<AdminCredentials>,
+    /// `[[numbering]]`: the operator column of the message report.
+    pub operators: Arc<Operators>,
     verified: VerifiedCache,
 }
 
@@ -94,6 +97,7 @@ impl WebState {
         directory: Arc<Directory>,
         routes: Arc<RouteTable>,
         admin: Option<AdminCredentials>,
+        operators: Operators,
         logger: Logger,
     ) -> WebState {
         WebState {
@@ -101,6 +105,7 @@ impl WebState {
             routes,
             logger,
             admin,
+            operators: Arc::new(operators),
             verified: VerifiedCache::default(),
         }
     }
