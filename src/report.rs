@@ -41,6 +41,22 @@ pub struct ReportRow {
 }
 
 impl ReportRow {
+    /// The CSV header: the fields' serialized names, in order.
+    pub const COLUMNS: [&'static str; 12] = [
+        "id",
+        "number",
+        "type",
+        "length",
+        "sender",
+        "country",
+        "operator",
+        "credit",
+        "state",
+        "error_code",
+        "description",
+        "date",
+    ];
+
     /// The row of `message`, its operator from `operators`.
     pub fn new(message: &Message, operators: &Operators) -> ReportRow {
         let alphabet = Alphabet::from_data_coding(message.data_coding);

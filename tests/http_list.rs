@@ -238,6 +238,16 @@ fn wrong_queries_are_problems_naming_the_field() {
         None,
     );
     assert_eq!(unknown.status, 400, "{}", unknown.text);
+    // No messages: a CSV file of the header alone, and an empty page.
+    let empty = http(switch.http, "GET", "/api/v1/messages.csv", DEMO, None);
+    assert_eq!(
+        empty.text,
+        "id,number,type,length,sender,country,operator,credit,state,error_code,description,date\n"
+    );
+    assert_eq!(
+        http(switch.http, "GET", "/api/v1/messages", DEMO, None).body,
+        json!({"messages": [], "next_cursor": null})
+    );
     let paged_csv = http(
         switch.http,
         "GET",

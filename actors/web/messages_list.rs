@@ -192,38 +192,48 @@ fn write_csv(
     chunks: &mpsc::Sender<Bytes>,
     logger: &Logger,
 ) {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let cut_short = |error: &dyn std::fmt::Display| {
+        error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
+    };
     let mut cursor = None;
+    let mut header = true;
     loop {
         let page = match page(store, account, filter, cursor, MAX_LIMIT, usize::MAX) {
             Ok(page) => page,
-            Err(error) => {
-                error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
-                return;
-            }
+            Err(error) => return cut_short(&error),
         };
-        for message in &page.messages {
-            if let Err(error) = writer.serialize(ReportRow::new(message, operators)) {
-                error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
-                return;
-            }
-        }
-        let written = match writer.into_inner() {
-            Ok(written) => written,
-            Err(error) => {
-                error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
-                return;
-            }
+        let chunk = match csv_chunk(&page.messages, operators, header) {
+            Ok(chunk) => chunk,
+            Err(error) => return cut_short(&error),
         };
-        if chunks.blocking_send(Bytes::from(written)).is_err() {
+        if chunks.blocking_send(Bytes::from(chunk)).is_err() {
             return;
         }
         let Some(next) = page.next else { return };
         cursor = Some(next);
-        writer = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
+        header = false;
     }
+}
+
+/// `messages` as CSV rows, after the header line when `header` (written by
+/// hand: the writer would write it only with a first row).
+fn csv_chunk(
+    messages: &[Message],
+    operators: &Operators,
+    header: bool,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        writer.write_record(ReportRow::COLUMNS)?;
+    }
+    for message in messages {
+        writer.serialize(ReportRow::new(message, operators))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
 }
 
 /// Up to `limit` of the account's messages that `filter` matches, newest
