@@ -370,6 +370,9 @@ pub struct Submit {
     pub submission: Submission,
     pub sequence_number: u32,
     pub reply: Reply,
+    /// When the PDU or request was read: `pasarela_accept_seconds` runs
+    /// from here to the durable acknowledgement.
+    pub received: Instant,
 }
 
 /// Where the answer to a [`Submit`] goes.
@@ -403,7 +406,7 @@ impl Handler<Submit> for Account {
     type Result = ();
 
     fn handle(&mut self, submit: Submit, ctx: &mut Context<Self>) {
-        let received = Instant::now();
+        let received = submit.received;
         let logger = self.wiring.logger.clone();
         let outcome = guarded(self, ctx, &logger, "submit", |account, _| {
             account

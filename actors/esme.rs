@@ -295,6 +295,7 @@ impl EsmeSession {
 
 impl EsmeSession {
     fn submit(&mut self, command: Command, ctx: &mut Context<Self>) {
+        let received = Instant::now();
         let id = command.id();
         let sequence_number = command.sequence_number();
         let Some((account_id, account)) = self.bound.clone() else {
@@ -317,6 +318,7 @@ impl EsmeSession {
                     submission,
                     sequence_number,
                     reply: Reply::Session(ctx.address().recipient()),
+                    received,
                 });
             }
             Err(status) => {

@@ -198,7 +198,7 @@ impl Metrics {
         );
         registry.register(
             "accept_seconds",
-            "From a submission reaching its account to its durable acknowledgement",
+            "From a submit PDU or send request read to its durable acknowledgement",
             metrics.accept_latency.clone(),
         );
         registry.register(
@@ -277,8 +277,8 @@ pub struct AccountMetrics {
 }
 
 impl AccountMetrics {
-    /// `parts` stored and acknowledged, `elapsed` after the submission
-    /// reached the account.
+    /// `parts` stored and acknowledged, `elapsed` after the PDU or request
+    /// was read.
     pub fn accepted(&self, parts: usize, elapsed: Duration) {
         self.accepted.inc_by(parts as u64);
         self.latency.observe(elapsed);

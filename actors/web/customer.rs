@@ -3,6 +3,8 @@
 //! on (TPS, route, credit, one durable batch), and the answer waits for the
 //! same group commit a submit_sm_resp does.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -28,6 +30,7 @@ async fn send(
     state: web::Data<WebState>,
     body: web::Json<SendRequest>,
 ) -> Result<HttpResponse, Problem> {
+    let received = Instant::now();
     let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
@@ -54,6 +57,7 @@ async fn send(
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
+        received,
     });
     let submitted = answer.await.map_err(|_| {
         Problem::new(
