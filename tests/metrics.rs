@@ -135,8 +135,11 @@ fn counters_gauges_and_histograms_follow_the_traffic() {
         assert_eq!(esme.expect().status(), CommandStatus::EsmeRok);
     }
     assert_eq!(send(switch.http, ("demo", "demo1234"), "+34600000003"), 202);
-    // An invalid destination never reaches the account's checks.
+    // An invalid destination never reaches the account's checks, over
+    // HTTP or SMPP.
     assert_eq!(send(switch.http, ("demo", "demo1234"), "not a number"), 400);
+    esme.submit("", 0);
+    assert_eq!(esme.expect().status(), CommandStatus::EsmeRinvdstadr);
 
     // poor: one accepted, then out of credit.
     assert_eq!(send(switch.http, ("poor", "poor1234"), "+34600000004"), 202);
@@ -168,7 +171,7 @@ fn counters_gauges_and_histograms_follow_the_traffic() {
             ),
             (
                 "pasarela_messages_rejected_total{account=\"demo\",reason=\"invalid\"}",
-                1.0,
+                2.0,
             ),
             (
                 "pasarela_messages_rejected_total{account=\"poor\",reason=\"credit\"}",

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -62,9 +62,7 @@ impl ListQuery {
     fn read(request: &HttpRequest) -> Result<ListQuery, Problem> {
         web::Query::<ListQuery>::from_query(request.query_string())
             .map(web::Query::into_inner)
-            .map_err(|error| {
-                Problem::new(actix_web::http::StatusCode::BAD_REQUEST, error.to_string())
-            })
+            .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))
     }
 
     fn filter(&self) -> Result<Filter, Problem> {
@@ -82,7 +80,7 @@ impl ListQuery {
 #[derive(Debug, Serialize)]
 struct PageView {
     messages: Vec<ReportRow>,
-    /// Pass as `cursor` for the next page; absent after the last.
+    /// Pass as `cursor` for the next page; null after the last.
     next_cursor: Option<String>,
 }
 
