@@ -42,6 +42,7 @@ use super::live_routes::{LiveRoutes, Routing};
 use super::route::Dispatch;
 use super::supervision::guarded;
 use crate::intake::Submission;
+use crate::metrics;
 use crate::model::{AccountId, Message, MessageId, MessageState, Money};
 use crate::smpp::CommandStatus;
 use crate::store::{
@@ -78,6 +79,7 @@ pub struct Account {
     wiring: AccountWiring,
     terms: Terms,
     throttle: Option<Throttle>,
+    metrics: metrics::AccountMetrics,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
     /// Items not yet handed to a session, in key (= queue) order.
@@ -100,6 +102,7 @@ impl Account {
     /// it at first start) and its stored mailbox queued.
     pub fn new(terms: Terms, id: AccountId, wiring: AccountWiring) -> Account {
         let mut account = Account {
+            metrics: metrics::global().account(&id),
             id,
             wiring,
             terms,
@@ -411,6 +414,9 @@ pub struct Submit {
     pub submission: Submission,
     pub sequence_number: u32,
     pub reply: Reply,
+    /// When the PDU or request was read: `pasarela_accept_seconds` runs
+    /// from here to the durable acknowledgement.
+    pub received: Instant,
 }
 
 /// Where the answer to a [`Submit`] goes.
@@ -444,6 +450,7 @@ impl Handler<Submit> for Account {
     type Result = ();
 
     fn handle(&mut self, submit: Submit, ctx: &mut Context<Self>) {
+        let received = submit.received;
         let logger = self.wiring.logger.clone();
         let outcome = guarded(self, ctx, &logger, "submit", |account, _| {
             account
@@ -463,6 +470,7 @@ impl Handler<Submit> for Account {
         let (ids, (routing, routed), (unroutable, callbacks), charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(status)) => {
+                self.metrics.rejected(status);
                 submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(status),
@@ -470,6 +478,7 @@ impl Handler<Submit> for Account {
                 return;
             }
             Err(_) => {
+                self.metrics.rejected(CommandStatus::EsmeRsyserr);
                 submit.reply.send(Submitted {
                     sequence_number,
                     result: Err(CommandStatus::EsmeRsyserr),
@@ -479,11 +488,13 @@ impl Handler<Submit> for Account {
         };
         let callback_sender = self.wiring.callbacks.clone();
         let account = ctx.address();
+        let metrics = self.metrics.clone();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
         actix_rt::spawn(async move {
             match durable.await {
                 Ok(()) => {
+                    metrics.accepted(ids.len(), received.elapsed());
                     submit.reply.send(Submitted {
                         sequence_number,
                         result: Ok(ids),
@@ -501,6 +512,7 @@ impl Handler<Submit> for Account {
                     }
                 }
                 Err(error) => {
+                    metrics.rejected(CommandStatus::EsmeRsyserr);
                     submit.reply.send(Submitted {
                         sequence_number,
                         result: Err(CommandStatus::EsmeRsyserr),

@@ -46,6 +46,7 @@ use super::sessions::{BindKind, Counters, Disconnect, LiveSession, Registration,
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;
+use crate::metrics::{self, Rejection};
 use crate::model::{AccountId, Message, MessageId};
 use crate::smpp::dlr::{self, Address as PduAddress};
 use crate::smpp::pdu::{
@@ -350,9 +351,10 @@ impl EsmeSession {
     }
 
     fn submit(&mut self, command: Command, ctx: &mut Context<Self>) {
+        let received = Instant::now();
         let id = command.id();
         let sequence_number = command.sequence_number();
-        let Some((_, account)) = self.bound.clone() else {
+        let Some((account_id, account)) = self.bound.clone() else {
             self.answer_error(id, CommandStatus::EsmeRinvbndsts, sequence_number);
             return;
         };
@@ -372,9 +374,13 @@ impl EsmeSession {
                     submission,
                     sequence_number,
                     reply: Reply::Session(ctx.address().recipient()),
+                    received,
                 });
             }
-            Err(status) => self.answer_error(id, status, sequence_number),
+            Err(status) => {
+                metrics::global().rejected(&account_id, Rejection::of(status));
+                self.answer_error(id, status, sequence_number);
+            }
         }
     }
 

@@ -28,6 +28,7 @@ use super::gateway::GatewayReport;
 use super::live_routes::LiveRoutes;
 use super::route::Dispatch;
 use super::supervision::guarded;
+use crate::metrics::ReceiptMetrics;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::store::{Batch, Store};
 
@@ -47,6 +48,7 @@ pub struct Receipts {
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
     unknown_receipts: u64,
+    metrics: ReceiptMetrics,
 }
 
 struct EarlyReceipt {
@@ -71,6 +73,7 @@ impl Receipts {
             awaiting: HashMap::new(),
             early: HashMap::new(),
             unknown_receipts: 0,
+            metrics: ReceiptMetrics::default(),
         }
     }
 
@@ -109,6 +112,7 @@ impl Receipts {
             return;
         }
         message.upstream_id = Some(upstream_id.clone());
+        self.metrics.submitted(&gateway);
         let mut batch = Batch::new();
         batch
             .put_message(&message)
@@ -244,6 +248,7 @@ impl Receipts {
             return;
         }
         message.error_code = error_code;
+        self.metrics.finished(&message);
         let refund = state == MessageState::Rejected;
         match self.accounts.get(&message.account) {
             Some(account) => account.do_send(Finished {

@@ -34,6 +34,7 @@ use super::gateway::{Deliver, GatewayStatus, Subscribe};
 use super::live_routes::LiveRoutes;
 use super::schedule::{Hold, Schedule};
 use super::supervision::guarded;
+use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
 use crate::routing::{Distribution, parts_key};
@@ -171,6 +172,7 @@ impl Actor for Route {
             let _ = guarded(route, ctx, &logger, "expiry scan", |route, ctx| {
                 route.expire_queued(ctx)
             });
+            metrics::global().set_queue_depth(&route.prefix, route.queue.len());
         });
     }
 }

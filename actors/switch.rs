@@ -328,6 +328,7 @@ async fn start(
         sessions,
         callbacks,
         admin_credentials(&config.web, store, logger)?,
+        crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
     )
     .with_gateways(upstreams);

@@ -37,6 +37,7 @@ use tokio::sync::{Notify, watch};
 
 use super::gateway::GatewayReport;
 use super::upstream::LinkChanged;
+use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::read_receipt;
 use crate::smpp::pdu::{
@@ -290,6 +291,9 @@ impl Bind {
     async fn session(&mut self, esme: &mut Esme) -> End {
         let mut in_flight: HashMap<u32, Queued> = HashMap::new();
         let shared = Arc::clone(&self.shared);
+        // The gateway's gauge sums its binds: each adds what it changed.
+        let window = metrics::global().window_in_use(&self.settings.name);
+        let mut counted: i64 = 0;
         let end = loop {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
@@ -298,6 +302,9 @@ impl Bind {
                 Ok(wake) => wake,
                 Err(error) => break End::Lost(error),
             };
+            let now_in_flight = i64::try_from(in_flight.len()).unwrap_or(i64::MAX);
+            window.inc_by(now_in_flight - counted);
+            counted = now_in_flight;
             tokio::select! {
                 () = &mut woken => {}
                 _ = self.closed.changed() => break End::Closed,
@@ -308,6 +315,7 @@ impl Bind {
                 () = sleep_until(wake) => {}
             }
         };
+        window.dec_by(counted);
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
         let back: Vec<Queued> = back.into_iter().map(|(_, queued)| queued).collect();

@@ -17,9 +17,12 @@
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in.
+//! - `metrics` (runtime): the Prometheus registry `GET /metrics` serves, and the handles actors count with.
 //! - [`model`]: money, ids, MSISDNs, the message state machine.
 //! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
+//! - [`numbering`]: the country of a number, from its E.164 calling code.
 //! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
+//! - [`report`]: the per-message report row (SPEC §6) and the filters of a message listing.
 //! - [`routing`]: the MT route table (longest prefix per account).
 //! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
@@ -45,9 +48,13 @@ pub mod framed;
 pub mod intake;
 pub mod kannel;
 pub mod logging;
+#[cfg(feature = "runtime")]
+pub mod metrics;
 pub mod model;
 pub mod modem;
+pub mod numbering;
 pub mod pending;
+pub mod report;
 pub mod routing;
 pub mod simulation;
 pub mod smpp;

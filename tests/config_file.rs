@@ -446,3 +446,46 @@ fn upstream_sessions_pair_retries_and_failover_are_read_and_checked() {
         errors(&modem)
     );
 }
+
+#[test]
+fn numbering_ranges_are_digits_with_an_operator_each_once() {
+    let good = with(
+        "[[numbering]]\nprefix = \"34600\"\noperator = \"Movil B\"\n\n[[numbering]]\nprefix = \"346\"\noperator = \"Movil A\"\n",
+    );
+    let config = parse(&good).unwrap();
+    assert_eq!(config.numbering.len(), 2);
+    assert_eq!(config.numbering[0].prefix, "34600");
+    assert_eq!(config.numbering[0].operator, "Movil B");
+
+    let source = with(
+        "[[numbering]]\nprefix = \"+34\"\noperator = \"A\"\n\n[[numbering]]\nprefix = \"44\"\noperator = \" \"\n\n[[numbering]]\nprefix = \"44\"\noperator = \"C\"\n",
+    );
+    let lines = errors(&source);
+    for (needle, nth, expected) in [
+        (
+            "prefix = \"+34\"",
+            0,
+            "numbering[0].prefix: must be international digits, country code first",
+        ),
+        (
+            "operator = \" \"",
+            0,
+            "numbering[1].operator: must not be empty",
+        ),
+        (
+            "prefix = \"44\"",
+            1,
+            "numbering[2].prefix: numbering[1] already names prefix \"44\"",
+        ),
+    ] {
+        let line = source
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(at, _)| source[..at].matches('\n').count() + 1)
+            .unwrap();
+        assert!(
+            lines.contains(&format!("{FILE}:{line}: {expected}")),
+            "{lines:?}"
+        );
+    }
+}

@@ -1,9 +1,12 @@
 //! Who is calling: customers by HTTP Basic with their account's system_id
-//! and password (from the account's `allowed_ips`), or by the same given as
-//! request parameters (Kannel's sendsms), the operator by HTTP
-//! Basic with `web.admin_user` and its password. argon2 is slow on purpose,
-//! so credentials it has accepted are remembered (bounded; a full cache
-//! starts over).
+//! and password, or by one of the account's API keys (`Authorization:
+//! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), or by system_id and
+//! password given as request parameters (Kannel's sendsms), always from the
+//! account's `allowed_ips` and never while it is suspended; the operator by
+//! HTTP Basic with `web.admin_user` and its password. argon2 is slow on
+//! purpose, so credentials it has accepted are remembered (bounded; a full
+//! cache starts over). An API key is looked up by its SHA-256 on every
+//! request, so a revoked key stops working at once.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,10 +16,13 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, web};
 
-use super::WebState;
 use super::problem::Problem;
+use super::{WebState, keys};
 use crate::actors::directory::AccountEntry;
 use crate::auth::{PasswordHash, address_allowed};
+
+/// The header that may carry an API key instead of `Authorization`.
+const API_KEY_HEADER: &str = "x-api-key";
 
 /// Most entries of a [`VerifiedCache`].
 const VERIFIED_CACHE: usize = 10_000;
@@ -55,13 +61,19 @@ impl VerifiedCache {
     }
 }
 
-/// The account whose system_id and password the Basic credentials carry,
-/// if the peer may use it and it is not suspended.
+/// The account whose API key, or system_id and password (HTTP Basic), the
+/// request carries, if the peer may use it and it is not suspended.
 pub async fn customer(
     request: &HttpRequest,
     state: &WebState,
 ) -> Result<Arc<AccountEntry>, Problem> {
-    let unauthorized = || Problem::unauthorized("HTTP Basic credentials of an account are needed");
+    if let Some(key) = api_key(request) {
+        let account = key_owner(state, key)?;
+        allowed_here(request, &account)?;
+        return not_suspended(account);
+    }
+    let unauthorized =
+        || Problem::unauthorized("an API key or HTTP Basic credentials of an account are needed");
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -71,14 +83,13 @@ pub async fn customer(
         .directory
         .account(&system_id)
         .ok_or_else(|| Problem::unauthorized("unknown account or wrong password"))?;
-    let peer = request.peer_addr().map(|address| address.ip());
-    if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "this account may not be used from this address".into(),
-        ));
-    }
+    allowed_here(request, &account)?;
     verify(state, authorization, system_id, password, &account.password).await?;
+    not_suspended(account)
+}
+
+/// Refuses a suspended account.
+fn not_suspended(account: Arc<AccountEntry>) -> Result<Arc<AccountEntry>, Problem> {
     if account.terms.suspended {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
@@ -117,6 +128,43 @@ pub async fn customer_by_parameters(
     )
     .await?;
     Ok((passed && !account.terms.suspended).then_some(account))
+}
+
+/// The key of `X-API-Key`, or of `Authorization: Bearer`.
+fn api_key(request: &HttpRequest) -> Option<&str> {
+    let headers = request.headers();
+    if let Some(key) = headers.get(API_KEY_HEADER) {
+        return Some(key.to_str().unwrap_or_default().trim());
+    }
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    authorization.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The account an API key belongs to.
+fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
+    let record = state
+        .directory
+        .store
+        .api_key(&keys::digest(key))
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
+    state
+        .directory
+        .account(record.account.as_str())
+        .ok_or_else(|| Problem::unauthorized("the API key's account no longer exists"))
+}
+
+/// Refuses a peer outside the account's `allowed_ips`.
+fn allowed_here(request: &HttpRequest, account: &AccountEntry) -> Result<(), Problem> {
+    let peer = request.peer_addr().map(|address| address.ip());
+    if peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "this account may not be used from this address".into(),
+        ))
+    }
 }
 
 /// Passes when the Basic credentials are the operator's.

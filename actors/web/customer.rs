@@ -3,6 +3,8 @@
 //! on (TPS, route, credit, one durable batch), and the answer waits for the
 //! same group commit a submit_sm_resp does.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -12,6 +14,7 @@ use super::problem::Problem;
 use super::{WebState, auth};
 use crate::actors::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
+use crate::metrics::{self, Rejection};
 use crate::model::{MessageId, Money};
 
 /// Registers this file's routes.
@@ -27,8 +30,12 @@ async fn send(
     state: web::Data<WebState>,
     body: web::Json<SendRequest>,
 ) -> Result<HttpResponse, Problem> {
+    let received = Instant::now();
     let account = auth::customer(&request, &state).await?;
-    let submission = api::submission(&body, Utc::now()).map_err(Problem::field)?;
+    let submission = api::submission(&body, Utc::now()).map_err(|error| {
+        metrics::global().rejected(&account.id, Rejection::Invalid);
+        Problem::field(error)
+    })?;
     let parts = submission.parts.len();
     let routing = state.routes.current();
     let per_part: Vec<Money> = submission
@@ -51,6 +58,7 @@ async fn send(
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
+        received,
     });
     let submitted = answer.await.map_err(|_| {
         Problem::new(

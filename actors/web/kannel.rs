@@ -8,6 +8,8 @@
 //! the account actor, answering "0: Accepted for delivery" only once the
 //! messages are durable, as the JSON API does.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -126,6 +128,7 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
+        received: Instant::now(),
     });
     let submitted = answer.await.map_err(|_| Refusal::Temporary)?;
     submitted.result.map(drop).map_err(|status| match status {

@@ -13,9 +13,13 @@
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //! | `gateways.rs` (admin) | `GET /api/v1/gateways`, `GET /api/v1/gateways/{name}` |
 //! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
+//! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
+//! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
+//! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
-//! password, from the account's `allowed_ips`; the operator with
+//! password, or with an API key (Bearer or `X-API-Key`), from the
+//! account's `allowed_ips`; the operator with
 //! `web.admin_user` (`auth.rs`). Every error is an RFC 9457 problem
 //! (`application/problem+json`, `problem.rs`) naming the field at fault
 //! where there is one.
@@ -27,6 +31,9 @@ mod callbacks;
 mod customer;
 mod gateways;
 mod kannel;
+mod keys;
+mod messages_list;
+mod metrics;
 mod openapi;
 mod problem;
 mod routes;
@@ -49,6 +56,7 @@ use super::live_routes::LiveRoutes;
 use super::sessions::Sessions;
 use super::upstream::Status;
 use crate::model::GatewayName;
+use crate::numbering::Operators;
 use auth::VerifiedCache;
 use problem::Problem;
 
@@ -66,6 +74,8 @@ pub struct WebState {
     pub admin: AdminCredentials,
     /// The upstream gateways, in configured order, for the live view.
     pub gateways: Vec<(GatewayName, Recipient<Status>)>,
+    /// `[[numbering]]`: the operator column of the message report.
+    pub operators: Arc<Operators>,
     verified: VerifiedCache,
 }
 
@@ -92,6 +102,9 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(kannel::configure)
             .configure(gateways::configure)
             .configure(callbacks::configure)
+            .configure(metrics::configure)
+            .configure(keys::configure)
+            .configure(messages_list::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
@@ -117,6 +130,7 @@ impl WebState {
         sessions: Arc<Sessions>,
         callbacks: Addr<Callbacks>,
         admin: AdminCredentials,
+        operators: Operators,
         logger: Logger,
     ) -> WebState {
         WebState {
@@ -128,6 +142,7 @@ impl WebState {
             logger,
             admin,
             gateways: Vec::new(),
+            operators: Arc::new(operators),
             verified: VerifiedCache::default(),
         }
     }

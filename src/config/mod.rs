@@ -43,6 +43,17 @@ pub struct Config {
     pub gateways: Vec<GatewayConfig>,
     pub routes: Vec<RouteConfig>,
     pub accounts: Vec<AccountConfig>,
+    /// `[[numbering]]`: which operator a number range belongs to, for the
+    /// message report; longest prefix wins.
+    pub numbering: Vec<NumberingConfig>,
+}
+
+/// One `[[numbering]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberingConfig {
+    /// International digits, country code first (`"34600"`).
+    pub prefix: String,
+    pub operator: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

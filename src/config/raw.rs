@@ -27,6 +27,8 @@ pub(crate) struct RawConfig {
     pub routes: Vec<Spanned<RawRoute>>,
     #[serde(default)]
     pub accounts: Vec<Spanned<RawAccount>>,
+    #[serde(default)]
+    pub numbering: Vec<Spanned<RawNumbering>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,6 +114,14 @@ pub(crate) struct RawRoute {
     pub gateways: Spanned<Vec<Spanned<String>>>,
     pub weights: Option<Spanned<Vec<Spanned<u64>>>>,
     pub price: Spanned<Money>,
+}
+
+/// One `[[numbering]]` entry: a number range and its operator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNumbering {
+    pub prefix: Spanned<String>,
+    pub operator: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::error::{ConfigIssue, SourceMap};
 use super::fields::{self, DEFAULT_MAX_BINDS};
-use super::raw::{RawAccount, RawConfig, RawGateway, RawRoute};
+use super::raw::{RawAccount, RawConfig, RawGateway, RawNumbering, RawRoute};
 use super::*;
 
 const DEFAULT_SMPP_LISTEN: &str = "127.0.0.1:2775";
@@ -133,6 +133,7 @@ impl Checker<'_> {
         let gateways = self.gateways(raw.gateways);
         let accounts = self.accounts(raw.accounts);
         let routes = self.routes(raw.routes, &gateways, &accounts);
+        let numbering = self.numbering(raw.numbering);
         Config {
             data_dir,
             log,
@@ -143,7 +144,44 @@ impl Checker<'_> {
             gateways,
             routes,
             accounts,
+            numbering,
         }
+    }
+
+    /// `[[numbering]]`: digits and a name each, no prefix twice.
+    fn numbering(&mut self, raw: Vec<Spanned<RawNumbering>>) -> Vec<NumberingConfig> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut entries = Vec::with_capacity(raw.len());
+        for (index, entry) in raw.into_iter().enumerate() {
+            let entry = entry.into_inner();
+            let prefix = entry.prefix.get_ref().clone();
+            let key = format!("numbering[{index}]");
+            if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+                self.report(
+                    &entry.prefix,
+                    &format!("{key}.prefix"),
+                    "must be international digits, country code first",
+                );
+            } else if let Some(first) = seen.insert(prefix.clone(), index) {
+                self.report(
+                    &entry.prefix,
+                    &format!("{key}.prefix"),
+                    format!("numbering[{first}] already names prefix {prefix:?}"),
+                );
+            }
+            if entry.operator.get_ref().trim().is_empty() {
+                self.report(
+                    &entry.operator,
+                    &format!("{key}.operator"),
+                    "must not be empty",
+                );
+            }
+            entries.push(NumberingConfig {
+                prefix,
+                operator: entry.operator.into_inner(),
+            });
+        }
+        entries
     }
 
     fn log(&mut self, raw: super::raw::RawLog) -> LogConfig {

@@ -9,7 +9,7 @@
 use super::admin_objects::{StoredAccount, StoredRoute};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
-use super::records::{InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
+use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
 /// One write, as bytes.
@@ -65,11 +65,18 @@ impl Batch {
     /// from [`Store::next_message_id`](super::Store::next_message_id)).
     /// The store can then drop a message that finishes before its next
     /// checkpoint from the in-flight tree without ever writing it there.
+    /// The message is also indexed under its account (one more key), for
+    /// [`Store::account_messages`](super::Store::account_messages).
     pub fn insert_message(&mut self, message: &Message) -> &mut Batch {
         self.write_message(message, true)
     }
 
     fn write_message(&mut self, message: &Message, new: bool) -> &mut Batch {
+        if new {
+            let index =
+                codec::sequenced_key(&codec::account_prefix(&message.account), message.id.value());
+            self.put(TreeId::AccountMessages, index, &(), true);
+        }
         let key = codec::message_key(message.id).to_vec();
         if message.state().is_final() {
             self.ops.push(Op::Remove {
@@ -184,6 +191,20 @@ impl Batch {
     /// Stores the end of the reserved numbers (see `sequence`).
     pub(super) fn reserve_sequence(&mut self, until: u64) -> &mut Batch {
         self.put(TreeId::Meta, codec::SEQUENCE_KEY.to_vec(), &until, false)
+    }
+
+    /// Stores a customer's API key under the SHA-256 of the key.
+    pub fn put_api_key(&mut self, digest: &[u8; 32], key: &ApiKey) -> &mut Batch {
+        self.put(TreeId::ApiKeys, digest.to_vec(), key, true)
+    }
+
+    /// Revokes an API key.
+    pub fn remove_api_key(&mut self, digest: &[u8; 32]) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::ApiKeys,
+            key: digest.to_vec(),
+        });
+        self
     }
 
     /// Removes a mailbox item once it has been delivered.

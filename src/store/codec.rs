@@ -16,6 +16,8 @@
 //! |                | `admin_password`                            | `PasswordHash`       |
 //! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
 //! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
+//! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
+//! | `account_messages` | account id, 0x00, message id u64 big-endian | `()`: an index entry |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -23,8 +25,10 @@
 //! sees account "ab".
 //!
 //! A message lives in `messages` until it reaches a final state, then in
-//! `archive`: restart recovery scans only the messages still in flight,
-//! and accepting a message writes one key, not a record and an index entry.
+//! `archive`: restart recovery scans only the messages still in flight.
+//! `account_messages` indexes every message under its account, newest
+//! last, so listing an account's messages reads that account's keys only;
+//! it is written once, with the message's first write, and never changed.
 //!
 //! The ledger entries one group commit appends for one account share a key
 //! (a version byte, then the entries back to back, up to
@@ -94,11 +98,13 @@ pub enum TreeId {
     AdminObjects,
     Outbox,
     DeadLetters,
+    ApiKeys,
+    AccountMessages,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 11] = [
+    pub const ALL: [TreeId; 13] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -110,6 +116,8 @@ impl TreeId {
         TreeId::AdminObjects,
         TreeId::Outbox,
         TreeId::DeadLetters,
+        TreeId::ApiKeys,
+        TreeId::AccountMessages,
     ];
 
     pub fn name(self) -> &'static str {
@@ -125,6 +133,8 @@ impl TreeId {
             TreeId::AdminObjects => "admin_objects",
             TreeId::Outbox => "outbox",
             TreeId::DeadLetters => "dead_letters",
+            TreeId::ApiKeys => "api_keys",
+            TreeId::AccountMessages => "account_messages",
         }
     }
 

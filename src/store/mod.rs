@@ -99,7 +99,7 @@ pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
 pub use outbox::{CallbackRequest, OutboxItem};
-pub use records::{InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
+pub use records::{ApiKey, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
 
 use checkpoint::{Sled, SyncFile};
 use codec::TreeId;
@@ -384,6 +384,70 @@ impl Store {
         self.scan_raw(TreeId::Inbox, &codec::gateway_prefix(gateway))?
             .into_iter()
             .map(|(key, bytes)| codec::decode(TreeId::Inbox, &key, &bytes))
+            .collect()
+    }
+
+    /// The API key whose SHA-256 is `digest`.
+    pub fn api_key(&self, digest: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
+        self.get(TreeId::ApiKeys, digest)
+    }
+
+    /// The account's API keys with their digests, oldest first. Keys are
+    /// few, so this reads them all.
+    pub fn api_keys(&self, account: &AccountId) -> Result<Vec<([u8; 32], ApiKey)>, StoreError> {
+        let tree = TreeId::ApiKeys;
+        let mut keys = Vec::new();
+        for (key, bytes) in self.scan_raw(tree, &[])? {
+            let record: ApiKey = codec::decode(tree, &key, &bytes)?;
+            let digest = <[u8; 32]>::try_from(key.as_ref()).map_err(|_| StoreError::Corrupt {
+                tree: tree.name(),
+                key: KeyHex(key.to_vec()),
+                reason: "not a SHA-256 digest".to_string(),
+            })?;
+            if record.account == *account {
+                keys.push((digest, record));
+            }
+        }
+        keys.sort_by_key(|(_, record)| record.id);
+        Ok(keys)
+    }
+
+    /// Up to `max` ids of the account's messages, newest first, below
+    /// `before` when given: one page of a listing, read from the account's
+    /// index keys only.
+    pub fn account_messages(
+        &self,
+        account: &AccountId,
+        before: Option<MessageId>,
+        max: usize,
+    ) -> Result<Vec<MessageId>, StoreError> {
+        let tree = TreeId::AccountMessages;
+        let prefix = codec::account_prefix(account);
+        let end = codec::sequenced_key(&prefix, before.map_or(u64::MAX, MessageId::value));
+        // Index keys are only ever added, so the newest `max` are among
+        // sled's newest `max` and the pending writes.
+        let mut keys = Vec::with_capacity(max);
+        for entry in self
+            .tree(tree)
+            .range(prefix.clone()..end.clone())
+            .rev()
+            .take(max)
+        {
+            let (key, _) = entry.map_err(|error| self.database_error(error))?;
+            keys.push(key);
+        }
+        let mut pending = BTreeMap::new();
+        self.pending.overlay(tree, &prefix, &mut pending);
+        keys.extend(
+            pending
+                .into_keys()
+                .filter(|key| key.as_ref() < end.as_slice()),
+        );
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        keys.dedup();
+        keys.truncate(max);
+        keys.iter()
+            .map(|key| codec::decode_sequence(tree, key, prefix.len()).map(MessageId::new))
             .collect()
     }
 
@@ -709,6 +773,42 @@ mod tests {
                 ..
             })
         ));
+        store.close().unwrap();
+    }
+
+    /// Pages of an account's index, newest first, from sled and from the
+    /// pending writes alike, never showing another account's messages.
+    #[test]
+    fn account_messages_page_through_one_account_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let insert = |store: &Store, ids: std::ops::Range<u64>, account: &str| {
+            let mut batch = Batch::new();
+            for id in ids {
+                let mut message = message(MessageId::new(id));
+                message.account = AccountId::new(account).unwrap();
+                batch.insert_message(&message);
+            }
+            store.commit(batch).wait().unwrap();
+        };
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+        insert(&store, 1..6, "demo");
+        insert(&store, 6..9, "demox");
+        store.close().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+        insert(&store, 9..12, "demo");
+        let demo = AccountId::new("demo").unwrap();
+        let page = |before: Option<u64>| -> Vec<u64> {
+            store
+                .account_messages(&demo, before.map(MessageId::new), 3)
+                .unwrap()
+                .into_iter()
+                .map(MessageId::value)
+                .collect()
+        };
+        assert_eq!(page(None), [11, 10, 9]);
+        assert_eq!(page(Some(9)), [5, 4, 3]);
+        assert_eq!(page(Some(3)), [2, 1]);
+        assert_eq!(page(Some(1)), Vec::<u64>::new());
         store.close().unwrap();
     }
 

@@ -1,5 +1,5 @@
 //! Records the store keeps beside messages: credit ledger entries,
-//! mailbox items and received (MO) messages.
+//! mailbox items, received (MO) messages and customers' API keys.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -112,4 +112,17 @@ pub struct InboundMessage {
     pub sent_at: DateTime<Utc>,
     #[serde(with = "timestamp")]
     pub received_at: DateTime<Utc>,
+}
+
+/// A customer's API key, stored under the SHA-256 of the key itself (the
+/// key is shown once, at creation, and never stored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// What the customer names the key by (to list and delete it).
+    pub id: u64,
+    pub account: AccountId,
+    /// The customer's note ("billing server"), possibly empty.
+    pub label: String,
+    #[serde(with = "timestamp")]
+    pub created: DateTime<Utc>,
 }

@@ -1,6 +1,6 @@
 //! A small blocking HTTP/1.1 client for tests: one request per connection,
-//! HTTP Basic when asked, bounded reads. JSON bodies are parsed; any other
-//! body is kept as a string.
+//! HTTP Basic or other headers when asked, bounded reads, chunked bodies
+//! joined. JSON bodies are parsed; any other body is kept as a string.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -79,6 +79,13 @@ pub fn request_with_headers(
     let (head, text) = response
         .split_once("\r\n\r\n")
         .expect("a complete HTTP answer");
+    let headers = head.to_ascii_lowercase();
+    let text = if headers.contains("transfer-encoding: chunked") {
+        dechunk(text)
+    } else {
+        text.to_string()
+    };
+    let text = text.as_str();
     let status = head
         .split(' ')
         .nth(1)
@@ -91,8 +98,43 @@ pub fn request_with_headers(
     };
     Answer {
         status,
-        headers: head.to_ascii_lowercase(),
+        headers,
         body,
         text: text.to_string(),
+    }
+}
+
+/// One request with these extra headers (an API key, `Accept`) and a body
+/// of `content_type`.
+pub fn with_headers(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &str,
+) -> Answer {
+    let mut all = vec![("Content-Type".to_string(), content_type.to_string())];
+    all.extend(
+        headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string())),
+    );
+    request_with_headers(address, method, path, &all, body.as_bytes())
+}
+
+/// The body of a `Transfer-Encoding: chunked` answer (a streamed one).
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(size.trim(), 16).expect("a hexadecimal chunk size");
+        if size == 0 {
+            return body;
+        }
+        body.push_str(&after[..size]);
+        rest = after[size..]
+            .strip_prefix("\r\n")
+            .expect("CRLF after a chunk");
     }
 }

@@ -1,0 +1,299 @@
+//! Listing an account's messages: `GET /api/v1/messages` (JSON, one page)
+//! and `GET /api/v1/messages.csv` (or the first with `Accept: text/csv`:
+//! every match, streamed), both with `state`, `to`, `from_date`, `to_date`;
+//! JSON also with `limit` (1 to 1000, default 100) and `cursor`. Rows are
+//! the per-message report of SPEC §6 (`crate::report`), newest first.
+//!
+//! Reads walk the account's index (`Store::account_messages`) newest first,
+//! in chunks, on the blocking pool. A JSON page examines at most
+//! [`SCAN_BUDGET`] messages: with a filter that matches few, a page can be
+//! short (even empty) and still have a `next_cursor`; the walk stops early
+//! once messages are older than `from_date`.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use slog::{Logger, error};
+use tokio::sync::mpsc;
+
+use super::problem::Problem;
+use super::{WebState, auth};
+use crate::api::FieldError;
+use crate::model::{AccountId, Message, MessageId};
+use crate::numbering::Operators;
+use crate::report::{Filter, ReportRow};
+use crate::store::{Store, StoreError};
+
+/// Messages one JSON page holds unless `limit` says otherwise.
+const DEFAULT_LIMIT: usize = 100;
+/// The largest `limit`, and the rows of one CSV chunk.
+const MAX_LIMIT: usize = 1000;
+/// The most messages one JSON page looks at.
+const SCAN_BUDGET: usize = 10_000;
+/// Index entries read from the store at a time.
+const CHUNK: usize = 256;
+/// CSV chunks written ahead of a slow client.
+const CSV_BACKLOG: usize = 4;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/v1/messages", web::get().to(list))
+        .route("/api/v1/messages.csv", web::get().to(csv));
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    state: Option<String>,
+    to: Option<String>,
+    from_date: Option<String>,
+    to_date: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn read(request: &HttpRequest) -> Result<ListQuery, Problem> {
+        web::Query::<ListQuery>::from_query(request.query_string())
+            .map(web::Query::into_inner)
+            .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))
+    }
+
+    fn filter(&self) -> Result<Filter, Problem> {
+        Filter::parse(
+            self.state.as_deref(),
+            self.to.as_deref(),
+            self.from_date.as_deref(),
+            self.to_date.as_deref(),
+        )
+        .map_err(Problem::field)
+    }
+}
+
+/// One JSON page.
+#[derive(Debug, Serialize)]
+struct PageView {
+    messages: Vec<ReportRow>,
+    /// Pass as `cursor` for the next page; null after the last.
+    next_cursor: Option<String>,
+}
+
+/// Matching messages and where the walk stopped.
+struct Page {
+    messages: Vec<Message>,
+    next: Option<MessageId>,
+}
+
+async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    let account = auth::customer(&request, &state).await?;
+    let query = ListQuery::read(&request)?;
+    if wants_csv(&request) {
+        return csv_response(&state, account.id.clone(), query);
+    }
+    let filter = query.filter()?;
+    let limit = match query.limit {
+        None => DEFAULT_LIMIT,
+        Some(limit @ 1..=MAX_LIMIT) => limit,
+        Some(_) => return Err(field("limit", format!("from 1 to {MAX_LIMIT}"))),
+    };
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|cursor| cursor.parse().map(MessageId::new))
+        .transpose()
+        .map_err(|_| field("cursor", "not a cursor this listing gave".into()))?;
+    let store = state.directory.store.clone();
+    let operators = state.operators.clone();
+    let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
+        .await
+        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    Ok(HttpResponse::Ok().json(PageView {
+        messages: page
+            .messages
+            .iter()
+            .map(|message| ReportRow::new(message, &operators))
+            .collect(),
+        next_cursor: page.next.map(|id| id.to_string()),
+    }))
+}
+
+async fn csv(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    let account = auth::customer(&request, &state).await?;
+    let query = ListQuery::read(&request)?;
+    csv_response(&state, account.id.clone(), query)
+}
+
+fn wants_csv(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/csv"))
+}
+
+fn field(name: &str, detail: String) -> Problem {
+    Problem::field(FieldError {
+        field: name.into(),
+        detail,
+    })
+}
+
+/// Every matching message, as CSV written on the blocking pool a chunk at
+/// a time while the client reads.
+fn csv_response(
+    state: &WebState,
+    account: AccountId,
+    query: ListQuery,
+) -> Result<HttpResponse, Problem> {
+    let filter = query.filter()?;
+    if query.limit.is_some() || query.cursor.is_some() {
+        return Err(field(
+            if query.limit.is_some() {
+                "limit"
+            } else {
+                "cursor"
+            },
+            "the CSV report has every matching message; it takes no paging".into(),
+        ));
+    }
+    let (chunks, receiver) = mpsc::channel(CSV_BACKLOG);
+    let store = state.directory.store.clone();
+    let operators = state.operators.clone();
+    let logger = state.logger.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        write_csv(&store, &operators, &account, &filter, &chunks, &logger)
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"messages.csv\"",
+        ))
+        .body(CsvBody(receiver)))
+}
+
+/// Writes the header and then a chunk per page until the walk ends or the
+/// client goes away. A failure mid-way ends the body early (the status
+/// line is already sent), and is logged.
+fn write_csv(
+    store: &Store,
+    operators: &Operators,
+    account: &AccountId,
+    filter: &Filter,
+    chunks: &mpsc::Sender<Bytes>,
+    logger: &Logger,
+) {
+    let cut_short = |error: &dyn std::fmt::Display| {
+        error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
+    };
+    let mut cursor = None;
+    let mut header = true;
+    loop {
+        let page = match page(store, account, filter, cursor, MAX_LIMIT, usize::MAX) {
+            Ok(page) => page,
+            Err(error) => return cut_short(&error),
+        };
+        let chunk = match csv_chunk(&page.messages, operators, header) {
+            Ok(chunk) => chunk,
+            Err(error) => return cut_short(&error),
+        };
+        if chunks.blocking_send(Bytes::from(chunk)).is_err() {
+            return;
+        }
+        let Some(next) = page.next else { return };
+        cursor = Some(next);
+        header = false;
+    }
+}
+
+/// `messages` as CSV rows, after the header line when `header` (written by
+/// hand: the writer would write it only with a first row).
+fn csv_chunk(
+    messages: &[Message],
+    operators: &Operators,
+    header: bool,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        writer.write_record(ReportRow::COLUMNS)?;
+    }
+    for message in messages {
+        writer.serialize(ReportRow::new(message, operators))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
+}
+
+/// Up to `limit` of the account's messages that `filter` matches, newest
+/// first, older than `cursor`, looking at no more than `budget` messages.
+fn page(
+    store: &Store,
+    account: &AccountId,
+    filter: &Filter,
+    cursor: Option<MessageId>,
+    limit: usize,
+    budget: usize,
+) -> Result<Page, StoreError> {
+    let mut messages = Vec::new();
+    let mut before = cursor;
+    let mut examined = 0;
+    loop {
+        let ids = store.account_messages(account, before, CHUNK)?;
+        if ids.is_empty() {
+            return Ok(Page {
+                messages,
+                next: None,
+            });
+        }
+        for id in ids {
+            before = Some(id);
+            examined += 1;
+            let Some(message) = store.message(id)? else {
+                continue;
+            };
+            if filter.ends_before(message.created_at) {
+                return Ok(Page {
+                    messages,
+                    next: None,
+                });
+            }
+            if filter.matches(&message) {
+                messages.push(message);
+            }
+            if messages.len() == limit || examined >= budget {
+                return Ok(Page {
+                    messages,
+                    next: Some(id),
+                });
+            }
+        }
+    }
+}
+
+/// The CSV body: chunks as the writer sends them, ended when it is done.
+struct CsvBody(mpsc::Receiver<Bytes>);
+
+impl MessageBody for CsvBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Stream
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        self.0.poll_recv(context).map(|chunk| chunk.map(Ok))
+    }
+}

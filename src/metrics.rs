@@ -1,0 +1,464 @@
+//! The switch's Prometheus metrics: one registry of typed families, read by
+//! `GET /metrics` (`actors/web/metrics.rs`) and moved by one-line calls in
+//! the actors.
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `pasarela_messages_accepted_total` | counter | `account` |
+//! | `pasarela_messages_rejected_total` | counter | `account`, `reason` |
+//! | `pasarela_messages_submitted_total` | counter | `gateway` |
+//! | `pasarela_receipts_total` | counter | `account`, `gateway`, `state` |
+//! | `pasarela_route_queue_depth` | gauge | `route` |
+//! | `pasarela_gateway_window_in_use` | gauge | `gateway` |
+//! | `pasarela_accept_seconds` | histogram | `account` |
+//! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
+//!
+//! One registry per process ([`global`]), not a handle passed down: the
+//! metrics are of the process by nature (one `/metrics` per listener), and
+//! the actors that move them (accounts, routes, receipts, upstream
+//! connections) are built in several places; a handle in each wiring struct
+//! would only carry the same value everywhere.
+//!
+//! The per-message cost is one or a few atomic additions: the actors keep
+//! the handles of their own labels ([`AccountMetrics`], [`ReceiptMetrics`])
+//! instead of asking a family (a lock and a hash) each time, and the
+//! histograms are [`Latency`], atomic buckets, not the client's histogram,
+//! which takes a mutex per observation.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use chrono::Utc;
+use prometheus_client::encoding::{
+    EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder, MetricEncoder, NoLabelSet,
+};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::exemplar::Exemplar;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::{MetricType, TypedMetric};
+use prometheus_client::registry::Registry;
+
+use crate::model::{AccountId, GatewayName, Message, MessageState};
+use crate::smpp::CommandStatus;
+
+/// The process's metrics, created on first use.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+/// The registry and its families.
+pub struct Metrics {
+    registry: Registry,
+    accepted: Family<AccountLabel, Counter>,
+    rejected: Family<RejectionLabels, Counter>,
+    submitted: Family<GatewayLabel, Counter>,
+    receipts: Family<ReceiptLabels, Counter>,
+    queue_depth: Family<RouteLabel, Gauge>,
+    window_in_use: Family<GatewayLabel, Gauge>,
+    accept_latency: Family<AccountLabel, Latency>,
+    receipt_latency: Family<GatewayLabel, Latency>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AccountLabel {
+    account: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GatewayLabel {
+    gateway: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectionLabels {
+    account: String,
+    reason: Rejection,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReceiptLabels {
+    account: String,
+    gateway: String,
+    state: String,
+}
+
+/// Why a submission was refused, as the `reason` label says it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Rejection {
+    /// Over the account's TPS (ESME_RTHROTTLED).
+    Throttled,
+    /// Not enough credit (ESME_RSUBMITFAIL from the account).
+    Credit,
+    /// The request itself is wrong: a field, the PDU, the JSON body.
+    Invalid,
+    /// The switch could not take it (a store failure, a restarting actor).
+    System,
+    /// Any other command status.
+    Other,
+}
+
+impl Rejection {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::Throttled => "throttled",
+            Rejection::Credit => "credit",
+            Rejection::Invalid => "invalid",
+            Rejection::System => "system",
+            Rejection::Other => "other",
+        }
+    }
+}
+
+impl EncodeLabelValue for Rejection {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
+
+impl Rejection {
+    /// The reason for a command status an account answered with.
+    pub fn of(status: CommandStatus) -> Rejection {
+        match status {
+            CommandStatus::EsmeRthrottled => Rejection::Throttled,
+            CommandStatus::EsmeRsubmitfail => Rejection::Credit,
+            CommandStatus::EsmeRsyserr => Rejection::System,
+            CommandStatus::EsmeRinvdstadr
+            | CommandStatus::EsmeRinvsrcadr
+            | CommandStatus::EsmeRinvmsglen
+            | CommandStatus::EsmeRinvcmdlen
+            | CommandStatus::EsmeRinvdcs
+            | CommandStatus::EsmeRinvesmclass
+            | CommandStatus::EsmeRinvnumdests => Rejection::Invalid,
+            _ => Rejection::Other,
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// An empty registry with every family registered.
+    pub fn new() -> Metrics {
+        let mut metrics = Metrics {
+            registry: Registry::with_prefix("pasarela"),
+            accepted: Family::default(),
+            rejected: Family::default(),
+            submitted: Family::default(),
+            receipts: Family::default(),
+            queue_depth: Family::default(),
+            window_in_use: Family::default(),
+            accept_latency: Family::default(),
+            receipt_latency: Family::default(),
+        };
+        let registry = &mut metrics.registry;
+        registry.register(
+            "messages_accepted",
+            "Message parts durably accepted",
+            metrics.accepted.clone(),
+        );
+        registry.register(
+            "messages_rejected",
+            "Submissions refused, by reason",
+            metrics.rejected.clone(),
+        );
+        registry.register(
+            "messages_submitted",
+            "Message parts an upstream gateway acknowledged",
+            metrics.submitted.clone(),
+        );
+        registry.register(
+            "receipts",
+            "Messages that reached a final state after a gateway had them, by state",
+            metrics.receipts.clone(),
+        );
+        registry.register(
+            "route_queue_depth",
+            "Messages waiting in a route for a gateway to come up (sampled each second)",
+            metrics.queue_depth.clone(),
+        );
+        registry.register(
+            "gateway_window_in_use",
+            "submit_sm outstanding on an upstream SMPP connection",
+            metrics.window_in_use.clone(),
+        );
+        registry.register(
+            "accept_seconds",
+            "From a submit PDU or send request read to its durable acknowledgement",
+            metrics.accept_latency.clone(),
+        );
+        registry.register(
+            "submit_to_receipt_seconds",
+            "From a gateway acknowledging a message to its final receipt",
+            metrics.receipt_latency.clone(),
+        );
+        metrics
+    }
+
+    /// The text exposition (OpenMetrics 1.0, which Prometheus reads).
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+
+    /// The handles an account actor keeps.
+    pub fn account(&self, account: &AccountId) -> AccountMetrics {
+        let label = AccountLabel {
+            account: account.to_string(),
+        };
+        let rejected = |reason| {
+            self.rejected.get_or_create_owned(&RejectionLabels {
+                account: account.to_string(),
+                reason,
+            })
+        };
+        AccountMetrics {
+            accepted: self.accepted.get_or_create_owned(&label),
+            throttled: rejected(Rejection::Throttled),
+            credit: rejected(Rejection::Credit),
+            latency: self.accept_latency.get_or_create_owned(&label),
+            account: account.clone(),
+        }
+    }
+
+    /// Counts a refused submission where no [`AccountMetrics`] is at hand
+    /// (a request refused before it reaches the account).
+    pub fn rejected(&self, account: &AccountId, reason: Rejection) {
+        self.rejected
+            .get_or_create(&RejectionLabels {
+                account: account.to_string(),
+                reason,
+            })
+            .inc();
+    }
+
+    /// Sets how many messages wait in the route of `prefix` ("default"
+    /// for the empty prefix).
+    pub fn set_queue_depth(&self, prefix: &str, depth: usize) {
+        let route = if prefix.is_empty() { "default" } else { prefix };
+        self.queue_depth
+            .get_or_create(&RouteLabel {
+                route: route.to_string(),
+            })
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// The gauge of submit_sm outstanding on `gateway`'s connection.
+    pub fn window_in_use(&self, gateway: &GatewayName) -> Gauge {
+        self.window_in_use.get_or_create_owned(&GatewayLabel {
+            gateway: gateway.to_string(),
+        })
+    }
+}
+
+/// One account's handles: counting is an atomic add, no lookup.
+#[derive(Clone)]
+pub struct AccountMetrics {
+    account: AccountId,
+    accepted: Counter,
+    throttled: Counter,
+    credit: Counter,
+    latency: Latency,
+}
+
+impl AccountMetrics {
+    /// `parts` stored and acknowledged, `elapsed` after the PDU or request
+    /// was read.
+    pub fn accepted(&self, parts: usize, elapsed: Duration) {
+        self.accepted.inc_by(parts as u64);
+        self.latency.observe(elapsed);
+    }
+
+    /// A submission refused with `status`.
+    pub fn rejected(&self, status: CommandStatus) {
+        let cached = match Rejection::of(status) {
+            Rejection::Throttled => &self.throttled,
+            Rejection::Credit => &self.credit,
+            reason => return global().rejected(&self.account, reason),
+        };
+        cached.inc();
+    }
+}
+
+/// The receipts actor's handles, made on first use per gateway and per
+/// account, gateway and state: after that, counting is an atomic add.
+#[derive(Default)]
+pub struct ReceiptMetrics {
+    gateways: HashMap<GatewayName, (Counter, Latency)>,
+    receipts: HashMap<(AccountId, GatewayName, MessageState), Counter>,
+}
+
+impl ReceiptMetrics {
+    fn gateway(&mut self, gateway: &GatewayName) -> &(Counter, Latency) {
+        self.gateways.entry(gateway.clone()).or_insert_with(|| {
+            let metrics = global();
+            let label = GatewayLabel {
+                gateway: gateway.to_string(),
+            };
+            (
+                metrics.submitted.get_or_create_owned(&label),
+                metrics.receipt_latency.get_or_create_owned(&label),
+            )
+        })
+    }
+
+    /// `gateway` acknowledged one message part.
+    pub fn submitted(&mut self, gateway: &GatewayName) {
+        self.gateway(gateway).0.inc();
+    }
+
+    /// `message` reached its final state; counted when a gateway had it,
+    /// with the time since that gateway acknowledged it when it did.
+    pub fn finished(&mut self, message: &Message) {
+        let Some(gateway) = &message.gateway else {
+            return;
+        };
+        let state = message.state();
+        self.receipts
+            .entry((message.account.clone(), gateway.clone(), state))
+            .or_insert_with(|| {
+                global().receipts.get_or_create_owned(&ReceiptLabels {
+                    account: message.account.to_string(),
+                    gateway: gateway.to_string(),
+                    state: state.as_str().to_ascii_lowercase(),
+                })
+            })
+            .inc();
+        let submitted = message
+            .history()
+            .iter()
+            .rfind(|transition| transition.state == MessageState::Submitted);
+        if let Some(submitted) = submitted {
+            let elapsed = (Utc::now() - submitted.at).to_std().unwrap_or_default();
+            self.gateway(gateway).1.observe(elapsed);
+        }
+    }
+}
+
+/// Upper bounds of the latency buckets, in seconds: a millisecond (a group
+/// commit) to an hour (a slow receipt).
+const BOUNDS: [f64; 16] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0, 300.0,
+    3600.0,
+];
+
+/// A histogram of durations whose observation is three atomic additions.
+#[derive(Clone, Debug, Default)]
+pub struct Latency(Arc<LatencyCells>);
+
+#[derive(Debug, Default)]
+struct LatencyCells {
+    /// Per bucket, not cumulative; the last is above every bound.
+    buckets: [AtomicU64; BOUNDS.len() + 1],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Latency {
+    pub fn observe(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = BOUNDS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(BOUNDS.len());
+        let cells = &self.0;
+        cells.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        cells.count.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        cells.sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+impl TypedMetric for Latency {
+    const TYPE: MetricType = MetricType::Histogram;
+}
+
+impl EncodeMetric for Latency {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let cells = &self.0;
+        let buckets: Vec<(f64, u64)> = BOUNDS
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::INFINITY))
+            .zip(
+                cells
+                    .buckets
+                    .iter()
+                    .map(|cell| cell.load(Ordering::Relaxed)),
+            )
+            .collect();
+        // The count as the buckets have it, so the two always agree.
+        let count = buckets.iter().map(|(_, count)| count).sum();
+        let sum = cells.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        encoder.encode_histogram::<NoLabelSet>(
+            sum,
+            count,
+            &buckets,
+            None::<&HashMap<usize, Exemplar<NoLabelSet, f64>>>,
+        )
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_buckets_are_cumulative_and_agree_with_the_count() {
+        let metrics = Metrics::new();
+        let demo = AccountId::new("demo").unwrap();
+        let account = metrics.account(&demo);
+        account.accepted(2, Duration::from_micros(1500));
+        account.accepted(1, Duration::from_secs(7200));
+        account.rejected(CommandStatus::EsmeRthrottled);
+        account.rejected(CommandStatus::EsmeRsubmitfail);
+        let text = metrics.render().unwrap();
+        for line in [
+            "pasarela_messages_accepted_total{account=\"demo\"} 3",
+            "pasarela_messages_rejected_total{account=\"demo\",reason=\"throttled\"} 1",
+            "pasarela_messages_rejected_total{account=\"demo\",reason=\"credit\"} 1",
+            "pasarela_accept_seconds_count{account=\"demo\"} 2",
+            "pasarela_accept_seconds_bucket{le=\"0.001\",account=\"demo\"} 0",
+            "pasarela_accept_seconds_bucket{le=\"0.0025\",account=\"demo\"} 1",
+            "pasarela_accept_seconds_bucket{le=\"3600.0\",account=\"demo\"} 1",
+            "pasarela_accept_seconds_bucket{le=\"+Inf\",account=\"demo\"} 2",
+        ] {
+            assert!(text.contains(line), "{line} not in\n{text}");
+        }
+    }
+
+    #[test]
+    fn queue_depth_names_the_default_route() {
+        let metrics = Metrics::new();
+        metrics.set_queue_depth("", 4);
+        metrics.set_queue_depth("34", 1);
+        let text = metrics.render().unwrap();
+        assert!(
+            text.contains("pasarela_route_queue_depth{route=\"default\"} 4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pasarela_route_queue_depth{route=\"34\"} 1"),
+            "{text}"
+        );
+    }
+}
