@@ -755,3 +755,78 @@ fn a_failing_server_is_probed_one_request_at_a_time() {
     assert!(during <= 10, "{during} requests in 2 s to a failing server");
     assert!(during >= 3, "the failing server is still probed: {during}");
 }
+
+#[test]
+fn a_kannel_dlr_url_is_called_for_each_event_its_mask_selects() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let receiver = Receiver::start(0, 200, received.clone());
+    let switch = Switch::start(&config(dir.path(), &receiver.url("/account"), PATIENT), &[]);
+
+    // dlr-mask 9: delivered (1) and accepted by the SMSC (8); the template
+    // as a Kannel client writes it, percent-encoded in the query string.
+    let dlr_url = receiver.url("/dlr?type=%d&to=%p&from=%P&id=%I&smsc=%i&reply=%A");
+    let encoded: String = dlr_url
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let path = format!(
+        "/cgi-bin/sendsms?username=hooks&password=hooks123&to=34600111222&from=Shop&text=hi&dlr-mask=9&dlr-url={encoded}"
+    );
+    let sent = http::request(switch.http, "GET", &path, None, "text/plain", "");
+    assert_eq!(
+        (sent.status, sent.text.as_str()),
+        (202, "0: Accepted for delivery")
+    );
+
+    let seen = wait_until(&received, "the two Kannel reports", |seen| {
+        seen.iter()
+            .filter(|request| request.path.starts_with("/dlr"))
+            .count()
+            >= 2
+    });
+    let reports: Vec<&Received> = seen
+        .iter()
+        .filter(|request| request.path.starts_with("/dlr"))
+        .collect();
+    assert!(reports.iter().all(|report| report.method == "GET"));
+    let accepted = reports
+        .iter()
+        .find(|report| report.path.contains("type=8&"))
+        .expect("a report of type 8");
+    assert!(
+        accepted.path.contains("to=34600111222&from=Shop&id=")
+            && accepted.path.contains("&smsc=sim&reply=ACK%2F"),
+        "{}",
+        accepted.path
+    );
+    let delivered = reports
+        .iter()
+        .find(|report| report.path.contains("type=1&"))
+        .expect("a report of type 1");
+    assert!(
+        delivered.path.contains("reply=stat%3ADELIVRD+err%3A000"),
+        "{}",
+        delivered.path
+    );
+    // The message asked Kannel-style: the account's JSON URL gets nothing.
+    std::thread::sleep(Duration::from_millis(300));
+    let all = received.lock().unwrap().clone();
+    assert!(
+        all.iter()
+            .all(|request| !request.path.starts_with("/account")),
+        "{all:#?}"
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|request| request.path.starts_with("/dlr"))
+            .count(),
+        2,
+        "{all:#?}"
+    );
+}
