@@ -50,12 +50,7 @@ struct AccountView {
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
-    let balance = state
-        .directory
-        .store
-        .account_balance(&account.id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .unwrap_or(Money::ZERO);
+    let balance = state.balance(&account.id)?;
     Ok(AccountView {
         system_id: account.id.to_string(),
         balance: balance.to_string(),

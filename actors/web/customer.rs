@@ -121,12 +121,7 @@ async fn balance(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let account = auth::customer(&request, &state).await?;
-    let balance = state
-        .directory
-        .store
-        .account_balance(&account.id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .unwrap_or(Money::ZERO);
+    let balance = state.balance(&account.id)?;
     Ok(HttpResponse::Ok().json(BalanceView {
         account: account.id.to_string(),
         balance: balance.to_string(),

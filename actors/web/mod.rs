@@ -56,6 +56,7 @@ use super::live_routes::LiveRoutes;
 use super::sessions::Sessions;
 use super::upstream::Status;
 use crate::model::GatewayName;
+use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
 use auth::VerifiedCache;
 use problem::Problem;
@@ -151,6 +152,19 @@ impl WebState {
     pub fn with_gateways(mut self, gateways: Vec<(GatewayName, Recipient<Status>)>) -> WebState {
         self.gateways = gateways;
         self
+    }
+}
+
+impl WebState {
+    /// The account's credit as the store has it (zero before its first
+    /// top-up).
+    fn balance(&self, account: &AccountId) -> Result<Money, Problem> {
+        Ok(self
+            .directory
+            .store
+            .account_balance(account)
+            .map_err(|error| Problem::internal(&self.logger, &error))?
+            .unwrap_or(Money::ZERO))
     }
 }
 
