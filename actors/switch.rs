@@ -215,12 +215,14 @@ async fn start(
             }
             GatewayKind::Smpp(smpp) => {
                 let settings = upstream_settings(name.clone(), smpp);
-                let (reports, gateway_logger) = (
+                let (reports, store, gateway_logger) = (
                     receipts.clone().recipient(),
+                    store.clone(),
                     logger.new(slog::o!("gateway" => name.to_string())),
                 );
-                let address =
-                    Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
+                let address = Supervisor::start(move |_| {
+                    Upstream::new(settings, store, reports, gateway_logger)
+                });
                 upstreams.push((name.clone(), address.clone().recipient()));
                 gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }

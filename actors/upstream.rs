@@ -40,10 +40,13 @@ use super::route::EXPIRY_SCAN;
 use super::supervision::guarded;
 use super::upstream_connection::{self, Settings, Shared};
 use crate::model::{GatewayName, Message, MessageId};
+use crate::store::Store;
 use crate::upstream::status::GatewaySnapshot;
 
 pub struct Upstream {
     settings: Settings,
+    /// Where the binds keep MO messages.
+    store: Arc<Store>,
     reports: Recipient<GatewayReport>,
     /// Routes to tell when the gateway goes up or down.
     subscribers: Vec<Recipient<GatewayStatus>>,
@@ -59,9 +62,15 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(settings: Settings, reports: Recipient<GatewayReport>, logger: Logger) -> Upstream {
+    pub fn new(
+        settings: Settings,
+        store: Arc<Store>,
+        reports: Recipient<GatewayReport>,
+        logger: Logger,
+    ) -> Upstream {
         Upstream {
             settings,
+            store,
             reports,
             subscribers: Vec::new(),
             up: false,
@@ -184,6 +193,7 @@ impl Actor for Upstream {
         let (close, closed) = watch::channel(());
         upstream_connection::start(
             &self.settings,
+            &self.store,
             &shared,
             &closed,
             ctx.address().recipient(),

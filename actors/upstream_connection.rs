@@ -15,10 +15,13 @@
 //! - Messages in flight when a connection drops, and those whose answer
 //!   never came, go back to the queue: at-least-once (the SMSC may have
 //!   taken them; a duplicate is possible exactly there).
-//! - deliver_sm and data_sm are answered by the client before we see them;
-//!   receipts become `GatewayReport::Receipt` keyed by the normalised id,
-//!   whichever bind (transceiver or receiver) they arrive on; MO messages
-//!   are logged (routing MO is not built yet).
+//! - deliver_sm and data_sm are answered here, not by the client: receipts
+//!   become `GatewayReport::Receipt` keyed by the normalised id, whichever
+//!   bind (transceiver or receiver) they arrive on, and are answered at
+//!   once; an MO message is answered only once it is in the store's
+//!   `inbox` (its commit durable), or with ESME_RX_T_APPN when it cannot
+//!   be stored, so that the SMSC sends it again (see `upstream::mo`;
+//!   routing MO to customers is not built yet).
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
@@ -39,17 +42,18 @@ use super::gateway::GatewayReport;
 use super::upstream::LinkChanged;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
-use crate::smpp::dlr::read_receipt;
+use crate::smpp::dlr::{IncomingReceipt, read_receipt};
 use crate::smpp::pdu::{
     AnyOctetString, COctetString, DataCoding, EsmClass, MessagePayload,
     MessageSubmissionRequestTlvValue, Npi, OctetString, Pdu, PriorityFlag, RegisteredDelivery,
     ServiceType, SubmitSm, Ton,
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
+use crate::store::{Batch, Store};
 use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids};
+use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -154,6 +158,7 @@ impl SharedState {
 /// Starts one task per bind; they run until `closed`'s sender is dropped.
 pub fn start(
     settings: &Settings,
+    store: &Arc<Store>,
     shared: &Arc<Shared>,
     closed: &watch::Receiver<()>,
     link: Recipient<LinkChanged>,
@@ -166,6 +171,7 @@ pub fn start(
             index,
             kind,
             settings: Arc::clone(&settings),
+            store: Arc::clone(store),
             shared: Arc::clone(shared),
             closed: closed.clone(),
             link: link.clone(),
@@ -181,6 +187,8 @@ struct Bind {
     index: usize,
     kind: BindKind,
     settings: Arc<Settings>,
+    /// Where MO messages are kept before they are answered.
+    store: Arc<Store>,
     shared: Arc<Shared>,
     /// Changes (its sender is dropped) when the binds must end.
     closed: watch::Receiver<()>,
@@ -219,6 +227,7 @@ impl Bind {
             };
             let delay = match bound {
                 Ok(mut esme) => {
+                    esme.answer_later();
                     info!(self.logger, "bound to the SMSC";
                         "address" => &self.settings.address);
                     self.reconnect.reset();
@@ -309,7 +318,11 @@ impl Bind {
                 () = &mut woken => {}
                 _ = self.closed.changed() => break End::Closed,
                 event = esme.next_event() => match event {
-                    Ok(event) => self.on_event(event, &mut in_flight),
+                    Ok(event) => {
+                        if let Err(error) = self.on_event(event, esme, &mut in_flight).await {
+                            break End::Lost(error);
+                        }
+                    }
                     Err(error) => break End::Lost(error),
                 },
                 () = sleep_until(wake) => {}
@@ -389,20 +402,25 @@ impl Bind {
         Ok(wake)
     }
 
-    fn on_event(&mut self, event: Event, in_flight: &mut HashMap<u32, Queued>) {
+    /// Fails when a delivery cannot be answered: the connection is lost.
+    async fn on_event(
+        &mut self,
+        event: Event,
+        esme: &mut Esme,
+        in_flight: &mut HashMap<u32, Queued>,
+    ) -> Result<(), ClientError> {
         match event {
             Event::Answered {
                 sequence,
                 status,
                 message_id,
                 ..
-            } => {
-                let Some(queued) = in_flight.remove(&sequence) else {
+            } => match in_flight.remove(&sequence) {
+                Some(queued) => self.answered(queued, status, message_id),
+                None => {
                     warn!(self.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
-                    return;
-                };
-                self.answered(queued, status, message_id);
-            }
+                }
+            },
             Event::TimedOut { sequence } => {
                 if let Some(queued) = in_flight.remove(&sequence) {
                     warn!(self.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
@@ -413,8 +431,14 @@ impl Bind {
                     }
                 }
             }
-            Event::Delivered(pdu) => self.delivered(&pdu),
+            Event::Delivered { pdu, unanswered } => {
+                let status = self.delivered(&pdu).await;
+                if let Some(unanswered) = unanswered {
+                    esme.acknowledge(unanswered, status)?;
+                }
+            }
         }
+        Ok(())
     }
 
     fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
@@ -474,23 +498,51 @@ impl Bind {
         self.report_failed(message, status, true);
     }
 
-    /// A deliver_sm or data_sm (already answered): a receipt, or an MO.
-    fn delivered(&mut self, pdu: &Pdu) {
-        let receipt = match read_receipt(pdu) {
-            Ok(Some(receipt)) => receipt,
-            Ok(None) => {
-                // Storing and routing MO messages is a later issue.
-                info!(
-                    self.logger,
-                    "MO message from the SMSC acknowledged; MO routing is not built yet"
-                );
-                return;
-            }
+    /// A deliver_sm or data_sm: a receipt, or an MO, which is stored.
+    /// Returns the status to answer it with.
+    async fn delivered(&mut self, pdu: &Pdu) -> CommandStatus {
+        match read_receipt(pdu) {
+            Ok(Some(receipt)) => self.receipt(&receipt),
+            Ok(None) => return self.store_mo(pdu).await,
             Err(error) => {
                 warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
-                return;
+            }
+        }
+        CommandStatus::EsmeRok
+    }
+
+    /// Keeps an MO in the inbox: ESME_ROK once its commit is durable,
+    /// ESME_RX_T_APPN (the SMSC sends it again) when it cannot be kept.
+    async fn store_mo(&self, pdu: &Pdu) -> CommandStatus {
+        let sequence = match self.store.next_sequence() {
+            Ok(sequence) => sequence,
+            Err(error) => {
+                error!(self.logger, "cannot number an MO message; the SMSC is told to send it again";
+                    "error" => %error);
+                return CommandStatus::EsmeRxTAppn;
             }
         };
+        let Some(inbound) = mo::inbound(&self.settings.name, pdu, sequence, Utc::now()) else {
+            return CommandStatus::EsmeRok;
+        };
+        let mut batch = Batch::new();
+        batch.put_inbound(&inbound);
+        match self.store.commit(batch).await {
+            Ok(()) => {
+                info!(self.logger, "MO message from the SMSC stored";
+                    "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                CommandStatus::EsmeRok
+            }
+            Err(error) => {
+                error!(self.logger, "cannot store an MO message; the SMSC is told to send it again";
+                    "error" => %error);
+                CommandStatus::EsmeRxTAppn
+            }
+        }
+    }
+
+    /// A receipt from the SMSC, reported to the receipts actor.
+    fn receipt(&self, receipt: &IncomingReceipt) {
         let key = self
             .settings
             .id_format

@@ -4,8 +4,9 @@
 //! Outcomes by destination suffix (src/simulation.rs), hex ids, a dropped
 //! connection under load, an SMSC restart, wrong credentials, transmitter +
 //! receiver pairs, the retry limit, validity expiry in the gateway's queue,
-//! failover of queued messages, and the gateway's TPS measured where the
-//! SMSC sees it. Every wait is bounded.
+//! failover of queued messages, the gateway's TPS measured where the
+//! SMSC sees it, and MO messages from the SMSC stored before they are
+//! answered. Every wait is bounded.
 
 #![cfg(feature = "runtime")]
 
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
-use pasarela::model::{AccountId, MessageState, Money};
+use pasarela::model::{AccountId, GatewayName, MessageState, Money};
 use pasarela::smpp::dlr::read_receipt;
 use pasarela::smpp::pdu::{
     self, COctetString, EmptyOrFullCOctetString, Npi, OctetString, Pdu, RegisteredDelivery,
@@ -634,6 +635,51 @@ price = "1.00"
     assert!(forgotten <= 1, "{forgotten}");
     let moved = by_gateway.get("operator-b").copied().unwrap_or(0);
     assert!(moved >= 20, "{by_gateway:?}");
+}
+
+/// The total of `deliver_sm ok N` over the simulator's connection logs:
+/// the deliveries the switch answered ESME_ROK.
+fn deliveries_answered(upstream: &Sim) -> usize {
+    upstream
+        .log_lines()
+        .iter()
+        .filter_map(|line| line.split("deliver_sm ok ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.parse::<usize>().ok())
+        .sum()
+}
+
+#[test]
+fn mo_messages_from_the_smsc_are_stored_then_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim(&["--mo-every-ms", "50"]);
+    let mut switch = Switch::start(
+        &switch_config(dir.path(), upstream.addr, "bind = \"transceiver\""),
+        &[],
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    // The unbind has been answered: the simulator has logged its totals.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while upstream.log_count("deliver_sm ok") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let answered = deliveries_answered(&upstream);
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let gateway = GatewayName::new("operator-a".to_owned()).unwrap();
+    let stored = store.inbound(&gateway).unwrap();
+    assert!(stored.len() >= 10, "only {} MO stored", stored.len());
+    // Each MO answered ESME_ROK is in the store, once.
+    assert_eq!(stored.len(), answered);
+    for (n, message) in stored.iter().enumerate() {
+        assert_eq!(message.gateway, gateway);
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(
+            message.text.as_deref(),
+            Some(format!("MO {} from sim-smsc", n + 1).as_str())
+        );
+        assert_eq!((message.parts, message.complete), (1, true));
+    }
 }
 
 /// Submits `total` messages and returns how many submit_sm the SMSC saw
