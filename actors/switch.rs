@@ -96,6 +96,7 @@ fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
         id_format: smpp.id_format,
         max_attempts: smpp.max_attempts,
         failover_after: smpp.failover_after,
+        queue_limit: usize::try_from(smpp.queue_limit).unwrap_or(usize::MAX),
     }
 }
 

@@ -39,7 +39,7 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{Notify, watch};
 
 use super::gateway::GatewayReport;
-use super::upstream::LinkChanged;
+use super::upstream::StateChanged;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::{IncomingReceipt, read_receipt};
@@ -88,6 +88,9 @@ pub struct Settings {
     /// How long the gateway may be down before its queued messages go
     /// back to their routes; `None`: they wait for it.
     pub failover_after: Option<Duration>,
+    /// Queued messages at which the gateway takes no more (see
+    /// [`Queue::is_full`]).
+    pub queue_limit: usize,
 }
 
 /// Whether a bind of this kind may submit (a receiver only collects
@@ -116,19 +119,22 @@ pub struct SharedState {
     /// One per bind, in the order of `Settings::binds`.
     pub binds: Vec<BindStatus>,
     pub last_error: Option<String>,
+    /// Whether the actor last told the routes the queue was full.
+    pub full_told: bool,
 }
 
 impl Shared {
     pub fn new(settings: &Settings) -> Arc<Shared> {
         Arc::new(Shared {
             state: Mutex::new(SharedState {
-                queue: Queue::new(settings.tps, settings.max_attempts),
+                queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
                 binds: settings
                     .binds
                     .iter()
                     .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
                     .collect(),
                 last_error: None,
+                full_told: false,
             }),
             wake: Notify::new(),
         })
@@ -147,6 +153,12 @@ impl Shared {
 }
 
 impl SharedState {
+    /// Whether the queue stopped or started being full since the actor
+    /// last told the routes.
+    pub fn fullness_untold(&self) -> bool {
+        self.queue.is_full() != self.full_told
+    }
+
     /// Whether some bind may submit now: the gateway is up.
     pub fn may_submit(&self) -> bool {
         self.binds
@@ -161,7 +173,7 @@ pub fn start(
     store: &Arc<Store>,
     shared: &Arc<Shared>,
     closed: &watch::Receiver<()>,
-    link: Recipient<LinkChanged>,
+    link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: &Logger,
 ) {
@@ -192,7 +204,7 @@ struct Bind {
     shared: Arc<Shared>,
     /// Changes (its sender is dropped) when the binds must end.
     closed: watch::Receiver<()>,
-    link: Recipient<LinkChanged>,
+    link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
     reconnect: Backoff,
@@ -292,7 +304,7 @@ impl Bind {
                 shared.last_error = error;
             }
         }
-        self.link.do_send(LinkChanged);
+        self.link.do_send(StateChanged);
     }
 
     /// Submits and reads until the connection fails or the binds close.
@@ -398,6 +410,9 @@ impl Bind {
         }
         if let Some(bind) = state.binds.get_mut(self.index) {
             bind.window_in_use = in_flight.len();
+        }
+        if state.fullness_untold() {
+            self.link.do_send(StateChanged);
         }
         Ok(wake)
     }

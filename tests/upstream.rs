@@ -4,13 +4,16 @@
 //! Outcomes by destination suffix (src/simulation.rs), hex ids, a dropped
 //! connection under load, an SMSC restart, wrong credentials, transmitter +
 //! receiver pairs, the retry limit, validity expiry in the gateway's queue,
-//! failover of queued messages, the gateway's TPS measured where the
+//! failover of queued messages, failover while a gateway's queue is full,
+//! the gateway's TPS measured where the
 //! SMSC sees it, and MO messages from the SMSC stored before they are
 //! answered. Every wait is bounded.
 
 #![cfg(feature = "runtime")]
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 #[path = "common/raw.rs"]
 mod raw;
 #[path = "common/sim.rs"]
@@ -680,6 +683,86 @@ fn mo_messages_from_the_smsc_are_stored_then_answered() {
         );
         assert_eq!((message.parts, message.complete), (1, true));
     }
+}
+
+/// The operator view of gateway `name` (admin credentials of the shipped
+/// config).
+fn gateway_view(switch: &Switch, name: &str) -> serde_json::Value {
+    let answer = http::json(
+        switch.http,
+        "GET",
+        &format!("/api/v1/gateways/{name}"),
+        Some(("admin", "change-me")),
+        None,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+#[test]
+fn a_full_gateway_queue_sends_the_route_to_its_next_gateway() {
+    const LIMIT: u64 = 10;
+    const BURST: usize = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let first = sim(&[]);
+    let second = sim(&[]);
+    let extra = format!(
+        r#"
+{a}
+{b}
+[[routes]]
+prefix = "34"
+gateways = ["operator-a", "operator-b"]
+price = "1.00"
+"#,
+        a = smpp_gateway(
+            "operator-a",
+            first.addr,
+            &format!("tps = 5\nqueue_limit = {LIMIT}")
+        ),
+        b = smpp_gateway("operator-b", second.addr, ""),
+    );
+    let mut switch = Switch::start(&config_with(dir.path(), &extra), &[]);
+    let deadline = Instant::now() + RECEIPTS_WAIT;
+    while gateway_view(&switch, "operator-a")["up"] != true {
+        assert!(Instant::now() < deadline, "operator-a never bound");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut esme = esme(&switch);
+    for n in 0..BURST {
+        esme.submit(&format!("3460080{n:04}"), 1);
+    }
+    let mut seen = Seen::default();
+    let mut deepest = 0;
+    while !(seen.ids.len() == BURST && seen.all_receipted()) && Instant::now() < deadline {
+        seen.read(&mut esme, Duration::from_millis(100), |_| false);
+        let depth = gateway_view(&switch, "operator-a")["queue_depth"]
+            .as_u64()
+            .unwrap();
+        deepest = deepest.max(depth);
+    }
+    seen.read(&mut esme, Duration::from_secs(1), |_| false);
+    assert_eq!(seen.ids.len(), BURST, "refused: {:?}", seen.refused);
+    assert!(
+        seen.receipts.values().all(|stats| stats.len() == 1),
+        "{:?}",
+        seen.receipts
+    );
+    assert!(seen.all_receipted());
+    assert!(deepest <= LIMIT, "operator-a queued {deepest}");
+    switch.signal_and_wait(libc::SIGTERM);
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let mut by_gateway: HashMap<String, usize> = HashMap::new();
+    for id in seen.ids.values() {
+        let message = store.message(id.parse().unwrap()).unwrap().unwrap();
+        assert_eq!(message.state(), MessageState::Delivered, "{id}");
+        let gateway = message.gateway.as_ref().unwrap().to_string();
+        *by_gateway.entry(gateway).or_default() += 1;
+    }
+    let on = |name: &str| by_gateway.get(name).copied().unwrap_or(0);
+    assert!(on("operator-a") >= 10, "{by_gateway:?}");
+    assert!(on("operator-b") >= 25, "{by_gateway:?}");
 }
 
 /// Submits `total` messages and returns how many submit_sm the SMSC saw
