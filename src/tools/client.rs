@@ -391,3 +391,22 @@ fn bind_pdu(kind: BindKind, credentials: &Credentials) -> Option<Pdu> {
             .into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_is_answered_with_its_own_response_and_status() {
+        let ok = delivery_answer(CommandId::DataSm, CommandStatus::EsmeRok, 7);
+        assert_eq!(
+            (ok.id(), ok.status(), ok.sequence_number()),
+            (CommandId::DataSmResp, CommandStatus::EsmeRok, 7)
+        );
+        let again = delivery_answer(CommandId::DeliverSm, CommandStatus::EsmeRxTAppn, 9);
+        assert_eq!(
+            (again.id(), again.status(), again.sequence_number()),
+            (CommandId::DeliverSmResp, CommandStatus::EsmeRxTAppn, 9)
+        );
+    }
+}
