@@ -11,9 +11,10 @@
 //! routes it takes no more while its queue is full (`queue_limit`, see
 //! `upstream::queue`): they use their next gateway, and a message that
 //! still arrives is given back to be routed again. A full queue is not
-//! the gateway being down: it does not start `failover_after`. Messages already in
-//! the gateway's queue wait there across reconnects, except that every
-//! [`EXPIRY_SCAN`]:
+//! the gateway being down: it does not start `failover_after`.
+//!
+//! Messages already in the gateway's queue wait there across reconnects,
+//! except that every [`EXPIRY_SCAN`]:
 //!
 //! - a queued message past its validity goes back to the switch, whose
 //!   route hands it to the schedule, which expires it (EXPIRED, receipt,
