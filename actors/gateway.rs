@@ -68,6 +68,9 @@ pub enum GatewayReport {
 #[rtype(result = "()")]
 pub struct GatewayStatus {
     pub gateway: GatewayName,
+    /// False while it is down, and also while it is up but takes no more
+    /// (an smpp gateway whose queue is full): either way the route gives
+    /// new messages to its next gateway.
     pub up: bool,
 }
 

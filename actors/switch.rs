@@ -96,6 +96,7 @@ fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
         id_format: smpp.id_format,
         max_attempts: smpp.max_attempts,
         failover_after: smpp.failover_after,
+        queue_limit: usize::try_from(smpp.queue_limit).unwrap_or(usize::MAX),
     }
 }
 
@@ -215,12 +216,14 @@ async fn start(
             }
             GatewayKind::Smpp(smpp) => {
                 let settings = upstream_settings(name.clone(), smpp);
-                let (reports, gateway_logger) = (
+                let (reports, store, gateway_logger) = (
                     receipts.clone().recipient(),
+                    store.clone(),
                     logger.new(slog::o!("gateway" => name.to_string())),
                 );
-                let address =
-                    Supervisor::start(move |_| Upstream::new(settings, reports, gateway_logger));
+                let address = Supervisor::start(move |_| {
+                    Upstream::new(settings, store, reports, gateway_logger)
+                });
                 upstreams.push((name.clone(), address.clone().recipient()));
                 gateways.insert(name, (address.clone().recipient(), address.recipient()));
             }

@@ -7,9 +7,14 @@
 //! report `Sent`/`SendFailed`/`Receipt` straight to the receipts actor.
 //!
 //! The gateway is up while at least one bind may submit (a transmitter or
-//! transceiver that is bound); routes queue meanwhile. Messages already in
-//! the gateway's queue wait there across reconnects, except that every
-//! [`EXPIRY_SCAN`]:
+//! transceiver that is bound); routes queue meanwhile. It also tells its
+//! routes it takes no more while its queue is full (`queue_limit`, see
+//! `upstream::queue`): they use their next gateway, and a message that
+//! still arrives is given back to be routed again. A full queue is not
+//! the gateway being down: it does not start `failover_after`.
+//!
+//! Messages already in the gateway's queue wait there across reconnects,
+//! except that every [`EXPIRY_SCAN`]:
 //!
 //! - a queued message past its validity goes back to the switch, whose
 //!   route hands it to the schedule, which expires it (EXPIRED, receipt,
@@ -31,7 +36,7 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use chrono::Utc;
-use slog::{Logger, error, info, warn};
+use slog::{Logger, debug, error, info, warn};
 use tokio::sync::watch;
 
 use super::faults;
@@ -40,14 +45,20 @@ use super::route::EXPIRY_SCAN;
 use super::supervision::guarded;
 use super::upstream_connection::{self, Settings, Shared};
 use crate::model::{GatewayName, Message, MessageId};
+use crate::store::Store;
 use crate::upstream::status::GatewaySnapshot;
 
 pub struct Upstream {
     settings: Settings,
+    /// Where the binds keep MO messages.
+    store: Arc<Store>,
     reports: Recipient<GatewayReport>,
     /// Routes to tell when the gateway goes up or down.
     subscribers: Vec<Recipient<GatewayStatus>>,
+    /// Some bind may submit.
     up: bool,
+    /// The queue holds `queue_limit` (see `Queue::is_full`).
+    full: bool,
     /// Since when no bind may submit; `None` while up.
     down_since: Option<Instant>,
     /// The queue and bind states shared with the binds; `None` before
@@ -59,12 +70,19 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(settings: Settings, reports: Recipient<GatewayReport>, logger: Logger) -> Upstream {
+    pub fn new(
+        settings: Settings,
+        store: Arc<Store>,
+        reports: Recipient<GatewayReport>,
+        logger: Logger,
+    ) -> Upstream {
         Upstream {
             settings,
+            store,
             reports,
             subscribers: Vec::new(),
             up: false,
+            full: false,
             down_since: Some(Instant::now()),
             shared: None,
             close: None,
@@ -76,35 +94,55 @@ impl Upstream {
         &self.settings.name
     }
 
+    /// Whether routes may give it messages.
+    fn takes(&self) -> bool {
+        self.up && !self.full
+    }
+
     fn status(&self) -> GatewayStatus {
         GatewayStatus {
             gateway: self.name().clone(),
-            up: self.up,
+            up: self.takes(),
         }
     }
 
-    fn set_up(&mut self, up: bool) {
-        if up == self.up {
-            return;
+    /// Records whether some bind may submit (`up`) and whether the queue
+    /// is full, and tells the routes when that changes what they may do.
+    fn set_state(&mut self, up: bool, full: bool) {
+        let took = self.takes();
+        if up != self.up {
+            self.up = up;
+            self.down_since = (!up).then(Instant::now);
+            info!(self.logger, "gateway status"; "up" => up);
         }
-        self.up = up;
-        self.down_since = (!up).then(Instant::now);
-        info!(self.logger, "gateway status"; "up" => up);
-        for subscriber in &self.subscribers {
-            subscriber.do_send(self.status());
+        if full != self.full {
+            self.full = full;
+            info!(self.logger, "gateway queue"; "full" => full, "queue_limit" => self.settings.queue_limit);
         }
-    }
-
-    /// Queues `message` for the binds; `false` before the binds exist.
-    fn take(&mut self, message: Message) -> bool {
-        faults::GATEWAY_PANIC.tick("gateway");
-        match &self.shared {
-            Some(shared) => {
-                shared.push(message);
-                true
+        if let Some(shared) = &self.shared {
+            shared.lock().full_told = full;
+        }
+        if self.takes() != took {
+            for subscriber in &self.subscribers {
+                subscriber.do_send(self.status());
             }
-            None => false,
         }
+    }
+
+    /// Queues `message` for the binds, unless there are no binds or the
+    /// queue is full.
+    fn take(&mut self, message: Message) -> Taken {
+        faults::GATEWAY_PANIC.tick("gateway");
+        let Some(shared) = &self.shared else {
+            return Taken::NoBinds;
+        };
+        if shared.lock().queue.is_full() {
+            return Taken::Full;
+        }
+        shared.push(message);
+        let full = shared.lock().queue.is_full();
+        self.set_state(self.up, full);
+        Taken::Queued
     }
 
     /// Back to the switch, to be routed again.
@@ -137,6 +175,8 @@ impl Upstream {
             };
             (expired, moved)
         };
+        let full = shared.lock().queue.is_full();
+        self.set_state(self.up, full);
         if !expired.is_empty() {
             info!(self.logger, "queued messages past their validity given back to expire";
                 "count" => expired.len());
@@ -184,6 +224,7 @@ impl Actor for Upstream {
         let (close, closed) = watch::channel(());
         upstream_connection::start(
             &self.settings,
+            &self.store,
             &shared,
             &closed,
             ctx.address().recipient(),
@@ -206,7 +247,7 @@ impl Supervised for Upstream {
         // Dropping the sender ends the old binds, which give their messages back.
         self.close = None;
         self.shared = None;
-        self.set_up(false);
+        self.set_state(false, false);
     }
 }
 
@@ -220,8 +261,13 @@ impl Handler<Deliver> for Upstream {
             upstream.take(deliver.message)
         });
         match taken {
-            Ok(true) => {}
-            Ok(false) => {
+            Ok(Taken::Queued) => {}
+            Ok(Taken::Full) => {
+                debug!(self.logger, "queue full; message given back to be routed again";
+                    "message" => %id);
+                self.give_back(id);
+            }
+            Ok(Taken::NoBinds) => {
                 error!(self.logger, "no binds to take the message; given back, restarting";
                     "message" => %id);
                 self.give_back(id);
@@ -244,20 +290,30 @@ impl Handler<Subscribe> for Upstream {
     }
 }
 
-/// From a bind: its state changed; the gateway may have gone up or down.
+/// What became of a message the route gave.
+enum Taken {
+    Queued,
+    /// The queue is full: given back.
+    Full,
+    /// No binds (between a restart and `started`): given back.
+    NoBinds,
+}
+
+/// From a bind: its state changed (the gateway may have gone up or down)
+/// or the queue stopped or started being full.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct LinkChanged;
+pub struct StateChanged;
 
-impl Handler<LinkChanged> for Upstream {
+impl Handler<StateChanged> for Upstream {
     type Result = ();
 
-    fn handle(&mut self, _: LinkChanged, _ctx: &mut Context<Self>) {
-        let up = self
-            .shared
-            .as_ref()
-            .is_some_and(|shared| shared.lock().may_submit());
-        self.set_up(up);
+    fn handle(&mut self, _: StateChanged, _ctx: &mut Context<Self>) {
+        let (up, full) = self.shared.as_ref().map_or((false, false), |shared| {
+            let state = shared.lock();
+            (state.may_submit(), state.queue.is_full())
+        });
+        self.set_state(up, full);
     }
 }
 

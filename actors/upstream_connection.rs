@@ -15,10 +15,13 @@
 //! - Messages in flight when a connection drops, and those whose answer
 //!   never came, go back to the queue: at-least-once (the SMSC may have
 //!   taken them; a duplicate is possible exactly there).
-//! - deliver_sm and data_sm are answered by the client before we see them;
-//!   receipts become `GatewayReport::Receipt` keyed by the normalised id,
-//!   whichever bind (transceiver or receiver) they arrive on; MO messages
-//!   are logged (routing MO is not built yet).
+//! - deliver_sm and data_sm are answered here, not by the client: receipts
+//!   become `GatewayReport::Receipt` keyed by the normalised id, whichever
+//!   bind (transceiver or receiver) they arrive on, and are answered at
+//!   once; an MO message is answered only once it is in the store's
+//!   `inbox` (its commit durable), or with ESME_RX_T_APPN when it cannot
+//!   be stored, so that the SMSC sends it again (see `upstream::mo`;
+//!   routing MO to customers is not built yet).
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
@@ -36,20 +39,21 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{Notify, watch};
 
 use super::gateway::GatewayReport;
-use super::upstream::LinkChanged;
+use super::upstream::StateChanged;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
-use crate::smpp::dlr::read_receipt;
+use crate::smpp::dlr::{IncomingReceipt, read_receipt};
 use crate::smpp::pdu::{
     AnyOctetString, COctetString, DataCoding, EsmClass, MessagePayload,
     MessageSubmissionRequestTlvValue, Npi, OctetString, Pdu, PriorityFlag, RegisteredDelivery,
     ServiceType, SubmitSm, Ton,
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
+use crate::store::{Batch, Store};
 use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids};
+use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -84,6 +88,9 @@ pub struct Settings {
     /// How long the gateway may be down before its queued messages go
     /// back to their routes; `None`: they wait for it.
     pub failover_after: Option<Duration>,
+    /// Queued messages at which the gateway takes no more (see
+    /// [`Queue::is_full`]).
+    pub queue_limit: usize,
 }
 
 /// Whether a bind of this kind may submit (a receiver only collects
@@ -112,19 +119,22 @@ pub struct SharedState {
     /// One per bind, in the order of `Settings::binds`.
     pub binds: Vec<BindStatus>,
     pub last_error: Option<String>,
+    /// Whether the actor last told the routes the queue was full.
+    pub full_told: bool,
 }
 
 impl Shared {
     pub fn new(settings: &Settings) -> Arc<Shared> {
         Arc::new(Shared {
             state: Mutex::new(SharedState {
-                queue: Queue::new(settings.tps, settings.max_attempts),
+                queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
                 binds: settings
                     .binds
                     .iter()
                     .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
                     .collect(),
                 last_error: None,
+                full_told: false,
             }),
             wake: Notify::new(),
         })
@@ -143,6 +153,12 @@ impl Shared {
 }
 
 impl SharedState {
+    /// Whether the queue stopped or started being full since the actor
+    /// last told the routes.
+    pub fn fullness_untold(&self) -> bool {
+        self.queue.is_full() != self.full_told
+    }
+
     /// Whether some bind may submit now: the gateway is up.
     pub fn may_submit(&self) -> bool {
         self.binds
@@ -154,9 +170,10 @@ impl SharedState {
 /// Starts one task per bind; they run until `closed`'s sender is dropped.
 pub fn start(
     settings: &Settings,
+    store: &Arc<Store>,
     shared: &Arc<Shared>,
     closed: &watch::Receiver<()>,
-    link: Recipient<LinkChanged>,
+    link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: &Logger,
 ) {
@@ -166,6 +183,7 @@ pub fn start(
             index,
             kind,
             settings: Arc::clone(&settings),
+            store: Arc::clone(store),
             shared: Arc::clone(shared),
             closed: closed.clone(),
             link: link.clone(),
@@ -181,10 +199,12 @@ struct Bind {
     index: usize,
     kind: BindKind,
     settings: Arc<Settings>,
+    /// Where MO messages are kept before they are answered.
+    store: Arc<Store>,
     shared: Arc<Shared>,
     /// Changes (its sender is dropped) when the binds must end.
     closed: watch::Receiver<()>,
-    link: Recipient<LinkChanged>,
+    link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
     reconnect: Backoff,
@@ -219,6 +239,7 @@ impl Bind {
             };
             let delay = match bound {
                 Ok(mut esme) => {
+                    esme.answer_later();
                     info!(self.logger, "bound to the SMSC";
                         "address" => &self.settings.address);
                     self.reconnect.reset();
@@ -283,7 +304,7 @@ impl Bind {
                 shared.last_error = error;
             }
         }
-        self.link.do_send(LinkChanged);
+        self.link.do_send(StateChanged);
     }
 
     /// Submits and reads until the connection fails or the binds close.
@@ -309,7 +330,11 @@ impl Bind {
                 () = &mut woken => {}
                 _ = self.closed.changed() => break End::Closed,
                 event = esme.next_event() => match event {
-                    Ok(event) => self.on_event(event, &mut in_flight),
+                    Ok(event) => {
+                        if let Err(error) = self.on_event(event, esme, &mut in_flight).await {
+                            break End::Lost(error);
+                        }
+                    }
                     Err(error) => break End::Lost(error),
                 },
                 () = sleep_until(wake) => {}
@@ -386,23 +411,31 @@ impl Bind {
         if let Some(bind) = state.binds.get_mut(self.index) {
             bind.window_in_use = in_flight.len();
         }
+        if state.fullness_untold() {
+            self.link.do_send(StateChanged);
+        }
         Ok(wake)
     }
 
-    fn on_event(&mut self, event: Event, in_flight: &mut HashMap<u32, Queued>) {
+    /// Fails when a delivery cannot be answered: the connection is lost.
+    async fn on_event(
+        &mut self,
+        event: Event,
+        esme: &mut Esme,
+        in_flight: &mut HashMap<u32, Queued>,
+    ) -> Result<(), ClientError> {
         match event {
             Event::Answered {
                 sequence,
                 status,
                 message_id,
                 ..
-            } => {
-                let Some(queued) = in_flight.remove(&sequence) else {
+            } => match in_flight.remove(&sequence) {
+                Some(queued) => self.answered(queued, status, message_id),
+                None => {
                     warn!(self.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
-                    return;
-                };
-                self.answered(queued, status, message_id);
-            }
+                }
+            },
             Event::TimedOut { sequence } => {
                 if let Some(queued) = in_flight.remove(&sequence) {
                     warn!(self.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
@@ -413,8 +446,14 @@ impl Bind {
                     }
                 }
             }
-            Event::Delivered(pdu) => self.delivered(&pdu),
+            Event::Delivered { pdu, unanswered } => {
+                let status = self.delivered(&pdu).await;
+                if let Some(unanswered) = unanswered {
+                    esme.acknowledge(unanswered, status)?;
+                }
+            }
         }
+        Ok(())
     }
 
     fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
@@ -474,23 +513,51 @@ impl Bind {
         self.report_failed(message, status, true);
     }
 
-    /// A deliver_sm or data_sm (already answered): a receipt, or an MO.
-    fn delivered(&mut self, pdu: &Pdu) {
-        let receipt = match read_receipt(pdu) {
-            Ok(Some(receipt)) => receipt,
-            Ok(None) => {
-                // Storing and routing MO messages is a later issue.
-                info!(
-                    self.logger,
-                    "MO message from the SMSC acknowledged; MO routing is not built yet"
-                );
-                return;
-            }
+    /// A deliver_sm or data_sm: a receipt, or an MO, which is stored.
+    /// Returns the status to answer it with.
+    async fn delivered(&mut self, pdu: &Pdu) -> CommandStatus {
+        match read_receipt(pdu) {
+            Ok(Some(receipt)) => self.receipt(&receipt),
+            Ok(None) => return self.store_mo(pdu).await,
             Err(error) => {
                 warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
-                return;
+            }
+        }
+        CommandStatus::EsmeRok
+    }
+
+    /// Keeps an MO in the inbox: ESME_ROK once its commit is durable,
+    /// ESME_RX_T_APPN (the SMSC sends it again) when it cannot be kept.
+    async fn store_mo(&self, pdu: &Pdu) -> CommandStatus {
+        let sequence = match self.store.next_sequence() {
+            Ok(sequence) => sequence,
+            Err(error) => {
+                error!(self.logger, "cannot number an MO message; the SMSC is told to send it again";
+                    "error" => %error);
+                return CommandStatus::EsmeRxTAppn;
             }
         };
+        let Some(inbound) = mo::inbound(&self.settings.name, pdu, sequence, Utc::now()) else {
+            return CommandStatus::EsmeRok;
+        };
+        let mut batch = Batch::new();
+        batch.put_inbound(&inbound);
+        match self.store.commit(batch).await {
+            Ok(()) => {
+                info!(self.logger, "MO message from the SMSC stored";
+                    "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                CommandStatus::EsmeRok
+            }
+            Err(error) => {
+                error!(self.logger, "cannot store an MO message; the SMSC is told to send it again";
+                    "error" => %error);
+                CommandStatus::EsmeRxTAppn
+            }
+        }
+    }
+
+    /// A receipt from the SMSC, reported to the receipts actor.
+    fn receipt(&self, receipt: &IncomingReceipt) {
         let key = self
             .settings
             .id_format

@@ -402,7 +402,7 @@ fn route_weights_are_one_per_gateway_each_from_1_to_1000() {
 }
 
 #[test]
-fn upstream_sessions_pair_retries_and_failover_are_read_and_checked() {
+fn upstream_sessions_pair_retries_failover_and_queue_limit_are_read_and_checked() {
     let shipped = parse(VALID).unwrap();
     let GatewayKind::Smpp(defaults) = &shipped.gateway("operator-a").unwrap().kind else {
         panic!("operator-a is an smpp gateway");
@@ -411,11 +411,12 @@ fn upstream_sessions_pair_retries_and_failover_are_read_and_checked() {
         (
             defaults.sessions,
             defaults.max_attempts,
-            defaults.failover_after
+            defaults.failover_after,
+            defaults.queue_limit
         ),
-        (1, 10, None)
+        (1, 10, None, 10_000)
     );
-    let set = "bind = \"pair\"\nsessions = 4\nmax_attempts = 3\nfailover_after_s = 30\n";
+    let set = "bind = \"pair\"\nsessions = 4\nmax_attempts = 3\nfailover_after_s = 30\nqueue_limit = 50\n";
     let config = parse(&VALID.replace("bind = \"transmitter\"\n", set)).unwrap();
     let GatewayKind::Smpp(upstream) = &config.gateway("operator-a").unwrap().kind else {
         panic!("operator-a is an smpp gateway");
@@ -423,13 +424,15 @@ fn upstream_sessions_pair_retries_and_failover_are_read_and_checked() {
     assert_eq!(upstream.bind, BindMode::Pair);
     assert_eq!((upstream.sessions, upstream.max_attempts), (4, 3));
     assert_eq!(upstream.failover_after, Some(Duration::from_secs(30)));
+    assert_eq!(upstream.queue_limit, 50);
 
-    let wrong = "sessions = 65\nmax_attempts = 0\nfailover_after_s = 0\nbind = \"duplex\"\n";
+    let wrong = "sessions = 65\nmax_attempts = 0\nfailover_after_s = 0\nqueue_limit = 0\nbind = \"duplex\"\n";
     let lines = errors(&VALID.replace("bind = \"transmitter\"\n", wrong));
     for expected in [
         "gateways[1].sessions: 65 is out of range, expected 1 to 64",
         "gateways[1].max_attempts: 0 is out of range",
         "gateways[1].failover_after_s: 0 is out of range",
+        "gateways[1].queue_limit: 0 is out of range",
         "gateways[1].bind: unknown bind \"duplex\"",
     ] {
         assert!(

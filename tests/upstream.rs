@@ -4,12 +4,16 @@
 //! Outcomes by destination suffix (src/simulation.rs), hex ids, a dropped
 //! connection under load, an SMSC restart, wrong credentials, transmitter +
 //! receiver pairs, the retry limit, validity expiry in the gateway's queue,
-//! failover of queued messages, and the gateway's TPS measured where the
-//! SMSC sees it. Every wait is bounded.
+//! failover of queued messages, failover while a gateway's queue is full,
+//! the gateway's TPS measured where the
+//! SMSC sees it, and MO messages from the SMSC stored before they are
+//! answered. Every wait is bounded.
 
 #![cfg(feature = "runtime")]
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 #[path = "common/raw.rs"]
 mod raw;
 #[path = "common/sim.rs"]
@@ -23,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
-use pasarela::model::{AccountId, MessageState, Money};
+use pasarela::model::{AccountId, GatewayName, MessageState, Money};
 use pasarela::smpp::dlr::read_receipt;
 use pasarela::smpp::pdu::{
     self, COctetString, EmptyOrFullCOctetString, Npi, OctetString, Pdu, RegisteredDelivery,
@@ -634,6 +638,131 @@ price = "1.00"
     assert!(forgotten <= 1, "{forgotten}");
     let moved = by_gateway.get("operator-b").copied().unwrap_or(0);
     assert!(moved >= 20, "{by_gateway:?}");
+}
+
+/// The total of `deliver_sm ok N` over the simulator's connection logs:
+/// the deliveries the switch answered ESME_ROK.
+fn deliveries_answered(upstream: &Sim) -> usize {
+    upstream
+        .log_lines()
+        .iter()
+        .filter_map(|line| line.split("deliver_sm ok ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.parse::<usize>().ok())
+        .sum()
+}
+
+#[test]
+fn mo_messages_from_the_smsc_are_stored_then_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim(&["--mo-every-ms", "50"]);
+    let mut switch = Switch::start(
+        &switch_config(dir.path(), upstream.addr, "bind = \"transceiver\""),
+        &[],
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    // The unbind has been answered: the simulator has logged its totals.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while upstream.log_count("deliver_sm ok") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let answered = deliveries_answered(&upstream);
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let gateway = GatewayName::new("operator-a".to_owned()).unwrap();
+    let stored = store.inbound(&gateway).unwrap();
+    assert!(stored.len() >= 10, "only {} MO stored", stored.len());
+    // Each MO answered ESME_ROK is in the store, once.
+    assert_eq!(stored.len(), answered);
+    for (n, message) in stored.iter().enumerate() {
+        assert_eq!(message.gateway, gateway);
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(
+            message.text.as_deref(),
+            Some(format!("MO {} from sim-smsc", n + 1).as_str())
+        );
+        assert_eq!((message.parts, message.complete), (1, true));
+    }
+}
+
+/// The operator view of gateway `name` (admin credentials of the shipped
+/// config).
+fn gateway_view(switch: &Switch, name: &str) -> serde_json::Value {
+    let answer = http::json(
+        switch.http,
+        "GET",
+        &format!("/api/v1/gateways/{name}"),
+        Some(("admin", "change-me")),
+        None,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+#[test]
+fn a_full_gateway_queue_sends_the_route_to_its_next_gateway() {
+    const LIMIT: u64 = 10;
+    const BURST: usize = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let first = sim(&[]);
+    let second = sim(&[]);
+    let extra = format!(
+        r#"
+{a}
+{b}
+[[routes]]
+prefix = "34"
+gateways = ["operator-a", "operator-b"]
+price = "1.00"
+"#,
+        a = smpp_gateway(
+            "operator-a",
+            first.addr,
+            &format!("tps = 5\nqueue_limit = {LIMIT}")
+        ),
+        b = smpp_gateway("operator-b", second.addr, ""),
+    );
+    let mut switch = Switch::start(&config_with(dir.path(), &extra), &[]);
+    let deadline = Instant::now() + RECEIPTS_WAIT;
+    while gateway_view(&switch, "operator-a")["up"] != true {
+        assert!(Instant::now() < deadline, "operator-a never bound");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut esme = esme(&switch);
+    for n in 0..BURST {
+        esme.submit(&format!("3460080{n:04}"), 1);
+    }
+    let mut seen = Seen::default();
+    let mut deepest = 0;
+    while !(seen.ids.len() == BURST && seen.all_receipted()) && Instant::now() < deadline {
+        seen.read(&mut esme, Duration::from_millis(100), |_| false);
+        let depth = gateway_view(&switch, "operator-a")["queue_depth"]
+            .as_u64()
+            .unwrap();
+        deepest = deepest.max(depth);
+    }
+    seen.read(&mut esme, Duration::from_secs(1), |_| false);
+    assert_eq!(seen.ids.len(), BURST, "refused: {:?}", seen.refused);
+    assert!(
+        seen.receipts.values().all(|stats| stats.len() == 1),
+        "{:?}",
+        seen.receipts
+    );
+    assert!(seen.all_receipted());
+    assert!(deepest <= LIMIT, "operator-a queued {deepest}");
+    switch.signal_and_wait(libc::SIGTERM);
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let mut by_gateway: HashMap<String, usize> = HashMap::new();
+    for id in seen.ids.values() {
+        let message = store.message(id.parse().unwrap()).unwrap().unwrap();
+        assert_eq!(message.state(), MessageState::Delivered, "{id}");
+        let gateway = message.gateway.as_ref().unwrap().to_string();
+        *by_gateway.entry(gateway).or_default() += 1;
+    }
+    let on = |name: &str| by_gateway.get(name).copied().unwrap_or(0);
+    assert!(on("operator-a") >= 10, "{by_gateway:?}");
+    assert!(on("operator-b") >= 25, "{by_gateway:?}");
 }
 
 /// Submits `total` messages and returns how many submit_sm the SMSC saw

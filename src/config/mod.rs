@@ -215,6 +215,9 @@ pub struct SmppGatewayConfig {
     /// How long the gateway may be down before its queued messages go
     /// back to their routes; `None`: they wait for it.
     pub failover_after: Option<Duration>,
+    /// Messages the gateway's queue holds before it takes no more (its
+    /// routes use their next gateway) until it is below 90 % of this.
+    pub queue_limit: u32,
 }
 
 /// A GSM modem on a serial port.

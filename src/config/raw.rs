@@ -98,6 +98,7 @@ pub(crate) struct RawGateway {
     pub sessions: Option<Spanned<u32>>,
     pub max_attempts: Option<Spanned<u32>>,
     pub failover_after_s: Option<Spanned<u64>>,
+    pub queue_limit: Option<Spanned<u32>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

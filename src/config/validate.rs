@@ -23,6 +23,9 @@ const DEFAULT_SESSIONS: u32 = 1;
 const MAX_SESSIONS: u32 = 64;
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 const MAX_MAX_ATTEMPTS: u32 = 1_000;
+/// Messages an smpp gateway's queue holds before its routes go elsewhere.
+const DEFAULT_QUEUE_LIMIT: u32 = 10_000;
+const MAX_QUEUE_LIMIT: u32 = 10_000_000;
 /// A day: longer than any SMSC outage worth waiting out in a queue.
 const MAX_FAILOVER_AFTER_S: u64 = 86_400;
 const DEFAULT_BAUD: u32 = 115_200;
@@ -467,6 +470,7 @@ impl Checker<'_> {
                 "sessions",
                 "max_attempts",
                 "failover_after_s",
+                "queue_limit",
             ],
             "modem" => &[
                 "device",
@@ -583,6 +587,13 @@ impl Checker<'_> {
                     1,
                     MAX_MAX_ATTEMPTS,
                 );
+                let queue_limit = self.bounded(
+                    entry.queue_limit.as_ref(),
+                    &format!("{prefix}.queue_limit"),
+                    DEFAULT_QUEUE_LIMIT,
+                    1,
+                    MAX_QUEUE_LIMIT,
+                );
                 let failover_after = entry.failover_after_s.as_ref().map(|value| {
                     Duration::from_secs(self.bounded(
                         Some(value),
@@ -604,6 +615,7 @@ impl Checker<'_> {
                     sessions,
                     max_attempts,
                     failover_after,
+                    queue_limit,
                 })
             }
             _ => {
@@ -679,6 +691,7 @@ impl Checker<'_> {
                 "failover_after_s",
                 entry.failover_after_s.as_ref().map(Spanned::span),
             ),
+            ("queue_limit", entry.queue_limit.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),

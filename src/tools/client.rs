@@ -1,7 +1,8 @@
 //! The ESME side of an SMPP connection, as `bench` and the upstream
 //! gateways use it: connect and bind, keep up to a window of submit_sm
-//! outstanding, answer every deliver_sm, data_sm and enquire_link at once,
-//! keep the link alive, unbind.
+//! outstanding, answer every deliver_sm, data_sm and enquire_link at once
+//! (or, after [`Esme::answer_later`], leave deliveries for the caller to
+//! answer with [`Esme::acknowledge`]), keep the link alive, unbind.
 //!
 //! The caller drives it: [`Esme::submit`] while [`Esme::can_submit`], and
 //! [`Esme::next_event`] for what came back. `next_event` is cancel-safe, so
@@ -89,8 +90,21 @@ pub enum Event {
     /// The submit_sm with this sequence number got no answer within the
     /// response timeout.
     TimedOut { sequence: u32 },
-    /// A deliver_sm or data_sm (a receipt or an MO); already answered.
-    Delivered(Pdu),
+    /// A deliver_sm or data_sm (a receipt or an MO). `unanswered` is
+    /// `None` when it was answered already; otherwise the caller must
+    /// answer it with [`Esme::acknowledge`].
+    Delivered {
+        pdu: Pdu,
+        unanswered: Option<Unanswered>,
+    },
+}
+
+/// A deliver_sm or data_sm still to be answered: handed to
+/// [`Esme::acknowledge`], which consumes it, so it is answered once.
+#[derive(Debug)]
+pub struct Unanswered {
+    sequence: u32,
+    command_id: CommandId,
 }
 
 /// A bound ESME connection.
@@ -102,6 +116,8 @@ pub struct Esme {
     /// The status our bind was answered with, once it is.
     bind_answer: Option<CommandStatus>,
     keepalive: tokio::time::Interval,
+    /// Deliveries are left for the caller to answer.
+    answer_later: bool,
 }
 
 impl Esme {
@@ -131,6 +147,7 @@ impl Esme {
             events: VecDeque::new(),
             bind_answer: None,
             keepalive: tokio::time::interval_at(start, ENQUIRE_LINK_INTERVAL),
+            answer_later: false,
         };
         esme.endpoint.request(bind)?;
         tokio::time::timeout(BIND_TIMEOUT, esme.await_bind())
@@ -151,6 +168,25 @@ impl Esme {
             }
             self.endpoint.link.io().await?;
         }
+    }
+
+    /// From now on deliveries come with an [`Unanswered`] and the caller
+    /// answers each with [`Esme::acknowledge`] (once it has kept it, say).
+    pub fn answer_later(&mut self) {
+        self.answer_later = true;
+    }
+
+    /// Answers a delivery with `status` (ESME_ROK, or an error the SMSC
+    /// acts on: a temporary one makes it send the delivery again). Written
+    /// on the next [`Esme::next_event`].
+    pub fn acknowledge(
+        &mut self,
+        delivery: Unanswered,
+        status: CommandStatus,
+    ) -> Result<(), ClientError> {
+        let answer = delivery_answer(delivery.command_id, status, delivery.sequence);
+        self.endpoint.send(&answer)?;
+        Ok(())
     }
 
     /// Whether a submit_sm may be sent now.
@@ -196,7 +232,8 @@ impl Esme {
     }
 
     /// Unbind and wait (at most `limit`) for the answer. Deliveries that
-    /// arrive meanwhile are answered and dropped.
+    /// arrive meanwhile are dropped (answered unless [`Esme::answer_later`]:
+    /// the SMSC then sends them again).
     pub async fn unbind(&mut self, limit: Duration) {
         if !matches!(self.endpoint.request(Pdu::Unbind), Ok(Some(_))) {
             return;
@@ -242,16 +279,25 @@ impl Esme {
         let (id, status, seq) = (command.id(), command.status(), command.sequence_number());
         match id {
             CommandId::DeliverSm | CommandId::DataSm => {
-                let empty = COctetString::default();
-                let resp: Pdu = if id == CommandId::DataSm {
-                    DataSmResp::new(empty, Vec::new()).into()
+                let unanswered = if self.answer_later {
+                    Some(Unanswered {
+                        sequence: seq,
+                        command_id: id,
+                    })
                 } else {
-                    DeliverSmResp::new(empty, Vec::new()).into()
+                    let answer = delivery_answer(id, CommandStatus::EsmeRok, seq);
+                    self.endpoint.send(&answer)?;
+                    None
                 };
-                self.endpoint
-                    .send(&Command::new(CommandStatus::EsmeRok, seq, resp))?;
-                if let Some(pdu) = command.into_parts().pdu {
-                    self.events.push_back(Event::Delivered(pdu));
+                match (command.into_parts().pdu, unanswered) {
+                    (Some(pdu), unanswered) => {
+                        self.events.push_back(Event::Delivered { pdu, unanswered });
+                    }
+                    // No body to hand over: nothing the caller could keep.
+                    (None, Some(unanswered)) => {
+                        self.acknowledge(unanswered, CommandStatus::EsmeRok)?;
+                    }
+                    (None, None) => {}
                 }
             }
             response if response.is_response() => {
@@ -303,6 +349,21 @@ impl Esme {
     }
 }
 
+/// The answer to a deliver_sm or data_sm: a bodied `_resp` when accepted,
+/// a body-less one carrying the error otherwise.
+fn delivery_answer(request: CommandId, status: CommandStatus, sequence: u32) -> Command {
+    if status != CommandStatus::EsmeRok {
+        return pdu::error_response(request, status, sequence);
+    }
+    let empty = COctetString::default();
+    let resp: Pdu = if request == CommandId::DataSm {
+        DataSmResp::new(empty, Vec::new()).into()
+    } else {
+        DeliverSmResp::new(empty, Vec::new()).into()
+    };
+    Command::new(CommandStatus::EsmeRok, sequence, resp)
+}
+
 /// The bind PDU, or `None` when the credentials do not fit SMPP 3.4's
 /// limits (15 and 8 characters).
 fn bind_pdu(kind: BindKind, credentials: &Credentials) -> Option<Pdu> {
@@ -329,4 +390,23 @@ fn bind_pdu(kind: BindKind, credentials: &Credentials) -> Option<Pdu> {
             .build()
             .into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_is_answered_with_its_own_response_and_status() {
+        let ok = delivery_answer(CommandId::DataSm, CommandStatus::EsmeRok, 7);
+        assert_eq!(
+            (ok.id(), ok.status(), ok.sequence_number()),
+            (CommandId::DataSmResp, CommandStatus::EsmeRok, 7)
+        );
+        let again = delivery_answer(CommandId::DeliverSm, CommandStatus::EsmeRxTAppn, 9);
+        assert_eq!(
+            (again.id(), again.status(), again.sequence_number()),
+            (CommandId::DeliverSmResp, CommandStatus::EsmeRxTAppn, 9)
+        );
+    }
 }

@@ -3,12 +3,14 @@
 //! ([`ids`]), what each submit_sm_resp status means for the message
 //! ([`response`]), how long to wait before reconnecting ([`backoff`]),
 //! which queued message goes next and when one has been refused too often
-//! ([`queue`]), and what the operator sees of a gateway ([`status`]). The
+//! ([`queue`]), what an MO from the SMSC is stored as ([`mo`]), and what
+//! the operator sees of a gateway ([`status`]). The
 //! actor in `actors/upstream.rs` and its binds call these; everything here
 //! is unit-tested alone.
 
 pub mod backoff;
 pub mod ids;
+pub mod mo;
 pub mod queue;
 pub mod response;
 pub mod status;

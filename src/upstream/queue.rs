@@ -13,6 +13,9 @@
 //!   `max_attempts`; at the limit the caller fails it permanently.
 //! - A refusal pauses every bind of the gateway (200 ms doubling to 5 s
 //!   while refusals continue); an accepted submit ends the pause doubling.
+//! - The queue is *full* from `limit` messages until it is below 90 % of
+//!   `limit` again (so that the gateway's routes do not flap between it
+//!   and the next gateway at every message).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -62,12 +65,19 @@ pub struct Queue {
     resume_at: Option<Instant>,
     /// When each submit of the last [`MEASURE_SPAN`] went.
     submitted: VecDeque<Instant>,
+    /// Full at this many messages waiting...
+    limit: usize,
+    /// ...until fewer than this wait.
+    resume_below: usize,
+    full: bool,
 }
 
 impl Queue {
     /// For a gateway of `tps` parts per second (0: unlimited) whose
-    /// messages fail after `max_attempts` temporary refusals (at least 1).
-    pub fn new(tps: u32, max_attempts: u32) -> Queue {
+    /// messages fail after `max_attempts` temporary refusals (at least 1),
+    /// full at `limit` messages (at least 1).
+    pub fn new(tps: u32, max_attempts: u32, limit: usize) -> Queue {
+        let limit = limit.max(1);
         Queue {
             waiting: VecDeque::new(),
             throttle: Throttle::new(tps, (tps / 10).max(1)),
@@ -76,6 +86,9 @@ impl Queue {
             slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
             resume_at: None,
             submitted: VecDeque::new(),
+            limit,
+            resume_below: limit - limit / 10,
+            full: false,
         }
     }
 
@@ -85,6 +98,22 @@ impl Queue {
             message,
             refusals: 0,
         });
+        self.recheck();
+    }
+
+    /// Whether the gateway should take no more messages: it has held
+    /// `limit` since it last held fewer than 90 % of `limit`.
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Updates `full` after the number waiting changed.
+    fn recheck(&mut self) {
+        if self.waiting.len() >= self.limit {
+            self.full = true;
+        } else if self.waiting.len() < self.resume_below {
+            self.full = false;
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -117,6 +146,7 @@ impl Queue {
         match self.waiting.pop_front() {
             Some(queued) => {
                 self.record_submit(now);
+                self.recheck();
                 Next::Submit(queued)
             }
             None => Next::Idle,
@@ -127,6 +157,7 @@ impl Queue {
     /// failed as it was written): first again, its refusals unchanged.
     pub fn unsent(&mut self, queued: Queued) {
         self.waiting.push_front(queued);
+        self.recheck();
     }
 
     /// The SMSC took a submit: refusals no longer double the pause.
@@ -161,6 +192,7 @@ impl Queue {
                 self.waiting.push_front(queued);
             }
         }
+        self.recheck();
         failed
     }
 
@@ -170,6 +202,7 @@ impl Queue {
             return Some(queued.message);
         }
         self.waiting.push_back(queued);
+        self.recheck();
         None
     }
 
@@ -180,11 +213,13 @@ impl Queue {
                 .into_iter()
                 .partition(|queued| pending::expired(&queued.message, now));
         self.waiting = waiting;
+        self.recheck();
         expired.into_iter().map(|queued| queued.message).collect()
     }
 
     /// Takes every queued message (not those in flight).
     pub fn take_all(&mut self) -> Vec<Message> {
+        self.full = false;
         std::mem::take(&mut self.waiting)
             .into_iter()
             .map(|queued| queued.message)
@@ -233,7 +268,7 @@ mod tests {
     }
 
     fn queue_of(ids: &[u64], tps: u32, max_attempts: u32) -> Queue {
-        let mut queue = Queue::new(tps, max_attempts);
+        let mut queue = Queue::new(tps, max_attempts, 10_000);
         for id in ids {
             queue.push(message(*id));
         }
@@ -305,7 +340,7 @@ mod tests {
     #[test]
     fn expired_messages_leave_the_queue() {
         let now = Utc::now();
-        let mut queue = Queue::new(0, 10);
+        let mut queue = Queue::new(0, 10, 10_000);
         let mut old = message(1);
         old.validity = Some(now - TimeDelta::seconds(1));
         let mut fresh = message(2);
@@ -317,5 +352,28 @@ mod tests {
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].id, MessageId::new(1));
         assert_eq!(queue.len(), 2);
+    }
+
+    #[test]
+    fn full_at_the_limit_until_below_ninety_percent() {
+        let now = Instant::now();
+        let mut queue = Queue::new(0, 10, 10);
+        for id in 1..=9 {
+            queue.push(message(id));
+        }
+        assert!(!queue.is_full());
+        queue.push(message(10));
+        assert!(queue.is_full());
+        // 9 is not below 90 %: still full.
+        let first = submit(&mut queue, now);
+        assert!(queue.is_full());
+        submit(&mut queue, now);
+        assert!(!queue.is_full(), "8 waiting");
+        // Put back above the limit, full again; emptied, not full.
+        queue.unsent(first);
+        queue.push(message(11));
+        assert!(queue.is_full());
+        queue.take_all();
+        assert!(!queue.is_full());
     }
 }

@@ -69,6 +69,11 @@ impl Sim {
 }
 
 impl Sim {
+    /// Its log so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
     /// How many lines of its log so far contain `text`.
     pub fn log_count(&self, text: &str) -> usize {
         let lines = self.log.lock().unwrap();

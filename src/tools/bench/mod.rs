@@ -388,7 +388,7 @@ impl Session {
                 self.totals.last_response = Some(now);
                 self.totals.error("TIMEOUT");
             }
-            Event::Delivered(pdu) => match read_receipt(&pdu) {
+            Event::Delivered { pdu, .. } => match read_receipt(&pdu) {
                 Ok(Some(receipt)) if !receipt.intermediate => {
                     let stat = receipt
                         .text

@@ -1,0 +1,116 @@
+//! An MO message from an upstream SMSC (a deliver_sm or data_sm that is
+//! not a receipt) as the store keeps it: an [`InboundMessage`], its text
+//! decoded where the data_coding has an alphabet. No I/O here.
+//!
+//! Parts are not joined: a part of a concatenated message is stored on
+//! its own (`parts` 1, `complete` false). SMPP 3.4 gives an MO no id the
+//! SMSC keeps across resends, and no time stamp, so two identical texts
+//! from one handset cannot be told from a resend: the key (`fingerprint`)
+//! is unique per delivery received (the time received and a number from
+//! the store's sequence), and a delivery resent after a lost answer is a
+//! second record (at-least-once). `sent_at` is the time received: a
+//! deliver_sm carries no service centre time stamp.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::GatewayName;
+use crate::smpp::pdu::{self, Pdu};
+use crate::sms::incoming;
+use crate::sms::udh::ESM_CLASS_UDHI;
+use crate::store::InboundMessage;
+
+/// The record for `pdu` received by `gateway` at `received_at`, keyed by
+/// `sequence` (unique: from the store's sequence); `None` when `pdu` is
+/// neither a deliver_sm nor a data_sm.
+pub fn inbound(
+    gateway: &GatewayName,
+    pdu: &Pdu,
+    sequence: u64,
+    received_at: DateTime<Utc>,
+) -> Option<InboundMessage> {
+    let (source, esm_class, data_coding) = match pdu {
+        Pdu::DeliverSm(body) => (
+            body.source_addr.as_str(),
+            u8::from(body.esm_class),
+            u8::from(body.data_coding),
+        ),
+        Pdu::DataSm(body) => (
+            body.source_addr.as_str(),
+            u8::from(body.esm_class),
+            u8::from(body.data_coding),
+        ),
+        _ => return None,
+    };
+    let content = pdu::message_content(pdu)?;
+    // A header that does not parse is kept as part of the body: the
+    // message is stored as received rather than refused.
+    let message = incoming::decode(data_coding, esm_class, content, None)
+        .or_else(|_| incoming::decode(data_coding, esm_class & !ESM_CLASS_UDHI, content, None))
+        .ok()?;
+    Some(InboundMessage {
+        gateway: gateway.clone(),
+        fingerprint: format!(
+            "{}.{source}.{sequence:020}",
+            received_at.format("%Y%m%d%H%M%S")
+        ),
+        source: source.to_owned(),
+        dcs: data_coding,
+        complete: message.concat.is_none(),
+        body: message.body,
+        text: message.text,
+        parts: 1,
+        sent_at: received_at,
+        received_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smpp::pdu::{COctetString, DataCoding, DeliverSm, EsmClass, OctetString};
+
+    fn deliver_sm(esm_class: u8, data_coding: u8, short_message: &[u8]) -> Pdu {
+        DeliverSm::builder()
+            .source_addr(COctetString::from_string("34699000000".to_owned()).unwrap())
+            .esm_class(EsmClass::from(esm_class))
+            .data_coding(DataCoding::from(data_coding))
+            .short_message(OctetString::from_vec(short_message.to_vec()).unwrap())
+            .build()
+            .into()
+    }
+
+    fn gateway() -> GatewayName {
+        GatewayName::new("up".to_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_text_mo_is_decoded_and_keyed_by_time_source_and_sequence() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T01:02:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let pdu = deliver_sm(0, 0, b"MO 1 from sim-smsc");
+        let message = inbound(&gateway(), &pdu, 7, at).unwrap();
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(message.text.as_deref(), Some("MO 1 from sim-smsc"));
+        assert_eq!(
+            message.fingerprint,
+            "20261201010203.34699000000.00000000000000000007"
+        );
+        assert!(message.complete);
+        assert_eq!(message.parts, 1);
+    }
+
+    #[test]
+    fn a_part_is_stored_alone_and_a_bad_header_is_kept_as_body() {
+        let now = Utc::now();
+        let udh = [5, 0, 3, 9, 2, 1];
+        let part = [&udh[..], b"half"].concat();
+        let message = inbound(&gateway(), &deliver_sm(0x40, 0, &part), 1, now).unwrap();
+        assert_eq!(message.body, b"half");
+        assert!(!message.complete);
+        let broken = [9, 0, 3];
+        let message = inbound(&gateway(), &deliver_sm(0x40, 4, &broken), 2, now).unwrap();
+        assert_eq!(message.body, broken);
+        assert_eq!(message.text, None);
+    }
+}
