@@ -92,8 +92,10 @@ pub struct MailboxKey {
 pub struct InboundMessage {
     /// The gateway that received it.
     pub gateway: GatewayName,
-    /// Same message, same fingerprint: the key that makes storing it twice
-    /// (read again after a restart) one record.
+    /// The record's key. From a modem, a fingerprint of the message: the
+    /// same message read again after a restart is one record. From an SMPP
+    /// upstream, the time received, the source and a sequence number: a
+    /// deliver_sm carries nothing that tells a resend from a repeat.
     pub fingerprint: String,
     /// The originator (TP-OA) as sent: digits or an alphanumeric name.
     pub source: String,
