@@ -10,6 +10,8 @@
 
 pub mod backoff;
 pub mod ids;
+// Its record type is the store's, which exists only with the runtime.
+#[cfg(feature = "runtime")]
 pub mod mo;
 pub mod queue;
 pub mod response;
