@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Switch, write_config};
+use common::{Switch, write_config_without_account_tps};
 use pasarela::model::{AccountId, GatewayName, MessageState, Money};
 use pasarela::smpp::dlr::read_receipt;
 use pasarela::smpp::pdu::{
@@ -61,34 +61,13 @@ price = "1.00"
 "#,
         gateway = smpp_gateway("operator-a", upstream, gateway_extra)
     );
-    config_with(dir, &extra)
+    write_config_without_account_tps(dir, &extra)
 }
 
 /// The `[[gateways]]` entry of an `smpp` gateway at `upstream`, window 16,
 /// with `extra` lines added.
 fn smpp_gateway(name: &str, upstream: SocketAddr, extra: &str) -> String {
-    format!(
-        r#"
-[[gateways]]
-name = "{name}"
-kind = "smpp"
-host = "127.0.0.1"
-port = {port}
-system_id = "pasarela"
-password = "secret"
-window = 16
-{extra}
-"#,
-        port = upstream.port()
-    )
-}
-
-/// The shipped config with `extra` appended and no account TPS.
-fn config_with(dir: &Path, extra: &str) -> PathBuf {
-    let path = write_config(dir, extra);
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("tps = 100", "tps = 0")).unwrap();
-    path
+    common::smpp_gateway(name, upstream, &format!("window = 16\n{extra}"))
 }
 
 fn sim(args: &[&str]) -> Sim {
@@ -602,7 +581,7 @@ price = "1.00"
         a = smpp_gateway("operator-a", first.addr, "tps = 5\nfailover_after_s = 2"),
         b = smpp_gateway("operator-b", second.addr, ""),
     );
-    let mut switch = Switch::start(&config_with(dir.path(), &extra), &[]);
+    let mut switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
     let mut esme = esme(&switch);
     let sent: Vec<u32> = (0..30)
         .map(|n| esme.submit(&format!("3460090{n:04}"), 1))
@@ -722,7 +701,7 @@ price = "1.00"
         ),
         b = smpp_gateway("operator-b", second.addr, ""),
     );
-    let mut switch = Switch::start(&config_with(dir.path(), &extra), &[]);
+    let mut switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
     let deadline = Instant::now() + RECEIPTS_WAIT;
     while gateway_view(&switch, "operator-a")["up"] != true {
         assert!(Instant::now() < deadline, "operator-a never bound");

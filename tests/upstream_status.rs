@@ -19,7 +19,7 @@ mod sim;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Switch, write_config};
+use common::{Switch, smpp_gateway, write_config_without_account_tps};
 use http::json as http;
 use pasarela::smpp::{CommandId, CommandStatus};
 use raw::Raw;
@@ -33,34 +33,16 @@ const WAIT: Duration = Duration::from_secs(20);
 /// 20 parts a second, which the `34` route uses, and `operator-b`, whose
 /// SMSC refuses its password. No account TPS.
 fn config(dir: &std::path::Path, good: SocketAddr, refusing: SocketAddr) -> std::path::PathBuf {
-    let gateway = |name: &str, upstream: SocketAddr, extra: &str| {
-        format!(
-            r#"
-[[gateways]]
-name = "{name}"
-kind = "smpp"
-host = "127.0.0.1"
-port = {port}
-system_id = "pasarela"
-password = "secret"
-{extra}
-"#,
-            port = upstream.port()
-        )
-    };
     let extra = format!(
         "{a}{b}\n[[routes]]\nprefix = \"34\"\ngateways = [\"operator-a\"]\nprice = \"1.00\"\n",
-        a = gateway(
+        a = smpp_gateway(
             "operator-a",
             good,
             "bind = \"pair\"\nsessions = 2\ntps = 20"
         ),
-        b = gateway("operator-b", refusing, ""),
+        b = smpp_gateway("operator-b", refusing, ""),
     );
-    let path = write_config(dir, &extra);
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("tps = 100", "tps = 0")).unwrap();
-    path
+    write_config_without_account_tps(dir, &extra)
 }
 
 fn gateway(address: SocketAddr, name: &str) -> Value {

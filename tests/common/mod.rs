@@ -29,6 +29,33 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     path
 }
 
+/// `write_config` with the demo account's TPS limit lifted, for tests
+/// whose rates are the gateways'.
+pub fn write_config_without_account_tps(dir: &Path, extra: &str) -> PathBuf {
+    let path = write_config(dir, extra);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("tps = 100", "tps = 0")).unwrap();
+    path
+}
+
+/// The `[[gateways]]` entry of an `smpp` gateway at `upstream` with the
+/// credentials `pasarela sim-smsc` accepts, and `extra` lines added.
+pub fn smpp_gateway(name: &str, upstream: SocketAddr, extra: &str) -> String {
+    format!(
+        r#"
+[[gateways]]
+name = "{name}"
+kind = "smpp"
+host = "127.0.0.1"
+port = {port}
+system_id = "pasarela"
+password = "secret"
+{extra}
+"#,
+        port = upstream.port()
+    )
+}
+
 /// A running switch.
 pub struct Switch {
     pub child: Child,
