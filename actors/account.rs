@@ -72,6 +72,9 @@ pub struct Terms {
     pub suspended: bool,
     /// Where receipts are POSTed unless the message names its own callback.
     pub callback_url: Option<String>,
+    /// The HMAC key callbacks to `callback_url` are signed with (the
+    /// callbacks actor holds a copy; see `callbacks::SetSecret`).
+    pub callback_secret: Option<String>,
 }
 
 pub struct Account {

@@ -21,7 +21,7 @@ use ipnet::IpNet;
 use slog::{Logger, error, info};
 
 use super::account::{Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms};
-use super::callbacks::Enqueued;
+use super::callbacks::{Enqueued, SetSecret};
 use super::directory::{AccountEntry, Directory};
 use super::gateway::{Deliver, Subscribe};
 use super::live_routes::{LiveRoutes, Routing};
@@ -88,6 +88,7 @@ impl AccountSpec {
             allowed_ips: self.allowed_ips.iter().map(ToString::to_string).collect(),
             suspended: self.terms.suspended,
             callback_url: self.terms.callback_url.clone(),
+            callback_secret: self.terms.callback_secret.clone(),
         }
     }
 }
@@ -120,6 +121,7 @@ pub fn merge_accounts(
                 max_binds: account.max_binds,
                 suspended: account.suspended,
                 callback_url: account.callback_url,
+                callback_secret: account.callback_secret,
             },
             password: account.password,
             system_id: account.system_id,
@@ -310,6 +312,10 @@ pub struct AccountChange {
     pub tps: Option<u32>,
     pub max_binds: Option<u32>,
     pub suspended: Option<bool>,
+    /// `Some(None)` removes it.
+    pub callback_url: Option<Option<String>>,
+    /// `Some(None)` removes it: callbacks go unsigned.
+    pub callback_secret: Option<Option<String>>,
 }
 
 /// A route as the admin API receives it, before the checks that need the
@@ -331,6 +337,8 @@ pub struct Admin {
     pub account_starter: AccountStarter,
     pub receipts: Addr<Receipts>,
     pub schedule: Addr<Schedule>,
+    /// Told every change of an account's callback secret.
+    pub callback_secrets: Recipient<SetSecret>,
     pub logger: Logger,
     /// One change at a time: two never build on the same old state.
     pub changes: tokio::sync::Mutex<()>,
@@ -387,6 +395,12 @@ impl Admin {
         }
         self.store.commit(batch).await?;
         info!(self.logger, "account created"; "account" => %id);
+        if let Some(secret) = &spec.terms.callback_secret {
+            self.callback_secrets.do_send(SetSecret {
+                account: id.clone(),
+                secret: Some(secret.clone()),
+            });
+        }
         self.directory
             .put(self.account_starter.start(spec, id.clone()));
         self.rewire();
@@ -415,7 +429,12 @@ impl Admin {
             tps: change.tps.unwrap_or(entry.terms.tps),
             max_binds: change.max_binds.unwrap_or(entry.terms.max_binds),
             suspended: change.suspended.unwrap_or(entry.terms.suspended),
-            callback_url: entry.terms.callback_url.clone(),
+            callback_url: change
+                .callback_url
+                .unwrap_or_else(|| entry.terms.callback_url.clone()),
+            callback_secret: change
+                .callback_secret
+                .unwrap_or_else(|| entry.terms.callback_secret.clone()),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -428,6 +447,12 @@ impl Admin {
         let mut batch = Batch::new();
         batch.put_stored_account(&spec.stored());
         self.store.commit(batch).await?;
+        if terms.callback_secret != entry.terms.callback_secret {
+            self.callback_secrets.do_send(SetSecret {
+                account: entry.id.clone(),
+                secret: terms.callback_secret.clone(),
+            });
+        }
         entry
             .address
             .send(Configure {
@@ -685,6 +710,7 @@ mod tests {
                 max_binds: 1,
                 suspended: false,
                 callback_url: None,
+                callback_secret: None,
             },
         }
     }

@@ -462,6 +462,27 @@ impl Handler<Enqueued> for Callbacks {
     }
 }
 
+/// An account's callback secret changed (the admin API stored it first):
+/// callbacks sent from now on, including retries of older ones, are signed
+/// with `secret`, or unsigned when it is `None`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetSecret {
+    pub account: AccountId,
+    pub secret: Option<String>,
+}
+
+impl Handler<SetSecret> for Callbacks {
+    type Result = ();
+
+    fn handle(&mut self, change: SetSecret, _: &mut Context<Self>) {
+        match change.secret {
+            Some(secret) => self.secrets.insert(change.account, secret),
+            None => self.secrets.remove(&change.account),
+        };
+    }
+}
+
 /// Moves these dead letters (as the caller read them from the store) back
 /// to the outbox with their attempts reset. Answers how many, once the
 /// move is durable.

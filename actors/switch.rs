@@ -162,6 +162,25 @@ async fn start(
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
 ) -> Result<(InForce, Recovered, ServerHandle), ServeError> {
+    let file_accounts = config
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            Some(AccountSpec {
+                system_id: account.system_id.clone(),
+                password: passwords.remove(&account.system_id)?,
+                allowed_ips: account.allowed_ips.clone(),
+                terms: Terms {
+                    tps: account.tps,
+                    max_binds: account.max_binds,
+                    suspended: false,
+                    callback_url: account.callback_url.clone(),
+                    callback_secret: account.callback_secret.clone(),
+                },
+            })
+        })
+        .collect();
+    let account_specs = merge_accounts(file_accounts, store.stored_accounts()?, logger);
     // Filled below, once the gateways its route actors use exist.
     let routes = Arc::new(LiveRoutes::new(Routing {
         table: RouteTable::default(),
@@ -174,7 +193,7 @@ async fn start(
             logger.new(slog::o!("actor" => "callbacks")),
         );
         let tls = tls_config(settings.ca_file.as_deref())?;
-        let secrets = callback_secrets(config)?;
+        let secrets = callback_secrets(&account_specs)?;
         Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
     };
     let receipts = {
@@ -258,25 +277,8 @@ async fn start(
         callbacks: callbacks.clone().recipient(),
         logger: logger.clone(),
     };
-    let file_accounts = config
-        .accounts
-        .iter()
-        .filter_map(|account| {
-            Some(AccountSpec {
-                system_id: account.system_id.clone(),
-                password: passwords.remove(&account.system_id)?,
-                allowed_ips: account.allowed_ips.clone(),
-                terms: Terms {
-                    tps: account.tps,
-                    max_binds: account.max_binds,
-                    suspended: false,
-                    callback_url: account.callback_url.clone(),
-                },
-            })
-        })
-        .collect();
     let mut entries = Accounts::new();
-    for spec in merge_accounts(file_accounts, store.stored_accounts()?, logger) {
+    for spec in account_specs {
         let id = AccountId::new(spec.system_id.clone()).map_err(|source| ServeError::Account {
             system_id: spec.system_id.clone(),
             source,
@@ -314,6 +316,7 @@ async fn start(
         account_starter,
         receipts,
         schedule,
+        callback_secrets: callbacks.clone().recipient(),
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });
@@ -395,17 +398,17 @@ fn recover(
     recovered
 }
 
-/// Each account's `callback_secret`, by account id.
-fn callback_secrets(config: &Config) -> Result<HashMap<AccountId, String>, ServeError> {
+/// Each account's `callback_secret`, by account id, as the file and the
+/// admin API's stored changes leave it.
+fn callback_secrets(specs: &[AccountSpec]) -> Result<HashMap<AccountId, String>, ServeError> {
     let mut secrets = HashMap::new();
-    for account in &config.accounts {
-        if let Some(secret) = &account.callback_secret {
-            let id = AccountId::new(account.system_id.clone()).map_err(|source| {
-                ServeError::Account {
-                    system_id: account.system_id.clone(),
+    for spec in specs {
+        if let Some(secret) = &spec.terms.callback_secret {
+            let id =
+                AccountId::new(spec.system_id.clone()).map_err(|source| ServeError::Account {
+                    system_id: spec.system_id.clone(),
                     source,
-                }
-            })?;
+                })?;
             secrets.insert(id, secret.clone());
         }
     }

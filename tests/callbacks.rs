@@ -307,8 +307,12 @@ fn delivered_ids(received: &[Received]) -> HashSet<String> {
 /// The signature a customer computes: HMAC-SHA256 with the shared secret
 /// of `<X-Pasarela-Timestamp>.<body>`, hex, after `sha256=`.
 fn expected_signature(request: &Received) -> String {
+    signature_with(SECRET, request)
+}
+
+fn signature_with(secret: &str, request: &Received) -> String {
     let timestamp = &request.headers["x-pasarela-timestamp"];
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.{}", request.body).as_bytes());
     let hex: String = mac
         .finalize()
@@ -828,5 +832,128 @@ fn a_kannel_dlr_url_is_called_for_each_event_its_mask_selects() {
             .count(),
         2,
         "{all:#?}"
+    );
+}
+
+/// Sends one message as `account` and waits for its receipt callback.
+fn receipt_of(switch: &Switch, account: (&str, &str), received: &Mutex<Vec<Received>>) -> Received {
+    let body = json!({"to": "+34600100001", "from": "Shop", "text": "hello"});
+    let sent = http(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        Some(account),
+        Some(&body),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let id = sent.body["messages"][0]["ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seen = wait_until(received, "the receipt", |seen| {
+        delivered_ids(seen).contains(&id)
+    });
+    delivered(&seen)
+        .into_iter()
+        .find(|request| request.json()["message_id"] == id.as_str())
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_changes_and_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start(0, 200, received.clone());
+    let path = config(dir.path(), &server.url("/hooks"), PATIENT);
+    let mut switch = Switch::start(&path, &[]);
+    let acme = ("acme", "acme1234");
+
+    let created = http(
+        switch.http,
+        "POST",
+        "/api/v1/accounts",
+        ADMIN,
+        Some(
+            &json!({"system_id": "acme", "password": "acme1234", "credit": "10",
+            "callback_url": server.url("/acme"), "callback_secret": "first"}),
+        ),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["callback_url"], server.url("/acme").as_str());
+    assert_eq!(created.body["callback_signed"], true);
+    assert!(
+        !created.body.to_string().contains("first"),
+        "the secret is never shown"
+    );
+    let receipt = receipt_of(&switch, acme, &received);
+    assert_eq!(receipt.path, "/acme");
+    assert_eq!(
+        receipt.headers["x-pasarela-signature"],
+        signature_with("first", &receipt)
+    );
+
+    // Refused changes name their field and change nothing.
+    for (field, value) in [
+        ("callback_url", json!("ftp://127.0.0.1/x")),
+        ("callback_secret", json!("")),
+        ("callback_secret", json!(7)),
+    ] {
+        let refused = http(
+            switch.http,
+            "PATCH",
+            "/api/v1/accounts/acme",
+            ADMIN,
+            Some(&json!({ field: value })),
+        );
+        assert_eq!(refused.status, 400, "{field}: {}", refused.body);
+        assert_eq!(refused.body["field"], field, "{}", refused.body);
+    }
+
+    let changed = http(
+        switch.http,
+        "PATCH",
+        "/api/v1/accounts/acme",
+        ADMIN,
+        Some(&json!({"callback_secret": "second", "callback_url": server.url("/acme2")})),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let receipt = receipt_of(&switch, acme, &received);
+    assert_eq!(receipt.path, "/acme2");
+    assert_eq!(
+        receipt.headers["x-pasarela-signature"],
+        signature_with("second", &receipt)
+    );
+
+    // The file's account keeps its own secret throughout.
+    let receipt = receipt_of(&switch, HOOKS.unwrap(), &received);
+    assert_eq!(
+        receipt.headers["x-pasarela-signature"],
+        expected_signature(&receipt)
+    );
+
+    switch.kill();
+    let switch = Switch::start(&path, &[]);
+    let receipt = receipt_of(&switch, acme, &received);
+    assert_eq!(receipt.path, "/acme2");
+    assert_eq!(
+        receipt.headers["x-pasarela-signature"],
+        signature_with("second", &receipt)
+    );
+
+    let unsigned = http(
+        switch.http,
+        "PATCH",
+        "/api/v1/accounts/acme",
+        ADMIN,
+        Some(&json!({"callback_secret": null})),
+    );
+    assert_eq!(unsigned.status, 200, "{}", unsigned.body);
+    assert_eq!(unsigned.body["callback_signed"], false);
+    assert_eq!(unsigned.body["callback_url"], server.url("/acme2").as_str());
+    let receipt = receipt_of(&switch, acme, &received);
+    assert!(
+        !receipt.headers.contains_key("x-pasarela-signature"),
+        "{receipt:#?}"
     );
 }

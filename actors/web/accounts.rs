@@ -47,6 +47,9 @@ struct AccountView {
     max_binds: u32,
     suspended: bool,
     allowed_ips: Vec<String>,
+    callback_url: Option<String>,
+    /// Whether callbacks are signed; the secret itself is never shown.
+    callback_signed: bool,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -62,6 +65,8 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
             .iter()
             .map(ToString::to_string)
             .collect(),
+        callback_url: account.terms.callback_url.clone(),
+        callback_signed: account.terms.callback_secret.is_some(),
     })
 }
 
@@ -92,8 +97,20 @@ fn networks(given: Vec<String>) -> Result<Vec<IpNet>, FieldError> {
         .collect()
 }
 
+/// A callback URL or secret, when given, checked by the file's rules.
+fn callback_field(
+    field: &str,
+    value: Option<&String>,
+    rule: fn(&str) -> Result<(), String>,
+) -> Result<(), FieldError> {
+    match value {
+        Some(value) => checked(field, rule(value)),
+        None => Ok(()),
+    }
+}
+
 /// `POST /api/v1/accounts`: system_id, password, credit, tps, max_binds,
-/// allowed_ips.
+/// allowed_ips, callback_url, callback_secret.
 fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
     let mut fields = Fields::parse(body)?;
     let system_id: String = fields.required("system_id")?;
@@ -106,6 +123,14 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
     let max_binds = fields.optional("max_binds")?.unwrap_or(DEFAULT_MAX_BINDS);
     checked("max_binds", fields::max_binds(max_binds))?;
     let allowed_ips = networks(fields.optional("allowed_ips")?.unwrap_or_default())?;
+    let callback_url: Option<String> = fields.optional("callback_url")?;
+    callback_field("callback_url", callback_url.as_ref(), fields::callback_url)?;
+    let callback_secret: Option<String> = fields.optional("callback_secret")?;
+    callback_field(
+        "callback_secret",
+        callback_secret.as_ref(),
+        fields::callback_secret,
+    )?;
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -116,13 +141,15 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             tps,
             max_binds,
             suspended: false,
-            callback_url: None,
+            callback_url,
+            callback_secret,
         },
     })
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
-/// max_binds, suspended.
+/// max_binds, suspended, callback_url and callback_secret (`null` removes
+/// these two).
 fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
     let mut fields = Fields::parse(body)?;
     let password: Option<String> = fields.optional("password")?;
@@ -133,6 +160,18 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
     if let Some(max_binds) = max_binds {
         checked("max_binds", fields::max_binds(max_binds))?;
     }
+    let callback_url: Option<Option<String>> = fields.nullable("callback_url")?;
+    callback_field(
+        "callback_url",
+        callback_url.as_ref().and_then(Option::as_ref),
+        fields::callback_url,
+    )?;
+    let callback_secret: Option<Option<String>> = fields.nullable("callback_secret")?;
+    callback_field(
+        "callback_secret",
+        callback_secret.as_ref().and_then(Option::as_ref),
+        fields::callback_secret,
+    )?;
     let change = AccountChange {
         password,
         allowed_ips: fields
@@ -142,6 +181,8 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
         tps: fields.optional("tps")?,
         max_binds,
         suspended: fields.optional("suspended")?,
+        callback_url,
+        callback_secret,
     };
     fields.finish()?;
     Ok(change)

@@ -37,6 +37,21 @@ impl Fields {
         }
     }
 
+    /// The field `name` when given: `Some(None)` for `null` (remove the
+    /// value), `Some(Some(_))` for a value, `None` when absent (keep it).
+    pub fn nullable<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<Option<T>>, FieldError> {
+        match self.0.remove(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(value) => serde_json::from_value(value)
+                .map(|value| Some(Some(value)))
+                .map_err(|error| problem(name, error.to_string())),
+        }
+    }
+
     /// The field `name` as a `T`; missing is a problem.
     pub fn required<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, FieldError> {
         self.optional(name)?

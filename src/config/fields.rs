@@ -180,3 +180,17 @@ pub fn route_claims(selector: &AccountSelector) -> Vec<String> {
         AccountSelector::Only(ids) => ids.clone(),
     }
 }
+
+/// Where an account's callbacks go: an absolute `http` or `https` URL.
+pub fn callback_url(url: &str) -> Result<(), String> {
+    crate::callbacks::target::check(url).map_err(|error| error.to_string())
+}
+
+/// The HMAC key an account's callbacks are signed with.
+pub fn callback_secret(secret: &str) -> Result<(), String> {
+    if secret.is_empty() {
+        Err("must not be empty; leave it out to send callbacks unsigned".into())
+    } else {
+        Ok(())
+    }
+}

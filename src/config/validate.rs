@@ -367,18 +367,14 @@ impl Checker<'_> {
         prefix: &str,
     ) -> (Option<String>, Option<String>) {
         if let Some(url) = &entry.callback_url
-            && let Err(error) = crate::callbacks::target::check(url.get_ref())
+            && let Err(error) = fields::callback_url(url.get_ref())
         {
-            self.report(url, &format!("{prefix}.callback_url"), error.to_string());
+            self.report(url, &format!("{prefix}.callback_url"), error);
         }
         if let Some(secret) = &entry.callback_secret
-            && secret.get_ref().is_empty()
+            && let Err(error) = fields::callback_secret(secret.get_ref())
         {
-            self.report(
-                secret,
-                &format!("{prefix}.callback_secret"),
-                "must not be empty; leave the key out to send callbacks unsigned",
-            );
+            self.report(secret, &format!("{prefix}.callback_secret"), error);
         }
         (
             entry.callback_url.as_ref().map(|url| url.get_ref().clone()),

@@ -22,9 +22,11 @@ pub struct StoredAccount {
     pub allowed_ips: Vec<String>,
     /// Binds and submissions refused while set.
     pub suspended: bool,
-    /// Where the account's receipts are POSTed (the file's
-    /// `callback_url`, kept when the admin API changes the account).
+    /// Where the account's receipts are POSTed.
     pub callback_url: Option<String>,
+    /// The HMAC key its callbacks are signed with; `None`: unsigned.
+    /// Kept in clear: signing needs it.
+    pub callback_secret: Option<String>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

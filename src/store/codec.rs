@@ -46,6 +46,7 @@
 //! | 2 | `Message` gains `service_type` (last field) | a version-1 message is its bytes and an empty string (one `0x00`) |
 //! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
+//! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
 
 use std::borrow::Cow;
 
@@ -59,13 +60,16 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 
 /// The version that last changed the layout of `Message`.
 const MESSAGE_LAYOUT: u8 = 3;
 
 /// The version that gave ledger entries their `reason`.
 const LEDGER_REASON: u8 = 4;
+
+/// The version that gave stored accounts their `callback_secret`.
+const ACCOUNT_SECRET: u8 = 5;
 
 /// The oldest version this program reads.
 const OLDEST_READABLE: u8 = 1;
@@ -246,17 +250,15 @@ fn versioned_body<'a>(
         .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
     match version {
         VERSION => Ok(Cow::Borrowed(body)),
-        // Version 1 lacks the message's last two fields, version 2 its
-        // last one: `service_type` (an empty string is one 0x00, its varint
-        // length) and `callback` (`None` is one 0x00).
-        1 | 2 if matches!(tree, TreeId::Messages | TreeId::Archive) => {
-            let missing = usize::from(MESSAGE_LAYOUT - version);
-            let mut upgraded = Vec::with_capacity(body.len() + missing);
-            upgraded.extend_from_slice(body);
-            upgraded.resize(body.len() + missing, 0);
-            Ok(Cow::Owned(upgraded))
-        }
-        OLDEST_READABLE..VERSION => Ok(Cow::Borrowed(body)),
+        OLDEST_READABLE..VERSION => match missing_last_fields(tree, key, version) {
+            0 => Ok(Cow::Borrowed(body)),
+            missing => {
+                let mut upgraded = Vec::with_capacity(body.len() + missing);
+                upgraded.extend_from_slice(body);
+                upgraded.resize(body.len() + missing, 0);
+                Ok(Cow::Owned(upgraded))
+            }
+        },
         _ => Err(corrupt(
             tree,
             key,
@@ -265,6 +267,21 @@ fn versioned_body<'a>(
             ),
         )),
     }
+}
+
+/// How many last fields a value of `version` lacks, each of them empty
+/// when absent and empty encoded as one 0x00 (the varint length of an
+/// empty string, or `None`).
+fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
+    let missing = match tree {
+        // `service_type` (version 2) and `callback` (version 3).
+        TreeId::Messages | TreeId::Archive => MESSAGE_LAYOUT.saturating_sub(version),
+        TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
+            u8::from(version < ACCOUNT_SECRET)
+        }
+        _ => 0,
+    };
+    usize::from(missing)
 }
 
 /// A ledger value: entries in the current layout, or, written before
@@ -530,6 +547,53 @@ mod tests {
         assert_eq!(
             decode_ledger(TreeId::Ledger, key, &current).unwrap(),
             [explained]
+        );
+    }
+
+    #[test]
+    fn stored_accounts_before_version_5_read_without_a_callback_secret() {
+        use crate::store::StoredAccount;
+        let account = StoredAccount {
+            system_id: "acme".into(),
+            password: crate::auth::PasswordHash::from_stored("$argon2id$x".into()),
+            tps: 5,
+            max_binds: 2,
+            allowed_ips: vec!["127.0.0.0/8".into()],
+            suspended: false,
+            callback_url: Some("http://127.0.0.1:9/dlr".into()),
+            callback_secret: None,
+        };
+        let key = admin_account_key("acme");
+        let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
+        let mut old = current[..current.len() - 1].to_vec();
+        old[0] = 4;
+        assert_eq!(
+            decode::<StoredAccount>(TreeId::AdminObjects, &key, &old).unwrap(),
+            account
+        );
+        let signed = StoredAccount {
+            callback_secret: Some("s3cret".into()),
+            ..account
+        };
+        let bytes = encode(TreeId::AdminObjects, &key, &signed).unwrap();
+        assert_eq!(
+            decode::<StoredAccount>(TreeId::AdminObjects, &key, &bytes).unwrap(),
+            signed
+        );
+        // Other admin objects of version 4 are read as they are.
+        let route = crate::store::StoredRoute::Deleted {
+            key: RouteKey {
+                prefix: "44".into(),
+                accounts: vec!["*".into()],
+            },
+        };
+        let route_key = admin_route_key(route.key());
+        let mut old_route = encode(TreeId::AdminObjects, &route_key, &route).unwrap();
+        old_route[0] = 4;
+        assert_eq!(
+            decode::<crate::store::StoredRoute>(TreeId::AdminObjects, &route_key, &old_route)
+                .unwrap(),
+            route
         );
     }
 
