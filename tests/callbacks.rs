@@ -860,6 +860,17 @@ fn receipt_of(switch: &Switch, account: (&str, &str), received: &Mutex<Vec<Recei
         .clone()
 }
 
+/// Changes account "acme" through the admin API.
+fn patch(switch: &Switch, body: Value) -> http::Answer {
+    http(
+        switch.http,
+        "PATCH",
+        "/api/v1/accounts/acme",
+        ADMIN,
+        Some(&body),
+    )
+}
+
 #[test]
 fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_changes_and_keeps() {
     let dir = tempfile::tempdir().unwrap();
@@ -899,23 +910,14 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
         ("callback_secret", json!("")),
         ("callback_secret", json!(7)),
     ] {
-        let refused = http(
-            switch.http,
-            "PATCH",
-            "/api/v1/accounts/acme",
-            ADMIN,
-            Some(&json!({ field: value })),
-        );
+        let refused = patch(&switch, json!({ field: value }));
         assert_eq!(refused.status, 400, "{field}: {}", refused.body);
         assert_eq!(refused.body["field"], field, "{}", refused.body);
     }
 
-    let changed = http(
-        switch.http,
-        "PATCH",
-        "/api/v1/accounts/acme",
-        ADMIN,
-        Some(&json!({"callback_secret": "second", "callback_url": server.url("/acme2")})),
+    let changed = patch(
+        &switch,
+        json!({"callback_secret": "second", "callback_url": server.url("/acme2")}),
     );
     assert_eq!(changed.status, 200, "{}", changed.body);
     let receipt = receipt_of(&switch, acme, &received);
@@ -941,13 +943,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
         signature_with("second", &receipt)
     );
 
-    let unsigned = http(
-        switch.http,
-        "PATCH",
-        "/api/v1/accounts/acme",
-        ADMIN,
-        Some(&json!({"callback_secret": null})),
-    );
+    let unsigned = patch(&switch, json!({"callback_secret": null}));
     assert_eq!(unsigned.status, 200, "{}", unsigned.body);
     assert_eq!(unsigned.body["callback_signed"], false);
     assert_eq!(unsigned.body["callback_url"], server.url("/acme2").as_str());
