@@ -20,8 +20,10 @@
 //!   bind (transceiver or receiver) they arrive on, and are answered at
 //!   once; an MO message is answered only once it is in the store's
 //!   `inbox` (its commit durable), or with ESME_RX_T_APPN when it cannot
-//!   be stored, so that the SMSC sends it again (see `upstream::mo`;
-//!   routing MO to customers is not built yet).
+//!   be stored, so that the SMSC sends it again (see `upstream::mo`). The
+//!   bind does not wait for that commit: submits, answers and further
+//!   deliveries go on, and each MO is answered when its commit ends.
+//!   Routing MO to customers is not built yet.
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
@@ -37,6 +39,7 @@ use actix::Recipient;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
 
 use super::gateway::GatewayReport;
 use super::upstream::StateChanged;
@@ -50,7 +53,7 @@ use crate::smpp::pdu::{
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
 use crate::store::{Batch, Store};
-use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
+use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event, Unanswered};
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
 use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
@@ -315,6 +318,9 @@ impl Bind {
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
+        // MO deliveries whose commit is under way; each is answered when
+        // its commit ends, without holding up this loop meanwhile.
+        let mut mo_answers: JoinSet<(Option<Unanswered>, CommandStatus)> = JoinSet::new();
         let end = loop {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
@@ -331,15 +337,31 @@ impl Bind {
                 _ = self.closed.changed() => break End::Closed,
                 event = esme.next_event() => match event {
                     Ok(event) => {
-                        if let Err(error) = self.on_event(event, esme, &mut in_flight).await {
+                        if let Err(error) = self.on_event(event, esme, &mut in_flight, &mut mo_answers) {
                             break End::Lost(error);
                         }
                     }
                     Err(error) => break End::Lost(error),
                 },
+                Some(answer) = mo_answers.join_next(), if !mo_answers.is_empty() => {
+                    if let Ok((Some(delivery), status)) = answer
+                        && let Err(error) = esme.acknowledge(delivery, status)
+                    {
+                        break End::Lost(error);
+                    }
+                }
                 () = sleep_until(wake) => {}
             }
         };
+        if matches!(end, End::Closed) {
+            // Answer the MOs being stored before unbinding, so the SMSC
+            // does not send them again.
+            while let Some(answer) = mo_answers.join_next().await {
+                if let Ok((Some(delivery), status)) = answer {
+                    let _ = esme.acknowledge(delivery, status);
+                }
+            }
+        }
         window.dec_by(counted);
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
@@ -418,11 +440,13 @@ impl Bind {
     }
 
     /// Fails when a delivery cannot be answered: the connection is lost.
-    async fn on_event(
+    /// An MO is answered from `mo_answers` once it is stored.
+    fn on_event(
         &mut self,
         event: Event,
         esme: &mut Esme,
         in_flight: &mut HashMap<u32, Queued>,
+        mo_answers: &mut JoinSet<(Option<Unanswered>, CommandStatus)>,
     ) -> Result<(), ClientError> {
         match event {
             Event::Answered {
@@ -447,9 +471,19 @@ impl Bind {
                 }
             }
             Event::Delivered { pdu, unanswered } => {
-                let status = self.delivered(&pdu).await;
+                match read_receipt(&pdu) {
+                    Ok(Some(receipt)) => self.receipt(&receipt),
+                    Ok(None) => {
+                        let stored = self.store_mo(&pdu);
+                        mo_answers.spawn(async move { (unanswered, stored.await) });
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
+                    }
+                }
                 if let Some(unanswered) = unanswered {
-                    esme.acknowledge(unanswered, status)?;
+                    esme.acknowledge(unanswered, CommandStatus::EsmeRok)?;
                 }
             }
         }
@@ -513,45 +547,40 @@ impl Bind {
         self.report_failed(message, status, true);
     }
 
-    /// A deliver_sm or data_sm: a receipt, or an MO, which is stored.
-    /// Returns the status to answer it with.
-    async fn delivered(&mut self, pdu: &Pdu) -> CommandStatus {
-        match read_receipt(pdu) {
-            Ok(Some(receipt)) => self.receipt(&receipt),
-            Ok(None) => return self.store_mo(pdu).await,
-            Err(error) => {
-                warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
-            }
-        }
-        CommandStatus::EsmeRok
-    }
-
-    /// Keeps an MO in the inbox: ESME_ROK once its commit is durable,
-    /// ESME_RX_T_APPN (the SMSC sends it again) when it cannot be kept.
-    async fn store_mo(&self, pdu: &Pdu) -> CommandStatus {
-        let sequence = match self.store.next_sequence() {
-            Ok(sequence) => sequence,
-            Err(error) => {
-                error!(self.logger, "cannot number an MO message; the SMSC is told to send it again";
-                    "error" => %error);
-                return CommandStatus::EsmeRxTAppn;
-            }
-        };
-        let Some(inbound) = mo::inbound(&self.settings.name, pdu, sequence, Utc::now()) else {
-            return CommandStatus::EsmeRok;
-        };
-        let mut batch = Batch::new();
-        batch.put_inbound(&inbound);
-        match self.store.commit(batch).await {
-            Ok(()) => {
-                info!(self.logger, "MO message from the SMSC stored";
-                    "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
-                CommandStatus::EsmeRok
-            }
-            Err(error) => {
-                error!(self.logger, "cannot store an MO message; the SMSC is told to send it again";
-                    "error" => %error);
-                CommandStatus::EsmeRxTAppn
+    /// Keeps an MO in the inbox; the answer is ESME_ROK once its commit is
+    /// durable, ESME_RX_T_APPN (the SMSC sends it again) when it cannot be
+    /// kept. The commit starts now; the answer needs nothing of `self`.
+    fn store_mo(&self, pdu: &Pdu) -> impl Future<Output = CommandStatus> + 'static {
+        let logger = self.logger.clone();
+        let started = self.store.next_sequence().map(|sequence| {
+            mo::inbound(&self.settings.name, pdu, sequence, Utc::now()).map(|inbound| {
+                let mut batch = Batch::new();
+                batch.put_inbound(&inbound);
+                (inbound, self.store.commit(batch))
+            })
+        });
+        async move {
+            let (inbound, durable) = match started {
+                Ok(Some(started)) => started,
+                // No content to keep.
+                Ok(None) => return CommandStatus::EsmeRok,
+                Err(error) => {
+                    error!(logger, "cannot number an MO message; the SMSC is told to send it again";
+                        "error" => %error);
+                    return CommandStatus::EsmeRxTAppn;
+                }
+            };
+            match durable.await {
+                Ok(()) => {
+                    info!(logger, "MO message from the SMSC stored";
+                        "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                    CommandStatus::EsmeRok
+                }
+                Err(error) => {
+                    error!(logger, "cannot store an MO message; the SMSC is told to send it again";
+                        "error" => %error);
+                    CommandStatus::EsmeRxTAppn
+                }
             }
         }
     }

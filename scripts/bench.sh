@@ -17,7 +17,9 @@
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
 # sim-smsc` in its own process, bound by an `smpp` gateway with
 # UPSTREAM_SESSIONS (1) transceiver binds, each of window UPSTREAM_WINDOW
-# (256). Three processes share the machine.
+# (256). Three processes share the machine. UPSTREAM_MO_EVERY_MS (unset:
+# none) has the SMSC send an MO to every bind that often meanwhile; each run
+# then prints how many MO the switch stored (each answered once durable).
 #
 # http: `POST /api/v1/messages` under wrk (HTTP_CONNECTIONS, 64, for
 # HTTP_SECONDS, 10, one thread, after a 3 s warm-up), each request one
@@ -110,7 +112,9 @@ upstream() {
     cargo build --release --quiet
     local dir smsc address=""
     dir=$(mktemp -d)
-    target/release/pasarela sim-smsc --listen 127.0.0.1:0 \
+    local mo=()
+    [[ -n "${UPSTREAM_MO_EVERY_MS:-}" ]] && mo=(--mo-every-ms "$UPSTREAM_MO_EVERY_MS")
+    target/release/pasarela sim-smsc --listen 127.0.0.1:0 "${mo[@]}" \
         --dlr-delay-ms "${E2E_DLR_DELAY_MS:-200}" >"$dir/smsc.out" 2>"$dir/smsc.log" &
     smsc=$!
     trap 'kill "$smsc" 2>/dev/null; rm -rf "$dir"' RETURN
@@ -123,6 +127,9 @@ upstream() {
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
         echo "upstream run $run (${UPSTREAM_SESSIONS:-1} binds)"
         e2e_run target/release/pasarela "$dir" "$address"
+        if [[ ${#mo[@]} -gt 0 ]]; then
+            echo "MO stored: $(grep -c 'MO message from the SMSC stored' "$dir/serve.log" || true)"
+        fi
     done
 }
 
