@@ -4,7 +4,7 @@
 //!
 //! | file | endpoints |
 //! |---|---|
-//! | this one | `GET /healthz`: 200 `{"status":"ok"}` |
+//! | this one | `GET /healthz`: 200 `{"status":"ok"}` while the store takes writes, 503 otherwise |
 //! | `customer.rs` | `POST /api/v1/messages`, `GET /api/v1/messages/{id}`, `GET /api/v1/balance` |
 //! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
 //! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
@@ -168,6 +168,21 @@ impl WebState {
     }
 }
 
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+/// How long `/healthz` waits for the store to answer.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `GET /healthz`: an empty batch goes through the group committer, so the
+/// answer is 200 only while writes are taken. After a journal append or a
+/// checkpoint failed (a full or failing disk) the store refuses every
+/// later write, nothing more is acknowledged until a restart, and this
+/// says 503 with the store's error.
+async fn healthz(state: web::Data<WebState>) -> HttpResponse {
+    let barrier = state.directory.store.commit(crate::store::Batch::new());
+    let failing = match tokio::time::timeout(HEALTH_TIMEOUT, barrier).await {
+        Ok(Ok(())) => return HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer within {} s", HEALTH_TIMEOUT.as_secs()),
+    };
+    HttpResponse::ServiceUnavailable()
+        .json(serde_json::json!({"status": "failing", "store": failing}))
 }

@@ -69,14 +69,24 @@ pub struct Switch {
 impl Switch {
     /// Starts `serve` and waits for its SMPP listener.
     pub fn start(config: &Path, env: &[(&str, &str)]) -> Switch {
-        let mut child = Command::new(BINARY)
+        Switch::spawn(Switch::command(config, env))
+    }
+
+    /// The command [`Switch::start`] runs, for a test to adjust first.
+    pub fn command(config: &Path, env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(BINARY);
+        command
             .args(["serve", "--config"])
             .arg(config)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `command` (a [`Switch::command`]) and waits for its listeners.
+    pub fn spawn(mut command: Command) -> Switch {
+        let mut child = command.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

@@ -1,0 +1,147 @@
+//! A disk that fills up under load. `serve` runs with a file size limit
+//! (RLIMIT_FSIZE, with SIGXFSZ ignored, so a write past it fails with
+//! EFBIG as a write to a full disk fails with ENOSPC). From the first
+//! failed journal append or checkpoint the store refuses every write: the
+//! test checks that submissions are refused from then on, that `/healthz`
+//! says so, and that after a restart without the limit every message
+//! acknowledged before is there and charged once, and none refused is.
+
+#![cfg(feature = "runtime")]
+
+mod common;
+#[path = "common/http.rs"]
+mod http;
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+use common::{BINARY, Switch, write_config_without_account_tps};
+use http::json as http;
+use serde_json::Value;
+
+/// The largest file `serve` may write: sled's file or a journal segment
+/// passes it within the first few thousand messages.
+const FILE_SIZE_LIMIT: libc::rlim_t = 4 << 20;
+/// Far more than the limit lets through.
+const MESSAGES: u64 = 40_000;
+const CREDIT: u64 = 1_000_000;
+const DEMO: Option<(&str, &str)> = Some(("demo", "demo1234"));
+
+/// `serve` with [`FILE_SIZE_LIMIT`] on every file it writes.
+fn start_on_a_small_disk(config: &Path) -> Switch {
+    let mut command = Switch::command(config, &[]);
+    // SAFETY: runs in the child between fork and exec and calls only
+    // async-signal-safe functions (signal, setrlimit).
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: FILE_SIZE_LIMIT,
+                rlim_max: FILE_SIZE_LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Switch::spawn(command)
+}
+
+/// `pasarela bench` against `switch`: its JSON summary.
+fn bench(switch: &Switch) -> Value {
+    let output = Command::new(BINARY)
+        .args(["bench", "--connect", &switch.smpp.to_string()])
+        .args([
+            "--messages",
+            &MESSAGES.to_string(),
+            "--sessions",
+            "2",
+            "--window",
+            "64",
+        ])
+        .args([
+            "--registered-delivery",
+            "0",
+            "--receipt-timeout-ms",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[test]
+fn a_full_disk_refuses_new_messages_and_loses_none_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_without_account_tps(dir.path(), "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("credit = \"1000.00\"", &format!("credit = \"{CREDIT}.00\"")),
+    )
+    .unwrap();
+
+    let mut switch = start_on_a_small_disk(&config);
+    assert_eq!(http(switch.http, "GET", "/healthz", None, None).status, 200);
+    let summary = bench(&switch);
+    let accepted = summary["submitted_ok"].as_u64().unwrap();
+    let refused = summary["submit_errors"]["ESME_RSYSERR"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        accepted > 0 && accepted < MESSAGES,
+        "the limit must be reached part way: {summary}"
+    );
+    assert_eq!(
+        accepted + refused,
+        MESSAGES,
+        "all refusals are ESME_RSYSERR: {summary}"
+    );
+
+    let health = http(switch.http, "GET", "/healthz", None, None);
+    assert_eq!(health.status, 503, "{:?}", health.body);
+    assert_eq!(health.body["status"], "failing");
+    assert!(health.body["store"].is_string(), "{:?}", health.body);
+    let body = serde_json::json!({"to": "+34600100001", "from": "Shop", "text": "hello"});
+    let refused_over_http = http(switch.http, "POST", "/api/v1/messages", DEMO, Some(&body));
+    assert_eq!(
+        refused_over_http.status, 503,
+        "{:?}",
+        refused_over_http.body
+    );
+    switch.kill();
+
+    let switch = Switch::start(&config, &[]);
+    assert_eq!(http(switch.http, "GET", "/healthz", None, None).status, 200);
+    let balance = http(switch.http, "GET", "/api/v1/balance", DEMO, None);
+    assert_eq!(balance.status, 200, "{:?}", balance.body);
+    assert_eq!(
+        balance.body["balance"],
+        format!("{}.00", CREDIT - accepted),
+        "each acknowledged message charged once, none refused charged"
+    );
+    let csv = http::request(
+        switch.http,
+        "GET",
+        "/api/v1/messages.csv",
+        DEMO,
+        "text/plain",
+        "",
+    );
+    assert_eq!(csv.status, 200);
+    let rows = csv.text.lines().count() - 1;
+    assert_eq!(
+        rows as u64, accepted,
+        "every acknowledged message is kept, no other"
+    );
+}
