@@ -15,6 +15,14 @@
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
 //! receiver bound, items wait in the store and go out in order on bind.
 //!
+//! MO messages (from the MO router, [`RouteMo`]) take the same way: one
+//! batch takes the MO out of `inbox` and puts it in the mailbox, with its
+//! callback when the account has a `callback_url`; so an MO is in the
+//! inbox or in the mailbox, never both. The same MO offered twice (the
+//! router restarted, or read the inbox at start while a gateway reported
+//! it) is routed once: it is skipped while its batch is pending, and once
+//! that batch is durable the inbox no longer has it.
+//!
 //! A callback over HTTP, when the message or the account asks for one
 //! (`callbacks::enqueue`), joins the final state's batch as an outbox item
 //! and goes to the callbacks actor once durable.
@@ -34,19 +42,22 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use slog::{Logger, error, warn};
+use slog::{Logger, error, info, warn};
 
 use super::callbacks::{Enqueued, enqueue};
 use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
 use super::route::Dispatch;
 use super::supervision::guarded;
+use crate::callbacks::request::mo_outbox_item;
 use crate::intake::Submission;
 use crate::metrics;
-use crate::model::{AccountId, Message, MessageId, MessageState, Money};
+use crate::metrics::MoOutcome;
+use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
 use crate::smpp::CommandStatus;
 use crate::store::{
-    Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store, StoreError,
+    Batch, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store,
+    StoreError,
 };
 use crate::throttle::Throttle;
 
@@ -83,16 +94,18 @@ pub struct Account {
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
     /// Items not yet handed to a session, in key (= queue) order.
-    waiting: BTreeMap<MailboxKey, MessageId>,
+    waiting: BTreeMap<MailboxKey, MailboxItem>,
     /// Items a session holds until the ESME acknowledges them.
-    in_flight: HashMap<MailboxKey, (SessionId, MessageId)>,
+    in_flight: HashMap<MailboxKey, (SessionId, MailboxItem)>,
+    /// MO messages (gateway, fingerprint) whose batch is not yet durable.
+    routing_mo: HashSet<(GatewayName, String)>,
     /// Where the round robin over receivers continues.
     next_receiver: usize,
 }
 
 struct Bound {
     /// Receivers and transceivers take deliver_sm; transmitters do not.
-    receiver: Option<Recipient<ReceiptOut>>,
+    receiver: Option<Recipient<DeliverOut>>,
     window: usize,
     in_flight: usize,
 }
@@ -111,6 +124,7 @@ impl Account {
             sessions: HashMap::new(),
             waiting: BTreeMap::new(),
             in_flight: HashMap::new(),
+            routing_mo: HashSet::new(),
             next_receiver: 0,
         };
         account.reload();
@@ -131,7 +145,6 @@ impl Account {
                 self.waiting = items
                     .into_iter()
                     .filter(|(key, _)| !self.in_flight.contains_key(key))
-                    .map(|(key, MailboxItem::Receipt { message })| (key, message))
                     .collect();
             }
             Err(error) => {
@@ -143,11 +156,11 @@ impl Account {
     /// Puts an item back in the queue (its session is gone or the ESME
     /// refused it).
     fn requeue(&mut self, key: &MailboxKey) {
-        if let Some((session, message)) = self.in_flight.remove(key) {
+        if let Some((session, item)) = self.in_flight.remove(key) {
             if let Some(bound) = self.sessions.get_mut(&session) {
                 bound.in_flight = bound.in_flight.saturating_sub(1);
             }
-            self.waiting.insert(key.clone(), message);
+            self.waiting.insert(key.clone(), item);
         }
     }
 
@@ -273,25 +286,73 @@ impl Account {
         &self,
         batch: &mut Batch,
         message: &Message,
-    ) -> Result<Option<(MailboxKey, MessageId)>, CommandStatus> {
+    ) -> Result<Option<(MailboxKey, MailboxItem)>, CommandStatus> {
         if !message.receipt_requested() {
             return Ok(None);
         }
-        let sequence = self.wiring.store.next_sequence().map_err(|error| {
+        let item = MailboxItem::Receipt {
+            message: message.id,
+        };
+        self.put_mailbox(batch, item)
+            .map(Some)
+            .map_err(|_| CommandStatus::EsmeRsyserr)
+    }
+
+    /// Adds `item` to `batch` under a new mailbox key.
+    fn put_mailbox(
+        &self,
+        batch: &mut Batch,
+        item: MailboxItem,
+    ) -> Result<(MailboxKey, MailboxItem), StoreError> {
+        let sequence = self.wiring.store.next_sequence().inspect_err(|error| {
             error!(self.wiring.logger, "cannot allocate a mailbox key"; "error" => %error);
-            CommandStatus::EsmeRsyserr
         })?;
         let key = MailboxKey {
             account: self.id.clone(),
             sequence,
         };
-        batch.put_mailbox(
-            &key,
-            &MailboxItem::Receipt {
-                message: message.id,
-            },
-        );
-        Ok(Some((key, message.id)))
+        batch.put_mailbox(&key, &item);
+        Ok((key, item))
+    }
+
+    /// The batch that moves MO `message` from `inbox` to the mailbox, with
+    /// its callback; `None` when it is no longer in `inbox` (routed before).
+    fn route_mo(&self, message: InboundMessage) -> Result<Option<RoutedMo>, StoreError> {
+        let store = &self.wiring.store;
+        if store
+            .inbound_message(&message.gateway, &message.fingerprint)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let id = store.next_message_id()?;
+        let mut batch = Batch::new();
+        batch.remove_inbound(&message.gateway, &message.fingerprint);
+        let callback = match &self.terms.callback_url {
+            Some(url) => {
+                let item = mo_outbox_item(
+                    &self.id,
+                    id,
+                    &message,
+                    url,
+                    store.next_sequence()?,
+                    Utc::now(),
+                );
+                batch.put_outbox(&item);
+                Some(item)
+            }
+            None => None,
+        };
+        let item = MailboxItem::Mo {
+            id,
+            message: Box::new(message),
+        };
+        let queued = self.put_mailbox(&mut batch, item)?;
+        Ok(Some(RoutedMo {
+            batch,
+            queued,
+            callback,
+        }))
     }
 
     /// Adds the HTTP callback `message` calls for, if any, to `batch`.
@@ -342,28 +403,34 @@ impl Account {
                 blocked.insert(session);
                 continue;
             };
-            let (key, id) = entry.remove_entry();
-            match self.wiring.store.message(id) {
-                Ok(Some(message)) => {
-                    bound.in_flight += 1;
-                    self.in_flight.insert(key.clone(), (session, id));
-                    receiver.do_send(ReceiptOut {
-                        key,
-                        message,
-                        account: ctx.address(),
-                    });
-                }
-                Ok(None) => {
-                    warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
-                        "account" => %self.id, "message" => %id);
-                    self.forget(key);
-                }
-                Err(error) => {
-                    error!(self.wiring.logger, "cannot read a message for its receipt"; "message" => %id, "error" => %error);
-                    self.waiting.insert(key, id);
-                    break;
-                }
-            }
+            let (key, item) = entry.remove_entry();
+            let outgoing = match &item {
+                MailboxItem::Receipt { message: id } => match self.wiring.store.message(*id) {
+                    Ok(Some(message)) => Outgoing::Receipt(Box::new(message)),
+                    Ok(None) => {
+                        warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
+                            "account" => %self.id, "message" => %id);
+                        self.forget(key);
+                        continue;
+                    }
+                    Err(error) => {
+                        error!(self.wiring.logger, "cannot read a message for its receipt"; "message" => %id, "error" => %error);
+                        self.waiting.insert(key, item);
+                        break;
+                    }
+                },
+                MailboxItem::Mo { id, message } => Outgoing::Mo {
+                    id: *id,
+                    message: message.clone(),
+                },
+            };
+            bound.in_flight += 1;
+            self.in_flight.insert(key.clone(), (session, item));
+            receiver.do_send(DeliverOut {
+                key,
+                outgoing,
+                account: ctx.address(),
+            });
         }
     }
 
@@ -377,6 +444,13 @@ impl Account {
     }
 }
 
+/// An MO moved to the mailbox, its batch not yet committed.
+struct RoutedMo {
+    batch: Batch,
+    queued: (MailboxKey, MailboxItem),
+    callback: Option<OutboxItem>,
+}
+
 /// The `err:` code of a receipt for a destination no route covers.
 pub const NO_ROUTE_ERROR: u16 = 1;
 
@@ -387,7 +461,7 @@ struct Accepted {
     /// The table the routes were chosen from, whose actors take them.
     routing: Arc<Routing>,
     routed: Vec<(usize, Message)>,
-    unroutable: Vec<(MailboxKey, MessageId)>,
+    unroutable: Vec<(MailboxKey, MailboxItem)>,
     callbacks: Vec<OutboxItem>,
     charged: Money,
 }
@@ -549,19 +623,108 @@ impl Handler<CommitFailed> for Account {
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Queued {
-    items: Vec<(MailboxKey, MessageId)>,
+    items: Vec<(MailboxKey, MailboxItem)>,
 }
 
 impl Handler<Queued> for Account {
     type Result = ();
 
     fn handle(&mut self, queued: Queued, ctx: &mut Context<Self>) {
-        for (key, message) in queued.items {
+        for (key, item) in queued.items {
             if !self.in_flight.contains_key(&key) {
-                self.waiting.insert(key, message);
+                self.waiting.insert(key, item);
             }
         }
         self.pump(ctx);
+    }
+}
+
+/// An MO message in `inbox` that the MO routes give to this account: into
+/// the mailbox (and the callback outbox) in one batch, then out to a
+/// bound receiver.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RouteMo {
+    pub message: InboundMessage,
+}
+
+impl Handler<RouteMo> for Account {
+    type Result = ();
+
+    fn handle(&mut self, route: RouteMo, ctx: &mut Context<Self>) {
+        let inbox_key = (
+            route.message.gateway.clone(),
+            route.message.fingerprint.clone(),
+        );
+        if self.routing_mo.contains(&inbox_key) {
+            return;
+        }
+        let logger = self.wiring.logger.clone();
+        let (source, destination) = (
+            route.message.source.clone(),
+            route.message.destination.clone().unwrap_or_default(),
+        );
+        let outcome = guarded(self, ctx, &logger, "route MO", |account, _| {
+            account.route_mo(route.message)
+        });
+        let RoutedMo {
+            batch,
+            queued,
+            callback,
+        } = match outcome {
+            Ok(Ok(Some(routed))) => routed,
+            Ok(Ok(None)) | Err(_) => return,
+            Ok(Err(error)) => {
+                error!(logger, "cannot route an MO message; it stays in the inbox";
+                    "account" => %self.id, "gateway" => %inbox_key.0, "fingerprint" => &inbox_key.1,
+                    "error" => %error);
+                return;
+            }
+        };
+        let durable = self.wiring.store.commit(batch);
+        self.routing_mo.insert(inbox_key.clone());
+        let account = ctx.address();
+        let callback_sender = self.wiring.callbacks.clone();
+        let id = self.id.clone();
+        actix_rt::spawn(async move {
+            let stored = durable.await;
+            match &stored {
+                Ok(()) => {
+                    info!(logger, "MO message routed"; "account" => %id, "gateway" => %inbox_key.0,
+                        "source" => &source, "destination" => &destination);
+                    metrics::global().mo(&inbox_key.0, MoOutcome::Routed);
+                    account.do_send(Queued {
+                        items: vec![queued],
+                    });
+                    if let Some(callback) = callback {
+                        callback_sender.do_send(Enqueued {
+                            items: vec![callback],
+                        });
+                    }
+                }
+                Err(error) => {
+                    error!(logger, "cannot store a routed MO message; it stays in the inbox";
+                        "account" => %id, "gateway" => %inbox_key.0, "error" => %error);
+                }
+            }
+            account.do_send(MoSettled { inbox_key });
+        });
+    }
+}
+
+/// The batch of a routed MO is durable (or failed): an offer of it again
+/// reads the inbox afresh.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct MoSettled {
+    inbox_key: (GatewayName, String),
+}
+
+impl Handler<MoSettled> for Account {
+    type Result = ();
+
+    fn handle(&mut self, settled: MoSettled, _ctx: &mut Context<Self>) {
+        self.routing_mo.remove(&settled.inbox_key);
     }
 }
 
@@ -640,28 +803,39 @@ impl Handler<Finished> for Account {
     }
 }
 
-/// A receipt for a session to send as deliver_sm.
+/// A mailbox item for a session to send as deliver_sm.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ReceiptOut {
+pub struct DeliverOut {
     pub key: MailboxKey,
-    pub message: Message,
+    pub outgoing: Outgoing,
     pub account: Addr<Account>,
 }
 
-/// What became of a [`ReceiptOut`]: `delivered` when the ESME answered
+/// What a [`DeliverOut`] carries.
+pub enum Outgoing {
+    /// A receipt, made from the message as it is now.
+    Receipt(Box<Message>),
+    /// An MO message routed to the account.
+    Mo {
+        id: MessageId,
+        message: Box<InboundMessage>,
+    },
+}
+
+/// What became of a [`DeliverOut`]: `delivered` when the ESME answered
 /// deliver_sm_resp OK; otherwise it goes back to the mailbox.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ReceiptDone {
+pub struct DeliverDone {
     pub key: MailboxKey,
     pub delivered: bool,
 }
 
-impl Handler<ReceiptDone> for Account {
+impl Handler<DeliverDone> for Account {
     type Result = ();
 
-    fn handle(&mut self, done: ReceiptDone, ctx: &mut Context<Self>) {
+    fn handle(&mut self, done: DeliverDone, ctx: &mut Context<Self>) {
         if !self.in_flight.contains_key(&done.key) {
             return;
         }
@@ -679,7 +853,7 @@ impl Handler<ReceiptDone> for Account {
 #[rtype(result = "Result<(), CommandStatus>")]
 pub struct Bind {
     pub session: SessionId,
-    pub receiver: Option<Recipient<ReceiptOut>>,
+    pub receiver: Option<Recipient<DeliverOut>>,
     pub window: usize,
 }
 

@@ -546,6 +546,10 @@ impl Bind {
             Ok(()) => {
                 info!(self.logger, "MO message from the SMSC stored";
                     "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                self.reports.do_send(GatewayReport::Received {
+                    gateway: inbound.gateway,
+                    fingerprint: inbound.fingerprint,
+                });
                 CommandStatus::EsmeRok
             }
             Err(error) => {

@@ -67,6 +67,10 @@ const MESSAGE_LAYOUT: u8 = 3;
 /// The version that gave ledger entries their `reason`.
 const LEDGER_REASON: u8 = 4;
 
+/// The version that gave MO records (`inbox`) their `destination` (last
+/// field): an older inbox value is its bytes and `None` (one 0x00).
+const INBOX_DESTINATION: u8 = VERSION;
+
 /// The oldest version this program reads.
 const OLDEST_READABLE: u8 = 1;
 
@@ -254,6 +258,14 @@ fn versioned_body<'a>(
             let mut upgraded = Vec::with_capacity(body.len() + missing);
             upgraded.extend_from_slice(body);
             upgraded.resize(body.len() + missing, 0);
+            Ok(Cow::Owned(upgraded))
+        }
+        version
+            if tree == TreeId::Inbox && (OLDEST_READABLE..INBOX_DESTINATION).contains(&version) =>
+        {
+            let mut upgraded = Vec::with_capacity(body.len() + 1);
+            upgraded.extend_from_slice(body);
+            upgraded.push(0);
             Ok(Cow::Owned(upgraded))
         }
         OLDEST_READABLE..VERSION => Ok(Cow::Borrowed(body)),
@@ -530,6 +542,43 @@ mod tests {
         assert_eq!(
             decode_ledger(TreeId::Ledger, key, &current).unwrap(),
             [explained]
+        );
+    }
+
+    #[test]
+    fn inbox_values_before_their_destination_read_without_one() {
+        use crate::store::InboundMessage;
+        let at = chrono::DateTime::from_timestamp_nanos(0);
+        let message = InboundMessage {
+            gateway: GatewayName::new("up".to_owned()).unwrap(),
+            fingerprint: "f".to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: b"hi".to_vec(),
+            text: Some("hi".to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: None,
+        };
+        let key = inbound_key(&message.gateway, &message.fingerprint);
+        let current = encode(TreeId::Inbox, &key, &message).unwrap();
+        // The old layout is the new one without the last field (`None`).
+        let mut old = current[..current.len() - 1].to_vec();
+        old[0] = INBOX_DESTINATION - 1;
+        assert_eq!(
+            decode::<InboundMessage>(TreeId::Inbox, &key, &old).unwrap(),
+            message
+        );
+        let addressed = InboundMessage {
+            destination: Some("12345".to_owned()),
+            ..message
+        };
+        let bytes = encode(TreeId::Inbox, &key, &addressed).unwrap();
+        assert_eq!(
+            decode::<InboundMessage>(TreeId::Inbox, &key, &bytes).unwrap(),
+            addressed
         );
     }
 
