@@ -1,5 +1,5 @@
 //! One actor per customer account: its TPS, its credit, its bound sessions
-//! and its mailbox of receipts waiting for a receiver.
+//! and its mailbox of receipts and MO messages waiting for a receiver.
 //!
 //! Accepting a submission: TPS (ESME_RTHROTTLED over it) → rules hook
 //! (none yet) → route per destination → price × parts reserved from credit
@@ -984,5 +984,98 @@ impl Handler<AdjustCredit> for Account {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::routing::RouteTable;
+    use crate::store::StoreConfig;
+
+    /// Stands in for the callbacks actor: counts what it is handed.
+    struct Sink(Arc<AtomicUsize>);
+
+    impl Actor for Sink {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Enqueued> for Sink {
+        type Result = ();
+
+        fn handle(&mut self, enqueued: Enqueued, _ctx: &mut Context<Self>) {
+            self.0.fetch_add(enqueued.items.len(), Ordering::SeqCst);
+        }
+    }
+
+    fn mo() -> InboundMessage {
+        let at = Utc::now();
+        InboundMessage {
+            gateway: GatewayName::new("up".to_owned()).unwrap(),
+            fingerprint: "20261201.34699000000.1".to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: b"JOIN".to_vec(),
+            text: Some("JOIN".to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: Some("12345".to_owned()),
+        }
+    }
+
+    #[test]
+    fn an_mo_offered_again_is_routed_once_into_the_mailbox_with_one_callback() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(StoreConfig::new(dir.path().join("store"))).unwrap());
+        let id = AccountId::new("club").unwrap();
+        let callbacks = Arc::new(AtomicUsize::new(0));
+        let received = mo();
+        actix_rt::System::new().block_on(async {
+            let mut batch = Batch::new();
+            batch.put_inbound(&received);
+            store.commit(batch).await.unwrap();
+            let wiring = AccountWiring {
+                store: store.clone(),
+                routes: Arc::new(LiveRoutes::new(Routing {
+                    table: RouteTable::default(),
+                    actors: Vec::new(),
+                })),
+                callbacks: Sink(callbacks.clone()).start().recipient(),
+                logger: Logger::root(slog::Discard, slog::o!()),
+            };
+            let terms = Terms {
+                tps: 0,
+                max_binds: 1,
+                suspended: false,
+                callback_url: Some("http://hooks/mo".to_owned()),
+            };
+            let account = Account::new(terms, id.clone(), wiring).start();
+            // Twice while the first batch is pending, once after it is durable.
+            for _ in 0..2 {
+                let message = received.clone();
+                account.send(RouteMo { message }).await.unwrap();
+            }
+            store.commit(Batch::new()).await.unwrap();
+            let deadline = Instant::now() + std::time::Duration::from_secs(5);
+            while callbacks.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+                actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            let message = received.clone();
+            account.send(RouteMo { message }).await.unwrap();
+            store.commit(Batch::new()).await.unwrap();
+        });
+        let mailbox = store.mailbox(&id).unwrap();
+        assert_eq!(mailbox.len(), 1, "{mailbox:?}");
+        assert!(
+            matches!(&mailbox[0].1, MailboxItem::Mo { message, .. } if **message == received),
+            "{mailbox:?}"
+        );
+        assert_eq!(store.inbox().unwrap().len(), 0);
+        assert_eq!(store.outbox().unwrap().len(), 1);
+        assert_eq!(callbacks.load(Ordering::SeqCst), 1);
     }
 }
