@@ -1,5 +1,5 @@
 //! One actor per customer account: its TPS, its credit, its bound sessions
-//! and its mailbox of receipts waiting for a receiver.
+//! and its mailbox of receipts and MO messages waiting for a receiver.
 //!
 //! Accepting a submission: TPS (ESME_RTHROTTLED over it) → rules hook
 //! (none yet) → route per destination → price × parts reserved from credit
@@ -14,6 +14,14 @@
 //! the item goes to a bound receiver, round robin, within each session's
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
 //! receiver bound, items wait in the store and go out in order on bind.
+//!
+//! MO messages (from the MO router, [`RouteMo`]) take the same way: one
+//! batch takes the MO out of `inbox` and puts it in the mailbox, with its
+//! callback when the account has a `callback_url`; so an MO is in the
+//! inbox or in the mailbox, never both. The same MO offered twice (the
+//! router restarted, or read the inbox at start while a gateway reported
+//! it) is routed once: it is skipped while its batch is pending, and once
+//! that batch is durable the inbox no longer has it.
 //!
 //! A callback over HTTP, when the message or the account asks for one
 //! (`callbacks::enqueue`), joins the final state's batch as an outbox item
@@ -34,19 +42,22 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use slog::{Logger, error, warn};
+use slog::{Logger, error, info, warn};
 
 use super::callbacks::{Enqueued, enqueue};
 use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
 use super::route::Dispatch;
 use super::supervision::guarded;
+use crate::callbacks::request::mo_outbox_item;
 use crate::intake::Submission;
 use crate::metrics;
-use crate::model::{AccountId, Message, MessageId, MessageState, Money};
+use crate::metrics::MoOutcome;
+use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
 use crate::smpp::CommandStatus;
 use crate::store::{
-    Batch, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store, StoreError,
+    Batch, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store,
+    StoreError,
 };
 use crate::throttle::Throttle;
 
@@ -86,16 +97,18 @@ pub struct Account {
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
     /// Items not yet handed to a session, in key (= queue) order.
-    waiting: BTreeMap<MailboxKey, MessageId>,
+    waiting: BTreeMap<MailboxKey, MailboxItem>,
     /// Items a session holds until the ESME acknowledges them.
-    in_flight: HashMap<MailboxKey, (SessionId, MessageId)>,
+    in_flight: HashMap<MailboxKey, (SessionId, MailboxItem)>,
+    /// MO messages (gateway, fingerprint) whose batch is not yet durable.
+    routing_mo: HashSet<(GatewayName, String)>,
     /// Where the round robin over receivers continues.
     next_receiver: usize,
 }
 
 struct Bound {
     /// Receivers and transceivers take deliver_sm; transmitters do not.
-    receiver: Option<Recipient<ReceiptOut>>,
+    receiver: Option<Recipient<DeliverOut>>,
     window: usize,
     in_flight: usize,
 }
@@ -114,6 +127,7 @@ impl Account {
             sessions: HashMap::new(),
             waiting: BTreeMap::new(),
             in_flight: HashMap::new(),
+            routing_mo: HashSet::new(),
             next_receiver: 0,
         };
         account.reload();
@@ -134,7 +148,6 @@ impl Account {
                 self.waiting = items
                     .into_iter()
                     .filter(|(key, _)| !self.in_flight.contains_key(key))
-                    .map(|(key, MailboxItem::Receipt { message })| (key, message))
                     .collect();
             }
             Err(error) => {
@@ -146,11 +159,11 @@ impl Account {
     /// Puts an item back in the queue (its session is gone or the ESME
     /// refused it).
     fn requeue(&mut self, key: &MailboxKey) {
-        if let Some((session, message)) = self.in_flight.remove(key) {
+        if let Some((session, item)) = self.in_flight.remove(key) {
             if let Some(bound) = self.sessions.get_mut(&session) {
                 bound.in_flight = bound.in_flight.saturating_sub(1);
             }
-            self.waiting.insert(key.clone(), message);
+            self.waiting.insert(key.clone(), item);
         }
     }
 
@@ -276,25 +289,73 @@ impl Account {
         &self,
         batch: &mut Batch,
         message: &Message,
-    ) -> Result<Option<(MailboxKey, MessageId)>, CommandStatus> {
+    ) -> Result<Option<(MailboxKey, MailboxItem)>, CommandStatus> {
         if !message.receipt_requested() {
             return Ok(None);
         }
-        let sequence = self.wiring.store.next_sequence().map_err(|error| {
+        let item = MailboxItem::Receipt {
+            message: message.id,
+        };
+        self.put_mailbox(batch, item)
+            .map(Some)
+            .map_err(|_| CommandStatus::EsmeRsyserr)
+    }
+
+    /// Adds `item` to `batch` under a new mailbox key.
+    fn put_mailbox(
+        &self,
+        batch: &mut Batch,
+        item: MailboxItem,
+    ) -> Result<(MailboxKey, MailboxItem), StoreError> {
+        let sequence = self.wiring.store.next_sequence().inspect_err(|error| {
             error!(self.wiring.logger, "cannot allocate a mailbox key"; "error" => %error);
-            CommandStatus::EsmeRsyserr
         })?;
         let key = MailboxKey {
             account: self.id.clone(),
             sequence,
         };
-        batch.put_mailbox(
-            &key,
-            &MailboxItem::Receipt {
-                message: message.id,
-            },
-        );
-        Ok(Some((key, message.id)))
+        batch.put_mailbox(&key, &item);
+        Ok((key, item))
+    }
+
+    /// The batch that moves MO `message` from `inbox` to the mailbox, with
+    /// its callback; `None` when it is no longer in `inbox` (routed before).
+    fn route_mo(&self, message: InboundMessage) -> Result<Option<RoutedMo>, StoreError> {
+        let store = &self.wiring.store;
+        if store
+            .inbound_message(&message.gateway, &message.fingerprint)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let id = store.next_message_id()?;
+        let mut batch = Batch::new();
+        batch.remove_inbound(&message.gateway, &message.fingerprint);
+        let callback = match &self.terms.callback_url {
+            Some(url) => {
+                let item = mo_outbox_item(
+                    &self.id,
+                    id,
+                    &message,
+                    url,
+                    store.next_sequence()?,
+                    Utc::now(),
+                );
+                batch.put_outbox(&item);
+                Some(item)
+            }
+            None => None,
+        };
+        let item = MailboxItem::Mo {
+            id,
+            message: Box::new(message),
+        };
+        let queued = self.put_mailbox(&mut batch, item)?;
+        Ok(Some(RoutedMo {
+            batch,
+            queued,
+            callback,
+        }))
     }
 
     /// Adds the HTTP callback `message` calls for, if any, to `batch`.
@@ -345,28 +406,34 @@ impl Account {
                 blocked.insert(session);
                 continue;
             };
-            let (key, id) = entry.remove_entry();
-            match self.wiring.store.message(id) {
-                Ok(Some(message)) => {
-                    bound.in_flight += 1;
-                    self.in_flight.insert(key.clone(), (session, id));
-                    receiver.do_send(ReceiptOut {
-                        key,
-                        message,
-                        account: ctx.address(),
-                    });
-                }
-                Ok(None) => {
-                    warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
-                        "account" => %self.id, "message" => %id);
-                    self.forget(key);
-                }
-                Err(error) => {
-                    error!(self.wiring.logger, "cannot read a message for its receipt"; "message" => %id, "error" => %error);
-                    self.waiting.insert(key, id);
-                    break;
-                }
-            }
+            let (key, item) = entry.remove_entry();
+            let outgoing = match &item {
+                MailboxItem::Receipt { message: id } => match self.wiring.store.message(*id) {
+                    Ok(Some(message)) => Outgoing::Receipt(Box::new(message)),
+                    Ok(None) => {
+                        warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
+                            "account" => %self.id, "message" => %id);
+                        self.forget(key);
+                        continue;
+                    }
+                    Err(error) => {
+                        error!(self.wiring.logger, "cannot read a message for its receipt"; "message" => %id, "error" => %error);
+                        self.waiting.insert(key, item);
+                        break;
+                    }
+                },
+                MailboxItem::Mo { id, message } => Outgoing::Mo {
+                    id: *id,
+                    message: message.clone(),
+                },
+            };
+            bound.in_flight += 1;
+            self.in_flight.insert(key.clone(), (session, item));
+            receiver.do_send(DeliverOut {
+                key,
+                outgoing,
+                account: ctx.address(),
+            });
         }
     }
 
@@ -380,6 +447,13 @@ impl Account {
     }
 }
 
+/// An MO moved to the mailbox, its batch not yet committed.
+struct RoutedMo {
+    batch: Batch,
+    queued: (MailboxKey, MailboxItem),
+    callback: Option<OutboxItem>,
+}
+
 /// The `err:` code of a receipt for a destination no route covers.
 pub const NO_ROUTE_ERROR: u16 = 1;
 
@@ -390,7 +464,7 @@ struct Accepted {
     /// The table the routes were chosen from, whose actors take them.
     routing: Arc<Routing>,
     routed: Vec<(usize, Message)>,
-    unroutable: Vec<(MailboxKey, MessageId)>,
+    unroutable: Vec<(MailboxKey, MailboxItem)>,
     callbacks: Vec<OutboxItem>,
     charged: Money,
 }
@@ -552,19 +626,108 @@ impl Handler<CommitFailed> for Account {
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Queued {
-    items: Vec<(MailboxKey, MessageId)>,
+    items: Vec<(MailboxKey, MailboxItem)>,
 }
 
 impl Handler<Queued> for Account {
     type Result = ();
 
     fn handle(&mut self, queued: Queued, ctx: &mut Context<Self>) {
-        for (key, message) in queued.items {
+        for (key, item) in queued.items {
             if !self.in_flight.contains_key(&key) {
-                self.waiting.insert(key, message);
+                self.waiting.insert(key, item);
             }
         }
         self.pump(ctx);
+    }
+}
+
+/// An MO message in `inbox` that the MO routes give to this account: into
+/// the mailbox (and the callback outbox) in one batch, then out to a
+/// bound receiver.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RouteMo {
+    pub message: InboundMessage,
+}
+
+impl Handler<RouteMo> for Account {
+    type Result = ();
+
+    fn handle(&mut self, route: RouteMo, ctx: &mut Context<Self>) {
+        let inbox_key = (
+            route.message.gateway.clone(),
+            route.message.fingerprint.clone(),
+        );
+        if self.routing_mo.contains(&inbox_key) {
+            return;
+        }
+        let logger = self.wiring.logger.clone();
+        let (source, destination) = (
+            route.message.source.clone(),
+            route.message.destination.clone().unwrap_or_default(),
+        );
+        let outcome = guarded(self, ctx, &logger, "route MO", |account, _| {
+            account.route_mo(route.message)
+        });
+        let RoutedMo {
+            batch,
+            queued,
+            callback,
+        } = match outcome {
+            Ok(Ok(Some(routed))) => routed,
+            Ok(Ok(None)) | Err(_) => return,
+            Ok(Err(error)) => {
+                error!(logger, "cannot route an MO message; it stays in the inbox";
+                    "account" => %self.id, "gateway" => %inbox_key.0, "fingerprint" => &inbox_key.1,
+                    "error" => %error);
+                return;
+            }
+        };
+        let durable = self.wiring.store.commit(batch);
+        self.routing_mo.insert(inbox_key.clone());
+        let account = ctx.address();
+        let callback_sender = self.wiring.callbacks.clone();
+        let id = self.id.clone();
+        actix_rt::spawn(async move {
+            let stored = durable.await;
+            match &stored {
+                Ok(()) => {
+                    info!(logger, "MO message routed"; "account" => %id, "gateway" => %inbox_key.0,
+                        "source" => &source, "destination" => &destination);
+                    metrics::global().mo(&inbox_key.0, MoOutcome::Routed);
+                    account.do_send(Queued {
+                        items: vec![queued],
+                    });
+                    if let Some(callback) = callback {
+                        callback_sender.do_send(Enqueued {
+                            items: vec![callback],
+                        });
+                    }
+                }
+                Err(error) => {
+                    error!(logger, "cannot store a routed MO message; it stays in the inbox";
+                        "account" => %id, "gateway" => %inbox_key.0, "error" => %error);
+                }
+            }
+            account.do_send(MoSettled { inbox_key });
+        });
+    }
+}
+
+/// The batch of a routed MO is durable (or failed): an offer of it again
+/// reads the inbox afresh.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct MoSettled {
+    inbox_key: (GatewayName, String),
+}
+
+impl Handler<MoSettled> for Account {
+    type Result = ();
+
+    fn handle(&mut self, settled: MoSettled, _ctx: &mut Context<Self>) {
+        self.routing_mo.remove(&settled.inbox_key);
     }
 }
 
@@ -643,28 +806,39 @@ impl Handler<Finished> for Account {
     }
 }
 
-/// A receipt for a session to send as deliver_sm.
+/// A mailbox item for a session to send as deliver_sm.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ReceiptOut {
+pub struct DeliverOut {
     pub key: MailboxKey,
-    pub message: Message,
+    pub outgoing: Outgoing,
     pub account: Addr<Account>,
 }
 
-/// What became of a [`ReceiptOut`]: `delivered` when the ESME answered
+/// What a [`DeliverOut`] carries.
+pub enum Outgoing {
+    /// A receipt, made from the message as it is now.
+    Receipt(Box<Message>),
+    /// An MO message routed to the account.
+    Mo {
+        id: MessageId,
+        message: Box<InboundMessage>,
+    },
+}
+
+/// What became of a [`DeliverOut`]: `delivered` when the ESME answered
 /// deliver_sm_resp OK; otherwise it goes back to the mailbox.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ReceiptDone {
+pub struct DeliverDone {
     pub key: MailboxKey,
     pub delivered: bool,
 }
 
-impl Handler<ReceiptDone> for Account {
+impl Handler<DeliverDone> for Account {
     type Result = ();
 
-    fn handle(&mut self, done: ReceiptDone, ctx: &mut Context<Self>) {
+    fn handle(&mut self, done: DeliverDone, ctx: &mut Context<Self>) {
         if !self.in_flight.contains_key(&done.key) {
             return;
         }
@@ -682,7 +856,7 @@ impl Handler<ReceiptDone> for Account {
 #[rtype(result = "Result<(), CommandStatus>")]
 pub struct Bind {
     pub session: SessionId,
-    pub receiver: Option<Recipient<ReceiptOut>>,
+    pub receiver: Option<Recipient<DeliverOut>>,
     pub window: usize,
 }
 
@@ -813,5 +987,99 @@ impl Handler<AdjustCredit> for Account {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::routing::RouteTable;
+    use crate::store::StoreConfig;
+
+    /// Stands in for the callbacks actor: counts what it is handed.
+    struct Sink(Arc<AtomicUsize>);
+
+    impl Actor for Sink {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Enqueued> for Sink {
+        type Result = ();
+
+        fn handle(&mut self, enqueued: Enqueued, _ctx: &mut Context<Self>) {
+            self.0.fetch_add(enqueued.items.len(), Ordering::SeqCst);
+        }
+    }
+
+    fn mo() -> InboundMessage {
+        let at = Utc::now();
+        InboundMessage {
+            gateway: GatewayName::new("up".to_owned()).unwrap(),
+            fingerprint: "20261201.34699000000.1".to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: b"JOIN".to_vec(),
+            text: Some("JOIN".to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: Some("12345".to_owned()),
+        }
+    }
+
+    #[test]
+    fn an_mo_offered_again_is_routed_once_into_the_mailbox_with_one_callback() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(StoreConfig::new(dir.path().join("store"))).unwrap());
+        let id = AccountId::new("club").unwrap();
+        let callbacks = Arc::new(AtomicUsize::new(0));
+        let received = mo();
+        actix_rt::System::new().block_on(async {
+            let mut batch = Batch::new();
+            batch.put_inbound(&received);
+            store.commit(batch).await.unwrap();
+            let wiring = AccountWiring {
+                store: store.clone(),
+                routes: Arc::new(LiveRoutes::new(Routing {
+                    table: RouteTable::default(),
+                    actors: Vec::new(),
+                })),
+                callbacks: Sink(callbacks.clone()).start().recipient(),
+                logger: Logger::root(slog::Discard, slog::o!()),
+            };
+            let terms = Terms {
+                tps: 0,
+                max_binds: 1,
+                suspended: false,
+                callback_url: Some("http://hooks/mo".to_owned()),
+                callback_secret: None,
+            };
+            let account = Account::new(terms, id.clone(), wiring).start();
+            // Twice while the first batch is pending, once after it is durable.
+            for _ in 0..2 {
+                let message = received.clone();
+                account.send(RouteMo { message }).await.unwrap();
+            }
+            store.commit(Batch::new()).await.unwrap();
+            let deadline = Instant::now() + std::time::Duration::from_secs(5);
+            while callbacks.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+                actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            let message = received.clone();
+            account.send(RouteMo { message }).await.unwrap();
+            store.commit(Batch::new()).await.unwrap();
+        });
+        let mailbox = store.mailbox(&id).unwrap();
+        assert_eq!(mailbox.len(), 1, "{mailbox:?}");
+        assert!(
+            matches!(&mailbox[0].1, MailboxItem::Mo { message, .. } if **message == received),
+            "{mailbox:?}"
+        );
+        assert_eq!(store.inbox().unwrap().len(), 0);
+        assert_eq!(store.outbox().unwrap().len(), 1);
+        assert_eq!(callbacks.load(Ordering::SeqCst), 1);
     }
 }

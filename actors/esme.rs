@@ -38,7 +38,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::{Encoder, FramedRead};
 
 use super::account::{
-    Account, Bind, ReceiptDone, ReceiptOut, Reply, SessionId, Submit, Submitted, Unbound,
+    Account, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted, Unbound,
 };
 use super::amend::Answered;
 use super::directory::{AccountEntry, Directory};
@@ -49,6 +49,7 @@ use crate::intake;
 use crate::metrics::{self, Rejection};
 use crate::model::{AccountId, Message, MessageId};
 use crate::smpp::dlr::{self, Address as PduAddress};
+use crate::smpp::mo;
 use crate::smpp::pdu::{
     self, COctetString, DeliverSm, Pdu, QuerySmResp, SubmitMultiResp, SubmitSmResp,
 };
@@ -61,7 +62,8 @@ use crate::store::MailboxKey;
 
 /// What the session is waiting for an answer to.
 enum Outbound {
-    Receipt {
+    /// A mailbox item: a receipt or an MO message.
+    Mailbox {
         key: MailboxKey,
         account: Addr<Account>,
     },
@@ -236,11 +238,11 @@ impl EsmeSession {
     }
 
     fn settle(&mut self, outbound: Outbound, ok: bool) {
-        if let Outbound::Receipt { key, account } = outbound {
+        if let Outbound::Mailbox { key, account } = outbound {
             if ok {
                 self.counters.deliver_sm_acknowledged();
             }
-            account.do_send(ReceiptDone { key, delivered: ok });
+            account.do_send(DeliverDone { key, delivered: ok });
         }
     }
 
@@ -442,24 +444,37 @@ impl EsmeSession {
         });
     }
 
-    fn deliver_receipt(&mut self, receipt: ReceiptOut) {
-        let ReceiptOut {
+    fn deliver(&mut self, out: DeliverOut) {
+        let DeliverOut {
             key,
-            message,
+            outgoing,
             account,
-        } = receipt;
+        } = out;
         if !self.session.may_send(CommandId::DeliverSm) || self.outbound.is_full() {
-            account.do_send(ReceiptDone {
+            account.do_send(DeliverDone {
                 key,
                 delivered: false,
             });
             return;
         }
-        let body = match receipt_pdu(&message) {
+        let (built, what, id) = match &outgoing {
+            Outgoing::Receipt(message) => (receipt_pdu(message), "receipt", message.id),
+            Outgoing::Mo { id, message } => (
+                mo::mo_deliver_sm(
+                    &message.source,
+                    message.destination.as_deref().unwrap_or_default(),
+                    message.dcs,
+                    &message.body,
+                ),
+                "MO message",
+                *id,
+            ),
+        };
+        let body = match built {
             Ok(body) => body,
             Err(error) => {
-                warn!(self.logger, "cannot build a receipt; dropped"; "message" => %message.id, "error" => %error);
-                account.do_send(ReceiptDone {
+                warn!(self.logger, "cannot build a deliver_sm; dropped"; "what" => what, "message" => %id, "error" => %error);
+                account.do_send(DeliverDone {
                     key,
                     delivered: true,
                 });
@@ -467,7 +482,7 @@ impl EsmeSession {
             }
         };
         let sequence_number = self.sequences.next_number();
-        let outbound = Outbound::Receipt { key, account };
+        let outbound = Outbound::Mailbox { key, account };
         match self.outbound.insert(
             sequence_number,
             CommandId::DeliverSm,
@@ -626,11 +641,11 @@ impl Handler<Answered> for EsmeSession {
     }
 }
 
-impl Handler<ReceiptOut> for EsmeSession {
+impl Handler<DeliverOut> for EsmeSession {
     type Result = ();
 
-    fn handle(&mut self, receipt: ReceiptOut, _ctx: &mut Context<Self>) {
-        self.deliver_receipt(receipt);
+    fn handle(&mut self, out: DeliverOut, _ctx: &mut Context<Self>) {
+        self.deliver(out);
         self.publish_windows();
     }
 }

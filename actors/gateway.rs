@@ -13,6 +13,10 @@
 //!   `permanent: false`, and the switch sends it again;
 //! - MUST report every receipt it receives as [`GatewayReport::Receipt`],
 //!   keyed by the SMSC's id exactly as the gateway normalises it;
+//! - MUST store every MO message it receives in the store's `inbox`, with
+//!   the number it was sent to, and report it as
+//!   [`GatewayReport::Received`] once that commit is durable (MO routing
+//!   takes it from there; what it misses, it finds in `inbox` at start);
 //! - MUST answer [`Subscribe`] with its current [`GatewayStatus`] and send
 //!   the route a new one whenever it becomes able or unable to take
 //!   messages (a route sends nothing to a gateway that is down; it queues);
@@ -60,6 +64,12 @@ pub enum GatewayReport {
         state: MessageState,
         error_code: Option<u16>,
         at: DateTime<Utc>,
+    },
+    /// An MO message is durably in `inbox` under this gateway and
+    /// fingerprint.
+    Received {
+        gateway: GatewayName,
+        fingerprint: String,
     },
 }
 

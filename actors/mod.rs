@@ -6,6 +6,7 @@
 //! ```text
 //! switch                  root: opens the store, starts the rest in order, recovers, stops cleanly
 //! ├── callbacks           supervised: sends the callback outbox over HTTP, retries, dead letters
+//! ├── mo_router           supervised: MO messages in the inbox to their account by number and keyword
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
@@ -27,7 +28,7 @@
 //!      ◀Submitted (after the group commit)─┘ └─Dispatch─▶ route ─Deliver─▶ gateway
 //! gateway ─Sent / SendFailed / Receipt─▶ receipts ─Finished─▶ account
 //! account ── final state + refund + mailbox item, one batch ──▶ store
-//! account ─ReceiptOut─▶ esme ─deliver_sm─▶ ESME ─resp─▶ esme ─ReceiptDone─▶ account
+//! account ─DeliverOut─▶ esme ─deliver_sm─▶ ESME ─resp─▶ esme ─DeliverDone─▶ account
 //!
 //! route ─Hold (scheduled later, or past validity)─▶ schedule ─Dispatch (due)─▶ route
 //!                                                   schedule ─Finished (EXPIRED)─▶ account
@@ -50,6 +51,7 @@ pub mod faults;
 pub mod gateway;
 pub mod listener;
 pub mod live_routes;
+pub mod mo_router;
 pub mod modem;
 pub mod receipts;
 pub mod route;

@@ -9,7 +9,8 @@
 //! - `Receipt`: the final state, handed to the account, which writes it
 //!   with the refund and mailbox item in one batch. A receipt that arrives
 //!   before its `Sent` waits a while for it; one for an id nobody knows is
-//!   logged and counted, never a crash.
+//!   logged and counted, never a crash;
+//! - `Received`: an MO message in `inbox`, passed on to the MO router.
 //!
 //! Supervised: after a panic, the SUBMITTED messages are read back from the
 //! store behind a barrier commit.
@@ -26,6 +27,7 @@ use super::account::{Account, Finished};
 use super::callbacks::{Enqueued, enqueue};
 use super::gateway::GatewayReport;
 use super::live_routes::LiveRoutes;
+use super::mo_router::Inboxed;
 use super::route::Dispatch;
 use super::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
@@ -44,6 +46,7 @@ pub struct Receipts {
     logger: Logger,
     routes: Arc<LiveRoutes>,
     callbacks: Recipient<Enqueued>,
+    mo_router: Recipient<Inboxed>,
     accounts: HashMap<AccountId, Addr<Account>>,
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
@@ -62,6 +65,7 @@ impl Receipts {
         store: Arc<Store>,
         routes: Arc<LiveRoutes>,
         callbacks: Recipient<Enqueued>,
+        mo_router: Recipient<Inboxed>,
         logger: Logger,
     ) -> Receipts {
         Receipts {
@@ -69,6 +73,7 @@ impl Receipts {
             logger,
             routes,
             callbacks,
+            mo_router,
             accounts: HashMap::new(),
             awaiting: HashMap::new(),
             early: HashMap::new(),
@@ -353,6 +358,13 @@ impl Handler<GatewayReport> for Receipts {
                     error_code,
                     at,
                 } => receipts.receipt((gateway, upstream_id), state, error_code, at),
+                GatewayReport::Received {
+                    gateway,
+                    fingerprint,
+                } => receipts.mo_router.do_send(Inboxed {
+                    gateway,
+                    fingerprint,
+                }),
             },
         );
     }

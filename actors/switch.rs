@@ -1,7 +1,7 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (callbacks,
-//! receipts, schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
-//! the listeners), hands it what the store has unfinished, runs until
+//! MO router, receipts, schedule, gateways (simulated or SMPP upstreams), routes,
+//! accounts, then the listeners), hands it what the store has unfinished, runs until
 //! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
 //! acknowledged is left in memory. Accounts and routes are the file's with
 //! the admin API's stored changes laid over them (`admin`).
@@ -22,6 +22,7 @@ use super::callbacks::{Callbacks, tls_config};
 use super::directory::{Accounts, Directory};
 use super::faults;
 use super::live_routes::{LiveRoutes, Routing};
+use super::mo_router::{self, MoRouter};
 use super::receipts::{Receipts, Track};
 use super::schedule::Schedule;
 use super::sessions::Sessions;
@@ -32,7 +33,7 @@ use super::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{BindMode, Config, GatewayKind, SmppGatewayConfig, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
-use crate::routing::RouteTable;
+use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
 use crate::tools::client::{BindKind, Credentials};
 use actix_web::dev::ServerHandle;
@@ -196,14 +197,23 @@ async fn start(
         let secrets = callback_secrets(&account_specs)?;
         Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
     };
+    let mo_router = {
+        let (store, table, logger) = (
+            store.clone(),
+            MoRouteTable::new(&config.mo_routes),
+            logger.new(slog::o!("actor" => "mo_router")),
+        );
+        Supervisor::start(move |_| MoRouter::new(store, table, logger))
+    };
     let receipts = {
-        let (store, routes, callbacks, logger) = (
+        let (store, routes, callbacks, mo, logger) = (
             store.clone(),
             routes.clone(),
             callbacks.clone().recipient(),
+            mo_router.clone().recipient(),
             logger.new(slog::o!("actor" => "receipts")),
         );
-        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, logger))
+        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, mo, logger))
     };
     let schedule = {
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
@@ -308,6 +318,9 @@ async fn start(
         logger: logger.new(slog::o!("actor" => "amend")),
     };
     let directory = Arc::new(Directory::new(store.clone(), owners, entries));
+    mo_router.do_send(mo_router::Start {
+        directory: directory.clone(),
+    });
     let admin = Arc::new(Admin {
         store: store.clone(),
         directory: directory.clone(),

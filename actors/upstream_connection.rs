@@ -23,7 +23,8 @@
 //!   be stored, so that the SMSC sends it again (see `upstream::mo`). The
 //!   bind does not wait for that commit: submits, answers and further
 //!   deliveries go on, and each MO is answered when its commit ends.
-//!   Routing MO to customers is not built yet.
+//!   Once stored, an MO is reported to the switch (`GatewayReport::Received`)
+//!   for routing to its account.
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
@@ -551,7 +552,7 @@ impl Bind {
     /// durable, ESME_RX_T_APPN (the SMSC sends it again) when it cannot be
     /// kept. The commit starts now; the answer needs nothing of `self`.
     fn store_mo(&self, pdu: &Pdu) -> impl Future<Output = CommandStatus> + 'static {
-        let logger = self.logger.clone();
+        let (logger, reports) = (self.logger.clone(), self.reports.clone());
         let started = self.store.next_sequence().map(|sequence| {
             mo::inbound(&self.settings.name, pdu, sequence, Utc::now()).map(|inbound| {
                 let mut batch = Batch::new();
@@ -574,6 +575,10 @@ impl Bind {
                 Ok(()) => {
                     info!(logger, "MO message from the SMSC stored";
                         "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                    reports.do_send(GatewayReport::Received {
+                        gateway: inbound.gateway,
+                        fingerprint: inbound.fingerprint,
+                    });
                     CommandStatus::EsmeRok
                 }
                 Err(error) => {

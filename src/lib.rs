@@ -10,7 +10,7 @@
 //!
 //! - [`api`]: the customer JSON API's bodies, and a send request turned into a submission.
 //! - [`auth`]: argon2id password hashes and the allowed-network check.
-//! - [`callbacks`]: receipt callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
+//! - [`callbacks`]: receipt and MO callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
 //! - `cli` (runtime): the command line, parsed with clap; one function per command.
 //! - [`config`]: the TOML file into a validated typed configuration.
 //! - `framed` (runtime): the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
@@ -23,9 +23,9 @@
 //! - [`numbering`]: the country of a number, from its E.164 calling code.
 //! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
 //! - [`report`]: the per-message report row (SPEC §6) and the filters of a message listing.
-//! - [`routing`]: the MT route table (longest prefix per account).
+//! - [`routing`]: the MT route table (longest prefix per account) and the MO route table (number, keyword).
 //! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
-//! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts.
+//! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts, MO deliver_sm.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //! - `tools` (runtime): `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix; its SMPP client also carries the upstream gateways.

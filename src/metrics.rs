@@ -12,6 +12,7 @@
 //! | `pasarela_gateway_window_in_use` | gauge | `gateway` |
 //! | `pasarela_accept_seconds` | histogram | `account` |
 //! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
+//! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -62,6 +63,7 @@ pub struct Metrics {
     window_in_use: Family<GatewayLabel, Gauge>,
     accept_latency: Family<AccountLabel, Latency>,
     receipt_latency: Family<GatewayLabel, Latency>,
+    mo: Family<MoLabels, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -83,6 +85,31 @@ struct RouteLabel {
 struct RejectionLabels {
     account: String,
     reason: Rejection,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MoLabels {
+    gateway: String,
+    outcome: MoOutcome,
+}
+
+/// What MO routing made of a message received, as the `outcome` label
+/// says it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum MoOutcome {
+    /// In an account's mailbox.
+    Routed,
+    /// No MO route claims it: it stays in the inbox.
+    Unrouted,
+}
+
+impl EncodeLabelValue for MoOutcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(match self {
+            MoOutcome::Routed => "routed",
+            MoOutcome::Unrouted => "unrouted",
+        })
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -164,6 +191,7 @@ impl Metrics {
             window_in_use: Family::default(),
             accept_latency: Family::default(),
             receipt_latency: Family::default(),
+            mo: Family::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -205,6 +233,11 @@ impl Metrics {
             "submit_to_receipt_seconds",
             "From a gateway acknowledging a message to its final receipt",
             metrics.receipt_latency.clone(),
+        );
+        registry.register(
+            "mo",
+            "MO messages received, routed to an account or left unrouted in the inbox",
+            metrics.mo.clone(),
         );
         metrics
     }
@@ -256,6 +289,17 @@ impl Metrics {
                 route: route.to_string(),
             })
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Counts an MO message `gateway` received as `outcome` (once per
+    /// message and process: one routed again after a restart counts again).
+    pub fn mo(&self, gateway: &GatewayName, outcome: MoOutcome) {
+        self.mo
+            .get_or_create(&MoLabels {
+                gateway: gateway.to_string(),
+                outcome,
+            })
+            .inc();
     }
 
     /// The gauge of submit_sm outstanding on `gateway`'s connection.

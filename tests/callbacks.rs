@@ -10,208 +10,29 @@
 
 #![cfg(feature = "runtime")]
 
+#[path = "common/callback_receiver.rs"]
+mod callback_receiver;
 mod common;
 #[path = "common/http.rs"]
 mod http;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::io::Read;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use callback_receiver::{HOLD, Received, Receiver, signature};
 use common::{Switch, write_config};
-use hmac::{Hmac, KeyInit, Mac};
 use http::json as http;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 const HOOKS: Option<(&str, &str)> = Some(("hooks", "hooks123"));
 const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
 const SECRET: &str = "s3cret";
-/// The receiver's "answer" that holds a request unanswered.
-const HOLD: u16 = 0;
 /// `[callbacks]` keys for a test where nothing may become a dead letter.
 const PATIENT: &str = "max_attempts = 1000\ntimeout_ms = 2000";
-
-/// One request the customer server received, and what it answered.
-#[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    path: String,
-    /// Names lower-cased.
-    headers: HashMap<String, String>,
-    body: String,
-    answered: u16,
-}
-
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// A customer callback server on 127.0.0.1: answers every request with
-/// the status currently set ([`HOLD`]: none, the connection is held until
-/// the client goes), and records it. Stops listening when dropped.
-struct Receiver {
-    address: SocketAddr,
-    answer: Arc<AtomicU16>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    /// `https` when it speaks TLS.
-    scheme: &'static str,
-}
-
-impl Receiver {
-    /// Listens on `port` (0: any) answering `answer`, recording into
-    /// `received` (shared across restarts of the server).
-    fn start(port: u16, answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
-        Receiver::listen(port, answer, received, None)
-    }
-
-    /// The same over TLS, with the certificate for 127.0.0.1 that
-    /// `tests/vectors/callbacks/ca.pem` signed.
-    fn start_tls(answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
-        let vector = |name: &str| std::fs::read(format!("tests/vectors/callbacks/{name}")).unwrap();
-        let certificates = CertificateDer::pem_slice_iter(&vector("server.pem"))
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_slice(&vector("server.key")).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certificates, key)
-        .unwrap();
-        Receiver::listen(0, answer, received, Some(Arc::new(config)))
-    }
-
-    fn listen(
-        port: u16,
-        answer: u16,
-        received: Arc<Mutex<Vec<Received>>>,
-        tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> Receiver {
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let address = listener.local_addr().unwrap();
-        let answer = Arc::new(AtomicU16::new(answer));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (answer, received, stop) = (answer.clone(), received.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (answer, received) = (answer.clone(), received.clone());
-                            stream.set_nonblocking(false).unwrap();
-                            stream
-                                .set_read_timeout(Some(Duration::from_secs(5)))
-                                .unwrap();
-                            let tls = tls.clone();
-                            std::thread::spawn(move || match tls {
-                                None => serve(stream, &answer, &received),
-                                Some(tls) => {
-                                    let connection = rustls::ServerConnection::new(tls).unwrap();
-                                    let stream = rustls::StreamOwned::new(connection, stream);
-                                    serve(stream, &answer, &received)
-                                }
-                            });
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
-        };
-        Receiver {
-            address,
-            answer,
-            stop,
-            thread: Some(thread),
-            scheme,
-        }
-    }
-
-    fn set_answer(&self, status: u16) {
-        self.answer.store(status, Ordering::Relaxed);
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}://{}{path}", self.scheme, self.address)
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Reads one request (head and Content-Length body), records it, answers
-/// and closes.
-fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec<Received>>) {
-    let mut bytes = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&bytes[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_string();
-    let path = request_line.next().unwrap_or_default().to_string();
-    let headers: HashMap<String, String> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|length| length.parse().ok())
-        .unwrap_or(0);
-    let mut body = bytes[head_end + 4..].to_vec();
-    while body.len() < length {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let status = answer.load(Ordering::Relaxed);
-    received.lock().unwrap().push(Received {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).to_string(),
-        answered: status,
-    });
-    if status == HOLD {
-        // Until the client closes (or the read times out).
-        while matches!(stream.read(&mut chunk), Ok(n) if n > 0) {}
-        return;
-    }
-    let _ = stream.write_all(
-        format!("HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .as_bytes(),
-    );
-    let _ = stream.flush();
-}
 
 /// A port nothing listens on (for now).
 fn free_port() -> u16 {
@@ -304,23 +125,9 @@ fn delivered_ids(received: &[Received]) -> HashSet<String> {
         .collect()
 }
 
-/// The signature a customer computes: HMAC-SHA256 with the shared secret
-/// of `<X-Pasarela-Timestamp>.<body>`, hex, after `sha256=`.
+/// The signature a customer computes with the account's secret.
 fn expected_signature(request: &Received) -> String {
-    signature_with(SECRET, request)
-}
-
-fn signature_with(secret: &str, request: &Received) -> String {
-    let timestamp = &request.headers["x-pasarela-timestamp"];
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{}", request.body).as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("sha256={hex}")
+    signature(SECRET, request)
 }
 
 /// Each message's receipts carry one event id, however often they came:
@@ -901,7 +708,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
     assert_eq!(receipt.path, "/acme");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature_with("first", &receipt)
+        signature("first", &receipt)
     );
 
     // Refused changes name their field and change nothing.
@@ -924,7 +731,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
     assert_eq!(receipt.path, "/acme2");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature_with("second", &receipt)
+        signature("second", &receipt)
     );
 
     // The file's account keeps its own secret throughout.
@@ -940,7 +747,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
     assert_eq!(receipt.path, "/acme2");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature_with("second", &receipt)
+        signature("second", &receipt)
     );
 
     let unsigned = patch(&switch, json!({"callback_secret": null}));

@@ -492,3 +492,74 @@ fn numbering_ranges_are_digits_with_an_operator_each_once() {
         );
     }
 }
+
+#[test]
+fn mo_routes_name_a_number_an_optional_keyword_and_an_account() {
+    let good = with(
+        "[[mo_routes]]\nnumber = \"+447700900123\"\naccount = \"acme\"\n\n[[mo_routes]]\nnumber = \"12345\"\nkeyword = \"Join\"\naccount = \"acme\"\n",
+    );
+    let config = parse(&good).unwrap();
+    assert_eq!(config.mo_routes.len(), 2);
+    assert_eq!(config.mo_routes[0].number, "447700900123");
+    assert_eq!(config.mo_routes[0].keyword, None);
+    assert_eq!(config.mo_routes[1].keyword.as_deref(), Some("Join"));
+    assert_eq!(config.mo_routes[1].account, "acme");
+
+    let source = with(
+        "[[mo_routes]]\nnumber = \"12a45\"\naccount = \"acme\"\n\n\
+         [[mo_routes]]\nnumber = \"555\"\nkeyword = \"two words\"\naccount = \"nobody\"\n\n\
+         [[mo_routes]]\nnumber = \"777\"\nkeyword = \"STOP\"\naccount = \"acme\"\n\n\
+         [[mo_routes]]\nnumber = \"00777\"\nkeyword = \"stop\"\naccount = \"acme\"\n\n\
+         [[mo_routes]]\nnumber = \"888\"\naccount = \"acme\"\n\n\
+         [[mo_routes]]\nnumber = \"+888\"\naccount = \"acme\"\n",
+    );
+    let lines = errors(&source);
+    for (needle, expected) in [
+        (
+            "number = \"12a45\"",
+            "mo_routes[0].number: must be 1 to 15 digits, optionally after a leading + or 00",
+        ),
+        (
+            "keyword = \"two words\"",
+            "mo_routes[1].keyword: must be one word of 1 to 64 characters",
+        ),
+        (
+            "account = \"nobody\"",
+            "mo_routes[1].account: no account has system_id \"nobody\"",
+        ),
+        (
+            "keyword = \"stop\"",
+            "mo_routes[3].keyword: mo_routes[2] already routes number \"777\" with keyword \"stop\"",
+        ),
+        (
+            "number = \"+888\"",
+            "mo_routes[5].number: mo_routes[4] already routes number \"888\" without a keyword",
+        ),
+    ] {
+        let line = line_of(&source, needle);
+        assert!(
+            lines.contains(&format!("{FILE}:{line}: {expected}")),
+            "{expected}: {lines:?}"
+        );
+    }
+    assert_eq!(lines.len(), 5, "{lines:?}");
+}
+
+#[test]
+fn a_modem_number_is_digits_and_belongs_to_modems_only() {
+    let modem = |number: &str| {
+        with(&format!(
+            "[[gateways]]\nname = \"gsm1\"\nkind = \"modem\"\ndevice = \"/dev/ttyUSB0\"\nnumber = \"{number}\"\n"
+        ))
+    };
+    let config = parse(&modem("+447700900123")).unwrap();
+    let Some(GatewayKind::Modem(gsm1)) = config.gateway("gsm1").map(|g| &g.kind) else {
+        panic!("a modem gateway")
+    };
+    assert_eq!(gsm1.number.as_deref(), Some("447700900123"));
+    let source = modem("call me");
+    let line = line_of(&source, "number = \"call me\"");
+    assert!(errors(&source).contains(&format!(
+        "{FILE}:{line}: gateways[3].number: must be 1 to 15 digits, optionally after a leading + or 00"
+    )));
+}

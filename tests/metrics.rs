@@ -9,22 +9,22 @@
 mod common;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/metrics.rs"]
+mod metrics;
 #[path = "common/raw.rs"]
 mod raw;
 #[path = "common/sim.rs"]
 mod sim;
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
 use http::json as http;
+use metrics::{value, wait_for};
 use pasarela::smpp::{CommandId, CommandStatus};
 use raw::Raw;
 use serde_json::json;
 use sim::Sim;
-
-const WAIT: Duration = Duration::from_secs(15);
 
 /// `poor` can pay for one part; `slow` may send one message a second;
 /// `99…` goes to a gateway nothing listens for; `77…` to an SMPP
@@ -72,44 +72,6 @@ price = "1.00"
 "#,
         port = upstream.port()
     )
-}
-
-/// The value of the series written exactly as `series` (name and labels).
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
-}
-
-fn scrape(address: SocketAddr) -> String {
-    let answer = http(address, "GET", "/metrics", None, None);
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    assert!(
-        answer.headers.contains("application/openmetrics-text"),
-        "{}",
-        answer.headers
-    );
-    answer.text
-}
-
-/// Scrapes until every series has its value (bounded); the last text.
-fn wait_for(address: SocketAddr, expected: &[(&str, f64)]) -> String {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = scrape(address);
-        let missing: Vec<_> = expected
-            .iter()
-            .filter(|(series, want)| value(&text, series) != Some(*want))
-            .collect();
-        if missing.is_empty() {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never reached {missing:?}; last scrape:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn send(address: SocketAddr, who: (&str, &str), to: &str) -> u16 {

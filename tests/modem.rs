@@ -254,6 +254,56 @@ fn incoming_messages_are_stored_then_deleted_and_long_ones_joined() {
 }
 
 #[test]
+fn an_incoming_message_is_routed_by_the_modems_number_to_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let path = config(dir.path(), &modem.device, None);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "poll_interval_ms = 500\n",
+        "poll_interval_ms = 500\nnumber = \"+34699000111\"\n",
+    ) + "\n[[mo_routes]]\nnumber = \"34699000111\"\naccount = \"demo\"\n";
+    std::fs::write(&path, text).unwrap();
+    let mut switch = Switch::start(&path, &[]);
+    let mut demo = raw::Raw::connect(switch.smpp);
+    assert_eq!(
+        demo.bind(pasarela::smpp::CommandId::BindReceiver, "demo", "demo1234"),
+        pasarela::smpp::CommandStatus::EsmeRok
+    );
+
+    let text = "A reply long enough to come in two parts, which the modem joins before \
+                the switch routes it by the number the SIM answers to, so that the \
+                account's receiver reads it whole, in one deliver_sm.";
+    let split = split_text(text, Reference::Bits8(9)).unwrap();
+    assert_eq!(split.parts.len(), 2);
+    for (second, part) in split.parts.iter().enumerate() {
+        let user_data = UserData {
+            udh: part.udh.clone(),
+            payload: part.payload.clone(),
+        };
+        let dcs = split.coding.data_coding();
+        modem.receive(&deliver("34600000002", dcs, user_data, second as u32), true);
+    }
+    let deadline = Instant::now() + SLOW;
+    let body = loop {
+        let command = demo
+            .recv(deadline.saturating_duration_since(Instant::now()))
+            .expect("the MO as a deliver_sm");
+        if let Some(pasarela::smpp::pdu::Pdu::DeliverSm(body)) = command.pdu() {
+            break body.clone();
+        }
+    };
+    assert_eq!(body.source_addr.as_str(), "34600000002");
+    assert_eq!(body.destination_addr.as_str(), "34699000111");
+    assert_eq!(u8::from(body.esm_class), 0);
+    // GSM 03.38, one septet per octet (`_` is 0x11 there).
+    assert_eq!(u8::from(body.data_coding), 0);
+    let read = pasarela::sms::incoming::decode(0, 0, body.short_message().as_ref(), None);
+    assert_eq!(read.unwrap().text.as_deref(), Some(text));
+    switch.signal_and_wait(libc::SIGTERM);
+    assert_eq!(inbox(dir.path()), [], "routed: no longer in the inbox");
+}
+
+#[test]
 fn messages_waiting_on_the_sim_across_a_crash_are_kept_once() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);

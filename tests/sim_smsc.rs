@@ -182,7 +182,7 @@ fn row_9997_is_never_answered() {
 }
 
 #[test]
-fn row_9999_sends_the_receipt_then_an_mo_from_the_destination() {
+fn row_9999_sends_the_receipt_then_an_mo_with_the_text_from_the_destination() {
     let sim = start(&[]);
     let mut client = bound(&sim, CommandId::BindTransceiver);
     let destination = "346009999";
@@ -198,7 +198,11 @@ fn row_9999_sends_the_receipt_then_an_mo_from_the_destination() {
     assert_eq!(u8::from(body.esm_class), 0);
     assert_eq!(body.source_addr.as_str(), destination);
     assert_eq!(body.destination_addr.as_str(), SOURCE);
-    assert!(!body.short_message().is_empty());
+    assert_eq!(
+        body.short_message().as_ref(),
+        b"hello",
+        "the submitted text, back"
+    );
 }
 
 #[test]

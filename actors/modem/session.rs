@@ -486,6 +486,7 @@ impl<'a> Session<'a> {
             complete,
             sent_at: sent_at.with_timezone(&Utc),
             received_at: Utc::now(),
+            destination: self.config.number.clone(),
         };
         let mut batch = Batch::new();
         batch.put_inbound(&inbound);
@@ -494,6 +495,10 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         info!(self.wiring.logger, "incoming message stored"; "source" => &inbound.source, "parts" => inbound.parts, "fingerprint" => &inbound.fingerprint);
+        self.wiring.reports.do_send(GatewayReport::Received {
+            gateway: inbound.gateway,
+            fingerprint: inbound.fingerprint,
+        });
         for &index in indexes {
             self.delete(index)?;
         }

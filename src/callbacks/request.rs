@@ -8,14 +8,18 @@
 //!   state;
 //! - otherwise the account's `callback_url`: a POST of the receipt at the
 //!   final state, when `registered_delivery` asked for one.
+//!
+//! An MO message routed to an account with a `callback_url` is a POST of
+//! [`MoBody`] there, written by the account in the batch that puts the MO
+//! in its mailbox ([`mo_outbox_item`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::kannel;
 use crate::kannel::dlr_url::{self, DlrEvent};
-use crate::model::{Callback, Message, MessageState};
-use crate::store::{CallbackRequest, OutboxItem};
+use crate::model::{AccountId, Callback, Message, MessageId, MessageState};
+use crate::store::{CallbackRequest, InboundMessage, OutboxItem};
 
 /// The JSON body of a receipt callback (README "Callbacks").
 #[derive(Debug, Serialize)]
@@ -34,6 +38,74 @@ pub struct ReceiptBody<'a> {
     pub client_reference: Option<&'a str>,
     /// Set when the message is one part of a concatenated text.
     pub part: Option<PartInfo>,
+}
+
+/// The JSON body of an MO callback (README "Two-way: MO routing"): in the
+/// receipt's style, `event` telling the two apart.
+#[derive(Debug, Serialize)]
+pub struct MoBody<'a> {
+    /// Always `"mo"`.
+    pub event: &'static str,
+    /// As a receipt's: the same on every attempt of this callback.
+    pub event_id: String,
+    /// The MO's id, also in the logs.
+    pub id: String,
+    pub account: &'a str,
+    /// The handset that sent it.
+    pub from: &'a str,
+    /// The number it was sent to.
+    pub to: &'a str,
+    /// The text, when its coding has an alphabet (null for binary).
+    pub text: Option<&'a str>,
+    /// SMPP data_coding (from a modem: TP-DCS) as received.
+    pub coding: u8,
+    /// Parts joined into it (a modem joins them; an SMPP upstream's parts
+    /// come one by one, each with `complete` false).
+    pub parts: u8,
+    /// False for a part of a longer message, or one whose other parts
+    /// never came.
+    pub complete: bool,
+    pub gateway: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The callback of MO `message`, routed to `account` as `id`, to `url`,
+/// under event id `event_id`.
+pub fn mo_outbox_item(
+    account: &AccountId,
+    id: MessageId,
+    message: &InboundMessage,
+    url: &str,
+    event_id: u64,
+    now: DateTime<Utc>,
+) -> OutboxItem {
+    let body = MoBody {
+        event: "mo",
+        event_id: event_id.to_string(),
+        id: id.to_string(),
+        account: account.as_str(),
+        from: &message.source,
+        to: message.destination.as_deref().unwrap_or_default(),
+        text: message.text.as_deref(),
+        coding: message.dcs,
+        parts: message.parts,
+        complete: message.complete,
+        gateway: message.gateway.as_str(),
+        received_at: message.received_at,
+    };
+    OutboxItem {
+        id: event_id,
+        account: account.clone(),
+        message: id,
+        request: CallbackRequest::Post {
+            url: url.to_owned(),
+            // Strings, numbers and timestamps only: serialising cannot fail.
+            body: serde_json::to_string(&body).unwrap_or_default(),
+        },
+        attempts: 0,
+        last_error: None,
+        queued_at: now,
+    }
 }
 
 /// Which part of which concatenated text.
@@ -168,6 +240,42 @@ mod tests {
             None
         );
         assert_eq!(super::tests::item(&wanted, None), None);
+    }
+
+    #[test]
+    fn an_mo_is_posted_as_an_mo_event() {
+        use crate::model::GatewayName;
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mo = InboundMessage {
+            gateway: GatewayName::new("operator-a".to_owned()).unwrap(),
+            fingerprint: "f".to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: b"JOIN me".to_vec(),
+            text: Some("JOIN me".to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: Some("12345".to_owned()),
+        };
+        let account = AccountId::new("club").unwrap();
+        let item = mo_outbox_item(&account, MessageId::new(41), &mo, "http://hooks/mo", 42, at);
+        assert_eq!((item.id, item.message), (42, MessageId::new(41)));
+        let CallbackRequest::Post { url, body } = &item.request else {
+            panic!("{item:?}")
+        };
+        assert_eq!(url, "http://hooks/mo");
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "event": "mo", "event_id": "42", "id": "41", "account": "club",
+                "from": "34699000000", "to": "12345", "text": "JOIN me", "coding": 0,
+                "parts": 1, "complete": true, "gateway": "operator-a",
+                "received_at": "2027-01-15T08:00:00Z"
+            })
+        );
     }
 
     #[test]

@@ -46,6 +46,20 @@ pub struct Config {
     /// `[[numbering]]`: which operator a number range belongs to, for the
     /// message report; longest prefix wins.
     pub numbering: Vec<NumberingConfig>,
+    /// `[[mo_routes]]`: which account an MO message goes to.
+    pub mo_routes: Vec<MoRouteConfig>,
+}
+
+/// One `[[mo_routes]]` entry (README "Two-way: MO routing").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoRouteConfig {
+    /// The destination's digits, a leading `+` or `00` dropped.
+    pub number: String,
+    /// The first word of the text, for a shared number; `None`: every MO
+    /// to the number that no keyword route claims.
+    pub keyword: Option<String>,
+    /// The account's system_id.
+    pub account: String,
 }
 
 /// One `[[numbering]]` entry.
@@ -234,6 +248,10 @@ pub struct ModemGatewayConfig {
     /// How often signal quality (AT+CSQ) and registration (AT+CREG?) are
     /// polled, which is also how a silent modem is noticed when idle.
     pub poll_interval: Duration,
+    /// The SIM's own number (digits, a leading `+` or `00` dropped): the
+    /// destination of the MO messages the modem receives, which MO routing
+    /// reads. `None`: they have no destination and go unrouted.
+    pub number: Option<String>,
 }
 
 /// Which accounts a route applies to.

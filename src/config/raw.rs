@@ -29,6 +29,8 @@ pub(crate) struct RawConfig {
     pub accounts: Vec<Spanned<RawAccount>>,
     #[serde(default)]
     pub numbering: Vec<Spanned<RawNumbering>>,
+    #[serde(default)]
+    pub mo_routes: Vec<Spanned<RawMoRoute>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +107,7 @@ pub(crate) struct RawGateway {
     pub pin: Option<Spanned<String>>,
     pub command_timeout_ms: Option<Spanned<u64>>,
     pub poll_interval_ms: Option<Spanned<u64>>,
+    pub number: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +126,15 @@ pub(crate) struct RawRoute {
 pub(crate) struct RawNumbering {
     pub prefix: Spanned<String>,
     pub operator: Spanned<String>,
+}
+
+/// One `[[mo_routes]]` entry: a number (and keyword) and its account.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMoRoute {
+    pub number: Spanned<String>,
+    pub keyword: Option<Spanned<String>>,
+    pub account: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,8 +11,9 @@ use toml::Spanned;
 
 use super::error::{ConfigIssue, SourceMap};
 use super::fields::{self, DEFAULT_MAX_BINDS};
-use super::raw::{RawAccount, RawConfig, RawGateway, RawNumbering, RawRoute};
+use super::raw::{RawAccount, RawConfig, RawGateway, RawMoRoute, RawNumbering, RawRoute};
 use super::*;
+use crate::routing::mo::{MAX_NUMBER_DIGITS, normalise_number};
 
 const DEFAULT_SMPP_LISTEN: &str = "127.0.0.1:2775";
 const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
@@ -56,6 +57,8 @@ const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 10_000;
 const MAX_CALLBACK_TIMEOUT_MS: u64 = 300_000;
 const DEFAULT_CALLBACK_CONCURRENCY: u32 = 32;
 const MAX_CALLBACK_CONCURRENCY: u32 = 1_024;
+/// The longest MO keyword: a word, not a sentence.
+const MAX_KEYWORD_CHARS: usize = 64;
 
 pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     let map = SourceMap::new(source);
@@ -137,6 +140,7 @@ impl Checker<'_> {
         let accounts = self.accounts(raw.accounts);
         let routes = self.routes(raw.routes, &gateways, &accounts);
         let numbering = self.numbering(raw.numbering);
+        let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
         Config {
             data_dir,
             log,
@@ -148,7 +152,87 @@ impl Checker<'_> {
             routes,
             accounts,
             numbering,
+            mo_routes,
         }
+    }
+
+    /// A routing number (`[[mo_routes]]` and a modem's `number`) as it is
+    /// compared: digits, a leading `+` or `00` dropped.
+    fn mo_number(&mut self, value: &Spanned<String>, key: &str) -> String {
+        match normalise_number(value.get_ref()) {
+            Some(digits) => digits.to_owned(),
+            None => {
+                self.report(
+                    value,
+                    key,
+                    format!(
+                        "must be 1 to {MAX_NUMBER_DIGITS} digits, optionally after a leading + or 00"
+                    ),
+                );
+                value.get_ref().clone()
+            }
+        }
+    }
+
+    /// `[[mo_routes]]`: a number, an optional one-word keyword and an
+    /// account that exists; no (number, keyword) twice, keywords compared
+    /// without case.
+    fn mo_routes(
+        &mut self,
+        raw: Vec<Spanned<RawMoRoute>>,
+        accounts: &[AccountConfig],
+    ) -> Vec<MoRouteConfig> {
+        let mut claimed: HashMap<(String, Option<String>), usize> = HashMap::new();
+        let mut routes = Vec::with_capacity(raw.len());
+        for (index, entry) in raw.into_iter().enumerate() {
+            let entry = entry.into_inner();
+            let key = format!("mo_routes[{index}]");
+            let number = self.mo_number(&entry.number, &format!("{key}.number"));
+            let keyword = entry.keyword.as_ref().map(|keyword| {
+                let word = keyword.get_ref();
+                let one_word = !word.is_empty()
+                    && word.chars().count() <= MAX_KEYWORD_CHARS
+                    && !word.chars().any(char::is_whitespace);
+                if !one_word {
+                    self.report(
+                        keyword,
+                        &format!("{key}.keyword"),
+                        format!("must be one word of 1 to {MAX_KEYWORD_CHARS} characters"),
+                    );
+                }
+                word.clone()
+            });
+            let claim = (number.clone(), keyword.as_deref().map(str::to_uppercase));
+            if let Some(first) = claimed.insert(claim, index) {
+                let what = match &keyword {
+                    Some(keyword) => format!("number {number:?} with keyword {keyword:?}"),
+                    None => format!("number {number:?} without a keyword"),
+                };
+                let place = entry
+                    .keyword
+                    .as_ref()
+                    .map_or((&entry.number, "number"), |keyword| (keyword, "keyword"));
+                self.report(
+                    place.0,
+                    &format!("{key}.{}", place.1),
+                    format!("mo_routes[{first}] already routes {what}"),
+                );
+            }
+            let account = entry.account.get_ref();
+            if !accounts.iter().any(|known| &known.system_id == account) {
+                self.report(
+                    &entry.account,
+                    &format!("{key}.account"),
+                    format!("no account has system_id {account:?}"),
+                );
+            }
+            routes.push(MoRouteConfig {
+                number,
+                keyword,
+                account: account.clone(),
+            });
+        }
+        routes
     }
 
     /// `[[numbering]]`: digits and a name each, no prefix twice.
@@ -474,6 +558,7 @@ impl Checker<'_> {
                 "pin",
                 "command_timeout_ms",
                 "poll_interval_ms",
+                "number",
             ],
             other => {
                 let message =
@@ -645,7 +730,12 @@ impl Checker<'_> {
                     1,
                     MAX_MODEM_POLL_INTERVAL_MS,
                 );
+                let number = entry
+                    .number
+                    .as_ref()
+                    .map(|number| self.mo_number(number, &format!("{prefix}.number")));
                 GatewayKind::Modem(ModemGatewayConfig {
+                    number,
                     device: PathBuf::from(device),
                     baud,
                     pin,
@@ -699,6 +789,7 @@ impl Checker<'_> {
                 "poll_interval_ms",
                 entry.poll_interval_ms.as_ref().map(Spanned::span),
             ),
+            ("number", entry.number.as_ref().map(Spanned::span)),
         ];
         for (key, span) in spans {
             if let Some(span) = span

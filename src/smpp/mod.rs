@@ -22,6 +22,7 @@
 //! - [`time`]: SMPP absolute/relative time ⇄ chrono.
 //! - [`receipt`]: receipt text, parse and format; message id normalisation.
 //! - [`dlr`]: receipts as deliver_sm/data_sm, build and read.
+//! - [`mo`]: an MO message as the deliver_sm to an ESME.
 //!
 //! # What rusmpp does and what we add
 //!
@@ -119,6 +120,7 @@ mod fast;
 pub mod frame;
 pub mod header;
 pub mod lenient;
+pub mod mo;
 pub mod pdu;
 pub mod receipt;
 pub mod sequence;

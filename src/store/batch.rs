@@ -158,6 +158,16 @@ impl Batch {
         )
     }
 
+    /// Takes a received (MO) message out of `inbox` (MO routing, in the
+    /// batch that puts it in an account's mailbox).
+    pub fn remove_inbound(&mut self, gateway: &GatewayName, fingerprint: &str) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::Inbox,
+            key: codec::inbound_key(gateway, fingerprint),
+        });
+        self
+    }
+
     /// Stores an account as the admin API left it (replacing any before).
     pub fn put_stored_account(&mut self, account: &StoredAccount) -> &mut Batch {
         self.put(

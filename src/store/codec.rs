@@ -47,6 +47,7 @@
 //! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
+//! | 5 | `InboundMessage` gains `destination` (last field); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and `None` (one `0x00`) |
 
 use std::borrow::Cow;
 
@@ -70,6 +71,9 @@ const LEDGER_REASON: u8 = 4;
 
 /// The version that gave stored accounts their `callback_secret`.
 const ACCOUNT_SECRET: u8 = 5;
+
+/// The version that gave MO records (`inbox`) their `destination`.
+const INBOX_DESTINATION: u8 = 5;
 
 /// The oldest version this program reads.
 const OLDEST_READABLE: u8 = 1;
@@ -279,6 +283,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
             u8::from(version < ACCOUNT_SECRET)
         }
+        TreeId::Inbox => u8::from(version < INBOX_DESTINATION),
         _ => 0,
     };
     usize::from(missing)
@@ -594,6 +599,43 @@ mod tests {
             decode::<crate::store::StoredRoute>(TreeId::AdminObjects, &route_key, &old_route)
                 .unwrap(),
             route
+        );
+    }
+
+    #[test]
+    fn inbox_values_before_their_destination_read_without_one() {
+        use crate::store::InboundMessage;
+        let at = chrono::DateTime::from_timestamp_nanos(0);
+        let message = InboundMessage {
+            gateway: GatewayName::new("up".to_owned()).unwrap(),
+            fingerprint: "f".to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: b"hi".to_vec(),
+            text: Some("hi".to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: None,
+        };
+        let key = inbound_key(&message.gateway, &message.fingerprint);
+        let current = encode(TreeId::Inbox, &key, &message).unwrap();
+        // The old layout is the new one without the last field (`None`).
+        let mut old = current[..current.len() - 1].to_vec();
+        old[0] = INBOX_DESTINATION - 1;
+        assert_eq!(
+            decode::<InboundMessage>(TreeId::Inbox, &key, &old).unwrap(),
+            message
+        );
+        let addressed = InboundMessage {
+            destination: Some("12345".to_owned()),
+            ..message
+        };
+        let bytes = encode(TreeId::Inbox, &key, &addressed).unwrap();
+        assert_eq!(
+            decode::<InboundMessage>(TreeId::Inbox, &key, &bytes).unwrap(),
+            addressed
         );
     }
 

@@ -387,6 +387,27 @@ impl Store {
             .collect()
     }
 
+    /// The MO message `gateway` stored as `fingerprint`, while it is in
+    /// `inbox` (MO routing takes it out when it routes it).
+    pub fn inbound_message(
+        &self,
+        gateway: &GatewayName,
+        fingerprint: &str,
+    ) -> Result<Option<InboundMessage>, StoreError> {
+        self.get(TreeId::Inbox, &codec::inbound_key(gateway, fingerprint))
+    }
+
+    /// Every MO message in `inbox`, each decoded on its own so that a
+    /// damaged record is one error, not the end: what MO routing is
+    /// offered at start.
+    pub fn inbox(&self) -> Result<Vec<Result<InboundMessage, StoreError>>, StoreError> {
+        Ok(self
+            .scan_raw(TreeId::Inbox, &[])?
+            .into_iter()
+            .map(|(key, bytes)| codec::decode(TreeId::Inbox, &key, &bytes))
+            .collect())
+    }
+
     /// The API key whose SHA-256 is `digest`.
     pub fn api_key(&self, digest: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
         self.get(TreeId::ApiKeys, digest)

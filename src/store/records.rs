@@ -74,6 +74,13 @@ pub enum MailboxItem {
     /// A delivery receipt for this message; its text is made from the
     /// message record when it is sent.
     Receipt { message: MessageId },
+    /// An MO message routed to this account (README "Two-way: MO
+    /// routing"), taken out of `inbox` in the batch that wrote this item:
+    /// `id` names it in the account's callbacks and logs.
+    Mo {
+        id: MessageId,
+        message: Box<InboundMessage>,
+    },
 }
 
 /// Where a mailbox item is kept: the account, and a sequence number that
@@ -85,9 +92,10 @@ pub struct MailboxKey {
 }
 
 /// A message received from a handset (MO), as a gateway read it: kept
-/// until MO routing hands it to a customer. Concatenated parts are stored
-/// joined, once every part arrived (or, with `complete` false, once the
-/// rest stopped coming).
+/// in `inbox` until MO routing hands it to a customer's mailbox (an MO no
+/// route claims stays). A modem stores concatenated parts joined, once
+/// every part arrived (or, with `complete` false, once the rest stopped
+/// coming); an SMPP upstream stores each part alone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboundMessage {
     /// The gateway that received it.
@@ -114,6 +122,10 @@ pub struct InboundMessage {
     pub sent_at: DateTime<Utc>,
     #[serde(with = "timestamp")]
     pub received_at: DateTime<Utc>,
+    /// The number it was sent to, as received: the deliver_sm's
+    /// destination_addr, or a modem's configured `number`; `None` when the
+    /// modem's number is not configured. MO routing reads it.
+    pub destination: Option<String>,
 }
 
 /// A customer's API key, stored under the SHA-256 of the key itself (the

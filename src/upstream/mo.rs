@@ -1,6 +1,7 @@
 //! An MO message from an upstream SMSC (a deliver_sm or data_sm that is
-//! not a receipt) as the store keeps it: an [`InboundMessage`], its text
-//! decoded where the data_coding has an alphabet. No I/O here.
+//! not a receipt) as the store keeps it: an [`InboundMessage`] with the
+//! destination_addr it was sent to, its text decoded where the
+//! data_coding has an alphabet. No I/O here.
 //!
 //! Parts are not joined: a part of a concatenated message is stored on
 //! its own (`parts` 1, `complete` false). SMPP 3.4 gives an MO no id the
@@ -28,14 +29,16 @@ pub fn inbound(
     sequence: u64,
     received_at: DateTime<Utc>,
 ) -> Option<InboundMessage> {
-    let (source, esm_class, data_coding) = match pdu {
+    let (source, destination, esm_class, data_coding) = match pdu {
         Pdu::DeliverSm(body) => (
             body.source_addr.as_str(),
+            body.destination_addr.as_str(),
             u8::from(body.esm_class),
             u8::from(body.data_coding),
         ),
         Pdu::DataSm(body) => (
             body.source_addr.as_str(),
+            body.destination_addr.as_str(),
             u8::from(body.esm_class),
             u8::from(body.data_coding),
         ),
@@ -61,6 +64,7 @@ pub fn inbound(
         parts: 1,
         sent_at: received_at,
         received_at,
+        destination: Some(destination.to_owned()),
     })
 }
 
@@ -72,6 +76,7 @@ mod tests {
     fn deliver_sm(esm_class: u8, data_coding: u8, short_message: &[u8]) -> Pdu {
         DeliverSm::builder()
             .source_addr(COctetString::from_string("34699000000".to_owned()).unwrap())
+            .destination_addr(COctetString::from_string("12345".to_owned()).unwrap())
             .esm_class(EsmClass::from(esm_class))
             .data_coding(DataCoding::from(data_coding))
             .short_message(OctetString::from_vec(short_message.to_vec()).unwrap())
@@ -91,6 +96,7 @@ mod tests {
         let pdu = deliver_sm(0, 0, b"MO 1 from sim-smsc");
         let message = inbound(&gateway(), &pdu, 7, at).unwrap();
         assert_eq!(message.source, "34699000000");
+        assert_eq!(message.destination.as_deref(), Some("12345"));
         assert_eq!(message.text.as_deref(), Some("MO 1 from sim-smsc"));
         assert_eq!(
             message.fingerprint,

@@ -291,7 +291,9 @@ impl Connection {
             .filter(|&state| message.wants_receipt(state))
             .and_then(|state| self.receipt(&message, &message_id, state, behaviour.error_code));
         let reply = if behaviour.mobile_originated {
-            let text = format!("Reply from {}", message.destination.addr);
+            // The submitted text comes back, so a test picks the MO's
+            // text (a keyword) as well as its destination (the source).
+            let text = message.text().unwrap_or_default();
             self.logged(mobile_originated(
                 &message.destination,
                 &message.source,

@@ -1,0 +1,161 @@
+//! The MO router: gives each MO message in the store's `inbox` to the
+//! account the MO routes name (SPEC §6: by destination number and first
+//! keyword, `routing::mo`), whose actor moves it to its mailbox in one
+//! batch (`account::RouteMo`).
+//!
+//! - Gateways report an MO once it is durably in `inbox`
+//!   (`GatewayReport::Received`, passed on by the receipts actor as
+//!   [`Inboxed`]); the router reads it back from the store, so it routes
+//!   only what is still there.
+//! - At start ([`Start`], once the accounts run) and after a restart of
+//!   this actor, every record in `inbox` is offered again: an MO the
+//!   switch died before routing is routed then. Offers before [`Start`]
+//!   are dropped, since the scan at [`Start`] sees them.
+//! - An MO no route claims stays in `inbox`, logged and counted once per
+//!   process (`pasarela_mo_total{outcome="unrouted"}`).
+//! - Offering one MO twice is harmless: the account routes it once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use slog::{Logger, error, warn};
+
+use super::account::RouteMo;
+use super::directory::Directory;
+use super::supervision::guarded;
+use crate::metrics::{self, MoOutcome};
+use crate::model::GatewayName;
+use crate::routing::MoRouteTable;
+use crate::store::{Batch, InboundMessage, Store};
+
+pub struct MoRouter {
+    store: Arc<Store>,
+    table: MoRouteTable,
+    /// The accounts, from [`Start`] on.
+    directory: Option<Arc<Directory>>,
+    /// MOs logged and counted as unrouted, by gateway and fingerprint.
+    unrouted: HashSet<(GatewayName, String)>,
+    logger: Logger,
+}
+
+impl MoRouter {
+    pub fn new(store: Arc<Store>, table: MoRouteTable, logger: Logger) -> MoRouter {
+        MoRouter {
+            store,
+            table,
+            directory: None,
+            unrouted: HashSet::new(),
+            logger,
+        }
+    }
+
+    /// Offers every record in `inbox`.
+    fn offer_inbox(&mut self) {
+        let records = match self.store.inbox() {
+            Ok(records) => records,
+            Err(error) => {
+                error!(self.logger, "cannot read the inbox; MO messages wait for the next start"; "error" => %error);
+                return;
+            }
+        };
+        for record in records {
+            match record {
+                Ok(message) => self.offer(message),
+                Err(error) => {
+                    error!(self.logger, "unreadable MO message in the inbox skipped"; "error" => %error)
+                }
+            }
+        }
+    }
+
+    /// Gives `message` to its account, or leaves it unrouted.
+    fn offer(&mut self, message: InboundMessage) {
+        let Some(directory) = &self.directory else {
+            return;
+        };
+        let destination = message.destination.as_deref().unwrap_or_default();
+        let account = self
+            .table
+            .lookup(destination, message.text.as_deref())
+            .and_then(|system_id| directory.account(system_id));
+        match account {
+            Some(account) => account.address.do_send(RouteMo { message }),
+            None => {
+                let key = (message.gateway.clone(), message.fingerprint.clone());
+                if self.unrouted.insert(key) {
+                    warn!(self.logger, "MO message matches no MO route; it stays in the inbox";
+                        "gateway" => %message.gateway, "source" => &message.source,
+                        "number" => destination, "fingerprint" => &message.fingerprint);
+                    metrics::global().mo(&message.gateway, MoOutcome::Unrouted);
+                }
+            }
+        }
+    }
+}
+
+impl Actor for MoRouter {
+    type Context = Context<Self>;
+}
+
+impl Supervised for MoRouter {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // Every batch handed in before the panic is applied before we read.
+        if let Err(error) = self.store.commit(Batch::new()).wait() {
+            error!(self.logger, "store barrier failed on restart"; "error" => %error);
+        }
+        self.offer_inbox();
+    }
+}
+
+/// The accounts run: route what `inbox` holds, and every MO from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Start {
+    pub directory: Arc<Directory>,
+}
+
+impl Handler<Start> for MoRouter {
+    type Result = ();
+
+    fn handle(&mut self, start: Start, ctx: &mut Context<Self>) {
+        self.directory = Some(start.directory);
+        let logger = self.logger.clone();
+        let _ = guarded(self, ctx, &logger, "start", |router, _| {
+            router.offer_inbox()
+        });
+    }
+}
+
+/// An MO message is durably in `inbox` under this gateway and fingerprint.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Inboxed {
+    pub gateway: GatewayName,
+    pub fingerprint: String,
+}
+
+impl Handler<Inboxed> for MoRouter {
+    type Result = ();
+
+    fn handle(&mut self, inboxed: Inboxed, ctx: &mut Context<Self>) {
+        if self.directory.is_none() {
+            return;
+        }
+        let logger = self.logger.clone();
+        let _ = guarded(self, ctx, &logger, "inboxed", |router, _| {
+            match router
+                .store
+                .inbound_message(&inboxed.gateway, &inboxed.fingerprint)
+            {
+                Ok(Some(message)) => router.offer(message),
+                Ok(None) => {}
+                Err(error) => {
+                    error!(router.logger, "cannot read an MO message; it waits for the next start";
+                        "gateway" => %inboxed.gateway, "fingerprint" => &inboxed.fingerprint,
+                        "error" => %error)
+                }
+            }
+        });
+    }
+}
