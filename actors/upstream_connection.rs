@@ -27,7 +27,12 @@
 //!
 //! The binds end when the actor drops its side of the `closed` channel:
 //! each unbinds and gives every message it holds, and what is queued, back
-//! to the switch (`SendFailed`, temporary).
+//! to the switch (`SendFailed`, temporary). They drain when the actor sends
+//! on it instead (the gateway is stopped or takes new settings): no more
+//! submits, the answers to those in flight are awaited (or time out, back
+//! to the queue), then each unbinds and ends, leaving the queue to the
+//! actor. The actor knows they all ended when every `running` sender is
+//! dropped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -36,10 +41,11 @@ use std::time::{Duration, Instant};
 use actix::Recipient;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::gateway::GatewayReport;
 use super::upstream::StateChanged;
+use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::{IncomingReceipt, read_receipt};
@@ -93,6 +99,35 @@ pub struct Settings {
     pub queue_limit: usize,
 }
 
+impl Settings {
+    /// What the binds of an `smpp` gateway need from its config.
+    pub fn new(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
+        let session: &[BindKind] = match smpp.bind {
+            BindMode::Transmitter => &[BindKind::Transmitter],
+            BindMode::Receiver => &[BindKind::Receiver],
+            BindMode::Transceiver => &[BindKind::Transceiver],
+            BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
+        };
+        Settings {
+            name,
+            address: format!("{}:{}", smpp.host, smpp.port),
+            binds: (0..smpp.sessions)
+                .flat_map(|_| session.iter().copied())
+                .collect(),
+            credentials: Credentials {
+                system_id: smpp.system_id.clone(),
+                password: smpp.password.clone(),
+            },
+            window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
+            tps: smpp.tps,
+            id_format: smpp.id_format,
+            max_attempts: smpp.max_attempts,
+            failover_after: smpp.failover_after,
+            queue_limit: usize::try_from(smpp.queue_limit).unwrap_or(usize::MAX),
+        }
+    }
+}
+
 /// Whether a bind of this kind may submit (a receiver only collects
 /// receipts and MO).
 fn transmits(kind: BindKind) -> bool {
@@ -128,11 +163,7 @@ impl Shared {
         Arc::new(Shared {
             state: Mutex::new(SharedState {
                 queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
-                binds: settings
-                    .binds
-                    .iter()
-                    .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
-                    .collect(),
+                binds: bind_statuses(settings),
                 last_error: None,
                 full_told: false,
             }),
@@ -145,11 +176,29 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Takes new settings: bind states for the new binds (none runs
+    /// while this is called), the queue's limits, keeping what waits.
+    pub fn reconfigure(&self, settings: &Settings) {
+        let mut state = self.lock();
+        state.binds = bind_statuses(settings);
+        state
+            .queue
+            .reconfigure(settings.tps, settings.max_attempts, settings.queue_limit);
+    }
+
     /// Queues a message from the route and wakes the binds.
     pub fn push(&self, message: Message) {
         self.lock().queue.push(message);
         self.wake.notify_waiters();
     }
+}
+
+fn bind_statuses(settings: &Settings) -> Vec<BindStatus> {
+    settings
+        .binds
+        .iter()
+        .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
+        .collect()
 }
 
 impl SharedState {
@@ -167,12 +216,15 @@ impl SharedState {
     }
 }
 
-/// Starts one task per bind; they run until `closed`'s sender is dropped.
+/// Starts one task per bind; they run until `closed`'s sender is dropped
+/// or sends (drain), each holding a clone of `running` until it ends.
+#[allow(clippy::too_many_arguments)]
 pub fn start(
     settings: &Settings,
     store: &Arc<Store>,
     shared: &Arc<Shared>,
     closed: &watch::Receiver<()>,
+    running: &mpsc::Sender<()>,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: &Logger,
@@ -186,6 +238,7 @@ pub fn start(
             store: Arc::clone(store),
             shared: Arc::clone(shared),
             closed: closed.clone(),
+            _running: running.clone(),
             link: link.clone(),
             reports: reports.clone(),
             logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
@@ -202,8 +255,11 @@ struct Bind {
     /// Where MO messages are kept before they are answered.
     store: Arc<Store>,
     shared: Arc<Shared>,
-    /// Changes (its sender is dropped) when the binds must end.
+    /// Changes when the binds must end: its sender sends (drain) or is
+    /// dropped (close).
     closed: watch::Receiver<()>,
+    /// Dropped when the bind ends: the actor waits for every one.
+    _running: mpsc::Sender<()>,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
@@ -214,6 +270,8 @@ struct Bind {
 enum End {
     /// The actor dropped the channel: stop.
     Closed,
+    /// The actor asked the binds to drain, and nothing is in flight.
+    Drained,
     /// The connection failed: reconnect.
     Lost(ClientError),
 }
@@ -232,8 +290,8 @@ impl Bind {
                     RESPONSE_TIMEOUT,
                     codec,
                 ) => bound,
-                _ = self.closed.changed() => {
-                    self.give_back_queue();
+                closed = self.closed.changed() => {
+                    self.end(closed.is_err());
                     return;
                 }
             };
@@ -246,9 +304,9 @@ impl Bind {
                     self.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
                     match end {
-                        End::Closed => {
+                        End::Closed | End::Drained => {
                             esme.unbind(UNBIND_LIMIT).await;
-                            self.give_back_queue();
+                            self.end(matches!(end, End::Closed));
                             return;
                         }
                         End::Lost(error) => {
@@ -277,8 +335,8 @@ impl Bind {
             };
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                _ = self.closed.changed() => {
-                    self.give_back_queue();
+                closed = self.closed.changed() => {
+                    self.end(closed.is_err());
                     return;
                 }
             }
@@ -315,20 +373,36 @@ impl Bind {
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
+        let mut draining = false;
         let end = loop {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            let wake = match self.submit_what_may_go(esme, &mut in_flight) {
-                Ok(wake) => wake,
-                Err(error) => break End::Lost(error),
+            let wake = if draining {
+                if in_flight.is_empty() {
+                    break End::Drained;
+                }
+                None
+            } else {
+                match self.submit_what_may_go(esme, &mut in_flight) {
+                    Ok(wake) => wake,
+                    Err(error) => break End::Lost(error),
+                }
             };
             let now_in_flight = i64::try_from(in_flight.len()).unwrap_or(i64::MAX);
             window.inc_by(now_in_flight - counted);
             counted = now_in_flight;
             tokio::select! {
                 () = &mut woken => {}
-                _ = self.closed.changed() => break End::Closed,
+                closed = self.closed.changed() => match closed {
+                    Ok(()) if !draining => {
+                        info!(self.logger, "draining: no more submits; waiting for the answers in flight";
+                            "in_flight" => in_flight.len());
+                        draining = true;
+                        self.set_state(BindState::Stopped, None);
+                    }
+                    _ => break End::Closed,
+                },
                 event = esme.next_event() => match event {
                     Ok(event) => {
                         if let Err(error) = self.on_event(event, esme, &mut in_flight).await {
@@ -352,7 +426,7 @@ impl Bind {
         let failed = {
             let mut state = self.shared.lock();
             match end {
-                End::Closed => {
+                End::Closed | End::Drained => {
                     for queued in back.into_iter().rev() {
                         state.queue.unsent(queued);
                     }
@@ -597,6 +671,16 @@ impl Bind {
             status,
             permanent,
         });
+    }
+
+    /// The bind ends: when `closed` (not drained), everything queued goes
+    /// back to the switch; drained, the queue is the actor's.
+    fn end(&self, closed: bool) {
+        if closed {
+            self.give_back_queue();
+        } else {
+            self.set_state(BindState::Stopped, None);
+        }
     }
 
     /// Everything queued goes back to the switch to be routed again.

@@ -92,6 +92,15 @@ impl Queue {
         }
     }
 
+    /// Takes new settings (see [`Queue::new`]), keeping what waits; the
+    /// pause and the TPS measure start afresh.
+    pub fn reconfigure(&mut self, tps: u32, max_attempts: u32, limit: usize) {
+        let waiting = std::mem::take(&mut self.waiting);
+        *self = Queue::new(tps, max_attempts, limit);
+        self.waiting = waiting;
+        self.recheck();
+    }
+
     /// A message from the route.
     pub fn push(&mut self, message: Message) {
         self.waiting.push_back(Queued {
