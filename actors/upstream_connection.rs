@@ -243,6 +243,7 @@ pub fn start(
             reports: reports.clone(),
             logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
             reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+            draining: false,
         };
         actix_rt::spawn(bind.run());
     }
@@ -264,6 +265,9 @@ struct Bind {
     reports: Recipient<GatewayReport>,
     logger: Logger,
     reconnect: Backoff,
+    /// Told to drain: it ends once nothing is in flight, and never
+    /// reconnects.
+    draining: bool,
 }
 
 /// Why a bound session ended.
@@ -307,6 +311,12 @@ impl Bind {
                         End::Closed | End::Drained => {
                             esme.unbind(UNBIND_LIMIT).await;
                             self.end(matches!(end, End::Closed));
+                            return;
+                        }
+                        End::Lost(error) if self.draining => {
+                            warn!(self.logger, "connection to the SMSC lost while draining; ending";
+                                "error" => %error);
+                            self.end(false);
                             return;
                         }
                         End::Lost(error) => {
@@ -373,12 +383,11 @@ impl Bind {
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
-        let mut draining = false;
         let end = loop {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            let wake = if draining {
+            let wake = if self.draining {
                 if in_flight.is_empty() {
                     break End::Drained;
                 }
@@ -395,10 +404,10 @@ impl Bind {
             tokio::select! {
                 () = &mut woken => {}
                 closed = self.closed.changed() => match closed {
-                    Ok(()) if !draining => {
+                    Ok(()) if !self.draining => {
                         info!(self.logger, "draining: no more submits; waiting for the answers in flight";
                             "in_flight" => in_flight.len());
-                        draining = true;
+                        self.draining = true;
                         self.set_state(BindState::Stopped, None);
                     }
                     _ => break End::Closed,
