@@ -16,6 +16,8 @@ mod common;
 mod esme;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/modem_emulator.rs"]
+mod modem_emulator;
 #[path = "common/raw.rs"]
 mod raw;
 #[path = "common/sim.rs"]
@@ -27,6 +29,7 @@ use std::time::{Duration, Instant};
 use common::{Switch, write_config};
 use esme::Esme;
 use http::json as http;
+use modem_emulator::Emulator;
 use pasarela::smpp::{CommandStatus, pdu::Pdu};
 use serde_json::{Value, json};
 use sim::Sim;
@@ -96,19 +99,31 @@ fn wait_for_log(sim: &Sim, text: &str, count: usize) {
     }
 }
 
+/// Submits one message to `destination`, receipt requested; its id.
+fn send(esme: &mut Esme, destination: &str) -> String {
+    let seq = esme.raw.submit(destination, 1);
+    let response = esme.response(seq);
+    assert_eq!(response.status(), CommandStatus::EsmeRok);
+    match response.pdu() {
+        Some(Pdu::SubmitSmResp(body)) => body.message_id().as_str().to_owned(),
+        other => panic!("not a submit_sm_resp: {other:?}"),
+    }
+}
+
 /// Submits `count` messages to `34600…`, receipts requested; their ids.
 fn submit(esme: &mut Esme, first: usize, count: usize) -> Vec<String> {
     (first..first + count)
-        .map(|n| {
-            let seq = esme.raw.submit(&format!("3460000{n:04}"), 1);
-            let response = esme.response(seq);
-            assert_eq!(response.status(), CommandStatus::EsmeRok);
-            match response.pdu() {
-                Some(Pdu::SubmitSmResp(body)) => body.message_id().as_str().to_owned(),
-                other => panic!("not a submit_sm_resp: {other:?}"),
-            }
-        })
+        .map(|n| send(esme, &format!("3460000{n:04}")))
         .collect()
+}
+
+/// The submits sim-smsc counted over the connections it closed.
+fn submits_seen(sim: &Sim) -> u64 {
+    sim.log_lines()
+        .iter()
+        .filter_map(|line| line.split("; submits ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// Every one of `ids` has exactly one DELIVRD receipt, and no other
@@ -335,4 +350,114 @@ fn definitions_are_refused_as_the_file_refuses_them_and_only_for_the_operator() 
     }
     let view = change(&switch, "GET", "/api/v1/gateways/sim", None, 200);
     assert_eq!(view["stopped"], false);
+}
+
+#[test]
+fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
+    let switch = Switch::start(&write_config(dir.path(), ""), &[]);
+    change(
+        &switch,
+        "POST",
+        "/api/v1/gateways",
+        Some(&smpp("op-b", upstream.addr.port())),
+        201,
+    );
+    add_route(&switch, &["op-b"]);
+    wait_for(&switch, "op-b", bound);
+    let mut esme = Esme::bind(switch.smpp);
+    // …9998: sim-smsc answers after 5 s, so these are in flight at the stop.
+    let ids: Vec<String> = (0..3)
+        .map(|n| send(&mut esme, &format!("346000{n}9998")))
+        .collect();
+    wait_for(&switch, "op-b", |gateway| gateway["window_in_use"] == 3);
+    let stopped_at = Instant::now();
+    change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    // The bind unbinds only once the answers came.
+    wait_for_log(&upstream, "closed; submits", 1);
+    assert!(
+        stopped_at.elapsed() >= Duration::from_secs(3),
+        "unbound early"
+    );
+    assert_eq!(submits_seen(&upstream), 3);
+
+    change(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
+    wait_for(&switch, "op-b", bound);
+    delivered_once(&mut esme, &ids);
+    change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    wait_for_log(&upstream, "closed; submits", 2);
+    assert_eq!(submits_seen(&upstream), 3, "none sent twice");
+}
+
+#[test]
+fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let switch = Switch::start(&write_config(dir.path(), ""), &[]);
+    let definition = |poll: u64| {
+        json!({
+            "name": "gsm1",
+            "kind": "modem",
+            "device": modem.device,
+            "command_timeout_ms": 1000,
+            "poll_interval_ms": poll,
+        })
+    };
+    let added = change(
+        &switch,
+        "POST",
+        "/api/v1/gateways",
+        Some(&definition(300)),
+        201,
+    );
+    assert_eq!(added["kind"], "modem");
+    let ready = wait_for(&switch, "gsm1", |gateway| {
+        gateway["connected"] == true && gateway["radio"].is_object()
+    });
+    assert_eq!(ready["up"], true);
+    assert_eq!(ready["device"], modem.device.as_str());
+    let inits = || {
+        let state = modem.state();
+        state.commands.iter().filter(|line| *line == "ATE0").count()
+    };
+    assert_eq!(inits(), 1);
+
+    change(&switch, "POST", "/api/v1/gateways/gsm1/stop", None, 200);
+    let stopped = wait_for(&switch, "gsm1", |gateway| gateway["connected"] == false);
+    assert_eq!(
+        (stopped["up"].clone(), stopped["stopped"].clone()),
+        (json!(false), json!(true))
+    );
+    // Port closed: no more polls.
+    let commands = modem.state().commands.len();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        modem.state().commands.len(),
+        commands,
+        "polled while stopped"
+    );
+
+    change(&switch, "POST", "/api/v1/gateways/gsm1/start", None, 200);
+    wait_for(&switch, "gsm1", |gateway| gateway["up"] == true);
+    assert_eq!(inits(), 2);
+    // New settings reopen the port; the same settings do not.
+    change(
+        &switch,
+        "PUT",
+        "/api/v1/gateways/gsm1",
+        Some(&definition(300)),
+        200,
+    );
+    change(
+        &switch,
+        "PUT",
+        "/api/v1/gateways/gsm1",
+        Some(&definition(400)),
+        200,
+    );
+    wait_for(&switch, "gsm1", |_| inits() == 3);
+    wait_for(&switch, "gsm1", |gateway| gateway["up"] == true);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(inits(), 3);
 }
