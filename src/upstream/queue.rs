@@ -385,4 +385,17 @@ mod tests {
         queue.take_all();
         assert!(!queue.is_full());
     }
+
+    #[test]
+    fn new_settings_keep_what_waits_in_its_order() {
+        let mut queue = queue_of(&[1, 2, 3], 0, 10);
+        queue.reconfigure(0, 10, 2);
+        assert!(queue.is_full(), "3 waiting over a limit of 2");
+        let now = Instant::now();
+        let order: Vec<u64> = (0..3)
+            .map(|_| submit(&mut queue, now).message.id.value())
+            .collect();
+        assert_eq!(order, [1, 2, 3]);
+        assert!(matches!(queue.next(now), Next::Idle));
+    }
 }
