@@ -50,7 +50,7 @@ use super::gateway::{
 };
 use super::route::EXPIRY_SCAN;
 use super::supervision::guarded;
-use super::upstream_connection::{self, Settings, Shared};
+use super::upstream_connection::{self, Lifeline, Settings, Shared};
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId};
 use crate::store::Store;
@@ -173,8 +173,7 @@ impl Upstream {
             &self.settings,
             &self.store,
             shared,
-            &closed,
-            &running,
+            &Lifeline { closed, running },
             ctx.address().recipient(),
             self.reports.clone(),
             &self.logger,
@@ -221,21 +220,18 @@ impl Upstream {
         self.start_binds(ctx);
     }
 
-    /// Every queued message (none is in flight) back to its route.
+    /// Every queued message (those in flight are not in the queue) back
+    /// to its route.
     fn give_back_queue(&mut self) {
         let Some(shared) = &self.shared else {
             return;
         };
-        let queued = shared.lock().queue.take_all();
-        if !queued.is_empty() {
+        let count = shared.give_back_all(self.name(), &self.reports);
+        if count > 0 {
             info!(self.logger, "gateway stopped; queued messages go back to their routes";
-                "count" => queued.len());
+                "count" => count);
         }
-        for message in &queued {
-            self.give_back(message.id);
-        }
-        let full = shared.lock().queue.is_full();
-        self.set_state(self.up, full);
+        self.set_state(self.up, false);
     }
 
     /// Queues `message` for the binds, unless there are no binds or the

@@ -186,6 +186,26 @@ impl Shared {
             .reconfigure(settings.tps, settings.max_attempts, settings.queue_limit);
     }
 
+    /// Empties the queue (not what is in flight), giving every message
+    /// back to the switch to be routed again (`SendFailed`, temporary);
+    /// returns how many.
+    pub fn give_back_all(
+        &self,
+        gateway: &GatewayName,
+        reports: &Recipient<GatewayReport>,
+    ) -> usize {
+        let queued = self.lock().queue.take_all();
+        for message in &queued {
+            reports.do_send(GatewayReport::SendFailed {
+                id: message.id,
+                gateway: gateway.clone(),
+                status: None,
+                permanent: false,
+            });
+        }
+        queued.len()
+    }
+
     /// Queues a message from the route and wakes the binds.
     pub fn push(&self, message: Message) {
         self.lock().queue.push(message);
@@ -216,15 +236,22 @@ impl SharedState {
     }
 }
 
-/// Starts one task per bind; they run until `closed`'s sender is dropped
-/// or sends (drain), each holding a clone of `running` until it ends.
-#[allow(clippy::too_many_arguments)]
+/// How the actor ends one set of binds and learns that they all ended.
+#[derive(Clone)]
+pub struct Lifeline {
+    /// Changes when the binds must end: its sender sends (drain) or is
+    /// dropped (close).
+    pub closed: watch::Receiver<()>,
+    /// Each bind holds a clone until it ends.
+    pub running: mpsc::Sender<()>,
+}
+
+/// Starts one task per bind; they run until `lifeline` says they end.
 pub fn start(
     settings: &Settings,
     store: &Arc<Store>,
     shared: &Arc<Shared>,
-    closed: &watch::Receiver<()>,
-    running: &mpsc::Sender<()>,
+    lifeline: &Lifeline,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: &Logger,
@@ -237,8 +264,7 @@ pub fn start(
             settings: Arc::clone(&settings),
             store: Arc::clone(store),
             shared: Arc::clone(shared),
-            closed: closed.clone(),
-            _running: running.clone(),
+            lifeline: lifeline.clone(),
             link: link.clone(),
             reports: reports.clone(),
             logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
@@ -256,11 +282,8 @@ struct Bind {
     /// Where MO messages are kept before they are answered.
     store: Arc<Store>,
     shared: Arc<Shared>,
-    /// Changes when the binds must end: its sender sends (drain) or is
-    /// dropped (close).
-    closed: watch::Receiver<()>,
-    /// Dropped when the bind ends: the actor waits for every one.
-    _running: mpsc::Sender<()>,
+    /// Dropped when the bind ends (the actor waits for every one).
+    lifeline: Lifeline,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
@@ -294,7 +317,7 @@ impl Bind {
                     RESPONSE_TIMEOUT,
                     codec,
                 ) => bound,
-                closed = self.closed.changed() => {
+                closed = self.lifeline.closed.changed() => {
                     self.end(closed.is_err());
                     return;
                 }
@@ -345,7 +368,7 @@ impl Bind {
             };
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                closed = self.closed.changed() => {
+                closed = self.lifeline.closed.changed() => {
                     self.end(closed.is_err());
                     return;
                 }
@@ -403,7 +426,7 @@ impl Bind {
             counted = now_in_flight;
             tokio::select! {
                 () = &mut woken => {}
-                closed = self.closed.changed() => match closed {
+                closed = self.lifeline.closed.changed() => match closed {
                     Ok(()) if !self.draining => {
                         info!(self.logger, "draining: no more submits; waiting for the answers in flight";
                             "in_flight" => in_flight.len());
@@ -694,12 +717,11 @@ impl Bind {
 
     /// Everything queued goes back to the switch to be routed again.
     fn give_back_queue(&self) {
-        let queued = self.shared.lock().queue.take_all();
-        if !queued.is_empty() {
-            info!(self.logger, "gateway stopping; queued messages given back"; "count" => queued.len());
-        }
-        for message in queued {
-            self.report_failed(&message, None, false);
+        let count = self
+            .shared
+            .give_back_all(&self.settings.name, &self.reports);
+        if count > 0 {
+            info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
         }
     }
 }
