@@ -31,7 +31,7 @@ use super::gateway::{
 };
 use super::supervision::guarded;
 use crate::config::GatewayKind;
-use crate::model::{GatewayName, Message, UpstreamId};
+use crate::model::{GatewayName, Message, MessageId, UpstreamId};
 use crate::simulation::{Behaviour, SubmitReply};
 
 /// How often the queues are drained.
@@ -92,9 +92,9 @@ impl Simulator {
     }
 
     /// Back to the switch, to be routed again.
-    fn give_back(&self, message: &Message) {
+    fn give_back(&self, id: MessageId) {
         self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
+            id,
             gateway: self.name.clone(),
             status: None,
             permanent: false,
@@ -104,14 +104,14 @@ impl Simulator {
     /// Acknowledgements still owed go back to be routed again.
     fn give_back_unacknowledged(&mut self) {
         for (_, message) in std::mem::take(&mut self.acks_due) {
-            self.give_back(&message);
+            self.give_back(message.id);
         }
     }
 
     fn take(&mut self, message: Message) {
         faults::GATEWAY_PANIC.tick("gateway");
         if self.stopped {
-            self.give_back(&message);
+            self.give_back(message.id);
             return;
         }
         let behaviour = Behaviour::for_destination(message.destination.text());
@@ -205,12 +205,7 @@ impl Handler<Deliver> for Simulator {
         });
         if taken.is_err() {
             warn!(self.logger, "message given back after a panic"; "message" => %id);
-            self.reports.do_send(GatewayReport::SendFailed {
-                id,
-                gateway: self.name.clone(),
-                status: None,
-                permanent: false,
-            });
+            self.give_back(id);
         }
     }
 }
