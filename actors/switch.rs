@@ -1,10 +1,11 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (callbacks,
-//! receipts, schedule, gateways (simulated or SMPP upstreams), routes, accounts, then
-//! the listeners), hands it what the store has unfinished, runs until
-//! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
-//! acknowledged is left in memory. Accounts and routes are the file's with
-//! the admin API's stored changes laid over them (`admin`).
+//! receipts, schedule, gateways (simulated, SMPP upstreams or modems),
+//! routes, accounts, then the listeners), hands it what the store has
+//! unfinished, runs until SIGTERM or ctrl-c, and closes the store after a
+//! final flush so nothing acknowledged is left in memory. Accounts, routes
+//! and gateways are the file's with the admin API's stored changes laid
+//! over them (`admin`, `live_gateways`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,7 +91,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "accounts" => in_force.accounts,
             "accounts_created" => created,
             "routes" => in_force.routes,
-            "gateways" => config.gateways.len(),
+            "gateways" => in_force.gateways,
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
@@ -111,11 +112,12 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// How many accounts and routes are in force: the file's with the admin
-/// API's stored changes.
+/// How many accounts, routes and gateways are in force: the file's with
+/// the admin API's stored changes.
 struct InForce {
     accounts: usize,
     routes: usize,
+    gateways: usize,
 }
 
 /// What the start found unfinished in the store.
@@ -278,6 +280,7 @@ async fn start(
     let in_force = InForce {
         accounts,
         routes: route_configs.len(),
+        gateways: gateways.all().len(),
     };
     Ok((in_force, recovered, web))
 }
