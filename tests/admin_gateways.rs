@@ -53,8 +53,8 @@ fn call(switch: &Switch, method: &str, path: &str, body: Option<&Value>) -> http
     http(switch.http, method, path, ADMIN, body)
 }
 
-/// A change that must succeed with `status`; returns the gateway view.
-fn change(switch: &Switch, method: &str, path: &str, body: Option<&Value>, status: u16) -> Value {
+/// A request that must be answered `status`; returns the body.
+fn body_of(switch: &Switch, method: &str, path: &str, body: Option<&Value>, status: u16) -> Value {
     let answer = call(switch, method, path, body);
     assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
     answer.body
@@ -64,7 +64,7 @@ fn change(switch: &Switch, method: &str, path: &str, body: Option<&Value>, statu
 fn wait_for(switch: &Switch, name: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
-        let seen = change(
+        let seen = body_of(
             switch,
             "GET",
             &format!("/api/v1/gateways/{name}"),
@@ -142,7 +142,7 @@ fn delivered_once(esme: &mut Esme, ids: &[String]) {
 
 fn add_route(switch: &Switch, gateways: &[&str]) {
     let route = json!({"prefix": "34", "gateways": gateways, "price": "1.00"});
-    change(switch, "POST", "/api/v1/routes", Some(&route), 201);
+    body_of(switch, "POST", "/api/v1/routes", Some(&route), 201);
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     let config = write_config(dir.path(), "");
     let mut switch = Switch::start(&config, &[]);
 
-    let added = change(
+    let added = body_of(
         &switch,
         "POST",
         "/api/v1/gateways",
@@ -171,7 +171,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     // A new port: the binds drain and bind to the second SMSC; what is
     // submitted meanwhile waits and goes there.
     let moved = smpp("op-b", second.addr.port());
-    change(&switch, "PUT", "/api/v1/gateways/op-b", Some(&moved), 200);
+    body_of(&switch, "PUT", "/api/v1/gateways/op-b", Some(&moved), 200);
     ids.extend(submit(&mut esme, 10, 10));
     wait_for_log(&second, "bound as", 1);
     drop(first);
@@ -190,7 +190,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     // Stopped: it unbinds, and the route, with no other gateway, keeps
     // the messages.
     let binds_before = second.log_count("bound as");
-    let stopped = change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    let stopped = body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     assert_eq!(stopped["stopped"], true);
     let stopped = wait_for(&switch, "op-b", |gateway| {
         gateway["binds"][0]["state"] == "stopped"
@@ -208,12 +208,12 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     // SIGTERM: it starts stopped, binds nowhere, until started.
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
     let switch = Switch::start(&config, &[]);
-    let view = change(&switch, "GET", "/api/v1/gateways/op-b", None, 200);
+    let view = body_of(&switch, "GET", "/api/v1/gateways/op-b", None, 200);
     assert_eq!(view["stopped"], true, "{view}");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(second.log_count("bound as"), binds_before, "no reconnects");
     let mut esme = Esme::bind(switch.smpp);
-    change(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
     wait_for(&switch, "op-b", bound);
     delivered_once(&mut esme, &waiting);
 }
@@ -223,7 +223,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
     let dir = tempfile::tempdir().unwrap();
     let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    change(
+    body_of(
         &switch,
         "POST",
         "/api/v1/gateways",
@@ -235,7 +235,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
     wait_for(&switch, "op-b", bound);
     wait_for_log(&upstream, "bound as", 1);
 
-    change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     // The unbind closes its connection, which logs its totals.
     wait_for_log(&upstream, "closed; submits", 1);
     let mut esme = Esme::bind(switch.smpp);
@@ -245,7 +245,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
     assert_eq!(upstream.log_count("bound as"), 1);
     assert_eq!(upstream.log_count("closed; submits 0,"), 1);
 
-    let listed = change(&switch, "GET", "/api/v1/gateways", None, 200);
+    let listed = body_of(&switch, "GET", "/api/v1/gateways", None, 200);
     let states: Vec<(&str, &str, bool, bool)> = listed
         .as_array()
         .unwrap()
@@ -267,7 +267,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
         ]
     );
 
-    change(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
     wait_for(&switch, "op-b", bound);
     wait_for_log(&upstream, "bound as", 2);
 }
@@ -322,11 +322,11 @@ fn definitions_are_refused_as_the_file_refuses_them_and_only_for_the_operator() 
     let missing = call(&switch, "POST", "/api/v1/gateways/nope/stop", None);
     assert_eq!(missing.status, 404, "{}", missing.body);
     // Nothing refused was added.
-    let listed = change(&switch, "GET", "/api/v1/gateways", None, 200);
+    let listed = body_of(&switch, "GET", "/api/v1/gateways", None, 200);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 
     // A simulator's delay changes in place; the name may be left out.
-    let delayed = change(
+    let delayed = body_of(
         &switch,
         "PUT",
         "/api/v1/gateways/sim",
@@ -348,7 +348,7 @@ fn definitions_are_refused_as_the_file_refuses_them_and_only_for_the_operator() 
             assert_eq!(answer.status, 401, "{method} {path} as {credentials:?}");
         }
     }
-    let view = change(&switch, "GET", "/api/v1/gateways/sim", None, 200);
+    let view = body_of(&switch, "GET", "/api/v1/gateways/sim", None, 200);
     assert_eq!(view["stopped"], false);
 }
 
@@ -357,7 +357,7 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
     let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    change(
+    body_of(
         &switch,
         "POST",
         "/api/v1/gateways",
@@ -373,7 +373,7 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
         .collect();
     wait_for(&switch, "op-b", |gateway| gateway["window_in_use"] == 3);
     let stopped_at = Instant::now();
-    change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     // The bind unbinds only once the answers came.
     wait_for_log(&upstream, "closed; submits", 1);
     assert!(
@@ -382,10 +382,10 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     );
     assert_eq!(submits_seen(&upstream), 3);
 
-    change(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
     wait_for(&switch, "op-b", bound);
     delivered_once(&mut esme, &ids);
-    change(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     wait_for_log(&upstream, "closed; submits", 2);
     assert_eq!(submits_seen(&upstream), 3, "none sent twice");
 }
@@ -404,7 +404,7 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
             "poll_interval_ms": poll,
         })
     };
-    let added = change(
+    let added = body_of(
         &switch,
         "POST",
         "/api/v1/gateways",
@@ -423,7 +423,7 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
     };
     assert_eq!(inits(), 1);
 
-    change(&switch, "POST", "/api/v1/gateways/gsm1/stop", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/gsm1/stop", None, 200);
     let stopped = wait_for(&switch, "gsm1", |gateway| gateway["connected"] == false);
     assert_eq!(
         (stopped["up"].clone(), stopped["stopped"].clone()),
@@ -438,18 +438,18 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
         "polled while stopped"
     );
 
-    change(&switch, "POST", "/api/v1/gateways/gsm1/start", None, 200);
+    body_of(&switch, "POST", "/api/v1/gateways/gsm1/start", None, 200);
     wait_for(&switch, "gsm1", |gateway| gateway["up"] == true);
     assert_eq!(inits(), 2);
     // New settings reopen the port; the same settings do not.
-    change(
+    body_of(
         &switch,
         "PUT",
         "/api/v1/gateways/gsm1",
         Some(&definition(300)),
         200,
     );
-    change(
+    body_of(
         &switch,
         "PUT",
         "/api/v1/gateways/gsm1",
