@@ -1,4 +1,5 @@
-//! Accounts and routes that change while the switch runs (the admin API).
+//! Accounts and routes that change while the switch runs (the admin API;
+//! gateways are in `admin_gateways.rs`).
 //!
 //! Every change is checked with the configuration file's own rules
 //! (`config::fields`), written to the store's `admin_objects` tree, and
@@ -24,6 +25,7 @@ use super::account::{Account, AccountWiring, AdjustCredit, Configure, CreditRefu
 use super::callbacks::{Enqueued, SetSecret};
 use super::directory::{AccountEntry, Directory};
 use super::gateway::{Deliver, Subscribe};
+use super::live_gateways::{GatewayStarter, LiveGateways};
 use super::live_routes::{LiveRoutes, Routing};
 use super::receipts::{Receipts, Wire};
 use super::route::{Retire, Route};
@@ -37,9 +39,6 @@ use crate::store::{
     Batch, LedgerEntry, LedgerKind, RouteKey, Store, StoreError, StoredAccount, StoredRoute,
 };
 
-/// Where a route sends a gateway its messages and its subscription.
-pub type GatewayAddress = (Recipient<Deliver>, Recipient<Subscribe>);
-
 /// Why an admin change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -49,6 +48,8 @@ pub enum AdminError {
     NoAccount(String),
     #[error("no route at index {0}")]
     NoRoute(usize),
+    #[error("no gateway {0:?}")]
+    NoGateway(String),
     #[error("{}", .0.detail)]
     Conflict(FieldError),
     #[error(transparent)]
@@ -191,7 +192,8 @@ pub fn merge_routes(file: &[RouteConfig], stored: Vec<StoredRoute>) -> Vec<Route
 
 /// Starts route actors for a table.
 pub struct RouteStarter {
-    pub gateways: HashMap<GatewayName, GatewayAddress>,
+    /// The gateways in force, which routes may name.
+    pub gateways: Arc<LiveGateways>,
     pub schedule: Addr<Schedule>,
     pub store: Arc<Store>,
     pub logger: Logger,
@@ -249,9 +251,12 @@ impl RouteStarter {
             .gateways
             .iter()
             .filter_map(|name| {
-                let name = GatewayName::new(name.clone()).ok()?;
-                let (deliver, subscribe) = self.gateways.get(&name)?.clone();
-                Some((name, deliver, subscribe))
+                let gateway = self.gateways.get(name)?;
+                Some((
+                    gateway.name.clone(),
+                    gateway.deliver.clone(),
+                    gateway.subscribe.clone(),
+                ))
             })
             .collect();
         let (prefix, weights, schedule, store, logger) = (
@@ -335,6 +340,8 @@ pub struct Admin {
     pub routes: Arc<LiveRoutes>,
     pub route_starter: RouteStarter,
     pub account_starter: AccountStarter,
+    /// Starts the gateways the admin API adds.
+    pub gateway_starter: GatewayStarter,
     pub receipts: Addr<Receipts>,
     pub schedule: Addr<Schedule>,
     /// Told every change of an account's callback secret.
@@ -595,8 +602,7 @@ impl Admin {
         field("gateways", fields::route_gateways(input.gateways.len()))?;
         let mut gateways = Vec::with_capacity(input.gateways.len());
         for (index, name) in input.gateways.iter().enumerate() {
-            let exists = GatewayName::new(name.clone())
-                .is_ok_and(|name| self.route_starter.gateways.contains_key(&name));
+            let exists = self.route_starter.gateways.get(name).is_some();
             field(
                 &format!("gateways[{index}]"),
                 fields::route_gateway(name, &gateways, exists),

@@ -20,6 +20,17 @@
 //! - MUST answer [`Subscribe`] with its current [`GatewayStatus`] and send
 //!   the route a new one whenever it becomes able or unable to take
 //!   messages (a route sends nothing to a gateway that is down; it queues);
+//! - MUST obey [`Administer`]: stopped, it closes its connections (no
+//!   reconnect attempts), reports itself down, gives its queued messages
+//!   not yet in flight back at once (`SendFailed`, temporary), reports
+//!   those in flight as their answers come, and gives back every new
+//!   [`Deliver`]; started, it connects again. It starts stopped when told
+//!   so at construction (the stopped flag is the admin API's, stored);
+//! - MUST take [`Reconfigure`] without being replaced (routes keep its
+//!   address): it connects again with the new settings, keeping what it
+//!   has queued, losing and doubling nothing beyond what a dropped
+//!   connection would;
+//! - MUST answer [`Inspect`] with what the operator's live view shows;
 //! - SHOULD, after a restart, pick up the receipts of messages it had sent
 //!   (an SMSC sends them anyway; a simulated one must remember to) — the
 //!   store has every SUBMITTED message with its gateway and upstream id.
@@ -29,9 +40,14 @@
 
 use actix::Message as ActixMessage;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
+use super::modem::ModemView;
+use super::simulator::SimulatorView;
+use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::smpp::CommandStatus;
+use crate::upstream::status::GatewaySnapshot;
 
 /// Take this message part and submit it.
 #[derive(ActixMessage)]
@@ -89,4 +105,34 @@ pub struct GatewayStatus {
 #[rtype(result = "()")]
 pub struct Subscribe {
     pub route: actix::Recipient<GatewayStatus>,
+}
+
+/// The admin API stops (`stopped: true`) or starts the gateway.
+#[derive(ActixMessage)]
+#[rtype(result = "()")]
+pub struct Administer {
+    pub stopped: bool,
+}
+
+/// The admin API changed the gateway's settings; the kind is the
+/// gateway's own (the admin API refuses a change of kind).
+#[derive(ActixMessage)]
+#[rtype(result = "()")]
+pub struct Reconfigure {
+    pub kind: GatewayKind,
+}
+
+/// What the operator's live view shows of the gateway now.
+#[derive(ActixMessage)]
+#[rtype(result = "GatewayView")]
+pub struct Inspect;
+
+/// One gateway in the live view (`GET /api/v1/gateways`): each kind its
+/// own fields, all with `name`, `kind`, `up` and `stopped`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum GatewayView {
+    Smpp(GatewaySnapshot),
+    Simulator(SimulatorView),
+    Modem(ModemView),
 }

@@ -15,7 +15,7 @@
 //! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
-//! ├── admin               not an actor: runtime changes of accounts and routes, persisted then applied
+//! ├── admin               not an actor: runtime changes of accounts, routes and gateways, persisted then applied
 //! ├── listener            SMPP accept loop
 //! │   └── esme (per connection)   not restarted: the client reconnects; listed in sessions once bound
 //! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
@@ -43,6 +43,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_gateways;
 pub mod amend;
 pub mod callbacks;
 pub mod directory;
@@ -50,6 +51,7 @@ pub mod esme;
 pub mod faults;
 pub mod gateway;
 pub mod listener;
+pub mod live_gateways;
 pub mod live_routes;
 pub mod mo_router;
 pub mod modem;

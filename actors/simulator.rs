@@ -11,18 +11,27 @@
 //! keeps a message's cost to a queue push. After a restart of the process,
 //! the switch hands it the SUBMITTED messages it had acknowledged
 //! ([`Resume`]) and their receipts come as a real SMSC's would.
+//!
+//! It is up unless stopped through the admin API ([`Administer`]):
+//! stopped, it gives back the acknowledgements it still owes and every new
+//! message, while the receipts it owes still come. [`Reconfigure`] changes
+//! the receipt delay for the messages that follow.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
-use slog::{Logger, warn};
+use serde::Serialize;
+use slog::{Logger, error, info, warn};
 
 use super::faults;
-use super::gateway::{Deliver, GatewayReport, GatewayStatus, Subscribe};
+use super::gateway::{
+    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
+};
 use super::supervision::guarded;
-use crate::model::{GatewayName, Message, UpstreamId};
+use crate::config::GatewayKind;
+use crate::model::{GatewayName, Message, MessageId, UpstreamId};
 use crate::simulation::{Behaviour, SubmitReply};
 
 /// How often the queues are drained.
@@ -34,7 +43,25 @@ pub struct Simulator {
     reports: Recipient<GatewayReport>,
     receipts_due: VecDeque<(Instant, GatewayReport)>,
     acks_due: VecDeque<(Instant, Message)>,
+    /// Routes to tell when it is stopped or started.
+    subscribers: Vec<Recipient<GatewayStatus>>,
+    /// Stopped through the admin API.
+    stopped: bool,
     logger: Logger,
+}
+
+/// What the operator's live view shows of a simulator.
+#[derive(Debug, Serialize)]
+pub struct SimulatorView {
+    pub name: String,
+    /// `simulator`.
+    pub kind: &'static str,
+    /// Whether the routes may give it messages: when not stopped.
+    pub up: bool,
+    pub stopped: bool,
+    pub dlr_delay_ms: u128,
+    /// Receipts still to come.
+    pub receipts_due: usize,
 }
 
 impl Simulator {
@@ -42,6 +69,7 @@ impl Simulator {
         name: GatewayName,
         dlr_delay: Duration,
         reports: Recipient<GatewayReport>,
+        stopped: bool,
         logger: Logger,
     ) -> Simulator {
         Simulator {
@@ -50,12 +78,42 @@ impl Simulator {
             reports,
             receipts_due: VecDeque::new(),
             acks_due: VecDeque::new(),
+            subscribers: Vec::new(),
+            stopped,
             logger,
+        }
+    }
+
+    fn status(&self) -> GatewayStatus {
+        GatewayStatus {
+            gateway: self.name.clone(),
+            up: !self.stopped,
+        }
+    }
+
+    /// Back to the switch, to be routed again.
+    fn give_back(&self, id: MessageId) {
+        self.reports.do_send(GatewayReport::SendFailed {
+            id,
+            gateway: self.name.clone(),
+            status: None,
+            permanent: false,
+        });
+    }
+
+    /// Acknowledgements still owed go back to be routed again.
+    fn give_back_unacknowledged(&mut self) {
+        for (_, message) in std::mem::take(&mut self.acks_due) {
+            self.give_back(message.id);
         }
     }
 
     fn take(&mut self, message: Message) {
         faults::GATEWAY_PANIC.tick("gateway");
+        if self.stopped {
+            self.give_back(message.id);
+            return;
+        }
         let behaviour = Behaviour::for_destination(message.destination.text());
         match behaviour.reply {
             SubmitReply::Refuse(status) => self.reports.do_send(GatewayReport::SendFailed {
@@ -131,16 +189,8 @@ impl Actor for Simulator {
 
 impl Supervised for Simulator {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        // Acknowledgements still owed go back to be routed again; the
-        // receipt queue is plain data and survives as it is.
-        for (_, message) in std::mem::take(&mut self.acks_due) {
-            self.reports.do_send(GatewayReport::SendFailed {
-                id: message.id,
-                gateway: self.name.clone(),
-                status: None,
-                permanent: false,
-            });
-        }
+        // The receipt queue is plain data and survives as it is.
+        self.give_back_unacknowledged();
     }
 }
 
@@ -155,12 +205,7 @@ impl Handler<Deliver> for Simulator {
         });
         if taken.is_err() {
             warn!(self.logger, "message given back after a panic"; "message" => %id);
-            self.reports.do_send(GatewayReport::SendFailed {
-                id,
-                gateway: self.name.clone(),
-                status: None,
-                permanent: false,
-            });
+            self.give_back(id);
         }
     }
 }
@@ -169,11 +214,58 @@ impl Handler<Subscribe> for Simulator {
     type Result = ();
 
     fn handle(&mut self, subscribe: Subscribe, _ctx: &mut Context<Self>) {
-        // Always up: there is no connection to lose.
-        subscribe.route.do_send(GatewayStatus {
-            gateway: self.name.clone(),
-            up: true,
-        });
+        // Up unless stopped: there is no connection to lose.
+        subscribe.route.do_send(self.status());
+        self.subscribers.push(subscribe.route);
+    }
+}
+
+impl Handler<Administer> for Simulator {
+    type Result = ();
+
+    fn handle(&mut self, administer: Administer, _ctx: &mut Context<Self>) {
+        if administer.stopped == self.stopped {
+            return;
+        }
+        self.stopped = administer.stopped;
+        info!(self.logger, "gateway administratively"; "stopped" => self.stopped);
+        if self.stopped {
+            self.give_back_unacknowledged();
+        }
+        for route in &self.subscribers {
+            route.do_send(self.status());
+        }
+    }
+}
+
+impl Handler<Reconfigure> for Simulator {
+    type Result = ();
+
+    fn handle(&mut self, reconfigure: Reconfigure, _ctx: &mut Context<Self>) {
+        match reconfigure.kind {
+            GatewayKind::Simulator(simulator) => {
+                self.dlr_delay = simulator.dlr_delay;
+                info!(self.logger, "new settings"; "dlr_delay_ms" => self.dlr_delay.as_millis());
+            }
+            other => {
+                error!(self.logger, "settings of another kind refused"; "kind" => other.name());
+            }
+        }
+    }
+}
+
+impl Handler<Inspect> for Simulator {
+    type Result = MessageResult<Inspect>;
+
+    fn handle(&mut self, _: Inspect, _ctx: &mut Context<Self>) -> MessageResult<Inspect> {
+        MessageResult(GatewayView::Simulator(SimulatorView {
+            name: self.name.to_string(),
+            kind: "simulator",
+            up: !self.stopped,
+            stopped: self.stopped,
+            dlr_delay_ms: self.dlr_delay.as_millis(),
+            receipts_due: self.receipts_due.len(),
+        }))
     }
 }
 

@@ -1,10 +1,11 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (callbacks,
-//! MO router, receipts, schedule, gateways (simulated or SMPP upstreams), routes,
-//! accounts, then the listeners), hands it what the store has unfinished, runs until
-//! SIGTERM or ctrl-c, and closes the store after a final flush so nothing
-//! acknowledged is left in memory. Accounts and routes are the file's with
-//! the admin API's stored changes laid over them (`admin`).
+//! MO router, receipts, schedule, gateways (simulated, SMPP upstreams or
+//! modems), routes, accounts, then the listeners), hands it what the store
+//! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
+//! a final flush so nothing acknowledged is left in memory. Accounts,
+//! routes and gateways are the file's with the admin API's stored changes
+//! laid over them (`admin`, `live_gateways`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,27 +16,25 @@ use slog::{Logger, error, info, warn};
 
 use super::account::Terms;
 use super::admin::{
-    AccountSpec, AccountStarter, Admin, GatewayAddress, RouteStarter, merge_accounts, merge_routes,
+    AccountSpec, AccountStarter, Admin, RouteStarter, merge_accounts, merge_routes,
 };
 use super::amend::Owners;
 use super::callbacks::{Callbacks, tls_config};
 use super::directory::{Accounts, Directory};
 use super::faults;
+use super::live_gateways::{GatewayStarter, LiveGateways, merge_gateways};
 use super::live_routes::{LiveRoutes, Routing};
 use super::mo_router::{self, MoRouter};
 use super::receipts::{Receipts, Track};
 use super::schedule::Schedule;
 use super::sessions::Sessions;
-use super::simulator::{Resume, Simulator};
-use super::upstream::{Status, Upstream};
-use super::upstream_connection::Settings;
+use super::simulator::Resume;
 use super::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
-use crate::config::{BindMode, Config, GatewayKind, SmppGatewayConfig, WebConfig};
+use crate::config::{Config, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
-use crate::tools::client::{BindKind, Credentials};
 use actix_web::dev::ServerHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,33 +73,6 @@ pub enum ServeError {
     Runtime(#[from] std::io::Error),
 }
 
-/// What the binds of an `smpp` gateway need from its config.
-fn upstream_settings(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
-    let session: &[BindKind] = match smpp.bind {
-        BindMode::Transmitter => &[BindKind::Transmitter],
-        BindMode::Receiver => &[BindKind::Receiver],
-        BindMode::Transceiver => &[BindKind::Transceiver],
-        BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
-    };
-    Settings {
-        name,
-        address: format!("{}:{}", smpp.host, smpp.port),
-        binds: (0..smpp.sessions)
-            .flat_map(|_| session.iter().copied())
-            .collect(),
-        credentials: Credentials {
-            system_id: smpp.system_id.clone(),
-            password: smpp.password.clone(),
-        },
-        window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
-        tps: smpp.tps,
-        id_format: smpp.id_format,
-        max_attempts: smpp.max_attempts,
-        failover_after: smpp.failover_after,
-        queue_limit: usize::try_from(smpp.queue_limit).unwrap_or(usize::MAX),
-    }
-}
-
 /// Runs the switch until it is told to stop.
 pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     let store_config = StoreConfig::from_settings(&config.data_dir, &config.store);
@@ -120,7 +92,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "accounts" => in_force.accounts,
             "accounts_created" => created,
             "routes" => in_force.routes,
-            "gateways" => config.gateways.len(),
+            "gateways" => in_force.gateways,
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
@@ -141,11 +113,12 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// How many accounts and routes are in force: the file's with the admin
-/// API's stored changes.
+/// How many accounts, routes and gateways are in force: the file's with
+/// the admin API's stored changes.
 struct InForce {
     accounts: usize,
     routes: usize,
+    gateways: usize,
 }
 
 /// What the start found unfinished in the store.
@@ -220,59 +193,23 @@ async fn start(
         Supervisor::start(move |_| Schedule::new(store, logger))
     };
 
-    let mut simulators: HashMap<GatewayName, Addr<Simulator>> = HashMap::new();
-    let mut gateways: HashMap<GatewayName, GatewayAddress> = HashMap::new();
-    let mut upstreams: Vec<(GatewayName, actix::Recipient<Status>)> = Vec::new();
-    for gateway in &config.gateways {
+    let gateway_starter = GatewayStarter {
+        receipts: receipts.clone().recipient(),
+        store: store.clone(),
+        logger: logger.clone(),
+    };
+    let gateways = Arc::new(LiveGateways::default());
+    for spec in merge_gateways(&config.gateways, store.stored_gateways()?, logger) {
         let name =
-            GatewayName::new(gateway.name.clone()).map_err(|source| ServeError::Gateway {
-                name: gateway.name.clone(),
+            GatewayName::new(spec.config.name.clone()).map_err(|source| ServeError::Gateway {
+                name: spec.config.name.clone(),
                 source,
             })?;
-        match &gateway.kind {
-            GatewayKind::Simulator(simulator) => {
-                let (reports, delay) = (receipts.clone().recipient(), simulator.dlr_delay);
-                let gateway_logger = logger.new(slog::o!("gateway" => name.to_string()));
-                let actor_name = name.clone();
-                let address = Supervisor::start(move |_| {
-                    Simulator::new(actor_name, delay, reports, gateway_logger)
-                });
-                gateways.insert(
-                    name.clone(),
-                    (address.clone().recipient(), address.clone().recipient()),
-                );
-                simulators.insert(name, address);
-            }
-            GatewayKind::Smpp(smpp) => {
-                let settings = upstream_settings(name.clone(), smpp);
-                let (reports, store, gateway_logger) = (
-                    receipts.clone().recipient(),
-                    store.clone(),
-                    logger.new(slog::o!("gateway" => name.to_string())),
-                );
-                let address = Supervisor::start(move |_| {
-                    Upstream::new(settings, store, reports, gateway_logger)
-                });
-                upstreams.push((name.clone(), address.clone().recipient()));
-                gateways.insert(name, (address.clone().recipient(), address.recipient()));
-            }
-            GatewayKind::Modem(modem) => {
-                let gateway_logger = logger.new(slog::o!("gateway" => name.to_string()));
-                let (reports, store) = (receipts.clone().recipient(), store.clone());
-                let address = super::modem::Modem::start(
-                    name.clone(),
-                    modem.clone(),
-                    store,
-                    reports,
-                    gateway_logger,
-                );
-                gateways.insert(name, (address.clone().recipient(), address.recipient()));
-            }
-        }
+        gateways.put(gateway_starter.start(name, spec));
     }
 
     let route_starter = RouteStarter {
-        gateways,
+        gateways: gateways.clone(),
         schedule: schedule.clone(),
         store: store.clone(),
         logger: logger.clone(),
@@ -303,7 +240,7 @@ async fn start(
     }
     let accounts = entries.len();
 
-    let recovered = recover(store, &routes.current(), &receipts, &simulators, logger);
+    let recovered = recover(store, &routes.current(), &receipts, &gateways, logger);
 
     let listener = tokio::net::TcpListener::bind(config.smpp.listen)
         .await
@@ -327,6 +264,7 @@ async fn start(
         routes: routes.clone(),
         route_starter,
         account_starter,
+        gateway_starter,
         receipts,
         schedule,
         callback_secrets: callbacks.clone().recipient(),
@@ -349,8 +287,7 @@ async fn start(
         admin_credentials(&config.web, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
-    )
-    .with_gateways(upstreams);
+    );
     let web =
         super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
             address: config.web.listen,
@@ -359,6 +296,7 @@ async fn start(
     let in_force = InForce {
         accounts,
         routes: route_configs.len(),
+        gateways: gateways.all().len(),
     };
     Ok((in_force, recovered, web))
 }
@@ -371,7 +309,7 @@ fn recover(
     store: &Store,
     routing: &Routing,
     receipts: &Addr<Receipts>,
-    simulators: &HashMap<GatewayName, Addr<Simulator>>,
+    gateways: &LiveGateways,
     logger: &Logger,
 ) -> Recovered {
     let mut recovered = Recovered {
@@ -387,12 +325,13 @@ fn recover(
             }
         };
         if message.state() == MessageState::Submitted {
-            if let Some(simulator) = message
+            if let Some(resume) = message
                 .gateway
                 .as_ref()
-                .and_then(|name| simulators.get(name))
+                .and_then(|name| gateways.get(name.as_str()))
+                .and_then(|gateway| gateway.resume.clone())
             {
-                simulator.do_send(Resume {
+                resume.do_send(Resume {
                     message: message.clone(),
                 });
             }

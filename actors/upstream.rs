@@ -24,7 +24,12 @@
 //!   routes them to a gateway that is up. They leave the queue before they
 //!   are given back, so none is sent by both.
 //!
-//! [`Status`] answers what the operator view shows of it.
+//! The admin API stops it ([`Administer`]): it tells its routes it is
+//! down, gives its queue back at once and drains its binds (no more
+//! submits, answers in flight awaited, then unbind; no reconnects until
+//! started). New settings ([`Reconfigure`]) drain the binds the same way,
+//! keep the queue, and bind again with the new settings once every old
+//! bind has ended. [`Inspect`] answers what the operator view shows of it.
 //!
 //! Supervised: a handler that panics stops the actor, the `Supervisor`
 //! restarts it, and `started` opens a new queue and new binds; the old
@@ -37,13 +42,16 @@ use std::time::Instant;
 use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::faults;
-use super::gateway::{Deliver, GatewayReport, GatewayStatus, Subscribe};
+use super::gateway::{
+    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
+};
 use super::route::EXPIRY_SCAN;
 use super::supervision::guarded;
-use super::upstream_connection::{self, Settings, Shared};
+use super::upstream_connection::{self, Lifeline, Settings, Shared};
+use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId};
 use crate::store::Store;
 use crate::upstream::status::GatewaySnapshot;
@@ -64,9 +72,25 @@ pub struct Upstream {
     /// The queue and bind states shared with the binds; `None` before
     /// `started`.
     shared: Option<Arc<Shared>>,
-    /// Dropping it ends the binds.
-    close: Option<watch::Sender<()>>,
+    /// The binds running now; `None` while stopped, draining or before
+    /// `started`.
+    binds: Option<Binds>,
+    /// Stopped through the admin API.
+    stopped: bool,
+    /// Old binds are draining; when they have ended, new ones start
+    /// (unless stopped).
+    draining: bool,
+    /// Counts restarts, so a drain begun before one is not finished after.
+    generation: u64,
     logger: Logger,
+}
+
+/// The handles on one set of binds.
+struct Binds {
+    /// Sending drains the binds; dropping closes them.
+    close: watch::Sender<()>,
+    /// Closes when every bind has ended.
+    ended: mpsc::Receiver<()>,
 }
 
 impl Upstream {
@@ -74,6 +98,7 @@ impl Upstream {
         settings: Settings,
         store: Arc<Store>,
         reports: Recipient<GatewayReport>,
+        stopped: bool,
         logger: Logger,
     ) -> Upstream {
         Upstream {
@@ -85,7 +110,10 @@ impl Upstream {
             full: false,
             down_since: Some(Instant::now()),
             shared: None,
-            close: None,
+            binds: None,
+            stopped,
+            draining: false,
+            generation: 0,
             logger,
         }
     }
@@ -96,7 +124,7 @@ impl Upstream {
 
     /// Whether routes may give it messages.
     fn takes(&self) -> bool {
-        self.up && !self.full
+        self.up && !self.full && !self.stopped
     }
 
     fn status(&self) -> GatewayStatus {
@@ -122,6 +150,11 @@ impl Upstream {
         if let Some(shared) = &self.shared {
             shared.lock().full_told = full;
         }
+        self.tell_routes(took);
+    }
+
+    /// Tells the routes the gateway's status when it differs from `took`.
+    fn tell_routes(&self, took: bool) {
         if self.takes() != took {
             for subscriber in &self.subscribers {
                 subscriber.do_send(self.status());
@@ -129,10 +162,85 @@ impl Upstream {
         }
     }
 
+    /// Starts binds with the settings in force, on the queue there is.
+    fn start_binds(&mut self, ctx: &mut Context<Self>) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let (close, closed) = watch::channel(());
+        let (running, ended) = mpsc::channel(1);
+        upstream_connection::start(
+            &self.settings,
+            &self.store,
+            shared,
+            &Lifeline { closed, running },
+            ctx.address().recipient(),
+            self.reports.clone(),
+            &self.logger,
+        );
+        self.binds = Some(Binds { close, ended });
+    }
+
+    /// Asks the binds to drain; once all have ended, [`Upstream::drained`].
+    fn drain(&mut self, ctx: &mut Context<Self>) {
+        let Some(Binds { close, mut ended }) = self.binds.take() else {
+            return;
+        };
+        self.draining = true;
+        // No receiver left: every bind has ended already.
+        let _ = close.send(());
+        let generation = self.generation;
+        ctx.spawn(
+            async move {
+                while ended.recv().await.is_some() {}
+                // Held until here: dropping it earlier would close them.
+                drop(close);
+            }
+            .into_actor(self)
+            .map(move |(), upstream, ctx| {
+                if upstream.generation == generation {
+                    upstream.drained(ctx);
+                }
+            }),
+        );
+    }
+
+    /// The old binds have all ended: bind again with the settings in
+    /// force, or, stopped, give back what came back to the queue.
+    fn drained(&mut self, ctx: &mut Context<Self>) {
+        self.draining = false;
+        if self.stopped {
+            self.give_back_queue();
+            return;
+        }
+        if let Some(shared) = &self.shared {
+            shared.reconfigure(&self.settings);
+        }
+        info!(self.logger, "binding with the settings in force"; "address" => &self.settings.address);
+        self.start_binds(ctx);
+    }
+
+    /// Every queued message (those in flight are not in the queue) back
+    /// to its route.
+    fn give_back_queue(&mut self) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let count = shared.give_back_all(self.name(), &self.reports);
+        if count > 0 {
+            info!(self.logger, "gateway stopped; queued messages go back to their routes";
+                "count" => count);
+        }
+        self.set_state(self.up, false);
+    }
+
     /// Queues `message` for the binds, unless there are no binds or the
     /// queue is full.
     fn take(&mut self, message: Message) -> Taken {
         faults::GATEWAY_PANIC.tick("gateway");
+        if self.stopped {
+            return Taken::Stopped;
+        }
         let Some(shared) = &self.shared else {
             return Taken::NoBinds;
         };
@@ -195,6 +303,7 @@ impl Upstream {
             name: self.name().to_string(),
             kind: "smpp",
             up: self.up,
+            stopped: self.stopped,
             binds: Vec::new(),
             window_in_use: 0,
             queue_depth: 0,
@@ -220,19 +329,15 @@ impl Actor for Upstream {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let shared = Shared::new(&self.settings);
-        let (close, closed) = watch::channel(());
-        upstream_connection::start(
-            &self.settings,
-            &self.store,
-            &shared,
-            &closed,
-            ctx.address().recipient(),
-            self.reports.clone(),
-            &self.logger,
-        );
-        self.shared = Some(shared);
-        self.close = Some(close);
+        self.shared = Some(Shared::new(&self.settings));
+        if self.stopped {
+            info!(
+                self.logger,
+                "gateway stopped through the admin API; not binding"
+            );
+        } else {
+            self.start_binds(ctx);
+        }
         ctx.run_interval(EXPIRY_SCAN, |upstream, ctx| {
             let logger = upstream.logger.clone();
             let _ = guarded(upstream, ctx, &logger, "queue scan", |upstream, _| {
@@ -245,7 +350,9 @@ impl Actor for Upstream {
 impl Supervised for Upstream {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
         // Dropping the sender ends the old binds, which give their messages back.
-        self.close = None;
+        self.binds = None;
+        self.draining = false;
+        self.generation += 1;
         self.shared = None;
         self.set_state(false, false);
     }
@@ -262,6 +369,11 @@ impl Handler<Deliver> for Upstream {
         });
         match taken {
             Ok(Taken::Queued) => {}
+            Ok(Taken::Stopped) => {
+                debug!(self.logger, "gateway stopped; message given back to be routed again";
+                    "message" => %id);
+                self.give_back(id);
+            }
             Ok(Taken::Full) => {
                 debug!(self.logger, "queue full; message given back to be routed again";
                     "message" => %id);
@@ -295,6 +407,8 @@ enum Taken {
     Queued,
     /// The queue is full: given back.
     Full,
+    /// Stopped through the admin API: given back.
+    Stopped,
     /// No binds (between a restart and `started`): given back.
     NoBinds,
 }
@@ -317,15 +431,49 @@ impl Handler<StateChanged> for Upstream {
     }
 }
 
-/// What the operator view shows of this gateway.
-#[derive(Message)]
-#[rtype(result = "GatewaySnapshot")]
-pub struct Status;
+impl Handler<Administer> for Upstream {
+    type Result = ();
 
-impl Handler<Status> for Upstream {
-    type Result = MessageResult<Status>;
+    fn handle(&mut self, administer: Administer, ctx: &mut Context<Self>) {
+        if administer.stopped == self.stopped {
+            return;
+        }
+        let took = self.takes();
+        self.stopped = administer.stopped;
+        info!(self.logger, "gateway administratively"; "stopped" => self.stopped);
+        self.tell_routes(took);
+        if self.stopped {
+            self.give_back_queue();
+            self.drain(ctx);
+        } else if !self.draining && self.binds.is_none() {
+            if let Some(shared) = &self.shared {
+                shared.reconfigure(&self.settings);
+            }
+            self.start_binds(ctx);
+        }
+    }
+}
 
-    fn handle(&mut self, _: Status, _ctx: &mut Context<Self>) -> MessageResult<Status> {
-        MessageResult(self.snapshot())
+impl Handler<Reconfigure> for Upstream {
+    type Result = ();
+
+    fn handle(&mut self, reconfigure: Reconfigure, ctx: &mut Context<Self>) {
+        let GatewayKind::Smpp(smpp) = &reconfigure.kind else {
+            error!(self.logger, "settings of another kind refused"; "kind" => reconfigure.kind.name());
+            return;
+        };
+        self.settings = Settings::new(self.name().clone(), smpp);
+        info!(self.logger, "new settings; binds drain and bind again";
+            "address" => &self.settings.address, "stopped" => self.stopped);
+        // Stopped or draining, the next start takes them.
+        self.drain(ctx);
+    }
+}
+
+impl Handler<Inspect> for Upstream {
+    type Result = MessageResult<Inspect>;
+
+    fn handle(&mut self, _: Inspect, _ctx: &mut Context<Self>) -> MessageResult<Inspect> {
+        MessageResult(GatewayView::Smpp(self.snapshot()))
     }
 }

@@ -30,7 +30,12 @@
 //!
 //! The binds end when the actor drops its side of the `closed` channel:
 //! each unbinds and gives every message it holds, and what is queued, back
-//! to the switch (`SendFailed`, temporary).
+//! to the switch (`SendFailed`, temporary). They drain when the actor sends
+//! on it instead (the gateway is stopped or takes new settings): no more
+//! submits, the answers to those in flight are awaited (or time out, back
+//! to the queue), then each unbinds and ends, leaving the queue to the
+//! actor. The actor knows they all ended when every `running` sender is
+//! dropped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -39,11 +44,12 @@ use std::time::{Duration, Instant};
 use actix::Recipient;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::gateway::GatewayReport;
 use super::upstream::StateChanged;
+use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
 use crate::smpp::dlr::{IncomingReceipt, read_receipt};
@@ -97,6 +103,35 @@ pub struct Settings {
     pub queue_limit: usize,
 }
 
+impl Settings {
+    /// What the binds of an `smpp` gateway need from its config.
+    pub fn new(name: GatewayName, smpp: &SmppGatewayConfig) -> Settings {
+        let session: &[BindKind] = match smpp.bind {
+            BindMode::Transmitter => &[BindKind::Transmitter],
+            BindMode::Receiver => &[BindKind::Receiver],
+            BindMode::Transceiver => &[BindKind::Transceiver],
+            BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
+        };
+        Settings {
+            name,
+            address: format!("{}:{}", smpp.host, smpp.port),
+            binds: (0..smpp.sessions)
+                .flat_map(|_| session.iter().copied())
+                .collect(),
+            credentials: Credentials {
+                system_id: smpp.system_id.clone(),
+                password: smpp.password.clone(),
+            },
+            window: usize::try_from(smpp.window).unwrap_or(usize::MAX),
+            tps: smpp.tps,
+            id_format: smpp.id_format,
+            max_attempts: smpp.max_attempts,
+            failover_after: smpp.failover_after,
+            queue_limit: usize::try_from(smpp.queue_limit).unwrap_or(usize::MAX),
+        }
+    }
+}
+
 /// Whether a bind of this kind may submit (a receiver only collects
 /// receipts and MO).
 fn transmits(kind: BindKind) -> bool {
@@ -132,11 +167,7 @@ impl Shared {
         Arc::new(Shared {
             state: Mutex::new(SharedState {
                 queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
-                binds: settings
-                    .binds
-                    .iter()
-                    .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
-                    .collect(),
+                binds: bind_statuses(settings),
                 last_error: None,
                 full_told: false,
             }),
@@ -149,11 +180,49 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Takes new settings: bind states for the new binds (none runs
+    /// while this is called), the queue's limits, keeping what waits.
+    pub fn reconfigure(&self, settings: &Settings) {
+        let mut state = self.lock();
+        state.binds = bind_statuses(settings);
+        state
+            .queue
+            .reconfigure(settings.tps, settings.max_attempts, settings.queue_limit);
+    }
+
+    /// Empties the queue (not what is in flight), giving every message
+    /// back to the switch to be routed again (`SendFailed`, temporary);
+    /// returns how many.
+    pub fn give_back_all(
+        &self,
+        gateway: &GatewayName,
+        reports: &Recipient<GatewayReport>,
+    ) -> usize {
+        let queued = self.lock().queue.take_all();
+        for message in &queued {
+            reports.do_send(GatewayReport::SendFailed {
+                id: message.id,
+                gateway: gateway.clone(),
+                status: None,
+                permanent: false,
+            });
+        }
+        queued.len()
+    }
+
     /// Queues a message from the route and wakes the binds.
     pub fn push(&self, message: Message) {
         self.lock().queue.push(message);
         self.wake.notify_waiters();
     }
+}
+
+fn bind_statuses(settings: &Settings) -> Vec<BindStatus> {
+    settings
+        .binds
+        .iter()
+        .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
+        .collect()
 }
 
 impl SharedState {
@@ -171,12 +240,22 @@ impl SharedState {
     }
 }
 
-/// Starts one task per bind; they run until `closed`'s sender is dropped.
+/// How the actor ends one set of binds and learns that they all ended.
+#[derive(Clone)]
+pub struct Lifeline {
+    /// Changes when the binds must end: its sender sends (drain) or is
+    /// dropped (close).
+    pub closed: watch::Receiver<()>,
+    /// Each bind holds a clone until it ends.
+    pub running: mpsc::Sender<()>,
+}
+
+/// Starts one task per bind; they run until `lifeline` says they end.
 pub fn start(
     settings: &Settings,
     store: &Arc<Store>,
     shared: &Arc<Shared>,
-    closed: &watch::Receiver<()>,
+    lifeline: &Lifeline,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: &Logger,
@@ -189,11 +268,12 @@ pub fn start(
             settings: Arc::clone(&settings),
             store: Arc::clone(store),
             shared: Arc::clone(shared),
-            closed: closed.clone(),
+            lifeline: lifeline.clone(),
             link: link.clone(),
             reports: reports.clone(),
             logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
             reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+            draining: false,
         };
         actix_rt::spawn(bind.run());
     }
@@ -206,18 +286,23 @@ struct Bind {
     /// Where MO messages are kept before they are answered.
     store: Arc<Store>,
     shared: Arc<Shared>,
-    /// Changes (its sender is dropped) when the binds must end.
-    closed: watch::Receiver<()>,
+    /// Dropped when the bind ends (the actor waits for every one).
+    lifeline: Lifeline,
     link: Recipient<StateChanged>,
     reports: Recipient<GatewayReport>,
     logger: Logger,
     reconnect: Backoff,
+    /// Told to drain: it ends once nothing is in flight, and never
+    /// reconnects.
+    draining: bool,
 }
 
 /// Why a bound session ended.
 enum End {
     /// The actor dropped the channel: stop.
     Closed,
+    /// The actor asked the binds to drain, and nothing is in flight.
+    Drained,
     /// The connection failed: reconnect.
     Lost(ClientError),
 }
@@ -236,8 +321,8 @@ impl Bind {
                     RESPONSE_TIMEOUT,
                     codec,
                 ) => bound,
-                _ = self.closed.changed() => {
-                    self.give_back_queue();
+                closed = self.lifeline.closed.changed() => {
+                    self.end(closed.is_err());
                     return;
                 }
             };
@@ -250,9 +335,15 @@ impl Bind {
                     self.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
                     match end {
-                        End::Closed => {
+                        End::Closed | End::Drained => {
                             esme.unbind(UNBIND_LIMIT).await;
-                            self.give_back_queue();
+                            self.end(matches!(end, End::Closed));
+                            return;
+                        }
+                        End::Lost(error) if self.draining => {
+                            warn!(self.logger, "connection to the SMSC lost while draining; ending";
+                                "error" => %error);
+                            self.end(false);
                             return;
                         }
                         End::Lost(error) => {
@@ -281,8 +372,8 @@ impl Bind {
             };
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                _ = self.closed.changed() => {
-                    self.give_back_queue();
+                closed = self.lifeline.closed.changed() => {
+                    self.end(closed.is_err());
                     return;
                 }
             }
@@ -326,16 +417,31 @@ impl Bind {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            let wake = match self.submit_what_may_go(esme, &mut in_flight) {
-                Ok(wake) => wake,
-                Err(error) => break End::Lost(error),
+            let wake = if self.draining {
+                if in_flight.is_empty() {
+                    break End::Drained;
+                }
+                None
+            } else {
+                match self.submit_what_may_go(esme, &mut in_flight) {
+                    Ok(wake) => wake,
+                    Err(error) => break End::Lost(error),
+                }
             };
             let now_in_flight = i64::try_from(in_flight.len()).unwrap_or(i64::MAX);
             window.inc_by(now_in_flight - counted);
             counted = now_in_flight;
             tokio::select! {
                 () = &mut woken => {}
-                _ = self.closed.changed() => break End::Closed,
+                closed = self.lifeline.closed.changed() => match closed {
+                    Ok(()) if !self.draining => {
+                        info!(self.logger, "draining: no more submits; waiting for the answers in flight";
+                            "in_flight" => in_flight.len());
+                        self.draining = true;
+                        self.set_state(BindState::Stopped, None);
+                    }
+                    _ => break End::Closed,
+                },
                 event = esme.next_event() => match event {
                     Ok(event) => {
                         if let Err(error) = self.on_event(event, esme, &mut in_flight, &mut mo_answers) {
@@ -354,7 +460,7 @@ impl Bind {
                 () = sleep_until(wake) => {}
             }
         };
-        if matches!(end, End::Closed) {
+        if matches!(end, End::Closed | End::Drained) {
             // Answer the MOs being stored before unbinding, so the SMSC
             // does not send them again.
             while let Some(answer) = mo_answers.join_next().await {
@@ -375,7 +481,7 @@ impl Bind {
         let failed = {
             let mut state = self.shared.lock();
             match end {
-                End::Closed => {
+                End::Closed | End::Drained => {
                     for queued in back.into_iter().rev() {
                         state.queue.unsent(queued);
                     }
@@ -633,14 +739,23 @@ impl Bind {
         });
     }
 
+    /// The bind ends: when `closed` (not drained), everything queued goes
+    /// back to the switch; drained, the queue is the actor's.
+    fn end(&self, closed: bool) {
+        if closed {
+            self.give_back_queue();
+        } else {
+            self.set_state(BindState::Stopped, None);
+        }
+    }
+
     /// Everything queued goes back to the switch to be routed again.
     fn give_back_queue(&self) {
-        let queued = self.shared.lock().queue.take_all();
-        if !queued.is_empty() {
-            info!(self.logger, "gateway stopping; queued messages given back"; "count" => queued.len());
-        }
-        for message in queued {
-            self.report_failed(&message, None, false);
+        let count = self
+            .shared
+            .give_back_all(&self.settings.name, &self.reports);
+        if count > 0 {
+            info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
         }
     }
 }

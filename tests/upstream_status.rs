@@ -140,7 +140,8 @@ fn the_operator_sees_binds_queue_rate_and_errors() {
         .iter()
         .map(|gateway| gateway["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["operator-a", "operator-b"]);
+    // Every gateway of every kind: the shipped file's simulator too.
+    assert_eq!(names, ["sim", "operator-a", "operator-b"]);
 }
 
 #[test]

@@ -24,6 +24,7 @@ use slog::{Logger, debug, error, info, warn};
 
 use super::link::{Link, LinkError, Response};
 use super::references::References;
+use super::{Control, Job, Radio};
 use crate::actors::gateway::GatewayReport;
 use crate::config::ModemGatewayConfig;
 use crate::model::{GatewayName, Message, UpstreamId};
@@ -67,6 +68,9 @@ pub enum SessionError {
 pub enum Ended {
     /// The modem actor is gone: the process is stopping.
     Stopped,
+    /// The admin API stopped the gateway or changed its settings: the
+    /// port is closed and the thread does as `Control` says.
+    Changed(Control),
 }
 
 /// Who a session reports to and what it remembers between connections.
@@ -78,6 +82,8 @@ pub struct Wiring {
     /// The SIM refused the PIN once: entering it again on every reconnect
     /// would lock the SIM (PUK) after three tries.
     pub pin_refused: bool,
+    /// Where signal and registration go at every poll (the live view).
+    pub radio: Recipient<Radio>,
     pub logger: Logger,
 }
 
@@ -179,7 +185,7 @@ impl<'a> Session<'a> {
 
     /// Takes messages to send and reacts to the modem until the link
     /// fails or the actor is gone.
-    pub fn run(&mut self, jobs: &Receiver<Message>) -> Result<Ended, SessionError> {
+    pub fn run(&mut self, jobs: &Receiver<Job>) -> Result<Ended, SessionError> {
         loop {
             while let Some(unsolicited) = self.link.next_unsolicited() {
                 self.unsolicited(unsolicited)?;
@@ -191,7 +197,12 @@ impl<'a> Session<'a> {
                 self.poll()?;
             }
             match jobs.try_recv() {
-                Ok(message) => self.send(message)?,
+                Ok(Job::Send(message)) => self.send(*message)?,
+                Ok(Job::Control(control)) => {
+                    if control.stopped || control.config != *self.config {
+                        return Ok(Ended::Changed(control));
+                    }
+                }
                 Err(TryRecvError::Empty) => self.link.listen(LISTEN)?,
                 Err(TryRecvError::Disconnected) => return Ok(Ended::Stopped),
             }
@@ -521,14 +532,19 @@ impl<'a> Session<'a> {
         self.next_poll = Instant::now() + self.config.poll_interval;
         let signal = self.link.command("AT+CSQ")?;
         let rssi = field(&signal, "+CSQ:", 0).and_then(|rssi| rssi.parse::<i32>().ok());
+        // 27.007 §8.5: 0 is -113 dBm or less, 31 is -51 dBm or more, 99 unknown.
+        let dbm = rssi.filter(|&r| r <= 31).map(|r| -113 + 2 * r);
         let registration = self.link.command("AT+CREG?")?;
         let stat = field(&registration, "+CREG:", 1).unwrap_or("?").to_string();
         info!(self.wiring.logger, "modem status";
             "rssi" => rssi,
-            // 27.007 §8.5: 0 is -113 dBm or less, 31 is -51 dBm or more, 99 unknown.
-            "dbm" => rssi.filter(|&r| r <= 31).map(|r| -113 + 2 * r),
+            "dbm" => dbm,
             "registration" => registration_name(&stat),
             "awaiting_reports" => self.wiring.references.waiting());
+        self.wiring.radio.do_send(Radio {
+            dbm,
+            registration: registration_name(&stat),
+        });
         Ok(())
     }
 

@@ -58,6 +58,11 @@ impl Fields {
             .ok_or_else(|| problem(name, "is required"))
     }
 
+    /// Every field, for a body read whole (a gateway's keys).
+    pub fn into_object(self) -> Map<String, Value> {
+        self.0
+    }
+
     /// Refuses any field not read: a misspelt field must not pass silently.
     pub fn finish(self) -> Result<(), FieldError> {
         match self.0.keys().next() {

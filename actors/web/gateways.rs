@@ -1,33 +1,110 @@
-//! The admin API's live view of the gateways (operator credentials):
-//! `GET /api/v1/gateways` lists every upstream SMPP gateway with its binds
-//! and their state, window in use, queue depth, TPS configured and
-//! measured, last error and reconnect count (`upstream::status`), in
-//! configured order; `GET /api/v1/gateways/{name}` shows one.
+//! The admin API's gateways (operator credentials): the live view of
+//! every gateway of every kind (`GET /api/v1/gateways[/{name}]`, in
+//! configured then added order: name, kind, up, stopped, and what the kind
+//! knows: an smpp gateway's binds, window, queue, TPS and errors; a
+//! modem's connection, signal and registration; a simulator's receipt
+//! delay), and the changes: add one (`POST /api/v1/gateways`), give one a
+//! new definition (`PUT /api/v1/gateways/{name}`), stop or start one
+//! (`POST /api/v1/gateways/{name}/stop`, `/start`).
+//!
+//! A gateway's body is the keys of a `[[gateways]]` table written as a
+//! JSON object, checked with the configuration file's own rules; every
+//! problem names its key.
 
-use actix::Recipient;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
 
+use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::upstream::Status;
-use crate::model::GatewayName;
-use crate::upstream::status::GatewaySnapshot;
+use crate::actors::gateway::{GatewayView, Inspect};
+use crate::actors::live_gateways::LiveGateway;
+use crate::api::FieldError;
+use crate::config::GatewayConfig;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/api/v1/gateways", web::get().to(list))
-        .route("/api/v1/gateways/{name}", web::get().to(one));
+        .route("/api/v1/gateways", web::post().to(add))
+        .route("/api/v1/gateways/{name}", web::get().to(one))
+        .route("/api/v1/gateways/{name}", web::put().to(change))
+        .route("/api/v1/gateways/{name}/stop", web::post().to(stop))
+        .route("/api/v1/gateways/{name}/start", web::post().to(start));
+}
+
+fn problem(field: &str, detail: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// A gateway's body checked with the file's rules: its settings and its
+/// definition as TOML (what the store keeps). `name`, when the path gives
+/// one, is the gateway's name (the body may leave it out).
+fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String), FieldError> {
+    let mut object = Fields::parse(body)?.into_object();
+    if let Some(name) = name {
+        match object.get("name") {
+            None | Some(Value::Null) => {
+                object.insert("name".into(), Value::String(name.into()));
+            }
+            Some(Value::String(given)) if given == name => {}
+            Some(_) => {
+                return Err(problem(
+                    "name",
+                    format!("must be the gateway's name in the path, {name:?}"),
+                ));
+            }
+        }
+    }
+    let mut table = toml::Table::new();
+    for (key, value) in object {
+        if value.is_null() {
+            continue;
+        }
+        let value = toml::Value::try_from(&value)
+            .map_err(|error| problem(&key, format!("cannot be a configuration value: {error}")))?;
+        table.insert(key, value);
+    }
+    let text = toml::to_string(&table)
+        .map_err(|error| problem("body", format!("cannot be written as TOML: {error}")))?;
+    let config = GatewayConfig::parse(&text).map_err(|issues| {
+        let first = issues.into_iter().next();
+        match first {
+            Some(issue) => problem(
+                issue.location.key.as_deref().unwrap_or("body"),
+                issue.message,
+            ),
+            None => problem("body", "is not a gateway"),
+        }
+    })?;
+    Ok((config, text))
+}
+
+async fn view(state: &WebState, gateway: &LiveGateway) -> Result<GatewayView, Problem> {
+    gateway.inspect.send(Inspect).await.map_err(|error| {
+        Problem::internal(
+            &state.logger,
+            &format!("gateway {} did not answer: {error}", gateway.name),
+        )
+    })
+}
+
+fn no_gateway(name: &str) -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, format!("no gateway named {name:?}"))
 }
 
 async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let mut snapshots = Vec::with_capacity(state.gateways.len());
-    for (name, gateway) in &state.gateways {
-        snapshots.push(snapshot(&state, name, gateway).await?);
+    let gateways = state.changes.route_starter.gateways.all();
+    let mut views = Vec::with_capacity(gateways.len());
+    for gateway in &gateways {
+        views.push(view(&state, gateway).await?);
     }
-    Ok(HttpResponse::Ok().json(snapshots))
+    Ok(HttpResponse::Ok().json(views))
 }
 
 async fn one(
@@ -36,29 +113,73 @@ async fn one(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let name = name.into_inner();
-    let (name, gateway) = state
+    let gateway = state
+        .changes
+        .route_starter
         .gateways
-        .iter()
-        .find(|(gateway, _)| gateway.as_str() == name)
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                format!("no upstream gateway named {name:?}"),
-            )
-        })?;
-    Ok(HttpResponse::Ok().json(snapshot(&state, name, gateway).await?))
+        .get(&name)
+        .ok_or_else(|| no_gateway(&name))?;
+    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
 }
 
-async fn snapshot(
-    state: &WebState,
-    name: &GatewayName,
-    gateway: &Recipient<Status>,
-) -> Result<GatewaySnapshot, Problem> {
-    gateway.send(Status).await.map_err(|error| {
-        Problem::internal(
-            &state.logger,
-            &format!("gateway {name} did not answer: {error}"),
-        )
-    })
+async fn add(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let (config, text) = definition(&body, None).map_err(Problem::field)?;
+    let gateway = state
+        .changes
+        .add_gateway(config, text)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Created().json(view(&state, &gateway).await?))
+}
+
+async fn change(
+    request: HttpRequest,
+    name: web::Path<String>,
+    state: web::Data<WebState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let (config, text) = definition(&body, Some(&name)).map_err(Problem::field)?;
+    let gateway = state
+        .changes
+        .change_gateway(&name, config, text)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+}
+
+async fn stop(
+    request: HttpRequest,
+    name: web::Path<String>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    administer(request, &name, state, true).await
+}
+
+async fn start(
+    request: HttpRequest,
+    name: web::Path<String>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    administer(request, &name, state, false).await
+}
+
+async fn administer(
+    request: HttpRequest,
+    name: &str,
+    state: web::Data<WebState>,
+    stopped: bool,
+) -> Result<HttpResponse, Problem> {
+    auth::admin(&request, &state).await?;
+    let gateway = state
+        .changes
+        .administer_gateway(name, stopped)
+        .await
+        .map_err(|error| Problem::admin(&state.logger, error))?;
+    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
 }

@@ -11,7 +11,7 @@
 //! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
-//! | `gateways.rs` (admin) | `GET /api/v1/gateways`, `GET /api/v1/gateways/{name}` |
+//! | `gateways.rs` (admin) | `GET`/`POST /api/v1/gateways`, `GET`/`PUT /api/v1/gateways/{name}`, `POST /api/v1/gateways/{name}/stop`, `/start` |
 //! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
 //! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
@@ -44,7 +44,7 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix::{Addr, Recipient};
+use actix::Addr;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
@@ -54,8 +54,6 @@ use super::callbacks::Callbacks;
 use super::directory::Directory;
 use super::live_routes::LiveRoutes;
 use super::sessions::Sessions;
-use super::upstream::Status;
-use crate::model::GatewayName;
 use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
 use auth::VerifiedCache;
@@ -73,8 +71,6 @@ pub struct WebState {
     pub callbacks: Addr<Callbacks>,
     pub logger: Logger,
     pub admin: AdminCredentials,
-    /// The upstream gateways, in configured order, for the live view.
-    pub gateways: Vec<(GatewayName, Recipient<Status>)>,
     /// `[[numbering]]`: the operator column of the message report.
     pub operators: Arc<Operators>,
     verified: VerifiedCache,
@@ -142,16 +138,9 @@ impl WebState {
             changes,
             logger,
             admin,
-            gateways: Vec::new(),
             operators: Arc::new(operators),
             verified: VerifiedCache::default(),
         }
-    }
-
-    /// With the upstream gateways the live view shows.
-    pub fn with_gateways(mut self, gateways: Vec<(GatewayName, Recipient<Status>)>) -> WebState {
-        self.gateways = gateways;
-        self
     }
 }
 

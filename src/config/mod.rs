@@ -180,6 +180,15 @@ pub enum GatewayKind {
     Modem(ModemGatewayConfig),
 }
 
+impl GatewayConfig {
+    /// One gateway alone, written as the keys of a `[[gateways]]` table
+    /// (no header), checked with the file's rules for one entry; each
+    /// issue names its bare key (`port`). The admin API's gateways.
+    pub fn parse(source: &str) -> Result<GatewayConfig, Vec<ConfigIssue>> {
+        validate::parse_gateway(source)
+    }
+}
+
 impl GatewayKind {
     /// The `kind` as written in the file.
     pub fn name(&self) -> &'static str {

@@ -77,6 +77,60 @@ pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     }
 }
 
+/// One gateway alone, as a `[[gateways]]` table's keys without the header
+/// (the admin API's gateways): the file's rules for one entry, each issue
+/// naming its key bare (`port`, not `gateways[0].port`).
+pub(super) fn parse_gateway(source: &str) -> Result<GatewayConfig, Vec<ConfigIssue>> {
+    let map = SourceMap::new(source);
+    let raw: RawGateway = toml::from_str(source).map_err(|error| {
+        let mut issue = map.parse_issue(&error);
+        if let Some(missing) = missing_field(error.message()) {
+            issue.location.key = Some(missing.to_string());
+        }
+        vec![issue]
+    })?;
+    let mut checker = Checker {
+        map,
+        issues: Vec::new(),
+    };
+    let gateway = checker.gateway(&raw, "");
+    match gateway {
+        Some(gateway) if checker.issues.is_empty() => Ok(gateway),
+        _ => {
+            let mut issues = checker.issues;
+            issues.sort_by_key(|issue| issue.location.line);
+            Err(issues)
+        }
+    }
+}
+
+/// The key serde names in "missing field `name`": the parser's span of
+/// such an error is the whole table, not the key.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .split_once('`')
+        .map(|(field, _)| field)
+}
+
+/// `prefix.key`, or the bare key when there is no prefix.
+fn at(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// 1 to [`MAX_GATEWAY_NAME_LEN`] letters, digits, '-' or '_'.
+fn gateway_name_fits(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_GATEWAY_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 struct Checker<'a> {
     map: SourceMap<'a>,
     issues: Vec<ConfigIssue>,
@@ -453,12 +507,12 @@ impl Checker<'_> {
         if let Some(url) = &entry.callback_url
             && let Err(error) = fields::callback_url(url.get_ref())
         {
-            self.report(url, &format!("{prefix}.callback_url"), error);
+            self.report(url, &at(prefix, "callback_url"), error);
         }
         if let Some(secret) = &entry.callback_secret
             && let Err(error) = fields::callback_secret(secret.get_ref())
         {
-            self.report(secret, &format!("{prefix}.callback_secret"), error);
+            self.report(secret, &at(prefix, "callback_secret"), error);
         }
         (
             entry.callback_url.as_ref().map(|url| url.get_ref().clone()),
@@ -509,29 +563,31 @@ impl Checker<'_> {
             let entry = entry.into_inner();
             let prefix = format!("gateways[{index}]");
             let name = entry.name.get_ref().clone();
-            if name.is_empty()
-                || name.len() > MAX_GATEWAY_NAME_LEN
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
+            if gateway_name_fits(&name) && !seen.insert(name.clone()) {
                 self.report(
                     &entry.name,
-                    &format!("{prefix}.name"),
-                    format!("gateway name {name:?} must be 1 to {MAX_GATEWAY_NAME_LEN} letters, digits, '-' or '_'"),
-                );
-            } else if !seen.insert(name.clone()) {
-                self.report(
-                    &entry.name,
-                    &format!("{prefix}.name"),
+                    &at(&prefix, "name"),
                     format!("duplicate gateway name {name:?}"),
                 );
             }
-            if let Some(kind) = self.gateway_kind(&entry, &prefix) {
-                gateways.push(GatewayConfig { name, kind });
-            }
+            gateways.extend(self.gateway(&entry, &prefix));
         }
         gateways
+    }
+
+    /// One gateway entry's own rules (not those that span entries): its
+    /// name's form, its kind and the keys of that kind.
+    fn gateway(&mut self, entry: &RawGateway, prefix: &str) -> Option<GatewayConfig> {
+        let name = entry.name.get_ref().clone();
+        if !gateway_name_fits(&name) {
+            self.report(
+                &entry.name,
+                &at(prefix, "name"),
+                format!("gateway name {name:?} must be 1 to {MAX_GATEWAY_NAME_LEN} letters, digits, '-' or '_'"),
+            );
+        }
+        let kind = self.gateway_kind(entry, prefix)?;
+        Some(GatewayConfig { name, kind })
     }
 
     fn gateway_kind(&mut self, entry: &RawGateway, prefix: &str) -> Option<GatewayKind> {
@@ -563,7 +619,7 @@ impl Checker<'_> {
             other => {
                 let message =
                     format!("unknown gateway kind {other:?}, expected simulator, smpp or modem");
-                self.report(&entry.kind, &format!("{prefix}.kind"), message);
+                self.report(&entry.kind, &at(prefix, "kind"), message);
                 return None;
             }
         };
@@ -572,13 +628,13 @@ impl Checker<'_> {
             match value {
                 Some(value) if !value.get_ref().is_empty() => value.get_ref().clone(),
                 Some(value) => {
-                    checker.report(value, &format!("{prefix}.{key}"), "must not be empty");
+                    checker.report(value, &at(prefix, key), "must not be empty");
                     String::new()
                 }
                 None => {
                     checker.report(
                         &entry.kind,
-                        &format!("{prefix}.{key}"),
+                        &at(prefix, key),
                         format!("required for a gateway of kind {kind}"),
                     );
                     String::new()
@@ -599,21 +655,21 @@ impl Checker<'_> {
                 let system_id = required(self, entry.system_id.as_ref(), "system_id");
                 let password = required(self, entry.password.as_ref(), "password");
                 if let Some(value) = &entry.system_id {
-                    self.smpp_credential(value, &format!("{prefix}.system_id"), MAX_SYSTEM_ID_LEN);
+                    self.smpp_credential(value, &at(prefix, "system_id"), MAX_SYSTEM_ID_LEN);
                 }
                 if let Some(value) = &entry.password {
-                    self.smpp_credential(value, &format!("{prefix}.password"), MAX_PASSWORD_LEN);
+                    self.smpp_credential(value, &at(prefix, "password"), MAX_PASSWORD_LEN);
                 }
                 let port = match &entry.port {
                     Some(port) if *port.get_ref() == 0 => {
-                        self.report(port, &format!("{prefix}.port"), "must not be 0");
+                        self.report(port, &at(prefix, "port"), "must not be 0");
                         0
                     }
                     Some(port) => *port.get_ref(),
                     None => {
                         self.report(
                             &entry.kind,
-                            &format!("{prefix}.port"),
+                            &at(prefix, "port"),
                             "required for a gateway of kind smpp",
                         );
                         0
@@ -630,14 +686,14 @@ impl Checker<'_> {
                             let message = format!(
                                 "unknown bind {other:?}, expected transmitter, receiver, transceiver or pair"
                             );
-                            self.report(bind, &format!("{prefix}.bind"), message);
+                            self.report(bind, &at(prefix, "bind"), message);
                             BindMode::Transceiver
                         }
                     },
                 };
                 let window = self.bounded(
                     entry.window.as_ref(),
-                    &format!("{prefix}.window"),
+                    &at(prefix, "window"),
                     DEFAULT_WINDOW,
                     1,
                     MAX_WINDOW,
@@ -650,27 +706,27 @@ impl Checker<'_> {
                             "unknown id_format {:?}, expected as-is, decimal, hex, hex-responses or hex-receipts",
                             value.get_ref()
                         );
-                        self.report(value, &format!("{prefix}.id_format"), message);
+                        self.report(value, &at(prefix, "id_format"), message);
                         IdFormat::AS_IS
                     }),
                 };
                 let sessions = self.bounded(
                     entry.sessions.as_ref(),
-                    &format!("{prefix}.sessions"),
+                    &at(prefix, "sessions"),
                     DEFAULT_SESSIONS,
                     1,
                     MAX_SESSIONS,
                 );
                 let max_attempts = self.bounded(
                     entry.max_attempts.as_ref(),
-                    &format!("{prefix}.max_attempts"),
+                    &at(prefix, "max_attempts"),
                     DEFAULT_MAX_ATTEMPTS,
                     1,
                     MAX_MAX_ATTEMPTS,
                 );
                 let queue_limit = self.bounded(
                     entry.queue_limit.as_ref(),
-                    &format!("{prefix}.queue_limit"),
+                    &at(prefix, "queue_limit"),
                     DEFAULT_QUEUE_LIMIT,
                     1,
                     MAX_QUEUE_LIMIT,
@@ -678,7 +734,7 @@ impl Checker<'_> {
                 let failover_after = entry.failover_after_s.as_ref().map(|value| {
                     Duration::from_secs(self.bounded(
                         Some(value),
-                        &format!("{prefix}.failover_after_s"),
+                        &at(prefix, "failover_after_s"),
                         1,
                         1,
                         MAX_FAILOVER_AFTER_S,
@@ -703,7 +759,7 @@ impl Checker<'_> {
                 let device = required(self, entry.device.as_ref(), "device");
                 let baud = match &entry.baud {
                     Some(baud) if *baud.get_ref() == 0 => {
-                        self.report(baud, &format!("{prefix}.baud"), "must not be 0");
+                        self.report(baud, &at(prefix, "baud"), "must not be 0");
                         DEFAULT_BAUD
                     }
                     Some(baud) => *baud.get_ref(),
@@ -712,20 +768,20 @@ impl Checker<'_> {
                 let pin = entry.pin.as_ref().map(|pin| {
                     let text = pin.get_ref();
                     if !(4..=8).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
-                        self.report(pin, &format!("{prefix}.pin"), "a PIN is 4 to 8 digits");
+                        self.report(pin, &at(prefix, "pin"), "a PIN is 4 to 8 digits");
                     }
                     text.clone()
                 });
                 let command_timeout = self.bounded(
                     entry.command_timeout_ms.as_ref(),
-                    &format!("{prefix}.command_timeout_ms"),
+                    &at(prefix, "command_timeout_ms"),
                     DEFAULT_MODEM_COMMAND_TIMEOUT_MS,
                     1,
                     MAX_MODEM_COMMAND_TIMEOUT_MS,
                 );
                 let poll_interval = self.bounded(
                     entry.poll_interval_ms.as_ref(),
-                    &format!("{prefix}.poll_interval_ms"),
+                    &at(prefix, "poll_interval_ms"),
                     DEFAULT_MODEM_POLL_INTERVAL_MS,
                     1,
                     MAX_MODEM_POLL_INTERVAL_MS,
@@ -797,7 +853,7 @@ impl Checker<'_> {
             {
                 let issue = self.map.issue(
                     span,
-                    format!("{prefix}.{key}"),
+                    at(prefix, key),
                     format!("does not apply to a gateway of kind {kind}"),
                 );
                 self.issues.push(issue);
@@ -827,14 +883,14 @@ impl Checker<'_> {
             }
             self.check(
                 &entry.password,
-                &format!("{prefix}.password"),
+                &at(&prefix, "password"),
                 fields::account_password(entry.password.get_ref()),
             );
             let credit = match &entry.credit {
                 Some(value) => self
                     .check(
                         value,
-                        &format!("{prefix}.credit"),
+                        &at(&prefix, "credit"),
                         fields::not_negative(*value.get_ref()),
                     )
                     .unwrap_or(Money::ZERO),
@@ -855,7 +911,7 @@ impl Checker<'_> {
                     Some(value) => self
                         .check(
                             value,
-                            &format!("{prefix}.max_binds"),
+                            &at(&prefix, "max_binds"),
                             fields::max_binds(*value.get_ref()),
                         )
                         .unwrap_or(DEFAULT_MAX_BINDS),
@@ -982,5 +1038,37 @@ impl Checker<'_> {
             }
         }
         AccountSelector::Only(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(source: &str) -> Vec<(String, String)> {
+        parse_gateway(source)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|issue| (issue.location.key.unwrap_or_default(), issue.message))
+            .collect()
+    }
+
+    #[test]
+    fn one_gateway_is_checked_with_the_files_rules_and_bare_keys() {
+        let smpp = "name = \"op\"\nkind = \"smpp\"\nhost = \"h\"\nport = 2776\nsystem_id = \"x\"\npassword = \"y\"\n";
+        let gateway = parse_gateway(smpp).expect("valid");
+        assert_eq!(gateway.name, "op");
+        assert_eq!(gateway.kind.name(), "smpp");
+        let zero_port = smpp.replace("2776", "0");
+        assert_eq!(keys(&zero_port)[0].0, "port");
+        assert_eq!(
+            keys(&format!("{smpp}dlr_delay_ms = 5\n"))[0].0,
+            "dlr_delay_ms"
+        );
+        assert_eq!(keys(&format!("{smpp}colour = 5\n"))[0].0, "colour");
+        assert_eq!(keys(&smpp.replace("host = \"h\"\n", ""))[0].0, "host");
+        assert_eq!(keys("kind = \"simulator\"\n")[0].0, "name");
+        assert_eq!(keys("name = \"a b\"\nkind = \"simulator\"\n")[0].0, "name");
     }
 }

@@ -1,8 +1,8 @@
-//! What the admin API changed, kept so it survives a restart: accounts and
-//! routes as the operator last left them, and the generated admin
-//! password. At start these are laid over the configuration file's
+//! What the admin API changed, kept so it survives a restart: accounts,
+//! routes and gateways as the operator last left them, and the generated
+//! admin password. At start these are laid over the configuration file's
 //! objects (see `actors::admin`): a stored record wins over the file's
-//! object with the same system_id or the same route key.
+//! object with the same system_id, route key or gateway name.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,4 +58,16 @@ impl StoredRoute {
             StoredRoute::Present { key, .. } | StoredRoute::Deleted { key } => key,
         }
     }
+}
+
+/// A gateway as the admin API last left it: its definition, when the API
+/// gave one, and whether it is administratively stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGateway {
+    pub name: String,
+    /// The keys of its `[[gateways]]` table as TOML text, checked again
+    /// at start with the file's rules; `None`: the file's definition (a
+    /// file gateway only stopped or started through the API).
+    pub definition: Option<String>,
+    pub stopped: bool,
 }

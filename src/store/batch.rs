@@ -6,7 +6,7 @@
 //! thread only applies bytes. An encoding failure is kept and returned by
 //! `Store::commit`, so the builder methods chain without a `?` each.
 
-use super::admin_objects::{StoredAccount, StoredRoute};
+use super::admin_objects::{StoredAccount, StoredGateway, StoredRoute};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
 use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
@@ -184,6 +184,16 @@ impl Batch {
             TreeId::AdminObjects,
             codec::admin_route_key(route.key()),
             route,
+            false,
+        )
+    }
+
+    /// Stores a gateway as the admin API left it (replacing any before).
+    pub fn put_stored_gateway(&mut self, gateway: &StoredGateway) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::admin_gateway_key(&gateway.name),
+            gateway,
             false,
         )
     }

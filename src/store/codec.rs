@@ -13,6 +13,7 @@
 //! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
 //! | `admin_objects` | `account` 0x00 system_id                   | `StoredAccount`      |
 //! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
+//! |                | `gateway` 0x00 name                         | `StoredGateway`      |
 //! |                | `admin_password`                            | `PasswordHash`       |
 //! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
 //! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
@@ -395,6 +396,8 @@ pub fn inbound_key(gateway: &GatewayName, fingerprint: &str) -> Vec<u8> {
 pub const ADMIN_ACCOUNT_PREFIX: &[u8] = b"account\0";
 /// The prefix of every stored route in `admin_objects`.
 pub const ADMIN_ROUTE_PREFIX: &[u8] = b"route\0";
+/// The prefix of every stored gateway in `admin_objects`.
+pub const ADMIN_GATEWAY_PREFIX: &[u8] = b"gateway\0";
 /// The key in `admin_objects` of the generated admin password's hash.
 pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 
@@ -402,6 +405,13 @@ pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 pub fn admin_account_key(system_id: &str) -> Vec<u8> {
     let mut key = ADMIN_ACCOUNT_PREFIX.to_vec();
     key.extend_from_slice(system_id.as_bytes());
+    key
+}
+
+/// `gateway 0x00 name`.
+pub fn admin_gateway_key(name: &str) -> Vec<u8> {
+    let mut key = ADMIN_GATEWAY_PREFIX.to_vec();
+    key.extend_from_slice(name.as_bytes());
     key
 }
 

@@ -93,7 +93,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::config::Durability;
 use crate::config::StoreSettings;
-pub use admin_objects::{RouteKey, StoredAccount, StoredRoute};
+pub use admin_objects::{RouteKey, StoredAccount, StoredGateway, StoredRoute};
 pub use batch::Batch;
 pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
@@ -341,6 +341,12 @@ impl Store {
     /// The routes the admin API created, changed or deleted, in key order.
     pub fn stored_routes(&self) -> Result<Vec<StoredRoute>, StoreError> {
         self.scan_admin_objects(codec::ADMIN_ROUTE_PREFIX)
+    }
+
+    /// The gateways the admin API added, changed, stopped or started, by
+    /// name.
+    pub fn stored_gateways(&self) -> Result<Vec<StoredGateway>, StoreError> {
+        self.scan_admin_objects(codec::ADMIN_GATEWAY_PREFIX)
     }
 
     /// The hash of the admin password generated at first start, if any.

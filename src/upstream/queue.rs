@@ -92,6 +92,15 @@ impl Queue {
         }
     }
 
+    /// Takes new settings (see [`Queue::new`]), keeping what waits; the
+    /// pause and the TPS measure start afresh.
+    pub fn reconfigure(&mut self, tps: u32, max_attempts: u32, limit: usize) {
+        let waiting = std::mem::take(&mut self.waiting);
+        *self = Queue::new(tps, max_attempts, limit);
+        self.waiting = waiting;
+        self.recheck();
+    }
+
     /// A message from the route.
     pub fn push(&mut self, message: Message) {
         self.waiting.push_back(Queued {
@@ -375,5 +384,18 @@ mod tests {
         assert!(queue.is_full());
         queue.take_all();
         assert!(!queue.is_full());
+    }
+
+    #[test]
+    fn new_settings_keep_what_waits_in_its_order() {
+        let mut queue = queue_of(&[1, 2, 3], 0, 10);
+        queue.reconfigure(0, 10, 2);
+        assert!(queue.is_full(), "3 waiting over a limit of 2");
+        let now = Instant::now();
+        let order: Vec<u64> = (0..3)
+            .map(|_| submit(&mut queue, now).message.id.value())
+            .collect();
+        assert_eq!(order, [1, 2, 3]);
+        assert!(matches!(queue.next(now), Next::Idle));
     }
 }

@@ -17,6 +17,9 @@ pub enum BindState {
     BackingOff,
     /// The SMSC refused our system_id or password; retried slowly.
     BadCredentials,
+    /// The gateway is stopping or being reconfigured: no more submits;
+    /// answers to those in flight are awaited, then it unbinds.
+    Stopped,
 }
 
 /// One bind of a gateway.
@@ -57,6 +60,8 @@ pub struct GatewaySnapshot {
     pub kind: &'static str,
     /// Whether the routes may give it messages (a bind may submit).
     pub up: bool,
+    /// Stopped through the admin API: no binds until started.
+    pub stopped: bool,
     pub binds: Vec<BindStatus>,
     /// Submits sent and not yet answered, over all binds.
     pub window_in_use: usize,

@@ -1,0 +1,277 @@
+//! The gateways in force, each with the addresses its actor answers on
+//! (the contract's messages, `gateway.rs`), its settings and whether the
+//! admin API stopped it. Routes, the admin API and the live view read them
+//! here; the admin API adds and changes them one at a time.
+//!
+//! [`GatewayStarter`] starts the actor of any kind under a `Supervisor`,
+//! for the file's gateways and those the admin API adds alike;
+//! [`merge_gateways`] lays the stored gateways over the file's at start
+//! (same name: the stored one wins).
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use actix::{Recipient, Supervisor};
+use slog::{Logger, error, warn};
+
+use super::gateway::{Administer, Deliver, GatewayReport, Inspect, Reconfigure, Subscribe};
+use super::modem::Modem;
+use super::simulator::{Resume, Simulator};
+use super::upstream::Upstream;
+use super::upstream_connection::Settings;
+use crate::config::{GatewayConfig, GatewayKind};
+use crate::model::GatewayName;
+use crate::store::{Store, StoredGateway};
+
+/// A gateway to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewaySpec {
+    pub config: GatewayConfig,
+    /// Its definition as the admin API stored it (the keys of a
+    /// `[[gateways]]` table, TOML); `None`: the file's.
+    pub definition: Option<String>,
+    /// Stopped through the admin API.
+    pub stopped: bool,
+}
+
+/// A running gateway.
+pub struct LiveGateway {
+    pub name: GatewayName,
+    pub spec: GatewaySpec,
+    pub deliver: Recipient<Deliver>,
+    pub subscribe: Recipient<Subscribe>,
+    pub administer: Recipient<Administer>,
+    pub reconfigure: Recipient<Reconfigure>,
+    pub inspect: Recipient<Inspect>,
+    /// Reminded after a restart of the messages it acknowledged
+    /// (simulators only: a real SMSC remembers by itself).
+    pub resume: Option<Recipient<Resume>>,
+}
+
+impl LiveGateway {
+    /// The same actor with the settings or stopped flag it now has.
+    pub fn with(&self, spec: GatewaySpec) -> LiveGateway {
+        LiveGateway {
+            name: self.name.clone(),
+            spec,
+            deliver: self.deliver.clone(),
+            subscribe: self.subscribe.clone(),
+            administer: self.administer.clone(),
+            reconfigure: self.reconfigure.clone(),
+            inspect: self.inspect.clone(),
+            resume: self.resume.clone(),
+        }
+    }
+}
+
+/// The gateways in force, in the order they were configured or added.
+#[derive(Default)]
+pub struct LiveGateways {
+    gateways: RwLock<Vec<Arc<LiveGateway>>>,
+}
+
+impl LiveGateways {
+    pub fn get(&self, name: &str) -> Option<Arc<LiveGateway>> {
+        self.read()
+            .iter()
+            .find(|gateway| gateway.name.as_str() == name)
+            .cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<LiveGateway>> {
+        self.read().clone()
+    }
+
+    /// Adds `gateway`, or replaces the one with its name in its place.
+    pub fn put(&self, gateway: LiveGateway) -> Arc<LiveGateway> {
+        let gateway = Arc::new(gateway);
+        let mut gateways = self
+            .gateways
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        match gateways.iter_mut().find(|old| old.name == gateway.name) {
+            Some(old) => *old = gateway.clone(),
+            None => gateways.push(gateway.clone()),
+        }
+        gateway
+    }
+
+    // Nothing panics while holding it; a poisoned list is still valid.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<LiveGateway>>> {
+        self.gateways.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Starts gateway actors.
+pub struct GatewayStarter {
+    pub receipts: Recipient<GatewayReport>,
+    pub store: Arc<Store>,
+    pub logger: Logger,
+}
+
+impl GatewayStarter {
+    /// The actor of `spec`'s kind, started under a `Supervisor` (stopped
+    /// when `spec` says so).
+    pub fn start(&self, name: GatewayName, spec: GatewaySpec) -> LiveGateway {
+        let (reports, store, stopped) = (self.receipts.clone(), self.store.clone(), spec.stopped);
+        let logger = self.logger.new(slog::o!("gateway" => name.to_string()));
+        let actor_name = name.clone();
+        match &spec.config.kind {
+            GatewayKind::Simulator(simulator) => {
+                let delay = simulator.dlr_delay;
+                let address = Supervisor::start(move |_| {
+                    Simulator::new(actor_name, delay, reports, stopped, logger)
+                });
+                LiveGateway {
+                    resume: Some(address.clone().recipient()),
+                    ..live(name, spec, &address)
+                }
+            }
+            GatewayKind::Smpp(smpp) => {
+                let settings = Settings::new(name.clone(), smpp);
+                let address = Supervisor::start(move |_| {
+                    Upstream::new(settings, store, reports, stopped, logger)
+                });
+                live(name, spec, &address)
+            }
+            GatewayKind::Modem(modem) => {
+                let address =
+                    Modem::start(actor_name, modem.clone(), stopped, store, reports, logger);
+                live(name, spec, &address)
+            }
+        }
+    }
+}
+
+/// A gateway whose actor `A` answers every message of the contract.
+fn live<A>(name: GatewayName, spec: GatewaySpec, address: &actix::Addr<A>) -> LiveGateway
+where
+    A: actix::Actor<Context = actix::Context<A>>
+        + actix::Handler<Deliver>
+        + actix::Handler<Subscribe>
+        + actix::Handler<Administer>
+        + actix::Handler<Reconfigure>
+        + actix::Handler<Inspect>,
+{
+    LiveGateway {
+        name,
+        spec,
+        deliver: address.clone().recipient(),
+        subscribe: address.clone().recipient(),
+        administer: address.clone().recipient(),
+        reconfigure: address.clone().recipient(),
+        inspect: address.clone().recipient(),
+        resume: None,
+    }
+}
+
+/// The file's gateways with the stored ones laid over them: a stored
+/// definition replaces the file's gateway of that name (or adds one), a
+/// stored stopped flag applies to either. A stored definition that no
+/// longer passes the file's rules is left out, logged.
+pub fn merge_gateways(
+    file: &[GatewayConfig],
+    stored: Vec<StoredGateway>,
+    logger: &Logger,
+) -> Vec<GatewaySpec> {
+    let mut merged: Vec<GatewaySpec> = file
+        .iter()
+        .map(|config| GatewaySpec {
+            config: config.clone(),
+            definition: None,
+            stopped: false,
+        })
+        .collect();
+    for gateway in stored {
+        let config = match &gateway.definition {
+            None => match file.iter().find(|config| config.name == gateway.name) {
+                Some(config) => config.clone(),
+                None => {
+                    warn!(logger, "stored gateway state for a gateway the file no longer has; left out";
+                        "gateway" => &gateway.name);
+                    continue;
+                }
+            },
+            Some(definition) => match GatewayConfig::parse(definition) {
+                Ok(config) if config.name == gateway.name => config,
+                Ok(config) => {
+                    error!(logger, "stored gateway definition names another gateway; left out";
+                        "gateway" => &gateway.name, "named" => &config.name);
+                    continue;
+                }
+                Err(issues) => {
+                    let issues: Vec<String> = issues.iter().map(ToString::to_string).collect();
+                    error!(logger, "stored gateway definition no longer valid; left out";
+                        "gateway" => &gateway.name, "issues" => issues.join("; "));
+                    continue;
+                }
+            },
+        };
+        let spec = GatewaySpec {
+            config,
+            definition: gateway.definition,
+            stopped: gateway.stopped,
+        };
+        match merged
+            .iter_mut()
+            .find(|existing| existing.config.name == gateway.name)
+        {
+            Some(existing) => *existing = spec,
+            None => merged.push(spec),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simulator(name: &str) -> GatewayConfig {
+        GatewayConfig::parse(&format!("name = {name:?}\nkind = \"simulator\"\n")).expect("valid")
+    }
+
+    #[test]
+    fn stored_gateways_win_over_the_files_and_keep_their_stopped_flag() {
+        let logger = Logger::root(slog::Discard, slog::o!());
+        let file = [simulator("a"), simulator("b")];
+        let changed = "name = \"a\"\nkind = \"simulator\"\ndlr_delay_ms = 5\n";
+        let stored = vec![
+            StoredGateway {
+                name: "a".into(),
+                definition: Some(changed.into()),
+                stopped: false,
+            },
+            StoredGateway {
+                name: "b".into(),
+                definition: None,
+                stopped: true,
+            },
+            StoredGateway {
+                name: "c".into(),
+                definition: Some("name = \"c\"\nkind = \"smpp\"\n".into()),
+                stopped: false,
+            },
+            StoredGateway {
+                name: "gone".into(),
+                definition: None,
+                stopped: true,
+            },
+        ];
+        let merged = merge_gateways(&file, stored, &logger);
+        let summary: Vec<(&str, bool, bool)> = merged
+            .iter()
+            .map(|spec| {
+                (
+                    spec.config.name.as_str(),
+                    spec.definition.is_some(),
+                    spec.stopped,
+                )
+            })
+            .collect();
+        assert_eq!(summary, [("a", true, false), ("b", false, true)]);
+        assert_eq!(
+            merged[0].config,
+            GatewayConfig::parse(changed).expect("valid")
+        );
+    }
+}
