@@ -64,7 +64,7 @@ pub enum AdminError {
     Blocking(String),
 }
 
-fn invalid(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
+pub(super) fn invalid(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
         detail: detail.into(),

@@ -10,20 +10,12 @@ use std::sync::Arc;
 
 use slog::info;
 
-use super::admin::{Admin, AdminError};
+use super::admin::{Admin, AdminError, invalid};
 use super::gateway::{Administer, Reconfigure};
 use super::live_gateways::{GatewaySpec, LiveGateway};
-use crate::api::FieldError;
 use crate::config::GatewayConfig;
 use crate::model::GatewayName;
 use crate::store::{Batch, StoredGateway};
-
-fn field(name: &str, detail: String) -> FieldError {
-    FieldError {
-        field: name.to_string(),
-        detail,
-    }
-}
 
 impl Admin {
     /// Adds a gateway, checked already, whose definition is `definition`
@@ -36,13 +28,13 @@ impl Admin {
         let _turn = self.changes.lock().await;
         let gateways = &self.route_starter.gateways;
         if gateways.get(&config.name).is_some() {
-            return Err(AdminError::Conflict(field(
+            return Err(AdminError::Conflict(invalid(
                 "name",
                 format!("gateway {:?} exists already", config.name),
             )));
         }
         let name = GatewayName::new(config.name.clone())
-            .map_err(|error| AdminError::Invalid(field("name", error.to_string())))?;
+            .map_err(|error| AdminError::Invalid(invalid("name", error.to_string())))?;
         let spec = GatewaySpec {
             config,
             definition: Some(definition),
@@ -63,12 +55,10 @@ impl Admin {
     ) -> Result<Arc<LiveGateway>, AdminError> {
         let _turn = self.changes.lock().await;
         let gateways = &self.route_starter.gateways;
-        let gateway = gateways
-            .get(name)
-            .ok_or_else(|| AdminError::NoGateway(name.to_string()))?;
+        let gateway = self.running_gateway(name)?;
         let (was, is) = (gateway.spec.config.kind.name(), config.kind.name());
         if was != is {
-            return Err(AdminError::Conflict(field(
+            return Err(AdminError::Conflict(invalid(
                 "kind",
                 format!("gateway {name:?} is of kind {was}; a gateway's kind cannot change"),
             )));
@@ -98,9 +88,7 @@ impl Admin {
     ) -> Result<Arc<LiveGateway>, AdminError> {
         let _turn = self.changes.lock().await;
         let gateways = &self.route_starter.gateways;
-        let gateway = gateways
-            .get(name)
-            .ok_or_else(|| AdminError::NoGateway(name.to_string()))?;
+        let gateway = self.running_gateway(name)?;
         let spec = GatewaySpec {
             stopped,
             ..gateway.spec.clone()
@@ -109,6 +97,13 @@ impl Admin {
         gateway.administer.send(Administer { stopped }).await?;
         info!(self.logger, "gateway administered"; "gateway" => name, "stopped" => stopped);
         Ok(gateways.put(gateway.with(spec)))
+    }
+
+    fn running_gateway(&self, name: &str) -> Result<Arc<LiveGateway>, AdminError> {
+        self.route_starter
+            .gateways
+            .get(name)
+            .ok_or_else(|| AdminError::NoGateway(name.to_string()))
     }
 
     async fn store_gateway(

@@ -218,11 +218,11 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     delivered_once(&mut esme, &waiting);
 }
 
-#[test]
-fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts() {
-    let dir = tempfile::tempdir().unwrap();
+/// A sim-smsc, and the shipped switch with gateway "op-b" to it added
+/// through the API.
+fn switch_with_op_b(dir: &std::path::Path) -> (Sim, Switch) {
     let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
-    let switch = Switch::start(&write_config(dir.path(), ""), &[]);
+    let switch = Switch::start(&write_config(dir, ""), &[]);
     body_of(
         &switch,
         "POST",
@@ -230,6 +230,13 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
         Some(&smpp("op-b", upstream.addr.port())),
         201,
     );
+    (upstream, switch)
+}
+
+#[test]
+fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (upstream, switch) = switch_with_op_b(dir.path());
     // op-b first, the file's simulator next.
     add_route(&switch, &["op-b", "sim"]);
     wait_for(&switch, "op-b", bound);
@@ -355,15 +362,7 @@ fn definitions_are_refused_as_the_file_refuses_them_and_only_for_the_operator() 
 #[test]
 fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
-    let switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    body_of(
-        &switch,
-        "POST",
-        "/api/v1/gateways",
-        Some(&smpp("op-b", upstream.addr.port())),
-        201,
-    );
+    let (upstream, switch) = switch_with_op_b(dir.path());
     add_route(&switch, &["op-b"]);
     wait_for(&switch, "op-b", bound);
     let mut esme = Esme::bind(switch.smpp);

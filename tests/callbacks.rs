@@ -201,6 +201,7 @@ fn receipts_reach_a_server_that_was_down_signed_and_none_lost() {
         assert_eq!(request.method, "POST");
         assert_eq!(request.headers["content-type"], "application/json");
         let body = request.json();
+        assert_eq!(body["event"], "receipt");
         assert_eq!(body["account"], "hooks");
         let id = body["message_id"].as_str().unwrap();
         let (path, state) = match body["to"].as_str().unwrap() {

@@ -24,6 +24,8 @@ use crate::store::{CallbackRequest, InboundMessage, OutboxItem};
 /// The JSON body of a receipt callback (README "Callbacks").
 #[derive(Debug, Serialize)]
 pub struct ReceiptBody<'a> {
+    /// Always `"receipt"`: tells it from an MO on the same URL.
+    pub event: &'static str,
     /// Unique per callback and the same on every attempt: a receiver that
     /// sees an id twice has seen that callback before.
     pub event_id: String,
@@ -168,6 +170,7 @@ fn event_time(message: &Message) -> DateTime<Utc> {
 
 fn receipt_body(message: &Message, id: u64) -> String {
     let body = ReceiptBody {
+        event: "receipt",
         event_id: id.to_string(),
         message_id: message.id.to_string(),
         account: message.account.as_str(),
@@ -229,6 +232,7 @@ mod tests {
         };
         assert_eq!(url, "http://hooks/dlr");
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["event"], "receipt");
         assert_eq!(body["event_id"], "99");
         assert_eq!(body["state"], "DELIVERED");
         assert_eq!(body["to"], "34600123456");
