@@ -89,6 +89,19 @@ pub enum GatewayReport {
     },
 }
 
+impl GatewayReport {
+    /// The gateway did not send message `id` (it stopped, restarted or
+    /// lost its connection first): the switch routes it again.
+    pub fn given_back(id: MessageId, gateway: GatewayName) -> GatewayReport {
+        GatewayReport::SendFailed {
+            id,
+            gateway,
+            status: None,
+            permanent: false,
+        }
+    }
+}
+
 /// Whether a gateway takes messages now.
 #[derive(ActixMessage, Clone)]
 #[rtype(result = "()")]

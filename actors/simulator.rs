@@ -93,12 +93,8 @@ impl Simulator {
 
     /// Back to the switch, to be routed again.
     fn give_back(&self, id: MessageId) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id,
-            gateway: self.name.clone(),
-            status: None,
-            permanent: false,
-        });
+        self.reports
+            .do_send(GatewayReport::given_back(id, self.name.clone()));
     }
 
     /// Acknowledgements still owed go back to be routed again.

@@ -255,12 +255,8 @@ impl Upstream {
 
     /// Back to the switch, to be routed again.
     fn give_back(&self, id: MessageId) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id,
-            gateway: self.name().clone(),
-            status: None,
-            permanent: false,
-        });
+        self.reports
+            .do_send(GatewayReport::given_back(id, self.name().clone()));
     }
 
     /// Gives back the queued messages past their validity and, when the

@@ -200,12 +200,7 @@ impl Shared {
     ) -> usize {
         let queued = self.lock().queue.take_all();
         for message in &queued {
-            reports.do_send(GatewayReport::SendFailed {
-                id: message.id,
-                gateway: gateway.clone(),
-                status: None,
-                permanent: false,
-            });
+            reports.do_send(GatewayReport::given_back(message.id, gateway.clone()));
         }
         queued.len()
     }

@@ -177,12 +177,8 @@ impl Modem {
     }
 
     fn give_back(&self, message: &Message) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
-            gateway: self.name.clone(),
-            status: None,
-            permanent: false,
-        });
+        self.reports
+            .do_send(GatewayReport::given_back(message.id, self.name.clone()));
     }
 }
 
@@ -389,12 +385,8 @@ impl PortThread {
     }
 
     fn give_back(&self, message: &Message) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
-            gateway: self.name.clone(),
-            status: None,
-            permanent: false,
-        });
+        self.reports
+            .do_send(GatewayReport::given_back(message.id, self.name.clone()));
     }
 
     /// Gives back every message that arrives during `pause`, which ends
