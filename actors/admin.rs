@@ -22,11 +22,13 @@ use ipnet::IpNet;
 use slog::{Logger, error, info};
 
 use super::account::{Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms};
+use super::admin_mo_routes::LiveMoRoutes;
 use super::callbacks::{Enqueued, SetSecret};
 use super::directory::{AccountEntry, Directory};
 use super::gateway::{Deliver, Subscribe};
 use super::live_gateways::{GatewayStarter, LiveGateways};
 use super::live_routes::{LiveRoutes, Routing};
+use super::mo_router::MoRouter;
 use super::receipts::{Receipts, Wire};
 use super::route::{Retire, Route};
 use super::schedule::{Connect, Schedule};
@@ -50,6 +52,11 @@ pub enum AdminError {
     NoRoute(usize),
     #[error("no gateway {0:?}")]
     NoGateway(String),
+    #[error("no MO route for number {number:?}{}", keyword.as_ref().map(|k| format!(" and keyword {k:?}")).unwrap_or_default())]
+    NoMoRoute {
+        number: String,
+        keyword: Option<String>,
+    },
     #[error("{}", .0.detail)]
     Conflict(FieldError),
     #[error(transparent)]
@@ -346,6 +353,10 @@ pub struct Admin {
     pub schedule: Addr<Schedule>,
     /// Told every change of an account's callback secret.
     pub callback_secrets: Recipient<SetSecret>,
+    /// Given the new table at every change of the MO routes.
+    pub mo_router: Addr<MoRouter>,
+    /// The MO routes in force.
+    pub mo_routes: LiveMoRoutes,
     pub logger: Logger,
     /// One change at a time: two never build on the same old state.
     pub changes: tokio::sync::Mutex<()>,

@@ -13,6 +13,8 @@
 //!   are dropped, since the scan at [`Start`] sees them.
 //! - An MO no route claims stays in `inbox`, logged and counted once per
 //!   process (`pasarela_mo_total{outcome="unrouted"}`).
+//! - When the admin API changes the MO routes ([`SetRoutes`]), the new
+//!   table is in force for the next MO and the inbox is offered again.
 //! - Offering one MO twice is harmless: the account routes it once.
 
 use std::collections::HashSet;
@@ -80,7 +82,11 @@ impl MoRouter {
             .lookup(destination, message.text.as_deref())
             .and_then(|system_id| directory.account(system_id));
         match account {
-            Some(account) => account.address.do_send(RouteMo { message }),
+            Some(account) => {
+                self.unrouted
+                    .remove(&(message.gateway.clone(), message.fingerprint.clone()));
+                account.address.do_send(RouteMo { message })
+            }
             None => {
                 let key = (message.gateway.clone(), message.fingerprint.clone());
                 if self.unrouted.insert(key) {
@@ -122,6 +128,27 @@ impl Handler<Start> for MoRouter {
         self.directory = Some(start.directory);
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "start", |router, _| {
+            router.offer_inbox()
+        });
+    }
+}
+
+/// The MO routes changed (the admin API stored the change): route by
+/// `table` from now on, and offer the inbox again, so MO no route claimed
+/// before are routed now if the new table claims them.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetRoutes {
+    pub table: MoRouteTable,
+}
+
+impl Handler<SetRoutes> for MoRouter {
+    type Result = ();
+
+    fn handle(&mut self, routes: SetRoutes, ctx: &mut Context<Self>) {
+        self.table = routes.table;
+        let logger = self.logger.clone();
+        let _ = guarded(self, ctx, &logger, "set routes", |router, _| {
             router.offer_inbox()
         });
     }

@@ -44,6 +44,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_gateways;
+pub mod admin_mo_routes;
 pub mod amend;
 pub mod callbacks;
 pub mod directory;

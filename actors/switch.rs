@@ -18,6 +18,7 @@ use super::account::Terms;
 use super::admin::{
     AccountSpec, AccountStarter, Admin, RouteStarter, merge_accounts, merge_routes,
 };
+use super::admin_mo_routes::merge_mo_routes;
 use super::amend::Owners;
 use super::callbacks::{Callbacks, tls_config};
 use super::directory::{Accounts, Directory};
@@ -36,6 +37,7 @@ use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
 use actix_web::dev::ServerHandle;
+use arc_swap::ArcSwap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -170,10 +172,11 @@ async fn start(
         let secrets = callback_secrets(&account_specs)?;
         Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
     };
+    let mo_routes = merge_mo_routes(&config.mo_routes, store.stored_mo_routes()?);
     let mo_router = {
         let (store, table, logger) = (
             store.clone(),
-            MoRouteTable::new(&config.mo_routes),
+            MoRouteTable::new(&mo_routes),
             logger.new(slog::o!("actor" => "mo_router")),
         );
         Supervisor::start(move |_| MoRouter::new(store, table, logger))
@@ -268,6 +271,8 @@ async fn start(
         receipts,
         schedule,
         callback_secrets: callbacks.clone().recipient(),
+        mo_router,
+        mo_routes: ArcSwap::from_pointee(mo_routes),
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });

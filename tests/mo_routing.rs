@@ -8,7 +8,9 @@
 //! waits in its mailbox while none is bound, is POSTed signed to its
 //! callback URL, or stays in the inbox, counted, when no route claims it;
 //! and after a SIGKILL while the inbox is being routed, each MO still
-//! reaches its account exactly once.
+//! reaches its account exactly once. MO routes set and deleted through the
+//! admin API take effect at once (the waiting inbox included) and survive
+//! a restart.
 
 #![cfg(feature = "runtime")]
 
@@ -387,5 +389,117 @@ fn after_a_sigkill_while_the_inbox_is_routed_each_mo_arrives_exactly_once() {
         store.mailbox(&AccountId::new("shop").unwrap()).unwrap(),
         [],
         "every MO acknowledged and gone"
+    );
+}
+
+const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
+
+/// An admin request on the MO routes; its status and body.
+fn mo_routes(
+    switch: &Switch,
+    method: &str,
+    path: &str,
+    account: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let body = account.map(|account| serde_json::json!({ "account": account }));
+    let answer = http::json(
+        switch.http,
+        method,
+        &format!("/api/v1/mo-routes{path}"),
+        ADMIN,
+        body.as_ref(),
+    );
+    (answer.status, answer.body)
+}
+
+/// The MO routes in force as (number, keyword, account).
+fn routes_in_force(switch: &Switch) -> Vec<(String, Option<String>, String)> {
+    let (status, body) = mo_routes(switch, "GET", "", None);
+    assert_eq!(status, 200, "{body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|route| {
+            (
+                route["number"].as_str().unwrap().to_owned(),
+                route["keyword"].as_str().map(str::to_owned),
+                route["account"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn mo_routes_set_through_the_admin_api_route_the_waiting_inbox_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&[]);
+    let nowhere = "http://127.0.0.1:9/none";
+    let mut switch = start(dir.path(), &upstream, nowhere, "");
+    let mut agency = receiver(&switch, "agency", "agency12");
+    let mut club = receiver(&switch, "club", "club1234");
+    let mut sender = demo(&switch);
+    make_mo(&mut sender, "447700900777", "waiting");
+    wait_for(switch.http, &[(&series("unrouted"), 1.0)]);
+
+    // A new route takes the MO that waited for it, and the next ones.
+    let (status, body) = mo_routes(&switch, "PUT", "/+447700900777", Some("agency"));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        next_mo(&mut agency, WAIT).map(|mo| mo.text).as_deref(),
+        Some("waiting")
+    );
+    // Replacing the file's JOIN route takes JOIN from club.
+    let (status, body) = mo_routes(&switch, "PUT", "/12345/Join", Some("agency"));
+    assert_eq!(status, 200, "{body}");
+    make_mo(&mut sender, "12345", "JOIN us");
+    assert_eq!(
+        next_mo(&mut agency, WAIT).map(|mo| mo.text).as_deref(),
+        Some("JOIN us")
+    );
+    assert_eq!(next_mo(&mut club, Duration::from_millis(500)), None);
+    let (status, body) = mo_routes(&switch, "DELETE", "/447700900555", None);
+    assert_eq!(status, 200, "{body}");
+
+    // Refusals name what is wrong and change nothing.
+    for (method, path, account, status, field) in [
+        ("PUT", "/12ab", Some("agency"), 400, Some("number")),
+        (
+            "PUT",
+            "/12345/two%20words",
+            Some("agency"),
+            400,
+            Some("keyword"),
+        ),
+        ("PUT", "/12345", Some("nobody"), 400, Some("account")),
+        ("PUT", "/12345", None, 400, Some("body")),
+        ("DELETE", "/999", None, 404, None),
+        ("DELETE", "/12345/NOPE", None, 404, None),
+    ] {
+        let (seen, body) = mo_routes(&switch, method, path, account);
+        assert_eq!(seen, status, "{method} {path}: {body}");
+        assert_eq!(body["field"].as_str(), field, "{method} {path}: {body}");
+    }
+    let unauthorised = http::json(switch.http, "GET", "/api/v1/mo-routes", None, None);
+    assert_eq!(unauthorised.status, 401);
+
+    let expected = vec![
+        ("12345".to_owned(), None, "agency".to_owned()),
+        (
+            "12345".to_owned(),
+            Some("Join".to_owned()),
+            "agency".to_owned(),
+        ),
+        ("447700900123".to_owned(), None, "shop".to_owned()),
+        ("447700900777".to_owned(), None, "agency".to_owned()),
+    ];
+    assert_eq!(routes_in_force(&switch), expected);
+    switch.kill();
+    let switch = start(dir.path(), &upstream, nowhere, "");
+    assert_eq!(routes_in_force(&switch), expected);
+    let mut agency = receiver(&switch, "agency", "agency12");
+    make_mo(&mut demo(&switch), "447700900777", "after the restart");
+    assert_eq!(
+        next_mo(&mut agency, WAIT).map(|mo| mo.text).as_deref(),
+        Some("after the restart")
     );
 }

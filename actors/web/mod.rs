@@ -11,6 +11,7 @@
 //! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
+//! | `mo_routes.rs` (admin) | `GET /api/v1/mo-routes`, `PUT`/`DELETE /api/v1/mo-routes/{number}`, `PUT`/`DELETE /api/v1/mo-routes/{number}/{keyword}` |
 //! | `gateways.rs` (admin) | `GET`/`POST /api/v1/gateways`, `GET`/`PUT /api/v1/gateways/{name}`, `POST /api/v1/gateways/{name}/stop`, `/start` |
 //! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
@@ -34,6 +35,7 @@ mod kannel;
 mod keys;
 mod messages_list;
 mod metrics;
+mod mo_routes;
 mod openapi;
 mod problem;
 mod routes;
@@ -94,6 +96,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(routes::configure)
+            .configure(mo_routes::configure)
             .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)

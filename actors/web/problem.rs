@@ -51,7 +51,10 @@ impl Problem {
         match error {
             AdminError::Invalid(error) => with_field(StatusCode::BAD_REQUEST, error),
             AdminError::Conflict(error) => with_field(StatusCode::CONFLICT, error),
-            AdminError::NoAccount(_) | AdminError::NoRoute(_) | AdminError::NoGateway(_) => {
+            AdminError::NoAccount(_)
+            | AdminError::NoRoute(_)
+            | AdminError::NoGateway(_)
+            | AdminError::NoMoRoute { .. } => {
                 Problem::new(StatusCode::NOT_FOUND, error.to_string())
             }
             AdminError::Credit(CreditRefused::BelowZero { .. }) => with_field(

@@ -194,3 +194,33 @@ pub fn callback_secret(secret: &str) -> Result<(), String> {
         Ok(())
     }
 }
+
+/// The longest MO keyword: a word, not a sentence.
+pub const MAX_KEYWORD_CHARS: usize = 64;
+
+/// A routing number (an MO route's or a modem's) as it is compared: its
+/// digits, a leading `+` or `00` dropped.
+pub fn mo_number(text: &str) -> Result<String, String> {
+    crate::routing::mo::normalise_number(text)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "must be 1 to {} digits, optionally after a leading + or 00",
+                crate::routing::mo::MAX_NUMBER_DIGITS
+            )
+        })
+}
+
+/// An MO route's keyword: one word.
+pub fn mo_keyword(word: &str) -> Result<(), String> {
+    let one_word = !word.is_empty()
+        && word.chars().count() <= MAX_KEYWORD_CHARS
+        && !word.chars().any(|c| c.is_whitespace() || c.is_control());
+    if one_word {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be one word of 1 to {MAX_KEYWORD_CHARS} characters"
+        ))
+    }
+}

@@ -13,7 +13,6 @@ use super::error::{ConfigIssue, SourceMap};
 use super::fields::{self, DEFAULT_MAX_BINDS};
 use super::raw::{RawAccount, RawConfig, RawGateway, RawMoRoute, RawNumbering, RawRoute};
 use super::*;
-use crate::routing::mo::{MAX_NUMBER_DIGITS, normalise_number};
 
 const DEFAULT_SMPP_LISTEN: &str = "127.0.0.1:2775";
 const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
@@ -57,8 +56,6 @@ const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 10_000;
 const MAX_CALLBACK_TIMEOUT_MS: u64 = 300_000;
 const DEFAULT_CALLBACK_CONCURRENCY: u32 = 32;
 const MAX_CALLBACK_CONCURRENCY: u32 = 1_024;
-/// The longest MO keyword: a word, not a sentence.
-const MAX_KEYWORD_CHARS: usize = 64;
 
 pub(super) fn parse(source: &str) -> Result<Config, Vec<ConfigIssue>> {
     let map = SourceMap::new(source);
@@ -213,19 +210,10 @@ impl Checker<'_> {
     /// A routing number (`[[mo_routes]]` and a modem's `number`) as it is
     /// compared: digits, a leading `+` or `00` dropped.
     fn mo_number(&mut self, value: &Spanned<String>, key: &str) -> String {
-        match normalise_number(value.get_ref()) {
-            Some(digits) => digits.to_owned(),
-            None => {
-                self.report(
-                    value,
-                    key,
-                    format!(
-                        "must be 1 to {MAX_NUMBER_DIGITS} digits, optionally after a leading + or 00"
-                    ),
-                );
-                value.get_ref().clone()
-            }
-        }
+        fields::mo_number(value.get_ref()).unwrap_or_else(|error| {
+            self.report(value, key, error);
+            value.get_ref().clone()
+        })
     }
 
     /// `[[mo_routes]]`: a number, an optional one-word keyword and an
@@ -244,15 +232,8 @@ impl Checker<'_> {
             let number = self.mo_number(&entry.number, &format!("{key}.number"));
             let keyword = entry.keyword.as_ref().map(|keyword| {
                 let word = keyword.get_ref();
-                let one_word = !word.is_empty()
-                    && word.chars().count() <= MAX_KEYWORD_CHARS
-                    && !word.chars().any(char::is_whitespace);
-                if !one_word {
-                    self.report(
-                        keyword,
-                        &format!("{key}.keyword"),
-                        format!("must be one word of 1 to {MAX_KEYWORD_CHARS} characters"),
-                    );
+                if let Err(error) = fields::mo_keyword(word) {
+                    self.report(keyword, &format!("{key}.keyword"), error);
                 }
                 word.clone()
             });

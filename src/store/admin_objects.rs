@@ -60,6 +60,18 @@ impl StoredRoute {
     }
 }
 
+/// An MO route as the admin API last left it: the account MO to `number`
+/// (with `keyword` as their first word) go to, or `None` when the API
+/// deleted it (so a route the file still has stays gone after a restart).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMoRoute {
+    /// Digits, normalised.
+    pub number: String,
+    /// As the operator wrote it; compared without case.
+    pub keyword: Option<String>,
+    pub account: Option<String>,
+}
+
 /// A gateway as the admin API last left it: its definition, when the API
 /// gave one, and whether it is administratively stopped.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! thread only applies bytes. An encoding failure is kept and returned by
 //! `Store::commit`, so the builder methods chain without a `?` each.
 
-use super::admin_objects::{StoredAccount, StoredGateway, StoredRoute};
+use super::admin_objects::{StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
 use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
@@ -194,6 +194,16 @@ impl Batch {
             TreeId::AdminObjects,
             codec::admin_gateway_key(&gateway.name),
             gateway,
+            false,
+        )
+    }
+
+    /// Stores an MO route as the admin API left it, present or deleted.
+    pub fn put_stored_mo_route(&mut self, route: &StoredMoRoute) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::admin_mo_route_key(&route.number, route.keyword.as_deref()),
+            route,
             false,
         )
     }

@@ -14,6 +14,7 @@
 //! | `admin_objects` | `account` 0x00 system_id                   | `StoredAccount`      |
 //! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
 //! |                | `gateway` 0x00 name                         | `StoredGateway`      |
+//! |                | `mo_route` 0x00 number 0x00 KEYWORD (upper-cased; empty for none) | `StoredMoRoute` |
 //! |                | `admin_password`                            | `PasswordHash`       |
 //! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
 //! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
@@ -398,6 +399,8 @@ pub const ADMIN_ACCOUNT_PREFIX: &[u8] = b"account\0";
 pub const ADMIN_ROUTE_PREFIX: &[u8] = b"route\0";
 /// The prefix of every stored gateway in `admin_objects`.
 pub const ADMIN_GATEWAY_PREFIX: &[u8] = b"gateway\0";
+/// The prefix of every stored MO route in `admin_objects`.
+pub const ADMIN_MO_ROUTE_PREFIX: &[u8] = b"mo_route\0";
 /// The key in `admin_objects` of the generated admin password's hash.
 pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 
@@ -412,6 +415,18 @@ pub fn admin_account_key(system_id: &str) -> Vec<u8> {
 pub fn admin_gateway_key(name: &str) -> Vec<u8> {
     let mut key = ADMIN_GATEWAY_PREFIX.to_vec();
     key.extend_from_slice(name.as_bytes());
+    key
+}
+
+/// `mo_route 0x00 number 0x00 KEYWORD`: one key per (number, keyword)
+/// without regard to the keyword's case, as routing compares it.
+pub fn admin_mo_route_key(number: &str, keyword: Option<&str>) -> Vec<u8> {
+    let mut key = ADMIN_MO_ROUTE_PREFIX.to_vec();
+    key.extend_from_slice(number.as_bytes());
+    key.push(0);
+    if let Some(keyword) = keyword {
+        key.extend_from_slice(keyword.to_uppercase().as_bytes());
+    }
     key
 }
 

@@ -93,7 +93,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::config::Durability;
 use crate::config::StoreSettings;
-pub use admin_objects::{RouteKey, StoredAccount, StoredGateway, StoredRoute};
+pub use admin_objects::{RouteKey, StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
 pub use batch::Batch;
 pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
@@ -347,6 +347,11 @@ impl Store {
     /// name.
     pub fn stored_gateways(&self) -> Result<Vec<StoredGateway>, StoreError> {
         self.scan_admin_objects(codec::ADMIN_GATEWAY_PREFIX)
+    }
+
+    /// The MO routes the admin API set or deleted, in key order.
+    pub fn stored_mo_routes(&self) -> Result<Vec<StoredMoRoute>, StoreError> {
+        self.scan_admin_objects(codec::ADMIN_MO_ROUTE_PREFIX)
     }
 
     /// The hash of the admin password generated at first start, if any.
