@@ -3,22 +3,30 @@
 //! EFBIG as a write to a full disk fails with ENOSPC). From the first
 //! failed journal append or checkpoint the store refuses every write: the
 //! test checks that submissions are refused from then on, that `/healthz`
-//! says so, and that after a restart without the limit every message
-//! acknowledged before is there and charged once, and none refused is.
+//! says so, that an upstream SMSC's MO are answered ESME_RX_T_APPN (so the
+//! SMSC keeps them) instead of ESME_ROK, and that after a restart without
+//! the limit every message acknowledged before is there and charged once,
+//! none refused is, and every MO answered ESME_ROK is in the inbox.
 
 #![cfg(feature = "runtime")]
 
 mod common;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/sim.rs"]
+mod sim;
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use common::{BINARY, Switch, write_config_without_account_tps};
+use common::{BINARY, Switch, smpp_gateway, write_config_without_account_tps};
 use http::json as http;
+use pasarela::model::GatewayName;
+use pasarela::store::{Store, StoreConfig};
 use serde_json::Value;
+use sim::Sim;
 
 /// The largest file `serve` may write: sled's file or a journal segment
 /// passes it within the first few thousand messages.
@@ -83,7 +91,12 @@ fn bench(switch: &Switch) -> Value {
 #[test]
 fn a_full_disk_refuses_new_messages_and_loses_none_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config_without_account_tps(dir.path(), "");
+    // An SMSC that sends an MO every 20 ms; no route sends it messages.
+    let upstream = Sim::start(&["--mo-every-ms", "20"]);
+    let config = write_config_without_account_tps(
+        dir.path(),
+        &smpp_gateway("operator-a", upstream.addr, ""),
+    );
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
         &config,
@@ -120,8 +133,20 @@ fn a_full_disk_refuses_new_messages_and_loses_none_acknowledged() {
         refused_over_http.body
     );
     switch.kill();
+    // The SMSC logs its totals when the connection ends.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while upstream.log_count("deliver_sm ok") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (mo_stored, mo_refused) = upstream.deliveries_answered();
+    assert!(
+        mo_stored > 0 && mo_refused > 0,
+        "MO answered ESME_ROK before the disk filled, refused after: {:?}",
+        upstream.log_lines()
+    );
+    drop(upstream);
 
-    let switch = Switch::start(&config, &[]);
+    let mut switch = Switch::start(&config, &[]);
     assert_eq!(http(switch.http, "GET", "/healthz", None, None).status, 200);
     let balance = http(switch.http, "GET", "/api/v1/balance", DEMO, None);
     assert_eq!(balance.status, 200, "{:?}", balance.body);
@@ -143,5 +168,16 @@ fn a_full_disk_refuses_new_messages_and_loses_none_acknowledged() {
     assert_eq!(
         rows as u64, accepted,
         "every acknowledged message is kept, no other"
+    );
+
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let inbox = store
+        .inbound(&GatewayName::new("operator-a".to_owned()).unwrap())
+        .unwrap();
+    assert_eq!(
+        inbox.len(),
+        mo_stored,
+        "every MO answered ESME_ROK is kept, no other"
     );
 }

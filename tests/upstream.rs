@@ -619,17 +619,6 @@ price = "1.00"
     assert!(moved >= 20, "{by_gateway:?}");
 }
 
-/// The total of `deliver_sm ok N` over the simulator's connection logs:
-/// the deliveries the switch answered ESME_ROK.
-fn deliveries_answered(upstream: &Sim) -> usize {
-    upstream
-        .log_lines()
-        .iter()
-        .filter_map(|line| line.split("deliver_sm ok ").nth(1))
-        .filter_map(|rest| rest.split(',').next()?.parse::<usize>().ok())
-        .sum()
-}
-
 #[test]
 fn mo_messages_from_the_smsc_are_stored_then_answered() {
     let dir = tempfile::tempdir().unwrap();
@@ -645,7 +634,7 @@ fn mo_messages_from_the_smsc_are_stored_then_answered() {
     while upstream.log_count("deliver_sm ok") == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let answered = deliveries_answered(&upstream);
+    let (answered, _) = upstream.deliveries_answered();
 
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
     let gateway = GatewayName::new("operator-a".to_owned()).unwrap();

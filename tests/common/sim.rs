@@ -74,6 +74,21 @@ impl Sim {
         self.log.lock().unwrap().clone()
     }
 
+    /// The deliver_sm (receipts and MO) the switch answered ESME_ROK and
+    /// those it answered with an error, summed over the totals each
+    /// connection logs when it ends.
+    pub fn deliveries_answered(&self) -> (usize, usize) {
+        let count = |text: Option<&str>| {
+            text.and_then(|text| text.split(',').next()?.trim().parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        self.log_lines()
+            .iter()
+            .filter_map(|line| line.split("deliver_sm ok ").nth(1))
+            .map(|rest| (count(Some(rest)), count(rest.split("refused ").nth(1))))
+            .fold((0, 0), |(ok, refused), (a, b)| (ok + a, refused + b))
+    }
+
     /// How many lines of its log so far contain `text`.
     pub fn log_count(&self, text: &str) -> usize {
         let lines = self.log.lock().unwrap();
