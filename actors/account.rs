@@ -320,17 +320,22 @@ impl Account {
 
     /// The batch that moves MO `message` from `inbox` to the mailbox, with
     /// its callback; `None` when it is no longer in `inbox` (routed before).
-    fn route_mo(&self, message: InboundMessage) -> Result<Option<RoutedMo>, StoreError> {
+    fn route_mo(
+        &self,
+        message: InboundMessage,
+        records: &[String],
+    ) -> Result<Option<RoutedMo>, StoreError> {
         let store = &self.wiring.store;
-        if store
-            .inbound_message(&message.gateway, &message.fingerprint)?
-            .is_none()
-        {
-            return Ok(None);
+        for record in records {
+            if store.inbound_message(&message.gateway, record)?.is_none() {
+                return Ok(None);
+            }
         }
         let id = store.next_message_id()?;
         let mut batch = Batch::new();
-        batch.remove_inbound(&message.gateway, &message.fingerprint);
+        for record in records {
+            batch.remove_inbound(&message.gateway, record);
+        }
         let callback = match &self.terms.callback_url {
             Some(url) => {
                 let item = mo_outbox_item(
@@ -649,6 +654,9 @@ impl Handler<Queued> for Account {
 #[rtype(result = "()")]
 pub struct RouteMo {
     pub message: InboundMessage,
+    /// The `inbox` records it is made of (a joined MO's parts), all
+    /// removed in its batch; the first is the message's own fingerprint.
+    pub records: Vec<String>,
 }
 
 impl Handler<RouteMo> for Account {
@@ -668,7 +676,7 @@ impl Handler<RouteMo> for Account {
             route.message.destination.clone().unwrap_or_default(),
         );
         let outcome = guarded(self, ctx, &logger, "route MO", |account, _| {
-            account.route_mo(route.message)
+            account.route_mo(route.message, &route.records)
         });
         let RoutedMo {
             batch,
@@ -1027,6 +1035,7 @@ mod tests {
             sent_at: at,
             received_at: at,
             destination: Some("12345".to_owned()),
+            part: None,
         }
     }
 
@@ -1060,16 +1069,16 @@ mod tests {
             let account = Account::new(terms, id.clone(), wiring).start();
             // Twice while the first batch is pending, once after it is durable.
             for _ in 0..2 {
-                let message = received.clone();
-                account.send(RouteMo { message }).await.unwrap();
+                let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
+                account.send(RouteMo { message, records }).await.unwrap();
             }
             store.commit(Batch::new()).await.unwrap();
             let deadline = Instant::now() + std::time::Duration::from_secs(5);
             while callbacks.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
                 actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-            let message = received.clone();
-            account.send(RouteMo { message }).await.unwrap();
+            let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
+            account.send(RouteMo { message, records }).await.unwrap();
             store.commit(Batch::new()).await.unwrap();
         });
         let mailbox = store.mailbox(&id).unwrap();

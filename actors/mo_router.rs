@@ -7,6 +7,10 @@
 //!   (`GatewayReport::Received`, passed on by the receipts actor as
 //!   [`Inboxed`]); the router reads it back from the store, so it routes
 //!   only what is still there.
+//! - The parts of a concatenated MO (an SMPP upstream stores each on its
+//!   own) are joined first (`mo_parts`) and routed as one message, every
+//!   part's record removed in its batch; parts whose message stays
+//!   incomplete for `mo_parts::JOIN_TIMEOUT` are routed one by one.
 //! - At start ([`Start`], once the accounts run) and after a restart of
 //!   this actor, every record in `inbox` is offered again: an MO the
 //!   switch died before routing is routed then. Offers before [`Start`]
@@ -19,12 +23,15 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
+use chrono::Utc;
 use slog::{Logger, error, warn};
 
 use super::account::RouteMo;
 use super::directory::Directory;
+use super::mo_parts::{Joiner, Ready};
 use super::supervision::guarded;
 use crate::metrics::{self, MoOutcome};
 use crate::model::GatewayName;
@@ -38,6 +45,8 @@ pub struct MoRouter {
     directory: Option<Arc<Directory>>,
     /// MOs logged and counted as unrouted, by gateway and fingerprint.
     unrouted: HashSet<(GatewayName, String)>,
+    /// Parts waiting for the rest of their message.
+    joiner: Joiner,
     logger: Logger,
 }
 
@@ -48,12 +57,15 @@ impl MoRouter {
             table,
             directory: None,
             unrouted: HashSet::new(),
+            joiner: Joiner::default(),
             logger,
         }
     }
 
     /// Offers every record in `inbox`.
     fn offer_inbox(&mut self) {
+        // The inbox holds every part still waiting: they are grouped anew.
+        self.joiner.clear();
         let records = match self.store.inbox() {
             Ok(records) => records,
             Err(error) => {
@@ -71,37 +83,71 @@ impl MoRouter {
         }
     }
 
-    /// Gives `message` to its account, or leaves it unrouted.
+    /// Takes one record of the inbox: joined with the other parts of its
+    /// message first when it is a part (`mo_parts`), then routed.
     fn offer(&mut self, message: InboundMessage) {
+        if self.directory.is_none() {
+            return;
+        }
+        if let Some(ready) = self.joiner.offer(message) {
+            self.route(ready);
+        }
+    }
+
+    /// Gives an MO to its account, or leaves it unrouted.
+    fn route(&mut self, ready: Ready) {
         let Some(directory) = &self.directory else {
             return;
         };
+        let Ready { message, records } = ready;
         let destination = message.destination.as_deref().unwrap_or_default();
         let account = self
             .table
             .lookup(destination, message.text.as_deref())
             .and_then(|system_id| directory.account(system_id));
+        let key = (message.gateway.clone(), message.fingerprint.clone());
         match account {
             Some(account) => {
-                self.unrouted
-                    .remove(&(message.gateway.clone(), message.fingerprint.clone()));
-                account.address.do_send(RouteMo { message })
+                self.unrouted.remove(&key);
+                account.address.do_send(RouteMo { message, records })
             }
             None => {
-                let key = (message.gateway.clone(), message.fingerprint.clone());
                 if self.unrouted.insert(key) {
                     warn!(self.logger, "MO message matches no MO route; it stays in the inbox";
                         "gateway" => %message.gateway, "source" => &message.source,
-                        "number" => destination, "fingerprint" => &message.fingerprint);
+                        "number" => destination, "fingerprint" => &message.fingerprint,
+                        "parts" => message.parts);
                     metrics::global().mo(&message.gateway, MoOutcome::Unrouted);
                 }
             }
         }
     }
+
+    /// Routes the parts of messages given up on, each on its own.
+    fn expire_parts(&mut self) {
+        for ready in self.joiner.expire(Utc::now()) {
+            warn!(self.logger, "parts of a concatenated MO stopped coming; routed one by one";
+                "gateway" => %ready.message.gateway, "source" => &ready.message.source,
+                "fingerprint" => &ready.message.fingerprint);
+            self.route(ready);
+        }
+    }
 }
+
+/// How often parts waiting for the rest of their message are checked.
+const EXPIRY_CHECK: Duration = Duration::from_secs(30);
 
 impl Actor for MoRouter {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(EXPIRY_CHECK, |router, ctx| {
+            let logger = router.logger.clone();
+            let _ = guarded(router, ctx, &logger, "expire parts", |router, _| {
+                router.expire_parts()
+            });
+        });
+    }
 }
 
 impl Supervised for MoRouter {

@@ -54,6 +54,7 @@ pub mod gateway;
 pub mod listener;
 pub mod live_gateways;
 pub mod live_routes;
+pub mod mo_parts;
 pub mod mo_router;
 pub mod modem;
 pub mod receipts;

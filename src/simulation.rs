@@ -15,7 +15,7 @@
 //! | `9996` | ESME_RMSGQFUL (0x14) | none |
 //! | `9997` | never answered | none |
 //! | `9998` | OK after 5 s | DELIVRD |
-//! | `9999` | OK | DELIVRD, then an MO from the destination to the source with the same text |
+//! | `9999` | OK | DELIVRD, then an MO from the destination to the source with the same text (a part with its header) |
 //! | anything else | OK | DELIVRD |
 
 use std::time::Duration;

@@ -503,3 +503,31 @@ fn mo_routes_set_through_the_admin_api_route_the_waiting_inbox_and_survive_a_res
         Some("after the restart")
     );
 }
+
+#[test]
+fn a_concatenated_mo_reaches_its_account_as_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&[]);
+    let switch = start(dir.path(), &upstream, "http://127.0.0.1:9/none", "");
+    let mut shop = receiver(&switch, "shop", "shop1234");
+    // Sent as two parts with a header; the SMSC sends each back as it is.
+    let text = "Hello shop, this is a long reply: ".repeat(6);
+    let sent = http::json(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        Some(("demo", "demo1234")),
+        Some(&serde_json::json!({"to": REPLIER, "from": "+447700900123", "text": text})),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    assert_eq!(sent.body["parts"], 2, "{}", sent.text);
+    let mo = next_mo(&mut shop, WAIT).expect("the joined MO at shop's receiver");
+    assert_eq!(mo.text, text);
+    assert_eq!((mo.esm_class, mo.destination.as_str()), (0, "447700900123"));
+    assert_eq!(
+        next_mo(&mut shop, Duration::from_secs(1)),
+        None,
+        "one message, not its parts"
+    );
+    wait_for(switch.http, &[(&series("routed"), 1.0)]);
+}

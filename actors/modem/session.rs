@@ -498,6 +498,8 @@ impl<'a> Session<'a> {
             sent_at: sent_at.with_timezone(&Utc),
             received_at: Utc::now(),
             destination: self.config.number.clone(),
+            // Joined here already, or given up as incomplete.
+            part: None,
         };
         let mut batch = Batch::new();
         batch.put_inbound(&inbound);

@@ -262,6 +262,7 @@ mod tests {
             sent_at: at,
             received_at: at,
             destination: Some("12345".to_owned()),
+            part: None,
         };
         let account = AccountId::new("club").unwrap();
         let item = mo_outbox_item(&account, MessageId::new(41), &mo, "http://hooks/mo", 42, at);

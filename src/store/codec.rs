@@ -49,7 +49,7 @@
 //! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
-//! | 5 | `InboundMessage` gains `destination` (last field); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and `None` (one `0x00`) |
+//! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
 
@@ -74,7 +74,8 @@ const LEDGER_REASON: u8 = 4;
 /// The version that gave stored accounts their `callback_secret`.
 const ACCOUNT_SECRET: u8 = 5;
 
-/// The version that gave MO records (`inbox`) their `destination`.
+/// The version that gave MO records (`inbox`) their `destination` and
+/// `part`, their two last fields.
 const INBOX_DESTINATION: u8 = 5;
 
 /// The oldest version this program reads.
@@ -285,7 +286,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
             u8::from(version < ACCOUNT_SECRET)
         }
-        TreeId::Inbox => u8::from(version < INBOX_DESTINATION),
+        TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         _ => 0,
     };
     usize::from(missing)
@@ -643,11 +644,12 @@ mod tests {
             sent_at: at,
             received_at: at,
             destination: None,
+            part: None,
         };
         let key = inbound_key(&message.gateway, &message.fingerprint);
         let current = encode(TreeId::Inbox, &key, &message).unwrap();
-        // The old layout is the new one without the last field (`None`).
-        let mut old = current[..current.len() - 1].to_vec();
+        // The old layout is the new one without the last two fields (`None`).
+        let mut old = current[..current.len() - 2].to_vec();
         old[0] = INBOX_DESTINATION - 1;
         assert_eq!(
             decode::<InboundMessage>(TreeId::Inbox, &key, &old).unwrap(),
@@ -655,6 +657,11 @@ mod tests {
         );
         let addressed = InboundMessage {
             destination: Some("12345".to_owned()),
+            part: Some(crate::store::MoPart {
+                reference: 300,
+                total: 3,
+                seq: 2,
+            }),
             ..message
         };
         let bytes = encode(TreeId::Inbox, &key, &addressed).unwrap();

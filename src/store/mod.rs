@@ -99,7 +99,9 @@ pub use codec::{MAX_VALUE_LEN, VERSION};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
 pub use outbox::{CallbackRequest, OutboxItem};
-pub use records::{ApiKey, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey};
+pub use records::{
+    ApiKey, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, MoPart,
+};
 
 use checkpoint::{Sled, SyncFile};
 use codec::TreeId;

@@ -126,6 +126,19 @@ pub struct InboundMessage {
     /// destination_addr, or a modem's configured `number`; `None` when the
     /// modem's number is not configured. MO routing reads it.
     pub destination: Option<String>,
+    /// For one part of a concatenated MO stored on its own (from an SMPP
+    /// upstream): its place, by which MO routing joins the parts.
+    pub part: Option<MoPart>,
+}
+
+/// One part's place in a concatenated MO, from its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MoPart {
+    /// The concatenation reference, 8-bit ones widened.
+    pub reference: u16,
+    pub total: u8,
+    /// From 1 to `total`.
+    pub seq: u8,
 }
 
 /// A customer's API key, stored under the SHA-256 of the key itself (the

@@ -3,8 +3,9 @@
 //! destination_addr it was sent to, its text decoded where the
 //! data_coding has an alphabet. No I/O here.
 //!
-//! Parts are not joined: a part of a concatenated message is stored on
-//! its own (`parts` 1, `complete` false). SMPP 3.4 gives an MO no id the
+//! Parts are not joined here: a part of a concatenated message is stored
+//! on its own (`parts` 1, `complete` false) with its place (`part`), and
+//! MO routing joins them (`actors::mo_parts`). SMPP 3.4 gives an MO no id the
 //! SMSC keeps across resends, and no time stamp, so two identical texts
 //! from one handset cannot be told from a resend: the key (`fingerprint`)
 //! is unique per delivery received (the time received and a number from
@@ -18,7 +19,7 @@ use crate::model::GatewayName;
 use crate::smpp::pdu::{self, Pdu};
 use crate::sms::incoming;
 use crate::sms::udh::ESM_CLASS_UDHI;
-use crate::store::InboundMessage;
+use crate::store::{InboundMessage, MoPart};
 
 /// The record for `pdu` received by `gateway` at `received_at`, keyed by
 /// `sequence` (unique: from the store's sequence); `None` when `pdu` is
@@ -65,6 +66,11 @@ pub fn inbound(
         sent_at: received_at,
         received_at,
         destination: Some(destination.to_owned()),
+        part: message.concat.map(|concat| MoPart {
+            reference: concat.reference().value(),
+            total: concat.total(),
+            seq: concat.seq(),
+        }),
     })
 }
 
@@ -114,9 +120,18 @@ mod tests {
         let message = inbound(&gateway(), &deliver_sm(0x40, 0, &part), 1, now).unwrap();
         assert_eq!(message.body, b"half");
         assert!(!message.complete);
+        assert_eq!(
+            message.part,
+            Some(MoPart {
+                reference: 9,
+                total: 2,
+                seq: 1
+            })
+        );
         let broken = [9, 0, 3];
         let message = inbound(&gateway(), &deliver_sm(0x40, 4, &broken), 2, now).unwrap();
         assert_eq!(message.body, broken);
         assert_eq!(message.text, None);
+        assert_eq!(message.part, None);
     }
 }

@@ -29,6 +29,7 @@ use crate::smpp::pdu::{
 use crate::smpp::{
     BindState, Command, CommandId, CommandStatus, FrameError, Receipt, Role, Stat, validate,
 };
+use crate::sms::ESM_CLASS_UDHI;
 use crate::tools::endpoint::{Endpoint, Inbound, Keep};
 use crate::tools::link::{Link, LinkError};
 
@@ -292,13 +293,22 @@ impl Connection {
             .and_then(|state| self.receipt(&message, &message_id, state, behaviour.error_code));
         let reply = if behaviour.mobile_originated {
             // The submitted text comes back, so a test picks the MO's
-            // text (a keyword) as well as its destination (the source).
-            let text = message.text().unwrap_or_default();
-            self.logged(mobile_originated(
-                &message.destination,
-                &message.source,
-                &text,
-            ))
+            // text (a keyword) as well as its destination (the source). A
+            // part of a concatenated message comes back as it was sent,
+            // header and coding included, as a handset's part would.
+            let mo = if message.esm_class & ESM_CLASS_UDHI != 0 {
+                mobile_originated(
+                    &message.destination,
+                    &message.source,
+                    ESM_CLASS_UDHI,
+                    message.data_coding,
+                    message.content,
+                )
+            } else {
+                let text = message.text().unwrap_or_default();
+                mobile_originated(&message.destination, &message.source, 0, 0, text.as_bytes())
+            };
+            self.logged(mo)
         } else {
             None
         };
@@ -443,7 +453,13 @@ impl Connection {
             addr: addr.to_owned(),
         };
         let text = format!("MO {} from sim-smsc", self.mo_sent);
-        let mo = mobile_originated(&address(MO_ORIGINATOR), &address(MO_RECIPIENT), &text);
+        let mo = mobile_originated(
+            &address(MO_ORIGINATOR),
+            &address(MO_RECIPIENT),
+            0,
+            0,
+            text.as_bytes(),
+        );
         if let Some(mo) = self.logged(mo) {
             self.queued.push_back(mo);
         }
@@ -590,14 +606,21 @@ impl<'a> Submitted<'a> {
     }
 }
 
-/// An MO message (esm_class 0, GSM 03.38 text) from `from` to `to`.
-fn mobile_originated(from: &Address, to: &Address, text: &str) -> Result<DeliverSm, BuildError> {
+/// An MO message from `from` to `to` with this esm_class (0, or the UDHI
+/// bit for a part with its header), data_coding and short_message.
+fn mobile_originated(
+    from: &Address,
+    to: &Address,
+    esm_class: u8,
+    data_coding: u8,
+    short_message: &[u8],
+) -> Result<DeliverSm, BuildError> {
     let address = |a: &Address| {
         COctetString::<1, 21>::from_string(a.addr.clone())
             .map_err(|_| BuildError::Address(a.addr.clone()))
     };
-    let short_message =
-        OctetString::from_string(text.to_owned()).map_err(|_| BuildError::Text(text.len()))?;
+    let short_message = OctetString::from_vec(short_message.to_vec())
+        .map_err(|_| BuildError::Text(short_message.len()))?;
     Ok(DeliverSm::builder()
         .source_addr_ton(from.ton)
         .source_addr_npi(from.npi)
@@ -605,8 +628,8 @@ fn mobile_originated(from: &Address, to: &Address, text: &str) -> Result<Deliver
         .dest_addr_ton(to.ton)
         .dest_addr_npi(to.npi)
         .destination_addr(address(to)?)
-        .esm_class(EsmClass::from(0))
-        .data_coding(DataCoding::from(0))
+        .esm_class(EsmClass::from(esm_class))
+        .data_coding(DataCoding::from(data_coding))
         .short_message(short_message)
         .build())
 }
