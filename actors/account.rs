@@ -1022,21 +1022,7 @@ mod tests {
     }
 
     fn mo() -> InboundMessage {
-        let at = Utc::now();
-        InboundMessage {
-            gateway: GatewayName::new("up".to_owned()).unwrap(),
-            fingerprint: "20261201.34699000000.1".to_owned(),
-            source: "34699000000".to_owned(),
-            dcs: 0,
-            body: b"JOIN".to_vec(),
-            text: Some("JOIN".to_owned()),
-            parts: 1,
-            complete: true,
-            sent_at: at,
-            received_at: at,
-            destination: Some("12345".to_owned()),
-            part: None,
-        }
+        InboundMessage::example("up", "20261201.34699000000.1", "JOIN", Utc::now())
     }
 
     #[test]

@@ -189,22 +189,13 @@ mod tests {
     /// Part `seq` of `total` with reference 7 from one handset, as stored.
     fn part(fingerprint: &str, seq: u8, total: u8, text: &str, minute: i64) -> InboundMessage {
         InboundMessage {
-            gateway: GatewayName::new("operator-a".to_owned()).unwrap(),
-            fingerprint: fingerprint.to_owned(),
-            source: "34699000000".to_owned(),
-            dcs: 0,
-            body: text.as_bytes().to_vec(),
-            text: Some(text.to_owned()),
-            parts: 1,
             complete: false,
-            sent_at: at(minute),
-            received_at: at(minute),
-            destination: Some("12345".to_owned()),
             part: Some(MoPart {
                 reference: 7,
                 total,
                 seq,
             }),
+            ..InboundMessage::example("operator-a", fingerprint, text, at(minute))
         }
     }
 

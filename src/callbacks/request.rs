@@ -248,22 +248,8 @@ mod tests {
 
     #[test]
     fn an_mo_is_posted_as_an_mo_event() {
-        use crate::model::GatewayName;
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let mo = InboundMessage {
-            gateway: GatewayName::new("operator-a".to_owned()).unwrap(),
-            fingerprint: "f".to_owned(),
-            source: "34699000000".to_owned(),
-            dcs: 0,
-            body: b"JOIN me".to_vec(),
-            text: Some("JOIN me".to_owned()),
-            parts: 1,
-            complete: true,
-            sent_at: at,
-            received_at: at,
-            destination: Some("12345".to_owned()),
-            part: None,
-        };
+        let mo = InboundMessage::example("operator-a", "f", "JOIN me", at);
         let account = AccountId::new("club").unwrap();
         let item = mo_outbox_item(&account, MessageId::new(41), &mo, "http://hooks/mo", 42, at);
         assert_eq!((item.id, item.message), (42, MessageId::new(41)));

@@ -633,18 +633,8 @@ mod tests {
         use crate::store::InboundMessage;
         let at = chrono::DateTime::from_timestamp_nanos(0);
         let message = InboundMessage {
-            gateway: GatewayName::new("up".to_owned()).unwrap(),
-            fingerprint: "f".to_owned(),
-            source: "34699000000".to_owned(),
-            dcs: 0,
-            body: b"hi".to_vec(),
-            text: Some("hi".to_owned()),
-            parts: 1,
-            complete: true,
-            sent_at: at,
-            received_at: at,
             destination: None,
-            part: None,
+            ..InboundMessage::example("up", "f", "hi", at)
         };
         let key = inbound_key(&message.gateway, &message.fingerprint);
         let current = encode(TreeId::Inbox, &key, &message).unwrap();

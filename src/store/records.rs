@@ -131,6 +131,27 @@ pub struct InboundMessage {
     pub part: Option<MoPart>,
 }
 
+#[cfg(test)]
+impl InboundMessage {
+    /// A one-part text MO from 34699000000 to 12345, for unit tests.
+    pub fn example(gateway: &str, fingerprint: &str, text: &str, at: DateTime<Utc>) -> Self {
+        InboundMessage {
+            gateway: GatewayName::new(gateway.to_owned()).unwrap(),
+            fingerprint: fingerprint.to_owned(),
+            source: "34699000000".to_owned(),
+            dcs: 0,
+            body: text.as_bytes().to_vec(),
+            text: Some(text.to_owned()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: Some("12345".to_owned()),
+            part: None,
+        }
+    }
+}
+
 /// One part's place in a concatenated MO, from its header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MoPart {
