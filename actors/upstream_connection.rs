@@ -463,6 +463,11 @@ impl Bind {
                     let _ = esme.acknowledge(delivery, status);
                 }
             }
+        } else {
+            // The connection is gone and their answers with it, but each
+            // still tells MO routing once its MO is stored: dropping the
+            // set would abort that, leaving the MO unrouted until a start.
+            mo_answers.detach_all();
         }
         window.dec_by(counted);
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
