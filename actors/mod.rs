@@ -41,31 +41,13 @@
 //! how a panicking actor comes back; `faults.rs` holds the test-only hooks
 //! that prove it.
 
-pub mod account;
 pub mod admin;
-pub mod admin_gateways;
-pub mod admin_mo_routes;
-pub mod amend;
-pub mod callbacks;
-pub mod directory;
-pub mod esme;
 pub mod faults;
-pub mod gateway;
-pub mod listener;
-pub mod live_gateways;
-pub mod live_routes;
-pub mod mo_parts;
-pub mod mo_router;
-pub mod modem;
-pub mod receipts;
-pub mod route;
-pub mod schedule;
-pub mod sessions;
-pub mod simulator;
+pub mod gateways;
+pub mod pipeline;
+pub mod protocol;
 pub mod supervision;
 pub mod switch;
-pub mod upstream;
-pub mod upstream_connection;
 pub mod web;
 
 pub use switch::{ServeError, serve};

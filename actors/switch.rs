@@ -14,23 +14,23 @@ use actix::{Addr, Supervisor};
 use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
-use super::account::Terms;
-use super::admin::{
+use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways, merge_gateways};
+use crate::actors::admin::mo_routes::merge_mo_routes;
+use crate::actors::admin::{
     AccountSpec, AccountStarter, Admin, RouteStarter, merge_accounts, merge_routes,
 };
-use super::admin_mo_routes::merge_mo_routes;
-use super::amend::Owners;
-use super::callbacks::{Callbacks, tls_config};
-use super::directory::{Accounts, Directory};
-use super::faults;
-use super::live_gateways::{GatewayStarter, LiveGateways, merge_gateways};
-use super::live_routes::{LiveRoutes, Routing};
-use super::mo_router::{self, MoRouter};
-use super::receipts::{Receipts, Track};
-use super::schedule::Schedule;
-use super::sessions::Sessions;
-use super::simulator::Resume;
-use super::web::{AdminCredentials, WebState};
+use crate::actors::faults;
+use crate::actors::gateways::simulator::Resume;
+use crate::actors::pipeline::account::Terms;
+use crate::actors::pipeline::amend::Owners;
+use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
+use crate::actors::pipeline::mo_router::{self, MoRouter};
+use crate::actors::pipeline::receipts::{Receipts, Track};
+use crate::actors::pipeline::schedule::Schedule;
+use crate::actors::protocol::directory::{Accounts, Directory};
+use crate::actors::protocol::route::{LiveRoutes, Routing};
+use crate::actors::protocol::session::Sessions;
+use crate::actors::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{Config, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
@@ -70,7 +70,7 @@ pub enum ServeError {
     #[error("the operating system's random generator failed: {0}")]
     Random(String),
     #[error(transparent)]
-    CallbackTls(#[from] super::callbacks::TlsError),
+    CallbackTls(#[from] crate::actors::pipeline::callbacks::TlsError),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -278,7 +278,7 @@ async fn start(
     });
     admin.rewire();
     let sessions = Arc::new(Sessions::default());
-    actix_rt::spawn(super::listener::run(
+    actix_rt::spawn(crate::actors::pipeline::listener::run(
         listener,
         directory.clone(),
         sessions.clone(),
@@ -293,11 +293,12 @@ async fn start(
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
     );
-    let web =
-        super::web::start(config.web.listen, web_state).map_err(|source| ServeError::Listen {
+    let web = crate::actors::web::start(config.web.listen, web_state).map_err(|source| {
+        ServeError::Listen {
             address: config.web.listen,
             source,
-        })?;
+        }
+    })?;
     let in_force = InForce {
         accounts,
         routes: route_configs.len(),

@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, web};
 
 use super::problem::Problem;
 use super::{WebState, keys};
-use crate::actors::directory::AccountEntry;
+use crate::actors::protocol::directory::AccountEntry;
 use crate::auth::{PasswordHash, address_allowed};
 
 /// The header that may carry an API key instead of `Authorization`.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::callbacks::Replay;
+use crate::actors::pipeline::callbacks::Replay;
 use crate::store::{CallbackRequest, OutboxItem};
 
 /// A page's size when the request does not say.

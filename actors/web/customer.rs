@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::account::{Reply, Submit};
+use crate::actors::pipeline::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
 use crate::model::{MessageId, Money};

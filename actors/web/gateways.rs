@@ -18,8 +18,8 @@ use serde_json::Value;
 use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::gateway::{GatewayView, Inspect};
-use crate::actors::live_gateways::LiveGateway;
+use crate::actors::admin::live_gateways::LiveGateway;
+use crate::actors::protocol::gateway::{GatewayView, Inspect};
 use crate::api::FieldError;
 use crate::config::GatewayConfig;
 

@@ -18,8 +18,8 @@ use slog::debug;
 use tokio::sync::oneshot;
 
 use super::{WebState, auth};
-use crate::actors::account::{Reply, Submit};
-use crate::actors::directory::AccountEntry;
+use crate::actors::pipeline::account::{Reply, Submit};
+use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;
 use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
 use crate::smpp::CommandStatus;

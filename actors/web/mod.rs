@@ -51,11 +51,11 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
-use super::admin::Admin;
-use super::callbacks::Callbacks;
-use super::directory::Directory;
-use super::live_routes::LiveRoutes;
-use super::sessions::Sessions;
+use crate::actors::admin::Admin;
+use crate::actors::pipeline::callbacks::Callbacks;
+use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::route::LiveRoutes;
+use crate::actors::protocol::session::Sessions;
 use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
 use auth::VerifiedCache;

@@ -7,8 +7,8 @@ use actix_web::http::header;
 use serde::Serialize;
 use slog::{Logger, error};
 
-use crate::actors::account::CreditRefused;
 use crate::actors::admin::AdminError;
+use crate::actors::pipeline::account::CreditRefused;
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::account::SessionId;
-use crate::actors::sessions::{BindKind, CountersSnapshot, Disconnect, LiveSession};
+use crate::actors::pipeline::account::SessionId;
+use crate::actors::protocol::session::{BindKind, CountersSnapshot, Disconnect, LiveSession};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {

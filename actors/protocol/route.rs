@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix::Addr;
 use arc_swap::ArcSwap;
 
-use super::route::{Dispatch, Route};
+use crate::actors::pipeline::route::{Dispatch, Route};
 use crate::model::{Message, MessageId};
 use crate::routing::{self, RouteTable};
 

@@ -14,8 +14,8 @@ use actix::Addr;
 use arc_swap::ArcSwap;
 use ipnet::IpNet;
 
-use super::account::{Account, Terms};
-use super::amend::Owners;
+use crate::actors::pipeline::account::{Account, Terms};
+use crate::actors::pipeline::amend::Owners;
 use crate::auth::PasswordHash;
 use crate::model::AccountId;
 use crate::store::Store;

@@ -25,11 +25,11 @@ use chrono::Utc;
 use serde::Serialize;
 use slog::{Logger, error, info, warn};
 
-use super::faults;
-use super::gateway::{
+use crate::actors::faults;
+use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
 };
-use super::supervision::guarded;
+use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId, UpstreamId};
 use crate::simulation::{Behaviour, SubmitReply};

@@ -26,10 +26,10 @@ use chrono::Utc;
 use slog::{Logger, error};
 use tokio::sync::oneshot;
 
-use super::account::{Account, Finished};
-use super::live_routes::LiveRoutes;
-use super::route::Route;
-use super::schedule::Schedule;
+use crate::actors::pipeline::account::{Account, Finished};
+use crate::actors::pipeline::route::Route;
+use crate::actors::pipeline::schedule::Schedule;
+use crate::actors::protocol::route::LiveRoutes;
 use crate::model::{AccountId, Message, MessageState};
 use crate::pending::{Cancel, Replace, Target};
 use crate::smpp::pdu::{CancelSm, Pdu, ReplaceSm};

@@ -25,7 +25,7 @@ use slog::{Logger, debug, error, info, warn};
 use super::link::{Link, LinkError, Response};
 use super::references::References;
 use super::{Control, Job, Radio};
-use crate::actors::gateway::GatewayReport;
+use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::ModemGatewayConfig;
 use crate::model::{GatewayName, Message, UpstreamId};
 use crate::modem::at::{ErrorCode, Final, Unsolicited};

@@ -44,11 +44,11 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
-use super::callbacks::{Enqueued, enqueue};
-use super::faults;
-use super::live_routes::{LiveRoutes, Routing};
-use super::route::Dispatch;
-use super::supervision::guarded;
+use crate::actors::faults;
+use crate::actors::pipeline::callbacks::{Enqueued, enqueue};
+use crate::actors::pipeline::route::Dispatch;
+use crate::actors::protocol::route::{LiveRoutes, Routing};
+use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
 use crate::intake::Submission;
 use crate::metrics;

@@ -13,11 +13,13 @@ use std::sync::{Arc, PoisonError, RwLock};
 use actix::{Recipient, Supervisor};
 use slog::{Logger, error, warn};
 
-use super::gateway::{Administer, Deliver, GatewayReport, Inspect, Reconfigure, Subscribe};
-use super::modem::Modem;
-use super::simulator::{Resume, Simulator};
-use super::upstream::Upstream;
-use super::upstream_connection::Settings;
+use crate::actors::gateways::modem::Modem;
+use crate::actors::gateways::simulator::{Resume, Simulator};
+use crate::actors::gateways::smpp::Upstream;
+use crate::actors::gateways::smpp::bind::Settings;
+use crate::actors::protocol::gateway::{
+    Administer, Deliver, GatewayReport, Inspect, Reconfigure, Subscribe,
+};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
 use crate::store::{Store, StoredGateway};

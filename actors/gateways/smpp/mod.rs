@@ -36,6 +36,8 @@
 //! binds see their channel close and hand every message they held back to
 //! be routed again (`SendFailed`, temporary).
 
+pub mod bind;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -44,17 +46,17 @@ use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{mpsc, watch};
 
-use super::faults;
-use super::gateway::{
+use crate::actors::faults;
+use crate::actors::pipeline::route::EXPIRY_SCAN;
+use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
 };
-use super::route::EXPIRY_SCAN;
-use super::supervision::guarded;
-use super::upstream_connection::{self, Lifeline, Settings, Shared};
+use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId};
 use crate::store::Store;
 use crate::upstream::status::GatewaySnapshot;
+use bind::{Lifeline, Settings, Shared};
 
 pub struct Upstream {
     settings: Settings,
@@ -169,7 +171,7 @@ impl Upstream {
         };
         let (close, closed) = watch::channel(());
         let (running, ended) = mpsc::channel(1);
-        upstream_connection::start(
+        bind::start(
             &self.settings,
             &self.store,
             shared,

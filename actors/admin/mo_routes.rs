@@ -11,8 +11,8 @@
 
 use arc_swap::ArcSwap;
 
-use super::admin::{Admin, AdminError, invalid};
-use super::mo_router::SetRoutes;
+use crate::actors::admin::{Admin, AdminError, invalid};
+use crate::actors::pipeline::mo_router::SetRoutes;
 use crate::config::{MoRouteConfig, fields};
 use crate::routing::MoRouteTable;
 use crate::store::{Batch, StoredMoRoute};

@@ -8,9 +8,9 @@ use std::time::Duration;
 use slog::{Logger, info, warn};
 use tokio::net::TcpListener;
 
-use super::directory::Directory;
-use super::esme::EsmeSession;
-use super::sessions::Sessions;
+use crate::actors::pipeline::esme::EsmeSession;
+use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::session::Sessions;
 use crate::config::SmppListenerConfig;
 
 /// Accepts until the system stops.

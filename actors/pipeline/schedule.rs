@@ -23,10 +23,10 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, debug, error, warn};
 
-use super::account::{Account, Finished};
-use super::amend::{Amend, Amended, Withdraw};
-use super::route::{Dispatch, Route};
-use super::supervision::guarded;
+use crate::actors::pipeline::account::{Account, Finished};
+use crate::actors::pipeline::amend::{Amend, Amended, Withdraw};
+use crate::actors::pipeline::route::{Dispatch, Route};
+use crate::actors::supervision::guarded;
 use crate::model::{AccountId, Message, MessageId, MessageState};
 use crate::pending::{Action, hold_until};
 use crate::store::{Batch, Store};

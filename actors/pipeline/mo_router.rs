@@ -29,10 +29,10 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, error, warn};
 
-use super::account::RouteMo;
-use super::directory::Directory;
-use super::mo_parts::{Joiner, Ready};
-use super::supervision::guarded;
+use crate::actors::pipeline::account::RouteMo;
+use crate::actors::pipeline::mo_parts::{Joiner, Ready};
+use crate::actors::protocol::directory::Directory;
+use crate::actors::supervision::guarded;
 use crate::metrics::{self, MoOutcome};
 use crate::model::GatewayName;
 use crate::routing::MoRouteTable;

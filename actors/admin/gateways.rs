@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use slog::info;
 
-use super::admin::{Admin, AdminError, invalid};
-use super::gateway::{Administer, Reconfigure};
-use super::live_gateways::{GatewaySpec, LiveGateway};
+use crate::actors::admin::live_gateways::{GatewaySpec, LiveGateway};
+use crate::actors::admin::{Admin, AdminError, invalid};
+use crate::actors::protocol::gateway::{Administer, Reconfigure};
 use crate::config::GatewayConfig;
 use crate::model::GatewayName;
 use crate::store::{Batch, StoredGateway};

@@ -47,8 +47,8 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::gateway::GatewayReport;
-use super::upstream::StateChanged;
+use super::StateChanged;
+use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};

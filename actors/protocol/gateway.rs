@@ -42,8 +42,8 @@ use actix::Message as ActixMessage;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::modem::ModemView;
-use super::simulator::SimulatorView;
+use crate::actors::gateways::modem::ModemView;
+use crate::actors::gateways::simulator::SimulatorView;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::smpp::CommandStatus;

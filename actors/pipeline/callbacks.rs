@@ -35,7 +35,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use slog::{Logger, error, info, warn};
 
-use super::supervision::guarded;
+use crate::actors::supervision::guarded;
 use crate::callbacks::backoff::Backoff;
 use crate::callbacks::request::outbox_item;
 use crate::callbacks::signature::{EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};

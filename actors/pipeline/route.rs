@@ -29,11 +29,11 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, warn};
 
-use super::amend::{Amend, Amended, Withdraw};
-use super::gateway::{Deliver, GatewayStatus, Subscribe};
-use super::live_routes::LiveRoutes;
-use super::schedule::{Hold, Schedule};
-use super::supervision::guarded;
+use crate::actors::pipeline::amend::{Amend, Amended, Withdraw};
+use crate::actors::pipeline::schedule::{Hold, Schedule};
+use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe};
+use crate::actors::protocol::route::LiveRoutes;
+use crate::actors::supervision::guarded;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;

@@ -14,6 +14,10 @@
 //! same system_id, a stored route (or its deletion) over the file's route
 //! with the same prefix and accounts.
 
+pub mod gateways;
+pub mod live_gateways;
+pub mod mo_routes;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,17 +25,19 @@ use actix::{Addr, MailboxError, Recipient, Supervisor};
 use ipnet::IpNet;
 use slog::{Logger, error, info};
 
-use super::account::{Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms};
-use super::admin_mo_routes::LiveMoRoutes;
-use super::callbacks::{Enqueued, SetSecret};
-use super::directory::{AccountEntry, Directory};
-use super::gateway::{Deliver, Subscribe};
-use super::live_gateways::{GatewayStarter, LiveGateways};
-use super::live_routes::{LiveRoutes, Routing};
-use super::mo_router::MoRouter;
-use super::receipts::{Receipts, Wire};
-use super::route::{Retire, Route};
-use super::schedule::{Connect, Schedule};
+use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways};
+use crate::actors::admin::mo_routes::LiveMoRoutes;
+use crate::actors::pipeline::account::{
+    Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms,
+};
+use crate::actors::pipeline::callbacks::{Enqueued, SetSecret};
+use crate::actors::pipeline::mo_router::MoRouter;
+use crate::actors::pipeline::receipts::{Receipts, Wire};
+use crate::actors::pipeline::route::{Retire, Route};
+use crate::actors::pipeline::schedule::{Connect, Schedule};
+use crate::actors::protocol::directory::{AccountEntry, Directory};
+use crate::actors::protocol::gateway::{Deliver, Subscribe};
+use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::api::FieldError;
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{AccountSelector, RouteConfig, fields};

@@ -16,7 +16,7 @@
 //!   which answers after the group commit. At most `window` of them are
 //!   outstanding; more get ESME_RMSGQFUL.
 //! - query_sm reads the store; cancel_sm and replace_sm go to
-//!   [`Owners`](super::amend::Owners), which finds the actor holding the
+//!   [`Owners`](crate::actors::pipeline::amend::Owners), which finds the actor holding the
 //!   message, and are answered when it is done.
 //! - Once bound, the session is listed in [`Sessions`] (the admin API)
 //!   until the actor is dropped, with counters it bumps as it goes; a
@@ -37,12 +37,14 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::codec::{Encoder, FramedRead};
 
-use super::account::{
+use crate::actors::pipeline::account::{
     Account, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted, Unbound,
 };
-use super::amend::Answered;
-use super::directory::{AccountEntry, Directory};
-use super::sessions::{BindKind, Counters, Disconnect, LiveSession, Registration, Sessions};
+use crate::actors::pipeline::amend::Answered;
+use crate::actors::protocol::directory::{AccountEntry, Directory};
+use crate::actors::protocol::session::{
+    BindKind, Counters, Disconnect, LiveSession, Registration, Sessions,
+};
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;

@@ -34,7 +34,7 @@ use actix::prelude::*;
 use serde::Serialize;
 use slog::{Logger, error, info, warn};
 
-use super::gateway::{
+use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
 };
 use crate::config::GatewayKind;
