@@ -20,14 +20,17 @@ use crate::actors::admin::{
     AccountSpec, AccountStarter, Admin, RouteStarter, merge_accounts, merge_routes,
 };
 use crate::actors::faults;
-use crate::actors::gateways::simulator::Resume;
-use crate::actors::pipeline::account::Terms;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
-use crate::actors::pipeline::mo_router::{self, MoRouter};
-use crate::actors::pipeline::receipts::{Receipts, Track};
+use crate::actors::pipeline::esme::SessionWiring;
+use crate::actors::pipeline::mo_router::MoRouter;
+use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::schedule::Schedule;
+use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::{Accounts, Directory};
+use crate::actors::protocol::gateway::Resume;
+use crate::actors::protocol::mo::Start;
+use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::protocol::session::Sessions;
 use crate::actors::web::{AdminCredentials, WebState};
@@ -213,8 +216,9 @@ async fn start(
 
     let route_starter = RouteStarter {
         gateways: gateways.clone(),
-        schedule: schedule.clone(),
+        schedule: schedule.clone().recipient(),
         store: store.clone(),
+        routes: routes.clone(),
         logger: logger.clone(),
     };
     let route_configs = merge_routes(&config.routes, store.stored_routes()?);
@@ -254,11 +258,12 @@ async fn start(
     let owners = Owners {
         store: store.clone(),
         routes: routes.clone(),
-        schedule: schedule.clone(),
+        schedule_withdraw: schedule.clone().recipient(),
+        schedule_amend: schedule.clone().recipient(),
         logger: logger.new(slog::o!("actor" => "amend")),
     };
-    let directory = Arc::new(Directory::new(store.clone(), owners, entries));
-    mo_router.do_send(mo_router::Start {
+    let directory = Arc::new(Directory::new(entries));
+    mo_router.do_send(Start {
         directory: directory.clone(),
     });
     let admin = Arc::new(Admin {
@@ -268,27 +273,31 @@ async fn start(
         route_starter,
         account_starter,
         gateway_starter,
-        receipts,
-        schedule,
+        finishers: vec![receipts.recipient(), schedule.recipient()],
         callback_secrets: callbacks.clone().recipient(),
-        mo_router,
+        mo_router: mo_router.recipient(),
         mo_routes: ArcSwap::from_pointee(mo_routes),
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });
     admin.rewire();
     let sessions = Arc::new(Sessions::default());
+    let session_wiring = SessionWiring {
+        directory: directory.clone(),
+        sessions: sessions.clone(),
+        store: store.clone(),
+        owners,
+        settings: config.smpp,
+    };
     actix_rt::spawn(crate::actors::pipeline::listener::run(
         listener,
-        directory.clone(),
-        sessions.clone(),
-        config.smpp,
+        Arc::new(session_wiring),
         logger.new(slog::o!("listener" => "smpp")),
     ));
     let web_state = WebState::new(
         admin,
         sessions,
-        callbacks,
+        callbacks.recipient(),
         admin_credentials(&config.web, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
@@ -335,7 +344,7 @@ fn recover(
                 .gateway
                 .as_ref()
                 .and_then(|name| gateways.get(name.as_str()))
-                .and_then(|gateway| gateway.resume.clone())
+                .and_then(|gateway| gateway.actor.resume.clone())
             {
                 resume.do_send(Resume {
                     message: message.clone(),

@@ -70,6 +70,7 @@ impl Admin {
         };
         self.store_gateway(&gateway.name, &spec).await?;
         gateway
+            .actor
             .reconfigure
             .send(Reconfigure {
                 kind: spec.config.kind.clone(),
@@ -94,7 +95,11 @@ impl Admin {
             ..gateway.spec.clone()
         };
         self.store_gateway(&gateway.name, &spec).await?;
-        gateway.administer.send(Administer { stopped }).await?;
+        gateway
+            .actor
+            .administer
+            .send(Administer { stopped })
+            .await?;
         info!(self.logger, "gateway administered"; "gateway" => name, "stopped" => stopped);
         Ok(gateways.put(gateway.with(spec)))
     }

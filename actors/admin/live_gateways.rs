@@ -13,13 +13,12 @@ use std::sync::{Arc, PoisonError, RwLock};
 use actix::{Recipient, Supervisor};
 use slog::{Logger, error, warn};
 
+use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
-use crate::actors::gateways::simulator::{Resume, Simulator};
+use crate::actors::gateways::simulator::Simulator;
 use crate::actors::gateways::smpp::Upstream;
 use crate::actors::gateways::smpp::bind::Settings;
-use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, Inspect, Reconfigure, Subscribe,
-};
+use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
 use crate::store::{Store, StoredGateway};
@@ -39,14 +38,7 @@ pub struct GatewaySpec {
 pub struct LiveGateway {
     pub name: GatewayName,
     pub spec: GatewaySpec,
-    pub deliver: Recipient<Deliver>,
-    pub subscribe: Recipient<Subscribe>,
-    pub administer: Recipient<Administer>,
-    pub reconfigure: Recipient<Reconfigure>,
-    pub inspect: Recipient<Inspect>,
-    /// Reminded after a restart of the messages it acknowledged
-    /// (simulators only: a real SMSC remembers by itself).
-    pub resume: Option<Recipient<Resume>>,
+    pub actor: GatewayHandle,
 }
 
 impl LiveGateway {
@@ -55,12 +47,7 @@ impl LiveGateway {
         LiveGateway {
             name: self.name.clone(),
             spec,
-            deliver: self.deliver.clone(),
-            subscribe: self.subscribe.clone(),
-            administer: self.administer.clone(),
-            reconfigure: self.reconfigure.clone(),
-            inspect: self.inspect.clone(),
-            resume: self.resume.clone(),
+            actor: self.actor.clone(),
         }
     }
 }
@@ -123,46 +110,27 @@ impl GatewayStarter {
                 let address = Supervisor::start(move |_| {
                     Simulator::new(actor_name, delay, reports, stopped, logger)
                 });
-                LiveGateway {
+                let actor = GatewayHandle {
                     resume: Some(address.clone().recipient()),
-                    ..live(name, spec, &address)
-                }
+                    ..handle(&address)
+                };
+                LiveGateway { name, spec, actor }
             }
             GatewayKind::Smpp(smpp) => {
                 let settings = Settings::new(name.clone(), smpp);
                 let address = Supervisor::start(move |_| {
                     Upstream::new(settings, store, reports, stopped, logger)
                 });
-                live(name, spec, &address)
+                let actor = handle(&address);
+                LiveGateway { name, spec, actor }
             }
             GatewayKind::Modem(modem) => {
                 let address =
                     Modem::start(actor_name, modem.clone(), stopped, store, reports, logger);
-                live(name, spec, &address)
+                let actor = handle(&address);
+                LiveGateway { name, spec, actor }
             }
         }
-    }
-}
-
-/// A gateway whose actor `A` answers every message of the contract.
-fn live<A>(name: GatewayName, spec: GatewaySpec, address: &actix::Addr<A>) -> LiveGateway
-where
-    A: actix::Actor<Context = actix::Context<A>>
-        + actix::Handler<Deliver>
-        + actix::Handler<Subscribe>
-        + actix::Handler<Administer>
-        + actix::Handler<Reconfigure>
-        + actix::Handler<Inspect>,
-{
-    LiveGateway {
-        name,
-        spec,
-        deliver: address.clone().recipient(),
-        subscribe: address.clone().recipient(),
-        administer: address.clone().recipient(),
-        reconfigure: address.clone().recipient(),
-        inspect: address.clone().recipient(),
-        resume: None,
     }
 }
 

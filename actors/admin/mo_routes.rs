@@ -12,7 +12,7 @@
 use arc_swap::ArcSwap;
 
 use crate::actors::admin::{Admin, AdminError, invalid};
-use crate::actors::pipeline::mo_router::SetRoutes;
+use crate::actors::protocol::mo::SetRoutes;
 use crate::config::{MoRouteConfig, fields};
 use crate::routing::MoRouteTable;
 use crate::store::{Batch, StoredMoRoute};

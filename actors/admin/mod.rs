@@ -21,23 +21,23 @@ pub mod mo_routes;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix::{Addr, MailboxError, Recipient, Supervisor};
+use actix::{MailboxError, Recipient};
 use ipnet::IpNet;
 use slog::{Logger, error, info};
 
 use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways};
 use crate::actors::admin::mo_routes::LiveMoRoutes;
-use crate::actors::pipeline::account::{
-    Account, AccountWiring, AdjustCredit, Configure, CreditRefused, Terms,
+use crate::actors::pipeline::account::{Account, AccountWiring};
+use crate::actors::pipeline::route::{Route, RouteWiring};
+use crate::actors::protocol::account::{
+    AccountsInForce, AdjustCredit, Configure, CreditRefused, Finished, Terms,
 };
-use crate::actors::pipeline::callbacks::{Enqueued, SetSecret};
-use crate::actors::pipeline::mo_router::MoRouter;
-use crate::actors::pipeline::receipts::{Receipts, Wire};
-use crate::actors::pipeline::route::{Retire, Route};
-use crate::actors::pipeline::schedule::{Connect, Schedule};
+use crate::actors::protocol::callbacks::{Enqueued, SetSecret};
 use crate::actors::protocol::directory::{AccountEntry, Directory};
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
-use crate::actors::protocol::route::{LiveRoutes, Routing};
+use crate::actors::protocol::mo::SetRoutes;
+use crate::actors::protocol::pending::{Hold, Retire};
+use crate::actors::protocol::route::{LiveRoutes, RouteHandle, Routing};
 use crate::api::FieldError;
 use crate::auth::{AuthError, PasswordHash};
 use crate::config::{AccountSelector, RouteConfig, fields};
@@ -207,8 +207,10 @@ pub fn merge_routes(file: &[RouteConfig], stored: Vec<StoredRoute>) -> Vec<Route
 pub struct RouteStarter {
     /// The gateways in force, which routes may name.
     pub gateways: Arc<LiveGateways>,
-    pub schedule: Addr<Schedule>,
+    pub schedule: Recipient<Hold>,
     pub store: Arc<Store>,
+    /// The table in force, where a retired route passes its messages on.
+    pub routes: Arc<LiveRoutes>,
     pub logger: Logger,
 }
 
@@ -221,9 +223,9 @@ impl RouteStarter {
         &self,
         configs: &[RouteConfig],
         previous: Option<&Routing>,
-    ) -> (Routing, Vec<Addr<Route>>) {
+    ) -> (Routing, Vec<RouteHandle>) {
         let table = RouteTable::new(configs);
-        let mut reusable: Vec<Option<(&crate::routing::Route, &Addr<Route>)>> = previous
+        let mut reusable: Vec<Option<(&crate::routing::Route, &RouteHandle)>> = previous
             .map(|routing| {
                 routing
                     .table
@@ -259,7 +261,7 @@ impl RouteStarter {
         (Routing { table, actors }, retired)
     }
 
-    fn start(&self, route: &crate::routing::Route) -> Addr<Route> {
+    fn start(&self, route: &crate::routing::Route) -> RouteHandle {
         let gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)> = route
             .gateways
             .iter()
@@ -267,19 +269,24 @@ impl RouteStarter {
                 let gateway = self.gateways.get(name)?;
                 Some((
                     gateway.name.clone(),
-                    gateway.deliver.clone(),
-                    gateway.subscribe.clone(),
+                    gateway.actor.deliver.clone(),
+                    gateway.actor.subscribe.clone(),
                 ))
             })
             .collect();
-        let (prefix, weights, schedule, store, logger) = (
+        let wiring = RouteWiring {
+            schedule: self.schedule.clone(),
+            store: self.store.clone(),
+            routes: self.routes.clone(),
+            logger: self.logger.new(slog::o!("route" => route.prefix.clone())),
+        };
+        Route::new(
             route.prefix.clone(),
+            gateways,
             route.weights.clone(),
-            self.schedule.clone(),
-            self.store.clone(),
-            self.logger.new(slog::o!("route" => route.prefix.clone())),
-        );
-        Supervisor::start(move |_| Route::new(prefix, gateways, weights, schedule, store, logger))
+            wiring,
+        )
+        .supervise()
     }
 }
 
@@ -301,11 +308,10 @@ impl AccountStarter {
             callbacks: self.callbacks.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
-        let (terms, actor_id) = (spec.terms.clone(), id.clone());
-        let address = Supervisor::start(move |_| Account::new(terms, actor_id, wiring));
+        let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();
         AccountEntry {
             id,
-            address,
+            actor,
             password: spec.password,
             allowed_ips: spec.allowed_ips,
             terms: spec.terms,
@@ -355,12 +361,13 @@ pub struct Admin {
     pub account_starter: AccountStarter,
     /// Starts the gateways the admin API adds.
     pub gateway_starter: GatewayStarter,
-    pub receipts: Addr<Receipts>,
-    pub schedule: Addr<Schedule>,
+    /// The actors that finish messages (the receipts tracker and the
+    /// schedule), told every account.
+    pub finishers: Vec<Recipient<AccountsInForce>>,
     /// Told every change of an account's callback secret.
     pub callback_secrets: Recipient<SetSecret>,
     /// Given the new table at every change of the MO routes.
-    pub mo_router: Addr<MoRouter>,
+    pub mo_router: Recipient<SetRoutes>,
     /// The MO routes in force.
     pub mo_routes: LiveMoRoutes,
     pub logger: Logger,
@@ -371,16 +378,17 @@ pub struct Admin {
 impl Admin {
     /// Tells the actors that hand messages to accounts about every account.
     pub fn rewire(&self) {
-        let accounts: HashMap<AccountId, Addr<Account>> = self
+        let finished: HashMap<AccountId, Recipient<Finished>> = self
             .directory
             .accounts()
             .values()
-            .map(|entry| (entry.id.clone(), entry.address.clone()))
+            .map(|entry| (entry.id.clone(), entry.actor.finished.clone()))
             .collect();
-        self.schedule.do_send(Connect {
-            accounts: accounts.clone(),
-        });
-        self.receipts.do_send(Wire { accounts });
+        for finisher in &self.finishers {
+            finisher.do_send(AccountsInForce {
+                finished: finished.clone(),
+            });
+        }
     }
 
     /// Creates an account: stored with its starting credit (unless the
@@ -478,7 +486,8 @@ impl Admin {
             });
         }
         entry
-            .address
+            .actor
+            .configure
             .send(Configure {
                 terms: terms.clone(),
             })
@@ -487,7 +496,7 @@ impl Admin {
             "tps" => terms.tps, "max_binds" => terms.max_binds, "suspended" => terms.suspended);
         self.directory.put(AccountEntry {
             id: entry.id.clone(),
-            address: entry.address.clone(),
+            actor: entry.actor.clone(),
             password: spec.password,
             allowed_ips: spec.allowed_ips,
             terms,
@@ -510,7 +519,8 @@ impl Admin {
             .account(system_id)
             .ok_or_else(|| AdminError::NoAccount(system_id.to_string()))?;
         let adjusted = entry
-            .address
+            .actor
+            .adjust_credit
             .send(AdjustCredit { amount, reason })
             .await??;
         info!(self.logger, "credit adjusted"; "account" => system_id,
@@ -580,9 +590,7 @@ impl Admin {
         self.routes.replace(routing);
         info!(self.logger, "route table replaced"; "routes" => configs.len(), "retired" => retired.len());
         for actor in retired {
-            actor.do_send(Retire {
-                successor: self.routes.clone(),
-            });
+            actor.retire.do_send(Retire);
         }
         Ok(())
     }

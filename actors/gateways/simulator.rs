@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
-use serde::Serialize;
 use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
+    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Resume,
+    SimulatorView, Subscribe,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
@@ -48,20 +48,6 @@ pub struct Simulator {
     /// Stopped through the admin API.
     stopped: bool,
     logger: Logger,
-}
-
-/// What the operator's live view shows of a simulator.
-#[derive(Debug, Serialize)]
-pub struct SimulatorView {
-    pub name: String,
-    /// `simulator`.
-    pub kind: &'static str,
-    /// Whether the routes may give it messages: when not stopped.
-    pub up: bool,
-    pub stopped: bool,
-    pub dlr_delay_ms: u128,
-    /// Receipts still to come.
-    pub receipts_due: usize,
 }
 
 impl Simulator {
@@ -263,13 +249,6 @@ impl Handler<Inspect> for Simulator {
             receipts_due: self.receipts_due.len(),
         }))
     }
-}
-
-/// A message this gateway acknowledged before the process restarted.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Resume {
-    pub message: Message,
 }
 
 impl Handler<Resume> for Simulator {

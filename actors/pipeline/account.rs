@@ -45,8 +45,12 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
-use crate::actors::pipeline::callbacks::{Enqueued, enqueue};
-use crate::actors::pipeline::route::Dispatch;
+use crate::actors::protocol::account::{
+    AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut, Finished,
+    Outgoing, RouteMo, SessionId, Submit, Submitted, Terms, Unbound,
+};
+use crate::actors::protocol::callbacks::{Enqueued, enqueue};
+use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
@@ -61,31 +65,12 @@ use crate::store::{
 };
 use crate::throttle::Throttle;
 
-/// Identifies one ESME session for as long as the process runs.
-pub type SessionId = u64;
-
 /// What an account needs from the rest of the switch.
 pub struct AccountWiring {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
     pub callbacks: Recipient<Enqueued>,
     pub logger: Logger,
-}
-
-/// What the operator sets for an account and this actor enforces.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Terms {
-    /// Message parts per second, 0 = unlimited.
-    pub tps: u32,
-    /// SMPP sessions bound at once.
-    pub max_binds: u32,
-    /// Binds and submissions refused.
-    pub suspended: bool,
-    /// Where receipts are POSTed unless the message names its own callback.
-    pub callback_url: Option<String>,
-    /// The HMAC key callbacks to `callback_url` are signed with (the
-    /// callbacks actor holds a copy; see `callbacks::SetSecret`).
-    pub callback_secret: Option<String>,
 }
 
 pub struct Account {
@@ -132,6 +117,22 @@ impl Account {
         };
         account.reload();
         account
+    }
+
+    /// Starts the actor under a `Supervisor`; the handle is where its
+    /// messages go.
+    pub fn supervise(self) -> AccountHandle {
+        let address = Supervisor::start(move |_| self);
+        AccountHandle {
+            submit: address.clone().recipient(),
+            finished: address.clone().recipient(),
+            route_mo: address.clone().recipient(),
+            bind: address.clone().recipient(),
+            unbound: address.clone().recipient(),
+            deliver_done: address.clone().recipient(),
+            configure: address.clone().recipient(),
+            adjust_credit: address.recipient(),
+        }
     }
 
     /// Balance, throttle and waiting mailbox items from the store.
@@ -437,7 +438,7 @@ impl Account {
             receiver.do_send(DeliverOut {
                 key,
                 outgoing,
-                account: ctx.address(),
+                account: ctx.address().recipient(),
             });
         }
     }
@@ -452,15 +453,15 @@ impl Account {
     }
 }
 
+/// The `err:` code of a receipt for a destination no route covers.
+pub const NO_ROUTE_ERROR: u16 = 1;
+
 /// An MO moved to the mailbox, its batch not yet committed.
 struct RoutedMo {
     batch: Batch,
     queued: (MailboxKey, MailboxItem),
     callback: Option<OutboxItem>,
 }
-
-/// The `err:` code of a receipt for a destination no route covers.
-pub const NO_ROUTE_ERROR: u16 = 1;
 
 /// A submission checked and charged, its batch not yet committed.
 struct Accepted {
@@ -486,46 +487,6 @@ impl Supervised for Account {
         }
         self.reload();
     }
-}
-
-/// Accept a submission; the answer goes to `reply` once it is durable (or
-/// refused).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Submit {
-    pub submission: Submission,
-    pub sequence_number: u32,
-    pub reply: Reply,
-    /// When the PDU or request was read: `pasarela_accept_seconds` runs
-    /// from here to the durable acknowledgement.
-    pub received: Instant,
-}
-
-/// Where the answer to a [`Submit`] goes.
-pub enum Reply {
-    /// An ESME session, which answers submit_sm in its own order.
-    Session(Recipient<Submitted>),
-    /// One HTTP request waiting for it.
-    Request(tokio::sync::oneshot::Sender<Submitted>),
-}
-
-impl Reply {
-    fn send(self, submitted: Submitted) {
-        match self {
-            Reply::Session(session) => session.do_send(submitted),
-            // A request whose client has gone is answered to nobody; what
-            // was accepted stays accepted.
-            Reply::Request(request) => drop(request.send(submitted)),
-        }
-    }
-}
-
-/// The answer to [`Submit`]: the ids of the stored parts, or why not.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Submitted {
-    pub sequence_number: u32,
-    pub result: Result<Vec<MessageId>, CommandStatus>,
 }
 
 impl Handler<Submit> for Account {
@@ -583,7 +544,7 @@ impl Handler<Submit> for Account {
                     });
                     for (index, message) in routed {
                         if let Some(route) = routing.actors.get(index) {
-                            route.do_send(Dispatch { message });
+                            route.dispatch.do_send(Dispatch { message });
                         }
                     }
                     if !unroutable.is_empty() {
@@ -645,18 +606,6 @@ impl Handler<Queued> for Account {
         }
         self.pump(ctx);
     }
-}
-
-/// An MO message in `inbox` that the MO routes give to this account: into
-/// the mailbox (and the callback outbox) in one batch, then out to a
-/// bound receiver.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct RouteMo {
-    pub message: InboundMessage,
-    /// The `inbox` records it is made of (a joined MO's parts), all
-    /// removed in its batch; the first is the message's own fingerprint.
-    pub records: Vec<String>,
 }
 
 impl Handler<RouteMo> for Account {
@@ -739,18 +688,6 @@ impl Handler<MoSettled> for Account {
     }
 }
 
-/// A message reached its final state (from the receipts actor, or
-/// expired or cancelled before any SMSC had it). `refund`: no SMSC took
-/// it, so its price goes back. `done`, when given, hears whether the batch
-/// became durable.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Finished {
-    pub message: Message,
-    pub refund: bool,
-    pub done: Option<tokio::sync::oneshot::Sender<bool>>,
-}
-
 impl Handler<Finished> for Account {
     type Result = ();
 
@@ -814,35 +751,6 @@ impl Handler<Finished> for Account {
     }
 }
 
-/// A mailbox item for a session to send as deliver_sm.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct DeliverOut {
-    pub key: MailboxKey,
-    pub outgoing: Outgoing,
-    pub account: Addr<Account>,
-}
-
-/// What a [`DeliverOut`] carries.
-pub enum Outgoing {
-    /// A receipt, made from the message as it is now.
-    Receipt(Box<Message>),
-    /// An MO message routed to the account.
-    Mo {
-        id: MessageId,
-        message: Box<InboundMessage>,
-    },
-}
-
-/// What became of a [`DeliverOut`]: `delivered` when the ESME answered
-/// deliver_sm_resp OK; otherwise it goes back to the mailbox.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct DeliverDone {
-    pub key: MailboxKey,
-    pub delivered: bool,
-}
-
 impl Handler<DeliverDone> for Account {
     type Result = ();
 
@@ -857,15 +765,6 @@ impl Handler<DeliverDone> for Account {
         }
         self.pump(ctx);
     }
-}
-
-/// A session bound to this account.
-#[derive(Message)]
-#[rtype(result = "Result<(), CommandStatus>")]
-pub struct Bind {
-    pub session: SessionId,
-    pub receiver: Option<Recipient<DeliverOut>>,
-    pub window: usize,
 }
 
 impl Handler<Bind> for Account {
@@ -890,13 +789,6 @@ impl Handler<Bind> for Account {
     }
 }
 
-/// A session ended; what it held goes back to the mailbox.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Unbound {
-    pub session: SessionId,
-}
-
 impl Handler<Unbound> for Account {
     type Result = ();
 
@@ -915,13 +807,6 @@ impl Handler<Unbound> for Account {
     }
 }
 
-/// New terms from the operator, in force for the next bind and submission.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Configure {
-    pub terms: Terms,
-}
-
 impl Handler<Configure> for Account {
     type Result = ();
 
@@ -932,24 +817,6 @@ impl Handler<Configure> for Account {
         }
         self.terms = configure.terms;
     }
-}
-
-/// Add `amount` to the credit (negative: take it away), recorded in the
-/// ledger with `reason`. Answered once durable.
-#[derive(Message)]
-#[rtype(result = "Result<LedgerEntry, CreditRefused>")]
-pub struct AdjustCredit {
-    pub amount: Money,
-    pub reason: String,
-}
-
-/// Why a change of credit was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum CreditRefused {
-    #[error("the balance is {balance}; it may not go below zero")]
-    BelowZero { balance: Money },
-    #[error("the change could not be stored: {0}")]
-    Store(#[from] StoreError),
 }
 
 impl Handler<AdjustCredit> for Account {

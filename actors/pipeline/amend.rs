@@ -26,50 +26,14 @@ use chrono::Utc;
 use slog::{Logger, error};
 use tokio::sync::oneshot;
 
-use crate::actors::pipeline::account::{Account, Finished};
-use crate::actors::pipeline::route::Route;
-use crate::actors::pipeline::schedule::Schedule;
-use crate::actors::protocol::route::LiveRoutes;
+use crate::actors::protocol::account::Finished;
+use crate::actors::protocol::pending::{Amend, Amended, Withdraw};
+use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::model::{AccountId, Message, MessageState};
 use crate::pending::{Cancel, Replace, Target};
 use crate::smpp::pdu::{CancelSm, Pdu, ReplaceSm};
-use crate::smpp::{CommandId, CommandStatus, validate};
-use crate::store::{Durable, Store};
-
-/// Take the pending messages this cancel_sm names; the answer is those
-/// taken, already DELETED in memory (their owner has let go of them).
-#[derive(Message)]
-#[rtype(result = "Vec<Message>")]
-pub struct Withdraw {
-    pub cancel: Cancel,
-}
-
-/// Apply this replace_sm to the pending message it names.
-#[derive(Message)]
-#[rtype(result = "Amended")]
-pub struct Amend {
-    pub replace: Replace,
-}
-
-/// What an owner did with an [`Amend`].
-pub enum Amended {
-    /// It does not hold that message.
-    NotHere,
-    /// It holds it and the change is refused; the message is unchanged.
-    Refused(CommandStatus),
-    /// Changed; the write of the new message resolves here.
-    Done(Durable),
-}
-
-/// The answer for a session: `cancel_sm_resp` or `replace_sm_resp`
-/// (both header only) with this status.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Answered {
-    pub request: CommandId,
-    pub sequence_number: u32,
-    pub status: CommandStatus,
-}
+use crate::smpp::{CommandStatus, validate};
+use crate::store::Store;
 
 /// Everything that may hold a pending message, and the store to look a
 /// message up before asking them.
@@ -77,13 +41,19 @@ pub struct Answered {
 pub struct Owners {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
-    pub schedule: Addr<Schedule>,
+    /// The schedule's recipients: it may hold a pending message too.
+    pub schedule_withdraw: Recipient<Withdraw>,
+    pub schedule_amend: Recipient<Amend>,
     pub logger: Logger,
 }
 
 impl Owners {
     /// The status to answer a cancel_sm or replace_sm of `account` with.
-    pub async fn answer(self, body: Pdu, account: (AccountId, Addr<Account>)) -> CommandStatus {
+    pub async fn answer(
+        self,
+        body: Pdu,
+        account: (AccountId, Recipient<Finished>),
+    ) -> CommandStatus {
         match body {
             Pdu::CancelSm(body) => self.cancel(account, &body).await,
             Pdu::ReplaceSm(body) => self.replace(account.0, &body).await,
@@ -93,7 +63,7 @@ impl Owners {
 
     async fn cancel(
         &self,
-        (account_id, account): (AccountId, Addr<Account>),
+        (account_id, account): (AccountId, Recipient<Finished>),
         body: &CancelSm,
     ) -> CommandStatus {
         let cancel = match Cancel::read(account_id, body) {
@@ -120,9 +90,9 @@ impl Owners {
                 cancel: cancel.clone(),
             };
             let answer = match (ask, &route) {
-                (1, Some(route)) => route.send(withdraw).await,
+                (1, Some(route)) => route.withdraw.send(withdraw).await,
                 (1, None) => continue,
-                _ => self.schedule.send(withdraw).await,
+                _ => self.schedule_withdraw.send(withdraw).await,
             };
             taken.extend(answer.unwrap_or_default());
         }
@@ -175,9 +145,9 @@ impl Owners {
                 replace: replace.clone(),
             };
             let answer = match (ask, &route) {
-                (1, Some(route)) => route.send(amend).await,
+                (1, Some(route)) => route.amend.send(amend).await,
                 (1, None) => continue,
-                _ => self.schedule.send(amend).await,
+                _ => self.schedule_amend.send(amend).await,
             };
             match answer {
                 Ok(Amended::NotHere) | Err(_) => {}
@@ -207,7 +177,7 @@ impl Owners {
         })
     }
 
-    fn route_to(&self, account: &AccountId, destination: &str) -> Option<Addr<Route>> {
+    fn route_to(&self, account: &AccountId, destination: &str) -> Option<RouteHandle> {
         self.routes
             .current()
             .lookup(account.as_str(), destination)

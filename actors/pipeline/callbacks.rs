@@ -35,41 +35,19 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use slog::{Logger, error, info, warn};
 
+use crate::actors::protocol::callbacks::{Enqueued, Replay, SetSecret};
 use crate::actors::supervision::guarded;
 use crate::callbacks::backoff::Backoff;
-use crate::callbacks::request::outbox_item;
 use crate::callbacks::signature::{EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use crate::callbacks::target;
 use crate::config::CallbackSettings;
-use crate::model::{AccountId, Message};
+use crate::model::AccountId;
 use crate::store::{Batch, CallbackRequest, OutboxItem, Store, StoreError};
 
 /// Requests in flight to one `host:port` at most.
 pub const PER_HOST: usize = 4;
 /// The longest `last_error` kept with an item.
 const MAX_ERROR_LEN: usize = 200;
-
-/// Adds to `batch` the callback `message`, as it is now, calls for (its own
-/// callback, or `account_url` for a receipt it asked for), and returns it;
-/// the caller hands it over in [`Enqueued`] once `batch` is durable.
-pub fn enqueue(
-    store: &Store,
-    batch: &mut Batch,
-    message: &Message,
-    account_url: Option<&str>,
-) -> Result<Option<OutboxItem>, StoreError> {
-    let wanted =
-        message.callback.is_some() || (account_url.is_some() && message.receipt_requested());
-    if !wanted {
-        return Ok(None);
-    }
-    let id = store.next_sequence()?;
-    let item = outbox_item(message, id, account_url, Utc::now());
-    if let Some(item) = &item {
-        batch.put_outbox(item);
-    }
-    Ok(item)
-}
 
 /// Why the TLS settings for `https://` callbacks cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -440,13 +418,6 @@ impl Supervised for Callbacks {
     }
 }
 
-/// Outbox items now durable, to send.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Enqueued {
-    pub items: Vec<OutboxItem>,
-}
-
 impl Handler<Enqueued> for Callbacks {
     type Result = ();
 
@@ -462,16 +433,6 @@ impl Handler<Enqueued> for Callbacks {
     }
 }
 
-/// An account's callback secret changed (the admin API stored it first):
-/// callbacks sent from now on, including retries of older ones, are signed
-/// with `secret`, or unsigned when it is `None`.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetSecret {
-    pub account: AccountId,
-    pub secret: Option<String>,
-}
-
 impl Handler<SetSecret> for Callbacks {
     type Result = ();
 
@@ -481,15 +442,6 @@ impl Handler<SetSecret> for Callbacks {
             None => self.secrets.remove(&change.account),
         };
     }
-}
-
-/// Moves these dead letters (as the caller read them from the store) back
-/// to the outbox with their attempts reset. Answers how many, once the
-/// move is durable.
-#[derive(Message)]
-#[rtype(result = "Result<usize, StoreError>")]
-pub struct Replay {
-    pub items: Vec<OutboxItem>,
 }
 
 impl Handler<Replay> for Callbacks {

@@ -37,10 +37,11 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::codec::{Encoder, FramedRead};
 
-use crate::actors::pipeline::account::{
-    Account, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted, Unbound,
+use crate::actors::pipeline::amend::Owners;
+use crate::actors::protocol::account::{
+    AccountHandle, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted,
+    Unbound,
 };
-use crate::actors::pipeline::amend::Answered;
 use crate::actors::protocol::directory::{AccountEntry, Directory};
 use crate::actors::protocol::session::{
     BindKind, Counters, Disconnect, LiveSession, Registration, Sessions,
@@ -60,14 +61,14 @@ use crate::smpp::{
     BindState, Codec, Command, CommandId, CommandStatus, Role, SequenceNumbers, Session, Window,
     time, validate,
 };
-use crate::store::MailboxKey;
+use crate::store::{MailboxKey, Store};
 
 /// What the session is waiting for an answer to.
 enum Outbound {
     /// A mailbox item: a receipt or an MO message.
     Mailbox {
         key: MailboxKey,
-        account: Addr<Account>,
+        account: Recipient<DeliverDone>,
     },
     EnquireLink,
     /// The operator's [`Disconnect`]: the session closes on the answer.
@@ -77,13 +78,12 @@ enum Outbound {
 pub struct EsmeSession {
     id: SessionId,
     peer: SocketAddr,
-    directory: Arc<Directory>,
-    settings: SmppListenerConfig,
+    wiring: Arc<SessionWiring>,
     logger: Logger,
     writer: mpsc::UnboundedSender<BytesMut>,
     framing: SmppFraming,
     session: Session,
-    bound: Option<(AccountId, Addr<Account>)>,
+    bound: Option<(AccountId, AccountHandle)>,
     bind_in_progress: bool,
     sequences: SequenceNumbers,
     outbound: Window<Outbound>,
@@ -92,10 +92,30 @@ pub struct EsmeSession {
     inbound: HashMap<u32, CommandId>,
     last_heard: Instant,
     last_sent: Instant,
-    sessions: Arc<Sessions>,
     counters: Arc<Counters>,
     /// Held while bound; dropped with the actor, which unlists the session.
     registration: Option<Registration>,
+}
+
+/// What every ESME session shares: the accounts and sessions in force,
+/// the store (query_sm) and the owners of pending messages (cancel_sm,
+/// replace_sm), and the listener's settings.
+pub struct SessionWiring {
+    pub directory: Arc<Directory>,
+    pub sessions: Arc<Sessions>,
+    pub store: Arc<Store>,
+    pub owners: Owners,
+    pub settings: SmppListenerConfig,
+}
+
+/// The answer for a session: `cancel_sm_resp` or `replace_sm_resp`
+/// (both header only) with this status.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Answered {
+    request: CommandId,
+    sequence_number: u32,
+    status: CommandStatus,
 }
 
 impl EsmeSession {
@@ -104,24 +124,21 @@ impl EsmeSession {
         id: SessionId,
         stream: TcpStream,
         peer: SocketAddr,
-        directory: Arc<Directory>,
-        sessions: Arc<Sessions>,
-        settings: SmppListenerConfig,
+        wiring: Arc<SessionWiring>,
         logger: &Logger,
     ) -> Addr<EsmeSession> {
         let logger = logger.new(slog::o!("session" => id, "peer" => peer.to_string()));
         let (read, write) = stream.into_split();
         let (writer, queue) = mpsc::unbounded_channel();
         actix_rt::spawn(write_loop(write, queue, logger.clone()));
-        let window = usize::try_from(settings.window).unwrap_or(1);
+        let window = usize::try_from(wiring.settings.window).unwrap_or(1);
         EsmeSession::create(move |ctx| {
             ctx.add_stream(FramedRead::new(read, SmppFraming::new(Codec::new())));
             let now = Instant::now();
             EsmeSession {
                 id,
                 peer,
-                directory,
-                settings,
+                wiring,
                 logger,
                 writer,
                 framing: SmppFraming::new(Codec::new()),
@@ -133,7 +150,6 @@ impl EsmeSession {
                 inbound: HashMap::new(),
                 last_heard: now,
                 last_sent: now,
-                sessions,
                 counters: Arc::default(),
                 registration: None,
             }
@@ -259,14 +275,14 @@ impl EsmeSession {
             self.answer_error(id, CommandStatus::EsmeRalybnd, sequence_number);
             return;
         }
-        let Some(entry) = self.directory.account(&system_id) else {
+        let Some(entry) = self.wiring.directory.account(&system_id) else {
             info!(self.logger, "bind refused: unknown system_id"; "system_id" => &system_id);
             self.answer_error(id, CommandStatus::EsmeRinvsysid, sequence_number);
             return;
         };
         let AccountEntry {
             id: account_id,
-            address,
+            actor,
             password: hash,
             allowed_ips,
             ..
@@ -292,7 +308,7 @@ impl EsmeSession {
             let receives = id != CommandId::BindTransmitter;
             let receiver = receives.then(|| ctx.address().recipient());
             let window = session.outbound.capacity();
-            let register = address.clone();
+            let register = actor.bind.clone();
             async move {
                 match checked {
                     Ok(()) => register
@@ -318,7 +334,7 @@ impl EsmeSession {
                         session.send(&Command::new(CommandStatus::EsmeRok, sequence_number, response));
                         info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
                         session.register(&account_id, id, interface_version, ctx);
-                        session.bound = Some((account_id, address));
+                        session.bound = Some((account_id, actor));
                     }
                     Err(status) => {
                         info!(session.logger, "bind refused"; "account" => %account_id, "status" => ?status);
@@ -342,7 +358,7 @@ impl EsmeSession {
         let Some(bind) = BindKind::of(request) else {
             return;
         };
-        self.registration = Some(self.sessions.register(LiveSession {
+        self.registration = Some(self.wiring.sessions.register(LiveSession {
             id: self.id,
             system_id: account.to_string(),
             bind,
@@ -374,7 +390,7 @@ impl EsmeSession {
         match submission {
             Ok(submission) => {
                 self.inbound.insert(sequence_number, id);
-                account.do_send(Submit {
+                account.submit.do_send(Submit {
                     submission,
                     sequence_number,
                     reply: Reply::Session(ctx.address().recipient()),
@@ -400,7 +416,7 @@ impl EsmeSession {
             .as_str()
             .parse::<MessageId>()
             .ok()
-            .and_then(|message_id| self.directory.store.message(message_id).ok().flatten())
+            .and_then(|message_id| self.wiring.store.message(message_id).ok().flatten())
             .filter(|message| &message.account == account);
         let Some(message) = message else {
             self.answer_error(id, CommandStatus::EsmeRqueryfail, sequence_number);
@@ -434,10 +450,11 @@ impl EsmeSession {
             self.answer_error(request, CommandStatus::EsmeRinvbndsts, sequence_number);
             return;
         };
-        let owners = self.directory.owners.clone();
+        let owners = self.wiring.owners.clone();
         let session = ctx.address();
         actix_rt::spawn(async move {
-            let status = owners.answer(body, account).await;
+            let (account_id, account) = account;
+            let status = owners.answer(body, (account_id, account.finished)).await;
             session.do_send(Answered {
                 request,
                 sequence_number,
@@ -490,7 +507,7 @@ impl EsmeSession {
             CommandId::DeliverSm,
             outbound,
             Instant::now(),
-            self.settings.response_timeout,
+            self.wiring.settings.response_timeout,
         ) {
             Ok(()) => self.send(&Command::new(CommandStatus::EsmeRok, sequence_number, body)),
             Err(error) => {
@@ -513,13 +530,13 @@ impl EsmeSession {
             ctx.stop();
             return;
         }
-        if now.duration_since(self.last_heard) >= self.settings.inactivity_timeout {
+        if now.duration_since(self.last_heard) >= self.wiring.settings.inactivity_timeout {
             info!(self.logger, "inactive; closing");
             ctx.stop();
             return;
         }
         let idle = now.duration_since(self.last_heard.max(self.last_sent));
-        if idle >= self.settings.enquire_link_interval
+        if idle >= self.wiring.settings.enquire_link_interval
             && self.session.may_send(CommandId::EnquireLink)
             && !self.outbound.is_full()
         {
@@ -531,7 +548,7 @@ impl EsmeSession {
                     CommandId::EnquireLink,
                     Outbound::EnquireLink,
                     now,
-                    self.settings.response_timeout,
+                    self.wiring.settings.response_timeout,
                 )
                 .is_ok()
             {
@@ -561,7 +578,7 @@ impl Actor for EsmeSession {
             self.settle(pending.payload, false);
         }
         if let Some((_, account)) = self.bound.take() {
-            account.do_send(Unbound { session: self.id });
+            account.unbound.do_send(Unbound { session: self.id });
         }
         self.session.close();
         self.registration.take();
@@ -673,7 +690,7 @@ impl Handler<Disconnect> for EsmeSession {
             CommandId::Unbind,
             Outbound::Unbind,
             Instant::now(),
-            self.settings.response_timeout,
+            self.wiring.settings.response_timeout,
         );
         if inserted.is_err() {
             ctx.stop();

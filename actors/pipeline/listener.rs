@@ -8,19 +8,10 @@ use std::time::Duration;
 use slog::{Logger, info, warn};
 use tokio::net::TcpListener;
 
-use crate::actors::pipeline::esme::EsmeSession;
-use crate::actors::protocol::directory::Directory;
-use crate::actors::protocol::session::Sessions;
-use crate::config::SmppListenerConfig;
+use crate::actors::pipeline::esme::{EsmeSession, SessionWiring};
 
 /// Accepts until the system stops.
-pub async fn run(
-    listener: TcpListener,
-    directory: Arc<Directory>,
-    sessions: Arc<Sessions>,
-    settings: SmppListenerConfig,
-    logger: Logger,
-) {
+pub async fn run(listener: TcpListener, wiring: Arc<SessionWiring>, logger: Logger) {
     if let Ok(address) = listener.local_addr() {
         info!(logger, "SMPP listening"; "address" => %address);
     }
@@ -29,15 +20,7 @@ pub async fn run(
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                EsmeSession::start(
-                    next_session,
-                    stream,
-                    peer,
-                    directory.clone(),
-                    sessions.clone(),
-                    settings,
-                    &logger,
-                );
+                EsmeSession::start(next_session, stream, peer, wiring.clone(), &logger);
                 next_session += 1;
             }
             Err(error) => {

@@ -29,9 +29,10 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, error, warn};
 
-use crate::actors::pipeline::account::RouteMo;
 use crate::actors::pipeline::mo_parts::{Joiner, Ready};
+use crate::actors::protocol::account::RouteMo;
 use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::mo::{Inboxed, SetRoutes, Start};
 use crate::actors::supervision::guarded;
 use crate::metrics::{self, MoOutcome};
 use crate::model::GatewayName;
@@ -109,7 +110,7 @@ impl MoRouter {
         match account {
             Some(account) => {
                 self.unrouted.remove(&key);
-                account.address.do_send(RouteMo { message, records })
+                account.actor.route_mo.do_send(RouteMo { message, records })
             }
             None => {
                 if self.unrouted.insert(key) {
@@ -160,13 +161,6 @@ impl Supervised for MoRouter {
     }
 }
 
-/// The accounts run: route what `inbox` holds, and every MO from now on.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Start {
-    pub directory: Arc<Directory>,
-}
-
 impl Handler<Start> for MoRouter {
     type Result = ();
 
@@ -179,15 +173,6 @@ impl Handler<Start> for MoRouter {
     }
 }
 
-/// The MO routes changed (the admin API stored the change): route by
-/// `table` from now on, and offer the inbox again, so MO no route claimed
-/// before are routed now if the new table claims them.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetRoutes {
-    pub table: MoRouteTable,
-}
-
 impl Handler<SetRoutes> for MoRouter {
     type Result = ();
 
@@ -198,14 +183,6 @@ impl Handler<SetRoutes> for MoRouter {
             router.offer_inbox()
         });
     }
-}
-
-/// An MO message is durably in `inbox` under this gateway and fingerprint.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Inboxed {
-    pub gateway: GatewayName,
-    pub fingerprint: String,
 }
 
 impl Handler<Inboxed> for MoRouter {

@@ -23,11 +23,12 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
-use crate::actors::pipeline::account::{Account, Finished};
-use crate::actors::pipeline::callbacks::{Enqueued, enqueue};
-use crate::actors::pipeline::mo_router::Inboxed;
-use crate::actors::pipeline::route::Dispatch;
+use crate::actors::protocol::account::{AccountsInForce, Finished};
+use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::gateway::GatewayReport;
+use crate::actors::protocol::mo::Inboxed;
+use crate::actors::protocol::pending::Dispatch;
+use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
@@ -47,7 +48,7 @@ pub struct Receipts {
     routes: Arc<LiveRoutes>,
     callbacks: Recipient<Enqueued>,
     mo_router: Recipient<Inboxed>,
-    accounts: HashMap<AccountId, Addr<Account>>,
+    accounts: HashMap<AccountId, Recipient<Finished>>,
     awaiting: HashMap<UpstreamKey, Message>,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
     unknown_receipts: u64,
@@ -171,7 +172,7 @@ impl Receipts {
             .routes
             .current()
             .lookup(message.account.as_str(), message.destination.text())
-            .map(|(_, actor)| actor.clone());
+            .map(|(_, actor)| actor.dispatch.clone());
         match route {
             Some(route) => {
                 ctx.run_later(RETRY_PAUSE, move |_, _| {
@@ -301,28 +302,12 @@ impl Supervised for Receipts {
     }
 }
 
-/// The accounts, once they exist (they are started after this actor,
-/// because the gateways they use report to it), and again whenever the
-/// admin API adds one.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Wire {
-    pub accounts: HashMap<AccountId, Addr<Account>>,
-}
-
-impl Handler<Wire> for Receipts {
+impl Handler<AccountsInForce> for Receipts {
     type Result = ();
 
-    fn handle(&mut self, wire: Wire, _ctx: &mut Context<Self>) {
-        self.accounts = wire.accounts;
+    fn handle(&mut self, accounts: AccountsInForce, _ctx: &mut Context<Self>) {
+        self.accounts = accounts.finished;
     }
-}
-
-/// A SUBMITTED message found in the store at start.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Track {
-    pub message: Message,
 }
 
 impl Handler<Track> for Receipts {

@@ -17,9 +17,10 @@
 //! restart keeps the queue (it is plain data) and re-subscribes to the
 //! gateways.
 //!
-//! A route the admin API removed or changed is [`Retire`]d: its queue, and
-//! every message that reaches it later (dispatched just before the change,
-//! or given back by the schedule), goes through the route table in force.
+//! A route the admin API removed or changed is retired ([`Retire`]): its
+//! queue, and every message that reaches it later (dispatched just before
+//! the change, or given back by the schedule), goes through the route
+//! table in force.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -29,10 +30,9 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, warn};
 
-use crate::actors::pipeline::amend::{Amend, Amended, Withdraw};
-use crate::actors::pipeline::schedule::{Hold, Schedule};
 use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe};
-use crate::actors::protocol::route::LiveRoutes;
+use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
+use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
@@ -43,6 +43,14 @@ use crate::store::{Batch, Store};
 /// How often queued messages are checked for a validity that has passed.
 pub const EXPIRY_SCAN: Duration = Duration::from_secs(1);
 
+/// What a route needs from the rest of the switch.
+pub struct RouteWiring {
+    pub schedule: Recipient<Hold>,
+    pub store: Arc<Store>,
+    pub routes: Arc<LiveRoutes>,
+    pub logger: Logger,
+}
+
 pub struct Route {
     prefix: String,
     /// In configured order.
@@ -51,11 +59,13 @@ pub struct Route {
     distribution: Distribution,
     queue: VecDeque<Message>,
     /// Where messages that must wait go.
-    schedule: Addr<Schedule>,
+    schedule: Recipient<Hold>,
     /// For a replace_sm of a queued message.
     store: Arc<Store>,
-    /// Set once the route is no longer in the table: where messages go.
-    successor: Option<Arc<LiveRoutes>>,
+    /// The table in force, where messages go once this route has left it.
+    routes: Arc<LiveRoutes>,
+    /// No longer in the table.
+    retired: bool,
     logger: Logger,
 }
 
@@ -64,9 +74,7 @@ impl Route {
         prefix: String,
         gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
         weights: Option<Vec<u32>>,
-        schedule: Addr<Schedule>,
-        store: Arc<Store>,
-        logger: Logger,
+        wiring: RouteWiring,
     ) -> Route {
         Route {
             prefix,
@@ -74,10 +82,23 @@ impl Route {
             gateways,
             up: HashSet::new(),
             queue: VecDeque::new(),
-            schedule,
-            store,
-            successor: None,
-            logger,
+            schedule: wiring.schedule,
+            store: wiring.store,
+            routes: wiring.routes,
+            retired: false,
+            logger: wiring.logger,
+        }
+    }
+
+    /// Starts the actor under a `Supervisor`; the handle is where its
+    /// messages go.
+    pub fn supervise(self) -> RouteHandle {
+        let address = Supervisor::start(move |_| self);
+        RouteHandle {
+            dispatch: address.clone().recipient(),
+            withdraw: address.clone().recipient(),
+            amend: address.clone().recipient(),
+            retire: address.recipient(),
         }
     }
 
@@ -88,8 +109,8 @@ impl Route {
     }
 
     fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
-        if let Some(successor) = &self.successor {
-            if let Err(id) = successor.current().dispatch(message) {
+        if self.retired {
+            if let Err(id) = self.routes.current().dispatch(message) {
                 warn!(self.logger, "no route any more for a message; it is routed again at the next start";
                     "message" => %id);
             }
@@ -98,7 +119,7 @@ impl Route {
         if pending::hold_until(&message, Utc::now()).is_some() {
             self.schedule.do_send(Hold {
                 message,
-                route: ctx.address(),
+                route: ctx.address().recipient(),
             });
             return;
         }
@@ -179,13 +200,6 @@ impl Actor for Route {
 
 impl Supervised for Route {}
 
-/// Route this message.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Dispatch {
-    pub message: Message,
-}
-
 impl Handler<Dispatch> for Route {
     type Result = ();
 
@@ -222,19 +236,11 @@ impl Handler<GatewayStatus> for Route {
     }
 }
 
-/// This route left the table: pass its queue and every later message on
-/// to the table in force.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Retire {
-    pub successor: Arc<LiveRoutes>,
-}
-
 impl Handler<Retire> for Route {
     type Result = ();
 
-    fn handle(&mut self, retire: Retire, ctx: &mut Context<Self>) {
-        self.successor = Some(retire.successor);
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        self.retired = true;
         for message in std::mem::take(&mut self.queue) {
             self.send(message, ctx);
         }

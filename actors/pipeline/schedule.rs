@@ -23,9 +23,8 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, debug, error, warn};
 
-use crate::actors::pipeline::account::{Account, Finished};
-use crate::actors::pipeline::amend::{Amend, Amended, Withdraw};
-use crate::actors::pipeline::route::{Dispatch, Route};
+use crate::actors::protocol::account::{AccountsInForce, Finished};
+use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Withdraw};
 use crate::actors::supervision::guarded;
 use crate::model::{AccountId, Message, MessageId, MessageState};
 use crate::pending::{Action, hold_until};
@@ -37,9 +36,9 @@ const TICK: Duration = Duration::from_millis(100);
 
 pub struct Schedule {
     store: Arc<Store>,
-    accounts: HashMap<AccountId, Addr<Account>>,
+    accounts: HashMap<AccountId, Recipient<Finished>>,
     /// By due time, then id; each with the route to go back to.
-    held: BTreeMap<(DateTime<Utc>, MessageId), (Message, Addr<Route>)>,
+    held: BTreeMap<(DateTime<Utc>, MessageId), (Message, Recipient<Dispatch>)>,
     /// Where each held message sits in `held`.
     due: HashMap<MessageId, DateTime<Utc>>,
     logger: Logger,
@@ -57,7 +56,7 @@ impl Schedule {
     }
 
     /// Keeps `message` until it is due, or lets it go now if it need not wait.
-    fn hold(&mut self, message: Message, route: Addr<Route>, now: DateTime<Utc>) {
+    fn hold(&mut self, message: Message, route: Recipient<Dispatch>, now: DateTime<Utc>) {
         match hold_until(&message, now) {
             Some(due) => {
                 self.due.insert(message.id, due.at);
@@ -67,7 +66,7 @@ impl Schedule {
         }
     }
 
-    fn take(&mut self, id: MessageId) -> Option<(Message, Addr<Route>)> {
+    fn take(&mut self, id: MessageId) -> Option<(Message, Recipient<Dispatch>)> {
         let at = self.due.remove(&id)?;
         self.held.remove(&(at, id))
     }
@@ -123,28 +122,12 @@ impl Actor for Schedule {
 
 impl Supervised for Schedule {}
 
-/// The accounts, once they exist (they are started after this actor, whose
-/// address their routes need).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Connect {
-    pub accounts: HashMap<AccountId, Addr<Account>>,
-}
-
-impl Handler<Connect> for Schedule {
+impl Handler<AccountsInForce> for Schedule {
     type Result = ();
 
-    fn handle(&mut self, connect: Connect, _ctx: &mut Context<Self>) {
-        self.accounts = connect.accounts;
+    fn handle(&mut self, accounts: AccountsInForce, _ctx: &mut Context<Self>) {
+        self.accounts = accounts.finished;
     }
-}
-
-/// Keep this message until its time; give it back to `route` then.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Hold {
-    pub message: Message,
-    pub route: Addr<Route>,
 }
 
 impl Handler<Hold> for Schedule {

@@ -1,7 +1,7 @@
-//! What an ESME session or an HTTP request looks up to authenticate: each
-//! account's actor, its argon2 password hash, the networks it may bind
-//! from and whether it is suspended; the store, for query_sm; and the
-//! owners of pending messages, for cancel_sm and replace_sm.
+//! The accounts in force, by system_id: what an ESME session or an HTTP
+//! request looks up to authenticate (the argon2 password hash, the
+//! networks it may bind from, whether it is suspended) and where to send
+//! its messages (the account actor's [`AccountHandle`]).
 //!
 //! The accounts change while the switch runs (the admin API): the map is
 //! replaced whole, and a lookup is one atomic load and one hash probe,
@@ -10,20 +10,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix::Addr;
 use arc_swap::ArcSwap;
 use ipnet::IpNet;
 
-use crate::actors::pipeline::account::{Account, Terms};
-use crate::actors::pipeline::amend::Owners;
+use super::account::{AccountHandle, Terms};
 use crate::auth::PasswordHash;
 use crate::model::AccountId;
-use crate::store::Store;
 
 #[derive(Clone)]
 pub struct AccountEntry {
     pub id: AccountId,
-    pub address: Addr<Account>,
+    pub actor: AccountHandle,
     pub password: PasswordHash,
     pub allowed_ips: Vec<IpNet>,
     /// TPS, binds, suspension: what the actor enforces, as last set.
@@ -34,16 +31,12 @@ pub struct AccountEntry {
 pub type Accounts = HashMap<String, Arc<AccountEntry>>;
 
 pub struct Directory {
-    pub store: Arc<Store>,
-    pub owners: Owners,
     accounts: ArcSwap<Accounts>,
 }
 
 impl Directory {
-    pub fn new(store: Arc<Store>, owners: Owners, accounts: Accounts) -> Directory {
+    pub fn new(accounts: Accounts) -> Directory {
         Directory {
-            store,
-            owners,
             accounts: ArcSwap::from_pointee(accounts),
         }
     }

@@ -1,49 +1,12 @@
-//! The contract every gateway actor follows: the built-in simulator now,
-//! SMPP upstreams and GSM modems next. Written once, here, in the manner of
-//! Kannel's `smscconn_p.h`.
-//!
-//! A gateway actor:
-//!
-//! - MUST take every [`Deliver`] without blocking its handler: queue it,
-//!   window it, throttle it, but never wait on I/O inside `handle`;
-//! - MUST report each delivered message exactly once, as
-//!   [`GatewayReport::Sent`] (with the id the SMSC gave it) or
-//!   [`GatewayReport::SendFailed`]; a message it can no longer send (its
-//!   connection dropped, it restarted) is reported `SendFailed` with
-//!   `permanent: false`, and the switch sends it again;
-//! - MUST report every receipt it receives as [`GatewayReport::Receipt`],
-//!   keyed by the SMSC's id exactly as the gateway normalises it;
-//! - MUST store every MO message it receives in the store's `inbox`, with
-//!   the number it was sent to, and report it as
-//!   [`GatewayReport::Received`] once that commit is durable (MO routing
-//!   takes it from there; what it misses, it finds in `inbox` at start);
-//! - MUST answer [`Subscribe`] with its current [`GatewayStatus`] and send
-//!   the route a new one whenever it becomes able or unable to take
-//!   messages (a route sends nothing to a gateway that is down; it queues);
-//! - MUST obey [`Administer`]: stopped, it closes its connections (no
-//!   reconnect attempts), reports itself down, gives its queued messages
-//!   not yet in flight back at once (`SendFailed`, temporary), reports
-//!   those in flight as their answers come, and gives back every new
-//!   [`Deliver`]; started, it connects again. It starts stopped when told
-//!   so at construction (the stopped flag is the admin API's, stored);
-//! - MUST take [`Reconfigure`] without being replaced (routes keep its
-//!   address): it connects again with the new settings, keeping what it
-//!   has queued, losing and doubling nothing beyond what a dropped
-//!   connection would;
-//! - MUST answer [`Inspect`] with what the operator's live view shows;
-//! - SHOULD, after a restart, pick up the receipts of messages it had sent
-//!   (an SMSC sends them anyway; a simulated one must remember to) — the
-//!   store has every SUBMITTED message with its gateway and upstream id.
-//!
-//! A gateway never charges, refunds or writes message states: the receipts
-//! actor and the account do, from its reports.
+//! The gateways' messages: what a route hands a gateway ([`Deliver`]),
+//! what a gateway reports back ([`GatewayReport`], [`GatewayStatus`]),
+//! what the admin API asks of it, and the live view of each kind. The
+//! contract a gateway follows with them is written in `gateways`.
 
-use actix::Message as ActixMessage;
+use actix::{Message as ActixMessage, Recipient};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::actors::gateways::modem::ModemView;
-use crate::actors::gateways::simulator::SimulatorView;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::smpp::CommandStatus;
@@ -148,4 +111,64 @@ pub enum GatewayView {
     Smpp(GatewaySnapshot),
     Simulator(SimulatorView),
     Modem(ModemView),
+}
+
+/// What the operator's live view shows of a simulator.
+#[derive(Debug, Serialize)]
+pub struct SimulatorView {
+    pub name: String,
+    /// `simulator`.
+    pub kind: &'static str,
+    /// Whether the routes may give it messages: when not stopped.
+    pub up: bool,
+    pub stopped: bool,
+    pub dlr_delay_ms: u128,
+    /// Receipts still to come.
+    pub receipts_due: usize,
+}
+
+/// A message this gateway acknowledged before the process restarted.
+#[derive(ActixMessage)]
+#[rtype(result = "()")]
+pub struct Resume {
+    pub message: Message,
+}
+
+/// What the operator's live view shows of a modem.
+#[derive(Debug, Serialize)]
+pub struct ModemView {
+    pub name: String,
+    /// `modem`.
+    pub kind: &'static str,
+    /// Whether the routes may give it messages.
+    pub up: bool,
+    pub stopped: bool,
+    /// Whether the port is open and the modem answered its init.
+    pub connected: bool,
+    pub device: String,
+    pub last_error: Option<String>,
+    /// Signal and registration at the last poll, once there was one.
+    pub radio: Option<Radio>,
+}
+
+/// Signal and registration at the last poll.
+#[derive(ActixMessage, Clone, Debug, Serialize)]
+#[rtype(result = "()")]
+pub struct Radio {
+    /// `None` when the modem does not know.
+    pub dbm: Option<i32>,
+    pub registration: &'static str,
+}
+
+/// Where each message a gateway actor takes goes.
+#[derive(Clone)]
+pub struct GatewayHandle {
+    pub deliver: Recipient<Deliver>,
+    pub subscribe: Recipient<Subscribe>,
+    pub administer: Recipient<Administer>,
+    pub reconfigure: Recipient<Reconfigure>,
+    pub inspect: Recipient<Inspect>,
+    /// Reminded after a restart of the messages it acknowledged
+    /// (simulators only: a real SMSC remembers by itself).
+    pub resume: Option<Recipient<Resume>>,
 }

@@ -1,7 +1,16 @@
-//! What passes between actors: the messages, the addresses they are sent
-//! to, and the views actors report.
+//! What passes between actors: every message one actor sends another, the
+//! handles that say where each is sent (a `Recipient` per message, so no
+//! actor names another's type), the tables of handles in force (routes,
+//! accounts, sessions) and the views actors report. Built from core types
+//! only: no file here imports an actor, and no actor imports another
+//! actor's file to talk to it.
 
+pub mod account;
+pub mod callbacks;
 pub mod directory;
 pub mod gateway;
+pub mod mo;
+pub mod pending;
+pub mod receipts;
 pub mod route;
 pub mod session;

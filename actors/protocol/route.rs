@@ -1,28 +1,37 @@
-//! The route table in force and its route actors, replaceable while the
-//! switch runs. Everything that routes (accounts, receipts, amend, the
-//! web, recovery) reads the current [`Routing`] here: one atomic load, no
-//! lock on the path of a message. The admin API builds a new `Routing` and
-//! swaps it in; messages already dispatched to a route that is gone are
-//! passed on by that route (see `route::Retire`).
+//! The route table in force, with the actor of each route, replaceable while the switch runs. Everything that
+//! routes (accounts, receipts, amend, the web, recovery) reads the current
+//! [`Routing`] here: one atomic load, no lock on the path of a message.
+//! The admin API builds a new `Routing` and swaps it in; messages already
+//! dispatched to a route that is gone are passed on by that route (see
+//! [`Retire`]).
 
 use std::sync::Arc;
 
-use actix::Addr;
+use actix::Recipient;
 use arc_swap::ArcSwap;
 
-use crate::actors::pipeline::route::{Dispatch, Route};
+use super::pending::{Amend, Dispatch, Retire, Withdraw};
 use crate::model::{Message, MessageId};
 use crate::routing::{self, RouteTable};
+
+/// Where each message a route actor takes goes.
+#[derive(Clone)]
+pub struct RouteHandle {
+    pub dispatch: Recipient<Dispatch>,
+    pub withdraw: Recipient<Withdraw>,
+    pub amend: Recipient<Amend>,
+    pub retire: Recipient<Retire>,
+}
 
 /// One route table and the actor of each of its routes, by index.
 pub struct Routing {
     pub table: RouteTable,
-    pub actors: Vec<Addr<Route>>,
+    pub actors: Vec<RouteHandle>,
 }
 
 impl Routing {
     /// The route for a message from `account` to `digits`, and its actor.
-    pub fn lookup(&self, account: &str, digits: &str) -> Option<(&routing::Route, &Addr<Route>)> {
+    pub fn lookup(&self, account: &str, digits: &str) -> Option<(&routing::Route, &RouteHandle)> {
         let route = self.table.lookup(account, digits)?;
         Some((route, self.actors.get(route.index)?))
     }
@@ -32,7 +41,7 @@ impl Routing {
     pub fn dispatch(&self, message: Message) -> Result<(), MessageId> {
         match self.lookup(message.account.as_str(), message.destination.text()) {
             Some((_, actor)) => {
-                actor.do_send(Dispatch { message });
+                actor.dispatch.do_send(Dispatch { message });
                 Ok(())
             }
             None => Err(message.id),

@@ -16,7 +16,7 @@ use actix::{Message, Recipient};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::actors::pipeline::account::SessionId;
+use super::account::SessionId;
 use crate::smpp::{CommandId, CommandStatus};
 
 /// Asks a session to unbind and close (the operator kicks the client).

@@ -13,7 +13,7 @@ use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
 use crate::actors::admin::{AccountChange, NewAccount};
-use crate::actors::pipeline::account::Terms;
+use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::api::FieldError;
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
@@ -339,7 +339,6 @@ async fn ledger(
     }
     let id: &AccountId = &account.id;
     let entries = state
-        .directory
         .store
         .ledger(id)
         .map_err(|error| Problem::internal(&state.logger, &error))?;

@@ -143,7 +143,6 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
 /// The account an API key belongs to.
 fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
     let record = state
-        .directory
         .store
         .api_key(&keys::digest(key))
         .map_err(|error| Problem::internal(&state.logger, &error))?

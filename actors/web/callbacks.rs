@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::pipeline::callbacks::Replay;
+use crate::actors::protocol::callbacks::Replay;
 use crate::store::{CallbackRequest, OutboxItem};
 
 /// A page's size when the request does not say.
@@ -99,7 +99,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
             ));
         }
     };
-    let store = state.directory.store.clone();
+    let store = state.store.clone();
     let after = page.after.unwrap_or(0);
     let items = web::block(move || store.dead_letters(after, limit))
         .await
@@ -140,7 +140,7 @@ async fn replay_all(
 /// Reads the dead letters (off the worker's event loop: a scan) and asks
 /// the callbacks actor to move them back to the outbox.
 async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
-    let store = state.directory.store.clone();
+    let store = state.store.clone();
     let items = web::block(move || match id {
         Some(id) => store.dead_letter(id).map(|item| item.into_iter().collect()),
         None => store.dead_letters(0, usize::MAX),
@@ -152,7 +152,7 @@ async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
         return Ok(0);
     }
     state
-        .callbacks
+        .replay
         .send(Replay { items })
         .await
         .map_err(|error| Problem::internal(&state.logger, &error))?

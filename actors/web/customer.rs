@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::pipeline::account::{Reply, Submit};
+use crate::actors::protocol::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
 use crate::model::{MessageId, Money};
@@ -54,7 +54,7 @@ async fn send(
         .map(|destination| destination.text().to_string())
         .collect();
     let (reply, answer) = oneshot::channel();
-    account.address.do_send(Submit {
+    account.actor.submit.do_send(Submit {
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
@@ -107,7 +107,6 @@ async fn message(
         .map(MessageId::new)
         .map_err(|_| not_found())?;
     let message = state
-        .directory
         .store
         .message(message_id)
         .map_err(|error| Problem::internal(&state.logger, &error))?

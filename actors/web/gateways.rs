@@ -85,7 +85,7 @@ fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String)
 }
 
 async fn view(state: &WebState, gateway: &LiveGateway) -> Result<GatewayView, Problem> {
-    gateway.inspect.send(Inspect).await.map_err(|error| {
+    gateway.actor.inspect.send(Inspect).await.map_err(|error| {
         Problem::internal(
             &state.logger,
             &format!("gateway {} did not answer: {error}", gateway.name),

@@ -18,7 +18,7 @@ use slog::debug;
 use tokio::sync::oneshot;
 
 use super::{WebState, auth};
-use crate::actors::pipeline::account::{Reply, Submit};
+use crate::actors::protocol::account::{Reply, Submit};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;
 use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
@@ -124,7 +124,7 @@ fn only_through(
 /// Hands the submission to the account and waits until it is durable.
 async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Refusal> {
     let (reply, answer) = oneshot::channel();
-    account.address.do_send(Submit {
+    account.actor.submit.do_send(Submit {
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),

@@ -90,7 +90,7 @@ async fn create(
         "{PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
     );
-    let store = &state.directory.store;
+    let store = &state.store;
     let record = ApiKey {
         id: store.next_sequence().map_err(|error| internal(&error))?,
         account: account.id.clone(),
@@ -112,7 +112,6 @@ async fn create(
 async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let account = auth::customer(&request, &state).await?;
     let keys = state
-        .directory
         .store
         .api_keys(&account.id)
         .map_err(|error| Problem::internal(&state.logger, &error))?;
@@ -133,7 +132,7 @@ async fn revoke(
         )
     };
     let wanted: u64 = id.parse().map_err(|_| not_found())?;
-    let store = &state.directory.store;
+    let store = &state.store;
     let internal = |error: &dyn std::fmt::Display| Problem::internal(&state.logger, error);
     let (digest, _) = store
         .api_keys(&account.id)

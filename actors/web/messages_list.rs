@@ -108,7 +108,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
         .map(|cursor| cursor.parse().map(MessageId::new))
         .transpose()
         .map_err(|_| field("cursor", "not a cursor this listing gave".into()))?;
-    let store = state.directory.store.clone();
+    let store = state.store.clone();
     let operators = state.operators.clone();
     let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
         .await
@@ -164,7 +164,7 @@ fn csv_response(
         ));
     }
     let (chunks, receiver) = mpsc::channel(CSV_BACKLOG);
-    let store = state.directory.store.clone();
+    let store = state.store.clone();
     let operators = state.operators.clone();
     let logger = state.logger.clone();
     actix_web::rt::task::spawn_blocking(move || {

@@ -46,23 +46,25 @@ pub use auth::AdminCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix::Addr;
+use actix::Recipient;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
 use slog::{Logger, error, info};
 
 use crate::actors::admin::Admin;
-use crate::actors::pipeline::callbacks::Callbacks;
+use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
 use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
+use crate::store::Store;
 use auth::VerifiedCache;
 use problem::Problem;
 
 /// What the handlers share.
 pub struct WebState {
+    pub store: Arc<Store>,
     pub directory: Arc<Directory>,
     pub routes: Arc<LiveRoutes>,
     /// Where the admin endpoints make their changes.
@@ -70,7 +72,7 @@ pub struct WebState {
     /// The bound ESME sessions.
     pub sessions: Arc<Sessions>,
     /// Replays dead letters (the admin's callbacks endpoints).
-    pub callbacks: Addr<Callbacks>,
+    pub replay: Recipient<Replay>,
     pub logger: Logger,
     pub admin: AdminCredentials,
     /// `[[numbering]]`: the operator column of the message report.
@@ -128,16 +130,17 @@ impl WebState {
     pub fn new(
         changes: Arc<Admin>,
         sessions: Arc<Sessions>,
-        callbacks: Addr<Callbacks>,
+        replay: Recipient<Replay>,
         admin: AdminCredentials,
         operators: Operators,
         logger: Logger,
     ) -> WebState {
         WebState {
+            store: changes.store.clone(),
             directory: changes.directory.clone(),
             routes: changes.routes.clone(),
             sessions,
-            callbacks,
+            replay,
             changes,
             logger,
             admin,
@@ -152,7 +155,6 @@ impl WebState {
     /// top-up).
     fn balance(&self, account: &AccountId) -> Result<Money, Problem> {
         Ok(self
-            .directory
             .store
             .account_balance(account)
             .map_err(|error| Problem::internal(&self.logger, &error))?
@@ -169,7 +171,7 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// later write, nothing more is acknowledged until a restart, and this
 /// says 503 with the store's error.
 async fn healthz(state: web::Data<WebState>) -> HttpResponse {
-    let barrier = state.directory.store.commit(crate::store::Batch::new());
+    let barrier = state.store.commit(crate::store::Batch::new());
     let failing = match tokio::time::timeout(HEALTH_TIMEOUT, barrier).await {
         Ok(Ok(())) => return HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Ok(Err(error)) => error.to_string(),

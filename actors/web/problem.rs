@@ -8,7 +8,7 @@ use serde::Serialize;
 use slog::{Logger, error};
 
 use crate::actors::admin::AdminError;
-use crate::actors::pipeline::account::CreditRefused;
+use crate::actors::protocol::account::CreditRefused;
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::pipeline::account::SessionId;
+use crate::actors::protocol::account::SessionId;
 use crate::actors::protocol::session::{BindKind, CountersSnapshot, Disconnect, LiveSession};
 
 /// Registers this file's routes.

@@ -31,11 +31,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use actix::prelude::*;
-use serde::Serialize;
 use slog::{Logger, error, info, warn};
 
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
+    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, ModemView, Radio,
+    Reconfigure, Subscribe,
 };
 use crate::config::GatewayKind;
 use crate::config::ModemGatewayConfig;
@@ -78,32 +78,6 @@ pub enum Job {
 pub struct Control {
     pub config: ModemGatewayConfig,
     pub stopped: bool,
-}
-
-/// Signal and registration at the last poll.
-#[derive(Message, Clone, Debug, Serialize)]
-#[rtype(result = "()")]
-pub struct Radio {
-    /// `None` when the modem does not know.
-    pub dbm: Option<i32>,
-    pub registration: &'static str,
-}
-
-/// What the operator's live view shows of a modem.
-#[derive(Debug, Serialize)]
-pub struct ModemView {
-    pub name: String,
-    /// `modem`.
-    pub kind: &'static str,
-    /// Whether the routes may give it messages.
-    pub up: bool,
-    pub stopped: bool,
-    /// Whether the port is open and the modem answered its init.
-    pub connected: bool,
-    pub device: String,
-    pub last_error: Option<String>,
-    /// Signal and registration at the last poll, once there was one.
-    pub radio: Option<Radio>,
 }
 
 impl Modem {

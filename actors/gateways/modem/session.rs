@@ -24,8 +24,8 @@ use slog::{Logger, debug, error, info, warn};
 
 use super::link::{Link, LinkError, Response};
 use super::references::References;
-use super::{Control, Job, Radio};
-use crate::actors::protocol::gateway::GatewayReport;
+use super::{Control, Job};
+use crate::actors::protocol::gateway::{GatewayReport, Radio};
 use crate::config::ModemGatewayConfig;
 use crate::model::{GatewayName, Message, UpstreamId};
 use crate::modem::at::{ErrorCode, Final, Unsolicited};

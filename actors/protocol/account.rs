@@ -1,0 +1,192 @@
+//! The account actor's messages: submissions and their answers, final
+//! states, MO messages routed to it, the binds of its sessions and their
+//! mailbox deliveries, and the operator's changes of terms and credit;
+//! [`AccountHandle`] is where each of them is sent.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use actix::Recipient;
+
+use crate::intake::Submission;
+use crate::model::{AccountId, Message, MessageId, Money};
+use crate::smpp::CommandStatus;
+use crate::store::{InboundMessage, LedgerEntry, MailboxKey, StoreError};
+
+/// Where each message an account actor takes goes: one recipient per
+/// message, so a sender needs no account type.
+#[derive(Clone)]
+pub struct AccountHandle {
+    pub submit: Recipient<Submit>,
+    pub finished: Recipient<Finished>,
+    pub route_mo: Recipient<RouteMo>,
+    pub bind: Recipient<Bind>,
+    pub unbound: Recipient<Unbound>,
+    pub deliver_done: Recipient<DeliverDone>,
+    pub configure: Recipient<Configure>,
+    pub adjust_credit: Recipient<AdjustCredit>,
+}
+
+/// Identifies one ESME session for as long as the process runs.
+pub type SessionId = u64;
+
+/// What the operator sets for an account and its actor enforces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    /// SMPP sessions bound at once.
+    pub max_binds: u32,
+    /// Binds and submissions refused.
+    pub suspended: bool,
+    /// Where receipts are POSTed unless the message names its own callback.
+    pub callback_url: Option<String>,
+    /// The HMAC key callbacks to `callback_url` are signed with (the
+    /// callbacks actor holds a copy; see `callbacks::SetSecret`).
+    pub callback_secret: Option<String>,
+}
+
+/// Accept a submission; the answer goes to `reply` once it is durable (or
+/// refused).
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Submit {
+    pub submission: Submission,
+    pub sequence_number: u32,
+    pub reply: Reply,
+    /// When the PDU or request was read: `pasarela_accept_seconds` runs
+    /// from here to the durable acknowledgement.
+    pub received: Instant,
+}
+
+/// Where the answer to a [`Submit`] goes.
+pub enum Reply {
+    /// An ESME session, which answers submit_sm in its own order.
+    Session(Recipient<Submitted>),
+    /// One HTTP request waiting for it.
+    Request(tokio::sync::oneshot::Sender<Submitted>),
+}
+
+impl Reply {
+    /// Hands `submitted` to whoever waits for it.
+    pub fn send(self, submitted: Submitted) {
+        match self {
+            Reply::Session(session) => session.do_send(submitted),
+            // A request whose client has gone is answered to nobody; what
+            // was accepted stays accepted.
+            Reply::Request(request) => drop(request.send(submitted)),
+        }
+    }
+}
+
+/// The answer to [`Submit`]: the ids of the stored parts, or why not.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Submitted {
+    pub sequence_number: u32,
+    pub result: Result<Vec<MessageId>, CommandStatus>,
+}
+
+/// An MO message in `inbox` that the MO routes give to this account: into
+/// the mailbox (and the callback outbox) in one batch, then out to a
+/// bound receiver.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct RouteMo {
+    pub message: InboundMessage,
+    /// The `inbox` records it is made of (a joined MO's parts), all
+    /// removed in its batch; the first is the message's own fingerprint.
+    pub records: Vec<String>,
+}
+
+/// A message reached its final state (from the receipts actor, or
+/// expired or cancelled before any SMSC had it). `refund`: no SMSC took
+/// it, so its price goes back. `done`, when given, hears whether the batch
+/// became durable.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Finished {
+    pub message: Message,
+    pub refund: bool,
+    pub done: Option<tokio::sync::oneshot::Sender<bool>>,
+}
+
+/// A mailbox item for a session to send as deliver_sm.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct DeliverOut {
+    pub key: MailboxKey,
+    pub outgoing: Outgoing,
+    /// Where the session reports what became of it.
+    pub account: Recipient<DeliverDone>,
+}
+
+/// What a [`DeliverOut`] carries.
+pub enum Outgoing {
+    /// A receipt, made from the message as it is now.
+    Receipt(Box<Message>),
+    /// An MO message routed to the account.
+    Mo {
+        id: MessageId,
+        message: Box<InboundMessage>,
+    },
+}
+
+/// What became of a [`DeliverOut`]: `delivered` when the ESME answered
+/// deliver_sm_resp OK; otherwise it goes back to the mailbox.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct DeliverDone {
+    pub key: MailboxKey,
+    pub delivered: bool,
+}
+
+/// A session bound to this account.
+#[derive(actix::Message)]
+#[rtype(result = "Result<(), CommandStatus>")]
+pub struct Bind {
+    pub session: SessionId,
+    pub receiver: Option<Recipient<DeliverOut>>,
+    pub window: usize,
+}
+
+/// A session ended; what it held goes back to the mailbox.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Unbound {
+    pub session: SessionId,
+}
+
+/// New terms from the operator, in force for the next bind and submission.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct Configure {
+    pub terms: Terms,
+}
+
+/// Add `amount` to the credit (negative: take it away), recorded in the
+/// ledger with `reason`. Answered once durable.
+#[derive(actix::Message)]
+#[rtype(result = "Result<LedgerEntry, CreditRefused>")]
+pub struct AdjustCredit {
+    pub amount: Money,
+    pub reason: String,
+}
+
+/// Why a change of credit was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CreditRefused {
+    #[error("the balance is {balance}; it may not go below zero")]
+    BelowZero { balance: Money },
+    #[error("the change could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The accounts in force, for the actors that finish messages (the
+/// schedule, the receipts tracker): once the accounts exist (they start
+/// after these actors), and again whenever the admin API adds one.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct AccountsInForce {
+    pub finished: HashMap<AccountId, Recipient<Finished>>,
+}
