@@ -14,11 +14,13 @@ use actix::{Addr, Supervisor};
 use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
-use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways, merge_gateways};
+use crate::actors::admin::Admin;
+use crate::actors::admin::accounts::merge_accounts;
+use crate::actors::admin::gateways::merge_gateways;
+use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways};
 use crate::actors::admin::mo_routes::merge_mo_routes;
-use crate::actors::admin::{
-    AccountSpec, AccountStarter, Admin, RouteStarter, merge_accounts, merge_routes,
-};
+use crate::actors::admin::routes::merge_routes;
+use crate::actors::admin::starters::{AccountSpec, AccountStarter, RouteStarter};
 use crate::actors::faults;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};

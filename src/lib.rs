@@ -53,6 +53,7 @@ pub mod metrics;
 pub mod model;
 pub mod modem;
 pub mod numbering;
+pub mod overlay;
 pub mod pending;
 pub mod report;
 pub mod routing;

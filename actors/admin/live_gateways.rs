@@ -1,17 +1,14 @@
-//! The gateways in force, each with the addresses its actor answers on
-//! (the contract's messages, `gateway.rs`), its settings and whether the
-//! admin API stopped it. Routes, the admin API and the live view read them
-//! here; the admin API adds and changes them one at a time.
-//!
-//! [`GatewayStarter`] starts the actor of any kind under a `Supervisor`,
-//! for the file's gateways and those the admin API adds alike;
-//! [`merge_gateways`] lays the stored gateways over the file's at start
-//! (same name: the stored one wins).
+//! The gateways in force, each with the handle its actor answers on, its
+//! settings and whether the admin API stopped it. Routes, the admin API
+//! and the live view read them here; the admin API adds and changes them
+//! one at a time. [`GatewayStarter`] starts the actor of any kind under a
+//! `Supervisor`, for the file's gateways and those the admin API adds
+//! alike.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
 use actix::{Recipient, Supervisor};
-use slog::{Logger, error, warn};
+use slog::Logger;
 
 use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
@@ -21,7 +18,7 @@ use crate::actors::gateways::smpp::bind::Settings;
 use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
-use crate::store::{Store, StoredGateway};
+use crate::store::Store;
 
 /// A gateway to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,117 +128,5 @@ impl GatewayStarter {
                 LiveGateway { name, spec, actor }
             }
         }
-    }
-}
-
-/// The file's gateways with the stored ones laid over them: a stored
-/// definition replaces the file's gateway of that name (or adds one), a
-/// stored stopped flag applies to either. A stored definition that no
-/// longer passes the file's rules is left out, logged.
-pub fn merge_gateways(
-    file: &[GatewayConfig],
-    stored: Vec<StoredGateway>,
-    logger: &Logger,
-) -> Vec<GatewaySpec> {
-    let mut merged: Vec<GatewaySpec> = file
-        .iter()
-        .map(|config| GatewaySpec {
-            config: config.clone(),
-            definition: None,
-            stopped: false,
-        })
-        .collect();
-    for gateway in stored {
-        let config = match &gateway.definition {
-            None => match file.iter().find(|config| config.name == gateway.name) {
-                Some(config) => config.clone(),
-                None => {
-                    warn!(logger, "stored gateway state for a gateway the file no longer has; left out";
-                        "gateway" => &gateway.name);
-                    continue;
-                }
-            },
-            Some(definition) => match GatewayConfig::parse(definition) {
-                Ok(config) if config.name == gateway.name => config,
-                Ok(config) => {
-                    error!(logger, "stored gateway definition names another gateway; left out";
-                        "gateway" => &gateway.name, "named" => &config.name);
-                    continue;
-                }
-                Err(issues) => {
-                    let issues: Vec<String> = issues.iter().map(ToString::to_string).collect();
-                    error!(logger, "stored gateway definition no longer valid; left out";
-                        "gateway" => &gateway.name, "issues" => issues.join("; "));
-                    continue;
-                }
-            },
-        };
-        let spec = GatewaySpec {
-            config,
-            definition: gateway.definition,
-            stopped: gateway.stopped,
-        };
-        match merged
-            .iter_mut()
-            .find(|existing| existing.config.name == gateway.name)
-        {
-            Some(existing) => *existing = spec,
-            None => merged.push(spec),
-        }
-    }
-    merged
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn simulator(name: &str) -> GatewayConfig {
-        GatewayConfig::parse(&format!("name = {name:?}\nkind = \"simulator\"\n")).expect("valid")
-    }
-
-    #[test]
-    fn stored_gateways_win_over_the_files_and_keep_their_stopped_flag() {
-        let logger = Logger::root(slog::Discard, slog::o!());
-        let file = [simulator("a"), simulator("b")];
-        let changed = "name = \"a\"\nkind = \"simulator\"\ndlr_delay_ms = 5\n";
-        let stored = vec![
-            StoredGateway {
-                name: "a".into(),
-                definition: Some(changed.into()),
-                stopped: false,
-            },
-            StoredGateway {
-                name: "b".into(),
-                definition: None,
-                stopped: true,
-            },
-            StoredGateway {
-                name: "c".into(),
-                definition: Some("name = \"c\"\nkind = \"smpp\"\n".into()),
-                stopped: false,
-            },
-            StoredGateway {
-                name: "gone".into(),
-                definition: None,
-                stopped: true,
-            },
-        ];
-        let merged = merge_gateways(&file, stored, &logger);
-        let summary: Vec<(&str, bool, bool)> = merged
-            .iter()
-            .map(|spec| {
-                (
-                    spec.config.name.as_str(),
-                    spec.definition.is_some(),
-                    spec.stopped,
-                )
-            })
-            .collect();
-        assert_eq!(summary, [("a", true, false), ("b", false, true)]);
-        assert_eq!(
-            merged[0].config,
-            GatewayConfig::parse(changed).expect("valid")
-        );
     }
 }

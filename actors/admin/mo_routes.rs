@@ -9,21 +9,21 @@
 //! At start, [`merge_mo_routes`] lays the stored routes (or their
 //! deletions) over the file's with the same number and keyword.
 
-use arc_swap::ArcSwap;
-
-use crate::actors::admin::{Admin, AdminError, invalid};
+use super::changes::Admin;
+use super::error::{AdminError, invalid};
 use crate::actors::protocol::mo::SetRoutes;
 use crate::config::{MoRouteConfig, fields};
+use crate::overlay;
 use crate::routing::MoRouteTable;
 use crate::store::{Batch, StoredMoRoute};
 
-/// The MO routes in force, as the admin API lists them.
-pub type LiveMoRoutes = ArcSwap<Vec<MoRouteConfig>>;
-
 /// What names an MO route: its number and its keyword without case.
-fn same_route(route: &MoRouteConfig, number: &str, keyword: Option<&str>) -> bool {
-    route.number == number
-        && route.keyword.as_deref().map(str::to_uppercase) == keyword.map(str::to_uppercase)
+fn route_key(number: &str, keyword: Option<&str>) -> (String, Option<String>) {
+    (number.to_owned(), keyword.map(str::to_uppercase))
+}
+
+fn key_of(route: &MoRouteConfig) -> (String, Option<String>) {
+    route_key(&route.number, route.keyword.as_deref())
 }
 
 /// `routes` with `number` and `keyword` routed to `account`, or that route
@@ -34,18 +34,13 @@ fn with_route(
     keyword: Option<&str>,
     account: Option<&str>,
 ) -> Vec<MoRouteConfig> {
-    let mut changed: Vec<MoRouteConfig> = routes
-        .iter()
-        .filter(|route| !same_route(route, number, keyword))
-        .cloned()
-        .collect();
-    if let Some(account) = account {
-        changed.push(MoRouteConfig {
-            number: number.to_owned(),
-            keyword: keyword.map(str::to_owned),
-            account: account.to_owned(),
-        });
-    }
+    let mut changed = routes.to_vec();
+    let route = account.map(|account| MoRouteConfig {
+        number: number.to_owned(),
+        keyword: keyword.map(str::to_owned),
+        account: account.to_owned(),
+    });
+    overlay::apply(&mut changed, key_of, &route_key(number, keyword), |_| route);
     changed
 }
 
@@ -82,9 +77,8 @@ impl Admin {
             )));
         }
         let routes = self.mo_routes.load_full();
-        let new = !routes
-            .iter()
-            .any(|route| same_route(route, &number, keyword));
+        let key = route_key(&number, keyword);
+        let new = !routes.iter().any(|route| key_of(route) == key);
         self.apply_mo_route(&routes, number, keyword, Some(account))
             .await?;
         Ok(new)
@@ -99,10 +93,8 @@ impl Admin {
         let _turn = self.changes.lock().await;
         let (number, keyword) = checked(number, keyword)?;
         let routes = self.mo_routes.load_full();
-        if !routes
-            .iter()
-            .any(|route| same_route(route, &number, keyword))
-        {
+        let key = route_key(&number, keyword);
+        if !routes.iter().any(|route| key_of(route) == key) {
             return Err(AdminError::NoMoRoute {
                 number,
                 keyword: keyword.map(str::to_owned),
@@ -188,8 +180,8 @@ mod tests {
         assert_eq!(
             merged,
             [
-                route("12345", None, "agency"),
                 route("12345", Some("JOIN"), "other"),
+                route("12345", None, "agency"),
                 route("999", Some("win"), "promo"),
             ]
         );

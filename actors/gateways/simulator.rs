@@ -25,9 +25,10 @@ use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
+use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Resume,
-    SimulatorView, Subscribe,
+    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Resume, SimulatorView,
+    Subscribe,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
@@ -44,7 +45,7 @@ pub struct Simulator {
     receipts_due: VecDeque<(Instant, GatewayReport)>,
     acks_due: VecDeque<(Instant, Message)>,
     /// Routes to tell when it is stopped or started.
-    subscribers: Vec<Recipient<GatewayStatus>>,
+    subscribers: Subscribers,
     /// Stopped through the admin API.
     stopped: bool,
     logger: Logger,
@@ -59,21 +60,14 @@ impl Simulator {
         logger: Logger,
     ) -> Simulator {
         Simulator {
+            subscribers: Subscribers::new(name.clone()),
             name,
             dlr_delay,
             reports,
             receipts_due: VecDeque::new(),
             acks_due: VecDeque::new(),
-            subscribers: Vec::new(),
             stopped,
             logger,
-        }
-    }
-
-    fn status(&self) -> GatewayStatus {
-        GatewayStatus {
-            gateway: self.name.clone(),
-            up: !self.stopped,
         }
     }
 
@@ -197,8 +191,7 @@ impl Handler<Subscribe> for Simulator {
 
     fn handle(&mut self, subscribe: Subscribe, _ctx: &mut Context<Self>) {
         // Up unless stopped: there is no connection to lose.
-        subscribe.route.do_send(self.status());
-        self.subscribers.push(subscribe.route);
+        self.subscribers.add(subscribe.route, !self.stopped);
     }
 }
 
@@ -206,17 +199,13 @@ impl Handler<Administer> for Simulator {
     type Result = ();
 
     fn handle(&mut self, administer: Administer, _ctx: &mut Context<Self>) {
-        if administer.stopped == self.stopped {
+        if !core::administer(&mut self.stopped, &administer, &self.logger) {
             return;
         }
-        self.stopped = administer.stopped;
-        info!(self.logger, "gateway administratively"; "stopped" => self.stopped);
         if self.stopped {
             self.give_back_unacknowledged();
         }
-        for route in &self.subscribers {
-            route.do_send(self.status());
-        }
+        self.subscribers.tell(!self.stopped);
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::admin::{AccountChange, NewAccount};
+use crate::actors::admin::accounts::{AccountChange, NewAccount};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::api::FieldError;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::body::Fields;
 use super::problem::Problem;
 use super::{WebState, auth};
-use crate::actors::admin::RouteInput;
+use crate::actors::admin::routes::RouteInput;
 use crate::api::FieldError;
 use crate::config::{AccountSelector, fields};
 use crate::model::Money;

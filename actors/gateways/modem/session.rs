@@ -22,9 +22,9 @@ use actix::Recipient;
 use chrono::{DateTime, FixedOffset, Utc};
 use slog::{Logger, debug, error, info, warn};
 
+use super::channel::{Control, Job};
 use super::link::{Link, LinkError, Response};
 use super::references::References;
-use super::{Control, Job};
 use crate::actors::protocol::gateway::{GatewayReport, Radio};
 use crate::config::ModemGatewayConfig;
 use crate::model::{GatewayName, Message, UpstreamId};

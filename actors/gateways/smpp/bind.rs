@@ -47,7 +47,6 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::StateChanged;
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
@@ -64,6 +63,12 @@ use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event, Unan
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
 use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
+
+/// From a bind: its state changed (the gateway may have gone up or down)
+/// or the queue stopped or started being full.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct StateChanged;
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);

@@ -47,16 +47,17 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::{mpsc, watch};
 
 use crate::actors::faults;
+use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayStatus, GatewayView, Inspect, Reconfigure, Subscribe,
+    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId};
 use crate::store::Store;
 use crate::upstream::status::GatewaySnapshot;
-use bind::{Lifeline, Settings, Shared};
+use bind::{Lifeline, Settings, Shared, StateChanged};
 
 pub struct Upstream {
     settings: Settings,
@@ -64,7 +65,7 @@ pub struct Upstream {
     store: Arc<Store>,
     reports: Recipient<GatewayReport>,
     /// Routes to tell when the gateway goes up or down.
-    subscribers: Vec<Recipient<GatewayStatus>>,
+    subscribers: Subscribers,
     /// Some bind may submit.
     up: bool,
     /// The queue holds `queue_limit` (see `Queue::is_full`).
@@ -104,10 +105,10 @@ impl Upstream {
         logger: Logger,
     ) -> Upstream {
         Upstream {
+            subscribers: Subscribers::new(settings.name.clone()),
             settings,
             store,
             reports,
-            subscribers: Vec::new(),
             up: false,
             full: false,
             down_since: Some(Instant::now()),
@@ -129,17 +130,9 @@ impl Upstream {
         self.up && !self.full && !self.stopped
     }
 
-    fn status(&self) -> GatewayStatus {
-        GatewayStatus {
-            gateway: self.name().clone(),
-            up: self.takes(),
-        }
-    }
-
     /// Records whether some bind may submit (`up`) and whether the queue
     /// is full, and tells the routes when that changes what they may do.
     fn set_state(&mut self, up: bool, full: bool) {
-        let took = self.takes();
         if up != self.up {
             self.up = up;
             self.down_since = (!up).then(Instant::now);
@@ -152,16 +145,8 @@ impl Upstream {
         if let Some(shared) = &self.shared {
             shared.lock().full_told = full;
         }
-        self.tell_routes(took);
-    }
-
-    /// Tells the routes the gateway's status when it differs from `took`.
-    fn tell_routes(&self, took: bool) {
-        if self.takes() != took {
-            for subscriber in &self.subscribers {
-                subscriber.do_send(self.status());
-            }
-        }
+        let takes = self.takes();
+        self.subscribers.tell(takes);
     }
 
     /// Starts binds with the settings in force, on the queue there is.
@@ -395,8 +380,8 @@ impl Handler<Subscribe> for Upstream {
     type Result = ();
 
     fn handle(&mut self, subscribe: Subscribe, _ctx: &mut Context<Self>) {
-        subscribe.route.do_send(self.status());
-        self.subscribers.push(subscribe.route);
+        let takes = self.takes();
+        self.subscribers.add(subscribe.route, takes);
     }
 }
 
@@ -410,12 +395,6 @@ enum Taken {
     /// No binds (between a restart and `started`): given back.
     NoBinds,
 }
-
-/// From a bind: its state changed (the gateway may have gone up or down)
-/// or the queue stopped or started being full.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct StateChanged;
 
 impl Handler<StateChanged> for Upstream {
     type Result = ();
@@ -433,13 +412,11 @@ impl Handler<Administer> for Upstream {
     type Result = ();
 
     fn handle(&mut self, administer: Administer, ctx: &mut Context<Self>) {
-        if administer.stopped == self.stopped {
+        if !core::administer(&mut self.stopped, &administer, &self.logger) {
             return;
         }
-        let took = self.takes();
-        self.stopped = administer.stopped;
-        info!(self.logger, "gateway administratively"; "stopped" => self.stopped);
-        self.tell_routes(took);
+        let takes = self.takes();
+        self.subscribers.tell(takes);
         if self.stopped {
             self.give_back_queue();
             self.drain(ctx);

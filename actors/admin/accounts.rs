@@ -1,0 +1,281 @@
+//! Accounts that change while the switch runs: created, changed (terms,
+//! password, networks, callbacks) and given or taken credit. Each change
+//! is checked, stored in `admin_objects`, and only once that is durable
+//! applied: a new account actor and directory entry, or new terms sent to
+//! the account's actor. At start, [`merge_accounts`] lays the stored
+//! accounts over the file's (same system_id: the stored one wins).
+
+use std::sync::Arc;
+
+use ipnet::IpNet;
+use slog::{Logger, error, info};
+
+use super::changes::{Admin, hash};
+use super::error::{AdminError, invalid};
+use super::starters::AccountSpec;
+use crate::actors::protocol::account::{AdjustCredit, Configure, Terms};
+use crate::actors::protocol::callbacks::SetSecret;
+use crate::actors::protocol::directory::AccountEntry;
+use crate::config::fields;
+use crate::model::{AccountId, Money};
+use crate::overlay;
+use crate::store::{Batch, LedgerEntry, LedgerKind, StoredAccount};
+
+/// The file's accounts with the stored ones laid over them (same
+/// system_id: the stored one wins; others are added).
+pub fn merge_accounts(
+    file: Vec<AccountSpec>,
+    stored: Vec<StoredAccount>,
+    logger: &Logger,
+) -> Vec<AccountSpec> {
+    let mut merged = file;
+    for account in stored {
+        let allowed_ips = account
+            .allowed_ips
+            .iter()
+            .filter_map(|network| match fields::network(network) {
+                Ok(network) => Some(network),
+                Err(why) => {
+                    error!(logger, "stored account has an unreadable network; left out";
+                        "account" => &account.system_id, "error" => why);
+                    None
+                }
+            })
+            .collect();
+        let spec = AccountSpec {
+            allowed_ips,
+            terms: Terms {
+                tps: account.tps,
+                max_binds: account.max_binds,
+                suspended: account.suspended,
+                callback_url: account.callback_url,
+                callback_secret: account.callback_secret,
+            },
+            password: account.password,
+            system_id: account.system_id,
+        };
+        let key = spec.system_id.clone();
+        overlay::apply(
+            &mut merged,
+            |existing| existing.system_id.clone(),
+            &key,
+            |_| Some(spec),
+        );
+    }
+    merged
+}
+
+/// A new account, checked.
+pub struct NewAccount {
+    pub system_id: String,
+    pub password: String,
+    pub credit: Money,
+    pub allowed_ips: Vec<IpNet>,
+    pub terms: Terms,
+}
+
+/// What to change of an account, checked; `None` keeps it.
+#[derive(Default)]
+pub struct AccountChange {
+    pub password: Option<String>,
+    pub allowed_ips: Option<Vec<IpNet>>,
+    pub tps: Option<u32>,
+    pub max_binds: Option<u32>,
+    pub suspended: Option<bool>,
+    /// `Some(None)` removes it.
+    pub callback_url: Option<Option<String>>,
+    /// `Some(None)` removes it: callbacks go unsigned.
+    pub callback_secret: Option<Option<String>>,
+}
+
+impl Admin {
+    /// Creates an account: stored with its starting credit (unless the
+    /// store already has a balance for this system_id, which it keeps),
+    /// then its actor started and its directory entry added.
+    pub async fn create_account(&self, new: NewAccount) -> Result<Arc<AccountEntry>, AdminError> {
+        let _turn = self.changes.lock().await;
+        if self.directory.account(&new.system_id).is_some() {
+            return Err(AdminError::Conflict(invalid(
+                "system_id",
+                format!("account {:?} exists already", new.system_id),
+            )));
+        }
+        let id = AccountId::new(new.system_id.clone())
+            .map_err(|error| AdminError::Invalid(invalid("system_id", error.to_string())))?;
+        let spec = AccountSpec {
+            system_id: new.system_id,
+            password: hash(new.password).await?,
+            allowed_ips: new.allowed_ips,
+            terms: new.terms,
+        };
+        let mut batch = Batch::new();
+        batch.put_stored_account(&spec.stored());
+        if self.store.account_balance(&id)?.is_none() {
+            batch
+                .set_balance(&id, new.credit)
+                .append_ledger(&LedgerEntry {
+                    account: id.clone(),
+                    kind: LedgerKind::TopUp,
+                    delta: new.credit,
+                    balance: new.credit,
+                    message: None,
+                    at: chrono::Utc::now(),
+                    reason: Some("starting credit".into()),
+                });
+        }
+        self.store.commit(batch).await?;
+        info!(self.logger, "account created"; "account" => %id);
+        if let Some(secret) = &spec.terms.callback_secret {
+            self.callback_secrets.do_send(SetSecret {
+                account: id.clone(),
+                secret: Some(secret.clone()),
+            });
+        }
+        self.directory
+            .put(self.account_starter.start(spec, id.clone()));
+        self.rewire();
+        self.directory
+            .account(id.as_str())
+            .ok_or_else(|| AdminError::NoAccount(id.to_string()))
+    }
+
+    /// Changes an account: stored first, then its actor's terms and its
+    /// directory entry.
+    pub async fn change_account(
+        &self,
+        system_id: &str,
+        change: AccountChange,
+    ) -> Result<Arc<AccountEntry>, AdminError> {
+        let _turn = self.changes.lock().await;
+        let entry = self
+            .directory
+            .account(system_id)
+            .ok_or_else(|| AdminError::NoAccount(system_id.to_string()))?;
+        let password = match change.password {
+            Some(password) => hash(password).await?,
+            None => entry.password.clone(),
+        };
+        let terms = Terms {
+            tps: change.tps.unwrap_or(entry.terms.tps),
+            max_binds: change.max_binds.unwrap_or(entry.terms.max_binds),
+            suspended: change.suspended.unwrap_or(entry.terms.suspended),
+            callback_url: change
+                .callback_url
+                .unwrap_or_else(|| entry.terms.callback_url.clone()),
+            callback_secret: change
+                .callback_secret
+                .unwrap_or_else(|| entry.terms.callback_secret.clone()),
+        };
+        let spec = AccountSpec {
+            system_id: system_id.to_string(),
+            password,
+            allowed_ips: change
+                .allowed_ips
+                .unwrap_or_else(|| entry.allowed_ips.clone()),
+            terms: terms.clone(),
+        };
+        let mut batch = Batch::new();
+        batch.put_stored_account(&spec.stored());
+        self.store.commit(batch).await?;
+        if terms.callback_secret != entry.terms.callback_secret {
+            self.callback_secrets.do_send(SetSecret {
+                account: entry.id.clone(),
+                secret: terms.callback_secret.clone(),
+            });
+        }
+        entry
+            .actor
+            .configure
+            .send(Configure {
+                terms: terms.clone(),
+            })
+            .await?;
+        info!(self.logger, "account changed"; "account" => system_id,
+            "tps" => terms.tps, "max_binds" => terms.max_binds, "suspended" => terms.suspended);
+        self.directory.put(AccountEntry {
+            id: entry.id.clone(),
+            actor: entry.actor.clone(),
+            password: spec.password,
+            allowed_ips: spec.allowed_ips,
+            terms,
+        });
+        self.directory
+            .account(system_id)
+            .ok_or_else(|| AdminError::NoAccount(system_id.to_string()))
+    }
+
+    /// Tops up (positive) or deducts (negative) credit through the
+    /// account's actor, recorded in its ledger with `reason`.
+    pub async fn adjust_credit(
+        &self,
+        system_id: &str,
+        amount: Money,
+        reason: String,
+    ) -> Result<LedgerEntry, AdminError> {
+        let entry = self
+            .directory
+            .account(system_id)
+            .ok_or_else(|| AdminError::NoAccount(system_id.to_string()))?;
+        let adjusted = entry
+            .actor
+            .adjust_credit
+            .send(AdjustCredit { amount, reason })
+            .await??;
+        info!(self.logger, "credit adjusted"; "account" => system_id,
+            "amount" => %amount, "balance" => %adjusted.balance);
+        Ok(adjusted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::PasswordHash;
+
+    fn spec(system_id: &str, tps: u32) -> AccountSpec {
+        AccountSpec {
+            system_id: system_id.into(),
+            password: PasswordHash::from_stored("$argon2id$stored".into()),
+            allowed_ips: Vec::new(),
+            terms: Terms {
+                tps,
+                max_binds: 1,
+                suspended: false,
+                callback_url: None,
+                callback_secret: None,
+            },
+        }
+    }
+
+    #[test]
+    fn stored_accounts_win_over_the_files_with_the_same_system_id() {
+        let logger = Logger::root(slog::Discard, slog::o!());
+        let mut changed = spec("demo", 7).stored();
+        changed.suspended = true;
+        changed.allowed_ips = vec!["10.0.0.0/8".into()];
+        let merged = merge_accounts(
+            vec![spec("demo", 100), spec("other", 5)],
+            vec![changed, spec("new", 1).stored()],
+            &logger,
+        );
+        let summary: Vec<(&str, u32, bool, usize)> = merged
+            .iter()
+            .map(|account| {
+                (
+                    account.system_id.as_str(),
+                    account.terms.tps,
+                    account.terms.suspended,
+                    account.allowed_ips.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("demo", 7, true, 1),
+                ("other", 5, false, 0),
+                ("new", 1, false, 0)
+            ]
+        );
+    }
+}
