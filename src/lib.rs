@@ -55,6 +55,7 @@ pub mod modem;
 pub mod numbering;
 pub mod overlay;
 pub mod pending;
+pub mod rating;
 pub mod report;
 pub mod routing;
 pub mod simulation;

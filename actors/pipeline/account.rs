@@ -46,8 +46,8 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
 use crate::actors::protocol::account::{
-    AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut, Finished,
-    Outgoing, RouteMo, SessionId, Submit, Submitted, Terms, Unbound,
+    Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
+    Finished, Outgoing, RouteMo, SessionId, Submit, Submitted, Terms, Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::pending::Dispatch;
@@ -58,6 +58,7 @@ use crate::intake::Submission;
 use crate::metrics;
 use crate::metrics::MoOutcome;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
+use crate::rating;
 use crate::smpp::CommandStatus;
 use crate::store::{
     Batch, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store,
@@ -173,7 +174,7 @@ impl Account {
         &mut self,
         submission: Submission,
         now: DateTime<Utc>,
-    ) -> Result<Accepted, CommandStatus> {
+    ) -> Result<Checked, CommandStatus> {
         faults::ACCOUNT_PANIC.tick("account");
         if self.terms.suspended {
             return Err(CommandStatus::EsmeRinvbndsts);
@@ -188,17 +189,19 @@ impl Account {
             return Err(CommandStatus::EsmeRthrottled);
         }
         let routing = self.wiring.routes.current();
-        let mut plan = Vec::with_capacity(submission.destinations.len());
-        let mut total = Money::ZERO;
-        for destination in &submission.destinations {
-            let route = routing.table.lookup(self.id.as_str(), destination.text());
-            let price = route.map_or(Money::ZERO, |route| route.price);
-            total = price
-                .checked_mul(per_destination)
-                .and_then(|cost| total.checked_add(cost))
-                .ok_or(CommandStatus::EsmeRsubmitfail)?;
-            plan.push((destination, route.map(|route| (route.index, price))));
-        }
+        let plan: Vec<_> = submission
+            .destinations
+            .iter()
+            .map(|destination| {
+                let route = routing.table.lookup(self.id.as_str(), destination.text());
+                (destination, route.map(|route| (route.index, route.price)))
+            })
+            .collect();
+        let prices = plan
+            .iter()
+            .map(|(_, route)| route.map_or(Money::ZERO, |(_, price)| price));
+        let total = rating::submission_cost(prices, submission.parts.len())
+            .ok_or(CommandStatus::EsmeRsubmitfail)?;
         let balance = self
             .balance
             .checked_sub(total)
@@ -266,7 +269,7 @@ impl Account {
             batch.set_balance(&self.id, balance);
         }
         self.balance = balance;
-        Ok(Accepted {
+        Ok(Checked {
             ids,
             batch,
             routing,
@@ -464,7 +467,7 @@ struct RoutedMo {
 }
 
 /// A submission checked and charged, its batch not yet committed.
-struct Accepted {
+struct Checked {
     ids: Vec<MessageId>,
     batch: Batch,
     /// The table the routes were chosen from, whose actors take them.
@@ -540,7 +543,7 @@ impl Handler<Submit> for Account {
                     metrics.accepted(ids.len(), received.elapsed());
                     submit.reply.send(Submitted {
                         sequence_number,
-                        result: Ok(ids),
+                        result: Ok(Accepted { ids, charged }),
                     });
                     for (index, message) in routed {
                         if let Some(route) = routing.actors.get(index) {
@@ -702,14 +705,19 @@ impl Handler<Finished> for Account {
             let mut batch = Batch::new();
             batch.put_message(&message);
             let mut balance = account.balance;
-            if refund && message.price != Money::ZERO {
-                balance = balance.checked_add(message.price).unwrap_or(balance);
+            let refunded = if refund {
+                rating::refund(&message)
+            } else {
+                Money::ZERO
+            };
+            if refunded != Money::ZERO {
+                balance = balance.checked_add(refunded).unwrap_or(balance);
                 batch
                     .set_balance(&account.id, balance)
                     .append_ledger(&LedgerEntry {
                         account: account.id.clone(),
                         kind: LedgerKind::Refund,
-                        delta: message.price,
+                        delta: refunded,
                         balance,
                         message: Some(message.id),
                         at: Utc::now(),

@@ -616,7 +616,7 @@ impl Handler<Submitted> for EsmeSession {
         };
         self.publish_windows();
         let ids = match submitted.result {
-            Ok(ids) => ids,
+            Ok(accepted) => accepted.ids,
             Err(status) => {
                 self.answer_error(id, status, sequence_number);
                 return;

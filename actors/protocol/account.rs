@@ -79,12 +79,20 @@ impl Reply {
     }
 }
 
-/// The answer to [`Submit`]: the ids of the stored parts, or why not.
+/// The answer to [`Submit`]: what was stored and charged, or why not.
 #[derive(actix::Message)]
 #[rtype(result = "()")]
 pub struct Submitted {
     pub sequence_number: u32,
-    pub result: Result<Vec<MessageId>, CommandStatus>,
+    pub result: Result<Accepted, CommandStatus>,
+}
+
+/// A submission durably stored.
+pub struct Accepted {
+    /// Its parts, destination by destination.
+    pub ids: Vec<MessageId>,
+    /// What was reserved from the credit for it (`rating`).
+    pub charged: Money,
 }
 
 /// An MO message in `inbox` that the MO routes give to this account: into

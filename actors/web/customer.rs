@@ -15,7 +15,7 @@ use super::{WebState, auth};
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
-use crate::model::{MessageId, Money};
+use crate::model::MessageId;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -37,17 +37,6 @@ async fn send(
         Problem::field(error)
     })?;
     let parts = submission.parts.len();
-    let routing = state.routes.current();
-    let per_part: Vec<Money> = submission
-        .destinations
-        .iter()
-        .map(|destination| {
-            routing
-                .table
-                .lookup(account.id.as_str(), destination.text())
-                .map_or(Money::ZERO, |route| route.price)
-        })
-        .collect();
     let numbers: Vec<String> = submission
         .destinations
         .iter()
@@ -66,18 +55,10 @@ async fn send(
             "the account is restarting; try again".into(),
         )
     })?;
-    let ids = submitted.result.map_err(Problem::refused)?;
-    let cost = per_part
-        .iter()
-        .try_fold(Money::ZERO, |total, price| {
-            price
-                .checked_mul(u32::try_from(parts).unwrap_or(u32::MAX))
-                .and_then(|cost| total.checked_add(cost))
-        })
-        .unwrap_or(Money::ZERO);
+    let accepted = submitted.result.map_err(Problem::refused)?;
     let messages = numbers
         .into_iter()
-        .zip(ids.chunks(parts.max(1)))
+        .zip(accepted.ids.chunks(parts.max(1)))
         .map(|(to, ids)| Sent {
             to,
             ids: ids.iter().map(MessageId::to_string).collect(),
@@ -86,7 +67,7 @@ async fn send(
     Ok(HttpResponse::Accepted().json(SendResponse {
         messages,
         parts,
-        cost: cost.to_string(),
+        cost: accepted.charged.to_string(),
     }))
 }
 
