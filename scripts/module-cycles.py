@@ -78,6 +78,24 @@ def strip(text):
     return "".join(out)
 
 
+def flatten_inline_modules(text):
+    """Inside an inline `mod name { ... }` (not a test module), `super::`
+    names the file's module: the inline module is read as part of it."""
+    out, pos = [], 0
+    for m in re.finditer(r"(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{", text):
+        if m.start() < pos:
+            continue
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+        out.append(text[pos:m.end()])
+        out.append(re.sub(r"\bsuper\s*::", "self::", text[m.end():j]))
+        pos = j
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def drop_tests(text):
     """Removes `#[cfg(test)]` modules (balanced braces)."""
     while True:
@@ -93,7 +111,7 @@ def drop_tests(text):
 
 def use_paths(tree, prefix=()):
     """Expands a use tree into (path segments, local name or None for glob)."""
-    tree = re.sub(r"\s+", "", tree)
+    tree = re.sub(r"\s+", " ", tree).strip()
     depth, start = 0, None
     for k, ch in enumerate(tree):
         if ch == "{":
@@ -103,7 +121,7 @@ def use_paths(tree, prefix=()):
         elif ch == "}":
             depth -= 1
             if depth == 0:
-                head = tree[:start].rstrip(":")
+                head = tree[:start].replace(" ", "").rstrip(":")
                 heads = tuple(s for s in head.split("::") if s)
                 inner, parts, d, last = tree[start + 1:k], [], 0, 0
                 for q, c2 in enumerate(inner):
@@ -113,16 +131,13 @@ def use_paths(tree, prefix=()):
                         last = q + 1
                 parts.append(inner[last:])
                 for part in parts:
-                    if part:
+                    if part.strip():
                         yield from use_paths(part, prefix + heads)
                 return
     alias = None
-    if "as" in tree and re.search(r"[A-Za-z0-9_]as[A-Za-z_]", tree):
-        # whitespace was removed: split on the last `as` between segments
-        m = re.match(r"(.*[A-Za-z0-9_])as([A-Za-z_][A-Za-z0-9_]*)$", tree)
-        if m and "::" in m.group(1) or (m and not tree.startswith("as")):
-            tree, alias = m.group(1), m.group(2)
-    segs = prefix + tuple(s for s in tree.split("::") if s)
+    if " as " in tree:
+        tree, alias = (piece.strip() for piece in tree.rsplit(" as ", 1))
+    segs = prefix + tuple(s for s in tree.replace(" ", "").split("::") if s)
     if segs and segs[-1] == "*":
         yield segs[:-1], None
     elif segs and segs[-1] == "self":
@@ -155,7 +170,7 @@ def load(path, file, modules):
     module = Module(path, file)
     modules[path] = module
     raw = open(file, encoding="utf-8").read()
-    text = drop_tests(strip(raw))
+    text = flatten_inline_modules(drop_tests(strip(raw)))
     module.text = text
     base = os.path.dirname(file)
     if os.path.basename(file) not in ("mod.rs", "lib.rs"):

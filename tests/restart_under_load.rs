@@ -550,7 +550,7 @@ fn check_receipts(store: &Store, seen: &Seen) {
             expected.receipt,
             "message {id} to {destination} got a receipt it should not have"
         );
-        let state = pdu::MessageState::from(expected.state.smpp_message_state().code());
+        let state = pasarela::smpp::message_state::to_smpp(expected.state);
         assert!(
             states.iter().all(|got| *got == Some(state)),
             "receipts for message {id} to {destination}: {states:?}, expected {state:?}"

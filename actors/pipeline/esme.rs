@@ -755,7 +755,7 @@ fn bind_response(request: CommandId, system_id: COctetString<1, 16>) -> Pdu {
 }
 
 fn pdu_message_state(message: &Message) -> pdu::MessageState {
-    pdu::MessageState::from(message.state().smpp_message_state().code())
+    crate::smpp::message_state::to_smpp(message.state())
 }
 
 /// The SPEC §3 receipt for a finished message, as the deliver_sm to its ESME.

@@ -4,7 +4,7 @@
 
 use crate::kannel::dlr_url::DlrType;
 use crate::model::{Message, MessageState};
-use crate::smpp::{Stat, pdu};
+use crate::smpp::Stat;
 
 /// The Kannel DLR type (`%d`) of a message entering `state`, when `mask`
 /// asks for it. REJECTED and FAILED (no SMSC took the message) are 16 when
@@ -43,10 +43,7 @@ pub fn reply_for(kind: DlrType, message: &Message) -> String {
 
 /// The SPEC §3 `stat:` word of a final state, as the ESME's receipt has it.
 fn receipt_word(state: MessageState) -> String {
-    let code = state.smpp_message_state().code();
-    Stat::from_message_state(pdu::MessageState::from(code))
-        .word()
-        .to_string()
+    Stat::of(state).word().to_string()
 }
 
 #[cfg(test)]

@@ -16,4 +16,4 @@ pub use id::{AccountId, GatewayName, IdError, MessageId, MessageIdError, Upstrea
 pub use message::{Callback, Message, Part, PartError, Transition};
 pub use money::{Money, MoneyParseError};
 pub use msisdn::{Msisdn, MsisdnError};
-pub use state::{IllegalTransition, MessageState, SmppMessageState};
+pub use state::{IllegalTransition, MessageState};

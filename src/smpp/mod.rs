@@ -120,6 +120,7 @@ mod fast;
 pub mod frame;
 pub mod header;
 pub mod lenient;
+pub mod message_state;
 pub mod mo;
 pub mod pdu;
 pub mod receipt;

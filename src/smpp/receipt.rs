@@ -5,11 +5,13 @@
 //! real SMSCs send: keys in any case, fields missing or reordered,
 //! `submit_date`/`done_date` spellings, 10- or 12-digit dates, unknown
 //! `key:value` fields (kept), and a `text:` that runs to the end with spaces
-//! and colons in it. The id is kept exactly as sent; [`normalize_id`] helps
-//! compare ids that one SMSC writes in hex and another in decimal.
+//! and colons in it. The id is kept exactly as sent; a gateway's `id_format`
+//! (`upstream::ids`) makes ids that one SMSC writes in hex and another in
+//! decimal compare equal.
 
 use chrono::NaiveDateTime;
 
+use super::message_state;
 use super::pdu::MessageState;
 use super::time::receipt_date;
 
@@ -72,6 +74,11 @@ impl Stat {
             Stat::Enroute => MessageState::Enroute,
             Stat::Other(_) => return None,
         })
+    }
+
+    /// The stat of a message of ours in `state`.
+    pub fn of(state: crate::model::MessageState) -> Stat {
+        Stat::from_message_state(message_state::to_smpp(state))
     }
 
     /// The stat for a message_state TLV value.
@@ -152,8 +159,8 @@ impl Receipt {
                     }
                 }
             }
-            let normalized = key.replace(['_', ' '], "");
-            let known = match normalized.as_str() {
+            let normalised = key.replace(['_', ' '], "");
+            let known = match normalised.as_str() {
                 "id" => {
                     id = Some(value.clone());
                     true
@@ -241,48 +248,6 @@ fn parse_date(value: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%S").ok()
 }
 
-/// How a gateway writes its message ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdFormat {
-    /// Compare as strings (trimmed).
-    Verbatim,
-    /// A decimal number, possibly zero-padded.
-    Decimal,
-    /// A hexadecimal number, any case, possibly zero-padded.
-    Hex,
-}
-
-/// Why an id does not fit its format.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("message id {id:?} is not {format:?}")]
-pub struct IdError {
-    pub id: String,
-    pub format: IdFormat,
-}
-
-/// A canonical form of a message id, so that the id returned in
-/// submit_sm_resp and the one in the receipt compare equal even when the SMSC
-/// writes them differently (a classic: hex in the response, decimal in the
-/// receipt). Numeric formats become the decimal number without padding.
-pub fn normalize_id(id: &str, format: IdFormat) -> Result<String, IdError> {
-    let trimmed = id.trim();
-    let error = || IdError {
-        id: id.to_owned(),
-        format,
-    };
-    let radix = match format {
-        IdFormat::Verbatim => return Ok(trimmed.to_owned()),
-        IdFormat::Decimal => 10,
-        IdFormat::Hex => 16,
-    };
-    if trimmed.is_empty() || !trimmed.chars().all(|c| c.is_digit(radix)) {
-        return Err(error());
-    }
-    u128::from_str_radix(trimmed, radix)
-        .map(|n| n.to_string())
-        .map_err(|_| error())
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -310,12 +275,7 @@ mod tests {
         let finals = Ours::ALL.iter().filter(|state| state.is_final()).count();
         assert_eq!(table.len(), finals);
         for (state, word) in table {
-            let code = state.smpp_message_state().code();
-            assert_eq!(
-                Stat::from_message_state(MessageState::from(code)).word(),
-                word,
-                "{state}"
-            );
+            assert_eq!(Stat::of(state).word(), word, "{state}");
         }
     }
 
@@ -404,24 +364,5 @@ mod tests {
         assert_eq!(Stat::from_word("FOO"), Stat::Other("FOO".into()));
         assert!(Stat::Delivered.is_final());
         assert!(!Stat::Enroute.is_final());
-    }
-
-    #[test]
-    fn ids_normalize_across_formats() {
-        assert_eq!(normalize_id("3E8", IdFormat::Hex), Ok("1000".into()));
-        assert_eq!(
-            normalize_id("0001000", IdFormat::Decimal),
-            Ok("1000".into())
-        );
-        assert_eq!(
-            normalize_id(" ab-1 ", IdFormat::Verbatim),
-            Ok("ab-1".into())
-        );
-        assert!(normalize_id("12x", IdFormat::Decimal).is_err());
-        assert!(normalize_id("", IdFormat::Hex).is_err());
-        assert!(
-            normalize_id(&"f".repeat(40), IdFormat::Hex).is_err(),
-            "overflow is an error"
-        );
     }
 }

@@ -44,6 +44,17 @@ impl fmt::Display for IdBase {
     }
 }
 
+impl IdBase {
+    /// `number` written in this base: uppercase for hex, decimal otherwise
+    /// (how `pasarela sim-smsc` writes its ids).
+    pub fn write(self, number: u64) -> String {
+        match self {
+            IdBase::Hex => format!("{number:X}"),
+            IdBase::AsIs | IdBase::Decimal => number.to_string(),
+        }
+    }
+}
+
 impl IdFormat {
     /// The default: ids taken as they are on both sides.
     pub const AS_IS: IdFormat = IdFormat {

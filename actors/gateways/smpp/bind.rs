@@ -50,7 +50,7 @@ use tokio::task::JoinSet;
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
-use crate::model::{GatewayName, Message, MessageState, SmppMessageState, UpstreamId};
+use crate::model::{GatewayName, Message, MessageState, UpstreamId};
 use crate::smpp::dlr::{IncomingReceipt, read_receipt};
 use crate::smpp::pdu::{
     AnyOctetString, COctetString, DataCoding, EsmClass, MessagePayload,
@@ -719,7 +719,7 @@ impl Bind {
         };
         let state = receipt
             .state
-            .and_then(|state| SmppMessageState::from_code(u8::from(state)).outcome())
+            .and_then(crate::smpp::message_state::from_smpp)
             .unwrap_or(MessageState::Unknown);
         let error_code = receipt
             .text

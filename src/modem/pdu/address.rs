@@ -13,7 +13,8 @@
 use crate::model::{Address, AddressError, Npi, Ton};
 use crate::sms::{gsm7, packing};
 
-use super::{DecodeError, EncodeError, Reader};
+use super::error::{DecodeError, EncodeError};
+use super::octets::Reader;
 
 /// The most digits an address holds: 10 octets of semi-octets.
 pub const MAX_DIGITS: usize = 20;

@@ -11,9 +11,12 @@ use chrono::{DateTime, FixedOffset};
 use crate::sms::{ShortMessage, UdhError};
 
 use super::address::{self, PduAddress};
+use super::error::{DecodeError, EncodeError};
+use super::message_type::MessageType;
+use super::octets::{Encoded, Reader};
+use super::timestamp;
 use super::user_data::UserData;
 use super::validity::take_seven;
-use super::{DecodeError, EncodeError, Encoded, MessageType, Reader, timestamp};
 
 const MMS: u8 = 0x04;
 const LP: u8 = 0x08;

@@ -13,9 +13,12 @@ use chrono::{DateTime, FixedOffset};
 use crate::model::MessageState;
 
 use super::address::{self, PduAddress};
+use super::error::{DecodeError, EncodeError};
+use super::message_type::MessageType;
+use super::octets::{Encoded, Reader};
+use super::timestamp;
 use super::user_data::UserData;
 use super::validity::take_seven;
-use super::{DecodeError, EncodeError, Encoded, MessageType, Reader, timestamp};
 
 const MTI_STATUS_REPORT: u8 = 0b10;
 const MMS: u8 = 0x04;

@@ -11,9 +11,11 @@ use crate::model::Ton;
 use crate::sms::{Coding, Part};
 
 use super::address::{self, PduAddress};
+use super::error::{DecodeError, EncodeError};
+use super::message_type::MessageType;
+use super::octets::{Encoded, Reader};
 use super::user_data::UserData;
 use super::validity::{self, ValidityPeriod};
-use super::{DecodeError, EncodeError, Encoded, MessageType, Reader};
 
 const MTI_SUBMIT: u8 = 0b01;
 const RD: u8 = 0x04;

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 
-use super::{DecodeError, EncodeError};
+use super::error::{DecodeError, EncodeError};
 
 /// Octets a time stamp takes.
 pub const LENGTH: usize = 7;

@@ -10,7 +10,8 @@ use crate::sms::incoming::{self, ShortMessage};
 use crate::sms::packing;
 use crate::sms::{Alphabet, UdhError};
 
-use super::{DecodeError, EncodeError, Reader};
+use super::error::{DecodeError, EncodeError};
+use super::octets::Reader;
 
 /// Most septets in one short message.
 pub const MAX_SEPTETS: usize = USER_DATA_OCTETS * 8 / 7;

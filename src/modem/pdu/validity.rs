@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, FixedOffset, TimeDelta};
 
-use super::{DecodeError, EncodeError, Reader, timestamp};
+use super::error::{DecodeError, EncodeError};
+use super::octets::Reader;
+use super::timestamp;
 
 /// A relative TP-VP (§9.2.3.12.1): one octet on a scale that grows
 /// coarser with the value:

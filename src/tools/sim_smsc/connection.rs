@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-use super::Shared;
 use super::hub::Deliveries;
+use super::shared::{Shared, log};
 use crate::framed::Frame;
 use crate::model::MessageState;
 use crate::simulation::{Behaviour, SubmitReply};
@@ -54,7 +54,7 @@ pub(in crate::tools::sim_smsc) async fn serve(
     shared: Arc<Shared>,
 ) {
     let mut connection = Connection::new(id, Link::new(stream), peer, shared);
-    super::log(format_args!("{peer}: connected"));
+    log(format_args!("{peer}: connected"));
     let outcome = connection.run().await;
     connection.finish(outcome).await;
 }
@@ -196,7 +196,7 @@ impl Connection {
     /// stream can.
     fn on_malformed(&mut self, error: &FrameError) -> Result<Flow, LinkError> {
         self.stats.malformed += 1;
-        super::log(format_args!("{}: {error}", self.peer));
+        log(format_args!("{}: {error}", self.peer));
         let answered = self.endpoint.malformed(error)?;
         if answered.is_some_and(|pending| pending.command_id == CommandId::DeliverSm) {
             self.stats.delivery_errors += 1;
@@ -226,7 +226,7 @@ impl Connection {
         let (system_id, password) = (system_id.as_str(), password.as_str());
         let status = self.shared.credentials.check(system_id, password);
         if status != CommandStatus::EsmeRok {
-            super::log(format_args!(
+            log(format_args!(
                 "{}: {id:?} as {system_id:?} refused: {}",
                 self.peer,
                 crate::smpp::status::describe(u32::from(status))
@@ -243,7 +243,7 @@ impl Connection {
         let system_id: Arc<str> = Arc::from(system_id);
         self.endpoint
             .send(&Command::new(CommandStatus::EsmeRok, seq, body))?;
-        super::log(format_args!(
+        log(format_args!(
             "{}: bound as {system_id:?} ({:?})",
             self.peer,
             self.endpoint.session.state()
@@ -361,9 +361,7 @@ impl Connection {
             delivered: Some(u32::from(state == MessageState::Delivered)),
             submit_date: Some(submitted),
             done_date: Some(done),
-            stat: Some(Stat::from_message_state(pdu::MessageState::from(
-                state.smpp_message_state().code(),
-            ))),
+            stat: Some(Stat::of(state)),
             err: Some(format!("{error_code:03}")),
             text: message.text(),
             extra: Vec::new(),
@@ -377,7 +375,7 @@ impl Connection {
 
     fn logged(&self, built: Result<DeliverSm, BuildError>) -> Option<DeliverSm> {
         built
-            .map_err(|error| super::log(format_args!("{}: no deliver_sm: {error}", self.peer)))
+            .map_err(|error| log(format_args!("{}: no deliver_sm: {error}", self.peer)))
             .ok()
     }
 
@@ -423,7 +421,7 @@ impl Connection {
         let mut unanswered = 0;
         for (_, pending) in self.endpoint.window.expire(now) {
             if pending.command_id != CommandId::DeliverSm {
-                super::log(format_args!(
+                log(format_args!(
                     "{}: no answer to enquire_link; closing",
                     self.peer
                 ));
@@ -433,7 +431,7 @@ impl Connection {
         }
         if unanswered > 0 {
             self.stats.delivery_timeouts += unanswered;
-            super::log(format_args!(
+            log(format_args!(
                 "{}: {unanswered} deliver_sm unanswered after {} ms; dropped",
                 self.peer,
                 self.shared.response_timeout.as_millis()
@@ -489,7 +487,7 @@ impl Connection {
             Err(error) => error.to_string(),
         };
         let s = &self.stats;
-        super::log(format_args!(
+        log(format_args!(
             "{}: {reason}; submits {}, refused {}, unanswered {}, deliver_sm ok {}, \
              refused {}, timed out {}, malformed PDUs {}",
             self.peer,

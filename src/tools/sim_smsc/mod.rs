@@ -11,25 +11,16 @@
 
 mod connection;
 mod hub;
+mod shared;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::smpp::CommandStatus;
-
-/// How message ids are written, in submit_sm_resp and in receipts alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum IdFormat {
-    /// The id as a decimal number.
-    Decimal,
-    /// The same number in uppercase hexadecimal, as some SMSCs write it;
-    /// a gateway has to normalise it to match receipts to messages.
-    Hex,
-}
+use crate::upstream::IdBase;
+use shared::{Credentials, MessageIds, Shared, log};
 
 /// The command line of `pasarela sim-smsc`.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,9 +38,11 @@ pub struct SimSmscArgs {
     /// Milliseconds from acknowledging a message to sending its receipt.
     #[arg(long, default_value_t = 200)]
     pub dlr_delay_ms: u64,
-    /// How message ids are written.
-    #[arg(long, value_enum, default_value_t = IdFormat::Decimal)]
-    pub id_format: IdFormat,
+    /// How message ids are written: `decimal` or `hex` (the same number
+    /// in uppercase hexadecimal, as some SMSCs write it; a gateway has to
+    /// normalise it to match receipts to messages).
+    #[arg(long, default_value = "decimal", value_parser = id_base)]
+    pub id_format: IdBase,
     /// Send an MO message to every receiver and transceiver bind this often.
     #[arg(long, value_name = "MS")]
     pub mo_every_ms: Option<u64>,
@@ -59,6 +52,15 @@ pub struct SimSmscArgs {
     /// Milliseconds to wait for a deliver_sm_resp or enquire_link_resp.
     #[arg(long, default_value_t = 10_000)]
     pub response_timeout_ms: u64,
+}
+
+/// The `--id-format` values.
+fn id_base(name: &str) -> Result<IdBase, String> {
+    match name {
+        "decimal" => Ok(IdBase::Decimal),
+        "hex" => Ok(IdBase::Hex),
+        other => Err(format!("{other:?} is not decimal or hex")),
+    }
 }
 
 /// Why the simulator could not run.
@@ -79,76 +81,6 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
     super::runtime()
         .map_err(SimSmscError::Runtime)?
         .block_on(serve(args))
-}
-
-/// Settings every connection reads.
-#[derive(Debug)]
-struct Shared {
-    credentials: Credentials,
-    dlr_delay: Duration,
-    window: usize,
-    response_timeout: Duration,
-    mo_every: Option<Duration>,
-    ids: MessageIds,
-    hub: hub::HubHandle,
-}
-
-/// What a bind must present; `None` accepts anything.
-#[derive(Debug)]
-struct Credentials {
-    system_id: Option<String>,
-    password: Option<String>,
-}
-
-impl Credentials {
-    /// The bind_resp status for these credentials.
-    fn check(&self, system_id: &str, password: &str) -> CommandStatus {
-        if self.system_id.as_deref().is_some_and(|s| s != system_id) {
-            CommandStatus::EsmeRinvsysid
-        } else if self.password.as_deref().is_some_and(|p| p != password) {
-            CommandStatus::EsmeRinvpaswd
-        } else {
-            CommandStatus::EsmeRok
-        }
-    }
-}
-
-/// Message ids: one counter for all connections, written as the command
-/// line asked.
-#[derive(Debug)]
-struct MessageIds {
-    next: AtomicU64,
-    format: IdFormat,
-}
-
-impl MessageIds {
-    /// The counter starts from the clock, so that a restarted simulator
-    /// does not hand out ids a gateway may still hold receipts for.
-    fn from_clock(format: IdFormat) -> MessageIds {
-        let start = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |since| since.as_secs() << 24);
-        MessageIds::starting_at(start, format)
-    }
-
-    fn starting_at(first: u64, format: IdFormat) -> MessageIds {
-        MessageIds {
-            next: AtomicU64::new(first),
-            format,
-        }
-    }
-
-    fn next(&self) -> String {
-        let number = self.next.fetch_add(1, Ordering::Relaxed);
-        match self.format {
-            IdFormat::Decimal => number.to_string(),
-            IdFormat::Hex => format!("{number:X}"),
-        }
-    }
-}
-
-fn log(line: std::fmt::Arguments<'_>) {
-    super::log("sim-smsc", line);
 }
 
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
@@ -214,42 +146,5 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
                 return Ok(());
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_ids_are_the_same_numbers_in_uppercase() {
-        let decimal = MessageIds::starting_at(3_000, IdFormat::Decimal);
-        let hex = MessageIds::starting_at(3_000, IdFormat::Hex);
-        assert_eq!(decimal.next(), "3000");
-        assert_eq!(decimal.next(), "3001");
-        assert_eq!(hex.next(), "BB8");
-        assert_eq!(hex.next(), "BB9");
-    }
-
-    #[test]
-    fn credentials_are_checked_only_when_configured() {
-        let open = Credentials {
-            system_id: None,
-            password: None,
-        };
-        assert_eq!(open.check("any", "thing"), CommandStatus::EsmeRok);
-        let strict = Credentials {
-            system_id: Some("pasarela".into()),
-            password: Some("secret".into()),
-        };
-        assert_eq!(strict.check("pasarela", "secret"), CommandStatus::EsmeRok);
-        assert_eq!(
-            strict.check("other", "secret"),
-            CommandStatus::EsmeRinvsysid
-        );
-        assert_eq!(
-            strict.check("pasarela", "wrong"),
-            CommandStatus::EsmeRinvpaswd
-        );
     }
 }
