@@ -171,6 +171,8 @@ def load(path, file, modules):
     modules[path] = module
     raw = open(file, encoding="utf-8").read()
     text = flatten_inline_modules(drop_tests(strip(raw)))
+    # `pub(in path)` names a module for visibility, not a dependency.
+    text = re.sub(r"pub\s*\(\s*in\s+[^)]*\)", "pub", text)
     module.text = text
     base = os.path.dirname(file)
     if os.path.basename(file) not in ("mod.rs", "lib.rs"):
@@ -219,11 +221,16 @@ def absolute(module, segs, modules):
 
 
 def resolve(module_path, rest, modules, seen=None):
-    """The module that defines the item `rest` names from `module_path`."""
-    seen = seen or set()
+    """The module that defines the item `rest` names from `module_path`
+    (that module itself when the item is not found anywhere)."""
+    return find(module_path, rest, modules, seen or set()) or module_path
+
+
+def find(module_path, rest, modules, seen):
+    """Like `resolve`, but `None` when the item is not found."""
     key = (module_path, rest)
     if key in seen:
-        return module_path
+        return None
     seen.add(key)
     module = modules.get(module_path)
     if module is None:
@@ -232,17 +239,17 @@ def resolve(module_path, rest, modules, seen=None):
         return module_path
     head = rest[0]
     if head in module.children:
-        return resolve(module.children[head], rest[1:], modules, seen)
+        return find(module.children[head], rest[1:], modules, seen) or module.children[head]
     if head in module.items:
         return module_path
     if head in module.imports:
         target = module.imports[head]
-        return resolve(target[:1], tuple(target[1:]) + tuple(rest[1:]), modules, seen)
+        return find(target[:1], tuple(target[1:]) + tuple(rest[1:]), modules, seen)
     for glob in module.globs:
-        found = resolve(glob, rest, modules, seen)
-        if found and found != glob:
+        found = find(glob, rest, modules, seen)
+        if found:
             return found
-    return module_path
+    return None
 
 
 def walk_to_module(base, rest, modules):

@@ -16,7 +16,7 @@
 //!   which answers after the group commit. At most `window` of them are
 //!   outstanding; more get ESME_RMSGQFUL.
 //! - query_sm reads the store; cancel_sm and replace_sm go to
-//!   [`Owners`](crate::actors::pipeline::amend::Owners), which finds the actor holding the
+//!   [`Owners`], which finds the actor holding the
 //!   message, and are answered when it is done.
 //! - Once bound, the session is listed in [`Sessions`] (the admin API)
 //!   until the actor is dropped, with counters it bumps as it goes; a

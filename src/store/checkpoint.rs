@@ -72,7 +72,7 @@ impl Sled {
         if let Some(sync) = &self.sync {
             sync.file
                 .sync_data()
-                .map_err(|error| super::io_error("fdatasync", &sync.path, error))?;
+                .map_err(|error| super::error::io_error("fdatasync", &sync.path, error))?;
         }
         Ok(())
     }

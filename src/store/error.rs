@@ -80,3 +80,15 @@ impl fmt::Debug for KeyHex {
         fmt::Display::fmt(self, f)
     }
 }
+
+pub(super) fn io_error(
+    action: &'static str,
+    path: &std::path::Path,
+    error: std::io::Error,
+) -> StoreError {
+    StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source: Arc::new(error),
+    }
+}

@@ -24,8 +24,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::codec::TreeId;
+use super::error::io_error;
 use super::error::{KeyHex, StoreError};
-use super::io_error;
 
 const MAGIC: &[u8; 8] = b"PSJRNL01";
 const RECORD_HEADER: usize = 8;

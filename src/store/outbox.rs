@@ -11,9 +11,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
 use super::batch::{Batch, Op};
 use super::codec::{self, TreeId};
+use super::database::Store;
 use super::error::{KeyHex, StoreError};
 use crate::model::{AccountId, MessageId, timestamp};
 

@@ -18,7 +18,7 @@
 //! back-off.
 //!
 //! The admin API's [`Administer`] and [`Reconfigure`] reach the thread as
-//! a [`Control`] in the same channel, behind the messages already handed
+//! a `Control` in the same channel, behind the messages already handed
 //! over: stopped, the thread closes the port and gives back every message
 //! it receives until started; new settings reopen the port with them when
 //! they differ from those in use. [`Inspect`] shows what the actor knows:

@@ -1,0 +1,303 @@
+//! The validated configuration's types: what the rest of the switch reads
+//! once the file has passed every check. Plain data.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use crate::model::Money;
+use crate::upstream::IdFormat;
+
+/// SMPP 3.4 §5.2.1: system_id is a C-octet string of at most 16 octets.
+pub const MAX_SYSTEM_ID_LEN: usize = 15;
+/// SMPP 3.4 §5.2.2: password is a C-octet string of at most 9 octets.
+pub const MAX_PASSWORD_LEN: usize = 8;
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The sled database and everything else the switch persists.
+    pub data_dir: PathBuf,
+    pub log: LogConfig,
+    pub store: StoreSettings,
+    pub smpp: SmppListenerConfig,
+    pub web: WebConfig,
+    pub callbacks: CallbackSettings,
+    pub gateways: Vec<GatewayConfig>,
+    pub routes: Vec<RouteConfig>,
+    pub accounts: Vec<AccountConfig>,
+    /// `[[numbering]]`: which operator a number range belongs to, for the
+    /// message report; longest prefix wins.
+    pub numbering: Vec<NumberingConfig>,
+    /// `[[mo_routes]]`: which account an MO message goes to.
+    pub mo_routes: Vec<MoRouteConfig>,
+}
+
+/// One `[[mo_routes]]` entry (README "Two-way: MO routing").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoRouteConfig {
+    /// The destination's digits, a leading `+` or `00` dropped.
+    pub number: String,
+    /// The first word of the text, for a shared number; `None`: every MO
+    /// to the number that no keyword route claims.
+    pub keyword: Option<String>,
+    /// The account's system_id.
+    pub account: String,
+}
+
+/// One `[[numbering]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberingConfig {
+    /// International digits, country code first (`"34600"`).
+    pub prefix: String,
+    pub operator: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Term,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Critical,
+    Error,
+    Warning,
+    Info,
+    Debug,
+    Trace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: LogLevel,
+}
+
+/// What a durable acknowledgement survives (see `store` for the details).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// sled's flush: the data reaches the kernel's page cache and the write
+    /// is started, which survives the process being killed but not a power
+    /// loss or kernel crash.
+    #[default]
+    Process,
+    /// Additionally fsync the database files after every group commit, so an
+    /// acknowledged message survives a power loss; costs a disk sync per batch.
+    Power,
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Durability::Process => "process",
+            Durability::Power => "power",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    pub durability: Durability,
+    /// The longest a write waits for others to share its flush.
+    pub commit_interval: Duration,
+    /// The most writes one flush carries.
+    pub commit_max_batch: usize,
+    /// sled's page cache: most of the store's memory.
+    pub cache_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmppListenerConfig {
+    pub listen: SocketAddr,
+    /// Requests a session keeps outstanding in each direction: an ESME's
+    /// submits beyond it get ESME_RMSGQFUL; our deliver_sm wait beyond it.
+    pub window: u32,
+    /// Idle time after which the session sends enquire_link.
+    pub enquire_link_interval: Duration,
+    /// Time without any PDU from the ESME after which the session closes.
+    pub inactivity_timeout: Duration,
+    /// How long a request the session sent waits for its response.
+    pub response_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebConfig {
+    pub listen: SocketAddr,
+    pub admin_user: String,
+    /// `None`: generated at first start and printed once.
+    pub admin_password: Option<String>,
+}
+
+/// How receipt callbacks are sent (`[callbacks]`; README "Callbacks").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackSettings {
+    /// The delay before the first retry; each next one doubles it.
+    pub retry_first: Duration,
+    /// The longest delay between two attempts.
+    pub retry_max: Duration,
+    /// Attempts after which a callback goes to the dead letters.
+    pub max_attempts: u32,
+    /// How long one request may take, connecting included.
+    pub timeout: Duration,
+    /// Requests in flight at once, over all customer servers.
+    pub concurrency: u32,
+    /// PEM certificates of authorities trusted for `https://` callbacks
+    /// besides the Mozilla roots (a customer's private CA); read at start.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayConfig {
+    pub name: String,
+    pub kind: GatewayKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayKind {
+    Simulator(SimulatorGatewayConfig),
+    Smpp(SmppGatewayConfig),
+    Modem(ModemGatewayConfig),
+}
+
+impl GatewayKind {
+    /// The `kind` as written in the file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GatewayKind::Simulator(_) => "simulator",
+            GatewayKind::Smpp(_) => "smpp",
+            GatewayKind::Modem(_) => "modem",
+        }
+    }
+}
+
+/// The built-in simulated upstream SMSC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimulatorGatewayConfig {
+    /// How long after the submit the receipt comes back.
+    pub dlr_delay: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindMode {
+    Transmitter,
+    Receiver,
+    Transceiver,
+    /// A transmitter (submits) and a receiver (receipts, MO) per session,
+    /// as Kannel's separate TX and RX.
+    Pair,
+}
+
+/// An upstream SMSC reached over SMPP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmppGatewayConfig {
+    pub host: String,
+    pub port: u16,
+    pub system_id: String,
+    pub password: String,
+    pub bind: BindMode,
+    /// Outstanding submit_sm allowed per bind.
+    pub window: u32,
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    /// How the SMSC writes message ids in submit_sm_resp and receipts.
+    pub id_format: IdFormat,
+    /// Binds (or transmitter + receiver pairs) sharing the queue and TPS.
+    pub sessions: u32,
+    /// Temporary refusals after which a message is REJECTED.
+    pub max_attempts: u32,
+    /// How long the gateway may be down before its queued messages go
+    /// back to their routes; `None`: they wait for it.
+    pub failover_after: Option<Duration>,
+    /// Messages the gateway's queue holds before it takes no more (its
+    /// routes use their next gateway) until it is below 90 % of this.
+    pub queue_limit: u32,
+}
+
+/// A GSM modem on a serial port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModemGatewayConfig {
+    pub device: PathBuf,
+    pub baud: u32,
+    /// The SIM's PIN, entered when the SIM asks for one (`AT+CPIN?` says
+    /// `SIM PIN`); `None` leaves a locked SIM locked and the modem down.
+    pub pin: Option<String>,
+    /// How long one AT command may take before the modem counts as gone
+    /// (AT+CMGS waits for the network, so give it seconds).
+    pub command_timeout: Duration,
+    /// How often signal quality (AT+CSQ) and registration (AT+CREG?) are
+    /// polled, which is also how a silent modem is noticed when idle.
+    pub poll_interval: Duration,
+    /// The SIM's own number (digits, a leading `+` or `00` dropped): the
+    /// destination of the MO messages the modem receives, which MO routing
+    /// reads. `None`: they have no destination and go unrouted.
+    pub number: Option<String>,
+}
+
+/// Which accounts a route applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountSelector {
+    /// `["*"]`: every account.
+    All,
+    Only(Vec<String>),
+}
+
+impl AccountSelector {
+    pub fn includes(&self, system_id: &str) -> bool {
+        match self {
+            AccountSelector::All => true,
+            AccountSelector::Only(ids) => ids.iter().any(|id| id == system_id),
+        }
+    }
+}
+
+/// An MT route: the longest matching destination prefix wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// Digits of the normalised destination; empty is the default route.
+    pub prefix: String,
+    pub accounts: AccountSelector,
+    /// Tried in order: failover; or shared by `weights`.
+    pub gateways: Vec<String>,
+    /// One per gateway (1 to 1000): messages are shared among the gateways
+    /// that are up in proportion. `None`: failover.
+    pub weights: Option<Vec<u32>>,
+    /// Credit charged per message part.
+    pub price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountConfig {
+    pub system_id: String,
+    pub password: String,
+    /// Starting credit, applied when the account is first created in the store.
+    pub credit: Money,
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    /// SMPP sessions bound at once.
+    pub max_binds: u32,
+    /// Networks a bind may come from; empty = any.
+    pub allowed_ips: Vec<IpNet>,
+    /// Where receipts are POSTed (as well as sent over SMPP), unless the
+    /// message names its own callback; an `http://` or `https://` URL.
+    pub callback_url: Option<String>,
+    /// The HMAC key callbacks are signed with; unsigned without one.
+    pub callback_secret: Option<String>,
+}
+
+impl Config {
+    pub fn gateway(&self, name: &str) -> Option<&GatewayConfig> {
+        self.gateways.iter().find(|gateway| gateway.name == name)
+    }
+
+    pub fn account(&self, system_id: &str) -> Option<&AccountConfig> {
+        self.accounts
+            .iter()
+            .find(|account| account.system_id == system_id)
+    }
+}
