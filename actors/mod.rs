@@ -1,5 +1,23 @@
-//! The living part of pasarela: actix actors that own sockets and the
-//! store, and call into the passive core for every decision.
+//! The living part of pasarela: actix actors that own sockets, serial
+//! ports and the store, and call into the passive core for every decision.
+//!
+//! # Folders by role
+//!
+//! - `protocol/`: every message that passes between actors, the handles
+//!   (a `Recipient` per message) they are sent through, the tables of
+//!   handles in force (routes, accounts, sessions) and the views actors
+//!   report. No actor imports another actor's file to talk to it.
+//! - `pipeline/`: the life of a message: the SMPP listener and its ESME
+//!   sessions, accounts, routes, the schedule, cancel/replace (`amend`),
+//!   receipts, the MO router and callbacks.
+//! - `gateways/`: the contract every gateway follows, the core they share,
+//!   and the kinds: `simulator`, `smpp/`, `modem/`.
+//! - `admin/`: runtime changes (accounts, routes, gateways, MO routes),
+//!   each stored and then applied, and the stored changes laid over the
+//!   file's objects at start.
+//! - `web/`: actix-web: the JSON API, Kannel's sendsms, the admin API.
+//! - `switch.rs` (the root), `supervision.rs` (how a panicking actor comes
+//!   back), `faults.rs` (the test-only hooks that prove it).
 //!
 //! # The tree
 //!
@@ -15,7 +33,7 @@
 //! ├── modem (per gateway of kind modem)   supervised; its thread owns the serial port
 //! ├── route (per route)   supervised: first gateway that is up, else queue
 //! ├── account (per account)   supervised: TPS, credit, binds, receipt mailbox
-//! ├── admin               not an actor: runtime changes of accounts, routes and gateways, persisted then applied
+//! ├── admin               not an actor: runtime changes, persisted then applied
 //! ├── listener            SMPP accept loop
 //! │   └── esme (per connection)   not restarted: the client reconnects; listed in sessions once bound
 //! └── web                 actix-web on web.listen: the JSON API, sending through the account actors
@@ -36,10 +54,8 @@
 //!      ◀─resp (after the write)── amend ─Finished (DELETED)─▶ account
 //! ```
 //!
-//! `gateway.rs` is the contract every gateway follows; `amend.rs` is how
-//! cancel_sm and replace_sm find the one actor holding a message; `supervision.rs` is
-//! how a panicking actor comes back; `faults.rs` holds the test-only hooks
-//! that prove it.
+//! `scripts/module-cycles.py` checks that no module of `actors/` or `src/`
+//! imports another that imports it back (scripts/test.sh runs it).
 
 pub mod admin;
 pub mod faults;

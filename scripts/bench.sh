@@ -29,8 +29,19 @@
 # sendsms: the same for Kannel's `GET /cgi-bin/sendsms` (credentials as
 # username/password parameters), each request one durably accepted message.
 # The machine is noisy: compare medians of several runs, not one.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http and sendsms on that binary
+# instead of building target/release/pasarela: alternate two builds (say,
+# before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+BINARY=${PASARELA_BINARY:-target/release/pasarela}
+
+# Builds the release binary unless PASARELA_BINARY names one.
+build() {
+    [[ -n "${PASARELA_BINARY:-}" ]] || cargo build --release --quiet
+}
 
 # Starts serve on a fresh data directory in $2 (binary $1), routed to the
 # SMPP upstream at $3 when given; sets SERVE_PID, SMPP_ADDRESS, HTTP_ADDRESS.
@@ -98,23 +109,23 @@ e2e_run() {
 }
 
 e2e() {
-    cargo build --release --quiet
+    build
     local dir
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' RETURN
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
         echo "e2e run $run"
-        e2e_run target/release/pasarela "$dir"
+        e2e_run "$BINARY" "$dir"
     done
 }
 
 upstream() {
-    cargo build --release --quiet
+    build
     local dir smsc address=""
     dir=$(mktemp -d)
     local mo=()
     [[ -n "${UPSTREAM_MO_EVERY_MS:-}" ]] && mo=(--mo-every-ms "$UPSTREAM_MO_EVERY_MS")
-    target/release/pasarela sim-smsc --listen 127.0.0.1:0 "${mo[@]}" \
+    "$BINARY" sim-smsc --listen 127.0.0.1:0 "${mo[@]}" \
         --dlr-delay-ms "${E2E_DLR_DELAY_MS:-200}" >"$dir/smsc.out" 2>"$dir/smsc.log" &
     smsc=$!
     trap 'kill "$smsc" 2>/dev/null; rm -rf "$dir"' RETURN
@@ -126,7 +137,7 @@ upstream() {
     [[ -n "$address" ]] || { echo "sim-smsc did not start" >&2; return 1; }
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
         echo "upstream run $run (${UPSTREAM_SESSIONS:-1} binds)"
-        e2e_run target/release/pasarela "$dir" "$address"
+        e2e_run "$BINARY" "$dir" "$address"
         if [[ ${#mo[@]} -gt 0 ]]; then
             echo "MO stored: $(grep -c 'MO message from the SMSC stored' "$dir/serve.log" || true)"
         fi
@@ -135,7 +146,7 @@ upstream() {
 
 http() {
     command -v wrk >/dev/null || { echo "the http benchmark needs wrk (apt-get install wrk)" >&2; return 1; }
-    cargo build --release --quiet
+    build
     local dir
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' RETURN
@@ -159,7 +170,7 @@ wrk_runs() {
     local name=$1 dir=$2
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
         echo "$name run $run"
-        serve_start target/release/pasarela "$dir"
+        serve_start "$BINARY" "$dir"
         # Warm-up, not reported: each connection's first request waits for
         # argon2 (two at a time); a client's later ones do not.
         wrk -t 1 -c "${HTTP_CONNECTIONS:-64}" -d 3s -s "$dir/send.lua" "http://$HTTP_ADDRESS" >/dev/null
@@ -171,7 +182,7 @@ wrk_runs() {
 
 sendsms() {
     command -v wrk >/dev/null || { echo "the sendsms benchmark needs wrk (apt-get install wrk)" >&2; return 1; }
-    cargo build --release --quiet
+    build
     local dir
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' RETURN
