@@ -66,4 +66,4 @@ pub mod supervision;
 pub mod switch;
 pub mod web;
 
-pub use switch::{ServeError, serve};
+pub use switch::serve;

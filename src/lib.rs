@@ -51,12 +51,12 @@ pub mod callbacks;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "runtime")]
-pub mod framed;
+mod framed;
 pub mod intake;
 pub mod kannel;
 pub mod logging;
 #[cfg(feature = "runtime")]
-pub mod metrics;
+mod metrics;
 pub mod model;
 pub mod modem;
 pub mod numbering;
@@ -73,8 +73,8 @@ pub mod store;
 
 #[cfg(feature = "runtime")]
 #[path = "../actors/mod.rs"]
-pub mod actors;
+mod actors;
 pub mod throttle;
 #[cfg(feature = "runtime")]
-pub mod tools;
+mod tools;
 pub mod upstream;

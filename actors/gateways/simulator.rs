@@ -73,8 +73,7 @@ impl Simulator {
 
     /// Back to the switch, to be routed again.
     fn give_back(&self, id: MessageId) {
-        self.reports
-            .do_send(GatewayReport::given_back(id, self.name.clone()));
+        self.reports.do_send(GatewayReport::given_back(id));
     }
 
     /// Acknowledgements still owed go back to be routed again.
@@ -92,10 +91,8 @@ impl Simulator {
         }
         let behaviour = Behaviour::for_destination(message.destination.text());
         match behaviour.reply {
-            SubmitReply::Refuse(status) => self.reports.do_send(GatewayReport::SendFailed {
+            SubmitReply::Refuse(_) => self.reports.do_send(GatewayReport::SendFailed {
                 id: message.id,
-                gateway: self.name.clone(),
-                status: Some(status),
                 permanent: true,
             }),
             SubmitReply::AcceptAfter(delay) => {

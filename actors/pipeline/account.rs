@@ -130,7 +130,6 @@ impl Account {
             route_mo: address.clone().recipient(),
             bind: address.clone().recipient(),
             unbound: address.clone().recipient(),
-            deliver_done: address.clone().recipient(),
             configure: address.clone().recipient(),
             adjust_credit: address.recipient(),
         }

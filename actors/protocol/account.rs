@@ -22,7 +22,6 @@ pub struct AccountHandle {
     pub route_mo: Recipient<RouteMo>,
     pub bind: Recipient<Bind>,
     pub unbound: Recipient<Unbound>,
-    pub deliver_done: Recipient<DeliverDone>,
     pub configure: Recipient<Configure>,
     pub adjust_credit: Recipient<AdjustCredit>,
 }

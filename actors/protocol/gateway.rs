@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId, MessageState, UpstreamId};
-use crate::smpp::CommandStatus;
 use crate::upstream::status::GatewaySnapshot;
 
 /// Take this message part and submit it.
@@ -30,12 +29,7 @@ pub enum GatewayReport {
     },
     /// The message did not reach the SMSC. `permanent`: it never will
     /// (REJECTED); otherwise the switch tries again.
-    SendFailed {
-        id: MessageId,
-        gateway: GatewayName,
-        status: Option<CommandStatus>,
-        permanent: bool,
-    },
+    SendFailed { id: MessageId, permanent: bool },
     /// The SMSC reports a final (or intermediate) state.
     Receipt {
         gateway: GatewayName,
@@ -55,11 +49,9 @@ pub enum GatewayReport {
 impl GatewayReport {
     /// The gateway did not send message `id` (it stopped, restarted or
     /// lost its connection first): the switch routes it again.
-    pub fn given_back(id: MessageId, gateway: GatewayName) -> GatewayReport {
+    pub fn given_back(id: MessageId) -> GatewayReport {
         GatewayReport::SendFailed {
             id,
-            gateway,
-            status: None,
             permanent: false,
         }
     }

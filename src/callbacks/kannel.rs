@@ -33,7 +33,7 @@ pub fn event_for(state: MessageState, mask: u8) -> Option<DlrType> {
 pub fn reply_for(kind: DlrType, message: &Message) -> String {
     let error = message.error_code.unwrap_or(0);
     match kind {
-        DlrType::SmscAccepted | DlrType::Buffered => "ACK/".to_string(),
+        DlrType::SmscAccepted => "ACK/".to_string(),
         DlrType::SmscRejected => format!("NACK/{error}"),
         DlrType::Delivered | DlrType::Failed => {
             format!("stat:{} err:{error:03}", receipt_word(message.state()))

@@ -43,15 +43,15 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::model::Message;
 use crate::sms::{Alphabet, ESM_CLASS_UDHI};
 
-/// What a report tells: Kannel's `dlr-mask` bits (gw/dlr.h).
+/// What a report tells: Kannel's `dlr-mask` bits (gw/dlr.h). Bit 4,
+/// `DLR_BUFFERED` (queued at the SMSC), may be in a mask; no report of it
+/// is ever sent, as no SMSC link here reports buffering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DlrType {
     /// `DLR_SUCCESS`: delivered to the phone.
     Delivered = 1,
     /// `DLR_FAIL`: not delivered.
     Failed = 2,
-    /// `DLR_BUFFERED`: queued at the SMSC.
-    Buffered = 4,
     /// `DLR_SMSC_SUCCESS`: the SMSC took it (submit_sm_resp OK).
     SmscAccepted = 8,
     /// `DLR_SMSC_FAIL`: the SMSC refused it.

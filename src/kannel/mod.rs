@@ -18,6 +18,5 @@ pub mod params;
 pub mod sendsms;
 
 pub use answer::{ACCEPTED, ACCEPTED_STATUS, Refusal};
-pub use dlr_url::{DlrEvent, DlrType, expand};
 pub use params::Params;
 pub use sendsms::{Origin, Request, read};

@@ -58,7 +58,6 @@ pub enum Next {
 pub struct Queue {
     waiting: VecDeque<Queued>,
     throttle: Throttle,
-    tps: u32,
     max_attempts: u32,
     slow_down: Backoff,
     /// No submit before this (the SMSC refused one for now).
@@ -81,7 +80,6 @@ impl Queue {
         Queue {
             waiting: VecDeque::new(),
             throttle: Throttle::new(tps, (tps / 10).max(1)),
-            tps,
             max_attempts: max_attempts.max(1),
             slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
             resume_at: None,
@@ -131,11 +129,6 @@ impl Queue {
 
     pub fn is_empty(&self) -> bool {
         self.waiting.is_empty()
-    }
-
-    /// The TPS configured (0: unlimited).
-    pub fn tps(&self) -> u32 {
-        self.tps
     }
 
     /// The next message to submit at `now`, if the pause and the TPS allow.

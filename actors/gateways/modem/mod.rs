@@ -134,8 +134,7 @@ impl Modem {
     }
 
     fn give_back(&self, message: &Message) {
-        self.reports
-            .do_send(GatewayReport::given_back(message.id, self.name.clone()));
+        self.reports.do_send(GatewayReport::given_back(message.id));
     }
 }
 

@@ -120,8 +120,7 @@ impl PortThread {
     }
 
     fn give_back(&self, message: &Message) {
-        self.reports
-            .do_send(GatewayReport::given_back(message.id, self.name.clone()));
+        self.reports.do_send(GatewayReport::given_back(message.id));
     }
 
     /// Gives back every message that arrives during `pause`, which ends

@@ -272,8 +272,6 @@ impl<'a> Session<'a> {
     fn failed(&self, message: &Message, permanent: bool) {
         self.wiring.reports.do_send(GatewayReport::SendFailed {
             id: message.id,
-            gateway: self.wiring.name.clone(),
-            status: None,
             permanent,
         });
     }

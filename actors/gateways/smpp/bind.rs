@@ -198,14 +198,10 @@ impl Shared {
     /// Empties the queue (not what is in flight), giving every message
     /// back to the switch to be routed again (`SendFailed`, temporary);
     /// returns how many.
-    pub fn give_back_all(
-        &self,
-        gateway: &GatewayName,
-        reports: &Recipient<GatewayReport>,
-    ) -> usize {
+    pub fn give_back_all(&self, reports: &Recipient<GatewayReport>) -> usize {
         let queued = self.lock().queue.take_all();
         for message in &queued {
-            reports.do_send(GatewayReport::given_back(message.id, gateway.clone()));
+            reports.do_send(GatewayReport::given_back(message.id));
         }
         queued.len()
     }
@@ -246,7 +242,12 @@ pub struct Lifeline {
     /// Changes when the binds must end: its sender sends (drain) or is
     /// dropped (close).
     pub closed: watch::Receiver<()>,
-    /// Each bind holds a clone until it ends.
+    /// Each bind holds a clone until it ends; the actor's receiver closes
+    /// when the last is dropped. Held, never read.
+    #[expect(
+        dead_code,
+        reason = "held for its drop, which tells the actor the bind ended"
+    )]
     pub running: mpsc::Sender<()>,
 }
 
@@ -498,7 +499,7 @@ impl Bind {
         for message in failed {
             warn!(self.logger, "in flight at too many dropped connections; failed";
                 "message" => %message.id, "max_attempts" => self.settings.max_attempts);
-            self.report_failed(&message, None, true);
+            self.report_refused(&message);
         }
         self.shared.wake.notify_waiters();
         end
@@ -529,7 +530,7 @@ impl Bind {
             let Some(body) = submit_sm(&queued.message) else {
                 error!(self.logger, "message does not fit a submit_sm; rejected";
                     "message" => %queued.message.id);
-                self.report_failed(&queued.message, None, true);
+                self.report_refused(&queued.message);
                 continue;
             };
             match esme.submit(body) {
@@ -622,7 +623,7 @@ impl Bind {
             Outcome::Permanent => {
                 info!(self.logger, "the SMSC refused a message";
                     "message" => %queued.message.id, "status" => u32::from(status));
-                self.report_failed(&queued.message, Some(status), true);
+                self.report_refused(&queued.message);
             }
         }
     }
@@ -656,7 +657,7 @@ impl Bind {
         info!(self.logger, "temporary refusals reached max_attempts; failed";
             "message" => %message.id, "max_attempts" => self.settings.max_attempts,
             "status" => status.map(u32::from));
-        self.report_failed(message, status, true);
+        self.report_refused(message);
     }
 
     /// Keeps an MO in the inbox; the answer is ESME_ROK once its commit is
@@ -735,12 +736,11 @@ impl Bind {
         });
     }
 
-    fn report_failed(&self, message: &Message, status: Option<CommandStatus>, permanent: bool) {
+    /// The SMSC refused `message` for good: REJECTED.
+    fn report_refused(&self, message: &Message) {
         self.reports.do_send(GatewayReport::SendFailed {
             id: message.id,
-            gateway: self.settings.name.clone(),
-            status,
-            permanent,
+            permanent: true,
         });
     }
 
@@ -756,9 +756,7 @@ impl Bind {
 
     /// Everything queued goes back to the switch to be routed again.
     fn give_back_queue(&self) {
-        let count = self
-            .shared
-            .give_back_all(&self.settings.name, &self.reports);
+        let count = self.shared.give_back_all(&self.reports);
         if count > 0 {
             info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
         }

@@ -213,7 +213,7 @@ impl Upstream {
         let Some(shared) = &self.shared else {
             return;
         };
-        let count = shared.give_back_all(self.name(), &self.reports);
+        let count = shared.give_back_all(&self.reports);
         if count > 0 {
             info!(self.logger, "gateway stopped; queued messages go back to their routes";
                 "count" => count);
@@ -242,8 +242,7 @@ impl Upstream {
 
     /// Back to the switch, to be routed again.
     fn give_back(&self, id: MessageId) {
-        self.reports
-            .do_send(GatewayReport::given_back(id, self.name().clone()));
+        self.reports.do_send(GatewayReport::given_back(id));
     }
 
     /// Gives back the queued messages past their validity and, when the
