@@ -32,5 +32,8 @@ step "tests"
 cargo test --all-targets
 cargo test --doc
 
+step "Debian package (cargo deb: release build, contents, systemd-analyze verify)"
+scripts/check-deb.sh
+
 echo
 echo "all checks passed"
