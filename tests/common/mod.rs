@@ -124,7 +124,9 @@ impl Switch {
     pub fn signal_and_wait(&mut self, signal: libc::c_int) -> std::process::ExitStatus {
         let pid = libc::pid_t::try_from(self.child.id()).unwrap();
         // SAFETY: kill(2) with a pid this test spawned and still owns.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        #[allow(unsafe_code)]
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0);
         let deadline = std::time::Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

@@ -11,8 +11,6 @@
 //! The child is this test binary run again with an exact filter on the
 //! ignored test `crash_child`, so `cargo test` needs nothing else built.
 
-#![cfg(feature = "runtime")]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -167,7 +165,12 @@ fn report(ack: &Ack) {
 
 fn spawn_child(path: &Path) -> (Child, mpsc::Receiver<String>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--ignored", "--test-threads=1"])
+        .args([
+            "--exact",
+            "store_crash::crash_child",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, path)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

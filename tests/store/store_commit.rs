@@ -3,8 +3,6 @@
 //! threads and async tasks can commit side by side, and a batch that cannot
 //! be encoded changes nothing.
 
-#![cfg(feature = "runtime")]
-
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;

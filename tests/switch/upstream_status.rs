@@ -6,16 +6,7 @@
 //! window, the last error; and the admin credentials it needs. Every wait
 //! is bounded.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{common, http, raw, sim};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

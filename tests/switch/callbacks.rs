@@ -8,14 +8,7 @@
 //! failing `max_attempts` times is a dead letter the admin API lists, pages
 //! and replays.
 
-#![cfg(feature = "runtime")]
-
-#[path = "common/callback_receiver.rs"]
-mod callback_receiver;
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
+use crate::{callback_receiver, common, http};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::net::TcpListener;

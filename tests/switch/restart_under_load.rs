@@ -27,12 +27,7 @@
 //!   message not refunded. Messages stored but never acknowledged (the
 //!   response was lost in the kill) must obey the same rules.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, raw};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;

@@ -9,20 +9,7 @@
 //! them, naming the key, and only the operator may make changes. Every
 //! wait is bounded.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/esme.rs"]
-mod esme;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/modem_emulator.rs"]
-mod modem_emulator;
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{common, esme, http, modem_emulator, sim};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

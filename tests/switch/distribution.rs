@@ -3,10 +3,7 @@
 //! concatenated message goes through the same one. Checked in the store
 //! after the switch stops.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-
+use crate::common;
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -2,8 +2,6 @@
 //! grouped into random batches, with clean reopens in between, must leave
 //! the store reading exactly what plain `BTreeMap`s and `Vec`s say.
 
-#![cfg(feature = "runtime")]
-
 use std::collections::BTreeMap;
 
 use chrono::{Duration, TimeZone, Utc};

@@ -5,12 +5,7 @@
 //! by its own path or by `Accept: text/csv`. Another account's messages
 //! never show.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
+use crate::{common, http};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

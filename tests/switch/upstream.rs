@@ -9,16 +9,7 @@
 //! SMSC sees it, and MO messages from the SMSC stored before they are
 //! answered. Every wait is bounded.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{common, http, raw, sim};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

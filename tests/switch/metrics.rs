@@ -4,18 +4,7 @@
 //! accept and submit→receipt histograms, a route's queue depth while its
 //! gateway is down, and an upstream SMPP gateway's window gauge.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/metrics.rs"]
-mod metrics;
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{common, http, raw, scrape as metrics, sim};
 use std::net::SocketAddr;
 
 use common::{Switch, write_config};

@@ -12,20 +12,7 @@
 //! admin API take effect at once (the waiting inbox included) and survive
 //! a restart.
 
-#![cfg(feature = "runtime")]
-
-#[path = "common/callback_receiver.rs"]
-mod callback_receiver;
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/metrics.rs"]
-mod metrics;
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{callback_receiver, common, http, raw, scrape as metrics, sim};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -42,10 +42,10 @@ fn parse_vectors(file: &'static str, text: &str) -> Vec<Vector> {
 }
 
 fn all_vectors() -> Vec<Vector> {
-    let mut all = parse_vectors("spec.hex", include_str!("vectors/spec.hex"));
+    let mut all = parse_vectors("spec.hex", include_str!("../vectors/spec.hex"));
     all.extend(parse_vectors(
         "smpplib.hex",
-        include_str!("vectors/smpplib.hex"),
+        include_str!("../vectors/smpplib.hex"),
     ));
     all
 }
@@ -343,7 +343,7 @@ fn the_vectors_cover_every_smpp34_command_id() {
     }
     // Both sources contribute.
     let smpplib: BTreeSet<CommandId> =
-        parse_vectors("smpplib.hex", include_str!("vectors/smpplib.hex"))
+        parse_vectors("smpplib.hex", include_str!("../vectors/smpplib.hex"))
             .iter()
             .filter_map(|v| pasarela::smpp::Header::parse(&v.bytes))
             .map(|h| h.command_id)

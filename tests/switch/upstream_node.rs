@@ -8,16 +8,7 @@
 //! accepted, so duplicates are counted where they happen. Every wait is
 //! bounded.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/esme.rs"]
-mod esme;
-#[path = "common/node_smsc.rs"]
-mod node_smsc;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, esme, node_smsc};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -4,12 +4,7 @@
 //! key is refused, another account can neither see nor revoke it, and keys
 //! survive a restart.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
+use crate::{common, http};
 use std::net::SocketAddr;
 
 use common::{Switch, write_config};

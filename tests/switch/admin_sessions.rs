@@ -5,14 +5,7 @@
 //! the list (after the response timeout when the ESME ignores the unbind);
 //! a client that drops its socket leaves it too; only the operator may look.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, http, raw};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

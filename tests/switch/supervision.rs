@@ -6,10 +6,7 @@
 //! is routed again), and the credit charged is exactly one price per
 //! acknowledged message.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 use common::{Switch, write_config};

@@ -5,10 +5,7 @@
 //! gets ESME_RINVPASWD. The client's assertions are in
 //! scripts/interop/smpplib_esme.py; its JSON summary is checked here too.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 use common::{Switch, write_config};

@@ -4,16 +4,7 @@
 //! The PDUs the modem received are decoded with `modem::pdu`; the store is
 //! read after the switch stops, to see the incoming messages it kept.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/esme.rs"]
-mod esme;
-#[path = "common/modem_emulator.rs"]
-mod modem_emulator;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, esme, modem_emulator, raw};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -5,14 +5,7 @@
 //! SMSC has the message) and replace_sm. The store is read after the switch
 //! is killed, to see states, refunds and replaced text as they were written.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/esme.rs"]
-mod esme;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, esme, raw};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

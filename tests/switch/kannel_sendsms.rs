@@ -9,14 +9,7 @@
 //! its coding and its dlr-url) and in the receipt on the account's SMPP
 //! receiver.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, http, raw};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

@@ -8,14 +8,7 @@
 //! the limit every message acknowledged before is there and charged once,
 //! none refused is, and every MO answered ESME_ROK is in the inbox.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{common, http, sim};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -41,6 +34,7 @@ fn start_on_a_small_disk(config: &Path) -> Switch {
     let mut command = Switch::command(config, &[]);
     // SAFETY: runs in the child between fork and exec and calls only
     // async-signal-safe functions (signal, setrlimit).
+    #[allow(unsafe_code)]
     unsafe {
         command.pre_exec(|| {
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);

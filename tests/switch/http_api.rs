@@ -5,14 +5,7 @@
 //! sent over HTTP gets its receipt on the account's SMPP receiver. The
 //! admin lists accounts; customers may not.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, http, raw};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

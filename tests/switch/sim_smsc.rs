@@ -4,13 +4,7 @@
 //! `9998` row is left out), receipts held for a receiver, MO messages,
 //! garbage input, hex ids. Every wait is bounded.
 
-#![cfg(feature = "runtime")]
-
-#[path = "common/raw.rs"]
-mod raw;
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::{raw, sim};
 use std::time::Duration;
 
 use pasarela::smpp::dlr::{IncomingReceipt, read_receipt};

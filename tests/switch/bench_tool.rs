@@ -3,11 +3,7 @@
 //! multipart messages over transmitter + receiver binds, and a non-zero exit
 //! when it cannot bind. Every run is bounded in time.
 
-#![cfg(feature = "runtime")]
-
-#[path = "common/sim.rs"]
-mod sim;
-
+use crate::sim;
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

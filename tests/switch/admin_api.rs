@@ -7,14 +7,7 @@
 //! restart; bad bodies are problems naming their field; a missing admin
 //! password is generated once and kept.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/raw.rs"]
-mod raw;
-
+use crate::{common, http, raw};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

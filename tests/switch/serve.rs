@@ -3,10 +3,7 @@
 //! flush, and refuses a bad configuration without touching the data
 //! directory.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 use common::{BINARY, Switch, write_config};

@@ -1,0 +1,52 @@
+//! The switch end to end: `pasarela serve` as a child process on a
+//! temporary data directory, driven over real TCP by SMPP clients (ours,
+//! python smpplib), HTTP, a fake SMSC (`pasarela sim-smsc`, node-smpp) and
+//! an emulated modem on a pseudo-terminal. One module per feature; the
+//! shared fakes are in `tests/common/`.
+
+#![cfg(feature = "runtime")]
+
+#[path = "../common/callback_receiver.rs"]
+mod callback_receiver;
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../common/esme.rs"]
+mod esme;
+#[path = "../common/http.rs"]
+mod http;
+#[path = "../common/modem_emulator.rs"]
+mod modem_emulator;
+#[path = "../common/node_smsc.rs"]
+mod node_smsc;
+#[path = "../common/raw.rs"]
+mod raw;
+/// Prometheus text, scraped (`tests/common/metrics.rs`); `metrics` is the
+/// test module of `/metrics`.
+#[path = "../common/metrics.rs"]
+mod scrape;
+#[path = "../common/sim.rs"]
+mod sim;
+
+mod admin_api;
+mod admin_gateways;
+mod admin_sessions;
+mod bench_tool;
+mod callbacks;
+mod disk_full;
+mod distribution;
+mod hold;
+mod http_api;
+mod http_api_keys;
+mod http_list;
+mod interop_smpplib;
+mod kannel_sendsms;
+mod metrics;
+mod mo_routing;
+mod modem;
+mod restart_under_load;
+mod serve;
+mod sim_smsc;
+mod supervision;
+mod upstream;
+mod upstream_node;
+mod upstream_status;
