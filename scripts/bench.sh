@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (README "Load-testing and benchmarks"):
+# Benchmarks (docs/benchmarks.md):
 #   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms]...
 # With no argument runs them all.
 #

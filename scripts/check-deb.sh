@@ -46,6 +46,7 @@ has_file -rwxr-xr-x usr/bin/pasarela
 has_file -rw-r--r-- usr/lib/systemd/system/pasarela.service
 has_file -rw-r----- etc/pasarela/pasarela.toml
 has_file -rw-r--r-- usr/share/doc/pasarela/deploy.md
+has_file -rw-r--r-- usr/share/doc/pasarela/configuration.md
 has_file -rw-r--r-- usr/share/doc/pasarela/examples/modem.conf
 has_file -rw-r--r-- usr/share/doc/pasarela/examples/low-port.conf
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command (README "Test"; .ci/run calls exactly this).
+# The one test command (README "The two commands"; .ci/run calls exactly
+# this; docs/testing.md says what each step does).
 # Installs what the tests need on a fresh machine, then runs every check:
 # formatting, lints, the compiler-checked purity of the core, and the tests.
 set -euo pipefail
@@ -13,7 +14,7 @@ rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || 
 
 step "third-party SMPP peers for the interoperability tests"
 python3 -c "import smpplib" 2>/dev/null || python3 -m pip install --quiet --user smpplib
-# node-smpp as an upstream SMSC (tests/upstream_node.rs), at the version in
+# node-smpp as an upstream SMSC (tests/switch/upstream_node.rs), at the version in
 # its package-lock.json; node itself (>= 18) from Debian when it is missing.
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 [ -d scripts/interop/node-smsc/node_modules ] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund

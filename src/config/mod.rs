@@ -4,7 +4,7 @@
 //! line, key, every issue at once) before anything else happens, and
 //! `pasarela check-config FILE` runs exactly this code. Values keep the
 //! names the spec fixes; keys beside them are ours and documented in the
-//! README's configuration reference.
+//! configuration reference, docs/configuration.md.
 
 mod error;
 pub mod fields;

@@ -35,7 +35,7 @@ pub struct Config {
     pub mo_routes: Vec<MoRouteConfig>,
 }
 
-/// One `[[mo_routes]]` entry (README "Two-way: MO routing").
+/// One `[[mo_routes]]` entry (docs/two-way.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoRouteConfig {
     /// The destination's digits, a leading `+` or `00` dropped.
@@ -134,7 +134,7 @@ pub struct WebConfig {
     pub admin_password: Option<String>,
 }
 
-/// How receipt callbacks are sent (`[callbacks]`; README "Callbacks").
+/// How receipt callbacks are sent (`[callbacks]`; docs/callbacks.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackSettings {
     /// The delay before the first retry; each next one doubles it.
