@@ -26,14 +26,25 @@ use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
 pub struct Submission {
     /// SMPP `service_type`; empty when not given.
     pub service_type: String,
+    /// `source_addr` with its TON and NPI, checked (ESME_RINVSRCADR otherwise).
     pub source: Address,
     /// One for submit_sm and data_sm; one per SME address of a submit_multi.
     pub destinations: Vec<Address>,
+    /// SMPP `data_coding` as given; forwarded unchanged, and it picks the
+    /// alphabet a long text is split in.
     pub data_coding: u8,
+    /// SMPP `esm_class` as given; each part's own (with UDHI when it carries a
+    /// UDH) is in [`PartData::esm_class`].
     pub esm_class: u8,
+    /// SMPP `registered_delivery` as given: bits 1–0 ask for a receipt.
     pub registered_delivery: u8,
+    /// SMPP `priority_flag`, 0 to 3; 0 for data_sm, which has none.
     pub priority: u8,
+    /// `validity_period` resolved against the time of the submit; `None` when
+    /// empty (and always for data_sm).
     pub validity: Option<DateTime<Utc>>,
+    /// `schedule_delivery_time` resolved against the time of the submit; `None`
+    /// when empty (and always for data_sm).
     pub scheduled: Option<DateTime<Utc>>,
     /// `user_message_reference`, as decimal text.
     pub client_reference: Option<String>,
@@ -49,7 +60,11 @@ pub struct PartData {
     /// short_message as it goes upstream, UDH included when `esm_class`
     /// has UDHI.
     pub payload: Vec<u8>,
+    /// This part's `esm_class`: the submission's, with UDHI (0x40) set when
+    /// the payload starts with a UDH.
     pub esm_class: u8,
+    /// Its place in a concatenated message, from its UDH or the SAR TLVs;
+    /// `None` for a message on its own.
     pub part: Option<Part>,
 }
 

@@ -20,6 +20,7 @@ const QUEUE_LEN: usize = 16_384;
 
 /// Keeps the global logger installed; dropping it flushes the queue.
 pub struct LoggingGuard {
+    /// The root logger, writing to the drain the configuration chose.
     pub logger: Logger,
     _scope: slog_scope::GlobalLoggerGuard,
 }

@@ -334,6 +334,8 @@ pub struct Operators {
 }
 
 impl Operators {
+    /// The table of `[[numbering]]` ranges; a prefix given twice keeps the
+    /// last operator.
     pub fn new(ranges: &[NumberingConfig]) -> Operators {
         Operators {
             by_prefix: ranges

@@ -16,10 +16,13 @@ use crate::smpp::pdu::{self, COctetString, CancelSm, Pdu, ReplaceSm};
 /// What happens to a held message, and when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Due {
+    /// When: the scheduled time, or the end of the validity period.
     pub at: DateTime<Utc>,
+    /// What happens then.
     pub action: Action,
 }
 
+/// What becomes of a held message when it is [`Due`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Its scheduled time: hand it to its route.
@@ -58,22 +61,33 @@ pub fn expired(message: &Message, now: DateTime<Utc>) -> bool {
 /// Which messages of an account a cancel_sm names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cancel {
+    /// The account whose session sent the cancel_sm; only its messages are
+    /// selected.
     pub account: AccountId,
+    /// Which of its messages.
     pub target: Target,
 }
 
+/// What a cancel_sm (SMPP 3.4 §4.9) selects: one message by id, or every
+/// pending one matching source, destination and service_type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// One message; its source must match when the ESME gave one.
     One {
+        /// Our message id, as the submit_sm_resp gave it.
         id: MessageId,
+        /// `source_addr` when given (normalised like a submit's): the message's
+        /// source must equal it.
         source: Option<String>,
     },
     /// message_id empty: every pending message from `source` to
     /// `destination`, of `service_type` when one is given.
     Matching {
+        /// `service_type`; empty selects any.
         service_type: String,
+        /// `source_addr` the messages must have (normalised like a submit's).
         source: String,
+        /// `destination_addr` the messages must have (normalised like a submit's).
         destination: String,
     },
 }
@@ -142,7 +156,10 @@ impl Cancel {
 /// What a replace_sm asks to change in one pending message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replace {
+    /// The account whose session sent the replace_sm; only its messages can
+    /// be replaced.
     pub account: AccountId,
+    /// The message to change, as the submit_sm_resp gave its id.
     pub id: MessageId,
     source: Option<String>,
     /// The new user data; `None` keeps the text (an empty short_message

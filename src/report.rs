@@ -17,6 +17,7 @@ use crate::sms::{Alphabet, ESM_CLASS_UDHI, Udh};
 /// column order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportRow {
+    /// Our message id, decimal.
     pub id: String,
     /// The destination.
     pub number: String,
@@ -26,6 +27,8 @@ pub struct ReportRow {
     /// Characters of text, or octets of binary data, in this part (its
     /// user data header not counted).
     pub length: usize,
+    /// The sender (`source_addr`) as stored: E.164 digits, an alphanumeric
+    /// id, or other text as given.
     pub sender: String,
     /// ISO 3166-1 alpha-2, from the calling code; empty when unknown.
     pub country: &'static str,
@@ -33,8 +36,12 @@ pub struct ReportRow {
     pub operator: String,
     /// What the part was charged, as a decimal.
     pub credit: String,
+    /// The part's state now.
     pub state: MessageState,
+    /// The `err:` code of the final receipt, upstream's or ours; empty until
+    /// there is one.
     pub error_code: Option<u16>,
+    /// The state in words (see [`describe`]).
     pub description: &'static str,
     /// When it was accepted.
     pub date: DateTime<Utc>,
@@ -107,6 +114,7 @@ pub fn describe(state: MessageState) -> &'static str {
 /// Which messages a listing shows; every filter given must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
+    /// Only messages in this state.
     pub state: Option<MessageState>,
     /// The destination, digits (a leading `+` is ignored).
     pub to: Option<String>,
@@ -148,6 +156,7 @@ impl Filter {
         })
     }
 
+    /// Whether `message` passes every filter given.
     pub fn matches(&self, message: &Message) -> bool {
         self.state.is_none_or(|state| message.state() == state)
             && self

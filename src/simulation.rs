@@ -43,6 +43,7 @@ pub enum SubmitReply {
 /// The whole behaviour for one destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Behaviour {
+    /// How the submit is answered.
     pub reply: SubmitReply,
     /// The final state the receipt reports, `None` for no receipt.
     pub outcome: Option<MessageState>,

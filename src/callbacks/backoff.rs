@@ -8,7 +8,9 @@ use std::time::Duration;
 /// The retry schedule (config `[callbacks]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
+    /// The nominal delay before the first retry (`callbacks.retry_first_ms`).
     pub first: Duration,
+    /// The longest nominal delay (`callbacks.retry_max_ms`); doubling stops here.
     pub max: Duration,
 }
 

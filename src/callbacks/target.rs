@@ -9,14 +9,20 @@ pub const MAX_URL_LEN: usize = 1024;
 /// Why a callback URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
+    /// The URL is the empty string.
     #[error("must not be empty")]
     Empty,
+    /// Longer than [`MAX_URL_LEN`] octets.
     #[error("at most {MAX_URL_LEN} characters")]
     TooLong,
+    /// The scheme is not `http://` or `https://` (either case).
     #[error("must start with http:// or https://")]
     Scheme,
+    /// Nothing between `://` and the path, query or fragment (e.g. `http:///x`).
     #[error("has no host")]
     NoHost,
+    /// Whitespace or a control character anywhere in the URL; checked before
+    /// the scheme.
     #[error("must not contain spaces or control characters")]
     Characters,
 }

@@ -21,7 +21,9 @@ pub struct Location {
 /// One problem found in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigIssue {
+    /// Where it is: line and key, as far as known.
     pub location: Location,
+    /// What is wrong, as a sentence an operator can act on.
     pub message: String,
 }
 
@@ -29,15 +31,21 @@ pub struct ConfigIssue {
 /// finds, not only the first, so one edit-and-check round fixes them all.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read (missing, unreadable, not UTF-8).
     #[error("{file}: cannot read: {source}")]
     Read {
+        /// The path as given.
         file: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but does not parse or validate.
     #[error("{}", render(file, issues))]
     Invalid {
+        /// The path as given; written in front of each issue.
         file: PathBuf,
+        /// Every issue found, in the order found; never empty.
         issues: Vec<ConfigIssue>,
     },
 }

@@ -20,13 +20,22 @@ pub const MAX_PASSWORD_LEN: usize = 8;
 pub struct Config {
     /// The sled database and everything else the switch persists.
     pub data_dir: PathBuf,
+    /// `[log]`: format and level.
     pub log: LogConfig,
+    /// `[store]`: durability, group commit and cache.
     pub store: StoreSettings,
+    /// `[smpp]`: the SMPP listener ESMEs bind to.
     pub smpp: SmppListenerConfig,
+    /// `[web]`: the HTTP listener (JSON API, admin, Kannel sendsms) and the
+    /// operator's login.
     pub web: WebConfig,
+    /// `[callbacks]`: how receipt callbacks are sent.
     pub callbacks: CallbackSettings,
+    /// `[[gateways]]`: the upstream connections, names unique.
     pub gateways: Vec<GatewayConfig>,
+    /// `[[routes]]`: the MT routes, checked against the gateways and accounts.
     pub routes: Vec<RouteConfig>,
+    /// `[[accounts]]`: the customers, system_ids unique.
     pub accounts: Vec<AccountConfig>,
     /// `[[numbering]]`: which operator a number range belongs to, for the
     /// message report; longest prefix wins.
@@ -52,9 +61,11 @@ pub struct MoRouteConfig {
 pub struct NumberingConfig {
     /// International digits, country code first (`"34600"`).
     pub prefix: String,
+    /// The operator's name as the report shows it; not empty.
     pub operator: String,
 }
 
+/// `log.format`: how log lines are written. Default `term`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     /// Human-readable lines for a terminal.
@@ -63,19 +74,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// `log.level`: the least severe level logged, in slog's order from most
+/// to least severe. Default `info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// `critical`: critical records only.
     Critical,
+    /// `error`: errors and critical records.
     Error,
+    /// `warning` (or `warn`): warnings and worse.
     Warning,
+    /// `info`: informational records and worse; the default.
     Info,
+    /// `debug`: debugging records and worse.
     Debug,
+    /// `trace`: every record.
     Trace,
 }
 
+/// `[log]`: how much the switch logs to standard error, and in what form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogConfig {
+    /// `log.format`: `term` (default) or `json`.
     pub format: LogFormat,
+    /// `log.level`: default `info`.
     pub level: LogLevel,
 }
 
@@ -101,8 +123,10 @@ impl std::fmt::Display for Durability {
     }
 }
 
+/// `[store]`: the sled store's group commit and cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreSettings {
+    /// `store.durability`: `process` (default) or `power`.
     pub durability: Durability,
     /// The longest a write waits for others to share its flush.
     pub commit_interval: Duration,
@@ -112,8 +136,10 @@ pub struct StoreSettings {
     pub cache_bytes: u64,
 }
 
+/// `[smpp]`: the listener ESMEs bind to, and their sessions' window and timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmppListenerConfig {
+    /// `smpp.listen`: address and port; default `127.0.0.1:2775`.
     pub listen: SocketAddr,
     /// Requests a session keeps outstanding in each direction: an ESME's
     /// submits beyond it get ESME_RMSGQFUL; our deliver_sm wait beyond it.
@@ -126,9 +152,13 @@ pub struct SmppListenerConfig {
     pub response_timeout: Duration,
 }
 
+/// `[web]`: the HTTP listener and the operator's login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebConfig {
+    /// `web.listen`: address and port; default `127.0.0.1:8080`.
     pub listen: SocketAddr,
+    /// `web.admin_user`: the operator's HTTP Basic user name; default `admin`,
+    /// never empty.
     pub admin_user: String,
     /// `None`: generated at first start and printed once.
     pub admin_password: Option<String>,
@@ -152,16 +182,24 @@ pub struct CallbackSettings {
     pub ca_file: Option<PathBuf>,
 }
 
+/// One `[[gateways]]` entry: an upstream connection messages are routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayConfig {
+    /// 1 to 64 letters, digits, `-` or `_`, unique; what routes name it by.
     pub name: String,
+    /// `kind` and the keys that kind takes.
     pub kind: GatewayKind,
 }
 
+/// A gateway's `kind`, with the settings only that kind has; a key of
+/// another kind is an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GatewayKind {
+    /// `kind = "simulator"`: the built-in simulated SMSC.
     Simulator(SimulatorGatewayConfig),
+    /// `kind = "smpp"`: an upstream SMSC we bind to as an ESME.
     Smpp(SmppGatewayConfig),
+    /// `kind = "modem"`: a GSM modem on a serial port.
     Modem(ModemGatewayConfig),
 }
 
@@ -183,10 +221,15 @@ pub struct SimulatorGatewayConfig {
     pub dlr_delay: Duration,
 }
 
+/// `bind` of an smpp gateway: which bind (SMPP 3.4 §4.1) each session
+/// makes. Default `transceiver`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindMode {
+    /// `transmitter`: bind_transmitter; submits only, no receipts or MO.
     Transmitter,
+    /// `receiver`: bind_receiver; receipts and MO only, no submits.
     Receiver,
+    /// `transceiver`: bind_transceiver; both on one connection. The default.
     Transceiver,
     /// A transmitter (submits) and a receiver (receipts, MO) per session,
     /// as Kannel's separate TX and RX.
@@ -196,10 +239,15 @@ pub enum BindMode {
 /// An upstream SMSC reached over SMPP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmppGatewayConfig {
+    /// `host`: the SMSC's host name or IP address; required.
     pub host: String,
+    /// `port`: the SMSC's TCP port, not 0; required.
     pub port: u16,
+    /// `system_id` we bind with: 1 to 15 printable ASCII characters; required.
     pub system_id: String,
+    /// `password` we bind with: 1 to 8 printable ASCII characters; required.
     pub password: String,
+    /// `bind`: which bind each session makes; default transceiver.
     pub bind: BindMode,
     /// Outstanding submit_sm allowed per bind.
     pub window: u32,
@@ -222,7 +270,9 @@ pub struct SmppGatewayConfig {
 /// A GSM modem on a serial port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModemGatewayConfig {
+    /// `device`: the serial port, e.g. `/dev/ttyUSB0`; required.
     pub device: PathBuf,
+    /// `baud`: the serial line's speed in bit/s, not 0; default 115200.
     pub baud: u32,
     /// The SIM's PIN, entered when the SIM asks for one (`AT+CPIN?` says
     /// `SIM PIN`); `None` leaves a locked SIM locked and the modem down.
@@ -244,10 +294,12 @@ pub struct ModemGatewayConfig {
 pub enum AccountSelector {
     /// `["*"]`: every account.
     All,
+    /// The listed system_ids, each an existing account named once.
     Only(Vec<String>),
 }
 
 impl AccountSelector {
+    /// Whether the account `system_id` is one the route applies to.
     pub fn includes(&self, system_id: &str) -> bool {
         match self {
             AccountSelector::All => true,
@@ -261,6 +313,7 @@ impl AccountSelector {
 pub struct RouteConfig {
     /// Digits of the normalised destination; empty is the default route.
     pub prefix: String,
+    /// `accounts`: default (key left out) every account.
     pub accounts: AccountSelector,
     /// Tried in order: failover; or shared by `weights`.
     pub gateways: Vec<String>,
@@ -271,9 +324,15 @@ pub struct RouteConfig {
     pub price: Money,
 }
 
+/// One `[[accounts]]` entry: a customer, who binds over SMPP or calls the
+/// HTTP API with these credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountConfig {
+    /// The SMPP system_id the ESME binds with, also the account's name:
+    /// 1 to 15 printable ASCII characters, not `*`, unique.
     pub system_id: String,
+    /// The bind password: 1 to 8 printable ASCII characters, no spaces
+    /// (SMPP 3.4 §5.2.2).
     pub password: String,
     /// Starting credit, applied when the account is first created in the store.
     pub credit: Money,
@@ -291,10 +350,12 @@ pub struct AccountConfig {
 }
 
 impl Config {
+    /// The gateway named `name`, if there is one.
     pub fn gateway(&self, name: &str) -> Option<&GatewayConfig> {
         self.gateways.iter().find(|gateway| gateway.name == name)
     }
 
+    /// The account whose system_id is `system_id`, if there is one.
     pub fn account(&self, system_id: &str) -> Option<&AccountConfig> {
         self.accounts
             .iter()

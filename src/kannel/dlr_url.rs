@@ -68,6 +68,7 @@ impl DlrType {
 /// One report of a message's fate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DlrEvent<'a> {
+    /// Which event: the `dlr-mask` bit it answers to (`%d`).
     pub kind: DlrType,
     /// When it happened (`%t`, `%T`).
     pub at: DateTime<Utc>,

@@ -53,6 +53,8 @@ pub enum Origin {
 /// A sendsms request that passed every check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
+    /// The message as the core takes it from any interface: addresses, coding,
+    /// parts, receipt request and `dlr-url` callback.
     pub submission: Submission,
     /// The gateway the client asked for (`smsc`), if any.
     pub smsc: Option<String>,

@@ -14,13 +14,21 @@ use super::msisdn::{Msisdn, MsisdnError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "u8", into = "u8")]
 pub enum Ton {
+    /// 0: the network does not say; the text is kept as given.
     Unknown,
+    /// 1: an E.164 number with its country code, no `+` or `00`.
     International,
+    /// 2: a number in the network's national format (no country code).
     National,
+    /// 3: a number the network defines, e.g. a short code.
     NetworkSpecific,
+    /// 4: a subscriber number within the local area.
     SubscriberNumber,
+    /// 5: alphanumeric text, such as a brand name as sender id.
     Alphanumeric,
+    /// 6: an abbreviated number.
     Abbreviated,
+    /// Any other value (7 to 255): reserved by the spec, kept as it came.
     Other(u8),
 }
 
@@ -59,17 +67,27 @@ impl From<Ton> for u8 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "u8", into = "u8")]
 pub enum Npi {
+    /// 0: the network does not say.
     Unknown,
     /// ISDN (E.163/E.164): mobile numbers.
     Isdn,
+    /// 3: Data (X.121).
     Data,
+    /// 4: Telex (F.69).
     Telex,
+    /// 6: Land Mobile (E.212).
     LandMobile,
+    /// 8: a national numbering plan.
     National,
+    /// 9: a private numbering plan.
     Private,
+    /// 10: ERMES (ETSI DE/PS 3 01-3).
     Ermes,
+    /// 14: Internet (IP).
     Internet,
+    /// 18: WAP Client Id.
     WapClientId,
+    /// Any value the spec does not name, kept as it came.
     Other(u8),
 }
 
@@ -128,17 +146,34 @@ pub struct Address {
 /// What is wrong with an address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
+    /// The address text is empty.
     #[error("empty address")]
     Empty,
+    /// The text has more characters than its type of number allows.
     #[error("address {text:?} is {len} characters long; at most {max} are allowed for TON {ton}")]
     TooLong {
+        /// The address as given.
         text: String,
+        /// The type of number it was checked for, as its wire value.
         ton: u8,
+        /// Its length, in characters (all are ASCII here).
         len: usize,
+        /// The limit for that type of number: 11 alphanumeric, 20 otherwise.
         max: usize,
     },
+    /// The text holds a character its type of number does not allow: a
+    /// non-ASCII or control character, or a space outside an alphanumeric
+    /// sender id. Checked before the length.
     #[error("address {text:?} contains {ch:?}, which is not allowed for TON {ton}")]
-    InvalidCharacter { text: String, ton: u8, ch: char },
+    InvalidCharacter {
+        /// The address as given.
+        text: String,
+        /// The type of number it was checked for, as its wire value.
+        ton: u8,
+        /// The first character not allowed.
+        ch: char,
+    },
+    /// TON international, and the text is not a valid [`Msisdn`].
     #[error(transparent)]
     Number(#[from] MsisdnError),
 }
@@ -181,10 +216,12 @@ impl Address {
         Address::new(Ton::Alphanumeric, Npi::Unknown, text)
     }
 
+    /// The type of number, as `addr_ton` carries it.
     pub fn ton(&self) -> Ton {
         self.ton
     }
 
+    /// The numbering plan, as `addr_npi` carries it.
     pub fn npi(&self) -> Npi {
         self.npi
     }

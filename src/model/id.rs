@@ -22,12 +22,17 @@ pub struct MessageId(u64);
 /// Why a string is not one of our message ids.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MessageIdError {
+    /// The text is empty.
     #[error("empty message id")]
     Empty,
+    /// The text holds something other than the ASCII digits 0–9 (a sign,
+    /// a space, a letter).
     #[error("message id {0:?} is not a decimal number")]
     NotDecimal(String),
+    /// More than one digit with a leading `0`; we never render ids that way.
     #[error("message id {0:?} has a leading zero; ids are written without one")]
     LeadingZero(String),
+    /// Digits only, but more than a `u64` holds (above 18446744073709551615).
     #[error("message id {0:?} is out of range")]
     OutOfRange(String),
 }
@@ -37,10 +42,12 @@ impl MessageId {
     /// C-Octet String of 65 including the NUL).
     pub const MAX_LEN: usize = 64;
 
+    /// The id of store sequence number `value`.
     pub const fn new(value: u64) -> MessageId {
         MessageId(value)
     }
 
+    /// The sequence number behind the id.
     pub const fn value(self) -> u64 {
         self.0
     }
@@ -50,6 +57,7 @@ impl MessageId {
         self.0.to_be_bytes()
     }
 
+    /// The inverse of [`MessageId::to_be_bytes`]: reads a store key back.
     pub const fn from_be_bytes(bytes: [u8; 8]) -> MessageId {
         MessageId(u64::from_be_bytes(bytes))
     }
@@ -107,19 +115,33 @@ impl<'de> Deserialize<'de> for MessageId {
 /// Why a string cannot be an identifier of the given kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
+    /// The text is empty.
     #[error("empty {kind}")]
-    Empty { kind: &'static str },
+    Empty {
+        /// What was being read: "account id", "gateway name" or "upstream message id".
+        kind: &'static str,
+    },
+    /// The text is longer than the identifier's SMPP field allows.
     #[error("{kind} {text:?} is {len} characters long; at most {max} are allowed")]
     TooLong {
+        /// What was being read: "account id", "gateway name" or "upstream message id".
         kind: &'static str,
+        /// The text as given.
         text: String,
+        /// Its length in octets.
         len: usize,
+        /// The limit: 15 for an account id, 64 for the others.
         max: usize,
     },
+    /// The text holds a space, a control character or non-ASCII.
+    /// Checked before the length.
     #[error("{kind} {text:?} contains {ch:?}; only printable ASCII without spaces is allowed")]
     InvalidCharacter {
+        /// What was being read: "account id", "gateway name" or "upstream message id".
         kind: &'static str,
+        /// The text as given.
         text: String,
+        /// The first character not allowed.
         ch: char,
     },
 }
@@ -158,14 +180,17 @@ macro_rules! token_type {
         pub struct $name(String);
 
         impl $name {
+            /// The most characters (all ASCII, so also octets) a value may have.
             pub const MAX_LEN: usize = $max;
 
+            /// Checks `text`: 1 to `MAX_LEN` printable ASCII characters, no space.
             pub fn new(text: impl Into<String>) -> Result<$name, IdError> {
                 let text = text.into();
                 check_token($kind, &text, Self::MAX_LEN)?;
                 Ok($name(text))
             }
 
+            /// The identifier as given, as it goes on the wire and in the store.
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -17,7 +17,9 @@ use super::timestamp;
 /// One step of a message's life: the state it entered, and when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
+    /// The state entered.
     pub state: MessageState,
+    /// When it was entered, in UTC.
     #[serde(with = "timestamp")]
     pub at: DateTime<Utc>,
 }
@@ -36,7 +38,9 @@ pub struct Part {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("part {seq} of {total}: parts are numbered from 1 to the total, and a total is at least 2")]
 pub struct PartError {
+    /// The part number given, 0 or above `total` when that is what is wrong.
     pub seq: u8,
+    /// The total given, below 2 when that is what is wrong.
     pub total: u8,
 }
 
@@ -53,14 +57,18 @@ impl Part {
         })
     }
 
+    /// The concatenation reference all parts of the text share: 8 or 16
+    /// bits as the UDH (IEI 0x00 or 0x08) or `sar_msg_ref_num` carried it.
     pub fn reference(self) -> u16 {
         self.reference
     }
 
+    /// How many parts the text has, 2 to 255.
     pub fn total(self) -> u8 {
         self.total
     }
 
+    /// This part's number, from 1 to [`Part::total`].
     pub fn seq(self) -> u8 {
         self.seq
     }
@@ -99,10 +107,13 @@ impl From<Part> for PartFields {
 /// and records it in the history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// Our id for this part, the `message_id` the customer got back.
     pub id: MessageId,
     /// Who sent it and pays for it.
     pub account: AccountId,
+    /// The sender (`source_addr`), a number or an alphanumeric id.
     pub source: Address,
+    /// The recipient (`destination_addr`); routing goes by its digits.
     pub destination: Address,
     /// SMPP `data_coding` as the customer gave it (0 default alphabet,
     /// 8 UCS-2, …); forwarded unchanged, so unknown values are kept.
@@ -136,6 +147,8 @@ pub struct Message {
     pub upstream_id: Option<UpstreamId>,
     /// The `err:` code of the final receipt, upstream's or ours.
     pub error_code: Option<u16>,
+    /// When the switch accepted it (the first entry of its history); a
+    /// receipt's "submit date".
     #[serde(with = "timestamp")]
     pub created_at: DateTime<Utc>,
     state: MessageState,
@@ -153,12 +166,20 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Callback {
     /// A JSON POST of its receipt to this URL (the HTTP API's `callback_url`).
-    Json { url: String },
+    Json {
+        /// The URL to POST to.
+        url: String,
+    },
     /// Kannel's `dlr-url`: a GET of this template with its escape codes
     /// (`%d`, `%p`, …) filled in, for the events `mask` selects (Kannel's
     /// `dlr-mask` bits: 1 delivered, 2 failed, 4 buffered, 8 accepted by
     /// the SMSC, 16 rejected by the SMSC).
-    Kannel { url: String, mask: u8 },
+    Kannel {
+        /// The `dlr-url` template, escape codes not yet filled in.
+        url: String,
+        /// The `dlr-mask` bits: the events to call back on.
+        mask: u8,
+    },
 }
 
 impl Message {
@@ -202,6 +223,7 @@ impl Message {
         }
     }
 
+    /// The state it is in now; changed only by [`Message::transition`].
     pub fn state(&self) -> MessageState {
         self.state
     }

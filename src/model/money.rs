@@ -21,19 +21,25 @@ pub struct Money(i64);
 /// Why a string is not an amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyParseError {
+    /// The text is empty or only spaces.
     #[error("empty amount")]
     Empty,
+    /// Not an optional `+`/`-` followed by digits with at most one `.`
+    /// (e.g. "1,25", "1e3", "." alone).
     #[error(
         "invalid amount {0:?}: expected digits with an optional sign and decimal point, e.g. \"1.25\""
     )]
     Invalid(String),
+    /// More than six decimal places: finer than one micro-unit.
     #[error("amount {0:?} has more than {DECIMALS} decimal places")]
     TooPrecise(String),
+    /// Beyond what an `i64` of micro-units holds (about ±9.2 × 10¹²).
     #[error("amount {0:?} is too large")]
     Overflow(String),
 }
 
 impl Money {
+    /// No credit: 0.00.
     pub const ZERO: Money = Money(0);
 
     /// From a count of micro-units (millionths).
@@ -51,10 +57,12 @@ impl Money {
         units.checked_mul(SCALE).map(Money)
     }
 
+    /// The sum; `None` on overflow.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
 
+    /// The difference; `None` on overflow.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         self.0.checked_sub(other.0).map(Money)
     }
@@ -64,6 +72,8 @@ impl Money {
         self.0.checked_mul(i64::from(count)).map(Money)
     }
 
+    /// Whether the amount is below zero; a route price or a starting credit
+    /// may not be.
     pub fn is_negative(self) -> bool {
         self.0 < 0
     }

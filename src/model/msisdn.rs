@@ -18,29 +18,47 @@ pub struct Msisdn(String);
 /// What is wrong with a number, in terms a customer can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MsisdnError {
+    /// Nothing left once separators and the international prefix are gone.
     #[error("empty number")]
     Empty,
+    /// A character that is neither a digit, a separator nor a leading `+`.
     #[error(
         "number {text:?} has {ch:?} as character {position}; only digits, spaces, dashes, dots, parentheses and a leading + or 00 are allowed"
     )]
     InvalidCharacter {
+        /// The number as written.
         text: String,
+        /// The first character not allowed.
         ch: char,
         /// Counted from 1, in characters of the text as written.
         position: usize,
     },
+    /// The digits start with 0: a national number (e.g. "07700 900123")
+    /// rather than an international one.
     #[error("number {0:?} has no country code: after a leading + or 00 it starts with 0")]
     NoCountryCode(String),
+    /// Fewer than [`Msisdn::MIN_DIGITS`] digits once normalised.
     #[error(
         "number {text:?} has {digits} digits; an international number has at least {}",
         Msisdn::MIN_DIGITS
     )]
-    TooShort { text: String, digits: usize },
+    TooShort {
+        /// The number as written.
+        text: String,
+        /// How many digits it has once normalised.
+        digits: usize,
+    },
+    /// More than [`Msisdn::MAX_DIGITS`] digits once normalised.
     #[error(
         "number {text:?} has {digits} digits; E.164 allows at most {}",
         Msisdn::MAX_DIGITS
     )]
-    TooLong { text: String, digits: usize },
+    TooLong {
+        /// The number as written.
+        text: String,
+        /// How many digits it has once normalised.
+        digits: usize,
+    },
 }
 
 /// Separators people put in numbers; dropped wherever they are.

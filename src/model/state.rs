@@ -49,7 +49,9 @@ pub enum MessageState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("illegal message state transition {from} -> {to}")]
 pub struct IllegalTransition {
+    /// The state the message was in.
     pub from: MessageState,
+    /// The state asked for.
     pub to: MessageState,
 }
 

@@ -10,6 +10,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Writes `at` as RFC 3339 in UTC with a `Z` and 0, 3, 6 or 9 fractional
+/// digits, as few as keep it exact; as nanoseconds since the epoch in
+/// binary formats.
 pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {
         serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
@@ -21,6 +24,8 @@ pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::
     }
 }
 
+/// Reads an RFC 3339 time with any offset (kept as UTC), or nanoseconds
+/// since the epoch in binary formats.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
     if deserializer.is_human_readable() {
         let text = String::deserialize(deserializer)?;
@@ -53,6 +58,7 @@ pub mod option {
         }
     }
 
+    /// Writes `None` as the format's none, `Some` as [`serialize`](super::serialize) does.
     pub fn serialize<S: Serializer>(
         at: &Option<DateTime<Utc>>,
         serializer: S,
@@ -60,6 +66,7 @@ pub mod option {
         at.as_ref().map(Out).serialize(serializer)
     }
 
+    /// Reads a missing or none value as `None`, any other as [`deserialize`](super::deserialize) does.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {

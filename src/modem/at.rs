@@ -48,9 +48,11 @@ pub enum Event {
     Prompt,
     /// The command is over.
     Final(Final),
+    /// An unsolicited result code (27.007 §4.1), in or between responses.
     Unsolicited(Unsolicited),
     /// A line of `length` octets, longer than [`MAX_LINE`], was dropped.
     Overflow {
+        /// Octets the line had, line end excluded.
         length: usize,
     },
 }
@@ -58,15 +60,21 @@ pub enum Event {
 /// Final result codes (27.007 §5.1, 27.005 §3.2.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Final {
+    /// `OK` (ATV0: `0`): the command succeeded.
     Ok,
+    /// `ERROR` (ATV0: `4`): the command failed, no reason given.
     Error,
     /// `+CME ERROR: <err>`: equipment or network error (27.007 §9.2).
     CmeError(ErrorCode),
     /// `+CMS ERROR: <err>`: message service error (27.005 §3.2.5).
     CmsError(ErrorCode),
+    /// `NO CARRIER` (ATV0: `3`): the connection was not set up or ended.
     NoCarrier,
+    /// `BUSY` (ATV0: `7`): the called number is busy.
     Busy,
+    /// `NO ANSWER` (ATV0: `8`): the call timed out unanswered.
     NoAnswer,
+    /// `NO DIALTONE` (ATV0: `6`): no dial tone.
     NoDialtone,
 }
 
@@ -74,7 +82,11 @@ pub enum Final {
 /// text (AT+CMEE=2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// A numeric `<err>` (AT+CMEE=1), e.g. 10 "SIM not inserted" (+CME) or
+    /// 500 "unknown error" (+CMS).
     Code(u16),
+    /// A verbose `<err>` (AT+CMEE=2), trimmed, or any text that is not a
+    /// number.
     Text(String),
 }
 
@@ -82,19 +94,37 @@ pub enum ErrorCode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unsolicited {
     /// `+CMTI: <mem>,<index>`: a message was stored (27.005 §3.4.1).
-    Cmti { storage: String, index: u32 },
+    Cmti {
+        /// `<mem>`, quotes removed: where it was stored (`SM` SIM, `ME` phone, …).
+        storage: String,
+        /// `<index>`: its slot in that storage, for AT+CMGR / AT+CMGD.
+        index: u32,
+    },
     /// `+CDSI: <mem>,<index>`: a status report was stored.
-    Cdsi { storage: String, index: u32 },
+    Cdsi {
+        /// `<mem>`, quotes removed: where it was stored (`SM`, `ME`, `SR`, …).
+        storage: String,
+        /// `<index>`: its slot in that storage, for AT+CMGR / AT+CMGD.
+        index: u32,
+    },
     /// `+CMT: [<alpha>],<length>` and the PDU line: a message routed
     /// straight to the host, to be acknowledged with AT+CNMA when +CSMS
     /// service 1 is on. `length` is the TPDU's, without the SCA.
     Cmt {
+        /// `<alpha>`: the sender's name from the phonebook, when the modem gives one.
         alpha: Option<String>,
+        /// `<length>`: the TPDU's length in octets, SCA not counted.
         length: usize,
+        /// The PDU line as hexadecimal text, SCA first when the modem sends one.
         pdu: String,
     },
     /// `+CDS: <length>` and the PDU line: a status report.
-    Cds { length: usize, pdu: String },
+    Cds {
+        /// `<length>`: the TPDU's length in octets, SCA not counted.
+        length: usize,
+        /// The PDU line as hexadecimal text, SCA first when the modem sends one.
+        pdu: String,
+    },
     /// `RING`: an incoming call.
     Ring,
     /// `+CREG: <stat>[,<lac>,<ci>[,<AcT>]]` (27.007 §7.2).
@@ -108,6 +138,7 @@ pub enum Unsolicited {
 /// A network registration change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registration {
+    /// `<stat>`: whether and where the modem is registered.
     pub stat: RegistrationStatus,
     /// Location area code, hexadecimal as sent.
     pub lac: Option<String>,
@@ -120,16 +151,25 @@ pub struct Registration {
 /// `<stat>` of +CREG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistrationStatus {
+    /// 0: not registered, not searching for an operator.
     NotSearching,
+    /// 1: registered on the home network.
     Home,
+    /// 2: not registered, searching for an operator.
     Searching,
+    /// 3: registration denied (e.g. SIM barred or not provisioned).
     Denied,
+    /// 4: unknown, e.g. out of coverage.
     Unknown,
+    /// 5: registered, roaming.
     Roaming,
+    /// Any other `<stat>` (6 and above: SMS-only, emergency-only and other
+    /// later additions), kept as sent. Not counted as registered.
     Other(u8),
 }
 
 impl RegistrationStatus {
+    /// The status for a `<stat>` number; unknown numbers are kept.
     pub const fn from_code(code: u8) -> RegistrationStatus {
         match code {
             0 => RegistrationStatus::NotSearching,
@@ -199,6 +239,7 @@ pub struct AtReader {
 }
 
 impl AtReader {
+    /// A reader with no command in flight and verbose result codes (ATV1).
     pub fn new() -> AtReader {
         AtReader::default()
     }

@@ -4,10 +4,20 @@
 /// Why a PDU line is not hexadecimal octets.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HexError {
+    /// The text, trimmed, has an odd number of octets or characters.
     #[error("hex text has an odd number of characters ({length})")]
-    OddLength { length: usize },
+    OddLength {
+        /// The trimmed text's length in octets.
+        length: usize,
+    },
+    /// A character that is not `0`–`9`, `a`–`f` or `A`–`F`.
     #[error("{ch:?} at character {offset} is not a hexadecimal digit")]
-    NotHex { ch: char, offset: usize },
+    NotHex {
+        /// The character.
+        ch: char,
+        /// Its position in the trimmed text, from 0.
+        offset: usize,
+    },
 }
 
 /// Octets from hexadecimal text, either case. Surrounding whitespace is

@@ -17,7 +17,10 @@ pub struct Route {
     /// Position in the table (the file's routes with the admin API's
     /// changes laid over them): what the admin API's PUT and DELETE name.
     pub index: usize,
+    /// Digits the normalised destination starts with; `""` is the default route.
     pub prefix: String,
+    /// The accounts it applies to; an account-specific route beats an
+    /// every-account one of the same prefix.
     pub accounts: AccountSelector,
     /// Tried in order: failover; or shared by `weights`.
     pub gateways: Vec<String>,
@@ -50,6 +53,8 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
+    /// The table of `configs`, in their order; each route's
+    /// [`index`](Route::index) is its position there.
     pub fn new(configs: &[RouteConfig]) -> RouteTable {
         let routes: Vec<Route> = configs
             .iter()
@@ -90,6 +95,7 @@ impl RouteTable {
         })
     }
 
+    /// Every route, in table order.
     pub fn routes(&self) -> &[Route] {
         &self.routes
     }

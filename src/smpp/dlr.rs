@@ -18,8 +18,12 @@ const INTERMEDIATE_NOTIFICATION: u8 = 0b0010_0000;
 /// One end of a message: TON, NPI and the address digits or letters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
+    /// Type of number (`*_addr_ton`, SMPP 3.4 §5.2.5).
     pub ton: Ton,
+    /// Numbering plan (`*_addr_npi`, SMPP 3.4 §5.2.6).
     pub npi: Npi,
+    /// The address text as on the wire, without its NUL: at most 20
+    /// characters.
     pub addr: String,
 }
 
@@ -46,10 +50,16 @@ impl Address {
 /// Why a receipt PDU could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
+    /// An address is not ASCII or longer than the 20 characters
+    /// `source_addr`/`destination_addr` hold; carries the address.
     #[error("address {0:?} does not fit the 20-character address field")]
     Address(String),
+    /// The receipt's id does not fit receipted_message_id (ASCII, at most
+    /// 64 characters); carries the id.
     #[error("message id {0:?} is not ASCII of at most 64 characters")]
     MessageId(String),
+    /// The formatted receipt text is longer than short_message holds;
+    /// carries its length in octets.
     #[error("receipt text is {0} octets, more than short_message holds")]
     Text(usize),
 }
@@ -113,6 +123,8 @@ pub struct IncomingReceipt {
 /// Why a deliver_sm/data_sm that claims to be a receipt could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
+    /// No receipted_message_id TLV, and no text with an `id:` field either,
+    /// so the receipt cannot be matched to a message.
     #[error("receipt has neither a receipted_message_id TLV nor a text with an id")]
     NoMessageId,
 }

@@ -27,7 +27,9 @@ pub enum FrameError {
         "command_length {command_length} outside 16..={max}; the stream cannot be resynchronised"
     )]
     Length {
+        /// The command_length read from the first four octets.
         command_length: u32,
+        /// The codec's ceiling ([`Codec::max_command_length`](super::Codec::max_command_length)).
         max: u32,
         /// The (possibly meaningless) header, when 16 octets had arrived.
         header: Option<Header>,
@@ -35,7 +37,13 @@ pub enum FrameError {
     /// A PDU of sane length whose body is unusable: skip `header.command_length`
     /// octets and go on.
     #[error("{:?} (sequence {}): {error}", header.command_id, header.sequence_number)]
-    Body { header: Header, error: BodyError },
+    Body {
+        /// The header as read; its command_length says how much to skip and its
+        /// sequence_number goes into the reply.
+        header: Header,
+        /// What was wrong with the body.
+        error: BodyError,
+    },
 }
 
 /// Why a PDU body could not be decoded.
@@ -49,24 +57,44 @@ pub enum BodyError {
     MissingBody,
     /// A header-only PDU (enquire_link, unbind, …) carried a body.
     #[error("{len} unexpected body octets on a header-only PDU")]
-    UnexpectedBody { len: usize },
+    UnexpectedBody {
+        /// Octets of body that followed the header.
+        len: usize,
+    },
     /// The mandatory fields and TLVs ended before command_length did.
     #[error("{count} octets left after the last field")]
-    TrailingBytes { count: usize },
+    TrailingBytes {
+        /// Octets left unread.
+        count: usize,
+    },
     /// A mandatory field could not be read.
     #[error("field {field:?}: {problem}")]
-    Field { field: Field, problem: Problem },
+    Field {
+        /// The mandatory field, as rusmpp names it (SMPP 3.4 §4 spelling).
+        field: Field,
+        /// What was wrong in it.
+        problem: Problem,
+    },
     /// The TLV area could not be cut into tag/length/value triples.
     #[error("TLV stream: {problem}")]
-    TlvStream { problem: Problem },
+    TlvStream {
+        /// What was wrong; [`Problem::Truncated`] when the triples do not tile the TLV area.
+        problem: Problem,
+    },
     /// A TLV's value did not decode as its tag requires.
     #[error("TLV value: {problem}")]
-    TlvValue { problem: Problem },
+    TlvValue {
+        /// What was wrong in the value.
+        problem: Problem,
+    },
     /// A TLV's value_length disagrees with the size its tag prescribes.
     #[error("TLV 0x{tag:04X}: value_length {declared}, value takes {actual}")]
     TlvLength {
+        /// The TLV's tag (SMPP 3.4 §5.3.2).
         tag: u16,
+        /// The value_length the TLV declared, in octets.
         declared: usize,
+        /// The octets its decoded value takes.
         actual: usize,
     },
 }
@@ -74,18 +102,39 @@ pub enum BodyError {
 /// What was wrong inside a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
+    /// The input ended inside the field.
     #[error("ended before the field did")]
     Truncated,
+    /// A C-Octet String has no NUL within its maximum length (SMPP 3.4
+    /// §3.1): too long for the field.
     #[error("C-octet string not NUL-terminated within its maximum length")]
     NotNulTerminated,
+    /// A C-Octet String holds octets above 0x7F.
     #[error("C-octet string contains non-ASCII octets")]
     NotAscii,
+    /// Fewer octets than the field's minimum, e.g. a time field that is
+    /// neither empty nor 17 octets.
     #[error("{actual} octets, the field needs at least {min}")]
-    TooShort { actual: usize, min: usize },
+    TooShort {
+        /// Octets present.
+        actual: usize,
+        /// Octets the field needs.
+        min: usize,
+    },
+    /// More octets than the field's maximum.
     #[error("{actual} octets, the field allows at most {max}")]
-    TooLong { actual: usize, max: usize },
+    TooLong {
+        /// Octets present.
+        actual: usize,
+        /// Octets the field allows.
+        max: usize,
+    },
+    /// The TLV triples tile the TLV area, yet a value did not decode: its
+    /// value_length does not match the size its tag prescribes.
     #[error("value_length does not fit the type its tag prescribes")]
     WrongLength,
+    /// Any other rusmpp decode failure (invalid UDH, an unsupported key,
+    /// too many elements, …); the text says which.
     #[error("{0}")]
     Other(&'static str),
 }
@@ -286,8 +335,14 @@ impl FrameError {
 /// Why a command could not be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// The encoded PDU would exceed the codec's maximum command_length.
     #[error("the PDU would be {len} octets, more than the {max} allowed")]
-    TooLong { len: usize, max: u32 },
+    TooLong {
+        /// The command_length the PDU would have, header included.
+        len: usize,
+        /// The codec's ceiling.
+        max: u32,
+    },
 }
 
 #[cfg(test)]

@@ -86,10 +86,12 @@ impl Codec {
         self
     }
 
+    /// The largest command_length accepted or written, in octets (at least 16).
     pub const fn max_command_length(&self) -> u32 {
         self.max_command_length
     }
 
+    /// Which malformations the decoder repairs instead of refusing.
     pub const fn leniency(&self) -> Leniency {
         self.leniency
     }

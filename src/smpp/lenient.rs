@@ -31,11 +31,22 @@ use super::pdu::{CommandId, Field};
 /// [`Leniency::LENIENT`] for upstream SMSCs we cannot change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Leniency {
+    /// Cut a C-Octet String longer than its field to the field's maximum.
     pub overlong_strings: bool,
+    /// Replace octets above 0x7F in a C-Octet String by `?`.
     pub non_ascii: bool,
+    /// Pad a body that stops at a field boundary before its mandatory fields
+    /// end, and add the NUL to a C-Octet String the body ends inside.
     pub missing_trailing_fields: bool,
+    /// Ignore octets after the last field, a body on a header-only PDU, a
+    /// TLV fragment at the end, and extra TLVs on a PDU that carries at most
+    /// one (bind_resp, alert_notification, replace_sm).
     pub trailing_bytes: bool,
+    /// Let the octets win when sm_length claims more than is there, or when
+    /// what follows short_message is not one whole TLV.
     pub sm_length: bool,
+    /// Add the missing NUL to receipted_message_id and
+    /// additional_status_info_text TLVs.
     pub unterminated_tlv_strings: bool,
 }
 
@@ -66,27 +77,58 @@ impl Leniency {
 pub enum Repair {
     /// A C-octet string of `len` characters was cut to the field's `max`.
     TruncatedString {
+        /// The field cut.
         field: Field,
+        /// Its length as received, in characters without the NUL.
         len: usize,
+        /// The length it was cut to: the field's size less the NUL.
         max: usize,
     },
     /// `count` non-ASCII octets replaced by `?`.
-    ReplacedNonAscii { field: Field, count: usize },
+    ReplacedNonAscii {
+        /// The field they were in.
+        field: Field,
+        /// How many octets were replaced.
+        count: usize,
+    },
     /// The body ended before `from`; it and the fields after it were padded.
-    PaddedMissingFields { from: Field },
+    PaddedMissingFields {
+        /// The first field that was missing.
+        from: Field,
+    },
     /// The body ended inside this C-octet string; a NUL was added.
-    TerminatedString { field: Field },
+    TerminatedString {
+        /// The field the body ended in.
+        field: Field,
+    },
     /// `count` octets after the last field were ignored.
-    IgnoredTrailingBytes { count: usize },
+    IgnoredTrailingBytes {
+        /// How many octets were ignored.
+        count: usize,
+    },
     /// sm_length said `declared`, the message took `actual` octets.
-    AdjustedSmLength { declared: u8, actual: u8 },
+    AdjustedSmLength {
+        /// The sm_length on the wire.
+        declared: u8,
+        /// The octets taken as short_message, written back as sm_length.
+        actual: u8,
+    },
     /// A C-octet string TLV without its NUL was terminated.
-    TerminatedTlvString { tag: u16 },
+    TerminatedTlvString {
+        /// The TLV's tag.
+        tag: u16,
+    },
     /// A TLV cut short by the end of the PDU, or one more than the PDU
     /// allows, was dropped.
-    DroppedTlv { tag: u16 },
+    DroppedTlv {
+        /// The TLV's tag.
+        tag: u16,
+    },
     /// The body of an error response did not decode and was ignored.
-    DroppedErrorBody { len: usize },
+    DroppedErrorBody {
+        /// Octets of body dropped.
+        len: usize,
+    },
 }
 
 /// One field of a mandatory-part layout.

@@ -18,14 +18,25 @@ use super::time::receipt_date;
 /// The `stat:` of a receipt. Unknown words are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stat {
+    /// `DELIVRD`: delivered to the handset (message_state 2). Final.
     Delivered,
+    /// `EXPIRED`: the validity period passed (message_state 3). Final.
     Expired,
+    /// `DELETED`: cancelled (message_state 4). Final.
     Deleted,
+    /// `UNDELIV`: the network gave up (message_state 5). Final.
     Undeliverable,
+    /// `ACCEPTD` (message_state 6). SMPP 3.4 calls it final; here it is an
+    /// intermediate receipt, as SMSCs use it for "accepted by the SMSC".
     Accepted,
+    /// `UNKNOWN`: the SMSC does not know the outcome (message_state 7). Final.
     Unknown,
+    /// `REJECTD`: refused (message_state 8). Final.
     Rejected,
+    /// `ENROUTE`: still on its way (message_state 1). Not final.
     Enroute,
+    /// A word the spec does not define, kept as written. Not final, and has
+    /// no message_state.
     Other(String),
 }
 
@@ -116,6 +127,7 @@ pub struct Receipt {
     pub submit_date: Option<NaiveDateTime>,
     /// `done date:` in the SMSC's local time.
     pub done_date: Option<NaiveDateTime>,
+    /// `stat:` — the message's state, [`Stat`].
     pub stat: Option<Stat>,
     /// `err:` as written; usually three digits, network specific.
     pub err: Option<String>,
@@ -128,6 +140,7 @@ pub struct Receipt {
 /// Why a text is not a receipt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptError {
+    /// The text has no `id:` field; carries the text.
     #[error("no id: field in receipt text {0:?}")]
     MissingId(String),
 }

@@ -30,15 +30,20 @@ pub enum Role {
 pub enum BindState {
     /// Connected, not bound.
     Open,
+    /// Bound as transmitter: the ESME submits, the MC delivers nothing.
     BoundTx,
+    /// Bound as receiver: the MC delivers, the ESME submits nothing.
     BoundRx,
+    /// Bound as transceiver: traffic both ways.
     BoundTrx,
     /// An unbind was sent; waiting for unbind_resp.
     Unbinding,
+    /// Unbound or disconnected: nothing more may flow, not even enquire_link.
     Closed,
 }
 
 impl BindState {
+    /// Every state, in declaration order.
     pub const ALL: [BindState; 6] = [
         BindState::Open,
         BindState::BoundTx,
@@ -60,6 +65,7 @@ impl BindState {
         }
     }
 
+    /// Whether the session is in one of the three bound states.
     pub fn is_bound(self) -> bool {
         matches!(
             self,
@@ -71,7 +77,10 @@ impl BindState {
 /// Who sends the PDU, in SMPP's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// From the ESME to the MC: binds, submit_sm, data_sm, deliver_sm_resp, ….
     EsmeToMc,
+    /// From the MC to the ESME: bind responses, outbind, deliver_sm, data_sm,
+    /// submit_sm_resp, ….
     McToEsme,
 }
 
@@ -156,7 +165,9 @@ pub fn allowed(flow: Flow, state: BindState, id: CommandId) -> Result<(), Comman
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{command_id:?} may not be sent in state {state:?}")]
 pub struct StateError {
+    /// The PDU that was to be sent.
     pub command_id: CommandId,
+    /// The state that does not allow it.
     pub state: BindState,
 }
 
@@ -170,6 +181,7 @@ pub struct Session {
 }
 
 impl Session {
+    /// A new connection in `role`, state OPEN.
     pub fn new(role: Role) -> Session {
         Session {
             role,
@@ -178,10 +190,12 @@ impl Session {
         }
     }
 
+    /// Which end of the connection this session is.
     pub fn role(&self) -> Role {
         self.role
     }
 
+    /// The bind state now.
     pub fn state(&self) -> BindState {
         self.state
     }

@@ -30,29 +30,45 @@ pub enum SmppTime {
 /// The fields of a relative time, as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RelativeTime {
+    /// `YY`: years, 00–99.
     pub years: u8,
+    /// `MM`: months, 00–99 (not limited to 12).
     pub months: u8,
+    /// `DD`: days, 00–99.
     pub days: u8,
+    /// `hh`: hours, 00–99.
     pub hours: u8,
+    /// `mm`: minutes, 00–99.
     pub minutes: u8,
+    /// `ss`: seconds, 00–99.
     pub seconds: u8,
 }
 
 /// Why a string is not an SMPP time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// Neither empty nor 16 octets; carries the length in characters.
     #[error("SMPP time must be 16 characters, got {0}")]
     Length(usize),
+    /// A non-digit in `YYMMDDhhmmsstnn`; carries the text.
     #[error("SMPP time has a non-digit where digits belong: {0:?}")]
     NotDigits(String),
+    /// The 16th character is not `+`, `-` or `R`; carries it.
     #[error("SMPP time ends in {0:?}; expected '+', '-' or 'R'")]
     BadIndicator(char),
+    /// The `nn` of an absolute time is above 48 quarter hours (±12:00).
     #[error("UTC offset of {0} quarter hours is outside 00..=48")]
     BadOffset(u8),
+    /// A relative time whose `tnn` is not `000`; carries those three
+    /// characters.
     #[error("relative SMPP time must have \"000\" before the R, got {0:?}")]
     BadRelativeTail(String),
+    /// An absolute time naming a date or time that does not exist (month 13,
+    /// 30 February, hour 24); carries the text.
     #[error("no such date or time: {0:?}")]
     NoSuchTime(String),
+    /// A relative time that, added to now, goes past the calendar chrono
+    /// can represent.
     #[error("relative time {0:?} overflows the calendar")]
     Overflow(RelativeTime),
 }

@@ -35,6 +35,12 @@ pub fn request(pdu: &Pdu) -> Result<(), CommandStatus> {
     }
 }
 
+/// Checks a submit_sm (SMPP 3.4 §4.4.1): source and destination TON/NPI
+/// are values §5.2.5–5.2.6 define, the destination is not empty,
+/// esm_class is a message type an ESME may send, priority_flag is 0–3,
+/// both times parse, registered_delivery uses no reserved value,
+/// replace_if_present_flag is 0 or 1, sm_length is at most 254. `Err`
+/// carries the §5.1.3 status for the first field that fails.
 pub fn submit_sm(body: &SubmitSm) -> Result<(), CommandStatus> {
     source(body.source_addr_ton, body.source_addr_npi)?;
     destination(
@@ -53,6 +59,9 @@ pub fn submit_sm(body: &SubmitSm) -> Result<(), CommandStatus> {
     )
 }
 
+/// Checks a submit_multi (§4.5.1) as [`submit_sm`], plus 1 to 254
+/// destinations, each SME address valid and each distribution list
+/// named (ESME_RINVNUMDESTS, ESME_RINVDLNAME otherwise).
 pub fn submit_multi(body: &SubmitMulti) -> Result<(), CommandStatus> {
     source(body.source_addr_ton, body.source_addr_npi)?;
     let dests = body.dest_address();
@@ -83,6 +92,9 @@ pub fn submit_multi(body: &SubmitMulti) -> Result<(), CommandStatus> {
     )
 }
 
+/// Checks a data_sm (§4.7.1): TON/NPI and destination as [`submit_sm`],
+/// esm_class and registered_delivery. It has no times, priority or
+/// short_message to check.
 pub fn data_sm(body: &DataSm) -> Result<(), CommandStatus> {
     source(body.source_addr_ton, body.source_addr_npi)?;
     destination(

@@ -25,23 +25,45 @@ pub struct Pending<T> {
 /// Why a request could not be added; the payload is handed back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InsertError<T> {
+    /// Already `capacity` requests outstanding.
     #[error("window full ({capacity} outstanding)")]
-    Full { capacity: usize, payload: T },
+    Full {
+        /// The window's size.
+        capacity: usize,
+        /// The request's payload, handed back.
+        payload: T,
+    },
+    /// A request with this sequence number is still outstanding.
     #[error("sequence number {sequence_number} is already outstanding")]
-    Duplicate { sequence_number: u32, payload: T },
+    Duplicate {
+        /// The sequence number in use.
+        sequence_number: u32,
+        /// The request's payload, handed back.
+        payload: T,
+    },
 }
 
 /// Why a response matched nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Unmatched {
+    /// A response to a sequence number not outstanding: never sent, expired,
+    /// or answered so long ago it has left the window's memory; carries the
+    /// sequence number.
     #[error("response to sequence number {0}, which is not outstanding")]
     Unknown(u32),
+    /// A second response to a request already answered; carries the
+    /// sequence number.
     #[error("second response to sequence number {0}")]
     Duplicate(u32),
+    /// The response is not the request's own `_resp` nor generic_nack; the
+    /// request stays outstanding.
     #[error("{got:?} answers sequence number {sequence_number}, which was a {expected:?}")]
     WrongType {
+        /// The sequence number both carry.
         sequence_number: u32,
+        /// The request's command id.
         expected: CommandId,
+        /// The response's command id.
         got: CommandId,
     },
 }
@@ -70,18 +92,23 @@ impl<T> Window<T> {
         }
     }
 
+    /// The most requests that may be outstanding at once (at least 1).
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
+    /// How many requests are outstanding now.
     pub fn len(&self) -> usize {
         self.pending.len()
     }
 
+    /// Whether no request is outstanding.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 
+    /// Whether [`Window::insert`] would refuse a new request as
+    /// [`InsertError::Full`].
     pub fn is_full(&self) -> bool {
         self.pending.len() >= self.capacity
     }

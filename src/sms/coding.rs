@@ -92,6 +92,7 @@ impl Coding {
 /// What a message will cost in parts, for showing before it is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartCount {
+    /// The coding the text goes out in, which sets the unit counted.
     pub coding: Coding,
     /// Number of short messages; 1 for an empty text. May exceed 255, the
     /// most a concatenated message can have (the splitter refuses those).

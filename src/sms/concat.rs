@@ -39,11 +39,14 @@ impl ReferenceWidth {
 /// it differs between long messages in flight to the same recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reference {
+    /// An 8-bit reference, IEI 0x00 (0–255).
     Bits8(u8),
+    /// A 16-bit reference, IEI 0x08 or SMPP sar_msg_ref_num (0–65535).
     Bits16(u16),
 }
 
 impl Reference {
+    /// The width, which decides the UDH size.
     pub const fn width(self) -> ReferenceWidth {
         match self {
             Reference::Bits8(_) => ReferenceWidth::Bits8,
@@ -91,6 +94,7 @@ impl Concat {
         )
     }
 
+    /// The reference number shared by every part of the message.
     pub const fn reference(self) -> Reference {
         self.reference
     }
@@ -152,8 +156,11 @@ impl Concat {
 /// The SMPP 3.4 §5.3.2.22–24 TLVs, values as on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sar {
+    /// sar_msg_ref_num (§5.3.2.22): the reference shared by all parts.
     pub msg_ref_num: u16,
+    /// sar_total_segments (§5.3.2.23): how many parts, 1 to 255.
     pub total_segments: u8,
+    /// sar_segment_seqnum (§5.3.2.24): this part's number, from 1.
     pub segment_seqnum: u8,
 }
 

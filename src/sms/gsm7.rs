@@ -82,6 +82,8 @@ impl Gsm7Char {
 /// Why a text cannot be written in GSM 03.38.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Gsm7Error {
+    /// The text holds a character in neither the GSM 03.38 default alphabet
+    /// nor its extension table.
     #[error("{ch:?} (U+{:04X}) at byte {offset} is not in the GSM 03.38 alphabet", *.ch as u32)]
     Unencodable {
         /// The first character that is in neither table.

@@ -15,6 +15,7 @@ use super::{gsm7, ucs2};
 /// A received short message, taken apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShortMessage {
+    /// The alphabet data_coding (or TP-DCS) names for the body.
     pub alphabet: Alphabet,
     /// The header, when UDHI was set.
     pub udh: Option<Udh>,

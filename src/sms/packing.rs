@@ -17,18 +17,35 @@
 /// Why packed user data cannot be unpacked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PackingError {
+    /// The octets end before the septets TP-UDL announces (header included).
     #[error("user data needs {needed} octets for {septets} septets but has {available}")]
     TooShort {
+        /// Septets to read after the header.
         septets: usize,
+        /// Octets those septets need, header included.
         needed: usize,
+        /// Octets there are.
         available: usize,
     },
+    /// TP-UDHI is set but there is no UDHL octet.
     #[error("UDHI is set but the user data is empty")]
     MissingHeader,
+    /// UDHL + 1 is more than the user data holds.
     #[error("the header declares {declared} octets but the user data has {available}")]
-    HeaderOverrun { declared: usize, available: usize },
+    HeaderOverrun {
+        /// Header octets announced, UDHL octet included.
+        declared: usize,
+        /// Octets of user data.
+        available: usize,
+    },
+    /// TP-UDL is smaller than the header (with its fill bits) alone.
     #[error("TP-UDL of {udl} septets is shorter than the {header} septets the header takes")]
-    LengthShorterThanHeader { udl: usize, header: usize },
+    LengthShorterThanHeader {
+        /// TP-UDL, in septets.
+        udl: usize,
+        /// Septets the header and its fill bits take.
+        header: usize,
+    },
 }
 
 /// Packed TP-User-Data and the TP-UDL that goes with it.

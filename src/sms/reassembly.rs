@@ -23,17 +23,24 @@ use super::incoming::{ShortMessage, decode_text};
 /// What identifies the parts of one concatenated message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The sender's address as the caller read it (deliver_sm source_addr,
+    /// the modem's originator).
     pub source: String,
+    /// The recipient's address as the caller read it; empty when the caller
+    /// has none (a modem).
     pub destination: String,
     /// The concatenation reference, 8-bit ones widened.
     pub reference: u16,
+    /// How many parts the message has, 2 to 255.
     pub total: u8,
 }
 
 /// A message put back together (or as much of it as arrived).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reassembled {
+    /// The sender's address, as in the [`Key`].
     pub source: String,
+    /// The recipient's address, as in the [`Key`].
     pub destination: String,
     /// The alphabet of the first part.
     pub alphabet: Alphabet,
@@ -59,7 +66,9 @@ pub enum IncompleteReason {
 /// A message given back without all its parts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incomplete {
+    /// Which message this was.
     pub key: Key,
+    /// Why it was given back.
     pub reason: IncompleteReason,
     /// Sequence numbers that never arrived, ascending.
     pub missing: Vec<u8>,
@@ -73,15 +82,26 @@ pub enum Outcome {
     /// The message is whole: a message on its own, or the last missing part.
     Complete(Reassembled),
     /// Held until the rest arrives; `received` parts of `key.total` so far.
-    Stored { key: Key, received: u8 },
+    Stored {
+        /// Which message the part belongs to.
+        key: Key,
+        /// Distinct parts held so far, this one included.
+        received: u8,
+    },
     /// A copy of a part already held, or of a part of a message completed
     /// and not yet expired; it was ignored.
-    Duplicate { key: Key, seq: u8 },
+    Duplicate {
+        /// Which message the part belongs to.
+        key: Key,
+        /// The part's number.
+        seq: u8,
+    },
 }
 
 /// The answer to [`Reassembler::push`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pushed {
+    /// What became of the part.
     pub outcome: Outcome,
     /// The message given up to make room, if the bound was reached.
     pub evicted: Option<Incomplete>,
@@ -119,6 +139,8 @@ struct Completed {
 }
 
 impl Reassembler {
+    /// An empty reassembler holding at most `max_pending` incomplete messages;
+    /// one more evicts the one closest to expiry.
     pub fn new(max_pending: NonZeroUsize) -> Reassembler {
         Reassembler {
             max_pending,
@@ -225,6 +247,7 @@ impl Reassembler {
         self.pending.len()
     }
 
+    /// Whether no incomplete message is held.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }

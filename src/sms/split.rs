@@ -23,10 +23,15 @@ pub const MAX_PARTS: usize = 255;
 /// Why a message cannot be split.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SplitError {
+    /// GSM 03.38 was asked for and a character is not in it.
     #[error(transparent)]
     Unencodable(#[from] Gsm7Error),
+    /// The message needs more than [`MAX_PARTS`] parts.
     #[error("the message needs {parts} parts; at most {MAX_PARTS} can be concatenated")]
-    TooManyParts { parts: usize },
+    TooManyParts {
+        /// Parts it would need.
+        parts: usize,
+    },
 }
 
 /// One short message of a split.
@@ -67,6 +72,8 @@ impl Part {
 /// A message cut into parts, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
+    /// The coding of every part's payload; its SMPP data_coding is
+    /// [`Coding::data_coding`].
     pub coding: Coding,
     /// At least one part; exactly one, with no header, when the message fits.
     pub parts: Vec<Part>,

@@ -16,6 +16,7 @@ pub struct InformationElement {
     /// IEI: what the element is (0x00 and 0x08 concatenation, 0x05 port
     /// addressing, 0x24/0x25 national language shift, ...).
     pub iei: u8,
+    /// The element's data, without the IEI and length octets.
     pub data: Vec<u8>,
 }
 
@@ -29,12 +30,24 @@ pub struct Udh {
 /// Why the front of a short message is not a well-formed UDH.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UdhError {
+    /// UDHI is set but the short message is empty: no UDHL octet.
     #[error("UDHI is set but the short message is empty")]
     Empty,
+    /// UDHL announces more octets than follow it.
     #[error("UDHL says {udhl} octets but only {available} follow it")]
-    LengthOverrun { udhl: u8, available: usize },
+    LengthOverrun {
+        /// The UDHL octet: header octets after it.
+        udhl: u8,
+        /// Octets that do follow it.
+        available: usize,
+    },
+    /// An element's length runs past the end of the header, or the header
+    /// ends one octet into an element.
     #[error("information element {iei:#04x} is cut short by the end of the header")]
-    ElementOverrun { iei: u8 },
+    ElementOverrun {
+        /// The element's identifier.
+        iei: u8,
+    },
 }
 
 impl Udh {

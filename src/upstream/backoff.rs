@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+/// A delay that doubles on each use up to a cap, and starts over on
+/// [`Backoff::reset`].
 #[derive(Debug, Clone)]
 pub struct Backoff {
     first: Duration,

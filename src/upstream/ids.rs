@@ -22,7 +22,9 @@ pub enum IdBase {
 /// How a gateway writes its ids in submit_sm_resp and in receipts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdFormat {
+    /// How submit_sm_resp writes `message_id`.
     pub responses: IdBase,
+    /// How receipts write the id (receipted_message_id or the text's `id:`).
     pub receipts: IdBase,
 }
 
@@ -30,7 +32,9 @@ pub struct IdFormat {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("message id {id:?} is not {base}")]
 pub struct IdError {
+    /// The id as received.
     pub id: String,
+    /// What the gateway's `id_format` said it would be.
     pub base: IdBase,
 }
 

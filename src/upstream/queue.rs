@@ -36,7 +36,10 @@ pub const MEASURE_SPAN: Duration = Duration::from_secs(10);
 /// A message with the temporary refusals it has had at this gateway.
 #[derive(Debug, Clone)]
 pub struct Queued {
+    /// The message part, in state ROUTED, waiting for a bind.
     pub message: Message,
+    /// Temporary refusals, unanswered submits and submits lost with their
+    /// connection so far; at `max_attempts` the message fails.
     pub refusals: u32,
 }
 
@@ -54,6 +57,7 @@ pub enum Next {
     Idle,
 }
 
+/// One gateway's queue, TPS budget, slow-down pause and fullness.
 #[derive(Debug)]
 pub struct Queue {
     waiting: VecDeque<Queued>,
@@ -123,10 +127,12 @@ impl Queue {
         }
     }
 
+    /// Messages waiting for a bind, those in flight not counted.
     pub fn len(&self) -> usize {
         self.waiting.len()
     }
 
+    /// Whether no message is waiting.
     pub fn is_empty(&self) -> bool {
         self.waiting.is_empty()
     }

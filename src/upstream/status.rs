@@ -30,9 +30,12 @@ pub struct BindStatus {
     /// Whether it submits (not a receiver).
     #[serde(skip)]
     pub submits: bool,
+    /// Where the bind is now.
     pub state: BindState,
     /// Submits sent and not yet answered.
     pub window_in_use: usize,
+    /// The last connection or bind error, in words; kept after a reconnect
+    /// succeeds.
     pub last_error: Option<String>,
     /// Connections lost and binds that failed, each followed by another try.
     pub reconnects: u64,
@@ -55,6 +58,7 @@ impl BindStatus {
 /// One gateway.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GatewaySnapshot {
+    /// The gateway's name (`[[gateways]] name`).
     pub name: String,
     /// The config `kind`: `smpp`.
     pub kind: &'static str,
@@ -62,6 +66,8 @@ pub struct GatewaySnapshot {
     pub up: bool,
     /// Stopped through the admin API: no binds until started.
     pub stopped: bool,
+    /// Each bind, in session order; a `pair` gateway has a transmitter and a
+    /// receiver per session.
     pub binds: Vec<BindStatus>,
     /// Submits sent and not yet answered, over all binds.
     pub window_in_use: usize,

@@ -27,7 +27,9 @@ pub const MAX_ALPHANUMERIC: usize = 11;
 /// NPI 5 "service centre specific", stay [`Npi::Other`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PduAddress {
+    /// Type of number, bits 6–4 of the type-of-address octet.
     pub ton: Ton,
+    /// Numbering plan, bits 3–0 of the type-of-address octet.
     pub npi: Npi,
     /// Semi-octet digits (`0`–`9`, `*`, `#`, `a`, `b`, `c`), or the text of
     /// an alphanumeric address.
@@ -35,6 +37,7 @@ pub struct PduAddress {
 }
 
 impl PduAddress {
+    /// An address from its parts, unchecked: encoding is what refuses a bad one.
     pub fn new(ton: Ton, npi: Npi, value: impl Into<String>) -> PduAddress {
         PduAddress {
             ton,

@@ -41,10 +41,14 @@ pub struct Deliver {
     pub reply_path: bool,
     /// TP-OA: a number, or an alphanumeric sender id.
     pub originator: PduAddress,
+    /// TP-PID (§9.2.3.9): 0 for a plain short message; other values ask for
+    /// telematic interworking or a replace type.
     pub protocol_id: u8,
+    /// TP-DCS (3GPP TS 23.038 §4): the alphabet and class of TP-UD.
     pub dcs: u8,
     /// TP-SCTS: when the service centre received it, in its zone.
     pub service_centre_time: DateTime<FixedOffset>,
+    /// TP-UDL and TP-UD, unpacked: UDH octets, then the text or data.
     pub user_data: UserData,
 }
 

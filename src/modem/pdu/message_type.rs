@@ -4,9 +4,13 @@
 /// received messages: 00 SMS-DELIVER, 01 SMS-SUBMIT, 10 SMS-STATUS-REPORT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageType {
+    /// 00: SMS-DELIVER, a message from the service centre.
     Deliver,
+    /// 01: SMS-SUBMIT, a message to send (or one stored for sending).
     Submit,
+    /// 10: SMS-STATUS-REPORT, what happened to a submitted message.
     StatusReport,
+    /// 11: reserved; not a TPDU this crate reads.
     Reserved,
 }
 

@@ -40,8 +40,11 @@ use octets::Reader;
 /// Any TPDU a modem hands over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tpdu {
+    /// An SMS-DELIVER (TP-MTI 00).
     Deliver(Deliver),
+    /// An SMS-SUBMIT (TP-MTI 01), e.g. one stored on the SIM.
     Submit(Submit),
+    /// An SMS-STATUS-REPORT (TP-MTI 10).
     StatusReport(StatusReport),
 }
 

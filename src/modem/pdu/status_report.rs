@@ -51,11 +51,16 @@ pub enum StatusCategory {
 }
 
 impl Status {
+    /// 0x00: short message received by the SME.
     pub const RECEIVED: Status = Status(0x00);
+    /// 0x46: permanent error, validity period expired.
     pub const VALIDITY_PERIOD_EXPIRED: Status = Status(0x46);
+    /// 0x47: permanent error, deleted by the originating SME.
     pub const DELETED_BY_ORIGINATING_SME: Status = Status(0x47);
+    /// 0x48: permanent error, deleted by SC administration.
     pub const DELETED_BY_SC_ADMINISTRATION: Status = Status(0x48);
 
+    /// Which of the §9.2.3.15 ranges the value falls in.
     pub const fn category(self) -> StatusCategory {
         match self.0 {
             0x00..=0x1F => StatusCategory::Delivered,
@@ -87,9 +92,12 @@ impl Status {
 /// An SMS-STATUS-REPORT and the SCA in front of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusReport {
+    /// The service centre that sent the report (`None` when the modem left
+    /// the SCA out).
     pub sca: Option<PduAddress>,
     /// TP-MMS read the natural way round: true when more messages wait.
     pub more_messages: bool,
+    /// TP-LP: loop prevention, for a report forwarded by an SME.
     pub loop_prevention: bool,
     /// TP-SRQ: the report is about an SMS-COMMAND, not an SMS-SUBMIT.
     pub for_command: bool,
@@ -102,6 +110,8 @@ pub struct StatusReport {
     /// TP-DT: when the status in `status` was reached (delivered, or
     /// given up on).
     pub discharge_time: DateTime<FixedOffset>,
+    /// TP-ST: the outcome, see [`Status::category`] and
+    /// [`Status::message_state`].
     pub status: Status,
     /// TP-PID, when TP-PI announces it.
     pub protocol_id: Option<u8>,

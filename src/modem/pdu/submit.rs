@@ -49,6 +49,8 @@ pub struct Submit {
     pub dcs: u8,
     /// TP-VP; `None` leaves it to the service centre (TP-VPF 00).
     pub validity: Option<ValidityPeriod>,
+    /// TP-UDL and TP-UD, unpacked: UDH octets, then the text or data;
+    /// packed on encoding when TP-DCS says GSM 7-bit.
     pub user_data: UserData,
 }
 

@@ -55,6 +55,7 @@ impl RelativeValidity {
 /// (TP-VPF 00) is `Option::None` where this is used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ValidityPeriod {
+    /// The relative format (TP-VPF 10), one octet (§9.2.3.12.1).
     Relative(RelativeValidity),
     /// An absolute time, laid out as a time stamp (§9.2.3.12.2).
     Absolute(DateTime<FixedOffset>),
