@@ -4,7 +4,7 @@
 //! | from      | to                                                          |
 //! |-----------|-------------------------------------------------------------|
 //! | ACCEPTED  | ROUTED, FAILED, EXPIRED (in the queue), DELETED (cancel_sm) |
-//! | ROUTED    | ROUTED (failover), SUBMITTED, FAILED, EXPIRED, DELETED      |
+//! | ROUTED    | ROUTED (failover), SUBMITTED, REJECTED (refused in submit_sm_resp), FAILED, EXPIRED, DELETED |
 //! | SUBMITTED | SUBMITTED (intermediate receipt), ROUTED (re-queue), DELIVERED, UNDELIVERABLE, EXPIRED, REJECTED, UNKNOWN, DELETED (cancelled upstream) |
 //! | any final | nothing                                                     |
 //!
