@@ -9,9 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::auth;
 use super::body::Fields;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::accounts::{AccountChange, NewAccount};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;

@@ -4,62 +4,24 @@
 //! password given as request parameters (Kannel's sendsms), always from the
 //! account's `allowed_ips` and never while it is suspended; the operator by
 //! HTTP Basic with `web.admin_user` and its password. argon2 is slow on
-//! purpose, so credentials it has accepted are remembered (bounded; a full
-//! cache starts over). An API key is looked up by its SHA-256 on every
+//! purpose, so credentials it has accepted are remembered
+//! (`credentials.rs`). An API key is looked up by its SHA-256 on every
 //! request, so a revoked key stops working at once.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, web};
 
 use super::problem::Problem;
-use super::{WebState, keys};
+use super::state::WebState;
 use crate::actors::protocol::directory::AccountEntry;
-use crate::auth::{PasswordHash, address_allowed};
+use crate::auth::{PasswordHash, address_allowed, api_key_digest};
 
 /// The header that may carry an API key instead of `Authorization`.
 const API_KEY_HEADER: &str = "x-api-key";
-
-/// Most entries of a [`VerifiedCache`].
-const VERIFIED_CACHE: usize = 10_000;
-
-/// The operator's credentials for the admin endpoints.
-pub struct AdminCredentials {
-    pub user: String,
-    pub password: PasswordHash,
-}
-
-/// Authorization header values whose password argon2 has accepted, with
-/// the user they name and the hash that accepted them: once the admin API
-/// changes a password, its hash differs and the old header no longer
-/// passes. The process holds the configured passwords anyway.
-#[derive(Default)]
-pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
-
-impl VerifiedCache {
-    // Nothing panics while holding it; a poisoned map is still a valid cache.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn knows(&self, key: &str, user: &str, hash: &PasswordHash) -> bool {
-        self.lock()
-            .get(key)
-            .is_some_and(|(known, accepted)| known == user && accepted == hash)
-    }
-
-    fn remember(&self, key: String, user: String, hash: PasswordHash) {
-        let mut cache = self.lock();
-        if cache.len() >= VERIFIED_CACHE {
-            cache.clear();
-        }
-        cache.insert(key, (user, hash));
-    }
-}
 
 /// The account whose API key, or system_id and password (HTTP Basic), the
 /// request carries, if the peer may use it and it is not suspended.
@@ -144,7 +106,7 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
 fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
     let record = state
         .store
-        .api_key(&keys::digest(key))
+        .api_key(&api_key_digest(key))
         .map_err(|error| Problem::internal(&state.logger, &error))?
         .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
     state

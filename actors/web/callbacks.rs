@@ -13,8 +13,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::auth;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::callbacks::Replay;
 use crate::store::{CallbackRequest, OutboxItem};
 

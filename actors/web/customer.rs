@@ -10,8 +10,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use tokio::sync::oneshot;
 
+use super::auth;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};

@@ -15,9 +15,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
+use super::auth;
 use super::body::Fields;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::live_gateways::LiveGateway;
 use crate::actors::protocol::gateway::{GatewayView, Inspect};
 use crate::api::FieldError;

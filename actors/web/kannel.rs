@@ -17,7 +17,8 @@ use chrono::Utc;
 use slog::debug;
 use tokio::sync::oneshot;
 
-use super::{WebState, auth};
+use super::auth;
+use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;

@@ -2,8 +2,8 @@
 //! `GET /api/v1/keys` lists them (id, label, created), `DELETE
 //! /api/v1/keys/{id}` revokes one. A key is `pk_` and 32 random bytes in
 //! base64url (256 bits from the operating system); the store keeps only its
-//! SHA-256. A key that cannot be guessed needs no slow hash: argon2 is for
-//! passwords people choose, and a lookup by digest is one store read.
+//! SHA-256 (`crate::auth::api_key_digest`), so a lookup by digest is one
+//! store read.
 //! Requests present a key as `Authorization: Bearer …` or `X-API-Key: …`
 //! (`auth.rs`).
 
@@ -12,10 +12,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
+use super::auth;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
+use crate::auth::api_key_digest;
 use crate::store::{ApiKey, Batch};
 
 /// What every key starts with, so a leaked one is recognisable.
@@ -29,11 +30,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/v1/keys", web::post().to(create))
         .route("/api/v1/keys", web::get().to(list))
         .route("/api/v1/keys/{id}", web::delete().to(revoke));
-}
-
-/// The SHA-256 a key is stored under.
-pub fn digest(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
 }
 
 /// `POST /api/v1/keys`; the body may be empty.
@@ -98,7 +94,7 @@ async fn create(
         created: Utc::now(),
     };
     let mut batch = Batch::new();
-    batch.put_api_key(&digest(&key), &record);
+    batch.put_api_key(&api_key_digest(&key), &record);
     store
         .commit(batch)
         .await

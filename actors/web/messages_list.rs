@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use slog::{Logger, error};
 use tokio::sync::mpsc;
 
+use super::auth;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::api::FieldError;
 use crate::model::{AccountId, Message, MessageId};
 use crate::numbering::Operators;

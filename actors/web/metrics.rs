@@ -5,8 +5,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use super::WebState;
 use super::problem::Problem;
+use super::state::WebState;
 use crate::metrics;
 
 /// OpenMetrics 1.0 text, which Prometheus reads (and asks for first).

@@ -10,9 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use super::auth;
 use super::body::Fields;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {

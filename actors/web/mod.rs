@@ -24,11 +24,18 @@
 //! `web.admin_user` (`auth.rs`). Every error is an RFC 9457 problem
 //! (`application/problem+json`, `problem.rs`) naming the field at fault
 //! where there is one.
+//!
+//! What the handler files share, none of which imports this file:
+//! `state.rs` (the [`WebState`] every handler reads), `credentials.rs`
+//! (the operator's credentials, the cache of accepted ones), `auth.rs`
+//! (who is calling), `problem.rs` (the error answer), `body.rs` (an admin
+//! body read field by field).
 
 mod accounts;
 mod auth;
 mod body;
 mod callbacks;
+mod credentials;
 mod customer;
 mod gateways;
 mod kannel;
@@ -40,45 +47,18 @@ mod openapi;
 mod problem;
 mod routes;
 mod sessions;
+mod state;
 
-pub use auth::AdminCredentials;
+pub use credentials::AdminCredentials;
+pub use state::WebState;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use actix::Recipient;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
-use slog::{Logger, error, info};
+use slog::{error, info};
 
-use crate::actors::admin::Admin;
-use crate::actors::protocol::callbacks::Replay;
-use crate::actors::protocol::directory::Directory;
-use crate::actors::protocol::route::LiveRoutes;
-use crate::actors::protocol::session::Sessions;
-use crate::model::{AccountId, Money};
-use crate::numbering::Operators;
-use crate::store::Store;
-use auth::VerifiedCache;
 use problem::Problem;
-
-/// What the handlers share.
-pub struct WebState {
-    pub store: Arc<Store>,
-    pub directory: Arc<Directory>,
-    pub routes: Arc<LiveRoutes>,
-    /// Where the admin endpoints make their changes.
-    pub changes: Arc<Admin>,
-    /// The bound ESME sessions.
-    pub sessions: Arc<Sessions>,
-    /// Replays dead letters (the admin's callbacks endpoints).
-    pub replay: Recipient<Replay>,
-    pub logger: Logger,
-    pub admin: AdminCredentials,
-    /// `[[numbering]]`: the operator column of the message report.
-    pub operators: Arc<Operators>,
-    verified: VerifiedCache,
-}
 
 /// Binds `listen` and serves until the returned handle stops it. One
 /// worker thread: the work of a request is in the account actor and the
@@ -124,42 +104,6 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
     });
     info!(logger, "HTTP listening"; "address" => %address);
     Ok(handle)
-}
-
-impl WebState {
-    pub fn new(
-        changes: Arc<Admin>,
-        sessions: Arc<Sessions>,
-        replay: Recipient<Replay>,
-        admin: AdminCredentials,
-        operators: Operators,
-        logger: Logger,
-    ) -> WebState {
-        WebState {
-            store: changes.store.clone(),
-            directory: changes.directory.clone(),
-            routes: changes.routes.clone(),
-            sessions,
-            replay,
-            changes,
-            logger,
-            admin,
-            operators: Arc::new(operators),
-            verified: VerifiedCache::default(),
-        }
-    }
-}
-
-impl WebState {
-    /// The account's credit as the store has it (zero before its first
-    /// top-up).
-    fn balance(&self, account: &AccountId) -> Result<Money, Problem> {
-        Ok(self
-            .store
-            .account_balance(account)
-            .map_err(|error| Problem::internal(&self.logger, &error))?
-            .unwrap_or(Money::ZERO))
-    }
 }
 
 /// How long `/healthz` waits for the store to answer.

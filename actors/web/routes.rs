@@ -6,9 +6,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use super::auth;
 use super::body::Fields;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::routes::RouteInput;
 use crate::api::FieldError;
 use crate::config::{AccountSelector, fields};

@@ -10,8 +10,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 
+use super::auth;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::account::SessionId;
 use crate::actors::protocol::session::{BindKind, CountersSnapshot, Disconnect, LiveSession};
 
