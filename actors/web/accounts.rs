@@ -217,12 +217,8 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let new = new_account(&body).map_err(Problem::field)?;
-    let account = state
-        .changes
-        .create_account(new)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let new = new_account(&body)?;
+    let account = state.changes.create_account(new).await?;
     Ok(HttpResponse::Created().json(view(&state, &account)?))
 }
 
@@ -251,12 +247,8 @@ async fn change(
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
-    let change = account_change(&body).map_err(Problem::field)?;
-    let account = state
-        .changes
-        .change_account(&system_id, change)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let change = account_change(&body)?;
+    let account = state.changes.change_account(&system_id, change).await?;
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 
@@ -292,12 +284,11 @@ async fn credit(
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
-    let (amount, reason) = credit_change(&body).map_err(Problem::field)?;
+    let (amount, reason) = credit_change(&body)?;
     let entry = state
         .changes
         .adjust_credit(&system_id, amount, reason)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+        .await?;
     Ok(HttpResponse::Ok().json(LedgerView::from(entry)))
 }
 
@@ -325,7 +316,7 @@ async fn ledger(
     auth::admin(&request, &state).await?;
     let account = known(&state, &system_id)?;
     let page = web::Query::<Page>::from_query(request.query_string()).map_err(|error| {
-        Problem::field(FieldError {
+        Problem::from(FieldError {
             field: "query".into(),
             detail: error.to_string(),
         })
@@ -333,16 +324,13 @@ async fn ledger(
     let offset = page.offset.unwrap_or(0);
     let limit = page.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::field(FieldError {
+        return Err(Problem::from(FieldError {
             field: "limit".into(),
             detail: format!("must be 1 to {MAX_PAGE}"),
         }));
     }
     let id: &AccountId = &account.id;
-    let entries = state
-        .store
-        .ledger(id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let entries = state.store.ledger(id)?;
     Ok(HttpResponse::Ok().json(LedgerPage {
         system_id: id.to_string(),
         total: entries.len(),

@@ -11,6 +11,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, web};
@@ -18,7 +19,17 @@ use actix_web::{HttpRequest, web};
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::directory::AccountEntry;
-use crate::auth::{PasswordHash, address_allowed, api_key_digest};
+use crate::auth::{AuthError, PasswordHash, address_allowed, api_key_digest};
+
+/// Credentials that could not be checked: a failure of the switch, not a
+/// refusal of the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Unchecked {
+    #[error(transparent)]
+    Blocking(#[from] BlockingError),
+    #[error(transparent)]
+    Hash(#[from] AuthError),
+}
 
 /// The header that may carry an API key instead of `Authorization`.
 const API_KEY_HEADER: &str = "x-api-key";
@@ -71,7 +82,7 @@ pub async fn customer_by_parameters(
     state: &WebState,
     system_id: &str,
     password: &str,
-) -> Result<Option<Arc<AccountEntry>>, Problem> {
+) -> Result<Option<Arc<AccountEntry>>, Unchecked> {
     let Some(account) = state.directory.account(system_id) else {
         return Ok(None);
     };
@@ -106,8 +117,7 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
 fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
     let record = state
         .store
-        .api_key(&api_key_digest(key))
-        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .api_key(&api_key_digest(key))?
         .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
     state
         .directory
@@ -152,7 +162,10 @@ async fn verify(
     hash: &PasswordHash,
 ) -> Result<(), Problem> {
     let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
-    if passes(state, key, user, password, hash).await? {
+    if passes(state, key, user, password, hash)
+        .await
+        .map_err(Problem::internal)?
+    {
         Ok(())
     } else {
         Err(Problem::unauthorized("unknown user or wrong password"))
@@ -168,15 +181,12 @@ async fn passes(
     user: String,
     password: String,
     hash: &PasswordHash,
-) -> Result<bool, Problem> {
+) -> Result<bool, Unchecked> {
     if state.verified.knows(&key, &user, hash) {
         return Ok(true);
     }
     let (hash, accepted) = (hash.clone(), hash.clone());
-    let verified = web::block(move || hash.verify(&password))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let verified = web::block(move || hash.verify(&password)).await??;
     if verified {
         state.verified.remember(key, user, accepted);
     }

@@ -102,10 +102,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     };
     let store = state.store.clone();
     let after = page.after.unwrap_or(0);
-    let items = web::block(move || store.dead_letters(after, limit))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let items = web::block(move || store.dead_letters(after, limit)).await??;
     let next_after = (items.len() == limit)
         .then(|| items.last().map(|item| item.id.to_string()))
         .flatten();
@@ -146,16 +143,9 @@ async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
         Some(id) => store.dead_letter(id).map(|item| item.into_iter().collect()),
         None => store.dead_letters(0, usize::MAX),
     })
-    .await
-    .map_err(|error| Problem::internal(&state.logger, &error))?
-    .map_err(|error| Problem::internal(&state.logger, &error))?;
+    .await??;
     if items.is_empty() {
         return Ok(0);
     }
-    state
-        .replay
-        .send(Replay { items })
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))
+    Ok(state.replay.send(Replay { items }).await??)
 }

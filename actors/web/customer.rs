@@ -35,7 +35,7 @@ async fn send(
     let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
-        Problem::field(error)
+        Problem::from(error)
     })?;
     let parts = submission.parts.len();
     let numbers: Vec<String> = submission
@@ -90,8 +90,7 @@ async fn message(
         .map_err(|_| not_found())?;
     let message = state
         .store
-        .message(message_id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .message(message_id)?
         .filter(|message| message.account == account.id)
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(MessageView::from(&message)))

@@ -11,6 +11,7 @@
 //! JSON object, checked with the configuration file's own rules; every
 //! problem names its key.
 
+use actix::MailboxError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
@@ -23,6 +24,7 @@ use crate::actors::admin::live_gateways::LiveGateway;
 use crate::actors::protocol::gateway::{GatewayView, Inspect};
 use crate::api::FieldError;
 use crate::config::GatewayConfig;
+use crate::model::GatewayName;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -85,12 +87,21 @@ fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String)
     Ok((config, text))
 }
 
-async fn view(state: &WebState, gateway: &LiveGateway) -> Result<GatewayView, Problem> {
+/// A gateway actor that did not answer [`Inspect`].
+#[derive(Debug, thiserror::Error)]
+#[error("gateway {gateway} did not answer: {error}")]
+struct Silent {
+    gateway: GatewayName,
+    error: MailboxError,
+}
+
+/// The gateway as the live view shows it, from its actor.
+async fn view(gateway: &LiveGateway) -> Result<GatewayView, Problem> {
     gateway.actor.inspect.send(Inspect).await.map_err(|error| {
-        Problem::internal(
-            &state.logger,
-            &format!("gateway {} did not answer: {error}", gateway.name),
-        )
+        Problem::internal(Silent {
+            gateway: gateway.name.clone(),
+            error,
+        })
     })
 }
 
@@ -103,7 +114,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     let gateways = state.changes.route_starter.gateways.all();
     let mut views = Vec::with_capacity(gateways.len());
     for gateway in &gateways {
-        views.push(view(&state, gateway).await?);
+        views.push(view(gateway).await?);
     }
     Ok(HttpResponse::Ok().json(views))
 }
@@ -120,7 +131,7 @@ async fn one(
         .gateways
         .get(&name)
         .ok_or_else(|| no_gateway(&name))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }
 
 async fn add(
@@ -129,13 +140,9 @@ async fn add(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let (config, text) = definition(&body, None).map_err(Problem::field)?;
-    let gateway = state
-        .changes
-        .add_gateway(config, text)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Created().json(view(&state, &gateway).await?))
+    let (config, text) = definition(&body, None)?;
+    let gateway = state.changes.add_gateway(config, text).await?;
+    Ok(HttpResponse::Created().json(view(&gateway).await?))
 }
 
 async fn change(
@@ -145,13 +152,9 @@ async fn change(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let (config, text) = definition(&body, Some(&name)).map_err(Problem::field)?;
-    let gateway = state
-        .changes
-        .change_gateway(&name, config, text)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+    let (config, text) = definition(&body, Some(&name))?;
+    let gateway = state.changes.change_gateway(&name, config, text).await?;
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }
 
 async fn stop(
@@ -177,10 +180,6 @@ async fn administer(
     stopped: bool,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let gateway = state
-        .changes
-        .administer_gateway(name, stopped)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+    let gateway = state.changes.administer_gateway(name, stopped).await?;
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }

@@ -18,6 +18,7 @@ use slog::debug;
 use tokio::sync::oneshot;
 
 use super::auth;
+use super::failure::Failure;
 use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::actors::protocol::directory::AccountEntry;
@@ -32,6 +33,22 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/cgi-bin/sendsms", web::post().to(post));
 }
 
+/// A refusal, and the failure behind it when the switch failed (logged
+/// by `failure.rs`, never answered: smsbox's answer says only "try again").
+struct Refused {
+    refusal: Refusal,
+    failure: Option<Failure>,
+}
+
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Refused {
+        Refused {
+            refusal,
+            failure: None,
+        }
+    }
+}
+
 async fn get(request: HttpRequest, state: web::Data<WebState>) -> HttpResponse {
     let params = Params::from_form(request.query_string().as_bytes());
     answer(&state, send(&request, &state, params, Origin::Form).await)
@@ -40,7 +57,7 @@ async fn get(request: HttpRequest, state: web::Data<WebState>) -> HttpResponse {
 async fn post(request: HttpRequest, state: web::Data<WebState>, body: web::Bytes) -> HttpResponse {
     let result = match post_params(request.headers(), body) {
         Ok((params, origin)) => send(&request, &state, params, origin).await,
-        Err(refusal) => Err(refusal),
+        Err(refusal) => Err(refusal.into()),
     };
     answer(&state, result)
 }
@@ -85,17 +102,20 @@ async fn send(
     state: &WebState,
     params: Params,
     origin: Origin,
-) -> Result<(), Refusal> {
+) -> Result<(), Refused> {
     let (system_id, password) = params.credentials().ok_or(Refusal::AuthorizationFailed)?;
     let account = auth::customer_by_parameters(request, state, &system_id, &password)
         .await
-        .map_err(|_| Refusal::Temporary)?
+        .map_err(|error| Refused {
+            refusal: Refusal::Temporary,
+            failure: Some(Failure::new(error)),
+        })?
         .ok_or(Refusal::AuthorizationFailed)?;
     let kannel::Request { submission, smsc } = kannel::read(&params, origin, Utc::now())?;
     if let Some(smsc) = smsc {
         only_through(state, &account, &submission, &smsc)?;
     }
-    submit(&account, submission).await
+    Ok(submit(&account, submission).await?)
 }
 
 /// `smsc`: honoured only where it changes nothing, refused elsewhere. A
@@ -140,17 +160,23 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
 }
 
 /// smsbox's answer: the text, `text/html`, no caching.
-fn answer(state: &WebState, result: Result<(), Refusal>) -> HttpResponse {
-    let (status, text) = match result {
-        Ok(()) => (ACCEPTED_STATUS, ACCEPTED.to_string()),
-        Err(refusal) => {
+fn answer(state: &WebState, result: Result<(), Refused>) -> HttpResponse {
+    let (status, text, failure) = match result {
+        Ok(()) => (ACCEPTED_STATUS, ACCEPTED.to_string(), None),
+        Err(Refused { refusal, failure }) => {
             debug!(state.logger, "sendsms refused"; "answer" => %refusal);
-            (refusal.status(), refusal.to_string())
+            (refusal.status(), refusal.to_string(), failure)
         }
     };
-    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .content_type("text/html")
-        .insert_header((header::PRAGMA, "no-cache"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(text)
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .content_type("text/html")
+    .insert_header((header::PRAGMA, "no-cache"))
+    .insert_header((header::CACHE_CONTROL, "no-cache"))
+    .body(text);
+    if let Some(failure) = failure {
+        failure.attach(&mut response);
+    }
+    response
 }

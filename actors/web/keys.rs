@@ -74,31 +74,27 @@ async fn create(
             .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?
     };
     if label.chars().count() > MAX_LABEL {
-        return Err(Problem::field(crate::api::FieldError {
+        return Err(Problem::from(crate::api::FieldError {
             field: "label".into(),
             detail: format!("at most {MAX_LABEL} characters"),
         }));
     }
-    let internal = |error: &dyn std::fmt::Display| Problem::internal(&state.logger, error);
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|error| internal(&error))?;
+    getrandom::fill(&mut secret)?;
     let key = format!(
         "{PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
     );
     let store = &state.store;
     let record = ApiKey {
-        id: store.next_sequence().map_err(|error| internal(&error))?,
+        id: store.next_sequence()?,
         account: account.id.clone(),
         label,
         created: Utc::now(),
     };
     let mut batch = Batch::new();
     batch.put_api_key(&api_key_digest(&key), &record);
-    store
-        .commit(batch)
-        .await
-        .map_err(|error| internal(&error))?;
+    store.commit(batch).await?;
     Ok(HttpResponse::Created().json(KeyView {
         key: Some(key),
         ..KeyView::from(&record)
@@ -107,10 +103,7 @@ async fn create(
 
 async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let account = auth::customer(&request, &state).await?;
-    let keys = state
-        .store
-        .api_keys(&account.id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let keys = state.store.api_keys(&account.id)?;
     let views: Vec<KeyView> = keys.iter().map(|(_, key)| KeyView::from(key)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": views })))
 }
@@ -129,18 +122,13 @@ async fn revoke(
     };
     let wanted: u64 = id.parse().map_err(|_| not_found())?;
     let store = &state.store;
-    let internal = |error: &dyn std::fmt::Display| Problem::internal(&state.logger, error);
     let (digest, _) = store
-        .api_keys(&account.id)
-        .map_err(|error| internal(&error))?
+        .api_keys(&account.id)?
         .into_iter()
         .find(|(_, key)| key.id == wanted)
         .ok_or_else(not_found)?;
     let mut batch = Batch::new();
     batch.remove_api_key(&digest);
-    store
-        .commit(batch)
-        .await
-        .map_err(|error| internal(&error))?;
+    store.commit(batch).await?;
     Ok(HttpResponse::NoContent().finish())
 }

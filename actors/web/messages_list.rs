@@ -73,7 +73,7 @@ impl ListQuery {
             self.from_date.as_deref(),
             self.to_date.as_deref(),
         )
-        .map_err(Problem::field)
+        .map_err(Problem::from)
     }
 }
 
@@ -112,9 +112,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     let store = state.store.clone();
     let operators = state.operators.clone();
     let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+        .await??;
     Ok(HttpResponse::Ok().json(PageView {
         messages: page
             .messages
@@ -140,7 +138,7 @@ fn wants_csv(request: &HttpRequest) -> bool {
 }
 
 fn field(name: &str, detail: String) -> Problem {
-    Problem::field(FieldError {
+    Problem::from(FieldError {
         field: name.into(),
         detail,
     })

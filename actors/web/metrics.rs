@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::problem::Problem;
-use super::state::WebState;
 use crate::metrics;
 
 /// OpenMetrics 1.0 text, which Prometheus reads (and asks for first).
@@ -17,10 +16,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.route("/metrics", web::get().to(scrape));
 }
 
-async fn scrape(state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let text = metrics::global()
-        .render()
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+async fn scrape() -> Result<HttpResponse, Problem> {
+    let text = metrics::global().render()?;
     Ok(HttpResponse::build(StatusCode::OK)
         .content_type(CONTENT_TYPE)
         .body(text))

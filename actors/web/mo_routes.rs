@@ -75,16 +75,15 @@ async fn set(
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
     let account: String = {
-        let mut fields = Fields::parse(body).map_err(Problem::field)?;
-        let account = fields.required("account").map_err(Problem::field)?;
-        fields.finish().map_err(Problem::field)?;
+        let mut fields = Fields::parse(body)?;
+        let account = fields.required("account")?;
+        fields.finish()?;
         account
     };
     let new = state
         .changes
         .set_mo_route(number, keyword, &account)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+        .await?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -120,11 +119,7 @@ async fn delete(
     keyword: Option<&str>,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    state
-        .changes
-        .delete_mo_route(number, keyword)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    state.changes.delete_mo_route(number, keyword).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 

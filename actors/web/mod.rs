@@ -37,6 +37,7 @@ mod body;
 mod callbacks;
 mod credentials;
 mod customer;
+mod failure;
 mod gateways;
 mod kannel;
 mod keys;
@@ -55,7 +56,7 @@ pub use state::WebState;
 use std::net::SocketAddr;
 
 use actix_web::http::StatusCode;
-use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
+use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, middleware, web};
 use slog::{error, info};
 
 use problem::Problem;
@@ -69,6 +70,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(middleware::from_fn(failure::log_failures))
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().error_handler(|error, _| {
                 let problem = Problem::new(StatusCode::BAD_REQUEST, error.to_string());

@@ -1,16 +1,21 @@
 //! RFC 9457 problem details: the body of every error answer the HTTP
-//! listener gives, naming the field at fault where there is one.
+//! listener gives, naming the field at fault where there is one. Handlers
+//! answer every error with `?`: the conversions below decide its status,
+//! in one place.
 
+use actix::MailboxError;
 use actix_web::HttpResponse;
+use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use serde::Serialize;
-use slog::{Logger, error};
 
+use super::failure::Failure;
 use crate::actors::admin::AdminError;
 use crate::actors::protocol::account::CreditRefused;
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
+use crate::store::StoreError;
 
 /// An RFC 9457 problem: the body of every error answer.
 #[derive(Debug, Serialize)]
@@ -22,6 +27,9 @@ pub struct Problem {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// What failed, for an internal error: logged, never answered.
+    #[serde(skip)]
+    failure: Option<Failure>,
 }
 
 impl Problem {
@@ -32,39 +40,14 @@ impl Problem {
             status_code: status.as_u16(),
             detail,
             field: None,
+            failure: None,
         }
     }
 
-    pub fn field(error: FieldError) -> Problem {
+    fn with_field(status: StatusCode, error: FieldError) -> Problem {
         Problem {
             field: Some(error.field),
-            ..Problem::new(StatusCode::BAD_REQUEST, error.detail)
-        }
-    }
-
-    /// Why an admin change was not made.
-    pub fn admin(logger: &Logger, error: AdminError) -> Problem {
-        let with_field = |status, error: FieldError| Problem {
-            field: Some(error.field),
             ..Problem::new(status, error.detail)
-        };
-        match error {
-            AdminError::Invalid(error) => with_field(StatusCode::BAD_REQUEST, error),
-            AdminError::Conflict(error) => with_field(StatusCode::CONFLICT, error),
-            AdminError::NoAccount(_)
-            | AdminError::NoRoute(_)
-            | AdminError::NoGateway(_)
-            | AdminError::NoMoRoute { .. } => {
-                Problem::new(StatusCode::NOT_FOUND, error.to_string())
-            }
-            AdminError::Credit(CreditRefused::BelowZero { .. }) => with_field(
-                StatusCode::CONFLICT,
-                FieldError {
-                    field: "amount".into(),
-                    detail: error.to_string(),
-                },
-            ),
-            other => Problem::internal(logger, &other),
         }
     }
 
@@ -93,9 +76,13 @@ impl Problem {
         Problem::new(code, format!("{detail} ({status:?})"))
     }
 
-    pub fn internal(logger: &Logger, error: &dyn std::fmt::Display) -> Problem {
-        error!(logger, "HTTP request failed"; "error" => %error);
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+    /// A failure of the switch, not of the request: 500 and "internal
+    /// error"; the cause is logged (`failure.rs`).
+    pub fn internal(cause: impl std::error::Error + 'static) -> Problem {
+        Problem {
+            failure: Some(Failure::new(cause)),
+            ..Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
     }
 
     pub fn response(&self) -> HttpResponse {
@@ -103,9 +90,65 @@ impl Problem {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"pasarela\""));
         }
-        response.content_type("application/problem+json").json(self)
+        let mut response = response.content_type("application/problem+json").json(self);
+        if let Some(failure) = &self.failure {
+            failure.attach(&mut response);
+        }
+        response
     }
 }
+
+/// A request field at fault: 400 naming it.
+impl From<FieldError> for Problem {
+    fn from(error: FieldError) -> Problem {
+        Problem::with_field(StatusCode::BAD_REQUEST, error)
+    }
+}
+
+/// Why an admin change was not made.
+impl From<AdminError> for Problem {
+    fn from(error: AdminError) -> Problem {
+        match error {
+            AdminError::Invalid(error) => Problem::with_field(StatusCode::BAD_REQUEST, error),
+            AdminError::Conflict(error) => Problem::with_field(StatusCode::CONFLICT, error),
+            AdminError::NoAccount(_)
+            | AdminError::NoRoute(_)
+            | AdminError::NoGateway(_)
+            | AdminError::NoMoRoute { .. } => {
+                Problem::new(StatusCode::NOT_FOUND, error.to_string())
+            }
+            AdminError::Credit(CreditRefused::BelowZero { .. }) => Problem::with_field(
+                StatusCode::CONFLICT,
+                FieldError {
+                    field: "amount".into(),
+                    detail: error.to_string(),
+                },
+            ),
+            other => Problem::internal(other),
+        }
+    }
+}
+
+/// Failures of what the handlers call: each an internal error.
+macro_rules! internal_from {
+    ($($cause:ty),+ $(,)?) => {
+        $(
+            impl From<$cause> for Problem {
+                fn from(cause: $cause) -> Problem {
+                    Problem::internal(cause)
+                }
+            }
+        )+
+    };
+}
+
+internal_from!(
+    StoreError,
+    BlockingError,
+    MailboxError,
+    getrandom::Error,
+    std::fmt::Error,
+);
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

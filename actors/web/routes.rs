@@ -82,12 +82,8 @@ async fn add(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let input = route_input(&body).map_err(Problem::field)?;
-    let index = state
-        .changes
-        .add_route(input)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let input = route_input(&body)?;
+    let index = state.changes.add_route(input).await?;
     let added = views(&state).into_iter().find(|route| route.index == index);
     Ok(HttpResponse::Created().json(added))
 }
@@ -99,12 +95,8 @@ async fn replace(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    let input = route_input(&body).map_err(Problem::field)?;
-    state
-        .changes
-        .replace_route(*index, input)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let input = route_input(&body)?;
+    state.changes.replace_route(*index, input).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
@@ -114,10 +106,6 @@ async fn delete(
     index: web::Path<usize>,
 ) -> Result<HttpResponse, Problem> {
     auth::admin(&request, &state).await?;
-    state
-        .changes
-        .delete_route(*index)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    state.changes.delete_route(*index).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }

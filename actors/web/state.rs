@@ -8,7 +8,6 @@ use actix::Recipient;
 use slog::Logger;
 
 use super::credentials::{AdminCredentials, VerifiedCache};
-use super::problem::Problem;
 use crate::actors::admin::Admin;
 use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
@@ -16,7 +15,7 @@ use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
 use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// What the handlers share.
 pub struct WebState {
@@ -63,11 +62,7 @@ impl WebState {
 
     /// The account's credit as the store has it (zero before its first
     /// top-up).
-    pub fn balance(&self, account: &AccountId) -> Result<Money, Problem> {
-        Ok(self
-            .store
-            .account_balance(account)
-            .map_err(|error| Problem::internal(&self.logger, &error))?
-            .unwrap_or(Money::ZERO))
+    pub fn balance(&self, account: &AccountId) -> Result<Money, StoreError> {
+        Ok(self.store.account_balance(account)?.unwrap_or(Money::ZERO))
     }
 }
