@@ -9,8 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::auth;
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::admin::accounts::{AccountChange, NewAccount};
@@ -71,8 +72,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
     })
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let mut accounts = state
         .directory
         .accounts()
@@ -212,11 +212,9 @@ fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
 }
 
 async fn create(
-    request: HttpRequest,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let new = new_account(&body)?;
     let account = state.changes.create_account(new).await?;
     Ok(HttpResponse::Created().json(view(&state, &account)?))
@@ -230,22 +228,19 @@ fn known(state: &WebState, system_id: &str) -> Result<std::sync::Arc<AccountEntr
 }
 
 async fn read(
-    request: HttpRequest,
+    _: Operator,
     state: web::Data<WebState>,
     system_id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let account = known(&state, &system_id)?;
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 
 async fn change(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     system_id: web::Path<String>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
     let change = account_change(&body)?;
     let account = state.changes.change_account(&system_id, change).await?;
@@ -277,12 +272,10 @@ impl From<LedgerEntry> for LedgerView {
 }
 
 async fn credit(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     system_id: web::Path<String>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
     let (amount, reason) = credit_change(&body)?;
     let entry = state
@@ -309,11 +302,11 @@ struct LedgerPage {
 }
 
 async fn ledger(
+    _: Operator,
     request: HttpRequest,
     state: web::Data<WebState>,
     system_id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let account = known(&state, &system_id)?;
     let page = web::Query::<Page>::from_query(request.query_string()).map_err(|error| {
         Problem::from(FieldError {

@@ -1,20 +1,26 @@
-//! Who is calling: customers by HTTP Basic with their account's system_id
-//! and password, or by one of the account's API keys (`Authorization:
-//! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), or by system_id and
-//! password given as request parameters (Kannel's sendsms), always from the
-//! account's `allowed_ips` and never while it is suspended; the operator by
-//! HTTP Basic with `web.admin_user` and its password. argon2 is slow on
-//! purpose, so credentials it has accepted are remembered
+//! Who is calling, as extractors, so a handler's signature says who may
+//! call it: a [`Customer`], by HTTP Basic with their account's system_id
+//! and password or by one of the account's API keys (`Authorization:
+//! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), always from the
+//! account's `allowed_ips` and never while it is suspended; the
+//! [`Operator`], by HTTP Basic with `web.admin_user` and its password.
+//! Kannel's sendsms names the account by parameters instead
+//! ([`customer_by_parameters`]). argon2 is slow on purpose, so it runs on
+//! the blocking pool, and credentials it has accepted are remembered
 //! (`credentials.rs`). An API key is looked up by its SHA-256 on every
 //! request, so a revoked key stops working at once.
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::ops::Deref;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use actix_web::dev::Payload;
 use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
 
 use super::problem::Problem;
 use super::state::WebState;
@@ -34,12 +40,67 @@ pub enum Unchecked {
 /// The header that may carry an API key instead of `Authorization`.
 const API_KEY_HEADER: &str = "x-api-key";
 
+/// The operator (`web.admin_user`, HTTP Basic) is calling.
+pub struct Operator;
+
+/// The account calling, by its API key or its system_id and password
+/// (HTTP Basic), from its `allowed_ips`, not suspended.
+pub struct Customer(Arc<AccountEntry>);
+
+impl Deref for Customer {
+    type Target = AccountEntry;
+
+    fn deref(&self) -> &AccountEntry {
+        &self.0
+    }
+}
+
+/// What an extractor of the caller answers: later, once argon2 has run.
+type Checked<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
+
+impl FromRequest for Operator {
+    type Error = Problem;
+    type Future = Checked<Operator>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            admin(&request, &state).await?;
+            Ok(Operator)
+        })
+    }
+}
+
+impl FromRequest for Customer {
+    type Error = Problem;
+    type Future = Checked<Customer>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            Ok(Customer(customer(&request, &state).await?))
+        })
+    }
+}
+
+/// `start` registers the state for every request; a listener without it
+/// is a bug, answered as an internal error.
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP listener has no WebState")]
+struct NoState;
+
+fn state(request: &HttpRequest) -> Result<web::Data<WebState>, Problem> {
+    request
+        .app_data::<web::Data<WebState>>()
+        .cloned()
+        .ok_or_else(|| Problem::internal(NoState))
+}
+
 /// The account whose API key, or system_id and password (HTTP Basic), the
 /// request carries, if the peer may use it and it is not suspended.
-pub async fn customer(
-    request: &HttpRequest,
-    state: &WebState,
-) -> Result<Arc<AccountEntry>, Problem> {
+async fn customer(request: &HttpRequest, state: &WebState) -> Result<Arc<AccountEntry>, Problem> {
     if let Some(key) = api_key(request) {
         let account = key_owner(state, key)?;
         allowed_here(request, &account)?;
@@ -139,7 +200,7 @@ fn allowed_here(request: &HttpRequest, account: &AccountEntry) -> Result<(), Pro
 }
 
 /// Passes when the Basic credentials are the operator's.
-pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
+async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of the admin are needed");
     let authorization = request
         .headers()

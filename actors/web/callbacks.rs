@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth;
+use super::auth::Operator;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::callbacks::Replay;
@@ -86,8 +86,11 @@ struct Replayed {
     replayed: usize,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(
+    _: Operator,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let page = web::Query::<Page>::from_query(request.query_string())
         .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
     let limit = match page.limit {
@@ -113,11 +116,10 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
 }
 
 async fn replay_one(
-    request: HttpRequest,
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let not_found = || Problem::new(StatusCode::NOT_FOUND, "no such dead letter".into());
     let id = id.parse::<u64>().map_err(|_| not_found())?;
     match replay(&state, Some(id)).await? {
@@ -126,11 +128,7 @@ async fn replay_one(
     }
 }
 
-async fn replay_all(
-    request: HttpRequest,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn replay_all(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let replayed = replay(&state, None).await?;
     Ok(HttpResponse::Ok().json(Replayed { replayed }))
 }

@@ -3,14 +3,13 @@
 //! on (TPS, route, credit, one durable batch), and the answer waits for the
 //! same group commit a submit_sm_resp does.
 
-use std::time::Instant;
-
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use tokio::sync::oneshot;
 
-use super::auth;
+use super::auth::Customer;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
@@ -27,12 +26,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 async fn send(
-    request: HttpRequest,
-    state: web::Data<WebState>,
-    body: web::Json<SendRequest>,
+    BodyFirst {
+        body,
+        caller: account,
+        read,
+    }: BodyFirst<web::Json<SendRequest>, Customer>,
 ) -> Result<HttpResponse, Problem> {
-    let received = Instant::now();
-    let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
         Problem::from(error)
@@ -48,7 +47,7 @@ async fn send(
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
-        received,
+        received: read,
     });
     let submitted = answer.await.map_err(|_| {
         Problem::new(
@@ -73,11 +72,10 @@ async fn send(
 }
 
 async fn message(
-    request: HttpRequest,
+    account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let not_found = || {
         Problem::new(
             StatusCode::NOT_FOUND,
@@ -96,11 +94,7 @@ async fn message(
     Ok(HttpResponse::Ok().json(MessageView::from(&message)))
 }
 
-async fn balance(
-    request: HttpRequest,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+async fn balance(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let balance = state.balance(&account.id)?;
     Ok(HttpResponse::Ok().json(BalanceView {
         account: account.id.to_string(),

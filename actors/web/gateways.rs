@@ -13,11 +13,12 @@
 
 use actix::MailboxError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
-use super::auth;
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::admin::live_gateways::LiveGateway;
@@ -109,8 +110,7 @@ fn no_gateway(name: &str) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, format!("no gateway named {name:?}"))
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let gateways = state.changes.route_starter.gateways.all();
     let mut views = Vec::with_capacity(gateways.len());
     for gateway in &gateways {
@@ -120,11 +120,10 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
 }
 
 async fn one(
-    request: HttpRequest,
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let gateway = state
         .changes
         .route_starter
@@ -135,51 +134,41 @@ async fn one(
 }
 
 async fn add(
-    request: HttpRequest,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let (config, text) = definition(&body, None)?;
     let gateway = state.changes.add_gateway(config, text).await?;
     Ok(HttpResponse::Created().json(view(&gateway).await?))
 }
 
 async fn change(
-    request: HttpRequest,
     name: web::Path<String>,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let (config, text) = definition(&body, Some(&name))?;
     let gateway = state.changes.change_gateway(&name, config, text).await?;
     Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }
 
 async fn stop(
-    request: HttpRequest,
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    administer(request, &name, state, true).await
+    administer(&name, &state, true).await
 }
 
 async fn start(
-    request: HttpRequest,
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    administer(request, &name, state, false).await
+    administer(&name, &state, false).await
 }
 
-async fn administer(
-    request: HttpRequest,
-    name: &str,
-    state: web::Data<WebState>,
-    stopped: bool,
-) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn administer(name: &str, state: &WebState, stopped: bool) -> Result<HttpResponse, Problem> {
     let gateway = state.changes.administer_gateway(name, stopped).await?;
     Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }

@@ -8,12 +8,13 @@
 //! (`auth.rs`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth;
+use super::auth::Customer;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::auth::api_key_digest;
@@ -62,11 +63,13 @@ impl From<&ApiKey> for KeyView {
 }
 
 async fn create(
-    request: HttpRequest,
+    BodyFirst {
+        body,
+        caller: account,
+        ..
+    }: BodyFirst<web::Bytes, Customer>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let CreateRequest { label } = if body.is_empty() {
         CreateRequest::default()
     } else {
@@ -101,19 +104,17 @@ async fn create(
     }))
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+async fn list(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let keys = state.store.api_keys(&account.id)?;
     let views: Vec<KeyView> = keys.iter().map(|(_, key)| KeyView::from(key)).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": views })))
 }
 
 async fn revoke(
-    request: HttpRequest,
+    account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let not_found = || {
         Problem::new(
             StatusCode::NOT_FOUND,

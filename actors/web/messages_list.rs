@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use slog::{Logger, error};
 use tokio::sync::mpsc;
 
-use super::auth;
+use super::auth::Customer;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::api::FieldError;
@@ -91,8 +91,11 @@ struct Page {
     next: Option<MessageId>,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+async fn list(
+    account: Customer,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
     if wants_csv(&request) {
         return csv_response(&state, account.id.clone(), query);
@@ -123,8 +126,11 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     }))
 }
 
-async fn csv(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+async fn csv(
+    account: Customer,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
     csv_response(&state, account.id.clone(), query)
 }

@@ -7,11 +7,12 @@
 //! for those whose first word is the keyword.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::auth;
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 
@@ -59,21 +60,18 @@ fn views(state: &WebState) -> Vec<MoRouteView> {
     views
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
 /// `{"account": "system_id"}`: 201 and the routes when the route is new,
 /// 200 when it replaced one.
 async fn set(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+    state: &WebState,
     number: &str,
     keyword: Option<&str>,
     body: &[u8],
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let account: String = {
         let mut fields = Fields::parse(body)?;
         let account = fields.required("account")?;
@@ -89,53 +87,49 @@ async fn set(
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(views(&state)))
+    Ok(HttpResponse::build(status).json(views(state)))
 }
 
 async fn set_number(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     number: web::Path<String>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    set(request, state, &number, None, &body).await
+    set(&state, &number, None, &body).await
 }
 
 async fn set_keyword(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let (number, keyword) = path.into_inner();
-    set(request, state, &number, Some(&keyword), &body).await
+    set(&state, &number, Some(&keyword), &body).await
 }
 
 /// 200 and the routes left; 404 when there is no such route.
 async fn delete(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+    state: &WebState,
     number: &str,
     keyword: Option<&str>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     state.changes.delete_mo_route(number, keyword).await?;
-    Ok(HttpResponse::Ok().json(views(&state)))
+    Ok(HttpResponse::Ok().json(views(state)))
 }
 
 async fn delete_number(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     number: web::Path<String>,
+    _: Operator,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    delete(request, state, &number, None).await
+    delete(&state, &number, None).await
 }
 
 async fn delete_keyword(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     path: web::Path<(String, String)>,
+    _: Operator,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let (number, keyword) = path.into_inner();
-    delete(request, state, &number, Some(&keyword)).await
+    delete(&state, &number, Some(&keyword)).await
 }

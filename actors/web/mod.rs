@@ -34,6 +34,7 @@
 mod accounts;
 mod auth;
 mod body;
+mod body_first;
 mod callbacks;
 mod credentials;
 mod customer;

@@ -3,11 +3,12 @@
 //! list. A change is stored, then in force for the next message; messages
 //! queued in a route that went are routed again through the new table.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::auth;
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::admin::routes::RouteInput;
@@ -71,17 +72,14 @@ fn route_input(body: &[u8]) -> Result<RouteInput, FieldError> {
     Ok(input)
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
 async fn add(
-    request: HttpRequest,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let input = route_input(&body)?;
     let index = state.changes.add_route(input).await?;
     let added = views(&state).into_iter().find(|route| route.index == index);
@@ -89,23 +87,20 @@ async fn add(
 }
 
 async fn replace(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     index: web::Path<usize>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let input = route_input(&body)?;
     state.changes.replace_route(*index, input).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
 async fn delete(
-    request: HttpRequest,
-    state: web::Data<WebState>,
     index: web::Path<usize>,
+    _: Operator,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     state.changes.delete_route(*index).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }

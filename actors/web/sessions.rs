@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 
-use super::auth;
+use super::auth::Operator;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::account::SessionId;
@@ -61,8 +61,11 @@ struct Filter {
     account: Option<String>,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+async fn list(
+    _: Operator,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let filter = web::Query::<Filter>::from_query(request.query_string())
         .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
     let sessions: Vec<SessionView> = state
@@ -81,21 +84,19 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
 }
 
 async fn show(
-    request: HttpRequest,
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let session = live(&state, &id)?;
     Ok(HttpResponse::Ok().json(SessionView::from(session.as_ref())))
 }
 
 async fn disconnect(
-    request: HttpRequest,
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let session = live(&state, &id)?;
     // A session that ended meanwhile has closed its mailbox: gone already.
     session
