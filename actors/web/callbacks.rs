@@ -9,9 +9,11 @@
 //! - `POST /api/v1/callbacks/dead/replay`: all of them.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::Operator;
 use super::problem::Problem;
@@ -25,24 +27,27 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/callbacks/dead", web::get().to(list))
-        .route("/api/v1/callbacks/dead/replay", web::post().to(replay_all))
-        .route(
-            "/api/v1/callbacks/dead/{id}/replay",
-            web::post().to(replay_one),
-        );
+        .service(list_dead_letters)
+        .service(replay_dead_letters)
+        .service(replay_dead_letter);
 }
 
-#[derive(Debug, Deserialize)]
+/// `?after=&limit=` of the list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Page {
+    /// Ids above this one.
+    #[param(value_type = Option<String>)]
     after: Option<u64>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+/// A page of dead letters, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
 struct DeadLetters {
     items: Vec<DeadLetterView>,
     next_after: Option<String>,
@@ -50,12 +55,13 @@ struct DeadLetters {
 
 /// One dead letter as the admin API shows it; ids as strings, like
 /// message ids.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DeadLetter)]
 struct DeadLetterView {
     id: String,
     account: String,
     message_id: String,
-    method: &'static str,
+    method: Method,
     url: String,
     attempts: u32,
     last_error: Option<String>,
@@ -65,8 +71,8 @@ struct DeadLetterView {
 impl From<OutboxItem> for DeadLetterView {
     fn from(item: OutboxItem) -> DeadLetterView {
         let method = match item.request {
-            CallbackRequest::Post { .. } => "POST",
-            CallbackRequest::Get { .. } => "GET",
+            CallbackRequest::Post { .. } => Method::Post,
+            CallbackRequest::Get { .. } => Method::Get,
         };
         DeadLetterView {
             id: item.id.to_string(),
@@ -81,12 +87,32 @@ impl From<OutboxItem> for DeadLetterView {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// How a callback calls its URL.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
+}
+
+/// How many went back to the outbox.
+#[derive(Debug, Serialize, ToSchema)]
 struct Replayed {
     replayed: usize,
 }
 
-async fn list(
+/// Callbacks that failed every attempt (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(Page),
+    responses(
+        (status = OK, description = "A page, oldest first.", body = DeadLetters),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/callbacks/dead")]
+async fn list_dead_letters(
     _: Operator,
     request: HttpRequest,
     state: web::Data<WebState>,
@@ -115,7 +141,18 @@ async fn list(
     }))
 }
 
-async fn replay_one(
+/// Send one dead letter again, attempts reset (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "How many went back to the outbox.", body = Replayed),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[post("/api/v1/callbacks/dead/{id}/replay")]
+async fn replay_dead_letter(
     _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
@@ -128,7 +165,19 @@ async fn replay_one(
     }
 }
 
-async fn replay_all(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+/// Send every dead letter again (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "How many went back to the outbox.", body = Replayed),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[post("/api/v1/callbacks/dead/replay")]
+async fn replay_dead_letters(
+    _: Operator,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let replayed = replay(&state, None).await?;
     Ok(HttpResponse::Ok().json(Replayed { replayed }))
 }

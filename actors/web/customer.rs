@@ -4,9 +4,10 @@
 //! same group commit a submit_sm_resp does.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use tokio::sync::oneshot;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::Customer;
 use super::body_first::BodyFirst;
@@ -18,14 +19,28 @@ use crate::metrics::{self, Rejection};
 use crate::model::MessageId;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/messages", web::post().to(send))
-        .route("/api/v1/messages/{id}", web::get().to(message))
-        .route("/api/v1/balance", web::get().to(balance));
+        .service(send_message)
+        .service(read_message)
+        .service(read_balance);
 }
 
-async fn send(
+/// Send one text to one or many numbers
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    request_body = SendRequest,
+    responses(
+        (status = ACCEPTED, description = "Durably accepted.", body = SendResponse),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = PAYMENT_REQUIRED, response = Problem),
+        (status = FORBIDDEN, response = Problem),
+        (status = TOO_MANY_REQUESTS, response = Problem),
+    ),
+)]
+#[post("/api/v1/messages")]
+async fn send_message(
     BodyFirst {
         body,
         caller: account,
@@ -71,7 +86,18 @@ async fn send(
     }))
 }
 
-async fn message(
+/// One message part with its history
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "The message.", body = MessageView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/messages/{id}")]
+async fn read_message(
     account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,
@@ -94,7 +120,19 @@ async fn message(
     Ok(HttpResponse::Ok().json(MessageView::from(&message)))
 }
 
-async fn balance(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+/// The account's credit
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    responses(
+        (status = OK, description = "The balance.", body = BalanceView),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/balance")]
+async fn read_balance(
+    account: Customer,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let balance = state.balance(&account.id)?;
     Ok(HttpResponse::Ok().json(BalanceView {
         account: account.id.to_string(),

@@ -8,10 +8,12 @@
 //! (`auth.rs`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::Customer;
 use super::body_first::BodyFirst;
@@ -26,15 +28,15 @@ const PREFIX: &str = "pk_";
 const MAX_LABEL: usize = 100;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/keys", web::post().to(create))
-        .route("/api/v1/keys", web::get().to(list))
-        .route("/api/v1/keys/{id}", web::delete().to(revoke));
+        .service(create_key)
+        .service(list_keys)
+        .service(revoke_key);
 }
 
 /// `POST /api/v1/keys`; the body may be empty.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateRequest {
     #[serde(default)]
@@ -42,13 +44,22 @@ struct CreateRequest {
 }
 
 /// A key as listed; the key itself only in the answer to its creation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Key)]
 struct KeyView {
     id: String,
     label: String,
     created: DateTime<Utc>,
+    /// The key itself: only in the answer to its creation.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     key: Option<String>,
+}
+
+/// The account's keys.
+#[derive(Serialize, ToSchema)]
+struct Keys {
+    keys: Vec<KeyView>,
 }
 
 impl From<&ApiKey> for KeyView {
@@ -62,7 +73,18 @@ impl From<&ApiKey> for KeyView {
     }
 }
 
-async fn create(
+/// Create an API key for the account (shown once)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    request_body(content = inline(Option<CreateRequest>), description = "May be left empty."),
+    responses(
+        (status = CREATED, description = "The key, with `key` set.", body = KeyView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[post("/api/v1/keys")]
+async fn create_key(
     BodyFirst {
         body,
         caller: account,
@@ -104,13 +126,33 @@ async fn create(
     }))
 }
 
-async fn list(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+/// The account's API keys (without the keys)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    responses(
+        (status = OK, description = "The keys.", body = Keys),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/keys")]
+async fn list_keys(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let keys = state.store.api_keys(&account.id)?;
     let views: Vec<KeyView> = keys.iter().map(|(_, key)| KeyView::from(key)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": views })))
+    Ok(HttpResponse::Ok().json(Keys { keys: views }))
 }
 
-async fn revoke(
+/// Revoke an API key
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = NO_CONTENT, description = "Revoked."),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/keys/{id}")]
+async fn revoke_key(
     account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,

@@ -7,8 +7,10 @@
 //! for those whose first word is the keyword.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, put, web};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::Operator;
 use super::body::Fields;
@@ -17,29 +19,35 @@ use super::problem::Problem;
 use super::state::WebState;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/mo-routes", web::get().to(list))
-        .route("/api/v1/mo-routes/{number}", web::put().to(set_number))
-        .route(
-            "/api/v1/mo-routes/{number}",
-            web::delete().to(delete_number),
-        )
-        .route(
-            "/api/v1/mo-routes/{number}/{keyword}",
-            web::put().to(set_keyword),
-        )
-        .route(
-            "/api/v1/mo-routes/{number}/{keyword}",
-            web::delete().to(delete_keyword),
-        );
+        .service(list_mo_routes)
+        .service(set_number_route)
+        .service(delete_number_route)
+        .service(set_keyword_route)
+        .service(delete_keyword_route);
 }
 
 /// One MO route as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MoRoute)]
 struct MoRouteView {
+    /// Digits.
     number: String,
+    /// null: every MO to the number no keyword route claims.
+    #[schema(required = true)]
     keyword: Option<String>,
+    account: String,
+}
+
+/// The body of a PUT as the document shows it; read field by field by
+/// [`set`].
+#[derive(ToSchema)]
+#[schema(as = MoRouteInput)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "never built: its field is read by name")]
+struct MoRouteBody {
+    /// The system_id of an existing account.
     account: String,
 }
 
@@ -60,7 +68,16 @@ fn views(state: &WebState) -> Vec<MoRouteView> {
     views
 }
 
-async fn list(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+/// The MO routes in force: the file's with the admin API's changes (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "Every MO route, by number.", body = [MoRouteView]),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/mo-routes")]
+async fn list_mo_routes(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
@@ -90,7 +107,21 @@ async fn set(
     Ok(HttpResponse::build(status).json(views(state)))
 }
 
-async fn set_number(
+/// Route MO to the number (those no keyword route claims) to an account; MO
+/// waiting unrouted in the inbox are offered again (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("number" = String, Path, description = "The destination number: 1 to 15 digits, optionally after + or 00 (dropped).")),
+    request_body = MoRouteBody,
+    responses(
+        (status = OK, description = "Replaced; the MO routes in force.", body = [MoRouteView]),
+        (status = CREATED, description = "Created; the MO routes in force.", body = [MoRouteView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[put("/api/v1/mo-routes/{number}")]
+async fn set_number_route(
     number: web::Path<String>,
     BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
@@ -98,7 +129,21 @@ async fn set_number(
     set(&state, &number, None, &body).await
 }
 
-async fn set_keyword(
+/// Route MO to the number whose first word is the keyword to an account; MO
+/// waiting unrouted in the inbox are offered again (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("number" = String, Path, description = "The destination number: 1 to 15 digits, optionally after + or 00 (dropped)."), ("keyword" = String, Path, description = "The first word of the MO's text, compared without case.")),
+    request_body = MoRouteBody,
+    responses(
+        (status = OK, description = "Replaced; the MO routes in force.", body = [MoRouteView]),
+        (status = CREATED, description = "Created; the MO routes in force.", body = [MoRouteView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[put("/api/v1/mo-routes/{number}/{keyword}")]
+async fn set_keyword_route(
     path: web::Path<(String, String)>,
     BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
@@ -117,7 +162,19 @@ async fn delete(
     Ok(HttpResponse::Ok().json(views(state)))
 }
 
-async fn delete_number(
+/// Delete the MO route of the number without a keyword (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("number" = String, Path, description = "The destination number: 1 to 15 digits, optionally after + or 00 (dropped).")),
+    responses(
+        (status = OK, description = "The MO routes in force.", body = [MoRouteView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/mo-routes/{number}")]
+async fn delete_number_route(
     number: web::Path<String>,
     _: Operator,
     state: web::Data<WebState>,
@@ -125,7 +182,19 @@ async fn delete_number(
     delete(&state, &number, None).await
 }
 
-async fn delete_keyword(
+/// Delete the MO route of the number and keyword (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("number" = String, Path, description = "The destination number: 1 to 15 digits, optionally after + or 00 (dropped)."), ("keyword" = String, Path, description = "The first word of the MO's text, compared without case.")),
+    responses(
+        (status = OK, description = "The MO routes in force.", body = [MoRouteView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/mo-routes/{number}/{keyword}")]
+async fn delete_keyword_route(
     path: web::Path<(String, String)>,
     _: Operator,
     state: web::Data<WebState>,

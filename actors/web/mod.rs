@@ -1,6 +1,9 @@
 //! The HTTP listener (`web.listen`, actix-web): the customer JSON API of
 //! SPEC §4 and `/healthz`; each area of endpoints is a file of its own that
-//! registers its routes.
+//! registers its handlers (`configure`). A handler's route attribute
+//! (`#[get("/path")]`) is its path and method, its `#[utoipa::path]` what
+//! the OpenAPI document says of it, and its arguments who may call it
+//! (`auth::Operator`, `auth::Customer`).
 //!
 //! | file | endpoints |
 //! |---|---|
@@ -9,7 +12,7 @@
 //! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
 //! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
 //! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
-//! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
+//! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them, generated |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //! | `mo_routes.rs` (admin) | `GET /api/v1/mo-routes`, `PUT`/`DELETE /api/v1/mo-routes/{number}`, `PUT`/`DELETE /api/v1/mo-routes/{number}/{keyword}` |
 //! | `gateways.rs` (admin) | `GET`/`POST /api/v1/gateways`, `GET`/`PUT /api/v1/gateways/{name}`, `POST /api/v1/gateways/{name}/stop`, `/start` |
@@ -26,10 +29,17 @@
 //! where there is one.
 //!
 //! What the handler files share, none of which imports this file:
-//! `state.rs` (the [`WebState`] every handler reads), `credentials.rs`
-//! (the operator's credentials, the cache of accepted ones), `auth.rs`
-//! (who is calling), `problem.rs` (the error answer), `body.rs` (an admin
-//! body read field by field).
+//!
+//! | file | what |
+//! |---|---|
+//! | `state.rs` | the [`WebState`] every handler reads |
+//! | `credentials.rs` | the operator's credentials, the cache of accepted ones |
+//! | `auth.rs` | who is calling: the `Operator` and `Customer` extractors |
+//! | `body_first.rs` | a body read before its caller is checked |
+//! | `body.rs` | an admin body read field by field |
+//! | `problem.rs` | the error answer, and which status each error is |
+//! | `failure.rs` | the cause of an internal error, logged once by a middleware |
+//! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
 
 mod accounts;
 mod auth;
@@ -48,6 +58,7 @@ mod mo_routes;
 mod openapi;
 mod problem;
 mod routes;
+mod schemas;
 mod sessions;
 mod state;
 
@@ -57,8 +68,10 @@ pub use state::WebState;
 use std::net::SocketAddr;
 
 use actix_web::http::StatusCode;
-use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, middleware, web};
+use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, get, middleware, web};
 use slog::{error, info};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
 use problem::Problem;
 
@@ -70,14 +83,15 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
     let server_logger = logger.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
-        App::new()
-            .wrap(middleware::from_fn(failure::log_failures))
+        let (app, document) = App::new()
+            .into_utoipa_app()
+            .openapi(openapi::Base::openapi())
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().error_handler(|error, _| {
                 let problem = Problem::new(StatusCode::BAD_REQUEST, error.to_string());
                 actix_web::error::InternalError::from_response(error, problem.response()).into()
             }))
-            .route("/healthz", web::get().to(healthz))
+            .service(healthz)
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(routes::configure)
@@ -93,6 +107,9 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
+            .split_for_parts();
+        app.app_data(web::Data::new(document))
+            .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)
     .disable_signals()
@@ -112,11 +129,18 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
 /// How long `/healthz` waits for the store to answer.
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// `GET /healthz`: an empty batch goes through the group committer, so the
-/// answer is 200 only while writes are taken. After a journal append or a
-/// checkpoint failed (a full or failing disk) the store refuses every
-/// later write, nothing more is acknowledged until a restart, and this
-/// says 503 with the store's error.
+/// Health: serving and the store takes writes
+///
+/// An empty batch goes through the group committer, so the answer is 200
+/// only while writes are taken. After a journal append or a checkpoint
+/// failed (a full or failing disk) the store refuses every later write,
+/// nothing more is acknowledged until a restart, and this says 503 with
+/// the store's error.
+#[utoipa::path(responses(
+    (status = OK, description = "The switch is serving and its store commits writes."),
+    (status = SERVICE_UNAVAILABLE, description = "The store refuses writes (a journal append or checkpoint failed: disk full or failing); nothing is acknowledged until a restart. `{\"status\": \"failing\", \"store\": \"<error>\"}`."),
+))]
+#[get("/healthz")]
 async fn healthz(state: web::Data<WebState>) -> HttpResponse {
     let barrier = state.store.commit(crate::store::Batch::new());
     let failing = match tokio::time::timeout(HEALTH_TIMEOUT, barrier).await {

@@ -9,6 +9,8 @@ use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use serde::Serialize;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
+use utoipa::{ToResponse, ToSchema};
 
 use super::failure::Failure;
 use crate::actors::admin::AdminError;
@@ -18,14 +20,16 @@ use crate::smpp::CommandStatus;
 use crate::store::StoreError;
 
 /// An RFC 9457 problem: the body of every error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(skip)]
     status: StatusCode,
     title: String,
     status_code: u16,
     detail: String,
+    /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     field: Option<String>,
     /// What failed, for an internal error: logged, never answered.
     #[serde(skip)]
@@ -149,6 +153,20 @@ internal_from!(
     getrandom::Error,
     std::fmt::Error,
 );
+
+/// The answer the document refers every error status to.
+impl<'r> ToResponse<'r> for Problem {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(Problem::name())))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("An RFC 9457 problem.")
+            .content("application/problem+json", content)
+            .build();
+        ("Problem", response.into())
+    }
+}
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
