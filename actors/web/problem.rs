@@ -183,3 +183,33 @@ impl actix_web::ResponseError for Problem {
         self.response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody as _;
+
+    use super::*;
+
+    #[test]
+    fn an_internal_error_answers_500_and_carries_its_cause_off_the_body() {
+        let cause = std::io::Error::other("disk on fire");
+        let response = Problem::internal(cause).response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let failure = response
+            .extensions()
+            .get::<Failure>()
+            .map(ToString::to_string);
+        assert_eq!(failure.as_deref(), Some("disk on fire"));
+        let body = response.into_body().try_into_bytes().unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("internal error"), "{body}");
+        assert!(!body.contains("disk on fire"), "{body}");
+    }
+
+    #[test]
+    fn a_refusal_carries_no_failure() {
+        let response = Problem::from(AdminError::NoRoute(3)).response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(response.extensions().get::<Failure>().is_none());
+    }
+}
