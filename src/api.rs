@@ -34,18 +34,30 @@ pub const MAX_VALIDITY_MINUTES: u32 = 7 * 24 * 60;
 
 /// `POST /api/v1/messages`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
+    /// International numbers, with or without a leading +.
     pub to: Recipients,
+    /// Digits (an international number) or an alphanumeric sender id of at
+    /// most 11 characters.
     pub from: String,
+    /// GSM 03.38 when it fits, UCS-2 otherwise; split into concatenated
+    /// parts when long.
+    #[cfg_attr(feature = "runtime", schema(min_length = 1))]
     pub text: String,
     /// Ask for a delivery receipt (pushed over SMPP to a bound receiver).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "runtime", schema(default = true))]
     pub receipt: bool,
+    #[cfg_attr(feature = "runtime", schema(minimum = 1, maximum = 10080))]
     pub validity_minutes: Option<u32>,
     pub scheduled_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "runtime", schema(max_length = 64))]
     pub client_reference: Option<String>,
-    /// Where each part's receipt is POSTed (README "Callbacks").
+    /// http or https URL that gets a JSON POST of each part's receipt at
+    /// its final state (README "Callbacks"), in place of the account's.
+    #[cfg_attr(feature = "runtime", schema(format = "uri"))]
     pub callback_url: Option<String>,
 }
 
@@ -53,7 +65,7 @@ fn yes() -> bool {
     true
 }
 
-/// One number or a list.
+/// One number or a list (its schema: `actors/web/schemas.rs`).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Recipients {
@@ -81,6 +93,7 @@ impl FieldError {
 
 /// The answer to a send: per destination, the ids of its parts.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct SendResponse {
     pub messages: Vec<Sent>,
     /// Parts per destination.
@@ -89,14 +102,18 @@ pub struct SendResponse {
     pub cost: String,
 }
 
+/// The parts sent to one destination.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct Sent {
     pub to: String,
+    /// One id per part.
     pub ids: Vec<String>,
 }
 
 /// `GET /api/v1/messages/{id}`: one part as the customer sees it.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct MessageView {
     pub id: String,
     pub to: String,
@@ -110,13 +127,17 @@ pub struct MessageView {
     pub history: Vec<HistoryEntry>,
 }
 
+/// Which part of a concatenated message this is.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct PartView {
     pub seq: u8,
     pub total: u8,
 }
 
+/// A state the part reached, and when.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub state: MessageState,
     pub at: DateTime<Utc>,
@@ -151,6 +172,8 @@ impl From<&Message> for MessageView {
 
 /// `GET /api/v1/balance`.
 #[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "runtime", schema(as = Balance))]
 pub struct BalanceView {
     pub account: String,
     pub balance: String,

@@ -1,6 +1,7 @@
-//! Account authentication: argon2id password hashes and the allowed-network
-//! check. Pure functions; hashing is deliberately slow (tens of
-//! milliseconds), so callers on an event loop run it on a blocking thread.
+//! Account authentication: argon2id password hashes, the digest API keys
+//! are stored under, and the allowed-network check. Pure functions;
+//! password hashing is deliberately slow (tens of milliseconds), so callers
+//! on an event loop run it on a blocking thread.
 
 use std::net::IpAddr;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -9,6 +10,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 /// A password hash in PHC string form (`$argon2id$v=19$m=...`), which
 /// carries its own salt and parameters, so stronger settings can be adopted
@@ -95,6 +97,13 @@ impl Drop for Slot<'_> {
         *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
         self.0.freed.notify_one();
     }
+}
+
+/// The SHA-256 an API key is stored and looked up under. A key is 256
+/// random bits, which cannot be guessed, so it needs no slow hash: argon2
+/// is for passwords people choose.
+pub fn api_key_digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
 }
 
 /// Whether a peer may connect given an account's allowed networks; an empty

@@ -5,13 +5,17 @@
 //! with the configuration file's own rules (`config::fields`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::accounts::{AccountChange, NewAccount};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;
@@ -28,27 +32,32 @@ const DEFAULT_PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/accounts", web::get().to(list))
-        .route("/api/v1/accounts", web::post().to(create))
-        .route("/api/v1/accounts/{id}", web::get().to(read))
-        .route("/api/v1/accounts/{id}", web::patch().to(change))
-        .route("/api/v1/accounts/{id}/credit", web::post().to(credit))
-        .route("/api/v1/accounts/{id}/ledger", web::get().to(ledger));
+        .service(list_accounts)
+        .service(create_account)
+        .service(read_account)
+        .service(change_account)
+        .service(adjust_credit)
+        .service(read_ledger);
 }
 
 /// One account as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
 struct AccountView {
     system_id: String,
     balance: String,
+    /// Message parts per second, 0 = unlimited.
     tps: u32,
     max_binds: u32,
     suspended: bool,
     allowed_ips: Vec<String>,
+    /// Where receipts are POSTed as JSON, unless a message names its own.
+    #[schema(required = true)]
     callback_url: Option<String>,
-    /// Whether callbacks are signed; the secret itself is never shown.
+    /// Whether callbacks carry X-Pasarela-Signature; the secret is never
+    /// shown.
     callback_signed: bool,
 }
 
@@ -70,8 +79,16 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
     })
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+/// Every account with its balance (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "The accounts, by system_id.", body = [AccountView]),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/accounts")]
+async fn list_accounts(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let mut accounts = state
         .directory
         .accounts()
@@ -107,6 +124,33 @@ fn callback_field(
         Some(value) => checked(field, rule(value)),
         None => Ok(()),
     }
+}
+
+/// The body of `POST /api/v1/accounts` as the document shows it; read
+/// field by field by [`new_account`], which names the field at fault.
+#[derive(ToSchema)]
+#[schema(as = NewAccount)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "never built: its fields are read one by one")]
+struct NewAccountBody {
+    #[schema(max_length = 15)]
+    system_id: String,
+    #[schema(max_length = 8)]
+    password: String,
+    /// Starting credit, a decimal string; default "0".
+    credit: Option<String>,
+    #[schema(minimum = 0)]
+    tps: Option<u32>,
+    #[schema(minimum = 1, maximum = 1000)]
+    max_binds: Option<u32>,
+    /// Addresses or CIDR networks; empty = any.
+    allowed_ips: Option<Vec<String>>,
+    /// http:// or https:// URL receipts are POSTed to.
+    #[schema(format = "uri")]
+    callback_url: Option<String>,
+    /// HMAC-SHA256 key for X-Pasarela-Signature; absent: unsigned.
+    #[schema(min_length = 1)]
+    callback_secret: Option<String>,
 }
 
 /// `POST /api/v1/accounts`: system_id, password, credit, tps, max_binds,
@@ -145,6 +189,32 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             callback_secret,
         },
     })
+}
+
+/// The body of `PATCH /api/v1/accounts/{id}` as the document shows it;
+/// read field by field by [`account_change`].
+#[derive(ToSchema)]
+#[schema(as = AccountChange)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "never built: its fields are read one by one")]
+struct AccountChangeBody {
+    #[schema(max_length = 8)]
+    password: Option<String>,
+    #[schema(minimum = 0)]
+    tps: Option<u32>,
+    #[schema(minimum = 1, maximum = 1000)]
+    max_binds: Option<u32>,
+    allowed_ips: Option<Vec<String>>,
+    /// Refuse binds (ESME_RBINDFAIL), submissions (ESME_RINVBNDSTS) and
+    /// HTTP (403).
+    suspended: Option<bool>,
+    /// null removes it.
+    #[schema(format = "uri")]
+    callback_url: Option<String>,
+    /// Takes effect for every callback sent from now on, retries included;
+    /// null: unsigned.
+    #[schema(min_length = 1)]
+    callback_secret: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -188,6 +258,19 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
     Ok(change)
 }
 
+/// The body of `POST /api/v1/accounts/{id}/credit` as the document shows
+/// it; read field by field by [`credit_change`].
+#[derive(ToSchema)]
+#[schema(as = CreditChange)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "never built: its fields are read one by one")]
+struct CreditChangeBody {
+    /// Decimal; positive tops up, negative deducts (never below zero).
+    amount: String,
+    #[schema(min_length = 1, max_length = 200)]
+    reason: String,
+}
+
 /// `POST /api/v1/accounts/{id}/credit`: amount (positive tops up, negative
 /// deducts) and reason.
 fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
@@ -210,18 +293,24 @@ fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
     Ok((amount, reason))
 }
 
-async fn create(
-    request: HttpRequest,
+/// Create an account, usable at once over SMPP and HTTP (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    request_body = NewAccountBody,
+    responses(
+        (status = CREATED, description = "The account.", body = AccountView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[post("/api/v1/accounts")]
+async fn create_account(
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let new = new_account(&body).map_err(Problem::field)?;
-    let account = state
-        .changes
-        .create_account(new)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let new = new_account(&body)?;
+    let account = state.changes.create_account(new).await?;
     Ok(HttpResponse::Created().json(view(&state, &account)?))
 }
 
@@ -232,41 +321,61 @@ fn known(state: &WebState, system_id: &str) -> Result<std::sync::Arc<AccountEntr
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no account {system_id:?}")))
 }
 
-async fn read(
-    request: HttpRequest,
+/// One account (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "The account's system_id.")),
+    responses(
+        (status = OK, description = "The account.", body = AccountView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/accounts/{id}")]
+async fn read_account(
+    _: Operator,
     state: web::Data<WebState>,
     system_id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let account = known(&state, &system_id)?;
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 
-async fn change(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+/// Change or suspend an account (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "The account's system_id.")),
+    request_body = AccountChangeBody,
+    responses(
+        (status = OK, description = "The account as changed.", body = AccountView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[patch("/api/v1/accounts/{id}")]
+async fn change_account(
     system_id: web::Path<String>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
-    let change = account_change(&body).map_err(Problem::field)?;
-    let account = state
-        .changes
-        .change_account(&system_id, change)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let change = account_change(&body)?;
+    let account = state.changes.change_account(&system_id, change).await?;
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 
 /// One ledger entry as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LedgerEntry)]
 struct LedgerView {
     kind: LedgerKind,
     delta: String,
+    /// The balance after this change.
     balance: String,
     message: Option<String>,
     reason: Option<String>,
+    #[schema(format = DateTime)]
     at: String,
 }
 
@@ -283,32 +392,47 @@ impl From<LedgerEntry> for LedgerView {
     }
 }
 
-async fn credit(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+/// Top up or deduct credit, with a reason kept in the ledger (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "The account's system_id.")),
+    request_body = CreditChangeBody,
+    responses(
+        (status = OK, description = "The ledger entry.", body = LedgerView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[post("/api/v1/accounts/{id}/credit")]
+async fn adjust_credit(
     system_id: web::Path<String>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     known(&state, &system_id)?;
-    let (amount, reason) = credit_change(&body).map_err(Problem::field)?;
+    let (amount, reason) = credit_change(&body)?;
     let entry = state
         .changes
         .adjust_credit(&system_id, amount, reason)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+        .await?;
     Ok(HttpResponse::Ok().json(LedgerView::from(entry)))
 }
 
 /// `?offset=&limit=` of the ledger, oldest entry first.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Page {
+    #[param(minimum = 0, default = 0)]
     offset: Option<usize>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+/// One page of an account's ledger.
+#[derive(Serialize, ToSchema)]
 struct LedgerPage {
     system_id: String,
     total: usize,
@@ -316,15 +440,27 @@ struct LedgerPage {
     entries: Vec<LedgerView>,
 }
 
-async fn ledger(
+/// The account's credit ledger, oldest first, by page (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "The account's system_id."), Page),
+    responses(
+        (status = OK, description = "One page of the ledger.", body = LedgerPage),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/accounts/{id}/ledger")]
+async fn read_ledger(
+    _: Operator,
     request: HttpRequest,
     state: web::Data<WebState>,
     system_id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let account = known(&state, &system_id)?;
     let page = web::Query::<Page>::from_query(request.query_string()).map_err(|error| {
-        Problem::field(FieldError {
+        Problem::from(FieldError {
             field: "query".into(),
             detail: error.to_string(),
         })
@@ -332,16 +468,13 @@ async fn ledger(
     let offset = page.offset.unwrap_or(0);
     let limit = page.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::field(FieldError {
+        return Err(Problem::from(FieldError {
             field: "limit".into(),
             detail: format!("must be 1 to {MAX_PAGE}"),
         }));
     }
     let id: &AccountId = &account.id;
-    let entries = state
-        .store
-        .ledger(id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let entries = state.store.ledger(id)?;
     Ok(HttpResponse::Ok().json(LedgerPage {
         system_id: id.to_string(),
         total: entries.len(),

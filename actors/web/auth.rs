@@ -1,72 +1,106 @@
-//! Who is calling: customers by HTTP Basic with their account's system_id
-//! and password, or by one of the account's API keys (`Authorization:
-//! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), or by system_id and
-//! password given as request parameters (Kannel's sendsms), always from the
-//! account's `allowed_ips` and never while it is suspended; the operator by
-//! HTTP Basic with `web.admin_user` and its password. argon2 is slow on
-//! purpose, so credentials it has accepted are remembered (bounded; a full
-//! cache starts over). An API key is looked up by its SHA-256 on every
+//! Who is calling, as extractors, so a handler's signature says who may
+//! call it: a [`Customer`], by HTTP Basic with their account's system_id
+//! and password or by one of the account's API keys (`Authorization:
+//! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), always from the
+//! account's `allowed_ips` and never while it is suspended; the
+//! [`Operator`], by HTTP Basic with `web.admin_user` and its password.
+//! Kannel's sendsms names the account by parameters instead
+//! ([`customer_by_parameters`]). argon2 is slow on purpose, so it runs on
+//! the blocking pool, and credentials it has accepted are remembered
+//! (`credentials.rs`). An API key is looked up by its SHA-256 on every
 //! request, so a revoked key stops working at once.
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::ops::Deref;
+use std::pin::Pin;
+use std::sync::Arc;
 
+use actix_web::dev::Payload;
+use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
 
 use super::problem::Problem;
-use super::{WebState, keys};
+use super::state::WebState;
 use crate::actors::protocol::directory::AccountEntry;
-use crate::auth::{PasswordHash, address_allowed};
+use crate::auth::{AuthError, PasswordHash, address_allowed, api_key_digest};
+
+/// Credentials that could not be checked: a failure of the switch, not a
+/// refusal of the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Unchecked {
+    #[error(transparent)]
+    Blocking(#[from] BlockingError),
+    #[error(transparent)]
+    Hash(#[from] AuthError),
+}
 
 /// The header that may carry an API key instead of `Authorization`.
 const API_KEY_HEADER: &str = "x-api-key";
 
-/// Most entries of a [`VerifiedCache`].
-const VERIFIED_CACHE: usize = 10_000;
+/// The operator (`web.admin_user`, HTTP Basic) is calling.
+pub struct Operator;
 
-/// The operator's credentials for the admin endpoints.
-pub struct AdminCredentials {
-    pub user: String,
-    pub password: PasswordHash,
+/// The account calling, by its API key or its system_id and password
+/// (HTTP Basic), from its `allowed_ips`, not suspended.
+pub struct Customer(Arc<AccountEntry>);
+
+impl Deref for Customer {
+    type Target = AccountEntry;
+
+    fn deref(&self) -> &AccountEntry {
+        &self.0
+    }
 }
 
-/// Authorization header values whose password argon2 has accepted, with
-/// the user they name and the hash that accepted them: once the admin API
-/// changes a password, its hash differs and the old header no longer
-/// passes. The process holds the configured passwords anyway.
-#[derive(Default)]
-pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
+/// What an extractor of the caller answers: later, once argon2 has run.
+type Checked<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
 
-impl VerifiedCache {
-    // Nothing panics while holding it; a poisoned map is still a valid cache.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+impl FromRequest for Operator {
+    type Error = Problem;
+    type Future = Checked<Operator>;
 
-    fn knows(&self, key: &str, user: &str, hash: &PasswordHash) -> bool {
-        self.lock()
-            .get(key)
-            .is_some_and(|(known, accepted)| known == user && accepted == hash)
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            admin(&request, &state).await?;
+            Ok(Operator)
+        })
     }
+}
 
-    fn remember(&self, key: String, user: String, hash: PasswordHash) {
-        let mut cache = self.lock();
-        if cache.len() >= VERIFIED_CACHE {
-            cache.clear();
-        }
-        cache.insert(key, (user, hash));
+impl FromRequest for Customer {
+    type Error = Problem;
+    type Future = Checked<Customer>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            Ok(Customer(customer(&request, &state).await?))
+        })
     }
+}
+
+/// `start` registers the state for every request; a listener without it
+/// is a bug, answered as an internal error.
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP listener has no WebState")]
+struct NoState;
+
+fn state(request: &HttpRequest) -> Result<web::Data<WebState>, Problem> {
+    request
+        .app_data::<web::Data<WebState>>()
+        .cloned()
+        .ok_or_else(|| Problem::internal(NoState))
 }
 
 /// The account whose API key, or system_id and password (HTTP Basic), the
 /// request carries, if the peer may use it and it is not suspended.
-pub async fn customer(
-    request: &HttpRequest,
-    state: &WebState,
-) -> Result<Arc<AccountEntry>, Problem> {
+async fn customer(request: &HttpRequest, state: &WebState) -> Result<Arc<AccountEntry>, Problem> {
     if let Some(key) = api_key(request) {
         let account = key_owner(state, key)?;
         allowed_here(request, &account)?;
@@ -109,7 +143,7 @@ pub async fn customer_by_parameters(
     state: &WebState,
     system_id: &str,
     password: &str,
-) -> Result<Option<Arc<AccountEntry>>, Problem> {
+) -> Result<Option<Arc<AccountEntry>>, Unchecked> {
     let Some(account) = state.directory.account(system_id) else {
         return Ok(None);
     };
@@ -144,8 +178,7 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
 fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
     let record = state
         .store
-        .api_key(&keys::digest(key))
-        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .api_key(&api_key_digest(key))?
         .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
     state
         .directory
@@ -167,7 +200,7 @@ fn allowed_here(request: &HttpRequest, account: &AccountEntry) -> Result<(), Pro
 }
 
 /// Passes when the Basic credentials are the operator's.
-pub async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
+async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
     let unauthorized = || Problem::unauthorized("HTTP Basic credentials of the admin are needed");
     let authorization = request
         .headers()
@@ -190,7 +223,10 @@ async fn verify(
     hash: &PasswordHash,
 ) -> Result<(), Problem> {
     let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
-    if passes(state, key, user, password, hash).await? {
+    if passes(state, key, user, password, hash)
+        .await
+        .map_err(Problem::internal)?
+    {
         Ok(())
     } else {
         Err(Problem::unauthorized("unknown user or wrong password"))
@@ -206,15 +242,12 @@ async fn passes(
     user: String,
     password: String,
     hash: &PasswordHash,
-) -> Result<bool, Problem> {
+) -> Result<bool, Unchecked> {
     if state.verified.knows(&key, &user, hash) {
         return Ok(true);
     }
     let (hash, accepted) = (hash.clone(), hash.clone());
-    let verified = web::block(move || hash.verify(&password))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let verified = web::block(move || hash.verify(&password)).await??;
     if verified {
         state.verified.remember(key, user, accepted);
     }

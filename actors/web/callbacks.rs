@@ -9,12 +9,15 @@
 //! - `POST /api/v1/callbacks/dead/replay`: all of them.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Operator;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::callbacks::Replay;
 use crate::store::{CallbackRequest, OutboxItem};
 
@@ -24,24 +27,27 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/callbacks/dead", web::get().to(list))
-        .route("/api/v1/callbacks/dead/replay", web::post().to(replay_all))
-        .route(
-            "/api/v1/callbacks/dead/{id}/replay",
-            web::post().to(replay_one),
-        );
+        .service(list_dead_letters)
+        .service(replay_dead_letters)
+        .service(replay_dead_letter);
 }
 
-#[derive(Debug, Deserialize)]
+/// `?after=&limit=` of the list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Page {
+    /// Ids above this one.
+    #[param(value_type = Option<String>)]
     after: Option<u64>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+/// A page of dead letters, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
 struct DeadLetters {
     items: Vec<DeadLetterView>,
     next_after: Option<String>,
@@ -49,12 +55,13 @@ struct DeadLetters {
 
 /// One dead letter as the admin API shows it; ids as strings, like
 /// message ids.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DeadLetter)]
 struct DeadLetterView {
     id: String,
     account: String,
     message_id: String,
-    method: &'static str,
+    method: Method,
     url: String,
     attempts: u32,
     last_error: Option<String>,
@@ -64,8 +71,8 @@ struct DeadLetterView {
 impl From<OutboxItem> for DeadLetterView {
     fn from(item: OutboxItem) -> DeadLetterView {
         let method = match item.request {
-            CallbackRequest::Post { .. } => "POST",
-            CallbackRequest::Get { .. } => "GET",
+            CallbackRequest::Post { .. } => Method::Post,
+            CallbackRequest::Get { .. } => Method::Get,
         };
         DeadLetterView {
             id: item.id.to_string(),
@@ -80,13 +87,36 @@ impl From<OutboxItem> for DeadLetterView {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// How a callback calls its URL.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
+}
+
+/// How many went back to the outbox.
+#[derive(Debug, Serialize, ToSchema)]
 struct Replayed {
     replayed: usize,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+/// Callbacks that failed every attempt (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(Page),
+    responses(
+        (status = OK, description = "A page, oldest first.", body = DeadLetters),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/callbacks/dead")]
+async fn list_dead_letters(
+    _: Operator,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let page = web::Query::<Page>::from_query(request.query_string())
         .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
     let limit = match page.limit {
@@ -101,10 +131,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     };
     let store = state.store.clone();
     let after = page.after.unwrap_or(0);
-    let items = web::block(move || store.dead_letters(after, limit))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+    let items = web::block(move || store.dead_letters(after, limit)).await??;
     let next_after = (items.len() == limit)
         .then(|| items.last().map(|item| item.id.to_string()))
         .flatten();
@@ -114,12 +141,22 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     }))
 }
 
-async fn replay_one(
-    request: HttpRequest,
+/// Send one dead letter again, attempts reset (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "How many went back to the outbox.", body = Replayed),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[post("/api/v1/callbacks/dead/{id}/replay")]
+async fn replay_dead_letter(
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let not_found = || Problem::new(StatusCode::NOT_FOUND, "no such dead letter".into());
     let id = id.parse::<u64>().map_err(|_| not_found())?;
     match replay(&state, Some(id)).await? {
@@ -128,11 +165,19 @@ async fn replay_one(
     }
 }
 
-async fn replay_all(
-    request: HttpRequest,
+/// Send every dead letter again (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "How many went back to the outbox.", body = Replayed),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[post("/api/v1/callbacks/dead/replay")]
+async fn replay_dead_letters(
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let replayed = replay(&state, None).await?;
     Ok(HttpResponse::Ok().json(Replayed { replayed }))
 }
@@ -145,16 +190,9 @@ async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
         Some(id) => store.dead_letter(id).map(|item| item.into_iter().collect()),
         None => store.dead_letters(0, usize::MAX),
     })
-    .await
-    .map_err(|error| Problem::internal(&state.logger, &error))?
-    .map_err(|error| Problem::internal(&state.logger, &error))?;
+    .await??;
     if items.is_empty() {
         return Ok(0);
     }
-    state
-        .replay
-        .send(Replay { items })
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))
+    Ok(state.replay.send(Replay { items }).await??)
 }

@@ -3,38 +3,53 @@
 //! on (TPS, route, credit, one durable batch), and the answer waits for the
 //! same group commit a submit_sm_resp does.
 
-use std::time::Instant;
-
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use tokio::sync::oneshot;
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Customer;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
 use crate::model::MessageId;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/messages", web::post().to(send))
-        .route("/api/v1/messages/{id}", web::get().to(message))
-        .route("/api/v1/balance", web::get().to(balance));
+        .service(send_message)
+        .service(read_message)
+        .service(read_balance);
 }
 
-async fn send(
-    request: HttpRequest,
-    state: web::Data<WebState>,
-    body: web::Json<SendRequest>,
+/// Send one text to one or many numbers
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    request_body = SendRequest,
+    responses(
+        (status = ACCEPTED, description = "Durably accepted.", body = SendResponse),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = PAYMENT_REQUIRED, response = Problem),
+        (status = FORBIDDEN, response = Problem),
+        (status = TOO_MANY_REQUESTS, response = Problem),
+    ),
+)]
+#[post("/api/v1/messages")]
+async fn send_message(
+    BodyFirst {
+        body,
+        caller: account,
+        read,
+    }: BodyFirst<web::Json<SendRequest>, Customer>,
 ) -> Result<HttpResponse, Problem> {
-    let received = Instant::now();
-    let account = auth::customer(&request, &state).await?;
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
-        Problem::field(error)
+        Problem::from(error)
     })?;
     let parts = submission.parts.len();
     let numbers: Vec<String> = submission
@@ -47,7 +62,7 @@ async fn send(
         submission,
         sequence_number: 0,
         reply: Reply::Request(reply),
-        received,
+        received: read,
     });
     let submitted = answer.await.map_err(|_| {
         Problem::new(
@@ -71,12 +86,22 @@ async fn send(
     }))
 }
 
-async fn message(
-    request: HttpRequest,
+/// One message part with its history
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "The message.", body = MessageView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/messages/{id}")]
+async fn read_message(
+    account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let not_found = || {
         Problem::new(
             StatusCode::NOT_FOUND,
@@ -89,18 +114,25 @@ async fn message(
         .map_err(|_| not_found())?;
     let message = state
         .store
-        .message(message_id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?
+        .message(message_id)?
         .filter(|message| message.account == account.id)
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(MessageView::from(&message)))
 }
 
-async fn balance(
-    request: HttpRequest,
+/// The account's credit
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    responses(
+        (status = OK, description = "The balance.", body = BalanceView),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/balance")]
+async fn read_balance(
+    account: Customer,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let balance = state.balance(&account.id)?;
     Ok(HttpResponse::Ok().json(BalanceView {
         account: account.id.to_string(),

@@ -11,27 +11,112 @@
 //! JSON object, checked with the configuration file's own rules; every
 //! problem names its key.
 
+use actix::MailboxError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::live_gateways::LiveGateway;
 use crate::actors::protocol::gateway::{GatewayView, Inspect};
 use crate::api::FieldError;
 use crate::config::GatewayConfig;
+use crate::model::GatewayName;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/gateways", web::get().to(list))
-        .route("/api/v1/gateways", web::post().to(add))
-        .route("/api/v1/gateways/{name}", web::get().to(one))
-        .route("/api/v1/gateways/{name}", web::put().to(change))
-        .route("/api/v1/gateways/{name}/stop", web::post().to(stop))
-        .route("/api/v1/gateways/{name}/start", web::post().to(start));
+        .service(list_gateways)
+        .service(add_gateway)
+        .service(read_gateway)
+        .service(change_gateway)
+        .service(stop_gateway)
+        .service(start_gateway);
+}
+
+/// The keys of a [[gateways]] table of the configuration file, as JSON, checked
+/// with the file's rules (the same defaults, limits and errors); a key of
+/// another kind, or an unknown key, is refused. Each problem names its key in
+/// field.
+///
+/// The document's view of a gateway's body, which [`definition`] reads
+/// whole and the configuration's parser checks.
+#[derive(ToSchema)]
+#[schema(as = GatewayInput)]
+#[expect(
+    dead_code,
+    reason = "never built: the configuration's parser reads the body"
+)]
+struct GatewayBody {
+    /// 1 to 64 letters, digits, '-' or '_'. In PUT it may be left out; given,
+    /// it must be the path's.
+    name: String,
+    /// Cannot change in PUT (409).
+    kind: Kind,
+    /// simulator
+    dlr_delay_ms: Option<u64>,
+    /// smpp, required
+    host: Option<String>,
+    /// smpp, required
+    #[schema(minimum = 1, maximum = 65535)]
+    port: Option<u16>,
+    /// smpp, required
+    system_id: Option<String>,
+    /// smpp, required
+    password: Option<String>,
+    /// smpp
+    bind: Option<Bind>,
+    /// smpp
+    window: Option<u32>,
+    /// smpp
+    tps: Option<u32>,
+    /// smpp
+    id_format: Option<String>,
+    /// smpp
+    sessions: Option<u32>,
+    /// smpp
+    max_attempts: Option<u32>,
+    /// smpp
+    failover_after_s: Option<u64>,
+    /// smpp
+    queue_limit: Option<u32>,
+    /// modem, required
+    device: Option<String>,
+    /// modem
+    baud: Option<u32>,
+    /// modem
+    pin: Option<String>,
+    /// modem
+    command_timeout_ms: Option<u64>,
+    /// modem
+    poll_interval_ms: Option<u64>,
+}
+
+/// A gateway's `kind`, as the document shows it.
+#[derive(ToSchema)]
+#[schema(as = GatewayKind, rename_all = "lowercase")]
+#[expect(dead_code, reason = "the document's, like GatewayBody")]
+enum Kind {
+    Simulator,
+    Smpp,
+    Modem,
+}
+
+/// An smpp gateway's `bind`, as the document shows it.
+#[derive(ToSchema)]
+#[schema(as = GatewayBind, rename_all = "lowercase")]
+#[expect(dead_code, reason = "the document's, like GatewayBody")]
+enum Bind {
+    Transmitter,
+    Receiver,
+    Transceiver,
+    Pair,
 }
 
 fn problem(field: &str, detail: impl Into<String>) -> FieldError {
@@ -84,12 +169,21 @@ fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String)
     Ok((config, text))
 }
 
-async fn view(state: &WebState, gateway: &LiveGateway) -> Result<GatewayView, Problem> {
+/// A gateway actor that did not answer [`Inspect`].
+#[derive(Debug, thiserror::Error)]
+#[error("gateway {gateway} did not answer: {error}")]
+struct Silent {
+    gateway: GatewayName,
+    error: MailboxError,
+}
+
+/// The gateway as the live view shows it, from its actor.
+async fn view(gateway: &LiveGateway) -> Result<GatewayView, Problem> {
     gateway.actor.inspect.send(Inspect).await.map_err(|error| {
-        Problem::internal(
-            &state.logger,
-            &format!("gateway {} did not answer: {error}", gateway.name),
-        )
+        Problem::internal(Silent {
+            gateway: gateway.name.clone(),
+            error,
+        })
     })
 }
 
@@ -97,89 +191,139 @@ fn no_gateway(name: &str) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, format!("no gateway named {name:?}"))
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+/// Every gateway of every kind with its state (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "The gateways: the file's in configured order, then those the admin API added.", body = [GatewayView]),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/gateways")]
+async fn list_gateways(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     let gateways = state.changes.route_starter.gateways.all();
     let mut views = Vec::with_capacity(gateways.len());
     for gateway in &gateways {
-        views.push(view(&state, gateway).await?);
+        views.push(view(gateway).await?);
     }
     Ok(HttpResponse::Ok().json(views))
 }
 
-async fn one(
-    request: HttpRequest,
+/// One gateway (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("name" = String, Path)),
+    responses(
+        (status = OK, description = "The gateway.", body = GatewayView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/gateways/{name}")]
+async fn read_gateway(
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let gateway = state
         .changes
         .route_starter
         .gateways
         .get(&name)
         .ok_or_else(|| no_gateway(&name))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }
 
-async fn add(
-    request: HttpRequest,
+/// Add a gateway; stored, started at once and after every restart (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    request_body = GatewayBody,
+    responses(
+        (status = CREATED, description = "The gateway in the live view.", body = GatewayView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[post("/api/v1/gateways")]
+async fn add_gateway(
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let (config, text) = definition(&body, None).map_err(Problem::field)?;
-    let gateway = state
-        .changes
-        .add_gateway(config, text)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Created().json(view(&state, &gateway).await?))
+    let (config, text) = definition(&body, None)?;
+    let gateway = state.changes.add_gateway(config, text).await?;
+    Ok(HttpResponse::Created().json(view(&gateway).await?))
 }
 
-async fn change(
-    request: HttpRequest,
+/// Give a gateway a new definition of the same kind; its actor takes it without
+/// being replaced: an smpp gateway drains its binds (answers in flight awaited)
+/// and binds again keeping its queue, a modem reopens its port, a simulator
+/// takes the new delay (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("name" = String, Path)),
+    request_body = GatewayBody,
+    responses(
+        (status = OK, description = "The gateway in the live view.", body = GatewayView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[put("/api/v1/gateways/{name}")]
+async fn change_gateway(
     name: web::Path<String>,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let (config, text) = definition(&body, Some(&name)).map_err(Problem::field)?;
-    let gateway = state
-        .changes
-        .change_gateway(&name, config, text)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+    let (config, text) = definition(&body, Some(&name))?;
+    let gateway = state.changes.change_gateway(&name, config, text).await?;
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }
 
-async fn stop(
-    request: HttpRequest,
+/// Stop a gateway: it unbinds (answers in flight awaited), makes no reconnect
+/// attempts, reports itself down so its routes use their next gateway, and
+/// gives its queued messages back to them; stored, so it stays stopped after a
+/// restart (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("name" = String, Path)),
+    responses(
+        (status = OK, description = "The gateway in the live view.", body = GatewayView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[post("/api/v1/gateways/{name}/stop")]
+async fn stop_gateway(
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    administer(request, &name, state, true).await
+    administer(&name, &state, true).await
 }
 
-async fn start(
-    request: HttpRequest,
+/// Start a stopped gateway again; stored (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("name" = String, Path)),
+    responses(
+        (status = OK, description = "The gateway in the live view.", body = GatewayView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[post("/api/v1/gateways/{name}/start")]
+async fn start_gateway(
     name: web::Path<String>,
+    _: Operator,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    administer(request, &name, state, false).await
+    administer(&name, &state, false).await
 }
 
-async fn administer(
-    request: HttpRequest,
-    name: &str,
-    state: web::Data<WebState>,
-    stopped: bool,
-) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let gateway = state
-        .changes
-        .administer_gateway(name, stopped)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
-    Ok(HttpResponse::Ok().json(view(&state, &gateway).await?))
+async fn administer(name: &str, state: &WebState, stopped: bool) -> Result<HttpResponse, Problem> {
+    let gateway = state.changes.administer_gateway(name, stopped).await?;
+    Ok(HttpResponse::Ok().json(view(&gateway).await?))
 }

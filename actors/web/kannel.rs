@@ -12,12 +12,16 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use slog::debug;
 use tokio::sync::oneshot;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{WebState, auth};
+use super::auth;
+use super::failure::Failure;
+use super::state::WebState;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;
@@ -25,21 +29,117 @@ use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
 use crate::smpp::CommandStatus;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/cgi-bin/sendsms", web::get().to(get))
-        .route("/cgi-bin/sendsms", web::post().to(post));
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(sendsms_get).service(sendsms_post);
 }
 
-async fn get(request: HttpRequest, state: web::Data<WebState>) -> HttpResponse {
+/// The parameters of sendsms as the document shows them, in the query
+/// string or a form body; `crate::kannel` reads them (with their aliases
+/// and the X-Kannel-* headers).
+#[derive(IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[schema(as = SendsmsParameters)]
+#[expect(dead_code, reason = "never built: crate::kannel::Params reads them")]
+struct Parameters {
+    /// The account's system_id (alias: user).
+    username: String,
+    /// The account's password (alias: pass).
+    password: String,
+    /// One or more international numbers, separated by spaces or +.
+    to: String,
+    /// The sender: digits or an alphanumeric id.
+    #[param(rename = "from")]
+    #[schema(rename = "from")]
+    sender: String,
+    /// The text, in charset (UTF-8 when absent).
+    text: Option<String>,
+    /// The character set of text (e.g. UTF-8, ISO-8859-1, UTF-16BE).
+    charset: Option<String>,
+    /// 0 GSM 7-bit, 1 8-bit binary, 2 UCS-2; chosen from the text when absent.
+    coding: Option<String>,
+    /// A user data header, URL-encoded binary.
+    udh: Option<String>,
+    /// Message class 0 to 3.
+    mclass: Option<String>,
+    /// Message waiting indicator 0 to 7.
+    mwi: Option<String>,
+    /// Validity in minutes.
+    validity: Option<String>,
+    /// Send after this many minutes.
+    deferred: Option<String>,
+    /// Kannel delivery report mask: 1 delivered, 2 failed, 4 buffered, 8
+    /// accepted by the SMSC, 16 rejected by the SMSC.
+    #[param(rename = "dlr-mask")]
+    #[schema(rename = "dlr-mask")]
+    dlr_mask: Option<String>,
+    /// The URL called for each report the mask selects, with Kannel's escape
+    /// codes (%d, %p, %P, %t, %T, %A, %a, %i, %I, %F, ...).
+    #[param(rename = "dlr-url")]
+    #[schema(rename = "dlr-url")]
+    dlr_url: Option<String>,
+    /// A gateway name; accepted only when it is the only gateway of each number's route.
+    smsc: Option<String>,
+    /// Priority 0 to 3.
+    priority: Option<String>,
+    /// A client reference, echoed as %o.
+    account: Option<String>,
+}
+
+/// A refusal, and the failure behind it when the switch failed (logged
+/// by `failure.rs`, never answered: smsbox's answer says only "try again").
+struct Refused {
+    refusal: Refusal,
+    failure: Option<Failure>,
+}
+
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Refused {
+        Refused {
+            refusal,
+            failure: None,
+        }
+    }
+}
+
+/// Send as Kannel's smsbox takes it (query string)
+#[utoipa::path(
+    params(Parameters),
+    responses(
+        (status = ACCEPTED, description = "\"0: Accepted for delivery\": every number's message is durably stored.", body = String, content_type = "text/html"),
+        (status = BAD_REQUEST, description = "A missing or malformed argument, in smsbox's words.", body = String, content_type = "text/html"),
+        (status = FORBIDDEN, description = "\"Authorization failed for sendsms\", or \"Not routable. Do not try again.\"", body = String, content_type = "text/html"),
+        (status = SERVICE_UNAVAILABLE, description = "\"Temporal failure, try again later.\"", body = String, content_type = "text/html"),
+    ),
+)]
+#[get("/cgi-bin/sendsms")]
+async fn sendsms_get(request: HttpRequest, state: web::Data<WebState>) -> HttpResponse {
     let params = Params::from_form(request.query_string().as_bytes());
     answer(&state, send(&request, &state, params, Origin::Form).await)
 }
 
-async fn post(request: HttpRequest, state: web::Data<WebState>, body: web::Bytes) -> HttpResponse {
+/// Send as Kannel's smsbox takes it (form body, or X-Kannel headers with the text as body)
+#[utoipa::path(
+    request_body(content(
+        (Parameters = "application/x-www-form-urlencoded"),
+        (String = "text/plain"),
+        (String = "application/octet-stream"),
+    )),
+    responses(
+        (status = ACCEPTED, description = "\"0: Accepted for delivery\": every number's message is durably stored.", body = String, content_type = "text/html"),
+        (status = BAD_REQUEST, description = "A missing or malformed argument, in smsbox's words.", body = String, content_type = "text/html"),
+        (status = FORBIDDEN, description = "\"Authorization failed for sendsms\", or \"Not routable. Do not try again.\"", body = String, content_type = "text/html"),
+        (status = SERVICE_UNAVAILABLE, description = "\"Temporal failure, try again later.\"", body = String, content_type = "text/html"),
+    ),
+)]
+#[post("/cgi-bin/sendsms")]
+async fn sendsms_post(
+    request: HttpRequest,
+    state: web::Data<WebState>,
+    body: web::Bytes,
+) -> HttpResponse {
     let result = match post_params(request.headers(), body) {
         Ok((params, origin)) => send(&request, &state, params, origin).await,
-        Err(refusal) => Err(refusal),
+        Err(refusal) => Err(refusal.into()),
     };
     answer(&state, result)
 }
@@ -84,17 +184,20 @@ async fn send(
     state: &WebState,
     params: Params,
     origin: Origin,
-) -> Result<(), Refusal> {
+) -> Result<(), Refused> {
     let (system_id, password) = params.credentials().ok_or(Refusal::AuthorizationFailed)?;
     let account = auth::customer_by_parameters(request, state, &system_id, &password)
         .await
-        .map_err(|_| Refusal::Temporary)?
+        .map_err(|error| Refused {
+            refusal: Refusal::Temporary,
+            failure: Some(Failure::new(error)),
+        })?
         .ok_or(Refusal::AuthorizationFailed)?;
     let kannel::Request { submission, smsc } = kannel::read(&params, origin, Utc::now())?;
     if let Some(smsc) = smsc {
         only_through(state, &account, &submission, &smsc)?;
     }
-    submit(&account, submission).await
+    Ok(submit(&account, submission).await?)
 }
 
 /// `smsc`: honoured only where it changes nothing, refused elsewhere. A
@@ -139,17 +242,23 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
 }
 
 /// smsbox's answer: the text, `text/html`, no caching.
-fn answer(state: &WebState, result: Result<(), Refusal>) -> HttpResponse {
-    let (status, text) = match result {
-        Ok(()) => (ACCEPTED_STATUS, ACCEPTED.to_string()),
-        Err(refusal) => {
+fn answer(state: &WebState, result: Result<(), Refused>) -> HttpResponse {
+    let (status, text, failure) = match result {
+        Ok(()) => (ACCEPTED_STATUS, ACCEPTED.to_string(), None),
+        Err(Refused { refusal, failure }) => {
             debug!(state.logger, "sendsms refused"; "answer" => %refusal);
-            (refusal.status(), refusal.to_string())
+            (refusal.status(), refusal.to_string(), failure)
         }
     };
-    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .content_type("text/html")
-        .insert_header((header::PRAGMA, "no-cache"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(text)
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .content_type("text/html")
+    .insert_header((header::PRAGMA, "no-cache"))
+    .insert_header((header::CACHE_CONTROL, "no-cache"))
+    .body(text);
+    if let Some(failure) = failure {
+        failure.attach(&mut response);
+    }
+    response
 }

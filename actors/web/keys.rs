@@ -2,20 +2,24 @@
 //! `GET /api/v1/keys` lists them (id, label, created), `DELETE
 //! /api/v1/keys/{id}` revokes one. A key is `pk_` and 32 random bytes in
 //! base64url (256 bits from the operating system); the store keeps only its
-//! SHA-256. A key that cannot be guessed needs no slow hash: argon2 is for
-//! passwords people choose, and a lookup by digest is one store read.
+//! SHA-256 (`crate::auth::api_key_digest`), so a lookup by digest is one
+//! store read.
 //! Requests present a key as `Authorization: Bearer …` or `X-API-Key: …`
 //! (`auth.rs`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Customer;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
+use crate::auth::api_key_digest;
 use crate::store::{ApiKey, Batch};
 
 /// What every key starts with, so a leaked one is recognisable.
@@ -24,20 +28,15 @@ const PREFIX: &str = "pk_";
 const MAX_LABEL: usize = 100;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/keys", web::post().to(create))
-        .route("/api/v1/keys", web::get().to(list))
-        .route("/api/v1/keys/{id}", web::delete().to(revoke));
-}
-
-/// The SHA-256 a key is stored under.
-pub fn digest(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
+        .service(create_key)
+        .service(list_keys)
+        .service(revoke_key);
 }
 
 /// `POST /api/v1/keys`; the body may be empty.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateRequest {
     #[serde(default)]
@@ -45,13 +44,22 @@ struct CreateRequest {
 }
 
 /// A key as listed; the key itself only in the answer to its creation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Key)]
 struct KeyView {
     id: String,
     label: String,
     created: DateTime<Utc>,
+    /// The key itself: only in the answer to its creation.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     key: Option<String>,
+}
+
+/// The account's keys.
+#[derive(Serialize, ToSchema)]
+struct Keys {
+    keys: Vec<KeyView>,
 }
 
 impl From<&ApiKey> for KeyView {
@@ -65,12 +73,25 @@ impl From<&ApiKey> for KeyView {
     }
 }
 
-async fn create(
-    request: HttpRequest,
+/// Create an API key for the account (shown once)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    request_body(content = inline(Option<CreateRequest>), description = "May be left empty."),
+    responses(
+        (status = CREATED, description = "The key, with `key` set.", body = KeyView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[post("/api/v1/keys")]
+async fn create_key(
+    BodyFirst {
+        body,
+        caller: account,
+        ..
+    }: BodyFirst<web::Bytes, Customer>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let CreateRequest { label } = if body.is_empty() {
         CreateRequest::default()
     } else {
@@ -78,53 +99,64 @@ async fn create(
             .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?
     };
     if label.chars().count() > MAX_LABEL {
-        return Err(Problem::field(crate::api::FieldError {
+        return Err(Problem::from(crate::api::FieldError {
             field: "label".into(),
             detail: format!("at most {MAX_LABEL} characters"),
         }));
     }
-    let internal = |error: &dyn std::fmt::Display| Problem::internal(&state.logger, error);
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|error| internal(&error))?;
+    getrandom::fill(&mut secret)?;
     let key = format!(
         "{PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
     );
     let store = &state.store;
     let record = ApiKey {
-        id: store.next_sequence().map_err(|error| internal(&error))?,
+        id: store.next_sequence()?,
         account: account.id.clone(),
         label,
         created: Utc::now(),
     };
     let mut batch = Batch::new();
-    batch.put_api_key(&digest(&key), &record);
-    store
-        .commit(batch)
-        .await
-        .map_err(|error| internal(&error))?;
+    batch.put_api_key(&api_key_digest(&key), &record);
+    store.commit(batch).await?;
     Ok(HttpResponse::Created().json(KeyView {
         key: Some(key),
         ..KeyView::from(&record)
     }))
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
-    let keys = state
-        .store
-        .api_keys(&account.id)
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+/// The account's API keys (without the keys)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    responses(
+        (status = OK, description = "The keys.", body = Keys),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/keys")]
+async fn list_keys(account: Customer, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    let keys = state.store.api_keys(&account.id)?;
     let views: Vec<KeyView> = keys.iter().map(|(_, key)| KeyView::from(key)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": views })))
+    Ok(HttpResponse::Ok().json(Keys { keys: views }))
 }
 
-async fn revoke(
-    request: HttpRequest,
+/// Revoke an API key
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = NO_CONTENT, description = "Revoked."),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/keys/{id}")]
+async fn revoke_key(
+    account: Customer,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
     let not_found = || {
         Problem::new(
             StatusCode::NOT_FOUND,
@@ -133,18 +165,13 @@ async fn revoke(
     };
     let wanted: u64 = id.parse().map_err(|_| not_found())?;
     let store = &state.store;
-    let internal = |error: &dyn std::fmt::Display| Problem::internal(&state.logger, error);
     let (digest, _) = store
-        .api_keys(&account.id)
-        .map_err(|error| internal(&error))?
+        .api_keys(&account.id)?
         .into_iter()
         .find(|(_, key)| key.id == wanted)
         .ok_or_else(not_found)?;
     let mut batch = Batch::new();
     batch.remove_api_key(&digest);
-    store
-        .commit(batch)
-        .await
-        .map_err(|error| internal(&error))?;
+    store.commit(batch).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,13 +16,16 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use slog::{Logger, error};
 use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Customer;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::api::FieldError;
 use crate::model::{AccountId, Message, MessageId};
 use crate::numbering::Operators;
@@ -41,20 +44,28 @@ const CHUNK: usize = 256;
 const CSV_BACKLOG: usize = 4;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/v1/messages", web::get().to(list))
-        .route("/api/v1/messages.csv", web::get().to(csv));
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(list_messages).service(export_messages);
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The query of both listings.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// Only messages in this state (e.g. DELIVERED).
     state: Option<String>,
+    /// Only messages to this number.
     to: Option<String>,
+    /// Accepted at or after this time (RFC 3339).
     from_date: Option<String>,
+    /// Accepted before this time (RFC 3339).
     to_date: Option<String>,
+    /// JSON pages only (the CSV report refuses it).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<usize>,
+    /// The next_cursor of the previous page; JSON pages only (the CSV
+    /// report refuses it).
     cursor: Option<String>,
 }
 
@@ -72,12 +83,12 @@ impl ListQuery {
             self.from_date.as_deref(),
             self.to_date.as_deref(),
         )
-        .map_err(Problem::field)
+        .map_err(Problem::from)
     }
 }
 
 /// One JSON page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct PageView {
     messages: Vec<ReportRow>,
     /// Pass as `cursor` for the next page; null after the last.
@@ -90,8 +101,25 @@ struct Page {
     next: Option<MessageId>,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+/// The account's messages, newest first, as report rows (JSON pages; CSV with Accept: text/csv)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(ListQuery),
+    responses(
+        (status = OK, description = "A page.", content(
+            (PageView = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/messages")]
+async fn list_messages(
+    account: Customer,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
     if wants_csv(&request) {
         return csv_response(&state, account.id.clone(), query);
@@ -111,9 +139,7 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     let store = state.store.clone();
     let operators = state.operators.clone();
     let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
-        .await
-        .map_err(|error| Problem::internal(&state.logger, &error))?
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+        .await??;
     Ok(HttpResponse::Ok().json(PageView {
         messages: page
             .messages
@@ -124,8 +150,22 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     }))
 }
 
-async fn csv(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let account = auth::customer(&request, &state).await?;
+/// The per-message report as CSV (every matching message, streamed)
+#[utoipa::path(
+    security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(ListQuery),
+    responses(
+        (status = OK, description = "CSV with a header row: id, number, type, length, sender, country, operator, credit, state, error_code, description, date.", body = String, content_type = "text/csv"),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/messages.csv")]
+async fn export_messages(
+    account: Customer,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
     csv_response(&state, account.id.clone(), query)
 }
@@ -139,7 +179,7 @@ fn wants_csv(request: &HttpRequest) -> bool {
 }
 
 fn field(name: &str, detail: String) -> Problem {
-    Problem::field(FieldError {
+    Problem::from(FieldError {
         field: name.into(),
         detail,
     })

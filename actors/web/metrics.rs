@@ -3,9 +3,9 @@
 //! gateways, so keep `web.listen` on an address only operators reach.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::WebState;
 use super::problem::Problem;
 use crate::metrics;
 
@@ -13,14 +13,17 @@ use crate::metrics;
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Registers this file's route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/metrics", web::get().to(scrape));
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(scrape_metrics);
 }
 
-async fn scrape(state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    let text = metrics::global()
-        .render()
-        .map_err(|error| Problem::internal(&state.logger, &error))?;
+/// Prometheus metrics (text exposition)
+#[utoipa::path(responses(
+    (status = OK, description = "The metrics (README \"HTTP interface\" lists them).", body = String, content_type = CONTENT_TYPE),
+))]
+#[get("/metrics")]
+async fn scrape_metrics() -> Result<HttpResponse, Problem> {
+    let text = metrics::global().render()?;
     Ok(HttpResponse::build(StatusCode::OK)
         .content_type(CONTENT_TYPE)
         .body(text))

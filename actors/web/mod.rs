@@ -1,6 +1,9 @@
 //! The HTTP listener (`web.listen`, actix-web): the customer JSON API of
 //! SPEC §4 and `/healthz`; each area of endpoints is a file of its own that
-//! registers its routes.
+//! registers its handlers (`configure`). A handler's route attribute
+//! (`#[get("/path")]`) is its path and method, its `#[utoipa::path]` what
+//! the OpenAPI document says of it, and its arguments who may call it
+//! (`auth::Operator`, `auth::Customer`).
 //!
 //! | file | endpoints |
 //! |---|---|
@@ -9,7 +12,7 @@
 //! | `accounts.rs` (admin) | `GET/POST /api/v1/accounts`, `GET/PATCH /api/v1/accounts/{id}`, `POST /api/v1/accounts/{id}/credit`, `GET /api/v1/accounts/{id}/ledger` |
 //! | `routes.rs` (admin) | `GET/POST /api/v1/routes`, `PUT/DELETE /api/v1/routes/{index}` |
 //! | `sessions.rs` (admin) | `GET /api/v1/sessions`, `GET`, `DELETE /api/v1/sessions/{id}` |
-//! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them |
+//! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them, generated |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //! | `mo_routes.rs` (admin) | `GET /api/v1/mo-routes`, `PUT`/`DELETE /api/v1/mo-routes/{number}`, `PUT`/`DELETE /api/v1/mo-routes/{number}/{keyword}` |
 //! | `gateways.rs` (admin) | `GET`/`POST /api/v1/gateways`, `GET`/`PUT /api/v1/gateways/{name}`, `POST /api/v1/gateways/{name}/stop`, `/start` |
@@ -24,12 +27,28 @@
 //! `web.admin_user` (`auth.rs`). Every error is an RFC 9457 problem
 //! (`application/problem+json`, `problem.rs`) naming the field at fault
 //! where there is one.
+//!
+//! What the handler files share, none of which imports this file:
+//!
+//! | file | what |
+//! |---|---|
+//! | `state.rs` | the [`WebState`] every handler reads |
+//! | `credentials.rs` | the operator's credentials, the cache of accepted ones |
+//! | `auth.rs` | who is calling: the `Operator` and `Customer` extractors |
+//! | `body_first.rs` | a body read before its caller is checked |
+//! | `body.rs` | an admin body read field by field |
+//! | `problem.rs` | the error answer, and which status each error is |
+//! | `failure.rs` | the cause of an internal error, logged once by a middleware |
+//! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
 
 mod accounts;
 mod auth;
 mod body;
+mod body_first;
 mod callbacks;
+mod credentials;
 mod customer;
+mod failure;
 mod gateways;
 mod kannel;
 mod keys;
@@ -39,46 +58,22 @@ mod mo_routes;
 mod openapi;
 mod problem;
 mod routes;
+mod schemas;
 mod sessions;
+mod state;
 
-pub use auth::AdminCredentials;
+pub use credentials::AdminCredentials;
+pub use state::WebState;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use actix::Recipient;
 use actix_web::http::StatusCode;
-use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, web};
-use slog::{Logger, error, info};
+use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, get, middleware, web};
+use slog::{error, info};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 
-use crate::actors::admin::Admin;
-use crate::actors::protocol::callbacks::Replay;
-use crate::actors::protocol::directory::Directory;
-use crate::actors::protocol::route::LiveRoutes;
-use crate::actors::protocol::session::Sessions;
-use crate::model::{AccountId, Money};
-use crate::numbering::Operators;
-use crate::store::Store;
-use auth::VerifiedCache;
 use problem::Problem;
-
-/// What the handlers share.
-pub struct WebState {
-    pub store: Arc<Store>,
-    pub directory: Arc<Directory>,
-    pub routes: Arc<LiveRoutes>,
-    /// Where the admin endpoints make their changes.
-    pub changes: Arc<Admin>,
-    /// The bound ESME sessions.
-    pub sessions: Arc<Sessions>,
-    /// Replays dead letters (the admin's callbacks endpoints).
-    pub replay: Recipient<Replay>,
-    pub logger: Logger,
-    pub admin: AdminCredentials,
-    /// `[[numbering]]`: the operator column of the message report.
-    pub operators: Arc<Operators>,
-    verified: VerifiedCache,
-}
 
 /// Binds `listen` and serves until the returned handle stops it. One
 /// worker thread: the work of a request is in the account actor and the
@@ -88,13 +83,15 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
     let server_logger = logger.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
-        App::new()
+        let (app, document) = App::new()
+            .into_utoipa_app()
+            .openapi(openapi::Base::openapi())
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().error_handler(|error, _| {
                 let problem = Problem::new(StatusCode::BAD_REQUEST, error.to_string());
                 actix_web::error::InternalError::from_response(error, problem.response()).into()
             }))
-            .route("/healthz", web::get().to(healthz))
+            .service(healthz)
             .configure(customer::configure)
             .configure(accounts::configure)
             .configure(routes::configure)
@@ -110,6 +107,9 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))
+            .split_for_parts();
+        app.app_data(web::Data::new(document))
+            .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)
     .disable_signals()
@@ -126,50 +126,21 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
     Ok(handle)
 }
 
-impl WebState {
-    pub fn new(
-        changes: Arc<Admin>,
-        sessions: Arc<Sessions>,
-        replay: Recipient<Replay>,
-        admin: AdminCredentials,
-        operators: Operators,
-        logger: Logger,
-    ) -> WebState {
-        WebState {
-            store: changes.store.clone(),
-            directory: changes.directory.clone(),
-            routes: changes.routes.clone(),
-            sessions,
-            replay,
-            changes,
-            logger,
-            admin,
-            operators: Arc::new(operators),
-            verified: VerifiedCache::default(),
-        }
-    }
-}
-
-impl WebState {
-    /// The account's credit as the store has it (zero before its first
-    /// top-up).
-    fn balance(&self, account: &AccountId) -> Result<Money, Problem> {
-        Ok(self
-            .store
-            .account_balance(account)
-            .map_err(|error| Problem::internal(&self.logger, &error))?
-            .unwrap_or(Money::ZERO))
-    }
-}
-
 /// How long `/healthz` waits for the store to answer.
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// `GET /healthz`: an empty batch goes through the group committer, so the
-/// answer is 200 only while writes are taken. After a journal append or a
-/// checkpoint failed (a full or failing disk) the store refuses every
-/// later write, nothing more is acknowledged until a restart, and this
-/// says 503 with the store's error.
+/// Health: serving and the store takes writes
+///
+/// An empty batch goes through the group committer, so the answer is 200
+/// only while writes are taken. After a journal append or a checkpoint
+/// failed (a full or failing disk) the store refuses every later write,
+/// nothing more is acknowledged until a restart, and this says 503 with
+/// the store's error.
+#[utoipa::path(responses(
+    (status = OK, description = "The switch is serving and its store commits writes."),
+    (status = SERVICE_UNAVAILABLE, description = "The store refuses writes (a journal append or checkpoint failed: disk full or failing); nothing is acknowledged until a restart. `{\"status\": \"failing\", \"store\": \"<error>\"}`."),
+))]
+#[get("/healthz")]
 async fn healthz(state: web::Data<WebState>) -> HttpResponse {
     let barrier = state.store.commit(crate::store::Batch::new());
     let failing = match tokio::time::timeout(HEALTH_TIMEOUT, barrier).await {

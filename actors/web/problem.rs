@@ -1,27 +1,39 @@
 //! RFC 9457 problem details: the body of every error answer the HTTP
-//! listener gives, naming the field at fault where there is one.
+//! listener gives, naming the field at fault where there is one. Handlers
+//! answer every error with `?`: the conversions below decide its status,
+//! in one place.
 
+use actix::MailboxError;
 use actix_web::HttpResponse;
+use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use serde::Serialize;
-use slog::{Logger, error};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
+use utoipa::{ToResponse, ToSchema};
 
+use super::failure::Failure;
 use crate::actors::admin::AdminError;
 use crate::actors::protocol::account::CreditRefused;
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
+use crate::store::StoreError;
 
 /// An RFC 9457 problem: the body of every error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(skip)]
     status: StatusCode,
     title: String,
     status_code: u16,
     detail: String,
+    /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     field: Option<String>,
+    /// What failed, for an internal error: logged, never answered.
+    #[serde(skip)]
+    failure: Option<Failure>,
 }
 
 impl Problem {
@@ -32,39 +44,14 @@ impl Problem {
             status_code: status.as_u16(),
             detail,
             field: None,
+            failure: None,
         }
     }
 
-    pub fn field(error: FieldError) -> Problem {
+    fn with_field(status: StatusCode, error: FieldError) -> Problem {
         Problem {
             field: Some(error.field),
-            ..Problem::new(StatusCode::BAD_REQUEST, error.detail)
-        }
-    }
-
-    /// Why an admin change was not made.
-    pub fn admin(logger: &Logger, error: AdminError) -> Problem {
-        let with_field = |status, error: FieldError| Problem {
-            field: Some(error.field),
             ..Problem::new(status, error.detail)
-        };
-        match error {
-            AdminError::Invalid(error) => with_field(StatusCode::BAD_REQUEST, error),
-            AdminError::Conflict(error) => with_field(StatusCode::CONFLICT, error),
-            AdminError::NoAccount(_)
-            | AdminError::NoRoute(_)
-            | AdminError::NoGateway(_)
-            | AdminError::NoMoRoute { .. } => {
-                Problem::new(StatusCode::NOT_FOUND, error.to_string())
-            }
-            AdminError::Credit(CreditRefused::BelowZero { .. }) => with_field(
-                StatusCode::CONFLICT,
-                FieldError {
-                    field: "amount".into(),
-                    detail: error.to_string(),
-                },
-            ),
-            other => Problem::internal(logger, &other),
         }
     }
 
@@ -93,9 +80,13 @@ impl Problem {
         Problem::new(code, format!("{detail} ({status:?})"))
     }
 
-    pub fn internal(logger: &Logger, error: &dyn std::fmt::Display) -> Problem {
-        error!(logger, "HTTP request failed"; "error" => %error);
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+    /// A failure of the switch, not of the request: 500 and "internal
+    /// error"; the cause is logged (`failure.rs`).
+    pub fn internal(cause: impl std::error::Error + 'static) -> Problem {
+        Problem {
+            failure: Some(Failure::new(cause)),
+            ..Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
     }
 
     pub fn response(&self) -> HttpResponse {
@@ -103,7 +94,77 @@ impl Problem {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"pasarela\""));
         }
-        response.content_type("application/problem+json").json(self)
+        let mut response = response.content_type("application/problem+json").json(self);
+        if let Some(failure) = &self.failure {
+            failure.attach(&mut response);
+        }
+        response
+    }
+}
+
+/// A request field at fault: 400 naming it.
+impl From<FieldError> for Problem {
+    fn from(error: FieldError) -> Problem {
+        Problem::with_field(StatusCode::BAD_REQUEST, error)
+    }
+}
+
+/// Why an admin change was not made.
+impl From<AdminError> for Problem {
+    fn from(error: AdminError) -> Problem {
+        match error {
+            AdminError::Invalid(error) => Problem::with_field(StatusCode::BAD_REQUEST, error),
+            AdminError::Conflict(error) => Problem::with_field(StatusCode::CONFLICT, error),
+            AdminError::NoAccount(_)
+            | AdminError::NoRoute(_)
+            | AdminError::NoGateway(_)
+            | AdminError::NoMoRoute { .. } => {
+                Problem::new(StatusCode::NOT_FOUND, error.to_string())
+            }
+            AdminError::Credit(CreditRefused::BelowZero { .. }) => Problem::with_field(
+                StatusCode::CONFLICT,
+                FieldError {
+                    field: "amount".into(),
+                    detail: error.to_string(),
+                },
+            ),
+            other => Problem::internal(other),
+        }
+    }
+}
+
+/// Failures of what the handlers call: each an internal error.
+macro_rules! internal_from {
+    ($($cause:ty),+ $(,)?) => {
+        $(
+            impl From<$cause> for Problem {
+                fn from(cause: $cause) -> Problem {
+                    Problem::internal(cause)
+                }
+            }
+        )+
+    };
+}
+
+internal_from!(
+    StoreError,
+    BlockingError,
+    MailboxError,
+    getrandom::Error,
+    std::fmt::Error,
+);
+
+/// The answer the document refers every error status to.
+impl<'r> ToResponse<'r> for Problem {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(Problem::name())))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("An RFC 9457 problem.")
+            .content("application/problem+json", content)
+            .build();
+        ("Problem", response.into())
     }
 }
 
@@ -120,5 +181,35 @@ impl actix_web::ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         self.response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody as _;
+
+    use super::*;
+
+    #[test]
+    fn an_internal_error_answers_500_and_carries_its_cause_off_the_body() {
+        let cause = std::io::Error::other("disk on fire");
+        let response = Problem::internal(cause).response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let failure = response
+            .extensions()
+            .get::<Failure>()
+            .map(ToString::to_string);
+        assert_eq!(failure.as_deref(), Some("disk on fire"));
+        let body = response.into_body().try_into_bytes().unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("internal error"), "{body}");
+        assert!(!body.contains("disk on fire"), "{body}");
+    }
+
+    #[test]
+    fn a_refusal_carries_no_failure() {
+        let response = Problem::from(AdminError::NoRoute(3)).response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(response.extensions().get::<Failure>().is_none());
     }
 }

@@ -3,29 +3,34 @@
 //! list. A change is stored, then in force for the next message; messages
 //! queued in a route that went are routed again through the new table.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Operator;
 use super::body::Fields;
+use super::body_first::BodyFirst;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::admin::routes::RouteInput;
 use crate::api::FieldError;
 use crate::config::{AccountSelector, fields};
 use crate::model::Money;
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/routes", web::get().to(list))
-        .route("/api/v1/routes", web::post().to(add))
-        .route("/api/v1/routes/{index}", web::put().to(replace))
-        .route("/api/v1/routes/{index}", web::delete().to(delete));
+        .service(list_routes)
+        .service(add_route)
+        .service(replace_route)
+        .service(delete_route);
 }
 
 /// One route as the admin API shows it; `index` is its place in the list,
 /// which PUT and DELETE name.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Route)]
 struct RouteView {
     index: usize,
     prefix: String,
@@ -53,6 +58,32 @@ fn views(state: &WebState) -> Vec<RouteView> {
         .collect()
 }
 
+/// A route's body as the document shows it; read field by field by
+/// [`route_input`].
+#[derive(ToSchema)]
+#[schema(as = RouteInput)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "never built: its fields are read one by one")]
+struct RouteBody {
+    /// "" is the default route.
+    #[schema(pattern = "^[0-9]*$")]
+    prefix: String,
+    /// system_ids, or ["*"] (the default) for every account.
+    accounts: Option<Vec<String>>,
+    #[schema(min_items = 1)]
+    gateways: Vec<String>,
+    #[schema(inline)]
+    weights: Option<Vec<Weight>>,
+    /// Credit per message part, a decimal string.
+    price: String,
+}
+
+/// A gateway's share of a route's messages.
+#[derive(ToSchema)]
+#[schema(minimum = 1, maximum = 1000)]
+#[expect(dead_code, reason = "the document's, like RouteBody")]
+struct Weight(u32);
+
 /// A route's body: prefix, accounts (`["*"]` when left out), gateways,
 /// weights (optional) and price.
 fn route_input(body: &[u8]) -> Result<RouteInput, FieldError> {
@@ -70,53 +101,81 @@ fn route_input(body: &[u8]) -> Result<RouteInput, FieldError> {
     Ok(input)
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+/// The route table in force (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    responses(
+        (status = OK, description = "The route table in force.", body = [RouteView]),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/routes")]
+async fn list_routes(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
-async fn add(
-    request: HttpRequest,
+/// Add a route, in force for the next message (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    request_body = RouteBody,
+    responses(
+        (status = CREATED, description = "The route.", body = RouteView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[post("/api/v1/routes")]
+async fn add_route(
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
     state: web::Data<WebState>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let input = route_input(&body).map_err(Problem::field)?;
-    let index = state
-        .changes
-        .add_route(input)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let input = route_input(&body)?;
+    let index = state.changes.add_route(input).await?;
     let added = views(&state).into_iter().find(|route| route.index == index);
     Ok(HttpResponse::Created().json(added))
 }
 
-async fn replace(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+/// Replace a route; messages queued in it go through the new table (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("index" = usize, Path, minimum = 0, description = "The route's place in GET /api/v1/routes.")),
+    request_body = RouteBody,
+    responses(
+        (status = OK, description = "The route table in force.", body = [RouteView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, response = Problem),
+    ),
+)]
+#[put("/api/v1/routes/{index}")]
+async fn replace_route(
     index: web::Path<usize>,
-    body: web::Bytes,
+    BodyFirst { body, .. }: BodyFirst<web::Bytes, Operator>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    let input = route_input(&body).map_err(Problem::field)?;
-    state
-        .changes
-        .replace_route(*index, input)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    let input = route_input(&body)?;
+    state.changes.replace_route(*index, input).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }
 
-async fn delete(
-    request: HttpRequest,
-    state: web::Data<WebState>,
+/// Delete a route (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("index" = usize, Path, minimum = 0, description = "The route's place in GET /api/v1/routes.")),
+    responses(
+        (status = OK, description = "The route table in force.", body = [RouteView]),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/routes/{index}")]
+async fn delete_route(
     index: web::Path<usize>,
+    _: Operator,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
-    state
-        .changes
-        .delete_route(*index)
-        .await
-        .map_err(|error| Problem::admin(&state.logger, error))?;
+    state.changes.delete_route(*index).await?;
     Ok(HttpResponse::Ok().json(views(&state)))
 }

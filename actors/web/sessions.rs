@@ -6,32 +6,41 @@
 //! answers the unbind, or after the listener's `response_timeout`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::auth::Operator;
 use super::problem::Problem;
-use super::{WebState, auth};
+use super::state::WebState;
 use crate::actors::protocol::account::SessionId;
 use crate::actors::protocol::session::{BindKind, CountersSnapshot, Disconnect, LiveSession};
 
 /// Registers this file's routes.
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig) {
     config
-        .route("/api/v1/sessions", web::get().to(list))
-        .route("/api/v1/sessions/{id}", web::get().to(show))
-        .route("/api/v1/sessions/{id}", web::delete().to(disconnect));
+        .service(list_sessions)
+        .service(read_session)
+        .service(disconnect_session);
 }
 
 /// One bound session as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 struct SessionView {
+    /// The session's number, unique while the switch runs.
+    #[schema(value_type = u64)]
     id: SessionId,
+    /// The account it bound as.
     system_id: String,
     bind: BindKind,
+    /// The client's address and port.
     peer: String,
+    #[schema(format = DateTime)]
     bound_since: String,
-    /// "3.4" for the octet 0x34.
+    /// The bind's interface_version, "3.4" for 0x34.
     interface_version: String,
     #[serde(flatten)]
     counters: CountersSnapshot,
@@ -55,13 +64,29 @@ impl From<&LiveSession> for SessionView {
 }
 
 /// The query of the list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Filter {
+    /// Only the sessions of this system_id.
     account: Option<String>,
 }
 
-async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
+/// The bound ESME sessions with their counters (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(Filter),
+    responses(
+        (status = OK, description = "The sessions, by id.", body = [SessionView]),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/sessions")]
+async fn list_sessions(
+    _: Operator,
+    request: HttpRequest,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let filter = web::Query::<Filter>::from_query(request.query_string())
         .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
     let sessions: Vec<SessionView> = state
@@ -79,22 +104,45 @@ async fn list(request: HttpRequest, state: web::Data<WebState>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(sessions))
 }
 
-async fn show(
-    request: HttpRequest,
+/// One bound ESME session (admin)
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "The session.", body = SessionView),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/sessions/{id}")]
+async fn read_session(
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let session = live(&state, &id)?;
     Ok(HttpResponse::Ok().json(SessionView::from(session.as_ref())))
 }
 
-async fn disconnect(
-    request: HttpRequest,
+/// Disconnect an ESME session (admin)
+///
+/// The session sends unbind and closes when the ESME answers, or after the
+/// listener's response timeout; it then leaves the list.
+#[utoipa::path(
+    security(("admin" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = ACCEPTED, description = "The session is unbinding."),
+        (status = UNAUTHORIZED, response = Problem),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[delete("/api/v1/sessions/{id}")]
+async fn disconnect_session(
+    _: Operator,
     state: web::Data<WebState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    auth::admin(&request, &state).await?;
     let session = live(&state, &id)?;
     // A session that ended meanwhile has closed its mailbox: gone already.
     session

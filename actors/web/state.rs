@@ -1,0 +1,68 @@
+//! What every handler of the HTTP listener shares ([`WebState`]): the
+//! store, the account directory, the routes in force, the admin changes,
+//! the live sessions, the logger and the credentials.
+
+use std::sync::Arc;
+
+use actix::Recipient;
+use slog::Logger;
+
+use super::credentials::{AdminCredentials, VerifiedCache};
+use crate::actors::admin::Admin;
+use crate::actors::protocol::callbacks::Replay;
+use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::route::LiveRoutes;
+use crate::actors::protocol::session::Sessions;
+use crate::model::{AccountId, Money};
+use crate::numbering::Operators;
+use crate::store::{Store, StoreError};
+
+/// What the handlers share.
+pub struct WebState {
+    pub store: Arc<Store>,
+    pub directory: Arc<Directory>,
+    pub routes: Arc<LiveRoutes>,
+    /// Where the admin endpoints make their changes.
+    pub changes: Arc<Admin>,
+    /// The bound ESME sessions.
+    pub sessions: Arc<Sessions>,
+    /// Replays dead letters (the admin's callbacks endpoints).
+    pub replay: Recipient<Replay>,
+    /// Where the listener logs, failures of requests included.
+    pub logger: Logger,
+    pub admin: AdminCredentials,
+    /// `[[numbering]]`: the operator column of the message report.
+    pub operators: Arc<Operators>,
+    /// Credentials argon2 has accepted (`auth.rs`).
+    pub verified: VerifiedCache,
+}
+
+impl WebState {
+    pub fn new(
+        changes: Arc<Admin>,
+        sessions: Arc<Sessions>,
+        replay: Recipient<Replay>,
+        admin: AdminCredentials,
+        operators: Operators,
+        logger: Logger,
+    ) -> WebState {
+        WebState {
+            store: changes.store.clone(),
+            directory: changes.directory.clone(),
+            routes: changes.routes.clone(),
+            sessions,
+            replay,
+            changes,
+            logger,
+            admin,
+            operators: Arc::new(operators),
+            verified: VerifiedCache::default(),
+        }
+    }
+
+    /// The account's credit as the store has it (zero before its first
+    /// top-up).
+    pub fn balance(&self, account: &AccountId) -> Result<Money, StoreError> {
+        Ok(self.store.account_balance(account)?.unwrap_or(Money::ZERO))
+    }
+}
