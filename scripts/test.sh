@@ -29,6 +29,9 @@ step "lints"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --no-default-features -- -D warnings
 
+step "no import cycles among the modules of src/ and actors/"
+python3 scripts/module-cycles.py
+
 step "tests"
 cargo test --all-targets
 cargo test --doc

@@ -50,9 +50,15 @@ pub struct SendRequest {
     #[serde(default = "yes")]
     #[cfg_attr(feature = "runtime", schema(default = true))]
     pub receipt: bool,
+    /// How long the SMSC keeps trying, in minutes (at most a week); the
+    /// gateway's default when absent.
     #[cfg_attr(feature = "runtime", schema(minimum = 1, maximum = 10080))]
     pub validity_minutes: Option<u32>,
+    /// Hold the message until this time (RFC 3339); sent at once when absent
+    /// or past.
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// The customer's own reference, returned with the message and its
+    /// receipts.
     #[cfg_attr(feature = "runtime", schema(max_length = 64))]
     pub client_reference: Option<String>,
     /// http or https URL that gets a JSON POST of each part's receipt at
@@ -69,7 +75,9 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Recipients {
+    /// `"to": "34600111222"`.
     One(String),
+    /// `"to": ["34600111222", "34600111333"]`.
     Many(Vec<String>),
 }
 
@@ -78,7 +86,9 @@ pub enum Recipients {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {detail}")]
 pub struct FieldError {
+    /// The request field at fault, as named in the body (`to`, `text`, ...).
     pub field: String,
+    /// What is wrong with it, for a person to read.
     pub detail: String,
 }
 
@@ -95,6 +105,7 @@ impl FieldError {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct SendResponse {
+    /// One entry per destination, in the order given.
     pub messages: Vec<Sent>,
     /// Parts per destination.
     pub parts: usize,
@@ -106,6 +117,7 @@ pub struct SendResponse {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct Sent {
+    /// The destination as normalised (international digits, no +).
     pub to: String,
     /// One id per part.
     pub ids: Vec<String>,
@@ -115,15 +127,25 @@ pub struct Sent {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct MessageView {
+    /// The part's id, as returned by the send and in receipts.
     pub id: String,
+    /// The destination number.
     pub to: String,
+    /// The sender, number or alphanumeric id.
     pub from: String,
+    /// Where the part is now (SPEC §6 states).
     pub state: MessageState,
+    /// Which part of a concatenated message; absent for a single part.
     pub part: Option<PartView>,
+    /// What this part cost, as a decimal string (zero once refunded).
     pub price: String,
+    /// The network error code of a failed delivery, from the receipt.
     pub error_code: Option<u16>,
+    /// The customer's reference given at send.
     pub client_reference: Option<String>,
+    /// When the switch accepted the part.
     pub created_at: DateTime<Utc>,
+    /// Every state the part reached, oldest first.
     pub history: Vec<HistoryEntry>,
 }
 
@@ -131,7 +153,9 @@ pub struct MessageView {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct PartView {
+    /// This part's number, from 1.
     pub seq: u8,
+    /// How many parts the message has.
     pub total: u8,
 }
 
@@ -139,7 +163,9 @@ pub struct PartView {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
+    /// The state reached.
     pub state: MessageState,
+    /// When it was reached.
     pub at: DateTime<Utc>,
 }
 
@@ -175,7 +201,9 @@ impl From<&Message> for MessageView {
 #[cfg_attr(feature = "runtime", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "runtime", schema(as = Balance))]
 pub struct BalanceView {
+    /// The account's system_id.
     pub account: String,
+    /// Its prepaid credit, as a decimal string.
     pub balance: String,
 }
 

@@ -18,10 +18,14 @@ use sha2::{Digest as _, Sha256};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordHash(String);
 
+/// Why a password could not be hashed or checked (a wrong password is not
+/// an error: [`PasswordHash::verify`] answers false).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// argon2 refused to hash (a parameter or the salt source failed).
     #[error("cannot hash password: {0}")]
     Hash(argon2::password_hash::Error),
+    /// The stored PHC string does not parse.
     #[error("stored password hash is malformed: {0}")]
     MalformedHash(argon2::password_hash::Error),
 }

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::tools::{bench, sim_smsc};
 
+/// The parsed command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "pasarela",
@@ -17,10 +18,12 @@ use crate::tools::{bench, sim_smsc};
     about = "An SMS switch: SMPP and HTTP in, SMPP and GSM modems out"
 )]
 pub struct Cli {
+    /// What to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// One of pasarela's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the switch.

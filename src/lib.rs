@@ -68,7 +68,10 @@ pub mod routing;
 pub mod simulation;
 pub mod smpp;
 pub mod sms;
+// Public for the binary and the tests only; its operations are listed in
+// its module documentation rather than one by one.
 #[cfg(feature = "runtime")]
+#[allow(missing_docs)]
 pub mod store;
 
 #[cfg(feature = "runtime")]

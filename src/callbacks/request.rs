@@ -29,14 +29,23 @@ pub struct ReceiptBody<'a> {
     /// Unique per callback and the same on every attempt: a receiver that
     /// sees an id twice has seen that callback before.
     pub event_id: String,
+    /// The part's id, as returned at submit.
     pub message_id: String,
+    /// The account (system_id) that sent it.
     pub account: &'a str,
+    /// The destination number.
     pub to: &'a str,
+    /// The sender as submitted.
     pub from: &'a str,
+    /// The final state the receipt reports.
     pub state: MessageState,
+    /// The network error code of a failed delivery.
     pub error_code: Option<u16>,
+    /// When the switch accepted the part.
     pub submitted_at: DateTime<Utc>,
+    /// When it reached its final state, from the receipt.
     pub done_at: Option<DateTime<Utc>>,
+    /// The customer's reference given at send.
     pub client_reference: Option<&'a str>,
     /// Set when the message is one part of a concatenated text.
     pub part: Option<PartInfo>,
@@ -52,6 +61,7 @@ pub struct MoBody<'a> {
     pub event_id: String,
     /// The MO's id, also in the logs.
     pub id: String,
+    /// The account the MO routes chose.
     pub account: &'a str,
     /// The handset that sent it.
     pub from: &'a str,
@@ -67,7 +77,9 @@ pub struct MoBody<'a> {
     /// False for a part of a longer message, or one whose other parts
     /// never came.
     pub complete: bool,
+    /// The gateway it came in on.
     pub gateway: &'a str,
+    /// When the switch received it.
     pub received_at: DateTime<Utc>,
 }
 
@@ -113,8 +125,11 @@ pub fn mo_outbox_item(
 /// Which part of which concatenated text.
 #[derive(Debug, Serialize)]
 pub struct PartInfo {
+    /// This part's number, from 1.
     pub seq: u8,
+    /// How many parts the text has.
     pub total: u8,
+    /// The concatenation reference shared by the text's parts.
     pub reference: u16,
 }
 

@@ -43,6 +43,7 @@ mod kannel_sendsms;
 mod metrics;
 mod mo_routing;
 mod modem;
+mod openapi;
 mod restart_under_load;
 mod serve;
 mod sim_smsc;

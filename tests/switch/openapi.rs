@@ -6,15 +6,10 @@
 //! and the document says who may call each one as the handlers decide it.
 //! The document is also checked to be OpenAPI 3.1 in its structure.
 
-#![cfg(feature = "runtime")]
-
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
 use std::collections::BTreeSet;
 
-use common::{Switch, write_config};
+use crate::common::{Switch, write_config};
+use crate::http;
 use serde_json::{Value, json};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
