@@ -8,6 +8,7 @@
 //! laid over them (`admin`, `live_gateways`).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use actix::{Addr, Supervisor};
@@ -69,6 +70,12 @@ pub enum ServeError {
     #[error("cannot listen for SMPP on {address}: {source}")]
     Listen {
         address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the generated admin password to {file}: {source}")]
+    AdminPasswordFile {
+        file: std::path::PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -300,7 +307,7 @@ async fn start(
         admin,
         sessions,
         callbacks.recipient(),
-        admin_credentials(&config.web, store, logger)?,
+        admin_credentials(&config.web, &config.data_dir, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
     );
@@ -386,9 +393,12 @@ fn callback_secrets(specs: &[AccountSpec]) -> Result<HashMap<AccountId, String>,
 
 /// The operator's credentials for the admin endpoints: the configured
 /// password, or else the one generated at first start (its hash kept in the
-/// store; the password itself printed once, then never again).
+/// store; the password itself written once to [`ADMIN_PASSWORD_FILE`] in
+/// the data directory, readable by the service user only, and never
+/// logged).
 fn admin_credentials(
     web: &WebConfig,
+    data_dir: &Path,
     store: &Store,
     logger: &Logger,
 ) -> Result<AdminCredentials, ServeError> {
@@ -403,12 +413,18 @@ fn admin_credentials(
             None => {
                 let password = generate_password()?;
                 let hash = PasswordHash::new(&password).map_err(hash_error)?;
+                let file = data_dir.join(ADMIN_PASSWORD_FILE);
+                write_private(&file, &format!("{password}\n")).map_err(|source| {
+                    ServeError::AdminPasswordFile {
+                        file: file.clone(),
+                        source,
+                    }
+                })?;
                 let mut batch = Batch::new();
                 batch.put_admin_password(&hash);
                 store.commit(batch).wait()?;
-                warn!(logger, "generated the admin password; it is shown this once";
-                    "user" => &web.admin_user, "password" => &password);
-                println!("admin password for {:?}: {password}", web.admin_user);
+                warn!(logger, "generated the admin password; read it from the file, then delete the file";
+                    "user" => &web.admin_user, "file" => %file.display());
                 hash
             }
         },
@@ -417,6 +433,26 @@ fn admin_credentials(
         user: web.admin_user.clone(),
         password,
     })
+}
+
+/// Where in the data directory a generated admin password is written.
+pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
+
+/// Writes `text` to `file`, created or truncated, readable and writable by
+/// this process's user only (mode 0600, also when the file existed with a
+/// wider one), and synced to disk before the hash is stored.
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let mut handle = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)?;
+    handle.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    handle.write_all(text.as_bytes())?;
+    handle.sync_all()
 }
 
 /// Letters and digits of a generated admin password.

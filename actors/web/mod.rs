@@ -39,6 +39,7 @@
 //! | `body.rs` | an admin body read field by field |
 //! | `problem.rs` | the error answer, and which status each error is |
 //! | `failure.rs` | the cause of an internal error, logged once by a middleware |
+//! | `json_only.rs` | the CSRF guard: state-changing API requests must be JSON |
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
 
 mod accounts;
@@ -50,6 +51,7 @@ mod credentials;
 mod customer;
 mod failure;
 mod gateways;
+mod json_only;
 mod kannel;
 mod keys;
 mod messages_list;
@@ -109,6 +111,7 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             }))
             .split_for_parts();
         app.app_data(web::Data::new(document))
+            .wrap(middleware::from_fn(json_only::require_json))
             .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)

@@ -8,13 +8,18 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The shipped configuration, moved to `dir` and port 0.
+/// The admin password the tests' configuration sets (the shipped one
+/// leaves it out, to have one generated).
+pub const ADMIN_PASSWORD: &str = "change-me";
+
+/// The shipped configuration, moved to `dir` and port 0, with
+/// [`ADMIN_PASSWORD`].
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let shipped = std::fs::read_to_string("config/pasarela.toml").unwrap();
     let text = shipped
@@ -23,7 +28,11 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
             &format!("data_dir = {:?}", dir.join("data").display().to_string()),
         )
         .replace("listen = \"127.0.0.1:2775\"", "listen = \"127.0.0.1:0\"")
-        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"")
+        .replace(
+            "# admin_password = \"...\"",
+            &format!("admin_password = {ADMIN_PASSWORD:?}"),
+        );
     let path = dir.join("pasarela.toml");
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
     path
@@ -61,9 +70,10 @@ pub struct Switch {
     pub child: Child,
     pub smpp: SocketAddr,
     pub http: SocketAddr,
-    /// What serve prints for the operator (logs go to stderr); nothing but
-    /// a generated admin password is ever written there.
+    /// What serve prints on stdout (its logs go to stderr).
     pub stdout: Option<std::process::ChildStdout>,
+    /// Every line serve has logged so far (its stderr).
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Switch {
@@ -89,8 +99,11 @@ impl Switch {
         let mut child = command.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push(line.clone());
                 for listener in ["SMPP", "HTTP"] {
                     let marker = format!("{listener} listening, address: ");
                     if let Some(rest) = line.split(&marker).nth(1) {
@@ -114,6 +127,7 @@ impl Switch {
         }
         Switch {
             stdout: child.stdout.take(),
+            log,
             child,
             smpp: smpp.unwrap(),
             http: http.unwrap(),
@@ -138,6 +152,11 @@ impl Switch {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Every line logged so far, joined.
+    pub fn logged(&self) -> String {
+        self.log.lock().unwrap().join("\n")
     }
 
     pub fn kill(&mut self) {

@@ -664,7 +664,8 @@ fn invalid_bodies_are_problems_naming_the_field() {
 }
 
 #[test]
-fn a_missing_admin_password_is_generated_printed_once_and_kept() {
+fn a_missing_admin_password_is_generated_into_a_private_file_never_logged_and_kept() {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     let config = configure(dir.path());
     let text = std::fs::read_to_string(&config).unwrap();
@@ -678,15 +679,20 @@ fn a_missing_admin_password_is_generated_printed_once_and_kept() {
 
     let mut switch = Switch::start(&config, &[]);
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
-    let first = printed(&mut switch);
-    let password = first
-        .trim()
-        .rsplit(": ")
-        .next()
-        .filter(|password| password.len() >= 16)
-        .unwrap_or_else(|| panic!("a generated password on stdout: {first:?}"))
-        .to_string();
+    let file = dir.path().join("data").join("admin-password");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by the service user only");
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    assert!(password.len() >= 16, "{password:?}");
+    let logged = switch.logged();
+    assert!(
+        logged.contains(&file.display().to_string()),
+        "the log names the file: {logged}"
+    );
+    assert!(!logged.contains(&password), "never logged: {logged}");
+    assert_eq!(printed(&mut switch), "", "never printed");
     drop(switch);
+    std::fs::remove_file(&file).unwrap();
 
     let mut switch = Switch::start(&config, &[]);
     let listed = http(
@@ -700,5 +706,5 @@ fn a_missing_admin_password_is_generated_printed_once_and_kept() {
     let refused = http(switch.http, "GET", "/api/v1/accounts", ADMIN, None);
     assert_eq!(refused.status, 401);
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
-    assert_eq!(printed(&mut switch), "", "printed once, never again");
+    assert!(!file.exists(), "generated once, never again");
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod callbacks;
 mod checker;
+mod exposure;
 mod gateways;
 mod listeners;
 mod log;
@@ -16,6 +17,7 @@ mod store;
 use std::path::PathBuf;
 
 use checker::Checker;
+pub use exposure::{MIN_EXPOSED_ADMIN_PASSWORD, SHIPPED_PASSWORDS, exposed_listeners, is_shipped};
 
 use super::error::{ConfigIssue, SourceMap};
 use super::raw::{RawConfig, RawGateway};
@@ -66,6 +68,12 @@ impl Checker<'_> {
             Some(dir) => PathBuf::from(dir.into_inner()),
             None => PathBuf::from("data"),
         };
+        let admin_password = raw.web.admin_password.clone();
+        let account_passwords: Vec<_> = raw
+            .accounts
+            .iter()
+            .map(|account| account.get_ref().password.clone())
+            .collect();
         let log = self.log(raw.log);
         let store = self.store(raw.store);
         let smpp = self.smpp(raw.smpp);
@@ -76,7 +84,7 @@ impl Checker<'_> {
         let routes = self.routes(raw.routes, &gateways, &accounts);
         let numbering = self.numbering(raw.numbering);
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
-        Config {
+        let config = Config {
             data_dir,
             log,
             store,
@@ -88,7 +96,9 @@ impl Checker<'_> {
             accounts,
             numbering,
             mo_routes,
-        }
+        };
+        self.exposure(&config, admin_password.as_ref(), &account_passwords);
+        config
     }
 }
 

@@ -1,0 +1,51 @@
+//! Cross-site request forgery guard for the JSON API: a POST, PUT or PATCH
+//! under `/api/` must say `Content-Type: application/json`, even with an
+//! empty body. A form on another site can only send form or plain-text
+//! bodies, and a script on another site cannot set that header without a
+//! CORS preflight this listener never grants; so a browser holding an
+//! operator's HTTP Basic login cannot be made to change anything. Kannel's
+//! `/cgi-bin/sendsms` keeps taking forms: its credentials travel in the
+//! request, as Kannel's clients send them.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+
+use super::problem::Problem;
+
+/// Answers 415 to a state-changing API request that is not JSON; passes
+/// everything else on.
+pub async fn require_json(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if changes_state(request.method()) && request.path().starts_with("/api/") && !is_json(&request)
+    {
+        let problem = Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a POST, PUT or PATCH to the API needs Content-Type: application/json, \
+             also with an empty body"
+                .into(),
+        );
+        let (request, _) = request.into_parts();
+        return Ok(ServiceResponse::new(request, problem.response()).map_into_right_body());
+    }
+    Ok(next.call(request).await?.map_into_left_body())
+}
+
+/// The methods a cross-site page can make a browser send with credentials
+/// and that change something here.
+fn changes_state(method: &Method) -> bool {
+    [Method::POST, Method::PUT, Method::PATCH].contains(method)
+}
+
+/// `application/json`, parameters (a charset) allowed, any case.
+fn is_json(request: &ServiceRequest) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
