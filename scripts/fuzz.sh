@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Fuzz the SMPP decoder: scripts/fuzz.sh [SECONDS] (default 120).
+# Fuzz the SMPP decoder: scripts/fuzz.sh [INPUTS] (default 1000000): runs
+# the smpp_decode target on that many generated inputs, then stops; a
+# crash stops it earlier with the input saved under fuzz/artifacts/.
 # Installs cargo-fuzz if missing; needs the nightly toolchain (libFuzzer's
 # sanitizer flags are nightly-only). Seeds the corpus with the golden vectors.
 set -euo pipefail
 
-seconds="${1:-120}"
+inputs="${1:-1000000}"
+[[ "$inputs" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [INPUTS]" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
@@ -32,4 +35,4 @@ for file in tests/vectors/*.hex; do
 done
 
 cargo +nightly fuzz run --fuzz-dir fuzz smpp_decode "$corpus" -- \
-    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048
+    -runs="$inputs" -max_len=4096 -rss_limit_mb=2048
