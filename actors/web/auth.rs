@@ -40,13 +40,17 @@ pub struct Operator;
 
 /// The account calling, by its API key or its system_id and password
 /// (HTTP Basic), from its `allowed_ips`, not suspended.
-pub struct Customer(Arc<AccountEntry>);
+pub struct Customer {
+    account: Arc<AccountEntry>,
+    /// The API key it called with (its digest); `None`: its password.
+    pub key: Option<[u8; 32]>,
+}
 
 impl Deref for Customer {
     type Target = AccountEntry;
 
     fn deref(&self) -> &AccountEntry {
-        &self.0
+        &self.account
     }
 }
 
@@ -97,9 +101,12 @@ fn state(request: &HttpRequest) -> Result<web::Data<WebState>, Problem> {
 /// request carries, if the peer may use it and it is not suspended.
 async fn customer(request: &HttpRequest, state: &WebState) -> Result<Customer, Problem> {
     if let Some(key) = api_key(request) {
-        let account = key_owner(state, key)?;
+        let (digest, account) = key_owner(state, key)?;
         allowed_here(request, &account)?;
-        return Ok(Customer(not_suspended(account)?));
+        return Ok(Customer {
+            account: not_suspended(account)?,
+            key: Some(digest),
+        });
     }
     let unauthorized =
         || Problem::unauthorized("an API key or HTTP Basic credentials of an account are needed");
@@ -135,7 +142,10 @@ async fn customer(request: &HttpRequest, state: &WebState) -> Result<Customer, P
         &account.password,
     )
     .await?;
-    Ok(Customer(not_suspended(account)?))
+    Ok(Customer {
+        account: not_suspended(account)?,
+        key: None,
+    })
 }
 
 /// Refuses a suspended account.
@@ -208,16 +218,18 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
     authorization.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// The account an API key belongs to.
-fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
+/// The account an API key belongs to, with the key's digest.
+fn key_owner(state: &WebState, key: &str) -> Result<([u8; 32], Arc<AccountEntry>), Problem> {
+    let digest = api_key_digest(key);
     let record = state
         .store
-        .api_key(&api_key_digest(key))?
+        .api_key(&digest)?
         .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
-    state
+    let account = state
         .directory
         .account(record.account.as_str())
-        .ok_or_else(|| Problem::unauthorized("the API key's account no longer exists"))
+        .ok_or_else(|| Problem::unauthorized("the API key's account no longer exists"))?;
+    Ok((digest, account))
 }
 
 /// The peer's address; the unspecified address for a request without one

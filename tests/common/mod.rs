@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
@@ -64,6 +64,8 @@ pub struct Switch {
     /// What serve prints for the operator (logs go to stderr); nothing but
     /// a generated admin password is ever written there.
     pub stdout: Option<std::process::ChildStdout>,
+    /// Every line serve has logged (stderr) so far.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Switch {
@@ -89,8 +91,11 @@ impl Switch {
         let mut child = command.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let logged = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                logged.lock().unwrap().push(line.clone());
                 for listener in ["SMPP", "HTTP"] {
                     let marker = format!("{listener} listening, address: ");
                     if let Some(rest) = line.split(&marker).nth(1) {
@@ -117,6 +122,7 @@ impl Switch {
             child,
             smpp: smpp.unwrap(),
             http: http.unwrap(),
+            log,
         }
     }
 

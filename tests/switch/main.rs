@@ -32,6 +32,7 @@ mod admin_gateways;
 mod admin_sessions;
 mod bench_tool;
 mod callbacks;
+mod credential_rules;
 mod disk_full;
 mod distribution;
 mod hold;
