@@ -32,6 +32,7 @@ use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::{Accounts, Directory};
 use crate::actors::protocol::gateway::Resume;
+use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::mo::Start;
 use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
@@ -291,8 +292,10 @@ async fn start(
     });
     admin.rewire();
     let sessions = Arc::new(Sessions::default());
+    let logins = Arc::new(Logins::default());
     let session_wiring = SessionWiring {
         directory: directory.clone(),
+        logins: logins.clone(),
         sessions: sessions.clone(),
         store: store.clone(),
         owners,
@@ -306,6 +309,7 @@ async fn start(
     let web_state = WebState::new(
         admin,
         sessions,
+        logins,
         callbacks.recipient(),
         admin_credentials(&config.web, &config.data_dir, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),

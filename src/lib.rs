@@ -18,6 +18,7 @@
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in (builds the drain; the caller writes).
+//! - [`login_throttle`]: brute-force back-off for SMPP binds and HTTP logins, per source address and account.
 //! - [`model`]: money, ids, MSISDNs, the message and its one state type.
 //! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
 //! - [`numbering`]: the country of a number, from its E.164 calling code.
@@ -55,6 +56,7 @@ mod framed;
 pub mod intake;
 pub mod kannel;
 pub mod logging;
+pub mod login_throttle;
 #[cfg(feature = "runtime")]
 mod metrics;
 pub mod model;

@@ -8,8 +8,15 @@
 //!
 //! The drain is asynchronous with a bounded queue that drops (and counts)
 //! records when full: logging must never block the message path.
+//!
+//! Values come from the network (a system_id, a peer's header): on a
+//! terminal line, control characters in a message or a value are written
+//! escaped (`\r`, `\n`, `\t`, `\u{1b}`, ...), so no value can end a line
+//! and forge another record, or drive the terminal. JSON escapes them by
+//! itself.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{self, Write};
 
 use slog::{Drain, Level, LevelFilter, Logger, o};
 
@@ -47,7 +54,7 @@ pub fn build<W: Write + Send + 'static>(config: &LogConfig, output: W) -> Logger
     let level = slog_level(config.level);
     match config.format {
         LogFormat::Term => {
-            let decorator = slog_term::PlainDecorator::new(output);
+            let decorator = Escaping::new(output);
             let drain = slog_term::FullFormat::new(decorator).build().fuse();
             finish(drain, level)
         }
@@ -74,6 +81,100 @@ where
         .fuse();
     let drain = LevelFilter::new(drain, level).fuse();
     Logger::root(drain, o!())
+}
+
+/// A plain slog-term decorator that escapes control characters in the
+/// message and the values (not in what the formatter writes around them,
+/// such as the line's own newline).
+struct Escaping<W: Write> {
+    output: RefCell<W>,
+}
+
+impl<W: Write> Escaping<W> {
+    fn new(output: W) -> Escaping<W> {
+        Escaping {
+            output: RefCell::new(output),
+        }
+    }
+}
+
+impl<W: Write> slog_term::Decorator for Escaping<W> {
+    fn with_record<F>(
+        &self,
+        _record: &slog::Record,
+        _values: &slog::OwnedKVList,
+        f: F,
+    ) -> io::Result<()>
+    where
+        F: FnOnce(&mut dyn slog_term::RecordDecorator) -> io::Result<()>,
+    {
+        let mut output = self.output.borrow_mut();
+        let mut record = EscapingRecord {
+            output: &mut *output,
+            escaping: false,
+        };
+        f(&mut record)?;
+        record.output.flush()
+    }
+}
+
+/// One record being written: escaping while in the message or a value.
+struct EscapingRecord<'a, W: Write> {
+    output: &'a mut W,
+    escaping: bool,
+}
+
+impl<W: Write> Write for EscapingRecord<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if !self.escaping {
+            return self.output.write(bytes);
+        }
+        // Control characters are ASCII, and no byte of a multi-byte UTF-8
+        // character is: escaping byte by byte keeps the rest intact.
+        let mut plain = 0;
+        for (at, &byte) in bytes.iter().enumerate() {
+            if let Some(escaped) = escape(byte) {
+                self.output.write_all(&bytes[plain..at])?;
+                self.output.write_all(escaped.as_bytes())?;
+                plain = at + 1;
+            }
+        }
+        self.output.write_all(&bytes[plain..])?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.output.flush()
+    }
+}
+
+impl<W: Write> slog_term::RecordDecorator for EscapingRecord<'_, W> {
+    fn reset(&mut self) -> io::Result<()> {
+        self.escaping = false;
+        Ok(())
+    }
+
+    fn start_msg(&mut self) -> io::Result<()> {
+        self.escaping = true;
+        Ok(())
+    }
+
+    fn start_value(&mut self) -> io::Result<()> {
+        self.escaping = true;
+        Ok(())
+    }
+}
+
+/// How a control character is written on a terminal line; `None` for any
+/// other byte.
+fn escape(byte: u8) -> Option<String> {
+    match byte {
+        b'\r' => Some("\\r".into()),
+        b'\n' => Some("\\n".into()),
+        b'\t' => Some("\\t".into()),
+        0x00..=0x1f | 0x7f => Some(format!("\\u{{{byte:x}}}")),
+        _ => None,
+    }
 }
 
 fn slog_level(level: LogLevel) -> Level {

@@ -13,6 +13,8 @@
 //! | `pasarela_accept_seconds` | histogram | `account` |
 //! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
 //! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
+//! | `pasarela_password_checks_total` | counter | `protocol` |
+//! | `pasarela_logins_refused_total` | counter | `protocol`, `reason` |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -43,6 +45,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 
+use crate::auth::Protocol;
 use crate::model::{AccountId, GatewayName, Message, MessageState};
 use crate::smpp::CommandStatus;
 
@@ -64,6 +67,8 @@ pub struct Metrics {
     accept_latency: Family<AccountLabel, Latency>,
     receipt_latency: Family<GatewayLabel, Latency>,
     mo: Family<MoLabels, Counter>,
+    password_checks: Family<ProtocolLabel, Counter>,
+    logins_refused: Family<LoginRefusalLabels, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -108,6 +113,45 @@ impl EncodeLabelValue for MoOutcome {
         encoder.write_str(match self {
             MoOutcome::Routed => "routed",
             MoOutcome::Unrouted => "unrouted",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProtocolLabel {
+    protocol: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LoginRefusalLabels {
+    protocol: &'static str,
+    reason: LoginRefusal,
+}
+
+/// Why a login (an SMPP bind, HTTP credentials) was refused, as the
+/// `reason` label says it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// No such account or admin user.
+    UnknownUser,
+    /// The account may not be used from the peer's address.
+    Address,
+    /// A wrong password (checked now, or the same wrong one seen before).
+    Password,
+    /// The address or the account is backed off: no password checked.
+    BackedOff,
+    /// Too many password checks waiting: refused at once.
+    Busy,
+}
+
+impl EncodeLabelValue for LoginRefusal {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(match self {
+            LoginRefusal::UnknownUser => "unknown_user",
+            LoginRefusal::Address => "address",
+            LoginRefusal::Password => "password",
+            LoginRefusal::BackedOff => "backed_off",
+            LoginRefusal::Busy => "busy",
         })
     }
 }
@@ -192,6 +236,8 @@ impl Metrics {
             accept_latency: Family::default(),
             receipt_latency: Family::default(),
             mo: Family::default(),
+            password_checks: Family::default(),
+            logins_refused: Family::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -238,6 +284,16 @@ impl Metrics {
             "mo",
             "MO messages received, routed to an account or left unrouted in the inbox",
             metrics.mo.clone(),
+        );
+        registry.register(
+            "password_checks",
+            "Passwords checked with argon2 (logins not refused before the check)",
+            metrics.password_checks.clone(),
+        );
+        registry.register(
+            "logins_refused",
+            "SMPP binds and HTTP logins refused, by reason",
+            metrics.logins_refused.clone(),
         );
         metrics
     }
@@ -298,6 +354,25 @@ impl Metrics {
             .get_or_create(&MoLabels {
                 gateway: gateway.to_string(),
                 outcome,
+            })
+            .inc();
+    }
+
+    /// Counts a password checked with argon2 for a login by `protocol`.
+    pub fn password_checked(&self, protocol: Protocol) {
+        self.password_checks
+            .get_or_create(&ProtocolLabel {
+                protocol: protocol.as_str(),
+            })
+            .inc();
+    }
+
+    /// Counts a login by `protocol` refused for `reason`.
+    pub fn login_refused(&self, protocol: Protocol, reason: LoginRefusal) {
+        self.logins_refused
+            .get_or_create(&LoginRefusalLabels {
+                protocol: protocol.as_str(),
+                reason,
             })
             .inc();
     }

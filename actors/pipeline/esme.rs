@@ -9,8 +9,12 @@
 //!   it encoded PDUs. A client that stops reading stops answering our
 //!   deliver_sm too, so our window fills, its response timeout fires and
 //!   the session closes; its receipts stay in the account's mailbox.
-//! - Bind: the password is checked with argon2 on the blocking pool, never
-//!   on the event loop; then `allowed_ips`, then the account's bind limit.
+//! - Bind: `allowed_ips` first (ESME_RBINDFAIL, no password checked), then
+//!   the login throttle ([`Logins`]: a backed-off address or account gets
+//!   ESME_RINVPASWD without a check), then the password with argon2 on the
+//!   blocking pool, never on the event loop, then the account's bind
+//!   limit. After [`MAX_REFUSED_BINDS`] refused binds the connection
+//!   closes.
 //! - submit_sm / data_sm / submit_multi: validated, read into a
 //!   [`Submission`](crate::intake::Submission), and handed to the account,
 //!   which answers after the group commit. At most `window` of them are
@@ -43,13 +47,16 @@ use crate::actors::protocol::account::{
     Unbound,
 };
 use crate::actors::protocol::directory::{AccountEntry, Directory};
+use crate::actors::protocol::logins::{Logins, Refused};
 use crate::actors::protocol::session::{
     BindKind, Counters, Disconnect, LiveSession, Registration, Sessions,
 };
+use crate::auth::Protocol;
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;
-use crate::metrics::{self, Rejection};
+use crate::login_throttle::{Guess, Principal};
+use crate::metrics::{self, LoginRefusal, Rejection};
 use crate::model::{AccountId, Message, MessageId};
 use crate::smpp::dlr::{self, Address as PduAddress};
 use crate::smpp::mo;
@@ -62,6 +69,10 @@ use crate::smpp::{
     time, validate,
 };
 use crate::store::{MailboxKey, Store};
+
+/// Refused binds after which the connection closes: a client that cannot
+/// bind gains nothing by staying, one that guesses must reconnect.
+pub const MAX_REFUSED_BINDS: u8 = 3;
 
 /// What the session is waiting for an answer to.
 enum Outbound {
@@ -85,6 +96,8 @@ pub struct EsmeSession {
     session: Session,
     bound: Option<(AccountId, AccountHandle)>,
     bind_in_progress: bool,
+    /// Binds refused on this connection (see [`MAX_REFUSED_BINDS`]).
+    refused_binds: u8,
     sequences: SequenceNumbers,
     outbound: Window<Outbound>,
     /// Requests of the ESME waiting for the account's answer, by sequence
@@ -102,6 +115,8 @@ pub struct EsmeSession {
 /// replace_sm), and the listener's settings.
 pub struct SessionWiring {
     pub directory: Arc<Directory>,
+    /// Failed logins, shared with the HTTP listener.
+    pub logins: Arc<Logins>,
     pub sessions: Arc<Sessions>,
     pub store: Arc<Store>,
     pub owners: Owners,
@@ -145,6 +160,7 @@ impl EsmeSession {
                 session: Session::new(Role::Server),
                 bound: None,
                 bind_in_progress: false,
+                refused_binds: 0,
                 sequences: SequenceNumbers::default(),
                 outbound: Window::new(window),
                 inbound: HashMap::new(),
@@ -268,16 +284,25 @@ impl EsmeSession {
         let id = command.id();
         let sequence_number = command.sequence_number();
         let Some((system_id, password, interface_version)) = bind_credentials(command.pdu()) else {
-            self.answer_error(id, CommandStatus::EsmeRbindfail, sequence_number);
+            self.refuse_bind(id, CommandStatus::EsmeRbindfail, sequence_number, ctx);
             return;
         };
         if self.bind_in_progress || self.session.state() != BindState::Open {
             self.answer_error(id, CommandStatus::EsmeRalybnd, sequence_number);
             return;
         }
+        let peer = self.peer.ip();
+        let logins = self.wiring.logins.clone();
         let Some(entry) = self.wiring.directory.account(&system_id) else {
             info!(self.logger, "bind refused: unknown system_id"; "system_id" => &system_id);
-            self.answer_error(id, CommandStatus::EsmeRinvsysid, sequence_number);
+            logins.refused(
+                Protocol::Smpp,
+                peer,
+                &system_id,
+                &password,
+                LoginRefusal::UnknownUser,
+            );
+            self.refuse_bind(id, CommandStatus::EsmeRinvsysid, sequence_number, ctx);
             return;
         };
         let AccountEntry {
@@ -287,30 +312,52 @@ impl EsmeSession {
             allowed_ips,
             ..
         } = AccountEntry::clone(&entry);
+        // The address before the password: from elsewhere, no password of
+        // the account is ever checked.
+        if !crate::auth::address_allowed(&allowed_ips, peer) {
+            info!(self.logger, "bind refused: address not allowed"; "account" => %account_id);
+            logins.refused(
+                Protocol::Smpp,
+                peer,
+                &system_id,
+                &password,
+                LoginRefusal::Address,
+            );
+            self.refuse_bind(id, CommandStatus::EsmeRbindfail, sequence_number, ctx);
+            return;
+        }
+        let principal = Principal::Account(system_id.clone());
+        let guess = Guess::new(Some(&principal), &system_id, Some(&hash), &password);
+        if let Err(refused) = logins.admit(Protocol::Smpp, peer, &principal, guess) {
+            info!(self.logger, "bind refused"; "account" => %account_id, "why" => %refused);
+            self.refuse_bind(id, bind_status(&refused), sequence_number, ctx);
+            return;
+        }
         self.bind_in_progress = true;
-        let peer = self.peer;
         let session_id = self.id;
+        let checked_hash = hash.clone();
         let check = async move {
-            let verified = actix_rt::task::spawn_blocking(move || hash.verify(&password))
+            logins
+                .check(Protocol::Smpp, peer, &principal, guess, &hash, password)
                 .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or(false);
-            if !verified {
-                return Err(CommandStatus::EsmeRinvpaswd);
-            }
-            if !crate::auth::address_allowed(&allowed_ips, peer.ip()) {
-                return Err(CommandStatus::EsmeRbindfail);
-            }
-            Ok(())
         };
         ctx.wait(check.into_actor(self).then(move |checked, session, ctx| {
+            // A password changed while argon2 ran: the old one no longer binds.
+            let still_current = session
+                .wiring
+                .directory
+                .account(&system_id)
+                .is_some_and(|entry| entry.password == checked_hash);
+            let checked = checked.and_then(|()| still_current.then_some(()).ok_or(Refused::Wrong));
             let receives = id != CommandId::BindTransmitter;
             let receiver = receives.then(|| ctx.address().recipient());
             let window = session.outbound.capacity();
             let register = actor.bind.clone();
+            let logger = session
+                .logger
+                .new(slog::o!("account" => account_id.to_string()));
             async move {
-                match checked {
+                let result = match checked {
                     Ok(()) => register
                         .send(Bind {
                             session: session_id,
@@ -319,8 +366,15 @@ impl EsmeSession {
                         })
                         .await
                         .unwrap_or(Err(CommandStatus::EsmeRsyserr)),
-                    Err(status) => Err(status),
+                    Err(refused) => {
+                        info!(logger, "bind refused"; "why" => %refused);
+                        return Err(bind_status(&refused));
+                    }
+                };
+                if let Err(status) = result {
+                    info!(logger, "bind refused"; "status" => ?status);
                 }
+                result
             }
             .into_actor(session)
             .map(move |result, session, ctx| {
@@ -331,18 +385,46 @@ impl EsmeSession {
                             return;
                         };
                         let response = bind_response(id, system_id);
-                        session.send(&Command::new(CommandStatus::EsmeRok, sequence_number, response));
+                        session.send(&Command::new(
+                            CommandStatus::EsmeRok,
+                            sequence_number,
+                            response,
+                        ));
                         info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
                         session.register(&account_id, id, interface_version, ctx);
                         session.bound = Some((account_id, actor));
                     }
-                    Err(status) => {
-                        info!(session.logger, "bind refused"; "account" => %account_id, "status" => ?status);
-                        session.answer_error(id, status, sequence_number);
-                    }
+                    Err(status) => session.refuse_bind(id, status, sequence_number, ctx),
                 }
             })
         }));
+    }
+
+    /// Answers a bind with `status`, and closes the connection once it has
+    /// refused [`MAX_REFUSED_BINDS`] (the answer is written first).
+    fn refuse_bind(
+        &mut self,
+        request: CommandId,
+        status: CommandStatus,
+        sequence_number: u32,
+        ctx: &mut Context<Self>,
+    ) {
+        self.answer_error(request, status, sequence_number);
+        self.refused_binds = self.refused_binds.saturating_add(1);
+        if self.refused_binds >= MAX_REFUSED_BINDS {
+            info!(self.logger, "closing after refused binds"; "binds" => self.refused_binds);
+            ctx.stop();
+        }
+    }
+}
+
+/// The bind status of a login refused at or after its password. A
+/// backed-off login gets the wrong password's status: it tells a guesser
+/// nothing more.
+fn bind_status(refused: &Refused) -> CommandStatus {
+    match refused {
+        Refused::BackedOff(_) | Refused::Wrong => CommandStatus::EsmeRinvpaswd,
+        Refused::Busy(_) | Refused::Unchecked(_) => CommandStatus::EsmeRsyserr,
     }
 }
 

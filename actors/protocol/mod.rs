@@ -9,6 +9,7 @@ pub mod account;
 pub mod callbacks;
 pub mod directory;
 pub mod gateway;
+pub mod logins;
 pub mod mo;
 pub mod pending;
 pub mod receipts;

@@ -153,6 +153,21 @@ impl Sessions {
     pub fn get(&self, id: SessionId) -> Option<Arc<LiveSession>> {
         self.lock().get(&id).cloned()
     }
+
+    /// Asks every session bound as `system_id` to unbind and close (its
+    /// password changed); how many were asked.
+    pub fn disconnect_account(&self, system_id: &str) -> usize {
+        let bound: Vec<Arc<LiveSession>> = self
+            .lock()
+            .values()
+            .filter(|session| session.system_id == system_id)
+            .cloned()
+            .collect();
+        for session in &bound {
+            session.disconnect.do_send(Disconnect);
+        }
+        bound.len()
+    }
 }
 
 /// A session's place in [`Sessions`], held by the session actor: dropping

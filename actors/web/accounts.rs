@@ -2,12 +2,15 @@
 //! change accounts, top up or deduct credit with a reason, and read the
 //! credit ledger page by page. Changes go through `actors::admin`, which
 //! stores them before they take effect; bodies are checked field by field
-//! with the configuration file's own rules (`config::fields`).
+//! with the configuration file's own rules (`config::fields`). A new
+//! password logs out whoever used the old one: the account's bound SMPP
+//! sessions unbind and its cached HTTP logins are forgotten.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use slog::info;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -149,7 +152,7 @@ struct NewAccountBody {
     #[schema(format = "uri")]
     callback_url: Option<String>,
     /// HMAC-SHA256 key for X-Pasarela-Signature; absent: unsigned.
-    #[schema(min_length = 1)]
+    #[schema(min_length = 16)]
     callback_secret: Option<String>,
 }
 
@@ -224,7 +227,7 @@ struct AccountChangeBody {
     callback_url: Option<String>,
     /// Takes effect for every callback sent from now on, retries included;
     /// null: unsigned.
-    #[schema(min_length = 1)]
+    #[schema(min_length = 16)]
     callback_secret: Option<String>,
 }
 
@@ -352,7 +355,7 @@ async fn read_account(
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 
-/// Change or suspend an account (admin)
+/// Change or suspend an account (admin); a new password disconnects its sessions
 #[utoipa::path(
     security(("admin" = [])),
     params(("id" = String, Path, description = "The account's system_id.")),
@@ -372,7 +375,16 @@ async fn change_account(
 ) -> Result<HttpResponse, Problem> {
     known(&state, &system_id)?;
     let change = account_change(&body)?;
+    let new_password = change.password.is_some();
     let account = state.changes.change_account(&system_id, change).await?;
+    if new_password {
+        // Whoever logged in with the old password is out: bound sessions
+        // unbind, cached HTTP logins are forgotten.
+        state.verified.forget(&system_id);
+        let sessions = state.sessions.disconnect_account(&system_id);
+        info!(state.logger, "password changed; sessions disconnected";
+            "account" => &*system_id, "sessions" => sessions);
+    }
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
 }
 

@@ -5,19 +5,21 @@
 //! account's `allowed_ips` and never while it is suspended; the
 //! [`Operator`], by HTTP Basic with `web.admin_user` and its password.
 //! Kannel's sendsms names the account by parameters instead
-//! ([`customer_by_parameters`]). argon2 is slow on purpose, so it runs on
-//! the blocking pool, and credentials it has accepted are remembered
-//! (`credentials.rs`). An API key is looked up by its SHA-256 on every
-//! request, so a revoked key stops working at once.
+//! ([`customer_by_parameters`]). Passwords go through the login throttle
+//! shared with SMPP ([`Logins`]): the address first, then a back-off
+//! (429 with `Retry-After`, nothing checked), then credentials argon2 has
+//! accepted before (`credentials.rs`), then argon2 on the blocking pool
+//! (503 when too many checks wait). An API key is 256 random bits, not a
+//! guessable password: it is looked up by its SHA-256 on every request,
+//! so a revoked key stops working at once, and is never backed off.
 
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::error::BlockingError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, web};
@@ -25,17 +27,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::directory::AccountEntry;
-use crate::auth::{AuthError, PasswordHash, address_allowed, api_key_digest};
-
-/// Credentials that could not be checked: a failure of the switch, not a
-/// refusal of the caller.
-#[derive(Debug, thiserror::Error)]
-pub enum Unchecked {
-    #[error(transparent)]
-    Blocking(#[from] BlockingError),
-    #[error(transparent)]
-    Hash(#[from] AuthError),
-}
+use crate::actors::protocol::logins::Refused;
+use crate::auth::{PasswordHash, Protocol, address_allowed, api_key_digest};
+use crate::login_throttle::{Guess, Principal};
+use crate::metrics::LoginRefusal;
 
 /// The header that may carry an API key instead of `Authorization`.
 const API_KEY_HEADER: &str = "x-api-key";
@@ -45,13 +40,17 @@ pub struct Operator;
 
 /// The account calling, by its API key or its system_id and password
 /// (HTTP Basic), from its `allowed_ips`, not suspended.
-pub struct Customer(Arc<AccountEntry>);
+pub struct Customer {
+    account: Arc<AccountEntry>,
+    /// The API key it called with (its digest); `None`: its password.
+    pub key: Option<[u8; 32]>,
+}
 
 impl Deref for Customer {
     type Target = AccountEntry;
 
     fn deref(&self) -> &AccountEntry {
-        &self.0
+        &self.account
     }
 }
 
@@ -80,7 +79,7 @@ impl FromRequest for Customer {
         let request = request.clone();
         Box::pin(async move {
             let state = state(&request)?;
-            Ok(Customer(customer(&request, &state).await?))
+            customer(&request, &state).await
         })
     }
 }
@@ -100,11 +99,14 @@ fn state(request: &HttpRequest) -> Result<web::Data<WebState>, Problem> {
 
 /// The account whose API key, or system_id and password (HTTP Basic), the
 /// request carries, if the peer may use it and it is not suspended.
-async fn customer(request: &HttpRequest, state: &WebState) -> Result<Arc<AccountEntry>, Problem> {
+async fn customer(request: &HttpRequest, state: &WebState) -> Result<Customer, Problem> {
     if let Some(key) = api_key(request) {
-        let account = key_owner(state, key)?;
+        let (digest, account) = key_owner(state, key)?;
         allowed_here(request, &account)?;
-        return not_suspended(account);
+        return Ok(Customer {
+            account: not_suspended(account)?,
+            key: Some(digest),
+        });
     }
     let unauthorized =
         || Problem::unauthorized("an API key or HTTP Basic credentials of an account are needed");
@@ -113,13 +115,37 @@ async fn customer(request: &HttpRequest, state: &WebState) -> Result<Arc<Account
         .get(header::AUTHORIZATION)
         .ok_or_else(unauthorized)?;
     let (system_id, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
-    let account = state
-        .directory
-        .account(&system_id)
-        .ok_or_else(|| Problem::unauthorized("unknown account or wrong password"))?;
-    allowed_here(request, &account)?;
-    verify(state, authorization, system_id, password, &account.password).await?;
-    not_suspended(account)
+    let peer = peer(request);
+    let Some(account) = state.directory.account(&system_id) else {
+        let reason = LoginRefusal::UnknownUser;
+        state
+            .logins
+            .refused(Protocol::Http, peer, &system_id, &password, reason);
+        return Err(Problem::unauthorized("unknown account or wrong password"));
+    };
+    if let Err(refused) = allowed_here(request, &account) {
+        let reason = LoginRefusal::Address;
+        state
+            .logins
+            .refused(Protocol::Http, peer, &system_id, &password, reason);
+        return Err(refused);
+    }
+    let principal = Principal::Account(system_id.clone());
+    let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
+    passes(
+        state,
+        peer,
+        key,
+        principal,
+        system_id,
+        password,
+        &account.password,
+    )
+    .await?;
+    Ok(Customer {
+        account: not_suspended(account)?,
+        key: None,
+    })
 }
 
 /// Refuses a suspended account.
@@ -136,32 +162,50 @@ fn not_suspended(account: Arc<AccountEntry>) -> Result<Arc<AccountEntry>, Proble
 /// The account a request names by its system_id and password as
 /// parameters (Kannel's sendsms `username` and `password`), if the
 /// password is right, the peer may use the account and it is not
-/// suspended; `None` for any refusal, which Kannel answers alike. Shares
-/// the argon2 cache with Basic.
+/// suspended; `None` for any refusal, which Kannel answers alike (a
+/// backed-off login too, as a wrong password over SMPP). Shares the
+/// throttle and the argon2 cache with Basic. An error is a check that
+/// could not be made: too many waiting, or a failure of the switch.
 pub async fn customer_by_parameters(
     request: &HttpRequest,
     state: &WebState,
     system_id: &str,
     password: &str,
-) -> Result<Option<Arc<AccountEntry>>, Unchecked> {
+) -> Result<Option<Arc<AccountEntry>>, Refused> {
+    let peer = peer(request);
     let Some(account) = state.directory.account(system_id) else {
+        let reason = LoginRefusal::UnknownUser;
+        state
+            .logins
+            .refused(Protocol::Http, peer, system_id, password, reason);
         return Ok(None);
     };
-    let peer = request.peer_addr().map(|address| address.ip());
-    if !peer.is_some_and(|peer: IpAddr| address_allowed(&account.allowed_ips, peer)) {
+    if !address_allowed(&account.allowed_ips, peer) {
+        let reason = LoginRefusal::Address;
+        state
+            .logins
+            .refused(Protocol::Http, peer, system_id, password, reason);
         return Ok(None);
     }
     // Never the value of an Authorization header, which starts "Basic ".
     let key = format!("parameters {system_id}:{password}");
+    let principal = Principal::Account(system_id.to_string());
+    let user = system_id.to_string();
     let passed = passes(
         state,
+        peer,
         key,
-        system_id.to_string(),
+        principal,
+        user,
         password.to_string(),
         &account.password,
     )
-    .await?;
-    Ok((passed && !account.terms.suspended).then_some(account))
+    .await;
+    match passed {
+        Ok(()) => Ok((!account.terms.suspended).then_some(account)),
+        Err(Refused::Wrong | Refused::BackedOff(_)) => Ok(None),
+        Err(unchecked) => Err(unchecked),
+    }
 }
 
 /// The key of `X-API-Key`, or of `Authorization: Bearer`.
@@ -174,16 +218,26 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
     authorization.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// The account an API key belongs to.
-fn key_owner(state: &WebState, key: &str) -> Result<Arc<AccountEntry>, Problem> {
+/// The account an API key belongs to, with the key's digest.
+fn key_owner(state: &WebState, key: &str) -> Result<([u8; 32], Arc<AccountEntry>), Problem> {
+    let digest = api_key_digest(key);
     let record = state
         .store
-        .api_key(&api_key_digest(key))?
+        .api_key(&digest)?
         .ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
-    state
+    let account = state
         .directory
         .account(record.account.as_str())
-        .ok_or_else(|| Problem::unauthorized("the API key's account no longer exists"))
+        .ok_or_else(|| Problem::unauthorized("the API key's account no longer exists"))?;
+    Ok((digest, account))
+}
+
+/// The peer's address; the unspecified address for a request without one
+/// (not over TCP), which then shares one throttle key.
+fn peer(request: &HttpRequest) -> IpAddr {
+    request
+        .peer_addr()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |address| address.ip())
 }
 
 /// Refuses a peer outside the account's `allowed_ips`.
@@ -208,50 +262,43 @@ async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
         .ok_or_else(unauthorized)?;
     let (user, password) = basic_credentials(authorization).ok_or_else(unauthorized)?;
     let admin = &state.admin;
+    let peer = peer(request);
     if user != admin.user {
+        let reason = LoginRefusal::UnknownUser;
+        state
+            .logins
+            .refused(Protocol::Http, peer, &user, &password, reason);
         return Err(Problem::unauthorized("wrong admin user or password"));
     }
-    verify(state, authorization, user, password, &admin.password).await
-}
-
-/// Checks `password` against `hash` unless this exact header passed before.
-async fn verify(
-    state: &WebState,
-    authorization: &HeaderValue,
-    user: String,
-    password: String,
-    hash: &PasswordHash,
-) -> Result<(), Problem> {
     let key = String::from_utf8_lossy(authorization.as_bytes()).into_owned();
-    if passes(state, key, user, password, hash)
-        .await
-        .map_err(Problem::internal)?
-    {
-        Ok(())
-    } else {
-        Err(Problem::unauthorized("unknown user or wrong password"))
-    }
+    let principal = Principal::Operator;
+    Ok(passes(state, peer, key, principal, user, password, &admin.password).await?)
 }
 
-/// Whether `password` matches `hash`: at once when the credentials under
-/// `key` passed before, else by argon2 (off the event loop), remembering a
-/// pass.
+/// Whether `password` is `user`'s (`principal`, stored as `hash`): the
+/// throttle first (a backed-off or known-wrong login is refused without a
+/// check, cached or not), then the credentials that passed before under
+/// `key`, then argon2, remembering a pass.
 async fn passes(
     state: &WebState,
+    peer: IpAddr,
     key: String,
+    principal: Principal,
     user: String,
     password: String,
     hash: &PasswordHash,
-) -> Result<bool, Unchecked> {
+) -> Result<(), Refused> {
+    let guess = Guess::new(Some(&principal), &user, Some(hash), &password);
+    let logins = &state.logins;
+    logins.admit(Protocol::Http, peer, &principal, guess)?;
     if state.verified.knows(&key, &user, hash) {
-        return Ok(true);
+        return Ok(());
     }
-    let (hash, accepted) = (hash.clone(), hash.clone());
-    let verified = web::block(move || hash.verify(&password)).await??;
-    if verified {
-        state.verified.remember(key, user, accepted);
-    }
-    Ok(verified)
+    logins
+        .check(Protocol::Http, peer, &principal, guess, hash, password)
+        .await?;
+    state.verified.remember(key, user, hash.clone());
+    Ok(())
 }
 
 fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {

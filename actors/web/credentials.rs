@@ -19,8 +19,8 @@ pub struct AdminCredentials {
 
 /// Authorization header values whose password argon2 has accepted, with
 /// the user they name and the hash that accepted them: once the admin API
-/// changes a password, its hash differs and the old header no longer
-/// passes. The process holds the configured passwords anyway. Bounded: a
+/// changes a password, the user's entries are forgotten, and its hash
+/// differs anyway, so the old header no longer passes. The process holds the configured passwords anyway. Bounded: a
 /// full cache starts over.
 #[derive(Default)]
 pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
@@ -36,6 +36,11 @@ impl VerifiedCache {
         self.lock()
             .get(key)
             .is_some_and(|(known, accepted)| known == user && accepted == hash)
+    }
+
+    /// Forgets every login of `user` (its password changed).
+    pub fn forget(&self, user: &str) {
+        self.lock().retain(|_, (known, _)| known != user);
     }
 
     /// Remembers that `key` passed for `user` against `hash`.

@@ -5,7 +5,9 @@
 //! SHA-256 (`crate::auth::api_key_digest`), so a lookup by digest is one
 //! store read.
 //! Requests present a key as `Authorization: Bearer …` or `X-API-Key: …`
-//! (`auth.rs`).
+//! (`auth.rs`). Only the account's password makes keys or revokes them,
+//! except that a key may revoke itself: a leaked key can neither make
+//! another that would outlive its revocation nor revoke the owner's.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -26,6 +28,19 @@ use crate::store::{ApiKey, Batch};
 const PREFIX: &str = "pk_";
 /// The longest label a key may carry.
 const MAX_LABEL: usize = 100;
+
+/// Refuses a caller who came with an API key: keys are managed with the
+/// password.
+fn by_password(caller: &Customer) -> Result<(), Problem> {
+    match caller.key {
+        None => Ok(()),
+        Some(_) => Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "API keys are made and revoked with the account's password (HTTP Basic), not with a key"
+                .into(),
+        )),
+    }
+}
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -73,7 +88,7 @@ impl From<&ApiKey> for KeyView {
     }
 }
 
-/// Create an API key for the account (shown once)
+/// Create an API key for the account (shown once); with the password only
 #[utoipa::path(
     security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
     request_body(content = inline(Option<CreateRequest>), description = "May be left empty."),
@@ -81,6 +96,7 @@ impl From<&ApiKey> for KeyView {
         (status = CREATED, description = "The key, with `key` set.", body = KeyView),
         (status = BAD_REQUEST, response = Problem),
         (status = UNAUTHORIZED, response = Problem),
+        (status = FORBIDDEN, response = Problem),
     ),
 )]
 #[post("/api/v1/keys")]
@@ -92,6 +108,7 @@ async fn create_key(
     }: BodyFirst<web::Bytes, Customer>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
+    by_password(&account)?;
     let CreateRequest { label } = if body.is_empty() {
         CreateRequest::default()
     } else {
@@ -141,13 +158,14 @@ async fn list_keys(account: Customer, state: web::Data<WebState>) -> Result<Http
     Ok(HttpResponse::Ok().json(Keys { keys: views }))
 }
 
-/// Revoke an API key
+/// Revoke an API key; with the password, or with the key itself
 #[utoipa::path(
     security(("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
     params(("id" = String, Path)),
     responses(
         (status = NO_CONTENT, description = "Revoked."),
         (status = UNAUTHORIZED, response = Problem),
+        (status = FORBIDDEN, response = Problem),
         (status = NOT_FOUND, response = Problem),
     ),
 )]
@@ -170,6 +188,9 @@ async fn revoke_key(
         .into_iter()
         .find(|(_, key)| key.id == wanted)
         .ok_or_else(not_found)?;
+    if account.key != Some(digest) {
+        by_password(&account)?;
+    }
     let mut batch = Batch::new();
     batch.remove_api_key(&digest);
     store.commit(batch).await?;

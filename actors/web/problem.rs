@@ -15,6 +15,7 @@ use utoipa::{ToResponse, ToSchema};
 use super::failure::Failure;
 use crate::actors::admin::AdminError;
 use crate::actors::protocol::account::CreditRefused;
+use crate::actors::protocol::logins::{Refused, retry_after_secs};
 use crate::api::FieldError;
 use crate::smpp::CommandStatus;
 use crate::store::StoreError;
@@ -34,6 +35,9 @@ pub struct Problem {
     /// What failed, for an internal error: logged, never answered.
     #[serde(skip)]
     failure: Option<Failure>,
+    /// Seconds for `Retry-After`, when waiting helps.
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -45,6 +49,7 @@ impl Problem {
             detail,
             field: None,
             failure: None,
+            retry_after: None,
         }
     }
 
@@ -94,11 +99,34 @@ impl Problem {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"pasarela\""));
         }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
         let mut response = response.content_type("application/problem+json").json(self);
         if let Some(failure) = &self.failure {
             failure.attach(&mut response);
         }
         response
+    }
+}
+
+/// A login refused at or after its password: 401 for a wrong one, 429
+/// while backed off and 503 when too many checks wait (both with
+/// `Retry-After`), 500 when it could not be checked.
+impl From<Refused> for Problem {
+    fn from(refused: Refused) -> Problem {
+        let waiting = |status, retry_after| Problem {
+            retry_after: Some(retry_after),
+            ..Problem::new(status, refused.to_string())
+        };
+        match &refused {
+            Refused::Wrong => Problem::unauthorized("unknown user or wrong password"),
+            Refused::BackedOff(wait) => {
+                waiting(StatusCode::TOO_MANY_REQUESTS, retry_after_secs(*wait))
+            }
+            Refused::Busy(_) => waiting(StatusCode::SERVICE_UNAVAILABLE, 1),
+            Refused::Unchecked(_) => Problem::internal(refused),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use super::credentials::{AdminCredentials, VerifiedCache};
 use crate::actors::admin::Admin;
 use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
 use crate::model::{AccountId, Money};
@@ -26,6 +27,8 @@ pub struct WebState {
     pub changes: Arc<Admin>,
     /// The bound ESME sessions.
     pub sessions: Arc<Sessions>,
+    /// Failed logins, shared with the SMPP listener.
+    pub logins: Arc<Logins>,
     /// Replays dead letters (the admin's callbacks endpoints).
     pub replay: Recipient<Replay>,
     /// Where the listener logs, failures of requests included.
@@ -41,6 +44,7 @@ impl WebState {
     pub fn new(
         changes: Arc<Admin>,
         sessions: Arc<Sessions>,
+        logins: Arc<Logins>,
         replay: Recipient<Replay>,
         admin: AdminCredentials,
         operators: Operators,
@@ -51,6 +55,7 @@ impl WebState {
             directory: changes.directory.clone(),
             routes: changes.routes.clone(),
             sessions,
+            logins,
             replay,
             changes,
             logger,

@@ -186,10 +186,18 @@ pub fn callback_url(url: &str) -> Result<(), String> {
     crate::callbacks::target::check(url).map_err(|error| error.to_string())
 }
 
+/// The fewest characters of a `callback_secret`: a short HMAC key can be
+/// found from one signed callback by trying keys offline.
+pub const MIN_CALLBACK_SECRET_CHARS: usize = 16;
+
 /// The HMAC key an account's callbacks are signed with.
 pub fn callback_secret(secret: &str) -> Result<(), String> {
     if secret.is_empty() {
         Err("must not be empty; leave it out to send callbacks unsigned".into())
+    } else if secret.chars().count() < MIN_CALLBACK_SECRET_CHARS {
+        Err(format!(
+            "must be at least {MIN_CALLBACK_SECRET_CHARS} characters (a short key can be guessed from one signed callback)"
+        ))
     } else {
         Ok(())
     }

@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -34,7 +34,33 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(addr: SocketAddr) -> Raw {
-        let stream = TcpStream::connect_timeout(&addr, WAIT).expect("connect");
+        Raw::over(TcpStream::connect_timeout(&addr, WAIT).expect("connect"))
+    }
+
+    /// Connects from `local` (another loopback address, such as
+    /// 127.0.0.2, to be a second client host). std cannot bind before
+    /// connecting; tokio's socket can, and hands the stream over.
+    pub fn connect_from(local: IpAddr, addr: SocketAddr) -> Raw {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let stream = runtime.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket
+                .bind(SocketAddr::new(local, 0))
+                .expect("bind the local address");
+            let stream = tokio::time::timeout(WAIT, socket.connect(addr))
+                .await
+                .expect("connect within the wait")
+                .expect("connect");
+            stream.into_std().unwrap()
+        });
+        stream.set_nonblocking(false).unwrap();
+        Raw::over(stream)
+    }
+
+    fn over(stream: TcpStream) -> Raw {
         stream
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();

@@ -62,3 +62,32 @@ fn json_lines_with_fields_level_filter_and_the_log_bridge() {
     assert_eq!(lines[1]["level"], "WARN");
     assert!(lines[0]["ts"].is_string());
 }
+
+#[test]
+fn terminal_lines_escape_control_characters_in_messages_and_values() {
+    let output = Captured::default();
+    let config = LogConfig {
+        format: LogFormat::Term,
+        level: LogLevel::Info,
+    };
+    let logger = logging::build(&config, output.clone());
+    slog::info!(logger, "bind refused\r\nINFO forged"; "system_id" => "evil\r\nINFO forged", "tab" => "a\tb\u{1b}[31m", "name" => "Añó");
+    drop(logger);
+
+    let text = String::from_utf8(output.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "one record, one line: {text:?}");
+    assert!(
+        text.contains(r"bind refused\r\nINFO forged"),
+        "the message escaped: {text:?}"
+    );
+    assert!(
+        text.contains(r"system_id: evil\r\nINFO forged"),
+        "the value escaped: {text:?}"
+    );
+    assert!(text.contains(r"tab: a\tb\u{1b}[31m"), "{text:?}");
+    assert!(
+        text.contains("name: Añó"),
+        "other characters kept: {text:?}"
+    );
+    assert!(text.ends_with('\n'));
+}

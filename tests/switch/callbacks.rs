@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 const TIMEOUT: Duration = Duration::from_secs(20);
 const HOOKS: Option<(&str, &str)> = Some(("hooks", "hooks123"));
 const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
-const SECRET: &str = "s3cret";
+const SECRET: &str = "s3cret-s3cret-s3cret";
 /// `[callbacks]` keys for a test where nothing may become a dead letter.
 const PATIENT: &str = "max_attempts = 1000\ntimeout_ms = 2000";
 
@@ -394,7 +394,9 @@ fn callback_settings_are_read_and_bad_ones_named_at_their_line() {
 
     let set = parse(&format!(
         "[callbacks]\nretry_first_ms = 50\nretry_max_ms = 400\nmax_attempts = 3\n\n{}",
-        account("callback_url = \"http://example.com/dlr\"\ncallback_secret = \"k\"")
+        account(
+            "callback_url = \"http://example.com/dlr\"\ncallback_secret = \"0123456789abcdef\""
+        )
     ))
     .unwrap();
     assert_eq!(set.callbacks.retry_first, Duration::from_millis(50));
@@ -403,7 +405,10 @@ fn callback_settings_are_read_and_bad_ones_named_at_their_line() {
         set.accounts[0].callback_url.as_deref(),
         Some("http://example.com/dlr")
     );
-    assert_eq!(set.accounts[0].callback_secret.as_deref(), Some("k"));
+    assert_eq!(
+        set.accounts[0].callback_secret.as_deref(),
+        Some("0123456789abcdef")
+    );
 
     let source = format!(
         "[callbacks]\nretry_first_ms = 500\nretry_max_ms = 100\nmax_attempts = 0\n\n{}",
@@ -688,7 +693,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
         ADMIN,
         Some(
             &json!({"system_id": "acme", "password": "acme1234", "credit": "10",
-            "callback_url": server.url("/acme"), "callback_secret": "first"}),
+            "callback_url": server.url("/acme"), "callback_secret": "first-0123456789"}),
         ),
     );
     assert_eq!(created.status, 201, "{}", created.body);
@@ -702,13 +707,14 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
     assert_eq!(receipt.path, "/acme");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature("first", &receipt)
+        signature("first-0123456789", &receipt)
     );
 
     // Refused changes name their field and change nothing.
     for (field, value) in [
         ("callback_url", json!("ftp://127.0.0.1/x")),
         ("callback_secret", json!("")),
+        ("callback_secret", json!("15 chars secret")),
         ("callback_secret", json!(7)),
     ] {
         let refused = patch(&switch, json!({ field: value }));
@@ -718,14 +724,14 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
 
     let changed = patch(
         &switch,
-        json!({"callback_secret": "second", "callback_url": server.url("/acme2")}),
+        json!({"callback_secret": "second-0123456789", "callback_url": server.url("/acme2")}),
     );
     assert_eq!(changed.status, 200, "{}", changed.body);
     let receipt = receipt_of(&switch, acme, &received);
     assert_eq!(receipt.path, "/acme2");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature("second", &receipt)
+        signature("second-0123456789", &receipt)
     );
 
     // The file's account keeps its own secret throughout.
@@ -741,7 +747,7 @@ fn an_account_made_through_the_admin_api_gets_signed_callbacks_its_secret_change
     assert_eq!(receipt.path, "/acme2");
     assert_eq!(
         receipt.headers["x-pasarela-signature"],
-        signature("second", &receipt)
+        signature("second-0123456789", &receipt)
     );
 
     let unsigned = patch(&switch, json!({"callback_secret": null}));

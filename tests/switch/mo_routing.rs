@@ -32,7 +32,7 @@ use sim::Sim;
 /// The simulator answers a message to a number ending in 9999 with an MO.
 const REPLIER: &str = "346000009999";
 const GATEWAY: &str = "operator-a";
-const SECRET: &str = "mo-secret";
+const SECRET: &str = "mo-secret-mo-secret";
 const WAIT: Duration = Duration::from_secs(15);
 
 /// The accounts and MO routes every test runs with: a long number for
