@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use checker::Checker;
 
 use super::error::{ConfigIssue, SourceMap};
+use super::fields;
 use super::raw::{RawConfig, RawGateway};
 use super::{Config, GatewayConfig};
 
@@ -66,6 +67,13 @@ impl Checker<'_> {
             Some(dir) => PathBuf::from(dir.into_inner()),
             None => PathBuf::from("data"),
         };
+        let receipt_timeout = raw
+            .receipt_timeout_h
+            .and_then(|hours| {
+                let outcome = fields::receipt_timeout(*hours.get_ref());
+                self.check(&hours, "receipt_timeout_h", outcome)
+            })
+            .unwrap_or_else(default_receipt_timeout);
         let log = self.log(raw.log);
         let store = self.store(raw.store);
         let smpp = self.smpp(raw.smpp);
@@ -78,6 +86,7 @@ impl Checker<'_> {
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
         Config {
             data_dir,
+            receipt_timeout,
             log,
             store,
             smpp,
@@ -90,6 +99,10 @@ impl Checker<'_> {
             mo_routes,
         }
     }
+}
+
+fn default_receipt_timeout() -> std::time::Duration {
+    std::time::Duration::from_secs_f64(fields::DEFAULT_RECEIPT_TIMEOUT_H * 3_600.0)
 }
 
 #[cfg(test)]
