@@ -202,7 +202,8 @@ async fn start(
             mo_router.clone().recipient(),
             logger.new(slog::o!("actor" => "receipts")),
         );
-        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, mo, logger))
+        let timeout = config.receipt_timeout;
+        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, mo, timeout, logger))
     };
     let schedule = {
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));

@@ -124,6 +124,8 @@ impl Simulator {
                 state,
                 error_code: Some(behaviour.error_code),
                 at: Utc::now(),
+                // Simulated: no SMSC waits for an answer.
+                recorded: None,
             };
             self.receipts_due
                 .push_back((Instant::now() + self.dlr_delay, report));

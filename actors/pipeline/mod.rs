@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod amend;
+pub mod awaiting;
 pub mod callbacks;
 pub mod esme;
 pub mod listener;

@@ -7,9 +7,19 @@
 //! - `SendFailed`: permanent → REJECTED and handed to the account (refund,
 //!   receipt); temporary → routed again after a pause;
 //! - `Receipt`: the final state, handed to the account, which writes it
-//!   with the refund and mailbox item in one batch. A receipt that arrives
-//!   before its `Sent` waits a while for it; one for an id nobody knows is
-//!   logged and counted, never a crash;
+//!   with the refund and mailbox item in one batch; the gateway hears
+//!   (`Recorded`) once that batch is durable, and only then answers the
+//!   SMSC. An intermediate state is written here, and heard of the same
+//!   way. A receipt that arrives before its `Sent` waits a while for it;
+//!   one for an id nobody knows is logged and counted, never a crash, and
+//!   the gateway may answer it at once (nothing of it is stored);
+//! - receipt timeout: a message still SUBMITTED `receipt_timeout_h` after
+//!   it became so is given up as UNKNOWN, through the account like any
+//!   receipt (the customer gets a receipt with stat:UNKNOWN and its
+//!   callback). The sweep reads only the overdue end of an in-memory index
+//!   by submit time (`awaiting`), never the store. A receipt that arrives
+//!   after that finds the message final: it is acknowledged, logged, and
+//!   not applied;
 //! - `Received`: an MO message in `inbox`, passed on to the MO router.
 //!
 //! Supervised: after a panic, the SUBMITTED messages are read back from the
@@ -23,16 +33,17 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
+use crate::actors::pipeline::awaiting::{Awaiting, UpstreamKey};
 use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
-use crate::actors::protocol::gateway::GatewayReport;
+use crate::actors::protocol::gateway::{GatewayReport, Recorded};
 use crate::actors::protocol::mo::Inboxed;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
-use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, UpstreamId};
+use crate::model::{AccountId, Message, MessageId, MessageState, UpstreamId};
 use crate::store::{Batch, Store};
 
 /// How long a receipt that arrived before its `Sent` waits for it.
@@ -40,7 +51,9 @@ const EARLY_RECEIPT_WAIT: Duration = Duration::from_secs(30);
 /// Pause before a message whose gateway could not send it is routed again.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
-type UpstreamKey = (GatewayName, UpstreamId);
+/// How often the receipt timeout is checked, at most and at least.
+const TIMEOUT_SWEEP_MAX: Duration = Duration::from_secs(60);
+const TIMEOUT_SWEEP_MIN: Duration = Duration::from_millis(100);
 
 pub struct Receipts {
     store: Arc<Store>,
@@ -49,8 +62,13 @@ pub struct Receipts {
     callbacks: Recipient<Enqueued>,
     mo_router: Recipient<Inboxed>,
     accounts: HashMap<AccountId, Recipient<Finished>>,
-    awaiting: HashMap<UpstreamKey, Message>,
+    awaiting: Awaiting,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
+    /// `receipt_timeout_h`: how long a SUBMITTED message waits.
+    receipt_timeout: Duration,
+    /// Messages given up as UNKNOWN lately, while the account stores that:
+    /// a receipt for one of them is late, not to be applied.
+    given_up: HashMap<UpstreamKey, Instant>,
     unknown_receipts: u64,
     metrics: ReceiptMetrics,
 }
@@ -67,6 +85,7 @@ impl Receipts {
         routes: Arc<LiveRoutes>,
         callbacks: Recipient<Enqueued>,
         mo_router: Recipient<Inboxed>,
+        receipt_timeout: Duration,
         logger: Logger,
     ) -> Receipts {
         Receipts {
@@ -76,8 +95,10 @@ impl Receipts {
             callbacks,
             mo_router,
             accounts: HashMap::new(),
-            awaiting: HashMap::new(),
+            awaiting: Awaiting::default(),
             early: HashMap::new(),
+            receipt_timeout,
+            given_up: HashMap::new(),
             unknown_receipts: 0,
             metrics: ReceiptMetrics::default(),
         }
@@ -142,7 +163,8 @@ impl Receipts {
         }
         let key = (gateway, upstream_id);
         match self.early.remove(&key) {
-            Some((early, _)) => self.finish(message, early.state, early.error_code, early.at),
+            // Its gateway was answered when it came.
+            Some((early, _)) => self.finish(message, early.state, early.error_code, early.at, None),
             None => {
                 self.awaiting.insert(key, message);
             }
@@ -165,7 +187,7 @@ impl Receipts {
             let now = Utc::now();
             let mut message = message;
             let _ = message.transition(MessageState::Routed, now);
-            self.finish(message, MessageState::Rejected, None, now);
+            self.finish(message, MessageState::Rejected, None, now, None);
             return;
         }
         let route = self
@@ -191,14 +213,28 @@ impl Receipts {
         state: MessageState,
         error_code: Option<u16>,
         at: DateTime<Utc>,
+        recorded: Option<Recorded>,
     ) {
         let message = match self.awaiting.remove(&key) {
             Some(message) => Some(message),
+            None if self.given_up.contains_key(&key) => {
+                self.late(&key, state);
+                answer(recorded, true);
+                return;
+            }
             None => self.stored_for(&key),
         };
         match message {
-            Some(message) => self.finish(message, state, error_code, at),
-            None => {
+            Some(message) if message.state() == MessageState::Submitted => {
+                self.finish(message, state, error_code, at, recorded)
+            }
+            Some(message) if message.state().is_final() => {
+                self.late(&key, state);
+                answer(recorded, true);
+            }
+            _ => {
+                // Nothing of it is stored: the gateway may answer now.
+                answer(recorded, true);
                 self.early.insert(
                     key,
                     (
@@ -214,33 +250,43 @@ impl Receipts {
         }
     }
 
-    /// A SUBMITTED message the store has for this upstream id.
+    /// The message the store has for this upstream id, in any state.
     fn stored_for(&self, (gateway, upstream): &UpstreamKey) -> Option<Message> {
         let id = self
             .store
             .message_for_upstream(gateway, upstream)
             .ok()
             .flatten()?;
-        self.store
-            .message(id)
-            .ok()
-            .flatten()
-            .filter(|message| message.state() == MessageState::Submitted)
+        self.store.message(id).ok().flatten()
     }
 
+    /// A receipt for a message already final: acknowledged, not applied
+    /// (the customer had its receipt; a final state is never changed).
+    fn late(&self, (gateway, upstream): &UpstreamKey, state: MessageState) {
+        info!(self.logger, "receipt for a message already final (given up as UNKNOWN, or a repeat); not applied";
+            "gateway" => %gateway, "upstream_id" => %upstream, "state" => %state);
+    }
+
+    /// Moves `message` to the receipt's `state`: an intermediate state is
+    /// written here, a final one handed to the account. `recorded` hears
+    /// when that is durable.
     fn finish(
         &mut self,
         mut message: Message,
         state: MessageState,
         error_code: Option<u16>,
         at: DateTime<Utc>,
+        recorded: Option<Recorded>,
     ) {
         if !state.is_final() {
             // An intermediate receipt: note it and keep waiting.
             if message.transition(state, at).is_ok() {
                 let mut batch = Batch::new();
                 batch.put_message(&message);
-                drop(self.store.commit(batch));
+                let durable = self.store.commit(batch);
+                actix_rt::spawn(async move { answer(recorded, durable.await.is_ok()) });
+            } else {
+                answer(recorded, true);
             }
             if let (Some(gateway), Some(upstream)) =
                 (message.gateway.clone(), message.upstream_id.clone())
@@ -251,6 +297,7 @@ impl Receipts {
         }
         if let Err(error) = message.transition(state, at) {
             warn!(self.logger, "receipt for a message that cannot take that state"; "message" => %message.id, "error" => %error);
+            answer(recorded, true);
             return;
         }
         message.error_code = error_code;
@@ -260,11 +307,38 @@ impl Receipts {
             Some(account) => account.do_send(Finished {
                 message,
                 refund,
-                done: None,
+                done: recorded,
             }),
             None => {
-                error!(self.logger, "message of an account that is not loaded"; "message" => %message.id)
+                error!(self.logger, "message of an account that is not loaded"; "message" => %message.id);
+                answer(recorded, true);
             }
+        }
+    }
+
+    /// Gives up as UNKNOWN every message SUBMITTED longer than
+    /// `receipt_timeout_h`.
+    fn give_up_overdue(&mut self) {
+        let now = Utc::now();
+        let Some(cutoff) = chrono::TimeDelta::from_std(self.receipt_timeout)
+            .ok()
+            .and_then(|timeout| now.checked_sub_signed(timeout))
+        else {
+            return;
+        };
+        let overdue = self.awaiting.take_submitted_by(cutoff);
+        if overdue.is_empty() {
+            return;
+        }
+        warn!(self.logger, "no receipt within receipt_timeout_h; given up as UNKNOWN";
+            "count" => overdue.len(), "timeout_s" => self.receipt_timeout.as_secs_f64());
+        for message in overdue {
+            if let (Some(gateway), Some(upstream)) =
+                (message.gateway.clone(), message.upstream_id.clone())
+            {
+                self.given_up.insert((gateway, upstream), Instant::now());
+            }
+            self.finish(message, MessageState::Unknown, None, now, None);
         }
     }
 
@@ -274,6 +348,8 @@ impl Receipts {
         self.early
             .retain(|_, (_, arrived)| now.duration_since(*arrived) < EARLY_RECEIPT_WAIT);
         let expired = before - self.early.len();
+        self.given_up
+            .retain(|_, given_up| now.duration_since(*given_up) < EARLY_RECEIPT_WAIT);
         if expired > 0 {
             self.unknown_receipts += expired as u64;
             warn!(self.logger, "receipts for ids no message has; dropped";
@@ -288,6 +364,13 @@ impl Actor for Receipts {
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(EARLY_RECEIPT_WAIT / 3, |receipts, _| {
             receipts.expire_early()
+        });
+        let sweep = (self.receipt_timeout / 4).clamp(TIMEOUT_SWEEP_MIN, TIMEOUT_SWEEP_MAX);
+        ctx.run_interval(sweep, |receipts, ctx| {
+            let logger = receipts.logger.clone();
+            let _ = guarded(receipts, ctx, &logger, "receipt timeout", |receipts, _| {
+                receipts.give_up_overdue()
+            });
         });
     }
 }
@@ -342,7 +425,8 @@ impl Handler<GatewayReport> for Receipts {
                     state,
                     error_code,
                     at,
-                } => receipts.receipt((gateway, upstream_id), state, error_code, at),
+                    recorded,
+                } => receipts.receipt((gateway, upstream_id), state, error_code, at, recorded),
                 GatewayReport::Received {
                     gateway,
                     fingerprint,
@@ -352,5 +436,13 @@ impl Handler<GatewayReport> for Receipts {
                 }),
             },
         );
+    }
+}
+
+/// Tells the gateway whether a receipt's outcome is durable, if it asked.
+fn answer(recorded: Option<Recorded>, durable: bool) {
+    if let Some(recorded) = recorded {
+        // The gateway stopped waiting (its connection is gone): nothing to tell.
+        let _ = recorded.send(durable);
     }
 }

@@ -30,13 +30,16 @@ pub enum GatewayReport {
     /// The message did not reach the SMSC. `permanent`: it never will
     /// (REJECTED); otherwise the switch tries again.
     SendFailed { id: MessageId, permanent: bool },
-    /// The SMSC reports a final (or intermediate) state.
+    /// The SMSC reports a final (or intermediate) state. `recorded`, when
+    /// given, hears once the state it sets is durable, so the gateway
+    /// answers the SMSC only then.
     Receipt {
         gateway: GatewayName,
         upstream_id: UpstreamId,
         state: MessageState,
         error_code: Option<u16>,
         at: DateTime<Utc>,
+        recorded: Option<Recorded>,
     },
     /// An MO message is durably in `inbox` under this gateway and
     /// fingerprint.
@@ -56,6 +59,13 @@ impl GatewayReport {
         }
     }
 }
+
+/// Hears whether what a receipt changed is durable: `true` once its
+/// commit is on disk, or when there was nothing to store (a receipt for a
+/// message nobody has, or one already final); `false` when it could not be
+/// stored. Dropped unanswered (an actor on the way panicked) is `false`
+/// too: the gateway has the SMSC send the receipt again.
+pub type Recorded = tokio::sync::oneshot::Sender<bool>;
 
 /// Whether a gateway takes messages now.
 #[derive(ActixMessage, Clone)]

@@ -27,6 +27,23 @@ where
     }
 }
 
+/// `receipt_timeout_h` when the file does not set it: three days, longer
+/// than the validity SMSCs commonly allow a message.
+pub const DEFAULT_RECEIPT_TIMEOUT_H: f64 = 72.0;
+/// The longest `receipt_timeout_h`: a year.
+pub const MAX_RECEIPT_TIMEOUT_H: f64 = 8_760.0;
+
+/// `receipt_timeout_h`: hours, a decimal number above 0 and at most
+/// [`MAX_RECEIPT_TIMEOUT_H`].
+pub fn receipt_timeout(hours: f64) -> Result<std::time::Duration, String> {
+    if !(hours > 0.0 && hours <= MAX_RECEIPT_TIMEOUT_H) {
+        return Err(format!(
+            "{hours} is out of range, expected hours above 0 and at most {MAX_RECEIPT_TIMEOUT_H}"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(hours * 3_600.0))
+}
+
 /// SMPP 3.4 limits system_id and password; peers such as python smpplib
 /// and Kannel cut longer ones silently, so a login would fail mysteriously.
 pub fn smpp_credential(text: &str, max: usize) -> Result<(), String> {

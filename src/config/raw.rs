@@ -11,6 +11,7 @@ use crate::model::Money;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawConfig {
     pub data_dir: Option<Spanned<String>>,
+    pub receipt_timeout_h: Option<Spanned<f64>>,
     #[serde(default)]
     pub log: RawLog,
     #[serde(default)]

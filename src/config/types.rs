@@ -20,6 +20,10 @@ pub const MAX_PASSWORD_LEN: usize = 8;
 pub struct Config {
     /// The sled database and everything else the switch persists.
     pub data_dir: PathBuf,
+    /// `receipt_timeout_h`: how long a message an SMSC took (SUBMITTED)
+    /// waits for its receipt before it is given up as UNKNOWN, with a
+    /// receipt to the customer.
+    pub receipt_timeout: Duration,
     /// `[log]`: format and level.
     pub log: LogConfig,
     /// `[store]`: durability, group commit and cache.

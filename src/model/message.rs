@@ -252,6 +252,21 @@ impl Message {
         Ok(())
     }
 
+    /// Since when it has waited for its receipt: the time it last became
+    /// SUBMITTED from another state (an intermediate receipt, SUBMITTED
+    /// again, does not restart the wait); `None` unless it is SUBMITTED now.
+    pub fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        if self.state != MessageState::Submitted {
+            return None;
+        }
+        self.history
+            .iter()
+            .rev()
+            .take_while(|transition| transition.state == MessageState::Submitted)
+            .last()
+            .map(|transition| transition.at)
+    }
+
     /// When it reached its final state (a receipt's "done date").
     pub fn done_at(&self) -> Option<DateTime<Utc>> {
         if self.state.is_final() {
@@ -393,6 +408,24 @@ mod tests {
         let states: Vec<_> = message.history().iter().map(|h| h.state).collect();
         use MessageState::*;
         assert_eq!(states, [Accepted, Routed, Submitted, Submitted, Delivered]);
+    }
+
+    #[test]
+    fn the_wait_for_a_receipt_starts_when_it_last_became_submitted() {
+        let mut message = message();
+        let t = |s| message.created_at + chrono::Duration::seconds(s);
+        let (t1, t2, t3, t4, t5, t6) = (t(1), t(2), t(3), t(4), t(5), t(6));
+        message.transition(MessageState::Routed, t1).unwrap();
+        assert_eq!(message.submitted_at(), None);
+        message.transition(MessageState::Submitted, t2).unwrap();
+        // The connection dropped with it in flight: sent again later.
+        message.transition(MessageState::Routed, t3).unwrap();
+        message.transition(MessageState::Submitted, t4).unwrap();
+        // An intermediate receipt does not restart the wait.
+        message.transition(MessageState::Submitted, t5).unwrap();
+        assert_eq!(message.submitted_at(), Some(t4));
+        message.transition(MessageState::Unknown, t6).unwrap();
+        assert_eq!(message.submitted_at(), None);
     }
 
     #[test]

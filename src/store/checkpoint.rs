@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use sled::IVec;
+
+use super::chunks;
+use super::codec::{self, TreeId};
 use super::error::StoreError;
 use super::journal;
 use super::pending_writes::{Entries, Entry, PendingWrites};
@@ -34,27 +38,80 @@ pub(super) struct Sled {
 }
 
 impl Sled {
-    /// Writes `entries` into sled and makes them durable there.
+    /// Writes `entries` into sled and makes them durable there. A value
+    /// too long for one sled key goes in chunks (see `chunks`), written
+    /// before its marker; the chunks of a value replaced or removed go
+    /// before it does.
     pub(super) fn absorb(&self, entries: &Entries) -> Result<(), StoreError> {
-        for (tree, map) in self.trees.iter().zip(entries.iter()) {
-            let mut batch = sled::Batch::default();
-            let mut in_batch = 0;
+        for ((tree, map), id) in self.trees.iter().zip(entries.iter()).zip(TreeId::ALL) {
+            let mut writes = Vec::with_capacity(map.len());
+            let mut chunk_writes = Vec::new();
             for (key, entry) in map {
-                match entry {
-                    Entry::Put { value, .. } => batch.insert(key.clone(), value.clone()),
-                    Entry::Removed => batch.remove(key.clone()),
-                }
-                in_batch += 1;
-                if in_batch == APPLY_CHUNK {
-                    self.apply(tree, std::mem::take(&mut batch))?;
-                    in_batch = 0;
-                }
+                let stale = self.stale_chunks(tree, id, key, entry)?;
+                let (written, new_chunks) = match entry {
+                    Entry::Put { value, .. } => {
+                        let split = chunks::split(id, key, value);
+                        (Some(split.stored), split.chunks)
+                    }
+                    Entry::Removed => (None, Vec::new()),
+                };
+                // Chunk keys count up from 0: a new value's chunks overwrite
+                // the first old ones, and the old ones past them go.
+                let beyond = stale.into_iter().skip(new_chunks.len());
+                chunk_writes.extend(beyond.map(|old| (IVec::from(old), None)));
+                chunk_writes.extend(
+                    new_chunks
+                        .into_iter()
+                        .map(|(key, chunk)| (IVec::from(key), Some(chunk))),
+                );
+                writes.push((key.clone(), written));
             }
-            if in_batch > 0 {
-                self.apply(tree, batch)?;
-            }
+            self.apply_all(&self.trees[TreeId::Chunks.index()], chunk_writes)?;
+            self.apply_all(tree, writes)?;
         }
         self.make_durable()
+    }
+
+    /// The chunk keys sled holds for `key` now, when `entry` may leave some
+    /// behind: a put of a key that existed, or a remove, in a tree that
+    /// takes long values.
+    fn stale_chunks(
+        &self,
+        tree: &sled::Tree,
+        id: TreeId,
+        key: &IVec,
+        entry: &Entry,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        if !codec::holds_large_values(id) || matches!(entry, Entry::Put { fresh: true, .. }) {
+            return Ok(Vec::new());
+        }
+        let stored = tree.get(key).map_err(|error| self.database_error(error))?;
+        Ok(stored.map_or_else(Vec::new, |stored| chunks::chunk_keys(id, key, &stored)))
+    }
+
+    /// Puts (`Some`) and removes (`None`) into `tree`, in small batches.
+    fn apply_all(
+        &self,
+        tree: &sled::Tree,
+        writes: Vec<(IVec, Option<IVec>)>,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for (key, value) in writes {
+            match value {
+                Some(value) => batch.insert(key, value),
+                None => batch.remove(key),
+            }
+            in_batch += 1;
+            if in_batch == APPLY_CHUNK {
+                self.apply(tree, std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        if in_batch > 0 {
+            self.apply(tree, batch)?;
+        }
+        Ok(())
     }
 
     /// `apply_batch` holds sled's global write lock, which every sled read

@@ -20,6 +20,7 @@
 //! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
 //! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
 //! | `account_messages` | account id, 0x00, message id u64 big-endian | `()`: an index entry |
+//! | `chunks`       | tree index u8, the value's key, chunk u16 big-endian | octets of a value longer than [`MAX_VALUE_LEN`] (see `chunks`) |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -93,6 +94,32 @@ pub const MAX_VALUE_LEN: usize = 4 * 1024;
 const BINCODE: Configuration<LittleEndian, Varint, Limit<MAX_VALUE_LEN>> =
     bincode::config::standard().with_limit::<MAX_VALUE_LEN>();
 
+/// The largest value of the trees [`holds_large_values`] names: an MO of
+/// 255 parts joined (up to about 40,000 octets of body and three times
+/// that of UTF-8 text at worst) in the inbox, in a mailbox item, or in a
+/// callback's JSON, with room to spare. sled keeps such a value in chunks
+/// of the `chunks` tree, each within [`MAX_VALUE_LEN`].
+pub const MAX_LARGE_VALUE_LEN: usize = 512 * 1024;
+
+const BINCODE_LARGE: Configuration<LittleEndian, Varint, Limit<MAX_LARGE_VALUE_LEN>> =
+    bincode::config::standard().with_limit::<MAX_LARGE_VALUE_LEN>();
+
+/// Whether `tree` takes values up to [`MAX_LARGE_VALUE_LEN`] (the ones
+/// that carry a whole MO: `inbox`, `mailbox`, `outbox`) rather than
+/// [`MAX_VALUE_LEN`].
+pub fn holds_large_values(tree: TreeId) -> bool {
+    matches!(tree, TreeId::Inbox | TreeId::Mailbox | TreeId::Outbox)
+}
+
+/// The largest encoded value `tree` takes.
+fn value_limit(tree: TreeId) -> usize {
+    if holds_large_values(tree) {
+        MAX_LARGE_VALUE_LEN
+    } else {
+        MAX_VALUE_LEN
+    }
+}
+
 /// The trees, one per entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TreeId {
@@ -111,11 +138,13 @@ pub enum TreeId {
     DeadLetters,
     ApiKeys,
     AccountMessages,
+    /// Values longer than [`MAX_VALUE_LEN`], in pieces (see `chunks`).
+    Chunks,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 13] = [
+    pub const ALL: [TreeId; 14] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -129,6 +158,7 @@ impl TreeId {
         TreeId::DeadLetters,
         TreeId::ApiKeys,
         TreeId::AccountMessages,
+        TreeId::Chunks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -146,6 +176,7 @@ impl TreeId {
             TreeId::DeadLetters => "dead_letters",
             TreeId::ApiKeys => "api_keys",
             TreeId::AccountMessages => "account_messages",
+            TreeId::Chunks => "chunks",
         }
     }
 
@@ -189,12 +220,17 @@ fn encode_into<T: Serialize>(
         key: KeyHex(key.to_vec()),
         reason,
     };
-    bincode::serde::encode_into_std_write(value, bytes, BINCODE)
-        .map_err(|error| failure(error.to_string()))?;
+    let encoded = if holds_large_values(tree) {
+        bincode::serde::encode_into_std_write(value, bytes, BINCODE_LARGE)
+    } else {
+        bincode::serde::encode_into_std_write(value, bytes, BINCODE)
+    };
+    encoded.map_err(|error| failure(error.to_string()))?;
+    let limit = value_limit(tree);
     // Leave room for the version byte.
-    if bytes.len() >= MAX_VALUE_LEN {
+    if bytes.len() >= limit {
         return Err(failure(format!(
-            "{} bytes encoded, more than the {MAX_VALUE_LEN} a record may have",
+            "{} bytes encoded, more than the {limit} a record may have",
             bytes.len()
         )));
     }
@@ -313,8 +349,12 @@ fn decode_one<T: DeserializeOwned>(
     key: &[u8],
     body: &[u8],
 ) -> Result<(T, usize), StoreError> {
-    bincode::serde::decode_from_slice(body, BINCODE)
-        .map_err(|error| corrupt(tree, key, error.to_string()))
+    let decoded = if holds_large_values(tree) {
+        bincode::serde::decode_from_slice(body, BINCODE_LARGE)
+    } else {
+        bincode::serde::decode_from_slice(body, BINCODE)
+    };
+    decoded.map_err(|error| corrupt(tree, key, error.to_string()))
 }
 
 fn corrupt(tree: TreeId, key: &[u8], reason: String) -> StoreError {

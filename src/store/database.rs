@@ -9,6 +9,8 @@ use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use sled::IVec;
+
 use super::admin_objects::{StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
 use super::batch::Batch;
 use super::checkpoint::{Sled, SyncFile};
@@ -460,10 +462,20 @@ impl Store {
                 .get(key)
                 .map_err(|error| self.database_error(error))?;
             if let Some(bytes) = found {
+                let bytes = self.joined(tree, key, bytes)?;
                 return super::codec::decode(tree, key, &bytes).map(Some);
             }
         }
         Ok(None)
+    }
+
+    /// A value as sled holds it, its chunks joined when it has some.
+    fn joined(&self, tree: TreeId, key: &[u8], stored: IVec) -> Result<IVec, StoreError> {
+        super::chunks::join(tree, key, stored, |chunk| {
+            self.tree(TreeId::Chunks)
+                .get(chunk)
+                .map_err(|error| self.database_error(error))
+        })
     }
 
     /// Keys and values under `prefix`, in key order: sled's, with the
@@ -479,7 +491,14 @@ impl Store {
             merged.insert(key, value);
         }
         self.pending.overlay(tree, prefix, &mut merged);
-        Ok(merged.into_iter().collect())
+        // Pending values are whole; a marker is sled's, its chunks there.
+        merged
+            .into_iter()
+            .map(|(key, value)| {
+                let value = self.joined(tree, &key, value)?;
+                Ok((key, value))
+            })
+            .collect()
     }
 
     fn database_error(&self, error: sled::Error) -> StoreError {

@@ -206,7 +206,7 @@ fn encode_record(writes: &[Write]) -> Vec<u8> {
 }
 
 fn push_bytes(record: &mut Vec<u8>, bytes: &[u8]) {
-    // Keys and values are capped at MAX_VALUE_LEN, far below u32::MAX.
+    // Keys and values are capped at MAX_LARGE_VALUE_LEN, far below u32::MAX.
     record.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
     record.extend_from_slice(bytes);
 }

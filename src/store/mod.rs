@@ -81,9 +81,13 @@
 //!   group (and of the journal directory when a segment is created), and of
 //!   sled's log file after every checkpoint flush, before the segments go.
 //!   sled's `flush` alone (`sync_file_range`, no cache flush) would not be
-//!   enough. Values are capped at [`MAX_VALUE_LEN`] (4 KiB) so that no sled
-//!   node reaches its blob threshold: all checkpointed data lives in `db`,
-//!   none in the `blobs/` files sled writes without syncing. At open,
+//!   enough. sled values are capped at [`MAX_VALUE_LEN`] (4 KiB) so that no
+//!   sled node reaches its blob threshold: all checkpointed data lives in
+//!   `db`, none in the `blobs/` files sled writes without syncing. The few
+//!   records that may be longer (a whole MO of up to 255 parts, in the
+//!   inbox, a mailbox item or a callback; at most [`MAX_LARGE_VALUE_LEN`])
+//!   are whole in the journal and in memory, and split into 4 KiB chunks
+//!   when a checkpoint writes them into sled (`chunks`). At open,
 //!   "power" also syncs sled's `conf` file and the directory, which sled
 //!   writes without syncing.
 //!
@@ -95,6 +99,7 @@
 mod admin_objects;
 mod batch;
 mod checkpoint;
+mod chunks;
 mod codec;
 mod committer;
 mod database;
@@ -109,7 +114,7 @@ mod sequence;
 pub use crate::config::Durability;
 pub use admin_objects::{RouteKey, StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
 pub use batch::Batch;
-pub use codec::{MAX_VALUE_LEN, VERSION};
+pub use codec::{MAX_LARGE_VALUE_LEN, MAX_VALUE_LEN, VERSION};
 pub use database::{Store, StoreConfig, UnfinishedMessages};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};

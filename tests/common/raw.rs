@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -71,6 +71,38 @@ impl Raw {
             next_seq: 1,
             closed: false,
             disconnect_allowed: false,
+        }
+    }
+
+    /// The next connection to `listener` within [`WAIT`] (a switch's
+    /// gateway binding to a test's SMSC), or `None`.
+    pub fn accept(listener: &TcpListener) -> Option<Raw> {
+        listener.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_millis(20)))
+                        .unwrap();
+                    return Some(Raw {
+                        stream,
+                        codec: Codec::new(),
+                        inbox: Vec::new(),
+                        next_seq: 1,
+                        closed: false,
+                        disconnect_allowed: false,
+                    });
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return None;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(error) => panic!("accept: {error}"),
+            }
         }
     }
 

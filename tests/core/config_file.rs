@@ -563,3 +563,32 @@ fn a_modem_number_is_digits_and_belongs_to_modems_only() {
         "{FILE}:{line}: gateways[3].number: must be 1 to 15 digits, optionally after a leading + or 00"
     )));
 }
+
+#[test]
+fn receipt_timeout_is_hours_above_zero_decimal_allowed_72_by_default() {
+    let shipped = parse(VALID).unwrap();
+    assert_eq!(shipped.receipt_timeout, Duration::from_secs(72 * 3600));
+    let top = |value: &str| {
+        VALID.replacen(
+            "data_dir =",
+            &format!("receipt_timeout_h = {value}\ndata_dir ="),
+            1,
+        )
+    };
+    assert_eq!(
+        parse(&top("0.0005")).unwrap().receipt_timeout,
+        Duration::from_millis(1800)
+    );
+    assert_eq!(
+        parse(&top("24")).unwrap().receipt_timeout,
+        Duration::from_secs(24 * 3600)
+    );
+    for bad in ["0", "-1", "nan", "9000"] {
+        let lines = errors(&top(bad));
+        assert_eq!(lines.len(), 1, "{bad}: {lines:?}");
+        assert!(
+            lines[0].contains("test.toml:2: receipt_timeout_h:"),
+            "{bad}: {lines:?}"
+        );
+    }
+}

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use actix::Recipient;
 use chrono::{DateTime, FixedOffset, Utc};
 use slog::{Logger, debug, error, info, warn};
+use tokio::sync::oneshot;
 
 use super::channel::{Control, Job};
 use super::link::{Link, LinkError, Response};
@@ -283,7 +284,9 @@ impl<'a> Session<'a> {
             }
             Unsolicited::Cds { length, pdu } => {
                 match decode(&pdu, Some(length)) {
-                    Ok(Tpdu::StatusReport(report)) => self.status_report(&report),
+                    // Routed to us directly (AT+CNMI ds=1): the modem keeps
+                    // no copy to delete, so there is nothing to wait for.
+                    Ok(Tpdu::StatusReport(report)) => drop(self.status_report(&report)),
                     Ok(_) => {
                         warn!(self.wiring.logger, "+CDS that is not a status report"; "pdu" => pdu)
                     }
@@ -363,8 +366,16 @@ impl<'a> Session<'a> {
         match decode(pdu, length) {
             Ok(Tpdu::Deliver(deliver)) => self.incoming(Some(index), &deliver),
             Ok(Tpdu::StatusReport(report)) => {
-                self.status_report(&report);
-                self.delete(index)
+                let recorded = self.status_report(&report);
+                // Deleted only once the state it sets is durable: until
+                // then the SIM is the only copy.
+                match recorded.map(|recorded| recorded.blocking_recv()) {
+                    None | Some(Ok(true)) => self.delete(index),
+                    Some(Ok(false) | Err(_)) => {
+                        warn!(self.wiring.logger, "status report not stored; left on the SIM"; "index" => index);
+                        Ok(())
+                    }
+                }
             }
             Ok(Tpdu::Submit(_)) => Ok(()),
             Err(error) => {
@@ -376,7 +387,9 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn status_report(&mut self, report: &StatusReport) {
+    /// Reports a final status as a receipt; what it returns hears once
+    /// the state it sets is durable (`None`: nothing was reported).
+    fn status_report(&mut self, report: &StatusReport) -> Option<oneshot::Receiver<bool>> {
         let state = report.status.message_state();
         let Some(upstream_id) = self
             .wiring
@@ -384,19 +397,22 @@ impl<'a> Session<'a> {
             .report(report.message_reference, state.is_some())
         else {
             warn!(self.wiring.logger, "status report for a TP-MR nothing was sent with"; "mr" => report.message_reference);
-            return;
+            return None;
         };
         let Some(state) = state else {
             debug!(self.wiring.logger, "service centre still trying"; "upstream_id" => %upstream_id, "status" => report.status.0);
-            return;
+            return None;
         };
+        let (recorded, durable) = oneshot::channel();
         self.wiring.reports.do_send(GatewayReport::Receipt {
             gateway: self.wiring.name.clone(),
             upstream_id,
             state,
             error_code: Some(u16::from(report.status.0)),
             at: report.discharge_time.with_timezone(&Utc),
+            recorded: Some(recorded),
         });
+        Some(durable)
     }
 
     /// An incoming message or part; `index` is where it waits on the SIM.

@@ -15,16 +15,19 @@
 //! - Messages in flight when a connection drops, and those whose answer
 //!   never came, go back to the queue: at-least-once (the SMSC may have
 //!   taken them; a duplicate is possible exactly there).
-//! - deliver_sm and data_sm are answered here, not by the client: receipts
-//!   become `GatewayReport::Receipt` keyed by the normalised id, whichever
-//!   bind (transceiver or receiver) they arrive on, and are answered at
-//!   once; an MO message is answered only once it is in the store's
-//!   `inbox` (its commit durable), or with ESME_RX_T_APPN when it cannot
-//!   be stored, so that the SMSC sends it again (see `upstream::mo`). The
-//!   bind does not wait for that commit: submits, answers and further
-//!   deliveries go on, and each MO is answered when its commit ends.
-//!   Once stored, an MO is reported to the switch (`GatewayReport::Received`)
-//!   for routing to its account.
+//! - deliver_sm and data_sm are answered here, not by the client, and
+//!   only once what they bring is durable. Receipts become
+//!   `GatewayReport::Receipt` keyed by the normalised id, whichever bind
+//!   (transceiver or receiver) they arrive on, and are answered when the
+//!   switch says the state they set (and the customer's receipt) is
+//!   stored (`Recorded`); an MO message is answered once it is in the
+//!   store's `inbox` (see `upstream::mo`). Either is answered
+//!   ESME_RX_T_APPN when it cannot be stored, so that the SMSC sends it
+//!   again; a receipt for a message nobody has is answered at once, as
+//!   there is nothing to store. The bind does not wait for those commits:
+//!   submits, answers and further deliveries go on, and each delivery is
+//!   answered when its commit ends. Once stored, an MO is reported to the
+//!   switch (`GatewayReport::Received`) for routing to its account.
 //! - Reconnects back off 1 s doubling to 30 s with jitter; a bind refused
 //!   for bad credentials is retried every 60 s.
 //!
@@ -44,7 +47,7 @@ use std::time::{Duration, Instant};
 use actix::Recipient;
 use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::actors::protocol::gateway::GatewayReport;
@@ -411,9 +414,10 @@ impl Bind {
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
-        // MO deliveries whose commit is under way; each is answered when
-        // its commit ends, without holding up this loop meanwhile.
-        let mut mo_answers: JoinSet<(Option<Unanswered>, CommandStatus)> = JoinSet::new();
+        // Deliveries (MO and receipts) whose commit is under way; each is
+        // answered when its commit ends, without holding up this loop
+        // meanwhile.
+        let mut answers: JoinSet<(Option<Unanswered>, CommandStatus)> = JoinSet::new();
         let end = loop {
             let woken = shared.wake.notified();
             tokio::pin!(woken);
@@ -445,13 +449,13 @@ impl Bind {
                 },
                 event = esme.next_event() => match event {
                     Ok(event) => {
-                        if let Err(error) = self.on_event(event, esme, &mut in_flight, &mut mo_answers) {
+                        if let Err(error) = self.on_event(event, esme, &mut in_flight, &mut answers) {
                             break End::Lost(error);
                         }
                     }
                     Err(error) => break End::Lost(error),
                 },
-                Some(answer) = mo_answers.join_next(), if !mo_answers.is_empty() => {
+                Some(answer) = answers.join_next(), if !answers.is_empty() => {
                     if let Ok((Some(delivery), status)) = answer
                         && let Err(error) = esme.acknowledge(delivery, status)
                     {
@@ -462,18 +466,18 @@ impl Bind {
             }
         };
         if matches!(end, End::Closed | End::Drained) {
-            // Answer the MOs being stored before unbinding, so the SMSC
-            // does not send them again.
-            while let Some(answer) = mo_answers.join_next().await {
+            // Answer the deliveries being stored before unbinding, so the
+            // SMSC does not send them again.
+            while let Some(answer) = answers.join_next().await {
                 if let Ok((Some(delivery), status)) = answer {
                     let _ = esme.acknowledge(delivery, status);
                 }
             }
         } else {
             // The connection is gone and their answers with it, but each
-            // still tells MO routing once its MO is stored: dropping the
-            // set would abort that, leaving the MO unrouted until a start.
-            mo_answers.detach_all();
+            // MO still tells MO routing once it is stored: dropping the set
+            // would abort that, leaving the MO unrouted until a start.
+            answers.detach_all();
         }
         window.dec_by(counted);
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
@@ -553,13 +557,13 @@ impl Bind {
     }
 
     /// Fails when a delivery cannot be answered: the connection is lost.
-    /// An MO is answered from `mo_answers` once it is stored.
+    /// An MO or a receipt is answered from `answers` once it is stored.
     fn on_event(
         &mut self,
         event: Event,
         esme: &mut Esme,
         in_flight: &mut HashMap<u32, Queued>,
-        mo_answers: &mut JoinSet<(Option<Unanswered>, CommandStatus)>,
+        answers: &mut JoinSet<(Option<Unanswered>, CommandStatus)>,
     ) -> Result<(), ClientError> {
         match event {
             Event::Answered {
@@ -585,10 +589,22 @@ impl Bind {
             }
             Event::Delivered { pdu, unanswered } => {
                 match read_receipt(&pdu) {
-                    Ok(Some(receipt)) => self.receipt(&receipt),
+                    Ok(Some(receipt)) => {
+                        if let Some(recorded) = self.receipt(&receipt) {
+                            answers.spawn(async move {
+                                let status = match recorded.await {
+                                    Ok(true) => CommandStatus::EsmeRok,
+                                    // Not stored: the SMSC sends it again.
+                                    Ok(false) | Err(_) => CommandStatus::EsmeRxTAppn,
+                                };
+                                (unanswered, status)
+                            });
+                            return Ok(());
+                        }
+                    }
                     Ok(None) => {
                         let stored = self.store_mo(&pdu);
-                        mo_answers.spawn(async move { (unanswered, stored.await) });
+                        answers.spawn(async move { (unanswered, stored.await) });
                         return Ok(());
                     }
                     Err(error) => {
@@ -702,8 +718,10 @@ impl Bind {
         }
     }
 
-    /// A receipt from the SMSC, reported to the receipts actor.
-    fn receipt(&self, receipt: &IncomingReceipt) {
+    /// A receipt from the SMSC, reported to the receipts actor; what it
+    /// returns says when the receipt's outcome is durable, `None` when the
+    /// receipt was dropped (answer it at once).
+    fn receipt(&self, receipt: &IncomingReceipt) -> Option<oneshot::Receiver<bool>> {
         let key = self
             .settings
             .id_format
@@ -716,7 +734,7 @@ impl Bind {
         let Ok(upstream_id) = UpstreamId::new(key) else {
             warn!(self.logger, "receipt with an id that cannot be ours; dropped";
                 "id" => &receipt.message_id);
-            return;
+            return None;
         };
         let state = receipt
             .state
@@ -727,13 +745,16 @@ impl Bind {
             .as_ref()
             .and_then(|text| text.err.as_deref())
             .and_then(|err| err.trim().parse::<u16>().ok());
+        let (recorded, durable) = oneshot::channel();
         self.reports.do_send(GatewayReport::Receipt {
             gateway: self.settings.name.clone(),
             upstream_id,
             state,
             error_code,
             at: Utc::now(),
+            recorded: Some(recorded),
         });
+        Some(durable)
     }
 
     /// The SMSC refused `message` for good: REJECTED.

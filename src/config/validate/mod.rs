@@ -20,6 +20,7 @@ use checker::Checker;
 pub use exposure::{MIN_EXPOSED_ADMIN_PASSWORD, SHIPPED_PASSWORDS, exposed_listeners, is_shipped};
 
 use super::error::{ConfigIssue, SourceMap};
+use super::fields;
 use super::raw::{RawConfig, RawGateway};
 use super::{Config, GatewayConfig};
 
@@ -74,6 +75,13 @@ impl Checker<'_> {
             .iter()
             .map(|account| account.get_ref().password.clone())
             .collect();
+        let receipt_timeout = raw
+            .receipt_timeout_h
+            .and_then(|hours| {
+                let outcome = fields::receipt_timeout(*hours.get_ref());
+                self.check(&hours, "receipt_timeout_h", outcome)
+            })
+            .unwrap_or_else(default_receipt_timeout);
         let log = self.log(raw.log);
         let store = self.store(raw.store);
         let smpp = self.smpp(raw.smpp);
@@ -86,6 +94,7 @@ impl Checker<'_> {
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
         let config = Config {
             data_dir,
+            receipt_timeout,
             log,
             store,
             smpp,
@@ -100,6 +109,10 @@ impl Checker<'_> {
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config
     }
+}
+
+fn default_receipt_timeout() -> std::time::Duration {
+    std::time::Duration::from_secs_f64(fields::DEFAULT_RECEIPT_TIMEOUT_H * 3_600.0)
 }
 
 #[cfg(test)]
