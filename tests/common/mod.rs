@@ -14,7 +14,13 @@ use std::time::Duration;
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The shipped configuration, moved to `dir` and port 0.
+/// The shipped file's `[callbacks]` table: callbacks may reach loopback,
+/// where the tests' callback servers listen.
+const SHIPPED_CALLBACKS: &str = "[callbacks]\nallow_private = [\"127.0.0.0/8\"]\n";
+
+/// The shipped configuration, moved to `dir` and port 0. TOML takes a
+/// table once: when `extra` has its own `[callbacks]`, the shipped one's
+/// `allow_private` moves into it, unless `extra` sets `allow_private`.
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let shipped = std::fs::read_to_string("config/pasarela.toml").unwrap();
     let text = shipped
@@ -24,6 +30,20 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
         )
         .replace("listen = \"127.0.0.1:2775\"", "listen = \"127.0.0.1:0\"")
         .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    let (text, extra) = if extra.lines().any(|line| line.trim() == "[callbacks]") {
+        assert!(
+            text.contains(SHIPPED_CALLBACKS),
+            "the shipped [callbacks] moved"
+        );
+        let extra = if extra.contains("allow_private") {
+            extra.to_string()
+        } else {
+            extra.replacen("[callbacks]\n", SHIPPED_CALLBACKS, 1)
+        };
+        (text.replace(SHIPPED_CALLBACKS, ""), extra)
+    } else {
+        (text, extra.to_string())
+    };
     let path = dir.join("pasarela.toml");
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
     path
