@@ -61,6 +61,10 @@ pub enum Refusal {
     /// fit one SMS (Kannel would cut it): 400.
     #[error("Message too long, rejected")]
     TooLong,
+    /// pasarela: a `dlr-url` longer than callbacks take
+    /// (`callbacks::target::MAX_URL_LEN`): 400.
+    #[error("DLR-URL field is too long, rejected")]
+    DlrUrlTooLong,
     /// pasarela: a `dlr-url` whose host is, or resolves only to, an
     /// internal address (loopback, private, link-local, ...) that
     /// `callbacks.allow_private` does not list: 400.

@@ -4,7 +4,9 @@
 //! the operator gives it (HTTP API `callback_url`, Kannel `dlr-url`,
 //! admin API account), and one that only turns out internal when it is
 //! sent (`localhost`, a literal in the configuration file) is a dead
-//! letter with the reason, the customer server never called.
+//! letter with the reason, the customer server never called. A `dlr-url`
+//! too long is refused, and one that fills in too long is dropped alone:
+//! its message still reaches its final state and the credit adds up.
 
 use crate::{callback_receiver, common, http};
 use std::net::SocketAddr;
@@ -14,6 +16,8 @@ use std::time::{Duration, Instant};
 use callback_receiver::Receiver;
 use common::{Switch, write_config};
 use http::json as http;
+use pasarela::model::{AccountId, Money};
+use pasarela::store::{Store, StoreConfig};
 use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -194,4 +198,88 @@ callback_url = "http://127.0.0.1:{port}/receipts"
         "the customer server was called: {:?}",
         received.lock().unwrap()
     );
+}
+
+#[test]
+fn an_oversized_dlr_url_is_refused_and_one_that_fills_in_too_long_is_dropped_alone() {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let receiver = Receiver::start(0, 200, received.clone());
+    // The shipped config: callbacks may reach loopback.
+    let (dir, mut switch) = start("");
+    let before = balance(switch.http);
+
+    let encode = |url: &str| {
+        url.bytes()
+            .map(|octet| format!("%{octet:02X}"))
+            .collect::<String>()
+    };
+    let too_long = format!("{}?pad={}", receiver.url("/dlr"), "x".repeat(1100));
+    let (status, text) = sendsms(
+        switch.http,
+        &format!("dlr-mask=3&dlr-url={}", encode(&too_long)),
+    );
+    assert_eq!(
+        (status, text.as_str()),
+        (400, "DLR-URL field is too long, rejected")
+    );
+    assert_eq!(balance(switch.http), before);
+
+    // Short enough to keep, but every %R is the whole template again.
+    let explodes = format!("{}?r={}", receiver.url("/big"), "%R".repeat(300));
+    let (status, text) = sendsms(
+        switch.http,
+        &format!("dlr-mask=11&dlr-url={}&account=big", encode(&explodes)),
+    );
+    assert_eq!((status, text.as_str()), (202, "0: Accepted for delivery"));
+    let fine = receiver.url("/dlr?type=%d");
+    let (status, _) = sendsms(
+        switch.http,
+        &format!("dlr-mask=3&dlr-url={}&account=fine", encode(&fine)),
+    );
+    assert_eq!(status, 202);
+
+    // Both messages reach their final state; the callback that could not
+    // be stored never took the state with it.
+    wait_for(switch.http, "/api/v1/messages", DEMO, |body| {
+        let rows = body["messages"].as_array().unwrap();
+        rows.len() == 2 && rows.iter().all(|row| row["state"] == "DELIVERED")
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    while !received
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|request| request.path == "/dlr?type=1")
+    {
+        assert!(Instant::now() < deadline, "{:?}", received.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|request| !request.path.starts_with("/big")),
+        "the oversized callback was sent"
+    );
+    assert_eq!(balance(switch.http), balance_after(&before));
+
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    assert_eq!(store.outbox().unwrap().len(), 0, "nothing left to send");
+    assert_eq!(store.dead_letters(0, 10).unwrap(), []);
+    let kept = store
+        .account_balance(&AccountId::new("demo").unwrap())
+        .unwrap();
+    assert_eq!(
+        kept.map(|money| money.to_string()),
+        Some(balance_after(&before))
+    );
+}
+
+/// The demo's credit after two messages at the shipped route's 1.00.
+fn balance_after(before: &str) -> String {
+    let before: Money = before.parse().unwrap();
+    let price: Money = "2.00".parse().unwrap();
+    before.checked_sub(price).unwrap().to_string()
 }
