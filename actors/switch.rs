@@ -39,6 +39,7 @@ use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::protocol::session::Sessions;
 use crate::actors::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
+use crate::callbacks::address::AddressPolicy;
 use crate::config::{Config, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
@@ -315,7 +316,8 @@ async fn start(
         admin_credentials(&config.web, &config.data_dir, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
-    );
+    )
+    .with_callback_policy(AddressPolicy::new(config.callbacks.allow_private.clone()));
     let web = crate::actors::web::start(config.web.listen, web_state).map_err(|source| {
         ServeError::Listen {
             address: config.web.listen,

@@ -349,8 +349,14 @@ impl Account {
                     store.next_sequence()?,
                     Utc::now(),
                 );
-                batch.put_outbox(&item);
-                Some(item)
+                match batch.put_outbox(&item) {
+                    Ok(_) => Some(item),
+                    Err(error) => {
+                        error!(self.wiring.logger, "MO callback dropped: it cannot be stored";
+                            "account" => %self.id, "message" => %id, "error" => %error);
+                        None
+                    }
+                }
             }
             None => None,
         };
@@ -377,6 +383,7 @@ impl Account {
             batch,
             message,
             self.terms.callback_url.as_deref(),
+            &self.wiring.logger,
         )
         .map_err(|error| {
             error!(self.wiring.logger, "cannot queue a callback"; "error" => %error);
@@ -569,8 +576,9 @@ impl Handler<Submit> for Account {
     }
 }
 
-/// A batch changing the credit (a reservation, an adjustment) failed: undo
-/// the change in memory (nothing of it reached the store).
+/// A batch changing the credit (a reservation, an adjustment, a refund)
+/// failed: undo the change in memory (nothing of it reached the store).
+/// `charged` is what the change took off; negative for credit it gave.
 #[derive(Message)]
 #[rtype(result = "()")]
 struct CommitFailed {
@@ -725,10 +733,12 @@ impl Handler<Finished> for Account {
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
             let callback = account.queue_callback(&mut batch, &message).ok().flatten();
+            // Undone by `CommitFailed` if the batch fails, as a
+            // reservation is: memory never keeps credit the store has not.
             account.balance = balance;
-            (account.wiring.store.commit(batch), item, callback)
+            (account.wiring.store.commit(batch), item, callback, refunded)
         });
-        let Ok((durable, item, callback)) = outcome else {
+        let Ok((durable, item, callback, refunded)) = outcome else {
             return;
         };
         let account = ctx.address();
@@ -752,6 +762,12 @@ impl Handler<Finished> for Account {
                 }
                 Err(error) => {
                     error!(logger, "cannot store a final state"; "error" => %error);
+                    if refunded != Money::ZERO {
+                        account.do_send(CommitFailed {
+                            charged: Money::ZERO.checked_sub(refunded).unwrap_or(Money::ZERO),
+                            error,
+                        });
+                    }
                 }
             }
         });

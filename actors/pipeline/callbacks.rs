@@ -16,6 +16,12 @@
 //! - At most `concurrency` requests are in flight, and at most
 //!   [`PER_HOST`] to one `host:port`, so a dead or slow customer server
 //!   holds only its own share and others' callbacks go on.
+//! - Only where `callbacks.allow_private` permits: the client connects
+//!   through `callback_targets::GuardedConnector`, which resolves the host
+//!   and checks every address right before connecting. A callback whose
+//!   host is, or resolves only to, a refused address goes to the dead
+//!   letters at once, the refusal as its `last_error`: retrying would
+//!   only call into the switch's own network again.
 //! - At least once: the removal of a sent item is not awaited, so a crash
 //!   right after a 2xx sends it again. Every attempt carries the same event
 //!   id (`X-Pasarela-Event`, and `event_id` in a JSON body).
@@ -35,8 +41,10 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use slog::{Logger, error, info, warn};
 
+use super::callback_targets::{GuardedConnector, refusal};
 use crate::actors::protocol::callbacks::{Enqueued, Replay, SetSecret};
 use crate::actors::supervision::guarded;
+use crate::callbacks::address::AddressPolicy;
 use crate::callbacks::backoff::Backoff;
 use crate::callbacks::signature::{EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use crate::callbacks::target;
@@ -294,7 +302,7 @@ impl Callbacks {
         &mut self,
         id: u64,
         host: &str,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
         ctx: &mut Context<Self>,
     ) {
         self.in_flight = self.in_flight.saturating_sub(1);
@@ -313,7 +321,20 @@ impl Callbacks {
                 self.items.remove(&id);
                 batch.remove_outbox(id);
             }
-            Err(reason) => {
+            Err(Failure::Refused(reason)) => {
+                if let Some(item) = self.items.remove(&id) {
+                    let item = OutboxItem {
+                        attempts: item.attempts.saturating_add(1),
+                        last_error: Some(reason.chars().take(MAX_ERROR_LEN).collect()),
+                        ..item
+                    };
+                    warn!(self.logger, "callback target refused; moved to the dead letters";
+                        "event" => id, "account" => %item.account, "message" => %item.message,
+                        "error" => &reason);
+                    batch.remove_outbox(id).put_dead_letter(&item);
+                }
+            }
+            Err(Failure::Attempt(reason)) => {
                 server.failures = server.failures.saturating_add(1);
                 server.paused_until = Some(now + backoff.delay(server.failures, fastrand::f64()));
                 if let Some(item) = self.items.get_mut(&id) {
@@ -340,6 +361,15 @@ impl Callbacks {
     }
 }
 
+/// Why an attempt failed.
+enum Failure {
+    /// No 2xx answer (another status, no connection, a timeout): worth
+    /// another attempt.
+    Attempt(String),
+    /// `callbacks.allow_private` refused every address of the host.
+    Refused(String),
+}
+
 /// One attempt: the request with its event id, timestamp and (with a
 /// secret) signature headers; `Ok` on a 2xx answer.
 async fn send(
@@ -348,7 +378,7 @@ async fn send(
     id: u64,
     secret: Option<String>,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let timestamp = Utc::now().timestamp();
     let (builder, body, signed) = match request {
         CallbackRequest::Post { url, body } => {
@@ -377,12 +407,18 @@ async fn send(
         Some(body) => builder.send_body(body).await,
         None => builder.send().await,
     }
-    .map_err(|error| error.to_string())?;
+    .map_err(|error| match refusal(&error) {
+        Some(refused) => Failure::Refused(refused.to_string()),
+        None => Failure::Attempt(error.to_string()),
+    })?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("answered HTTP {}", status.as_u16()))
+        Err(Failure::Attempt(format!(
+            "answered HTTP {}",
+            status.as_u16()
+        )))
     }
 }
 
@@ -391,11 +427,13 @@ impl Actor for Callbacks {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         let timeout = self.settings.timeout;
+        let policy = Arc::new(AddressPolicy::new(self.settings.allow_private.clone()));
         self.client = Some(
             awc::Client::builder()
                 .timeout(timeout)
                 .connector(
                     awc::Connector::new()
+                        .connector(GuardedConnector::new(policy))
                         .timeout(timeout)
                         .rustls_0_23(self.tls.clone()),
                 )

@@ -1,11 +1,13 @@
 //! The life of a message: the SMPP listener and its ESME sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
 //! the schedule of held messages, cancel and replace, the receipts
-//! tracker, the MO router and the callbacks sender.
+//! tracker, the MO router and the callbacks sender (with where its
+//! callbacks may connect).
 
 pub mod account;
 pub mod amend;
 pub mod awaiting;
+pub mod callback_targets;
 pub mod callbacks;
 pub mod esme;
 pub mod listener;

@@ -144,7 +144,7 @@ impl Receipts {
         batch
             .put_message(&message)
             .put_upstream_id(&gateway, &upstream_id, message.id);
-        let callback = enqueue(&self.store, &mut batch, &message, None).unwrap_or_else(|error| {
+        let callback = enqueue(&self.store, &mut batch, &message, None, &self.logger).unwrap_or_else(|error| {
             error!(self.logger, "cannot queue a callback"; "message" => %message.id, "error" => %error);
             None
         });

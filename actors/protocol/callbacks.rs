@@ -5,6 +5,7 @@
 //! letters ([`Replay`]).
 
 use chrono::Utc;
+use slog::{Logger, error};
 
 use crate::callbacks::request::outbox_item;
 use crate::model::{AccountId, Message};
@@ -13,11 +14,16 @@ use crate::store::{Batch, OutboxItem, Store, StoreError};
 /// Adds to `batch` the callback `message`, as it is now, calls for (its own
 /// callback, or `account_url` for a receipt it asked for), and returns it;
 /// the caller hands it over in [`Enqueued`] once `batch` is durable.
+///
+/// A callback that cannot be stored (a `dlr-url` that fills in too long,
+/// an item past the record limit) is dropped with an error in the log and
+/// leaves `batch` as it was, so the state it reports is still stored.
 pub fn enqueue(
     store: &Store,
     batch: &mut Batch,
     message: &Message,
     account_url: Option<&str>,
+    logger: &Logger,
 ) -> Result<Option<OutboxItem>, StoreError> {
     let wanted =
         message.callback.is_some() || (account_url.is_some() && message.receipt_requested());
@@ -25,11 +31,19 @@ pub fn enqueue(
         return Ok(None);
     }
     let id = store.next_sequence()?;
-    let item = outbox_item(message, id, account_url, Utc::now());
-    if let Some(item) = &item {
-        batch.put_outbox(item);
+    let dropped = |reason: &dyn std::fmt::Display| {
+        error!(logger, "callback dropped: it cannot be stored";
+            "message" => %message.id, "account" => %message.account, "error" => %reason);
+        Ok(None)
+    };
+    match outbox_item(message, id, account_url, Utc::now()) {
+        Ok(Some(item)) => match batch.put_outbox(&item) {
+            Ok(_) => Ok(Some(item)),
+            Err(error) => dropped(&error),
+        },
+        Ok(None) => Ok(None),
+        Err(error) => dropped(&error),
     }
-    Ok(item)
 }
 
 /// Outbox items now durable, to send.

@@ -20,6 +20,7 @@ use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::admin::accounts::{AccountChange, NewAccount};
+use crate::actors::pipeline::callback_targets::check_url;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::api::FieldError;
@@ -125,6 +126,20 @@ fn callback_field(
 ) -> Result<(), FieldError> {
     match value {
         Some(value) => checked(field, rule(value)),
+        None => Ok(()),
+    }
+}
+
+/// A callback URL given, refused when its host is internal and
+/// `callbacks.allow_private` does not list it.
+async fn callback_target(state: &WebState, url: Option<&str>) -> Result<(), FieldError> {
+    match url {
+        Some(url) => check_url(&state.callback_policy, url)
+            .await
+            .map_err(|refused| FieldError {
+                field: "callback_url".into(),
+                detail: refused.to_string(),
+            }),
         None => Ok(()),
     }
 }
@@ -324,6 +339,7 @@ async fn create_account(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let new = new_account(&body)?;
+    callback_target(&state, new.terms.callback_url.as_deref()).await?;
     let account = state.changes.create_account(new).await?;
     Ok(HttpResponse::Created().json(view(&state, &account)?))
 }
@@ -375,6 +391,11 @@ async fn change_account(
 ) -> Result<HttpResponse, Problem> {
     known(&state, &system_id)?;
     let change = account_change(&body)?;
+    callback_target(
+        &state,
+        change.callback_url.as_ref().and_then(Option::as_deref),
+    )
+    .await?;
     let new_password = change.password.is_some();
     let account = state.changes.change_account(&system_id, change).await?;
     if new_password {

@@ -13,10 +13,11 @@ use super::auth::Customer;
 use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
+use crate::actors::pipeline::callback_targets::check_url;
 use crate::actors::protocol::account::{Reply, Submit};
-use crate::api::{self, BalanceView, MessageView, SendRequest, SendResponse, Sent};
+use crate::api::{self, BalanceView, FieldError, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
-use crate::model::MessageId;
+use crate::model::{Callback, MessageId};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -46,11 +47,23 @@ async fn send_message(
         caller: account,
         read,
     }: BodyFirst<web::Json<SendRequest>, Customer>,
+    state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let submission = api::submission(&body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
         Problem::from(error)
     })?;
+    if let Some(Callback::Json { url }) = &submission.callback {
+        check_url(&state.callback_policy, url)
+            .await
+            .map_err(|refused| {
+                metrics::global().rejected(&account.id, Rejection::Invalid);
+                Problem::from(FieldError {
+                    field: "callback_url".into(),
+                    detail: refused.to_string(),
+                })
+            })?;
+    }
     let parts = submission.parts.len();
     let numbers: Vec<String> = submission
         .destinations

@@ -4,7 +4,8 @@
 //! answer is smsbox's: one line of `text/html` and its status. Reading and
 //! checking are `crate::kannel`'s; this file authenticates (the account's
 //! system_id and password as `username` and `password`, from its
-//! `allowed_ips`), holds `smsc` to the routes, and hands the submission to
+//! `allowed_ips`), holds `smsc` to the routes, refuses a `dlr-url` whose
+//! host `callbacks.allow_private` refuses, and hands the submission to
 //! the account actor, answering "0: Accepted for delivery" only once the
 //! messages are durable, as the JSON API does.
 
@@ -22,10 +23,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::auth;
 use super::failure::Failure;
 use super::state::WebState;
+use crate::actors::pipeline::callback_targets::check_url;
 use crate::actors::protocol::account::{Reply, Submit};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;
 use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
+use crate::model::Callback;
 use crate::smpp::CommandStatus;
 
 /// Registers this file's routes.
@@ -194,6 +197,14 @@ async fn send(
         })?
         .ok_or(Refusal::AuthorizationFailed)?;
     let kannel::Request { submission, smsc } = kannel::read(&params, origin, Utc::now())?;
+    if let Some(Callback::Kannel { url, .. }) = &submission.callback {
+        check_url(&state.callback_policy, url)
+            .await
+            .map_err(|refused| {
+                debug!(state.logger, "sendsms dlr-url refused"; "reason" => %refused);
+                Refusal::DlrUrlRefused
+            })?;
+    }
     if let Some(smsc) = smsc {
         only_through(state, &account, &submission, &smsc)?;
     }

@@ -1,6 +1,7 @@
 //! What every handler of the HTTP listener shares ([`WebState`]): the
 //! store, the account directory, the routes in force, the admin changes,
-//! the live sessions, the logger and the credentials.
+//! the live sessions, the logger, the credentials and the callback
+//! address policy.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
+use crate::callbacks::address::AddressPolicy;
 use crate::model::{AccountId, Money};
 use crate::numbering::Operators;
 use crate::store::{Store, StoreError};
@@ -38,6 +40,8 @@ pub struct WebState {
     pub operators: Arc<Operators>,
     /// Credentials argon2 has accepted (`auth.rs`).
     pub verified: VerifiedCache,
+    /// `callbacks.allow_private`: the callback URLs a customer may give.
+    pub callback_policy: Arc<AddressPolicy>,
 }
 
 impl WebState {
@@ -62,6 +66,16 @@ impl WebState {
             admin,
             operators: Arc::new(operators),
             verified: VerifiedCache::default(),
+            callback_policy: Arc::default(),
+        }
+    }
+
+    /// The same state with callback URLs checked against `policy`
+    /// instead of refusing every internal address.
+    pub fn with_callback_policy(self, policy: AddressPolicy) -> WebState {
+        WebState {
+            callback_policy: Arc::new(policy),
+            ..self
         }
     }
 

@@ -134,16 +134,19 @@ pub struct PartInfo {
 }
 
 /// The callback for `message` as it is now, under event id `id`, or
-/// `None` when nobody asked for one.
+/// `None` when nobody asked for one; refused when its `dlr-url` fills in
+/// too long to send.
 pub fn outbox_item(
     message: &Message,
     id: u64,
     account_url: Option<&str>,
     now: DateTime<Utc>,
-) -> Option<OutboxItem> {
+) -> Result<Option<OutboxItem>, dlr_url::TooLong> {
     let request = match &message.callback {
         Some(Callback::Kannel { url, mask }) => {
-            let kind = kannel::event_for(message.state(), *mask)?;
+            let Some(kind) = kannel::event_for(message.state(), *mask) else {
+                return Ok(None);
+            };
             let reply = kannel::reply_for(kind, message);
             let event = DlrEvent {
                 kind,
@@ -151,20 +154,23 @@ pub fn outbox_item(
                 reply: &reply,
             };
             CallbackRequest::Get {
-                url: dlr_url::expand(url, message, &event),
+                url: dlr_url::expand(url, message, &event)?,
             }
         }
         Some(Callback::Json { url }) if message.state().is_final() => CallbackRequest::Post {
             url: url.clone(),
             body: receipt_body(message, id),
         },
-        None if message.receipt_requested() => CallbackRequest::Post {
-            url: account_url?.to_string(),
-            body: receipt_body(message, id),
+        None if message.receipt_requested() => match account_url {
+            Some(url) => CallbackRequest::Post {
+                url: url.to_string(),
+                body: receipt_body(message, id),
+            },
+            None => return Ok(None),
         },
-        _ => return None,
+        _ => return Ok(None),
     };
-    Some(OutboxItem {
+    Ok(Some(OutboxItem {
         id,
         account: message.account.clone(),
         message: message.id,
@@ -172,7 +178,7 @@ pub fn outbox_item(
         attempts: 0,
         last_error: None,
         queued_at: now,
-    })
+    }))
 }
 
 /// When the message entered the state it is in.
@@ -234,7 +240,7 @@ mod tests {
     }
 
     fn item(message: &Message, account_url: Option<&str>) -> Option<OutboxItem> {
-        outbox_item(message, 99, account_url, Utc::now())
+        outbox_item(message, 99, account_url, Utc::now()).unwrap()
     }
 
     #[test]

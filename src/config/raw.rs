@@ -77,6 +77,8 @@ pub(crate) struct RawCallbacks {
     pub timeout_ms: Option<Spanned<u64>>,
     pub concurrency: Option<Spanned<u32>>,
     pub ca_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub allow_private: Vec<Spanned<String>>,
 }
 
 /// One `[[gateways]]` entry: the keys of every kind side by side, so that a

@@ -184,6 +184,10 @@ pub struct CallbackSettings {
     /// PEM certificates of authorities trusted for `https://` callbacks
     /// besides the Mozilla roots (a customer's private CA); read at start.
     pub ca_file: Option<PathBuf>,
+    /// `callbacks.allow_private`: internal networks (loopback, private,
+    /// link-local, ...) callbacks may reach anyway; empty by default, so
+    /// a customer cannot make the switch call into its own host or LAN.
+    pub allow_private: Vec<IpNet>,
 }
 
 /// One `[[gateways]]` entry: an upstream connection messages are routed to.

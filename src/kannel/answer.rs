@@ -61,6 +61,15 @@ pub enum Refusal {
     /// fit one SMS (Kannel would cut it): 400.
     #[error("Message too long, rejected")]
     TooLong,
+    /// pasarela: a `dlr-url` longer than callbacks take
+    /// (`callbacks::target::MAX_URL_LEN`): 400.
+    #[error("DLR-URL field is too long, rejected")]
+    DlrUrlTooLong,
+    /// pasarela: a `dlr-url` whose host is, or resolves only to, an
+    /// internal address (loopback, private, link-local, ...) that
+    /// `callbacks.allow_private` does not list: 400.
+    #[error("DLR-URL field points to an address not allowed, rejected")]
+    DlrUrlRefused,
     /// pasarela: more numbers in `to` than one request may carry: 400.
     #[error("Too many receivers, rejected")]
     TooManyReceivers,

@@ -90,13 +90,27 @@ const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
-/// `template` with its escape codes filled in for `event` of `message`.
-pub fn expand(template: &str, message: &Message, event: &DlrEvent<'_>) -> String {
+/// The longest filled-in dlr-url fetched: twice the longest template
+/// (`callbacks::target::MAX_URL_LEN`), room for any real use of the codes;
+/// `%R` or `%A` repeated could otherwise make one callback megabytes long.
+pub const MAX_EXPANDED_LEN: usize = 2048;
+
+/// A dlr-url that fills in longer than [`MAX_EXPANDED_LEN`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the dlr-url filled in is longer than {MAX_EXPANDED_LEN} octets")]
+pub struct TooLong;
+
+/// `template` with its escape codes filled in for `event` of `message`;
+/// refused once the result passes [`MAX_EXPANDED_LEN`].
+pub fn expand(template: &str, message: &Message, event: &DlrEvent<'_>) -> Result<String, TooLong> {
     let words: Vec<&str> = event.reply.split_whitespace().collect();
     let mut next_word = 1;
     let mut result = String::with_capacity(template.len() + 64);
     let mut chars = template.chars();
     while let Some(c) = chars.next() {
+        if result.len() > MAX_EXPANDED_LEN {
+            return Err(TooLong);
+        }
         if c != '%' {
             result.push(c);
             continue;
@@ -176,7 +190,10 @@ pub fn expand(template: &str, message: &Message, event: &DlrEvent<'_>) -> String
             }
         }
     }
-    result
+    if result.len() > MAX_EXPANDED_LEN {
+        return Err(TooLong);
+    }
+    Ok(result)
 }
 
 /// Kannel's `octstr_url_encode`: a space as `+`.
@@ -248,6 +265,11 @@ fn udh(message: &Message) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The template filled in, for templates that fit.
+    fn filled(template: &str, message: &Message, event: &DlrEvent<'_>) -> String {
+        expand(template, message, event).unwrap()
+    }
     use crate::model::{AccountId, Address, GatewayName, MessageId, UpstreamId};
     use chrono::TimeZone;
 
@@ -284,7 +306,7 @@ mod tests {
     #[test]
     fn the_guides_example_url_gets_type_and_numbers() {
         // The user's guide's DLR example: dlr-url=http://host/dlr.php?type=%d&...
-        let url = expand(
+        let url = filled(
             "http://host/dlr.php?type=%d&to=%p&from=%P&smsc=%i&id=%I&fid=%F",
             &message(),
             &delivered(RECEIPT),
@@ -301,22 +323,22 @@ mod tests {
             kind: DlrType::SmscRejected,
             ..delivered("NACK/0x00000045/Submit failed")
         };
-        let url = expand("r=%A&d=%d&k=%k&s=%s&r2=%r&a=%a", &message(), &event);
+        let url = filled("r=%A&d=%d&k=%k&s=%s&r2=%r&a=%a", &message(), &event);
         assert_eq!(
             url,
             "r=NACK%2F0x00000045%2FSubmit+failed&d=16&k=NACK%2F0x00000045%2FSubmit&s=failed&r2=&a=NACK%2F0x00000045%2FSubmit+failed"
         );
         // Kannel's safe set: letters, digits and -_.!~*'() stay as they are.
         assert_eq!(
-            expand("%A", &message(), &delivered("a-b_c.d!e~f*g'h(i)j é&=")),
+            filled("%A", &message(), &delivered("a-b_c.d!e~f*g'h(i)j é&=")),
             "a-b_c.d!e~f*g'h(i)j+%C3%A9%26%3D"
         );
-        assert_eq!(expand("%S", &message(), &delivered("x a*b")), "a~b");
+        assert_eq!(filled("%S", &message(), &delivered("x a*b")), "a~b");
     }
 
     #[test]
     fn times_are_kannels_two_formats() {
-        let url = expand("t=%t&T=%T", &message(), &delivered(RECEIPT));
+        let url = filled("t=%t&T=%T", &message(), &delivered(RECEIPT));
         assert_eq!(url, "t=2026-12-01+09:00:05&T=1796115605");
     }
 
@@ -329,7 +351,7 @@ mod tests {
             "0034911234567",
         )
         .unwrap();
-        let url = expand(
+        let url = filled(
             "q=%q&Q=%Q&n=%n&o=%o&c=%c&C=%C&m=%m&M=%M&O=%O&u=%u&B=%B&D=%D&f=%f",
             &message,
             &delivered(RECEIPT),
@@ -341,22 +363,22 @@ mod tests {
         message.data_coding = 0x19;
         message.esm_class = ESM_CLASS_UDHI;
         message.payload = vec![0x05, 0x00, 0x03, 0x2A, 0x02, 0x01, 0x00, 0x41];
-        let url = expand("c=%c&C=%C&m=%m&O=%O&u=%u", &message, &delivered(RECEIPT));
+        let url = filled("c=%c&C=%C&m=%m&O=%O&u=%u", &message, &delivered(RECEIPT));
         // 0x2A is `*`, which Kannel's safe set keeps.
         assert_eq!(url, "c=2&C=UTF-16BE&m=1&O=25&u=%05%00%03*%02%01");
         message.data_coding = 0xD8;
-        assert_eq!(expand("%M", &message, &delivered(RECEIPT)), "0");
+        assert_eq!(filled("%M", &message, &delivered(RECEIPT)), "0");
         message.data_coding = 0xC0;
-        assert_eq!(expand("%M", &message, &delivered(RECEIPT)), "4");
+        assert_eq!(filled("%M", &message, &delivered(RECEIPT)), "4");
     }
 
     #[test]
     fn percent_signs_and_unknown_codes_stay() {
         assert_eq!(
-            expand("a=%%&b=%z&c=%", &message(), &delivered(RECEIPT)),
+            filled("a=%%&b=%z&c=%", &message(), &delivered(RECEIPT)),
             "a=%&b=%z&c=%"
         );
-        assert_eq!(expand("%R", &message(), &delivered(RECEIPT)), "%25R");
+        assert_eq!(filled("%R", &message(), &delivered(RECEIPT)), "%25R");
     }
 
     #[test]
@@ -365,5 +387,16 @@ mod tests {
         assert!(DlrType::Failed.wanted_by(3));
         assert!(!DlrType::SmscAccepted.wanted_by(3));
         assert!(DlrType::SmscRejected.wanted_by(31));
+    }
+
+    #[test]
+    fn a_template_that_fills_in_too_long_is_refused() {
+        let template = format!("http://h/?{}", "%R".repeat(500));
+        assert_eq!(
+            expand(&template, &message(), &delivered(RECEIPT)),
+            Err(TooLong)
+        );
+        let fits = format!("http://h/?{}", "x".repeat(MAX_EXPANDED_LEN - 10));
+        assert_eq!(filled(&fits, &message(), &delivered(RECEIPT)), fits);
     }
 }

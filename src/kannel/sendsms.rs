@@ -27,6 +27,7 @@ use super::answer::Refusal;
 use super::charset;
 use super::params::Params;
 use crate::api::{self, MAX_DESTINATIONS};
+use crate::callbacks::target;
 use crate::intake::{self, PartData, Submission};
 use crate::model::{Address, Callback, Msisdn, Part};
 use crate::sms::gsm7::{self, Gsm7Char};
@@ -202,7 +203,9 @@ fn account(params: &Params) -> Result<Option<String>, Refusal> {
     }
 }
 
-/// `dlr-url` (or the older `dlrurl`): an http:// or https:// URL.
+/// `dlr-url` (or the older `dlrurl`): an http:// or https:// URL of at
+/// most `target::MAX_URL_LEN` octets, so that a message keeping it stays
+/// far below the store's record limit.
 fn dlr_url(params: &Params) -> Result<Option<String>, Refusal> {
     let Some(url) = params
         .get_either("dlr-url", "dlrurl")
@@ -210,6 +213,9 @@ fn dlr_url(params: &Params) -> Result<Option<String>, Refusal> {
     else {
         return Ok(None);
     };
+    if url.len() > target::MAX_URL_LEN {
+        return Err(Refusal::DlrUrlTooLong);
+    }
     let url = String::from_utf8(url.to_vec()).map_err(|_| Refusal::Misformed("DLR-URL"))?;
     let lower = url.to_ascii_lowercase();
     if url.len() < 8 || !(lower.starts_with("http://") || lower.starts_with("https://")) {
@@ -475,6 +481,11 @@ mod tests {
         assert_eq!(
             read_form(&format!("{base}account={}", "a".repeat(65))),
             Err(Refusal::AccountMisformed)
+        );
+        let long_dlr_url = format!("http://h/{}", "x".repeat(target::MAX_URL_LEN));
+        assert_eq!(
+            read_form(&format!("{base}dlr-mask=1&dlr-url={long_dlr_url}")),
+            Err(Refusal::DlrUrlTooLong)
         );
         assert_eq!(
             read_form(&format!("{base}pid=64")),

@@ -105,14 +105,17 @@ const BINCODE_LARGE: Configuration<LittleEndian, Varint, Limit<MAX_LARGE_VALUE_L
     bincode::config::standard().with_limit::<MAX_LARGE_VALUE_LEN>();
 
 /// Whether `tree` takes values up to [`MAX_LARGE_VALUE_LEN`] (the ones
-/// that carry a whole MO: `inbox`, `mailbox`, `outbox`) rather than
-/// [`MAX_VALUE_LEN`].
+/// that carry a whole MO: `inbox`, `mailbox`, `outbox` and the dead
+/// letters an outbox item may become) rather than [`MAX_VALUE_LEN`].
 pub fn holds_large_values(tree: TreeId) -> bool {
-    matches!(tree, TreeId::Inbox | TreeId::Mailbox | TreeId::Outbox)
+    matches!(
+        tree,
+        TreeId::Inbox | TreeId::Mailbox | TreeId::Outbox | TreeId::DeadLetters
+    )
 }
 
 /// The largest encoded value `tree` takes.
-fn value_limit(tree: TreeId) -> usize {
+pub fn value_limit(tree: TreeId) -> usize {
     if holds_large_values(tree) {
         MAX_LARGE_VALUE_LEN
     } else {

@@ -52,15 +52,42 @@ impl CallbackRequest {
     }
 }
 
+/// Room a new outbox item keeps below the record limit for what its
+/// attempts add: `last_error` (at most 200 characters of up to 4 octets)
+/// and the count, so that recording an attempt or the move to the dead
+/// letters can never make it too large to store.
+pub const ATTEMPT_ROOM: usize = 1024;
+
 impl Batch {
     /// Queues a new callback (`item.id` fresh from `next_sequence`).
-    pub fn put_outbox(&mut self, item: &OutboxItem) -> &mut Batch {
-        self.put(
-            TreeId::Outbox,
-            codec::sequenced_key(&[], item.id),
-            item,
-            true,
-        )
+    ///
+    /// Unlike the other writes, an item that cannot be stored (larger
+    /// than the outbox's [`value_limit`](codec::value_limit) less
+    /// [`ATTEMPT_ROOM`]) is refused here and leaves the batch as it was:
+    /// the state the callback reports is written without it, never lost
+    /// with it.
+    pub fn put_outbox(&mut self, item: &OutboxItem) -> Result<&mut Batch, StoreError> {
+        let tree = TreeId::Outbox;
+        let key = codec::sequenced_key(&[], item.id);
+        let value = codec::encode(tree, &key, item)?;
+        let limit = codec::value_limit(tree) - ATTEMPT_ROOM;
+        if value.len() > limit {
+            return Err(StoreError::Encode {
+                tree: tree.name(),
+                key: KeyHex(key),
+                reason: format!(
+                    "{} bytes encoded, more than the {limit} a new callback may have",
+                    value.len()
+                ),
+            });
+        }
+        self.ops.push(Op::Put {
+            tree,
+            key,
+            value,
+            fresh: true,
+        });
+        Ok(self)
     }
 
     /// Records a failed attempt of a queued callback (or puts a replayed
@@ -177,7 +204,7 @@ mod tests {
         let store = Store::open(StoreConfig::new(dir.path())).unwrap();
         let mut batch = Batch::new();
         for id in [3, 1, 2] {
-            batch.put_outbox(&item(id));
+            batch.put_outbox(&item(id)).unwrap();
         }
         store.commit(batch).wait().unwrap();
         let mut failed = item(2);
@@ -214,6 +241,45 @@ mod tests {
             loaded[1],
             Err(StoreError::Corrupt { tree: "outbox", .. })
         ));
+        store.close().unwrap();
+    }
+
+    /// A callback too large to store is refused on its own: the batch
+    /// it was meant for commits without it.
+    #[test]
+    fn an_oversized_callback_leaves_its_batch_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+        let mut oversized = item(5);
+        oversized.request = CallbackRequest::Get {
+            url: format!(
+                "http://example.com/{}",
+                "x".repeat(codec::value_limit(TreeId::Outbox))
+            ),
+        };
+        let mut batch = Batch::new();
+        batch.put_outbox(&item(4)).unwrap();
+        let refused = batch.put_outbox(&oversized).map(drop).unwrap_err();
+        assert!(
+            matches!(refused, StoreError::Encode { tree: "outbox", .. }),
+            "{refused}"
+        );
+        let mut near_the_limit = item(6);
+        near_the_limit.request = CallbackRequest::Get {
+            url: "x".repeat(codec::value_limit(TreeId::Outbox) - ATTEMPT_ROOM),
+        };
+        assert!(
+            batch.put_outbox(&near_the_limit).is_err(),
+            "no room for attempts"
+        );
+        store.commit(batch).wait().unwrap();
+        let stored: Vec<u64> = store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|item| item.unwrap().id)
+            .collect();
+        assert_eq!(stored, [4]);
         store.close().unwrap();
     }
 }

@@ -18,8 +18,14 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// leaves it out, to have one generated).
 pub const ADMIN_PASSWORD: &str = "change-me";
 
+/// The shipped file's `[callbacks]` table: callbacks may reach loopback,
+/// where the tests' callback servers listen.
+const SHIPPED_CALLBACKS: &str = "[callbacks]\nallow_private = [\"127.0.0.0/8\"]\n";
+
 /// The shipped configuration, moved to `dir` and port 0, with
-/// [`ADMIN_PASSWORD`].
+/// [`ADMIN_PASSWORD`]. TOML takes a
+/// table once: when `extra` has its own `[callbacks]`, the shipped one's
+/// `allow_private` moves into it, unless `extra` sets `allow_private`.
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let shipped = std::fs::read_to_string("config/pasarela.toml").unwrap();
     let text = shipped
@@ -33,6 +39,20 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
             "# admin_password = \"...\"",
             &format!("admin_password = {ADMIN_PASSWORD:?}"),
         );
+    let (text, extra) = if extra.lines().any(|line| line.trim() == "[callbacks]") {
+        assert!(
+            text.contains(SHIPPED_CALLBACKS),
+            "the shipped [callbacks] moved"
+        );
+        let extra = if extra.contains("allow_private") {
+            extra.to_string()
+        } else {
+            extra.replacen("[callbacks]\n", SHIPPED_CALLBACKS, 1)
+        };
+        (text.replace(SHIPPED_CALLBACKS, ""), extra)
+    } else {
+        (text, extra.to_string())
+    };
     let path = dir.join("pasarela.toml");
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
     path

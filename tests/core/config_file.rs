@@ -592,3 +592,28 @@ fn receipt_timeout_is_hours_above_zero_decimal_allowed_72_by_default() {
         );
     }
 }
+
+#[test]
+fn callbacks_allow_private_lists_networks_and_is_empty_by_default() {
+    assert!(parse(VALID).unwrap().callbacks.allow_private.is_empty());
+    let shipped = Config::load(Path::new("config/pasarela.toml")).unwrap();
+    let loopback: ipnet::IpNet = "127.0.0.0/8".parse().unwrap();
+    assert_eq!(shipped.callbacks.allow_private, [loopback]);
+
+    let set = parse(&with(
+        "[callbacks]\nallow_private = [\"127.0.0.0/8\", \"10.1.2.3\"]\n",
+    ))
+    .unwrap();
+    let host: ipnet::IpNet = "10.1.2.3/32".parse().unwrap();
+    assert_eq!(set.callbacks.allow_private, [loopback, host]);
+
+    let source = with("[callbacks]\nallow_private = [\"10.0.0.0/8\", \"inside\"]\n");
+    let lines = errors(&source);
+    let line = line_of(&source, "allow_private");
+    assert_eq!(
+        lines,
+        [format!(
+            "{FILE}:{line}: callbacks.allow_private[1]: \"inside\" is not an address or network such as \"10.0.0.0/8\" or \"192.0.2.7\""
+        )]
+    );
+}

@@ -34,6 +34,9 @@ listen = "127.0.0.1:0"
 admin_user = "admin"
 admin_password = "change-me"
 
+[callbacks]
+allow_private = ["127.0.0.0/8"]
+
 [[gateways]]
 name = "gsm1"
 kind = "modem"

@@ -31,6 +31,7 @@ mod admin_api;
 mod admin_gateways;
 mod admin_sessions;
 mod bench_tool;
+mod callback_targets;
 mod callbacks;
 mod credential_rules;
 mod csrf;

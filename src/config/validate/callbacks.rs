@@ -1,4 +1,5 @@
-//! `[callbacks]` (retries, timeouts, concurrency, extra CAs) and an
+//! `[callbacks]` (retries, timeouts, concurrency, extra CAs, internal
+//! networks allowed) and an
 //! account's callback URL and secret.
 
 use std::path::PathBuf;
@@ -81,6 +82,15 @@ impl Checker<'_> {
                 }
                 path => path.map(|path| PathBuf::from(path.into_inner())),
             },
+            allow_private: raw
+                .allow_private
+                .iter()
+                .enumerate()
+                .filter_map(|(index, network)| {
+                    let key = format!("callbacks.allow_private[{index}]");
+                    self.check(network, &key, fields::network(network.get_ref()))
+                })
+                .collect(),
         }
     }
 
