@@ -22,6 +22,7 @@ use crate::actors::admin::mo_routes::merge_mo_routes;
 use crate::actors::admin::routes::merge_routes;
 use crate::actors::admin::starters::{AccountSpec, AccountStarter, RouteStarter};
 use crate::actors::faults;
+use crate::actors::pipeline::admission::Admission;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
 use crate::actors::pipeline::esme::SessionWiring;
@@ -290,6 +291,10 @@ async fn start(
         store: store.clone(),
         owners,
         settings: config.smpp,
+        admission: Admission::new(
+            config.smpp.max_connections,
+            config.smpp.max_connections_per_ip,
+        ),
     };
     actix_rt::spawn(crate::actors::pipeline::listener::run(
         listener,

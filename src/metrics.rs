@@ -13,6 +13,7 @@
 //! | `pasarela_accept_seconds` | histogram | `account` |
 //! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
 //! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
+//! | `pasarela_smpp_connections_closed_total` | counter | `reason` |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -64,6 +65,7 @@ pub struct Metrics {
     accept_latency: Family<AccountLabel, Latency>,
     receipt_latency: Family<GatewayLabel, Latency>,
     mo: Family<MoLabels, Counter>,
+    smpp_closed: Family<ClosedLabel, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -110,6 +112,11 @@ impl EncodeLabelValue for MoOutcome {
             MoOutcome::Unrouted => "unrouted",
         })
     }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClosedLabel {
+    reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -192,6 +199,7 @@ impl Metrics {
             accept_latency: Family::default(),
             receipt_latency: Family::default(),
             mo: Family::default(),
+            smpp_closed: Family::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -238,6 +246,13 @@ impl Metrics {
             "mo",
             "MO messages received, routed to an account or left unrouted in the inbox",
             metrics.mo.clone(),
+        );
+        registry.register(
+            "smpp_connections_closed",
+            "SMPP connections the switch closed to protect itself, by reason: over \
+             smpp.max_connections or smpp.max_connections_per_ip, not bound within \
+             smpp.bind_timeout_s, or not reading what it is sent",
+            metrics.smpp_closed.clone(),
         );
         metrics
     }
@@ -299,6 +314,15 @@ impl Metrics {
                 gateway: gateway.to_string(),
                 outcome,
             })
+            .inc();
+    }
+
+    /// Counts an SMPP connection the switch closed for `reason`
+    /// (`max_connections`, `max_connections_per_ip`, `bind_timeout`,
+    /// `write_queue_full`).
+    pub fn smpp_connection_closed(&self, reason: &'static str) {
+        self.smpp_closed
+            .get_or_create(&ClosedLabel { reason })
             .inc();
     }
 

@@ -4,6 +4,7 @@
 //! tracker, the MO router and the callbacks sender.
 
 pub mod account;
+pub mod admission;
 pub mod amend;
 pub mod callbacks;
 pub mod esme;

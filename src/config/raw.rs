@@ -57,6 +57,9 @@ pub(crate) struct RawSmpp {
     pub enquire_link_interval_s: Option<Spanned<u64>>,
     pub inactivity_timeout_s: Option<Spanned<u64>>,
     pub response_timeout_s: Option<Spanned<u64>>,
+    pub max_connections: Option<Spanned<u32>>,
+    pub max_connections_per_ip: Option<Spanned<u32>>,
+    pub bind_timeout_s: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

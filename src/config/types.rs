@@ -150,6 +150,15 @@ pub struct SmppListenerConfig {
     pub inactivity_timeout: Duration,
     /// How long a request the session sent waits for its response.
     pub response_timeout: Duration,
+    /// `smpp.max_connections`: connections open at once over all peers;
+    /// one more is closed as soon as it is accepted.
+    pub max_connections: u32,
+    /// `smpp.max_connections_per_ip`: connections open at once from one
+    /// peer address; one more is closed as soon as it is accepted.
+    pub max_connections_per_ip: u32,
+    /// `smpp.bind_timeout_s`: how long a connection may stay open without
+    /// a successful bind, whatever it sends meanwhile.
+    pub bind_timeout: Duration,
 }
 
 /// `[web]`: the HTTP listener and the operator's login.

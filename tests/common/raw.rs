@@ -34,7 +34,12 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(addr: SocketAddr) -> Raw {
-        let stream = TcpStream::connect_timeout(&addr, WAIT).expect("connect");
+        Raw::over(TcpStream::connect_timeout(&addr, WAIT).expect("connect"))
+    }
+
+    /// A client on a connection the test made itself (from another
+    /// source address, with its own buffer sizes).
+    pub fn over(stream: TcpStream) -> Raw {
         stream
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();

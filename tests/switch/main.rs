@@ -40,6 +40,7 @@ mod http_api_keys;
 mod http_list;
 mod interop_smpplib;
 mod kannel_sendsms;
+mod listener_limits;
 mod metrics;
 mod mo_routing;
 mod modem;

@@ -17,6 +17,10 @@ const DEFAULT_ENQUIRE_LINK_INTERVAL_S: u64 = 30;
 const DEFAULT_INACTIVITY_TIMEOUT_S: u64 = 300;
 const DEFAULT_RESPONSE_TIMEOUT_S: u64 = 30;
 const MAX_SMPP_TIMER_S: u64 = 86_400;
+const DEFAULT_MAX_CONNECTIONS: u32 = 1_000;
+const DEFAULT_MAX_CONNECTIONS_PER_IP: u32 = 50;
+const MAX_CONNECTIONS: u32 = 100_000;
+const DEFAULT_BIND_TIMEOUT_S: u64 = 10;
 
 impl Checker<'_> {
     /// `[smpp]`: the SMPP listener and its sessions' window and timers.
@@ -50,6 +54,26 @@ impl Checker<'_> {
                 raw.response_timeout_s.as_ref(),
                 "smpp.response_timeout_s",
                 DEFAULT_RESPONSE_TIMEOUT_S,
+            ),
+            max_connections: self.bounded(
+                raw.max_connections.as_ref(),
+                "smpp.max_connections",
+                DEFAULT_MAX_CONNECTIONS,
+                1,
+                MAX_CONNECTIONS,
+            ),
+            max_connections_per_ip: self.bounded(
+                raw.max_connections_per_ip.as_ref(),
+                "smpp.max_connections_per_ip",
+                DEFAULT_MAX_CONNECTIONS_PER_IP,
+                1,
+                MAX_CONNECTIONS,
+            ),
+            bind_timeout: seconds(
+                self,
+                raw.bind_timeout_s.as_ref(),
+                "smpp.bind_timeout_s",
+                DEFAULT_BIND_TIMEOUT_S,
             ),
         }
     }
