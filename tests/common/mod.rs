@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,6 +64,8 @@ pub struct Switch {
     /// What serve prints for the operator (logs go to stderr); nothing but
     /// a generated admin password is ever written there.
     pub stdout: Option<std::process::ChildStdout>,
+    /// Every `... listening, address: ...` line serve logged.
+    listening: Arc<Mutex<Vec<String>>>,
 }
 
 impl Switch {
@@ -89,8 +91,13 @@ impl Switch {
         let mut child = command.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let listening = Arc::new(Mutex::new(Vec::new()));
+        let lines = listening.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains(" listening, address: ") {
+                    lines.lock().unwrap().push(line.clone());
+                }
                 for listener in ["SMPP", "HTTP"] {
                     let marker = format!("{listener} listening, address: ");
                     if let Some(rest) = line.split(&marker).nth(1) {
@@ -117,6 +124,25 @@ impl Switch {
             child,
             smpp: smpp.unwrap(),
             http: http.unwrap(),
+            listening,
+        }
+    }
+
+    /// The address of the listener serve logs as `NAME listening` (`SMPP
+    /// over TLS`, `HTTPS`), waiting for it (bounded).
+    pub fn listener(&self, name: &str) -> SocketAddr {
+        let marker = format!("{name} listening, address: ");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let found = self.listening.lock().unwrap().iter().find_map(|line| {
+                let rest = line.split(&marker).nth(1)?;
+                rest.split(',').next()?.trim().parse().ok()
+            });
+            if let Some(address) = found {
+                return address;
+            }
+            assert!(Instant::now() < deadline, "serve never logged {marker:?}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -21,8 +21,10 @@ pub const WAIT: Duration = Duration::from_secs(5);
 /// The number our submits come from.
 pub const SOURCE: &str = "34911000000";
 
-pub struct Raw {
-    stream: TcpStream,
+/// Over a std `TcpStream`, or any blocking stream over one whose read
+/// timeout is short (a rustls `StreamOwned`, see [`Raw::with`]).
+pub struct Raw<S = TcpStream> {
+    stream: S,
     codec: Codec,
     inbox: Vec<u8>,
     next_seq: u32,
@@ -43,6 +45,14 @@ impl Raw {
         stream
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
+        Raw::with(stream)
+    }
+}
+
+impl<S: Read + Write> Raw<S> {
+    /// A client on `stream`, whose reads must time out after a few
+    /// milliseconds (so waits stay bounded).
+    pub fn with(stream: S) -> Raw<S> {
         Raw {
             stream,
             codec: Codec::new(),

@@ -26,6 +26,8 @@ mod raw;
 mod scrape;
 #[path = "../common/sim.rs"]
 mod sim;
+#[path = "../common/tls.rs"]
+mod tls;
 
 mod admin_api;
 mod admin_gateways;
@@ -49,6 +51,7 @@ mod restart_under_load;
 mod serve;
 mod sim_smsc;
 mod supervision;
+mod tls_listeners;
 mod upstream;
 mod upstream_node;
 mod upstream_status;
