@@ -23,9 +23,11 @@ use crate::actors::admin::mo_routes::merge_mo_routes;
 use crate::actors::admin::routes::merge_routes;
 use crate::actors::admin::starters::{AccountSpec, AccountStarter, RouteStarter};
 use crate::actors::faults;
+use crate::actors::pipeline::admission::Admission;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
 use crate::actors::pipeline::esme::SessionWiring;
+use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_router::MoRouter;
 use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::schedule::Schedule;
@@ -40,10 +42,11 @@ use crate::actors::protocol::session::Sessions;
 use crate::actors::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
 use crate::callbacks::address::AddressPolicy;
-use crate::config::{Config, WebConfig};
+use crate::config::{Config, GatewayKind, TlsListenerConfig, WebConfig};
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
+use crate::tls::PemFile;
 use actix_web::dev::ServerHandle;
 use arc_swap::ArcSwap;
 
@@ -69,7 +72,7 @@ pub enum ServeError {
         #[source]
         source: AuthError,
     },
-    #[error("cannot listen for SMPP on {address}: {source}")]
+    #[error("cannot listen on {address}: {source}")]
     Listen {
         address: std::net::SocketAddr,
         #[source]
@@ -84,13 +87,16 @@ pub enum ServeError {
     #[error("the operating system's random generator failed: {0}")]
     Random(String),
     #[error(transparent)]
-    CallbackTls(#[from] crate::actors::pipeline::callbacks::TlsError),
+    Tls(#[from] crate::tls::TlsError),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
 
 /// Runs the switch until it is told to stop.
 pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
+    // Before anything is opened: a certificate that cannot be read or a
+    // key that is not its own stops the start.
+    let tls = TlsServers::load(&config)?;
     let store_config = StoreConfig::from_settings(&config.data_dir, &config.store);
     info!(logger, "opening store"; "path" => %store_config.path.display(), "durability" => %store_config.durability);
     let store = Store::open(store_config)?;
@@ -103,7 +109,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
-        let (in_force, recovered, web) = start(&config, &store, passwords, logger).await?;
+        let (in_force, recovered, web) = start(&config, tls, &store, passwords, logger).await?;
         info!(logger, "loaded";
             "accounts" => in_force.accounts,
             "accounts_created" => created,
@@ -148,6 +154,7 @@ struct Recovered {
 /// the admin API's stored changes laid over them (see `admin`).
 async fn start(
     config: &Config,
+    tls: TlsServers,
     store: &Arc<Store>,
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
@@ -261,12 +268,14 @@ async fn start(
 
     let recovered = recover(store, &routes.current(), &receipts, &gateways, logger);
 
-    let listener = tokio::net::TcpListener::bind(config.smpp.listen)
-        .await
-        .map_err(|source| ServeError::Listen {
-            address: config.smpp.listen,
-            source,
-        })?;
+    let mut smpp_listeners = Vec::new();
+    if let Some(address) = config.smpp.listen {
+        smpp_listeners.push((listen(address).await?, Security::Plain));
+    }
+    if let (Some(settings), Some(server)) = (&config.smpp.tls, tls.smpp) {
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        smpp_listeners.push((listen(settings.listen).await?, Security::Tls(acceptor)));
+    }
     let owners = Owners {
         store: store.clone(),
         routes: routes.clone(),
@@ -301,13 +310,21 @@ async fn start(
         sessions: sessions.clone(),
         store: store.clone(),
         owners,
-        settings: config.smpp,
+        settings: config.smpp.clone(),
+        admission: Admission::new(
+            config.smpp.max_connections,
+            config.smpp.max_connections_per_ip,
+        ),
     };
-    actix_rt::spawn(crate::actors::pipeline::listener::run(
-        listener,
-        Arc::new(session_wiring),
-        logger.new(slog::o!("listener" => "smpp")),
-    ));
+    let session_wiring = Arc::new(session_wiring);
+    for (listener, security) in smpp_listeners {
+        actix_rt::spawn(crate::actors::pipeline::listener::run(
+            listener,
+            security,
+            session_wiring.clone(),
+            logger.new(slog::o!("listener" => "smpp")),
+        ));
+    }
     let web_state = WebState::new(
         admin,
         sessions,
@@ -318,18 +335,68 @@ async fn start(
         logger.new(slog::o!("listener" => "http")),
     )
     .with_callback_policy(AddressPolicy::new(config.callbacks.allow_private.clone()));
-    let web = crate::actors::web::start(config.web.listen, web_state).map_err(|source| {
-        ServeError::Listen {
-            address: config.web.listen,
-            source,
-        }
-    })?;
+    let https = config
+        .web
+        .tls
+        .as_ref()
+        .zip(tls.web)
+        .map(|(settings, server)| (settings.listen, server));
+    let web = crate::actors::web::start(config.web.listen, https, web_state)
+        .map_err(|(address, source)| ServeError::Listen { address, source })?;
     let in_force = InForce {
         accounts,
         routes: route_configs.len(),
         gateways: gateways.all().len(),
     };
     Ok((in_force, recovered, web))
+}
+
+/// The server settings of the TLS listeners, read from their PEM files.
+struct TlsServers {
+    smpp: Option<rustls::ServerConfig>,
+    web: Option<rustls::ServerConfig>,
+}
+
+impl TlsServers {
+    /// Reads the certificates and keys of `smpp.tls_*` and `web.tls_*`,
+    /// and checks that every smpp gateway's `tls_ca` can be read too.
+    fn load(config: &Config) -> Result<TlsServers, crate::tls::TlsError> {
+        let server = |section: &str, settings: &TlsListenerConfig| {
+            crate::tls::server_config(
+                &PemFile::new(format!("{section}.tls_cert"), &settings.cert),
+                &PemFile::new(format!("{section}.tls_key"), &settings.key),
+            )
+        };
+        for gateway in &config.gateways {
+            if let GatewayKind::Smpp(smpp) = &gateway.kind {
+                if let Some(authorities) = smpp.tls.as_ref().and_then(|tls| tls.ca_file.as_ref()) {
+                    let setting = format!("gateway {:?} tls_ca", gateway.name);
+                    crate::tls::client_config(Some(&PemFile::new(setting, authorities)))?;
+                }
+            }
+        }
+        Ok(TlsServers {
+            smpp: config
+                .smpp
+                .tls
+                .as_ref()
+                .map(|tls| server("smpp", tls))
+                .transpose()?,
+            web: config
+                .web
+                .tls
+                .as_ref()
+                .map(|tls| server("web", tls))
+                .transpose()?,
+        })
+    }
+}
+
+/// A TCP listener on `address`.
+async fn listen(address: std::net::SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Listen { address, source })
 }
 
 /// Unfinished messages from before the restart: those not yet with an SMSC

@@ -42,6 +42,7 @@
 //! - `store`: sled trees behind typed methods, a group-committed write-ahead journal for durable acks; its operations are listed in its documentation.
 //! - `framed`: the SMPP codec as a tokio-util `Decoder`/`Encoder` for sockets.
 //! - `metrics`: the Prometheus registry `GET /metrics` serves, and the handles actors count with.
+//! - `tls`: rustls settings from PEM files for the TLS listeners, the upstream gateways, callbacks and the tools.
 //! - `tools`: `pasarela sim-smsc` and `pasarela bench`, plain tokio, no actix; its SMPP client also carries the upstream gateways.
 //! - `cli`: the command line, parsed with clap; one function per command.
 
@@ -80,6 +81,8 @@ pub mod store;
 #[path = "../actors/mod.rs"]
 mod actors;
 pub mod throttle;
+#[cfg(feature = "runtime")]
+mod tls;
 #[cfg(feature = "runtime")]
 mod tools;
 pub mod upstream;

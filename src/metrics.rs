@@ -15,6 +15,7 @@
 //! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
 //! | `pasarela_password_checks_total` | counter | `protocol` |
 //! | `pasarela_logins_refused_total` | counter | `protocol`, `reason` |
+//! | `pasarela_smpp_connections_closed_total` | counter | `reason` |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -69,6 +70,7 @@ pub struct Metrics {
     mo: Family<MoLabels, Counter>,
     password_checks: Family<ProtocolLabel, Counter>,
     logins_refused: Family<LoginRefusalLabels, Counter>,
+    smpp_closed: Family<ClosedLabel, Counter>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -157,6 +159,11 @@ impl EncodeLabelValue for LoginRefusal {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClosedLabel {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReceiptLabels {
     account: String,
     gateway: String,
@@ -238,6 +245,7 @@ impl Metrics {
             mo: Family::default(),
             password_checks: Family::default(),
             logins_refused: Family::default(),
+            smpp_closed: Family::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -294,6 +302,13 @@ impl Metrics {
             "logins_refused",
             "SMPP binds and HTTP logins refused, by reason",
             metrics.logins_refused.clone(),
+        );
+        registry.register(
+            "smpp_connections_closed",
+            "SMPP connections the switch closed to protect itself, by reason: over \
+             smpp.max_connections or smpp.max_connections_per_ip, not bound within \
+             smpp.bind_timeout_s, or not reading what it is sent",
+            metrics.smpp_closed.clone(),
         );
         metrics
     }
@@ -374,6 +389,15 @@ impl Metrics {
                 protocol: protocol.as_str(),
                 reason,
             })
+            .inc();
+    }
+
+    /// Counts an SMPP connection the switch closed for `reason`
+    /// (`max_connections`, `max_connections_per_ip`, `bind_timeout`,
+    /// `write_queue_full`).
+    pub fn smpp_connection_closed(&self, reason: &'static str) {
+        self.smpp_closed
+            .get_or_create(&ClosedLabel { reason })
             .inc();
     }
 

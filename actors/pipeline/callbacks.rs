@@ -30,15 +30,13 @@
 //! store behind a barrier commit and every item is due at once.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use awc::http::header::CONTENT_TYPE;
 use chrono::Utc;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use slog::{Logger, error, info, warn};
 
 use super::callback_targets::{GuardedConnector, refusal};
@@ -51,73 +49,18 @@ use crate::callbacks::target;
 use crate::config::CallbackSettings;
 use crate::model::AccountId;
 use crate::store::{Batch, CallbackRequest, OutboxItem, Store, StoreError};
+use crate::tls::{self, PemFile, TlsError};
 
 /// Requests in flight to one `host:port` at most.
 pub const PER_HOST: usize = 4;
 /// The longest `last_error` kept with an item.
 const MAX_ERROR_LEN: usize = 200;
 
-/// Why the TLS settings for `https://` callbacks cannot be made.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    #[error("callbacks.ca_file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("callbacks.ca_file {path}: not PEM certificates: {reason}")]
-    Pem { path: PathBuf, reason: String },
-    #[error("callbacks.ca_file {path}: holds no certificate")]
-    Empty { path: PathBuf },
-    #[error("callbacks.ca_file {path}: {source}")]
-    Certificate {
-        path: PathBuf,
-        #[source]
-        source: rustls::Error,
-    },
-}
-
 /// The TLS client settings of `https://` callbacks: the Mozilla roots
 /// (webpki-roots), plus the authorities in `ca_file` when given.
 pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(path) = ca_file {
-        let owned = || path.to_path_buf();
-        let pem = std::fs::read(path).map_err(|source| TlsError::Read {
-            path: owned(),
-            source,
-        })?;
-        let certificates = CertificateDer::pem_slice_iter(&pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| TlsError::Pem {
-                path: owned(),
-                reason: error.to_string(),
-            })?;
-        if certificates.is_empty() {
-            return Err(TlsError::Empty { path: owned() });
-        }
-        for certificate in certificates {
-            roots
-                .add(certificate)
-                .map_err(|source| TlsError::Certificate {
-                    path: owned(),
-                    source,
-                })?;
-        }
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|source| TlsError::Certificate {
-        path: ca_file.map(Path::to_path_buf).unwrap_or_default(),
-        source,
-    })?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let authorities = ca_file.map(|path| PemFile::new("callbacks.ca_file", path));
+    let mut config = tls::client_config(authorities.as_ref())?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

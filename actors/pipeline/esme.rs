@@ -6,9 +6,16 @@
 //!   decode is answered (`generic_nack` or its `_resp`) and reading goes on;
 //!   an unframeable length closes the session.
 //! - Writing: a writer task owns the socket's write half; the session hands
-//!   it encoded PDUs. A client that stops reading stops answering our
-//!   deliver_sm too, so our window fills, its response timeout fires and
-//!   the session closes; its receipts stay in the account's mailbox.
+//!   it encoded PDUs through a queue bounded in octets
+//!   ([`WRITE_QUEUE_LIMIT`]). A client that sends and never reads fills it
+//!   and is closed; one that stops reading stops answering our deliver_sm
+//!   too, so our window fills, its response timeout fires and the session
+//!   closes; its receipts stay in the account's mailbox.
+//! - The same session runs over plain TCP and over TLS: it is started on
+//!   any byte stream, split into the read half it frames and the write
+//!   half its writer owns.
+//! - A connection not bound within `smpp.bind_timeout_s` is closed,
+//!   whatever it sends meanwhile (enquire_link is allowed before a bind).
 //! - Bind: `allowed_ips` first (ESME_RBINDFAIL, no password checked), then
 //!   the login throttle ([`Logins`]: a backed-off address or account gets
 //!   ESME_RINVPASWD without a check), then the password with argon2 on the
@@ -18,7 +25,8 @@
 //! - submit_sm / data_sm / submit_multi: validated, read into a
 //!   [`Submission`](crate::intake::Submission), and handed to the account,
 //!   which answers after the group commit. At most `window` of them are
-//!   outstanding; more get ESME_RMSGQFUL.
+//!   outstanding; more get ESME_RMSGQFUL, and one reusing the sequence
+//!   number of a request still outstanding gets ESME_RSUBMITFAIL.
 //! - query_sm reads the store; cancel_sm and replace_sm go to
 //!   [`Owners`], which finds the actor holding the
 //!   message, and are answered when it is done.
@@ -29,18 +37,20 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use actix::WeakAddr;
 use actix::prelude::*;
 use bytes::BytesMut;
 use chrono::Utc;
 use slog::{Logger, debug, info, warn};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 use tokio_util::codec::{Encoder, FramedRead};
 
+use crate::actors::pipeline::admission::{Admission, Admitted};
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::protocol::account::{
     AccountHandle, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted,
@@ -91,7 +101,15 @@ pub struct EsmeSession {
     peer: SocketAddr,
     wiring: Arc<SessionWiring>,
     logger: Logger,
-    writer: mpsc::UnboundedSender<BytesMut>,
+    writer: Outbox,
+    /// Set once the write queue overflowed: nothing more is queued, and
+    /// the session is closing.
+    write_queue_full: bool,
+    /// This actor, to close itself from where no context is at hand.
+    myself: WeakAddr<EsmeSession>,
+    /// Its place under the connection caps, given back when the actor is
+    /// dropped.
+    _admitted: Admitted,
     framing: SmppFraming,
     session: Session,
     bound: Option<(AccountId, AccountHandle)>,
@@ -121,7 +139,65 @@ pub struct SessionWiring {
     pub store: Arc<Store>,
     pub owners: Owners,
     pub settings: SmppListenerConfig,
+    /// The connections open, under the caps of `settings`.
+    pub admission: Arc<Admission>,
 }
+
+/// The most octets a session keeps queued for its socket and not yet
+/// written: a client that sends requests and never reads the answers is
+/// closed when its queue reaches this, instead of growing the switch's
+/// memory. Far above what a reading client ever has queued.
+pub const WRITE_QUEUE_LIMIT: usize = 1024 * 1024;
+
+/// How long the writer may go on writing what was queued once its session
+/// has closed (an unbind_resp, say); then it is stopped, and the socket
+/// closes even if the client never reads.
+const CLOSING_FLUSH_LIMIT: Duration = Duration::from_secs(5);
+
+/// The session's end of the queue its writer task writes from, bounded in
+/// octets by [`WRITE_QUEUE_LIMIT`]. Dropped with the session, it gives the
+/// writer [`CLOSING_FLUSH_LIMIT`] to finish.
+struct Outbox {
+    sender: mpsc::UnboundedSender<BytesMut>,
+    /// Octets handed to the writer and not yet written; the writer takes
+    /// off what it has written.
+    queued: Arc<AtomicUsize>,
+    writer: AbortHandle,
+}
+
+impl Outbox {
+    /// Hands `bytes` to the writer; `false`, and nothing queued, when that
+    /// would pass [`WRITE_QUEUE_LIMIT`].
+    fn push(&self, bytes: BytesMut) -> bool {
+        let len = bytes.len();
+        if self.queued.fetch_add(len, Ordering::AcqRel) + len > WRITE_QUEUE_LIMIT {
+            self.queued.fetch_sub(len, Ordering::AcqRel);
+            return false;
+        }
+        let _ = self.sender.send(bytes);
+        true
+    }
+
+    /// Stops the writer now, whatever it has queued.
+    fn abort(&self) {
+        self.writer.abort();
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let writer = self.writer.clone();
+        actix_rt::spawn(async move {
+            tokio::time::sleep(CLOSING_FLUSH_LIMIT).await;
+            writer.abort();
+        });
+    }
+}
+
+/// The write queue overflowed: the session closes.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct WriteQueueFull;
 
 /// The answer for a session: `cancel_sm_resp` or `replace_sm_resp`
 /// (both header only) with this status.
@@ -134,18 +210,25 @@ struct Answered {
 }
 
 impl EsmeSession {
-    /// Starts the session actor on an accepted connection.
-    pub fn start(
+    /// Starts the session actor on an accepted connection, plain TCP or
+    /// TLS, admitted under the connection caps.
+    pub fn start<S>(
         id: SessionId,
-        stream: TcpStream,
+        stream: S,
         peer: SocketAddr,
+        admitted: Admitted,
         wiring: Arc<SessionWiring>,
         logger: &Logger,
-    ) -> Addr<EsmeSession> {
+    ) -> Addr<EsmeSession>
+    where
+        S: AsyncRead + AsyncWrite + 'static,
+    {
         let logger = logger.new(slog::o!("session" => id, "peer" => peer.to_string()));
-        let (read, write) = stream.into_split();
-        let (writer, queue) = mpsc::unbounded_channel();
-        actix_rt::spawn(write_loop(write, queue, logger.clone()));
+        let (read, write) = tokio::io::split(stream);
+        let (sender, queue) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer = actix_rt::spawn(write_loop(write, queue, queued.clone(), logger.clone()))
+            .abort_handle();
         let window = usize::try_from(wiring.settings.window).unwrap_or(1);
         EsmeSession::create(move |ctx| {
             ctx.add_stream(FramedRead::new(read, SmppFraming::new(Codec::new())));
@@ -155,7 +238,14 @@ impl EsmeSession {
                 peer,
                 wiring,
                 logger,
-                writer,
+                writer: Outbox {
+                    sender,
+                    queued,
+                    writer,
+                },
+                write_queue_full: false,
+                myself: ctx.address().downgrade(),
+                _admitted: admitted,
                 framing: SmppFraming::new(Codec::new()),
                 session: Session::new(Role::Server),
                 bound: None,
@@ -177,11 +267,22 @@ impl EsmeSession {
         if self.registration.is_some() {
             self.counters.sent(command.id(), command.status());
         }
+        if self.write_queue_full {
+            return;
+        }
         let mut bytes = BytesMut::new();
         match self.framing.encode(command, &mut bytes) {
             Ok(()) => {
                 self.last_sent = Instant::now();
-                let _ = self.writer.send(bytes);
+                if !self.writer.push(bytes) {
+                    self.write_queue_full = true;
+                    warn!(self.logger, "the ESME does not read what it is sent; closing";
+                        "queued_octets" => WRITE_QUEUE_LIMIT);
+                    metrics::global().smpp_connection_closed("write_queue_full");
+                    if let Some(myself) = self.myself.upgrade() {
+                        myself.do_send(WriteQueueFull);
+                    }
+                }
             }
             Err(error) => warn!(self.logger, "cannot encode a PDU"; "error" => %error),
         }
@@ -464,6 +565,15 @@ impl EsmeSession {
             self.answer_error(id, CommandStatus::EsmeRmsgqful, sequence_number);
             return;
         }
+        if self.inbound.contains_key(&sequence_number) {
+            // Two requests under one number cannot both be answered, and
+            // the second would take no room in the window.
+            debug!(self.logger, "sequence number already outstanding; refused";
+                "sequence_number" => sequence_number);
+            metrics::global().rejected(&account_id, Rejection::Invalid);
+            self.answer_error(id, CommandStatus::EsmeRsubmitfail, sequence_number);
+            return;
+        }
         let Some(body) = command.pdu() else {
             self.answer_error(id, CommandStatus::EsmeRinvcmdlen, sequence_number);
             return;
@@ -649,6 +759,14 @@ impl Actor for EsmeSession {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         debug!(self.logger, "connected");
+        ctx.run_later(self.wiring.settings.bind_timeout, |session, ctx| {
+            if session.bound.is_none() {
+                info!(session.logger, "not bound within smpp.bind_timeout_s; closing";
+                    "bind_timeout_s" => session.wiring.settings.bind_timeout.as_secs());
+                metrics::global().smpp_connection_closed("bind_timeout");
+                ctx.stop();
+            }
+        });
         ctx.run_interval(std::time::Duration::from_secs(1), |session, ctx| {
             session.tick(ctx);
             session.publish_windows();
@@ -733,6 +851,15 @@ impl Handler<Submitted> for EsmeSession {
     }
 }
 
+impl Handler<WriteQueueFull> for EsmeSession {
+    type Result = ();
+
+    fn handle(&mut self, _: WriteQueueFull, ctx: &mut Context<Self>) {
+        self.writer.abort();
+        ctx.stop();
+    }
+}
+
 impl Handler<Answered> for EsmeSession {
     type Result = ();
 
@@ -788,10 +915,12 @@ impl Handler<Disconnect> for EsmeSession {
 }
 
 /// Writes what the session hands over, coalescing whatever is queued into
-/// one write. Ends when the session drops its sender or the peer is gone.
-async fn write_loop(
-    mut socket: OwnedWriteHalf,
+/// one write, and takes what it wrote off `queued`. Ends when the session
+/// drops its sender or the peer is gone.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut socket: W,
     mut queue: mpsc::UnboundedReceiver<BytesMut>,
+    queued: Arc<AtomicUsize>,
     logger: Logger,
 ) {
     const COALESCE: usize = 64 * 1024;
@@ -809,6 +938,7 @@ async fn write_loop(
             debug!(logger, "write failed; the peer is gone"; "error" => %error);
             return;
         }
+        queued.fetch_sub(buffer.len(), Ordering::AcqRel);
     }
     let _ = socket.shutdown().await;
 }

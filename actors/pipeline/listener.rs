@@ -1,27 +1,85 @@
-//! The SMPP listener: accepts connections and starts one [`EsmeSession`]
-//! per connection. A failed accept (out of descriptors, a reset during the
-//! handshake) is logged and the loop goes on after a short pause.
+//! The SMPP listeners, plain and TLS: accept connections and start one
+//! [`EsmeSession`] per connection, the same session over either. A
+//! connection over `smpp.max_connections` or `smpp.max_connections_per_ip`
+//! ([`Admission`](super::admission)) is closed at once, logged and
+//! counted. A TLS handshake runs in a task of its own, so a slow one holds
+//! up no other connection, and must be done within `smpp.bind_timeout_s`.
+//! A failed accept (out of descriptors, a reset during the handshake) is
+//! logged and the loop goes on after a short pause.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use slog::{Logger, info, warn};
+use slog::{Logger, debug, info, warn};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::actors::pipeline::esme::{EsmeSession, SessionWiring};
+use crate::metrics;
+
+/// How a listener's connections are carried.
+pub enum Security {
+    /// SMPP on plain TCP (`smpp.listen`).
+    Plain,
+    /// SMPP over TLS (`smpp.tls_listen`).
+    Tls(TlsAcceptor),
+}
+
+/// Session ids, unique over both listeners.
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// Accepts until the system stops.
-pub async fn run(listener: TcpListener, wiring: Arc<SessionWiring>, logger: Logger) {
+pub async fn run(
+    listener: TcpListener,
+    security: Security,
+    wiring: Arc<SessionWiring>,
+    logger: Logger,
+) {
+    let name = match security {
+        Security::Plain => "SMPP",
+        Security::Tls(_) => "SMPP over TLS",
+    };
     if let Ok(address) = listener.local_addr() {
-        info!(logger, "SMPP listening"; "address" => %address);
+        info!(logger, "{} listening", name; "address" => %address);
     }
-    let mut next_session = 1u64;
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                let admitted = match wiring.admission.admit(peer.ip()) {
+                    Ok(admitted) => admitted,
+                    Err(refusal) => {
+                        warn!(logger, "connection refused: over the cap";
+                            "peer" => %peer, "cap" => refusal.reason(),
+                            "open" => wiring.admission.open());
+                        metrics::global().smpp_connection_closed(refusal.reason());
+                        drop(stream);
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
-                EsmeSession::start(next_session, stream, peer, wiring.clone(), &logger);
-                next_session += 1;
+                let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
+                let Security::Tls(acceptor) = &security else {
+                    EsmeSession::start(id, stream, peer, admitted, wiring.clone(), &logger);
+                    continue;
+                };
+                let (acceptor, wiring, logger) = (acceptor.clone(), wiring.clone(), logger.clone());
+                actix_rt::spawn(async move {
+                    let limit = wiring.settings.bind_timeout;
+                    match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            EsmeSession::start(id, tls, peer, admitted, wiring, &logger);
+                        }
+                        Ok(Err(error)) => {
+                            debug!(logger, "TLS handshake failed"; "peer" => %peer, "error" => %error);
+                        }
+                        Err(_) => {
+                            info!(logger, "no TLS handshake within smpp.bind_timeout_s; closed";
+                                "peer" => %peer);
+                            metrics::global().smpp_connection_closed("bind_timeout");
+                        }
+                    }
+                });
             }
             Err(error) => {
                 warn!(logger, "accept failed"; "error" => %error);

@@ -5,6 +5,7 @@
 //! callbacks may connect).
 
 pub mod account;
+pub mod admission;
 pub mod amend;
 pub mod awaiting;
 pub mod callback_targets;

@@ -1,4 +1,5 @@
-//! The HTTP listener (`web.listen`, actix-web): the customer JSON API of
+//! The HTTP listeners (`web.listen`, and HTTPS on `web.tls_listen`; the
+//! same application on both, either may be left out), actix-web: the customer JSON API of
 //! SPEC §4 and `/healthz`; each area of endpoints is a file of its own that
 //! registers its handlers (`configure`). A handler's route attribute
 //! (`#[get("/path")]`) is its path and method, its `#[utoipa::path]` what
@@ -77,14 +78,20 @@ use utoipa_actix_web::AppExt;
 
 use problem::Problem;
 
-/// Binds `listen` and serves until the returned handle stops it. One
-/// worker thread: the work of a request is in the account actor and the
-/// store, so more would only contend for the same cores.
-pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandle> {
+/// Binds `plain` (HTTP) and `https` (with its TLS settings), those given,
+/// and serves until the returned handle stops it; a failed bind is
+/// returned with its address. One worker thread: the work of a request is
+/// in the account actor and the store, so more would only contend for the
+/// same cores.
+pub fn start(
+    plain: Option<SocketAddr>,
+    https: Option<(SocketAddr, rustls::ServerConfig)>,
+    state: WebState,
+) -> Result<ServerHandle, (SocketAddr, std::io::Error)> {
     let logger = state.logger.clone();
     let server_logger = logger.clone();
     let state = web::Data::new(state);
-    let server = HttpServer::new(move || {
+    let mut server = HttpServer::new(move || {
         let (app, document) = App::new()
             .into_utoipa_app()
             .openapi(openapi::Base::openapi())
@@ -115,9 +122,18 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)
-    .disable_signals()
-    .bind(listen)?;
-    let address = server.addrs().first().copied().unwrap_or(listen);
+    .disable_signals();
+    let mut listening = Vec::new();
+    if let Some(address) = plain {
+        server = server.bind(address).map_err(|error| (address, error))?;
+        listening.push(("HTTP", server.addrs().last().copied().unwrap_or(address)));
+    }
+    if let Some((address, tls)) = https {
+        server = server
+            .bind_rustls_0_23(address, tls)
+            .map_err(|error| (address, error))?;
+        listening.push(("HTTPS", server.addrs().last().copied().unwrap_or(address)));
+    }
     let server = server.run();
     let handle = server.handle();
     actix_rt::spawn(async move {
@@ -125,7 +141,9 @@ pub fn start(listen: SocketAddr, state: WebState) -> std::io::Result<ServerHandl
             error!(server_logger, "HTTP server failed"; "error" => %error);
         }
     });
-    info!(logger, "HTTP listening"; "address" => %address);
+    for (name, address) in listening {
+        info!(logger, "{} listening", name; "address" => %address);
+    }
     Ok(handle)
 }
 

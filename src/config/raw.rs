@@ -58,6 +58,12 @@ pub(crate) struct RawSmpp {
     pub enquire_link_interval_s: Option<Spanned<u64>>,
     pub inactivity_timeout_s: Option<Spanned<u64>>,
     pub response_timeout_s: Option<Spanned<u64>>,
+    pub max_connections: Option<Spanned<u32>>,
+    pub max_connections_per_ip: Option<Spanned<u32>>,
+    pub bind_timeout_s: Option<Spanned<u64>>,
+    pub tls_listen: Option<Spanned<String>>,
+    pub tls_cert: Option<Spanned<String>>,
+    pub tls_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +72,9 @@ pub(crate) struct RawWeb {
     pub listen: Option<Spanned<String>>,
     pub admin_user: Option<Spanned<String>>,
     pub admin_password: Option<Spanned<String>>,
+    pub tls_listen: Option<Spanned<String>>,
+    pub tls_cert: Option<Spanned<String>>,
+    pub tls_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +113,8 @@ pub(crate) struct RawGateway {
     pub max_attempts: Option<Spanned<u32>>,
     pub failover_after_s: Option<Spanned<u64>>,
     pub queue_limit: Option<Spanned<u32>>,
+    pub tls: Option<Spanned<bool>>,
+    pub tls_ca: Option<Spanned<String>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

@@ -140,11 +140,26 @@ pub struct StoreSettings {
     pub cache_bytes: u64,
 }
 
-/// `[smpp]`: the listener ESMEs bind to, and their sessions' window and timers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SmppListenerConfig {
-    /// `smpp.listen`: address and port; default `127.0.0.1:2775`.
+/// A listener over TLS: where, and the PEM files it presents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsListenerConfig {
+    /// `tls_listen`: address and port.
     pub listen: SocketAddr,
+    /// `tls_cert`: the certificate chain, PEM, the server's own first.
+    pub cert: PathBuf,
+    /// `tls_key`: the certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// `[smpp]`: the listeners ESMEs bind to, and their sessions' window and timers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmppListenerConfig {
+    /// `smpp.listen`: address and port of plain SMPP; default
+    /// `127.0.0.1:2775`, or none when only `smpp.tls_listen` is given.
+    pub listen: Option<SocketAddr>,
+    /// `smpp.tls_listen`, `smpp.tls_cert`, `smpp.tls_key`: SMPP over TLS,
+    /// the same sessions as the plain listener.
+    pub tls: Option<TlsListenerConfig>,
     /// Requests a session keeps outstanding in each direction: an ESME's
     /// submits beyond it get ESME_RMSGQFUL; our deliver_sm wait beyond it.
     pub window: u32,
@@ -154,13 +169,25 @@ pub struct SmppListenerConfig {
     pub inactivity_timeout: Duration,
     /// How long a request the session sent waits for its response.
     pub response_timeout: Duration,
+    /// `smpp.max_connections`: connections open at once over all peers;
+    /// one more is closed as soon as it is accepted.
+    pub max_connections: u32,
+    /// `smpp.max_connections_per_ip`: connections open at once from one
+    /// peer address; one more is closed as soon as it is accepted.
+    pub max_connections_per_ip: u32,
+    /// `smpp.bind_timeout_s`: how long a connection may stay open without
+    /// a successful bind, whatever it sends meanwhile.
+    pub bind_timeout: Duration,
 }
 
 /// `[web]`: the HTTP listener and the operator's login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebConfig {
-    /// `web.listen`: address and port; default `127.0.0.1:8080`.
-    pub listen: SocketAddr,
+    /// `web.listen`: address and port of plain HTTP; default
+    /// `127.0.0.1:8080`, or none when only `web.tls_listen` is given.
+    pub listen: Option<SocketAddr>,
+    /// `web.tls_listen`, `web.tls_cert`, `web.tls_key`: HTTPS.
+    pub tls: Option<TlsListenerConfig>,
     /// `web.admin_user`: the operator's HTTP Basic user name; default `admin`,
     /// never empty.
     pub admin_user: String,
@@ -273,6 +300,17 @@ pub struct SmppGatewayConfig {
     /// Messages the gateway's queue holds before it takes no more (its
     /// routes use their next gateway) until it is below 90 % of this.
     pub queue_limit: u32,
+    /// `tls = true`: SMPP over TLS to the SMSC, its certificate checked
+    /// against `host`; `None`: plain TCP.
+    pub tls: Option<UpstreamTls>,
+}
+
+/// TLS toward an upstream SMSC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamTls {
+    /// `tls_ca`: PEM certificates of authorities trusted for the SMSC's
+    /// certificate besides the Mozilla roots (an operator's private CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A GSM modem on a serial port.

@@ -1,5 +1,6 @@
 //! The ESME side of an SMPP connection, as `bench` and the upstream
-//! gateways use it: connect and bind, keep up to a window of submit_sm
+//! gateways use it: connect (over TLS when asked, the server's certificate
+//! checked against the host connected to) and bind, keep up to a window of submit_sm
 //! outstanding, answer every deliver_sm, data_sm and enquire_link at once
 //! (or, after [`Esme::answer_later`], leave deliveries for the caller to
 //! answer with [`Esme::acknowledge`]), keep the link alive, unbind.
@@ -10,18 +11,21 @@
 //! has read is kept in the `Esme` until the next call.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
+use tokio_rustls::{TlsConnector, TlsStream};
 
 use super::endpoint::{Endpoint, Inbound};
-use super::link::{Link, LinkError};
+use super::link::{Link, LinkError, Transport};
 use crate::framed::Frame;
 use crate::smpp::pdu::{
     self, BindReceiver, BindTransceiver, BindTransmitter, COctetString, DataSmResp, DeliverSmResp,
     InterfaceVersion, Pdu, SubmitSm,
 };
 use crate::smpp::{BindState, Codec, Command, CommandId, CommandStatus, FrameError, Role, status};
+use crate::tls::{self, PemFile, TlsError};
 
 /// How long connecting and binding may take.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,11 +49,27 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// TLS toward the server: which authorities vouch for its certificate
+/// besides the Mozilla roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsTarget {
+    /// PEM certificates of further trusted authorities.
+    pub authorities: Option<PemFile>,
+}
+
 /// Why a connection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot connect to {addr}: {source}")]
     Connect {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
+    #[error("TLS handshake with {addr} failed: {source}")]
+    Handshake {
         addr: String,
         #[source]
         source: std::io::Error,
@@ -121,11 +141,13 @@ pub struct Esme {
 }
 
 impl Esme {
-    /// Connect to `addr` and bind as `kind`; the window holds `window`
-    /// outstanding requests, each answered within `response_timeout`.
-    /// `codec` decides how strictly the SMSC's PDUs are read.
+    /// Connect to `addr` (`host:port`), over TLS with `tls`, and bind as
+    /// `kind`; the window holds `window` outstanding requests, each
+    /// answered within `response_timeout`. `codec` decides how strictly
+    /// the SMSC's PDUs are read.
     pub async fn bind(
         addr: &str,
+        tls: Option<&TlsTarget>,
         kind: BindKind,
         credentials: &Credentials,
         window: usize,
@@ -133,15 +155,11 @@ impl Esme {
         codec: Codec,
     ) -> Result<Esme, ClientError> {
         let bind = bind_pdu(kind, credentials).ok_or(ClientError::CredentialsTooLong)?;
-        let stream = tokio::time::timeout(BIND_TIMEOUT, TcpStream::connect(addr))
+        let transport = tokio::time::timeout(BIND_TIMEOUT, connect(addr, tls))
             .await
-            .map_err(|_| ClientError::BindTimeout(BIND_TIMEOUT))?
-            .map_err(|source| ClientError::Connect {
-                addr: addr.to_owned(),
-                source,
-            })?;
+            .map_err(|_| ClientError::BindTimeout(BIND_TIMEOUT))??;
         let start = tokio::time::Instant::now() + ENQUIRE_LINK_INTERVAL;
-        let link = Link::with_codec(stream, codec);
+        let link = Link::with_codec(transport, codec);
         let mut esme = Esme {
             endpoint: Endpoint::new(link, Role::Client, window, response_timeout),
             events: VecDeque::new(),
@@ -347,6 +365,31 @@ impl Esme {
         }
         Ok(())
     }
+}
+
+/// A connection to `addr`, with the TLS handshake done when `tls` asks
+/// for it (the certificate checked against `addr`'s host).
+async fn connect(addr: &str, tls: Option<&TlsTarget>) -> Result<Transport, ClientError> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|source| ClientError::Connect {
+            addr: addr.to_owned(),
+            source,
+        })?;
+    let Some(target) = tls else {
+        return Ok(Transport::Plain(stream));
+    };
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let name = tls::server_name(host.trim_start_matches('[').trim_end_matches(']'))?;
+    let config = tls::client_config(target.authorities.as_ref())?;
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(name, stream)
+        .await
+        .map_err(|source| ClientError::Handshake {
+            addr: addr.to_owned(),
+            source,
+        })?;
+    Ok(Transport::Tls(Box::new(TlsStream::Client(stream))))
 }
 
 /// The answer to a deliver_sm or data_sm: a bodied `_resp` when accepted,

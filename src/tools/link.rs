@@ -1,7 +1,7 @@
 //! One SMPP connection's bytes, for the tools' event loops: an inbox the
 //! [`SmppFraming`] decoder cuts into frames, and an outbox that commands are
-//! encoded into and written from. No protocol decisions here; the simulator
-//! and the ESME client own those.
+//! encoded into and written from, over plain TCP or TLS ([`Transport`]).
+//! No protocol decisions here; the simulator and the ESME client own those.
 //!
 //! Why not `Framed`: a tool reads whatever has arrived, handles every whole
 //! PDU in it, and answers all of them with one write. That batching is most
@@ -12,9 +12,9 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_rustls::TlsStream;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::framed::{Frame, SmppFraming, StreamError};
@@ -45,27 +45,63 @@ impl From<std::io::Error> for LinkError {
     }
 }
 
-/// A TCP connection carrying SMPP.
-#[derive(Debug)]
+/// What a link's bytes travel on.
+pub enum Transport {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP, either side of the handshake.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+impl Transport {
+    /// The read and write halves, each used by one side of a `select!`.
+    fn split(self) -> (Reader, Writer) {
+        // Small PDUs answered at once: Nagle would add 40 ms to each.
+        match self {
+            Transport::Plain(stream) => {
+                let _ = stream.set_nodelay(true);
+                let (reader, writer) = stream.into_split();
+                (Box::new(reader), Box::new(writer))
+            }
+            Transport::Tls(stream) => {
+                let _ = stream.get_ref().0.set_nodelay(true);
+                let (reader, writer) = tokio::io::split(*stream);
+                (Box::new(reader), Box::new(writer))
+            }
+        }
+    }
+}
+
+/// A connection carrying SMPP.
 pub struct Link {
-    reader: OwnedReadHalf,
-    writer: OwnedWriteHalf,
+    reader: Reader,
+    writer: Writer,
     framing: SmppFraming,
     inbox: BytesMut,
     outbox: BytesMut,
 }
 
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("inbox", &self.inbox.len())
+            .field("outbox", &self.outbox.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Link {
-    pub fn new(stream: TcpStream) -> Link {
-        Link::with_codec(stream, Codec::new())
+    pub fn new(transport: Transport) -> Link {
+        Link::with_codec(transport, Codec::new())
     }
 
     /// A link that reads the peer's PDUs as `codec` says (an upstream
     /// SMSC's leniently).
-    pub fn with_codec(stream: TcpStream, codec: Codec) -> Link {
-        // Small PDUs answered at once: Nagle would add 40 ms to each.
-        let _ = stream.set_nodelay(true);
-        let (reader, writer) = stream.into_split();
+    pub fn with_codec(transport: Transport, codec: Codec) -> Link {
+        let (reader, writer) = transport.split();
         Link {
             reader,
             writer,

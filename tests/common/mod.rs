@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -151,6 +151,24 @@ impl Switch {
             child,
             smpp: smpp.unwrap(),
             http: http.unwrap(),
+        }
+    }
+
+    /// The address of the listener serve logs as `NAME listening` (`SMPP
+    /// over TLS`, `HTTPS`), waiting for it (bounded).
+    pub fn listener(&self, name: &str) -> SocketAddr {
+        let marker = format!("{name} listening, address: ");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let found = self.log.lock().unwrap().iter().find_map(|line| {
+                let rest = line.split(&marker).nth(1)?;
+                rest.split(',').next()?.trim().parse().ok()
+            });
+            if let Some(address) = found {
+                return address;
+            }
+            assert!(Instant::now() < deadline, "serve never logged {marker:?}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -21,8 +21,10 @@ pub const WAIT: Duration = Duration::from_secs(5);
 /// The number our submits come from.
 pub const SOURCE: &str = "34911000000";
 
-pub struct Raw {
-    stream: TcpStream,
+/// Over a std `TcpStream`, or any blocking stream over one whose read
+/// timeout is short (a rustls `StreamOwned`, see [`Raw::with`]).
+pub struct Raw<S = TcpStream> {
+    stream: S,
     codec: Codec,
     inbox: Vec<u8>,
     next_seq: u32,
@@ -60,18 +62,13 @@ impl Raw {
         Raw::over(stream)
     }
 
-    fn over(stream: TcpStream) -> Raw {
+    /// A client on a connection the test made itself (from another
+    /// source address, with its own buffer sizes).
+    pub fn over(stream: TcpStream) -> Raw {
         stream
             .set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
-        Raw {
-            stream,
-            codec: Codec::new(),
-            inbox: Vec::new(),
-            next_seq: 1,
-            closed: false,
-            disconnect_allowed: false,
-        }
+        Raw::with(stream)
     }
 
     /// The next connection to `listener` within [`WAIT`] (a switch's
@@ -83,17 +80,7 @@ impl Raw {
             match listener.accept() {
                 Ok((stream, _)) => {
                     stream.set_nonblocking(false).unwrap();
-                    stream
-                        .set_read_timeout(Some(Duration::from_millis(20)))
-                        .unwrap();
-                    return Some(Raw {
-                        stream,
-                        codec: Codec::new(),
-                        inbox: Vec::new(),
-                        next_seq: 1,
-                        closed: false,
-                        disconnect_allowed: false,
-                    });
+                    return Some(Raw::over(stream));
                 }
                 Err(error) if error.kind() == ErrorKind::WouldBlock => {
                     if Instant::now() >= deadline {
@@ -103,6 +90,21 @@ impl Raw {
                 }
                 Err(error) => panic!("accept: {error}"),
             }
+        }
+    }
+}
+
+impl<S: Read + Write> Raw<S> {
+    /// A client on `stream`, whose reads must time out after a few
+    /// milliseconds (so waits stay bounded).
+    pub fn with(stream: S) -> Raw<S> {
+        Raw {
+            stream,
+            codec: Codec::new(),
+            inbox: Vec::new(),
+            next_seq: 1,
+            closed: false,
+            disconnect_allowed: false,
         }
     }
 

@@ -83,8 +83,8 @@ fn line_of(source: &str, needle: &str) -> usize {
 #[test]
 fn the_shipped_config_is_valid_and_self_contained() {
     let config = Config::load(Path::new("config/pasarela.toml")).expect("shipped config loads");
-    assert_eq!(config.smpp.listen.to_string(), "127.0.0.1:2775");
-    assert_eq!(config.web.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.smpp.listen, Some("127.0.0.1:2775".parse().unwrap()));
+    assert_eq!(config.web.listen, Some("127.0.0.1:8080".parse().unwrap()));
     assert_eq!(config.data_dir, Path::new("data"));
     let demo = config.account("demo").expect("demo account");
     assert_eq!(demo.credit, "1000.00".parse::<Money>().unwrap());

@@ -3,6 +3,7 @@
 //! configuration file, logging. Pure functions, run in one binary.
 
 mod config_file;
+mod config_listeners;
 mod logging;
 mod model_properties;
 mod modem_at;

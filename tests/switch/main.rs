@@ -26,6 +26,8 @@ mod raw;
 mod scrape;
 #[path = "../common/sim.rs"]
 mod sim;
+#[path = "../common/tls.rs"]
+mod tls;
 
 mod admin_api;
 mod admin_gateways;
@@ -44,6 +46,7 @@ mod http_api_keys;
 mod http_list;
 mod interop_smpplib;
 mod kannel_sendsms;
+mod listener_limits;
 mod login_throttle;
 mod long_mo;
 mod metrics;
@@ -55,6 +58,7 @@ mod restart_under_load;
 mod serve;
 mod sim_smsc;
 mod supervision;
+mod tls_listeners;
 mod upstream;
 mod upstream_node;
 mod upstream_status;

@@ -62,7 +62,10 @@ use crate::smpp::pdu::{
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
 use crate::store::{Batch, Store};
-use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event, Unanswered};
+use crate::tls::PemFile;
+use crate::tools::client::{
+    BindKind, ClientError, Credentials, Esme, Event, TlsTarget, Unanswered,
+};
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
 use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
@@ -93,6 +96,9 @@ pub struct Settings {
     pub name: GatewayName,
     /// `host:port`.
     pub address: String,
+    /// `tls = true`: SMPP over TLS, the SMSC's certificate checked
+    /// against `host`.
+    pub tls: Option<TlsTarget>,
     /// One entry per bind to keep open.
     pub binds: Vec<BindKind>,
     pub credentials: Credentials,
@@ -120,9 +126,16 @@ impl Settings {
             BindMode::Transceiver => &[BindKind::Transceiver],
             BindMode::Pair => &[BindKind::Transmitter, BindKind::Receiver],
         };
+        let tls = smpp.tls.as_ref().map(|tls| TlsTarget {
+            authorities: tls
+                .ca_file
+                .as_ref()
+                .map(|path| PemFile::new(format!("gateway {:?} tls_ca", name.as_str()), path)),
+        });
         Settings {
             name,
             address: format!("{}:{}", smpp.host, smpp.port),
+            tls,
             binds: (0..smpp.sessions)
                 .flat_map(|_| session.iter().copied())
                 .collect(),
@@ -319,6 +332,7 @@ impl Bind {
             let bound = tokio::select! {
                 bound = Esme::bind(
                     &self.settings.address,
+                    self.settings.tls.as_ref(),
                     self.kind,
                     &self.settings.credentials,
                     self.settings.window,

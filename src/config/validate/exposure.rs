@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use toml::Spanned;
 
 use super::checker::Checker;
-use crate::config::Config;
+use crate::config::{Config, TlsListenerConfig};
 
 /// The shortest admin password accepted while a listener is exposed.
 pub const MIN_EXPOSED_ADMIN_PASSWORD: usize = 12;
@@ -30,11 +30,15 @@ pub const SHIPPED_PASSWORDS: &[&str] = &[
 /// The listeners of `config` that are not on a loopback address, with
 /// the key that sets each.
 pub fn exposed_listeners(config: &Config) -> Vec<(&'static str, SocketAddr)> {
+    let tls = |tls: &Option<TlsListenerConfig>| tls.as_ref().map(|tls| tls.listen);
     [
         ("smpp.listen", config.smpp.listen),
+        ("smpp.tls_listen", tls(&config.smpp.tls)),
         ("web.listen", config.web.listen),
+        ("web.tls_listen", tls(&config.web.tls)),
     ]
     .into_iter()
+    .filter_map(|(key, address)| Some((key, address?)))
     .filter(|(_, address)| !address.ip().is_loopback())
     .collect()
 }

@@ -13,7 +13,7 @@ use super::checker::{Checker, at};
 use crate::config::raw::RawGateway;
 use crate::config::{
     BindMode, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN,
-    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig,
+    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig, UpstreamTls,
 };
 
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -49,6 +49,8 @@ const SMPP_KEYS: &[&str] = &[
     "max_attempts",
     "failover_after_s",
     "queue_limit",
+    "tls",
+    "tls_ca",
 ];
 
 /// The keys a gateway of kind `modem` takes.
@@ -226,7 +228,9 @@ impl Checker<'_> {
                 MAX_FAILOVER_AFTER_S,
             ))
         });
+        let tls = self.upstream_tls(entry, prefix);
         GatewayKind::Smpp(SmppGatewayConfig {
+            tls,
             host,
             port,
             system_id,
@@ -240,6 +244,26 @@ impl Checker<'_> {
             failover_after,
             queue_limit,
         })
+    }
+
+    /// `tls` and `tls_ca` of an smpp gateway: `tls_ca` only with `tls = true`.
+    fn upstream_tls(&mut self, entry: &RawGateway, prefix: &str) -> Option<UpstreamTls> {
+        let ca_file = entry.tls_ca.as_ref().and_then(|path| {
+            if path.get_ref().is_empty() {
+                self.report(path, &at(prefix, "tls_ca"), "must not be empty");
+                return None;
+            }
+            Some(PathBuf::from(path.get_ref()))
+        });
+        let enabled = entry.tls.as_ref().is_some_and(|tls| *tls.get_ref());
+        match (&entry.tls_ca, enabled) {
+            (_, true) => Some(UpstreamTls { ca_file }),
+            (Some(path), false) => {
+                self.report(path, &at(prefix, "tls_ca"), "only with tls = true");
+                None
+            }
+            (None, false) => None,
+        }
     }
 
     /// A gateway of kind `modem`: a GSM modem on a serial port.
@@ -347,6 +371,8 @@ impl Checker<'_> {
                 entry.failover_after_s.as_ref().map(Spanned::span),
             ),
             ("queue_limit", entry.queue_limit.as_ref().map(Spanned::span)),
+            ("tls", entry.tls.as_ref().map(Spanned::span)),
+            ("tls_ca", entry.tls_ca.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),

@@ -210,6 +210,7 @@ async fn drive(args: &BenchArgs, plan: Plan) -> Result<Report, BenchError> {
         };
         let esme = Esme::bind(
             &args.connect,
+            None,
             kind,
             &credentials,
             window,

@@ -1,4 +1,4 @@
-//! One TCP connection to the simulator: the SMSC side of SMPP. Binds are
+//! One connection (TCP or TLS) to the simulator: the SMSC side of SMPP. Binds are
 //! checked against the command line's credentials; submit_sm and data_sm
 //! are answered as [`Behaviour::for_destination`] says (refused, answered,
 //! answered late, never answered), and their receipts and MO replies go to
@@ -13,8 +13,6 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::net::TcpStream;
 
 use super::hub::Deliveries;
 use super::shared::{Shared, log};
@@ -31,7 +29,7 @@ use crate::smpp::{
 };
 use crate::sms::ESM_CLASS_UDHI;
 use crate::tools::endpoint::{Endpoint, Inbound, Keep};
-use crate::tools::link::{Link, LinkError};
+use crate::tools::link::{Link, LinkError, Transport};
 
 /// How often we ask an idle ESME whether it is alive.
 const ENQUIRE_LINK_INTERVAL: Duration = Duration::from_secs(30);
@@ -49,11 +47,11 @@ const MO_RECIPIENT: &str = "12345";
 /// Serve one connection until it closes.
 pub(in crate::tools::sim_smsc) async fn serve(
     id: u64,
-    stream: TcpStream,
+    transport: Transport,
     peer: SocketAddr,
     shared: Arc<Shared>,
 ) {
-    let mut connection = Connection::new(id, Link::new(stream), peer, shared);
+    let mut connection = Connection::new(id, Link::new(transport), peer, shared);
     log(format_args!("{peer}: connected"));
     let outcome = connection.run().await;
     connection.finish(outcome).await;

@@ -2,7 +2,9 @@
 //! gateways and for load tests. It answers binds, enquire_link and unbind,
 //! answers submit_sm and data_sm by the destination's last digits (the table
 //! in [`crate::simulation`]), and sends delivery receipts and MO messages as
-//! deliver_sm through its own window. It keeps nothing on disk.
+//! deliver_sm through its own window. It keeps nothing on disk. With
+//! `--tls-cert` and `--tls-key` it speaks SMPP over TLS instead, for
+//! trying gateways with `tls = true`.
 //!
 //! - `connection`: one task per TCP connection, the SMSC side of SMPP.
 //! - `hub`: holds receipts until they are due and hands them to a
@@ -14,13 +16,20 @@ mod hub;
 mod shared;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{TlsAcceptor, TlsStream};
 
+use crate::tls::{self, PemFile, TlsError};
+use crate::tools::link::Transport;
 use crate::upstream::IdBase;
 use shared::{Credentials, MessageIds, Shared, log};
+
+/// How long a client has to finish the TLS handshake.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 
 /// The command line of `pasarela sim-smsc`.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,6 +61,13 @@ pub struct SimSmscArgs {
     /// Milliseconds to wait for a deliver_sm_resp or enquire_link_resp.
     #[arg(long, default_value_t = 10_000)]
     pub response_timeout_ms: u64,
+    /// Speak SMPP over TLS, presenting this certificate chain (PEM, the
+    /// server's own first); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM); needs --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The `--id-format` values.
@@ -74,6 +90,8 @@ pub enum SimSmscError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Run the simulator until ctrl-c.
@@ -84,6 +102,13 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 }
 
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
+    let acceptor = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(
+            &PemFile::new("--tls-cert", cert),
+            &PemFile::new("--tls-key", key),
+        )?))),
+        _ => None,
+    };
     let listen_error = |source| SimSmscError::Listen {
         addr: args.listen,
         source,
@@ -100,7 +125,8 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
     }
     let dlr_delay = Duration::from_millis(args.dlr_delay_ms);
     log(format_args!(
-        "receipts after {} ms, ids {:?}, window {}, credentials {}",
+        "{}receipts after {} ms, ids {:?}, window {}, credentials {}",
+        if acceptor.is_some() { "TLS; " } else { "" },
         args.dlr_delay_ms,
         args.id_format,
         args.window,
@@ -133,7 +159,7 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     connections += 1;
-                    tokio::spawn(connection::serve(connections, stream, peer, Arc::clone(&shared)));
+                    tokio::spawn(open(connections, stream, peer, acceptor.clone(), Arc::clone(&shared)));
                 }
                 Err(error) => {
                     // Out of file descriptors, usually: let some close.
@@ -147,4 +173,34 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
             }
         }
     }
+}
+
+/// Serves one accepted connection, after its TLS handshake when the
+/// simulator speaks TLS.
+async fn open(
+    id: u64,
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
+    let transport = match acceptor {
+        None => Transport::Plain(stream),
+        Some(acceptor) => {
+            match tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => Transport::Tls(Box::new(TlsStream::Server(tls))),
+                Ok(Err(error)) => {
+                    log(format_args!("{peer}: TLS handshake failed: {error}"));
+                    return;
+                }
+                Err(_) => {
+                    log(format_args!(
+                        "{peer}: no TLS handshake within {HANDSHAKE_LIMIT:?}"
+                    ));
+                    return;
+                }
+            }
+        }
+    };
+    connection::serve(id, transport, peer, shared).await;
 }
