@@ -7,6 +7,7 @@ mod accounts;
 mod callbacks;
 mod checker;
 mod gateways;
+mod limits;
 mod listeners;
 mod log;
 mod mo_routes;
@@ -71,6 +72,7 @@ impl Checker<'_> {
         let smpp = self.smpp(raw.smpp);
         let web = self.web(raw.web);
         let callbacks = self.callbacks(raw.callbacks);
+        let limits = self.limits(raw.limits);
         let gateways = self.gateways(raw.gateways);
         let accounts = self.accounts(raw.accounts);
         let routes = self.routes(raw.routes, &gateways, &accounts);
@@ -83,6 +85,7 @@ impl Checker<'_> {
             smpp,
             web,
             callbacks,
+            limits,
             gateways,
             routes,
             accounts,
