@@ -13,6 +13,11 @@
 //! | `pasarela_accept_seconds` | histogram | `account` |
 //! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
 //! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
+//! | `pasarela_mailbox_items` | gauge | `account` |
+//! | `pasarela_mailbox_loaded` | gauge | `account` |
+//! | `pasarela_mailbox_dropped_total` | counter | `account`, `reason` |
+//! | `pasarela_callback_outbox_loaded` | gauge | |
+//! | `pasarela_retention_purged_total` | counter | |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -64,6 +69,11 @@ pub struct Metrics {
     accept_latency: Family<AccountLabel, Latency>,
     receipt_latency: Family<GatewayLabel, Latency>,
     mo: Family<MoLabels, Counter>,
+    mailbox_items: Family<AccountLabel, Gauge>,
+    mailbox_loaded: Family<AccountLabel, Gauge>,
+    mailbox_dropped: Family<DropLabels, Counter>,
+    outbox_loaded: Gauge,
+    purged: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -108,6 +118,30 @@ impl EncodeLabelValue for MoOutcome {
         encoder.write_str(match self {
             MoOutcome::Routed => "routed",
             MoOutcome::Unrouted => "unrouted",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DropLabels {
+    account: String,
+    reason: MailboxDrop,
+}
+
+/// Why a mailbox item was dropped unsent, as the `reason` label says it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum MailboxDrop {
+    /// The mailbox held `limits.mailbox_max_items`: the oldest went.
+    Full,
+    /// It waited longer than `limits.mailbox_max_age_days`.
+    Expired,
+}
+
+impl EncodeLabelValue for MailboxDrop {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(match self {
+            MailboxDrop::Full => "full",
+            MailboxDrop::Expired => "expired",
         })
     }
 }
@@ -192,6 +226,11 @@ impl Metrics {
             accept_latency: Family::default(),
             receipt_latency: Family::default(),
             mo: Family::default(),
+            mailbox_items: Family::default(),
+            mailbox_loaded: Family::default(),
+            mailbox_dropped: Family::default(),
+            outbox_loaded: Gauge::default(),
+            purged: Counter::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -239,6 +278,31 @@ impl Metrics {
             "MO messages received, routed to an account or left unrouted in the inbox",
             metrics.mo.clone(),
         );
+        registry.register(
+            "mailbox_items",
+            "Receipts and MO stored for an account, waiting for its receiver",
+            metrics.mailbox_items.clone(),
+        );
+        registry.register(
+            "mailbox_loaded",
+            "Of those, held in memory (at most store.mailbox_page)",
+            metrics.mailbox_loaded.clone(),
+        );
+        registry.register(
+            "mailbox_dropped",
+            "Mailbox items dropped unsent: the mailbox was full, or the item too old",
+            metrics.mailbox_dropped.clone(),
+        );
+        registry.register(
+            "callback_outbox_loaded",
+            "Callbacks of the outbox held in memory (at most store.outbox_page)",
+            metrics.outbox_loaded.clone(),
+        );
+        registry.register(
+            "retention_purged",
+            "Finished messages purged after store.retention_days",
+            metrics.purged.clone(),
+        );
         metrics
     }
 
@@ -260,7 +324,17 @@ impl Metrics {
                 reason,
             })
         };
+        let dropped = |reason| {
+            self.mailbox_dropped.get_or_create_owned(&DropLabels {
+                account: account.to_string(),
+                reason,
+            })
+        };
         AccountMetrics {
+            mailbox_items: self.mailbox_items.get_or_create_owned(&label),
+            mailbox_loaded: self.mailbox_loaded.get_or_create_owned(&label),
+            dropped_full: dropped(MailboxDrop::Full),
+            dropped_expired: dropped(MailboxDrop::Expired),
             accepted: self.accepted.get_or_create_owned(&label),
             throttled: rejected(Rejection::Throttled),
             credit: rejected(Rejection::Credit),
@@ -302,6 +376,16 @@ impl Metrics {
             .inc();
     }
 
+    /// The gauge of callbacks the callbacks actor holds in memory.
+    pub fn outbox_loaded(&self) -> Gauge {
+        self.outbox_loaded.clone()
+    }
+
+    /// Counts finished messages retention purged.
+    pub fn purged(&self, messages: usize) {
+        self.purged.inc_by(messages as u64);
+    }
+
     /// The gauge of submit_sm outstanding on `gateway`'s connection.
     pub fn window_in_use(&self, gateway: &GatewayName) -> Gauge {
         self.window_in_use.get_or_create_owned(&GatewayLabel {
@@ -318,6 +402,10 @@ pub struct AccountMetrics {
     throttled: Counter,
     credit: Counter,
     latency: Latency,
+    mailbox_items: Gauge,
+    mailbox_loaded: Gauge,
+    dropped_full: Counter,
+    dropped_expired: Counter,
 }
 
 impl AccountMetrics {
@@ -336,6 +424,23 @@ impl AccountMetrics {
             reason => return global().rejected(&self.account, reason),
         };
         cached.inc();
+    }
+
+    /// The mailbox's size: `stored` items in the store, `loaded` of them
+    /// in memory.
+    pub fn mailbox(&self, stored: usize, loaded: usize) {
+        let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+        self.mailbox_items.set(gauge(stored));
+        self.mailbox_loaded.set(gauge(loaded));
+    }
+
+    /// `count` mailbox items dropped unsent, for `reason`.
+    pub fn mailbox_dropped(&self, reason: MailboxDrop, count: usize) {
+        let counter = match reason {
+            MailboxDrop::Full => &self.dropped_full,
+            MailboxDrop::Expired => &self.dropped_expired,
+        };
+        counter.inc_by(count as u64);
     }
 }
 

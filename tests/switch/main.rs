@@ -44,6 +44,7 @@ mod metrics;
 mod mo_routing;
 mod modem;
 mod openapi;
+mod queues;
 mod restart_under_load;
 mod serve;
 mod sim_smsc;
