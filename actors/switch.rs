@@ -1,6 +1,6 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (callbacks,
-//! MO router, receipts, schedule, gateways (simulated, SMPP upstreams or
+//! MO router, receipts, schedule, retention, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
 //! a final flush so nothing acknowledged is left in memory. Accounts,
@@ -30,6 +30,7 @@ use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_router::MoRouter;
 use crate::actors::pipeline::receipts::Receipts;
+use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::{Accounts, Directory};
@@ -191,7 +192,8 @@ async fn start(
         );
         let tls = tls_config(settings.ca_file.as_deref())?;
         let secrets = callback_secrets(&account_specs)?;
-        Supervisor::start(move |_| Callbacks::new(store, settings, tls, secrets, logger))
+        let page = config.store.outbox_page;
+        Supervisor::start(move |_| Callbacks::new(store, page, settings, tls, secrets, logger))
     };
     let mo_routes = merge_mo_routes(&config.mo_routes, store.stored_mo_routes()?);
     let mo_router = {
@@ -217,6 +219,14 @@ async fn start(
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
         Supervisor::start(move |_| Schedule::new(store, logger))
     };
+    {
+        let (store, retention, logger) = (
+            store.clone(),
+            config.store.retention,
+            logger.new(slog::o!("actor" => "retention")),
+        );
+        Supervisor::start(move |_| Retention::new(store, retention, logger));
+    }
 
     let gateway_starter = GatewayStarter {
         receipts: receipts.clone().recipient(),
@@ -248,6 +258,8 @@ async fn start(
         store: store.clone(),
         routes: routes.clone(),
         callbacks: callbacks.clone().recipient(),
+        mailbox_page: config.store.mailbox_page,
+        limits: config.limits,
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();

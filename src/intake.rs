@@ -54,6 +54,55 @@ pub struct Submission {
     pub callback: Option<Callback>,
 }
 
+impl Submission {
+    /// The message parts it would create: its parts times its destinations.
+    pub fn total_parts(&self) -> u64 {
+        (self.parts.len() as u64).saturating_mul(self.destinations.len() as u64)
+    }
+
+    /// Refuses a submission that would create more than `max` message
+    /// parts (`limits.max_parts_per_request`): one request must not fill
+    /// the store or one group commit on its own.
+    pub fn check_parts(&self, max: u32) -> Result<(), TooManyParts> {
+        let parts = self.total_parts();
+        if parts <= u64::from(max) {
+            return Ok(());
+        }
+        Err(TooManyParts {
+            parts,
+            destinations: self.destinations.len(),
+            max,
+        })
+    }
+}
+
+/// A request that would create more message parts than one request may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{parts} message parts ({destinations} destinations), more than the {max} one request may create"
+)]
+pub struct TooManyParts {
+    /// The parts it would create, over all its destinations.
+    pub parts: u64,
+    /// How many destinations it names.
+    pub destinations: usize,
+    /// `limits.max_parts_per_request`.
+    pub max: u32,
+}
+
+impl TooManyParts {
+    /// The SMPP answer: ESME_RINVNUMDESTS when the destinations make it
+    /// too many (a submit_multi, a list of numbers), ESME_RINVMSGLEN when
+    /// one destination's text alone is too long.
+    pub fn status(&self) -> CommandStatus {
+        if self.destinations > 1 {
+            CommandStatus::EsmeRinvnumdests
+        } else {
+            CommandStatus::EsmeRinvmsglen
+        }
+    }
+}
+
 /// The user data of one part and its place in a concatenated message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartData {
@@ -362,6 +411,30 @@ mod tests {
             assert!(part.payload.len() <= 160, "153 septets and a 6-octet UDH");
             assert_eq!(part.part.unwrap().seq() as usize, index + 1);
         }
+    }
+
+    #[test]
+    fn parts_over_the_limit_are_refused_by_destinations_or_by_length() {
+        let mut body = submit("Shop", "34600123456", b"");
+        body.push_tlv(MessageSubmissionRequestTlvValue::MessagePayload(
+            MessagePayload::new(AnyOctetString::from_vec(vec![b'a'; 300])),
+        ));
+        let mut submission = read(&Pdu::SubmitSm(body), Utc::now()).unwrap();
+        assert_eq!(submission.check_parts(2), Ok(()));
+        let long = submission.check_parts(1).unwrap_err();
+        assert_eq!(
+            (long.parts, long.status()),
+            (2, CommandStatus::EsmeRinvmsglen)
+        );
+        submission.destinations = vec![submission.destinations[0].clone(); 3];
+        assert_eq!(submission.total_parts(), 6);
+        assert_eq!(submission.check_parts(6), Ok(()));
+        let many = submission.check_parts(5).unwrap_err();
+        assert_eq!(many.status(), CommandStatus::EsmeRinvnumdests);
+        assert_eq!(
+            many.to_string(),
+            "6 message parts (3 destinations), more than the 5 one request may create"
+        );
     }
 
     #[test]

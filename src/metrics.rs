@@ -16,6 +16,11 @@
 //! | `pasarela_password_checks_total` | counter | `protocol` |
 //! | `pasarela_logins_refused_total` | counter | `protocol`, `reason` |
 //! | `pasarela_smpp_connections_closed_total` | counter | `reason` |
+//! | `pasarela_mailbox_items` | gauge | `account` |
+//! | `pasarela_mailbox_loaded` | gauge | `account` |
+//! | `pasarela_mailbox_dropped_total` | counter | `account`, `reason` |
+//! | `pasarela_callback_outbox_loaded` | gauge | |
+//! | `pasarela_retention_purged_total` | counter | |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
 //! metrics are of the process by nature (one `/metrics` per listener), and
@@ -71,6 +76,11 @@ pub struct Metrics {
     password_checks: Family<ProtocolLabel, Counter>,
     logins_refused: Family<LoginRefusalLabels, Counter>,
     smpp_closed: Family<ClosedLabel, Counter>,
+    mailbox_items: Family<AccountLabel, Gauge>,
+    mailbox_loaded: Family<AccountLabel, Gauge>,
+    mailbox_dropped: Family<DropLabels, Counter>,
+    outbox_loaded: Gauge,
+    purged: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -154,6 +164,30 @@ impl EncodeLabelValue for LoginRefusal {
             LoginRefusal::Password => "password",
             LoginRefusal::BackedOff => "backed_off",
             LoginRefusal::Busy => "busy",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DropLabels {
+    account: String,
+    reason: MailboxDrop,
+}
+
+/// Why a mailbox item was dropped unsent, as the `reason` label says it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum MailboxDrop {
+    /// The mailbox held `limits.mailbox_max_items`: the oldest went.
+    Full,
+    /// It waited longer than `limits.mailbox_max_age_days`.
+    Expired,
+}
+
+impl EncodeLabelValue for MailboxDrop {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(match self {
+            MailboxDrop::Full => "full",
+            MailboxDrop::Expired => "expired",
         })
     }
 }
@@ -246,6 +280,11 @@ impl Metrics {
             password_checks: Family::default(),
             logins_refused: Family::default(),
             smpp_closed: Family::default(),
+            mailbox_items: Family::default(),
+            mailbox_loaded: Family::default(),
+            mailbox_dropped: Family::default(),
+            outbox_loaded: Gauge::default(),
+            purged: Counter::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -310,6 +349,31 @@ impl Metrics {
              smpp.bind_timeout_s, or not reading what it is sent",
             metrics.smpp_closed.clone(),
         );
+        registry.register(
+            "mailbox_items",
+            "Receipts and MO stored for an account, waiting for its receiver",
+            metrics.mailbox_items.clone(),
+        );
+        registry.register(
+            "mailbox_loaded",
+            "Of those, held in memory (at most store.mailbox_page)",
+            metrics.mailbox_loaded.clone(),
+        );
+        registry.register(
+            "mailbox_dropped",
+            "Mailbox items dropped unsent: the mailbox was full, or the item too old",
+            metrics.mailbox_dropped.clone(),
+        );
+        registry.register(
+            "callback_outbox_loaded",
+            "Callbacks of the outbox held in memory (at most store.outbox_page)",
+            metrics.outbox_loaded.clone(),
+        );
+        registry.register(
+            "retention_purged",
+            "Finished messages purged after store.retention_days",
+            metrics.purged.clone(),
+        );
         metrics
     }
 
@@ -331,7 +395,17 @@ impl Metrics {
                 reason,
             })
         };
+        let dropped = |reason| {
+            self.mailbox_dropped.get_or_create_owned(&DropLabels {
+                account: account.to_string(),
+                reason,
+            })
+        };
         AccountMetrics {
+            mailbox_items: self.mailbox_items.get_or_create_owned(&label),
+            mailbox_loaded: self.mailbox_loaded.get_or_create_owned(&label),
+            dropped_full: dropped(MailboxDrop::Full),
+            dropped_expired: dropped(MailboxDrop::Expired),
             accepted: self.accepted.get_or_create_owned(&label),
             throttled: rejected(Rejection::Throttled),
             credit: rejected(Rejection::Credit),
@@ -401,6 +475,16 @@ impl Metrics {
             .inc();
     }
 
+    /// The gauge of callbacks the callbacks actor holds in memory.
+    pub fn outbox_loaded(&self) -> Gauge {
+        self.outbox_loaded.clone()
+    }
+
+    /// Counts finished messages retention purged.
+    pub fn purged(&self, messages: usize) {
+        self.purged.inc_by(messages as u64);
+    }
+
     /// The gauge of submit_sm outstanding on `gateway`'s connection.
     pub fn window_in_use(&self, gateway: &GatewayName) -> Gauge {
         self.window_in_use.get_or_create_owned(&GatewayLabel {
@@ -417,6 +501,10 @@ pub struct AccountMetrics {
     throttled: Counter,
     credit: Counter,
     latency: Latency,
+    mailbox_items: Gauge,
+    mailbox_loaded: Gauge,
+    dropped_full: Counter,
+    dropped_expired: Counter,
 }
 
 impl AccountMetrics {
@@ -435,6 +523,23 @@ impl AccountMetrics {
             reason => return global().rejected(&self.account, reason),
         };
         cached.inc();
+    }
+
+    /// The mailbox's size: `stored` items in the store, `loaded` of them
+    /// in memory.
+    pub fn mailbox(&self, stored: usize, loaded: usize) {
+        let gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+        self.mailbox_items.set(gauge(stored));
+        self.mailbox_loaded.set(gauge(loaded));
+    }
+
+    /// `count` mailbox items dropped unsent, for `reason`.
+    pub fn mailbox_dropped(&self, reason: MailboxDrop, count: usize) {
+        let counter = match reason {
+            MailboxDrop::Full => &self.dropped_full,
+            MailboxDrop::Expired => &self.dropped_expired,
+        };
+        counter.inc_by(count as u64);
     }
 }
 

@@ -17,7 +17,7 @@ use crate::actors::protocol::gateway::{Deliver, Subscribe};
 use crate::actors::protocol::pending::Hold;
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle, Routing};
 use crate::auth::PasswordHash;
-use crate::config::RouteConfig;
+use crate::config::{LimitsSettings, RouteConfig};
 use crate::model::{AccountId, GatewayName};
 use crate::routing::RouteTable;
 use crate::store::{Store, StoredAccount};
@@ -138,6 +138,10 @@ pub struct AccountStarter {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
     pub callbacks: Recipient<Enqueued>,
+    /// `store.mailbox_page`.
+    pub mailbox_page: usize,
+    /// `[limits]`.
+    pub limits: LimitsSettings,
     pub logger: Logger,
 }
 
@@ -149,6 +153,8 @@ impl AccountStarter {
             store: self.store.clone(),
             routes: self.routes.clone(),
             callbacks: self.callbacks.clone(),
+            mailbox_page: self.mailbox_page,
+            limits: self.limits,
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -1,7 +1,9 @@
 //! One actor per customer account: its TPS, its credit, its bound sessions
 //! and its mailbox of receipts and MO messages waiting for a receiver.
 //!
-//! Accepting a submission: TPS (ESME_RTHROTTLED over it) → rules hook
+//! Accepting a submission: parts over `limits.max_parts_per_request`
+//! (ESME_RINVNUMDESTS, or ESME_RINVMSGLEN for one destination) → TPS
+//! (ESME_RTHROTTLED over it) → rules hook
 //! (none yet) → route per destination → price × parts reserved from credit
 //! (ESME_RSUBMITFAIL when short) → messages, balance and ledger handed to
 //! the store in one batch. The session is answered, and the messages handed
@@ -13,7 +15,9 @@
 //! its final state, any refund and a mailbox item in one batch; once durable
 //! the item goes to a bound receiver, round robin, within each session's
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
-//! receiver bound, items wait in the store and go out in order on bind.
+//! receiver bound, items wait in the store and go out in order on bind;
+//! memory holds a page of them, and the mailbox is bounded in size and age
+//! (`mailbox`).
 //!
 //! MO messages (from the MO router, [`RouteMo`]) take the same way: one
 //! batch takes the MO out of `inbox` and puts it in the mailbox, with its
@@ -36,15 +40,16 @@
 //! ESME_RINVBNDSTS) and its credit ([`AdjustCredit`]) through this actor,
 //! so a change of credit is ordered with the charges and never races one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
+use crate::actors::pipeline::mailbox::Mailbox;
 use crate::actors::protocol::account::{
     Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
     Finished, Outgoing, RouteMo, SessionId, Submit, Submitted, Terms, Unbound,
@@ -54,6 +59,7 @@ use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::config::LimitsSettings;
 use crate::intake::Submission;
 use crate::metrics;
 use crate::metrics::MoOutcome;
@@ -71,6 +77,10 @@ pub struct AccountWiring {
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
     pub callbacks: Recipient<Enqueued>,
+    /// `store.mailbox_page`: the most mailbox items held in memory.
+    pub mailbox_page: usize,
+    /// `[limits]`: parts per request, the mailbox's size and age.
+    pub limits: LimitsSettings,
     pub logger: Logger,
 }
 
@@ -82,10 +92,9 @@ pub struct Account {
     metrics: metrics::AccountMetrics,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
-    /// Items not yet handed to a session, in key (= queue) order.
-    waiting: BTreeMap<MailboxKey, MailboxItem>,
-    /// Items a session holds until the ESME acknowledges them.
-    in_flight: HashMap<MailboxKey, (SessionId, MailboxItem)>,
+    /// Receipts and MO waiting for a receiver: a page in memory, the rest
+    /// in the store.
+    mailbox: Mailbox,
     /// MO messages (gateway, fingerprint) whose batch is not yet durable.
     routing_mo: HashSet<(GatewayName, String)>,
     /// Where the round robin over receivers continues.
@@ -103,16 +112,23 @@ impl Account {
     /// An account with the balance the store holds (the caller has created
     /// it at first start) and its stored mailbox queued.
     pub fn new(terms: Terms, id: AccountId, wiring: AccountWiring) -> Account {
+        let metrics = metrics::global().account(&id);
+        let mailbox = Mailbox::new(
+            id.clone(),
+            wiring.store.clone(),
+            (wiring.mailbox_page, wiring.limits),
+            metrics.clone(),
+            wiring.logger.clone(),
+        );
         let mut account = Account {
-            metrics: metrics::global().account(&id),
+            metrics,
             id,
             wiring,
             terms,
             throttle: None,
             balance: Money::ZERO,
             sessions: HashMap::new(),
-            waiting: BTreeMap::new(),
-            in_flight: HashMap::new(),
+            mailbox,
             routing_mo: HashSet::new(),
             next_receiver: 0,
         };
@@ -144,27 +160,24 @@ impl Account {
                 error!(self.wiring.logger, "cannot read balance"; "account" => %self.id, "error" => %error)
             }
         }
-        match self.wiring.store.mailbox(&self.id) {
-            Ok(items) => {
-                self.waiting = items
-                    .into_iter()
-                    .filter(|(key, _)| !self.in_flight.contains_key(key))
-                    .collect();
-            }
-            Err(error) => {
-                error!(self.wiring.logger, "cannot read mailbox"; "account" => %self.id, "error" => %error)
-            }
-        }
+        self.mailbox.reload();
     }
 
     /// Puts an item back in the queue (its session is gone or the ESME
     /// refused it).
     fn requeue(&mut self, key: &MailboxKey) {
-        if let Some((session, item)) = self.in_flight.remove(key) {
-            if let Some(bound) = self.sessions.get_mut(&session) {
-                bound.in_flight = bound.in_flight.saturating_sub(1);
-            }
-            self.waiting.insert(key.clone(), item);
+        if let Some(session) = self.mailbox.requeue(key)
+            && let Some(bound) = self.sessions.get_mut(&session)
+        {
+            bound.in_flight = bound.in_flight.saturating_sub(1);
+        }
+    }
+
+    /// Drops what is over the mailbox's limits, going on in later turns
+    /// while more remains.
+    fn tidy_mailbox(&mut self, ctx: &mut Context<Self>) {
+        if self.mailbox.tidy(Utc::now()) {
+            ctx.run_later(Duration::ZERO, |account, ctx| account.tidy_mailbox(ctx));
         }
     }
 
@@ -178,6 +191,13 @@ impl Account {
         if self.terms.suspended {
             return Err(CommandStatus::EsmeRinvbndsts);
         }
+        submission
+            .check_parts(self.wiring.limits.max_parts_per_request)
+            .map_err(|refused| {
+                warn!(self.wiring.logger, "submission refused: too many parts";
+                    "account" => %self.id, "reason" => %refused);
+                refused.status()
+            })?;
         let per_destination = u32::try_from(submission.parts.len()).unwrap_or(u32::MAX);
         let destinations = u32::try_from(submission.destinations.len()).unwrap_or(u32::MAX);
         if let Some(throttle) = &mut self.throttle
@@ -403,10 +423,7 @@ impl Account {
             return;
         }
         let mut blocked = HashSet::new();
-        while let Some(entry) = self.waiting.first_entry() {
-            if blocked.len() == receivers.len() {
-                break;
-            }
+        while blocked.len() < receivers.len() {
             let session = receivers[self.next_receiver % receivers.len()];
             self.next_receiver = self.next_receiver.wrapping_add(1);
             let Some(bound) = self.sessions.get_mut(&session) else {
@@ -421,19 +438,21 @@ impl Account {
                 blocked.insert(session);
                 continue;
             };
-            let (key, item) = entry.remove_entry();
+            let Some((key, item)) = self.mailbox.pop_first() else {
+                break;
+            };
             let outgoing = match &item {
                 MailboxItem::Receipt { message: id } => match self.wiring.store.message(*id) {
                     Ok(Some(message)) => Outgoing::Receipt(Box::new(message)),
                     Ok(None) => {
                         warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
                             "account" => %self.id, "message" => %id);
-                        self.forget(key);
+                        self.mailbox.forget(key);
                         continue;
                     }
                     Err(error) => {
                         error!(self.wiring.logger, "cannot read a message for its receipt"; "message" => %id, "error" => %error);
-                        self.waiting.insert(key, item);
+                        self.mailbox.put_back(key, item);
                         break;
                     }
                 },
@@ -443,22 +462,13 @@ impl Account {
                 },
             };
             bound.in_flight += 1;
-            self.in_flight.insert(key.clone(), (session, item));
+            self.mailbox.hand_out(key.clone(), session, item);
             receiver.do_send(DeliverOut {
                 key,
                 outgoing,
                 account: ctx.address().recipient(),
             });
         }
-    }
-
-    /// Removes a delivered (or undeliverable) mailbox item from the store.
-    /// Not awaited: if it is lost in a crash, the receipt goes out again
-    /// (at least once, never lost).
-    fn forget(&self, key: MailboxKey) {
-        let mut batch = Batch::new();
-        batch.remove_mailbox(&key);
-        drop(self.wiring.store.commit(batch));
     }
 }
 
@@ -486,7 +496,18 @@ struct Checked {
 
 impl Actor for Account {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.tidy_mailbox(ctx);
+        let every = (self.wiring.limits.mailbox_max_age / 10).clamp(TIDY_MIN, TIDY_MAX);
+        ctx.run_interval(every, |account, ctx| account.tidy_mailbox(ctx));
+    }
 }
+
+/// How often the mailbox is checked for items past their age: a tenth of
+/// `limits.mailbox_max_age_days`, within these bounds.
+const TIDY_MIN: Duration = Duration::from_millis(100);
+const TIDY_MAX: Duration = Duration::from_secs(60);
 
 impl Supervised for Account {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
@@ -609,11 +630,8 @@ impl Handler<Queued> for Account {
     type Result = ();
 
     fn handle(&mut self, queued: Queued, ctx: &mut Context<Self>) {
-        for (key, item) in queued.items {
-            if !self.in_flight.contains_key(&key) {
-                self.waiting.insert(key, item);
-            }
-        }
+        self.mailbox.queued(queued.items);
+        self.tidy_mailbox(ctx);
         self.pump(ctx);
     }
 }
@@ -778,13 +796,12 @@ impl Handler<DeliverDone> for Account {
     type Result = ();
 
     fn handle(&mut self, done: DeliverDone, ctx: &mut Context<Self>) {
-        if !self.in_flight.contains_key(&done.key) {
+        if !self.mailbox.is_in_flight(&done.key) {
             return;
         }
         self.requeue(&done.key);
         if done.delivered {
-            self.waiting.remove(&done.key);
-            self.forget(done.key);
+            self.mailbox.forget(done.key);
         }
         self.pump(ctx);
     }
@@ -817,13 +834,7 @@ impl Handler<Unbound> for Account {
 
     fn handle(&mut self, unbound: Unbound, ctx: &mut Context<Self>) {
         self.sessions.remove(&unbound.session);
-        let returned: Vec<MailboxKey> = self
-            .in_flight
-            .iter()
-            .filter(|(_, (session, _))| *session == unbound.session)
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in &returned {
+        for key in &self.mailbox.held_by(unbound.session) {
             self.requeue(key);
         }
         self.pump(ctx);
@@ -933,6 +944,12 @@ mod tests {
                     actors: Vec::new(),
                 })),
                 callbacks: Sink(callbacks.clone()).start().recipient(),
+                mailbox_page: 10,
+                limits: LimitsSettings {
+                    max_parts_per_request: 10,
+                    mailbox_max_items: 10,
+                    mailbox_max_age: Duration::from_secs(3600),
+                },
                 logger: Logger::root(slog::Discard, slog::o!()),
             };
             let terms = Terms {

@@ -26,8 +26,13 @@
 //!   right after a 2xx sends it again. Every attempt carries the same event
 //!   id (`X-Pasarela-Event`, and `event_id` in a JSON body).
 //!
-//! Supervised: after a panic (or at start) the outbox is read back from the
-//! store behind a barrier commit and every item is due at once.
+//! - The store is the queue: memory holds at most a page of it
+//!   (`store.outbox_page`), the oldest callbacks, and reads the next page
+//!   as these are sent; callbacks queued past the page wait in the store.
+//!
+//! Supervised: after a panic (or at start) the outbox's first page is read
+//! back from the store behind a barrier commit and every item is due at
+//! once.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -50,6 +55,7 @@ use crate::config::CallbackSettings;
 use crate::model::AccountId;
 use crate::store::{Batch, CallbackRequest, OutboxItem, Store, StoreError};
 use crate::tls::{self, PemFile, TlsError};
+use prometheus_client::metrics::gauge::Gauge;
 
 /// Requests in flight to one `host:port` at most.
 pub const PER_HOST: usize = 4;
@@ -74,8 +80,18 @@ pub struct Callbacks {
     logger: Logger,
     /// Made in `started`: the client belongs to this actor's thread.
     client: Option<awc::Client>,
-    /// Every item known, waiting or in flight, by event id.
+    /// Items known, waiting or in flight, by event id: at most about a
+    /// page of the outbox.
     items: HashMap<u64, OutboxItem>,
+    /// At most this many items are read into `items` at once.
+    page: usize,
+    /// The highest event id read from the store or taken in: every item
+    /// up to it is in `items`, or sent, or dead.
+    loaded_until: Option<u64>,
+    /// Whether the store may hold items past `loaded_until`.
+    more: bool,
+    /// `pasarela_callback_outbox_loaded`: how many `items` holds.
+    loaded: Gauge,
     hosts: HashMap<String, Host>,
     in_flight: usize,
     /// The timer for the next item that becomes due.
@@ -109,8 +125,10 @@ impl Host {
 }
 
 impl Callbacks {
+    /// `page` is `store.outbox_page`.
     pub fn new(
         store: Arc<Store>,
+        page: usize,
         settings: CallbackSettings,
         tls: Arc<rustls::ClientConfig>,
         secrets: HashMap<AccountId, String>,
@@ -124,35 +142,79 @@ impl Callbacks {
             logger,
             client: None,
             items: HashMap::new(),
+            page: page.max(1),
+            loaded_until: None,
+            more: true,
+            loaded: crate::metrics::global().outbox_loaded(),
             hosts: HashMap::new(),
             in_flight: 0,
             wake: None,
         }
     }
 
-    /// Forgets what is in memory and takes up the outbox as stored.
+    /// Forgets what is in memory and takes up the outbox's first page.
     fn reload(&mut self, ctx: &mut Context<Self>) {
         self.items.clear();
         self.hosts.clear();
         self.in_flight = 0;
         // A timer of the context before a restart is gone with it.
         self.wake = None;
-        match self.store.outbox() {
-            Ok(items) => {
+        self.loaded_until = None;
+        self.more = true;
+        self.refill();
+        info!(self.logger, "callback outbox loaded"; "items" => self.items.len(), "more_in_store" => self.more);
+        self.pump(ctx);
+    }
+
+    /// Reads the next page of the outbox when memory holds less than half
+    /// a page and the store has more; each item is due at once.
+    fn refill(&mut self) {
+        if self.more && self.items.len() < self.page.div_ceil(2) {
+            self.read_page();
+        }
+        self.report_loaded();
+    }
+
+    fn report_loaded(&self) {
+        self.loaded
+            .set(i64::try_from(self.items.len()).unwrap_or(i64::MAX));
+    }
+
+    fn read_page(&mut self) {
+        let wanted = self.page - self.items.len();
+        match self.store.outbox_page(self.loaded_until, wanted) {
+            Ok(page) => {
+                self.more = page.len() == wanted;
                 let now = Instant::now();
-                for item in items {
+                for item in page {
                     match item {
-                        Ok(item) => self.add(item, now),
+                        Ok(item) => {
+                            self.loaded_until = self.loaded_until.max(Some(item.id));
+                            self.add(item, now);
+                        }
                         Err(error) => {
                             error!(self.logger, "unreadable callback skipped"; "error" => %error)
                         }
                     }
                 }
-                info!(self.logger, "callback outbox loaded"; "items" => self.items.len());
             }
             Err(error) => error!(self.logger, "cannot read the callback outbox"; "error" => %error),
         }
-        self.pump(ctx);
+    }
+
+    /// Takes in items now durable in the outbox: kept in memory when they
+    /// belong to the page, else read when the page reaches them.
+    fn take_in(&mut self, items: Vec<OutboxItem>, now: Instant) {
+        for item in items {
+            let within = self.loaded_until.is_some_and(|until| item.id <= until);
+            if within || (!self.more && self.items.len() < self.page) {
+                self.loaded_until = self.loaded_until.max(Some(item.id));
+                self.add(item, now);
+            } else {
+                self.more = true;
+            }
+        }
+        self.report_loaded();
     }
 
     /// Keeps `item`, due at `due`, unless it is known already.
@@ -300,6 +362,7 @@ impl Callbacks {
         drop(self.store.commit(batch));
         self.hosts
             .retain(|_, host| host.in_flight > 0 || !host.due.is_empty());
+        self.refill();
         self.pump(ctx);
     }
 }
@@ -405,10 +468,7 @@ impl Handler<Enqueued> for Callbacks {
     fn handle(&mut self, enqueued: Enqueued, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "enqueued", |callbacks, ctx| {
-            let now = Instant::now();
-            for item in enqueued.items {
-                callbacks.add(item, now);
-            }
+            callbacks.take_in(enqueued.items, Instant::now());
             callbacks.pump(ctx);
         });
     }
@@ -442,8 +502,17 @@ impl Handler<Replay> for Callbacks {
             item.attempts = 0;
             item.last_error = None;
             batch.remove_dead_letter(item.id).update_outbox(&item);
-            self.add(item, now);
+            if self.items.len() < self.page {
+                self.add(item, now);
+            } else {
+                // Read again from here once the page drains; those in
+                // memory already are known by id and not added twice.
+                let before = item.id.checked_sub(1);
+                self.loaded_until = self.loaded_until.min(before);
+                self.more = true;
+            }
         }
+        self.report_loaded();
         let durable = self.store.commit(batch);
         self.pump(ctx);
         info!(self.logger, "dead letters replayed"; "count" => count);

@@ -1,8 +1,8 @@
 //! The life of a message: the SMPP listener and its ESME sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
 //! the schedule of held messages, cancel and replace, the receipts
-//! tracker, the MO router and the callbacks sender (with where its
-//! callbacks may connect).
+//! tracker, the MO router, the callbacks sender (with where its
+//! callbacks may connect) and retention.
 
 pub mod account;
 pub mod admission;
@@ -12,8 +12,10 @@ pub mod callback_targets;
 pub mod callbacks;
 pub mod esme;
 pub mod listener;
+pub mod mailbox;
 pub mod mo_parts;
 pub mod mo_router;
 pub mod receipts;
+pub mod retention;
 pub mod route;
 pub mod schedule;

@@ -176,7 +176,7 @@ struct NewAccountBody {
 /// are for trying the switch on loopback, from the file).
 fn chosen_password(password: &str) -> Result<(), String> {
     fields::account_password(password)?;
-    if crate::config::is_shipped(password) {
+    if fields::is_shipped(password) {
         return Err("is a shipped demo password; choose the account its own".into());
     }
     Ok(())

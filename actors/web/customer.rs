@@ -38,6 +38,7 @@ pub fn configure(config: &mut ServiceConfig) {
         (status = PAYMENT_REQUIRED, response = Problem),
         (status = FORBIDDEN, response = Problem),
         (status = TOO_MANY_REQUESTS, response = Problem),
+        (status = PAYLOAD_TOO_LARGE, response = Problem),
     ),
 )]
 #[post("/api/v1/messages")]

@@ -246,8 +246,11 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
     });
     let submitted = answer.await.map_err(|_| Refusal::Temporary)?;
     submitted.result.map(drop).map_err(|status| match status {
-        // Not enough credit: retrying will not help until it is topped up.
-        CommandStatus::EsmeRsubmitfail => Refusal::NotRoutable,
+        // Not enough credit: retrying will not help until it is topped up;
+        // more parts than one request may create: nor until it is split.
+        CommandStatus::EsmeRsubmitfail
+        | CommandStatus::EsmeRinvnumdests
+        | CommandStatus::EsmeRinvmsglen => Refusal::NotRoutable,
         _ => Refusal::Temporary,
     })
 }

@@ -20,12 +20,21 @@ use crate::api::FieldError;
 use crate::smpp::CommandStatus;
 use crate::store::StoreError;
 
+/// The `type` of a send refused because, over all its numbers, it would
+/// create more message parts than `limits.max_parts_per_request`.
+pub const TOO_MANY_PARTS: &str = "urn:pasarela:problem:too-many-parts";
+
 /// An RFC 9457 problem: the body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(skip)]
     status: StatusCode,
-    title: String,
+    /// A URI naming the kind of problem, for the few a client must tell
+    /// apart from others of the same status; absent: only the status says.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    kind: Option<&'static str>,
+    title: &'static str,
     status_code: u16,
     detail: String,
     /// The request field at fault, when there is one.
@@ -44,7 +53,8 @@ impl Problem {
     pub fn new(status: StatusCode, detail: String) -> Problem {
         Problem {
             status,
-            title: status.canonical_reason().unwrap_or("error").to_string(),
+            kind: None,
+            title: status.canonical_reason().unwrap_or("error"),
             status_code: status.as_u16(),
             detail,
             field: None,
@@ -77,6 +87,19 @@ impl Problem {
                 "the account's credit does not cover the message",
             ),
             CommandStatus::EsmeRinvbndsts => (StatusCode::FORBIDDEN, "the account is suspended"),
+            CommandStatus::EsmeRinvnumdests | CommandStatus::EsmeRinvmsglen => {
+                return Problem {
+                    kind: Some(TOO_MANY_PARTS),
+                    field: Some("to".into()),
+                    ..Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!(
+                            "the request would create more message parts than one request may \
+                             (limits.max_parts_per_request); nothing was sent or charged ({status:?})"
+                        ),
+                    )
+                };
+            }
             _ => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the message could not be stored; try again",

@@ -249,3 +249,23 @@ pub fn mo_keyword(word: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// Passwords the shipped configuration, the README or common habit hand
+/// out: refused (in any case) for the admin and for accounts while a
+/// listener is exposed.
+pub const SHIPPED_PASSWORDS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "demo1234",
+    "secret",
+    "password",
+    "admin",
+    "pasarela",
+];
+
+/// Whether `password` is one of [`SHIPPED_PASSWORDS`].
+pub fn is_shipped(password: &str) -> bool {
+    SHIPPED_PASSWORDS
+        .iter()
+        .any(|shipped| shipped.eq_ignore_ascii_case(password))
+}

@@ -16,7 +16,6 @@ use std::path::Path;
 
 pub use error::{ConfigError, ConfigIssue, Location};
 pub use types::*;
-pub use validate::{MIN_EXPOSED_ADMIN_PASSWORD, SHIPPED_PASSWORDS, exposed_listeners, is_shipped};
 
 pub use crate::upstream::IdFormat;
 

@@ -23,6 +23,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub callbacks: RawCallbacks,
     #[serde(default)]
+    pub limits: RawLimits,
+    #[serde(default)]
     pub gateways: Vec<Spanned<RawGateway>>,
     #[serde(default)]
     pub routes: Vec<Spanned<RawRoute>>,
@@ -48,6 +50,17 @@ pub(crate) struct RawStore {
     pub commit_interval_ms: Option<Spanned<u64>>,
     pub commit_max_batch: Option<Spanned<u64>>,
     pub cache_mb: Option<Spanned<u64>>,
+    pub retention_days: Option<Spanned<f64>>,
+    pub mailbox_page: Option<Spanned<u64>>,
+    pub outbox_page: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    pub max_parts_per_request: Option<Spanned<u32>>,
+    pub mailbox_max_items: Option<Spanned<u64>>,
+    pub mailbox_max_age_days: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

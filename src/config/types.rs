@@ -35,6 +35,9 @@ pub struct Config {
     pub web: WebConfig,
     /// `[callbacks]`: how receipt callbacks are sent.
     pub callbacks: CallbackSettings,
+    /// `[limits]`: what one request may create and how much may wait for
+    /// an account.
+    pub limits: LimitsSettings,
     /// `[[gateways]]`: the upstream connections, names unique.
     pub gateways: Vec<GatewayConfig>,
     /// `[[routes]]`: the MT routes, checked against the gateways and accounts.
@@ -138,6 +141,31 @@ pub struct StoreSettings {
     pub commit_max_batch: usize,
     /// sled's page cache: most of the store's memory.
     pub cache_bytes: u64,
+    /// `store.retention_days`: messages in a final state for longer than
+    /// this are purged, with their index entries, in the background.
+    pub retention: Duration,
+    /// `store.mailbox_page`: the most items of one account's mailbox held
+    /// in memory; the rest waits in the store and is read as these drain.
+    pub mailbox_page: usize,
+    /// `store.outbox_page`: the most callbacks of the outbox held in
+    /// memory; the rest waits in the store and is read as these drain.
+    pub outbox_page: usize,
+}
+
+/// `[limits]`: bounds on what one request may create and on what may
+/// wait for an account's receiver (docs/configuration.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitsSettings {
+    /// `limits.max_parts_per_request`: a request (an HTTP list of numbers,
+    /// a submit_multi) that would create more message parts than this, over
+    /// all its destinations, is refused whole and charged nothing.
+    pub max_parts_per_request: u32,
+    /// `limits.mailbox_max_items`: receipts and MO kept for an account
+    /// whose receiver is not bound; beyond it the oldest are dropped.
+    pub mailbox_max_items: u64,
+    /// `limits.mailbox_max_age_days`: a receipt or MO waiting longer than
+    /// this for the account's receiver is dropped.
+    pub mailbox_max_age: Duration,
 }
 
 /// A listener over TLS: where, and the PEM files it presents.

@@ -289,13 +289,30 @@ impl Store {
             .collect()
     }
 
-    /// The account's pending mailbox items, in the order they were queued.
+    /// The account's whole mailbox, in the order it was queued: for
+    /// audits and tests. The account actor reads it a page at a time
+    /// ([`Store::mailbox_page`]).
     pub fn mailbox(
         &self,
         account: &AccountId,
     ) -> Result<Vec<(MailboxKey, MailboxItem)>, StoreError> {
+        self.mailbox_page(account, None, usize::MAX)
+    }
+
+    /// Up to `limit` of the account's mailbox items with sequences above
+    /// `after` (from the first when `None`), in the order they were queued.
+    pub fn mailbox_page(
+        &self,
+        account: &AccountId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(MailboxKey, MailboxItem)>, StoreError> {
         let prefix = super::codec::account_prefix(account);
-        self.scan_raw(TreeId::Mailbox, &prefix)?
+        let Some(first) = after.map_or(Some(0), |after| after.checked_add(1)) else {
+            return Ok(Vec::new());
+        };
+        let from = super::codec::sequenced_key(&prefix, first);
+        self.scan_page(TreeId::Mailbox, &prefix, &from, limit)?
             .into_iter()
             .map(|(key, bytes)| {
                 let item = super::codec::decode(TreeId::Mailbox, &key, &bytes)?;
@@ -307,6 +324,31 @@ impl Store {
                 Ok((key, item))
             })
             .collect()
+    }
+
+    /// How many items the account's mailbox holds; counts keys, reads no
+    /// item. A checkpoint running meanwhile may make it off by the
+    /// writes it moves: a count for limits, not for audits.
+    pub fn mailbox_len(&self, account: &AccountId) -> Result<usize, StoreError> {
+        let tree = TreeId::Mailbox;
+        let prefix = super::codec::account_prefix(account);
+        let mut count: usize = 0;
+        for key in self.tree(tree).scan_prefix(&prefix).keys() {
+            key.map_err(|error| self.database_error(error))?;
+            count += 1;
+        }
+        for (key, write) in self.pending.writes_from(tree, &prefix, &prefix) {
+            let in_sled = self
+                .tree(tree)
+                .contains_key(&key)
+                .map_err(|error| self.database_error(error))?;
+            match (in_sled, write.is_some()) {
+                (false, true) => count += 1,
+                (true, false) => count = count.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(count)
     }
 
     /// The MO messages `gateway` received, in fingerprint order.
@@ -499,6 +541,41 @@ impl Store {
                 Ok((key, value))
             })
             .collect()
+    }
+
+    /// Up to `limit` keys and values under `prefix` from the key `from`
+    /// on, in key order, sled's with the pending writes laid over them;
+    /// reads no more of sled than the page needs.
+    pub(super) fn scan_page(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+        from: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        let writes = self.pending.writes_from(tree, prefix, from);
+        // Each pending removal may hide one of sled's keys: read that many
+        // more, so that `limit` remain.
+        let removed = writes.values().filter(|write| write.is_none()).count();
+        let mut page = BTreeMap::new();
+        for entry in self
+            .tree(tree)
+            .range(from..)
+            .take(limit.saturating_add(removed))
+        {
+            let (key, value) = entry.map_err(|error| self.database_error(error))?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            page.insert(key, value);
+        }
+        for (key, write) in writes {
+            match write {
+                Some(value) => page.insert(key, value),
+                None => page.remove(&key),
+            };
+        }
+        Ok(page.into_iter().take(limit).collect())
     }
 
     fn database_error(&self, error: sled::Error) -> StoreError {

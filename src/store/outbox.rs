@@ -127,11 +127,25 @@ impl Batch {
 }
 
 impl Store {
-    /// Every queued callback, oldest first: what the sender resumes after
-    /// a restart. Each is decoded on its own, so a damaged record is one
-    /// error, not the end.
+    /// Every queued callback, oldest first: for audits and tests. The
+    /// callbacks actor reads it a page at a time ([`Store::outbox_page`]).
     pub fn outbox(&self) -> Result<Vec<Result<OutboxItem, StoreError>>, StoreError> {
         self.callback_items(TreeId::Outbox, 0, usize::MAX)
+    }
+
+    /// Up to `limit` queued callbacks with ids above `after` (from the
+    /// first when `None`), oldest first: what the sender takes up at start
+    /// and as it drains. Each is decoded on its own, so a damaged record is
+    /// one error, not the end.
+    pub fn outbox_page(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Result<OutboxItem, StoreError>>, StoreError> {
+        match after.map_or(Some(0), |after| after.checked_add(1)) {
+            Some(from) => self.callback_items(TreeId::Outbox, from, limit),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Up to `limit` dead letters with ids above `after`, oldest first.
@@ -145,8 +159,8 @@ impl Store {
         self.get(TreeId::DeadLetters, &codec::sequenced_key(&[], id))
     }
 
-    /// Items with ids from `from`, in id order. The scan reads the whole
-    /// tree: both stay small unless a customer server is gone for long.
+    /// Up to `limit` items with ids from `from`, in id order; reads no
+    /// more than the page.
     fn callback_items(
         &self,
         tree: TreeId,
@@ -155,10 +169,8 @@ impl Store {
     ) -> Result<Vec<Result<OutboxItem, StoreError>>, StoreError> {
         let from = codec::sequenced_key(&[], from);
         let items = self
-            .scan_raw(tree, &[])?
+            .scan_page(tree, &[], &from, limit)?
             .into_iter()
-            .filter(|(key, _)| key.as_ref() >= from.as_slice())
-            .take(limit)
             .map(|(key, bytes)| {
                 let id = codec::decode_sequence(tree, &key, 0)?;
                 let item: OutboxItem = codec::decode(tree, &key, &bytes)?;

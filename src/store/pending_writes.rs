@@ -120,6 +120,37 @@ impl PendingWrites {
         }
     }
 
+    /// The last write of every key under `prefix` from `from` on, sealed
+    /// and live laid together: `Some(value)` written, `None` removed.
+    pub(super) fn writes_from(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+        from: &[u8],
+    ) -> BTreeMap<sled::IVec, Option<sled::IVec>> {
+        let maps = self.read();
+        let index = tree.index();
+        let layers = maps
+            .sealed
+            .iter()
+            .map(|sealed| &sealed[index])
+            .chain(std::iter::once(&maps.live[index]));
+        let mut writes = BTreeMap::new();
+        for layer in layers {
+            let under = layer
+                .iter()
+                .filter(|(key, _)| key.starts_with(prefix) && key.as_ref() >= from);
+            for (key, entry) in under {
+                let value = match entry {
+                    Entry::Put { value, .. } => Some(value.clone()),
+                    Entry::Removed => None,
+                };
+                writes.insert(key.clone(), value);
+            }
+        }
+        writes
+    }
+
     /// Seals `live` for a checkpoint and starts a new one; `None` while
     /// the previous sealed set is not yet released.
     pub(super) fn seal(&self) -> Option<Arc<Entries>> {

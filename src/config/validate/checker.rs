@@ -3,11 +3,14 @@
 //! all; and the helpers the sections share.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use toml::Spanned;
 
 use crate::config::error::{ConfigIssue, SourceMap};
 use crate::config::fields;
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
 
 /// The issues found so far in one file (or one gateway definition).
 pub struct Checker<'a> {
@@ -79,6 +82,25 @@ impl<'a> Checker<'a> {
                 .check(value, key, fields::within(*value.get_ref(), min, max))
                 .unwrap_or(default),
         }
+    }
+
+    /// A number of days, decimals allowed, within `[min, max]` (and not
+    /// NaN), or `default` when the key is absent.
+    pub fn days(
+        &mut self,
+        value: Option<&Spanned<f64>>,
+        key: &str,
+        default: f64,
+        (min, max): (f64, f64),
+    ) -> Duration {
+        let days = match value {
+            Some(days) if !days.get_ref().is_finite() => {
+                self.report(days, key, "must be a finite number of days");
+                default
+            }
+            _ => self.bounded(value, key, default, min, max),
+        };
+        Duration::from_secs_f64(days * SECONDS_PER_DAY)
     }
 
     pub fn socket_addr(

@@ -9,27 +9,15 @@ use std::net::SocketAddr;
 use toml::Spanned;
 
 use super::checker::Checker;
+use crate::config::fields::is_shipped;
 use crate::config::{Config, TlsListenerConfig};
 
 /// The shortest admin password accepted while a listener is exposed.
 pub const MIN_EXPOSED_ADMIN_PASSWORD: usize = 12;
 
-/// Passwords the shipped configuration, the README or common habit hand
-/// out: refused (in any case) for the admin and for accounts while a
-/// listener is exposed.
-pub const SHIPPED_PASSWORDS: &[&str] = &[
-    "change-me",
-    "changeme",
-    "demo1234",
-    "secret",
-    "password",
-    "admin",
-    "pasarela",
-];
-
 /// The listeners of `config` that are not on a loopback address, with
 /// the key that sets each.
-pub fn exposed_listeners(config: &Config) -> Vec<(&'static str, SocketAddr)> {
+fn exposed_listeners(config: &Config) -> Vec<(&'static str, SocketAddr)> {
     let tls = |tls: &Option<TlsListenerConfig>| tls.as_ref().map(|tls| tls.listen);
     [
         ("smpp.listen", config.smpp.listen),
@@ -41,13 +29,6 @@ pub fn exposed_listeners(config: &Config) -> Vec<(&'static str, SocketAddr)> {
     .filter_map(|(key, address)| Some((key, address?)))
     .filter(|(_, address)| !address.ip().is_loopback())
     .collect()
-}
-
-/// Whether `password` is one of [`SHIPPED_PASSWORDS`].
-pub fn is_shipped(password: &str) -> bool {
-    SHIPPED_PASSWORDS
-        .iter()
-        .any(|shipped| shipped.eq_ignore_ascii_case(password))
 }
 
 impl Checker<'_> {

@@ -8,6 +8,7 @@ mod callbacks;
 mod checker;
 mod exposure;
 mod gateways;
+mod limits;
 mod listeners;
 mod log;
 mod mo_routes;
@@ -17,7 +18,6 @@ mod store;
 use std::path::PathBuf;
 
 use checker::Checker;
-pub use exposure::{MIN_EXPOSED_ADMIN_PASSWORD, SHIPPED_PASSWORDS, exposed_listeners, is_shipped};
 
 use super::error::{ConfigIssue, SourceMap};
 use super::fields;
@@ -87,6 +87,7 @@ impl Checker<'_> {
         let smpp = self.smpp(raw.smpp);
         let web = self.web(raw.web);
         let callbacks = self.callbacks(raw.callbacks);
+        let limits = self.limits(raw.limits);
         let gateways = self.gateways(raw.gateways);
         let accounts = self.accounts(raw.accounts);
         let routes = self.routes(raw.routes, &gateways, &accounts);
@@ -100,6 +101,7 @@ impl Checker<'_> {
             smpp,
             web,
             callbacks,
+            limits,
             gateways,
             routes,
             accounts,

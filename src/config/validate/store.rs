@@ -1,5 +1,6 @@
 //! `[store]`: what a durable acknowledgement survives, the group commit's
-//! timing and size, and the page cache.
+//! timing and size, the page cache, how long finished messages are kept,
+//! and how much of the queues kept in the store is held in memory.
 
 use std::time::Duration;
 
@@ -14,6 +15,18 @@ const MAX_COMMIT_MAX_BATCH: u64 = 1_000_000;
 const DEFAULT_CACHE_MB: u64 = 16;
 const MIN_CACHE_MB: u64 = 8;
 const MAX_CACHE_MB: u64 = 1 << 20;
+/// A quarter of a year: long enough for monthly reports and disputes.
+const DEFAULT_RETENTION_DAYS: f64 = 90.0;
+/// About a second: below that the purge would race the receipts.
+const MIN_RETENTION_DAYS: f64 = 0.00001;
+const MAX_RETENTION_DAYS: f64 = 36_500.0;
+/// Receipts and MO of one account in memory: a few hundred KiB at most.
+const DEFAULT_MAILBOX_PAGE: u64 = 1_000;
+const MAX_MAILBOX_PAGE: u64 = 100_000;
+/// Callbacks in memory over all customer servers: a few MiB at most, and
+/// room for many servers' callbacks while one is down.
+const DEFAULT_OUTBOX_PAGE: u64 = 10_000;
+const MAX_OUTBOX_PAGE: u64 = 1_000_000;
 
 impl Checker<'_> {
     /// `[store]`.
@@ -52,11 +65,35 @@ impl Checker<'_> {
             MIN_CACHE_MB,
             MAX_CACHE_MB,
         );
+        let retention = self.days(
+            raw.retention_days.as_ref(),
+            "store.retention_days",
+            DEFAULT_RETENTION_DAYS,
+            (MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
+        );
+        let mut page = |value: Option<&toml::Spanned<u64>>, key: &str, default, max| {
+            usize::try_from(self.bounded(value, key, default, 1, max)).unwrap_or(usize::MAX)
+        };
+        let mailbox_page = page(
+            raw.mailbox_page.as_ref(),
+            "store.mailbox_page",
+            DEFAULT_MAILBOX_PAGE,
+            MAX_MAILBOX_PAGE,
+        );
+        let outbox_page = page(
+            raw.outbox_page.as_ref(),
+            "store.outbox_page",
+            DEFAULT_OUTBOX_PAGE,
+            MAX_OUTBOX_PAGE,
+        );
         StoreSettings {
             durability,
             commit_interval: Duration::from_millis(interval_ms),
             commit_max_batch: usize::try_from(max_batch).unwrap_or(usize::MAX),
             cache_bytes: cache_mb * 1024 * 1024,
+            retention,
+            mailbox_page,
+            outbox_page,
         }
     }
 }
