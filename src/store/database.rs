@@ -575,7 +575,14 @@ impl Store {
                 None => page.remove(&key),
             };
         }
-        Ok(page.into_iter().take(limit).collect())
+        // Pending values are whole; a marker is sled's, its chunks there.
+        page.into_iter()
+            .take(limit)
+            .map(|(key, value)| {
+                let value = self.joined(tree, &key, value)?;
+                Ok((key, value))
+            })
+            .collect()
     }
 
     fn database_error(&self, error: sled::Error) -> StoreError {

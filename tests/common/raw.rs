@@ -227,16 +227,21 @@ impl<S: Read + Write> Raw<S> {
 
     /// Submit "hello" to `destination`; returns the sequence number.
     pub fn submit(&mut self, destination: &str, registered_delivery: u8) -> u32 {
-        let body = SubmitSm::builder()
-            .source_addr_ton(Ton::International)
-            .source_addr_npi(Npi::Isdn)
-            .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
-            .dest_addr_ton(Ton::International)
-            .dest_addr_npi(Npi::Isdn)
-            .destination_addr(COctetString::from_string(destination.to_owned()).unwrap())
-            .registered_delivery(RegisteredDelivery::from(registered_delivery))
-            .short_message(OctetString::from_static_slice(b"hello").unwrap())
-            .build();
-        self.request(body)
+        self.request(hello(destination, registered_delivery))
     }
+}
+
+/// A submit_sm of "hello" from [`SOURCE`] to `destination`, both
+/// international, with `registered_delivery` (1: a receipt).
+pub fn hello(destination: &str, registered_delivery: u8) -> SubmitSm {
+    SubmitSm::builder()
+        .source_addr_ton(Ton::International)
+        .source_addr_npi(Npi::Isdn)
+        .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
+        .dest_addr_ton(Ton::International)
+        .dest_addr_npi(Npi::Isdn)
+        .destination_addr(COctetString::from_string(destination.to_owned()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(registered_delivery))
+        .short_message(OctetString::from_static_slice(b"hello").unwrap())
+        .build()
 }

@@ -11,12 +11,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use pasarela::smpp::pdu::{self, COctetString, Npi, OctetString, SubmitSm, Ton};
+use pasarela::smpp::pdu;
 use pasarela::smpp::{Codec, Command, CommandId, CommandStatus};
 use socket2::{Domain, Socket, Type};
 
 use crate::common::{Switch, write_config};
-use crate::raw::{Raw, SOURCE, WAIT};
+use crate::raw::{Raw, WAIT};
 use crate::scrape;
 
 const FIRST_PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
@@ -53,18 +53,6 @@ fn bound(source: IpAddr, server: SocketAddr) -> Raw {
         CommandStatus::EsmeRok
     );
     raw
-}
-
-fn submit_body() -> SubmitSm {
-    SubmitSm::builder()
-        .source_addr_ton(Ton::International)
-        .source_addr_npi(Npi::Isdn)
-        .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
-        .dest_addr_ton(Ton::International)
-        .dest_addr_npi(Npi::Isdn)
-        .destination_addr(COctetString::from_string("34600000001".to_owned()).unwrap())
-        .short_message(OctetString::from_static_slice(b"hello").unwrap())
-        .build()
 }
 
 fn closed_series(reason: &str) -> String {
@@ -212,7 +200,11 @@ fn a_sequence_number_still_outstanding_is_refused_with_submitfail() {
     // Both in one write: the second arrives while the first is outstanding.
     let mut bytes = BytesMut::new();
     for _ in 0..2 {
-        let command = Command::new(CommandStatus::EsmeRok, 7, submit_body());
+        let command = Command::new(
+            CommandStatus::EsmeRok,
+            7,
+            crate::raw::hello("34600000001", 0),
+        );
         Codec::new().encode(&command, &mut bytes).unwrap();
     }
     raw.send_bytes(&bytes);
@@ -227,6 +219,10 @@ fn a_sequence_number_still_outstanding_is_refused_with_submitfail() {
         [CommandStatus::EsmeRok, CommandStatus::EsmeRsubmitfail]
     );
     // Once answered, the number may be used again.
-    raw.send(&Command::new(CommandStatus::EsmeRok, 7, submit_body()));
+    raw.send(&Command::new(
+        CommandStatus::EsmeRok,
+        7,
+        crate::raw::hello("34600000001", 0),
+    ));
     assert_eq!(raw.expect().status(), CommandStatus::EsmeRok);
 }

@@ -19,11 +19,10 @@ use esme::Esme;
 use pasarela::model::MessageState;
 use pasarela::smpp::dlr::{Address, receipt_deliver_sm};
 use pasarela::smpp::pdu::{
-    BindTransceiverResp, COctetString, InterfaceVersion, Npi, OctetString, Pdu, RegisteredDelivery,
-    SubmitSm, SubmitSmResp, Ton,
+    BindTransceiverResp, COctetString, InterfaceVersion, Pdu, SubmitSm, SubmitSmResp,
 };
 use pasarela::smpp::{Command, CommandId, CommandStatus, Receipt, Stat};
-use raw::{Raw, SOURCE};
+use raw::Raw;
 use serde_json::Value;
 
 const DESTINATION: &str = "34600000001";
@@ -115,18 +114,7 @@ fn send_receipt(
 
 /// One message to DESTINATION from the demo account, receipt requested.
 fn submit(esme: &mut Esme) -> String {
-    esme.submit(
-        SubmitSm::builder()
-            .source_addr_ton(Ton::International)
-            .source_addr_npi(Npi::Isdn)
-            .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
-            .dest_addr_ton(Ton::International)
-            .dest_addr_npi(Npi::Isdn)
-            .destination_addr(COctetString::from_string(DESTINATION.to_owned()).unwrap())
-            .registered_delivery(RegisteredDelivery::from(1))
-            .short_message(OctetString::from_static_slice(b"hello").unwrap())
-            .build(),
-    )
+    esme.submit(crate::raw::hello(DESTINATION, 1))
 }
 
 /// The message as `GET /api/v1/messages/{id}` shows it.

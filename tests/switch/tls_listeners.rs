@@ -10,12 +10,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pasarela::smpp::pdu::{COctetString, Npi, OctetString, Pdu, RegisteredDelivery, SubmitSm, Ton};
+use pasarela::smpp::pdu::Pdu;
 use pasarela::smpp::{CommandId, CommandStatus};
 
 use crate::common::{BINARY, START_TIMEOUT, Switch, write_config};
 use crate::esme::Esme;
-use crate::raw::{Raw, SOURCE};
+use crate::raw::Raw;
 use crate::sim::Sim;
 use crate::tls::TestPki;
 
@@ -139,18 +139,7 @@ fn an_smpp_gateway_with_tls_delivers_through_a_tls_simulator() {
     );
     let switch = Switch::start(&write_config(dir.path(), &extra), &[]);
     let mut esme = Esme::bind(switch.smpp);
-    let id = esme.submit(
-        SubmitSm::builder()
-            .source_addr_ton(Ton::International)
-            .source_addr_npi(Npi::Isdn)
-            .source_addr(COctetString::from_string(SOURCE.to_owned()).unwrap())
-            .dest_addr_ton(Ton::International)
-            .dest_addr_npi(Npi::Isdn)
-            .destination_addr(COctetString::from_string(DELIVERED.to_owned()).unwrap())
-            .registered_delivery(RegisteredDelivery::from(1))
-            .short_message(OctetString::from_static_slice(b"over tls").unwrap())
-            .build(),
-    );
+    let id = esme.submit(crate::raw::hello(DELIVERED, 1));
     let receipt = esme.receipt(&id, Duration::from_secs(30));
     assert_eq!(receipt.stat, "DELIVRD", "sim log: {:?}", sim.log_lines());
     assert!(
