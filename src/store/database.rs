@@ -327,17 +327,17 @@ impl Store {
     }
 
     /// How many items the account's mailbox holds; counts keys, reads no
-    /// item. A checkpoint running meanwhile may make it off by the
-    /// writes it moves: a count for limits, not for audits.
+    /// item.
     pub fn mailbox_len(&self, account: &AccountId) -> Result<usize, StoreError> {
         let tree = TreeId::Mailbox;
         let prefix = super::codec::account_prefix(account);
+        let pending = self.pending.hold();
         let mut count: usize = 0;
         for key in self.tree(tree).scan_prefix(&prefix).keys() {
             key.map_err(|error| self.database_error(error))?;
             count += 1;
         }
-        for (key, write) in self.pending.writes_from(tree, &prefix, &prefix) {
+        for (key, write) in pending.writes_from(tree, &prefix, &prefix) {
             let in_sled = self
                 .tree(tree)
                 .contains_key(&key)
@@ -422,6 +422,7 @@ impl Store {
         let end = super::codec::sequenced_key(&prefix, before.map_or(u64::MAX, MessageId::value));
         // Index keys are only ever added, so the newest `max` are among
         // sled's newest `max` and the pending writes.
+        let pending = self.pending.hold();
         let mut keys = Vec::with_capacity(max);
         for entry in self
             .tree(tree)
@@ -432,10 +433,11 @@ impl Store {
             let (key, _) = entry.map_err(|error| self.database_error(error))?;
             keys.push(key);
         }
-        let mut pending = BTreeMap::new();
-        self.pending.overlay(tree, &prefix, &mut pending);
+        let mut overlaid = BTreeMap::new();
+        pending.overlay(tree, &prefix, &mut overlaid);
+        drop(pending);
         keys.extend(
-            pending
+            overlaid
                 .into_keys()
                 .filter(|key| key.as_ref() < end.as_slice()),
         );
@@ -527,12 +529,14 @@ impl Store {
         tree: TreeId,
         prefix: &[u8],
     ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        let pending = self.pending.hold();
         let mut merged = BTreeMap::new();
         for entry in self.tree(tree).scan_prefix(prefix) {
             let (key, value) = entry.map_err(|error| self.database_error(error))?;
             merged.insert(key, value);
         }
-        self.pending.overlay(tree, prefix, &mut merged);
+        pending.overlay(tree, prefix, &mut merged);
+        drop(pending);
         // Pending values are whole; a marker is sled's, its chunks there.
         merged
             .into_iter()
@@ -553,7 +557,8 @@ impl Store {
         from: &[u8],
         limit: usize,
     ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
-        let writes = self.pending.writes_from(tree, prefix, from);
+        let pending = self.pending.hold();
+        let writes = pending.writes_from(tree, prefix, from);
         // Each pending removal may hide one of sled's keys: read that many
         // more, so that `limit` remain.
         let removed = writes.values().filter(|write| write.is_none()).count();
@@ -569,6 +574,7 @@ impl Store {
             }
             page.insert(key, value);
         }
+        drop(pending);
         for (key, write) in writes {
             match write {
                 Some(value) => page.insert(key, value),

@@ -92,6 +92,48 @@ impl PendingWrites {
         })
     }
 
+    /// The pending writes held still for a read that also scans sled:
+    /// while the returned view lives no checkpoint releases its sealed
+    /// set, so a write is in the view or already in sled, never between
+    /// the two (a checkpoint finishing between a sled scan and a look at
+    /// the pending writes would otherwise hide what it moved). Commits
+    /// wait while it lives: read one bounded page under it, not more.
+    pub(super) fn hold(&self) -> Held<'_> {
+        Held(self.read())
+    }
+
+    /// Seals `live` for a checkpoint and starts a new one; `None` while
+    /// the previous sealed set is not yet released.
+    pub(super) fn seal(&self) -> Option<Arc<Entries>> {
+        let mut maps = self.write();
+        if maps.sealed.is_some() {
+            return None;
+        }
+        let sealed = Arc::new(std::mem::replace(&mut maps.live, empty()));
+        maps.sealed = Some(sealed.clone());
+        Some(sealed)
+    }
+
+    /// The sealed set is in sled now: reads go there.
+    pub(super) fn release(&self) {
+        self.write().sealed = None;
+    }
+
+    // Nothing panics while holding the lock; were it poisoned, the maps
+    // inside are still whole (each update is a single insert or remove).
+    fn read(&self) -> RwLockReadGuard<'_, Maps> {
+        self.maps.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Maps> {
+        self.maps.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The pending writes as [`PendingWrites::hold`] keeps them.
+pub(super) struct Held<'a>(RwLockReadGuard<'a, Maps>);
+
+impl Held<'_> {
     /// Lays the pending writes under `prefix` over `base` (what sled holds).
     pub(super) fn overlay(
         &self,
@@ -99,7 +141,7 @@ impl PendingWrites {
         prefix: &[u8],
         base: &mut BTreeMap<sled::IVec, sled::IVec>,
     ) {
-        let maps = self.read();
+        let maps = &self.0;
         let index = tree.index();
         let layers = maps
             .sealed
@@ -128,7 +170,7 @@ impl PendingWrites {
         prefix: &[u8],
         from: &[u8],
     ) -> BTreeMap<sled::IVec, Option<sled::IVec>> {
-        let maps = self.read();
+        let maps = &self.0;
         let index = tree.index();
         let layers = maps
             .sealed
@@ -149,33 +191,6 @@ impl PendingWrites {
             }
         }
         writes
-    }
-
-    /// Seals `live` for a checkpoint and starts a new one; `None` while
-    /// the previous sealed set is not yet released.
-    pub(super) fn seal(&self) -> Option<Arc<Entries>> {
-        let mut maps = self.write();
-        if maps.sealed.is_some() {
-            return None;
-        }
-        let sealed = Arc::new(std::mem::replace(&mut maps.live, empty()));
-        maps.sealed = Some(sealed.clone());
-        Some(sealed)
-    }
-
-    /// The sealed set is in sled now: reads go there.
-    pub(super) fn release(&self) {
-        self.write().sealed = None;
-    }
-
-    // Nothing panics while holding the lock; were it poisoned, the maps
-    // inside are still whole (each update is a single insert or remove).
-    fn read(&self) -> RwLockReadGuard<'_, Maps> {
-        self.maps.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Maps> {
-        self.maps.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -241,7 +256,7 @@ mod tests {
         let mut base = BTreeMap::new();
         base.insert(sled::IVec::from(b"p0"), sled::IVec::from(b"sled"));
         base.insert(sled::IVec::from(b"p2"), sled::IVec::from(b"sled"));
-        pending.overlay(TreeId::Mailbox, b"p", &mut base);
+        pending.hold().overlay(TreeId::Mailbox, b"p", &mut base);
         let merged: Vec<(Vec<u8>, Vec<u8>)> = base
             .into_iter()
             .map(|(k, v)| (k.to_vec(), v.to_vec()))
