@@ -5,11 +5,15 @@ UCS-2 and a 3-part concatenated message, each with registered_delivery, must
 all be acknowledged and all come back as DELIVRD receipts whose ids are the
 ids of the acknowledgements.
 
-    smpplib_esme.py HOST PORT SYSTEM_ID PASSWORD
+    smpplib_esme.py HOST PORT SYSTEM_ID PASSWORD [CA_FILE]
+
+With CA_FILE it talks SMPP over TLS, trusting that CA and checking the
+certificate against HOST.
 
 Prints one JSON line and exits 0 when everything held, 1 otherwise.
 """
 import json
+import ssl
 import sys
 import time
 
@@ -19,11 +23,24 @@ import smpplib.exceptions
 import smpplib.gsm
 
 
+def new_client(host, port, ca_file):
+    """An smpplib client, over TLS when ca_file is given."""
+    context = None
+    if ca_file:
+        context = ssl.create_default_context(cafile=ca_file)
+        # smpplib wraps its socket without a server name: give it HOST, so
+        # the certificate is checked against it, not only against the CA.
+        wrap = context.wrap_socket
+        context.wrap_socket = lambda sock, **kw: wrap(sock, server_hostname=host, **kw)
+    return smpplib.client.Client(host, port, timeout=10, ssl_context=context)
+
+
 def main():
     host, port, system_id, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    result = {"wrong_password_status": None, "acknowledged": [], "receipts": {}}
+    ca_file = sys.argv[5] if len(sys.argv) > 5 else None
+    result = {"wrong_password_status": None, "acknowledged": [], "receipts": {}, "tls": bool(ca_file)}
 
-    bad = smpplib.client.Client(host, port, timeout=10)
+    bad = new_client(host, port, ca_file)
     bad.connect()
     try:
         bad.bind_transceiver(system_id=system_id, password="wrong")
@@ -31,7 +48,7 @@ def main():
         result["wrong_password_status"] = error.args[1]
     bad.disconnect()
 
-    client = smpplib.client.Client(host, port, timeout=10)
+    client = new_client(host, port, ca_file)
     client.set_message_sent_handler(
         lambda pdu: result["acknowledged"].append(pdu.message_id.decode())
     )

@@ -1,6 +1,8 @@
 //! TLS everywhere a peer meets the switch, with certificates each test
 //! makes (rcgen): SMPP over TLS on `smpp.tls_listen` (a rustls client
-//! binds, submits and gets its receipt, beside the plain listener), HTTPS
+//! binds, submits and gets its receipt, beside the plain listener; python
+//! smpplib, a client nobody here wrote, does the same through its own TLS
+//! socket, scripts/interop/smpplib_esme.py), HTTPS
 //! on `web.tls_listen` (curl checks the certificate against the test CA),
 //! an smpp gateway with `tls = true` and `tls_ca` delivering through
 //! `pasarela sim-smsc --tls-cert/--tls-key`, and a certificate that
@@ -198,4 +200,30 @@ fn a_key_that_is_not_the_certificates_or_a_missing_file_stops_serve_naming_it() 
         stderr.contains(&format!("smpp.tls_cert {}", missing.display())),
         "{stderr}"
     );
+}
+
+#[test]
+fn python_smpplib_binds_submits_and_gets_every_receipt_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = TestPki::new(dir.path());
+    let config = tls_config(dir.path(), &pki.cert, &pki.key, "");
+    let switch = Switch::start(&config, &[]);
+    let address = switch.listener("SMPP over TLS");
+    let output = Command::new("python3")
+        .arg("scripts/interop/smpplib_esme.py")
+        .arg(address.ip().to_string())
+        .arg(address.port().to_string())
+        .args(["demo", "demo1234"])
+        .arg(&pki.ca)
+        .output()
+        .expect("python3 runs (scripts/test.sh installs smpplib)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "smpplib client over TLS failed:\n{stdout}\n{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(summary["tls"], true);
+    assert_eq!(summary["receipts"].as_object().unwrap().len(), 5);
 }
