@@ -174,6 +174,7 @@ async fn start(
                     suspended: false,
                     callback_url: account.callback_url.clone(),
                     callback_secret: account.callback_secret.clone(),
+                    allowed_senders: account.allowed_senders.clone(),
                 },
             })
         })

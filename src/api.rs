@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::callbacks::target;
 use crate::intake::{self, Submission};
-use crate::model::{Address, Callback, Message, MessageState, Msisdn, Part};
+use crate::model::{Address, Callback, Message, MessageState, Msisdn, Npi, Part, Ton};
 use crate::sms::{self, Coding, Reference};
 
 /// The most destinations one request may name.
@@ -287,15 +287,23 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
     })
 }
 
-/// `from` as an address: digits (with an optional `+`) an international
-/// number, anything else an alphanumeric sender id.
+/// The fewest and most digits of a short code sender (`12345`).
+pub const SHORT_CODE_DIGITS: std::ops::RangeInclusive<usize> = 3..=8;
+
+/// `from` as an address: 3 to 8 digits a short code (TON network
+/// specific, kept as given), other digits (with an optional `+`) an
+/// international number, anything else an alphanumeric sender id.
 pub fn sender(from: &str) -> Result<Address, FieldError> {
     let numeric = from
         .strip_prefix('+')
         .unwrap_or(from)
         .chars()
         .all(|c| c.is_ascii_digit());
-    let address = if numeric && !from.is_empty() {
+    let short_code =
+        from.bytes().all(|c| c.is_ascii_digit()) && SHORT_CODE_DIGITS.contains(&from.len());
+    let address = if short_code {
+        Address::new(Ton::NetworkSpecific, Npi::Unknown, from).map_err(|e| e.to_string())
+    } else if numeric && !from.is_empty() {
         Msisdn::parse(from)
             .map(|msisdn| Address::international(&msisdn))
             .map_err(|e| e.to_string())
@@ -315,6 +323,24 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn short_codes_numbers_and_ids_are_senders() {
+        for (from, ton, text) in [
+            ("123", Ton::NetworkSpecific, "123"),
+            ("12345", Ton::NetworkSpecific, "12345"),
+            ("12345678", Ton::NetworkSpecific, "12345678"),
+            ("+34911000000", Ton::International, "34911000000"),
+            ("0034911000000", Ton::International, "34911000000"),
+            ("Shop", Ton::Alphanumeric, "Shop"),
+        ] {
+            let address = sender(from).unwrap();
+            assert_eq!((address.ton(), address.text()), (ton, text), "{from}");
+        }
+        for from in ["12", "+12345", "", "TwelveChars!"] {
+            assert_eq!(sender(from).unwrap_err().field, "from", "{from}");
+        }
     }
 
     #[test]

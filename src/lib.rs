@@ -14,6 +14,7 @@
 //! - [`api`]: the customer JSON API's bodies, and a send request turned into a submission.
 //! - [`auth`]: argon2id password hashes, API key digests and the allowed-network check.
 //! - [`callbacks`]: receipt and MO callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
+//! - [`checks`]: the checks at accept (SPEC §6.1): sender rules, beside which later checks sit.
 //! - [`config`]: the TOML file into a validated typed configuration, one section at a time.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
@@ -49,6 +50,7 @@
 pub mod api;
 pub mod auth;
 pub mod callbacks;
+pub mod checks;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;

@@ -213,6 +213,9 @@ pub enum Rejection {
     Credit,
     /// The request itself is wrong: a field, the PDU, the JSON body.
     Invalid,
+    /// The sender (ESME_RINVSRCADR): not a valid sender, or not among the
+    /// account's `allowed_senders`.
+    Sender,
     /// The switch could not take it (a store failure, a restarting actor).
     System,
     /// Any other command status.
@@ -226,6 +229,7 @@ impl Rejection {
             Rejection::Throttled => "throttled",
             Rejection::Credit => "credit",
             Rejection::Invalid => "invalid",
+            Rejection::Sender => "sender",
             Rejection::System => "system",
             Rejection::Other => "other",
         }
@@ -245,8 +249,8 @@ impl Rejection {
             CommandStatus::EsmeRthrottled => Rejection::Throttled,
             CommandStatus::EsmeRsubmitfail => Rejection::Credit,
             CommandStatus::EsmeRsyserr => Rejection::System,
+            CommandStatus::EsmeRinvsrcadr => Rejection::Sender,
             CommandStatus::EsmeRinvdstadr
-            | CommandStatus::EsmeRinvsrcadr
             | CommandStatus::EsmeRinvmsglen
             | CommandStatus::EsmeRinvcmdlen
             | CommandStatus::EsmeRinvdcs

@@ -1,5 +1,5 @@
 //! Accounts that change while the switch runs: created, changed (terms,
-//! password, networks, callbacks) and given or taken credit. Each change
+//! password, networks, callbacks, allowed senders) and given or taken credit. Each change
 //! is checked, stored in `admin_objects`, and only once that is durable
 //! applied: a new account actor and directory entry, or new terms sent to
 //! the account's actor. At start, [`merge_accounts`] lays the stored
@@ -16,6 +16,7 @@ use super::starters::AccountSpec;
 use crate::actors::protocol::account::{AdjustCredit, Configure, Terms};
 use crate::actors::protocol::callbacks::SetSecret;
 use crate::actors::protocol::directory::AccountEntry;
+use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields;
 use crate::model::{AccountId, Money};
 use crate::overlay;
@@ -42,6 +43,18 @@ pub fn merge_accounts(
                 }
             })
             .collect();
+        let allowed_senders = account
+            .allowed_senders
+            .iter()
+            .filter_map(|sender| match Sender::parse(sender) {
+                Ok(sender) => Some(sender),
+                Err(why) => {
+                    error!(logger, "stored account has an unreadable sender; left out";
+                        "account" => &account.system_id, "error" => %why);
+                    None
+                }
+            })
+            .collect();
         let spec = AccountSpec {
             allowed_ips,
             terms: Terms {
@@ -50,6 +63,7 @@ pub fn merge_accounts(
                 suspended: account.suspended,
                 callback_url: account.callback_url,
                 callback_secret: account.callback_secret,
+                allowed_senders: AllowedSenders::new(allowed_senders),
             },
             password: account.password,
             system_id: account.system_id,
@@ -86,6 +100,8 @@ pub struct AccountChange {
     pub callback_url: Option<Option<String>>,
     /// `Some(None)` removes it: callbacks go unsigned.
     pub callback_secret: Option<Option<String>>,
+    /// An empty list allows any sender.
+    pub allowed_senders: Option<AllowedSenders>,
 }
 
 impl Admin {
@@ -165,6 +181,9 @@ impl Admin {
             callback_secret: change
                 .callback_secret
                 .unwrap_or_else(|| entry.terms.callback_secret.clone()),
+            allowed_senders: change
+                .allowed_senders
+                .unwrap_or_else(|| entry.terms.allowed_senders.clone()),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -243,6 +262,7 @@ mod tests {
                 suspended: false,
                 callback_url: None,
                 callback_secret: None,
+                allowed_senders: AllowedSenders::default(),
             },
         }
     }

@@ -42,6 +42,7 @@ impl AccountSpec {
             suspended: self.terms.suspended,
             callback_url: self.terms.callback_url.clone(),
             callback_secret: self.terms.callback_secret.clone(),
+            allowed_senders: self.terms.allowed_senders.entries(),
         }
     }
 }

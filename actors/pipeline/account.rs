@@ -3,8 +3,9 @@
 //!
 //! Accepting a submission: parts over `limits.max_parts_per_request`
 //! (ESME_RINVNUMDESTS, or ESME_RINVMSGLEN for one destination) → TPS
-//! (ESME_RTHROTTLED over it) → rules hook
-//! (none yet) → route per destination → price × parts reserved from credit
+//! (ESME_RTHROTTLED over it) → the checks at accept (`checks`, SPEC
+//! §6.1): sender rules (ESME_RINVSRCADR for a sender that is invalid or
+//! not among `allowed_senders`) → route per destination → price × parts reserved from credit
 //! (ESME_RSUBMITFAIL when short) → messages, balance and ledger handed to
 //! the store in one batch. The session is answered, and the messages handed
 //! to their routes, only once that batch is durable. A destination no route
@@ -207,6 +208,14 @@ impl Account {
         {
             return Err(CommandStatus::EsmeRthrottled);
         }
+        self.terms
+            .allowed_senders
+            .check(&submission.source)
+            .map_err(|refused| {
+                info!(self.wiring.logger, "submission refused: sender";
+                    "account" => %self.id, "reason" => %refused);
+                CommandStatus::EsmeRinvsrcadr
+            })?;
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
             .destinations
@@ -958,6 +967,7 @@ mod tests {
                 suspended: false,
                 callback_url: Some("http://hooks/mo".to_owned()),
                 callback_secret: None,
+                allowed_senders: Default::default(),
             };
             let account = Account::new(terms, id.clone(), wiring).start();
             // Twice while the first batch is pending, once after it is durable.

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use actix::Recipient;
 
+use crate::checks::sender::AllowedSenders;
 use crate::intake::Submission;
 use crate::model::{AccountId, Message, MessageId, Money};
 use crate::smpp::CommandStatus;
@@ -43,6 +44,9 @@ pub struct Terms {
     /// The HMAC key callbacks to `callback_url` are signed with (the
     /// callbacks actor holds a copy; see `callbacks::SetSecret`).
     pub callback_secret: Option<String>,
+    /// The senders its submissions may have; empty = any (ESME_RINVSRCADR
+    /// otherwise).
+    pub allowed_senders: AllowedSenders,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or

@@ -24,6 +24,7 @@ use crate::actors::pipeline::callback_targets::check_url;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::api::FieldError;
+use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
 use crate::model::{AccountId, Money};
 use crate::store::{LedgerEntry, LedgerKind};
@@ -63,6 +64,9 @@ struct AccountView {
     /// Whether callbacks carry X-Pasarela-Signature; the secret is never
     /// shown.
     callback_signed: bool,
+    /// The senders its messages may have (numbers by their digits, without
+    /// `+` or `00`); empty = any.
+    allowed_senders: Vec<String>,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -80,6 +84,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
             .collect(),
         callback_url: account.terms.callback_url.clone(),
         callback_signed: account.terms.callback_secret.is_some(),
+        allowed_senders: account.terms.allowed_senders.entries(),
     })
 }
 
@@ -116,6 +121,21 @@ fn networks(given: Vec<String>) -> Result<Vec<IpNet>, FieldError> {
         .enumerate()
         .map(|(index, network)| checked(&format!("allowed_ips[{index}]"), fields::network(network)))
         .collect()
+}
+
+/// `allowed_senders`, each entry a sender (`checks::sender`).
+fn senders(given: Vec<String>) -> Result<AllowedSenders, FieldError> {
+    given
+        .iter()
+        .enumerate()
+        .map(|(index, sender)| {
+            checked(
+                &format!("allowed_senders[{index}]"),
+                Sender::parse(sender).map_err(|error| error.to_string()),
+            )
+        })
+        .collect::<Result<_, _>>()
+        .map(AllowedSenders::new)
 }
 
 /// A callback URL or secret, when given, checked by the file's rules.
@@ -169,6 +189,10 @@ struct NewAccountBody {
     /// HMAC-SHA256 key for X-Pasarela-Signature; absent: unsigned.
     #[schema(min_length = 16)]
     callback_secret: Option<String>,
+    /// Sender ids (at most 11 GSM 03.38 characters) or numbers its
+    /// messages may have; empty or absent = any. Others are refused
+    /// (ESME_RINVSRCADR, HTTP 403).
+    allowed_senders: Option<Vec<String>>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -183,7 +207,7 @@ fn chosen_password(password: &str) -> Result<(), String> {
 }
 
 /// `POST /api/v1/accounts`: system_id, password, credit, tps, max_binds,
-/// allowed_ips, callback_url, callback_secret.
+/// allowed_ips, callback_url, callback_secret, allowed_senders.
 fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
     let mut fields = Fields::parse(body)?;
     let system_id: String = fields.required("system_id")?;
@@ -204,6 +228,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
         callback_secret.as_ref(),
         fields::callback_secret,
     )?;
+    let allowed_senders = senders(fields.optional("allowed_senders")?.unwrap_or_default())?;
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -216,6 +241,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             suspended: false,
             callback_url,
             callback_secret,
+            allowed_senders,
         },
     })
 }
@@ -244,11 +270,14 @@ struct AccountChangeBody {
     /// null: unsigned.
     #[schema(min_length = 16)]
     callback_secret: Option<String>,
+    /// Replaces the list, at once for every submission after; [] allows
+    /// any sender.
+    allowed_senders: Option<Vec<String>>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
 /// max_binds, suspended, callback_url and callback_secret (`null` removes
-/// these two).
+/// these two), allowed_senders.
 fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
     let mut fields = Fields::parse(body)?;
     let password: Option<String> = fields.optional("password")?;
@@ -282,6 +311,10 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
         suspended: fields.optional("suspended")?,
         callback_url,
         callback_secret,
+        allowed_senders: fields
+            .optional::<Vec<String>>("allowed_senders")?
+            .map(senders)
+            .transpose()?,
     };
     fields.finish()?;
     Ok(change)

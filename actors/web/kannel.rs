@@ -251,6 +251,9 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
         CommandStatus::EsmeRsubmitfail
         | CommandStatus::EsmeRinvnumdests
         | CommandStatus::EsmeRinvmsglen => Refusal::NotRoutable,
+        // The sender rules: smsbox's answer for a number its white- or
+        // black-list denies (SPEC §6.1).
+        CommandStatus::EsmeRinvsrcadr => Refusal::Denied,
         _ => Refusal::Temporary,
     })
 }

@@ -24,6 +24,11 @@ use crate::store::StoreError;
 /// create more message parts than `limits.max_parts_per_request`.
 pub const TOO_MANY_PARTS: &str = "urn:pasarela:problem:too-many-parts";
 
+/// The `type` of a send refused by the sender rules (SPEC §6.1): the
+/// sender is not a valid one, or not among the account's
+/// `allowed_senders`.
+pub const SENDER_NOT_ALLOWED: &str = "urn:pasarela:problem:sender-not-allowed";
+
 /// An RFC 9457 problem: the body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -87,6 +92,19 @@ impl Problem {
                 "the account's credit does not cover the message",
             ),
             CommandStatus::EsmeRinvbndsts => (StatusCode::FORBIDDEN, "the account is suspended"),
+            CommandStatus::EsmeRinvsrcadr => {
+                return Problem {
+                    kind: Some(SENDER_NOT_ALLOWED),
+                    field: Some("from".into()),
+                    ..Problem::new(
+                        StatusCode::FORBIDDEN,
+                        format!(
+                            "the account may not send from this sender (allowed_senders), or it is \
+                             not a valid sender; nothing was sent or charged ({status:?})"
+                        ),
+                    )
+                };
+            }
             CommandStatus::EsmeRinvnumdests | CommandStatus::EsmeRinvmsglen => {
                 return Problem {
                     kind: Some(TOO_MANY_PARTS),

@@ -176,4 +176,6 @@ pub(crate) struct RawAccount {
     pub allowed_ips: Vec<Spanned<String>>,
     pub callback_url: Option<Spanned<String>>,
     pub callback_secret: Option<Spanned<String>>,
+    #[serde(default)]
+    pub allowed_senders: Vec<Spanned<String>>,
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use crate::checks::sender::AllowedSenders;
 use crate::model::Money;
 use crate::upstream::IdFormat;
 
@@ -421,6 +422,8 @@ pub struct AccountConfig {
     pub callback_url: Option<String>,
     /// The HMAC key callbacks are signed with; unsigned without one.
     pub callback_secret: Option<String>,
+    /// The senders its messages may have; empty = any (SPEC §6.1).
+    pub allowed_senders: AllowedSenders,
 }
 
 impl Config {

@@ -29,7 +29,9 @@ pub enum Refusal {
     #[error("Empty receiver number not allowed, rejected")]
     EmptyReceiver,
     /// No number in `to` is acceptable (characters outside
-    /// `0123456789 +-`, or, in pasarela, not an international number): 400.
+    /// `0123456789 +-`, or, in pasarela, not an international number), or,
+    /// in pasarela, the account's sender rules refuse `from` (SPEC §6.1
+    /// asks for the answer smsbox gives a denied number): 400.
     #[error("Number(s) has/have been denied by white- and/or black-lists.")]
     Denied,
     /// No `from`: pasarela has no global sender: 400.

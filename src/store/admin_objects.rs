@@ -27,6 +27,9 @@ pub struct StoredAccount {
     /// The HMAC key its callbacks are signed with; `None`: unsigned.
     /// Kept in clear: signing needs it.
     pub callback_secret: Option<String>,
+    /// The senders the account may use, as `checks::sender` reads them
+    /// (numbers by their digits); empty = any.
+    pub allowed_senders: Vec<String>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

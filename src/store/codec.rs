@@ -50,6 +50,7 @@
 //! | 3 | `Message` gains `callback` (last field) | a version-2 message is its bytes and `None` (one `0x00`) |
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
+//! | 6 | `StoredAccount` gains `allowed_senders` (last field) | a stored account of versions 1–5 is its bytes and an empty list (one `0x00`): any sender, as before |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -64,7 +65,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 5;
+pub const VERSION: u8 = 6;
 
 /// The version that last changed the layout of `Message`.
 const MESSAGE_LAYOUT: u8 = 3;
@@ -74,6 +75,9 @@ const LEDGER_REASON: u8 = 4;
 
 /// The version that gave stored accounts their `callback_secret`.
 const ACCOUNT_SECRET: u8 = 5;
+
+/// The version that gave stored accounts their `allowed_senders`.
+const ACCOUNT_SENDERS: u8 = 6;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -323,7 +327,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
         // `service_type` (version 2) and `callback` (version 3).
         TreeId::Messages | TreeId::Archive => MESSAGE_LAYOUT.saturating_sub(version),
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
-            u8::from(version < ACCOUNT_SECRET)
+            u8::from(version < ACCOUNT_SECRET) + u8::from(version < ACCOUNT_SENDERS)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         _ => 0,
@@ -625,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn stored_accounts_before_version_5_read_without_a_callback_secret() {
+    fn stored_accounts_before_version_6_read_without_a_callback_secret_or_allowed_senders() {
         use crate::store::StoredAccount;
         let account = StoredAccount {
             system_id: "acme".into(),
@@ -636,17 +640,22 @@ mod tests {
             suspended: false,
             callback_url: Some("http://127.0.0.1:9/dlr".into()),
             callback_secret: None,
+            allowed_senders: Vec::new(),
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        let mut old = current[..current.len() - 1].to_vec();
-        old[0] = 4;
-        assert_eq!(
-            decode::<StoredAccount>(TreeId::AdminObjects, &key, &old).unwrap(),
-            account
-        );
+        // Version 4 lacks both last fields, version 5 `allowed_senders`.
+        for (version, missing) in [(4, 2), (5, 1)] {
+            let mut old = current[..current.len() - missing].to_vec();
+            old[0] = version;
+            assert_eq!(
+                decode::<StoredAccount>(TreeId::AdminObjects, &key, &old).unwrap(),
+                account
+            );
+        }
         let signed = StoredAccount {
             callback_secret: Some("s3cret".into()),
+            allowed_senders: vec!["Shop".into(), "34911000000".into()],
             ..account
         };
         let bytes = encode(TreeId::AdminObjects, &key, &signed).unwrap();

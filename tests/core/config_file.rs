@@ -131,6 +131,31 @@ fn a_valid_file_becomes_typed_values_with_defaults() {
     assert_eq!(acme.allowed_ips.len(), 2);
     assert_eq!(acme.allowed_ips[1].to_string(), "192.0.2.7/32");
     assert_eq!(acme.tps, 0);
+    assert!(acme.allowed_senders.is_any(), "none listed: any sender");
+}
+
+#[test]
+fn allowed_senders_are_read_and_a_bad_one_is_named() {
+    let config = parse(&with(
+        "[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\nallowed_senders = [\"Shop\", \"+34911000000\", \"12345\"]\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        config.account("b").unwrap().allowed_senders.entries(),
+        ["Shop", "34911000000", "12345"]
+    );
+    let source = with(
+        "[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\nallowed_senders = [\"Shop\", \"TwelveChars!\"]\n",
+    );
+    let lines = errors(&source);
+    let prefix = format!(
+        "{FILE}:{}: accounts[1].allowed_senders[1]: sender \"TwelveChars!\" takes 12 GSM 03.38 characters",
+        line_of(&source, "TwelveChars!")
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with(&prefix)),
+        "missing {prefix:?} in {lines:?}"
+    );
 }
 
 #[test]

@@ -56,6 +56,7 @@ mod openapi;
 mod queues;
 mod receipt_durability;
 mod restart_under_load;
+mod sender_rules;
 mod serve;
 mod sim_smsc;
 mod supervision;

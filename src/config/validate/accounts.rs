@@ -1,11 +1,12 @@
 //! `[[accounts]]`: credentials that fit SMPP, credit, TPS, binds, networks
-//! and callbacks; no system_id twice.
+//! callbacks and allowed senders; no system_id twice.
 
 use std::collections::HashSet;
 
 use toml::Spanned;
 
 use super::checker::{Checker, at};
+use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::AccountConfig;
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
 use crate::config::raw::RawAccount;
@@ -49,6 +50,12 @@ impl Checker<'_> {
                 let key = format!("{prefix}.allowed_ips[{ip_index}]");
                 allowed_ips.extend(self.check(network, &key, fields::network(network.get_ref())));
             }
+            let mut allowed_senders = Vec::with_capacity(entry.allowed_senders.len());
+            for (sender_index, sender) in entry.allowed_senders.iter().enumerate() {
+                let key = format!("{prefix}.allowed_senders[{sender_index}]");
+                let parsed = Sender::parse(sender.get_ref()).map_err(|error| error.to_string());
+                allowed_senders.extend(self.check(sender, &key, parsed));
+            }
             let (callback_url, callback_secret) = self.account_callback(&entry, &prefix);
             accounts.push(AccountConfig {
                 system_id,
@@ -68,6 +75,7 @@ impl Checker<'_> {
                 allowed_ips,
                 callback_url,
                 callback_secret,
+                allowed_senders: AllowedSenders::new(allowed_senders),
             });
         }
         accounts
