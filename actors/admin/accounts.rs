@@ -31,14 +31,19 @@ pub fn merge_accounts(
 ) -> Vec<AccountSpec> {
     let mut merged = file;
     for account in stored {
+        // An entry left out could widen a list to "any" (an empty list):
+        // an account with an unreadable one is suspended instead, until
+        // the operator sets the list again.
+        let mut unreadable = false;
         let allowed_ips = account
             .allowed_ips
             .iter()
             .filter_map(|network| match fields::network(network) {
                 Ok(network) => Some(network),
                 Err(why) => {
-                    error!(logger, "stored account has an unreadable network; left out";
+                    error!(logger, "stored account has an unreadable network; account suspended";
                         "account" => &account.system_id, "error" => why);
+                    unreadable = true;
                     None
                 }
             })
@@ -49,8 +54,9 @@ pub fn merge_accounts(
             .filter_map(|sender| match Sender::parse(sender) {
                 Ok(sender) => Some(sender),
                 Err(why) => {
-                    error!(logger, "stored account has an unreadable sender; left out";
+                    error!(logger, "stored account has an unreadable sender; account suspended";
                         "account" => &account.system_id, "error" => %why);
+                    unreadable = true;
                     None
                 }
             })
@@ -60,7 +66,7 @@ pub fn merge_accounts(
             terms: Terms {
                 tps: account.tps,
                 max_binds: account.max_binds,
-                suspended: account.suspended,
+                suspended: account.suspended || unreadable,
                 callback_url: account.callback_url,
                 callback_secret: account.callback_secret,
                 allowed_senders: AllowedSenders::new(allowed_senders),
@@ -265,6 +271,22 @@ mod tests {
                 allowed_senders: AllowedSenders::default(),
             },
         }
+    }
+
+    #[test]
+    fn a_stored_account_with_an_unreadable_network_or_sender_is_suspended_not_widened() {
+        let logger = Logger::root(slog::Discard, slog::o!());
+        let mut bad_network = spec("a", 1).stored();
+        bad_network.allowed_ips = vec!["10.0.0.0/8".into(), "not a network".into()];
+        let mut bad_sender = spec("b", 1).stored();
+        bad_sender.allowed_senders = vec!["far-too-long-a-sender-id".into()];
+        let fine = spec("c", 1).stored();
+        let merged = merge_accounts(Vec::new(), vec![bad_network, bad_sender, fine], &logger);
+        let suspended: Vec<(&str, bool)> = merged
+            .iter()
+            .map(|account| (account.system_id.as_str(), account.terms.suspended))
+            .collect();
+        assert_eq!(suspended, [("a", true), ("b", true), ("c", false)]);
     }
 
     #[test]
