@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use crate::callbacks::target;
 use crate::intake::{self, Submission};
 use crate::model::{Address, Callback, Message, MessageState, Msisdn, Npi, Part, Ton};
-use crate::sms::{self, Coding, Reference};
 
 /// The most destinations one request may name.
 pub const MAX_DESTINATIONS: usize = 1000;
@@ -235,17 +234,8 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
     if request.text.is_empty() {
         return Err(FieldError::new("text", "the text is empty"));
     }
-    let split = sms::split_text(
-        &request.text,
-        Reference::Bits8(intake::reference_for(request.text.as_bytes())),
-    )
-    .map_err(|error| FieldError::new("text", error.to_string()))?;
-    let data_coding = match split.coding {
-        Coding::Gsm7 => 0x00,
-        Coding::Ucs2 => 0x08,
-        Coding::Binary => 0x04,
-    };
-    let parts = intake::parts_of(&split, 0);
+    let (data_coding, parts) = intake::text_parts(&request.text)
+        .map_err(|error| FieldError::new("text", error.to_string()))?;
     let validity = match request.validity_minutes {
         None => None,
         Some(0) => return Err(FieldError::new("validity_minutes", "must be at least 1")),

@@ -18,7 +18,7 @@ use crate::smpp::{CommandStatus, time};
 use crate::sms::coding::Coding;
 use crate::sms::concat::{Concat, Reference, Sar};
 use crate::sms::data_coding::Alphabet;
-use crate::sms::split::{Split, split_payload};
+use crate::sms::split::{Split, SplitError, split_payload, split_text};
 use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
 
 /// One message an ESME submitted, to one or more destinations.
@@ -320,6 +320,19 @@ fn cut(
         return as_given(sar.and_then(Concat::from_sar));
     }
     Ok(parts_of(&split, esm_class))
+}
+
+/// A text as the parts that carry it, in GSM 03.38 when every character
+/// has a septet and in UCS-2 otherwise, with the `data_coding` that says
+/// which: what a send request's or a reply's text becomes.
+pub fn text_parts(text: &str) -> Result<(u8, Vec<PartData>), SplitError> {
+    let split = split_text(text, Reference::Bits8(reference_for(text.as_bytes())))?;
+    let data_coding = match split.coding {
+        Coding::Gsm7 => 0x00,
+        Coding::Ucs2 => 0x08,
+        Coding::Binary => 0x04,
+    };
+    Ok((data_coding, parts_of(&split, 0)))
 }
 
 /// The parts of `split` as a submission carries them, each with

@@ -52,6 +52,7 @@ use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 
 use crate::auth::Protocol;
+use crate::checks::{Check, CheckRefusal};
 use crate::model::{AccountId, GatewayName, Message, MessageState};
 use crate::smpp::CommandStatus;
 
@@ -66,6 +67,7 @@ pub struct Metrics {
     registry: Registry,
     accepted: Family<AccountLabel, Counter>,
     rejected: Family<RejectionLabels, Counter>,
+    checks_refused: Family<CheckLabels, Counter>,
     submitted: Family<GatewayLabel, Counter>,
     receipts: Family<ReceiptLabels, Counter>,
     queue_depth: Family<RouteLabel, Gauge>,
@@ -102,6 +104,12 @@ struct RouteLabel {
 struct RejectionLabels {
     account: String,
     reason: Rejection,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckLabels {
+    check: &'static str,
+    rule: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -216,6 +224,13 @@ pub enum Rejection {
     /// The sender (ESME_RINVSRCADR): not a valid sender, or not among the
     /// account's `allowed_senders`.
     Sender,
+    /// A content rule rejected the text.
+    Content,
+    /// The destination opted out of the account.
+    OptOut,
+    /// The destination is on the DND registry and the account is
+    /// promotional.
+    Dnd,
     /// The switch could not take it (a store failure, a restarting actor).
     System,
     /// Any other command status.
@@ -230,6 +245,9 @@ impl Rejection {
             Rejection::Credit => "credit",
             Rejection::Invalid => "invalid",
             Rejection::Sender => "sender",
+            Rejection::Content => "content",
+            Rejection::OptOut => "opt_out",
+            Rejection::Dnd => "dnd",
             Rejection::System => "system",
             Rejection::Other => "other",
         }
@@ -243,6 +261,16 @@ impl EncodeLabelValue for Rejection {
 }
 
 impl Rejection {
+    /// The reason for a refusal by a check at accept.
+    pub fn of_check(check: Check) -> Rejection {
+        match check {
+            Check::Sender => Rejection::Sender,
+            Check::Content => Rejection::Content,
+            Check::OptOut => Rejection::OptOut,
+            Check::Dnd => Rejection::Dnd,
+        }
+    }
+
     /// The reason for a command status an account answered with.
     pub fn of(status: CommandStatus) -> Rejection {
         match status {
@@ -274,6 +302,7 @@ impl Metrics {
             registry: Registry::with_prefix("pasarela"),
             accepted: Family::default(),
             rejected: Family::default(),
+            checks_refused: Family::default(),
             submitted: Family::default(),
             receipts: Family::default(),
             queue_depth: Family::default(),
@@ -300,6 +329,11 @@ impl Metrics {
             "messages_rejected",
             "Submissions refused, by reason",
             metrics.rejected.clone(),
+        );
+        registry.register(
+            "checks_refused",
+            "Submissions a check at accept refused, by check and rule (a content rule's name; empty for the checks without named rules)",
+            metrics.checks_refused.clone(),
         );
         registry.register(
             "messages_submitted",
@@ -519,8 +553,20 @@ impl AccountMetrics {
         self.latency.observe(elapsed);
     }
 
-    /// A submission refused with `status`.
-    pub fn rejected(&self, status: CommandStatus) {
+    /// A submission refused with `status`, by the check at accept
+    /// `check` when one refused it.
+    pub fn rejected(&self, status: CommandStatus, check: Option<&CheckRefusal>) {
+        if let Some(refusal) = check {
+            let metrics = global();
+            metrics
+                .checks_refused
+                .get_or_create(&CheckLabels {
+                    check: refusal.check.as_str(),
+                    rule: refusal.rule.clone().unwrap_or_default(),
+                })
+                .inc();
+            return metrics.rejected(&self.account, Rejection::of_check(refusal.check));
+        }
         let cached = match Rejection::of(status) {
             Rejection::Throttled => &self.throttled,
             Rejection::Credit => &self.credit,
@@ -681,8 +727,8 @@ mod tests {
         let account = metrics.account(&demo);
         account.accepted(2, Duration::from_micros(1500));
         account.accepted(1, Duration::from_secs(7200));
-        account.rejected(CommandStatus::EsmeRthrottled);
-        account.rejected(CommandStatus::EsmeRsubmitfail);
+        account.rejected(CommandStatus::EsmeRthrottled, None);
+        account.rejected(CommandStatus::EsmeRsubmitfail, None);
         let text = metrics.render().unwrap();
         for line in [
             "pasarela_messages_accepted_total{account=\"demo\"} 3",

@@ -53,13 +53,15 @@ use crate::actors::faults;
 use crate::actors::pipeline::mailbox::Mailbox;
 use crate::actors::protocol::account::{
     Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
-    Finished, Outgoing, RouteMo, SessionId, Submit, Submitted, Terms, Unbound,
+    Finished, Outgoing, Refused, RouteMo, SessionId, Submit, Submitted, SubmittedBy, Terms,
+    Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::checks::{Check, CheckRefusal};
 use crate::config::LimitsSettings;
 use crate::intake::Submission;
 use crate::metrics;
@@ -186,18 +188,19 @@ impl Account {
     fn accept(
         &mut self,
         submission: Submission,
+        by: SubmittedBy,
         now: DateTime<Utc>,
-    ) -> Result<Checked, CommandStatus> {
+    ) -> Result<Checked, Refused> {
         faults::ACCOUNT_PANIC.tick("account");
         if self.terms.suspended {
-            return Err(CommandStatus::EsmeRinvbndsts);
+            return Err(CommandStatus::EsmeRinvbndsts.into());
         }
         submission
             .check_parts(self.wiring.limits.max_parts_per_request)
             .map_err(|refused| {
                 warn!(self.wiring.logger, "submission refused: too many parts";
                     "account" => %self.id, "reason" => %refused);
-                refused.status()
+                Refused::from(refused.status())
             })?;
         let per_destination = u32::try_from(submission.parts.len()).unwrap_or(u32::MAX);
         let destinations = u32::try_from(submission.destinations.len()).unwrap_or(u32::MAX);
@@ -206,16 +209,18 @@ impl Account {
                 .try_take(per_destination.saturating_mul(destinations), Instant::now())
                 .is_err()
         {
-            return Err(CommandStatus::EsmeRthrottled);
+            return Err(CommandStatus::EsmeRthrottled.into());
         }
-        self.terms
-            .allowed_senders
-            .check(&submission.source)
-            .map_err(|refused| {
-                info!(self.wiring.logger, "submission refused: sender";
-                    "account" => %self.id, "reason" => %refused);
-                CommandStatus::EsmeRinvsrcadr
-            })?;
+        if by == SubmittedBy::Customer {
+            self.terms
+                .allowed_senders
+                .check(&submission.source)
+                .map_err(|refused| {
+                    info!(self.wiring.logger, "submission refused: sender";
+                        "account" => %self.id, "reason" => %refused);
+                    CheckRefusal::new(Check::Sender, refused.to_string())
+                })?;
+        }
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
             .destinations
@@ -536,7 +541,7 @@ impl Handler<Submit> for Account {
         let logger = self.wiring.logger.clone();
         let outcome = guarded(self, ctx, &logger, "submit", |account, _| {
             account
-                .accept(submit.submission, Utc::now())
+                .accept(submit.submission, submit.by, Utc::now())
                 .map(|accepted| {
                     let durable = account.wiring.store.commit(accepted.batch);
                     (
@@ -551,19 +556,20 @@ impl Handler<Submit> for Account {
         let sequence_number = submit.sequence_number;
         let (ids, (routing, routed), (unroutable, callbacks), charged, durable) = match outcome {
             Ok(Ok(accepted)) => accepted,
-            Ok(Err(status)) => {
-                self.metrics.rejected(status);
+            Ok(Err(refused)) => {
+                self.metrics
+                    .rejected(refused.status, refused.check.as_ref());
                 submit.reply.send(Submitted {
                     sequence_number,
-                    result: Err(status),
+                    result: Err(refused),
                 });
                 return;
             }
             Err(_) => {
-                self.metrics.rejected(CommandStatus::EsmeRsyserr);
+                self.metrics.rejected(CommandStatus::EsmeRsyserr, None);
                 submit.reply.send(Submitted {
                     sequence_number,
-                    result: Err(CommandStatus::EsmeRsyserr),
+                    result: Err(CommandStatus::EsmeRsyserr.into()),
                 });
                 return;
             }
@@ -594,10 +600,10 @@ impl Handler<Submit> for Account {
                     }
                 }
                 Err(error) => {
-                    metrics.rejected(CommandStatus::EsmeRsyserr);
+                    metrics.rejected(CommandStatus::EsmeRsyserr, None);
                     submit.reply.send(Submitted {
                         sequence_number,
-                        result: Err(CommandStatus::EsmeRsyserr),
+                        result: Err(CommandStatus::EsmeRsyserr.into()),
                     });
                     account.do_send(CommitFailed { charged, error });
                 }

@@ -54,7 +54,7 @@ use crate::actors::pipeline::admission::{Admission, Admitted};
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::protocol::account::{
     AccountHandle, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted,
-    Unbound,
+    SubmittedBy, Unbound,
 };
 use crate::actors::protocol::directory::{AccountEntry, Directory};
 use crate::actors::protocol::logins::{Logins, Refused};
@@ -587,6 +587,7 @@ impl EsmeSession {
                     sequence_number,
                     reply: Reply::Session(ctx.address().recipient()),
                     received,
+                    by: SubmittedBy::Customer,
                 });
             }
             Err(status) => {
@@ -817,8 +818,8 @@ impl Handler<Submitted> for EsmeSession {
         self.publish_windows();
         let ids = match submitted.result {
             Ok(accepted) => accepted.ids,
-            Err(status) => {
-                self.answer_error(id, status, sequence_number);
+            Err(refused) => {
+                self.answer_error(id, refused.status, sequence_number);
                 return;
             }
         };

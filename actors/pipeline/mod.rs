@@ -1,7 +1,8 @@
 //! The life of a message: the SMPP listener and its ESME sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
 //! the schedule of held messages, cancel and replace, the receipts
-//! tracker, the MO router, the callbacks sender (with where its
+//! tracker, the MO router and the replies it sends for accounts, the
+//! callbacks sender (with where its
 //! callbacks may connect) and retention.
 
 pub mod account;
@@ -16,6 +17,7 @@ pub mod mailbox;
 pub mod mo_parts;
 pub mod mo_router;
 pub mod receipts;
+pub mod replies;
 pub mod retention;
 pub mod route;
 pub mod schedule;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use actix::Recipient;
 
+use crate::checks::CheckRefusal;
 use crate::checks::sender::AllowedSenders;
 use crate::intake::Submission;
 use crate::model::{AccountId, Message, MessageId, Money};
@@ -60,6 +61,22 @@ pub struct Submit {
     /// When the PDU or request was read: `pasarela_accept_seconds` runs
     /// from here to the durable acknowledgement.
     pub received: Instant,
+    /// Who asked for it: a customer, or the switch answering an MO.
+    pub by: SubmittedBy,
+}
+
+/// Who a [`Submit`] comes from, which decides the checks it passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmittedBy {
+    /// A customer over SMPP, HTTP or Kannel's sendsms: every check at
+    /// accept applies.
+    Customer,
+    /// The switch answering an MO for the account (an opt-out's
+    /// confirmation, a keyword's autoreply, a service's answer): sent from
+    /// the number the MO was sent to, to the phone that sent it, so the
+    /// sender, opt-out and DND checks do not apply (the phone asked); the
+    /// content rules, the TPS and the credit do.
+    Reply,
 }
 
 /// Where the answer to a [`Submit`] goes.
@@ -87,7 +104,34 @@ impl Reply {
 #[rtype(result = "()")]
 pub struct Submitted {
     pub sequence_number: u32,
-    pub result: Result<Accepted, CommandStatus>,
+    pub result: Result<Accepted, Refused>,
+}
+
+/// Why a submission was not accepted: the SMPP status it answers, and the
+/// check at accept that refused it when one did (the HTTP problem document
+/// names it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub status: CommandStatus,
+    pub check: Option<CheckRefusal>,
+}
+
+impl From<CommandStatus> for Refused {
+    fn from(status: CommandStatus) -> Refused {
+        Refused {
+            status,
+            check: None,
+        }
+    }
+}
+
+impl From<CheckRefusal> for Refused {
+    fn from(refusal: CheckRefusal) -> Refused {
+        Refused {
+            status: refusal.check.status(),
+            check: Some(refusal),
+        }
+    }
 }
 
 /// A submission durably stored.

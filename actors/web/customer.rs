@@ -14,7 +14,7 @@ use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::pipeline::callback_targets::check_url;
-use crate::actors::protocol::account::{Reply, Submit};
+use crate::actors::protocol::account::{Reply, Submit, SubmittedBy};
 use crate::api::{self, BalanceView, FieldError, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
 use crate::model::{Callback, MessageId};
@@ -77,6 +77,7 @@ async fn send_message(
         sequence_number: 0,
         reply: Reply::Request(reply),
         received: read,
+        by: SubmittedBy::Customer,
     });
     let submitted = answer.await.map_err(|_| {
         Problem::new(

@@ -24,7 +24,7 @@ use super::auth;
 use super::failure::Failure;
 use super::state::WebState;
 use crate::actors::pipeline::callback_targets::check_url;
-use crate::actors::protocol::account::{Reply, Submit};
+use crate::actors::protocol::account::{Reply, Submit, SubmittedBy};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::intake::Submission;
 use crate::kannel::{self, ACCEPTED, ACCEPTED_STATUS, Origin, Params, Refusal};
@@ -243,19 +243,23 @@ async fn submit(account: &AccountEntry, submission: Submission) -> Result<(), Re
         sequence_number: 0,
         reply: Reply::Request(reply),
         received: Instant::now(),
+        by: SubmittedBy::Customer,
     });
     let submitted = answer.await.map_err(|_| Refusal::Temporary)?;
-    submitted.result.map(drop).map_err(|status| match status {
-        // Not enough credit: retrying will not help until it is topped up;
-        // more parts than one request may create: nor until it is split.
-        CommandStatus::EsmeRsubmitfail
-        | CommandStatus::EsmeRinvnumdests
-        | CommandStatus::EsmeRinvmsglen => Refusal::NotRoutable,
-        // The sender rules: smsbox's answer for a number its white- or
-        // black-list denies (SPEC §6.1).
-        CommandStatus::EsmeRinvsrcadr => Refusal::Denied,
-        _ => Refusal::Temporary,
-    })
+    submitted
+        .result
+        .map(drop)
+        .map_err(|refused| match refused.status {
+            // The checks at accept: smsbox's answer for a number its white- or
+            // black-list denies (SPEC §6.1).
+            _ if refused.check.is_some() => Refusal::Denied,
+            // Not enough credit: retrying will not help until it is topped up;
+            // more parts than one request may create: nor until it is split.
+            CommandStatus::EsmeRsubmitfail
+            | CommandStatus::EsmeRinvnumdests
+            | CommandStatus::EsmeRinvmsglen => Refusal::NotRoutable,
+            _ => Refusal::Temporary,
+        })
 }
 
 /// smsbox's answer: the text, `text/html`, no caching.

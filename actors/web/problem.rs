@@ -14,9 +14,10 @@ use utoipa::{ToResponse, ToSchema};
 
 use super::failure::Failure;
 use crate::actors::admin::AdminError;
-use crate::actors::protocol::account::CreditRefused;
+use crate::actors::protocol::account::{CreditRefused, Refused as NotAccepted};
 use crate::actors::protocol::logins::{Refused, retry_after_secs};
 use crate::api::FieldError;
+use crate::checks::{Check, CheckRefusal};
 use crate::smpp::CommandStatus;
 use crate::store::StoreError;
 
@@ -28,6 +29,18 @@ pub const TOO_MANY_PARTS: &str = "urn:pasarela:problem:too-many-parts";
 /// sender is not a valid one, or not among the account's
 /// `allowed_senders`.
 pub const SENDER_NOT_ALLOWED: &str = "urn:pasarela:problem:sender-not-allowed";
+
+/// The `type` of a send a content rule with action `reject` refused; the
+/// problem's `rule` names the rule.
+pub const CONTENT_REFUSED: &str = "urn:pasarela:problem:content-rule";
+
+/// The `type` of a send refused because a number opted out of the
+/// account (STOP).
+pub const OPTED_OUT: &str = "urn:pasarela:problem:opted-out";
+
+/// The `type` of a promotional account's send refused because a number is
+/// on the do-not-disturb registry.
+pub const DND_REFUSED: &str = "urn:pasarela:problem:dnd";
 
 /// An RFC 9457 problem: the body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,11 +54,16 @@ pub struct Problem {
     kind: Option<&'static str>,
     title: &'static str,
     status_code: u16,
-    detail: String,
+    detail: Box<str>,
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    field: Option<String>,
+    field: Option<Box<str>>,
+    /// The rule that refused the send, for a check with named rules (a
+    /// content rule's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    rule: Option<Box<str>>,
     /// What failed, for an internal error: logged, never answered.
     #[serde(skip)]
     failure: Option<Failure>,
@@ -61,8 +79,9 @@ impl Problem {
             kind: None,
             title: status.canonical_reason().unwrap_or("error"),
             status_code: status.as_u16(),
-            detail,
+            detail: detail.into_boxed_str(),
             field: None,
+            rule: None,
             failure: None,
             retry_after: None,
         }
@@ -70,7 +89,7 @@ impl Problem {
 
     fn with_field(status: StatusCode, error: FieldError) -> Problem {
         Problem {
-            field: Some(error.field),
+            field: Some(error.field.into()),
             ..Problem::new(status, error.detail)
         }
     }
@@ -79,9 +98,56 @@ impl Problem {
         Problem::new(StatusCode::UNAUTHORIZED, detail.to_string())
     }
 
-    /// A submission the account refused, with the SMPP status it would
+    /// A submission the account refused: by a check at accept, 403 with
+    /// the check's type and rule; otherwise by the SMPP status it would
     /// have had.
-    pub fn refused(status: CommandStatus) -> Problem {
+    pub fn refused(refused: NotAccepted) -> Problem {
+        match refused.check {
+            Some(check) => Problem::refused_by_check(check),
+            None => Problem::refused_with(refused.status),
+        }
+    }
+
+    fn refused_by_check(refusal: CheckRefusal) -> Problem {
+        let (kind, field, what) = match refusal.check {
+            Check::Sender => (
+                SENDER_NOT_ALLOWED,
+                "from",
+                "the account may not send from this sender (allowed_senders), or it is not a \
+                 valid sender",
+            ),
+            Check::Content => (CONTENT_REFUSED, "text", "a content rule refuses the text"),
+            Check::OptOut => (OPTED_OUT, "to", "the number opted out of this account"),
+            Check::Dnd => (
+                DND_REFUSED,
+                "to",
+                "the number is on the do-not-disturb registry, which promotional traffic may \
+                 not reach",
+            ),
+        };
+        Problem {
+            kind: Some(kind),
+            field: Some(field.into()),
+            ..Problem::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{what}: {}; nothing was sent or charged ({:?})",
+                    refusal.detail,
+                    refusal.check.status()
+                ),
+            )
+        }
+        .with_rule(refusal.rule)
+    }
+
+    fn with_rule(self, rule: Option<String>) -> Problem {
+        Problem {
+            rule: rule.map(String::into_boxed_str),
+            ..self
+        }
+    }
+
+    fn refused_with(status: CommandStatus) -> Problem {
         let (code, detail) = match status {
             CommandStatus::EsmeRthrottled => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -92,19 +158,6 @@ impl Problem {
                 "the account's credit does not cover the message",
             ),
             CommandStatus::EsmeRinvbndsts => (StatusCode::FORBIDDEN, "the account is suspended"),
-            CommandStatus::EsmeRinvsrcadr => {
-                return Problem {
-                    kind: Some(SENDER_NOT_ALLOWED),
-                    field: Some("from".into()),
-                    ..Problem::new(
-                        StatusCode::FORBIDDEN,
-                        format!(
-                            "the account may not send from this sender (allowed_senders), or it is \
-                             not a valid sender; nothing was sent or charged ({status:?})"
-                        ),
-                    )
-                };
-            }
             CommandStatus::EsmeRinvnumdests | CommandStatus::EsmeRinvmsglen => {
                 return Problem {
                     kind: Some(TOO_MANY_PARTS),
