@@ -15,6 +15,7 @@
 //! - [`auth`]: argon2id password hashes, API key digests and the allowed-network check.
 //! - [`callbacks`]: receipt and MO callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
 //! - [`checks`]: the checks at accept (SPEC §6.1): sender rules, beside which later checks sit.
+//! - [`conversations`]: two-way conversations, the pure half: parties normalised, an MT's text, the API's views.
 //! - [`config`]: the TOML file into a validated typed configuration, one section at a time.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
@@ -54,6 +55,7 @@ pub mod checks;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;
+pub mod conversations;
 #[cfg(feature = "runtime")]
 mod framed;
 pub mod intake;

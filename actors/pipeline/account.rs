@@ -70,8 +70,8 @@ use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Mon
 use crate::rating;
 use crate::smpp::CommandStatus;
 use crate::store::{
-    Batch, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store,
-    StoreError,
+    Batch, ConversationIndex, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey,
+    OutboxItem, Store, StoreError,
 };
 use crate::throttle::Throttle;
 
@@ -102,6 +102,8 @@ pub struct Account {
     routing_mo: HashSet<(GatewayName, String)>,
     /// Where the round robin over receivers continues.
     next_receiver: usize,
+    /// Every MT and MO by (our number, theirs), written in their batches.
+    conversations: ConversationIndex,
 }
 
 struct Bound {
@@ -123,7 +125,9 @@ impl Account {
             metrics.clone(),
             wiring.logger.clone(),
         );
+        let conversations = ConversationIndex::new(wiring.store.clone(), id.clone());
         let mut account = Account {
+            conversations,
             metrics,
             id,
             wiring,
@@ -301,6 +305,12 @@ impl Account {
         if total != Money::ZERO {
             batch.set_balance(&self.id, balance);
         }
+        if let Err(error) = self
+            .conversations
+            .record_mt(&mut batch, &submission, &ids, now)
+        {
+            warn!(self.wiring.logger, "MT not in its conversation"; "account" => %self.id, "error" => %error);
+        }
         self.balance = balance;
         Ok(Checked {
             ids,
@@ -399,6 +409,11 @@ impl Account {
             message: Box::new(message),
         };
         let queued = self.put_mailbox(&mut batch, item)?;
+        if let (_, MailboxItem::Mo { id, message }) = &queued
+            && let Err(error) = self.conversations.record_mo(&mut batch, *id, message)
+        {
+            warn!(self.wiring.logger, "MO not in its conversation"; "account" => %self.id, "error" => %error);
+        }
         Ok(Some(RoutedMo {
             batch,
             queued,

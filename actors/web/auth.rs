@@ -28,6 +28,7 @@ use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::protocol::logins::Refused;
+use crate::api::FieldError;
 use crate::auth::{PasswordHash, Protocol, address_allowed, api_key_digest};
 use crate::login_throttle::{Guess, Principal};
 use crate::metrics::LoginRefusal;
@@ -80,6 +81,81 @@ impl FromRequest for Customer {
         Box::pin(async move {
             let state = state(&request)?;
             customer(&request, &state).await
+        })
+    }
+}
+
+/// The account a request is about: the calling customer's own (an API key
+/// or its HTTP Basic credentials, as [`Customer`]), or, for the operator
+/// (HTTP Basic with `web.admin_user`), the account its `?account=` names.
+/// A customer's `?account=` may name only itself (403 otherwise).
+pub struct AccountInScope(pub Arc<AccountEntry>);
+
+/// The `?account=` of an [`AccountInScope`] request; other parameters are
+/// the handler's.
+#[derive(serde::Deserialize)]
+struct NamedAccount {
+    account: Option<String>,
+}
+
+impl FromRequest for AccountInScope {
+    type Error = Problem;
+    type Future = Checked<AccountInScope>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            let named = web::Query::<NamedAccount>::from_query(request.query_string())
+                .map_err(|error| {
+                    Problem::with_field(
+                        StatusCode::BAD_REQUEST,
+                        FieldError {
+                            field: "account".into(),
+                            detail: error.to_string(),
+                        },
+                    )
+                })?
+                .into_inner()
+                .account;
+            let operator = api_key(&request).is_none()
+                && request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(basic_credentials)
+                    .is_some_and(|(user, _)| user == state.admin.user);
+            let field = |status, detail: String| {
+                Problem::with_field(
+                    status,
+                    FieldError {
+                        field: "account".into(),
+                        detail,
+                    },
+                )
+            };
+            if operator {
+                admin(&request, &state).await?;
+                let system_id = named.ok_or_else(|| {
+                    field(
+                        StatusCode::BAD_REQUEST,
+                        "the operator names the account: ?account=SYSTEM_ID".into(),
+                    )
+                })?;
+                let account = state.directory.account(&system_id).ok_or_else(|| {
+                    field(StatusCode::NOT_FOUND, format!("no account {system_id:?}"))
+                })?;
+                return Ok(AccountInScope(account));
+            }
+            let customer = customer(&request, &state).await?;
+            if let Some(system_id) = named
+                && system_id != customer.id.as_str()
+            {
+                return Err(field(
+                    StatusCode::FORBIDDEN,
+                    "a customer sees its own account only".into(),
+                ));
+            }
+            Ok(AccountInScope(customer.account))
         })
     }
 }

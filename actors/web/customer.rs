@@ -9,12 +9,15 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use std::time::Instant;
+
 use super::auth::Customer;
 use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::pipeline::callback_targets::check_url;
 use crate::actors::protocol::account::{Reply, Submit, SubmittedBy};
+use crate::actors::protocol::directory::AccountEntry;
 use crate::api::{self, BalanceView, FieldError, MessageView, SendRequest, SendResponse, Sent};
 use crate::metrics::{self, Rejection};
 use crate::model::{Callback, MessageId};
@@ -50,7 +53,19 @@ async fn send_message(
     }: BodyFirst<web::Json<SendRequest>, Customer>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let submission = api::submission(&body, Utc::now()).map_err(|error| {
+    send(&account, &body, read, &state).await
+}
+
+/// Sends `body` as `account`'s submission and answers as
+/// `POST /api/v1/messages` does: that endpoint and a reply inside a
+/// conversation (`conversations.rs`).
+pub(super) async fn send(
+    account: &AccountEntry,
+    body: &SendRequest,
+    read: Instant,
+    state: &WebState,
+) -> Result<HttpResponse, Problem> {
+    let submission = api::submission(body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
         Problem::from(error)
     })?;

@@ -21,6 +21,7 @@
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
 //! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
 //! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
+//! | `conversations.rs` | `GET /api/v1/conversations`, `GET /api/v1/conversations/{ours}/{theirs}`, `POST /api/v1/conversations/{ours}/{theirs}/messages` (customers; the operator with `?account=`) |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -48,6 +49,7 @@ mod auth;
 mod body;
 mod body_first;
 mod callbacks;
+mod conversations;
 mod credentials;
 mod customer;
 mod failure;
@@ -113,6 +115,7 @@ pub fn start(
             .configure(metrics::configure)
             .configure(keys::configure)
             .configure(messages_list::configure)
+            .configure(conversations::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

@@ -87,7 +87,8 @@ impl Problem {
         }
     }
 
-    fn with_field(status: StatusCode, error: FieldError) -> Problem {
+    /// A problem blamed on one field of the request.
+    pub fn with_field(status: StatusCode, error: FieldError) -> Problem {
         Problem {
             field: Some(error.field.into()),
             ..Problem::new(status, error.detail)

@@ -21,6 +21,10 @@
 //! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
 //! | `account_messages` | account id, 0x00, message id u64 big-endian | `()`: an index entry |
 //! | `chunks`       | tree index u8, the value's key, chunk u16 big-endian | octets of a value longer than [`MAX_VALUE_LEN`] (see `chunks`) |
+//! | `conversation_messages` | account id, 0x00, ours, 0x00, theirs, 0x00, sequence u64 big-endian | `ConversationEntry` (see `conversations`) |
+//! | `conversations` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ConversationSummary` |
+//! | `conversation_activity` | account id, 0x00, last sequence u64 big-endian, ours, 0x00, theirs | `()`: an index entry |
+//! | `conversation_reads` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ReadMark` |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -110,11 +114,16 @@ const BINCODE_LARGE: Configuration<LittleEndian, Varint, Limit<MAX_LARGE_VALUE_L
 
 /// Whether `tree` takes values up to [`MAX_LARGE_VALUE_LEN`] (the ones
 /// that carry a whole MO: `inbox`, `mailbox`, `outbox` and the dead
-/// letters an outbox item may become) rather than [`MAX_VALUE_LEN`].
+/// letters an outbox item may become; a conversation's entry, with the
+/// whole text) rather than [`MAX_VALUE_LEN`].
 pub fn holds_large_values(tree: TreeId) -> bool {
     matches!(
         tree,
-        TreeId::Inbox | TreeId::Mailbox | TreeId::Outbox | TreeId::DeadLetters
+        TreeId::Inbox
+            | TreeId::Mailbox
+            | TreeId::Outbox
+            | TreeId::DeadLetters
+            | TreeId::ConversationMessages
     )
 }
 
@@ -147,11 +156,17 @@ pub enum TreeId {
     AccountMessages,
     /// Values longer than [`MAX_VALUE_LEN`], in pieces (see `chunks`).
     Chunks,
+    /// The conversation index (see `conversations`), after the older
+    /// trees for the journals' sake.
+    ConversationMessages,
+    Conversations,
+    ConversationActivity,
+    ConversationReads,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 14] = [
+    pub const ALL: [TreeId; 18] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -166,6 +181,10 @@ impl TreeId {
         TreeId::ApiKeys,
         TreeId::AccountMessages,
         TreeId::Chunks,
+        TreeId::ConversationMessages,
+        TreeId::Conversations,
+        TreeId::ConversationActivity,
+        TreeId::ConversationReads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -184,6 +203,10 @@ impl TreeId {
             TreeId::ApiKeys => "api_keys",
             TreeId::AccountMessages => "account_messages",
             TreeId::Chunks => "chunks",
+            TreeId::ConversationMessages => "conversation_messages",
+            TreeId::Conversations => "conversations",
+            TreeId::ConversationActivity => "conversation_activity",
+            TreeId::ConversationReads => "conversation_reads",
         }
     }
 

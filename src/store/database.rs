@@ -591,6 +591,52 @@ impl Store {
             .collect()
     }
 
+    /// Up to `limit` keys and values under `prefix` before the key
+    /// `before`, the last first, sled's with the pending writes laid over
+    /// them; reads no more of sled than the page needs.
+    pub(super) fn scan_page_back(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+        before: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        if before <= prefix || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pending = self.pending.hold();
+        let mut writes = pending.writes_from(tree, prefix, prefix);
+        writes.retain(|key, _| key.as_ref() < before);
+        // Each pending removal may hide one of sled's keys: read that many
+        // more, so that `limit` remain.
+        let removed = writes.values().filter(|write| write.is_none()).count();
+        let mut page = BTreeMap::new();
+        for entry in self
+            .tree(tree)
+            .range(prefix..before)
+            .rev()
+            .take(limit.saturating_add(removed))
+        {
+            let (key, value) = entry.map_err(|error| self.database_error(error))?;
+            page.insert(key, value);
+        }
+        drop(pending);
+        for (key, write) in writes {
+            match write {
+                Some(value) => page.insert(key, value),
+                None => page.remove(&key),
+            };
+        }
+        page.into_iter()
+            .rev()
+            .take(limit)
+            .map(|(key, value)| {
+                let value = self.joined(tree, &key, value)?;
+                Ok((key, value))
+            })
+            .collect()
+    }
+
     fn database_error(&self, error: sled::Error) -> StoreError {
         StoreError::Database {
             path: self.path.clone(),

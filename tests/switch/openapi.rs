@@ -197,7 +197,9 @@ fn the_document_lists_exactly_the_routes_that_exist() {
             .replace("{index}", "0")
             .replace("{name}", "sim")
             .replace("{number}", "12345")
-            .replace("{keyword}", "info");
+            .replace("{keyword}", "info")
+            .replace("{ours}", "12345")
+            .replace("{theirs}", "34600111222");
         let answer = http::json(
             switch.http,
             &method.to_uppercase(),
