@@ -643,6 +643,7 @@ impl Handler<CommitFailed> for Account {
     fn handle(&mut self, failed: CommitFailed, _ctx: &mut Context<Self>) {
         error!(self.wiring.logger, "a change of credit could not be stored; refused";
             "account" => %self.id, "error" => %failed.error);
+        self.conversations.forget();
         if let Some(balance) = self.balance.checked_add(failed.charged) {
             self.balance = balance;
         }

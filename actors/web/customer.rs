@@ -3,13 +3,13 @@
 //! on (TPS, route, credit, one durable batch), and the answer waits for the
 //! same group commit a submit_sm_resp does.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use tokio::sync::oneshot;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use std::time::Instant;
 
 use super::auth::Customer;
 use super::body_first::BodyFirst;

@@ -287,8 +287,8 @@ impl Store {
     }
 }
 
-/// How many summaries [`ConversationIndex`] remembers before it forgets
-/// those the store already has.
+/// How many summaries [`ConversationIndex`] remembers before it first
+/// forgets those the store already has.
 const REMEMBERED: usize = 4096;
 
 /// An account's writer of its conversations: adds a message's entry,
@@ -297,10 +297,18 @@ const REMEMBERED: usize = 4096;
 pub struct ConversationIndex {
     store: Arc<Store>,
     account: AccountId,
-    /// Summaries as last handed to the store, by conversation key: the
-    /// store shows a batch only once it is durable, and the next one may
-    /// be built before.
-    written: Mutex<HashMap<Vec<u8>, ConversationSummary>>,
+    written: Mutex<Written>,
+}
+
+/// Summaries as last handed to the store, by conversation key: the store
+/// shows a batch only once it is durable, and the next one may be built
+/// before.
+struct Written {
+    summaries: HashMap<Vec<u8>, ConversationSummary>,
+    /// The size at which those the store has are forgotten: twice what
+    /// remained after the last time (at least [`REMEMBERED`]), so each
+    /// summary costs the store one look-up there, whatever the traffic.
+    tidy_at: usize,
 }
 
 impl ConversationIndex {
@@ -308,8 +316,20 @@ impl ConversationIndex {
         ConversationIndex {
             store,
             account,
-            written: Mutex::default(),
+            written: Mutex::new(Written {
+                summaries: HashMap::new(),
+                tidy_at: REMEMBERED,
+            }),
         }
+    }
+
+    /// Forgets every summary handed to the store: call it when a batch of
+    /// the account failed, so that the next entry counts on from what is
+    /// durable rather than from what never landed.
+    pub fn forget(&self) {
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        written.summaries.clear();
+        written.tidy_at = REMEMBERED;
     }
 
     /// Adds to `batch` one MT entry per destination of an accepted
@@ -389,7 +409,7 @@ impl ConversationIndex {
         let sequence = first.value();
         let key = conversation_key(&self.account, ours, theirs);
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        let (previous, unreadable) = match written.get(&key) {
+        let (previous, unreadable) = match written.summaries.get(&key) {
             Some(summary) => (Some(summary.clone()), None),
             None => match self
                 .store
@@ -435,17 +455,18 @@ impl ConversationIndex {
                 true,
             )
             .put(TreeId::Conversations, key.clone(), &summary, false);
-        written.insert(key, summary);
-        if written.len() > REMEMBERED {
+        written.summaries.insert(key, summary);
+        if written.summaries.len() > written.tidy_at {
             // What the store shows now is durable: no need to remember it.
             let store = &self.store;
-            written.retain(|key, summary| {
+            written.summaries.retain(|key, summary| {
                 store
                     .get::<ConversationSummary>(TreeId::Conversations, key)
                     .map_or(true, |stored| {
                         stored.is_none_or(|stored| stored.last < summary.last)
                     })
             });
+            written.tidy_at = REMEMBERED.max(written.summaries.len().saturating_mul(2));
         }
         unreadable.map_or(Ok(()), |error| Err(error.into()))
     }
@@ -591,6 +612,40 @@ mod tests {
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].unread(), 0);
         store.close().unwrap();
+    }
+
+    /// A batch that never lands (its commit failed) is forgotten: the
+    /// next entry counts on from what is durable.
+    #[test]
+    fn after_a_failed_batch_counts_go_on_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(StoreConfig::new(dir.path())).unwrap());
+        let demo = AccountId::new("demo").unwrap();
+        let index = ConversationIndex::new(store.clone(), demo.clone());
+        let ours = Address::alphanumeric("Shop").unwrap();
+        let record = |id: u64, commit: bool| {
+            let mut batch = Batch::new();
+            let sent = submission(ours.clone(), &["34600111222"], "hi");
+            index
+                .record_mt(&mut batch, &sent, &[MessageId::new(id)], Utc::now())
+                .unwrap();
+            if commit {
+                store.commit(batch).wait().unwrap();
+            }
+        };
+        record(1, true);
+        record(2, false);
+        index.forget();
+        record(3, true);
+        let listed = store.conversations(&demo, None, 10).unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!((listed[0].summary.sent, listed[0].summary.last), (2, 3));
+        let (ours, theirs) = (party("Shop"), party("34600111222"));
+        let entries = store
+            .conversation_messages(&demo, &ours, &theirs, Window::Latest, 10)
+            .unwrap();
+        let received: Vec<u64> = entries.iter().map(|(sequence, _)| *sequence).collect();
+        assert_eq!(received, [1, 3]);
     }
 
     #[test]
