@@ -198,7 +198,8 @@ pub struct ConversationList {
     pub account: String,
     /// By last activity, the most recent first.
     pub conversations: Vec<ConversationView>,
-    /// Give it as `before` for the next page; null after the last.
+    /// Give it as `before` for the next page; null when this page is not
+    /// full (a full last page is followed by an empty one).
     pub next_cursor: Option<String>,
 }
 
