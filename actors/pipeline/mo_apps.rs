@@ -199,11 +199,30 @@ impl AccountMoApps {
             gateway: mo.gateway.as_str(),
             id: &id,
         };
-        let (url, post) = match &service.target {
-            ServiceTarget::Text(text) => {
-                let answer = service::fill(text, &request);
-                return match service::reply_text(&answer, service.max_messages, service.omit_empty)
-                {
+        let (pattern, post) = match &service.target {
+            ServiceTarget::Text(text) => (text, None),
+            ServiceTarget::GetUrl(url) => (url, None),
+            ServiceTarget::PostUrl(url) => {
+                let body = match (service.strip_keyword, mo.text.as_deref()) {
+                    (true, Some(text)) => fold::after_first_word(text).as_bytes().to_vec(),
+                    _ => request.octets().to_vec(),
+                };
+                let headers = kannel_headers(&request);
+                (url, Some(Post { body, headers }))
+            }
+        };
+        let filled = match service::fill(pattern, &request) {
+            Ok(filled) => filled,
+            Err(error) => {
+                warn!(logger, "service not called; no reply"; "service" => &service.name,
+                    "error" => %error);
+                return Answer::Nothing;
+            }
+        };
+        let url = match &service.target {
+            ServiceTarget::Text(_) => {
+                let reply = service::reply_text(&filled, service.max_messages, service.omit_empty);
+                return match reply {
                     Some(text) => Answer::Reply {
                         text: service::within_parts(&text, service.max_messages),
                         mo: Box::new(mo.clone()),
@@ -212,21 +231,7 @@ impl AccountMoApps {
                     None => Answer::Nothing,
                 };
             }
-            ServiceTarget::GetUrl(url) => (service::fill(url, &request), None),
-            ServiceTarget::PostUrl(url) => {
-                let body = match (service.strip_keyword, mo.text.as_deref()) {
-                    (true, Some(text)) => fold::after_first_word(text).as_bytes().to_vec(),
-                    _ => request.octets().to_vec(),
-                };
-                let url = service::fill(url, &request);
-                (
-                    url,
-                    Some(Post {
-                        body,
-                        headers: kannel_headers(&request),
-                    }),
-                )
-            }
+            ServiceTarget::GetUrl(_) | ServiceTarget::PostUrl(_) => filled,
         };
         info!(logger, "calling a service's application"; "service" => &service.name,
             "from" => &mo.source, "url" => &url);

@@ -1,7 +1,8 @@
 //! Kannel-style MO services (`[[sms_services]]`, issue 16 item 9): the
 //! URL of a `get_url` or `post_url` filled with Kannel's escape codes from
-//! the MO, as smsbox's `urltrans_fill_escape_codes` fills it, and the
-//! reply made of the application's answer. No I/O here.
+//! the MO, as smsbox's `urltrans_fill_escape_codes` fills it (the codes
+//! every use shares in `kannel::escape`), and the reply made of the
+//! application's answer. No I/O here.
 //!
 //! | code | replaced with |
 //! |---|---|
@@ -32,6 +33,8 @@
 //! every other octet as `%XX`.
 
 use chrono::{DateTime, Utc};
+
+use crate::kannel::escape::{self, TooLong, plus_for_00, url_encode};
 
 /// The MO a service is called for.
 #[derive(Debug, Clone, Copy)]
@@ -66,127 +69,41 @@ impl ServiceRequest<'_> {
             None => self.body,
         }
     }
-
-    /// The words of the text, split at white space.
-    fn words(&self) -> Vec<&str> {
-        self.text
-            .map(|text| text.split_whitespace().collect())
-            .unwrap_or_default()
-    }
 }
 
-/// `pattern` (a `get_url` or `post_url`) with Kannel's escape codes
-/// replaced by what `request` has.
-pub fn fill(pattern: &str, request: &ServiceRequest<'_>) -> String {
-    let words = request.words();
-    let mut next_word = 1;
-    let mut filled = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            filled.push(c);
-            continue;
-        }
-        let Some(code) = chars.next() else {
-            filled.push('%');
-            break;
-        };
-        match code {
-            'k' => {
-                if let Some(word) = words.first() {
-                    encode_into(word.as_bytes(), &mut filled);
-                }
-            }
-            's' => {
-                if let Some(word) = words.get(next_word) {
-                    encode_into(word.as_bytes(), &mut filled);
-                    next_word += 1;
-                }
-            }
-            'S' => {
-                if let Some(word) = words.get(next_word) {
-                    filled.extend(word.chars().map(|c| if c == '*' { '~' } else { c }));
-                    next_word += 1;
-                }
-            }
-            'r' => join_into(words.iter().skip(next_word), &mut filled),
-            'a' => join_into(words.iter(), &mut filled),
-            'A' | 'b' => encode_into(request.octets(), &mut filled),
-            'p' => encode_into(request.from.as_bytes(), &mut filled),
-            'P' => encode_into(request.to.as_bytes(), &mut filled),
-            'q' => plus_for_00(request.from, &mut filled),
-            'Q' => plus_for_00(request.to, &mut filled),
-            't' => filled.push_str(&request.received.format("%Y-%m-%d+%H:%M:%S").to_string()),
-            'T' => filled.push_str(&request.received.timestamp().to_string()),
-            'i' => encode_into(request.gateway.as_bytes(), &mut filled),
-            'I' => encode_into(request.id.as_bytes(), &mut filled),
-            'n' => encode_into(request.service.as_bytes(), &mut filled),
-            'o' => encode_into(request.account.as_bytes(), &mut filled),
-            'c' => filled.push(if request.text.is_some() { '0' } else { '1' }),
-            'C' => filled.push_str(if request.text.is_some() {
+/// The longest URL a service is called with: far beyond what any server
+/// takes, while a 255-part MO filled in by `%a` and `%b` stays below it.
+pub const MAX_URL_LEN: usize = 256 * 1024;
+
+/// `pattern` (a `get_url`, `post_url` or `text`) with Kannel's escape
+/// codes replaced by what `request` has; refused past [`MAX_URL_LEN`].
+pub fn fill(pattern: &str, request: &ServiceRequest<'_>) -> Result<String, TooLong> {
+    escape::fill(pattern, request.text.unwrap_or(""), MAX_URL_LEN, |code| {
+        let filled = match code {
+            'A' | 'b' => url_encode(request.octets()),
+            'p' => url_encode(request.from.as_bytes()),
+            'P' => url_encode(request.to.as_bytes()),
+            'q' => plus_for_00(request.from),
+            'Q' => plus_for_00(request.to),
+            't' => escape::time(request.received),
+            'T' => request.received.timestamp().to_string(),
+            'i' => url_encode(request.gateway.as_bytes()),
+            'I' => url_encode(request.id.as_bytes()),
+            'n' => url_encode(request.service.as_bytes()),
+            'o' => url_encode(request.account.as_bytes()),
+            'c' => if request.text.is_some() { "0" } else { "1" }.to_owned(),
+            'C' => if request.text.is_some() {
                 "UTF-8"
             } else {
                 "8-BIT"
-            }),
-            'O' => filled.push_str(&format!("{:02}", request.dcs)),
-            'd' | 'B' | 'f' | 'F' | 'u' => {}
-            '%' => filled.push('%'),
-            other => {
-                filled.push('%');
-                filled.push(other);
             }
-        }
-    }
-    filled
-}
-
-/// `words` URL-encoded and joined by `+`.
-fn join_into<'w>(words: impl Iterator<Item = &'w &'w str>, filled: &mut String) {
-    for (index, word) in words.enumerate() {
-        if index > 0 {
-            filled.push('+');
-        }
-        encode_into(word.as_bytes(), filled);
-    }
-}
-
-/// A number with a leading `00` written as `+` (encoded, `%2B`).
-fn plus_for_00(number: &str, filled: &mut String) {
-    match number.strip_prefix("00") {
-        Some(rest) => {
-            filled.push_str("%2B");
-            encode_into(rest.as_bytes(), filled);
-        }
-        None => encode_into(number.as_bytes(), filled),
-    }
-}
-
-/// Kannel's `octstr_url_encode`: letters, digits and `-_.!~*'()` kept, a
-/// space as `+`, every other octet `%XX`.
-fn encode_into(octets: &[u8], filled: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &octet in octets {
-        match octet {
-            b' ' => filled.push('+'),
-            b'a'..=b'z'
-            | b'A'..=b'Z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'!'
-            | b'~'
-            | b'*'
-            | b'\''
-            | b'('
-            | b')' => filled.push(char::from(octet)),
-            _ => {
-                filled.push('%');
-                filled.push(char::from(HEX[usize::from(octet >> 4)]));
-                filled.push(char::from(HEX[usize::from(octet & 0xf)]));
-            }
-        }
-    }
+            .to_owned(),
+            'O' => format!("{:02}", request.dcs),
+            'd' | 'B' | 'f' | 'F' | 'u' => String::new(),
+            _ => return None,
+        };
+        Some(filled)
+    })
 }
 
 /// The reply an application's answer makes: `None` when there is nothing
@@ -237,6 +154,10 @@ pub const EMPTY_REPLY: &str = "<Empty reply from service provider>";
 mod tests {
     use super::*;
 
+    fn fill_ok(pattern: &str, request: &ServiceRequest<'_>) -> String {
+        fill(pattern, request).unwrap()
+    }
+
     fn request(text: Option<&'static str>) -> ServiceRequest<'static> {
         ServiceRequest {
             service: "weather",
@@ -256,29 +177,29 @@ mod tests {
     fn words_are_taken_as_kannel_takes_them() {
         let mo = request(Some("WEATHER  Paris &  *x* 2 days"));
         assert_eq!(
-            fill("http://a/w?k=%k&c=%s&n=%s&rest=%r&all=%a", &mo),
+            fill_ok("http://a/w?k=%k&c=%s&n=%s&rest=%r&all=%a", &mo),
             "http://a/w?k=WEATHER&c=Paris&n=%26&rest=*x*+2+days&all=WEATHER+Paris+%26+*x*+2+days"
         );
-        assert_eq!(fill("/%s/%S/%r", &mo), "/Paris/&/*x*+2+days");
-        assert_eq!(fill("%s%s%S", &mo), "Paris%26~x~");
-        assert_eq!(fill("%s%s%s%s%s%s%s|%r|", &mo), "Paris%26*x*2days||");
+        assert_eq!(fill_ok("/%s/%S/%r", &mo), "/Paris/&/*x*+2+days");
+        assert_eq!(fill_ok("%s%s%S", &mo), "Paris%26~x~");
+        assert_eq!(fill_ok("%s%s%s%s%s%s%s|%r|", &mo), "Paris%26*x*2days||");
     }
 
     #[test]
     fn the_mo_fills_the_other_codes() {
         let mo = request(Some("hola señor"));
         assert_eq!(
-            fill("%p|%P|%q|%Q", &mo),
+            fill_ok("%p|%P|%q|%Q", &mo),
             "0034600111222|12345|%2B34600111222|12345"
         );
-        assert_eq!(fill("%t|%T", &mo), "2025-12-05+10:20:00|1764930000");
-        assert_eq!(fill("%i|%I|%n|%o", &mo), "operator-a|5119|weather|shop");
-        assert_eq!(fill("%c|%C|%O", &mo), "0|UTF-8|08");
-        assert_eq!(fill("%b|%A", &mo), "hola+se%C3%B1or|hola+se%C3%B1or");
-        assert_eq!(fill("[%d%B%f%F%u]", &mo), "[]");
-        assert_eq!(fill("100%% %z %", &mo), "100% %z %");
+        assert_eq!(fill_ok("%t|%T", &mo), "2025-12-05+10:20:00|1764930000");
+        assert_eq!(fill_ok("%i|%I|%n|%o", &mo), "operator-a|5119|weather|shop");
+        assert_eq!(fill_ok("%c|%C|%O", &mo), "0|UTF-8|08");
+        assert_eq!(fill_ok("%b|%A", &mo), "hola+se%C3%B1or|hola+se%C3%B1or");
+        assert_eq!(fill_ok("[%d%B%f%F%u]", &mo), "[]");
+        assert_eq!(fill_ok("100%% %z %", &mo), "100% %z %");
         let binary = request(None);
-        assert_eq!(fill("%c|%C|%b|%k|%a", &binary), "1|8-BIT|%01%02+||");
+        assert_eq!(fill_ok("%c|%C|%b|%k|%a", &binary), "1|8-BIT|%01%02+||");
     }
 
     #[test]
