@@ -24,7 +24,7 @@
 //! | `%c` | its coding: 0 for text (passed as UTF-8), 1 for binary |
 //! | `%C` | its charset: `UTF-8` for text, `8-BIT` for binary |
 //! | `%O` | its data_coding (DCS), two digits at least |
-//! | `%d`, `%A` of a receipt, `%B`, `%f`, `%F`, `%u` | empty: an MO has no receipt status, billing information, SMSC number or foreign id, and its UDH is removed when its parts are joined |
+//! | `%d`, `%B`, `%f`, `%F`, `%u` | empty: an MO has no receipt status, billing information, SMSC number or foreign id, and its UDH is removed when its parts are joined |
 //! | `%%` | `%` |
 //!
 //! Any other `%x` stays as written, as in Kannel. Every value but `%S`,
