@@ -6,7 +6,8 @@
 //!
 //! - a keyword autoreply set through the admin API answers once, and the
 //!   simulator echoing that answer back gets no second one within
-//!   `autoreplies.min_interval_s` (no loop); the rule survives a restart;
+//!   `autoreplies.min_interval_s` (no loop); an opt-out command gets none;
+//!   the rule survives a restart;
 //! - a poll counts each phone's last vote, the same across a SIGKILL,
 //!   none after it closes; customers see their own polls only;
 //! - a Kannel-style `[[sms_services]]` calls a local HTTP application
@@ -33,6 +34,7 @@ const WAIT: Duration = Duration::from_secs(15);
 const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
 /// Handsets: the simulator answers only numbers ending in 9999.
 const PHONE: &str = "346000009999";
+const OTHER_PHONE: &str = "346000019999";
 
 /// Accounts "shop" (short code 12345) and "tv" (short code 5555), each
 /// with credit for its replies, the route to the simulator, and `more`.
@@ -166,6 +168,8 @@ fn an_autoreply_answers_once_and_never_loops_with_an_autoresponder() {
     let mut shop = receiver(&switch, "shop", "shop1234");
     let mut esme = demo(&switch);
     make_mo_from(&mut esme, PHONE, "12345", "hi there");
+    // An opt-out command is answered by no application.
+    make_mo_from(&mut esme, OTHER_PHONE, "12345", "Stop");
     let reply = format!("Thanks {PHONE}, we got: hi there");
     // The MO, and the simulator's echo of the autoreply; nothing more
     // while the interval lasts, though every autoreply would be echoed.
@@ -175,6 +179,7 @@ fn an_autoreply_answers_once_and_never_loops_with_an_autoresponder() {
         BTreeMap::from([
             ((PHONE.to_owned(), "hi there".to_owned()), 1),
             ((PHONE.to_owned(), reply.clone()), 1),
+            ((OTHER_PHONE.to_owned(), "Stop".to_owned()), 1),
         ])
     );
     assert_eq!(
