@@ -195,7 +195,7 @@ impl Admin {
         }
         let store = self.store.clone();
         let owned = id.to_owned();
-        let votes = actix_web::rt::task::spawn_blocking(move || store.votes(&owned))
+        let votes = actix_rt::task::spawn_blocking(move || store.votes(&owned))
             .await
             .map_err(|error| AdminError::Blocking(error.to_string()))??;
         let mut batch = Batch::new();

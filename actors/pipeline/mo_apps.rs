@@ -67,6 +67,7 @@ pub fn is_opt_out_command(text: Option<&str>) -> bool {
 
 /// What is done for an MO once its batch is durable.
 pub enum Answer {
+    /// No application claimed it, or the one that did sends nothing.
     Nothing,
     /// This text, sent to the MO's sender from the number it was sent to.
     Reply {
