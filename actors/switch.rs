@@ -28,6 +28,7 @@ use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
 use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
+use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::mo_router::MoRouter;
 use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::retention::Retention;
@@ -37,6 +38,7 @@ use crate::actors::protocol::directory::{Accounts, Directory};
 use crate::actors::protocol::gateway::Resume;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::mo::Start;
+use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::protocol::session::Sessions;
@@ -44,6 +46,7 @@ use crate::actors::web::{AdminCredentials, WebState};
 use crate::auth::{AuthError, PasswordHash};
 use crate::callbacks::address::AddressPolicy;
 use crate::config::{Config, GatewayKind, TlsListenerConfig, WebConfig};
+use crate::mo_apps::MoApps;
 use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
@@ -255,12 +258,22 @@ async fn start(
     let (routing, _) = route_starter.build(&route_configs, None);
     routes.replace(routing);
 
+    let mo_apps = Arc::new(LiveMoApps::new(MoApps {
+        autoreplies: store.stored_autoreplies()?,
+        polls: store.stored_polls()?,
+        services: config.sms_services.clone(),
+    }));
     let account_starter = AccountStarter {
         store: store.clone(),
         routes: routes.clone(),
         callbacks: callbacks.clone().recipient(),
         mailbox_page: config.store.mailbox_page,
         limits: config.limits,
+        mo_apps: MoAppsWiring {
+            live: mo_apps.clone(),
+            min_interval: config.autoreplies.min_interval,
+            service_timeout: config.callbacks.timeout,
+        },
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();
@@ -311,6 +324,7 @@ async fn start(
         callback_secrets: callbacks.clone().recipient(),
         mo_router: mo_router.recipient(),
         mo_routes: ArcSwap::from_pointee(mo_routes),
+        mo_apps,
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });

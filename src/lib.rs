@@ -21,6 +21,7 @@
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in (builds the drain; the caller writes).
 //! - [`login_throttle`]: brute-force back-off for SMPP binds and HTTP logins, per source address and account.
+//! - [`mo_apps`]: keyword autoreplies, polls and Kannel-style services: which one an MO is for, templates, votes, escape codes.
 //! - [`model`]: money, ids, MSISDNs, the message and its one state type.
 //! - [`modem`]: GSM modems, the pure half: an AT response reader and 3GPP TS 23.040 PDUs.
 //! - [`numbering`]: the country of a number, from its E.164 calling code.
@@ -64,6 +65,7 @@ pub mod logging;
 pub mod login_throttle;
 #[cfg(feature = "runtime")]
 mod metrics;
+pub mod mo_apps;
 pub mod model;
 pub mod modem;
 pub mod numbering;

@@ -17,6 +17,7 @@ use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::SetSecret;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::mo::SetRoutes;
+use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::auth::PasswordHash;
 use crate::config::MoRouteConfig;
@@ -44,6 +45,8 @@ pub struct Admin {
     pub mo_router: Recipient<SetRoutes>,
     /// The MO routes in force.
     pub mo_routes: LiveMoRoutes,
+    /// The autoreplies, polls and services in force.
+    pub mo_apps: Arc<LiveMoApps>,
     pub logger: Logger,
     /// One change at a time: two never build on the same old state.
     pub changes: tokio::sync::Mutex<()>,

@@ -24,6 +24,10 @@ pub enum AdminError {
         number: String,
         keyword: Option<String>,
     },
+    #[error("no autoreply rule {0:?}")]
+    NoAutoreply(String),
+    #[error("no poll {0:?}")]
+    NoPoll(String),
     #[error("{}", .0.detail)]
     Conflict(FieldError),
     #[error(transparent)]

@@ -6,6 +6,7 @@
 //!
 //! - `changes`: the [`Admin`] every change goes through;
 //! - `accounts`, `routes`, `gateways`, `mo_routes`: the changes of each kind;
+//! - `mo_apps`: autoreply rules and polls;
 //! - `starters`, `live_gateways`: starting account, route and gateway
 //!   actors, and the gateways in force;
 //! - `error`: why a change was not made.
@@ -15,6 +16,7 @@ pub mod changes;
 pub mod error;
 pub mod gateways;
 pub mod live_gateways;
+pub mod mo_apps;
 pub mod mo_routes;
 pub mod routes;
 pub mod starters;

@@ -9,6 +9,7 @@ use slog::Logger;
 
 use super::live_gateways::LiveGateways;
 use crate::actors::pipeline::account::{Account, AccountWiring};
+use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::route::{Route, RouteWiring};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
@@ -143,6 +144,8 @@ pub struct AccountStarter {
     pub mailbox_page: usize,
     /// `[limits]`.
     pub limits: LimitsSettings,
+    /// Autoreplies, polls and services.
+    pub mo_apps: MoAppsWiring,
     pub logger: Logger,
 }
 
@@ -156,6 +159,7 @@ impl AccountStarter {
             callbacks: self.callbacks.clone(),
             mailbox_page: self.mailbox_page,
             limits: self.limits,
+            mo_apps: self.mo_apps.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -23,7 +23,9 @@
 //! MO messages (from the MO router, [`RouteMo`]) take the same way: one
 //! batch takes the MO out of `inbox` and puts it in the mailbox, with its
 //! callback when the account has a `callback_url`; so an MO is in the
-//! inbox or in the mailbox, never both. The same MO offered twice (the
+//! inbox or in the mailbox, never both. The applications that answer MO
+//! (autoreplies, polls, services; `mo_apps`) act in that batch (a vote)
+//! and once it is durable (a reply). The same MO offered twice (the
 //! router restarted, or read the inbox at start while a gateway reported
 //! it) is routed once: it is skipped while its batch is pending, and once
 //! that batch is durable the inbox no longer has it.
@@ -51,6 +53,7 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
 use crate::actors::pipeline::mailbox::Mailbox;
+use crate::actors::pipeline::mo_apps::{AccountMoApps, Answer, MoAppsWiring, is_opt_out_command};
 use crate::actors::protocol::account::{
     Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
     Finished, Outgoing, Refused, RouteMo, SessionId, Submit, Submitted, SubmittedBy, Terms,
@@ -84,6 +87,8 @@ pub struct AccountWiring {
     pub mailbox_page: usize,
     /// `[limits]`: parts per request, the mailbox's size and age.
     pub limits: LimitsSettings,
+    /// Autoreplies, polls and services answering the account's MO.
+    pub mo_apps: MoAppsWiring,
     pub logger: Logger,
 }
 
@@ -104,6 +109,8 @@ pub struct Account {
     next_receiver: usize,
     /// Every MT and MO by (our number, theirs), written in their batches.
     conversations: ConversationIndex,
+    /// Autoreplies, polls and services, with the autoreply loop guard.
+    mo_apps: AccountMoApps,
 }
 
 struct Bound {
@@ -126,8 +133,10 @@ impl Account {
             wiring.logger.clone(),
         );
         let conversations = ConversationIndex::new(wiring.store.clone(), id.clone());
+        let mo_apps = AccountMoApps::new(wiring.mo_apps.clone());
         let mut account = Account {
             conversations,
+            mo_apps,
             metrics,
             id,
             wiring,
@@ -368,7 +377,7 @@ impl Account {
     /// The batch that moves MO `message` from `inbox` to the mailbox, with
     /// its callback; `None` when it is no longer in `inbox` (routed before).
     fn route_mo(
-        &self,
+        &mut self,
         message: InboundMessage,
         records: &[String],
     ) -> Result<Option<RoutedMo>, StoreError> {
@@ -404,6 +413,15 @@ impl Account {
             }
             None => None,
         };
+        let opt_out_command = is_opt_out_command(message.text.as_deref());
+        let answer = self.mo_apps.react(
+            &self.id,
+            &message,
+            id,
+            opt_out_command,
+            &mut batch,
+            &self.wiring.logger,
+        );
         let item = MailboxItem::Mo {
             id,
             message: Box::new(message),
@@ -418,6 +436,7 @@ impl Account {
             batch,
             queued,
             callback,
+            answer,
         }))
     }
 
@@ -509,6 +528,8 @@ struct RoutedMo {
     batch: Batch,
     queued: (MailboxKey, MailboxItem),
     callback: Option<OutboxItem>,
+    /// What the MO applications send once the batch is durable.
+    answer: Answer,
 }
 
 /// A submission checked and charged, its batch not yet committed.
@@ -690,6 +711,7 @@ impl Handler<RouteMo> for Account {
             batch,
             queued,
             callback,
+            answer,
         } = match outcome {
             Ok(Ok(Some(routed))) => routed,
             Ok(Ok(None)) | Err(_) => return,
@@ -720,6 +742,7 @@ impl Handler<RouteMo> for Account {
                             items: vec![callback],
                         });
                     }
+                    answer.send(account.clone().recipient(), logger.clone());
                 }
                 Err(error) => {
                     error!(logger, "cannot store a routed MO message; it stays in the inbox";
@@ -935,6 +958,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::actors::protocol::mo_apps::LiveMoApps;
     use crate::routing::RouteTable;
     use crate::store::StoreConfig;
 
@@ -980,6 +1004,11 @@ mod tests {
                     max_parts_per_request: 10,
                     mailbox_max_items: 10,
                     mailbox_max_age: Duration::from_secs(3600),
+                },
+                mo_apps: MoAppsWiring {
+                    live: Arc::new(LiveMoApps::new(Default::default())),
+                    min_interval: Duration::from_secs(3600),
+                    service_timeout: Duration::from_secs(5),
                 },
                 logger: Logger::root(slog::Discard, slog::o!()),
             };

@@ -14,6 +14,7 @@ pub mod callbacks;
 pub mod esme;
 pub mod listener;
 pub mod mailbox;
+pub mod mo_apps;
 pub mod mo_parts;
 pub mod mo_router;
 pub mod receipts;

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod gateway;
 pub mod logins;
 pub mod mo;
+pub mod mo_apps;
 pub mod pending;
 pub mod receipts;
 pub mod route;

@@ -3,7 +3,8 @@
 //! and password or by one of the account's API keys (`Authorization:
 //! Bearer <key>` or `X-API-Key: <key>`, see `keys.rs`), always from the
 //! account's `allowed_ips` and never while it is suspended; the
-//! [`Operator`], by HTTP Basic with `web.admin_user` and its password.
+//! [`Operator`], by HTTP Basic with `web.admin_user` and its password;
+//! a [`Caller`], either (for what customers see of their own).
 //! Kannel's sendsms names the account by parameters instead
 //! ([`customer_by_parameters`]). Passwords go through the login throttle
 //! shared with SMPP ([`Logins`]): the address first, then a back-off
@@ -55,6 +56,24 @@ impl Deref for Customer {
     }
 }
 
+/// The operator or a customer, for what both may read (a customer only
+/// what is its own): HTTP Basic with `web.admin_user` is the operator,
+/// any other credentials a customer's.
+pub enum Caller {
+    Operator,
+    Customer(Customer),
+}
+
+impl Caller {
+    /// Whether the caller may see what belongs to the account `system_id`.
+    pub fn sees(&self, system_id: &str) -> bool {
+        match self {
+            Caller::Operator => true,
+            Caller::Customer(customer) => customer.id.as_str() == system_id,
+        }
+    }
+}
+
 /// What an extractor of the caller answers: later, once argon2 has run.
 type Checked<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
 
@@ -68,6 +87,30 @@ impl FromRequest for Operator {
             let state = state(&request)?;
             admin(&request, &state).await?;
             Ok(Operator)
+        })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = Problem;
+    type Future = Checked<Caller>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            let operator = api_key(&request).is_none()
+                && request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(basic_credentials)
+                    .is_some_and(|(user, _)| user == state.admin.user);
+            if operator {
+                admin(&request, &state).await?;
+                Ok(Caller::Operator)
+            } else {
+                customer(&request, &state).await.map(Caller::Customer)
+            }
         })
     }
 }

@@ -16,6 +16,8 @@
 //! | `openapi.rs` | `GET /api/v1/openapi.json`, the document of all of them, generated |
 //! | `kannel.rs` | `GET`, `POST /cgi-bin/sendsms` (Kannel's smsbox) |
 //! | `mo_routes.rs` (admin) | `GET /api/v1/mo-routes`, `PUT`/`DELETE /api/v1/mo-routes/{number}`, `PUT`/`DELETE /api/v1/mo-routes/{number}/{keyword}` |
+//! | `autoreplies.rs` (admin) | `GET`/`POST /api/v1/autoreplies`, `GET`/`PUT`/`DELETE /api/v1/autoreplies/{name}` |
+//! | `polls.rs` (admin; customers their own) | `GET`/`POST /api/v1/polls`, `GET`/`DELETE /api/v1/polls/{id}`, `GET /api/v1/polls/{id}/votes.csv`, `POST /api/v1/polls/{id}/close` |
 //! | `gateways.rs` (admin) | `GET`/`POST /api/v1/gateways`, `GET`/`PUT /api/v1/gateways/{name}`, `POST /api/v1/gateways/{name}/stop`, `/start` |
 //! | `callbacks.rs` (admin) | `GET /api/v1/callbacks/dead`, `POST /api/v1/callbacks/dead/{id}/replay`, `POST /api/v1/callbacks/dead/replay` |
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
@@ -46,6 +48,7 @@
 
 mod accounts;
 mod auth;
+mod autoreplies;
 mod body;
 mod body_first;
 mod callbacks;
@@ -61,6 +64,7 @@ mod messages_list;
 mod metrics;
 mod mo_routes;
 mod openapi;
+mod polls;
 mod problem;
 mod routes;
 mod schemas;
@@ -107,6 +111,8 @@ pub fn start(
             .configure(accounts::configure)
             .configure(routes::configure)
             .configure(mo_routes::configure)
+            .configure(autoreplies::configure)
+            .configure(polls::configure)
             .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)

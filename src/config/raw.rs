@@ -34,6 +34,34 @@ pub(crate) struct RawConfig {
     pub numbering: Vec<Spanned<RawNumbering>>,
     #[serde(default)]
     pub mo_routes: Vec<Spanned<RawMoRoute>>,
+    #[serde(default)]
+    pub autoreplies: RawAutoreplies,
+    #[serde(default)]
+    pub sms_services: Vec<Spanned<RawSmsService>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAutoreplies {
+    pub min_interval_s: Option<Spanned<u64>>,
+}
+
+/// One `[[sms_services]]` entry, Kannel's `sms-service` keys in snake_case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSmsService {
+    pub name: Option<Spanned<String>>,
+    pub account: Spanned<String>,
+    pub keyword: Option<Spanned<String>>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    pub catch_all: Option<Spanned<bool>>,
+    pub get_url: Option<Spanned<String>>,
+    pub post_url: Option<Spanned<String>>,
+    pub text: Option<Spanned<String>>,
+    pub max_messages: Option<Spanned<u32>>,
+    pub omit_empty: Option<bool>,
+    pub strip_keyword: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

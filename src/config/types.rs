@@ -50,6 +50,67 @@ pub struct Config {
     pub numbering: Vec<NumberingConfig>,
     /// `[[mo_routes]]`: which account an MO message goes to.
     pub mo_routes: Vec<MoRouteConfig>,
+    /// `[autoreplies]`: how often one autoreply rule answers one sender.
+    pub autoreplies: AutoreplySettings,
+    /// `[[sms_services]]`: Kannel-style services answering MO over HTTP.
+    pub sms_services: Vec<SmsServiceConfig>,
+}
+
+/// `[autoreplies]` (docs/two-way.md#keyword-autoreplies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoreplySettings {
+    /// `autoreplies.min_interval_s`: a rule answers one sender at most once
+    /// in this long, so two autoresponders never answer each other in a
+    /// loop.
+    pub min_interval: Duration,
+}
+
+/// One `[[sms_services]]` entry: Kannel's `sms-service` group with its
+/// keys in snake_case (docs/two-way.md#kannel-style-mo-services).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsServiceConfig {
+    /// `name` (`%n`); the keyword when not given, or `"default"`.
+    pub name: String,
+    /// `account`: whose MO it serves and who pays its replies.
+    pub account: String,
+    /// `keyword`: the MO's first word, compared without case or accents;
+    /// `None` for the catch-all.
+    pub keyword: Option<String>,
+    /// `aliases`: more first words it answers.
+    pub aliases: Vec<String>,
+    /// `catch_all`: answers the account's MO no other application claims.
+    pub catch_all: bool,
+    /// `get_url`, `post_url` or `text`: where the answer comes from.
+    pub target: ServiceTarget,
+    /// `max_messages`: the most SMS parts of the reply (1); 0 sends none.
+    pub max_messages: u32,
+    /// `omit_empty`: an empty answer sends nothing (otherwise Kannel's
+    /// `<Empty reply from service provider>`).
+    pub omit_empty: bool,
+    /// `strip_keyword`: a `post_url` body without the keyword.
+    pub strip_keyword: bool,
+}
+
+impl SmsServiceConfig {
+    /// The keyword and the aliases.
+    pub fn keywords(&self) -> impl Iterator<Item = &str> {
+        self.keyword
+            .iter()
+            .chain(self.aliases.iter())
+            .map(String::as_str)
+    }
+}
+
+/// Where a service's answer comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceTarget {
+    /// `get_url`: a GET of the URL with the escape codes filled.
+    GetUrl(String),
+    /// `post_url`: a POST of the MO's text to the URL, with Kannel's
+    /// `X-Kannel-*` headers.
+    PostUrl(String),
+    /// `text`: this text, the escape codes filled.
+    Text(String),
 }
 
 /// One `[[mo_routes]]` entry (docs/two-way.md).

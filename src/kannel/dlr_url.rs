@@ -37,8 +37,9 @@
 //!
 //! Any other `%X` is left as written, as Kannel leaves it.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use chrono::{DateTime, Utc};
+
+use super::escape::{self, plus_for_00, url_encode};
 
 use crate::model::Message;
 use crate::sms::{Alphabet, ESM_CLASS_UDHI};
@@ -77,146 +78,56 @@ pub struct DlrEvent<'a> {
     pub reply: &'a str,
 }
 
-/// Kannel's `is_safe` set without the space: what `octstr_url_encode`
-/// leaves as it is.
-const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
-
 /// The longest filled-in dlr-url fetched: twice the longest template
 /// (`callbacks::target::MAX_URL_LEN`), room for any real use of the codes;
 /// `%R` or `%A` repeated could otherwise make one callback megabytes long.
 pub const MAX_EXPANDED_LEN: usize = 2048;
 
 /// A dlr-url that fills in longer than [`MAX_EXPANDED_LEN`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the dlr-url filled in is longer than {MAX_EXPANDED_LEN} octets")]
-pub struct TooLong;
+pub use escape::TooLong;
 
 /// `template` with its escape codes filled in for `event` of `message`;
 /// refused once the result passes [`MAX_EXPANDED_LEN`].
 pub fn expand(template: &str, message: &Message, event: &DlrEvent<'_>) -> Result<String, TooLong> {
-    let words: Vec<&str> = event.reply.split_whitespace().collect();
-    let mut next_word = 1;
-    let mut result = String::with_capacity(template.len() + 64);
-    let mut chars = template.chars();
-    while let Some(c) = chars.next() {
-        if result.len() > MAX_EXPANDED_LEN {
-            return Err(TooLong);
-        }
-        if c != '%' {
-            result.push(c);
-            continue;
-        }
-        let Some(code) = chars.next() else {
-            result.push('%');
-            break;
+    escape::fill(template, event.reply, MAX_EXPANDED_LEN, |code| {
+        let filled = match code {
+            'A' | 'b' => url_encode(event.reply.as_bytes()),
+            'c' => coding(message.data_coding).0.to_string(),
+            'C' => coding(message.data_coding).1.to_owned(),
+            'd' => (event.kind as u8).to_string(),
+            'F' => message
+                .upstream_id
+                .as_ref()
+                .map(|id| url_encode(id.to_string().as_bytes()))
+                .unwrap_or_default(),
+            'i' => message
+                .gateway
+                .as_ref()
+                .map(|gateway| url_encode(gateway.as_str().as_bytes()))
+                .unwrap_or_default(),
+            'I' => message.id.to_string(),
+            'm' => message_class(message.data_coding).to_string(),
+            'M' => message_waiting(message.data_coding).to_string(),
+            'n' => url_encode(message.account.as_str().as_bytes()),
+            'o' => message
+                .client_reference
+                .as_deref()
+                .map(|reference| url_encode(reference.as_bytes()))
+                .unwrap_or_default(),
+            'O' => format!("{:02}", message.data_coding),
+            'p' => url_encode(message.destination.text().as_bytes()),
+            'P' => url_encode(message.source.text().as_bytes()),
+            'q' => plus_for_00(message.destination.text()),
+            'Q' => plus_for_00(message.source.text()),
+            't' => escape::time(event.at),
+            'T' => event.at.timestamp().to_string(),
+            'u' => udh(message),
+            'R' => url_encode(template.as_bytes()),
+            'B' | 'D' | 'f' => String::new(),
+            _ => return None,
         };
-        match code {
-            'a' => result.push_str(&join_encoded(&words)),
-            'A' | 'b' => result.push_str(&url_encode(event.reply)),
-            'c' => result.push_str(&coding(message.data_coding).0.to_string()),
-            'C' => result.push_str(coding(message.data_coding).1),
-            'd' => result.push_str(&(event.kind as u8).to_string()),
-            'F' => {
-                if let Some(id) = &message.upstream_id {
-                    result.push_str(&url_encode(&id.to_string()));
-                }
-            }
-            'i' => {
-                if let Some(gateway) = &message.gateway {
-                    result.push_str(&url_encode(gateway.as_str()));
-                }
-            }
-            'I' => result.push_str(&message.id.to_string()),
-            'k' => {
-                if let Some(word) = words.first() {
-                    result.push_str(&url_encode(word));
-                }
-            }
-            'm' => result.push_str(&message_class(message.data_coding).to_string()),
-            'M' => result.push_str(&message_waiting(message.data_coding).to_string()),
-            'n' => result.push_str(&url_encode(message.account.as_str())),
-            'o' => {
-                if let Some(reference) = &message.client_reference {
-                    result.push_str(&url_encode(reference));
-                }
-            }
-            'O' => result.push_str(&format!("{:02}", message.data_coding)),
-            'p' => result.push_str(&url_encode(message.destination.text())),
-            'P' => result.push_str(&url_encode(message.source.text())),
-            'q' => result.push_str(&plus_for_00(message.destination.text())),
-            'Q' => result.push_str(&plus_for_00(message.source.text())),
-            'r' => result.push_str(&join_encoded(words.get(next_word..).unwrap_or_default())),
-            's' => {
-                if let Some(word) = words.get(next_word) {
-                    result.push_str(&url_encode(word));
-                    next_word += 1;
-                }
-            }
-            'S' => {
-                if let Some(word) = words.get(next_word) {
-                    result.push_str(&word.replace('*', "~"));
-                    next_word += 1;
-                }
-            }
-            't' => {
-                let at = event.at;
-                result.push_str(&format!(
-                    "{:04}-{:02}-{:02}+{:02}:{:02}:{:02}",
-                    at.year(),
-                    at.month(),
-                    at.day(),
-                    at.hour(),
-                    at.minute(),
-                    at.second()
-                ));
-            }
-            'T' => result.push_str(&event.at.timestamp().to_string()),
-            'u' => result.push_str(&udh(message)),
-            'R' => result.push_str(&url_encode(template)),
-            'B' | 'D' | 'f' => {}
-            '%' => result.push('%'),
-            other => {
-                result.push('%');
-                result.push(other);
-            }
-        }
-    }
-    if result.len() > MAX_EXPANDED_LEN {
-        return Err(TooLong);
-    }
-    Ok(result)
-}
-
-/// Kannel's `octstr_url_encode`: a space as `+`.
-fn url_encode(value: &str) -> String {
-    utf8_percent_encode(value, ENCODED)
-        .to_string()
-        .replace("%20", "+")
-}
-
-fn join_encoded(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|word| url_encode(word))
-        .collect::<Vec<_>>()
-        .join("+")
-}
-
-/// `%q`/`%Q`: a leading `00` written as an encoded `+`.
-fn plus_for_00(number: &str) -> String {
-    match number.strip_prefix("00") {
-        Some(rest) => format!("%2B{}", url_encode(rest)),
-        None => url_encode(number),
-    }
+        Some(filled)
+    })
 }
 
 /// Kannel's coding number and charset name for a data_coding.
@@ -259,7 +170,7 @@ fn udh(message: &Message) -> String {
         .payload
         .get(..=usize::from(length))
         .unwrap_or(&message.payload);
-    percent_encoding::percent_encode(header, ENCODED).to_string()
+    url_encode(header)
 }
 
 #[cfg(test)]
@@ -394,7 +305,7 @@ mod tests {
         let template = format!("http://h/?{}", "%R".repeat(500));
         assert_eq!(
             expand(&template, &message(), &delivered(RECEIPT)),
-            Err(TooLong)
+            Err(TooLong(MAX_EXPANDED_LEN))
         );
         let fits = format!("http://h/?{}", "x".repeat(MAX_EXPANDED_LEN - 10));
         assert_eq!(filled(&fits, &message(), &delivered(RECEIPT)), fits);

@@ -9,11 +9,13 @@
 //!   [`Submission`](crate::intake::Submission).
 //! - [`answer`]: every answer smsbox gives, with its HTTP status.
 //! - [`charset`]: the `charset` parameter.
+//! - [`escape`]: Kannel's escape codes, what every use shares.
 //! - [`dlr_url`]: a dlr-url template filled in for one report.
 
 pub mod answer;
 pub mod charset;
 pub mod dlr_url;
+pub mod escape;
 pub mod params;
 pub mod sendsms;
 

@@ -9,7 +9,9 @@
 use super::admin_objects::{StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
-use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
+use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey, Vote};
+use crate::mo_apps::autoreply::Autoreply;
+use crate::mo_apps::poll::Poll;
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
 /// One write, as bytes.
@@ -206,6 +208,51 @@ impl Batch {
             route,
             false,
         )
+    }
+
+    /// Stores an autoreply rule as the admin API left it.
+    pub fn put_stored_autoreply(&mut self, rule: &Autoreply) -> &mut Batch {
+        let key = codec::admin_named_key(codec::ADMIN_AUTOREPLY_PREFIX, &rule.name);
+        self.put(TreeId::AdminObjects, key, rule, false)
+    }
+
+    /// Deletes an autoreply rule.
+    pub fn remove_stored_autoreply(&mut self, name: &str) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::AdminObjects,
+            key: codec::admin_named_key(codec::ADMIN_AUTOREPLY_PREFIX, name),
+        });
+        self
+    }
+
+    /// Stores a poll as the admin API left it.
+    pub fn put_stored_poll(&mut self, poll: &Poll) -> &mut Batch {
+        let key = codec::admin_named_key(codec::ADMIN_POLL_PREFIX, &poll.id);
+        self.put(TreeId::AdminObjects, key, poll, false)
+    }
+
+    /// Deletes a poll (its votes are removed with [`Batch::remove_vote`]).
+    pub fn remove_stored_poll(&mut self, id: &str) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::AdminObjects,
+            key: codec::admin_named_key(codec::ADMIN_POLL_PREFIX, id),
+        });
+        self
+    }
+
+    /// Records `voter`'s vote in `poll`, replacing an earlier one: put in
+    /// the batch of the MO that carried it, so the vote is counted once.
+    pub fn put_vote(&mut self, poll: &str, voter: &str, vote: &Vote) -> &mut Batch {
+        self.put(TreeId::Votes, codec::vote_key(poll, voter), vote, false)
+    }
+
+    /// Removes `voter`'s vote in `poll` (the poll is deleted).
+    pub fn remove_vote(&mut self, poll: &str, voter: &str) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::Votes,
+            key: codec::vote_key(poll, voter),
+        });
+        self
     }
 
     /// Stores the hash of the admin password generated at first start.

@@ -16,6 +16,8 @@
 //! |                | `gateway` 0x00 name                         | `StoredGateway`      |
 //! |                | `mo_route` 0x00 number 0x00 KEYWORD (upper-cased; empty for none) | `StoredMoRoute` |
 //! |                | `admin_password`                            | `PasswordHash`       |
+//! |                | `autoreply` 0x00 name                       | `Autoreply`          |
+//! |                | `poll` 0x00 id                              | `Poll`               |
 //! | `outbox`       | event id, u64 big-endian                    | `OutboxItem`: a callback to send |
 //! | `dead_letters` | event id, u64 big-endian                    | `OutboxItem`: a callback that failed every attempt |
 //! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
@@ -25,6 +27,7 @@
 //! | `conversations` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ConversationSummary` |
 //! | `conversation_activity` | account id, 0x00, last sequence u64 big-endian, ours, 0x00, theirs | `()`: an index entry |
 //! | `conversation_reads` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ReadMark` |
+//! | `votes`        | poll id, 0x00, the voter's number           | `Vote`: the voter's last vote |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -162,11 +165,13 @@ pub enum TreeId {
     Conversations,
     ConversationActivity,
     ConversationReads,
+    /// Each voter's last vote in each poll.
+    Votes,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 18] = [
+    pub const ALL: [TreeId; 19] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -185,6 +190,7 @@ impl TreeId {
         TreeId::Conversations,
         TreeId::ConversationActivity,
         TreeId::ConversationReads,
+        TreeId::Votes,
     ];
 
     pub fn name(self) -> &'static str {
@@ -207,6 +213,7 @@ impl TreeId {
             TreeId::Conversations => "conversations",
             TreeId::ConversationActivity => "conversation_activity",
             TreeId::ConversationReads => "conversation_reads",
+            TreeId::Votes => "votes",
         }
     }
 
@@ -472,6 +479,10 @@ pub const ADMIN_ROUTE_PREFIX: &[u8] = b"route\0";
 pub const ADMIN_GATEWAY_PREFIX: &[u8] = b"gateway\0";
 /// The prefix of every stored MO route in `admin_objects`.
 pub const ADMIN_MO_ROUTE_PREFIX: &[u8] = b"mo_route\0";
+/// The prefix of every stored autoreply rule in `admin_objects`.
+pub const ADMIN_AUTOREPLY_PREFIX: &[u8] = b"autoreply\0";
+/// The prefix of every stored poll in `admin_objects`.
+pub const ADMIN_POLL_PREFIX: &[u8] = b"poll\0";
 /// The key in `admin_objects` of the generated admin password's hash.
 pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 
@@ -479,6 +490,29 @@ pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 pub fn admin_account_key(system_id: &str) -> Vec<u8> {
     let mut key = ADMIN_ACCOUNT_PREFIX.to_vec();
     key.extend_from_slice(system_id.as_bytes());
+    key
+}
+
+/// `prefix name`: an autoreply rule's or a poll's key in `admin_objects`.
+pub fn admin_named_key(prefix: &[u8], name: &str) -> Vec<u8> {
+    let mut key = prefix.to_vec();
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+/// `poll 0x00`: the prefix of every vote in one poll. Poll ids never
+/// hold 0x00.
+pub fn poll_prefix(poll: &str) -> Vec<u8> {
+    let mut key = poll.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+/// `poll 0x00 voter`: one key per voter and poll, so a later vote
+/// replaces the earlier.
+pub fn vote_key(poll: &str, voter: &str) -> Vec<u8> {
+    let mut key = poll_prefix(poll);
+    key.extend_from_slice(voter.as_bytes());
     key
 }
 

@@ -19,9 +19,11 @@ use super::committer::{Checkpoints, Committer, Request};
 use super::durable::Durable;
 use super::error::{KeyHex, StoreError, io_error};
 use super::pending_writes::PendingWrites;
-use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey};
+use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey, Vote};
 use super::sequence::Sequence;
 use crate::config::{Durability, StoreSettings};
+use crate::mo_apps::autoreply::Autoreply;
+use crate::mo_apps::poll::Poll;
 
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
@@ -271,6 +273,30 @@ impl Store {
     /// The MO routes the admin API set or deleted, in key order.
     pub fn stored_mo_routes(&self) -> Result<Vec<StoredMoRoute>, StoreError> {
         self.scan_admin_objects(super::codec::ADMIN_MO_ROUTE_PREFIX)
+    }
+
+    /// The autoreply rules the admin API created, by name.
+    pub fn stored_autoreplies(&self) -> Result<Vec<Autoreply>, StoreError> {
+        self.scan_admin_objects(super::codec::ADMIN_AUTOREPLY_PREFIX)
+    }
+
+    /// The polls the admin API created, by id.
+    pub fn stored_polls(&self) -> Result<Vec<Poll>, StoreError> {
+        self.scan_admin_objects(super::codec::ADMIN_POLL_PREFIX)
+    }
+
+    /// Every voter's last vote in `poll`, by voter.
+    pub fn votes(&self, poll: &str) -> Result<Vec<(String, Vote)>, StoreError> {
+        let tree = TreeId::Votes;
+        let prefix = super::codec::poll_prefix(poll);
+        self.scan_raw(tree, &prefix)?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let vote = super::codec::decode(tree, &key, &bytes)?;
+                let voter = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+                Ok((voter, vote))
+            })
+            .collect()
     }
 
     /// The hash of the admin password generated at first start, if any.

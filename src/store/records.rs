@@ -174,3 +174,15 @@ pub struct ApiKey {
     #[serde(with = "timestamp")]
     pub created: DateTime<Utc>,
 }
+
+/// A voter's last vote in a poll (`votes`, keyed by poll and voter).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    /// The option's code, as the poll spells it.
+    pub option: String,
+    /// When the MO with the vote was received.
+    #[serde(with = "timestamp")]
+    pub at: DateTime<Utc>,
+    /// The MO's id (in the account's mailbox and callbacks).
+    pub message: MessageId,
+}

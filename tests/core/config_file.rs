@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pasarela::config::{
     AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, IdFormat, LogFormat,
+    ServiceTarget,
 };
 use pasarela::model::Money;
 
@@ -640,5 +641,107 @@ fn callbacks_allow_private_lists_networks_and_is_empty_by_default() {
         [format!(
             "{FILE}:{line}: callbacks.allow_private[1]: \"inside\" is not an address or network such as \"10.0.0.0/8\" or \"192.0.2.7\""
         )]
+    );
+}
+
+#[test]
+fn sms_services_are_kannels_groups_checked_key_by_key() {
+    let good = with(
+        "[autoreplies]\nmin_interval_s = 60\n\n\
+         [[sms_services]]\naccount = \"acme\"\nkeyword = \"weather\"\naliases = [\"tiempo\"]\n\
+         get_url = \"http://127.0.0.1:8000/w?q=%s\"\nmax_messages = 3\nomit_empty = true\n\n\
+         [[sms_services]]\nname = \"rest\"\naccount = \"acme\"\ncatch_all = true\ntext = \"Send WEATHER city\"\n",
+    );
+    let config = parse(&good).unwrap();
+    assert_eq!(config.autoreplies.min_interval, Duration::from_secs(60));
+    let weather = &config.sms_services[0];
+    assert_eq!(
+        (
+            weather.name.as_str(),
+            weather.keyword.as_deref(),
+            weather.max_messages
+        ),
+        ("weather", Some("weather"), 3)
+    );
+    assert_eq!(
+        weather.target,
+        ServiceTarget::GetUrl("http://127.0.0.1:8000/w?q=%s".into())
+    );
+    assert!(weather.omit_empty && !weather.strip_keyword && !weather.catch_all);
+    assert_eq!(
+        weather.keywords().collect::<Vec<_>>(),
+        ["weather", "tiempo"]
+    );
+    let rest = &config.sms_services[1];
+    assert!(rest.catch_all && rest.keyword.is_none());
+    assert_eq!(rest.max_messages, 1, "Kannel's default");
+    assert_eq!(
+        parse(&with("")).unwrap().autoreplies.min_interval,
+        Duration::from_secs(3600)
+    );
+
+    let source = with(
+        "[autoreplies]\nmin_interval_s = 0\n\n\
+         [[sms_services]]\naccount = \"nobody\"\nkeyword = \"a\"\ntext = \"x\"\n\n\
+         [[sms_services]]\naccount = \"acme\"\nkeyword = \"B\"\nget_url = \"ftp://x\"\n\n\
+         [[sms_services]]\naccount = \"acme\"\nkeyword = \"b\"\nget_url = \"http://z\"\npost_url = \"http://y\"\n\n\
+         [[sms_services]]\naccount = \"acme\"\nkeyword = \"c\"\ncatch_all = true\ntext = \"x\"\n\n\
+         [[sms_services]]\naccount = \"acme\"\ncatch_all = true\n\n\
+         [[sms_services]]\naccount = \"acme\"\naliases = [\"two words\"]\ntext = \"x\"\n",
+    );
+    let lines = errors(&source);
+    for (needle, expected) in [
+        (
+            "min_interval_s = 0",
+            "autoreplies.min_interval_s: 0 is out of range",
+        ),
+        (
+            "account = \"nobody\"",
+            "sms_services[0].account: no account has system_id \"nobody\"",
+        ),
+        (
+            "get_url = \"ftp://x\"",
+            "sms_services[1].get_url: must be an http:// or https:// URL",
+        ),
+        (
+            "keyword = \"b\"",
+            "sms_services[2].keyword: sms_services[1] already answers \"b\"",
+        ),
+        (
+            "post_url = \"http://y\"",
+            "sms_services[2].post_url: give only one of get_url, post_url or text",
+        ),
+        (
+            "keyword = \"c\"",
+            "sms_services[3].keyword: a catch_all service has no keyword",
+        ),
+        (
+            "catch_all = true\n\n[[",
+            "sms_services[4].catch_all: sms_services[3] is already \"acme\"'s catch-all",
+        ),
+        (
+            "\"two words\"",
+            "sms_services[5].aliases[0]: must be one word of 1 to 64 characters",
+        ),
+    ] {
+        let line = line_of(&source, needle);
+        assert!(
+            lines
+                .iter()
+                .any(|issue| issue.starts_with(&format!("{FILE}:{line}: {expected}"))),
+            "{expected} at line {line}: {lines:?}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|issue| issue.contains("sms_services[4]: needs one of get_url, post_url or text")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|issue| issue.contains("sms_services[5]: needs a keyword, or catch_all = true")),
+        "{lines:?}"
     );
 }

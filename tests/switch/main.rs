@@ -51,6 +51,7 @@ mod listener_limits;
 mod login_throttle;
 mod long_mo;
 mod metrics;
+mod mo_apps;
 mod mo_routing;
 mod modem;
 mod openapi;

@@ -99,7 +99,7 @@ fn start(dir: &Path, upstream: &Sim, callback_url: &str, more: &str) -> Switch {
 }
 
 /// A session of the demo account, which makes the MO.
-fn demo(switch: &Switch) -> Raw {
+pub(crate) fn demo(switch: &Switch) -> Raw {
     let mut raw = Raw::connect(switch.smpp);
     assert_eq!(
         raw.bind(CommandId::BindTransmitter, "demo", "demo1234"),
@@ -109,7 +109,7 @@ fn demo(switch: &Switch) -> Raw {
 }
 
 /// A receiver bound as `system_id`.
-fn receiver(switch: &Switch, system_id: &str, password: &str) -> Raw {
+pub(crate) fn receiver(switch: &Switch, system_id: &str, password: &str) -> Raw {
     let mut raw = Raw::connect(switch.smpp);
     assert_eq!(
         raw.bind(CommandId::BindReceiver, system_id, password),
@@ -120,6 +120,14 @@ fn receiver(switch: &Switch, system_id: &str, password: &str) -> Raw {
 
 /// Makes the simulator send an MO from [`REPLIER`] to `number` with `text`.
 fn make_mo(demo: &mut Raw, number: &str, text: &str) {
+    make_mo_from(demo, REPLIER, number, text);
+}
+
+/// Makes the simulator send an MO from `phone` (a number ending in 9999)
+/// to `number` with `text`: the demo account sends `text` from `number`
+/// to `phone`, and the simulator answers with it.
+pub(crate) fn make_mo_from(demo: &mut Raw, phone: &str, number: &str, text: &str) {
+    assert!(phone.ends_with("9999"), "the simulator answers only these");
     let ton = if number.len() >= 7 {
         Ton::International
     } else {
@@ -131,7 +139,7 @@ fn make_mo(demo: &mut Raw, number: &str, text: &str) {
         .source_addr(COctetString::from_string(number.to_owned()).unwrap())
         .dest_addr_ton(Ton::International)
         .dest_addr_npi(Npi::Isdn)
-        .destination_addr(COctetString::from_string(REPLIER.to_owned()).unwrap())
+        .destination_addr(COctetString::from_string(phone.to_owned()).unwrap())
         .short_message(OctetString::from_vec(text.as_bytes().to_vec()).unwrap())
         .build();
     let seq = demo.request(body);
@@ -149,16 +157,16 @@ fn make_mo(demo: &mut Raw, number: &str, text: &str) {
 
 /// An MO as an ESME reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Mo {
-    source: String,
-    destination: String,
-    text: String,
+pub(crate) struct Mo {
+    pub(crate) source: String,
+    pub(crate) destination: String,
+    pub(crate) text: String,
     esm_class: u8,
     data_coding: u8,
 }
 
 /// The next deliver_sm on `raw` within `within` (answered OK by `Raw`).
-fn next_mo(raw: &mut Raw, within: Duration) -> Option<Mo> {
+pub(crate) fn next_mo(raw: &mut Raw, within: Duration) -> Option<Mo> {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         let Some(command) = raw.recv(deadline.saturating_duration_since(Instant::now())) else {

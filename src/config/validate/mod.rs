@@ -11,6 +11,7 @@ mod gateways;
 mod limits;
 mod listeners;
 mod log;
+mod mo_apps;
 mod mo_routes;
 mod routes;
 mod store;
@@ -93,6 +94,8 @@ impl Checker<'_> {
         let routes = self.routes(raw.routes, &gateways, &accounts);
         let numbering = self.numbering(raw.numbering);
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
+        let autoreplies = self.autoreplies(raw.autoreplies);
+        let sms_services = self.sms_services(raw.sms_services, &accounts);
         let config = Config {
             data_dir,
             receipt_timeout,
@@ -107,6 +110,8 @@ impl Checker<'_> {
             accounts,
             numbering,
             mo_routes,
+            autoreplies,
+            sms_services,
         };
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config
