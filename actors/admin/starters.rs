@@ -12,6 +12,7 @@ use crate::actors::pipeline::account::{Account, AccountWiring};
 use crate::actors::pipeline::route::{Route, RouteWiring};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
+use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
 use crate::actors::protocol::pending::Hold;
@@ -143,6 +144,8 @@ pub struct AccountStarter {
     pub mailbox_page: usize,
     /// `[limits]`.
     pub limits: LimitsSettings,
+    /// The content rules in force.
+    pub content_rules: Arc<LiveContentRules>,
     pub logger: Logger,
 }
 
@@ -156,6 +159,7 @@ impl AccountStarter {
             callbacks: self.callbacks.clone(),
             mailbox_page: self.mailbox_page,
             limits: self.limits,
+            content_rules: self.content_rules.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

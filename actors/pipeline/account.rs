@@ -57,10 +57,12 @@ use crate::actors::protocol::account::{
     Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
+use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::checks::content::{ContentAction, Verdict, submission_text};
 use crate::checks::{Check, CheckRefusal};
 use crate::config::LimitsSettings;
 use crate::intake::Submission;
@@ -84,6 +86,8 @@ pub struct AccountWiring {
     pub mailbox_page: usize,
     /// `[limits]`: parts per request, the mailbox's size and age.
     pub limits: LimitsSettings,
+    /// The content rules in force, checked at accept.
+    pub content_rules: Arc<LiveContentRules>,
     pub logger: Logger,
 }
 
@@ -221,6 +225,7 @@ impl Account {
                     CheckRefusal::new(Check::Sender, refused.to_string())
                 })?;
         }
+        let held_by = self.check_content(&submission)?;
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
             .destinations
@@ -268,6 +273,7 @@ impl Account {
                 message.client_reference = submission.client_reference.clone();
                 message.service_type = submission.service_type.clone();
                 message.callback = submission.callback.clone();
+                message.held_by = held_by.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
@@ -302,6 +308,11 @@ impl Account {
             batch.set_balance(&self.id, balance);
         }
         self.balance = balance;
+        if let Some(rule) = &held_by {
+            info!(self.wiring.logger, "submission held by a content rule";
+                "account" => %self.id, "rule" => rule, "messages" => ids.len());
+            self.metrics.held(rule);
+        }
         Ok(Checked {
             ids,
             batch,
@@ -311,6 +322,38 @@ impl Account {
             callbacks,
             charged: total,
         })
+    }
+
+    /// The content rules' verdict on the submission's text for this
+    /// account: refused by a `reject` rule, or the name of the `hold` rule
+    /// that keeps its messages from the gateways.
+    fn check_content(&self, submission: &Submission) -> Result<Option<String>, CheckRefusal> {
+        let rules = self.wiring.content_rules.load();
+        if rules.is_idle() {
+            return Ok(None);
+        }
+        let Some(text) = submission_text(submission) else {
+            return Ok(None);
+        };
+        match rules.verdict(self.id.as_str(), &text) {
+            None => Ok(None),
+            Some(Verdict {
+                rule,
+                action: ContentAction::Hold,
+            }) => Ok(Some(rule.to_owned())),
+            Some(Verdict {
+                rule,
+                action: ContentAction::Reject,
+            }) => {
+                info!(self.wiring.logger, "submission refused: content rule";
+                    "account" => %self.id, "rule" => rule);
+                Err(CheckRefusal {
+                    check: Check::Content,
+                    rule: Some(rule.to_owned()),
+                    detail: format!("the text matches content rule {rule}"),
+                })
+            }
+        }
     }
 
     fn next_id(&self) -> Result<MessageId, CommandStatus> {
@@ -965,6 +1008,7 @@ mod tests {
                     mailbox_max_items: 10,
                     mailbox_max_age: Duration::from_secs(3600),
                 },
+                content_rules: Default::default(),
                 logger: Logger::root(slog::Discard, slog::o!()),
             };
             let terms = Terms {

@@ -21,6 +21,8 @@
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
 //! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
 //! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
+//! | `content_rules.rs` (admin) | `GET`/`POST /api/v1/rules`, `GET`/`PUT`/`DELETE /api/v1/rules/{name}` |
+//! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -48,10 +50,12 @@ mod auth;
 mod body;
 mod body_first;
 mod callbacks;
+mod content_rules;
 mod credentials;
 mod customer;
 mod failure;
 mod gateways;
+mod held;
 mod json_only;
 mod kannel;
 mod keys;
@@ -105,6 +109,8 @@ pub fn start(
             .configure(accounts::configure)
             .configure(routes::configure)
             .configure(mo_routes::configure)
+            .configure(content_rules::configure)
+            .configure(held::configure)
             .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)

@@ -240,9 +240,9 @@ impl From<AdminError> for Problem {
             AdminError::NoAccount(_)
             | AdminError::NoRoute(_)
             | AdminError::NoGateway(_)
-            | AdminError::NoMoRoute { .. } => {
-                Problem::new(StatusCode::NOT_FOUND, error.to_string())
-            }
+            | AdminError::NoMoRoute { .. }
+            | AdminError::NoContentRule(_)
+            | AdminError::NotHeld(_) => Problem::new(StatusCode::NOT_FOUND, error.to_string()),
             AdminError::Credit(CreditRefused::BelowZero { .. }) => Problem::with_field(
                 StatusCode::CONFLICT,
                 FieldError {

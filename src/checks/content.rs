@@ -26,14 +26,22 @@ use unicode_normalization::char::is_combining_mark;
 use crate::intake::Submission;
 use crate::sms::data_coding::Alphabet;
 use crate::sms::incoming::decode_text;
-use crate::sms::udh::{ESM_CLASS_UDHI, Udh};
+use crate::sms::udh::body_of;
 
 /// The longest rule name.
 pub const MAX_NAME_LEN: usize = 64;
 /// The longest pattern, in characters.
 pub const MAX_PATTERN_LEN: usize = 1_000;
-/// The most words one rule lists.
-pub const MAX_WORDS: usize = 10_000;
+/// The most bytes a rule's name, pattern or words, accounts and
+/// description take together, each string counting [`STRING_OVERHEAD`]
+/// bytes more than its UTF-8 length: the store keeps each rule in one
+/// record of 4 KiB, and reading it back claims that much. About 150
+/// short words; a longer list is split across rules.
+pub const MAX_RULE_BYTES: usize = 3_800;
+/// What each string of a rule counts beyond its length: what reading a
+/// list of strings back from the store claims for each (a `String`'s own
+/// size), more than its length prefix on disk.
+pub const STRING_OVERHEAD: usize = 24;
 /// The longest word or phrase, in characters.
 pub const MAX_WORD_LEN: usize = 200;
 /// The longest description, in characters.
@@ -155,14 +163,11 @@ impl ContentRule {
                     .case_insensitive(true)
                     .size_limit(PATTERN_SIZE_LIMIT)
                     .build()
-                    .map_err(|error| rule_error("pattern", error.to_string()))?;
+                    .map_err(|error| rule_error("pattern", one_line(&error)))?;
             }
             Matching::Words(words) => {
-                if words.is_empty() || words.len() > MAX_WORDS {
-                    return Err(rule_error(
-                        "words",
-                        format!("must list 1 to {MAX_WORDS} words or phrases"),
-                    ));
+                if words.is_empty() {
+                    return Err(rule_error("words", "must list a word or phrase"));
                 }
                 for (index, word) in words.iter().enumerate() {
                     if fold(word).is_empty() || word.chars().count() > MAX_WORD_LEN {
@@ -186,6 +191,27 @@ impl ContentRule {
                 format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
             ));
         }
+        let stored = |text: &String| text.len() + STRING_OVERHEAD;
+        let matching_bytes = match &self.matching {
+            Matching::Pattern(pattern) => stored(pattern),
+            Matching::Words(words) => words.iter().map(stored).sum(),
+        };
+        let bytes = stored(&self.name)
+            + matching_bytes
+            + self.accounts.iter().map(stored).sum::<usize>()
+            + self.description.as_ref().map_or(0, stored);
+        if bytes > MAX_RULE_BYTES {
+            let field = match self.matching {
+                Matching::Pattern(_) => "pattern",
+                Matching::Words(_) => "words",
+            };
+            return Err(rule_error(
+                field,
+                format!(
+                    "the rule takes {bytes} bytes with its accounts and description, at most {MAX_RULE_BYTES}: split it into several rules"
+                ),
+            ));
+        }
         for (index, account) in self.accounts.iter().enumerate() {
             if account.is_empty() {
                 return Err(rule_error(
@@ -199,6 +225,19 @@ impl ContentRule {
 
     fn applies_to(&self, account: &str) -> bool {
         self.accounts.is_empty() || self.accounts.iter().any(|listed| listed == account)
+    }
+}
+
+/// A regex error on one line: the crate's syntax errors draw the pattern
+/// and a caret on lines of their own; the first line says what kind of
+/// error, the last what is wrong.
+fn one_line(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    let first = lines.next().unwrap_or_default().trim_end_matches(':');
+    match lines.next_back() {
+        Some(last) => format!("{first}: {}", last.trim_start_matches("error: ")),
+        None => first.to_owned(),
     }
 }
 
@@ -236,16 +275,27 @@ fn fold_pattern(pattern: &str) -> String {
 /// split across two parts is still found. `None` for binary data, which
 /// no rule reads.
 pub fn submission_text(submission: &Submission) -> Option<String> {
+    text_of_parts(
+        submission.data_coding,
+        submission
+            .parts
+            .iter()
+            .map(|part| (part.esm_class, part.payload.as_slice())),
+    )
+}
+
+/// The text of the parts of one message, in order, each an `esm_class`
+/// and its short_message: their bodies joined, then decoded in the
+/// alphabet `data_coding` names. `None` for binary data.
+pub fn text_of_parts<'a>(
+    data_coding: u8,
+    parts: impl IntoIterator<Item = (u8, &'a [u8])>,
+) -> Option<String> {
     let mut body = Vec::new();
-    for part in &submission.parts {
-        let user_data = if part.esm_class & ESM_CLASS_UDHI != 0 {
-            Udh::split(&part.payload).map_or(&part.payload[..], |(_, body)| body)
-        } else {
-            &part.payload[..]
-        };
-        body.extend_from_slice(user_data);
+    for (esm_class, short_message) in parts {
+        body.extend_from_slice(body_of(esm_class, short_message));
     }
-    decode_text(Alphabet::from_data_coding(submission.data_coding), &body)
+    decode_text(Alphabet::from_data_coding(data_coding), &body)
 }
 
 /// The rule a text matched for an account, and what it does.
@@ -323,7 +373,12 @@ impl ContentRules {
             .size_limit(SET_SIZE_LIMIT)
             .dfa_size_limit(SET_DFA_SIZE_LIMIT)
             .build()
-            .map_err(|error| rule_error("pattern", format!("the patterns together: {error}")))?;
+            .map_err(|error| {
+                rule_error(
+                    "pattern",
+                    format!("the patterns together: {}", one_line(&error)),
+                )
+            })?;
         let words = if words.is_empty() {
             None
         } else {
@@ -534,6 +589,11 @@ mod tests {
             bad(pattern("x", "(unclosed", ContentAction::Reject)),
             "pattern"
         );
+        let unclosed = ContentRules::new(vec![pattern("x", "(a", ContentAction::Reject)]);
+        assert_eq!(
+            unclosed.unwrap_err().detail,
+            "regex parse error: unclosed group"
+        );
         assert_eq!(
             bad(pattern("x", "a{1000}{1000}", ContentAction::Reject)),
             "pattern"
@@ -548,6 +608,9 @@ mod tests {
             "words[1]"
         );
         assert_eq!(bad(words("x", &[], ContentAction::Reject)), "words");
+        let long: Vec<String> = (0..200).map(|n| format!("word{n}")).collect();
+        let long: Vec<&str> = long.iter().map(String::as_str).collect();
+        assert_eq!(bad(words("x", &long, ContentAction::Reject)), "words");
         let twice = ContentRules::new(vec![
             words("same", &["a"], ContentAction::Reject),
             words("same", &["b"], ContentAction::Hold),
@@ -593,6 +656,7 @@ mod tests {
     #[test]
     fn the_text_of_a_submission_joins_its_parts_without_their_headers() {
         use crate::intake::PartData;
+        use crate::sms::udh::ESM_CLASS_UDHI;
         let part = |udh: &[u8], body: &[u8]| PartData {
             payload: [udh, body].concat(),
             esm_class: ESM_CLASS_UDHI,

@@ -6,6 +6,7 @@
 mod accounts;
 mod callbacks;
 mod checker;
+mod content_rules;
 mod exposure;
 mod gateways;
 mod limits;
@@ -93,6 +94,7 @@ impl Checker<'_> {
         let routes = self.routes(raw.routes, &gateways, &accounts);
         let numbering = self.numbering(raw.numbering);
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
+        let content_rules = self.content_rules(raw.content_rules, &accounts);
         let config = Config {
             data_dir,
             receipt_timeout,
@@ -107,6 +109,7 @@ impl Checker<'_> {
             accounts,
             numbering,
             mo_routes,
+            content_rules,
         };
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config
