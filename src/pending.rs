@@ -58,20 +58,46 @@ pub fn hold_until(message: &Message, now: DateTime<Utc>) -> Option<Due> {
     })
 }
 
-/// Whether `a` and `b` are parts of one concatenated message: one
-/// submission's parts share their account, source, destination, time of
-/// acceptance and concatenation reference. An admin releases or drops a
-/// held message whole, all its parts at once.
+/// What makes parts one message: one submission's parts share their
+/// account, source, destination, time of acceptance and concatenation
+/// reference and total. An admin releases or drops a held message whole,
+/// all its parts at once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum WholeMessage {
+    /// A message of one part, by its id.
+    Single(MessageId),
+    /// The parts of one concatenated message.
+    Concatenated {
+        /// Whose.
+        account: AccountId,
+        /// Its sender, as stored.
+        source: String,
+        /// Its recipient, as stored.
+        destination: String,
+        /// When it was accepted.
+        created_at: DateTime<Utc>,
+        /// The concatenation reference and total of its parts.
+        reference: (u16, u8),
+    },
+}
+
+/// The whole message `message` is (a part of).
+pub fn whole_message(message: &Message) -> WholeMessage {
+    match message.part {
+        None => WholeMessage::Single(message.id),
+        Some(part) => WholeMessage::Concatenated {
+            account: message.account.clone(),
+            source: message.source.text().to_owned(),
+            destination: message.destination.text().to_owned(),
+            created_at: message.created_at,
+            reference: (part.reference(), part.total()),
+        },
+    }
+}
+
+/// Whether `a` and `b` are (parts of) the same whole message.
 pub fn same_message(a: &Message, b: &Message) -> bool {
-    let concatenation =
-        |message: &Message| message.part.map(|part| (part.reference(), part.total()));
-    a.id == b.id
-        || (concatenation(a).is_some()
-            && concatenation(a) == concatenation(b)
-            && a.account == b.account
-            && a.created_at == b.created_at
-            && a.source == b.source
-            && a.destination == b.destination)
+    whole_message(a) == whole_message(b)
 }
 
 /// Whether a message waiting for a gateway has outlived its validity.

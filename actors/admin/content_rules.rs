@@ -117,7 +117,11 @@ impl Admin {
                 }
             }
         }
-        let compiled = ContentRules::new(changed).map_err(invalid_rule)?;
+        // Thousands of patterns take a while to compile: off the event loop.
+        let compiled = actix_rt::task::spawn_blocking(move || ContentRules::new(changed))
+            .await
+            .map_err(|error| AdminError::Blocking(error.to_string()))?
+            .map_err(invalid_rule)?;
         let mut batch = Batch::new();
         batch.put_stored_content_rule(&StoredContentRule {
             name: name.clone(),

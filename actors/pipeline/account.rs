@@ -5,7 +5,9 @@
 //! (ESME_RINVNUMDESTS, or ESME_RINVMSGLEN for one destination) → TPS
 //! (ESME_RTHROTTLED over it) → the checks at accept (`checks`, SPEC
 //! §6.1): sender rules (ESME_RINVSRCADR for a sender that is invalid or
-//! not among `allowed_senders`) → route per destination → price × parts reserved from credit
+//! not among `allowed_senders`), content rules (ESME_RSUBMITFAIL for a
+//! `reject` rule; a `hold` rule's name goes on every message, which the
+//! schedule then keeps from the gateways) → route per destination → price × parts reserved from credit
 //! (ESME_RSUBMITFAIL when short) → messages, balance and ledger handed to
 //! the store in one batch. The session is answered, and the messages handed
 //! to their routes, only once that batch is durable. A destination no route

@@ -4,6 +4,9 @@
 //! (DELETED, refunded, a receipt if asked for). A concatenated message is
 //! one entry, released or dropped whole (`actors::admin::held`).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -16,7 +19,7 @@ use super::problem::Problem;
 use super::state::WebState;
 use crate::checks::content::text_of_parts;
 use crate::model::{Message, MessageId};
-use crate::pending::same_message;
+use crate::pending::{WholeMessage, whole_message};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -50,41 +53,43 @@ struct HeldView {
     validity: Option<DateTime<Utc>>,
 }
 
-/// The held messages, grouped into whole messages, oldest first.
-fn views(mut held: Vec<Message>) -> Vec<HeldView> {
-    let mut views = Vec::new();
-    while !held.is_empty() {
-        let first = held.remove(0);
-        let mut parts = vec![first];
-        let mut index = 0;
-        while index < held.len() {
-            if same_message(&parts[0], &held[index]) {
-                parts.push(held.remove(index));
-            } else {
-                index += 1;
+/// The held messages (oldest first), grouped into whole messages.
+fn views(held: Vec<Message>) -> Vec<HeldView> {
+    let mut wholes: Vec<Vec<Message>> = Vec::new();
+    let mut places: HashMap<WholeMessage, usize> = HashMap::new();
+    for message in held {
+        match places.entry(whole_message(&message)) {
+            Entry::Occupied(place) => wholes[*place.get()].push(message),
+            Entry::Vacant(place) => {
+                place.insert(wholes.len());
+                wholes.push(vec![message]);
             }
         }
-        parts.sort_by_key(|part| (part.part.map(|part| part.seq()), part.id));
-        let head = &parts[0];
-        views.push(HeldView {
-            id: head.id.to_string(),
-            ids: parts.iter().map(|part| part.id.to_string()).collect(),
-            account: head.account.to_string(),
-            rule: head.held_by.clone().unwrap_or_default(),
-            from: head.source.text().to_owned(),
-            to: head.destination.text().to_owned(),
-            text: text_of_parts(
-                head.data_coding,
-                parts
-                    .iter()
-                    .map(|part| (part.esm_class, part.payload.as_slice())),
-            ),
-            parts: parts.len(),
-            held_at: head.created_at,
-            validity: head.validity,
-        });
     }
-    views
+    wholes.into_iter().map(view).collect()
+}
+
+/// One whole message from its parts.
+fn view(mut parts: Vec<Message>) -> HeldView {
+    parts.sort_by_key(|part| (part.part.map(|part| part.seq()), part.id));
+    let head = &parts[0];
+    HeldView {
+        id: head.id.to_string(),
+        ids: parts.iter().map(|part| part.id.to_string()).collect(),
+        account: head.account.to_string(),
+        rule: head.held_by.clone().unwrap_or_default(),
+        from: head.source.text().to_owned(),
+        to: head.destination.text().to_owned(),
+        text: text_of_parts(
+            head.data_coding,
+            parts
+                .iter()
+                .map(|part| (part.esm_class, part.payload.as_slice())),
+        ),
+        parts: parts.len(),
+        held_at: head.created_at,
+        validity: head.validity,
+    }
 }
 
 /// Which held messages to list.
