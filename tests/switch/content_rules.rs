@@ -7,8 +7,8 @@
 //! API applies at once and survives a restart. A `hold` rule's messages
 //! are accepted and charged but reach no gateway until the admin API
 //! releases them (delivered, with their receipt) or drops them (DELETED,
-//! receipt, refunded once in the ledger), and they stay held across a
-//! SIGKILL.
+//! receipt, refunded once in the ledger), expire at their validity as
+//! scheduled ones do, and stay held across a SIGKILL.
 
 use crate::{common, esme, http, raw, scrape};
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ use common::{ADMIN_PASSWORD, Switch, write_config};
 use esme::Esme;
 use http::json as http;
 use pasarela::smpp::CommandStatus;
-use pasarela::smpp::pdu::{OctetString, SubmitSm};
+use pasarela::smpp::pdu::{EmptyOrFullCOctetString, OctetString, SubmitSm};
 use raw::WAIT;
 use serde_json::{Value, json};
 
@@ -450,4 +450,23 @@ fn a_held_message_stays_held_across_a_sigkill_and_is_released_after() {
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(esme.receipt(&id, WAIT).stat, "DELIVRD");
     assert_eq!(balance(switch.http, DEMO), "999.00", "charged once");
+}
+
+#[test]
+fn a_held_message_expires_at_its_validity_like_a_scheduled_one() {
+    let (_dir, _config, switch) = start();
+    let mut esme = Esme::bind(switch.smpp);
+    let mut pdu = text_pdu(0, b"review me".to_vec(), RECEIPT);
+    // SMPP relative time: two seconds.
+    pdu.validity_period =
+        EmptyOrFullCOctetString::from_string("000000000002000R".to_owned()).unwrap();
+    let id = esme.submit(pdu);
+    let list = held(&switch, 1);
+    assert!(list[0]["validity"].is_string(), "{}", list[0]);
+    assert_eq!(balance(switch.http, DEMO), "999.00");
+    assert_eq!(esme.receipt(&id, WAIT).stat, "EXPIRED");
+    held(&switch, 0);
+    assert_eq!(balance(switch.http, DEMO), "1000.00", "refunded");
+    let again = admin(&switch, "POST", &format!("/api/v1/held/{id}/release"), None);
+    assert_eq!(again.status, 404, "{}", again.text);
 }
