@@ -17,6 +17,7 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::admin::Admin;
 use crate::actors::admin::accounts::merge_accounts;
+use crate::actors::admin::content_rules::{compile, merge_content_rules};
 use crate::actors::admin::gateways::merge_gateways;
 use crate::actors::admin::live_gateways::{GatewayStarter, LiveGateways};
 use crate::actors::admin::mo_routes::merge_mo_routes;
@@ -39,6 +40,7 @@ use crate::actors::protocol::gateway::Resume;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::mo::Start;
 use crate::actors::protocol::mo_apps::LiveMoApps;
+use crate::actors::protocol::pending::HeldMessages;
 use crate::actors::protocol::receipts::Track;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::protocol::session::Sessions;
@@ -92,6 +94,8 @@ pub enum ServeError {
     Random(String),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    #[error("the content rules cannot be used: {0}")]
+    ContentRules(#[from] crate::checks::content::RuleError),
     #[error("cannot start the runtime or listen for signals: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -200,6 +204,10 @@ async fn start(
         Supervisor::start(move |_| Callbacks::new(store, page, settings, tls, secrets, logger))
     };
     let mo_routes = merge_mo_routes(&config.mo_routes, store.stored_mo_routes()?);
+    let content_rules = Arc::new(ArcSwap::from_pointee(compile(merge_content_rules(
+        &config.content_rules,
+        store.stored_content_rules()?,
+    ))?));
     let mo_router = {
         let (store, table, logger) = (
             store.clone(),
@@ -274,6 +282,7 @@ async fn start(
             min_interval: config.autoreplies.min_interval,
             service_timeout: config.callbacks.timeout,
         },
+        content_rules: content_rules.clone(),
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();
@@ -313,6 +322,10 @@ async fn start(
     mo_router.do_send(Start {
         directory: directory.clone(),
     });
+    let held = HeldMessages {
+        list: schedule.clone().recipient(),
+        review: schedule.clone().recipient(),
+    };
     let admin = Arc::new(Admin {
         store: store.clone(),
         directory: directory.clone(),
@@ -325,6 +338,8 @@ async fn start(
         mo_router: mo_router.recipient(),
         mo_routes: ArcSwap::from_pointee(mo_routes),
         mo_apps,
+        content_rules,
+        held,
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });

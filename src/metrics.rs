@@ -68,6 +68,7 @@ pub struct Metrics {
     accepted: Family<AccountLabel, Counter>,
     rejected: Family<RejectionLabels, Counter>,
     checks_refused: Family<CheckLabels, Counter>,
+    content_held: Family<RuleLabel, Counter>,
     submitted: Family<GatewayLabel, Counter>,
     receipts: Family<ReceiptLabels, Counter>,
     queue_depth: Family<RouteLabel, Gauge>,
@@ -104,6 +105,11 @@ struct RouteLabel {
 struct RejectionLabels {
     account: String,
     reason: Rejection,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabel {
+    rule: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -303,6 +309,7 @@ impl Metrics {
             accepted: Family::default(),
             rejected: Family::default(),
             checks_refused: Family::default(),
+            content_held: Family::default(),
             submitted: Family::default(),
             receipts: Family::default(),
             queue_depth: Family::default(),
@@ -334,6 +341,11 @@ impl Metrics {
             "checks_refused",
             "Submissions a check at accept refused, by check and rule (a content rule's name; empty for the checks without named rules)",
             metrics.checks_refused.clone(),
+        );
+        registry.register(
+            "content_held",
+            "Submissions a content rule with action hold accepted and kept from the gateways, by rule",
+            metrics.content_held.clone(),
         );
         registry.register(
             "messages_submitted",
@@ -573,6 +585,16 @@ impl AccountMetrics {
             reason => return global().rejected(&self.account, reason),
         };
         cached.inc();
+    }
+
+    /// A submission accepted and held by the content rule `rule`.
+    pub fn held(&self, rule: &str) {
+        global()
+            .content_held
+            .get_or_create(&RuleLabel {
+                rule: rule.to_owned(),
+            })
+            .inc();
     }
 
     /// The mailbox's size: `stored` items in the store, `loaded` of them

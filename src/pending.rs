@@ -33,8 +33,10 @@ pub enum Action {
 
 /// Whether `message` must wait before its route sees it, and until when:
 /// `None` when it may go now. A message already past its validity expires
-/// now; one scheduled for later waits for that time, unless its validity
-/// ends first, in which case it expires at its validity.
+/// now; one a content rule holds (`held_by`) waits for an admin, and
+/// expires at its validity if it has one; one scheduled for later waits
+/// for that time, unless its validity ends first, in which case it
+/// expires at its validity.
 pub fn hold_until(message: &Message, now: DateTime<Utc>) -> Option<Due> {
     let expire = |at| Due {
         at,
@@ -42,6 +44,9 @@ pub fn hold_until(message: &Message, now: DateTime<Utc>) -> Option<Due> {
     };
     if let Some(validity) = message.validity.filter(|validity| *validity <= now) {
         return Some(expire(validity));
+    }
+    if message.held_by.is_some() {
+        return Some(expire(message.validity.unwrap_or(DateTime::<Utc>::MAX_UTC)));
     }
     let scheduled = message.scheduled.filter(|scheduled| *scheduled > now)?;
     Some(match message.validity {
@@ -51,6 +56,48 @@ pub fn hold_until(message: &Message, now: DateTime<Utc>) -> Option<Due> {
             action: Action::Release,
         },
     })
+}
+
+/// What makes parts one message: one submission's parts share their
+/// account, source, destination, time of acceptance and concatenation
+/// reference and total. An admin releases or drops a held message whole,
+/// all its parts at once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum WholeMessage {
+    /// A message of one part, by its id.
+    Single(MessageId),
+    /// The parts of one concatenated message.
+    Concatenated {
+        /// Whose.
+        account: AccountId,
+        /// Its sender, as stored.
+        source: String,
+        /// Its recipient, as stored.
+        destination: String,
+        /// When it was accepted.
+        created_at: DateTime<Utc>,
+        /// The concatenation reference and total of its parts.
+        reference: (u16, u8),
+    },
+}
+
+/// The whole message `message` is (a part of).
+pub fn whole_message(message: &Message) -> WholeMessage {
+    match message.part {
+        None => WholeMessage::Single(message.id),
+        Some(part) => WholeMessage::Concatenated {
+            account: message.account.clone(),
+            source: message.source.text().to_owned(),
+            destination: message.destination.text().to_owned(),
+            created_at: message.created_at,
+            reference: (part.reference(), part.total()),
+        },
+    }
+}
+
+/// Whether `a` and `b` are (parts of) the same whole message.
+pub fn same_message(a: &Message, b: &Message) -> bool {
+    whole_message(a) == whole_message(b)
 }
 
 /// Whether a message waiting for a gateway has outlived its validity.
@@ -288,6 +335,56 @@ mod tests {
         );
         message.service_type = "WAP".to_owned();
         message
+    }
+
+    #[test]
+    fn a_held_message_waits_for_an_admin_or_its_validity_whatever_its_schedule() {
+        let mut m = message();
+        m.held_by = Some("review".to_owned());
+        let forever = Due {
+            at: DateTime::<Utc>::MAX_UTC,
+            action: Action::Expire,
+        };
+        assert_eq!(hold_until(&m, now()), Some(forever));
+        m.scheduled = Some(now() + Duration::minutes(5));
+        assert_eq!(hold_until(&m, now()), Some(forever), "held beats scheduled");
+        let validity = now() + Duration::hours(1);
+        m.validity = Some(validity);
+        let at_validity = Due {
+            at: validity,
+            action: Action::Expire,
+        };
+        assert_eq!(hold_until(&m, now()), Some(at_validity));
+        assert_eq!(hold_until(&m, validity), Some(at_validity), "expires then");
+        m.held_by = None;
+        assert_eq!(
+            hold_until(&m, now()).map(|due| due.action),
+            Some(Action::Release)
+        );
+    }
+
+    #[test]
+    fn parts_of_one_submission_are_one_message() {
+        let part = |id: u64, seq: u8, reference: u16| {
+            let mut m = message();
+            m.id = MessageId::new(id);
+            m.part = Some(Part::new(reference, 2, seq).unwrap());
+            m
+        };
+        assert!(same_message(&part(1, 1, 7), &part(2, 2, 7)));
+        assert!(
+            !same_message(&part(1, 1, 7), &part(2, 2, 8)),
+            "another reference"
+        );
+        let mut later = part(2, 2, 7);
+        later.created_at += Duration::seconds(1);
+        assert!(!same_message(&part(1, 1, 7), &later), "another submission");
+        assert!(!same_message(&message(), &{
+            let mut m = message();
+            m.id = MessageId::new(43);
+            m
+        }));
+        assert!(same_message(&message(), &message()));
     }
 
     fn text(value: &str) -> COctetString<1, 21> {

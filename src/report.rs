@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::api::FieldError;
 use crate::model::{Message, MessageState};
 use crate::numbering::{self, Operators};
+use crate::sms::Alphabet;
 use crate::sms::incoming::decode_text;
-use crate::sms::{Alphabet, ESM_CLASS_UDHI, Udh};
+use crate::sms::udh::body_of;
 
 /// One message part as the report shows it. Field order is the CSV's
 /// column order.
@@ -67,11 +68,7 @@ impl ReportRow {
     /// The row of `message`, its operator from `operators`.
     pub fn new(message: &Message, operators: &Operators) -> ReportRow {
         let alphabet = Alphabet::from_data_coding(message.data_coding);
-        let body = if message.esm_class & ESM_CLASS_UDHI != 0 {
-            Udh::split(&message.payload).map_or(message.payload.as_slice(), |(_, body)| body)
-        } else {
-            &message.payload
-        };
+        let body = body_of(message.esm_class, &message.payload);
         let (kind, length) = match decode_text(alphabet, body) {
             Some(text) if alphabet == Alphabet::Ucs2 => ("unicode", text.chars().count()),
             Some(text) => ("text", text.chars().count()),
@@ -194,6 +191,7 @@ fn instant(field: &str, text: &str, days_after: u64) -> Result<DateTime<Utc>, Fi
 mod tests {
     use super::*;
     use crate::model::{AccountId, Address, MessageId, Money, Npi, Ton};
+    use crate::sms::ESM_CLASS_UDHI;
 
     fn message(payload: &[u8], data_coding: u8, esm_class: u8) -> Message {
         let mut message = Message::new(

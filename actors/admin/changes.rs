@@ -15,9 +15,11 @@ use super::live_gateways::GatewayStarter;
 use super::starters::{AccountStarter, RouteStarter};
 use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::SetSecret;
+use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::mo::SetRoutes;
 use crate::actors::protocol::mo_apps::LiveMoApps;
+use crate::actors::protocol::pending::HeldMessages;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::auth::PasswordHash;
 use crate::config::MoRouteConfig;
@@ -47,6 +49,10 @@ pub struct Admin {
     pub mo_routes: LiveMoRoutes,
     /// The autoreplies, polls and services in force.
     pub mo_apps: Arc<LiveMoApps>,
+    /// The content rules in force, compiled; the accounts read the same.
+    pub content_rules: Arc<LiveContentRules>,
+    /// The messages content rules hold.
+    pub held: HeldMessages,
     pub logger: Logger,
     /// One change at a time: two never build on the same old state.
     pub changes: tokio::sync::Mutex<()>,

@@ -28,8 +28,14 @@ pub enum AdminError {
     NoAutoreply(String),
     #[error("no poll {0:?}")]
     NoPoll(String),
+    #[error("no content rule {0:?}")]
+    NoContentRule(String),
+    #[error("message {0} is not held by a content rule")]
+    NotHeld(crate::model::MessageId),
     #[error("{}", .0.detail)]
     Conflict(FieldError),
+    #[error("the change could not be stored")]
+    NotStored,
     #[error(transparent)]
     Credit(#[from] CreditRefused),
     #[error(transparent)]

@@ -5,16 +5,20 @@
 //! laid over the file's objects (`crate::overlay`).
 //!
 //! - `changes`: the [`Admin`] every change goes through;
-//! - `accounts`, `routes`, `gateways`, `mo_routes`: the changes of each kind;
+//! - `accounts`, `routes`, `gateways`, `mo_routes`, `content_rules`: the
+//!   changes of each kind;
 //! - `mo_apps`: autoreply rules and polls;
+//! - `held`: messages a content rule holds, released or dropped;
 //! - `starters`, `live_gateways`: starting account, route and gateway
 //!   actors, and the gateways in force;
 //! - `error`: why a change was not made.
 
 pub mod accounts;
 pub mod changes;
+pub mod content_rules;
 pub mod error;
 pub mod gateways;
+pub mod held;
 pub mod live_gateways;
 pub mod mo_apps;
 pub mod mo_routes;

@@ -13,6 +13,7 @@ use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::route::{Route, RouteWiring};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
+use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
 use crate::actors::protocol::pending::Hold;
@@ -146,6 +147,8 @@ pub struct AccountStarter {
     pub limits: LimitsSettings,
     /// Autoreplies, polls and services.
     pub mo_apps: MoAppsWiring,
+    /// The content rules in force.
+    pub content_rules: Arc<LiveContentRules>,
     pub logger: Logger,
 }
 
@@ -160,6 +163,7 @@ impl AccountStarter {
             mailbox_page: self.mailbox_page,
             limits: self.limits,
             mo_apps: self.mo_apps.clone(),
+            content_rules: self.content_rules.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

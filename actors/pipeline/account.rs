@@ -5,7 +5,9 @@
 //! (ESME_RINVNUMDESTS, or ESME_RINVMSGLEN for one destination) → TPS
 //! (ESME_RTHROTTLED over it) → the checks at accept (`checks`, SPEC
 //! §6.1): sender rules (ESME_RINVSRCADR for a sender that is invalid or
-//! not among `allowed_senders`) → route per destination → price × parts reserved from credit
+//! not among `allowed_senders`), content rules (ESME_RSUBMITFAIL for a
+//! `reject` rule; a `hold` rule's name goes on every message, which the
+//! schedule then keeps from the gateways) → route per destination → price × parts reserved from credit
 //! (ESME_RSUBMITFAIL when short) → messages, balance and ledger handed to
 //! the store in one batch. The session is answered, and the messages handed
 //! to their routes, only once that batch is durable. A destination no route
@@ -60,10 +62,12 @@ use crate::actors::protocol::account::{
     Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
+use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::checks::content::{ContentAction, Verdict, submission_text};
 use crate::checks::{Check, CheckRefusal};
 use crate::config::LimitsSettings;
 use crate::intake::Submission;
@@ -89,6 +93,8 @@ pub struct AccountWiring {
     pub limits: LimitsSettings,
     /// Autoreplies, polls and services answering the account's MO.
     pub mo_apps: MoAppsWiring,
+    /// The content rules in force, checked at accept.
+    pub content_rules: Arc<LiveContentRules>,
     pub logger: Logger,
 }
 
@@ -234,6 +240,7 @@ impl Account {
                     CheckRefusal::new(Check::Sender, refused.to_string())
                 })?;
         }
+        let held_by = self.check_content(&submission)?;
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
             .destinations
@@ -281,6 +288,7 @@ impl Account {
                 message.client_reference = submission.client_reference.clone();
                 message.service_type = submission.service_type.clone();
                 message.callback = submission.callback.clone();
+                message.held_by = held_by.clone();
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
@@ -321,6 +329,11 @@ impl Account {
             warn!(self.wiring.logger, "MT not in its conversation"; "account" => %self.id, "error" => %error);
         }
         self.balance = balance;
+        if let Some(rule) = &held_by {
+            info!(self.wiring.logger, "submission held by a content rule";
+                "account" => %self.id, "rule" => rule, "messages" => ids.len());
+            self.metrics.held(rule);
+        }
         Ok(Checked {
             ids,
             batch,
@@ -330,6 +343,38 @@ impl Account {
             callbacks,
             charged: total,
         })
+    }
+
+    /// The content rules' verdict on the submission's text for this
+    /// account: refused by a `reject` rule, or the name of the `hold` rule
+    /// that keeps its messages from the gateways.
+    fn check_content(&self, submission: &Submission) -> Result<Option<String>, CheckRefusal> {
+        let rules = self.wiring.content_rules.load();
+        if rules.is_idle() {
+            return Ok(None);
+        }
+        let Some(text) = submission_text(submission) else {
+            return Ok(None);
+        };
+        match rules.verdict(self.id.as_str(), &text) {
+            None => Ok(None),
+            Some(Verdict {
+                rule,
+                action: ContentAction::Hold,
+            }) => Ok(Some(rule.to_owned())),
+            Some(Verdict {
+                rule,
+                action: ContentAction::Reject,
+            }) => {
+                info!(self.wiring.logger, "submission refused: content rule";
+                    "account" => %self.id, "rule" => rule);
+                Err(CheckRefusal {
+                    check: Check::Content,
+                    rule: Some(rule.to_owned()),
+                    detail: format!("the text matches content rule {rule}"),
+                })
+            }
+        }
     }
 
     fn next_id(&self) -> Result<MessageId, CommandStatus> {
@@ -1010,6 +1055,7 @@ mod tests {
                     min_interval: Duration::from_secs(3600),
                     service_timeout: Duration::from_secs(5),
                 },
+                content_rules: Default::default(),
                 logger: Logger::root(slog::Discard, slog::o!()),
             };
             let terms = Terms {

@@ -8,6 +8,10 @@
 //! here with [`Hold`]; this actor owns it until it lets go, and answers
 //! cancel_sm and replace_sm for it ([`Withdraw`], [`Amend`]).
 //!
+//! A message a content rule holds (`held_by`) waits here too, due only at
+//! its validity, until an admin lists it ([`ListHeld`]) and releases or
+//! drops it ([`Review`]).
+//!
 //! Held messages are in memory, ordered by due time (a B-tree: a hold or a
 //! release is O(log n), a tick that finds nothing due looks at one entry),
 //! so many thousands cost their records (~0.5 KB each) and nothing per tick.
@@ -24,10 +28,12 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, debug, error, warn};
 
 use crate::actors::protocol::account::{AccountsInForce, Finished};
-use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Withdraw};
+use crate::actors::protocol::pending::{
+    Amend, Amended, Decision, Dispatch, Hold, ListHeld, Review, Reviewed, Withdraw,
+};
 use crate::actors::supervision::guarded;
 use crate::model::{AccountId, Message, MessageId, MessageState};
-use crate::pending::{Action, hold_until};
+use crate::pending::{Action, hold_until, same_message};
 use crate::store::{Batch, Store};
 
 /// How often due messages are looked for: SMPP absolute times are given to
@@ -210,5 +216,79 @@ impl Handler<Amend> for Schedule {
             }
         });
         MessageResult(amended.unwrap_or(Amended::NotHere))
+    }
+}
+
+impl Handler<ListHeld> for Schedule {
+    type Result = Vec<Message>;
+
+    fn handle(&mut self, _: ListHeld, _ctx: &mut Context<Self>) -> Vec<Message> {
+        let mut held: Vec<Message> = self
+            .held
+            .values()
+            .filter(|(message, _)| message.held_by.is_some())
+            .map(|(message, _)| message.clone())
+            .collect();
+        held.sort_by_key(|message| message.id);
+        held
+    }
+}
+
+impl Handler<Review> for Schedule {
+    type Result = MessageResult<Review>;
+
+    fn handle(&mut self, review: Review, ctx: &mut Context<Self>) -> MessageResult<Review> {
+        let logger = self.logger.clone();
+        let reviewed = guarded(self, ctx, &logger, "review", |schedule, _| {
+            let Some(named) = schedule
+                .due
+                .get(&review.id)
+                .and_then(|at| schedule.held.get(&(*at, review.id)))
+                .map(|(message, _)| message)
+                .filter(|message| message.held_by.is_some())
+            else {
+                return Reviewed::NotHeld;
+            };
+            let ids: Vec<MessageId> = schedule
+                .held
+                .values()
+                .filter(|(message, _)| message.held_by.is_some() && same_message(named, message))
+                .map(|(message, _)| message.id)
+                .collect();
+            let taken: Vec<_> = ids.into_iter().filter_map(|id| schedule.take(id)).collect();
+            let now = Utc::now();
+            match review.decision {
+                Decision::Release => {
+                    let mut batch = Batch::new();
+                    let mut released = Vec::with_capacity(taken.len());
+                    for (mut message, route) in taken {
+                        message.held_by = None;
+                        batch.put_message(&message);
+                        released.push((message, route));
+                    }
+                    // Handed in before anything the messages do next.
+                    let durable = schedule.store.commit(batch);
+                    for (message, route) in released {
+                        schedule.hold(message, route, now);
+                    }
+                    Reviewed::Released(durable)
+                }
+                Decision::Drop => {
+                    let mut dropped = Vec::with_capacity(taken.len());
+                    for (mut message, route) in taken {
+                        match message.transition(MessageState::Deleted, now) {
+                            Ok(()) => dropped.push(message),
+                            Err(error) => {
+                                warn!(schedule.logger, "held message cannot be dropped; kept";
+                                    "message" => %message.id, "error" => %error);
+                                schedule.hold(message, route, now);
+                            }
+                        }
+                    }
+                    Reviewed::Dropped(dropped)
+                }
+            }
+        });
+        MessageResult(reviewed.unwrap_or(Reviewed::NotHeld))
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod callbacks;
+pub mod content_rules;
 pub mod directory;
 pub mod gateway;
 pub mod logins;

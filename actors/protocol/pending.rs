@@ -7,7 +7,7 @@
 
 use actix::Recipient;
 
-use crate::model::Message;
+use crate::model::{Message, MessageId};
 use crate::pending::{Cancel, Replace};
 use crate::smpp::CommandStatus;
 use crate::store::Durable;
@@ -56,4 +56,46 @@ pub enum Amended {
     Refused(CommandStatus),
     /// Changed; the write of the new message resolves here.
     Done(Durable),
+}
+
+/// Where the admin API reaches the messages content rules hold: the
+/// schedule.
+pub struct HeldMessages {
+    pub list: Recipient<ListHeld>,
+    pub review: Recipient<Review>,
+}
+
+/// The messages content rules hold (`held_by`), as the schedule holds
+/// them now, oldest first.
+#[derive(actix::Message)]
+#[rtype(result = "Vec<Message>")]
+pub struct ListHeld;
+
+/// An admin's decision on a message a content rule holds, and on the
+/// other parts of its concatenated message ([`crate::pending::same_message`]).
+#[derive(actix::Message)]
+#[rtype(result = "Reviewed")]
+pub struct Review {
+    pub id: MessageId,
+    pub decision: Decision,
+}
+
+/// What becomes of a held message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Sent on as if just accepted.
+    Release,
+    /// Taken out, to become DELETED with its charge refunded.
+    Drop,
+}
+
+/// What the schedule did with a [`Review`].
+pub enum Reviewed {
+    /// It holds no such message for a content rule.
+    NotHeld,
+    /// Released; the write of the message without its hold resolves here.
+    Released(Durable),
+    /// Taken out, every part, and DELETED in memory; the caller finishes
+    /// them.
+    Dropped(Vec<Message>),
 }

@@ -24,6 +24,8 @@
 //! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
 //! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
 //! | `conversations.rs` | `GET /api/v1/conversations`, `GET /api/v1/conversations/{ours}/{theirs}`, `POST /api/v1/conversations/{ours}/{theirs}/messages` (customers; the operator with `?account=`) |
+//! | `content_rules.rs` (admin) | `GET`/`POST /api/v1/rules`, `GET`/`PUT`/`DELETE /api/v1/rules/{name}` |
+//! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -52,11 +54,13 @@ mod autoreplies;
 mod body;
 mod body_first;
 mod callbacks;
+mod content_rules;
 mod conversations;
 mod credentials;
 mod customer;
 mod failure;
 mod gateways;
+mod held;
 mod json_only;
 mod kannel;
 mod keys;
@@ -113,6 +117,8 @@ pub fn start(
             .configure(mo_routes::configure)
             .configure(autoreplies::configure)
             .configure(polls::configure)
+            .configure(content_rules::configure)
+            .configure(held::configure)
             .configure(sessions::configure)
             .configure(openapi::configure)
             .configure(kannel::configure)

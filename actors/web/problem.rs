@@ -243,7 +243,9 @@ impl From<AdminError> for Problem {
             | AdminError::NoGateway(_)
             | AdminError::NoMoRoute { .. }
             | AdminError::NoAutoreply(_)
-            | AdminError::NoPoll(_) => Problem::new(StatusCode::NOT_FOUND, error.to_string()),
+            | AdminError::NoPoll(_)
+            | AdminError::NoContentRule(_)
+            | AdminError::NotHeld(_) => Problem::new(StatusCode::NOT_FOUND, error.to_string()),
             AdminError::Credit(CreditRefused::BelowZero { .. }) => Problem::with_field(
                 StatusCode::CONFLICT,
                 FieldError {

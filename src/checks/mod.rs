@@ -6,10 +6,13 @@
 //! an account) shares them. No I/O here.
 //!
 //! - [`sender`]: which senders an account may use, and what a sender is.
+//! - [`content`]: content rules, compiled into one matcher; which rule a
+//!   text matches for an account.
 //! - [`Check`] and [`CheckRefusal`]: which check refused a submission and
 //!   under which rule, for the SMPP status, the HTTP problem document and
 //!   the `/metrics` label.
 
+pub mod content;
 pub mod sender;
 
 use crate::smpp::CommandStatus;

@@ -35,6 +35,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub mo_routes: Vec<Spanned<RawMoRoute>>,
     #[serde(default)]
+    pub content_rules: Vec<Spanned<RawContentRule>>,
+    #[serde(default)]
     pub autoreplies: RawAutoreplies,
     #[serde(default)]
     pub sms_services: Vec<Spanned<RawSmsService>>,
@@ -190,6 +192,21 @@ pub(crate) struct RawMoRoute {
     pub number: Spanned<String>,
     pub keyword: Option<Spanned<String>>,
     pub account: Spanned<String>,
+}
+
+/// One `[[content_rules]]` entry: a pattern or words, the accounts it
+/// applies to and what it does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawContentRule {
+    pub name: Spanned<String>,
+    pub pattern: Option<Spanned<String>>,
+    pub words: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub accounts: Vec<Spanned<String>>,
+    pub action: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

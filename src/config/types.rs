@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use crate::checks::content::ContentRule;
 use crate::checks::sender::AllowedSenders;
 use crate::model::Money;
 use crate::upstream::IdFormat;
@@ -50,6 +51,9 @@ pub struct Config {
     pub numbering: Vec<NumberingConfig>,
     /// `[[mo_routes]]`: which account an MO message goes to.
     pub mo_routes: Vec<MoRouteConfig>,
+    /// `[[content_rules]]`: patterns and word lists checked at accept,
+    /// names unique (docs/two-way.md).
+    pub content_rules: Vec<ContentRule>,
     /// `[autoreplies]`: how often one autoreply rule answers one sender.
     pub autoreplies: AutoreplySettings,
     /// `[[sms_services]]`: Kannel-style services answering MO over HTTP.

@@ -160,6 +160,10 @@ pub struct Message {
     /// Where the customer asked to hear about this message besides SMPP.
     /// Last, for the same reason.
     pub callback: Option<Callback>,
+    /// The content rule (`action = "hold"`) that keeps this message from
+    /// every gateway until an admin releases it (then `None`) or drops it.
+    /// Last, for the same reason.
+    pub held_by: Option<String>,
 }
 
 /// A per-message request to be told of the message's fate over HTTP.
@@ -220,6 +224,7 @@ impl Message {
             }],
             service_type: String::new(),
             callback: None,
+            held_by: None,
         }
     }
 

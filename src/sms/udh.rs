@@ -10,6 +10,16 @@ use super::concat::Concat;
 /// esm_class bit 6 (SMPP 3.4 §5.2.12): the short message starts with a UDH.
 pub const ESM_CLASS_UDHI: u8 = 0x40;
 
+/// The body of a short_message: after its UDH when `esm_class` has UDHI
+/// and the header reads, else all of it.
+pub fn body_of(esm_class: u8, short_message: &[u8]) -> &[u8] {
+    if esm_class & ESM_CLASS_UDHI != 0 {
+        Udh::split(short_message).map_or(short_message, |(_, body)| body)
+    } else {
+        short_message
+    }
+}
+
 /// One information element, kept as it came.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InformationElement {

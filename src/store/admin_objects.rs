@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::PasswordHash;
+use crate::checks::content::ContentRule;
 use crate::model::Money;
 
 /// An account as the admin API last wrote it. The password is kept only
@@ -85,4 +86,13 @@ pub struct StoredGateway {
     /// file gateway only stopped or started through the API).
     pub definition: Option<String>,
     pub stopped: bool,
+}
+
+/// A content rule as the admin API last left it: its definition, or
+/// `None` when the API deleted it (so a rule the file still has stays
+/// gone after a restart).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredContentRule {
+    pub name: String,
+    pub rule: Option<ContentRule>,
 }

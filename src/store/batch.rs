@@ -6,7 +6,9 @@
 //! thread only applies bytes. An encoding failure is kept and returned by
 //! `Store::commit`, so the builder methods chain without a `?` each.
 
-use super::admin_objects::{StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
+use super::admin_objects::{
+    StoredAccount, StoredContentRule, StoredGateway, StoredMoRoute, StoredRoute,
+};
 use super::codec::{self, TreeId};
 use super::error::StoreError;
 use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey, Vote};
@@ -253,6 +255,16 @@ impl Batch {
             key: codec::vote_key(poll, voter),
         });
         self
+    }
+
+    /// Stores a content rule as the admin API left it, present or deleted.
+    pub fn put_stored_content_rule(&mut self, rule: &StoredContentRule) -> &mut Batch {
+        self.put(
+            TreeId::AdminObjects,
+            codec::admin_content_rule_key(&rule.name),
+            rule,
+            false,
+        )
     }
 
     /// Stores the hash of the admin password generated at first start.

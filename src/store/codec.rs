@@ -15,6 +15,7 @@
 //! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
 //! |                | `gateway` 0x00 name                         | `StoredGateway`      |
 //! |                | `mo_route` 0x00 number 0x00 KEYWORD (upper-cased; empty for none) | `StoredMoRoute` |
+//! |                | `content_rule` 0x00 name                    | `StoredContentRule`  |
 //! |                | `admin_password`                            | `PasswordHash`       |
 //! |                | `autoreply` 0x00 name                       | `Autoreply`          |
 //! |                | `poll` 0x00 id                              | `Poll`               |
@@ -58,6 +59,7 @@
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
 //! | 6 | `StoredAccount` gains `allowed_senders` (last field) | a stored account of versions 1–5 is its bytes and an empty list (one `0x00`): any sender, as before |
+//! | 7 | `Message` gains `held_by` (last field: the content rule holding it) | a message of versions 1–6 is its bytes and `None` (one `0x00`) |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -72,10 +74,11 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 6;
+pub const VERSION: u8 = 7;
 
-/// The version that last changed the layout of `Message`.
-const MESSAGE_LAYOUT: u8 = 3;
+/// The versions that gave `Message` its `service_type`, its `callback`
+/// and its `held_by`, each a new last field.
+const MESSAGE_FIELDS_SINCE: [u8; 3] = [2, 3, 7];
 
 /// The version that gave ledger entries their `reason`.
 const LEDGER_REASON: u8 = 4;
@@ -354,8 +357,10 @@ fn versioned_body<'a>(
 /// empty string, or `None`).
 fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
     let missing = match tree {
-        // `service_type` (version 2) and `callback` (version 3).
-        TreeId::Messages | TreeId::Archive => MESSAGE_LAYOUT.saturating_sub(version),
+        TreeId::Messages | TreeId::Archive => MESSAGE_FIELDS_SINCE
+            .iter()
+            .map(|since| u8::from(version < *since))
+            .sum(),
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
             u8::from(version < ACCOUNT_SECRET) + u8::from(version < ACCOUNT_SENDERS)
         }
@@ -483,6 +488,8 @@ pub const ADMIN_MO_ROUTE_PREFIX: &[u8] = b"mo_route\0";
 pub const ADMIN_AUTOREPLY_PREFIX: &[u8] = b"autoreply\0";
 /// The prefix of every stored poll in `admin_objects`.
 pub const ADMIN_POLL_PREFIX: &[u8] = b"poll\0";
+/// The prefix of every stored content rule in `admin_objects`.
+pub const ADMIN_CONTENT_RULE_PREFIX: &[u8] = b"content_rule\0";
 /// The key in `admin_objects` of the generated admin password's hash.
 pub const ADMIN_PASSWORD_KEY: &[u8] = b"admin_password";
 
@@ -519,6 +526,13 @@ pub fn vote_key(poll: &str, voter: &str) -> Vec<u8> {
 /// `gateway 0x00 name`.
 pub fn admin_gateway_key(name: &str) -> Vec<u8> {
     let mut key = ADMIN_GATEWAY_PREFIX.to_vec();
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+/// `content_rule 0x00 name`.
+pub fn admin_content_rule_key(name: &str) -> Vec<u8> {
+    let mut key = ADMIN_CONTENT_RULE_PREFIX.to_vec();
     key.extend_from_slice(name.as_bytes());
     key
 }
@@ -625,11 +639,11 @@ mod tests {
         );
         let key = message_key(message.id);
         let current = encode(TreeId::Messages, &key, &message).unwrap();
-        // Versions 1 and 2 were the same bytes without the last two and
-        // the last field.
-        assert_eq!(current[current.len() - 2..], [0, 0]);
-        for version in [1u8, 2] {
-            let mut old = current[..current.len() - usize::from(MESSAGE_LAYOUT - version)].to_vec();
+        // Versions 1, 2 and 3 to 6 were the same bytes without the last
+        // three, two and one fields.
+        assert_eq!(current[current.len() - 3..], [0, 0, 0]);
+        for (version, missing) in [(1u8, 3), (2, 2), (3, 1), (6, 1)] {
+            let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             for tree in [TreeId::Messages, TreeId::Archive] {
                 assert_eq!(decode::<Message>(tree, &key, &old).unwrap(), message);
@@ -647,6 +661,54 @@ mod tests {
         assert_eq!(
             decode::<Money>(TreeId::Balances, b"demo", &balance).unwrap(),
             Money::from_micros(7)
+        );
+    }
+
+    #[test]
+    fn the_largest_content_rule_a_check_allows_fits_one_record() {
+        use crate::checks::content::{
+            ContentAction, ContentRule, MAX_RULE_BYTES, MAX_WORD_LEN, Matching,
+        };
+        use crate::store::StoredContentRule;
+        let word = "𝔵".repeat(MAX_WORD_LEN);
+        let mut rule = ContentRule {
+            name: "n".repeat(64),
+            matching: Matching::Words(Vec::new()),
+            accounts: vec!["a".repeat(15)],
+            action: ContentAction::Hold,
+            description: Some("d".repeat(100)),
+            enabled: true,
+        };
+        let words = |rule: &mut ContentRule| match &mut rule.matching {
+            Matching::Words(words) => words.len(),
+            Matching::Pattern(_) => 0,
+        };
+        // Words of 200 four-byte characters, then one-letter words (the
+        // most length prefixes per byte), each as many as the check allows.
+        for word in [word, "w".to_owned()] {
+            loop {
+                let mut longer = rule.clone();
+                if let Matching::Words(list) = &mut longer.matching {
+                    list.push(word.clone());
+                }
+                if longer.check().is_err() {
+                    break;
+                }
+                rule = longer;
+            }
+        }
+        assert!(words(&mut rule) > 1);
+        let stored = StoredContentRule {
+            name: rule.name.clone(),
+            rule: Some(rule.clone()),
+        };
+        let key = admin_content_rule_key(&stored.name);
+        let bytes = encode(TreeId::AdminObjects, &key, &stored).unwrap();
+        assert!(bytes.len() <= MAX_VALUE_LEN, "{} bytes", bytes.len());
+        assert!(bytes.len() > MAX_RULE_BYTES / 2);
+        assert_eq!(
+            decode::<StoredContentRule>(TreeId::AdminObjects, &key, &bytes).unwrap(),
+            stored
         );
     }
 

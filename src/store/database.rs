@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use sled::IVec;
 
-use super::admin_objects::{StoredAccount, StoredGateway, StoredMoRoute, StoredRoute};
+use super::admin_objects::{
+    StoredAccount, StoredContentRule, StoredGateway, StoredMoRoute, StoredRoute,
+};
 use super::batch::Batch;
 use super::checkpoint::{Sled, SyncFile};
 use super::codec::TreeId;
@@ -297,6 +299,12 @@ impl Store {
                 Ok((voter, vote))
             })
             .collect()
+    }
+
+    /// The content rules the admin API created, changed or deleted, by
+    /// name.
+    pub fn stored_content_rules(&self) -> Result<Vec<StoredContentRule>, StoreError> {
+        self.scan_admin_objects(super::codec::ADMIN_CONTENT_RULE_PREFIX)
     }
 
     /// The hash of the admin password generated at first start, if any.

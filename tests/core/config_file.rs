@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use pasarela::checks::content::{ContentAction, Matching};
 use pasarela::config::{
     AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, IdFormat, LogFormat,
     ServiceTarget,
@@ -744,4 +745,72 @@ fn sms_services_are_kannels_groups_checked_key_by_key() {
             .any(|issue| issue.contains("sms_services[5]: needs a keyword, or catch_all = true")),
         "{lines:?}"
     );
+}
+
+#[test]
+fn content_rules_are_read_and_each_mistake_is_named_at_its_line() {
+    let good = with(
+        "[[content_rules]]\nname = \"pills\"\nwords = [\"viagra\", \"free money\"]\naction = \"reject\"\n\n\
+         [[content_rules]]\nname = \"loans\"\npattern = 'cr[eé]dito\\s+\\d+'\naccounts = [\"acme\"]\naction = \"hold\"\ndescription = \"review loans\"\nenabled = false\n",
+    );
+    let config = parse(&good).unwrap();
+    let rules = &config.content_rules;
+    assert_eq!(rules.len(), 2);
+    assert_eq!(
+        rules[0].matching,
+        Matching::Words(vec!["viagra".into(), "free money".into()])
+    );
+    assert_eq!(rules[0].action, ContentAction::Reject);
+    assert!(rules[0].enabled && rules[0].accounts.is_empty());
+    assert_eq!(
+        rules[1].matching,
+        Matching::Pattern("cr[eé]dito\\s+\\d+".into())
+    );
+    assert_eq!(rules[1].accounts, ["acme"]);
+    assert_eq!(rules[1].action, ContentAction::Hold);
+    assert_eq!(rules[1].description.as_deref(), Some("review loans"));
+    assert!(!rules[1].enabled);
+
+    let source = with(
+        "[[content_rules]]\nname = \"bad regex\"\npattern = \"(unclosed\"\naction = \"reject\"\n\n\
+         [[content_rules]]\nname = \"both\"\npattern = \"a\"\nwords = [\"a\"]\naction = \"reject\"\n\n\
+         [[content_rules]]\nname = \"act\"\nwords = [\"a\"]\naction = \"block\"\n\n\
+         [[content_rules]]\nname = \"scope\"\nwords = [\"a\"]\naccounts = [\"nobody\"]\naction = \"hold\"\n\n\
+         [[content_rules]]\nname = \"scope\"\nwords = [\"b\"]\naction = \"hold\"\n\n\
+         [[content_rules]]\nname = \"regex\"\npattern = \"(open\"\naction = \"hold\"\n",
+    );
+    let lines = errors(&source);
+    for (needle, expected) in [
+        (
+            "name = \"bad regex\"",
+            "content_rules[0].name: must be 1 to 64 of A-Z, a-z, 0-9, _ and -",
+        ),
+        (
+            "pattern = \"a\"",
+            "content_rules[1].pattern: give pattern or words, not both",
+        ),
+        (
+            "action = \"block\"",
+            "content_rules[2].action: must be \"reject\" or \"hold\"",
+        ),
+        (
+            "accounts = [\"nobody\"]",
+            "content_rules[3].accounts[0]: no account has system_id \"nobody\"",
+        ),
+        (
+            "name = \"scope\"\nwords = [\"b\"]",
+            "content_rules[4].name: content_rules[3] has this name",
+        ),
+    ] {
+        let line = line_of(&source, needle);
+        assert!(
+            lines.contains(&format!("{FILE}:{line}: {expected}")),
+            "{expected}: {lines:?}"
+        );
+    }
+    let line = line_of(&source, "pattern = \"(open\"");
+    let expected =
+        format!("{FILE}:{line}: content_rules[5].pattern: regex parse error: unclosed group");
+    assert!(lines.contains(&expected), "{lines:?}");
+    assert_eq!(lines.len(), 6, "{lines:?}");
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod callbacks;
 mod checker;
+mod content_rules;
 mod exposure;
 mod gateways;
 mod limits;
@@ -96,6 +97,7 @@ impl Checker<'_> {
         let mo_routes = self.mo_routes(raw.mo_routes, &accounts);
         let autoreplies = self.autoreplies(raw.autoreplies);
         let sms_services = self.sms_services(raw.sms_services, &accounts);
+        let content_rules = self.content_rules(raw.content_rules, &accounts);
         let config = Config {
             data_dir,
             receipt_timeout,
@@ -112,6 +114,7 @@ impl Checker<'_> {
             mo_routes,
             autoreplies,
             sms_services,
+            content_rules,
         };
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config
