@@ -34,6 +34,7 @@ use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::{Accounts, Directory};
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::Resume;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::mo::Start;
@@ -175,6 +176,8 @@ async fn start(
                     callback_url: account.callback_url.clone(),
                     callback_secret: account.callback_secret.clone(),
                     allowed_senders: account.allowed_senders.clone(),
+                    traffic: account.traffic,
+                    opt_outs: account.opt_outs.clone(),
                 },
             })
         })
@@ -261,6 +264,7 @@ async fn start(
         callbacks: callbacks.clone().recipient(),
         mailbox_page: config.store.mailbox_page,
         limits: config.limits,
+        dnd: Arc::new(DndRegistry::load(store)?),
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();

@@ -13,6 +13,7 @@ use crate::actors::pipeline::route::{Route, RouteWiring};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
 use crate::actors::protocol::directory::AccountEntry;
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
 use crate::actors::protocol::pending::Hold;
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle, Routing};
@@ -43,6 +44,8 @@ impl AccountSpec {
             callback_url: self.terms.callback_url.clone(),
             callback_secret: self.terms.callback_secret.clone(),
             allowed_senders: self.terms.allowed_senders.entries(),
+            traffic: self.terms.traffic,
+            opt_outs: Some(self.terms.opt_outs.clone()),
         }
     }
 }
@@ -143,6 +146,8 @@ pub struct AccountStarter {
     pub mailbox_page: usize,
     /// `[limits]`.
     pub limits: LimitsSettings,
+    /// The DND registry every account asks at accept.
+    pub dnd: Arc<DndRegistry>,
     pub logger: Logger,
 }
 
@@ -156,6 +161,7 @@ impl AccountStarter {
             callbacks: self.callbacks.clone(),
             mailbox_page: self.mailbox_page,
             limits: self.limits,
+            dnd: self.dnd.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

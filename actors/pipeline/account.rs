@@ -51,27 +51,32 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
 use crate::actors::pipeline::mailbox::Mailbox;
+use crate::actors::pipeline::replies;
 use crate::actors::protocol::account::{
-    Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
-    Finished, Outgoing, Refused, RouteMo, SessionId, Submit, Submitted, SubmittedBy, Terms,
-    Unbound,
+    Accepted, AccountHandle, AdjustCredit, Bind, ChangeOptOuts, Configure, CreditRefused,
+    DeliverDone, DeliverOut, Finished, OptOutChange, OptOutCounts, Outgoing, Refused, RouteMo,
+    SessionId, Submit, Submitted, SubmittedBy, Terms, Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::checks::sender::Sender;
 use crate::checks::{Check, CheckRefusal};
 use crate::config::LimitsSettings;
 use crate::intake::Submission;
+use crate::lists::ListedNumber;
+use crate::lists::opt_out::{Action, OptOutList, opt_out_command};
 use crate::metrics;
 use crate::metrics::MoOutcome;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
 use crate::rating;
 use crate::smpp::CommandStatus;
 use crate::store::{
-    Batch, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, OutboxItem, Store,
-    StoreError,
+    Batch, InboundMessage, LedgerEntry, LedgerKind, ListId, ListKey, Listed, ListedBy, MailboxItem,
+    MailboxKey, OutboxItem, Store, StoreError,
 };
 use crate::throttle::Throttle;
 
@@ -84,6 +89,8 @@ pub struct AccountWiring {
     pub mailbox_page: usize,
     /// `[limits]`: parts per request, the mailbox's size and age.
     pub limits: LimitsSettings,
+    /// The DND registry in force, asked at accept for promotional traffic.
+    pub dnd: Arc<DndRegistry>,
     pub logger: Logger,
 }
 
@@ -102,6 +109,10 @@ pub struct Account {
     routing_mo: HashSet<(GatewayName, String)>,
     /// Where the round robin over receivers continues.
     next_receiver: usize,
+    /// The numbers opted out of this account (its `number_lists` range),
+    /// changed by MO stop and start words and by the API through this
+    /// actor only.
+    opt_outs: OptOutList,
 }
 
 struct Bound {
@@ -134,6 +145,7 @@ impl Account {
             mailbox,
             routing_mo: HashSet::new(),
             next_receiver: 0,
+            opt_outs: OptOutList::new(),
         };
         account.reload();
         account
@@ -150,7 +162,8 @@ impl Account {
             bind: address.clone().recipient(),
             unbound: address.clone().recipient(),
             configure: address.clone().recipient(),
-            adjust_credit: address.recipient(),
+            adjust_credit: address.clone().recipient(),
+            change_opt_outs: address.recipient(),
         }
     }
 
@@ -164,6 +177,72 @@ impl Account {
             }
         }
         self.mailbox.reload();
+        match self.load_opt_outs() {
+            Ok(list) => self.opt_outs = list,
+            Err(error) => {
+                error!(self.wiring.logger, "cannot read the opt-outs"; "account" => %self.id, "error" => %error)
+            }
+        }
+    }
+
+    /// The account's opt-outs as the store has them, a page at a time.
+    fn load_opt_outs(&self) -> Result<OptOutList, StoreError> {
+        let list = ListId::OptOuts(self.id.clone());
+        let mut opt_outs = OptOutList::new();
+        let mut after = None;
+        loop {
+            let page = self.wiring.store.list_page(&list, after.as_ref(), 10_000)?;
+            let Some((last, _)) = page.last() else {
+                return Ok(opt_outs);
+            };
+            after = Some(last.clone());
+            for (key, _) in page {
+                if let ListKey::OptOut { number, sender, .. } = key {
+                    opt_outs.add(number, sender);
+                }
+            }
+        }
+    }
+
+    /// The opt-out and DND checks of a customer's submission (SPEC §6.1),
+    /// in that order: refused, naming the number, when any destination
+    /// opted out of this account (of every sender, or of this sender), or
+    /// when the account sends promotional traffic and any destination is
+    /// on the DND registry. The whole submission is refused: none of its
+    /// destinations is charged or sent (a submit_multi has one answer).
+    fn check_lists(&self, submission: &Submission) -> Result<(), CheckRefusal> {
+        let numbers: Vec<ListedNumber> = submission
+            .destinations
+            .iter()
+            .filter_map(|destination| ListedNumber::parse(destination.text()).ok())
+            .collect();
+        let sender = Sender::parse(submission.source.text()).ok();
+        if let Some(number) = numbers
+            .iter()
+            .find(|number| self.opt_outs.blocks(**number, sender.as_ref()))
+        {
+            info!(self.wiring.logger, "submission refused: opted out";
+                "account" => %self.id, "number" => %number);
+            return Err(CheckRefusal::new(
+                Check::OptOut,
+                format!("{number} opted out of this account's messages"),
+            ));
+        }
+        if self.terms.traffic.refused_for_dnd()
+            && let Some(number) = numbers
+                .iter()
+                .find(|number| self.wiring.dnd.contains(**number))
+        {
+            info!(self.wiring.logger, "submission refused: DND";
+                "account" => %self.id, "number" => %number);
+            return Err(CheckRefusal::new(
+                Check::Dnd,
+                format!(
+                    "{number} is on the do-not-disturb registry and the account's traffic is promotional"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Puts an item back in the queue (its session is gone or the ESME
@@ -220,6 +299,9 @@ impl Account {
                         "account" => %self.id, "reason" => %refused);
                     CheckRefusal::new(Check::Sender, refused.to_string())
                 })?;
+        }
+        if by == SubmittedBy::Customer {
+            self.check_lists(&submission)?;
         }
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
@@ -356,13 +438,15 @@ impl Account {
     }
 
     /// The batch that moves MO `message` from `inbox` to the mailbox, with
-    /// its callback; `None` when it is no longer in `inbox` (routed before).
+    /// its callback and, when it is a stop or start word, the change of
+    /// the opt-outs; `None` when it is no longer in `inbox` (routed before).
     fn route_mo(
-        &self,
+        &mut self,
         message: InboundMessage,
         records: &[String],
+        keyword_routed: bool,
     ) -> Result<Option<RoutedMo>, StoreError> {
-        let store = &self.wiring.store;
+        let store = self.wiring.store.clone();
         for record in records {
             if store.inbound_message(&message.gateway, record)?.is_none() {
                 return Ok(None);
@@ -373,6 +457,7 @@ impl Account {
         for record in records {
             batch.remove_inbound(&message.gateway, record);
         }
+        let answer = self.opt_out_by_mo(&message, keyword_routed, &mut batch);
         let callback = match &self.terms.callback_url {
             Some(url) => {
                 let item = mo_outbox_item(
@@ -403,7 +488,66 @@ impl Account {
             batch,
             queued,
             callback,
+            answer,
         }))
+    }
+
+    /// When `mo` is an opt-out command (SPEC §6.1): its change of the
+    /// opt-outs added to `batch` (the MO's own, so it happens exactly once)
+    /// and made in memory, and the answer to send once that batch is
+    /// durable. A stop word opts the MO's sender out of the account (or,
+    /// under `opt_out_scope = "sender"`, of the MTs from the number it
+    /// was sent to; STOPALL always of the account); a start word takes
+    /// both entries off; a help word changes nothing.
+    fn opt_out_by_mo(
+        &mut self,
+        mo: &InboundMessage,
+        keyword_routed: bool,
+        batch: &mut Batch,
+    ) -> Option<MoAnswer> {
+        let command = opt_out_command(mo.text.as_deref()?, &self.terms.opt_outs, keyword_routed)?;
+        let Ok(number) = ListedNumber::parse(&mo.source) else {
+            warn!(self.wiring.logger, "opt-out command from a sender that is not a number; ignored";
+                "account" => %self.id, "source" => &mo.source, "word" => &command.word);
+            return None;
+        };
+        let to = mo
+            .destination
+            .as_deref()
+            .and_then(|destination| Sender::parse(destination).ok());
+        let key = |sender: Option<Sender>| ListKey::OptOut {
+            account: self.id.clone(),
+            number,
+            sender,
+        };
+        let what = match command.action {
+            Action::OptOut { account_wide } => {
+                let sender = if account_wide { None } else { to };
+                batch.put_listed(
+                    &key(sender.clone()),
+                    &Listed::new(Utc::now(), ListedBy::Keyword),
+                );
+                self.opt_outs.add(number, sender);
+                "opt-out confirmation"
+            }
+            Action::OptIn => {
+                batch.remove_listed(&key(None));
+                self.opt_outs.remove(number, None);
+                if let Some(sender) = to {
+                    batch.remove_listed(&key(Some(sender.clone())));
+                    self.opt_outs.remove(number, Some(&sender));
+                }
+                "opt-in confirmation"
+            }
+            Action::Help => "help text",
+        };
+        info!(self.wiring.logger, "opt-out command"; "account" => %self.id, "from" => %number,
+            "word" => &command.word, "answer" => what);
+        Some(MoAnswer {
+            mo: mo.clone(),
+            text: self.terms.opt_outs.answer(&command).to_string(),
+            what,
+        })
     }
 
     /// Adds the HTTP callback `message` calls for, if any, to `batch`.
@@ -494,6 +638,15 @@ struct RoutedMo {
     batch: Batch,
     queued: (MailboxKey, MailboxItem),
     callback: Option<OutboxItem>,
+    /// The answer to an opt-out command, sent once the batch is durable.
+    answer: Option<MoAnswer>,
+}
+
+/// What answers an MO that was an opt-out command.
+struct MoAnswer {
+    mo: InboundMessage,
+    text: String,
+    what: &'static str,
 }
 
 /// A submission checked and charged, its batch not yet committed.
@@ -668,12 +821,13 @@ impl Handler<RouteMo> for Account {
             route.message.destination.clone().unwrap_or_default(),
         );
         let outcome = guarded(self, ctx, &logger, "route MO", |account, _| {
-            account.route_mo(route.message, &route.records)
+            account.route_mo(route.message, &route.records, route.keyword_routed)
         });
         let RoutedMo {
             batch,
             queued,
             callback,
+            answer,
         } = match outcome {
             Ok(Ok(Some(routed))) => routed,
             Ok(Ok(None)) | Err(_) => return,
@@ -703,6 +857,15 @@ impl Handler<RouteMo> for Account {
                         callback_sender.do_send(Enqueued {
                             items: vec![callback],
                         });
+                    }
+                    if let Some(MoAnswer { mo, text, what }) = answer {
+                        replies::send(
+                            account.clone().recipient(),
+                            &mo,
+                            &text,
+                            what,
+                            logger.clone(),
+                        );
                     }
                 }
                 Err(error) => {
@@ -914,6 +1077,49 @@ impl Handler<AdjustCredit> for Account {
     }
 }
 
+impl Handler<ChangeOptOuts> for Account {
+    type Result = ResponseFuture<Result<OptOutCounts, StoreError>>;
+
+    fn handle(&mut self, change: ChangeOptOuts, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut counts = OptOutCounts::default();
+        let mut batch = Batch::new();
+        let listed = Listed::new(Utc::now(), change.by);
+        for change in change.changes {
+            match change {
+                OptOutChange::Add { number, sender } => {
+                    let key = ListKey::OptOut {
+                        account: self.id.clone(),
+                        number,
+                        sender: sender.clone(),
+                    };
+                    if self.opt_outs.add(number, sender) {
+                        batch.put_listed(&key, &listed);
+                        counts.added += 1;
+                    } else {
+                        counts.already += 1;
+                    }
+                }
+                OptOutChange::Remove { number, sender } => {
+                    if self.opt_outs.remove(number, sender.as_ref()) {
+                        batch.remove_listed(&ListKey::OptOut {
+                            account: self.id.clone(),
+                            number,
+                            sender,
+                        });
+                        counts.removed += 1;
+                    } else {
+                        counts.absent += 1;
+                    }
+                }
+            }
+        }
+        // In memory at once, as an MO's opt-out is: batches are durable in
+        // the order they are handed in, and a failed one fails the store.
+        let durable = self.wiring.store.commit(batch);
+        Box::pin(async move { durable.await.map(|()| counts) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -965,6 +1171,7 @@ mod tests {
                     mailbox_max_items: 10,
                     mailbox_max_age: Duration::from_secs(3600),
                 },
+                dnd: Arc::new(DndRegistry::with(Default::default())),
                 logger: Logger::root(slog::Discard, slog::o!()),
             };
             let terms = Terms {
@@ -974,12 +1181,21 @@ mod tests {
                 callback_url: Some("http://hooks/mo".to_owned()),
                 callback_secret: None,
                 allowed_senders: Default::default(),
+                traffic: Default::default(),
+                opt_outs: Default::default(),
             };
             let account = Account::new(terms, id.clone(), wiring).start();
             // Twice while the first batch is pending, once after it is durable.
             for _ in 0..2 {
                 let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
-                account.send(RouteMo { message, records }).await.unwrap();
+                account
+                    .send(RouteMo {
+                        message,
+                        records,
+                        keyword_routed: false,
+                    })
+                    .await
+                    .unwrap();
             }
             store.commit(Batch::new()).await.unwrap();
             let deadline = Instant::now() + std::time::Duration::from_secs(5);
@@ -987,7 +1203,14 @@ mod tests {
                 actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
             }
             let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
-            account.send(RouteMo { message, records }).await.unwrap();
+            account
+                .send(RouteMo {
+                    message,
+                    records,
+                    keyword_routed: false,
+                })
+                .await
+                .unwrap();
             store.commit(Batch::new()).await.unwrap();
         });
         let mailbox = store.mailbox(&id).unwrap();

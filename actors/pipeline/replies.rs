@@ -5,11 +5,6 @@
 //! routed, charged to the account, checked against the content rules and
 //! stored like any message; it asks for no receipt.
 
-#![expect(
-    dead_code,
-    reason = "the opt-out, autoreply and service handlers that answer MOs are its callers"
-)]
-
 use std::time::Instant;
 
 use actix::Recipient;

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod callbacks;
 pub mod directory;
+pub mod dnd;
 pub mod gateway;
 pub mod logins;
 pub mod mo;

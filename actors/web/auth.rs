@@ -54,6 +54,39 @@ impl Deref for Customer {
     }
 }
 
+/// The operator or a customer, for the endpoints both call (opt-outs):
+/// HTTP Basic naming `web.admin_user` is checked as the operator, any
+/// other credentials as a customer.
+pub enum OperatorOrCustomer {
+    Operator,
+    Customer(Customer),
+}
+
+impl FromRequest for OperatorOrCustomer {
+    type Error = Problem;
+    type Future = Checked<OperatorOrCustomer>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = state(&request)?;
+            let names_admin = request
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(basic_credentials)
+                .is_some_and(|(user, _)| user == state.admin.user);
+            if names_admin {
+                admin(&request, &state).await?;
+                Ok(OperatorOrCustomer::Operator)
+            } else {
+                customer(&request, &state)
+                    .await
+                    .map(OperatorOrCustomer::Customer)
+            }
+        })
+    }
+}
+
 /// What an extractor of the caller answers: later, once argon2 has run.
 type Checked<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
 

@@ -21,6 +21,8 @@
 //! | `metrics.rs` (open) | `GET /metrics`: Prometheus text |
 //! | `messages_list.rs` | `GET /api/v1/messages` (JSON pages), `GET /api/v1/messages.csv` |
 //! | `keys.rs` | `POST /api/v1/keys`, `GET /api/v1/keys`, `DELETE /api/v1/keys/{id}` |
+//! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
+//! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -42,6 +44,7 @@
 //! | `failure.rs` | the cause of an internal error, logged once by a middleware |
 //! | `json_only.rs` | the CSRF guard: state-changing API requests must be JSON |
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
+//! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives |
 
 mod accounts;
 mod auth;
@@ -50,15 +53,18 @@ mod body_first;
 mod callbacks;
 mod credentials;
 mod customer;
+mod dnd;
 mod failure;
 mod gateways;
 mod json_only;
 mod kannel;
 mod keys;
+mod list_import;
 mod messages_list;
 mod metrics;
 mod mo_routes;
 mod openapi;
+mod opt_outs;
 mod problem;
 mod routes;
 mod schemas;
@@ -113,6 +119,8 @@ pub fn start(
             .configure(metrics::configure)
             .configure(keys::configure)
             .configure(messages_list::configure)
+            .configure(opt_outs::configure)
+            .configure(dnd::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

@@ -8,6 +8,8 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::checks::sender::AllowedSenders;
+use crate::lists::dnd::Traffic;
+use crate::lists::opt_out::OptOutSettings;
 use crate::model::Money;
 use crate::upstream::IdFormat;
 
@@ -424,6 +426,10 @@ pub struct AccountConfig {
     pub callback_secret: Option<String>,
     /// The senders its messages may have; empty = any (SPEC §6.1).
     pub allowed_senders: AllowedSenders,
+    /// `traffic`: promotional accounts are refused for DND numbers.
+    pub traffic: Traffic,
+    /// `opt_out_scope`, the stop/start/help words and their answers.
+    pub opt_outs: OptOutSettings,
 }
 
 impl Config {

@@ -21,6 +21,7 @@
 //! | `api_keys`     | SHA-256 of the key, 32 bytes                | `ApiKey`             |
 //! | `account_messages` | account id, 0x00, message id u64 big-endian | `()`: an index entry |
 //! | `chunks`       | tree index u8, the value's key, chunk u16 big-endian | octets of a value longer than [`MAX_VALUE_LEN`] (see `chunks`) |
+//! | `number_lists` | `dnd` 0x00 number, or `opt_out` 0x00 account 0x00 number sender (see `lists`) | `Listed` |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -51,6 +52,7 @@
 //! | 4 | `LedgerEntry` gains `reason` (last field) | a ledger value of versions 1–3 is decoded entry by entry in the old layout, each with `reason: None` |
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
 //! | 6 | `StoredAccount` gains `allowed_senders` (last field) | a stored account of versions 1–5 is its bytes and an empty list (one `0x00`): any sender, as before |
+//! | 7 | `StoredAccount` gains `traffic` and `opt_outs` (last fields) | a stored account of versions 1–6 is its bytes and two `0x00`: transactional, default opt-out settings |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -65,7 +67,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 6;
+pub const VERSION: u8 = 7;
 
 /// The version that last changed the layout of `Message`.
 const MESSAGE_LAYOUT: u8 = 3;
@@ -78,6 +80,9 @@ const ACCOUNT_SECRET: u8 = 5;
 
 /// The version that gave stored accounts their `allowed_senders`.
 const ACCOUNT_SENDERS: u8 = 6;
+
+/// The version that gave stored accounts their `traffic` and `opt_outs`.
+const ACCOUNT_LISTS: u8 = 7;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -147,11 +152,13 @@ pub enum TreeId {
     AccountMessages,
     /// Values longer than [`MAX_VALUE_LEN`], in pieces (see `chunks`).
     Chunks,
+    /// Opt-outs and the DND registry (see `lists`).
+    NumberLists,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 14] = [
+    pub const ALL: [TreeId; 15] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -166,6 +173,7 @@ impl TreeId {
         TreeId::ApiKeys,
         TreeId::AccountMessages,
         TreeId::Chunks,
+        TreeId::NumberLists,
     ];
 
     pub fn name(self) -> &'static str {
@@ -184,6 +192,7 @@ impl TreeId {
             TreeId::ApiKeys => "api_keys",
             TreeId::AccountMessages => "account_messages",
             TreeId::Chunks => "chunks",
+            TreeId::NumberLists => "number_lists",
         }
     }
 
@@ -327,7 +336,9 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
         // `service_type` (version 2) and `callback` (version 3).
         TreeId::Messages | TreeId::Archive => MESSAGE_LAYOUT.saturating_sub(version),
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
-            u8::from(version < ACCOUNT_SECRET) + u8::from(version < ACCOUNT_SENDERS)
+            u8::from(version < ACCOUNT_SECRET)
+                + u8::from(version < ACCOUNT_SENDERS)
+                + 2 * u8::from(version < ACCOUNT_LISTS)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         _ => 0,
@@ -641,11 +652,14 @@ mod tests {
             callback_url: Some("http://127.0.0.1:9/dlr".into()),
             callback_secret: None,
             allowed_senders: Vec::new(),
+            traffic: Default::default(),
+            opt_outs: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks both last fields, version 5 `allowed_senders`.
-        for (version, missing) in [(4, 2), (5, 1)] {
+        // Version 4 lacks the four last fields, version 5 three, version 6
+        // `traffic` and `opt_outs`.
+        for (version, missing) in [(4, 4), (5, 3), (6, 2)] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             assert_eq!(

@@ -10,6 +10,7 @@ mod exposure;
 mod gateways;
 mod limits;
 mod listeners;
+mod lists;
 mod log;
 mod mo_routes;
 mod routes;
