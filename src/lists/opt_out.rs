@@ -205,12 +205,12 @@ impl OptOutSettings {
             Action::OptOut { .. } => (
                 &self.opt_out_text,
                 "You are unsubscribed and will get no more messages from us. Reply START to subscribe again.",
-                "Baja confirmada: no recibirá más mensajes. Responda ALTA para volver.",
+                "Dado de baja: no recibirá más mensajes. Responda ALTA para volver.",
             ),
             Action::OptIn => (
                 &self.opt_in_text,
                 "You are subscribed again. Reply STOP to unsubscribe, HELP for help.",
-                "Alta confirmada. Responda BAJA para darse de baja.",
+                "Suscripción reanudada. Responda BAJA para darse de baja.",
             ),
             Action::Help => (
                 &self.help_text,
@@ -381,6 +381,16 @@ mod tests {
         assert!(settings.answer(&help).starts_with("Reply"));
         assert!(keyword("two words").is_err());
         assert!(keyword(" ").is_err());
+    }
+
+    #[test]
+    fn no_default_answer_is_itself_a_command_so_an_echo_never_loops() {
+        let settings = OptOutSettings::default();
+        for text in ["stop", "start", "help", "baja", "alta", "ayuda"] {
+            let command = opt_out_command(text, &settings, false).unwrap();
+            let answer = settings.answer(&command);
+            assert_eq!(opt_out_command(answer, &settings, false), None, "{answer}");
+        }
     }
 
     #[test]

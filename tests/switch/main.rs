@@ -53,6 +53,7 @@ mod metrics;
 mod mo_routing;
 mod modem;
 mod openapi;
+mod opt_outs;
 mod queues;
 mod receipt_durability;
 mod restart_under_load;

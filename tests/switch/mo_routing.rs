@@ -30,7 +30,7 @@ use raw::Raw;
 use sim::Sim;
 
 /// The simulator answers a message to a number ending in 9999 with an MO.
-const REPLIER: &str = "346000009999";
+pub(crate) const REPLIER: &str = "346000009999";
 const GATEWAY: &str = "operator-a";
 const SECRET: &str = "mo-secret-mo-secret";
 const WAIT: Duration = Duration::from_secs(15);
@@ -119,7 +119,7 @@ fn receiver(switch: &Switch, system_id: &str, password: &str) -> Raw {
 }
 
 /// Makes the simulator send an MO from [`REPLIER`] to `number` with `text`.
-fn make_mo(demo: &mut Raw, number: &str, text: &str) {
+pub(crate) fn make_mo(demo: &mut Raw, number: &str, text: &str) {
     let ton = if number.len() >= 7 {
         Ton::International
     } else {
@@ -149,16 +149,16 @@ fn make_mo(demo: &mut Raw, number: &str, text: &str) {
 
 /// An MO as an ESME reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Mo {
-    source: String,
-    destination: String,
-    text: String,
+pub(crate) struct Mo {
+    pub(crate) source: String,
+    pub(crate) destination: String,
+    pub(crate) text: String,
     esm_class: u8,
     data_coding: u8,
 }
 
 /// The next deliver_sm on `raw` within `within` (answered OK by `Raw`).
-fn next_mo(raw: &mut Raw, within: Duration) -> Option<Mo> {
+pub(crate) fn next_mo(raw: &mut Raw, within: Duration) -> Option<Mo> {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         let Some(command) = raw.recv(deadline.saturating_duration_since(Instant::now())) else {
