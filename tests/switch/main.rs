@@ -39,6 +39,7 @@ mod credential_rules;
 mod csrf;
 mod disk_full;
 mod distribution;
+mod dnd;
 mod exposure;
 mod hold;
 mod http_api;
