@@ -1147,6 +1147,118 @@ mod tests {
         InboundMessage::example("up", "20261201.34699000000.1", "JOIN", Utc::now())
     }
 
+    /// An account's wiring over `store`, with no routes.
+    fn wiring(store: &Arc<Store>, callbacks: Recipient<Enqueued>) -> AccountWiring {
+        AccountWiring {
+            store: store.clone(),
+            routes: Arc::new(LiveRoutes::new(Routing {
+                table: RouteTable::default(),
+                actors: Vec::new(),
+            })),
+            callbacks,
+            mailbox_page: 10,
+            limits: LimitsSettings {
+                max_parts_per_request: 10,
+                mailbox_max_items: 10,
+                mailbox_max_age: Duration::from_secs(3600),
+            },
+            dnd: Arc::new(DndRegistry::with(Default::default())),
+            logger: Logger::root(slog::Discard, slog::o!()),
+        }
+    }
+
+    fn terms() -> Terms {
+        Terms {
+            tps: 0,
+            max_binds: 1,
+            suspended: false,
+            callback_url: None,
+            callback_secret: None,
+            allowed_senders: Default::default(),
+            traffic: Default::default(),
+            opt_outs: Default::default(),
+        }
+    }
+
+    /// Submits `submission` to `account` as `by`: its answer.
+    async fn submit(
+        account: &Addr<Account>,
+        submission: Submission,
+        by: SubmittedBy,
+    ) -> Result<Accepted, Refused> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        account
+            .send(Submit {
+                submission,
+                sequence_number: 0,
+                reply: crate::actors::protocol::account::Reply::Request(reply),
+                received: Instant::now(),
+                by,
+            })
+            .await
+            .unwrap();
+        answer.await.unwrap().result
+    }
+
+    #[test]
+    fn a_stop_mo_opts_its_sender_out_in_the_mos_own_batch_and_customers_mts_to_it_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(StoreConfig::new(dir.path().join("store"))).unwrap());
+        let id = AccountId::new("shop").unwrap();
+        let stop = InboundMessage::example("up", "20261201.34699000000.2", "Stop now", Utc::now());
+        let key = ListKey::OptOut {
+            account: id.clone(),
+            number: ListedNumber::parse(&stop.source).unwrap(),
+            sender: None,
+        };
+        actix_rt::System::new().block_on(async {
+            let mut batch = Batch::new();
+            batch.put_inbound(&stop);
+            store.commit(batch).await.unwrap();
+            let callbacks = Sink(Arc::default()).start().recipient();
+            let account = Account::new(terms(), id.clone(), wiring(&store, callbacks)).start();
+            let records = vec![stop.fingerprint.clone()];
+            account
+                .send(RouteMo {
+                    message: stop.clone(),
+                    records,
+                    keyword_routed: false,
+                })
+                .await
+                .unwrap();
+            store.commit(Batch::new()).await.unwrap();
+            // The opt-out is durable exactly when the MO left the inbox.
+            assert!(store.listed(&key).unwrap().is_some());
+            assert_eq!(store.inbox().unwrap().len(), 0);
+
+            let to_phone = || replies::reply_to(&stop, "an offer").unwrap();
+            let refused = submit(&account, to_phone(), SubmittedBy::Customer).await;
+            let check = refused.err().and_then(|refused| refused.check);
+            assert_eq!(check.map(|check| check.check), Some(Check::OptOut));
+            // The switch's own answers to the phone are not opt-out checked.
+            assert!(
+                submit(&account, to_phone(), SubmittedBy::Reply)
+                    .await
+                    .is_ok()
+            );
+        });
+        // A restarted actor reads the list back.
+        actix_rt::System::new().block_on(async {
+            let callbacks = Sink(Arc::default()).start().recipient();
+            let account = Account::new(terms(), id.clone(), wiring(&store, callbacks)).start();
+            let refused = submit(
+                &account,
+                replies::reply_to(&stop, "again").unwrap(),
+                SubmittedBy::Customer,
+            )
+            .await;
+            assert_eq!(
+                refused.err().and_then(|r| r.check).map(|c| c.check),
+                Some(Check::OptOut)
+            );
+        });
+    }
+
     #[test]
     fn an_mo_offered_again_is_routed_once_into_the_mailbox_with_one_callback() {
         let dir = tempfile::tempdir().unwrap();
@@ -1158,32 +1270,11 @@ mod tests {
             let mut batch = Batch::new();
             batch.put_inbound(&received);
             store.commit(batch).await.unwrap();
-            let wiring = AccountWiring {
-                store: store.clone(),
-                routes: Arc::new(LiveRoutes::new(Routing {
-                    table: RouteTable::default(),
-                    actors: Vec::new(),
-                })),
-                callbacks: Sink(callbacks.clone()).start().recipient(),
-                mailbox_page: 10,
-                limits: LimitsSettings {
-                    max_parts_per_request: 10,
-                    mailbox_max_items: 10,
-                    mailbox_max_age: Duration::from_secs(3600),
-                },
-                dnd: Arc::new(DndRegistry::with(Default::default())),
-                logger: Logger::root(slog::Discard, slog::o!()),
-            };
             let terms = Terms {
-                tps: 0,
-                max_binds: 1,
-                suspended: false,
                 callback_url: Some("http://hooks/mo".to_owned()),
-                callback_secret: None,
-                allowed_senders: Default::default(),
-                traffic: Default::default(),
-                opt_outs: Default::default(),
+                ..terms()
             };
+            let wiring = wiring(&store, Sink(callbacks.clone()).start().recipient());
             let account = Account::new(terms, id.clone(), wiring).start();
             // Twice while the first batch is pending, once after it is durable.
             for _ in 0..2 {
