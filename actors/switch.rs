@@ -36,6 +36,7 @@ use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::directory::{Accounts, Directory};
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::Resume;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::mo::Start;
@@ -182,6 +183,8 @@ async fn start(
                     callback_url: account.callback_url.clone(),
                     callback_secret: account.callback_secret.clone(),
                     allowed_senders: account.allowed_senders.clone(),
+                    traffic: account.traffic,
+                    opt_outs: account.opt_outs.clone(),
                 },
             })
         })
@@ -283,6 +286,7 @@ async fn start(
             service_timeout: config.callbacks.timeout,
         },
         content_rules: content_rules.clone(),
+        dnd: Arc::new(load_dnd(store, logger)?),
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();
@@ -674,4 +678,14 @@ impl StopSignals {
             _ = self.interrupt.recv() => "SIGINT",
         }
     }
+}
+
+/// The DND registry the store holds, logged with its size and how long
+/// reading it took (about a second per million numbers in a release build).
+fn load_dnd(store: &Store, logger: &Logger) -> Result<DndRegistry, ServeError> {
+    let started = std::time::Instant::now();
+    let registry = DndRegistry::load(store)?;
+    info!(logger, "DND registry loaded"; "numbers" => registry.len(),
+        "ms" => started.elapsed().as_millis());
+    Ok(registry)
 }

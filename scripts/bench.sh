@@ -30,7 +30,13 @@
 # username/password parameters), each request one durably accepted message.
 # The machine is noisy: compare medians of several runs, not one.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http and sendsms on that binary
+# dnd (not run by default): the DND registry. DND_NUMBERS (10000000)
+# numbers streamed as text/plain to POST /api/v1/dnd/import (curl uploads
+# seq's output chunked, as it is made): the answer, the import rate and
+# serve's RSS (now and peak) after it; then serve again on the same data:
+# how long loading the registry took, and the RSS holding it.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms and dnd on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -48,7 +54,8 @@ build() {
 serve_start() {
     local binary=$1 dir=$2 upstream=${3:-}
     local config="$dir/pasarela.toml" log="$dir/serve.log"
-    rm -rf "$dir/data"
+    # SERVE_KEEP_DATA: start again on what the last run left.
+    [[ -n "${SERVE_KEEP_DATA:-}" ]] || rm -rf "$dir/data"
     sed -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" \
         -e 's|^listen = "127.0.0.1:2775"|listen = "127.0.0.1:0"|' \
         -e 's|^listen = "127.0.0.1:8080"|listen = "127.0.0.1:0"|' \
@@ -199,6 +206,26 @@ LUA
     wrk_runs sendsms "$dir"
 }
 
+dnd() {
+    build
+    local dir numbers=${DND_NUMBERS:-10000000} first=34700000000 started ended
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    serve_start "$BINARY" "$dir"
+    started=$(date +%s.%N)
+    seq "$first" $((first + numbers - 1)) |
+        curl -sS --fail-with-body -u "admin:$(cat "$dir/data/admin-password")" -X POST \
+            -H 'Content-Type: text/plain' -T - "http://$HTTP_ADDRESS/api/v1/dnd/import"
+    ended=$(date +%s.%N)
+    echo
+    awk -v n="$numbers" -v s="$started" -v e="$ended" \
+        'BEGIN { printf "dnd import: %d numbers in %.1f s, %.0f numbers/s\n", n, e - s, n / (e - s) }'
+    serve_stop
+    SERVE_KEEP_DATA=1 serve_start "$BINARY" "$dir"
+    sed -n 's/.*DND registry loaded.*/&/p' "$dir/serve.log"
+    serve_stop
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -211,6 +238,7 @@ for bench in "${benches[@]}"; do
         upstream) upstream ;;
         http) http ;;
         sendsms) sendsms ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms)" >&2; exit 2 ;;
+        dnd) dnd ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd)" >&2; exit 2 ;;
     esac
 done

@@ -18,6 +18,7 @@
 //! - [`conversations`]: two-way conversations, the pure half: parties normalised, an MT's text, the API's views.
 //! - [`config`]: the TOML file into a validated typed configuration, one section at a time.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
+//! - [`lists`]: number lists at accept: opt-outs (STOP/START/HELP) and the DND registry's rule, one number set for both.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in (builds the drain; the caller writes).
 //! - [`login_throttle`]: brute-force back-off for SMPP binds and HTTP logins, per source address and account.
@@ -57,10 +58,12 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod conversations;
+pub mod fold;
 #[cfg(feature = "runtime")]
 mod framed;
 pub mod intake;
 pub mod kannel;
+pub mod lists;
 pub mod logging;
 pub mod login_throttle;
 #[cfg(feature = "runtime")]

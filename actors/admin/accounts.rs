@@ -18,6 +18,7 @@ use crate::actors::protocol::callbacks::SetSecret;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields;
+use crate::lists::dnd::Traffic;
 use crate::model::{AccountId, Money};
 use crate::overlay;
 use crate::store::{Batch, LedgerEntry, LedgerKind, StoredAccount};
@@ -70,6 +71,8 @@ pub fn merge_accounts(
                 callback_url: account.callback_url,
                 callback_secret: account.callback_secret,
                 allowed_senders: AllowedSenders::new(allowed_senders),
+                traffic: account.traffic,
+                opt_outs: account.opt_outs.unwrap_or_default(),
             },
             password: account.password,
             system_id: account.system_id,
@@ -108,6 +111,8 @@ pub struct AccountChange {
     pub callback_secret: Option<Option<String>>,
     /// An empty list allows any sender.
     pub allowed_senders: Option<AllowedSenders>,
+    /// Promotional accounts are refused for DND numbers.
+    pub traffic: Option<Traffic>,
 }
 
 impl Admin {
@@ -190,6 +195,8 @@ impl Admin {
             allowed_senders: change
                 .allowed_senders
                 .unwrap_or_else(|| entry.terms.allowed_senders.clone()),
+            traffic: change.traffic.unwrap_or(entry.terms.traffic),
+            opt_outs: entry.terms.opt_outs.clone(),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -269,6 +276,8 @@ mod tests {
                 callback_url: None,
                 callback_secret: None,
                 allowed_senders: AllowedSenders::default(),
+                traffic: Traffic::default(),
+                opt_outs: Default::default(),
             },
         }
     }

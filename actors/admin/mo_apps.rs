@@ -11,9 +11,11 @@ use chrono::Utc;
 use super::changes::Admin;
 use super::error::{AdminError, invalid};
 use crate::config::fields;
+use crate::fold;
+use crate::lists::opt_out::is_command_word;
+use crate::mo_apps::MoApps;
 use crate::mo_apps::autoreply::{self, Autoreply, Template};
 use crate::mo_apps::poll::Poll;
-use crate::mo_apps::{MoApps, fold, is_opt_out_word};
 use crate::store::Batch;
 
 impl Admin {
@@ -114,7 +116,7 @@ impl Admin {
         if let Some(keyword) = &poll.keyword {
             check_keyword(keyword)?;
         }
-        poll.check(is_opt_out_word)
+        poll.check(is_command_word)
             .map_err(|error| AdminError::Invalid(invalid(error.field, error.detail)))?;
         let now = Utc::now();
         if poll.closes_at <= now {
@@ -231,7 +233,7 @@ fn number(number: &str) -> Result<String, AdminError> {
 /// an opt-out command, which no application answers).
 fn check_keyword(keyword: &str) -> Result<(), AdminError> {
     fields::mo_keyword(keyword).map_err(|error| AdminError::Invalid(invalid("keyword", error)))?;
-    if is_opt_out_word(&fold::fold(keyword)) {
+    if is_command_word(&fold::fold(keyword)) {
         return Err(AdminError::Invalid(invalid(
             "keyword",
             format!("{keyword:?} is an opt-out command word, which no application answers"),

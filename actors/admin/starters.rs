@@ -15,6 +15,7 @@ use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
 use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::AccountEntry;
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
 use crate::actors::protocol::pending::Hold;
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle, Routing};
@@ -45,6 +46,8 @@ impl AccountSpec {
             callback_url: self.terms.callback_url.clone(),
             callback_secret: self.terms.callback_secret.clone(),
             allowed_senders: self.terms.allowed_senders.entries(),
+            traffic: self.terms.traffic,
+            opt_outs: Some(self.terms.opt_outs.clone()),
         }
     }
 }
@@ -149,6 +152,8 @@ pub struct AccountStarter {
     pub mo_apps: MoAppsWiring,
     /// The content rules in force.
     pub content_rules: Arc<LiveContentRules>,
+    /// The DND registry every account asks at accept.
+    pub dnd: Arc<DndRegistry>,
     pub logger: Logger,
 }
 
@@ -164,6 +169,7 @@ impl AccountStarter {
             limits: self.limits,
             mo_apps: self.mo_apps.clone(),
             content_rules: self.content_rules.clone(),
+            dnd: self.dnd.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -55,30 +55,34 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
 use crate::actors::pipeline::mailbox::Mailbox;
-use crate::actors::pipeline::mo_apps::{AccountMoApps, Answer, MoAppsWiring, is_opt_out_command};
+use crate::actors::pipeline::mo_apps::{AccountMoApps, Answer, MoAppsWiring};
 use crate::actors::protocol::account::{
-    Accepted, AccountHandle, AdjustCredit, Bind, Configure, CreditRefused, DeliverDone, DeliverOut,
-    Finished, Outgoing, Refused, RouteMo, SessionId, Submit, Submitted, SubmittedBy, Terms,
-    Unbound,
+    Accepted, AccountHandle, AdjustCredit, Bind, ChangeOptOuts, Configure, CreditRefused,
+    DeliverDone, DeliverOut, Finished, OptOutChange, OptOutCounts, Outgoing, Refused, RouteMo,
+    SessionId, Submit, Submitted, SubmittedBy, Terms, Unbound,
 };
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::content_rules::LiveContentRules;
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
 use crate::checks::content::{ContentAction, Verdict, submission_text};
+use crate::checks::sender::Sender;
 use crate::checks::{Check, CheckRefusal};
 use crate::config::LimitsSettings;
 use crate::intake::Submission;
+use crate::lists::ListedNumber;
+use crate::lists::opt_out::{Action, Command, OptOutList, opt_out_command};
 use crate::metrics;
 use crate::metrics::MoOutcome;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
 use crate::rating;
 use crate::smpp::CommandStatus;
 use crate::store::{
-    Batch, ConversationIndex, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey,
-    OutboxItem, Store, StoreError,
+    Batch, ConversationIndex, InboundMessage, LedgerEntry, LedgerKind, ListId, ListKey, Listed,
+    ListedBy, MailboxItem, MailboxKey, OutboxItem, Store, StoreError,
 };
 use crate::throttle::Throttle;
 
@@ -95,6 +99,8 @@ pub struct AccountWiring {
     pub mo_apps: MoAppsWiring,
     /// The content rules in force, checked at accept.
     pub content_rules: Arc<LiveContentRules>,
+    /// The DND registry in force, asked at accept for promotional traffic.
+    pub dnd: Arc<DndRegistry>,
     pub logger: Logger,
 }
 
@@ -117,6 +123,10 @@ pub struct Account {
     conversations: ConversationIndex,
     /// Autoreplies, polls and services, with the autoreply loop guard.
     mo_apps: AccountMoApps,
+    /// The numbers opted out of this account (its `number_lists` range),
+    /// changed by MO stop and start words and by the API through this
+    /// actor only.
+    opt_outs: OptOutList,
 }
 
 struct Bound {
@@ -153,6 +163,7 @@ impl Account {
             mailbox,
             routing_mo: HashSet::new(),
             next_receiver: 0,
+            opt_outs: OptOutList::new(),
         };
         account.reload();
         account
@@ -169,7 +180,8 @@ impl Account {
             bind: address.clone().recipient(),
             unbound: address.clone().recipient(),
             configure: address.clone().recipient(),
-            adjust_credit: address.recipient(),
+            adjust_credit: address.clone().recipient(),
+            change_opt_outs: address.recipient(),
         }
     }
 
@@ -183,6 +195,72 @@ impl Account {
             }
         }
         self.mailbox.reload();
+        match self.load_opt_outs() {
+            Ok(list) => self.opt_outs = list,
+            Err(error) => {
+                error!(self.wiring.logger, "cannot read the opt-outs"; "account" => %self.id, "error" => %error)
+            }
+        }
+    }
+
+    /// The account's opt-outs as the store has them, a page at a time.
+    fn load_opt_outs(&self) -> Result<OptOutList, StoreError> {
+        let list = ListId::OptOuts(self.id.clone());
+        let mut opt_outs = OptOutList::new();
+        let mut after = None;
+        loop {
+            let page = self.wiring.store.list_page(&list, after.as_ref(), 10_000)?;
+            let Some((last, _)) = page.last() else {
+                return Ok(opt_outs);
+            };
+            after = Some(last.clone());
+            for (key, _) in page {
+                if let ListKey::OptOut { number, sender, .. } = key {
+                    opt_outs.add(number, sender);
+                }
+            }
+        }
+    }
+
+    /// The opt-out and DND checks of a customer's submission (SPEC §6.1),
+    /// in that order: refused, naming the number, when any destination
+    /// opted out of this account (of every sender, or of this sender), or
+    /// when the account sends promotional traffic and any destination is
+    /// on the DND registry. The whole submission is refused: none of its
+    /// destinations is charged or sent (a submit_multi has one answer).
+    fn check_lists(&self, submission: &Submission) -> Result<(), CheckRefusal> {
+        let numbers: Vec<ListedNumber> = submission
+            .destinations
+            .iter()
+            .filter_map(|destination| ListedNumber::parse(destination.text()).ok())
+            .collect();
+        let sender = Sender::parse(submission.source.text()).ok();
+        if let Some(number) = numbers
+            .iter()
+            .find(|number| self.opt_outs.blocks(**number, sender.as_ref()))
+        {
+            info!(self.wiring.logger, "submission refused: opted out";
+                "account" => %self.id, "number" => %number);
+            return Err(CheckRefusal::new(
+                Check::OptOut,
+                format!("{number} opted out of this account's messages"),
+            ));
+        }
+        if self.terms.traffic.refused_for_dnd()
+            && let Some(number) = numbers
+                .iter()
+                .find(|number| self.wiring.dnd.contains(**number))
+        {
+            info!(self.wiring.logger, "submission refused: DND";
+                "account" => %self.id, "number" => %number);
+            return Err(CheckRefusal::new(
+                Check::Dnd,
+                format!(
+                    "{number} is on the do-not-disturb registry and the account's traffic is promotional"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Puts an item back in the queue (its session is gone or the ESME
@@ -241,6 +319,9 @@ impl Account {
                 })?;
         }
         let held_by = self.check_content(&submission)?;
+        if by == SubmittedBy::Customer {
+            self.check_lists(&submission)?;
+        }
         let routing = self.wiring.routes.current();
         let plan: Vec<_> = submission
             .destinations
@@ -420,13 +501,15 @@ impl Account {
     }
 
     /// The batch that moves MO `message` from `inbox` to the mailbox, with
-    /// its callback; `None` when it is no longer in `inbox` (routed before).
+    /// its callback and, when it is a stop or start word, the change of
+    /// the opt-outs; `None` when it is no longer in `inbox` (routed before).
     fn route_mo(
         &mut self,
         message: InboundMessage,
         records: &[String],
+        keyword_routed: bool,
     ) -> Result<Option<RoutedMo>, StoreError> {
-        let store = &self.wiring.store;
+        let store = self.wiring.store.clone();
         for record in records {
             if store.inbound_message(&message.gateway, record)?.is_none() {
                 return Ok(None);
@@ -458,15 +541,16 @@ impl Account {
             }
             None => None,
         };
-        let opt_out_command = is_opt_out_command(message.text.as_deref());
-        let answer = self.mo_apps.react(
-            &self.id,
-            &message,
-            id,
-            opt_out_command,
-            &mut batch,
-            &self.wiring.logger,
-        );
+        let command = message
+            .text
+            .as_deref()
+            .and_then(|text| opt_out_command(text, &self.terms.opt_outs, keyword_routed));
+        let answer = match command {
+            Some(command) => self.opt_out_by_mo(&message, command, &mut batch),
+            None => self
+                .mo_apps
+                .react(&self.id, &message, id, &mut batch, &self.wiring.logger),
+        };
         let item = MailboxItem::Mo {
             id,
             message: Box::new(message),
@@ -483,6 +567,63 @@ impl Account {
             callback,
             answer,
         }))
+    }
+
+    /// What the opt-out command `command` of `mo` does (SPEC §6.1): its
+    /// change of the opt-outs added to `batch` (the MO's own, so it happens
+    /// exactly once) and made in memory, and the answer to send once that
+    /// batch is durable; no application answers it. A stop word opts the MO's sender out of the account (or,
+    /// under `opt_out_scope = "sender"`, of the MTs from the number it
+    /// was sent to; STOPALL always of the account); a start word takes
+    /// both entries off; a help word changes nothing.
+    fn opt_out_by_mo(
+        &mut self,
+        mo: &InboundMessage,
+        command: Command,
+        batch: &mut Batch,
+    ) -> Answer {
+        let Ok(number) = ListedNumber::parse(&mo.source) else {
+            warn!(self.wiring.logger, "opt-out command from a sender that is not a number; ignored";
+                "account" => %self.id, "source" => &mo.source, "word" => &command.word);
+            return Answer::Nothing;
+        };
+        let to = mo
+            .destination
+            .as_deref()
+            .and_then(|destination| Sender::parse(destination).ok());
+        let key = |sender: Option<Sender>| ListKey::OptOut {
+            account: self.id.clone(),
+            number,
+            sender,
+        };
+        let what = match command.action {
+            Action::OptOut { account_wide } => {
+                let sender = if account_wide { None } else { to };
+                batch.put_listed(
+                    &key(sender.clone()),
+                    &Listed::new(Utc::now(), ListedBy::Keyword),
+                );
+                self.opt_outs.add(number, sender);
+                "opt-out confirmation"
+            }
+            Action::OptIn => {
+                batch.remove_listed(&key(None));
+                self.opt_outs.remove(number, None);
+                if let Some(sender) = to {
+                    batch.remove_listed(&key(Some(sender.clone())));
+                    self.opt_outs.remove(number, Some(&sender));
+                }
+                "opt-in confirmation"
+            }
+            Action::Help => "help text",
+        };
+        info!(self.wiring.logger, "opt-out command"; "account" => %self.id, "from" => %number,
+            "word" => &command.word, "answer" => what);
+        Answer::Reply {
+            mo: Box::new(mo.clone()),
+            text: self.terms.opt_outs.answer(&command).to_string(),
+            what,
+        }
     }
 
     /// Adds the HTTP callback `message` calls for, if any, to `batch`.
@@ -750,7 +891,7 @@ impl Handler<RouteMo> for Account {
             route.message.destination.clone().unwrap_or_default(),
         );
         let outcome = guarded(self, ctx, &logger, "route MO", |account, _| {
-            account.route_mo(route.message, &route.records)
+            account.route_mo(route.message, &route.records, route.keyword_routed)
         });
         let RoutedMo {
             batch,
@@ -998,11 +1139,55 @@ impl Handler<AdjustCredit> for Account {
     }
 }
 
+impl Handler<ChangeOptOuts> for Account {
+    type Result = ResponseFuture<Result<OptOutCounts, StoreError>>;
+
+    fn handle(&mut self, change: ChangeOptOuts, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut counts = OptOutCounts::default();
+        let mut batch = Batch::new();
+        let listed = Listed::new(Utc::now(), change.by);
+        for change in change.changes {
+            match change {
+                OptOutChange::Add { number, sender } => {
+                    let key = ListKey::OptOut {
+                        account: self.id.clone(),
+                        number,
+                        sender: sender.clone(),
+                    };
+                    if self.opt_outs.add(number, sender) {
+                        batch.put_listed(&key, &listed);
+                        counts.added += 1;
+                    } else {
+                        counts.already += 1;
+                    }
+                }
+                OptOutChange::Remove { number, sender } => {
+                    if self.opt_outs.remove(number, sender.as_ref()) {
+                        batch.remove_listed(&ListKey::OptOut {
+                            account: self.id.clone(),
+                            number,
+                            sender,
+                        });
+                        counts.removed += 1;
+                    } else {
+                        counts.absent += 1;
+                    }
+                }
+            }
+        }
+        // In memory at once, as an MO's opt-out is: batches are durable in
+        // the order they are handed in, and a failed one fails the store.
+        let durable = self.wiring.store.commit(batch);
+        Box::pin(async move { durable.await.map(|()| counts) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::actors::pipeline::replies;
     use crate::actors::protocol::mo_apps::LiveMoApps;
     use crate::routing::RouteTable;
     use crate::store::StoreConfig;
@@ -1026,6 +1211,124 @@ mod tests {
         InboundMessage::example("up", "20261201.34699000000.1", "JOIN", Utc::now())
     }
 
+    /// An account's wiring over `store`, with no routes.
+    fn wiring(store: &Arc<Store>, callbacks: Recipient<Enqueued>) -> AccountWiring {
+        AccountWiring {
+            store: store.clone(),
+            routes: Arc::new(LiveRoutes::new(Routing {
+                table: RouteTable::default(),
+                actors: Vec::new(),
+            })),
+            callbacks,
+            mailbox_page: 10,
+            limits: LimitsSettings {
+                max_parts_per_request: 10,
+                mailbox_max_items: 10,
+                mailbox_max_age: Duration::from_secs(3600),
+            },
+            mo_apps: MoAppsWiring {
+                live: Arc::new(LiveMoApps::new(Default::default())),
+                min_interval: Duration::from_secs(3600),
+                service_timeout: Duration::from_secs(5),
+            },
+            content_rules: Default::default(),
+            dnd: Arc::new(DndRegistry::with(Default::default())),
+            logger: Logger::root(slog::Discard, slog::o!()),
+        }
+    }
+
+    fn terms() -> Terms {
+        Terms {
+            tps: 0,
+            max_binds: 1,
+            suspended: false,
+            callback_url: None,
+            callback_secret: None,
+            allowed_senders: Default::default(),
+            traffic: Default::default(),
+            opt_outs: Default::default(),
+        }
+    }
+
+    /// Submits `submission` to `account` as `by`: its answer.
+    async fn submit(
+        account: &Addr<Account>,
+        submission: Submission,
+        by: SubmittedBy,
+    ) -> Result<Accepted, Refused> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        account
+            .send(Submit {
+                submission,
+                sequence_number: 0,
+                reply: crate::actors::protocol::account::Reply::Request(reply),
+                received: Instant::now(),
+                by,
+            })
+            .await
+            .unwrap();
+        answer.await.unwrap().result
+    }
+
+    #[test]
+    fn a_stop_mo_opts_its_sender_out_in_the_mos_own_batch_and_customers_mts_to_it_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(StoreConfig::new(dir.path().join("store"))).unwrap());
+        let id = AccountId::new("shop").unwrap();
+        let stop = InboundMessage::example("up", "20261201.34699000000.2", "Stop now", Utc::now());
+        let key = ListKey::OptOut {
+            account: id.clone(),
+            number: ListedNumber::parse(&stop.source).unwrap(),
+            sender: None,
+        };
+        actix_rt::System::new().block_on(async {
+            let mut batch = Batch::new();
+            batch.put_inbound(&stop);
+            store.commit(batch).await.unwrap();
+            let callbacks = Sink(Arc::default()).start().recipient();
+            let account = Account::new(terms(), id.clone(), wiring(&store, callbacks)).start();
+            let records = vec![stop.fingerprint.clone()];
+            account
+                .send(RouteMo {
+                    message: stop.clone(),
+                    records,
+                    keyword_routed: false,
+                })
+                .await
+                .unwrap();
+            store.commit(Batch::new()).await.unwrap();
+            // The opt-out is durable exactly when the MO left the inbox.
+            assert!(store.listed(&key).unwrap().is_some());
+            assert_eq!(store.inbox().unwrap().len(), 0);
+
+            let to_phone = || replies::reply_to(&stop, "an offer").unwrap();
+            let refused = submit(&account, to_phone(), SubmittedBy::Customer).await;
+            let check = refused.err().and_then(|refused| refused.check);
+            assert_eq!(check.map(|check| check.check), Some(Check::OptOut));
+            // The switch's own answers to the phone are not opt-out checked.
+            assert!(
+                submit(&account, to_phone(), SubmittedBy::Reply)
+                    .await
+                    .is_ok()
+            );
+        });
+        // A restarted actor reads the list back.
+        actix_rt::System::new().block_on(async {
+            let callbacks = Sink(Arc::default()).start().recipient();
+            let account = Account::new(terms(), id.clone(), wiring(&store, callbacks)).start();
+            let refused = submit(
+                &account,
+                replies::reply_to(&stop, "again").unwrap(),
+                SubmittedBy::Customer,
+            )
+            .await;
+            assert_eq!(
+                refused.err().and_then(|r| r.check).map(|c| c.check),
+                Some(Check::OptOut)
+            );
+        });
+    }
+
     #[test]
     fn an_mo_offered_again_is_routed_once_into_the_mailbox_with_one_callback() {
         let dir = tempfile::tempdir().unwrap();
@@ -1037,40 +1340,23 @@ mod tests {
             let mut batch = Batch::new();
             batch.put_inbound(&received);
             store.commit(batch).await.unwrap();
-            let wiring = AccountWiring {
-                store: store.clone(),
-                routes: Arc::new(LiveRoutes::new(Routing {
-                    table: RouteTable::default(),
-                    actors: Vec::new(),
-                })),
-                callbacks: Sink(callbacks.clone()).start().recipient(),
-                mailbox_page: 10,
-                limits: LimitsSettings {
-                    max_parts_per_request: 10,
-                    mailbox_max_items: 10,
-                    mailbox_max_age: Duration::from_secs(3600),
-                },
-                mo_apps: MoAppsWiring {
-                    live: Arc::new(LiveMoApps::new(Default::default())),
-                    min_interval: Duration::from_secs(3600),
-                    service_timeout: Duration::from_secs(5),
-                },
-                content_rules: Default::default(),
-                logger: Logger::root(slog::Discard, slog::o!()),
-            };
             let terms = Terms {
-                tps: 0,
-                max_binds: 1,
-                suspended: false,
                 callback_url: Some("http://hooks/mo".to_owned()),
-                callback_secret: None,
-                allowed_senders: Default::default(),
+                ..terms()
             };
+            let wiring = wiring(&store, Sink(callbacks.clone()).start().recipient());
             let account = Account::new(terms, id.clone(), wiring).start();
             // Twice while the first batch is pending, once after it is durable.
             for _ in 0..2 {
                 let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
-                account.send(RouteMo { message, records }).await.unwrap();
+                account
+                    .send(RouteMo {
+                        message,
+                        records,
+                        keyword_routed: false,
+                    })
+                    .await
+                    .unwrap();
             }
             store.commit(Batch::new()).await.unwrap();
             let deadline = Instant::now() + std::time::Duration::from_secs(5);
@@ -1078,7 +1364,14 @@ mod tests {
                 actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
             }
             let (message, records) = (received.clone(), vec![received.fingerprint.clone()]);
-            account.send(RouteMo { message, records }).await.unwrap();
+            account
+                .send(RouteMo {
+                    message,
+                    records,
+                    keyword_routed: false,
+                })
+                .await
+                .unwrap();
             store.commit(Batch::new()).await.unwrap();
         });
         let mailbox = store.mailbox(&id).unwrap();

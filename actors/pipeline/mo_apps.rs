@@ -10,8 +10,8 @@
 //!   through the account (`replies`), or the service's application is
 //!   called over HTTP first, without blocking the actor.
 //!
-//! An opt-out command (its first word a stop, start or help word) is
-//! answered by none of them.
+//! An opt-out command (its first word a stop, start or help word) never
+//! reaches them: the account answers it (`lists::opt_out`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,10 +25,11 @@ use crate::actors::pipeline::replies;
 use crate::actors::protocol::account::Submit;
 use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::config::{ServiceTarget, SmsServiceConfig};
+use crate::fold;
+use crate::mo_apps::Claim;
 use crate::mo_apps::autoreply::{Autoreply, MoFields, ReplyGuard, Template};
 use crate::mo_apps::poll::{Ballot, Poll};
 use crate::mo_apps::service::{self, ServiceRequest};
-use crate::mo_apps::{Claim, fold, is_opt_out_word};
 use crate::model::{AccountId, MessageId};
 use crate::routing::mo::normalise_number;
 use crate::store::{Batch, InboundMessage, Vote};
@@ -56,13 +57,6 @@ pub struct AccountMoApps {
     guard: ReplyGuard,
     /// Made at the first service call, on the actor's thread.
     client: Option<awc::Client>,
-}
-
-/// Whether the MO is an opt-out command: its first word is a stop, start
-/// or help word (SPEC §6.1). No application answers one.
-pub fn is_opt_out_command(text: Option<&str>) -> bool {
-    text.and_then(fold::first_word)
-        .is_some_and(|word| is_opt_out_word(&word))
 }
 
 /// What is done for an MO once its batch is durable.
@@ -117,13 +111,9 @@ impl AccountMoApps {
         account: &AccountId,
         mo: &InboundMessage,
         id: MessageId,
-        opt_out_command: bool,
         batch: &mut Batch,
         logger: &Logger,
     ) -> Answer {
-        if opt_out_command {
-            return Answer::Nothing;
-        }
         let apps = self.wiring.live.current();
         let claim = apps.claim(
             account.as_str(),

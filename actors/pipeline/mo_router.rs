@@ -106,11 +106,18 @@ impl MoRouter {
             .table
             .lookup(destination, message.text.as_deref())
             .and_then(|system_id| directory.account(system_id));
+        let keyword_routed = self
+            .table
+            .keyword_claims(destination, message.text.as_deref());
         let key = (message.gateway.clone(), message.fingerprint.clone());
         match account {
             Some(account) => {
                 self.unrouted.remove(&key);
-                account.actor.route_mo.do_send(RouteMo { message, records })
+                account.actor.route_mo.do_send(RouteMo {
+                    message,
+                    records,
+                    keyword_routed,
+                })
             }
             None => {
                 if self.unrouted.insert(key) {

@@ -9,11 +9,14 @@ use std::time::Instant;
 use actix::Recipient;
 
 use crate::checks::CheckRefusal;
-use crate::checks::sender::AllowedSenders;
+use crate::checks::sender::{AllowedSenders, Sender};
 use crate::intake::Submission;
+use crate::lists::ListedNumber;
+use crate::lists::dnd::Traffic;
+use crate::lists::opt_out::OptOutSettings;
 use crate::model::{AccountId, Message, MessageId, Money};
 use crate::smpp::CommandStatus;
-use crate::store::{InboundMessage, LedgerEntry, MailboxKey, StoreError};
+use crate::store::{InboundMessage, LedgerEntry, ListedBy, MailboxKey, StoreError};
 
 /// Where each message an account actor takes goes: one recipient per
 /// message, so a sender needs no account type.
@@ -26,6 +29,7 @@ pub struct AccountHandle {
     pub unbound: Recipient<Unbound>,
     pub configure: Recipient<Configure>,
     pub adjust_credit: Recipient<AdjustCredit>,
+    pub change_opt_outs: Recipient<ChangeOptOuts>,
 }
 
 /// Identifies one ESME session for as long as the process runs.
@@ -48,6 +52,10 @@ pub struct Terms {
     /// The senders its submissions may have; empty = any (ESME_RINVSRCADR
     /// otherwise).
     pub allowed_senders: AllowedSenders,
+    /// Promotional traffic is refused for numbers on the DND registry.
+    pub traffic: Traffic,
+    /// The stop/start/help words, their answers, what a STOP covers.
+    pub opt_outs: OptOutSettings,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or
@@ -152,6 +160,9 @@ pub struct RouteMo {
     /// The `inbox` records it is made of (a joined MO's parts), all
     /// removed in its batch; the first is the message's own fingerprint.
     pub records: Vec<String>,
+    /// A keyword MO route (its keyword the MO's first word) chose the
+    /// account: a help word is then that route's, not an opt-out command.
+    pub keyword_routed: bool,
 }
 
 /// A message reached its final state (from the receipts actor, or
@@ -244,4 +255,41 @@ pub enum CreditRefused {
 #[rtype(result = "()")]
 pub struct AccountsInForce {
     pub finished: HashMap<AccountId, Recipient<Finished>>,
+}
+
+/// Entries added to or taken off the account's opt-outs through the API
+/// (one, or a page of an import), in one batch; answered once durable.
+/// MO stop and start words change the list in the MO's own batch instead.
+#[derive(actix::Message)]
+#[rtype(result = "Result<OptOutCounts, StoreError>")]
+pub struct ChangeOptOuts {
+    pub changes: Vec<OptOutChange>,
+    pub by: ListedBy,
+}
+
+/// One change of an opt-out list: `sender` `None` is the entry that
+/// covers every sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptOutChange {
+    Add {
+        number: ListedNumber,
+        sender: Option<Sender>,
+    },
+    Remove {
+        number: ListedNumber,
+        sender: Option<Sender>,
+    },
+}
+
+/// What a [`ChangeOptOuts`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptOutCounts {
+    /// Entries put on the list.
+    pub added: u64,
+    /// Entries to add that it had already.
+    pub already: u64,
+    /// Entries taken off.
+    pub removed: u64,
+    /// Entries to remove that it did not have.
+    pub absent: u64,
 }

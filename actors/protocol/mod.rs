@@ -9,6 +9,7 @@ pub mod account;
 pub mod callbacks;
 pub mod content_rules;
 pub mod directory;
+pub mod dnd;
 pub mod gateway;
 pub mod logins;
 pub mod mo;

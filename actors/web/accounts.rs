@@ -26,6 +26,7 @@ use crate::actors::protocol::directory::AccountEntry;
 use crate::api::FieldError;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
+use crate::lists::dnd::Traffic;
 use crate::model::{AccountId, Money};
 use crate::store::{LedgerEntry, LedgerKind};
 
@@ -67,6 +68,8 @@ struct AccountView {
     /// The senders its messages may have (numbers by their digits, without
     /// `+` or `00`); empty = any.
     allowed_senders: Vec<String>,
+    /// "transactional" or "promotional" (refused for DND numbers).
+    traffic: String,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -85,6 +88,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
         callback_url: account.terms.callback_url.clone(),
         callback_signed: account.terms.callback_secret.is_some(),
         allowed_senders: account.terms.allowed_senders.entries(),
+        traffic: account.terms.traffic.to_string(),
     })
 }
 
@@ -121,6 +125,13 @@ fn networks(given: Vec<String>) -> Result<Vec<IpNet>, FieldError> {
         .enumerate()
         .map(|(index, network)| checked(&format!("allowed_ips[{index}]"), fields::network(network)))
         .collect()
+}
+
+/// `traffic`, when given.
+fn traffic(given: Option<String>) -> Result<Option<Traffic>, FieldError> {
+    given
+        .map(|text| checked("traffic", fields::traffic(&text)))
+        .transpose()
 }
 
 /// `allowed_senders`, each entry a sender (`checks::sender`).
@@ -193,6 +204,9 @@ struct NewAccountBody {
     /// messages may have; empty or absent = any. Others are refused
     /// (ESME_RINVSRCADR, HTTP 403).
     allowed_senders: Option<Vec<String>>,
+    /// "transactional" (default) or "promotional": promotional messages
+    /// to a number on the DND registry are refused.
+    traffic: Option<String>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -229,6 +243,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
         fields::callback_secret,
     )?;
     let allowed_senders = senders(fields.optional("allowed_senders")?.unwrap_or_default())?;
+    let traffic = traffic(fields.optional("traffic")?)?.unwrap_or_default();
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -242,6 +257,8 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             callback_url,
             callback_secret,
             allowed_senders,
+            traffic,
+            opt_outs: Default::default(),
         },
     })
 }
@@ -273,6 +290,9 @@ struct AccountChangeBody {
     /// Replaces the list, at once for every submission after; [] allows
     /// any sender.
     allowed_senders: Option<Vec<String>>,
+    /// "transactional" or "promotional" (refused for DND numbers), at
+    /// once for every submission after.
+    traffic: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -315,6 +335,7 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
             .optional::<Vec<String>>("allowed_senders")?
             .map(senders)
             .transpose()?,
+        traffic: traffic(fields.optional("traffic")?)?,
     };
     fields.finish()?;
     Ok(change)

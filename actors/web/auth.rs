@@ -56,9 +56,9 @@ impl Deref for Customer {
     }
 }
 
-/// The operator or a customer, for what both may read (a customer only
-/// what is its own): HTTP Basic with `web.admin_user` is the operator,
-/// any other credentials a customer's.
+/// The operator or a customer, for the endpoints both call (a customer
+/// reaches only what is its own): HTTP Basic with `web.admin_user` is the
+/// operator, any other credentials a customer's.
 pub enum Caller {
     Operator,
     Customer(Customer),

@@ -5,7 +5,11 @@
 //! CORS preflight this listener never grants; so a browser holding an
 //! operator's HTTP Basic login cannot be made to change anything. Kannel's
 //! `/cgi-bin/sendsms` keeps taking forms: its credentials travel in the
-//! request, as Kannel's clients send them.
+//! request, as Kannel's clients send them. The list imports
+//! (`/api/v1/dnd/import`, `/api/v1/opt-outs/import`) take `text/csv`,
+//! which a cross-site form cannot send either, and `text/plain`, which it
+//! can: that only without an `Origin` header, which browsers put on
+//! every cross-site POST and command-line clients do not.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -20,7 +24,10 @@ pub async fn require_json(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if changes_state(request.method()) && request.path().starts_with("/api/") && !is_json(&request)
+    if changes_state(request.method())
+        && request.path().starts_with("/api/")
+        && !is_json(&request)
+        && !is_list_import(&request)
     {
         let problem = Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -48,4 +55,26 @@ fn is_json(request: &ServiceRequest) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The paths that take a list as CSV or plain text.
+const LIST_IMPORTS: [&str; 2] = ["/api/v1/dnd/import", "/api/v1/opt-outs/import"];
+
+/// A POST of a list to import: `text/csv`, or `text/plain` from a client
+/// that is not a browser (no `Origin`).
+fn is_list_import(request: &ServiceRequest) -> bool {
+    if !LIST_IMPORTS.contains(&request.path()) {
+        return false;
+    }
+    let essence = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("text/csv") => true,
+        Some("text/plain") => !request.headers().contains_key(header::ORIGIN),
+        _ => false,
+    }
 }

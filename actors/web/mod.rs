@@ -26,6 +26,8 @@
 //! | `conversations.rs` | `GET /api/v1/conversations`, `GET /api/v1/conversations/{ours}/{theirs}`, `POST /api/v1/conversations/{ours}/{theirs}/messages` (customers; the operator with `?account=`) |
 //! | `content_rules.rs` (admin) | `GET`/`POST /api/v1/rules`, `GET`/`PUT`/`DELETE /api/v1/rules/{name}` |
 //! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
+//! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
+//! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -47,6 +49,7 @@
 //! | `failure.rs` | the cause of an internal error, logged once by a middleware |
 //! | `json_only.rs` | the CSRF guard: state-changing API requests must be JSON |
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
+//! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives |
 
 mod accounts;
 mod auth;
@@ -58,16 +61,19 @@ mod content_rules;
 mod conversations;
 mod credentials;
 mod customer;
+mod dnd;
 mod failure;
 mod gateways;
 mod held;
 mod json_only;
 mod kannel;
 mod keys;
+mod list_import;
 mod messages_list;
 mod metrics;
 mod mo_routes;
 mod openapi;
+mod opt_outs;
 mod polls;
 mod problem;
 mod routes;
@@ -128,6 +134,8 @@ pub fn start(
             .configure(keys::configure)
             .configure(messages_list::configure)
             .configure(conversations::configure)
+            .configure(opt_outs::configure)
+            .configure(dnd::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

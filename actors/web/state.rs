@@ -12,6 +12,7 @@ use super::credentials::{AdminCredentials, VerifiedCache};
 use crate::actors::admin::Admin;
 use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::logins::Logins;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
@@ -42,6 +43,8 @@ pub struct WebState {
     pub verified: VerifiedCache,
     /// `callbacks.allow_private`: the callback URLs a customer may give.
     pub callback_policy: Arc<AddressPolicy>,
+    /// The DND registry in force (`dnd.rs`).
+    pub dnd: Arc<DndRegistry>,
 }
 
 impl WebState {
@@ -58,6 +61,7 @@ impl WebState {
             store: changes.store.clone(),
             directory: changes.directory.clone(),
             routes: changes.routes.clone(),
+            dnd: changes.account_starter.dnd.clone(),
             sessions,
             logins,
             replay,

@@ -250,6 +250,41 @@ pub fn mo_keyword(word: &str) -> Result<(), String> {
     }
 }
 
+/// An account's `traffic`: `transactional` or `promotional`.
+pub fn traffic(text: &str) -> Result<crate::lists::dnd::Traffic, String> {
+    text.parse()
+        .map_err(|error: crate::lists::dnd::UnknownTraffic| error.to_string())
+}
+
+/// An account's `opt_out_scope`: `account` or `sender`.
+pub fn opt_out_scope(text: &str) -> Result<crate::lists::opt_out::OptOutScope, String> {
+    use crate::lists::opt_out::OptOutScope;
+    match text {
+        "account" => Ok(OptOutScope::Account),
+        "sender" => Ok(OptOutScope::Sender),
+        _ => Err(format!("{text:?} is neither \"account\" nor \"sender\"")),
+    }
+}
+
+/// The most parts a reply text (`opt_out_text`, ...) may take.
+pub const MAX_REPLY_PARTS: usize = 3;
+
+/// A text the switch answers an MO with: not empty, at most
+/// [`MAX_REPLY_PARTS`] parts.
+pub fn reply_text(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty; leave it out for the default".into());
+    }
+    match crate::intake::text_parts(text) {
+        Ok((_, parts)) if parts.len() <= MAX_REPLY_PARTS => Ok(text.to_string()),
+        Ok((_, parts)) => Err(format!(
+            "takes {} message parts; a reply takes at most {MAX_REPLY_PARTS}",
+            parts.len()
+        )),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 /// Passwords the shipped configuration, the README or common habit hand
 /// out: refused (in any case) for the admin and for accounts while a
 /// listener is exposed.

@@ -223,4 +223,12 @@ pub(crate) struct RawAccount {
     pub callback_secret: Option<Spanned<String>>,
     #[serde(default)]
     pub allowed_senders: Vec<Spanned<String>>,
+    pub traffic: Option<Spanned<String>>,
+    pub opt_out_scope: Option<Spanned<String>>,
+    pub stop_words: Option<Vec<Spanned<String>>>,
+    pub start_words: Option<Vec<Spanned<String>>>,
+    pub help_words: Option<Vec<Spanned<String>>>,
+    pub opt_out_text: Option<Spanned<String>>,
+    pub opt_in_text: Option<Spanned<String>>,
+    pub help_text: Option<Spanned<String>>,
 }

@@ -9,6 +9,8 @@ use ipnet::IpNet;
 
 use crate::checks::content::ContentRule;
 use crate::checks::sender::AllowedSenders;
+use crate::lists::dnd::Traffic;
+use crate::lists::opt_out::OptOutSettings;
 use crate::model::Money;
 use crate::upstream::IdFormat;
 
@@ -489,6 +491,10 @@ pub struct AccountConfig {
     pub callback_secret: Option<String>,
     /// The senders its messages may have; empty = any (SPEC §6.1).
     pub allowed_senders: AllowedSenders,
+    /// `traffic`: promotional accounts are refused for DND numbers.
+    pub traffic: Traffic,
+    /// `opt_out_scope`, the stop/start/help words and their answers.
+    pub opt_outs: OptOutSettings,
 }
 
 impl Config {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::fold;
+use crate::fold;
 
 /// The most characters of a rule's or poll's name.
 pub const MAX_NAME_LEN: usize = 64;

@@ -15,18 +15,18 @@
 //! 5. the account's catch-all service;
 //! 6. an enabled autoreply on the number without a keyword.
 //!
-//! Words compare folded ([`fold`]); numbers as routing numbers (digits, a
+//! Words compare folded ([`crate::fold`]); numbers as routing numbers (digits, a
 //! leading `+` or `00` dropped). An opt-out command (STOP, START, HELP…)
 //! is claimed by none: the caller says so.
 
 pub mod autoreply;
-pub mod fold;
 pub mod poll;
 pub mod service;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::SmsServiceConfig;
+use crate::fold;
 use crate::routing::mo::normalise_number;
 use autoreply::Autoreply;
 use poll::Poll;
@@ -51,34 +51,6 @@ pub enum Claim<'a> {
     Service(&'a SmsServiceConfig),
     /// Answered by this rule, if its guard lets it.
     Autoreply(&'a Autoreply),
-}
-
-/// The words a stop, start or help command begins with (SPEC §6.1):
-/// such an MO is an opt-out command, which no application answers, and
-/// a poll without a keyword may not have one as an option.
-pub const OPT_OUT_WORDS: &[&str] = &[
-    "STOP",
-    "STOPALL",
-    "UNSUBSCRIBE",
-    "CANCEL",
-    "END",
-    "QUIT",
-    "BAJA",
-    "ALTO",
-    "CANCELAR",
-    "PARAR",
-    "START",
-    "UNSTOP",
-    "YES",
-    "ALTA",
-    "REANUDAR",
-    "HELP",
-    "AYUDA",
-];
-
-/// Whether a folded word is an opt-out command word.
-pub fn is_opt_out_word(folded: &str) -> bool {
-    OPT_OUT_WORDS.contains(&folded)
 }
 
 impl MoApps {
@@ -281,12 +253,5 @@ mod tests {
             apps.claim("shop", Some("5555"), Some("V A"), now),
             Some(Claim::Vote(&apps.polls[1]))
         );
-    }
-
-    #[test]
-    fn opt_out_words_are_known_folded() {
-        assert!(is_opt_out_word("STOP"));
-        assert!(is_opt_out_word(&fold::fold("Ayuda")));
-        assert!(!is_opt_out_word("VOTE"));
     }
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::fold;
+use crate::fold;
 use crate::model::timestamp;
 
 /// The most options a poll may have.

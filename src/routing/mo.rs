@@ -80,6 +80,15 @@ impl MoRouteTable {
             .or(routes.catch_all.as_ref())
             .map(String::as_str)
     }
+
+    /// Whether a keyword route (not the number's catch-all) takes an MO
+    /// to `destination` with `text`: its first word is that route's.
+    pub fn keyword_claims(&self, destination: &str, text: Option<&str>) -> bool {
+        normalise_number(destination)
+            .and_then(|number| self.by_number.get(number))
+            .zip(text.and_then(first_word))
+            .is_some_and(|(routes, word)| routes.keywords.contains_key(&word))
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +141,10 @@ mod tests {
         assert_eq!(table.lookup("12345", Some("joiner")), Some("agency"));
         assert_eq!(table.lookup("12345", Some("")), Some("agency"));
         assert_eq!(table.lookup("12345", None), Some("agency"));
+        assert!(table.keyword_claims("12345", Some("join now")));
+        assert!(!table.keyword_claims("12345", Some("joiner")));
+        assert!(!table.keyword_claims("447700900123", Some("join")));
+        assert!(!table.keyword_claims("12345", None));
     }
 
     #[test]

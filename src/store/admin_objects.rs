@@ -31,6 +31,11 @@ pub struct StoredAccount {
     /// The senders the account may use, as `checks::sender` reads them
     /// (numbers by their digits); empty = any.
     pub allowed_senders: Vec<String>,
+    /// Transactional or promotional (the DND check).
+    pub traffic: crate::lists::dnd::Traffic,
+    /// Its opt-out words and answers; `None` (an account stored before
+    /// they existed): the defaults.
+    pub opt_outs: Option<crate::lists::opt_out::OptOutSettings>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

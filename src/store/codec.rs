@@ -29,6 +29,7 @@
 //! | `conversation_activity` | account id, 0x00, last sequence u64 big-endian, ours, 0x00, theirs | `()`: an index entry |
 //! | `conversation_reads` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ReadMark` |
 //! | `votes`        | poll id, 0x00, the voter's number           | `Vote`: the voter's last vote |
+//! | `number_lists` | `dnd` 0x00 number, or `opt_out` 0x00 account 0x00 number sender (see `lists`) | `Listed` |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -60,6 +61,7 @@
 //! | 5 | `StoredAccount` gains `callback_secret` (last field) | a stored account of versions 1–4 is its bytes and `None` (one `0x00`): it is signed with no secret until one is set again |
 //! | 6 | `StoredAccount` gains `allowed_senders` (last field) | a stored account of versions 1–5 is its bytes and an empty list (one `0x00`): any sender, as before |
 //! | 7 | `Message` gains `held_by` (last field: the content rule holding it) | a message of versions 1–6 is its bytes and `None` (one `0x00`) |
+//! | 8 | `StoredAccount` gains `traffic` and `opt_outs` (last fields) | a stored account of versions 1–7 is its bytes and two `0x00`: transactional, default opt-out settings |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -74,7 +76,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 7;
+pub const VERSION: u8 = 8;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// and its `held_by`, each a new last field.
@@ -88,6 +90,9 @@ const ACCOUNT_SECRET: u8 = 5;
 
 /// The version that gave stored accounts their `allowed_senders`.
 const ACCOUNT_SENDERS: u8 = 6;
+
+/// The version that gave stored accounts their `traffic` and `opt_outs`.
+const ACCOUNT_LISTS: u8 = 8;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -170,11 +175,13 @@ pub enum TreeId {
     ConversationReads,
     /// Each voter's last vote in each poll.
     Votes,
+    /// Opt-outs and the DND registry (see `lists`).
+    NumberLists,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 19] = [
+    pub const ALL: [TreeId; 20] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -194,6 +201,7 @@ impl TreeId {
         TreeId::ConversationActivity,
         TreeId::ConversationReads,
         TreeId::Votes,
+        TreeId::NumberLists,
     ];
 
     pub fn name(self) -> &'static str {
@@ -217,6 +225,7 @@ impl TreeId {
             TreeId::ConversationActivity => "conversation_activity",
             TreeId::ConversationReads => "conversation_reads",
             TreeId::Votes => "votes",
+            TreeId::NumberLists => "number_lists",
         }
     }
 
@@ -362,7 +371,9 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
             .map(|since| u8::from(version < *since))
             .sum(),
         TreeId::AdminObjects if key.starts_with(ADMIN_ACCOUNT_PREFIX) => {
-            u8::from(version < ACCOUNT_SECRET) + u8::from(version < ACCOUNT_SENDERS)
+            u8::from(version < ACCOUNT_SECRET)
+                + u8::from(version < ACCOUNT_SENDERS)
+                + 2 * u8::from(version < ACCOUNT_LISTS)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         _ => 0,
@@ -760,11 +771,14 @@ mod tests {
             callback_url: Some("http://127.0.0.1:9/dlr".into()),
             callback_secret: None,
             allowed_senders: Vec::new(),
+            traffic: Default::default(),
+            opt_outs: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks both last fields, version 5 `allowed_senders`.
-        for (version, missing) in [(4, 2), (5, 1)] {
+        // Version 4 lacks the four last fields, version 5 three, version 6
+        // `traffic` and `opt_outs`.
+        for (version, missing) in [(4, 4), (5, 3), (6, 2)] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             assert_eq!(

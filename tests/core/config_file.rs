@@ -161,6 +161,51 @@ fn allowed_senders_are_read_and_a_bad_one_is_named() {
 }
 
 #[test]
+fn traffic_and_opt_out_keys_are_read_and_a_bad_one_is_named() {
+    use pasarela::lists::dnd::Traffic;
+    use pasarela::lists::opt_out::OptOutScope;
+    let config = parse(&with(
+        "[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ntraffic = \"promotional\"\nopt_out_scope = \"sender\"\nstop_words = [\"salir\", \"Bája\"]\nhelp_text = \"Call 900 000 000\"\n",
+    ))
+    .unwrap();
+    let b = config.account("b").unwrap();
+    assert_eq!(b.traffic, Traffic::Promotional);
+    assert_eq!(b.opt_outs.scope, OptOutScope::Sender);
+    assert_eq!(b.opt_outs.stop_words, ["SALIR", "BAJA"]);
+    assert_eq!(b.opt_outs.start_words[0], "START", "left out: the defaults");
+    assert_eq!(b.opt_outs.help_text.as_deref(), Some("Call 900 000 000"));
+    assert_eq!(config.accounts[0].traffic, Traffic::Transactional);
+
+    let source = with(
+        "[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ntraffic = \"marketing\"\nstart_words = [\"two words\"]\nopt_in_text = \" \"\n",
+    );
+    let lines = errors(&source);
+    for (key, needle, message) in [
+        (
+            "accounts[1].traffic",
+            "marketing",
+            "traffic \"marketing\" is neither",
+        ),
+        (
+            "accounts[1].start_words[0]",
+            "two words",
+            "keyword \"two words\" is not one word",
+        ),
+        (
+            "accounts[1].opt_in_text",
+            "opt_in_text",
+            "must not be empty",
+        ),
+    ] {
+        let prefix = format!("{FILE}:{}: {key}: {message}", line_of(&source, needle));
+        assert!(
+            lines.iter().any(|line| line.starts_with(&prefix)),
+            "missing {prefix:?} in {lines:?}"
+        );
+    }
+}
+
+#[test]
 fn an_unknown_key_names_file_line_and_key() {
     let source = with("[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ncredti = \"5\"\n");
     let lines = errors(&source);

@@ -30,7 +30,7 @@ use raw::Raw;
 use sim::Sim;
 
 /// The simulator answers a message to a number ending in 9999 with an MO.
-const REPLIER: &str = "346000009999";
+pub(crate) const REPLIER: &str = "346000009999";
 const GATEWAY: &str = "operator-a";
 const SECRET: &str = "mo-secret-mo-secret";
 const WAIT: Duration = Duration::from_secs(15);
@@ -119,7 +119,7 @@ pub(crate) fn receiver(switch: &Switch, system_id: &str, password: &str) -> Raw 
 }
 
 /// Makes the simulator send an MO from [`REPLIER`] to `number` with `text`.
-fn make_mo(demo: &mut Raw, number: &str, text: &str) {
+pub(crate) fn make_mo(demo: &mut Raw, number: &str, text: &str) {
     make_mo_from(demo, REPLIER, number, text);
 }
 

@@ -57,6 +57,7 @@ impl Checker<'_> {
                 allowed_senders.extend(self.check(sender, &key, parsed));
             }
             let (callback_url, callback_secret) = self.account_callback(&entry, &prefix);
+            let (traffic, opt_outs) = self.account_lists(&entry, &prefix);
             accounts.push(AccountConfig {
                 system_id,
                 password: entry.password.into_inner(),
@@ -76,6 +77,8 @@ impl Checker<'_> {
                 callback_url,
                 callback_secret,
                 allowed_senders: AllowedSenders::new(allowed_senders),
+                traffic,
+                opt_outs,
             });
         }
         accounts

@@ -11,6 +11,7 @@ mod exposure;
 mod gateways;
 mod limits;
 mod listeners;
+mod lists;
 mod log;
 mod mo_apps;
 mod mo_routes;
