@@ -168,11 +168,15 @@ fn an_autoreply_answers_once_and_never_loops_with_an_autoresponder() {
     let mut shop = receiver(&switch, "shop", "shop1234");
     let mut esme = demo(&switch);
     make_mo_from(&mut esme, PHONE, "12345", "hi there");
-    // An opt-out command is answered by no application.
+    // An opt-out command is answered by its confirmation, by no
+    // application; the simulator echoes the confirmation back, and that
+    // echo, an ordinary MO, gets the autoreply.
     make_mo_from(&mut esme, OTHER_PHONE, "12345", "Stop");
     let reply = format!("Thanks {PHONE}, we got: hi there");
-    // The MO, and the simulator's echo of the autoreply; nothing more
-    // while the interval lasts, though every autoreply would be echoed.
+    let confirmation = "You are unsubscribed and will get no more messages from us. \
+                        Reply START to subscribe again.";
+    // The MO, and the simulator's echo of each answer; nothing more while
+    // the interval lasts, though every autoreply would be echoed.
     let seen = texts_for(&mut shop, Duration::from_secs(3));
     assert_eq!(
         seen,
@@ -180,12 +184,20 @@ fn an_autoreply_answers_once_and_never_loops_with_an_autoresponder() {
             ((PHONE.to_owned(), "hi there".to_owned()), 1),
             ((PHONE.to_owned(), reply.clone()), 1),
             ((OTHER_PHONE.to_owned(), "Stop".to_owned()), 1),
+            ((OTHER_PHONE.to_owned(), confirmation.to_owned()), 1),
+            (
+                (
+                    OTHER_PHONE.to_owned(),
+                    format!("Thanks {OTHER_PHONE}, we got: {confirmation}")
+                ),
+                1
+            ),
         ])
     );
     assert_eq!(
         balance(&switch, "shop", "shop1234"),
-        "9.99",
-        "one reply charged to shop"
+        "9.97",
+        "two autoreplies and the confirmation charged to shop"
     );
 
     // Past the interval the rule answers the sender again, once.

@@ -13,9 +13,11 @@ use esme::Esme;
 use modem_emulator::{Emulator, deliver};
 use pasarela::model::GatewayName;
 use pasarela::modem::pdu::{Status, UserData};
+use pasarela::smpp::pdu::Pdu;
 use pasarela::smpp::pdu::{
     COctetString, EsmClass, Npi, OctetString, RegisteredDelivery, SubmitSm, Ton,
 };
+use pasarela::smpp::{CommandId, CommandStatus};
 use pasarela::sms::{Reference, split_text};
 use pasarela::store::{InboundMessage, Store, StoreConfig};
 use raw::{SOURCE, WAIT};
@@ -411,4 +413,78 @@ fn a_status_report_after_a_restart_still_finds_its_message() {
     modem.report(mr, Status::RECEIVED);
     assert_eq!(esme.receipt(&id, SLOW).stat, "DELIVRD");
     switch.kill();
+}
+
+#[test]
+fn a_stop_word_through_the_modem_is_confirmed_by_the_modem_and_refuses_the_accounts_next_mt() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let path = config(dir.path(), &modem.device, None);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "poll_interval_ms = 500\n",
+        "poll_interval_ms = 500\nnumber = \"+34699000111\"\n",
+    ) + "\n[[mo_routes]]\nnumber = \"34699000111\"\naccount = \"demo\"\n";
+    std::fs::write(&path, text).unwrap();
+    let mut switch = Switch::start(&path, &[]);
+    let mut demo = raw::Raw::connect(switch.smpp);
+    assert_eq!(
+        demo.bind(CommandId::BindTransceiver, "demo", "demo1234"),
+        CommandStatus::EsmeRok
+    );
+
+    let split = split_text("Baja", Reference::Bits8(3)).unwrap();
+    let part = &split.parts[0];
+    let user_data = UserData {
+        udh: part.udh.clone(),
+        payload: part.payload.clone(),
+    };
+    modem.receive(
+        &deliver(DESTINATION, split.coding.data_coding(), user_data, 0),
+        true,
+    );
+
+    // The confirmation leaves through the modem, from the number, in the
+    // word's language.
+    wait_until("the confirmation through the modem", SLOW, || {
+        modem.submitted().len() == 1
+    });
+    let (_, confirmation) = modem.submitted().remove(0);
+    assert_eq!(confirmation.destination.value, DESTINATION);
+    assert!(
+        text_of(&confirmation.user_data, confirmation.dcs).starts_with("Dado de baja"),
+        "{confirmation:?}"
+    );
+    // The MO itself still reaches the account.
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let command = demo
+            .recv(deadline.saturating_duration_since(Instant::now()))
+            .expect("the MO as a deliver_sm");
+        if let Some(Pdu::DeliverSm(body)) = command.pdu() {
+            assert_eq!(body.short_message().as_ref(), b"Baja");
+            break;
+        }
+    }
+    // The account's next MT to the handset is refused, and nothing more
+    // reaches the modem.
+    let sequence = demo.request(
+        SubmitSm::builder()
+            .source_addr(COctetString::from_string("34699000111".to_owned()).unwrap())
+            .destination_addr(COctetString::from_string(DESTINATION.to_owned()).unwrap())
+            .short_message(OctetString::from_vec(b"an offer".to_vec()).unwrap())
+            .build(),
+    );
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        let command = demo
+            .recv(deadline.saturating_duration_since(Instant::now()))
+            .expect("a submit_sm_resp");
+        if command.id() == CommandId::SubmitSmResp && command.sequence_number() == sequence {
+            break command.status();
+        }
+    };
+    assert_eq!(status, CommandStatus::EsmeRsubmitfail);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(modem.submitted().len(), 1);
+    switch.signal_and_wait(libc::SIGTERM);
 }
