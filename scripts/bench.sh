@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -36,7 +36,16 @@
 # serve's RSS (now and peak) after it; then serve again on the same data:
 # how long loading the registry took, and the RSS holding it.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms and dnd on that binary
+# checks (not run by default): e2e with the checks at accept loaded beside
+# e2e without them, alternated run by run (E2E_RUNS pairs, the E2E_* knobs
+# apply): CHECKS_RULES (1000) content rules, word lists and patterns the
+# bench text does not match; the demo account promotional, with
+# CHECKS_DND (1000000) numbers on the DND registry and CHECKS_OPT_OUTS
+# (100000) opt-outs of its own, none of them a destination of the run, so
+# every message is checked and passes. The registry and the opt-outs are
+# imported once into a data directory each loaded run starts a copy of.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd and checks on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -64,6 +73,12 @@ serve_start() {
         -e 's|^credit = .*|credit = "100000000.00"|' \
         -e 's|^tps = .*|tps = 0|' \
         config/pasarela.toml >"$config"
+    # CHECKS_CONFIG: the demo account promotional, and that file's content
+    # rules (the checks benchmark).
+    if [[ -n "${CHECKS_CONFIG:-}" ]]; then
+        sed -i 's|^tps = 0|tps = 0\ntraffic = "promotional"|' "$config"
+        cat "$CHECKS_CONFIG" >>"$config"
+    fi
     if [[ -n "$upstream" ]]; then
         sed -i 's|^gateways = \["sim"\]|gateways = ["smsc"]|' "$config"
         cat >>"$config" <<TOML
@@ -213,17 +228,61 @@ dnd() {
     trap 'rm -rf "$dir"' RETURN
     serve_start "$BINARY" "$dir"
     started=$(date +%s.%N)
-    seq "$first" $((first + numbers - 1)) |
-        curl -sS --fail-with-body -u "admin:$(cat "$dir/data/admin-password")" -X POST \
-            -H 'Content-Type: text/plain' -T - "http://$HTTP_ADDRESS/api/v1/dnd/import"
+    import_numbers "$first" "$numbers" /api/v1/dnd/import "$dir"
     ended=$(date +%s.%N)
-    echo
     awk -v n="$numbers" -v s="$started" -v e="$ended" \
         'BEGIN { printf "dnd import: %d numbers in %.1f s, %.0f numbers/s\n", n, e - s, n / (e - s) }'
     serve_stop
     SERVE_KEEP_DATA=1 serve_start "$BINARY" "$dir"
     sed -n 's/.*DND registry loaded.*/&/p' "$dir/serve.log"
     serve_stop
+}
+
+# Prints N content rules: nine in ten a list of five words, the rest a
+# pattern; none matches the bench's text.
+content_rules() {
+    awk -v n="$1" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            printf "\n[[content_rules]]\nname = \"rule%04d\"\naction = \"reject\"\n", i
+            if (i % 10 == 9)
+                printf "pattern = '"'"'offer\\s+%d\\d{3}\\b'"'"'\n", i
+            else
+                printf "words = [\"spam%da\", \"spam%db\", \"free money %d\", \"win%d\", \"prize %d now\"]\n", i, i, i, i, i
+        }
+    }'
+}
+
+# Streams the numbers $1 to $1 + $2 - 1, one per line, to the admin
+# endpoint $3 of the serve started last on the data directory under $4.
+import_numbers() {
+    seq "$1" $(($1 + $2 - 1)) |
+        curl -sS --fail-with-body -u "admin:$(cat "$4/data/admin-password")" -X POST \
+            -H 'Content-Type: text/plain' -T - "http://$HTTP_ADDRESS$3"
+    echo
+}
+
+checks() {
+    build
+    local dir
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    content_rules "${CHECKS_RULES:-1000}" >"$dir/rules.toml"
+    mkdir -p "$dir/plain" "$dir/loaded"
+    CHECKS_CONFIG="$dir/rules.toml" serve_start "$BINARY" "$dir/loaded"
+    import_numbers 34610000000 "${CHECKS_DND:-1000000}" /api/v1/dnd/import "$dir/loaded"
+    import_numbers 34620000000 "${CHECKS_OPT_OUTS:-100000}" "/api/v1/opt-outs/import?account=demo" "$dir/loaded"
+    serve_stop
+    mv "$dir/loaded/data" "$dir/seed"
+    for run in $(seq 1 "${E2E_RUNS:-3}"); do
+        echo "checks run $run: none"
+        e2e_run "$BINARY" "$dir/plain"
+        echo "checks run $run: loaded"
+        rm -rf "$dir/loaded/data"
+        cp -r "$dir/seed" "$dir/loaded/data"
+        # The copy's pages reach the disk now, not during the run.
+        sync
+        SERVE_KEEP_DATA=1 CHECKS_CONFIG="$dir/rules.toml" e2e_run "$BINARY" "$dir/loaded"
+    done
 }
 
 benches=("$@")
@@ -239,6 +298,7 @@ for bench in "${benches[@]}"; do
         http) http ;;
         sendsms) sendsms ;;
         dnd) dnd ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd)" >&2; exit 2 ;;
+        checks) checks ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks)" >&2; exit 2 ;;
     esac
 done
