@@ -99,19 +99,26 @@ impl FromRequest for Caller {
         let request = request.clone();
         Box::pin(async move {
             let state = state(&request)?;
-            let operator = api_key(&request).is_none()
-                && request
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .and_then(basic_credentials)
-                    .is_some_and(|(user, _)| user == state.admin.user);
-            if operator {
-                admin(&request, &state).await?;
-                Ok(Caller::Operator)
-            } else {
-                customer(&request, &state).await.map(Caller::Customer)
-            }
+            caller(&request, &state).await
         })
+    }
+}
+
+/// The operator when the request carries HTTP Basic naming
+/// `web.admin_user` and no API key (checked as the operator), otherwise a
+/// customer (checked as one).
+async fn caller(request: &HttpRequest, state: &WebState) -> Result<Caller, Problem> {
+    let names_operator = api_key(request).is_none()
+        && request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(basic_credentials)
+            .is_some_and(|(user, _)| user == state.admin.user);
+    if names_operator {
+        admin(request, state).await?;
+        Ok(Caller::Operator)
+    } else {
+        customer(request, state).await.map(Caller::Customer)
     }
 }
 
@@ -161,12 +168,6 @@ impl FromRequest for AccountInScope {
                 })?
                 .into_inner()
                 .account;
-            let operator = api_key(&request).is_none()
-                && request
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .and_then(basic_credentials)
-                    .is_some_and(|(user, _)| user == state.admin.user);
             let field = |status, detail: String| {
                 Problem::with_field(
                     status,
@@ -176,20 +177,21 @@ impl FromRequest for AccountInScope {
                     },
                 )
             };
-            if operator {
-                admin(&request, &state).await?;
-                let system_id = named.ok_or_else(|| {
-                    field(
-                        StatusCode::BAD_REQUEST,
-                        "the operator names the account: ?account=SYSTEM_ID".into(),
-                    )
-                })?;
-                let account = state.directory.account(&system_id).ok_or_else(|| {
-                    field(StatusCode::NOT_FOUND, format!("no account {system_id:?}"))
-                })?;
-                return Ok(AccountInScope(account));
-            }
-            let customer = customer(&request, &state).await?;
+            let customer = match caller(&request, &state).await? {
+                Caller::Operator => {
+                    let system_id = named.ok_or_else(|| {
+                        field(
+                            StatusCode::BAD_REQUEST,
+                            "the operator names the account: ?account=SYSTEM_ID".into(),
+                        )
+                    })?;
+                    let account = state.directory.account(&system_id).ok_or_else(|| {
+                        field(StatusCode::NOT_FOUND, format!("no account {system_id:?}"))
+                    })?;
+                    return Ok(AccountInScope(account));
+                }
+                Caller::Customer(customer) => customer,
+            };
             if let Some(system_id) = named
                 && system_id != customer.id.as_str()
             {
