@@ -79,6 +79,7 @@ pub struct Metrics {
     password_checks: Family<ProtocolLabel, Counter>,
     logins_refused: Family<LoginRefusalLabels, Counter>,
     smpp_closed: Family<ClosedLabel, Counter>,
+    mo_replies: Family<ReplyLabels, Counter>,
     mailbox_items: Family<AccountLabel, Gauge>,
     mailbox_loaded: Family<AccountLabel, Gauge>,
     mailbox_dropped: Family<DropLabels, Counter>,
@@ -212,6 +213,12 @@ struct ClosedLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReplyLabels {
+    reply: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReceiptLabels {
     account: String,
     gateway: String,
@@ -320,6 +327,7 @@ impl Metrics {
             password_checks: Family::default(),
             logins_refused: Family::default(),
             smpp_closed: Family::default(),
+            mo_replies: Family::default(),
             mailbox_items: Family::default(),
             mailbox_loaded: Family::default(),
             mailbox_dropped: Family::default(),
@@ -398,6 +406,15 @@ impl Metrics {
              smpp.max_connections or smpp.max_connections_per_ip, not bound within \
              smpp.bind_timeout_s, or not reading what it is sent",
             metrics.smpp_closed.clone(),
+        );
+        registry.register(
+            "mo_replies",
+            "Replies the switch made for an account to a phone's MO, by reply (opt-out \
+             confirmation, opt-in confirmation, help text, autoreply, poll reply, service \
+             answer) and outcome: accepted, refused (by the account's accept path), \
+             unsendable (nothing to answer from or to, or a text that cannot be sent), \
+             service_failed (the service's application gave no usable answer)",
+            metrics.mo_replies.clone(),
         );
         registry.register(
             "mailbox_items",
@@ -522,6 +539,15 @@ impl Metrics {
     pub fn smpp_connection_closed(&self, reason: &'static str) {
         self.smpp_closed
             .get_or_create(&ClosedLabel { reason })
+            .inc();
+    }
+
+    /// Counts a reply to an MO (`reply` says which, as the log does) and
+    /// what became of it (`outcome`: `accepted`, `refused`, `unsendable`,
+    /// `service_failed`).
+    pub fn mo_reply(&self, reply: &'static str, outcome: &'static str) {
+        self.mo_replies
+            .get_or_create(&ReplyLabels { reply, outcome })
             .inc();
     }
 

@@ -26,6 +26,7 @@ use crate::actors::protocol::account::Submit;
 use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::config::{ServiceTarget, SmsServiceConfig};
 use crate::fold;
+use crate::metrics;
 use crate::mo_apps::Claim;
 use crate::mo_apps::autoreply::{Autoreply, MoFields, ReplyGuard, Template};
 use crate::mo_apps::poll::{Ballot, Poll};
@@ -45,6 +46,9 @@ pub struct MoAppsWiring {
     /// (`callbacks.timeout_ms`, the switch's one HTTP client timeout).
     pub service_timeout: Duration,
 }
+
+/// What a service's reply is called in the log and in `/metrics`.
+const SERVICE_ANSWER: &str = "service answer";
 
 /// The largest answer read from a service's application: more than any
 /// reply of `max_messages` parts.
@@ -207,6 +211,7 @@ impl AccountMoApps {
             Err(error) => {
                 warn!(logger, "service not called; no reply"; "service" => &service.name,
                     "error" => %error);
+                metrics::global().mo_reply(SERVICE_ANSWER, "unsendable");
                 return Answer::Nothing;
             }
         };
@@ -217,7 +222,7 @@ impl AccountMoApps {
                     Some(text) => Answer::Reply {
                         text: service::within_parts(&text, service.max_messages),
                         mo: Box::new(mo.clone()),
-                        what: "service answer",
+                        what: SERVICE_ANSWER,
                     },
                     None => Answer::Nothing,
                 };
@@ -372,12 +377,14 @@ async fn call_service(
         Err(error) => {
             warn!(logger, "service's application did not answer; no reply";
                 "service" => &call.name, "error" => %error);
+            metrics::global().mo_reply(SERVICE_ANSWER, "service_failed");
             return;
         }
     };
     if !response.status().is_success() {
         warn!(logger, "service's application answered with an error; no reply";
             "service" => &call.name, "status" => response.status().as_u16());
+        metrics::global().mo_reply(SERVICE_ANSWER, "service_failed");
         return;
     }
     let body = match response.body().limit(MAX_ANSWER).await {
@@ -385,6 +392,7 @@ async fn call_service(
         Err(error) => {
             warn!(logger, "service's answer could not be read; no reply";
                 "service" => &call.name, "error" => %error);
+            metrics::global().mo_reply(SERVICE_ANSWER, "service_failed");
             return;
         }
     };
@@ -392,7 +400,7 @@ async fn call_service(
     match service::reply_text(&answer, call.max_messages, call.omit_empty) {
         Some(text) => {
             let text = service::within_parts(&text, call.max_messages);
-            replies::send(account, &mo, &text, "service answer", logger);
+            replies::send(account, &mo, &text, SERVICE_ANSWER, logger);
         }
         None => info!(logger, "service's answer is empty; no reply"; "service" => &call.name),
     }

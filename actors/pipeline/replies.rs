@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use crate::actors::protocol::account::{Accepted, Refused, Reply, Submit, SubmittedBy};
 use crate::api;
 use crate::intake::{self, Submission};
+use crate::metrics;
 use crate::model::{Address, Msisdn};
 use crate::smpp::CommandStatus;
 use crate::store::InboundMessage;
@@ -81,8 +82,8 @@ pub async fn submit(
 }
 
 /// Sends `text` in answer to `mo` through `account`, in the background,
-/// logging what became of it; `what` says which reply it is
-/// (`"opt-out confirmation"`, `"autoreply"`).
+/// logging and counting what became of it; `what` says which reply it
+/// is (`"opt-out confirmation"`, `"autoreply"`).
 pub fn send(
     account: Recipient<Submit>,
     mo: &InboundMessage,
@@ -94,6 +95,7 @@ pub fn send(
         Ok(submission) => submission,
         Err(error) => {
             warn!(logger, "no reply sent"; "reply" => what, "to" => &mo.source, "error" => %error);
+            metrics::global().mo_reply(what, "unsendable");
             return;
         }
     };
@@ -102,12 +104,14 @@ pub fn send(
         match submit(&account, submission).await {
             Ok(accepted) => {
                 let ids: Vec<String> = accepted.ids.iter().map(ToString::to_string).collect();
-                info!(logger, "reply accepted"; "reply" => what, "to" => &to, "ids" => ids.join(","))
+                info!(logger, "reply accepted"; "reply" => what, "to" => &to, "ids" => ids.join(","));
+                metrics::global().mo_reply(what, "accepted");
             }
             Err(refused) => {
                 warn!(logger, "reply refused"; "reply" => what, "to" => &to,
                     "status" => ?refused.status,
-                    "check" => refused.check.map(|check| check.to_string()))
+                    "check" => refused.check.map(|check| check.to_string()));
+                metrics::global().mo_reply(what, "refused");
             }
         }
     });

@@ -15,7 +15,7 @@
 //!   (POST), and its answer reaches the simulator as an MT to the sender.
 
 use crate::mo_routing::{Mo, demo, make_mo_from, next_mo, receiver};
-use crate::{common, http, raw};
+use crate::{common, http, raw, scrape};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -199,6 +199,11 @@ fn an_autoreply_answers_once_and_never_loops_with_an_autoresponder() {
         "9.97",
         "two autoreplies and the confirmation charged to shop"
     );
+    let metrics = scrape::scrape(switch.http);
+    for (reply, count) in [("autoreply", 2.0), ("opt-out confirmation", 1.0)] {
+        let series = format!(r#"pasarela_mo_replies_total{{reply="{reply}",outcome="accepted"}}"#);
+        assert_eq!(scrape::value(&metrics, &series), Some(count), "{series}");
+    }
 
     // Past the interval the rule answers the sender again, once.
     std::thread::sleep(Duration::from_millis(1500));
