@@ -50,6 +50,7 @@
 //! | `json_only.rs` | the CSRF guard: state-changing API requests must be JSON |
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
 //! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives |
+//! | `csv_file.rs` | a CSV export answered as a file to save |
 
 mod accounts;
 mod auth;
@@ -60,6 +61,7 @@ mod callbacks;
 mod content_rules;
 mod conversations;
 mod credentials;
+mod csv_file;
 mod customer;
 mod dnd;
 mod failure;

@@ -17,6 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::Caller;
 use super::body::Fields;
+use super::csv_file::csv_attachment;
 use super::dnd::ImportView;
 use super::list_import::ImportReader;
 use super::problem::Problem;
@@ -443,14 +444,5 @@ async fn export_opt_outs(
             }
         }
     }
-    let body = writer
-        .into_inner()
-        .map_err(|error| Problem::internal(error.into_error()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"opt-outs-{}.csv\"", account.id),
-        ))
-        .body(body))
+    csv_attachment(writer, &format!("opt-outs-{}.csv", account.id))
 }

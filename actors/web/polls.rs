@@ -14,6 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::auth::{Caller, Operator};
 use super::body::Fields;
 use super::body_first::BodyFirst;
+use super::csv_file::csv_attachment;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::admin::AdminError;
@@ -300,16 +301,7 @@ async fn poll_votes(
     for row in rows {
         writer.write_record(&row).map_err(Problem::internal)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|error| Problem::internal(error.into_error()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-votes.csv\"", poll.id),
-        ))
-        .body(body))
+    csv_attachment(writer, &format!("{}-votes.csv", poll.id))
 }
 
 /// Close a poll now: later votes are not counted (admin)

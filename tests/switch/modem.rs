@@ -65,6 +65,18 @@ credit = "1000.00"
     path
 }
 
+/// The config of [`config`], the modem answering to +34699000111, an
+/// MO route taking what is sent to that number to demo.
+fn config_with_number(dir: &Path, device: &str) -> std::path::PathBuf {
+    let path = config(dir, device, None);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "poll_interval_ms = 500\n",
+        "poll_interval_ms = 500\nnumber = \"+34699000111\"\n",
+    ) + "\n[[mo_routes]]\nnumber = \"34699000111\"\naccount = \"demo\"\n";
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !done() {
@@ -250,13 +262,7 @@ fn incoming_messages_are_stored_then_deleted_and_long_ones_joined() {
 fn an_incoming_message_is_routed_by_the_modems_number_to_its_account() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);
-    let path = config(dir.path(), &modem.device, None);
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "poll_interval_ms = 500\n",
-        "poll_interval_ms = 500\nnumber = \"+34699000111\"\n",
-    ) + "\n[[mo_routes]]\nnumber = \"34699000111\"\naccount = \"demo\"\n";
-    std::fs::write(&path, text).unwrap();
-    let mut switch = Switch::start(&path, &[]);
+    let mut switch = Switch::start(&config_with_number(dir.path(), &modem.device), &[]);
     let mut demo = raw::Raw::connect(switch.smpp);
     assert_eq!(
         demo.bind(pasarela::smpp::CommandId::BindReceiver, "demo", "demo1234"),
@@ -419,13 +425,7 @@ fn a_status_report_after_a_restart_still_finds_its_message() {
 fn a_stop_word_through_the_modem_is_confirmed_by_the_modem_and_refuses_the_accounts_next_mt() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);
-    let path = config(dir.path(), &modem.device, None);
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "poll_interval_ms = 500\n",
-        "poll_interval_ms = 500\nnumber = \"+34699000111\"\n",
-    ) + "\n[[mo_routes]]\nnumber = \"34699000111\"\naccount = \"demo\"\n";
-    std::fs::write(&path, text).unwrap();
-    let mut switch = Switch::start(&path, &[]);
+    let mut switch = Switch::start(&config_with_number(dir.path(), &modem.device), &[]);
     let mut demo = raw::Raw::connect(switch.smpp);
     assert_eq!(
         demo.bind(CommandId::BindTransceiver, "demo", "demo1234"),
