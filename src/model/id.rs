@@ -112,6 +112,26 @@ impl<'de> Deserialize<'de> for MessageId {
     }
 }
 
+/// One campaign of one account (`/api/v1/campaigns/{id}`): a number from
+/// the store's sequence, so unique and increasing across restarts, and its
+/// big-endian bytes sort as the numbers do. JSON writes it as a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CampaignId(pub u64);
+
+impl CampaignId {
+    /// Key bytes: big-endian, so byte order is numeric order.
+    pub const fn to_be_bytes(self) -> [u8; 8] {
+        self.0.to_be_bytes()
+    }
+}
+
+impl fmt::Display for CampaignId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Why a string cannot be an identifier of the given kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {

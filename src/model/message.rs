@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::address::Address;
-use super::id::{AccountId, GatewayName, MessageId, UpstreamId};
+use super::id::{AccountId, CampaignId, GatewayName, MessageId, UpstreamId};
 use super::money::Money;
 use super::state::{IllegalTransition, MessageState};
 use super::timestamp;
@@ -164,6 +164,11 @@ pub struct Message {
     /// every gateway until an admin releases it (then `None`) or drops it.
     /// Last, for the same reason.
     pub held_by: Option<String>,
+    /// The campaign that created it (`None`: a customer's own request or
+    /// the switch's reply). Gateways queue campaign messages behind every
+    /// other message of the same priority; its final state is counted in
+    /// the campaign's results. Last, for the same reason.
+    pub campaign: Option<CampaignId>,
 }
 
 /// A per-message request to be told of the message's fate over HTTP.
@@ -225,6 +230,7 @@ impl Message {
             service_type: String::new(),
             callback: None,
             held_by: None,
+            campaign: None,
         }
     }
 

@@ -12,7 +12,7 @@ pub mod state;
 pub mod timestamp;
 
 pub use address::{Address, AddressError, Npi, Ton};
-pub use id::{AccountId, GatewayName, IdError, MessageId, MessageIdError, UpstreamId};
+pub use id::{AccountId, CampaignId, GatewayName, IdError, MessageId, MessageIdError, UpstreamId};
 pub use message::{Callback, Message, Part, PartError, Transition};
 pub use money::{Money, MoneyParseError};
 pub use msisdn::{Msisdn, MsisdnError};

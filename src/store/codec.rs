@@ -62,6 +62,7 @@
 //! | 6 | `StoredAccount` gains `allowed_senders` (last field) | a stored account of versions 1–5 is its bytes and an empty list (one `0x00`): any sender, as before |
 //! | 7 | `Message` gains `held_by` (last field: the content rule holding it) | a message of versions 1–6 is its bytes and `None` (one `0x00`) |
 //! | 8 | `StoredAccount` gains `traffic` and `opt_outs` (last fields) | a stored account of versions 1–7 is its bytes and two `0x00`: transactional, default opt-out settings |
+//! | 9 | `Message` gains `campaign` (last field) | a message of versions 1–8 is its bytes and `None` (one `0x00`) |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -76,11 +77,11 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 8;
+pub const VERSION: u8 = 9;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
-/// and its `held_by`, each a new last field.
-const MESSAGE_FIELDS_SINCE: [u8; 3] = [2, 3, 7];
+/// its `held_by` and its `campaign`, each a new last field.
+const MESSAGE_FIELDS_SINCE: [u8; 4] = [2, 3, 7, 9];
 
 /// The version that gave ledger entries their `reason`.
 const LEDGER_REASON: u8 = 4;
@@ -600,14 +601,14 @@ mod tests {
         let key = b"demo";
         let good = encode(TreeId::Balances, key, &Money::from_micros(5)).unwrap();
         let mut wrong_version = good.clone();
-        wrong_version[0] = 9;
+        wrong_version[0] = VERSION + 1;
         let mut trailing = good.clone();
         trailing.push(0);
         // A length prefix claiming far more than the limit.
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 9"),
+            (&wrong_version[..], "version 10"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -650,10 +651,10 @@ mod tests {
         );
         let key = message_key(message.id);
         let current = encode(TreeId::Messages, &key, &message).unwrap();
-        // Versions 1, 2 and 3 to 6 were the same bytes without the last
-        // three, two and one fields.
-        assert_eq!(current[current.len() - 3..], [0, 0, 0]);
-        for (version, missing) in [(1u8, 3), (2, 2), (3, 1), (6, 1)] {
+        // Versions 1, 2, 3 to 6 and 7 to 8 were the same bytes without
+        // the last four, three, two and one fields.
+        assert_eq!(current[current.len() - 4..], [0, 0, 0, 0]);
+        for (version, missing) in [(1u8, 4), (2, 3), (3, 2), (6, 2), (7, 1), (8, 1)] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             for tree in [TreeId::Messages, TreeId::Archive] {
