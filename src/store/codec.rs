@@ -178,11 +178,19 @@ pub enum TreeId {
     Votes,
     /// Opt-outs and the DND registry (see `lists`).
     NumberLists,
+    /// Each account's contacts, and the members of its groups (see
+    /// `contacts`).
+    Contacts,
+    GroupMembers,
+    /// Campaigns, and each campaign's recipients in order (see
+    /// `campaigns`).
+    Campaigns,
+    CampaignRecipients,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 20] = [
+    pub const ALL: [TreeId; 24] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -203,6 +211,10 @@ impl TreeId {
         TreeId::ConversationReads,
         TreeId::Votes,
         TreeId::NumberLists,
+        TreeId::Contacts,
+        TreeId::GroupMembers,
+        TreeId::Campaigns,
+        TreeId::CampaignRecipients,
     ];
 
     pub fn name(self) -> &'static str {
@@ -227,6 +239,10 @@ impl TreeId {
             TreeId::ConversationReads => "conversation_reads",
             TreeId::Votes => "votes",
             TreeId::NumberLists => "number_lists",
+            TreeId::Contacts => "contacts",
+            TreeId::GroupMembers => "group_members",
+            TreeId::Campaigns => "campaigns",
+            TreeId::CampaignRecipients => "campaign_recipients",
         }
     }
 
