@@ -14,6 +14,7 @@
 //! - [`api`]: the customer JSON API's bodies, and a send request turned into a submission.
 //! - [`auth`]: argon2id password hashes, API key digests and the allowed-network check.
 //! - [`callbacks`]: receipt and MO callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
+//! - [`campaigns`]: campaigns, the pure half: definition, states, recipients and outcomes, results, text templates, quiet hours.
 //! - [`checks`]: the checks at accept (SPEC §6.1): sender rules, beside which later checks sit.
 //! - [`conversations`]: two-way conversations, the pure half: parties normalised, an MT's text, the API's views.
 //! - [`config`]: the TOML file into a validated typed configuration, one section at a time.
@@ -53,6 +54,7 @@
 pub mod api;
 pub mod auth;
 pub mod callbacks;
+pub mod campaigns;
 pub mod checks;
 #[cfg(feature = "runtime")]
 pub mod cli;
