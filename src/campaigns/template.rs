@@ -6,10 +6,13 @@
 
 use std::fmt;
 
-/// The longest template accepted, in characters: longer than any
-/// message a handset joins (255 UCS-2 parts hold 16,830 characters), so
-/// the limit only stops a body from growing without bound.
-pub const MAX_TEMPLATE_CHARS: usize = 20_000;
+/// The longest template accepted, in characters: ten GSM parts. A filled
+/// text must also fit [`MAX_TEXT_BYTES`].
+pub const MAX_TEMPLATE_CHARS: usize = 1_530;
+
+/// The longest text one recipient may get, in UTF-8 bytes: its record
+/// must fit one store value (4 KiB) with its number and outcome.
+pub const MAX_TEXT_BYTES: usize = 3_600;
 
 /// The longest field name a placeholder may name.
 const MAX_FIELD_NAME: usize = 64;
