@@ -27,6 +27,7 @@ use crate::actors::faults;
 use crate::actors::pipeline::admission::Admission;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
+use crate::actors::pipeline::campaign::{Campaign, CampaignWiring};
 use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
@@ -35,6 +36,7 @@ use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::protocol::account::Terms;
+use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::directory::{Accounts, Directory};
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::Resume;
@@ -50,7 +52,7 @@ use crate::auth::{AuthError, PasswordHash};
 use crate::callbacks::address::AddressPolicy;
 use crate::config::{Config, GatewayKind, TlsListenerConfig, WebConfig};
 use crate::mo_apps::MoApps;
-use crate::model::{AccountId, GatewayName, IdError, MessageState};
+use crate::model::{AccountId, CampaignId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
 use crate::tls::PemFile;
@@ -323,6 +325,7 @@ async fn start(
         logger: logger.new(slog::o!("actor" => "amend")),
     };
     let directory = Arc::new(Directory::new(entries));
+    let campaigns = start_campaigns(store, &directory, logger)?;
     mo_router.do_send(Start {
         directory: directory.clone(),
     });
@@ -376,6 +379,7 @@ async fn start(
         sessions,
         logins,
         callbacks.recipient(),
+        campaigns,
         admin_credentials(&config.web, &config.data_dir, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
@@ -395,6 +399,43 @@ async fn start(
         gateways: gateways.all().len(),
     };
     Ok((in_force, recovered, web))
+}
+
+/// The table of campaign actors, with one started for every campaign
+/// that is not finished or cancelled, going on where it stopped.
+fn start_campaigns(
+    store: &Arc<Store>,
+    directory: &Arc<Directory>,
+    logger: &Logger,
+) -> Result<Arc<LiveCampaigns>, ServeError> {
+    let campaigns = Arc::new_cyclic(|live| {
+        let wiring = CampaignWiring {
+            store: store.clone(),
+            directory: directory.clone(),
+            live: live.clone(),
+            logger: logger.new(slog::o!("actor" => "campaign")),
+        };
+        LiveCampaigns::new(Box::new(move |definition, state| {
+            Campaign::new(definition, state, wiring.clone())
+                .supervise()
+                .recipient()
+        }))
+    });
+    let mut from = CampaignId(0);
+    loop {
+        let page = store.campaigns_page(from, 100)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        from = CampaignId(last.id.0 + 1);
+        for definition in page {
+            match store.campaign_state(definition.id)? {
+                Some(state) if !state.state.is_final() => campaigns.start(definition, state),
+                _ => {}
+            }
+        }
+    }
+    Ok(campaigns)
 }
 
 /// The server settings of the TLS listeners, read from their PEM files.

@@ -92,7 +92,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
+    /// `detail` about the request field `field`.
+    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
         FieldError {
             field: field.into(),
             detail: detail.into(),

@@ -54,6 +54,7 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use crate::actors::faults;
+use crate::actors::pipeline::campaign_book::{CampaignBook, TurnResult};
 use crate::actors::pipeline::mailbox::Mailbox;
 use crate::actors::pipeline::mo_apps::{AccountMoApps, Answer, MoAppsWiring};
 use crate::actors::protocol::account::{
@@ -68,6 +69,7 @@ use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
 use crate::callbacks::request::mo_outbox_item;
+use crate::campaigns::SkipReason;
 use crate::checks::content::{ContentAction, Verdict, submission_text};
 use crate::checks::sender::Sender;
 use crate::checks::{Check, CheckRefusal};
@@ -127,6 +129,9 @@ pub struct Account {
     /// changed by MO stop and start words and by the API through this
     /// actor only.
     opt_outs: OptOutList,
+    /// The results of the account's campaigns, changed in the batches that
+    /// change them.
+    campaigns: CampaignBook,
 }
 
 struct Bound {
@@ -164,6 +169,7 @@ impl Account {
             routing_mo: HashSet::new(),
             next_receiver: 0,
             opt_outs: OptOutList::new(),
+            campaigns: CampaignBook::default(),
         };
         account.reload();
         account
@@ -195,6 +201,7 @@ impl Account {
             }
         }
         self.mailbox.reload();
+        self.campaigns.forget();
         match self.load_opt_outs() {
             Ok(list) => self.opt_outs = list,
             Err(error) => {
@@ -285,7 +292,7 @@ impl Account {
     fn accept(
         &mut self,
         submission: Submission,
-        by: SubmittedBy,
+        by: &SubmittedBy,
         now: DateTime<Utc>,
     ) -> Result<Checked, Refused> {
         faults::ACCOUNT_PANIC.tick("account");
@@ -308,7 +315,7 @@ impl Account {
         {
             return Err(CommandStatus::EsmeRthrottled.into());
         }
-        if by == SubmittedBy::Customer {
+        if by.checks_customer() {
             self.terms
                 .allowed_senders
                 .check(&submission.source)
@@ -319,7 +326,7 @@ impl Account {
                 })?;
         }
         let held_by = self.check_content(&submission)?;
-        if by == SubmittedBy::Customer {
+        if by.checks_customer() {
             self.check_lists(&submission)?;
         }
         let routing = self.wiring.routes.current();
@@ -370,6 +377,7 @@ impl Account {
                 message.service_type = submission.service_type.clone();
                 message.callback = submission.callback.clone();
                 message.held_by = held_by.clone();
+                message.campaign = by.campaign().map(|turn| turn.campaign);
                 ids.push(id);
                 match route {
                     Some((index, price)) => {
@@ -409,6 +417,20 @@ impl Account {
         {
             warn!(self.wiring.logger, "MT not in its conversation"; "account" => %self.id, "error" => %error);
         }
+        if let Some(turn) = by.campaign() {
+            let result = TurnResult::Sent {
+                ids: &ids,
+                charged: total,
+                unroutable: routed.is_empty(),
+            };
+            self.campaigns
+                .record_turn(&self.wiring.store, &mut batch, &self.id, turn, result, now)
+                .map_err(|error| {
+                    error!(self.wiring.logger, "cannot read a campaign's results";
+                        "account" => %self.id, "campaign" => %turn.campaign, "error" => %error);
+                    CommandStatus::EsmeRsyserr
+                })?;
+        }
         self.balance = balance;
         if let Some(rule) = &held_by {
             info!(self.wiring.logger, "submission held by a content rule";
@@ -423,6 +445,55 @@ impl Account {
             unroutable,
             callbacks,
             charged: total,
+        })
+    }
+
+    /// [`Account::accept`]; for a campaign's recipient that the opt-out,
+    /// DND or content check refuses, the batch recording it as skipped
+    /// instead (no ids, nothing charged).
+    fn accept_or_skip(
+        &mut self,
+        submission: Submission,
+        by: &SubmittedBy,
+        now: DateTime<Utc>,
+    ) -> Result<Checked, Refused> {
+        let refused = match self.accept(submission, by, now) {
+            Ok(checked) => return Ok(checked),
+            Err(refused) => refused,
+        };
+        let skipped = refused.check.as_ref().and_then(|refusal| match refusal.check {
+            Check::OptOut => Some(SkipReason::OptedOut),
+            Check::Dnd => Some(SkipReason::Dnd),
+            Check::Content => Some(SkipReason::Rule),
+            Check::Sender => None,
+        });
+        let (Some(turn), Some(reason)) = (by.campaign(), skipped) else {
+            return Err(refused);
+        };
+        self.metrics.rejected(refused.status, refused.check.as_ref());
+        let mut batch = Batch::new();
+        self.campaigns
+            .record_turn(
+                &self.wiring.store,
+                &mut batch,
+                &self.id,
+                turn,
+                TurnResult::Skipped(reason),
+                now,
+            )
+            .map_err(|error| {
+                error!(self.wiring.logger, "cannot read a campaign's results";
+                    "account" => %self.id, "campaign" => %turn.campaign, "error" => %error);
+                CommandStatus::EsmeRsyserr
+            })?;
+        Ok(Checked {
+            ids: Vec::new(),
+            batch,
+            routing: self.wiring.routes.current(),
+            routed: Vec::new(),
+            unroutable: Vec::new(),
+            callbacks: Vec::new(),
+            charged: Money::ZERO,
         })
     }
 
@@ -545,6 +616,11 @@ impl Account {
             .text
             .as_deref()
             .and_then(|text| opt_out_command(text, &self.terms.opt_outs, keyword_routed));
+        let stop = command
+            .as_ref()
+            .is_some_and(|command| matches!(command.action, Action::OptOut { .. }));
+        self.campaigns
+            .record_mo(&store, &mut batch, &self.id, &message, stop)?;
         let answer = match command {
             Some(command) => self.opt_out_by_mo(&message, command, &mut batch),
             None => self
@@ -763,7 +839,7 @@ impl Handler<Submit> for Account {
         let logger = self.wiring.logger.clone();
         let outcome = guarded(self, ctx, &logger, "submit", |account, _| {
             account
-                .accept(submit.submission, submit.by, Utc::now())
+                .accept_or_skip(submit.submission, &submit.by, Utc::now())
                 .map(|accepted| {
                     let durable = account.wiring.store.commit(accepted.batch);
                     (
@@ -851,6 +927,7 @@ impl Handler<CommitFailed> for Account {
         error!(self.wiring.logger, "a change of credit could not be stored; refused";
             "account" => %self.id, "error" => %failed.error);
         self.conversations.forget();
+        self.campaigns.forget();
         if let Some(balance) = self.balance.checked_add(failed.charged) {
             self.balance = balance;
         }
@@ -988,6 +1065,15 @@ impl Handler<Finished> for Account {
                         at: Utc::now(),
                         reason: None,
                     });
+            }
+            if let Err(error) = account.campaigns.record_final(
+                &account.wiring.store,
+                &mut batch,
+                &message,
+                refunded,
+            ) {
+                error!(account.wiring.logger, "a campaign's results miss a final state";
+                    "account" => %account.id, "message" => %message.id, "error" => %error);
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
             let callback = account.queue_callback(&mut batch, &message).ok().flatten();

@@ -1,6 +1,6 @@
 //! The life of a message: the SMPP listener and its ESME sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
-//! the schedule of held messages, cancel and replace, the receipts
+//! the schedule of held messages, the campaigns' results the accounts keep, cancel and replace, the receipts
 //! tracker, the MO router and the replies it sends for accounts, the
 //! callbacks sender (with where its
 //! callbacks may connect) and retention.
@@ -11,6 +11,8 @@ pub mod amend;
 pub mod awaiting;
 pub mod callback_targets;
 pub mod callbacks;
+pub mod campaign;
+pub mod campaign_book;
 pub mod esme;
 pub mod listener;
 pub mod mailbox;

@@ -14,7 +14,8 @@ use crate::intake::Submission;
 use crate::lists::ListedNumber;
 use crate::lists::dnd::Traffic;
 use crate::lists::opt_out::OptOutSettings;
-use crate::model::{AccountId, Message, MessageId, Money};
+use crate::campaigns;
+use crate::model::{AccountId, Address, CampaignId, Message, MessageId, Money};
 use crate::smpp::CommandStatus;
 use crate::store::{InboundMessage, LedgerEntry, ListedBy, MailboxKey, StoreError};
 
@@ -74,7 +75,7 @@ pub struct Submit {
 }
 
 /// Who a [`Submit`] comes from, which decides the checks it passes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SubmittedBy {
     /// A customer over SMPP, HTTP or Kannel's sendsms: every check at
     /// accept applies.
@@ -85,6 +86,42 @@ pub enum SubmittedBy {
     /// sender, opt-out and DND checks do not apply (the phone asked); the
     /// content rules, the TPS and the credit do.
     Reply,
+    /// A campaign's actor, for one recipient: every check applies, and a
+    /// recipient the opt-out, DND or content check refuses is recorded as
+    /// skipped (answered `Accepted` with no ids, once durable). Its
+    /// messages carry the campaign; the recipient's outcome and the
+    /// campaign's tally are written in their batch.
+    Campaign(Box<CampaignTurn>),
+}
+
+impl SubmittedBy {
+    /// Whether the checks of a customer's own submission apply (sender,
+    /// opt-outs, DND).
+    pub fn checks_customer(&self) -> bool {
+        matches!(self, SubmittedBy::Customer | SubmittedBy::Campaign(_))
+    }
+
+    /// The campaign turn, when a campaign submits.
+    pub fn campaign(&self) -> Option<&CampaignTurn> {
+        match self {
+            SubmittedBy::Campaign(turn) => Some(turn),
+            _ => None,
+        }
+    }
+}
+
+/// One recipient's turn in a campaign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignTurn {
+    pub campaign: CampaignId,
+    /// The recipient's place in the campaign.
+    pub index: u64,
+    /// As stored; written back with its outcome.
+    pub recipient: campaigns::Recipient,
+    /// The campaign's sender: an MO to it from the recipient within
+    /// `reply_window_hours` is a reply.
+    pub from: Address,
+    pub reply_window_hours: u32,
 }
 
 /// Where the answer to a [`Submit`] goes.

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod callbacks;
+pub mod campaign;
 pub mod content_rules;
 pub mod directory;
 pub mod dnd;

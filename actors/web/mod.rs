@@ -27,6 +27,7 @@
 //! | `content_rules.rs` (admin) | `GET`/`POST /api/v1/rules`, `GET`/`PUT`/`DELETE /api/v1/rules/{name}` |
 //! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
 //! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
+//! | `campaigns.rs` (admin and customers) | `GET`/`POST /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel`, `GET /api/v1/campaigns/{id}/recipients.csv` |
 //! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
@@ -58,6 +59,8 @@ mod autoreplies;
 mod body;
 mod body_first;
 mod callbacks;
+mod campaign_making;
+mod campaigns;
 mod content_rules;
 mod conversations;
 mod credentials;
@@ -125,6 +128,7 @@ pub fn start(
             .configure(mo_routes::configure)
             .configure(autoreplies::configure)
             .configure(polls::configure)
+            .configure(campaigns::configure)
             .configure(content_rules::configure)
             .configure(held::configure)
             .configure(sessions::configure)

@@ -10,6 +10,7 @@ use slog::Logger;
 
 use super::credentials::{AdminCredentials, VerifiedCache};
 use crate::actors::admin::Admin;
+use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::dnd::DndRegistry;
@@ -45,6 +46,9 @@ pub struct WebState {
     pub callback_policy: Arc<AddressPolicy>,
     /// The DND registry in force (`dnd.rs`).
     pub dnd: Arc<DndRegistry>,
+    /// The campaigns' actors, started here for a new campaign
+    /// (`campaigns.rs`).
+    pub campaigns: Arc<LiveCampaigns>,
 }
 
 impl WebState {
@@ -53,6 +57,7 @@ impl WebState {
         sessions: Arc<Sessions>,
         logins: Arc<Logins>,
         replay: Recipient<Replay>,
+        campaigns: Arc<LiveCampaigns>,
         admin: AdminCredentials,
         operators: Operators,
         logger: Logger,
@@ -71,6 +76,7 @@ impl WebState {
             operators: Arc::new(operators),
             verified: VerifiedCache::default(),
             callback_policy: Arc::default(),
+            campaigns,
         }
     }
 

@@ -13,6 +13,7 @@
 
 pub mod lifecycle;
 pub mod quiet_hours;
+pub mod submission;
 pub mod template;
 
 use chrono::{DateTime, Utc};

@@ -42,14 +42,14 @@ pub struct StateRecord {
 }
 
 /// The campaign that last sent a message to a number from a sender, and
-/// when: an MO from that number to that sender is a reply to it.
+/// until when an MO from that number to that sender is a reply to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reach {
     /// The campaign.
     pub campaign: CampaignId,
-    /// When its message was created.
+    /// The end of its reply window.
     #[serde(with = "timestamp")]
-    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
 fn keyed(prefix: &[u8], id: CampaignId) -> Vec<u8> {
@@ -260,7 +260,7 @@ mod tests {
         };
         let reach = Reach {
             campaign: CampaignId(7),
-            at,
+            until: at,
         };
         batch
             .put_campaign_state(CampaignId(7), &state)

@@ -1,0 +1,612 @@
+//! Campaigns (SPEC §6.2; docs/campaigns.md): a customer makes, reads,
+//! pauses, resumes, cancels and exports its own campaigns, the operator
+//! every account's (making one for the account `?account=` names). A
+//! campaign's recipients are fixed when it is made (`campaign_making.rs`);
+//! its actor sends them (`pipeline/campaign.rs`); its results are what
+//! the store holds, so they are exact across restarts.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::auth::{AccountInScope, Caller};
+use super::campaign_making::{Making, MakingError, new_id};
+use super::csv_file::csv_attachment;
+use super::problem::Problem;
+use super::state::WebState;
+use crate::actors::protocol::campaign::{ControlCampaign, ControlRefused};
+use crate::api::{FieldError, sender};
+use crate::campaigns::quiet_hours::{QuietHours, start_time, zone};
+use crate::campaigns::template::Template;
+use crate::campaigns::{
+    Audience, Control, DEFAULT_REPLY_WINDOW_HOURS, Definition, Estimate, Outcome, QuietWindow,
+    State, Tally,
+};
+use crate::model::{CampaignId, MessageId};
+
+/// The most numbers one request may list (larger audiences are groups or
+/// a file).
+pub const MAX_NUMBERS: usize = 100_000;
+/// The longest reply window a campaign may ask for: 30 days.
+const MAX_REPLY_WINDOW_HOURS: u32 = 30 * 24;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_campaigns)
+        .service(create_campaign)
+        .service(read_campaign)
+        .service(pause_campaign)
+        .service(resume_campaign)
+        .service(cancel_campaign)
+        .service(campaign_recipients);
+}
+
+/// `POST /api/v1/campaigns`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CampaignRequest {
+    name: String,
+    /// The sender: digits (an international number or a short code) or an
+    /// alphanumeric id.
+    from: String,
+    /// The text, with `{{number}}`, `{{field}}` and `{{field|default}}`.
+    text: String,
+    /// International numbers, at most 100,000.
+    #[serde(default)]
+    numbers: Vec<String>,
+    /// Not before (RFC 3339, or a local time in `time_zone`); at once when
+    /// absent.
+    start_at: Option<String>,
+    /// The IANA time zone of `start_at` and of the quiet hours; UTC when
+    /// absent.
+    time_zone: Option<String>,
+    /// Messages per second at most; the account's TPS alone when absent.
+    tps: Option<u32>,
+    /// No message leaves between `from` and `to` (HH:MM, in `time_zone`).
+    quiet_hours: Option<QuietInput>,
+    /// Each message's validity, in minutes (at most a week).
+    #[schema(minimum = 1, maximum = 10080)]
+    validity_minutes: Option<u32>,
+    /// An MO from a recipient to `from` within this many hours of its
+    /// message is a reply (72 when absent, at most 720).
+    reply_window_hours: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct QuietInput {
+    from: String,
+    to: String,
+}
+
+/// A campaign with its results.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Campaign)]
+struct CampaignView {
+    id: u64,
+    account: String,
+    name: String,
+    /// scheduled, running, paused, finished or cancelled.
+    state: &'static str,
+    /// Why it is paused: asked, credit or suspended.
+    #[schema(required = true)]
+    paused_because: Option<&'static str>,
+    /// When the state last changed.
+    since: DateTime<Utc>,
+    from: String,
+    text: String,
+    #[schema(required = true)]
+    start_at: Option<DateTime<Utc>>,
+    time_zone: String,
+    tps: u32,
+    #[schema(required = true)]
+    quiet_hours: Option<QuietView>,
+    #[schema(required = true)]
+    validity_minutes: Option<u32>,
+    reply_window_hours: u32,
+    created_at: DateTime<Utc>,
+    /// Recipients, skipped ones included.
+    total: u64,
+    /// What it was expected to cost when made.
+    estimate: EstimateView,
+    /// Recipients whose message was created.
+    sent: u64,
+    /// Recipients whose message reached DELIVRD, and any other final state.
+    delivered: u64,
+    failed: u64,
+    /// Recipients given no message.
+    skipped: u64,
+    skipped_by: SkippedView,
+    /// Recipients not yet reached.
+    waiting: u64,
+    replies: u64,
+    opt_outs: u64,
+    /// What its messages were charged, refunds taken back.
+    cost: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct QuietView {
+    from: String,
+    to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct EstimateView {
+    parts: u64,
+    /// Recipients whose text fits GSM 03.38.
+    gsm: u64,
+    /// Recipients whose text needs UCS-2.
+    ucs2: u64,
+    cost: String,
+    /// Parts per recipient sent to, on average.
+    parts_per_message: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct SkippedView {
+    opted_out: u64,
+    dnd: u64,
+    invalid: u64,
+    rule: u64,
+}
+
+fn view(definition: &Definition, state: State, since: DateTime<Utc>, tally: &Tally) -> CampaignView {
+    let Estimate {
+        parts,
+        gsm,
+        ucs2,
+        cost,
+    } = definition.estimate;
+    let messages = gsm + ucs2;
+    CampaignView {
+        id: definition.id.0,
+        account: definition.account.to_string(),
+        name: definition.name.clone(),
+        state: state.as_str(),
+        paused_because: state.pause_reason().map(|reason| reason.as_str()),
+        since,
+        from: definition.from.text().to_owned(),
+        text: definition.text.clone(),
+        start_at: definition.start_at,
+        time_zone: definition.time_zone.clone(),
+        tps: definition.tps,
+        quiet_hours: definition.quiet_hours.as_ref().map(|quiet| QuietView {
+            from: quiet.from.clone(),
+            to: quiet.to.clone(),
+        }),
+        validity_minutes: definition.validity_minutes,
+        reply_window_hours: definition.reply_window_hours,
+        created_at: definition.created_at,
+        total: definition.total,
+        estimate: EstimateView {
+            parts,
+            gsm,
+            ucs2,
+            cost: cost.to_string(),
+            parts_per_message: if messages == 0 {
+                0.0
+            } else {
+                parts as f64 / messages as f64
+            },
+        },
+        sent: tally.sent,
+        delivered: tally.delivered,
+        failed: tally.failed,
+        skipped: tally.skipped.total(),
+        skipped_by: SkippedView {
+            opted_out: tally.skipped.opted_out,
+            dnd: tally.skipped.dnd,
+            invalid: tally.skipped.invalid,
+            rule: tally.skipped.rule,
+        },
+        waiting: if state == State::Cancelled {
+            0
+        } else {
+            definition.total.saturating_sub(tally.done())
+        },
+        replies: tally.replies,
+        opt_outs: tally.opt_outs,
+        cost: tally.cost.to_string(),
+    }
+}
+
+/// Campaign `id` as the store has it, if `caller` may see it (another
+/// account's is 404, as one that does not exist).
+async fn visible(
+    state: &WebState,
+    caller: &Caller,
+    id: u64,
+) -> Result<CampaignView, Problem> {
+    let store = state.store.clone();
+    let id = CampaignId(id);
+    let found = web::block(move || -> Result<_, crate::store::StoreError> {
+        let Some(definition) = store.campaign(id)? else {
+            return Ok(None);
+        };
+        let record = store.campaign_state(id)?;
+        Ok(Some((definition, record, store.campaign_tally(id)?)))
+    })
+    .await??;
+    match found {
+        Some((definition, Some(record), tally)) if caller.sees(definition.account.as_str()) => {
+            Ok(view(&definition, record.state, record.since, &tally))
+        }
+        _ => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            format!("no campaign {id}"),
+        )),
+    }
+}
+
+/// The campaign as a request for it shows it.
+fn definition_from(
+    request: &CampaignRequest,
+    account: &crate::model::AccountId,
+    id: CampaignId,
+    now: DateTime<Utc>,
+) -> Result<(Definition, Template), FieldError> {
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(FieldError::new("name", "1 to 100 characters"));
+    }
+    let from = sender(&request.from)?;
+    let template =
+        Template::parse(&request.text).map_err(|error| FieldError::new("text", error.to_string()))?;
+    if let Some((field, _)) = template
+        .fields()
+        .into_iter()
+        .find(|(field, has_default)| *field != "number" && !has_default)
+    {
+        return Err(FieldError::new(
+            "text",
+            format!("the template names {field:?}, which no listed number has, without a default"),
+        ));
+    }
+    let time_zone = request.time_zone.clone().unwrap_or_else(|| "UTC".to_owned());
+    let tz = zone(&time_zone).map_err(|error| FieldError::new("time_zone", error.to_string()))?;
+    let quiet_hours = match &request.quiet_hours {
+        None => None,
+        Some(quiet) => {
+            QuietHours::parse(&quiet.from, &quiet.to, tz)
+                .map_err(|error| FieldError::new("quiet_hours", error.to_string()))?;
+            Some(QuietWindow {
+                from: quiet.from.clone(),
+                to: quiet.to.clone(),
+            })
+        }
+    };
+    let start_at = request
+        .start_at
+        .as_deref()
+        .map(|text| start_time(text, tz))
+        .transpose()
+        .map_err(|error| FieldError::new("start_at", error.to_string()))?;
+    if let Some(minutes) = request.validity_minutes
+        && !(1..=crate::api::MAX_VALIDITY_MINUTES).contains(&minutes)
+    {
+        return Err(FieldError::new("validity_minutes", "1 to 10080 (one week)"));
+    }
+    let reply_window_hours = request
+        .reply_window_hours
+        .unwrap_or(DEFAULT_REPLY_WINDOW_HOURS);
+    if !(1..=MAX_REPLY_WINDOW_HOURS).contains(&reply_window_hours) {
+        return Err(FieldError::new("reply_window_hours", "1 to 720 (30 days)"));
+    }
+    if request.numbers.is_empty() {
+        return Err(FieldError::new("numbers", "at least one number is needed"));
+    }
+    if request.numbers.len() > MAX_NUMBERS {
+        return Err(FieldError::new(
+            "numbers",
+            format!("at most {MAX_NUMBERS} numbers per request"),
+        ));
+    }
+    Ok((
+        Definition {
+            id,
+            account: account.clone(),
+            name: name.to_owned(),
+            from,
+            text: request.text.clone(),
+            audience: Audience {
+                numbers: request.numbers.len() as u64,
+                ..Audience::default()
+            },
+            start_at,
+            tps: request.tps.unwrap_or(0),
+            quiet_hours,
+            time_zone,
+            validity_minutes: request.validity_minutes,
+            reply_window_hours,
+            created_at: now,
+            total: 0,
+            estimate: Estimate::default(),
+        },
+        template,
+    ))
+}
+
+/// Campaigns: every account's for the operator, its own for an account
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    responses(
+        (status = OK, description = "The campaigns the caller may see, newest first.", body = [CampaignView]),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[get("/api/v1/campaigns")]
+async fn list_campaigns(caller: Caller, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    let store = state.store.clone();
+    let found = web::block(move || -> Result<_, crate::store::StoreError> {
+        let mut found = Vec::new();
+        let mut from = CampaignId(0);
+        loop {
+            let page = store.campaigns_page(from, 500)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            from = CampaignId(last.id.0 + 1);
+            for definition in page {
+                if !caller.sees(definition.account.as_str()) {
+                    continue;
+                }
+                if let Some(record) = store.campaign_state(definition.id)? {
+                    let tally = store.campaign_tally(definition.id)?;
+                    found.push(view(&definition, record.state, record.since, &tally));
+                }
+            }
+        }
+        Ok(found)
+    })
+    .await??;
+    let mut found = found;
+    found.reverse();
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Make a campaign for the caller's account (the operator: `?account=`)
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("account" = Option<String>, Query, description = "The operator names the account.")),
+    request_body = CampaignRequest,
+    responses(
+        (status = CREATED, description = "Made, and scheduled or running.", body = CampaignView),
+        (status = BAD_REQUEST, response = Problem),
+        (status = UNAUTHORIZED, response = Problem),
+    ),
+)]
+#[post("/api/v1/campaigns")]
+async fn create_campaign(
+    account: AccountInScope,
+    request: web::Json<CampaignRequest>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    let now = Utc::now();
+    let account = account.0;
+    let id = new_id(&state.store)?;
+    let (draft, template) = definition_from(&request, &account.id, id, now)?;
+    account
+        .terms
+        .allowed_senders
+        .check(&draft.from)
+        .map_err(|refused| FieldError::new("from", refused.to_string()))?;
+    let mut making = Making::new(state.store.clone(), state.routes.current(), draft);
+    for number in &request.numbers {
+        let fields = BTreeMap::from([("number", number.as_str())]);
+        let text = template
+            .render(|field| fields.get(field).copied())
+            .map_err(|missing| FieldError::new("text", missing.to_string()))?;
+        making.add(number, text).await.map_err(making_problem)?;
+    }
+    let definition = making.finish(now).await.map_err(making_problem)?;
+    let record = state
+        .store
+        .campaign_state(definition.id)?
+        .ok_or_else(|| Problem::internal(MakingError::NoRecipients))?;
+    let tally = state.store.campaign_tally(definition.id)?;
+    let view = view(&definition, record.state, record.since, &tally);
+    slog::info!(state.logger, "campaign made"; "campaign" => %definition.id,
+        "account" => %definition.account, "recipients" => definition.total);
+    state.campaigns.start(definition, record);
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+}
+
+fn making_problem(error: MakingError) -> Problem {
+    match error {
+        MakingError::Text(bad) => FieldError::new("text", bad.to_string()).into(),
+        MakingError::NoRecipients => FieldError::new("numbers", error.to_string()).into(),
+        MakingError::Store(error) => error.into(),
+    }
+}
+
+/// One campaign with its results
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = OK, body = CampaignView),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/campaigns/{id}")]
+async fn read_campaign(
+    caller: Caller,
+    id: web::Path<u64>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok().json(visible(&state, &caller, *id).await?))
+}
+
+/// Pause, resume or cancel campaign `id`, once the caller may see it.
+async fn control(
+    caller: Caller,
+    id: u64,
+    state: &WebState,
+    control: Control,
+) -> Result<HttpResponse, Problem> {
+    let current = visible(state, &caller, id).await?;
+    let not_now = |current: &CampaignView| {
+        Problem::new(
+            StatusCode::CONFLICT,
+            format!("a campaign that is {} cannot be changed", current.state),
+        )
+    };
+    let Some(actor) = state.campaigns.actor(CampaignId(id)) else {
+        return Err(not_now(&current));
+    };
+    match actor.send(ControlCampaign { control }).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(ControlRefused::NotNow(refused))) => {
+            return Err(Problem::new(StatusCode::CONFLICT, refused.to_string()));
+        }
+        Ok(Err(ControlRefused::Store(error))) => return Err(error.into()),
+        // It ended (finished) between the lookup and the send.
+        Err(_) => return Err(not_now(&current)),
+    }
+    Ok(HttpResponse::Ok().json(visible(state, &caller, id).await?))
+}
+
+/// Pause a campaign: no message leaves until it is resumed
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = OK, body = CampaignView),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, description = "Already paused, finished or cancelled.", body = Problem),
+    ),
+)]
+#[post("/api/v1/campaigns/{id}/pause")]
+async fn pause_campaign(
+    caller: Caller,
+    id: web::Path<u64>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    control(caller, *id, &state, Control::Pause).await
+}
+
+/// Resume a paused campaign
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = OK, body = CampaignView),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, description = "Not paused.", body = Problem),
+    ),
+)]
+#[post("/api/v1/campaigns/{id}/resume")]
+async fn resume_campaign(
+    caller: Caller,
+    id: web::Path<u64>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    control(caller, *id, &state, Control::Resume).await
+}
+
+/// Cancel a campaign for good: recipients not yet reached get nothing
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = OK, body = CampaignView),
+        (status = NOT_FOUND, response = Problem),
+        (status = CONFLICT, description = "Finished or cancelled.", body = Problem),
+    ),
+)]
+#[post("/api/v1/campaigns/{id}/cancel")]
+async fn cancel_campaign(
+    caller: Caller,
+    id: web::Path<u64>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    control(caller, *id, &state, Control::Cancel).await
+}
+
+/// Every recipient with its outcome and its message's state, as CSV
+#[utoipa::path(
+    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = OK, description = "`index,number,text,outcome,message_id,parts,state,error_code`: outcome `waiting`, `sent` or `skipped:REASON`; the state that of the recipient's first part.", content_type = "text/csv"),
+        (status = NOT_FOUND, response = Problem),
+    ),
+)]
+#[get("/api/v1/campaigns/{id}/recipients.csv")]
+async fn campaign_recipients(
+    caller: Caller,
+    id: web::Path<u64>,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
+    let campaign = visible(&state, &caller, *id).await?;
+    let store = state.store.clone();
+    let id = CampaignId(*id);
+    let writer = web::block(move || -> Result<_, ExportError> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer
+            .write_record([
+                "index", "number", "text", "outcome", "message_id", "parts", "state",
+                "error_code",
+            ])?;
+        let mut from = 0;
+        loop {
+            let page = store.recipients_page(id, from, 1_000)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            from = last + 1;
+            for (index, recipient) in page {
+                let (outcome, message, parts) = match recipient.outcome {
+                    None => ("waiting".to_owned(), None, String::new()),
+                    Some(Outcome::Sent { first, parts }) => {
+                        ("sent".to_owned(), Some(first), parts.to_string())
+                    }
+                    Some(Outcome::Skipped(reason)) => {
+                        (format!("skipped:{}", reason.as_str()), None, String::new())
+                    }
+                };
+                let stored = message
+                    .map(|first: MessageId| store.message(first))
+                    .transpose()?
+                    .flatten();
+                writer
+                    .write_record([
+                        index.to_string(),
+                        recipient.number,
+                        recipient.text,
+                        outcome,
+                        message.map(|id| id.to_string()).unwrap_or_default(),
+                        parts,
+                        stored
+                            .as_ref()
+                            .map(|message| message.state().to_string())
+                            .unwrap_or_default(),
+                        stored
+                            .and_then(|message| message.error_code)
+                            .map(|code| code.to_string())
+                            .unwrap_or_default(),
+                    ])?;
+            }
+        }
+        Ok(writer)
+    })
+    .await?
+    .map_err(Problem::internal)?;
+    csv_attachment(writer, &format!("campaign-{}-recipients.csv", campaign.id))
+}
