@@ -461,16 +461,20 @@ impl Account {
             Ok(checked) => return Ok(checked),
             Err(refused) => refused,
         };
-        let skipped = refused.check.as_ref().and_then(|refusal| match refusal.check {
-            Check::OptOut => Some(SkipReason::OptedOut),
-            Check::Dnd => Some(SkipReason::Dnd),
-            Check::Content => Some(SkipReason::Rule),
-            Check::Sender => None,
-        });
+        let skipped = refused
+            .check
+            .as_ref()
+            .and_then(|refusal| match refusal.check {
+                Check::OptOut => Some(SkipReason::OptedOut),
+                Check::Dnd => Some(SkipReason::Dnd),
+                Check::Content => Some(SkipReason::Rule),
+                Check::Sender => None,
+            });
         let (Some(turn), Some(reason)) = (by.campaign(), skipped) else {
             return Err(refused);
         };
-        self.metrics.rejected(refused.status, refused.check.as_ref());
+        self.metrics
+            .rejected(refused.status, refused.check.as_ref());
         let mut batch = Batch::new();
         self.campaigns
             .record_turn(

@@ -165,10 +165,10 @@ impl Campaign {
             if self.read_all {
                 return Ok(None);
             }
-            let page = self
-                .wiring
-                .store
-                .recipients_page(self.definition.id, self.next_read, PAGE)?;
+            let page =
+                self.wiring
+                    .store
+                    .recipients_page(self.definition.id, self.next_read, PAGE)?;
             self.read_all = page.len() < PAGE;
             if let Some((last, _)) = page.last() {
                 self.next_read = last + 1;
@@ -229,7 +229,11 @@ impl Campaign {
             };
             self.submit(ctx, next, now);
         }
-        if self.in_flight.is_empty() && self.again.is_empty() && self.page.is_empty() && self.read_all {
+        if self.in_flight.is_empty()
+            && self.again.is_empty()
+            && self.page.is_empty()
+            && self.read_all
+        {
             drop(self.store_state(State::Finished));
             self.end(ctx);
             return;
@@ -240,7 +244,12 @@ impl Campaign {
         }
     }
 
-    fn submit(&mut self, ctx: &mut Context<Self>, (index, recipient): (u64, Recipient), now: DateTime<Utc>) {
+    fn submit(
+        &mut self,
+        ctx: &mut Context<Self>,
+        (index, recipient): (u64, Recipient),
+        now: DateTime<Utc>,
+    ) {
         let submission = match submission(&self.definition, &recipient, now) {
             Ok(submission) => submission,
             Err(error) => {
@@ -251,7 +260,11 @@ impl Campaign {
                 return;
             }
         };
-        let Some(account) = self.wiring.directory.account(self.definition.account.as_str()) else {
+        let Some(account) = self
+            .wiring
+            .directory
+            .account(self.definition.account.as_str())
+        else {
             error!(self.wiring.logger, "campaign of an account that is gone";
                 "campaign" => %self.definition.id, "account" => %self.definition.account);
             self.again.push_front((index, recipient));
@@ -338,10 +351,19 @@ impl Handler<Submitted> for Campaign {
             return;
         };
         let logger = self.wiring.logger.clone();
-        let _ = guarded(self, ctx, &logger, "campaign answer", |campaign, ctx| {
-            match answer.result {
+        let _ = guarded(
+            self,
+            ctx,
+            &logger,
+            "campaign answer",
+            |campaign, ctx| match answer.result {
                 Ok(_) => {
-                    if campaign.record.state.pause_reason().is_some_and(|reason| reason != PauseReason::Asked) {
+                    if campaign
+                        .record
+                        .state
+                        .pause_reason()
+                        .is_some_and(|reason| reason != PauseReason::Asked)
+                    {
                         drop(campaign.store_state(State::Running));
                     }
                     campaign.pump(ctx);
@@ -356,8 +378,8 @@ impl Handler<Submitted> for Campaign {
                     }
                     campaign.wake(ctx, retry);
                 }
-            }
-        });
+            },
+        );
     }
 }
 
@@ -371,14 +393,16 @@ impl Handler<ControlCampaign> for Campaign {
             Err(refused) => return Box::pin(fut::ready(Err(refused.into()))),
         };
         let durable = self.store_state(next);
-        Box::pin(fut::wrap_future(durable).map(move |stored, campaign: &mut Campaign, ctx| {
-            stored?;
-            match control.control {
-                Control::Cancel => campaign.end(ctx),
-                Control::Resume => campaign.pump(ctx),
-                Control::Pause => {}
-            }
-            Ok(next)
-        }))
+        Box::pin(
+            fut::wrap_future(durable).map(move |stored, campaign: &mut Campaign, ctx| {
+                stored?;
+                match control.control {
+                    Control::Cancel => campaign.end(ctx),
+                    Control::Resume => campaign.pump(ctx),
+                    Control::Pause => {}
+                }
+                Ok(next)
+            }),
+        )
     }
 }

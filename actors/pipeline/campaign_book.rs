@@ -15,7 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::actors::protocol::account::CampaignTurn;
 use crate::campaigns::{Outcome, SkipReason, Tally};
-use crate::model::{AccountId, Address, CampaignId, Message, MessageId, MessageState, Money, Msisdn, Ton};
+use crate::model::{
+    AccountId, Address, CampaignId, Message, MessageId, MessageState, Money, Msisdn, Ton,
+};
 use crate::store::{Batch, InboundMessage, Reach, Store, StoreError};
 
 /// What happened to one recipient's turn, for [`CampaignBook::record_turn`].

@@ -8,13 +8,13 @@ use std::time::Instant;
 
 use actix::Recipient;
 
+use crate::campaigns;
 use crate::checks::CheckRefusal;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::intake::Submission;
 use crate::lists::ListedNumber;
 use crate::lists::dnd::Traffic;
 use crate::lists::opt_out::OptOutSettings;
-use crate::campaigns;
 use crate::model::{AccountId, Address, CampaignId, Message, MessageId, Money};
 use crate::smpp::CommandStatus;
 use crate::store::{InboundMessage, LedgerEntry, ListedBy, MailboxKey, StoreError};

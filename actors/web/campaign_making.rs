@@ -12,9 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actors::protocol::route::Routing;
 use crate::campaigns::submission::{Unsendable, submission};
-use crate::campaigns::{
-    Definition, Outcome, Recipient, SkipReason, State, Tally, template,
-};
+use crate::campaigns::{Definition, Outcome, Recipient, SkipReason, State, Tally, template};
 use crate::model::{CampaignId, Money};
 use crate::rating;
 use crate::store::{Batch, StateRecord, Store, StoreError};
@@ -90,7 +88,11 @@ impl Making {
                 let price = submission
                     .destinations
                     .first()
-                    .and_then(|to| self.routing.table.lookup(self.draft.account.as_str(), to.text()))
+                    .and_then(|to| {
+                        self.routing
+                            .table
+                            .lookup(self.draft.account.as_str(), to.text())
+                    })
                     .map_or(Money::ZERO, |route| route.price);
                 let cost = rating::submission_cost([price], parts).unwrap_or(Money::ZERO);
                 estimate.cost = estimate.cost.checked_add(cost).unwrap_or(estimate.cost);

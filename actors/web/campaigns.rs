@@ -157,7 +157,12 @@ struct SkippedView {
     rule: u64,
 }
 
-fn view(definition: &Definition, state: State, since: DateTime<Utc>, tally: &Tally) -> CampaignView {
+fn view(
+    definition: &Definition,
+    state: State,
+    since: DateTime<Utc>,
+    tally: &Tally,
+) -> CampaignView {
     let Estimate {
         parts,
         gsm,
@@ -219,11 +224,7 @@ fn view(definition: &Definition, state: State, since: DateTime<Utc>, tally: &Tal
 
 /// Campaign `id` as the store has it, if `caller` may see it (another
 /// account's is 404, as one that does not exist).
-async fn visible(
-    state: &WebState,
-    caller: &Caller,
-    id: u64,
-) -> Result<CampaignView, Problem> {
+async fn visible(state: &WebState, caller: &Caller, id: u64) -> Result<CampaignView, Problem> {
     let store = state.store.clone();
     let id = CampaignId(id);
     let found = web::block(move || -> Result<_, crate::store::StoreError> {
@@ -257,8 +258,8 @@ fn definition_from(
         return Err(FieldError::new("name", "1 to 100 characters"));
     }
     let from = sender(&request.from)?;
-    let template =
-        Template::parse(&request.text).map_err(|error| FieldError::new("text", error.to_string()))?;
+    let template = Template::parse(&request.text)
+        .map_err(|error| FieldError::new("text", error.to_string()))?;
     if let Some((field, _)) = template
         .fields()
         .into_iter()
@@ -269,7 +270,10 @@ fn definition_from(
             format!("the template names {field:?}, which no listed number has, without a default"),
         ));
     }
-    let time_zone = request.time_zone.clone().unwrap_or_else(|| "UTC".to_owned());
+    let time_zone = request
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| "UTC".to_owned());
     let tz = zone(&time_zone).map_err(|error| FieldError::new("time_zone", error.to_string()))?;
     let quiet_hours = match &request.quiet_hours {
         None => None,
@@ -342,7 +346,10 @@ fn definition_from(
     ),
 )]
 #[get("/api/v1/campaigns")]
-async fn list_campaigns(caller: Caller, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+async fn list_campaigns(
+    caller: Caller,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, Problem> {
     let store = state.store.clone();
     let found = web::block(move || -> Result<_, crate::store::StoreError> {
         let mut found = Vec::new();
@@ -559,11 +566,16 @@ async fn campaign_recipients(
     let id = CampaignId(*id);
     let writer = web::block(move || -> Result<_, ExportError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record([
-                "index", "number", "text", "outcome", "message_id", "parts", "state",
-                "error_code",
-            ])?;
+        writer.write_record([
+            "index",
+            "number",
+            "text",
+            "outcome",
+            "message_id",
+            "parts",
+            "state",
+            "error_code",
+        ])?;
         let mut from = 0;
         loop {
             let page = store.recipients_page(id, from, 1_000)?;
@@ -585,23 +597,22 @@ async fn campaign_recipients(
                     .map(|first: MessageId| store.message(first))
                     .transpose()?
                     .flatten();
-                writer
-                    .write_record([
-                        index.to_string(),
-                        recipient.number,
-                        recipient.text,
-                        outcome,
-                        message.map(|id| id.to_string()).unwrap_or_default(),
-                        parts,
-                        stored
-                            .as_ref()
-                            .map(|message| message.state().to_string())
-                            .unwrap_or_default(),
-                        stored
-                            .and_then(|message| message.error_code)
-                            .map(|code| code.to_string())
-                            .unwrap_or_default(),
-                    ])?;
+                writer.write_record([
+                    index.to_string(),
+                    recipient.number,
+                    recipient.text,
+                    outcome,
+                    message.map(|id| id.to_string()).unwrap_or_default(),
+                    parts,
+                    stored
+                        .as_ref()
+                        .map(|message| message.state().to_string())
+                        .unwrap_or_default(),
+                    stored
+                        .and_then(|message| message.error_code)
+                        .map(|code| code.to_string())
+                        .unwrap_or_default(),
+                ])?;
             }
         }
         Ok(writer)

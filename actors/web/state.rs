@@ -10,8 +10,8 @@ use slog::Logger;
 
 use super::credentials::{AdminCredentials, VerifiedCache};
 use crate::actors::admin::Admin;
-use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::callbacks::Replay;
+use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::logins::Logins;

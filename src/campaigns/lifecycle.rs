@@ -148,7 +148,11 @@ mod tests {
             (asked, Cancel, true, Ok(Cancelled)),
             (Scheduled, Cancel, false, Ok(Cancelled)),
         ] {
-            assert_eq!(state.apply(control, started), expected, "{state:?} {control:?}");
+            assert_eq!(
+                state.apply(control, started),
+                expected,
+                "{state:?} {control:?}"
+            );
         }
         for (state, control) in [
             (asked, Pause),

@@ -198,8 +198,8 @@ mod tests {
 
     #[test]
     fn fields_defaults_and_literals_render() {
-        let template = Template::parse("Hola {{name}}, tu cita en {{ City | Madrid }} es {{when}}.")
-            .unwrap();
+        let template =
+            Template::parse("Hola {{name}}, tu cita en {{ City | Madrid }} es {{when}}.").unwrap();
         assert_eq!(
             template.fields(),
             vec![("name", false), ("city", true), ("when", false)]

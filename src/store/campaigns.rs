@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(store.campaign(CampaignId(7)).unwrap(), Some(definition(7)));
         assert_eq!(store.campaign_state(CampaignId(7)).unwrap(), Some(state));
         assert_eq!(store.campaign_tally(CampaignId(7)).unwrap(), tally);
-        assert_eq!(store.campaign_tally(CampaignId(258)).unwrap(), Tally::default());
+        assert_eq!(
+            store.campaign_tally(CampaignId(258)).unwrap(),
+            Tally::default()
+        );
         assert_eq!(
             store
                 .campaigns_page(CampaignId(0), 10)
