@@ -39,7 +39,7 @@ fn lane(message: &Message) -> usize {
 }
 
 /// Where [`Lanes::take_first`] took an item from, to put it back there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Place {
     /// Items ahead of it in its lane.
     ahead: usize,
@@ -47,7 +47,7 @@ pub struct Place {
 
 /// Waiting items in lanes, served by priority, then by being of no
 /// campaign, then first in, first out.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Lanes<T> {
     lanes: [VecDeque<T>; LANE_COUNT],
     len: usize,

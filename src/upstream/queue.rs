@@ -185,22 +185,22 @@ impl Queue {
     }
 
     /// A temporary refusal of `queued` at `now`: the gateway pauses, and
-    /// the message waits at the back of its lane for another attempt, or, after
-    /// `max_attempts` refusals, comes back to be failed.
+    /// the message waits at the back of its lane for another attempt, or,
+    /// after `max_attempts` refusals, comes back to be failed.
     pub fn refused(&mut self, queued: Queued, now: Instant) -> Option<Message> {
         self.resume_at = Some(now + self.slow_down.next_delay());
         self.retry_back(queued)
     }
 
-    /// A submit that got no answer: at the back of its lane for another attempt, or
-    /// back to be failed after `max_attempts`.
+    /// A submit that got no answer: at the back of its lane for another
+    /// attempt, or back to be failed after `max_attempts`.
     pub fn unanswered(&mut self, queued: Queued) -> Option<Message> {
         self.retry_back(queued)
     }
 
     /// Submits that were in flight when their connection dropped, oldest
-    /// first: back at the front of their lanes, in order. Those that reach `max_attempts`
-    /// come back to be failed.
+    /// first: back at the front of their lanes, in order. Those that reach
+    /// `max_attempts` come back to be failed.
     pub fn dropped(&mut self, in_flight: Vec<Queued>) -> Vec<Message> {
         let mut failed = Vec::new();
         for mut queued in in_flight.into_iter().rev() {
