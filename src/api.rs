@@ -8,7 +8,7 @@
 //! {"to": "+34600123456" | ["+34600123456", ...], "from": "Shop" | "+34911234567",
 //!  "text": "...", "receipt": true, "validity_minutes": 60,
 //!  "scheduled_at": "2026-12-01T09:00:00Z", "client_reference": "order-17",
-//!  "callback_url": "http://example.com/receipts"}
+//!  "callback_url": "http://example.com/receipts", "priority": 1}
 //! ```
 //!
 //! Only `to`, `from` and `text` are required. The text is GSM 03.38 when it
@@ -16,13 +16,15 @@
 //! sender of digits (with an optional `+`) goes as an international number,
 //! anything else as an alphanumeric sender id. A `callback_url` gets each
 //! part's receipt as a JSON POST (README "Callbacks"), in place of the
-//! account's `callback_url`.
+//! account's `callback_url`. `priority` is SMPP's `priority_flag`: where
+//! messages wait for a gateway, higher goes first ([`crate::lanes`]).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::callbacks::target;
 use crate::intake::{self, Submission};
+use crate::lanes::HIGHEST_PRIORITY;
 use crate::model::{Address, Callback, Message, MessageState, Msisdn, Npi, Part, Ton};
 
 /// The most destinations one request may name.
@@ -64,6 +66,11 @@ pub struct SendRequest {
     /// its final state (README "Callbacks"), in place of the account's.
     #[cfg_attr(feature = "runtime", schema(format = "uri"))]
     pub callback_url: Option<String>,
+    /// SMPP's priority_flag, 0 (the default) to 3: where messages wait for
+    /// a gateway, a higher priority goes first. Read as any integer, so
+    /// that one out of range is answered naming this field.
+    #[cfg_attr(feature = "runtime", schema(minimum = 0, maximum = 3, default = 0))]
+    pub priority: Option<i64>,
 }
 
 fn yes() -> bool {
@@ -262,6 +269,15 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
             Some(Callback::Json { url: url.clone() })
         }
     };
+    let priority = match request.priority {
+        None => 0,
+        Some(priority) => u8::try_from(priority)
+            .ok()
+            .filter(|priority| *priority <= HIGHEST_PRIORITY)
+            .ok_or_else(|| {
+                FieldError::new("priority", format!("must be 0 to {HIGHEST_PRIORITY}"))
+            })?,
+    };
     Ok(Submission {
         service_type: String::new(),
         source,
@@ -269,7 +285,7 @@ pub fn submission(request: &SendRequest, now: DateTime<Utc>) -> Result<Submissio
         data_coding,
         esm_class: 0,
         registered_delivery: u8::from(request.receipt),
-        priority: 0,
+        priority,
         validity,
         scheduled: request.scheduled_at.filter(|at| *at > now),
         client_reference,
@@ -397,6 +413,25 @@ mod tests {
             field(r#"{"to":"+34600123456","from":"Shop","text":"x","callback_url":"ftp://h/"}"#),
             "callback_url"
         );
+        for priority in ["-1", "4", "99999999999"] {
+            assert_eq!(
+                field(&format!(
+                    r#"{{"to":"+34600123456","from":"Shop","text":"x","priority":{priority}}}"#
+                )),
+                "priority"
+            );
+        }
+    }
+
+    #[test]
+    fn the_priority_is_carried_and_zero_by_default() {
+        let priority = |extra: &str| {
+            let json = format!(r#"{{"to":"+34600123456","from":"Shop","text":"x"{extra}}}"#);
+            submission(&request(&json), now()).unwrap().priority
+        };
+        assert_eq!(priority(""), 0);
+        assert_eq!(priority(r#","priority":0"#), 0);
+        assert_eq!(priority(r#","priority":3"#), 3);
     }
 
     #[test]

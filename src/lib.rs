@@ -21,6 +21,7 @@
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
 //! - [`lists`]: number lists at accept: opt-outs (STOP/START/HELP) and the DND registry's rule, one number set for both.
 //! - [`kannel`]: Kannel's `/cgi-bin/sendsms` parameters, answers and dlr-url escape codes.
+//! - [`lanes`]: the order messages waiting for a gateway are served in: priority, then no campaign before a campaign, then FIFO.
 //! - [`logging`]: slog, terminal or JSON lines, with `log` bridged in (builds the drain; the caller writes).
 //! - [`login_throttle`]: brute-force back-off for SMPP binds and HTTP logins, per source address and account.
 //! - [`mo_apps`]: keyword autoreplies, polls and Kannel-style services: which one an MO is for, templates, votes, escape codes.
@@ -65,6 +66,7 @@ pub mod fold;
 mod framed;
 pub mod intake;
 pub mod kannel;
+pub mod lanes;
 pub mod lists;
 pub mod logging;
 pub mod login_throttle;

@@ -2,7 +2,8 @@
 //! the route's gateways that is up: the first in configured order, or,
 //! with `weights`, shared among them (every part of a concatenated message
 //! to the same one; see `routing::Distribution`). When none is up, the
-//! message waits in the route's queue until one comes up.
+//! message waits in the route's queue until one comes up; the queue is in
+//! [`Lanes`], so when one does, the urgent go first.
 //!
 //! A message that must not go yet — scheduled for later, or past its
 //! validity — goes to the schedule actor instead ([`Hold`]), which gives it
@@ -22,7 +23,7 @@
 //! the change, or given back by the schedule), goes through the route
 //! table in force.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe};
 use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
+use crate::lanes::Lanes;
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
@@ -57,7 +59,7 @@ pub struct Route {
     gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
     up: HashSet<GatewayName>,
     distribution: Distribution,
-    queue: VecDeque<Message>,
+    queue: Lanes<Message>,
     /// Where messages that must wait go.
     schedule: Recipient<Hold>,
     /// For a replace_sm of a queued message.
@@ -81,7 +83,7 @@ impl Route {
             distribution: Distribution::new(weights, gateways.len()),
             gateways,
             up: HashSet::new(),
-            queue: VecDeque::new(),
+            queue: Lanes::new(),
             schedule: wiring.schedule,
             store: wiring.store,
             routes: wiring.routes,
@@ -162,20 +164,12 @@ impl Route {
             return;
         }
         let now = Utc::now();
-        let (expired, waiting) = std::mem::take(&mut self.queue)
-            .into_iter()
-            .partition(|message| pending::expired(message, now));
-        self.queue = waiting;
+        let expired = self
+            .queue
+            .take_where(|message| pending::expired(message, now));
         for message in expired {
             self.send(message, ctx);
         }
-    }
-
-    /// Takes the queued message a replace_sm names out of the queue, with
-    /// its place there; `None` when it is not here.
-    fn take(&mut self, id: crate::model::MessageId) -> Option<(usize, Message)> {
-        let at = self.queue.iter().position(|message| message.id == id)?;
-        self.queue.remove(at).map(|message| (at, message))
     }
 }
 
@@ -229,7 +223,7 @@ impl Handler<GatewayStatus> for Route {
                 }
                 return;
             }
-            for message in std::mem::take(&mut route.queue) {
+            for message in route.queue.take_all() {
                 route.send(message, ctx);
             }
         });
@@ -241,7 +235,7 @@ impl Handler<Retire> for Route {
 
     fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
         self.retired = true;
-        for message in std::mem::take(&mut self.queue) {
+        for message in self.queue.take_all() {
             self.send(message, ctx);
         }
     }
@@ -253,11 +247,9 @@ impl Handler<Withdraw> for Route {
     fn handle(&mut self, withdraw: Withdraw, ctx: &mut Context<Self>) -> Vec<Message> {
         let logger = self.logger.clone();
         guarded(self, ctx, &logger, "withdraw", |route, _| {
-            let (selected, kept): (VecDeque<Message>, VecDeque<Message>) =
-                std::mem::take(&mut route.queue)
-                    .into_iter()
-                    .partition(|message| withdraw.cancel.selects(message));
-            route.queue = kept;
+            let selected = route
+                .queue
+                .take_where(|message| withdraw.cancel.selects(message));
             let now = Utc::now();
             selected
                 .into_iter()
@@ -285,7 +277,8 @@ impl Handler<Amend> for Route {
         let logger = self.logger.clone();
         let amended = guarded(self, ctx, &logger, "amend", |route, ctx| {
             let replace = amend.replace;
-            let Some((at, message)) = route.take(replace.id) else {
+            let Some((place, message)) = route.queue.take_first(|message| message.id == replace.id)
+            else {
                 return Amended::NotHere;
             };
             match replace.apply(&message) {
@@ -297,12 +290,12 @@ impl Handler<Amend> for Route {
                     if pending::hold_until(&replaced, Utc::now()).is_some() {
                         route.send(replaced, ctx);
                     } else {
-                        route.queue.insert(at, replaced);
+                        route.queue.put_back(place, replaced);
                     }
                     Amended::Done(durable)
                 }
                 Err(status) => {
-                    route.queue.insert(at, message);
+                    route.queue.put_back(place, message);
                     Amended::Refused(status)
                 }
             }

@@ -371,6 +371,7 @@ async fn reply_in_conversation(
         scheduled_at: None,
         client_reference: None,
         callback_url: None,
+        priority: None,
     };
     send(&account, &request, read, &state).await
 }

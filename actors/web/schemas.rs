@@ -413,6 +413,11 @@ mod tests {
         let schema = serde_json::to_value(SendRequest::schema()).unwrap();
         let validity = &schema["properties"]["validity_minutes"];
         assert_eq!(validity["maximum"], MAX_VALIDITY_MINUTES);
+        let priority = &schema["properties"]["priority"];
+        assert_eq!(
+            (&priority["minimum"], &priority["maximum"]),
+            (&0.into(), &crate::lanes::HIGHEST_PRIORITY.into())
+        );
         let recipients = serde_json::to_value(Recipients::schema()).unwrap();
         assert_eq!(recipients["oneOf"][1]["maxItems"], MAX_DESTINATIONS);
     }

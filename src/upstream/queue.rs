@@ -16,6 +16,9 @@
 //! - The queue is *full* from `limit` messages until it is below 90 % of
 //!   `limit` again (so that the gateway's routes do not flap between it
 //!   and the next gateway at every message).
+//! - Messages wait in [`Lanes`]: by priority, a campaign's behind the
+//!   others of its priority, first in first out within a lane. A retried
+//!   message goes back into its own lane only.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -23,6 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::Backoff;
+use crate::lanes::{Lanes, Waiting};
 use crate::model::Message;
 use crate::pending;
 use crate::throttle::Throttle;
@@ -43,6 +47,12 @@ pub struct Queued {
     pub refusals: u32,
 }
 
+impl Waiting for Queued {
+    fn message(&self) -> &Message {
+        &self.message
+    }
+}
+
 /// What a bind may do next.
 // Short-lived and returned by value once per submit: boxing the message
 // would cost an allocation per submit to save stack bytes.
@@ -60,7 +70,7 @@ pub enum Next {
 /// One gateway's queue, TPS budget, slow-down pause and fullness.
 #[derive(Debug)]
 pub struct Queue {
-    waiting: VecDeque<Queued>,
+    waiting: Lanes<Queued>,
     throttle: Throttle,
     max_attempts: u32,
     slow_down: Backoff,
@@ -82,7 +92,7 @@ impl Queue {
     pub fn new(tps: u32, max_attempts: u32, limit: usize) -> Queue {
         let limit = limit.max(1);
         Queue {
-            waiting: VecDeque::new(),
+            waiting: Lanes::new(),
             throttle: Throttle::new(tps, (tps / 10).max(1)),
             max_attempts: max_attempts.max(1),
             slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
@@ -103,7 +113,7 @@ impl Queue {
         self.recheck();
     }
 
-    /// A message from the route.
+    /// A message from the route: last of its lane.
     pub fn push(&mut self, message: Message) {
         self.waiting.push_back(Queued {
             message,
@@ -162,7 +172,8 @@ impl Queue {
     }
 
     /// A message that could not be submitted after all (the connection
-    /// failed as it was written): first again, its refusals unchanged.
+    /// failed as it was written): first of its lane again, its refusals
+    /// unchanged.
     pub fn unsent(&mut self, queued: Queued) {
         self.waiting.push_front(queued);
         self.recheck();
@@ -174,22 +185,22 @@ impl Queue {
     }
 
     /// A temporary refusal of `queued` at `now`: the gateway pauses, and
-    /// the message waits at the back for another attempt, or, after
-    /// `max_attempts` refusals, comes back to be failed.
+    /// the message waits at the back of its lane for another attempt, or,
+    /// after `max_attempts` refusals, comes back to be failed.
     pub fn refused(&mut self, queued: Queued, now: Instant) -> Option<Message> {
         self.resume_at = Some(now + self.slow_down.next_delay());
         self.retry_back(queued)
     }
 
-    /// A submit that got no answer: at the back for another attempt, or
-    /// back to be failed after `max_attempts`.
+    /// A submit that got no answer: at the back of its lane for another
+    /// attempt, or back to be failed after `max_attempts`.
     pub fn unanswered(&mut self, queued: Queued) -> Option<Message> {
         self.retry_back(queued)
     }
 
     /// Submits that were in flight when their connection dropped, oldest
-    /// first: back at the front, in order. Those that reach `max_attempts`
-    /// come back to be failed.
+    /// first: back at the front of their lanes, in order. Those that reach
+    /// `max_attempts` come back to be failed.
     pub fn dropped(&mut self, in_flight: Vec<Queued>) -> Vec<Message> {
         let mut failed = Vec::new();
         for mut queued in in_flight.into_iter().rev() {
@@ -216,11 +227,9 @@ impl Queue {
 
     /// Takes the queued messages whose validity has passed at `now`.
     pub fn take_expired(&mut self, now: DateTime<Utc>) -> Vec<Message> {
-        let (expired, waiting): (VecDeque<Queued>, VecDeque<Queued>) =
-            std::mem::take(&mut self.waiting)
-                .into_iter()
-                .partition(|queued| pending::expired(&queued.message, now));
-        self.waiting = waiting;
+        let expired = self
+            .waiting
+            .take_where(|queued| pending::expired(&queued.message, now));
         self.recheck();
         expired.into_iter().map(|queued| queued.message).collect()
     }
@@ -228,7 +237,8 @@ impl Queue {
     /// Takes every queued message (not those in flight).
     pub fn take_all(&mut self) -> Vec<Message> {
         self.full = false;
-        std::mem::take(&mut self.waiting)
+        self.waiting
+            .take_all()
             .into_iter()
             .map(|queued| queued.message)
             .collect()
@@ -275,6 +285,12 @@ mod tests {
         )
     }
 
+    fn of_priority(id: u64, priority: u8) -> Message {
+        let mut message = message(id);
+        message.priority = priority;
+        message
+    }
+
     fn queue_of(ids: &[u64], tps: u32, max_attempts: u32) -> Queue {
         let mut queue = Queue::new(tps, max_attempts, 10_000);
         for id in ids {
@@ -307,6 +323,40 @@ mod tests {
         assert_eq!(sent, 504);
         let measured = queue.measured_tps(now);
         assert!((49.5..=50.5).contains(&measured), "{measured}");
+    }
+
+    #[test]
+    fn an_urgent_message_passes_the_backlog_within_the_tps_budget() {
+        let start = Instant::now();
+        let backlog: Vec<u64> = (1..=100).collect();
+        // 10/s: one at once, then one every 100 ms.
+        let mut queue = queue_of(&backlog, 10, 10);
+        assert_eq!(submit(&mut queue, start).message.id, MessageId::new(1));
+        queue.push(of_priority(101, 1));
+        assert!(matches!(queue.next(start), Next::WaitUntil(_)));
+        let later = start + Duration::from_millis(100);
+        assert_eq!(submit(&mut queue, later).message.id, MessageId::new(101));
+        assert!(matches!(queue.next(later), Next::WaitUntil(_)));
+        let after = later + Duration::from_millis(100);
+        assert_eq!(submit(&mut queue, after).message.id, MessageId::new(2));
+    }
+
+    #[test]
+    fn retried_messages_go_back_into_their_own_lane() {
+        let now = Instant::now();
+        let mut queue = queue_of(&[1, 2], 0, 10);
+        queue.push(of_priority(3, 2));
+        let urgent = submit(&mut queue, now);
+        let bulk = submit(&mut queue, now);
+        assert_eq!(
+            (urgent.message.id, bulk.message.id),
+            (MessageId::new(3), MessageId::new(1))
+        );
+        queue.push(of_priority(4, 2));
+        assert!(queue.unanswered(urgent).is_none());
+        assert!(queue.dropped(vec![bulk]).is_empty());
+        let order: Vec<u64> = queue.take_all().iter().map(|m| m.id.value()).collect();
+        assert_eq!(order, [4, 3, 1, 2]);
     }
 
     #[test]

@@ -59,6 +59,7 @@ mod mo_routing;
 mod modem;
 mod openapi;
 mod opt_outs;
+mod priority;
 mod queues;
 mod receipt_durability;
 mod restart_under_load;

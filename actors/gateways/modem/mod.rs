@@ -10,7 +10,8 @@
 //! - `references`: TP-MR ↔ upstream id, rebuilt from the store at start.
 //!
 //! The actor hands each [`Deliver`] to the thread over a channel and
-//! never waits. The thread supervises the connection: when the port
+//! never waits; the thread sends them one at a time, the most urgent
+//! first (`lanes`). The thread supervises the connection: when the port
 //! cannot be opened, disappears, or the modem stops answering within
 //! `command_timeout_ms`, the gateway is reported down (routes queue or
 //! fail over), the message in flight and those still queued are given
@@ -19,9 +20,10 @@
 //!
 //! The admin API's [`Administer`] and [`Reconfigure`] reach the thread as
 //! a `Control` in the same channel, behind the messages already handed
-//! over: stopped, the thread closes the port and gives back every message
-//! it receives until started; new settings reopen the port with them when
-//! they differ from those in use. [`Inspect`] shows what the actor knows:
+//! over: stopped, the thread closes the port, gives back those still
+//! waiting and every message it receives until started; new settings
+//! reopen the port with them when they differ from those in use, and
+//! what waits is sent through it. [`Inspect`] shows what the actor knows:
 //! connected or not, the last error, signal and registration.
 
 mod channel;

@@ -3,6 +3,9 @@
 //! port fails or the modem stops answering, then reconnects with doubling
 //! back-off from [`MIN_BACKOFF`] to [`MAX_BACKOFF`]; meanwhile, and while
 //! the gateway is stopped, it gives back every message it is handed.
+//! Messages handed over wait in priority lanes across sessions (new
+//! settings reopen the port with them); when the port fails or the
+//! gateway is stopped, those still waiting are given back too.
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
@@ -16,6 +19,7 @@ use super::references::References;
 use super::session::{Ended, Session, Wiring};
 use crate::actors::protocol::gateway::{GatewayReport, Radio};
 use crate::config::ModemGatewayConfig;
+use crate::lanes::Lanes;
 use crate::model::{GatewayName, Message};
 use crate::store::Store;
 
@@ -58,9 +62,11 @@ impl PortThread {
             radio: self.radio.clone(),
             logger: self.logger.clone(),
         };
+        let mut waiting = Lanes::new();
         let mut backoff = MIN_BACKOFF;
         loop {
             if self.stopped {
+                self.give_back_waiting(&mut waiting);
                 info!(
                     self.logger,
                     "modem stopped through the admin API; port closed"
@@ -78,7 +84,7 @@ impl PortThread {
                         up: true,
                         error: None,
                     });
-                    let ended = session.run(&self.queue);
+                    let ended = session.run(&self.queue, &mut waiting);
                     let error = ended.as_ref().err().map(ToString::to_string);
                     self.status.do_send(PortStatus { up: false, error });
                     ended
@@ -102,6 +108,7 @@ impl PortThread {
                 }
             }
             // Messages the routes sent before they heard: back to them.
+            self.give_back_waiting(&mut waiting);
             match self.give_back_queued(backoff) {
                 Pause::Over => backoff = (backoff * 2).min(MAX_BACKOFF),
                 Pause::Changed => backoff = MIN_BACKOFF,
@@ -121,6 +128,12 @@ impl PortThread {
 
     fn give_back(&self, message: &Message) {
         self.reports.do_send(GatewayReport::given_back(message.id));
+    }
+
+    fn give_back_waiting(&self, waiting: &mut Lanes<Message>) {
+        for message in waiting.take_all() {
+            self.give_back(&message);
+        }
     }
 
     /// Gives back every message that arrives during `pause`, which ends

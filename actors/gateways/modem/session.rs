@@ -1,5 +1,6 @@
 //! One connection to a modem, from its init sequence until the port fails
-//! or the modem stops answering: sends messages with AT+CMGS, turns status
+//! or the modem stops answering: sends messages with AT+CMGS, one at a
+//! time, the most urgent of those handed over first (`lanes`), turns status
 //! reports into receipts, stores incoming messages and then deletes them
 //! from the SIM, and polls signal and registration for the log. Runs on
 //! the modem's thread; every wait is bounded by the link's timeout.
@@ -28,6 +29,7 @@ use super::link::{Link, LinkError, Response};
 use super::references::References;
 use crate::actors::protocol::gateway::{GatewayReport, Radio};
 use crate::config::ModemGatewayConfig;
+use crate::lanes::Lanes;
 use crate::model::{GatewayName, Message, UpstreamId};
 use crate::modem::at::{ErrorCode, Final, Unsolicited};
 use crate::modem::hex;
@@ -185,8 +187,14 @@ impl<'a> Session<'a> {
     }
 
     /// Takes messages to send and reacts to the modem until the link
-    /// fails or the actor is gone.
-    pub fn run(&mut self, jobs: &Receiver<Job>) -> Result<Ended, SessionError> {
+    /// fails or the actor is gone. Every message handed over waits in
+    /// `waiting` until its turn; what is left there when this returns is
+    /// the caller's.
+    pub fn run(
+        &mut self,
+        jobs: &Receiver<Job>,
+        waiting: &mut Lanes<Message>,
+    ) -> Result<Ended, SessionError> {
         loop {
             while let Some(unsolicited) = self.link.next_unsolicited() {
                 self.unsolicited(unsolicited)?;
@@ -197,15 +205,30 @@ impl<'a> Session<'a> {
             if Instant::now() >= self.next_poll {
                 self.poll()?;
             }
+            if let Some(ended) = self.take_jobs(jobs, waiting) {
+                return Ok(ended);
+            }
+            match waiting.pop_front() {
+                Some(message) => self.send(message)?,
+                None => self.link.listen(LISTEN)?,
+            }
+        }
+    }
+
+    /// Moves every message handed over so far into `waiting`, and ends the
+    /// session when the admin API stopped the gateway or changed its
+    /// settings, or when the actor is gone.
+    fn take_jobs(&self, jobs: &Receiver<Job>, waiting: &mut Lanes<Message>) -> Option<Ended> {
+        loop {
             match jobs.try_recv() {
-                Ok(Job::Send(message)) => self.send(*message)?,
+                Ok(Job::Send(message)) => waiting.push_back(*message),
                 Ok(Job::Control(control)) => {
                     if control.stopped || control.config != *self.config {
-                        return Ok(Ended::Changed(control));
+                        return Some(Ended::Changed(control));
                     }
                 }
-                Err(TryRecvError::Empty) => self.link.listen(LISTEN)?,
-                Err(TryRecvError::Disconnected) => return Ok(Ended::Stopped),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => return Some(Ended::Stopped),
             }
         }
     }
