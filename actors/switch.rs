@@ -347,6 +347,7 @@ async fn start(
         mo_apps,
         content_rules,
         held,
+        campaigns,
         logger: logger.new(slog::o!("actor" => "admin")),
         changes: tokio::sync::Mutex::new(()),
     });
@@ -379,7 +380,6 @@ async fn start(
         sessions,
         logins,
         callbacks.recipient(),
-        campaigns,
         admin_credentials(&config.web, &config.data_dir, store, logger)?,
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),

@@ -15,6 +15,7 @@ use super::live_gateways::GatewayStarter;
 use super::starters::{AccountStarter, RouteStarter};
 use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::SetSecret;
+use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::mo::SetRoutes;
@@ -53,6 +54,8 @@ pub struct Admin {
     pub content_rules: Arc<LiveContentRules>,
     /// The messages content rules hold.
     pub held: HeldMessages,
+    /// The campaigns' actors; a campaign made through the API starts here.
+    pub campaigns: Arc<LiveCampaigns>,
     pub logger: Logger,
     /// One change at a time: two never build on the same old state.
     pub changes: tokio::sync::Mutex<()>,

@@ -10,6 +10,7 @@
 //! the actor is durable by then: the restart waits for them).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -41,11 +42,10 @@ pub struct CampaignBook {
 
 impl CampaignBook {
     fn tally(&mut self, store: &Store, id: CampaignId) -> Result<&mut Tally, StoreError> {
-        if !self.tallies.contains_key(&id) {
-            let tally = store.campaign_tally(id)?;
-            self.tallies.insert(id, tally);
-        }
-        Ok(self.tallies.entry(id).or_default())
+        Ok(match self.tallies.entry(id) {
+            Entry::Occupied(held) => held.into_mut(),
+            Entry::Vacant(empty) => empty.insert(store.campaign_tally(id)?),
+        })
     }
 
     /// Writes the outcome of `turn` and the campaign's tally into `batch`;
@@ -190,4 +190,98 @@ fn normalised(number: &str) -> String {
     Msisdn::parse(number)
         .map(|msisdn| msisdn.digits().to_owned())
         .unwrap_or_else(|_| number.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaigns::Recipient;
+    use crate::model::GatewayName;
+    use crate::store::StoreConfig;
+
+    fn mo(from: &str, to: &str, at: DateTime<Utc>) -> InboundMessage {
+        InboundMessage {
+            gateway: GatewayName::new("sim").unwrap(),
+            fingerprint: "f".into(),
+            source: from.into(),
+            dcs: 0,
+            body: b"ok".to_vec(),
+            text: Some("ok".into()),
+            parts: 1,
+            complete: true,
+            sent_at: at,
+            received_at: at,
+            destination: Some(to.into()),
+            part: None,
+        }
+    }
+
+    #[test]
+    fn replies_and_stops_within_the_window_count_for_the_campaign() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path().join("store"))).unwrap();
+        let account = AccountId::new("shop").unwrap();
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let turn = |from: &str| CampaignTurn {
+            campaign: CampaignId(9),
+            index: 0,
+            recipient: Recipient {
+                number: "+34600000001".into(),
+                text: "Hi".into(),
+                outcome: None,
+            },
+            from: crate::api::sender(from).unwrap(),
+            reply_window_hours: 2,
+        };
+        let mut book = CampaignBook::default();
+        let mut batch = Batch::new();
+        let sent = TurnResult::Sent {
+            ids: &[MessageId::new(5)],
+            charged: Money::from_units(1).unwrap(),
+            unroutable: false,
+        };
+        book.record_turn(
+            &store,
+            &mut batch,
+            &account,
+            &turn("+34911000000"),
+            sent,
+            now,
+        )
+        .unwrap();
+        store.commit(batch).wait().unwrap();
+        let mut batch = Batch::new();
+        for (from, to, after, stop) in [
+            // A reply, written as the SMSC writes numbers.
+            ("0034600000001", "34911000000", 1, false),
+            ("34600000001", "+34911000000", 1, true),
+            // Past the window, another number, another sender: nothing.
+            ("34600000001", "34911000000", 3, false),
+            ("34600000002", "34911000000", 1, false),
+            ("34600000001", "34911000009", 1, false),
+        ] {
+            let at = now + Duration::hours(after);
+            book.record_mo(&store, &mut batch, &account, &mo(from, to, at), stop)
+                .unwrap();
+        }
+        store.commit(batch).wait().unwrap();
+        let tally = store.campaign_tally(CampaignId(9)).unwrap();
+        assert_eq!((tally.sent, tally.replies, tally.opt_outs), (1, 1, 1));
+        assert_eq!(tally.cost, Money::from_units(1).unwrap());
+
+        // An alphanumeric sender cannot be replied to: no reach is kept.
+        let mut other = turn("Shop");
+        other.campaign = CampaignId(10);
+        other.recipient.number = "34600000003".into();
+        let mut batch = Batch::new();
+        let sent = TurnResult::Sent {
+            ids: &[MessageId::new(6)],
+            charged: Money::ZERO,
+            unroutable: false,
+        };
+        book.record_turn(&store, &mut batch, &account, &other, sent, now)
+            .unwrap();
+        store.commit(batch).wait().unwrap();
+        assert_eq!(store.reach(&account, "Shop", "34600000003").unwrap(), None);
+    }
 }

@@ -421,7 +421,7 @@ async fn create_campaign(
     let view = view(&definition, record.state, record.since, &tally);
     slog::info!(state.logger, "campaign made"; "campaign" => %definition.id,
         "account" => %definition.account, "recipients" => definition.total);
-    state.campaigns.start(definition, record);
+    state.changes.campaigns.start(definition, record);
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -474,7 +474,7 @@ async fn control(
             format!("a campaign that is {} cannot be changed", current.state),
         )
     };
-    let Some(actor) = state.campaigns.actor(CampaignId(id)) else {
+    let Some(actor) = state.changes.campaigns.actor(CampaignId(id)) else {
         return Err(not_now(&current));
     };
     match actor.send(ControlCampaign { control }).await {

@@ -11,7 +11,6 @@ use slog::Logger;
 use super::credentials::{AdminCredentials, VerifiedCache};
 use crate::actors::admin::Admin;
 use crate::actors::protocol::callbacks::Replay;
-use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::logins::Logins;
@@ -46,9 +45,6 @@ pub struct WebState {
     pub callback_policy: Arc<AddressPolicy>,
     /// The DND registry in force (`dnd.rs`).
     pub dnd: Arc<DndRegistry>,
-    /// The campaigns' actors, started here for a new campaign
-    /// (`campaigns.rs`).
-    pub campaigns: Arc<LiveCampaigns>,
 }
 
 impl WebState {
@@ -57,7 +53,6 @@ impl WebState {
         sessions: Arc<Sessions>,
         logins: Arc<Logins>,
         replay: Recipient<Replay>,
-        campaigns: Arc<LiveCampaigns>,
         admin: AdminCredentials,
         operators: Operators,
         logger: Logger,
@@ -76,7 +71,6 @@ impl WebState {
             operators: Arc::new(operators),
             verified: VerifiedCache::default(),
             callback_policy: Arc::default(),
-            campaigns,
         }
     }
 
