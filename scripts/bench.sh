@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|priority]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -44,6 +44,15 @@
 # (100000) opt-outs of its own, none of them a destination of the run, so
 # every message is checked and passes. The registry and the opt-outs are
 # imported once into a data directory each loaded run starts a copy of.
+#
+# priority (not run by default): single messages' time from accepted to
+# with the SMSC (their history's ACCEPTED and SUBMITTED times: p50, p95,
+# p99, max of PRIORITY_OTPS (200) messages sent one by one over HTTP at
+# PRIORITY_RATE (20) per second), through an smpp gateway to `pasarela
+# sim-smsc` limited to PRIORITY_GATEWAY_TPS (1000) per second: alone, then
+# beside a PRIORITY_CAMPAIGN (100000)-recipient campaign filling the same
+# gateway (measured once the campaign has sent PRIORITY_BACKLOG (20000)),
+# on a fresh serve each of E2E_RUNS runs.
 #
 # PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd and checks on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
@@ -93,6 +102,7 @@ password = "secret"
 bind = "transceiver"
 sessions = ${UPSTREAM_SESSIONS:-1}
 window = ${UPSTREAM_WINDOW:-256}
+tps = ${UPSTREAM_TPS:-0}
 TOML
     fi
     "$binary" serve --config "$config" 2>"$log" &
@@ -141,22 +151,33 @@ e2e() {
     done
 }
 
+# Starts `sim-smsc` in the directory $1 with the arguments after it;
+# sets SMSC_PID and SMSC_ADDRESS.
+smsc_start() {
+    local dir=$1
+    shift
+    "$BINARY" sim-smsc --listen 127.0.0.1:0 "$@" \
+        --dlr-delay-ms "${E2E_DLR_DELAY_MS:-200}" >"$dir/smsc.out" 2>"$dir/smsc.log" &
+    SMSC_PID=$!
+    SMSC_ADDRESS=""
+    for _ in $(seq 1 100); do
+        SMSC_ADDRESS=$(sed -n 's/^sim-smsc listening on \(.*\)$/\1/p' "$dir/smsc.out")
+        [[ -n "$SMSC_ADDRESS" ]] && return 0
+        sleep 0.1
+    done
+    echo "sim-smsc did not start" >&2
+    return 1
+}
+
 upstream() {
     build
-    local dir smsc address=""
+    local dir
     dir=$(mktemp -d)
     local mo=()
     [[ -n "${UPSTREAM_MO_EVERY_MS:-}" ]] && mo=(--mo-every-ms "$UPSTREAM_MO_EVERY_MS")
-    "$BINARY" sim-smsc --listen 127.0.0.1:0 "${mo[@]}" \
-        --dlr-delay-ms "${E2E_DLR_DELAY_MS:-200}" >"$dir/smsc.out" 2>"$dir/smsc.log" &
-    smsc=$!
-    trap 'kill "$smsc" 2>/dev/null; rm -rf "$dir"' RETURN
-    for _ in $(seq 1 100); do
-        address=$(sed -n 's/^sim-smsc listening on \(.*\)$/\1/p' "$dir/smsc.out")
-        [[ -n "$address" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$address" ]] || { echo "sim-smsc did not start" >&2; return 1; }
+    smsc_start "$dir" "${mo[@]}"
+    trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    local address=$SMSC_ADDRESS
     for run in $(seq 1 "${E2E_RUNS:-3}"); do
         echo "upstream run $run (${UPSTREAM_SESSIONS:-1} binds)"
         e2e_run "$BINARY" "$dir" "$address"
@@ -285,6 +306,24 @@ checks() {
     done
 }
 
+priority() {
+    build
+    local dir id
+    dir=$(mktemp -d)
+    smsc_start "$dir"
+    trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${E2E_RUNS:-3}"); do
+        UPSTREAM_TPS=${PRIORITY_GATEWAY_TPS:-1000} serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
+        echo "priority run $run: alone"
+        python3 scripts/campaign_bench.py otp "$HTTP_ADDRESS" "${PRIORITY_OTPS:-200}" "${PRIORITY_RATE:-20}"
+        id=$(python3 scripts/campaign_bench.py start "$HTTP_ADDRESS" "${PRIORITY_CAMPAIGN:-100000}")
+        python3 scripts/campaign_bench.py wait "$HTTP_ADDRESS" "$id" "${PRIORITY_BACKLOG:-20000}"
+        echo "priority run $run: beside campaign $id"
+        python3 scripts/campaign_bench.py otp "$HTTP_ADDRESS" "${PRIORITY_OTPS:-200}" "${PRIORITY_RATE:-20}"
+        serve_stop
+    done
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -299,6 +338,7 @@ for bench in "${benches[@]}"; do
         sendsms) sendsms ;;
         dnd) dnd ;;
         checks) checks ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks)" >&2; exit 2 ;;
+        priority) priority ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, priority)" >&2; exit 2 ;;
     esac
 done

@@ -5,8 +5,10 @@
 //! turns in flight. The account actor stores each recipient's outcome in
 //! the batch that creates its messages, so this actor's only durable
 //! state is its [`StateRecord`]: the state, and a cursor below which
-//! every recipient has had its turn. After a crash or a panic it goes on
-//! from the cursor and passes over recipients whose outcome is stored.
+//! every recipient has had its turn. After a crash it goes on from the
+//! cursor and passes over recipients whose outcome is stored; after a
+//! panic it does the same, and also passes over the turns it submitted
+//! before the panic, whose answers are still to come.
 //!
 //! A refusal for lack of credit pauses it (reason `credit`), as a
 //! suspension of the account does (`suspended`); it tries the waiting
@@ -173,10 +175,11 @@ impl Campaign {
             if let Some((last, _)) = page.last() {
                 self.next_read = last + 1;
             }
-            self.page.extend(
-                page.into_iter()
-                    .filter(|(_, recipient)| recipient.outcome.is_none()),
-            );
+            let in_flight: Vec<u64> = self.in_flight.values().map(|(index, _)| *index).collect();
+            self.page
+                .extend(page.into_iter().filter(|(index, recipient)| {
+                    recipient.outcome.is_none() && !in_flight.contains(index)
+                }));
         }
     }
 
@@ -328,16 +331,13 @@ impl Actor for Campaign {
 
 impl Supervised for Campaign {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        // Turns in flight are answered to the old context; their outcomes
-        // are in the store once durable, so the walk starts again from the
-        // cursor after every batch handed in before is applied.
-        if let Err(error) = self.wiring.store.commit(Batch::new()).wait() {
-            error!(self.wiring.logger, "store barrier failed on restart"; "error" => %error);
-        }
-        self.next_read = self.cursor();
+        // What was in memory may be half changed by the panic: read again
+        // from the stored cursor (below every turn not yet done when it
+        // was stored). Turns in flight stay: their answers still come to
+        // this address, and their recipients are not read again.
+        self.next_read = self.record.cursor;
         self.page.clear();
         self.again.clear();
-        self.in_flight.clear();
         self.read_all = false;
         self.wake_at = None;
     }
@@ -369,7 +369,9 @@ impl Handler<Submitted> for Campaign {
                     campaign.pump(ctx);
                 }
                 Err(refused) => {
-                    campaign.again.push_front(turn);
+                    // Back in its place: several refused at once keep their order.
+                    let at = campaign.again.partition_point(|(index, _)| *index < turn.0);
+                    campaign.again.insert(at, turn);
                     let (state, retry) = campaign.refused(&refused);
                     if let Some(state) = state
                         && campaign.record.state == State::Running
