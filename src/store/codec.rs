@@ -30,6 +30,8 @@
 //! | `conversation_reads` | account id, 0x00, ours, 0x00, theirs, 0x00 | `ReadMark` |
 //! | `votes`        | poll id, 0x00, the voter's number           | `Vote`: the voter's last vote |
 //! | `number_lists` | `dnd` 0x00 number, or `opt_out` 0x00 account 0x00 number sender (see `lists`) | `Listed` |
+//! | `contacts`     | account id, 0x00, number u64 big-endian     | a contact's name, fields and groups (see `contacts`) |
+//! | `group_members` | account id, 0x00, group, 0x00, number u64 big-endian | `()`: an index entry |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never

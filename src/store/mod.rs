@@ -30,10 +30,10 @@
 //! | kind | operations |
 //! |---|---|
 //! | open, close | [`Store::open`], [`Store::close`] (flushes every batch handed in) |
-//! | write, atomically | [`Store::commit`] of one [`Batch`] of: `insert_message`, `put_message`, `put_upstream_id` (messages); `set_balance`, `append_ledger` (credit); `put_mailbox`, `remove_mailbox` (receipts and MO waiting for a session); `put_inbound`, `remove_inbound` (the MO inbox); `put_outbox`, `update_outbox`, `remove_outbox`, `put_dead_letter`, `remove_dead_letter` (callbacks); `purge_message` (retention); `put_stored_account`, `put_stored_route`, `put_stored_gateway`, `put_stored_mo_route`, `put_stored_content_rule`, `put_stored_autoreply`, `remove_stored_autoreply`, `put_stored_poll`, `remove_stored_poll`, `put_admin_password` (the admin API's changes); `put_vote`, `remove_vote` (polls); `put_api_key`, `remove_api_key`; `put_listed`, `remove_listed` (opt-outs and the DND registry); `mark_conversation_read`, and a message's conversation entry through [`ConversationIndex`] (`conversations`) |
+//! | write, atomically | [`Store::commit`] of one [`Batch`] of: `insert_message`, `put_message`, `put_upstream_id` (messages); `set_balance`, `append_ledger` (credit); `put_mailbox`, `remove_mailbox` (receipts and MO waiting for a session); `put_inbound`, `remove_inbound` (the MO inbox); `put_outbox`, `update_outbox`, `remove_outbox`, `put_dead_letter`, `remove_dead_letter` (callbacks); `purge_message` (retention); `put_stored_account`, `put_stored_route`, `put_stored_gateway`, `put_stored_mo_route`, `put_stored_content_rule`, `put_stored_autoreply`, `remove_stored_autoreply`, `put_stored_poll`, `remove_stored_poll`, `put_admin_password` (the admin API's changes); `put_vote`, `remove_vote` (polls); `put_api_key`, `remove_api_key`; `put_listed`, `remove_listed` (opt-outs and the DND registry); `put_contact`, `remove_contact` (contacts, with their group memberships); `mark_conversation_read`, and a message's conversation entry through [`ConversationIndex`] (`conversations`) |
 //! | new ids | [`Store::next_message_id`], [`Store::next_sequence`]: unique across restarts, increasing |
-//! | read one | [`Store::message`], [`Store::account_balance`], [`Store::message_for_upstream`] (the upstream-id index), [`Store::inbound_message`], [`Store::api_key`], [`Store::dead_letter`], [`Store::admin_password`], [`Store::listed`] (one opt-out or DND entry) |
-//! | scan one key range | [`Store::ledger`], [`Store::mailbox`], [`Store::api_keys`] (an account's); [`Store::mailbox_page`], [`Store::mailbox_len`] (an account's mailbox, a page at a time, and its size); [`Store::outbox_page`] (the callback outbox, a page); [`Store::archived`] (finished messages, a page, for retention); [`Store::inbound`] (a gateway's); [`Store::account_messages`] (an account's message ids, newest first, a page at a time); [`Store::dead_letters`] (a page); [`Store::list_page`] (an account's opt-outs or the DND registry, a page); [`Store::votes`] (a poll's); [`Store::conversations`] (an account's by last activity, a page), [`Store::conversation_messages`] (one conversation in order, a page), [`Store::conversation`], [`Store::conversation_has_before`] |
+//! | read one | [`Store::message`], [`Store::account_balance`], [`Store::message_for_upstream`] (the upstream-id index), [`Store::inbound_message`], [`Store::api_key`], [`Store::dead_letter`], [`Store::admin_password`], [`Store::listed`] (one opt-out or DND entry), [`Store::contact`] |
+//! | scan one key range | [`Store::ledger`], [`Store::mailbox`], [`Store::api_keys`] (an account's); [`Store::mailbox_page`], [`Store::mailbox_len`] (an account's mailbox, a page at a time, and its size); [`Store::outbox_page`] (the callback outbox, a page); [`Store::archived`] (finished messages, a page, for retention); [`Store::inbound`] (a gateway's); [`Store::account_messages`] (an account's message ids, newest first, a page at a time); [`Store::dead_letters`] (a page); [`Store::list_page`] (an account's opt-outs or the DND registry, a page); [`Store::votes`] (a poll's); [`Store::conversations`] (an account's by last activity, a page), [`Store::conversation_messages`] (one conversation in order, a page), [`Store::conversation`], [`Store::conversation_has_before`]; [`Store::contacts_page`], [`Store::group_page`] (an account's contacts, a group's, in number order, a page), [`Store::selected_page`] (the contacts a selection picks, a bounded read per page), [`Store::groups`] (an account's groups with their member counts, counted by a scan) |
 //! | scan at start | [`Store::unfinished_messages`], [`Store::inbox`], [`Store::stored_accounts`], [`Store::stored_routes`], [`Store::stored_gateways`], [`Store::stored_mo_routes`], [`Store::stored_autoreplies`], [`Store::stored_polls`], [`Store::stored_content_rules`] |
 //!
 //! There is no update in place and no query beyond these: a finished
@@ -105,6 +105,7 @@ mod checkpoint;
 mod chunks;
 mod codec;
 mod committer;
+mod contacts;
 mod conversations;
 mod database;
 mod durable;
@@ -123,6 +124,7 @@ pub use admin_objects::{
 };
 pub use batch::Batch;
 pub use codec::{MAX_LARGE_VALUE_LEN, MAX_VALUE_LEN, VERSION};
+pub use contacts::{GroupSummary, SelectedPage};
 pub use conversations::{
     Conversation, ConversationEntry, ConversationError, ConversationIndex, ConversationSummary,
     ReadMark, Window,
