@@ -35,6 +35,7 @@ mod admin_sessions;
 mod bench_tool;
 mod callback_targets;
 mod callbacks;
+mod contacts;
 mod content_rules;
 mod conversations;
 mod credential_rules;
