@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
+use slog::info;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -640,6 +641,8 @@ async fn delete_group(
             format!("account {} has no group {group:?}", account.id),
         ));
     }
+    info!(state.logger, "contact group deleted";
+        "account" => %account.id, "group" => %group, "contacts" => removed);
     Ok(HttpResponse::Ok().json(GroupDeletedView {
         group: group.to_string(),
         removed,

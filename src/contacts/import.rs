@@ -29,8 +29,8 @@ use crate::model::MsisdnError;
 /// a row error, and nothing of it is kept beyond this many bytes.
 pub const MAX_ROW_BYTES: usize = 16 * 1024;
 
-/// The most rows one import reads (blank ones not counted): about 16 MB
-/// of numbers remembered for the duplicate check. The row after them is
+/// The most rows one import reads (blank ones not counted): the numbers
+/// remembered for the duplicate check then take about 40 MB. The row after them is
 /// refused and reading stops ([`ContactCsv::stopped`]).
 pub const MAX_IMPORT_ROWS: usize = 2_000_000;
 

@@ -201,7 +201,7 @@ impl Operand {
 /// `text` as a decimal number: an optional sign, digits, optionally a
 /// point and more digits (no exponent, no `inf`), white space around
 /// allowed.
-pub fn decimal(text: &str) -> Option<f64> {
+fn decimal(text: &str) -> Option<f64> {
     let text = text.trim();
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
