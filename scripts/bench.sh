@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -45,7 +45,13 @@
 # every message is checked and passes. The registry and the opt-outs are
 # imported once into a data directory each loaded run starts a copy of.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd and checks on that binary
+# contacts (not run by default): CONTACTS_ROWS (1000000) rows of
+# number,name,city made by awk and streamed as text/csv to POST
+# /api/v1/contacts/import?group=bench as the demo account (curl uploads
+# them chunked, as they are made): the answer, the import rate, and
+# serve's RSS before and after it.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks and contacts on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -111,9 +117,14 @@ TOML
     return 1
 }
 
+# Prints serve's RSS (now and peak).
+serve_rss() {
+    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+}
+
 # Prints serve's RSS (now and peak) and stops it.
 serve_stop() {
-    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+    serve_rss
     kill -TERM "$SERVE_PID"
     wait "$SERVE_PID" || true
 }
@@ -285,6 +296,31 @@ checks() {
     done
 }
 
+contacts() {
+    build
+    local dir rows=${CONTACTS_ROWS:-1000000} started ended
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    serve_start "$BINARY" "$dir"
+    echo "before the import:"
+    serve_rss
+    started=$(date +%s.%N)
+    awk -v n="$rows" 'BEGIN {
+        split("Madrid Bilbao Sevilla Valencia Vigo", cities, " ")
+        print "number,name,city"
+        for (i = 0; i < n; i++)
+            printf "+34%09d,Person %d,%s\n", 600000000 + i, i, cities[i % 5 + 1]
+    }' |
+        curl -sS --fail-with-body -u demo:demo1234 -X POST -H 'Content-Type: text/csv' -T - \
+            "http://$HTTP_ADDRESS/api/v1/contacts/import?group=bench"
+    echo
+    ended=$(date +%s.%N)
+    awk -v n="$rows" -v s="$started" -v e="$ended" \
+        'BEGIN { printf "contacts import: %d rows in %.1f s, %.0f rows/s\n", n, e - s, n / (e - s) }'
+    echo "after the import:"
+    serve_stop
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -299,6 +335,7 @@ for bench in "${benches[@]}"; do
         sendsms) sendsms ;;
         dnd) dnd ;;
         checks) checks ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks)" >&2; exit 2 ;;
+        contacts) contacts ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts)" >&2; exit 2 ;;
     esac
 done
