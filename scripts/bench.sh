@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|priority]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -54,7 +54,13 @@
 # gateway (measured once the campaign has sent PRIORITY_BACKLOG (20000)),
 # on a fresh serve each of E2E_RUNS runs.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd and checks on that binary
+# contacts (not run by default): CONTACTS_ROWS (1000000) rows of
+# number,name,city made by awk and streamed as text/csv to POST
+# /api/v1/contacts/import?group=bench as the demo account (curl uploads
+# them chunked, as they are made): the answer, the import rate, and
+# serve's RSS before and after it.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts and priority on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -121,9 +127,14 @@ TOML
     return 1
 }
 
+# Prints serve's RSS (now and peak).
+serve_rss() {
+    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+}
+
 # Prints serve's RSS (now and peak) and stops it.
 serve_stop() {
-    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+    serve_rss
     kill -TERM "$SERVE_PID"
     wait "$SERVE_PID" || true
 }
@@ -324,6 +335,31 @@ priority() {
     done
 }
 
+contacts() {
+    build
+    local dir rows=${CONTACTS_ROWS:-1000000} started ended
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    serve_start "$BINARY" "$dir"
+    echo "before the import:"
+    serve_rss
+    started=$(date +%s.%N)
+    awk -v n="$rows" 'BEGIN {
+        split("Madrid Bilbao Sevilla Valencia Vigo", cities, " ")
+        print "number,name,city"
+        for (i = 0; i < n; i++)
+            printf "+34%09d,Person %d,%s\n", 600000000 + i, i, cities[i % 5 + 1]
+    }' |
+        curl -sS --fail-with-body -u demo:demo1234 -X POST -H 'Content-Type: text/csv' -T - \
+            "http://$HTTP_ADDRESS/api/v1/contacts/import?group=bench"
+    echo
+    ended=$(date +%s.%N)
+    awk -v n="$rows" -v s="$started" -v e="$ended" \
+        'BEGIN { printf "contacts import: %d rows in %.1f s, %.0f rows/s\n", n, e - s, n / (e - s) }'
+    echo "after the import:"
+    serve_stop
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -338,7 +374,8 @@ for bench in "${benches[@]}"; do
         sendsms) sendsms ;;
         dnd) dnd ;;
         checks) checks ;;
+        contacts) contacts ;;
         priority) priority ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, priority)" >&2; exit 2 ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority)" >&2; exit 2 ;;
     esac
 done

@@ -16,6 +16,7 @@
 //! - [`callbacks`]: receipt and MO callbacks over HTTP, the pure half: URLs, signatures, retry schedule, Kannel dlr-url.
 //! - [`campaigns`]: campaigns, the pure half: definition, states, recipients and outcomes, results, text templates, quiet hours.
 //! - [`checks`]: the checks at accept (SPEC §6.1): sender rules, beside which later checks sit.
+//! - [`contacts`]: contacts and groups per account: the contact and its limits, the streamed CSV import, selection by criteria.
 //! - [`conversations`]: two-way conversations, the pure half: parties normalised, an MT's text, the API's views.
 //! - [`config`]: the TOML file into a validated typed configuration, one section at a time.
 //! - [`intake`]: an ESME's submit_sm/data_sm/submit_multi read into model types and parts.
@@ -60,6 +61,7 @@ pub mod checks;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;
+pub mod contacts;
 pub mod conversations;
 pub mod fold;
 #[cfg(feature = "runtime")]

@@ -60,7 +60,7 @@ pub(super) struct ImportView {
     dead_code,
     reason = "never built: the document's shape of `import::Rejected`"
 )]
-struct RejectedView {
+pub(super) struct RejectedView {
     line: usize,
     error: String,
 }

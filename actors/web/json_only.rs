@@ -6,8 +6,9 @@
 //! operator's HTTP Basic login cannot be made to change anything. Kannel's
 //! `/cgi-bin/sendsms` keeps taking forms: its credentials travel in the
 //! request, as Kannel's clients send them. The list imports
-//! (`/api/v1/dnd/import`, `/api/v1/opt-outs/import`) take `text/csv`,
-//! which a cross-site form cannot send either, and `text/plain`, which it
+//! (`/api/v1/dnd/import`, `/api/v1/opt-outs/import`) and the contact
+//! import (`/api/v1/contacts/import`) take `text/csv`, which a
+//! cross-site form cannot send either, and `text/plain`, which it
 //! can: that only without an `Origin` header, which browsers put on
 //! every cross-site POST and command-line clients do not.
 
@@ -16,6 +17,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 
+use super::list_import::media_type;
 use super::problem::Problem;
 
 /// Answers 415 to a state-changing API request that is not JSON; passes
@@ -49,16 +51,15 @@ fn changes_state(method: &Method) -> bool {
 
 /// `application/json`, parameters (a charset) allowed, any case.
 fn is_json(request: &ServiceRequest) -> bool {
-    request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    media_type(request.headers()).as_deref() == Some("application/json")
 }
 
 /// The paths that take a list as CSV or plain text.
-const LIST_IMPORTS: [&str; 2] = ["/api/v1/dnd/import", "/api/v1/opt-outs/import"];
+const LIST_IMPORTS: [&str; 3] = [
+    "/api/v1/dnd/import",
+    "/api/v1/opt-outs/import",
+    "/api/v1/contacts/import",
+];
 
 /// A POST of a list to import: `text/csv`, or `text/plain` from a client
 /// that is not a browser (no `Origin`).
@@ -66,13 +67,7 @@ fn is_list_import(request: &ServiceRequest) -> bool {
     if !LIST_IMPORTS.contains(&request.path()) {
         return false;
     }
-    let essence = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|essence| essence.trim().to_ascii_lowercase());
-    match essence.as_deref() {
+    match media_type(request.headers()).as_deref() {
         Some("text/csv") => true,
         Some("text/plain") => !request.headers().contains_key(header::ORIGIN),
         _ => false,

@@ -6,7 +6,7 @@
 //! into the [`ImportReport`].
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
@@ -22,6 +22,23 @@ pub const PAGE: usize = 10_000;
 pub struct Entry {
     pub number: ListedNumber,
     pub sender: Option<Sender>,
+}
+
+/// The media type of `Content-Type` (its parameters left out), lower-cased.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+}
+
+/// Whether a body is one an import reads: `text/csv` or `text/plain`.
+pub fn is_text_import(headers: &HeaderMap) -> bool {
+    matches!(
+        media_type(headers).as_deref(),
+        Some("text/csv" | "text/plain")
+    )
 }
 
 /// Reads a list from a request body, a page at a time.
@@ -41,13 +58,7 @@ impl ImportReader {
         payload: web::Payload,
         with_sender: bool,
     ) -> Result<ImportReader, Problem> {
-        let essence = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(|essence| essence.trim().to_ascii_lowercase());
-        if !matches!(essence.as_deref(), Some("text/csv" | "text/plain")) {
+        if !is_text_import(request.headers()) {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "a list is imported as text/csv (first column the number) or text/plain (one number per line)".into(),

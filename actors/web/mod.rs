@@ -29,6 +29,8 @@
 //! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
 //! | `campaigns.rs` (admin and customers) | `GET`/`POST /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel`, `GET /api/v1/campaigns/{id}/recipients.csv` |
 //! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
+//! | `contacts.rs` | `GET`/`POST /api/v1/contacts`, `GET`/`PUT`/`DELETE /api/v1/contacts/{number}`, `POST /api/v1/contacts/count`, `GET /api/v1/groups`, `DELETE /api/v1/groups/{name}` (customers; the operator with `?account=`) |
+//! | `contact_import.rs` | `POST /api/v1/contacts/import` (customers; the operator with `?account=`) |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -50,7 +52,7 @@
 //! | `failure.rs` | the cause of an internal error, logged once by a middleware |
 //! | `json_only.rs` | the CSRF guard: state-changing API requests must be JSON |
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
-//! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives |
+//! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives; the media types an import takes |
 //! | `csv_file.rs` | a CSV export answered as a file to save |
 
 mod accounts;
@@ -61,6 +63,8 @@ mod body_first;
 mod callbacks;
 mod campaign_making;
 mod campaigns;
+mod contact_import;
+mod contacts;
 mod content_rules;
 mod conversations;
 mod credentials;
@@ -142,6 +146,8 @@ pub fn start(
             .configure(conversations::configure)
             .configure(opt_outs::configure)
             .configure(dnd::configure)
+            .configure(contacts::configure)
+            .configure(contact_import::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

@@ -1,7 +1,7 @@
 //! What every handler of the HTTP listener shares ([`WebState`]): the
 //! store, the account directory, the routes in force, the admin changes,
-//! the live sessions, the logger, the credentials and the callback
-//! address policy.
+//! the live sessions, the logger, the credentials, the callback
+//! address policy and the lock of contact changes.
 
 use std::sync::Arc;
 
@@ -45,6 +45,10 @@ pub struct WebState {
     pub callback_policy: Arc<AddressPolicy>,
     /// The DND registry in force (`dnd.rs`).
     pub dnd: Arc<DndRegistry>,
+    /// Held by whoever changes contacts (`contacts.rs`, `contact_import.rs`)
+    /// from reading the contacts as stored to their batch being durable,
+    /// so two changes of one contact never interleave.
+    pub contact_writer: tokio::sync::Mutex<()>,
 }
 
 impl WebState {
@@ -71,6 +75,7 @@ impl WebState {
             operators: Arc::new(operators),
             verified: VerifiedCache::default(),
             callback_policy: Arc::default(),
+            contact_writer: tokio::sync::Mutex::default(),
         }
     }
 

@@ -32,6 +32,8 @@
 //! | `number_lists` | `dnd` 0x00 number, or `opt_out` 0x00 account 0x00 number sender (see `lists`) | `Listed` |
 //! | `campaigns` | `def`, `state` or `tally` 0x00 id, or `reach` 0x00 account 0x00 sender 0x00 number (see `campaigns`) | `Definition`, `StateRecord`, `Tally`, `Reach` |
 //! | `campaign_recipients` | campaign id u64 BE, index u64 BE | `Recipient` |
+//! | `contacts`     | account id, 0x00, number u64 big-endian     | a contact's name, fields and groups (see `contacts`) |
+//! | `group_members` | account id, 0x00, group, 0x00, number u64 big-endian | `()`: an index entry |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never

@@ -1,9 +1,12 @@
 //! The store's paged reads and retention's purge: a page of a mailbox, of
-//! the outbox and of the archive is the same whether its items sit in sled
-//! or still in the journal's pending writes, removals included; a mailbox
+//! the outbox, of the archive and of contacts (by account, by group, by
+//! selection) is the same whether its items sit in sled or still in the
+//! journal's pending writes, removals included; a mailbox
 //! is counted without reading it; a purged message leaves no key behind.
 
 use chrono::{DateTime, TimeZone, Utc};
+use pasarela::contacts::{Contact, GroupName, Selection};
+use pasarela::lists::ListedNumber;
 use pasarela::model::{
     AccountId, Address, GatewayName, Message, MessageId, MessageState, Npi, Ton, UpstreamId,
 };
@@ -185,5 +188,68 @@ fn a_purged_message_leaves_no_record_index_or_upstream_id() {
         .map(|(id, _)| id.value())
         .collect();
     assert_eq!(rest, [2, 3]);
+    store.close().unwrap();
+}
+
+fn contact(n: u64, groups: &[&str]) -> Contact {
+    let mut contact = Contact::new(ListedNumber::from_value(34_600_000_000 + n).unwrap());
+    contact.groups = groups
+        .iter()
+        .map(|name| GroupName::parse(name).unwrap())
+        .collect();
+    contact
+}
+
+fn contact_numbers(contacts: &[Contact]) -> Vec<u64> {
+    contacts
+        .iter()
+        .map(|contact| contact.number.value() - 34_600_000_000)
+        .collect()
+}
+
+#[test]
+fn contact_pages_groups_and_selections_see_sled_and_pending_writes_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = AccountId::new("shop").unwrap();
+    let store = open(&dir);
+    let mut batch = Batch::new();
+    for n in 1..=6 {
+        batch.put_contact(&shop, &contact(n, &["vip"]), None);
+    }
+    store.commit(batch).wait().unwrap();
+    store.close().unwrap();
+
+    // In sled now; the changes below only in the pending writes.
+    let store = open(&dir);
+    let mut batch = Batch::new();
+    batch
+        .remove_contact(&shop, &contact(1, &["vip"]))
+        .put_contact(&shop, &contact(3, &["press"]), Some(&contact(3, &["vip"])))
+        .put_contact(&shop, &contact(8, &["vip", "press"]), None);
+    store.commit(batch).wait().unwrap();
+
+    let vip = GroupName::parse("vip").unwrap();
+    let press = GroupName::parse("press").unwrap();
+    let page = |after: Option<u64>, limit| {
+        let after = after.map(|n| ListedNumber::from_value(34_600_000_000 + n).unwrap());
+        contact_numbers(&store.contacts_page(&shop, after, limit).unwrap())
+    };
+    assert_eq!(page(None, 2), [2, 3]);
+    assert_eq!(page(Some(3), 10), [4, 5, 6, 8]);
+    assert_eq!(
+        contact_numbers(&store.group_page(&shop, &vip, None, 10).unwrap()),
+        [2, 4, 5, 6, 8]
+    );
+    let selection = Selection::new(vec![press.clone(), vip], Vec::new()).unwrap();
+    let selected = store.selected_page(&shop, &selection, None, 100).unwrap();
+    assert_eq!(contact_numbers(&selected.contacts), [2, 3, 4, 5, 6, 8]);
+    assert_eq!(selected.next, None);
+    let groups: Vec<(String, u64)> = store
+        .groups(&shop)
+        .unwrap()
+        .into_iter()
+        .map(|group| (group.name.to_string(), group.members))
+        .collect();
+    assert_eq!(groups, [("press".into(), 2), ("vip".into(), 5)]);
     store.close().unwrap();
 }

@@ -36,6 +36,7 @@ mod bench_tool;
 mod callback_targets;
 mod callbacks;
 mod campaigns;
+mod contacts;
 mod content_rules;
 mod conversations;
 mod credential_rules;
