@@ -55,6 +55,16 @@ impl Making {
         }
     }
 
+    /// Recipients so far.
+    pub fn total(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Records how many rows the campaign's file had, refused ones included.
+    pub fn set_file_rows(&mut self, rows: u64) {
+        self.draft.audience.file_rows = rows;
+    }
+
     /// Adds the next recipient: `number` as given, `text` filled in. A
     /// number no message can go to is kept, skipped as invalid; a text
     /// none can carry refuses the campaign.

@@ -1,45 +1,29 @@
 //! Campaigns (SPEC §6.2; docs/campaigns.md): a customer makes, reads,
 //! pauses, resumes, cancels and exports its own campaigns, the operator
-//! every account's (making one for the account `?account=` names). A
-//! campaign's recipients are fixed when it is made (`campaign_making.rs`);
+//! every account's. Making one is `campaign_create.rs`; a campaign's
+//! recipients are fixed when it is made (`campaign_making.rs`);
 //! its actor sends them (`pipeline/campaign.rs`); its results are what
 //! the store holds, so they are exact across restarts.
-
-use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::auth::{AccountInScope, Caller};
-use super::campaign_making::{Making, MakingError, new_id};
+use super::auth::Caller;
 use super::csv_file::csv_attachment;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::campaign::{ControlCampaign, ControlRefused};
-use crate::api::{FieldError, sender};
-use crate::campaigns::quiet_hours::{QuietHours, start_time, zone};
-use crate::campaigns::template::Template;
-use crate::campaigns::{
-    Audience, Control, DEFAULT_REPLY_WINDOW_HOURS, Definition, Estimate, Outcome, QuietWindow,
-    State, Tally,
-};
+use crate::campaigns::{Control, Definition, Estimate, Outcome, State, Tally};
 use crate::model::{CampaignId, MessageId};
-
-/// The most numbers one request may list (larger audiences are groups or
-/// a file).
-pub const MAX_NUMBERS: usize = 100_000;
-/// The longest reply window a campaign may ask for: 30 days.
-const MAX_REPLY_WINDOW_HOURS: u32 = 30 * 24;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_campaigns)
-        .service(create_campaign)
         .service(read_campaign)
         .service(pause_campaign)
         .service(resume_campaign)
@@ -47,48 +31,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(campaign_recipients);
 }
 
-/// `POST /api/v1/campaigns`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct CampaignRequest {
-    name: String,
-    /// The sender: digits (an international number or a short code) or an
-    /// alphanumeric id.
-    from: String,
-    /// The text, with `{{number}}`, `{{field}}` and `{{field|default}}`.
-    text: String,
-    /// International numbers, at most 100,000.
-    #[serde(default)]
-    numbers: Vec<String>,
-    /// Not before (RFC 3339, or a local time in `time_zone`); at once when
-    /// absent.
-    start_at: Option<String>,
-    /// The IANA time zone of `start_at` and of the quiet hours; UTC when
-    /// absent.
-    time_zone: Option<String>,
-    /// Messages per second at most; the account's TPS alone when absent.
-    tps: Option<u32>,
-    /// No message leaves between `from` and `to` (HH:MM, in `time_zone`).
-    quiet_hours: Option<QuietInput>,
-    /// Each message's validity, in minutes (at most a week).
-    #[schema(minimum = 1, maximum = 10080)]
-    validity_minutes: Option<u32>,
-    /// An MO from a recipient to `from` within this many hours of its
-    /// message is a reply (72 when absent, at most 720).
-    reply_window_hours: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct QuietInput {
-    from: String,
-    to: String,
-}
-
 /// A campaign with its results.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Campaign)]
-struct CampaignView {
+pub(super) struct CampaignView {
     id: u64,
     account: String,
     name: String,
@@ -157,7 +103,8 @@ struct SkippedView {
     rule: u64,
 }
 
-fn view(
+/// A campaign as the API shows it.
+pub(super) fn view(
     definition: &Definition,
     state: State,
     since: DateTime<Utc>,
@@ -246,97 +193,6 @@ async fn visible(state: &WebState, caller: &Caller, id: u64) -> Result<CampaignV
     }
 }
 
-/// The campaign as a request for it shows it.
-fn definition_from(
-    request: &CampaignRequest,
-    account: &crate::model::AccountId,
-    id: CampaignId,
-    now: DateTime<Utc>,
-) -> Result<(Definition, Template), FieldError> {
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(FieldError::new("name", "1 to 100 characters"));
-    }
-    let from = sender(&request.from)?;
-    let template = Template::parse(&request.text)
-        .map_err(|error| FieldError::new("text", error.to_string()))?;
-    if let Some((field, _)) = template
-        .fields()
-        .into_iter()
-        .find(|(field, has_default)| *field != "number" && !has_default)
-    {
-        return Err(FieldError::new(
-            "text",
-            format!("the template names {field:?}, which no listed number has, without a default"),
-        ));
-    }
-    let time_zone = request
-        .time_zone
-        .clone()
-        .unwrap_or_else(|| "UTC".to_owned());
-    let tz = zone(&time_zone).map_err(|error| FieldError::new("time_zone", error.to_string()))?;
-    let quiet_hours = match &request.quiet_hours {
-        None => None,
-        Some(quiet) => {
-            QuietHours::parse(&quiet.from, &quiet.to, tz)
-                .map_err(|error| FieldError::new("quiet_hours", error.to_string()))?;
-            Some(QuietWindow {
-                from: quiet.from.clone(),
-                to: quiet.to.clone(),
-            })
-        }
-    };
-    let start_at = request
-        .start_at
-        .as_deref()
-        .map(|text| start_time(text, tz))
-        .transpose()
-        .map_err(|error| FieldError::new("start_at", error.to_string()))?;
-    if let Some(minutes) = request.validity_minutes
-        && !(1..=crate::api::MAX_VALIDITY_MINUTES).contains(&minutes)
-    {
-        return Err(FieldError::new("validity_minutes", "1 to 10080 (one week)"));
-    }
-    let reply_window_hours = request
-        .reply_window_hours
-        .unwrap_or(DEFAULT_REPLY_WINDOW_HOURS);
-    if !(1..=MAX_REPLY_WINDOW_HOURS).contains(&reply_window_hours) {
-        return Err(FieldError::new("reply_window_hours", "1 to 720 (30 days)"));
-    }
-    if request.numbers.is_empty() {
-        return Err(FieldError::new("numbers", "at least one number is needed"));
-    }
-    if request.numbers.len() > MAX_NUMBERS {
-        return Err(FieldError::new(
-            "numbers",
-            format!("at most {MAX_NUMBERS} numbers per request"),
-        ));
-    }
-    Ok((
-        Definition {
-            id,
-            account: account.clone(),
-            name: name.to_owned(),
-            from,
-            text: request.text.clone(),
-            audience: Audience {
-                numbers: request.numbers.len() as u64,
-                ..Audience::default()
-            },
-            start_at,
-            tps: request.tps.unwrap_or(0),
-            quiet_hours,
-            time_zone,
-            validity_minutes: request.validity_minutes,
-            reply_window_hours,
-            created_at: now,
-            total: 0,
-            estimate: Estimate::default(),
-        },
-        template,
-    ))
-}
-
 /// Campaigns: every account's for the operator, its own for an account
 #[utoipa::path(
     security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
@@ -378,53 +234,6 @@ async fn list_campaigns(
     Ok(HttpResponse::Ok().json(found))
 }
 
-/// Make a campaign for the caller's account (the operator: `?account=`)
-#[utoipa::path(
-    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
-    params(("account" = Option<String>, Query, description = "The operator names the account.")),
-    request_body = CampaignRequest,
-    responses(
-        (status = CREATED, description = "Made, and scheduled or running.", body = CampaignView),
-        (status = BAD_REQUEST, response = Problem),
-        (status = UNAUTHORIZED, response = Problem),
-    ),
-)]
-#[post("/api/v1/campaigns")]
-async fn create_campaign(
-    account: AccountInScope,
-    request: web::Json<CampaignRequest>,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, Problem> {
-    let now = Utc::now();
-    let account = account.0;
-    let id = new_id(&state.store)?;
-    let (draft, template) = definition_from(&request, &account.id, id, now)?;
-    account
-        .terms
-        .allowed_senders
-        .check(&draft.from)
-        .map_err(|refused| FieldError::new("from", refused.to_string()))?;
-    let mut making = Making::new(state.store.clone(), state.routes.current(), draft);
-    for number in &request.numbers {
-        let fields = BTreeMap::from([("number", number.as_str())]);
-        let text = template
-            .render(|field| fields.get(field).copied())
-            .map_err(|missing| FieldError::new("text", missing.to_string()))?;
-        making.add(number, text).await.map_err(making_problem)?;
-    }
-    let definition = making.finish(now).await.map_err(making_problem)?;
-    let record = state
-        .store
-        .campaign_state(definition.id)?
-        .ok_or_else(|| Problem::internal(MakingError::NoRecipients))?;
-    let tally = state.store.campaign_tally(definition.id)?;
-    let view = view(&definition, record.state, record.since, &tally);
-    slog::info!(state.logger, "campaign made"; "campaign" => %definition.id,
-        "account" => %definition.account, "recipients" => definition.total);
-    state.changes.campaigns.start(definition, record);
-    Ok(HttpResponse::Created().json(view))
-}
-
 /// Why an export stopped.
 #[derive(Debug, thiserror::Error)]
 enum ExportError {
@@ -432,14 +241,6 @@ enum ExportError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Csv(#[from] csv::Error),
-}
-
-fn making_problem(error: MakingError) -> Problem {
-    match error {
-        MakingError::Text(bad) => FieldError::new("text", bad.to_string()).into(),
-        MakingError::NoRecipients => FieldError::new("numbers", error.to_string()).into(),
-        MakingError::Store(error) => error.into(),
-    }
 }
 
 /// One campaign with its results

@@ -55,10 +55,11 @@ fn is_json(request: &ServiceRequest) -> bool {
 }
 
 /// The paths that take a list as CSV or plain text.
-const LIST_IMPORTS: [&str; 3] = [
+const LIST_IMPORTS: [&str; 4] = [
     "/api/v1/dnd/import",
     "/api/v1/opt-outs/import",
     "/api/v1/contacts/import",
+    "/api/v1/campaigns/file",
 ];
 
 /// A POST of a list to import: `text/csv`, or `text/plain` from a client

@@ -27,7 +27,8 @@
 //! | `content_rules.rs` (admin) | `GET`/`POST /api/v1/rules`, `GET`/`PUT`/`DELETE /api/v1/rules/{name}` |
 //! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
 //! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
-//! | `campaigns.rs` (admin and customers) | `GET`/`POST /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel`, `GET /api/v1/campaigns/{id}/recipients.csv` |
+//! | `campaign_create.rs` (admin and customers) | `POST /api/v1/campaigns`, `POST /api/v1/campaigns/file` |
+//! | `campaigns.rs` (admin and customers) | `GET /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel`, `GET /api/v1/campaigns/{id}/recipients.csv` |
 //! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //! | `contacts.rs` | `GET`/`POST /api/v1/contacts`, `GET`/`PUT`/`DELETE /api/v1/contacts/{number}`, `POST /api/v1/contacts/count`, `GET /api/v1/groups`, `DELETE /api/v1/groups/{name}` (customers; the operator with `?account=`) |
 //! | `contact_import.rs` | `POST /api/v1/contacts/import` (customers; the operator with `?account=`) |
@@ -61,6 +62,7 @@ mod autoreplies;
 mod body;
 mod body_first;
 mod callbacks;
+mod campaign_create;
 mod campaign_making;
 mod campaigns;
 mod contact_import;
@@ -133,6 +135,7 @@ pub fn start(
             .configure(autoreplies::configure)
             .configure(polls::configure)
             .configure(campaigns::configure)
+            .configure(campaign_create::configure)
             .configure(content_rules::configure)
             .configure(held::configure)
             .configure(sessions::configure)

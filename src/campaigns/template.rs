@@ -113,17 +113,20 @@ impl Template {
 
     /// The text for one recipient, `value` giving a field's value (`None`
     /// or empty: it lacks it).
-    pub fn render<'a>(
+    pub fn render<V: AsRef<str>>(
         &self,
-        value: impl Fn(&str) -> Option<&'a str>,
+        value: impl Fn(&str) -> Option<V>,
     ) -> Result<String, MissingField> {
         let mut text = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(literal) => text.push_str(literal),
                 Piece::Field { name, default } => {
-                    match (value(name).filter(|found| !found.is_empty()), default) {
-                        (Some(found), _) => text.push_str(found),
+                    match (
+                        value(name).filter(|found| !found.as_ref().is_empty()),
+                        default,
+                    ) {
+                        (Some(found), _) => text.push_str(found.as_ref()),
                         (None, Some(default)) => text.push_str(default),
                         (None, None) => {
                             return Err(MissingField {

@@ -109,6 +109,10 @@ pub enum RowError {
     /// The contact the row would make breaks a contact's limits.
     #[error("{0}")]
     Contact(ContactError),
+    /// A value the row must give and does not: the field a campaign's
+    /// template names without a default.
+    #[error("no value for {0:?}, which the text needs")]
+    Missing(String),
     /// The row after the [`MAX_IMPORT_ROWS`] an import reads.
     #[error("an import reads at most {MAX_IMPORT_ROWS} rows: this one and the rest were not read")]
     TooManyRows,
@@ -256,6 +260,8 @@ pub struct ContactCsv {
     rows: usize,
     /// [`MAX_IMPORT_ROWS`]; smaller in tests.
     max_rows: usize,
+    /// The longest free field value: [`MAX_VALUE_BYTES`] for contacts.
+    value_limit: usize,
     stopped: bool,
 }
 
@@ -277,6 +283,7 @@ impl Default for ContactCsv {
             seen: HashSet::new(),
             rows: 0,
             max_rows: MAX_IMPORT_ROWS,
+            value_limit: MAX_VALUE_BYTES,
             stopped: false,
         }
     }
@@ -286,6 +293,16 @@ impl ContactCsv {
     /// Nothing read yet.
     pub fn new() -> ContactCsv {
         ContactCsv::default()
+    }
+
+    /// A reader whose free fields may be `limit` bytes long: a campaign's
+    /// file of `number,text` rows, whose texts are longer than a
+    /// contact's fields may be.
+    pub fn with_value_limit(limit: usize) -> ContactCsv {
+        ContactCsv {
+            value_limit: limit,
+            ..ContactCsv::default()
+        }
     }
 
     /// Whether it read [`MAX_IMPORT_ROWS`] and refused the row after: the
@@ -437,7 +454,7 @@ impl ContactCsv {
                             found,
                         })
                     } else {
-                        contact_row(columns, &cells, &mut self.seen)
+                        contact_row(columns, &cells, &mut self.seen, self.value_limit)
                     };
                     self.rows += 1;
                     each(ImportedRow { line, row });
@@ -500,6 +517,7 @@ fn contact_row(
     columns: &[Column],
     cells: &[&[u8]],
     seen: &mut HashSet<u64>,
+    value_limit: usize,
 ) -> Result<ContactRow, RowError> {
     let mut number = None;
     let mut name = None;
@@ -511,7 +529,7 @@ fn contact_row(
         let limit = match column {
             Column::Number => usize::MAX,
             Column::Name => MAX_NAME_BYTES,
-            Column::Field(_) => MAX_VALUE_BYTES,
+            Column::Field(_) => value_limit,
         };
         if text.len() > limit {
             return Err(RowError::TooLong {

@@ -131,7 +131,10 @@ fn a_campaign_killed_mid_way_sends_each_recipient_once_and_charges_once() {
     // Routed again after the restart: the WINDOW submits in flight at the
     // kill, and those the SMSC had answered whose SUBMITTED state was not
     // yet durable (a group commit's worth, far fewer than a window).
-    assert!(repeated <= 2 * WINDOW, "{repeated} submits repeated upstream");
+    assert!(
+        repeated <= 2 * WINDOW,
+        "{repeated} submits repeated upstream"
+    );
 
     // The store's side: one message and one charge per recipient.
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
@@ -400,4 +403,161 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
     );
     assert_eq!(refused.status, 400);
     assert_eq!(refused.body["field"], "text");
+}
+
+#[test]
+fn campaigns_to_selected_contacts_and_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), ACCOUNTS);
+    let switch = Switch::start(&config, &[]);
+    let contacts = "number,name,city,age\n\
+                    +34600000501,Ana,Madrid,30\n\
+                    +34600000502,,Madrid,17\n\
+                    +34600000503,Luis,Bilbao,40\n\
+                    +34600000504,Eva,Madrid,51\n";
+    let imported = http::request(
+        switch.http,
+        "POST",
+        "/api/v1/contacts/import?group=club",
+        SHOP,
+        "text/csv",
+        contacts,
+    );
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    assert_eq!(imported.body["imported"], 4);
+
+    // A field one selected contact lacks, without a default: refused.
+    let refused = json(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns",
+        SHOP,
+        Some(
+            &json!({"name": "x", "from": "Shop", "text": "Hola {{name}}", "groups": ["club"],
+                     "conditions": [{"field": "city", "op": "eq", "value": "Madrid"}]}),
+        ),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("34600000502"),
+        "{}",
+        refused.text
+    );
+
+    // Madrid and of age, with a default for the name; a listed number too,
+    // and Eva listed as well as selected gets one message.
+    let made = create(
+        &switch,
+        SHOP,
+        json!({"name": "club", "from": "Shop", "text": "Hola {{name|amigo}} de {{city|}}",
+               "groups": ["club"], "numbers": ["+34600000504", "+34600000599"],
+               "conditions": [{"field": "city", "op": "eq", "value": "Madrid"},
+                              {"field": "age", "op": "ge", "value": 18}]}),
+    );
+    assert_eq!(made["total"], 3, "{made}");
+    let id = made["id"].as_u64().unwrap();
+    let done = wait_for(&switch, id, Duration::from_secs(10), |c| {
+        c["state"] == "finished"
+    });
+    assert_eq!(done["sent"], 3);
+    let csv = http::request(
+        switch.http,
+        "GET",
+        &format!("/api/v1/campaigns/{id}/recipients.csv"),
+        SHOP,
+        "text/plain",
+        "",
+    );
+    let texts: Vec<&str> = csv.text.lines().skip(1).collect();
+    assert!(
+        texts[0].starts_with("0,+34600000504,Hola amigo de ,sent,"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        texts[1].starts_with("1,+34600000599,Hola amigo de ,sent,"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        texts[2].starts_with("2,+34600000501,Hola Ana de Madrid,sent,"),
+        "{}",
+        csv.text
+    );
+
+    // A file of number,text rows, two of them broken; then one whose
+    // columns a template names.
+    let file = "number,text\n\
+                +34600000601,\"Hola, uno\"\n\
+                not-a-number,Hola\n\
+                +34600000602,Hola dos,extra\n\
+                +34600000603,\"Hola \"\"tres\"\"\"\n";
+    let uploaded = http::request(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns/file?name=file&from=Shop",
+        SHOP,
+        "text/csv",
+        file,
+    );
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+    assert_eq!(uploaded.body["total"], 2);
+    assert_eq!(uploaded.body["rejected_total"], 2);
+    assert_eq!(uploaded.body["rejected"][0]["line"], 3);
+    assert_eq!(uploaded.body["rejected"][1]["line"], 4);
+    let file_id = uploaded.body["id"].as_u64().unwrap();
+    wait_for(&switch, file_id, Duration::from_secs(10), |c| {
+        c["state"] == "finished"
+    });
+    let csv = http::request(
+        switch.http,
+        "GET",
+        &format!("/api/v1/campaigns/{file_id}/recipients.csv"),
+        SHOP,
+        "text/plain",
+        "",
+    );
+    assert!(
+        csv.text.contains("0,+34600000601,\"Hola, uno\",sent,"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        csv.text
+            .contains("1,+34600000603,\"Hola \"\"tres\"\"\",sent,"),
+        "{}",
+        csv.text
+    );
+
+    let templated = http::request(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns/file?name=codes&from=Shop&text=Code%20%7B%7Bcode%7D%7D&tps=5",
+        SHOP,
+        "text/csv",
+        "number,code\n+34600000701,1234\n+34600000702,\n",
+    );
+    assert_eq!(templated.status, 201, "{}", templated.text);
+    assert_eq!(templated.body["total"], 1);
+    assert_eq!(templated.body["tps"], 5);
+    assert!(
+        templated.body["rejected"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("code"),
+        "{}",
+        templated.text
+    );
+    let wrong = http::request(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns/file?name=x&from=Shop",
+        SHOP,
+        "application/json",
+        "{}",
+    );
+    assert_eq!(wrong.status, 415);
 }
