@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -60,7 +60,13 @@
 # them chunked, as they are made): the answer, the import rate, and
 # serve's RSS before and after it.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts and priority on that binary
+# campaign (not run by default): a CAMPAIGN_RECIPIENTS (1000000)-recipient
+# campaign through the built-in simulator: its number,text file made by
+# awk and streamed to POST /api/v1/campaigns/file (how long making it
+# took, rows/s), then run to the end (recipients/s), with serve's RSS
+# before, once it is made, and at the end (now and peak).
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority and campaign on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -360,6 +366,32 @@ contacts() {
     serve_stop
 }
 
+campaign() {
+    build
+    local dir rows=${CAMPAIGN_RECIPIENTS:-1000000} started ended id
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' RETURN
+    serve_start "$BINARY" "$dir"
+    echo "before the campaign:"
+    serve_rss
+    started=$(date +%s.%N)
+    awk -v n="$rows" 'BEGIN {
+        print "number,text"
+        for (i = 0; i < n; i++)
+            printf "+34%09d,Rebajas de invierno: 20%% en todo, cliente %d\n", 600000000 + i, i
+    }' |
+        curl -sS --fail-with-body -u demo:demo1234 -X POST -H 'Content-Type: text/csv' -T - \
+            "http://$HTTP_ADDRESS/api/v1/campaigns/file?name=bench&from=Shop" >"$dir/made.json"
+    ended=$(date +%s.%N)
+    id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$dir/made.json")
+    awk -v n="$rows" -v s="$started" -v e="$ended" \
+        'BEGIN { printf "campaign made: %d recipients in %.1f s, %.0f rows/s\n", n, e - s, n / (e - s) }'
+    serve_rss
+    python3 scripts/campaign_bench.py wait "$HTTP_ADDRESS" "$id"
+    echo "at the end:"
+    serve_stop
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -376,6 +408,7 @@ for bench in "${benches[@]}"; do
         checks) checks ;;
         contacts) contacts ;;
         priority) priority ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority)" >&2; exit 2 ;;
+        campaign) campaign ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign)" >&2; exit 2 ;;
     esac
 done

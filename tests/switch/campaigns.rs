@@ -7,9 +7,10 @@
 //! campaign starts on time; quiet hours hold one back; pause, resume and
 //! cancel; credit running out pauses a campaign and a top-up lets it go
 //! on; opted-out and invalid numbers are skipped and counted; the
-//! recipients' CSV; another customer sees none of it.
+//! recipients' CSV; another customer sees none of it; recipients'
+//! replies and stop words counted for the campaign that wrote to them.
 
-use crate::{common, http, node_smsc};
+use crate::{common, http, node_smsc, sim};
 use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
@@ -20,6 +21,7 @@ use pasarela::campaigns::Outcome;
 use pasarela::model::{AccountId, CampaignId, Money};
 use pasarela::store::{Store, StoreConfig};
 use serde_json::{Value, json};
+use sim::Sim;
 
 const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
 const SHOP: Option<(&str, &str)> = Some(("shop", "shop1234"));
@@ -560,4 +562,57 @@ fn campaigns_to_selected_contacts_and_from_a_file() {
         "{}",
     );
     assert_eq!(wrong.status, 415);
+}
+
+#[test]
+fn replies_and_stop_words_from_recipients_count_for_the_campaign() {
+    // `pasarela sim-smsc` answers a message to a number ending in 9999
+    // with an MO of the same text from that number: each recipient
+    // replies to the campaign's sender, routed back to the account.
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
+    let extra = format!(
+        "{ACCOUNTS}{}\n[[routes]]\nprefix = \"346\"\naccounts = [\"*\"]\ngateways = [\"operator\"]\nprice = \"1.00\"\n\n\
+         [[mo_routes]]\nnumber = \"+34911000000\"\naccount = \"shop\"\n",
+        smpp_gateway("operator", upstream.addr, "")
+    );
+    let switch = Switch::start(&write_config(dir.path(), &extra), &[]);
+    let recipients = ["+346000019999", "+346000029999"];
+    let chat = create(
+        &switch,
+        SHOP,
+        json!({"name": "chat", "from": "+34911000000", "text": "Hola", "numbers": recipients}),
+    );
+    let chat = chat["id"].as_u64().unwrap();
+    wait_for(&switch, chat, Duration::from_secs(15), |c| {
+        c["replies"] == 2
+    });
+    // "STOP" comes back as a stop word: an opt-out of the campaign, not a
+    // reply, and the number is opted out of the account.
+    let stop = create(
+        &switch,
+        SHOP,
+        json!({"name": "stop", "from": "+34911000000", "text": "STOP", "numbers": [recipients[0]]}),
+    );
+    let stop = stop["id"].as_u64().unwrap();
+    let done = wait_for(&switch, stop, Duration::from_secs(15), |c| {
+        c["opt_outs"] == 1
+    });
+    assert_eq!(done["replies"], 0, "{done}");
+    let earlier = campaign(&switch, chat, SHOP);
+    assert_eq!(
+        (earlier["replies"].as_u64(), earlier["opt_outs"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let again = create(
+        &switch,
+        SHOP,
+        json!({"name": "after", "from": "+34911000000", "text": "Hola", "numbers": recipients}),
+    );
+    let again = again["id"].as_u64().unwrap();
+    let done = wait_for(&switch, again, Duration::from_secs(15), |c| {
+        c["state"] == "finished"
+    });
+    assert_eq!(done["skipped_by"]["opted_out"], 1, "{done}");
+    assert_eq!(done["sent"], 1);
 }
