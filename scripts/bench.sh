@@ -378,7 +378,7 @@ campaign() {
     awk -v n="$rows" 'BEGIN {
         print "number,text"
         for (i = 0; i < n; i++)
-            printf "+34%09d,Rebajas de invierno: 20%% en todo, cliente %d\n", 600000000 + i, i
+            printf "+34%09d,Rebajas de invierno: 20%% en todo para el cliente %d\n", 600000000 + i, i
     }' |
         curl -sS --fail-with-body -u demo:demo1234 -X POST -H 'Content-Type: text/csv' -T - \
             "http://$HTTP_ADDRESS/api/v1/campaigns/file?name=bench&from=Shop" >"$dir/made.json"

@@ -492,6 +492,20 @@ async fn create_from_file(
             }
         }
     }
+    if making.total() == 0 {
+        let first = report
+            .rejected
+            .first()
+            .map(|row| format!("; the first, line {}: {}", row.line, row.error))
+            .unwrap_or_default();
+        return Err(bad(
+            "body",
+            format!(
+                "no row can be sent: {} refused{first}",
+                report.rejected_total
+            ),
+        ));
+    }
     let rows = making.total() + report.rejected_total;
     making.set_file_rows(rows);
     let definition = making.finish(Utc::now()).await.map_err(making_problem)?;

@@ -562,6 +562,24 @@ fn campaigns_to_selected_contacts_and_from_a_file() {
         "{}",
     );
     assert_eq!(wrong.status, 415);
+    let nothing = http::request(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns/file?name=x&from=Shop",
+        SHOP,
+        "text/csv",
+        "number,text\nnope,Hola\n+34600000801,Hola,de más\n",
+    );
+    assert_eq!(nothing.status, 400, "{}", nothing.text);
+    assert_eq!(nothing.body["field"], "body");
+    assert!(
+        nothing.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 refused; the first, line 2"),
+        "{}",
+        nothing.text
+    );
 }
 
 #[test]
