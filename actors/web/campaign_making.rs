@@ -126,6 +126,7 @@ impl Making {
         if self.in_batch >= PAGE {
             let batch = std::mem::take(&mut self.batch);
             self.in_batch = 0;
+            self.store.room_for_bulk().await;
             self.store.commit(batch).await?;
         }
         Ok(())

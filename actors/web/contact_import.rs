@@ -162,6 +162,7 @@ async fn store_page(
     let (id, group) = (account.clone(), group.cloned());
     let (batch, outcomes) = web::block(move || merge(&store, &id, group.as_ref(), page)).await??;
     if !batch.is_empty() {
+        state.store.room_for_bulk().await;
         state.store.commit(batch).await?;
     }
     for (line, outcome) in outcomes {

@@ -135,6 +135,7 @@ async fn import_dnd(
             }
         }
         // Stored before anything of it is in force.
+        state.store.room_for_bulk().await;
         state.store.commit(batch).await?;
         if unpublished >= PUBLISH_EVERY {
             writer.publish();

@@ -84,6 +84,9 @@ pub struct Store {
     durability: Durability,
     sender: Option<mpsc::Sender<Request>>,
     committer: Option<JoinHandle<Result<(), StoreError>>>,
+    /// A checkpoint's failure, after which [`Store::room_for_bulk`] waits
+    /// no more.
+    checkpoint_failure: Arc<super::checkpoint::Failure>,
 }
 
 impl Store {
@@ -121,6 +124,7 @@ impl Store {
 
         let pending = Arc::new(PendingWrites::default());
         let failure = Arc::new(super::checkpoint::Failure::default());
+        let checkpoint_failure = failure.clone();
         let (jobs, job_receiver) = mpsc::channel();
         let (done_sender, done) = mpsc::channel();
         let checkpoint_thread = {
@@ -168,7 +172,22 @@ impl Store {
             durability: config.durability,
             sender: Some(sender),
             committer: Some(committer),
+            checkpoint_failure,
         })
+    }
+
+    /// For bulk writers (an import, a campaign being made), before each
+    /// page's commit: waits while [`BULK_PENDING_LIMIT`] or more writes
+    /// wait for the next checkpoint, so a writer faster than sled holds
+    /// at most about that many in memory instead of everything it wrote
+    /// since the checkpoint began. Returns at once after a checkpoint
+    /// failed (the commit then says why).
+    pub async fn room_for_bulk(&self) {
+        while self.pending.live_len() >= BULK_PENDING_LIMIT
+            && super::checkpoint::first_failure(&self.checkpoint_failure).is_none()
+        {
+            tokio::time::sleep(BULK_WAIT).await;
+        }
     }
 
     /// Hands `batch` to the group committer. The batch is durable, and
@@ -740,6 +759,12 @@ fn reserve_first_block(sled: &Sled) -> Result<Sequence, StoreError> {
 
 /// The journal's directory inside the store's.
 const JOURNAL_DIR: &str = "journal";
+
+/// How many writes waiting for a checkpoint make a bulk writer wait
+/// ([`Store::room_for_bulk`]): what starts a checkpoint.
+pub const BULK_PENDING_LIMIT: usize = super::committer::CHECKPOINT_WRITES;
+/// How often a waiting bulk writer looks again.
+const BULK_WAIT: Duration = Duration::from_millis(5);
 
 /// How long `Store::open` waits for sled's lock on `<path>/db`. sled 0.34
 /// releases it only when its background threads let go of the file, a

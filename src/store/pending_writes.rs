@@ -76,6 +76,12 @@ impl PendingWrites {
         }
     }
 
+    /// Writes taken since the last checkpoint began, not yet being copied
+    /// into sled.
+    pub(super) fn live_len(&self) -> usize {
+        self.read().live.iter().map(HashMap::len).sum()
+    }
+
     /// What the journal says about `key`: `Some(Some(value))` written,
     /// `Some(None)` removed, `None` not touched since sled last had it.
     pub(super) fn get(&self, tree: TreeId, key: &[u8]) -> Option<Option<sled::IVec>> {
