@@ -187,6 +187,7 @@ async fn start(
                     allowed_senders: account.allowed_senders.clone(),
                     traffic: account.traffic,
                     opt_outs: account.opt_outs.clone(),
+                    time_zone: account.time_zone,
                 },
             })
         })

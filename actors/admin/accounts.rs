@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use slog::{Logger, error, info};
+use slog::{Logger, error, info, warn};
 
 use super::changes::{Admin, hash};
 use super::error::{AdminError, invalid};
@@ -16,6 +16,7 @@ use super::starters::AccountSpec;
 use crate::actors::protocol::account::{AdjustCredit, Configure, Terms};
 use crate::actors::protocol::callbacks::SetSecret;
 use crate::actors::protocol::directory::AccountEntry;
+use crate::campaigns::quiet_hours::zone;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields;
 use crate::lists::dnd::Traffic;
@@ -62,6 +63,15 @@ pub fn merge_accounts(
                 }
             })
             .collect();
+        let time_zone = match account.time_zone.as_deref().map(zone) {
+            None => chrono_tz::UTC,
+            Some(Ok(time_zone)) => time_zone,
+            Some(Err(why)) => {
+                warn!(logger, "stored account has an unknown time zone; UTC instead";
+                    "account" => &account.system_id, "error" => %why);
+                chrono_tz::UTC
+            }
+        };
         let spec = AccountSpec {
             allowed_ips,
             terms: Terms {
@@ -73,6 +83,7 @@ pub fn merge_accounts(
                 allowed_senders: AllowedSenders::new(allowed_senders),
                 traffic: account.traffic,
                 opt_outs: account.opt_outs.unwrap_or_default(),
+                time_zone,
             },
             password: account.password,
             system_id: account.system_id,
@@ -113,6 +124,8 @@ pub struct AccountChange {
     pub allowed_senders: Option<AllowedSenders>,
     /// Promotional accounts are refused for DND numbers.
     pub traffic: Option<Traffic>,
+    /// Its campaigns' time zone.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 impl Admin {
@@ -197,6 +210,7 @@ impl Admin {
                 .unwrap_or_else(|| entry.terms.allowed_senders.clone()),
             traffic: change.traffic.unwrap_or(entry.terms.traffic),
             opt_outs: entry.terms.opt_outs.clone(),
+            time_zone: change.time_zone.unwrap_or(entry.terms.time_zone),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -278,6 +292,7 @@ mod tests {
                 allowed_senders: AllowedSenders::default(),
                 traffic: Traffic::default(),
                 opt_outs: Default::default(),
+                time_zone: chrono_tz::UTC,
             },
         }
     }

@@ -48,6 +48,7 @@ impl AccountSpec {
             allowed_senders: self.terms.allowed_senders.entries(),
             traffic: self.terms.traffic,
             opt_outs: Some(self.terms.opt_outs.clone()),
+            time_zone: Some(self.terms.time_zone.name().to_owned()),
         }
     }
 }

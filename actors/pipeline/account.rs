@@ -1337,6 +1337,7 @@ mod tests {
             allowed_senders: Default::default(),
             traffic: Default::default(),
             opt_outs: Default::default(),
+            time_zone: chrono_tz::UTC,
         }
     }
 

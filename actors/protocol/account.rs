@@ -57,6 +57,8 @@ pub struct Terms {
     pub traffic: Traffic,
     /// The stop/start/help words, their answers, what a STOP covers.
     pub opt_outs: OptOutSettings,
+    /// Where its campaigns' start times and quiet hours are read.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or

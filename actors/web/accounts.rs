@@ -70,6 +70,9 @@ struct AccountView {
     allowed_senders: Vec<String>,
     /// "transactional" or "promotional" (refused for DND numbers).
     traffic: String,
+    /// Where its campaigns read a start time without an offset and their
+    /// quiet hours (an IANA name).
+    time_zone: String,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -89,6 +92,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
         callback_signed: account.terms.callback_secret.is_some(),
         allowed_senders: account.terms.allowed_senders.entries(),
         traffic: account.terms.traffic.to_string(),
+        time_zone: account.terms.time_zone.name().to_owned(),
     })
 }
 
@@ -125,6 +129,13 @@ fn networks(given: Vec<String>) -> Result<Vec<IpNet>, FieldError> {
         .enumerate()
         .map(|(index, network)| checked(&format!("allowed_ips[{index}]"), fields::network(network)))
         .collect()
+}
+
+/// `time_zone`, when given.
+fn time_zone(given: Option<String>) -> Result<Option<chrono_tz::Tz>, FieldError> {
+    given
+        .map(|text| checked("time_zone", fields::time_zone(&text)))
+        .transpose()
 }
 
 /// `traffic`, when given.
@@ -207,6 +218,9 @@ struct NewAccountBody {
     /// "transactional" (default) or "promotional": promotional messages
     /// to a number on the DND registry are refused.
     traffic: Option<String>,
+    /// Where its campaigns read a start time without an offset and their
+    /// quiet hours (an IANA name); UTC when absent.
+    time_zone: Option<String>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -244,6 +258,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
     )?;
     let allowed_senders = senders(fields.optional("allowed_senders")?.unwrap_or_default())?;
     let traffic = traffic(fields.optional("traffic")?)?.unwrap_or_default();
+    let time_zone = time_zone(fields.optional("time_zone")?)?.unwrap_or(chrono_tz::UTC);
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -259,6 +274,7 @@ fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
             allowed_senders,
             traffic,
             opt_outs: Default::default(),
+            time_zone,
         },
     })
 }
@@ -293,6 +309,8 @@ struct AccountChangeBody {
     /// "transactional" or "promotional" (refused for DND numbers), at
     /// once for every submission after.
     traffic: Option<String>,
+    /// Its campaigns' time zone (an IANA name), for campaigns made after.
+    time_zone: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -336,6 +354,7 @@ fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
             .map(senders)
             .transpose()?,
         traffic: traffic(fields.optional("traffic")?)?,
+        time_zone: time_zone(fields.optional("time_zone")?)?,
     };
     fields.finish()?;
     Ok(change)

@@ -75,8 +75,8 @@ struct CampaignRequest {
     /// Not before (RFC 3339, or a local time in `time_zone`); at once when
     /// absent.
     start_at: Option<String>,
-    /// The IANA time zone of `start_at` and of the quiet hours; UTC when
-    /// absent.
+    /// The IANA time zone of `start_at` and of the quiet hours; the
+    /// account's `time_zone` when absent.
     time_zone: Option<String>,
     /// Messages per second at most; the account's TPS alone when absent.
     tps: Option<u32>,
@@ -216,7 +216,7 @@ fn draft(
     let time_zone = settings
         .time_zone
         .clone()
-        .unwrap_or_else(|| "UTC".to_owned());
+        .unwrap_or_else(|| account.terms.time_zone.name().to_owned());
     let tz = zone(&time_zone).map_err(|error| FieldError::new("time_zone", error.to_string()))?;
     let quiet_hours = match &settings.quiet {
         None => None,

@@ -256,6 +256,11 @@ pub fn traffic(text: &str) -> Result<crate::lists::dnd::Traffic, String> {
         .map_err(|error: crate::lists::dnd::UnknownTraffic| error.to_string())
 }
 
+/// An account's `time_zone`: an IANA name (`Europe/Madrid`, `UTC`).
+pub fn time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    crate::campaigns::quiet_hours::zone(text).map_err(|error| error.to_string())
+}
+
 /// An account's `opt_out_scope`: `account` or `sender`.
 pub fn opt_out_scope(text: &str) -> Result<crate::lists::opt_out::OptOutScope, String> {
     use crate::lists::opt_out::OptOutScope;

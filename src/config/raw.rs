@@ -224,6 +224,7 @@ pub(crate) struct RawAccount {
     #[serde(default)]
     pub allowed_senders: Vec<Spanned<String>>,
     pub traffic: Option<Spanned<String>>,
+    pub time_zone: Option<Spanned<String>>,
     pub opt_out_scope: Option<Spanned<String>>,
     pub stop_words: Option<Vec<Spanned<String>>>,
     pub start_words: Option<Vec<Spanned<String>>>,

@@ -495,6 +495,9 @@ pub struct AccountConfig {
     pub traffic: Traffic,
     /// `opt_out_scope`, the stop/start/help words and their answers.
     pub opt_outs: OptOutSettings,
+    /// `time_zone`: where its campaigns read a start time without an
+    /// offset and their quiet hours, unless a campaign names its own.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Config {

@@ -36,6 +36,9 @@ pub struct StoredAccount {
     /// Its opt-out words and answers; `None` (an account stored before
     /// they existed): the defaults.
     pub opt_outs: Option<crate::lists::opt_out::OptOutSettings>,
+    /// Its campaigns' time zone (an IANA name); `None` (an account stored
+    /// before it existed): UTC.
+    pub time_zone: Option<String>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

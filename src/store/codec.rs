@@ -67,6 +67,7 @@
 //! | 7 | `Message` gains `held_by` (last field: the content rule holding it) | a message of versions 1–6 is its bytes and `None` (one `0x00`) |
 //! | 8 | `StoredAccount` gains `traffic` and `opt_outs` (last fields) | a stored account of versions 1–7 is its bytes and two `0x00`: transactional, default opt-out settings |
 //! | 9 | `Message` gains `campaign` (last field) | a message of versions 1–8 is its bytes and `None` (one `0x00`) |
+//! | 10 | `StoredAccount` gains `time_zone` (last field) | a stored account of versions 1–9 is its bytes and `None` (one `0x00`): UTC |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -81,7 +82,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 9;
+pub const VERSION: u8 = 10;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -98,6 +99,9 @@ const ACCOUNT_SENDERS: u8 = 6;
 
 /// The version that gave stored accounts their `traffic` and `opt_outs`.
 const ACCOUNT_LISTS: u8 = 8;
+
+/// The version that gave stored accounts their `time_zone`.
+const ACCOUNT_TIME_ZONE: u8 = 10;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -395,6 +399,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
             u8::from(version < ACCOUNT_SECRET)
                 + u8::from(version < ACCOUNT_SENDERS)
                 + 2 * u8::from(version < ACCOUNT_LISTS)
+                + u8::from(version < ACCOUNT_TIME_ZONE)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         _ => 0,
@@ -628,7 +633,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 10"),
+            (&wrong_version[..], "version 11"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -780,7 +785,7 @@ mod tests {
     }
 
     #[test]
-    fn stored_accounts_before_version_6_read_without_a_callback_secret_or_allowed_senders() {
+    fn older_stored_accounts_read_with_their_missing_fields_empty() {
         use crate::store::StoredAccount;
         let account = StoredAccount {
             system_id: "acme".into(),
@@ -794,12 +799,14 @@ mod tests {
             allowed_senders: Vec::new(),
             traffic: Default::default(),
             opt_outs: None,
+            time_zone: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks the four last fields, version 5 three, version 6
-        // `traffic` and `opt_outs`.
-        for (version, missing) in [(4, 4), (5, 3), (6, 2)] {
+        // Version 4 lacks the five last fields, version 5 four, versions 6
+        // and 7 `traffic`, `opt_outs` and `time_zone`, versions 8 and 9
+        // `time_zone`.
+        for (version, missing) in [(4, 5), (5, 4), (6, 3), (7, 3), (8, 1), (9, 1)] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             assert_eq!(

@@ -859,3 +859,27 @@ fn content_rules_are_read_and_each_mistake_is_named_at_its_line() {
     assert!(lines.contains(&expected), "{lines:?}");
     assert_eq!(lines.len(), 6, "{lines:?}");
 }
+
+#[test]
+fn an_accounts_time_zone_is_read_utc_by_default_and_an_unknown_one_named() {
+    let config = parse(&with(
+        "[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ntime_zone = \"Europe/Madrid\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        config.account("b").unwrap().time_zone,
+        chrono_tz::Europe::Madrid
+    );
+    assert_eq!(config.accounts[0].time_zone, chrono_tz::UTC);
+    let source =
+        with("[[accounts]]\nsystem_id = \"b\"\npassword = \"x\"\ntime_zone = \"Mars/Olympus\"\n");
+    let prefix = format!(
+        "{FILE}:{}: accounts[1].time_zone: \"Mars/Olympus\" is not a time zone",
+        line_of(&source, "Mars/Olympus")
+    );
+    let lines = errors(&source);
+    assert!(
+        lines.iter().any(|line| line.starts_with(&prefix)),
+        "missing {prefix:?} in {lines:?}"
+    );
+}

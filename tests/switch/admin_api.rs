@@ -410,9 +410,18 @@ fn admin_changes_survive_a_sigterm_and_a_sigkill_restart() {
         &switch,
         "PATCH",
         "/api/v1/accounts/demo",
-        Some(json!({"tps": 7})),
+        Some(json!({"tps": 7, "time_zone": "America/Bogota"})),
     );
     assert_eq!(demo.status, 200, "{}", demo.body);
+    assert_eq!(demo.body["time_zone"], "America/Bogota");
+    let unknown = admin(
+        &switch,
+        "PATCH",
+        "/api/v1/accounts/demo",
+        Some(json!({"time_zone": "Mars/Olympus"})),
+    );
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.body["field"], "time_zone");
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
     drop(switch);
 
@@ -431,6 +440,8 @@ fn admin_changes_survive_a_sigterm_and_a_sigkill_restart() {
         demo.body["tps"], 7,
         "the stored change wins over the file's 100"
     );
+    assert_eq!(demo.body["time_zone"], "America/Bogota");
+    assert_eq!(read.body["time_zone"], "UTC", "the default");
     let (_, entries) = ledger(&switch, "");
     assert_eq!(entries[1], entry("TOP_UP", "1.25", "6.25", "goodwill"));
 

@@ -39,6 +39,7 @@ system_id = "poor"
 password = "poor1234"
 credit = "3.00"
 tps = 0
+time_zone = "Europe/Madrid"
 "#;
 
 /// `count` numbers from `first` on.
@@ -197,6 +198,27 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
         c["state"] == "finished"
     });
     assert_eq!(done["sent"], 3);
+
+    // Without a time zone of its own, a campaign reads its start time in
+    // its account's (Madrid for "poor").
+    let local = (Utc::now() + chrono::Duration::hours(2)).with_timezone(&madrid);
+    let later = create(
+        &switch,
+        POOR,
+        json!({"name": "later", "from": "Shop", "text": "Hi", "numbers": ["34600000999"],
+               "start_at": local.format("%Y-%m-%dT%H:%M:%S").to_string()}),
+    );
+    assert_eq!(later["time_zone"], "Europe/Madrid");
+    let starts = chrono::DateTime::parse_from_rfc3339(later["start_at"].as_str().unwrap()).unwrap();
+    assert_eq!(starts.timestamp(), local.timestamp());
+    let cancelled = json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/campaigns/{}/cancel", later["id"]),
+        POOR,
+        Some(&json!({})),
+    );
+    assert_eq!(cancelled.body["state"], "cancelled", "{}", cancelled.text);
 
     // Quiet from an hour ago to an hour ahead: nothing leaves.
     let hour = Utc::now().hour();
@@ -389,9 +411,9 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
     );
     assert_eq!(theirs.status, 404);
     let all = json(switch.http, "GET", "/api/v1/campaigns", ADMIN, None);
-    assert_eq!(all.body.as_array().unwrap().len(), 5);
+    assert_eq!(all.body.as_array().unwrap().len(), 6);
     let own = json(switch.http, "GET", "/api/v1/campaigns", POOR, None);
-    assert_eq!(own.body.as_array().unwrap().len(), 1);
+    assert_eq!(own.body.as_array().unwrap().len(), 2);
 
     // A template naming a field no number has, without a default.
     let refused = json(

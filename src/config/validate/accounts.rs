@@ -79,6 +79,17 @@ impl Checker<'_> {
                 allowed_senders: AllowedSenders::new(allowed_senders),
                 traffic,
                 opt_outs,
+                time_zone: entry
+                    .time_zone
+                    .as_ref()
+                    .and_then(|value| {
+                        self.check(
+                            value,
+                            &at(&prefix, "time_zone"),
+                            fields::time_zone(value.get_ref()),
+                        )
+                    })
+                    .unwrap_or(chrono_tz::UTC),
             });
         }
         accounts
