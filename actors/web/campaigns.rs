@@ -18,7 +18,7 @@ use super::problem::Problem;
 use super::state::WebState;
 use crate::actors::protocol::campaign::{ControlCampaign, ControlRefused};
 use crate::campaigns::{Control, Definition, Estimate, Outcome, State, Tally};
-use crate::model::{CampaignId, MessageId};
+use crate::model::{CampaignId, MessageId, Money};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -93,6 +93,9 @@ struct EstimateView {
     cost: String,
     /// Parts per recipient sent to, on average.
     parts_per_message: f64,
+    /// The cost per recipient sent to, on average (rounded down to the
+    /// micro-unit).
+    cost_per_message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,6 +150,10 @@ pub(super) fn view(
             } else {
                 parts as f64 / messages as f64
             },
+            cost_per_message: Money::from_micros(
+                cost.micros() / i64::try_from(messages.max(1)).unwrap_or(i64::MAX),
+            )
+            .to_string(),
         },
         sent: tally.sent,
         delivered: tally.delivered,

@@ -101,6 +101,7 @@ fn a_campaign_killed_mid_way_sends_each_recipient_once_and_charges_once() {
     assert_eq!(made["total"], RECIPIENTS);
     assert_eq!(made["estimate"]["parts"], RECIPIENTS);
     assert_eq!(made["estimate"]["cost"], "5000.00");
+    assert_eq!(made["estimate"]["cost_per_message"], "1.00");
     let before = wait_for(&switch, id, Duration::from_secs(30), |c| {
         c["sent"].as_u64().unwrap() >= 1_000
     });
