@@ -131,7 +131,10 @@ fn a_campaign_killed_mid_way_sends_each_recipient_once_and_charges_once() {
     // Routed again after the restart: the WINDOW submits in flight at the
     // kill, and those the SMSC had answered whose SUBMITTED state was not
     // yet durable (a group commit's worth, far fewer than a window).
-    assert!(repeated <= 2 * WINDOW, "{repeated} submits repeated upstream");
+    assert!(
+        repeated <= 2 * WINDOW,
+        "{repeated} submits repeated upstream"
+    );
 
     // The store's side: one message and one charge per recipient.
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
