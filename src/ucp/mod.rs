@@ -15,8 +15,11 @@
 //!   and the negative result a broken operation is answered with.
 //! - [`content`] (MT, NB and the message), [`address`] (the packed
 //!   alphanumeric originator), [`xser`] (extra services: UDH, DCS),
-//!   [`time`] (`DDMMYYHHmm(ss)`), [`reference`](mod@reference) (`AdC:SCTS`), [`field`]
-//!   (field names), [`error_code`] (EC), [`error`].
+//!   [`time`] (`DDMMYYHHmm(ss)`), [`reference`](mod@reference)
+//!   (`AdC:SCTS`), [`field`] (field names), [`error_code`] (EC),
+//!   [`error`].
+//! - [`outgoing`] and [`incoming`]: a pasarela message part into a submit,
+//!   and a delivery or notification back into an MO or a receipt.
 //!
 //! Text is [`sms`](crate::sms)'s: GSM 03.38, septet packing, UCS-2, UDH.
 //!
@@ -64,8 +67,10 @@ pub mod error;
 pub mod error_code;
 pub mod field;
 pub mod frame;
+pub mod incoming;
 pub mod message;
 pub mod operation;
+pub mod outgoing;
 #[cfg(test)]
 mod properties;
 pub mod reference;
@@ -84,8 +89,10 @@ pub use error::{EncodeError, MessageError, Problem};
 pub use error_code::ErrorCode;
 pub use field::Field;
 pub use frame::FrameError;
+pub use incoming::{Notification, ReceivedMessage};
 pub use message::{Message, Operation};
 pub use operation::{Alert, CallInput, SessionManagement};
+pub use outgoing::{SubmitError, submit};
 pub use reference::MessageReference;
 pub use response::{Ack, Nack, Response};
 pub use short_message::{DeliveryStatus, Notifications, Otoa, ShortMessageFields};
