@@ -8,7 +8,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -25,9 +25,7 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_campaigns)
         .service(read_campaign)
-        .service(pause_campaign)
-        .service(resume_campaign)
-        .service(cancel_campaign)
+        .service(control_campaign)
         .service(campaign_recipients);
 }
 
@@ -269,7 +267,7 @@ async fn read_campaign(
 }
 
 /// Pause, resume or cancel campaign `id`, once the caller may see it.
-async fn control(
+async fn control_one(
     caller: Caller,
     id: u64,
     state: &WebState,
@@ -297,61 +295,44 @@ async fn control(
     Ok(HttpResponse::Ok().json(visible(state, &caller, id).await?))
 }
 
-/// Pause a campaign: no message leaves until it is resumed
-#[utoipa::path(
-    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
-    params(("id" = u64, Path, description = "The campaign's id.")),
-    responses(
-        (status = OK, body = CampaignView),
-        (status = NOT_FOUND, response = Problem),
-        (status = CONFLICT, description = "Already paused, finished or cancelled.", body = Problem),
-    ),
-)]
-#[post("/api/v1/campaigns/{id}/pause")]
-async fn pause_campaign(
-    caller: Caller,
-    id: web::Path<u64>,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, Problem> {
-    control(caller, *id, &state, Control::Pause).await
+/// What `POST /api/v1/campaigns/{id}/{action}` asks.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    /// No message leaves until it is resumed.
+    Pause,
+    /// A paused campaign goes on (scheduled again when not yet due).
+    Resume,
+    /// Stops for good: recipients not yet reached get nothing.
+    Cancel,
 }
 
-/// Resume a paused campaign
+/// Pause, resume or cancel a campaign
 #[utoipa::path(
     security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
-    params(("id" = u64, Path, description = "The campaign's id.")),
+    params(
+        ("id" = u64, Path, description = "The campaign's id."),
+        ("action" = inline(Action), Path, description = "pause, resume or cancel."),
+    ),
     responses(
-        (status = OK, body = CampaignView),
+        (status = OK, description = "The campaign as the action left it.", body = CampaignView),
         (status = NOT_FOUND, response = Problem),
-        (status = CONFLICT, description = "Not paused.", body = Problem),
+        (status = CONFLICT, description = "Not in a state the action applies to (pausing a paused campaign; anything of a finished or cancelled one).", body = Problem),
     ),
 )]
-#[post("/api/v1/campaigns/{id}/resume")]
-async fn resume_campaign(
+#[post("/api/v1/campaigns/{id}/{action}")]
+async fn control_campaign(
     caller: Caller,
-    id: web::Path<u64>,
+    path: web::Path<(u64, Action)>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    control(caller, *id, &state, Control::Resume).await
-}
-
-/// Cancel a campaign for good: recipients not yet reached get nothing
-#[utoipa::path(
-    security(("admin" = []), ("account" = []), ("apiKey" = []), ("apiKeyHeader" = [])),
-    params(("id" = u64, Path, description = "The campaign's id.")),
-    responses(
-        (status = OK, body = CampaignView),
-        (status = NOT_FOUND, response = Problem),
-        (status = CONFLICT, description = "Finished or cancelled.", body = Problem),
-    ),
-)]
-#[post("/api/v1/campaigns/{id}/cancel")]
-async fn cancel_campaign(
-    caller: Caller,
-    id: web::Path<u64>,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, Problem> {
-    control(caller, *id, &state, Control::Cancel).await
+    let (id, action) = path.into_inner();
+    let control = match action {
+        Action::Pause => Control::Pause,
+        Action::Resume => Control::Resume,
+        Action::Cancel => Control::Cancel,
+    };
+    control_one(caller, id, &state, control).await
 }
 
 /// Every recipient with its outcome and its message's state, as CSV

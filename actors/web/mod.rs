@@ -28,7 +28,7 @@
 //! | `held.rs` (admin) | `GET /api/v1/held`, `POST /api/v1/held/{id}/release`, `POST /api/v1/held/{id}/drop` |
 //! | `opt_outs.rs` (admin and customers) | `GET`/`POST /api/v1/opt-outs`, `DELETE /api/v1/opt-outs/{number}`, `POST /api/v1/opt-outs/import`, `GET /api/v1/opt-outs/export` |
 //! | `campaign_create.rs` (admin and customers) | `POST /api/v1/campaigns`, `POST /api/v1/campaigns/file` |
-//! | `campaigns.rs` (admin and customers) | `GET /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel`, `GET /api/v1/campaigns/{id}/recipients.csv` |
+//! | `campaigns.rs` (admin and customers) | `GET /api/v1/campaigns`, `GET /api/v1/campaigns/{id}`, `POST /api/v1/campaigns/{id}/pause`, `/resume`, `/cancel` (one handler, the action a path segment), `GET /api/v1/campaigns/{id}/recipients.csv` |
 //! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //! | `contacts.rs` | `GET`/`POST /api/v1/contacts`, `GET`/`PUT`/`DELETE /api/v1/contacts/{number}`, `POST /api/v1/contacts/count`, `GET /api/v1/groups`, `DELETE /api/v1/groups/{name}` (customers; the operator with `?account=`) |
 //! | `contact_import.rs` | `POST /api/v1/contacts/import` (customers; the operator with `?account=`) |
