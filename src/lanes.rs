@@ -9,6 +9,11 @@
 //! route whose gateways are all down. A message put back after a failed
 //! attempt goes to the front or the back of its own lane, as the caller
 //! decides, never ahead of a lane before it.
+//!
+//! The lanes also say how many campaign messages wait, and give up the
+//! others alone: an upstream gateway takes only part of its queue's room
+//! for campaigns, and a route holds campaign messages while its
+//! gateways take no more of them.
 
 use std::collections::VecDeque;
 
@@ -35,7 +40,18 @@ impl Waiting for Message {
 /// The lane `message` waits in; lane 0 is served first.
 fn lane(message: &Message) -> usize {
     let priority = message.priority.min(HIGHEST_PRIORITY);
-    2 * usize::from(HIGHEST_PRIORITY - priority) + usize::from(message.campaign.is_some())
+    2 * usize::from(HIGHEST_PRIORITY - priority) + usize::from(is_campaign(message))
+}
+
+/// Whether `message` is a campaign's (bulk): the last lane of its
+/// priority, and a smaller share of a gateway's queue.
+pub fn is_campaign(message: &Message) -> bool {
+    message.campaign.is_some()
+}
+
+/// Whether `lane` holds campaign messages: every second lane.
+fn is_campaign_lane(lane: usize) -> bool {
+    lane % 2 == 1
 }
 
 /// Where [`Lanes::take_first`] took an item from, to put it back there.
@@ -78,6 +94,16 @@ impl<T: Waiting> Lanes<T> {
         self.len == 0
     }
 
+    /// Campaign items waiting, over all lanes.
+    pub fn campaign_len(&self) -> usize {
+        self.lanes
+            .iter()
+            .enumerate()
+            .filter(|(lane, _)| is_campaign_lane(*lane))
+            .map(|(_, items)| items.len())
+            .sum()
+    }
+
     /// A new arrival: last in its lane.
     pub fn push_back(&mut self, item: T) {
         self.lanes[lane(item.message())].push_back(item);
@@ -116,6 +142,20 @@ impl<T: Waiting> Lanes<T> {
     pub fn take_all(&mut self) -> Vec<T> {
         self.len = 0;
         self.lanes.iter_mut().flat_map(std::mem::take).collect()
+    }
+
+    /// Takes every item of no campaign, in the order it would have been
+    /// served; campaign items stay, in their order.
+    pub fn take_all_but_campaigns(&mut self) -> Vec<T> {
+        let taken: Vec<T> = self
+            .lanes
+            .iter_mut()
+            .enumerate()
+            .filter(|(lane, _)| !is_campaign_lane(*lane))
+            .flat_map(|(_, items)| std::mem::take(items))
+            .collect();
+        self.len -= taken.len();
+        taken
     }
 
     /// Takes the first item (in serving order) `selected` picks, with its
@@ -253,6 +293,29 @@ mod tests {
             .collect();
         assert_eq!(all, [3, 1, 5]);
         assert!(lanes.is_empty());
+    }
+
+    #[test]
+    fn campaign_items_are_counted_and_left_behind_on_request() {
+        let mut lanes = lanes_of([
+            message(1, 0, true),
+            message(2, 0, false),
+            message(3, 2, true),
+            message(4, 1, false),
+            message(5, 0, true),
+        ]);
+        assert_eq!(lanes.campaign_len(), 3);
+        let singles: Vec<u64> = lanes
+            .take_all_but_campaigns()
+            .iter()
+            .map(|message| message.id.value())
+            .collect();
+        assert_eq!(singles, [4, 2]);
+        assert_eq!((lanes.len(), lanes.campaign_len()), (3, 3));
+        lanes.push_back(message(6, 0, false));
+        assert_eq!(lanes.campaign_len(), 3);
+        assert_eq!(served(&mut lanes), [3, 6, 1, 5]);
+        assert_eq!(lanes.campaign_len(), 0);
     }
 
     #[test]
