@@ -1,9 +1,11 @@
 //! One actor per route: takes accepted messages and hands each to one of
-//! the route's gateways that is up: the first in configured order, or,
+//! the route's gateways that takes it: the first in configured order, or,
 //! with `weights`, shared among them (every part of a concatenated message
-//! to the same one; see `routing::Distribution`). When none is up, the
-//! message waits in the route's queue until one comes up; the queue is in
-//! [`Lanes`], so when one does, the urgent go first.
+//! to the same one; see `routing::Distribution`). A gateway takes a
+//! campaign's message only while it takes bulk, any other while it is up
+//! ([`Takes`]). When none takes it, the message waits in the route's queue
+//! until one does; the queue is in [`Lanes`], so when one does, the urgent
+//! go first.
 //!
 //! A message that must not go yet — scheduled for later, or past its
 //! validity — goes to the schedule actor instead ([`Hold`]), which gives it
@@ -23,7 +25,7 @@
 //! the change, or given back by the schedule), goes through the route
 //! table in force.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, warn};
 
-use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe};
+use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe, Takes};
 use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
@@ -57,7 +59,8 @@ pub struct Route {
     prefix: String,
     /// In configured order.
     gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
-    up: HashSet<GatewayName>,
+    /// What each gateway told last; one not heard from takes nothing.
+    takes: HashMap<GatewayName, Takes>,
     distribution: Distribution,
     queue: Lanes<Message>,
     /// Where messages that must wait go.
@@ -82,7 +85,7 @@ impl Route {
             prefix,
             distribution: Distribution::new(weights, gateways.len()),
             gateways,
-            up: HashSet::new(),
+            takes: HashMap::new(),
             queue: Lanes::new(),
             schedule: wiring.schedule,
             store: wiring.store,
@@ -104,10 +107,16 @@ impl Route {
         }
     }
 
-    fn any_up(&self) -> bool {
+    /// What gateway `name` takes now.
+    fn takes(&self, name: &GatewayName) -> Takes {
+        self.takes.get(name).copied().unwrap_or_default()
+    }
+
+    /// Whether any of its gateways takes what `wanted` picks.
+    fn any_takes(&self, wanted: impl Fn(Takes) -> bool) -> bool {
         self.gateways
             .iter()
-            .any(|(name, ..)| self.up.contains(name))
+            .any(|(name, ..)| wanted(self.takes(name)))
     }
 
     fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
@@ -128,7 +137,7 @@ impl Route {
         let up: Vec<bool> = self
             .gateways
             .iter()
-            .map(|(name, ..)| self.up.contains(name))
+            .map(|(name, ..)| self.takes(name).message(&message))
             .collect();
         let parts_key = message.part.map(|part| {
             parts_key(
@@ -211,19 +220,20 @@ impl Handler<GatewayStatus> for Route {
     fn handle(&mut self, status: GatewayStatus, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "gateway status", |route, ctx| {
-            if status.up {
-                route.up.insert(status.gateway);
+            route.takes.insert(status.gateway, status.takes);
+            // What some gateway now takes is sent; the rest waits again.
+            let waiting = if route.any_takes(|takes| takes.bulk) {
+                route.queue.take_all()
+            } else if route.any_takes(|takes| takes.up) {
+                route.queue.take_all_but_campaigns()
             } else {
-                route.up.remove(&status.gateway);
-            }
-            if !route.any_up() {
                 if !route.queue.is_empty() {
                     warn!(route.logger, "no gateway of the route is up; messages wait";
                         "route" => &route.prefix, "queued" => route.queue.len());
                 }
                 return;
-            }
-            for message in route.queue.take_all() {
+            };
+            for message in waiting {
                 route.send(message, ctx);
             }
         });
