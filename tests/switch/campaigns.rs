@@ -57,7 +57,12 @@ fn campaign(switch: &Switch, id: u64, auth: Option<(&str, &str)>) -> Value {
 }
 
 /// Polls campaign `id` until `done` holds of it (bounded).
-fn wait_for(switch: &Switch, id: u64, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+pub fn wait_for(
+    switch: &Switch,
+    id: u64,
+    within: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + within;
     loop {
         let now = campaign(switch, id, ADMIN);
@@ -69,7 +74,8 @@ fn wait_for(switch: &Switch, id: u64, within: Duration, done: impl Fn(&Value) ->
     }
 }
 
-fn create(switch: &Switch, auth: Option<(&str, &str)>, body: Value) -> Value {
+/// Makes a campaign; its view (201).
+pub fn create(switch: &Switch, auth: Option<(&str, &str)>, body: Value) -> Value {
     let made = json(switch.http, "POST", "/api/v1/campaigns", auth, Some(&body));
     assert_eq!(made.status, 201, "{}", made.text);
     made.body
@@ -131,7 +137,10 @@ fn a_campaign_killed_mid_way_sends_each_recipient_once_and_charges_once() {
     // Routed again after the restart: the WINDOW submits in flight at the
     // kill, and those the SMSC had answered whose SUBMITTED state was not
     // yet durable (a group commit's worth, far fewer than a window).
-    assert!(repeated <= 2 * WINDOW, "{repeated} submits repeated upstream");
+    assert!(
+        repeated <= 2 * WINDOW,
+        "{repeated} submits repeated upstream"
+    );
 
     // The store's side: one message and one charge per recipient.
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
