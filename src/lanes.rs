@@ -10,7 +10,7 @@
 //! attempt goes to the front or the back of its own lane, as the caller
 //! decides, never ahead of a lane before it.
 //!
-//! The lanes also say how many campaign messages wait, and give up the
+//! The lanes also say how many campaign messages wait, and serve the
 //! others alone: an upstream gateway takes only part of its queue's room
 //! for campaigns, and a route holds campaign messages while its
 //! gateways take no more of them.
@@ -124,11 +124,27 @@ impl<T: Waiting> Lanes<T> {
         Some(item)
     }
 
-    /// Takes the items `selected` picks, in the order they would have
-    /// been served; the others keep their order.
+    /// The next to serve of no campaign, campaign items staying.
+    pub fn pop_front_but_campaigns(&mut self) -> Option<T> {
+        let item = self
+            .lanes
+            .iter_mut()
+            .enumerate()
+            .filter(|(lane, _)| !is_campaign_lane(*lane))
+            .find_map(|(_, items)| items.pop_front())?;
+        self.len -= 1;
+        Some(item)
+    }
+
+    /// Takes the items `selected` (a pure test) picks, in the order they
+    /// would have been served; the others keep their order, and a lane
+    /// it picks nothing from is only read.
     pub fn take_where(&mut self, mut selected: impl FnMut(&T) -> bool) -> Vec<T> {
         let mut taken = Vec::new();
         for lane in &mut self.lanes {
+            if !lane.iter().any(&mut selected) {
+                continue;
+            }
             let (picked, kept): (VecDeque<T>, VecDeque<T>) =
                 std::mem::take(lane).into_iter().partition(&mut selected);
             *lane = kept;
@@ -142,20 +158,6 @@ impl<T: Waiting> Lanes<T> {
     pub fn take_all(&mut self) -> Vec<T> {
         self.len = 0;
         self.lanes.iter_mut().flat_map(std::mem::take).collect()
-    }
-
-    /// Takes every item of no campaign, in the order it would have been
-    /// served; campaign items stay, in their order.
-    pub fn take_all_but_campaigns(&mut self) -> Vec<T> {
-        let taken: Vec<T> = self
-            .lanes
-            .iter_mut()
-            .enumerate()
-            .filter(|(lane, _)| !is_campaign_lane(*lane))
-            .flat_map(|(_, items)| std::mem::take(items))
-            .collect();
-        self.len -= taken.len();
-        taken
     }
 
     /// Takes the first item (in serving order) `selected` picks, with its
@@ -305,9 +307,7 @@ mod tests {
             message(5, 0, true),
         ]);
         assert_eq!(lanes.campaign_len(), 3);
-        let singles: Vec<u64> = lanes
-            .take_all_but_campaigns()
-            .iter()
+        let singles: Vec<u64> = std::iter::from_fn(|| lanes.pop_front_but_campaigns())
             .map(|message| message.id.value())
             .collect();
         assert_eq!(singles, [4, 2]);

@@ -5,7 +5,11 @@
 //! campaign's message only while it takes bulk, any other while it is up
 //! ([`Takes`]). When none takes it, the message waits in the route's queue
 //! until one does; the queue is in [`Lanes`], so when one does, the urgent
-//! go first.
+//! go first. A new message goes behind those of its kind (campaign or not)
+//! already waiting. The queue drains [`DRAIN_TURN`] messages at a time,
+//! [`DRAIN_PAUSE`] apart: a gateway that fills up hears of it between
+//! turns, so at most a turn more reaches it (and comes back), however long
+//! the queue; and a long queue never holds the actor for long.
 //!
 //! A message that must not go yet — scheduled for later, or past its
 //! validity — goes to the schedule actor instead ([`Hold`]), which gives it
@@ -37,7 +41,7 @@ use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe, Takes}
 use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, is_campaign};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
@@ -46,6 +50,10 @@ use crate::store::{Batch, Store};
 
 /// How often queued messages are checked for a validity that has passed.
 pub const EXPIRY_SCAN: Duration = Duration::from_secs(1);
+/// Queued messages handed to the gateways at a time, and the pause
+/// between two turns.
+const DRAIN_TURN: usize = 32;
+const DRAIN_PAUSE: Duration = Duration::from_millis(1);
 
 /// What a route needs from the rest of the switch.
 pub struct RouteWiring {
@@ -63,6 +71,8 @@ pub struct Route {
     takes: HashMap<GatewayName, Takes>,
     distribution: Distribution,
     queue: Lanes<Message>,
+    /// A drain turn is due.
+    draining: bool,
     /// Where messages that must wait go.
     schedule: Recipient<Hold>,
     /// For a replace_sm of a queued message.
@@ -87,6 +97,7 @@ impl Route {
             gateways,
             takes: HashMap::new(),
             queue: Lanes::new(),
+            draining: false,
             schedule: wiring.schedule,
             store: wiring.store,
             routes: wiring.routes,
@@ -119,7 +130,7 @@ impl Route {
             .any(|(name, ..)| wanted(self.takes(name)))
     }
 
-    fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
+    fn send(&mut self, message: Message, ctx: &Context<Self>) {
         if self.retired {
             if let Err(id) = self.routes.current().dispatch(message) {
                 warn!(self.logger, "no route any more for a message; it is routed again at the next start";
@@ -134,6 +145,28 @@ impl Route {
             });
             return;
         }
+        if self.waits_ahead(&message) {
+            // The drain, due if a gateway takes them, hands it on in turn.
+            self.queue.push_back(message);
+            return;
+        }
+        if let Some(message) = self.deliver(message) {
+            self.queue.push_back(message);
+        }
+    }
+
+    /// Whether messages of `message`'s kind (campaign or not) wait here.
+    fn waits_ahead(&self, message: &Message) -> bool {
+        let campaign = self.queue.campaign_len();
+        if is_campaign(message) {
+            campaign > 0
+        } else {
+            self.queue.len() > campaign
+        }
+    }
+
+    /// Hands `message` to a gateway that takes it; back when none does.
+    fn deliver(&mut self, mut message: Message) -> Option<Message> {
         let up: Vec<bool> = self
             .gateways
             .iter()
@@ -151,8 +184,7 @@ impl Route {
             .pick(&up, parts_key)
             .and_then(|index| self.gateways.get(index))
         else {
-            self.queue.push_back(message);
-            return;
+            return Some(message);
         };
         if message
             .transition(MessageState::Routed, Utc::now())
@@ -160,10 +192,54 @@ impl Route {
         {
             warn!(self.logger, "message cannot be routed from its state; dropped from routing";
                 "message" => %message.id, "state" => %message.state());
-            return;
+            return None;
         }
         message.gateway = Some(name.clone());
         gateway.do_send(Deliver { message });
+        None
+    }
+
+    /// The next queued message some gateway takes, out of the queue.
+    fn next_deliverable(&mut self) -> Option<Message> {
+        if self.any_takes(|takes| takes.bulk) {
+            self.queue.pop_front()
+        } else if self.any_takes(|takes| takes.up) {
+            self.queue.pop_front_but_campaigns()
+        } else {
+            None
+        }
+    }
+
+    /// Whether some gateway takes a queued message.
+    fn deliverable(&self) -> bool {
+        if self.any_takes(|takes| takes.bulk) {
+            !self.queue.is_empty()
+        } else {
+            self.any_takes(|takes| takes.up) && self.queue.len() > self.queue.campaign_len()
+        }
+    }
+
+    /// One turn of the drain: up to [`DRAIN_TURN`] queued messages to the
+    /// gateways that take them, and the next turn after [`DRAIN_PAUSE`]
+    /// while some are left that a gateway takes.
+    fn drain(&mut self, ctx: &mut Context<Self>) {
+        self.draining = false;
+        for _ in 0..DRAIN_TURN {
+            let Some(message) = self.next_deliverable() else {
+                return;
+            };
+            if let Some(message) = self.deliver(message) {
+                self.queue.push_front(message);
+                return;
+            }
+        }
+        if self.deliverable() {
+            self.draining = true;
+            ctx.run_later(DRAIN_PAUSE, |route, ctx| {
+                let logger = route.logger.clone();
+                let _ = guarded(route, ctx, &logger, "drain", |route, ctx| route.drain(ctx));
+            });
+        }
     }
 
     /// Hands queued messages past their validity to the schedule, which
@@ -201,7 +277,12 @@ impl Actor for Route {
     }
 }
 
-impl Supervised for Route {}
+impl Supervised for Route {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // The turn due died with the old context; statuses start another.
+        self.draining = false;
+    }
+}
 
 impl Handler<Dispatch> for Route {
     type Result = ();
@@ -221,20 +302,15 @@ impl Handler<GatewayStatus> for Route {
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "gateway status", |route, ctx| {
             route.takes.insert(status.gateway, status.takes);
-            // What some gateway now takes is sent; the rest waits again.
-            let waiting = if route.any_takes(|takes| takes.bulk) {
-                route.queue.take_all()
-            } else if route.any_takes(|takes| takes.up) {
-                route.queue.take_all_but_campaigns()
-            } else {
+            if !route.any_takes(|takes| takes.up) {
                 if !route.queue.is_empty() {
                     warn!(route.logger, "no gateway of the route is up; messages wait";
                         "route" => &route.prefix, "queued" => route.queue.len());
                 }
                 return;
-            };
-            for message in waiting {
-                route.send(message, ctx);
+            }
+            if !route.draining {
+                route.drain(ctx);
             }
         });
     }
