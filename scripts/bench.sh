@@ -122,8 +122,9 @@ TOML
     SMPP_ADDRESS=""
     HTTP_ADDRESS=""
     for _ in $(seq 1 300); do
-        SMPP_ADDRESS=$(sed -n 's/.*SMPP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
-        HTTP_ADDRESS=$(sed -n 's/.*HTTP listening, address: \([0-9.:]*\).*/\1/p' "$log" | head -n1)
+        # The log may not exist yet: the shell in the background makes it.
+        SMPP_ADDRESS=$(sed -n 's/.*SMPP listening, address: \([0-9.:]*\).*/\1/p' "$log" 2>/dev/null | head -n1 || true)
+        HTTP_ADDRESS=$(sed -n 's/.*HTTP listening, address: \([0-9.:]*\).*/\1/p' "$log" 2>/dev/null | head -n1 || true)
         [[ -n "$SMPP_ADDRESS" && -n "$HTTP_ADDRESS" ]] && return 0
         sleep 0.1
     done
@@ -178,7 +179,8 @@ smsc_start() {
     SMSC_PID=$!
     SMSC_ADDRESS=""
     for _ in $(seq 1 100); do
-        SMSC_ADDRESS=$(sed -n 's/^sim-smsc listening on \(.*\)$/\1/p' "$dir/smsc.out")
+        # The file may not exist yet: the shell in the background makes it.
+        SMSC_ADDRESS=$(sed -n 's/^sim-smsc listening on \(.*\)$/\1/p' "$dir/smsc.out" 2>/dev/null || true)
         [[ -n "$SMSC_ADDRESS" ]] && return 0
         sleep 0.1
     done

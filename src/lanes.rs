@@ -9,6 +9,11 @@
 //! route whose gateways are all down. A message put back after a failed
 //! attempt goes to the front or the back of its own lane, as the caller
 //! decides, never ahead of a lane before it.
+//!
+//! The lanes also say how many campaign messages wait, and serve the
+//! others alone: an upstream gateway takes only part of its queue's room
+//! for campaigns, and a route holds campaign messages while its
+//! gateways take no more of them.
 
 use std::collections::VecDeque;
 
@@ -35,7 +40,18 @@ impl Waiting for Message {
 /// The lane `message` waits in; lane 0 is served first.
 fn lane(message: &Message) -> usize {
     let priority = message.priority.min(HIGHEST_PRIORITY);
-    2 * usize::from(HIGHEST_PRIORITY - priority) + usize::from(message.campaign.is_some())
+    2 * usize::from(HIGHEST_PRIORITY - priority) + usize::from(is_campaign(message))
+}
+
+/// Whether `message` is a campaign's (bulk): the last lane of its
+/// priority, and a smaller share of a gateway's queue.
+pub fn is_campaign(message: &Message) -> bool {
+    message.campaign.is_some()
+}
+
+/// Whether `lane` holds campaign messages: every second lane.
+fn is_campaign_lane(lane: usize) -> bool {
+    lane % 2 == 1
 }
 
 /// Where [`Lanes::take_first`] took an item from, to put it back there.
@@ -78,6 +94,16 @@ impl<T: Waiting> Lanes<T> {
         self.len == 0
     }
 
+    /// Campaign items waiting, over all lanes.
+    pub fn campaign_len(&self) -> usize {
+        self.lanes
+            .iter()
+            .enumerate()
+            .filter(|(lane, _)| is_campaign_lane(*lane))
+            .map(|(_, items)| items.len())
+            .sum()
+    }
+
     /// A new arrival: last in its lane.
     pub fn push_back(&mut self, item: T) {
         self.lanes[lane(item.message())].push_back(item);
@@ -98,11 +124,27 @@ impl<T: Waiting> Lanes<T> {
         Some(item)
     }
 
-    /// Takes the items `selected` picks, in the order they would have
-    /// been served; the others keep their order.
+    /// The next to serve of no campaign, campaign items staying.
+    pub fn pop_front_but_campaigns(&mut self) -> Option<T> {
+        let item = self
+            .lanes
+            .iter_mut()
+            .enumerate()
+            .filter(|(lane, _)| !is_campaign_lane(*lane))
+            .find_map(|(_, items)| items.pop_front())?;
+        self.len -= 1;
+        Some(item)
+    }
+
+    /// Takes the items `selected` (a pure test) picks, in the order they
+    /// would have been served; the others keep their order, and a lane
+    /// it picks nothing from is only read.
     pub fn take_where(&mut self, mut selected: impl FnMut(&T) -> bool) -> Vec<T> {
         let mut taken = Vec::new();
         for lane in &mut self.lanes {
+            if !lane.iter().any(&mut selected) {
+                continue;
+            }
             let (picked, kept): (VecDeque<T>, VecDeque<T>) =
                 std::mem::take(lane).into_iter().partition(&mut selected);
             *lane = kept;
@@ -253,6 +295,27 @@ mod tests {
             .collect();
         assert_eq!(all, [3, 1, 5]);
         assert!(lanes.is_empty());
+    }
+
+    #[test]
+    fn campaign_items_are_counted_and_left_behind_on_request() {
+        let mut lanes = lanes_of([
+            message(1, 0, true),
+            message(2, 0, false),
+            message(3, 2, true),
+            message(4, 1, false),
+            message(5, 0, true),
+        ]);
+        assert_eq!(lanes.campaign_len(), 3);
+        let singles: Vec<u64> = std::iter::from_fn(|| lanes.pop_front_but_campaigns())
+            .map(|message| message.id.value())
+            .collect();
+        assert_eq!(singles, [4, 2]);
+        assert_eq!((lanes.len(), lanes.campaign_len()), (3, 3));
+        lanes.push_back(message(6, 0, false));
+        assert_eq!(lanes.campaign_len(), 3);
+        assert_eq!(served(&mut lanes), [3, 6, 1, 5]);
+        assert_eq!(lanes.campaign_len(), 0);
     }
 
     #[test]

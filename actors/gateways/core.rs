@@ -6,7 +6,7 @@ use actix::{Actor, Addr, Context, Handler, Recipient};
 use slog::{Logger, info};
 
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayHandle, GatewayStatus, Inspect, Reconfigure, Subscribe,
+    Administer, Deliver, GatewayHandle, GatewayStatus, Inspect, Reconfigure, Subscribe, Takes,
 };
 use crate::model::GatewayName;
 
@@ -31,13 +31,13 @@ where
     }
 }
 
-/// The routes that subscribed to a gateway: each hears whether the
-/// gateway takes messages when it subscribes and at every change after.
+/// The routes that subscribed to a gateway: each hears which messages the
+/// gateway takes when it subscribes and at every change after.
 pub struct Subscribers {
     gateway: GatewayName,
     routes: Vec<Recipient<GatewayStatus>>,
     /// What every route has heard last.
-    told: Option<bool>,
+    told: Option<Takes>,
 }
 
 impl Subscribers {
@@ -49,16 +49,16 @@ impl Subscribers {
         }
     }
 
-    /// `route` subscribes while the gateway `takes` messages, or not.
-    pub fn add(&mut self, route: Recipient<GatewayStatus>, takes: bool) {
+    /// `route` subscribes while the gateway `takes` these messages.
+    pub fn add(&mut self, route: Recipient<GatewayStatus>, takes: Takes) {
         route.do_send(self.status(takes));
         self.routes.push(route);
         self.told = Some(takes);
     }
 
-    /// Tells every route that the gateway `takes` messages, or not, unless
-    /// that is what they heard last.
-    pub fn tell(&mut self, takes: bool) {
+    /// Tells every route which messages the gateway `takes`, unless that
+    /// is what they heard last.
+    pub fn tell(&mut self, takes: Takes) {
         if self.told == Some(takes) {
             return;
         }
@@ -68,10 +68,10 @@ impl Subscribers {
         self.told = Some(takes);
     }
 
-    fn status(&self, takes: bool) -> GatewayStatus {
+    fn status(&self, takes: Takes) -> GatewayStatus {
         GatewayStatus {
             gateway: self.gateway.clone(),
-            up: takes,
+            takes,
         }
     }
 }

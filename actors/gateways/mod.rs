@@ -20,7 +20,9 @@
 //!   takes it from there; what it misses, it finds in `inbox` at start);
 //! - MUST answer `Subscribe` with its current `GatewayStatus` and send
 //!   the route a new one whenever it becomes able or unable to take
-//!   messages (a route sends nothing to a gateway that is down; it queues);
+//!   messages, or campaign messages (a route sends nothing to a gateway
+//!   that is down, and no campaign message to one that takes no bulk; it
+//!   queues them);
 //! - MUST obey `Administer`: stopped, it closes its connections (no
 //!   reconnect attempts), reports itself down, gives its queued messages
 //!   not yet in flight back at once (`SendFailed`, temporary), reports

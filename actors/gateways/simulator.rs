@@ -28,7 +28,7 @@ use crate::actors::faults;
 use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Resume, SimulatorView,
-    Subscribe,
+    Subscribe, Takes,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
@@ -189,8 +189,10 @@ impl Handler<Subscribe> for Simulator {
     type Result = ();
 
     fn handle(&mut self, subscribe: Subscribe, _ctx: &mut Context<Self>) {
-        // Up unless stopped: there is no connection to lose.
-        self.subscribers.add(subscribe.route, !self.stopped);
+        // Up unless stopped: there is no connection to lose, nor a queue
+        // to fill.
+        self.subscribers
+            .add(subscribe.route, Takes::all_or_none(!self.stopped));
     }
 }
 
@@ -204,7 +206,7 @@ impl Handler<Administer> for Simulator {
         if self.stopped {
             self.give_back_unacknowledged();
         }
-        self.subscribers.tell(!self.stopped);
+        self.subscribers.tell(Takes::all_or_none(!self.stopped));
     }
 }
 

@@ -1,9 +1,15 @@
 //! One actor per route: takes accepted messages and hands each to one of
-//! the route's gateways that is up: the first in configured order, or,
+//! the route's gateways that takes it: the first in configured order, or,
 //! with `weights`, shared among them (every part of a concatenated message
-//! to the same one; see `routing::Distribution`). When none is up, the
-//! message waits in the route's queue until one comes up; the queue is in
-//! [`Lanes`], so when one does, the urgent go first.
+//! to the same one; see `routing::Distribution`). A gateway takes a
+//! campaign's message only while it takes bulk, any other while it is up
+//! ([`Takes`]). When none takes it, the message waits in the route's queue
+//! until one does; the queue is in [`Lanes`], so when one does, the urgent
+//! go first. A new message goes behind those of its kind (campaign or not)
+//! already waiting. The queue drains [`DRAIN_TURN`] messages at a time,
+//! [`DRAIN_PAUSE`] apart: a gateway that fills up hears of it between
+//! turns, so at most a turn more reaches it (and comes back), however long
+//! the queue; and a long queue never holds the actor for long.
 //!
 //! A message that must not go yet — scheduled for later, or past its
 //! validity — goes to the schedule actor instead ([`Hold`]), which gives it
@@ -23,7 +29,7 @@
 //! the change, or given back by the schedule), goes through the route
 //! table in force.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,11 +37,11 @@ use actix::prelude::*;
 use chrono::Utc;
 use slog::{Logger, warn};
 
-use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe};
+use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe, Takes};
 use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, is_campaign};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
@@ -44,6 +50,10 @@ use crate::store::{Batch, Store};
 
 /// How often queued messages are checked for a validity that has passed.
 pub const EXPIRY_SCAN: Duration = Duration::from_secs(1);
+/// Queued messages handed to the gateways at a time, and the pause
+/// between two turns.
+const DRAIN_TURN: usize = 32;
+const DRAIN_PAUSE: Duration = Duration::from_millis(1);
 
 /// What a route needs from the rest of the switch.
 pub struct RouteWiring {
@@ -57,9 +67,12 @@ pub struct Route {
     prefix: String,
     /// In configured order.
     gateways: Vec<(GatewayName, Recipient<Deliver>, Recipient<Subscribe>)>,
-    up: HashSet<GatewayName>,
+    /// What each gateway told last; one not heard from takes nothing.
+    takes: HashMap<GatewayName, Takes>,
     distribution: Distribution,
     queue: Lanes<Message>,
+    /// A drain turn is due.
+    draining: bool,
     /// Where messages that must wait go.
     schedule: Recipient<Hold>,
     /// For a replace_sm of a queued message.
@@ -82,8 +95,9 @@ impl Route {
             prefix,
             distribution: Distribution::new(weights, gateways.len()),
             gateways,
-            up: HashSet::new(),
+            takes: HashMap::new(),
             queue: Lanes::new(),
+            draining: false,
             schedule: wiring.schedule,
             store: wiring.store,
             routes: wiring.routes,
@@ -104,13 +118,19 @@ impl Route {
         }
     }
 
-    fn any_up(&self) -> bool {
-        self.gateways
-            .iter()
-            .any(|(name, ..)| self.up.contains(name))
+    /// What gateway `name` takes now.
+    fn takes(&self, name: &GatewayName) -> Takes {
+        self.takes.get(name).copied().unwrap_or_default()
     }
 
-    fn send(&mut self, mut message: Message, ctx: &Context<Self>) {
+    /// Whether any of its gateways takes what `wanted` picks.
+    fn any_takes(&self, wanted: impl Fn(Takes) -> bool) -> bool {
+        self.gateways
+            .iter()
+            .any(|(name, ..)| wanted(self.takes(name)))
+    }
+
+    fn send(&mut self, message: Message, ctx: &Context<Self>) {
         if self.retired {
             if let Err(id) = self.routes.current().dispatch(message) {
                 warn!(self.logger, "no route any more for a message; it is routed again at the next start";
@@ -125,10 +145,32 @@ impl Route {
             });
             return;
         }
+        if self.waits_ahead(&message) {
+            // The drain, due if a gateway takes them, hands it on in turn.
+            self.queue.push_back(message);
+            return;
+        }
+        if let Some(message) = self.deliver(message) {
+            self.queue.push_back(message);
+        }
+    }
+
+    /// Whether messages of `message`'s kind (campaign or not) wait here.
+    fn waits_ahead(&self, message: &Message) -> bool {
+        let campaign = self.queue.campaign_len();
+        if is_campaign(message) {
+            campaign > 0
+        } else {
+            self.queue.len() > campaign
+        }
+    }
+
+    /// Hands `message` to a gateway that takes it; back when none does.
+    fn deliver(&mut self, mut message: Message) -> Option<Message> {
         let up: Vec<bool> = self
             .gateways
             .iter()
-            .map(|(name, ..)| self.up.contains(name))
+            .map(|(name, ..)| self.takes(name).message(&message))
             .collect();
         let parts_key = message.part.map(|part| {
             parts_key(
@@ -142,8 +184,7 @@ impl Route {
             .pick(&up, parts_key)
             .and_then(|index| self.gateways.get(index))
         else {
-            self.queue.push_back(message);
-            return;
+            return Some(message);
         };
         if message
             .transition(MessageState::Routed, Utc::now())
@@ -151,10 +192,54 @@ impl Route {
         {
             warn!(self.logger, "message cannot be routed from its state; dropped from routing";
                 "message" => %message.id, "state" => %message.state());
-            return;
+            return None;
         }
         message.gateway = Some(name.clone());
         gateway.do_send(Deliver { message });
+        None
+    }
+
+    /// The next queued message some gateway takes, out of the queue.
+    fn next_deliverable(&mut self) -> Option<Message> {
+        if self.any_takes(|takes| takes.bulk) {
+            self.queue.pop_front()
+        } else if self.any_takes(|takes| takes.up) {
+            self.queue.pop_front_but_campaigns()
+        } else {
+            None
+        }
+    }
+
+    /// Whether some gateway takes a queued message.
+    fn deliverable(&self) -> bool {
+        if self.any_takes(|takes| takes.bulk) {
+            !self.queue.is_empty()
+        } else {
+            self.any_takes(|takes| takes.up) && self.queue.len() > self.queue.campaign_len()
+        }
+    }
+
+    /// One turn of the drain: up to [`DRAIN_TURN`] queued messages to the
+    /// gateways that take them, and the next turn after [`DRAIN_PAUSE`]
+    /// while some are left that a gateway takes.
+    fn drain(&mut self, ctx: &mut Context<Self>) {
+        self.draining = false;
+        for _ in 0..DRAIN_TURN {
+            let Some(message) = self.next_deliverable() else {
+                return;
+            };
+            if let Some(message) = self.deliver(message) {
+                self.queue.push_front(message);
+                return;
+            }
+        }
+        if self.deliverable() {
+            self.draining = true;
+            ctx.run_later(DRAIN_PAUSE, |route, ctx| {
+                let logger = route.logger.clone();
+                let _ = guarded(route, ctx, &logger, "drain", |route, ctx| route.drain(ctx));
+            });
+        }
     }
 
     /// Hands queued messages past their validity to the schedule, which
@@ -192,7 +277,12 @@ impl Actor for Route {
     }
 }
 
-impl Supervised for Route {}
+impl Supervised for Route {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // The turn due died with the old context; statuses start another.
+        self.draining = false;
+    }
+}
 
 impl Handler<Dispatch> for Route {
     type Result = ();
@@ -211,20 +301,16 @@ impl Handler<GatewayStatus> for Route {
     fn handle(&mut self, status: GatewayStatus, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "gateway status", |route, ctx| {
-            if status.up {
-                route.up.insert(status.gateway);
-            } else {
-                route.up.remove(&status.gateway);
-            }
-            if !route.any_up() {
+            route.takes.insert(status.gateway, status.takes);
+            if !route.any_takes(|takes| takes.up) {
                 if !route.queue.is_empty() {
                     warn!(route.logger, "no gateway of the route is up; messages wait";
                         "route" => &route.prefix, "queued" => route.queue.len());
                 }
                 return;
             }
-            for message in route.queue.take_all() {
-                route.send(message, ctx);
+            if !route.draining {
+                route.drain(ctx);
             }
         });
     }

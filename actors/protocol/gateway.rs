@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::GatewayKind;
+use crate::lanes::is_campaign;
 use crate::model::{GatewayName, Message, MessageId, MessageState, UpstreamId};
 use crate::upstream::status::GatewaySnapshot;
 
@@ -67,15 +68,43 @@ impl GatewayReport {
 /// too: the gateway has the SMSC send the receipt again.
 pub type Recorded = tokio::sync::oneshot::Sender<bool>;
 
-/// Whether a gateway takes messages now.
+/// Which messages a gateway takes now.
 #[derive(ActixMessage, Clone)]
 #[rtype(result = "()")]
 pub struct GatewayStatus {
     pub gateway: GatewayName,
+    pub takes: Takes,
+}
+
+/// Which messages a gateway takes: a route gives a campaign message only
+/// to a gateway that takes bulk, any other to one that is up, and the
+/// rest to its next gateway, or holds them until one takes them. The
+/// default takes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Takes {
     /// False while it is down, and also while it is up but takes no more
-    /// (an smpp gateway whose queue is full): either way the route gives
-    /// new messages to its next gateway.
+    /// (an smpp gateway whose queue is full).
     pub up: bool,
+    /// Campaign messages too: false while it is not up, and also while an
+    /// smpp gateway's queue is full for bulk (`upstream::queue`).
+    pub bulk: bool,
+}
+
+impl Takes {
+    /// A gateway that takes every message while `up` (it has no queue
+    /// campaigns could fill), or none.
+    pub fn all_or_none(up: bool) -> Takes {
+        Takes { up, bulk: up }
+    }
+
+    /// Whether it takes `message`.
+    pub fn message(self, message: &Message) -> bool {
+        if is_campaign(message) {
+            self.bulk
+        } else {
+            self.up
+        }
+    }
 }
 
 /// A route wants this gateway's status, now and on every change.

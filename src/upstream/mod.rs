@@ -19,5 +19,5 @@ pub mod status;
 
 pub use backoff::Backoff;
 pub use ids::{IdBase, IdFormat};
-pub use queue::{Next, Queue, Queued};
+pub use queue::{Fill, Next, Queue, Queued};
 pub use response::{Outcome, classify};

@@ -16,6 +16,10 @@
 //! - The queue is *full* from `limit` messages until it is below 90 % of
 //!   `limit` again (so that the gateway's routes do not flap between it
 //!   and the next gateway at every message).
+//! - Campaign messages may fill only half of it: the queue is *full for
+//!   bulk* from `limit / 2` campaign messages until they are below 90 % of
+//!   that (45 % of `limit`), so messages of no campaign always find room,
+//!   and being in lanes before the campaign's, go next.
 //! - Messages wait in [`Lanes`]: by priority, a campaign's behind the
 //!   others of its priority, first in first out within a lane. A retried
 //!   message goes back into its own lane only.
@@ -26,7 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::Backoff;
-use crate::lanes::{Lanes, Waiting};
+use crate::lanes::{Lanes, Waiting, is_campaign};
 use crate::model::Message;
 use crate::pending;
 use crate::throttle::Throttle;
@@ -67,6 +71,15 @@ pub enum Next {
     Idle,
 }
 
+/// How full a queue is: what its gateway tells its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fill {
+    /// It takes no message (see [`Queue::is_full`]).
+    pub full: bool,
+    /// It takes no campaign message (see [`Queue::is_full_for_bulk`]).
+    pub full_for_bulk: bool,
+}
+
 /// One gateway's queue, TPS budget, slow-down pause and fullness.
 #[derive(Debug)]
 pub struct Queue {
@@ -78,19 +91,47 @@ pub struct Queue {
     resume_at: Option<Instant>,
     /// When each submit of the last [`MEASURE_SPAN`] went.
     submitted: VecDeque<Instant>,
-    /// Full at this many messages waiting...
+    /// Over every message waiting.
+    full: Hysteresis,
+    /// Over the campaign messages waiting.
+    full_for_bulk: Hysteresis,
+}
+
+/// Full from `limit` messages until fewer than 90 % of `limit` wait.
+#[derive(Debug)]
+struct Hysteresis {
     limit: usize,
-    /// ...until fewer than this wait.
     resume_below: usize,
     full: bool,
+}
+
+impl Hysteresis {
+    /// At least 1: an empty queue is never full.
+    fn new(limit: usize) -> Hysteresis {
+        let limit = limit.max(1);
+        Hysteresis {
+            limit,
+            resume_below: limit - limit / 10,
+            full: false,
+        }
+    }
+
+    /// Updates `full` now that `waiting` wait.
+    fn update(&mut self, waiting: usize) {
+        if waiting >= self.limit {
+            self.full = true;
+        } else if waiting < self.resume_below {
+            self.full = false;
+        }
+    }
 }
 
 impl Queue {
     /// For a gateway of `tps` parts per second (0: unlimited) whose
     /// messages fail after `max_attempts` temporary refusals (at least 1),
-    /// full at `limit` messages (at least 1).
+    /// full at `limit` messages and full for bulk at half as many campaign
+    /// messages (each at least 1).
     pub fn new(tps: u32, max_attempts: u32, limit: usize) -> Queue {
-        let limit = limit.max(1);
         Queue {
             waiting: Lanes::new(),
             throttle: Throttle::new(tps, (tps / 10).max(1)),
@@ -98,9 +139,8 @@ impl Queue {
             slow_down: Backoff::new(SLOW_DOWN_FIRST, SLOW_DOWN_MAX),
             resume_at: None,
             submitted: VecDeque::new(),
-            limit,
-            resume_below: limit - limit / 10,
-            full: false,
+            full: Hysteresis::new(limit),
+            full_for_bulk: Hysteresis::new(limit / 2),
         }
     }
 
@@ -125,16 +165,37 @@ impl Queue {
     /// Whether the gateway should take no more messages: it has held
     /// `limit` since it last held fewer than 90 % of `limit`.
     pub fn is_full(&self) -> bool {
-        self.full
+        self.full.full
     }
 
-    /// Updates `full` after the number waiting changed.
-    fn recheck(&mut self) {
-        if self.waiting.len() >= self.limit {
-            self.full = true;
-        } else if self.waiting.len() < self.resume_below {
-            self.full = false;
+    /// Whether the gateway should take no more campaign messages: it is
+    /// full, or has held `limit / 2` of them since it last held fewer
+    /// than 90 % of that.
+    pub fn is_full_for_bulk(&self) -> bool {
+        self.full.full || self.full_for_bulk.full
+    }
+
+    /// Both fullnesses at once.
+    pub fn fill(&self) -> Fill {
+        Fill {
+            full: self.is_full(),
+            full_for_bulk: self.is_full_for_bulk(),
         }
+    }
+
+    /// Whether the gateway should take `message` now.
+    pub fn takes(&self, message: &Message) -> bool {
+        if is_campaign(message) {
+            !self.is_full_for_bulk()
+        } else {
+            !self.is_full()
+        }
+    }
+
+    /// Updates the fullness after the messages waiting changed.
+    fn recheck(&mut self) {
+        self.full.update(self.waiting.len());
+        self.full_for_bulk.update(self.waiting.campaign_len());
     }
 
     /// Messages waiting for a bind, those in flight not counted.
@@ -236,12 +297,9 @@ impl Queue {
 
     /// Takes every queued message (not those in flight).
     pub fn take_all(&mut self) -> Vec<Message> {
-        self.full = false;
-        self.waiting
-            .take_all()
-            .into_iter()
-            .map(|queued| queued.message)
-            .collect()
+        let taken = self.waiting.take_all();
+        self.recheck();
+        taken.into_iter().map(|queued| queued.message).collect()
     }
 
     fn record_submit(&mut self, now: Instant) {
@@ -271,7 +329,7 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::model::{AccountId, Address, MessageId, Npi, Ton};
+    use crate::model::{AccountId, Address, CampaignId, MessageId, Npi, Ton};
 
     fn message(id: u64) -> Message {
         let address = |text| Address::new(Ton::International, Npi::Isdn, text).unwrap();
@@ -288,6 +346,12 @@ mod tests {
     fn of_priority(id: u64, priority: u8) -> Message {
         let mut message = message(id);
         message.priority = priority;
+        message
+    }
+
+    fn of_campaign(id: u64) -> Message {
+        let mut message = message(id);
+        message.campaign = Some(CampaignId(7));
         message
     }
 
@@ -436,10 +500,70 @@ mod tests {
     }
 
     #[test]
+    fn campaigns_fill_half_until_below_forty_five_percent() {
+        let now = Instant::now();
+        let mut queue = Queue::new(0, 10, 100);
+        for id in 1..=49 {
+            queue.push(of_campaign(id));
+        }
+        assert!(!queue.is_full_for_bulk());
+        queue.push(of_campaign(50));
+        assert!(queue.is_full_for_bulk(), "50 campaign messages of 100");
+        assert!(!queue.takes(&of_campaign(51)));
+        // The rest of the room is for everything else, which goes first.
+        assert!(queue.takes(&message(101)) && !queue.is_full());
+        queue.push(message(101));
+        assert_eq!(submit(&mut queue, now).message.id, MessageId::new(101));
+        // 45 campaign messages are not below 45 %: still full for bulk.
+        for _ in 0..5 {
+            submit(&mut queue, now);
+        }
+        assert!(queue.is_full_for_bulk());
+        let put_back = submit(&mut queue, now);
+        assert!(!queue.is_full_for_bulk(), "44 campaign messages");
+        assert!(queue.takes(&of_campaign(51)));
+        // Put back and topped up to 50, full for bulk again; emptied, not.
+        queue.unsent(put_back);
+        for id in 51..=54 {
+            queue.push(of_campaign(id));
+        }
+        assert!(!queue.is_full_for_bulk(), "49 campaign messages");
+        queue.push(of_campaign(55));
+        assert!(queue.is_full_for_bulk());
+        queue.take_all();
+        assert!(!queue.is_full_for_bulk());
+    }
+
+    #[test]
+    fn a_full_queue_takes_nothing_of_any_kind() {
+        let mut queue = Queue::new(0, 10, 10);
+        for id in 1..=10 {
+            queue.push(message(id));
+        }
+        assert!(queue.is_full() && queue.is_full_for_bulk());
+        assert!(!queue.takes(&message(11)));
+        assert!(!queue.takes(&of_campaign(12)));
+        // A limit of 1 still takes one campaign message.
+        let mut tiny = Queue::new(0, 10, 1);
+        assert!(tiny.takes(&of_campaign(1)));
+        tiny.push(of_campaign(1));
+        assert!(!tiny.takes(&message(2)));
+    }
+
+    #[test]
     fn new_settings_keep_what_waits_in_its_order() {
         let mut queue = queue_of(&[1, 2, 3], 0, 10);
         queue.reconfigure(0, 10, 2);
         assert!(queue.is_full(), "3 waiting over a limit of 2");
+        let mut bulk = Queue::new(0, 10, 10);
+        for id in 1..=3 {
+            bulk.push(of_campaign(id));
+        }
+        bulk.reconfigure(0, 10, 6);
+        assert!(
+            bulk.is_full_for_bulk() && !bulk.is_full(),
+            "3 of a bulk limit of 3"
+        );
         let now = Instant::now();
         let order: Vec<u64> = (0..3)
             .map(|_| submit(&mut queue, now).message.id.value())

@@ -60,7 +60,12 @@ fn campaign(switch: &Switch, id: u64, auth: Option<(&str, &str)>) -> Value {
 }
 
 /// Polls campaign `id` until `done` holds of it (bounded).
-fn wait_for(switch: &Switch, id: u64, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+pub fn wait_for(
+    switch: &Switch,
+    id: u64,
+    within: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + within;
     loop {
         let now = campaign(switch, id, ADMIN);
@@ -86,7 +91,8 @@ fn recipients(switch: &Switch, id: u64, auth: Option<(&str, &str)>) -> http::Ans
     csv
 }
 
-fn create(switch: &Switch, auth: Option<(&str, &str)>, body: Value) -> Value {
+/// Makes a campaign; its view (201).
+pub fn create(switch: &Switch, auth: Option<(&str, &str)>, body: Value) -> Value {
     let made = json(switch.http, "POST", "/api/v1/campaigns", auth, Some(&body));
     assert_eq!(made.status, 201, "{}", made.text);
     made.body

@@ -5,8 +5,12 @@
 //! (`priority`) reach the SMSC long before the backlog drains. Where each
 //! arrived is read from the SMSC's ids (one counter, one bind: the order it
 //! received them in), not from clocks, so a slow machine only moves the
-//! urgent a few places. A priority out of range is a 400 naming the field.
+//! urgent a few places. A campaign fills only half of a gateway's queue:
+//! a single message sent while one fills it finds room, and goes ahead of
+//! the campaign's waiting messages, which all still go. A priority out of
+//! range is a 400 naming the field.
 
+use crate::campaigns::{create, wait_for};
 use crate::esme::Esme;
 use crate::http::{self, json};
 use crate::raw::hello;
@@ -16,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{ADMIN_PASSWORD, Switch, write_config, write_config_without_account_tps};
-use pasarela::model::MessageId;
+use pasarela::campaigns::Outcome;
+use pasarela::model::{CampaignId, MessageId};
 use pasarela::smpp::pdu::PriorityFlag;
 use pasarela::store::{Store, StoreConfig};
 use serde_json::{Value, json};
@@ -33,9 +38,10 @@ const PER_REQUEST: usize = 100;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A switch whose `34` route goes to gateway `slow`, an `smpp` gateway at
-/// `upstream` with one bind and [`TPS`], and no account TPS.
-fn config(dir: &Path, upstream: SocketAddr) -> PathBuf {
-    let gateway = common::smpp_gateway("slow", upstream, &format!("window = 16\ntps = {TPS}"));
+/// `upstream` with one bind of window 16 and `settings` (its TPS, say),
+/// and no account TPS.
+fn config(dir: &Path, upstream: SocketAddr, settings: &str) -> PathBuf {
+    let gateway = common::smpp_gateway("slow", upstream, &format!("window = 16\n{settings}"));
     let extra = format!(
         r#"
 {gateway}
@@ -140,6 +146,43 @@ fn wait_until_submitted(switch: &Switch, id: MessageId) {
     }
 }
 
+/// How many of campaign `id`'s recipients have a message that has reached
+/// the SMSC, from the recipients' CSV.
+fn campaign_at_smsc(switch: &Switch, id: u64) -> usize {
+    let csv = http::request(
+        switch.http,
+        "GET",
+        &format!("/api/v1/campaigns/{id}/recipients.csv"),
+        DEMO,
+        "text/plain",
+        "",
+    );
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    csv.text
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let state = line.split(',').nth(6).unwrap_or("");
+            ["SUBMITTED", "DELIVERED"].contains(&state)
+        })
+        .count()
+}
+
+/// The id of each recipient's message of campaign `id`, in recipient
+/// order, from the store of a stopped switch.
+fn campaign_messages(dir: &Path, id: u64) -> Vec<MessageId> {
+    let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
+    store
+        .recipients_page(CampaignId(id), 0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, recipient)| match recipient.outcome {
+            Some(Outcome::Sent { first, .. }) => first,
+            other => panic!("{}: {other:?}", recipient.number),
+        })
+        .collect()
+}
+
 /// The SMSC's id of each message it has received (none for one still
 /// waiting), from the store of a stopped switch.
 fn smsc_ids(dir: &Path, ids: &[MessageId]) -> Vec<Option<u64>> {
@@ -161,7 +204,10 @@ fn smsc_ids(dir: &Path, ids: &[MessageId]) -> Vec<Option<u64>> {
 fn urgent_messages_overtake_a_backlog_at_a_slow_gateway() {
     let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
     let dir = tempfile::tempdir().unwrap();
-    let mut switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let mut switch = Switch::start(
+        &config(dir.path(), upstream.addr, &format!("tps = {TPS}")),
+        &[],
+    );
     wait_until_up(&switch, "slow");
     let backlog = queue_backlog(&switch);
     assert_eq!(backlog.len(), BACKLOG);
@@ -205,6 +251,69 @@ fn urgent_messages_overtake_a_backlog_at_a_slow_gateway() {
     assert!(
         backlog_left > BACKLOG / 2,
         "the backlog drained before the urgent were seen: {backlog_left} of {BACKLOG} left"
+    );
+}
+
+#[test]
+fn a_single_message_finds_room_beside_a_campaign_filling_the_gateway() {
+    /// The gateway's queue: campaign messages fill half of it (100)...
+    const QUEUE_LIMIT: usize = 200;
+    /// ...and leave it at this rate: the campaign takes 8 s.
+    const BULK_TPS: u32 = 50;
+    /// Twice what the queue holds: the route keeps the rest meanwhile.
+    const RECIPIENTS: usize = 400;
+    /// Campaign messages that may reach the SMSC between the single
+    /// message's acceptance and its own arrival: those already in flight
+    /// and a slow machine's scheduling. Without the bulk share the
+    /// single message waits for the full queue to drain to 90 %, 20 of
+    /// them.
+    const SLACK: usize = 5;
+    let upstream = Sim::start(&["--dlr-delay-ms", "20"]);
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!("tps = {BULK_TPS}\nqueue_limit = {QUEUE_LIMIT}");
+    let mut switch = Switch::start(&config(dir.path(), upstream.addr, &settings), &[]);
+    wait_until_up(&switch, "slow");
+    let numbers: Vec<String> = (0..RECIPIENTS).map(|n| format!("34600{n:06}")).collect();
+    let made = create(
+        &switch,
+        DEMO,
+        json!({"name": "sale", "from": "Shop", "text": "Sale {{number}}", "numbers": numbers}),
+    );
+    let campaign = made["id"].as_u64().unwrap();
+    // Every message made: the gateway holds its share, the route the rest.
+    wait_for(&switch, campaign, WAIT, |view| view["sent"] == RECIPIENTS);
+
+    let single = send(
+        &switch,
+        &json!({"to": "34699000001", "from": "Bank", "text": "code 1234"}),
+    )[0];
+    let before_single = campaign_at_smsc(&switch, campaign);
+    wait_until_submitted(&switch, single);
+    let done = wait_for(&switch, campaign, 2 * WAIT, |view| {
+        view["state"] == "finished" && view["delivered"] == RECIPIENTS
+    });
+    assert_eq!(done["failed"], 0, "{done}");
+    switch.signal_and_wait(libc::SIGTERM);
+
+    let bulk_at_smsc: Vec<u64> = smsc_ids(dir.path(), &campaign_messages(dir.path(), campaign))
+        .into_iter()
+        .map(|id| id.expect("every campaign message reached the SMSC"))
+        .collect();
+    let single_at_smsc =
+        smsc_ids(dir.path(), &[single])[0].expect("the single message reached the SMSC");
+    let ahead = bulk_at_smsc
+        .iter()
+        .filter(|bulk| **bulk < single_at_smsc)
+        .count();
+    assert!(
+        ahead <= before_single + SLACK,
+        "{} campaign messages reached the SMSC after the single one was accepted and before it \
+         ({before_single} had before)",
+        ahead.saturating_sub(before_single)
+    );
+    assert!(
+        RECIPIENTS - ahead > RECIPIENTS / 2,
+        "most of the campaign went first: {ahead} of {RECIPIENTS}"
     );
 }
 

@@ -41,7 +41,7 @@ use slog::{Logger, error, info, warn};
 use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, ModemView, Radio, Reconfigure,
-    Subscribe,
+    Subscribe, Takes,
 };
 use crate::config::GatewayKind;
 use crate::config::ModemGatewayConfig;
@@ -116,8 +116,9 @@ impl Modem {
         self.up && !self.stopped
     }
 
+    /// Campaign messages as well: a modem's lanes put them last.
     fn tell_routes(&mut self) {
-        let takes = self.takes();
+        let takes = Takes::all_or_none(self.takes());
         self.subscribers.tell(takes);
     }
 
@@ -169,7 +170,7 @@ impl Handler<Subscribe> for Modem {
     type Result = ();
 
     fn handle(&mut self, subscribe: Subscribe, _ctx: &mut Context<Self>) {
-        let takes = self.takes();
+        let takes = Takes::all_or_none(self.takes());
         self.subscribers.add(subscribe.route, takes);
     }
 }

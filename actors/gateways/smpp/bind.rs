@@ -68,10 +68,10 @@ use crate::tools::client::{
 };
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
+use crate::upstream::{Backoff, Fill, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
 
 /// From a bind: its state changed (the gateway may have gone up or down)
-/// or the queue stopped or started being full.
+/// or the queue stopped or started being full, or full for bulk.
 #[derive(actix::Message)]
 #[rtype(result = "()")]
 pub struct StateChanged;
@@ -179,8 +179,8 @@ pub struct SharedState {
     /// One per bind, in the order of `Settings::binds`.
     pub binds: Vec<BindStatus>,
     pub last_error: Option<String>,
-    /// Whether the actor last told the routes the queue was full.
-    pub full_told: bool,
+    /// How full the actor last told the routes the queue was.
+    pub fill_told: Fill,
 }
 
 impl Shared {
@@ -190,7 +190,7 @@ impl Shared {
                 queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
                 binds: bind_statuses(settings),
                 last_error: None,
-                full_told: false,
+                fill_told: Fill::default(),
             }),
             wake: Notify::new(),
         })
@@ -238,10 +238,10 @@ fn bind_statuses(settings: &Settings) -> Vec<BindStatus> {
 }
 
 impl SharedState {
-    /// Whether the queue stopped or started being full since the actor
-    /// last told the routes.
-    pub fn fullness_untold(&self) -> bool {
-        self.queue.is_full() != self.full_told
+    /// Whether the queue stopped or started being full, or full for
+    /// bulk, since the actor last told the routes.
+    pub fn fill_untold(&self) -> bool {
+        self.queue.fill() != self.fill_told
     }
 
     /// Whether some bind may submit now: the gateway is up.
@@ -564,7 +564,7 @@ impl Bind {
         if let Some(bind) = state.binds.get_mut(self.index) {
             bind.window_in_use = in_flight.len();
         }
-        if state.fullness_untold() {
+        if state.fill_untold() {
             self.link.do_send(StateChanged);
         }
         Ok(wake)

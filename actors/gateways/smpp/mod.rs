@@ -9,9 +9,12 @@
 //! The gateway is up while at least one bind may submit (a transmitter or
 //! transceiver that is bound); routes queue meanwhile. It also tells its
 //! routes it takes no more while its queue is full (`queue_limit`, see
-//! `upstream::queue`): they use their next gateway, and a message that
-//! still arrives is given back to be routed again. A full queue is not
-//! the gateway being down: it does not start `failover_after`.
+//! `upstream::queue`), and no more campaign messages while the queue is
+//! full for bulk (half of `queue_limit` campaign messages), so the rest
+//! of the room is for the urgent: the routes use their next gateway or
+//! hold those messages, and one that still arrives is given back to be
+//! routed again. A full queue is not the gateway being down: it does not
+//! start `failover_after`.
 //!
 //! Messages already in the gateway's queue wait there across reconnects,
 //! except that every [`EXPIRY_SCAN`]:
@@ -50,12 +53,13 @@ use crate::actors::faults;
 use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe,
+    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe, Takes,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
 use crate::model::{GatewayName, Message, MessageId};
 use crate::store::Store;
+use crate::upstream::Fill;
 use crate::upstream::status::GatewaySnapshot;
 use bind::{Lifeline, Settings, Shared, StateChanged};
 
@@ -68,8 +72,8 @@ pub struct Upstream {
     subscribers: Subscribers,
     /// Some bind may submit.
     up: bool,
-    /// The queue holds `queue_limit` (see `Queue::is_full`).
-    full: bool,
+    /// Whether the queue is full, and full for bulk (see `Queue::fill`).
+    fill: Fill,
     /// Since when no bind may submit; `None` while up.
     down_since: Option<Instant>,
     /// The queue and bind states shared with the binds; `None` before
@@ -110,7 +114,7 @@ impl Upstream {
             store,
             reports,
             up: false,
-            full: false,
+            fill: Fill::default(),
             down_since: Some(Instant::now()),
             shared: None,
             binds: None,
@@ -125,25 +129,34 @@ impl Upstream {
         &self.settings.name
     }
 
-    /// Whether routes may give it messages.
-    fn takes(&self) -> bool {
-        self.up && !self.full && !self.stopped
+    /// Which messages routes may give it.
+    fn takes(&self) -> Takes {
+        let up = self.up && !self.stopped && !self.fill.full;
+        Takes {
+            up,
+            bulk: up && !self.fill.full_for_bulk,
+        }
     }
 
-    /// Records whether some bind may submit (`up`) and whether the queue
-    /// is full, and tells the routes when that changes what they may do.
-    fn set_state(&mut self, up: bool, full: bool) {
+    /// Records whether some bind may submit (`up`) and how full the queue
+    /// is, and tells the routes when that changes what they may do.
+    fn set_state(&mut self, up: bool, fill: Fill) {
         if up != self.up {
             self.up = up;
             self.down_since = (!up).then(Instant::now);
             info!(self.logger, "gateway status"; "up" => up);
         }
-        if full != self.full {
-            self.full = full;
-            info!(self.logger, "gateway queue"; "full" => full, "queue_limit" => self.settings.queue_limit);
+        if fill.full != self.fill.full {
+            info!(self.logger, "gateway queue"; "full" => fill.full, "queue_limit" => self.settings.queue_limit);
         }
+        if fill.full_for_bulk != self.fill.full_for_bulk {
+            // Every half second or so while a campaign fills the gateway.
+            debug!(self.logger, "gateway queue for campaigns"; "full" => fill.full_for_bulk,
+                "queue_limit" => self.settings.queue_limit);
+        }
+        self.fill = fill;
         if let Some(shared) = &self.shared {
-            shared.lock().full_told = full;
+            shared.lock().fill_told = fill;
         }
         let takes = self.takes();
         self.subscribers.tell(takes);
@@ -218,11 +231,11 @@ impl Upstream {
             info!(self.logger, "gateway stopped; queued messages go back to their routes";
                 "count" => count);
         }
-        self.set_state(self.up, false);
+        self.set_state(self.up, Fill::default());
     }
 
     /// Queues `message` for the binds, unless there are no binds or the
-    /// queue is full.
+    /// queue is full (for a campaign message, full for bulk).
     fn take(&mut self, message: Message) -> Taken {
         faults::GATEWAY_PANIC.tick("gateway");
         if self.stopped {
@@ -231,12 +244,12 @@ impl Upstream {
         let Some(shared) = &self.shared else {
             return Taken::NoBinds;
         };
-        if shared.lock().queue.is_full() {
+        if !shared.lock().queue.takes(&message) {
             return Taken::Full;
         }
         shared.push(message);
-        let full = shared.lock().queue.is_full();
-        self.set_state(self.up, full);
+        let fill = shared.lock().queue.fill();
+        self.set_state(self.up, fill);
         Taken::Queued
     }
 
@@ -265,8 +278,8 @@ impl Upstream {
             };
             (expired, moved)
         };
-        let full = shared.lock().queue.is_full();
-        self.set_state(self.up, full);
+        let fill = shared.lock().queue.fill();
+        self.set_state(self.up, fill);
         if !expired.is_empty() {
             info!(self.logger, "queued messages past their validity given back to expire";
                 "count" => expired.len());
@@ -336,7 +349,7 @@ impl Supervised for Upstream {
         self.draining = false;
         self.generation += 1;
         self.shared = None;
-        self.set_state(false, false);
+        self.set_state(false, Fill::default());
     }
 }
 
@@ -357,7 +370,7 @@ impl Handler<Deliver> for Upstream {
                 self.give_back(id);
             }
             Ok(Taken::Full) => {
-                debug!(self.logger, "queue full; message given back to be routed again";
+                debug!(self.logger, "queue full (for bulk, a campaign message); message given back to be routed again";
                     "message" => %id);
                 self.give_back(id);
             }
@@ -387,7 +400,8 @@ impl Handler<Subscribe> for Upstream {
 /// What became of a message the route gave.
 enum Taken {
     Queued,
-    /// The queue is full: given back.
+    /// The queue is full, or full for bulk and the message a campaign's:
+    /// given back.
     Full,
     /// Stopped through the admin API: given back.
     Stopped,
@@ -399,11 +413,14 @@ impl Handler<StateChanged> for Upstream {
     type Result = ();
 
     fn handle(&mut self, _: StateChanged, _ctx: &mut Context<Self>) {
-        let (up, full) = self.shared.as_ref().map_or((false, false), |shared| {
-            let state = shared.lock();
-            (state.may_submit(), state.queue.is_full())
-        });
-        self.set_state(up, full);
+        let (up, fill) = self
+            .shared
+            .as_ref()
+            .map_or((false, Fill::default()), |shared| {
+                let state = shared.lock();
+                (state.may_submit(), state.queue.fill())
+            });
+        self.set_state(up, fill);
     }
 }
 
