@@ -4,7 +4,8 @@
 //! variables a test sets on the child process:
 //!
 //! - `PASARELA_FAULT_ACCOUNT_PANIC_AT=N`: the Nth submit an account handles;
-//! - `PASARELA_FAULT_GATEWAY_PANIC_AT=N`: the Nth message a gateway takes.
+//! - `PASARELA_FAULT_GATEWAY_PANIC_AT=N`: the Nth message a gateway takes;
+//! - `PASARELA_FAULT_CAMPAIGN_PANIC_AT=N`: the Nth recipient a campaign submits.
 //!
 //! Unset (always, in production), each check is one relaxed atomic load.
 
@@ -17,6 +18,7 @@ pub struct Fault {
 
 pub static ACCOUNT_PANIC: Fault = Fault::disarmed();
 pub static GATEWAY_PANIC: Fault = Fault::disarmed();
+pub static CAMPAIGN_PANIC: Fault = Fault::disarmed();
 
 impl Fault {
     const fn disarmed() -> Fault {
@@ -46,4 +48,5 @@ impl Fault {
 pub fn arm_from_env() {
     ACCOUNT_PANIC.arm("PASARELA_FAULT_ACCOUNT_PANIC_AT");
     GATEWAY_PANIC.arm("PASARELA_FAULT_GATEWAY_PANIC_AT");
+    CAMPAIGN_PANIC.arm("PASARELA_FAULT_CAMPAIGN_PANIC_AT");
 }

@@ -22,6 +22,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
+use crate::actors::faults;
 use crate::actors::protocol::account::{
     CampaignTurn, Refused, Reply, Submit, Submitted, SubmittedBy,
 };
@@ -183,8 +184,15 @@ impl Campaign {
         }
     }
 
-    /// Submits what may go now; finishes after the last answer.
+    /// [`Campaign::pump_now`] behind the panic guard: a panic stops the
+    /// actor, and its supervisor restarts it (`restarting`).
     fn pump(&mut self, ctx: &mut Context<Self>) {
+        let logger = self.wiring.logger.clone();
+        let _ = guarded(self, ctx, &logger, "campaign", Campaign::pump_now);
+    }
+
+    /// Submits what may go now; finishes after the last answer.
+    fn pump_now(&mut self, ctx: &mut Context<Self>) {
         let probing = matches!(
             self.record.state,
             State::Paused(PauseReason::Credit | PauseReason::Suspended)
@@ -253,6 +261,7 @@ impl Campaign {
         (index, recipient): (u64, Recipient),
         now: DateTime<Utc>,
     ) {
+        faults::CAMPAIGN_PANIC.tick("campaign");
         let submission = match submission(&self.definition, &recipient, now) {
             Ok(submission) => submission,
             Err(error) => {

@@ -657,3 +657,45 @@ fn replies_and_stop_words_from_recipients_count_for_the_campaign() {
     assert_eq!(done["skipped_by"]["opted_out"], 1, "{done}");
     assert_eq!(done["sent"], 1);
 }
+
+#[test]
+fn a_campaign_actor_that_panics_goes_on_from_the_store_without_a_second_message() {
+    const RECIPIENTS: u64 = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), ACCOUNTS);
+    let mut switch = Switch::start(&config, &[("PASARELA_FAULT_CAMPAIGN_PANIC_AT", "50")]);
+    let made = create(
+        &switch,
+        SHOP,
+        json!({"name": "fragile", "from": "Shop", "text": "Hi {{number}}",
+               "numbers": numbers(34_600_200_000, RECIPIENTS)}),
+    );
+    let id = made["id"].as_u64().unwrap();
+    let done = wait_for(&switch, id, Duration::from_secs(20), |c| {
+        c["state"] == "finished"
+    });
+    assert_eq!(done["sent"], RECIPIENTS, "{done}");
+    assert!(
+        switch.logged().contains("actor panicked"),
+        "the fault hook fired"
+    );
+    switch.signal_and_wait(libc::SIGTERM);
+    drop(switch);
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let recipients = store.recipients_page(CampaignId(id), 0, 1_000).unwrap();
+    let mut firsts = std::collections::HashSet::new();
+    for (_, recipient) in &recipients {
+        match recipient.outcome {
+            Some(Outcome::Sent { first, parts: 1 }) => assert!(firsts.insert(first)),
+            other => panic!("{}: {other:?}", recipient.number),
+        }
+    }
+    assert_eq!(firsts.len() as u64, RECIPIENTS);
+    let shop = AccountId::new("shop").unwrap();
+    assert_eq!(
+        store.account_balance(&shop).unwrap(),
+        Some(Money::from_units(100_000 - RECIPIENTS as i64).unwrap()),
+        "one message, one charge per recipient"
+    );
+}
