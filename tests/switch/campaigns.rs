@@ -77,6 +77,13 @@ pub fn wait_for(
     }
 }
 
+/// Asserts that line `n` (from 0, the header's) of a CSV answer starts
+/// with `prefix`.
+fn assert_line(csv: &http::Answer, n: usize, prefix: &str) {
+    let line = csv.text.lines().nth(n).unwrap_or_default();
+    assert!(line.starts_with(prefix), "line {n}: {}", csv.text);
+}
+
 /// Campaign `id`'s recipients CSV, read as `auth`.
 fn recipients(switch: &Switch, id: u64, auth: Option<(&str, &str)>) -> http::Answer {
     let csv = http::request(
@@ -382,26 +389,14 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
 
     // The recipients' CSV, each with its outcome.
     let csv = recipients(&switch, poor_id, POOR);
-    let lines: Vec<&str> = csv.text.lines().collect();
-    assert_eq!(
-        lines[0],
-        "index,number,text,outcome,message_id,parts,state,error_code"
+    assert_line(
+        &csv,
+        0,
+        "index,number,text,outcome,message_id,parts,state,error_code",
     );
-    assert!(
-        lines[2].starts_with("1,34600000401,Hi,skipped:opted_out,"),
-        "{}",
-        csv.text
-    );
-    assert!(
-        lines[7].starts_with("6,not-a-number,Hi,skipped:invalid,"),
-        "{}",
-        csv.text
-    );
-    assert!(
-        lines[1].starts_with("0,34600000400,Hi,sent,"),
-        "{}",
-        csv.text
-    );
+    assert_line(&csv, 2, "1,34600000401,Hi,skipped:opted_out,");
+    assert_line(&csv, 7, "6,not-a-number,Hi,skipped:invalid,");
+    assert_line(&csv, 1, "0,34600000400,Hi,sent,");
 
     // Another customer sees none of it; the operator sees all.
     assert_eq!(
@@ -501,22 +496,9 @@ fn campaigns_to_selected_contacts_and_from_a_file() {
     });
     assert_eq!(done["sent"], 3);
     let csv = recipients(&switch, id, SHOP);
-    let texts: Vec<&str> = csv.text.lines().skip(1).collect();
-    assert!(
-        texts[0].starts_with("0,+34600000504,Hola amigo de ,sent,"),
-        "{}",
-        csv.text
-    );
-    assert!(
-        texts[1].starts_with("1,+34600000599,Hola amigo de ,sent,"),
-        "{}",
-        csv.text
-    );
-    assert!(
-        texts[2].starts_with("2,+34600000501,Hola Ana de Madrid,sent,"),
-        "{}",
-        csv.text
-    );
+    assert_line(&csv, 1, "0,+34600000504,Hola amigo de ,sent,");
+    assert_line(&csv, 2, "1,+34600000599,Hola amigo de ,sent,");
+    assert_line(&csv, 3, "2,+34600000501,Hola Ana de Madrid,sent,");
 
     // A file of number,text rows, two of them broken; then one whose
     // columns a template names.
