@@ -13,8 +13,8 @@ use slog::Logger;
 use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
 use crate::actors::gateways::simulator::Simulator;
-use crate::actors::gateways::smpp::Upstream;
-use crate::actors::gateways::smpp::bind::Settings;
+use crate::actors::gateways::upstream::{Settings, Upstream};
+use crate::actors::gateways::{smpp, ucp};
 use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
@@ -114,7 +114,15 @@ impl GatewayStarter {
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Smpp(smpp) => {
-                let settings = Settings::new(name.clone(), smpp);
+                let settings = Settings::Smpp(smpp::bind::Settings::new(name.clone(), smpp));
+                let address = Supervisor::start(move |_| {
+                    Upstream::new(settings, store, reports, stopped, logger)
+                });
+                let actor = handle(&address);
+                LiveGateway { name, spec, actor }
+            }
+            GatewayKind::Ucp(ucp) => {
+                let settings = Settings::Ucp(ucp::Settings::new(name.clone(), ucp));
                 let address = Supervisor::start(move |_| {
                     Upstream::new(settings, store, reports, stopped, logger)
                 });

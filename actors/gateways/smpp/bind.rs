@@ -41,15 +41,16 @@
 //! dropped.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Recipient;
-use chrono::Utc;
 use slog::{Logger, debug, error, info, warn};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use crate::actors::gateways::upstream::reporter::Reporter;
+use crate::actors::gateways::upstream::shared::{Lifeline, QueueSettings, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
@@ -61,20 +62,14 @@ use crate::smpp::pdu::{
     ServiceType, SubmitSm, Ton,
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
-use crate::store::{Batch, Store};
+use crate::store::Store;
 use crate::tls::PemFile;
 use crate::tools::client::{
     BindKind, ClientError, Credentials, Esme, Event, TlsTarget, Unanswered,
 };
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
-
-/// From a bind: its state changed (the gateway may have gone up or down)
-/// or the queue stopped or started being full.
-#[derive(actix::Message)]
-#[rtype(result = "()")]
-pub struct StateChanged;
+use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queued, classify, ids, mo};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -167,104 +162,23 @@ fn kind_name(kind: BindKind) -> &'static str {
     }
 }
 
-/// What the actor and the binds of one gateway share.
-pub struct Shared {
-    state: Mutex<SharedState>,
-    /// Wakes the binds: something was queued, or put back.
-    wake: Notify,
-}
-
-pub struct SharedState {
-    pub queue: Queue,
-    /// One per bind, in the order of `Settings::binds`.
-    pub binds: Vec<BindStatus>,
-    pub last_error: Option<String>,
-    /// Whether the actor last told the routes the queue was full.
-    pub full_told: bool,
-}
-
-impl Shared {
-    pub fn new(settings: &Settings) -> Arc<Shared> {
-        Arc::new(Shared {
-            state: Mutex::new(SharedState {
-                queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
-                binds: bind_statuses(settings),
-                last_error: None,
-                full_told: false,
-            }),
-            wake: Notify::new(),
-        })
-    }
-
-    // Nothing panics while holding it; a poisoned state is still valid data.
-    pub fn lock(&self) -> MutexGuard<'_, SharedState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes new settings: bind states for the new binds (none runs
-    /// while this is called), the queue's limits, keeping what waits.
-    pub fn reconfigure(&self, settings: &Settings) {
-        let mut state = self.lock();
-        state.binds = bind_statuses(settings);
-        state
-            .queue
-            .reconfigure(settings.tps, settings.max_attempts, settings.queue_limit);
-    }
-
-    /// Empties the queue (not what is in flight), giving every message
-    /// back to the switch to be routed again (`SendFailed`, temporary);
-    /// returns how many.
-    pub fn give_back_all(&self, reports: &Recipient<GatewayReport>) -> usize {
-        let queued = self.lock().queue.take_all();
-        for message in &queued {
-            reports.do_send(GatewayReport::given_back(message.id));
+impl Settings {
+    /// The queue's settings.
+    pub fn queue(&self) -> QueueSettings {
+        QueueSettings {
+            tps: self.tps,
+            max_attempts: self.max_attempts,
+            queue_limit: self.queue_limit,
         }
-        queued.len()
     }
 
-    /// Queues a message from the route and wakes the binds.
-    pub fn push(&self, message: Message) {
-        self.lock().queue.push(message);
-        self.wake.notify_waiters();
-    }
-}
-
-fn bind_statuses(settings: &Settings) -> Vec<BindStatus> {
-    settings
-        .binds
-        .iter()
-        .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
-        .collect()
-}
-
-impl SharedState {
-    /// Whether the queue stopped or started being full since the actor
-    /// last told the routes.
-    pub fn fullness_untold(&self) -> bool {
-        self.queue.is_full() != self.full_told
-    }
-
-    /// Whether some bind may submit now: the gateway is up.
-    pub fn may_submit(&self) -> bool {
+    /// A state per bind, none connected yet.
+    pub fn bind_statuses(&self) -> Vec<BindStatus> {
         self.binds
             .iter()
-            .any(|bind| bind.submits && bind.state == BindState::Bound)
+            .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
+            .collect()
     }
-}
-
-/// How the actor ends one set of binds and learns that they all ended.
-#[derive(Clone)]
-pub struct Lifeline {
-    /// Changes when the binds must end: its sender sends (drain) or is
-    /// dropped (close).
-    pub closed: watch::Receiver<()>,
-    /// Each bind holds a clone until it ends; the actor's receiver closes
-    /// when the last is dropped. Held, never read.
-    #[expect(
-        dead_code,
-        reason = "held for its drop, which tells the actor the bind ended"
-    )]
-    pub running: mpsc::Sender<()>,
 }
 
 /// Starts one task per bind; they run until `lifeline` says they end.
@@ -280,15 +194,18 @@ pub fn start(
     let settings = Arc::new(settings.clone());
     for (index, kind) in settings.binds.iter().copied().enumerate() {
         let bind = Bind {
-            index,
             kind,
             settings: Arc::clone(&settings),
-            store: Arc::clone(store),
-            shared: Arc::clone(shared),
+            reporter: Reporter {
+                index,
+                gateway: settings.name.clone(),
+                store: Arc::clone(store),
+                shared: Arc::clone(shared),
+                link: link.clone(),
+                reports: reports.clone(),
+                logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
+            },
             lifeline: lifeline.clone(),
-            link: link.clone(),
-            reports: reports.clone(),
-            logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
             reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
             draining: false,
         };
@@ -297,17 +214,12 @@ pub fn start(
 }
 
 struct Bind {
-    index: usize,
     kind: BindKind,
     settings: Arc<Settings>,
-    /// Where MO messages are kept before they are answered.
-    store: Arc<Store>,
-    shared: Arc<Shared>,
+    /// What it reports through, and the queue it takes from.
+    reporter: Reporter,
     /// Dropped when the bind ends (the actor waits for every one).
     lifeline: Lifeline,
-    link: Recipient<StateChanged>,
-    reports: Recipient<GatewayReport>,
-    logger: Logger,
     reconnect: Backoff,
     /// Told to drain: it ends once nothing is in flight, and never
     /// reconnects.
@@ -327,7 +239,7 @@ enum End {
 impl Bind {
     async fn run(mut self) {
         loop {
-            self.set_state(BindState::Connecting, None);
+            self.reporter.set_state(BindState::Connecting, None);
             let codec = Codec::new().with_leniency(Leniency::LENIENT);
             let bound = tokio::select! {
                 bound = Esme::bind(
@@ -340,91 +252,72 @@ impl Bind {
                     codec,
                 ) => bound,
                 closed = self.lifeline.closed.changed() => {
-                    self.end(closed.is_err());
+                    self.reporter.end(closed.is_err());
                     return;
                 }
             };
             let delay = match bound {
                 Ok(mut esme) => {
                     esme.answer_later();
-                    info!(self.logger, "bound to the SMSC";
+                    info!(self.reporter.logger, "bound to the SMSC";
                         "address" => &self.settings.address);
                     self.reconnect.reset();
-                    self.set_state(BindState::Bound, None);
+                    self.reporter.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
                     match end {
                         End::Closed | End::Drained => {
                             esme.unbind(UNBIND_LIMIT).await;
-                            self.end(matches!(end, End::Closed));
+                            self.reporter.end(matches!(end, End::Closed));
                             return;
                         }
                         End::Lost(error) if self.draining => {
-                            warn!(self.logger, "connection to the SMSC lost while draining; ending";
+                            warn!(self.reporter.logger, "connection to the SMSC lost while draining; ending";
                                 "error" => %error);
-                            self.end(false);
+                            self.reporter.end(false);
                             return;
                         }
                         End::Lost(error) => {
                             let delay = self.reconnect.next_jittered(fastrand::f64());
-                            warn!(self.logger, "connection to the SMSC lost; reconnecting";
+                            warn!(self.reporter.logger, "connection to the SMSC lost; reconnecting";
                                 "error" => %error, "in_ms" => delay.as_millis());
-                            self.set_state(BindState::BackingOff, Some(error.to_string()));
+                            self.reporter
+                                .set_state(BindState::BackingOff, Some(error.to_string()));
                             delay
                         }
                     }
                 }
                 Err(ClientError::Refused(status)) if bad_credentials(status) => {
                     let error = ClientError::Refused(status).to_string();
-                    error!(self.logger, "bind refused: bad system_id or password; retrying slowly";
+                    error!(self.reporter.logger, "bind refused: bad system_id or password; retrying slowly";
                         "status" => &error, "in_s" => CREDENTIALS_RETRY.as_secs());
-                    self.set_state(BindState::BadCredentials, Some(error));
+                    self.reporter
+                        .set_state(BindState::BadCredentials, Some(error));
                     CREDENTIALS_RETRY
                 }
                 Err(error) => {
                     let delay = self.reconnect.next_jittered(fastrand::f64());
-                    warn!(self.logger, "cannot bind to the SMSC; retrying";
+                    warn!(self.reporter.logger, "cannot bind to the SMSC; retrying";
                         "error" => %error, "in_ms" => delay.as_millis());
-                    self.set_state(BindState::BackingOff, Some(error.to_string()));
+                    self.reporter
+                        .set_state(BindState::BackingOff, Some(error.to_string()));
                     delay
                 }
             };
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 closed = self.lifeline.closed.changed() => {
-                    self.end(closed.is_err());
+                    self.reporter.end(closed.is_err());
                     return;
                 }
             }
         }
     }
 
-    /// Records this bind's state (and error: a reconnect follows) and
-    /// tells the actor, which decides whether the gateway is up.
-    fn set_state(&self, state: BindState, error: Option<String>) {
-        {
-            let mut shared = self.shared.lock();
-            if let Some(bind) = shared.binds.get_mut(self.index) {
-                bind.state = state;
-                if state != BindState::Bound {
-                    bind.window_in_use = 0;
-                }
-                if error.is_some() {
-                    bind.reconnects += 1;
-                    bind.last_error.clone_from(&error);
-                }
-            }
-            if error.is_some() {
-                shared.last_error = error;
-            }
-        }
-        self.link.do_send(StateChanged);
-    }
-
     /// Submits and reads until the connection fails or the binds close.
     /// Messages still in flight go back to the front of the queue.
     async fn session(&mut self, esme: &mut Esme) -> End {
         let mut in_flight: HashMap<u32, Queued> = HashMap::new();
-        let shared = Arc::clone(&self.shared);
+        let shared = Arc::clone(&self.reporter.shared);
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
@@ -454,10 +347,10 @@ impl Bind {
                 () = &mut woken => {}
                 closed = self.lifeline.closed.changed() => match closed {
                     Ok(()) if !self.draining => {
-                        info!(self.logger, "draining: no more submits; waiting for the answers in flight";
+                        info!(self.reporter.logger, "draining: no more submits; waiting for the answers in flight";
                             "in_flight" => in_flight.len());
                         self.draining = true;
-                        self.set_state(BindState::Stopped, None);
+                        self.reporter.set_state(BindState::Stopped, None);
                     }
                     _ => break End::Closed,
                 },
@@ -500,10 +393,10 @@ impl Bind {
         if back.is_empty() {
             return end;
         }
-        warn!(self.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
+        warn!(self.reporter.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
             "count" => back.len());
         let failed = {
-            let mut state = self.shared.lock();
+            let mut state = self.reporter.shared.lock();
             match end {
                 End::Closed | End::Drained => {
                     for queued in back.into_iter().rev() {
@@ -515,11 +408,11 @@ impl Bind {
             }
         };
         for message in failed {
-            warn!(self.logger, "in flight at too many dropped connections; failed";
+            warn!(self.reporter.logger, "in flight at too many dropped connections; failed";
                 "message" => %message.id, "max_attempts" => self.settings.max_attempts);
-            self.report_refused(&message);
+            self.reporter.refused(&message);
         }
-        self.shared.wake.notify_waiters();
+        self.reporter.shared.wake.notify_waiters();
         end
     }
 
@@ -533,7 +426,7 @@ impl Bind {
         if !transmits(self.kind) {
             return Ok(None);
         }
-        let shared = Arc::clone(&self.shared);
+        let shared = Arc::clone(&self.reporter.shared);
         let mut state = shared.lock();
         let mut wake = None;
         while esme.can_submit() {
@@ -546,9 +439,9 @@ impl Bind {
                 Next::Idle => break,
             };
             let Some(body) = submit_sm(&queued.message) else {
-                error!(self.logger, "message does not fit a submit_sm; rejected";
+                error!(self.reporter.logger, "message does not fit a submit_sm; rejected";
                     "message" => %queued.message.id);
-                self.report_refused(&queued.message);
+                self.reporter.refused(&queued.message);
                 continue;
             };
             match esme.submit(body) {
@@ -561,11 +454,11 @@ impl Bind {
                 }
             }
         }
-        if let Some(bind) = state.binds.get_mut(self.index) {
+        if let Some(bind) = state.binds.get_mut(self.reporter.index) {
             bind.window_in_use = in_flight.len();
         }
         if state.fullness_untold() {
-            self.link.do_send(StateChanged);
+            self.reporter.link.do_send(StateChanged);
         }
         Ok(wake)
     }
@@ -588,14 +481,14 @@ impl Bind {
             } => match in_flight.remove(&sequence) {
                 Some(queued) => self.answered(queued, status, message_id),
                 None => {
-                    warn!(self.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
+                    warn!(self.reporter.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
                 }
             },
             Event::TimedOut { sequence } => {
                 if let Some(queued) = in_flight.remove(&sequence) {
-                    warn!(self.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
+                    warn!(self.reporter.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
                         "message" => %queued.message.id);
-                    let failed = self.shared.lock().queue.unanswered(queued);
+                    let failed = self.reporter.shared.lock().queue.unanswered(queued);
                     if let Some(message) = failed {
                         self.too_many_attempts(&message, None);
                     }
@@ -622,7 +515,7 @@ impl Bind {
                         return Ok(());
                     }
                     Err(error) => {
-                        warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
+                        warn!(self.reporter.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
                     }
                 }
                 if let Some(unanswered) = unanswered {
@@ -636,24 +529,29 @@ impl Bind {
     fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
         match classify(status) {
             Outcome::Accepted => {
-                self.shared.lock().queue.accepted();
+                self.reporter.shared.lock().queue.accepted();
                 self.accepted(queued.message, message_id.unwrap_or_default());
             }
             Outcome::Temporary => {
                 let id = queued.message.id;
-                let failed = self.shared.lock().queue.refused(queued, Instant::now());
+                let failed = self
+                    .reporter
+                    .shared
+                    .lock()
+                    .queue
+                    .refused(queued, Instant::now());
                 match failed {
                     None => {
-                        debug!(self.logger, "the SMSC cannot take it now; pausing";
+                        debug!(self.reporter.logger, "the SMSC cannot take it now; pausing";
                             "status" => u32::from(status), "message" => %id);
                     }
                     Some(message) => self.too_many_attempts(&message, Some(status)),
                 }
             }
             Outcome::Permanent => {
-                info!(self.logger, "the SMSC refused a message";
+                info!(self.reporter.logger, "the SMSC refused a message";
                     "message" => %queued.message.id, "status" => u32::from(status));
-                self.report_refused(&queued.message);
+                self.reporter.refused(&queued.message);
             }
         }
     }
@@ -664,70 +562,34 @@ impl Bind {
             .id_format
             .response_key(&raw)
             .unwrap_or_else(|error| {
-                warn!(self.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
+                warn!(self.reporter.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
                     "error" => %error);
                 ids::as_is(&raw)
             });
-        let upstream_id = UpstreamId::new(key).or_else(|_| {
-            // Taken, but with no id a receipt could match: the
-            // message stays SUBMITTED.
-            error!(self.logger, "the SMSC took a message without a usable id; no receipt will match it";
-                "message" => %message.id, "id" => &raw);
-            UpstreamId::new(format!("none-{}", message.id))
-        });
-        if let Ok(upstream_id) = upstream_id {
-            self.reports.do_send(GatewayReport::Sent {
-                message: Box::new(message),
-                upstream_id,
-            });
-        }
+        self.reporter.sent(message, key);
     }
 
     fn too_many_attempts(&self, message: &Message, status: Option<CommandStatus>) {
-        info!(self.logger, "temporary refusals reached max_attempts; failed";
-            "message" => %message.id, "max_attempts" => self.settings.max_attempts,
-            "status" => status.map(u32::from));
-        self.report_refused(message);
+        self.reporter.too_many_attempts(
+            message,
+            self.settings.max_attempts,
+            status.map(|status| format!("{:#04x}", u32::from(status))),
+        );
     }
 
     /// Keeps an MO in the inbox; the answer is ESME_ROK once its commit is
     /// durable, ESME_RX_T_APPN (the SMSC sends it again) when it cannot be
-    /// kept. The commit starts now; the answer needs nothing of `self`.
+    /// kept.
     fn store_mo(&self, pdu: &Pdu) -> impl Future<Output = CommandStatus> + 'static {
-        let (logger, reports) = (self.logger.clone(), self.reports.clone());
-        let started = self.store.next_sequence().map(|sequence| {
-            mo::inbound(&self.settings.name, pdu, sequence, Utc::now()).map(|inbound| {
-                let mut batch = Batch::new();
-                batch.put_inbound(&inbound);
-                (inbound, self.store.commit(batch))
-            })
-        });
+        let gateway = &self.settings.name;
+        let stored = self
+            .reporter
+            .store_mo(|sequence, at| mo::inbound(gateway, pdu, sequence, at));
         async move {
-            let (inbound, durable) = match started {
-                Ok(Some(started)) => started,
-                // No content to keep.
-                Ok(None) => return CommandStatus::EsmeRok,
-                Err(error) => {
-                    error!(logger, "cannot number an MO message; the SMSC is told to send it again";
-                        "error" => %error);
-                    return CommandStatus::EsmeRxTAppn;
-                }
-            };
-            match durable.await {
-                Ok(()) => {
-                    info!(logger, "MO message from the SMSC stored";
-                        "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
-                    reports.do_send(GatewayReport::Received {
-                        gateway: inbound.gateway,
-                        fingerprint: inbound.fingerprint,
-                    });
-                    CommandStatus::EsmeRok
-                }
-                Err(error) => {
-                    error!(logger, "cannot store an MO message; the SMSC is told to send it again";
-                        "error" => %error);
-                    CommandStatus::EsmeRxTAppn
-                }
+            if stored.await {
+                CommandStatus::EsmeRok
+            } else {
+                CommandStatus::EsmeRxTAppn
             }
         }
     }
@@ -741,12 +603,12 @@ impl Bind {
             .id_format
             .receipt_key(&receipt.message_id)
             .unwrap_or_else(|error| {
-                warn!(self.logger, "receipt id not in the configured id_format; kept as it is";
+                warn!(self.reporter.logger, "receipt id not in the configured id_format; kept as it is";
                     "error" => %error);
                 ids::as_is(&receipt.message_id)
             });
         let Ok(upstream_id) = UpstreamId::new(key) else {
-            warn!(self.logger, "receipt with an id that cannot be ours; dropped";
+            warn!(self.reporter.logger, "receipt with an id that cannot be ours; dropped";
                 "id" => &receipt.message_id);
             return None;
         };
@@ -759,42 +621,7 @@ impl Bind {
             .as_ref()
             .and_then(|text| text.err.as_deref())
             .and_then(|err| err.trim().parse::<u16>().ok());
-        let (recorded, durable) = oneshot::channel();
-        self.reports.do_send(GatewayReport::Receipt {
-            gateway: self.settings.name.clone(),
-            upstream_id,
-            state,
-            error_code,
-            at: Utc::now(),
-            recorded: Some(recorded),
-        });
-        Some(durable)
-    }
-
-    /// The SMSC refused `message` for good: REJECTED.
-    fn report_refused(&self, message: &Message) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
-            permanent: true,
-        });
-    }
-
-    /// The bind ends: when `closed` (not drained), everything queued goes
-    /// back to the switch; drained, the queue is the actor's.
-    fn end(&self, closed: bool) {
-        if closed {
-            self.give_back_queue();
-        } else {
-            self.set_state(BindState::Stopped, None);
-        }
-    }
-
-    /// Everything queued goes back to the switch to be routed again.
-    fn give_back_queue(&self) {
-        let count = self.shared.give_back_all(&self.reports);
-        if count > 0 {
-            info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
-        }
+        Some(self.reporter.receipt(upstream_id, state, error_code))
     }
 }
 

@@ -1,0 +1,157 @@
+//! What one connection of an upstream gateway (an SMPP bind, a UCP link)
+//! reports through, alike for every protocol: its state for the operator
+//! view and the actor, each message's end (`Sent`, `SendFailed`), receipts
+//! (answered once durable) and MO messages (stored in `inbox`, then
+//! reported to MO routing).
+
+use std::sync::Arc;
+
+use actix::Recipient;
+use chrono::{DateTime, Utc};
+use slog::{Logger, error, info};
+use tokio::sync::oneshot;
+
+use super::shared::{Shared, StateChanged};
+use crate::actors::protocol::gateway::GatewayReport;
+use crate::model::{GatewayName, Message, MessageState, UpstreamId};
+use crate::store::{Batch, InboundMessage, Store};
+use crate::upstream::status::BindState;
+
+/// One connection's hold on its gateway.
+pub struct Reporter {
+    /// Its place among the gateway's connections (`SharedState::binds`).
+    pub index: usize,
+    pub gateway: GatewayName,
+    /// Where MO messages are kept before they are answered.
+    pub store: Arc<Store>,
+    pub shared: Arc<Shared>,
+    /// The actor, told when the connection's state changes.
+    pub link: Recipient<StateChanged>,
+    /// The receipts actor.
+    pub reports: Recipient<GatewayReport>,
+    pub logger: Logger,
+}
+
+impl Reporter {
+    /// Records this connection's state (and error: a reconnect follows)
+    /// and tells the actor, which decides whether the gateway is up.
+    pub fn set_state(&self, state: BindState, error: Option<String>) {
+        self.shared.set_bind_state(self.index, state, error);
+        self.link.do_send(StateChanged);
+    }
+
+    /// The SMSC took `message` and named it `key` (normalised).
+    pub fn sent(&self, message: Message, key: String) {
+        let upstream_id = UpstreamId::new(key.clone()).or_else(|_| {
+            // Taken, but with no id a receipt could match: the
+            // message stays SUBMITTED.
+            error!(self.logger, "the SMSC took a message without a usable id; no receipt will match it";
+                "message" => %message.id, "id" => &key);
+            UpstreamId::new(format!("none-{}", message.id))
+        });
+        if let Ok(upstream_id) = upstream_id {
+            self.reports.do_send(GatewayReport::Sent {
+                message: Box::new(message),
+                upstream_id,
+            });
+        }
+    }
+
+    /// The SMSC refused `message` for good: REJECTED.
+    pub fn refused(&self, message: &Message) {
+        self.reports.do_send(GatewayReport::SendFailed {
+            id: message.id,
+            permanent: true,
+        });
+    }
+
+    /// `message` reached `max_attempts` temporary refusals, the last one
+    /// `last` (in words, when there was an answer): REJECTED.
+    pub fn too_many_attempts(&self, message: &Message, max_attempts: u32, last: Option<String>) {
+        info!(self.logger, "temporary refusals reached max_attempts; failed";
+            "message" => %message.id, "max_attempts" => max_attempts, "status" => last);
+        self.refused(message);
+    }
+
+    /// A receipt from the SMSC for `upstream_id`, reported to the
+    /// receipts actor; what it returns says when its outcome is durable
+    /// (`true`) or could not be stored (`false`: the SMSC should send it
+    /// again).
+    pub fn receipt(
+        &self,
+        upstream_id: UpstreamId,
+        state: MessageState,
+        error_code: Option<u16>,
+    ) -> oneshot::Receiver<bool> {
+        let (recorded, durable) = oneshot::channel();
+        self.reports.do_send(GatewayReport::Receipt {
+            gateway: self.gateway.clone(),
+            upstream_id,
+            state,
+            error_code,
+            at: Utc::now(),
+            recorded: Some(recorded),
+        });
+        durable
+    }
+
+    /// Keeps an MO in the inbox: `record` makes it from a number of the
+    /// store's sequence and the time received (`None`: no content to
+    /// keep). The future says whether the SMSC may be told it was taken:
+    /// once its commit is durable, or at once with nothing to keep;
+    /// `false` when it cannot be kept (the SMSC should send it again).
+    /// The commit starts now; the future needs nothing of `self`.
+    pub fn store_mo(
+        &self,
+        record: impl FnOnce(u64, DateTime<Utc>) -> Option<InboundMessage>,
+    ) -> impl Future<Output = bool> + 'static {
+        let (logger, reports) = (self.logger.clone(), self.reports.clone());
+        let started = self.store.next_sequence().map(|sequence| {
+            record(sequence, Utc::now()).map(|inbound| {
+                let mut batch = Batch::new();
+                batch.put_inbound(&inbound);
+                (inbound, self.store.commit(batch))
+            })
+        });
+        async move {
+            let (inbound, durable) = match started {
+                Ok(Some(started)) => started,
+                Ok(None) => return true,
+                Err(error) => {
+                    error!(logger, "cannot number an MO message; the SMSC is told to send it again";
+                        "error" => %error);
+                    return false;
+                }
+            };
+            match durable.await {
+                Ok(()) => {
+                    info!(logger, "MO message from the SMSC stored";
+                        "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
+                    reports.do_send(GatewayReport::Received {
+                        gateway: inbound.gateway,
+                        fingerprint: inbound.fingerprint,
+                    });
+                    true
+                }
+                Err(error) => {
+                    error!(logger, "cannot store an MO message; the SMSC is told to send it again";
+                        "error" => %error);
+                    false
+                }
+            }
+        }
+    }
+
+    /// The connection ends: when `closed` (not drained), everything queued
+    /// goes back to the switch; drained, the queue is the actor's.
+    pub fn end(&self, closed: bool) {
+        if closed {
+            let count = self.shared.give_back_all(&self.reports);
+            if count > 0 {
+                info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
+            }
+        } else {
+            self.set_state(BindState::Stopped, None);
+        }
+    }
+}
