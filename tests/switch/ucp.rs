@@ -1,0 +1,231 @@
+//! The `ucp` gateway kind end to end over 127.0.0.1: an ESME submits over
+//! SMPP (and HTTP for a long UCS-2 message) to a `pasarela serve` child
+//! whose `ucp` gateway logs in to `pasarela sim-smsc --protocol ucp`;
+//! receipts (from 53 notifications) come back to the ESME with the state
+//! the destination's suffix asks for, a 9999 destination's reply (a 52)
+//! reaches the account as MO, a wrong password shows the gateway down
+//! with the reason in the admin API, and the simulator killed and started
+//! again on its port loses nothing. Every wait is bounded.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::common::{Switch, write_config_without_account_tps};
+use crate::http;
+use crate::raw::SOURCE;
+use crate::sim::Sim;
+use crate::upstream::{Seen, balance, esme, gateway_view};
+use pasarela::model::Money;
+use pasarela::smpp::Stat;
+use pasarela::smpp::pdu::{Pdu, message_content};
+
+const DELIVERED: &str = "34600100001";
+const UNDELIVERABLE: &str = "34600109991";
+const REFUSED: &str = "34600109990";
+/// sim-smsc answers a message to it with an MO from it, same text.
+const ECHO: &str = "34600109999";
+
+const GATEWAY: &str = "emi-a";
+const LOGIN: &str = "pasarela";
+const PASSWORD: &str = "secret";
+
+/// The longest any test waits for its receipts.
+const RECEIPTS_WAIT: Duration = Duration::from_secs(30);
+
+/// `pasarela sim-smsc --protocol ucp` checking our login, receipts after
+/// 20 ms, on `listen`.
+fn sim_on(listen: &str) -> Sim {
+    Sim::start_on(
+        listen,
+        &[
+            "--protocol",
+            "ucp",
+            "--dlr-delay-ms",
+            "20",
+            "--system-id",
+            LOGIN,
+            "--password",
+            PASSWORD,
+        ],
+    )
+}
+
+/// A switch whose `34` route goes to a `ucp` gateway at `upstream` logging
+/// in with `password`, and whose MO to [`SOURCE`] goes to `demo`.
+fn switch_config(dir: &Path, upstream: SocketAddr, password: &str) -> PathBuf {
+    let extra = format!(
+        r#"
+[[gateways]]
+name = "{GATEWAY}"
+kind = "ucp"
+host = "127.0.0.1"
+port = {port}
+login = "{LOGIN}"
+password = "{password}"
+window = 16
+
+[[routes]]
+prefix = "34"
+gateways = ["{GATEWAY}"]
+price = "1.00"
+
+[[mo_routes]]
+number = "{SOURCE}"
+account = "demo"
+"#,
+        port = upstream.port()
+    );
+    write_config_without_account_tps(dir, &extra)
+}
+
+/// The text of an MO the ESME got.
+fn mo_text(pdu: &Pdu) -> Option<String> {
+    let Pdu::DeliverSm(deliver) = pdu else {
+        return None;
+    };
+    let content = message_content(pdu)?;
+    let read = pasarela::sms::incoming::decode(
+        u8::from(deliver.data_coding),
+        u8::from(deliver.esm_class),
+        content,
+        None,
+    )
+    .ok()?;
+    read.text
+}
+
+#[test]
+fn receipts_and_mo_come_back_over_ucp() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim_on("127.0.0.1:0");
+    let mut switch = Switch::start(&switch_config(dir.path(), upstream.addr, PASSWORD), &[]);
+    let mut esme = esme(&switch);
+    let delivered = esme.submit(DELIVERED, 1);
+    let undeliverable = esme.submit(UNDELIVERABLE, 1);
+    let refused = esme.submit(REFUSED, 1);
+    let echoed = esme.submit(ECHO, 1);
+    // A long Unicode text in UCS-2 parts with their headers, to the number
+    // that sends it back: it returns whole only if every part went and
+    // came back with its header and coding.
+    let long_text = "¿Qué tal? ✓ ".repeat(10);
+    let long = http::json(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        Some(("demo", "demo1234")),
+        Some(&json!({"to": ECHO, "from": SOURCE, "text": long_text})),
+    );
+    assert_eq!(long.status, 202, "{}", long.body);
+    assert_eq!(long.body["parts"], 2);
+
+    let mut seen = Seen::default();
+    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
+        seen.ids.len() == 4 && seen.all_receipted() && seen.mo.len() >= 2
+    });
+    assert_eq!(seen.stats(delivered), [Stat::Delivered.word()]);
+    assert_eq!(seen.stats(undeliverable), [Stat::Undeliverable.word()]);
+    // NACK 54 is permanent: REJECTED, refunded.
+    assert_eq!(seen.stats(refused), [Stat::Rejected.word()]);
+    assert_eq!(seen.stats(echoed), [Stat::Delivered.word()]);
+    let mut texts: Vec<String> = seen.mo.iter().filter_map(mo_text).collect();
+    texts.sort();
+    let mut expected = vec!["hello".to_owned(), long_text];
+    expected.sort();
+    assert_eq!(texts, expected);
+
+    let view = gateway_view(&switch, GATEWAY);
+    assert_eq!(view["kind"], "ucp");
+    assert_eq!(view["up"], true);
+    assert_eq!(view["binds"][0]["kind"], "link");
+    assert_eq!(view["binds"][0]["state"], "bound");
+
+    switch.signal_and_wait(libc::SIGTERM);
+    // 1000 of credit; four SMPP messages and two parts charged, the
+    // refused one refunded.
+    assert_eq!(balance(dir.path()), Money::from_units(995).unwrap());
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_shown_in_the_gateway_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim_on("127.0.0.1:0");
+    let switch = Switch::start(&switch_config(dir.path(), upstream.addr, "wrong"), &[]);
+    let mut esme = esme(&switch);
+    let waiting = esme.submit(DELIVERED, 1);
+    let deadline = Instant::now() + RECEIPTS_WAIT;
+    let view = loop {
+        let view = gateway_view(&switch, GATEWAY);
+        if view["binds"][0]["state"] == "bad-credentials" {
+            break view;
+        }
+        assert!(Instant::now() < deadline, "never refused: {view}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(view["up"], false);
+    let error = view["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("login refused") && error.contains("07"),
+        "{error}"
+    );
+    let mut seen = Seen::default();
+    seen.read(&mut esme, Duration::from_secs(2), |_| false);
+    assert!(seen.ids.contains_key(&waiting), "accepted while down");
+    assert!(seen.stats(waiting).is_empty(), "queued, not sent or failed");
+    assert_eq!(
+        upstream.log_count("refused"),
+        1,
+        "retried slowly, not a storm"
+    );
+}
+
+#[test]
+fn the_smsc_restarted_on_its_port_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim_on("127.0.0.1:0");
+    let addr = upstream.addr;
+    let switch = Switch::start(&switch_config(dir.path(), addr, PASSWORD), &[]);
+    let mut esme = esme(&switch);
+    let first: Vec<u32> = (0..20)
+        .map(|n| esme.submit(&format!("3460040{n:04}"), 1))
+        .collect();
+    let mut seen = Seen::default();
+    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
+        first.iter().all(|seq| !seen.stats(*seq).is_empty())
+    });
+    for seq in &first {
+        assert_eq!(seen.stats(*seq), [Stat::Delivered.word()]);
+    }
+
+    drop(upstream);
+    // Accepted and stored while the SMSC is away; they wait.
+    let waiting: Vec<u32> = (0..20)
+        .map(|n| esme.submit(&format!("3460050{n:04}"), 1))
+        .collect();
+    seen.read(&mut esme, Duration::from_secs(2), |_| false);
+    assert!(waiting.iter().all(|seq| seen.ids.contains_key(seq)));
+    assert!(waiting.iter().all(|seq| seen.stats(*seq).is_empty()));
+    let down = gateway_view(&switch, GATEWAY);
+    assert_eq!(down["up"], false, "{down}");
+
+    let upstream = sim_on(&addr.to_string());
+    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
+        waiting.iter().all(|seq| !seen.stats(*seq).is_empty())
+    });
+    for seq in &waiting {
+        assert_eq!(
+            seen.stats(*seq),
+            [Stat::Delivered.word()],
+            "one receipt each"
+        );
+    }
+    assert!(
+        upstream.log_count("connected (UCP)") <= 2,
+        "back-off, not a storm"
+    );
+    let view = gateway_view(&switch, GATEWAY);
+    assert_eq!(view["up"], true);
+    assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");
+}
