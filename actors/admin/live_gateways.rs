@@ -115,18 +115,12 @@ impl GatewayStarter {
             }
             GatewayKind::Smpp(smpp) => {
                 let settings = Settings::Smpp(smpp::bind::Settings::new(name.clone(), smpp));
-                let address = Supervisor::start(move |_| {
-                    Upstream::new(settings, store, reports, stopped, logger)
-                });
-                let actor = handle(&address);
+                let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Ucp(ucp) => {
                 let settings = Settings::Ucp(ucp::Settings::new(name.clone(), ucp));
-                let address = Supervisor::start(move |_| {
-                    Upstream::new(settings, store, reports, stopped, logger)
-                });
-                let actor = handle(&address);
+                let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Modem(modem) => {
@@ -137,4 +131,17 @@ impl GatewayStarter {
             }
         }
     }
+}
+
+/// The actor of an upstream gateway (kind `smpp` or `ucp`), supervised.
+fn start_upstream(
+    settings: Settings,
+    store: Arc<Store>,
+    reports: Recipient<GatewayReport>,
+    stopped: bool,
+    logger: Logger,
+) -> GatewayHandle {
+    let address =
+        Supervisor::start(move |_| Upstream::new(settings, store, reports, stopped, logger));
+    handle(&address)
 }

@@ -192,4 +192,44 @@ mod tests {
         assert_eq!(message.text, None);
         assert_eq!(message.part, None);
     }
+
+    #[test]
+    fn a_ucp_delivery_is_stored_like_a_deliver_sm() {
+        use crate::modem::pdu::UserData;
+        let now = Utc::now();
+        let part = ReceivedMessage {
+            originator: "34699000000".into(),
+            recipient: "12345".into(),
+            scts: None,
+            dcs: 0x08,
+            user_data: UserData {
+                udh: vec![5, 0, 3, 9, 2, 2],
+                payload: crate::sms::ucs2::encode("¿sí?"),
+            },
+        };
+        let message = inbound_ucp(&gateway(), &part, 3, now).unwrap();
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(message.destination.as_deref(), Some("12345"));
+        assert_eq!(message.dcs, 0x08);
+        assert_eq!(message.body, crate::sms::ucs2::encode("¿sí?"));
+        assert_eq!(
+            message.part,
+            Some(MoPart {
+                reference: 9,
+                total: 2,
+                seq: 2
+            })
+        );
+        let broken = ReceivedMessage {
+            user_data: UserData {
+                udh: vec![9, 0, 3],
+                payload: b"x".to_vec(),
+            },
+            dcs: 0x04,
+            ..part
+        };
+        let message = inbound_ucp(&gateway(), &broken, 4, now).unwrap();
+        assert_eq!(message.body, [9, 0, 3, b'x']);
+        assert_eq!(message.part, None);
+    }
 }

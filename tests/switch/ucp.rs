@@ -66,6 +66,7 @@ port = {port}
 login = "{LOGIN}"
 password = "{password}"
 window = 16
+keepalive_s = 1
 
 [[routes]]
 prefix = "34"
@@ -136,13 +137,30 @@ fn receipts_and_mo_come_back_over_ucp() {
     expected.sort();
     assert_eq!(texts, expected);
 
+    // Quiet for a while: alerts (31) keep the link, each answered.
+    std::thread::sleep(Duration::from_millis(2_500));
     let view = gateway_view(&switch, GATEWAY);
     assert_eq!(view["kind"], "ucp");
     assert_eq!(view["up"], true);
+    assert_eq!(view["reconnects"], 0);
     assert_eq!(view["binds"][0]["kind"], "link");
     assert_eq!(view["binds"][0]["state"], "bound");
 
     switch.signal_and_wait(libc::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let closed = loop {
+        let lines = upstream.log_lines();
+        if let Some(line) = lines
+            .iter()
+            .find(|line| line.contains("closed (by the peer"))
+        {
+            break line.clone();
+        }
+        assert!(Instant::now() < deadline, "the link never closed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(closed.contains("after 6 submits"), "{closed}");
+    assert!(!closed.contains(" 0 alerts"), "{closed}");
     // 1000 of credit; four SMPP messages and two parts charged, the
     // refused one refunded.
     assert_eq!(balance(dir.path()), Money::from_units(995).unwrap());

@@ -294,8 +294,11 @@ impl Link {
                     Err(error) => break End::Lost(error),
                 }
             };
-            let keepalive_at = last_sent + self.settings.keepalive;
-            if !self.draining && Instant::now() >= keepalive_at && window.has_room() {
+            // An alert goes when the link has been quiet long enough and
+            // there is room for it; a full window waits for results.
+            let keepalive_at =
+                (!self.draining && window.has_room()).then(|| last_sent + self.settings.keepalive);
+            if keepalive_at.is_some_and(|at| Instant::now() >= at) {
                 if let Err(error) = self.alert(connection, &mut window).await {
                     break End::Lost(error);
                 }
@@ -306,14 +309,10 @@ impl Link {
             gauge.inc_by(in_flight - counted);
             counted = in_flight;
             self.show_window(window.len());
-            let deadline = [
-                wake,
-                window.next_deadline(RESPONSE_TIMEOUT),
-                Some(keepalive_at),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let deadline = [wake, window.next_deadline(RESPONSE_TIMEOUT), keepalive_at]
+                .into_iter()
+                .flatten()
+                .min();
             tokio::select! {
                 () = &mut woken => {}
                 closed = self.lifeline.closed.changed() => match closed {

@@ -105,6 +105,7 @@ pub(super) async fn serve(id: u64, transport: Transport, peer: SocketAddr, share
         pending: VecDeque::new(),
         next_trn: 0,
         submits: 0,
+        alerts: 0,
     };
     let reason = connection.run(reader).await;
     connection.finish();
@@ -128,6 +129,7 @@ struct Connection {
     pending: VecDeque<Operation>,
     next_trn: u8,
     submits: u64,
+    alerts: u64,
 }
 
 impl Connection {
@@ -138,7 +140,12 @@ impl Connection {
         loop {
             tokio::select! {
                 read = reader.read_buf(&mut inbox) => match read {
-                    Ok(0) => return format!("by the peer after {} submits", self.submits),
+                    Ok(0) => {
+                        return format!(
+                            "by the peer after {} submits, {} alerts",
+                            self.submits, self.alerts
+                        );
+                    }
                     Ok(_) => {}
                     Err(error) => return error.to_string(),
                 },
@@ -219,7 +226,10 @@ impl Connection {
                 Some(login) => self.submit(trn, &fields, &login),
                 None => self.send(nack(trn, ot, ErrorCode::OPERATION_NOT_ALLOWED)),
             },
-            Operation::Alert(_) => self.send(ack(trn, ot, String::new())),
+            Operation::Alert(_) => {
+                self.alerts += 1;
+                self.send(ack(trn, ot, String::new()));
+            }
             Operation::CallInput(_) | Operation::Delivery(_) | Operation::Notification(_) => {
                 self.send(nack(trn, ot, ErrorCode::OPERATION_NOT_SUPPORTED));
             }
