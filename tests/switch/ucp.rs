@@ -4,8 +4,9 @@
 //! receipts (from 53 notifications) come back to the ESME with the state
 //! the destination's suffix asks for, a 9999 destination's reply (a 52)
 //! reaches the account as MO, a wrong password shows the gateway down
-//! with the reason in the admin API, and the simulator killed and started
-//! again on its port loses nothing. Every wait is bounded.
+//! with the reason in the admin API, the simulator killed and started
+//! again on its port loses nothing, and the admin API stops the gateway,
+//! moves it to another port and starts it. Every wait is bounded.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -246,4 +247,81 @@ fn the_smsc_restarted_on_its_port_loses_nothing() {
     let view = gateway_view(&switch, GATEWAY);
     assert_eq!(view["up"], true);
     assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");
+}
+
+#[test]
+fn stopped_started_and_moved_through_the_admin_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim_on("127.0.0.1:0");
+    let switch = Switch::start(&switch_config(dir.path(), upstream.addr, PASSWORD), &[]);
+    let admin = Some(("admin", crate::common::ADMIN_PASSWORD));
+    let wait_for = |state: &str| {
+        let deadline = Instant::now() + RECEIPTS_WAIT;
+        loop {
+            let view = gateway_view(&switch, GATEWAY);
+            if view["binds"][0]["state"] == state {
+                return view;
+            }
+            assert!(Instant::now() < deadline, "never {state}: {view}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("bound");
+    let stop = http::json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/gateways/{GATEWAY}/stop"),
+        admin,
+        None,
+    );
+    assert_eq!(stop.status, 200, "{}", stop.body);
+    let stopped = wait_for("stopped");
+    assert_eq!(
+        (stopped["up"].clone(), stopped["stopped"].clone()),
+        (json!(false), json!(true))
+    );
+    let mut esme = esme(&switch);
+    let waiting: Vec<u32> = (0..5)
+        .map(|n| esme.submit(&format!("3460060{n:04}"), 1))
+        .collect();
+    let mut seen = Seen::default();
+    seen.read(&mut esme, Duration::from_millis(1_500), |_| false);
+    assert!(
+        waiting.iter().all(|seq| seen.stats(*seq).is_empty()),
+        "nothing goes while stopped"
+    );
+
+    // Started with a new definition: a second simulator on another port.
+    let second = sim_on("127.0.0.1:0");
+    let definition = json!({
+        "kind": "ucp", "host": "127.0.0.1", "port": second.addr.port(),
+        "login": LOGIN, "password": PASSWORD, "window": 8,
+    });
+    let changed = http::json(
+        switch.http,
+        "PUT",
+        &format!("/api/v1/gateways/{GATEWAY}"),
+        admin,
+        Some(&definition),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let start = http::json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/gateways/{GATEWAY}/start"),
+        admin,
+        None,
+    );
+    assert_eq!(start.status, 200, "{}", start.body);
+    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
+        waiting.iter().all(|seq| !seen.stats(*seq).is_empty())
+    });
+    for seq in &waiting {
+        assert_eq!(seen.stats(*seq), [Stat::Delivered.word()]);
+    }
+    assert_eq!(second.log_count("connected (UCP)"), 1);
+    assert!(
+        upstream.log_count("after 0 submits") >= 1,
+        "the first never had them"
+    );
 }
