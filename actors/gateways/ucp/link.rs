@@ -382,50 +382,58 @@ impl Link {
         last_sent: &mut Instant,
     ) -> Result<Option<Instant>, LinkError> {
         let shared = Arc::clone(&self.reporter.shared);
-        loop {
-            if !window.has_room() {
-                return Ok(None);
-            }
+        let mut wake = None;
+        while window.has_room() {
             let next = shared.lock().queue.next(Instant::now());
             let queued = match next {
                 Next::Submit(queued) => queued,
-                Next::WaitUntil(at) => return Ok(Some(at)),
-                Next::Idle => {
-                    if shared.lock().fullness_untold() {
-                        self.reporter.link.do_send(StateChanged);
-                    }
-                    return Ok(None);
+                Next::WaitUntil(at) => {
+                    wake = Some(at);
+                    break;
                 }
+                Next::Idle => break,
             };
-            let fields = match // VP in UTC: the link has no setting for the SMSC's zone.
-            crate::ucp::submit(&queued.message, Utc.fix()) {
-                Ok(fields) => fields,
-                Err(error) => {
-                    error!(self.reporter.logger, "message does not fit a UCP submit; rejected";
-                        "message" => %queued.message.id, "error" => %error);
-                    self.reporter.refused(&queued.message);
-                    continue;
-                }
+            let Some(operation) = self.submit_of(&queued) else {
+                continue;
             };
-            let operation = Operation::Submit(Box::new(fields));
             let trn = match window.open(Sent::Submit(Box::new(queued)), Instant::now()) {
                 Ok(trn) => trn,
-                Err(Sent::Submit(queued)) => {
-                    shared.lock().queue.unsent(*queued);
-                    return Ok(None);
+                Err(unsent) => {
+                    if let Sent::Submit(queued) = unsent {
+                        shared.lock().queue.unsent(*queued);
+                    }
+                    break;
                 }
-                Err(Sent::Alert) => return Ok(None),
             };
-            if let Err(error) = connection
+            let sent = connection
                 .send(&Message::Operation { trn, operation })
-                .await
-            {
+                .await;
+            if let Err(error) = sent {
                 if let Some(Sent::Submit(queued)) = window.close(trn) {
                     shared.lock().queue.unsent(*queued);
                 }
                 return Err(error);
             }
             *last_sent = Instant::now();
+        }
+        if shared.lock().fullness_untold() {
+            self.reporter.link.do_send(StateChanged);
+        }
+        Ok(wake)
+    }
+
+    /// The submit (51) of a queued message part; `None`, the message
+    /// rejected, when it does not fit one.
+    fn submit_of(&self, queued: &Queued) -> Option<Operation> {
+        // VP in UTC: the link has no setting for the SMSC's zone.
+        match crate::ucp::submit(&queued.message, Utc.fix()) {
+            Ok(fields) => Some(Operation::Submit(Box::new(fields))),
+            Err(error) => {
+                error!(self.reporter.logger, "message does not fit a UCP submit; rejected";
+                    "message" => %queued.message.id, "error" => %error);
+                self.reporter.refused(&queued.message);
+                None
+            }
         }
     }
 
@@ -504,7 +512,6 @@ impl Link {
                 }
             }
         }
-        self.reporter.shared.wake.notify_waiters();
         Ok(())
     }
 
@@ -519,11 +526,13 @@ impl Link {
         let ot = operation.ot();
         match operation {
             Operation::Notification(fields) => match Notification::read(&fields) {
-                Ok(notification) => {
-                    let recorded = self.receipt(&notification)?;
-                    answers.spawn(async move { (trn, ot, recorded.await.unwrap_or(false)) });
-                    None
-                }
+                Ok(notification) => match self.receipt(&notification) {
+                    Some(recorded) => {
+                        answers.spawn(async move { (trn, ot, recorded.await.unwrap_or(false)) });
+                        None
+                    }
+                    None => Some(ack(trn, ot)),
+                },
                 Err(error) => {
                     warn!(self.reporter.logger, "unreadable delivery notification acknowledged and dropped";
                         "error" => %error);
