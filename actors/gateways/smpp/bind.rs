@@ -49,7 +49,7 @@ use slog::{Logger, debug, error, info, warn};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::actors::gateways::upstream::reporter::Reporter;
+use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
 use crate::actors::gateways::upstream::shared::{Lifeline, QueueSettings, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
@@ -73,11 +73,6 @@ use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queued, classify, ids, m
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
-/// First and longest wait before reconnecting.
-const RECONNECT_FIRST: Duration = Duration::from_secs(1);
-const RECONNECT_MAX: Duration = Duration::from_secs(30);
-/// Wait after a bind refused for bad credentials.
-const CREDENTIALS_RETRY: Duration = Duration::from_secs(60);
 /// How long unbinding may take when the task ends.
 const UNBIND_LIMIT: Duration = Duration::from_secs(2);
 /// The most octets short_message carries; longer parts go in message_payload.
@@ -206,7 +201,7 @@ pub fn start(
                 logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
             },
             lifeline: lifeline.clone(),
-            reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+            reconnect: reconnect_backoff(),
             draining: false,
         };
         actix_rt::spawn(bind.run());
@@ -276,31 +271,14 @@ impl Bind {
                             self.reporter.end(false);
                             return;
                         }
-                        End::Lost(error) => {
-                            let delay = self.reconnect.next_jittered(fastrand::f64());
-                            warn!(self.reporter.logger, "connection to the SMSC lost; reconnecting";
-                                "error" => %error, "in_ms" => delay.as_millis());
-                            self.reporter
-                                .set_state(BindState::BackingOff, Some(error.to_string()));
-                            delay
-                        }
+                        End::Lost(error) => self.reporter.lost(&mut self.reconnect, &error),
                     }
                 }
-                Err(ClientError::Refused(status)) if bad_credentials(status) => {
-                    let error = ClientError::Refused(status).to_string();
-                    error!(self.reporter.logger, "bind refused: bad system_id or password; retrying slowly";
-                        "status" => &error, "in_s" => CREDENTIALS_RETRY.as_secs());
-                    self.reporter
-                        .set_state(BindState::BadCredentials, Some(error));
-                    CREDENTIALS_RETRY
-                }
                 Err(error) => {
-                    let delay = self.reconnect.next_jittered(fastrand::f64());
-                    warn!(self.reporter.logger, "cannot bind to the SMSC; retrying";
-                        "error" => %error, "in_ms" => delay.as_millis());
+                    let refused =
+                        matches!(error, ClientError::Refused(status) if bad_credentials(status));
                     self.reporter
-                        .set_state(BindState::BackingOff, Some(error.to_string()));
-                    delay
+                        .connect_failed(&mut self.reconnect, &error, refused)
                 }
             };
             tokio::select! {

@@ -37,7 +37,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::task::JoinSet;
 
 use super::Settings;
-use crate::actors::gateways::upstream::reporter::Reporter;
+use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
 use crate::actors::gateways::upstream::shared::{Lifeline, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::metrics;
@@ -52,11 +52,6 @@ use crate::upstream::{Backoff, Next, Outcome, Queued, bad_login, classify_nack, 
 
 /// How long the SMSC has to answer any operation, the login included.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
-/// First and longest wait before reconnecting.
-const RECONNECT_FIRST: Duration = Duration::from_secs(1);
-const RECONNECT_MAX: Duration = Duration::from_secs(30);
-/// Wait after a login refused for bad credentials.
-const CREDENTIALS_RETRY: Duration = Duration::from_secs(60);
 /// The TRN of the login, the first operation on a connection.
 const LOGIN_TRN: u8 = 0;
 /// OTON 6 (abbreviated number), ONPI 5 (private), STYP 1 (open session),
@@ -130,7 +125,7 @@ pub fn start(
             logger: logger.new(slog::o!("link" => "ucp")),
         },
         lifeline,
-        reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+        reconnect: reconnect_backoff(),
         draining: false,
     };
     actix_rt::spawn(task.run());
@@ -226,31 +221,13 @@ impl Link {
                             self.reporter.end(false);
                             return;
                         }
-                        End::Lost(error) => {
-                            let delay = self.reconnect.next_jittered(fastrand::f64());
-                            warn!(self.reporter.logger, "connection to the SMSC lost; reconnecting";
-                                "error" => %error, "in_ms" => delay.as_millis());
-                            self.reporter
-                                .set_state(BindState::BackingOff, Some(error.to_string()));
-                            delay
-                        }
+                        End::Lost(error) => self.reporter.lost(&mut self.reconnect, &error),
                     }
                 }
-                Err(LinkError::LoginRefused(code)) if bad_login(code) => {
-                    let error = LinkError::LoginRefused(code).to_string();
-                    error!(self.reporter.logger, "login refused: bad login or password; retrying slowly";
-                        "error" => &error, "in_s" => CREDENTIALS_RETRY.as_secs());
-                    self.reporter
-                        .set_state(BindState::BadCredentials, Some(error));
-                    CREDENTIALS_RETRY
-                }
                 Err(error) => {
-                    let delay = self.reconnect.next_jittered(fastrand::f64());
-                    warn!(self.reporter.logger, "cannot log in to the SMSC; retrying";
-                        "error" => %error, "in_ms" => delay.as_millis());
+                    let refused = matches!(error, LinkError::LoginRefused(code) if bad_login(code));
                     self.reporter
-                        .set_state(BindState::BackingOff, Some(error.to_string()));
-                    delay
+                        .connect_failed(&mut self.reconnect, &error, refused)
                 }
             };
             tokio::select! {

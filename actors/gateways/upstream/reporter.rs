@@ -1,21 +1,38 @@
 //! What one connection of an upstream gateway (an SMPP bind, a UCP link)
 //! reports through, alike for every protocol: its state for the operator
-//! view and the actor, each message's end (`Sent`, `SendFailed`), receipts
+//! view and the actor (and, on a failure, how long it waits before the
+//! next attempt: 1 s doubling to 30 s with jitter, 60 s after refused
+//! credentials), each message's end (`Sent`, `SendFailed`), receipts
 //! (answered once durable) and MO messages (stored in `inbox`, then
 //! reported to MO routing).
 
+use std::fmt::Display;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Recipient;
 use chrono::{DateTime, Utc};
-use slog::{Logger, error, info};
+use slog::{Logger, error, info, warn};
 use tokio::sync::oneshot;
 
 use super::shared::{Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::model::{GatewayName, Message, MessageState, UpstreamId};
 use crate::store::{Batch, InboundMessage, Store};
+use crate::upstream::Backoff;
 use crate::upstream::status::BindState;
+
+/// First and longest wait before reconnecting.
+const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+/// Wait after the SMSC refused our credentials: an operator has to fix
+/// them, and hammering the SMSC can get us banned.
+const CREDENTIALS_RETRY: Duration = Duration::from_secs(60);
+
+/// The back-off between a connection's attempts.
+pub fn reconnect_backoff() -> Backoff {
+    Backoff::new(RECONNECT_FIRST, RECONNECT_MAX)
+}
 
 /// One connection's hold on its gateway.
 pub struct Reporter {
@@ -38,6 +55,38 @@ impl Reporter {
     pub fn set_state(&self, state: BindState, error: Option<String>) {
         self.shared.set_bind_state(self.index, state, error);
         self.link.do_send(StateChanged);
+    }
+
+    /// Connecting or logging in failed with `error`: records it and says
+    /// how long to wait before the next attempt (longer when the SMSC
+    /// refused the credentials).
+    pub fn connect_failed(
+        &self,
+        reconnect: &mut Backoff,
+        error: &dyn Display,
+        bad_credentials: bool,
+    ) -> Duration {
+        if bad_credentials {
+            error!(self.logger, "refused: bad credentials; retrying slowly";
+                "error" => %error, "in_s" => CREDENTIALS_RETRY.as_secs());
+            self.set_state(BindState::BadCredentials, Some(error.to_string()));
+            return CREDENTIALS_RETRY;
+        }
+        let delay = reconnect.next_jittered(fastrand::f64());
+        warn!(self.logger, "cannot connect to the SMSC; retrying";
+            "error" => %error, "in_ms" => delay.as_millis());
+        self.set_state(BindState::BackingOff, Some(error.to_string()));
+        delay
+    }
+
+    /// The connection was lost with `error`: records it and says how long
+    /// to wait before connecting again.
+    pub fn lost(&self, reconnect: &mut Backoff, error: &dyn Display) -> Duration {
+        let delay = reconnect.next_jittered(fastrand::f64());
+        warn!(self.logger, "connection to the SMSC lost; reconnecting";
+            "error" => %error, "in_ms" => delay.as_millis());
+        self.set_state(BindState::BackingOff, Some(error.to_string()));
+        delay
     }
 
     /// The SMSC took `message` and named it `key` (normalised).
