@@ -6,8 +6,10 @@
 //! reaches the account as MO, a wrong password shows the gateway down
 //! with the reason in the admin API, the simulator killed and started
 //! again on its port loses nothing, and the admin API stops the gateway,
-//! moves it to another port and starts it. Every wait is bounded.
+//! moves it to another port and starts it. The simulator's UCP side is
+//! also driven alone, by a raw client. Every wait is bounded.
 
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +24,10 @@ use crate::upstream::{Seen, balance, esme, gateway_view};
 use pasarela::model::Money;
 use pasarela::smpp::Stat;
 use pasarela::smpp::pdu::{Pdu, message_content};
+use pasarela::ucp::{
+    Ack, Alert, Codec, Content, ErrorCode, Message, MessageReference, Notification, Operation,
+    ReceivedMessage, Response, SessionManagement, ShortMessageFields, Trn,
+};
 
 const DELIVERED: &str = "34600100001";
 const UNDELIVERABLE: &str = "34600109991";
@@ -323,5 +329,151 @@ fn stopped_started_and_moved_through_the_admin_api() {
     assert!(
         upstream.log_count("after 0 submits") >= 1,
         "the first never had them"
+    );
+}
+
+/// A raw UCP client of the simulator: writes operations, reads messages.
+struct UcpClient {
+    stream: std::net::TcpStream,
+    inbox: Vec<u8>,
+    codec: Codec,
+}
+
+impl UcpClient {
+    fn connect(addr: SocketAddr) -> UcpClient {
+        let stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        UcpClient {
+            stream,
+            inbox: Vec::new(),
+            codec: Codec::new(),
+        }
+    }
+
+    fn send(&mut self, trn: u8, operation: Operation) {
+        let mut frame = bytes::BytesMut::new();
+        let message = Message::Operation {
+            trn: Trn::new(trn).unwrap(),
+            operation,
+        };
+        self.codec.encode(&message, &mut frame).unwrap();
+        self.stream.write_all(&frame).unwrap();
+    }
+
+    /// The next message within `RECEIPTS_WAIT`.
+    fn next(&mut self) -> Message {
+        let deadline = Instant::now() + RECEIPTS_WAIT;
+        loop {
+            if let Some(decoded) = self.codec.decode(&self.inbox).unwrap() {
+                self.inbox.drain(..decoded.len);
+                return decoded.message;
+            }
+            assert!(Instant::now() < deadline, "nothing from the simulator");
+            let mut chunk = [0_u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => panic!("the simulator closed the connection"),
+                Ok(n) => self.inbox.extend_from_slice(&chunk[..n]),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// The result to our operation `trn`.
+    fn result(&mut self, trn: u8) -> Response {
+        match self.next() {
+            Message::Result {
+                trn: answered,
+                response,
+                ..
+            } if answered.value() == trn => response,
+            other => panic!("expected the result of {trn}: {other:?}"),
+        }
+    }
+}
+
+fn login(password: &str) -> Operation {
+    Operation::Session(SessionManagement {
+        oadc: LOGIN.into(),
+        styp: Some(1),
+        pwd: password.as_bytes().to_vec(),
+        vers: "0100".into(),
+        ..SessionManagement::default()
+    })
+}
+
+fn submit_to(destination: &str, text: &str) -> Operation {
+    Operation::Submit(Box::new(ShortMessageFields {
+        adc: destination.into(),
+        oadc: SOURCE.into(),
+        content: Some(Content::Alphanumeric(
+            pasarela::sms::gsm7::encode(text).unwrap(),
+        )),
+        ..ShortMessageFields::default()
+    }))
+}
+
+#[test]
+fn the_simulator_speaks_ucp() {
+    let upstream = sim_on("127.0.0.1:0");
+    let mut client = UcpClient::connect(upstream.addr);
+    client.send(0, login("wrong"));
+    let Response::Nack(refused) = client.result(0) else {
+        panic!("a wrong password is refused");
+    };
+    assert_eq!(refused.error, ErrorCode::AUTHENTICATION_FAILURE);
+    client.send(1, login(PASSWORD));
+    assert!(matches!(client.result(1), Response::Ack(_)));
+    client.send(2, Operation::Alert(Alert::default()));
+    assert!(matches!(client.result(2), Response::Ack(_)));
+    client.send(3, submit_to(REFUSED, "no"));
+    assert!(matches!(client.result(3), Response::Nack(_)));
+
+    client.send(4, submit_to(ECHO, "hi back"));
+    let Response::Ack(accepted) = client.result(4) else {
+        panic!("a submit to {ECHO} is taken");
+    };
+    let reference = MessageReference::parse(&accepted.sm).expect("AdC:SCTS");
+    assert_eq!(reference.recipient, ECHO);
+    let (mut notified, mut replied) = (None, None);
+    while notified.is_none() || replied.is_none() {
+        let Message::Operation { trn, operation } = client.next() else {
+            continue;
+        };
+        let ot = operation.ot();
+        match operation {
+            Operation::Notification(fields) => {
+                notified = Some(Notification::read(&fields).unwrap())
+            }
+            Operation::Delivery(fields) => replied = Some(ReceivedMessage::read(&fields)),
+            other => panic!("{other:?}"),
+        }
+        let ack = Message::Result {
+            trn,
+            ot,
+            response: Response::Ack(Ack::default()),
+        };
+        let mut frame = bytes::BytesMut::new();
+        client.codec.encode(&ack, &mut frame).unwrap();
+        client.stream.write_all(&frame).unwrap();
+    }
+    let notified = notified.unwrap();
+    assert_eq!(
+        notified.reference, reference,
+        "the 53 names the message as the ACK did"
+    );
+    assert_eq!(
+        notified.state(),
+        Some(pasarela::model::MessageState::Delivered)
+    );
+    let replied = replied.unwrap();
+    assert_eq!(
+        (replied.originator.as_str(), replied.recipient.as_str()),
+        (ECHO, SOURCE)
+    );
+    assert_eq!(
+        replied.short_message().unwrap().text.as_deref(),
+        Some("hi back")
     );
 }
