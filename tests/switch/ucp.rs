@@ -3,7 +3,8 @@
 //! whose `ucp` gateway logs in to `pasarela sim-smsc --protocol ucp`;
 //! receipts (from 53 notifications) come back to the ESME with the state
 //! the destination's suffix asks for, a 9999 destination's reply (a 52)
-//! reaches the account as MO, a wrong password shows the gateway down
+//! reaches the account as MO, a temporary NACK is retried up to
+//! `max_attempts`, the TPS holds, a wrong password shows the gateway down
 //! with the reason in the admin API, the simulator killed and started
 //! again on its port loses nothing, and the admin API stops the gateway,
 //! moves it to another port and starts it. The simulator's UCP side is
@@ -63,6 +64,16 @@ fn sim_on(listen: &str) -> Sim {
 /// A switch whose `34` route goes to a `ucp` gateway at `upstream` logging
 /// in with `password`, and whose MO to [`SOURCE`] goes to `demo`.
 fn switch_config(dir: &Path, upstream: SocketAddr, password: &str) -> PathBuf {
+    switch_config_with(dir, upstream, password, "")
+}
+
+/// [`switch_config`] with `gateway_extra` lines added to the gateway.
+fn switch_config_with(
+    dir: &Path,
+    upstream: SocketAddr,
+    password: &str,
+    gateway_extra: &str,
+) -> PathBuf {
     let extra = format!(
         r#"
 [[gateways]]
@@ -74,6 +85,7 @@ login = "{LOGIN}"
 password = "{password}"
 window = 16
 keepalive_s = 1
+{gateway_extra}
 
 [[routes]]
 prefix = "34"
@@ -87,6 +99,23 @@ account = "demo"
         port = upstream.port()
     );
     write_config_without_account_tps(dir, &extra)
+}
+
+/// The closing line sim-smsc logs for a connection the switch closed,
+/// once the switch has stopped.
+fn closing_line(upstream: &Sim) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines = upstream.log_lines();
+        if let Some(line) = lines
+            .iter()
+            .find(|line| line.contains("closed (by the peer"))
+        {
+            return line.clone();
+        }
+        assert!(Instant::now() < deadline, "the link never closed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The text of an MO the ESME got.
@@ -154,23 +183,50 @@ fn receipts_and_mo_come_back_over_ucp() {
     assert_eq!(view["binds"][0]["state"], "bound");
 
     switch.signal_and_wait(libc::SIGTERM);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let closed = loop {
-        let lines = upstream.log_lines();
-        if let Some(line) = lines
-            .iter()
-            .find(|line| line.contains("closed (by the peer"))
-        {
-            break line.clone();
-        }
-        assert!(Instant::now() < deadline, "the link never closed");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let closed = closing_line(&upstream);
     assert!(closed.contains("after 6 submits"), "{closed}");
     assert!(!closed.contains(" 0 alerts"), "{closed}");
     // 1000 of credit; four SMPP messages and two parts charged, the
     // refused one refunded.
     assert_eq!(balance(dir.path()), Money::from_units(995).unwrap());
+}
+
+#[test]
+fn a_temporary_nack_is_retried_up_to_max_attempts_and_the_tps_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = sim_on("127.0.0.1:0");
+    let config = switch_config_with(
+        dir.path(),
+        upstream.addr,
+        PASSWORD,
+        "tps = 20\nmax_attempts = 2",
+    );
+    let mut switch = Switch::start(&config, &[]);
+    let mut esme = esme(&switch);
+    // sim-smsc answers 9995 with NACK 04: temporary, sent again, failed
+    // at the second refusal.
+    let throttled = esme.submit("34600109995", 1);
+    let started = Instant::now();
+    let paced: Vec<u32> = (0..40)
+        .map(|n| esme.submit(&format!("3460070{n:04}"), 1))
+        .collect();
+    let mut seen = Seen::default();
+    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
+        seen.ids.len() == 41 && seen.all_receipted()
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(seen.stats(throttled), [Stat::Rejected.word()]);
+    for seq in &paced {
+        assert_eq!(seen.stats(*seq), [Stat::Delivered.word()]);
+    }
+    // 41 submits and a retry at 20/s, a burst of 2: about 2 s.
+    assert!(
+        elapsed >= Duration::from_millis(1_700) && elapsed < Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+    switch.signal_and_wait(libc::SIGTERM);
+    let closed = closing_line(&upstream);
+    assert!(closed.contains("after 42 submits"), "{closed}");
 }
 
 #[test]
