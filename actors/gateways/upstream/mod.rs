@@ -12,8 +12,8 @@
 //!
 //! The gateway is up while at least one connection may submit (a
 //! transmitter or transceiver that is bound, a UCP link logged in); routes
-//! queue meanwhile. It also tells its
-//! routes it takes no more while its queue is full (`queue_limit`, see
+//! queue meanwhile. It also tells its routes it takes no more while its
+//! queue is full (`queue_limit`, see
 //! `upstream::queue`): they use their next gateway, and a message that
 //! still arrives is given back to be routed again. A full queue is not
 //! the gateway being down: it does not start `failover_after`.
@@ -30,16 +30,17 @@
 //!   are given back, so none is sent by both.
 //!
 //! The admin API stops it ([`Administer`]): it tells its routes it is
-//! down, gives its queue back at once and drains its binds (no more
-//! submits, answers in flight awaited, then unbind; no reconnects until
-//! started). New settings ([`Reconfigure`]) drain the binds the same way,
-//! keep the queue, and bind again with the new settings once every old
-//! bind has ended. [`Inspect`] answers what the operator view shows of it.
+//! down, gives its queue back at once and drains its connections (no more
+//! submits, answers in flight awaited, then unbind or close; no reconnects
+//! until started). New settings ([`Reconfigure`], of the same kind) drain
+//! the connections the same way, keep the queue, and connect again with
+//! the new settings once every old connection has ended. [`Inspect`]
+//! answers what the operator view shows of it.
 //!
 //! Supervised: a handler that panics stops the actor, the `Supervisor`
-//! restarts it, and `started` opens a new queue and new binds; the old
-//! binds see their channel close and hand every message they held back to
-//! be routed again (`SendFailed`, temporary).
+//! restarts it, and `started` opens a new queue and new connections; the
+//! old ones see their channel close and hand every message they held back
+//! to be routed again (`SendFailed`, temporary).
 
 pub mod reporter;
 pub mod shared;

@@ -47,8 +47,9 @@ pub enum Protocol {
 /// The command line of `pasarela sim-smsc`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimSmscArgs {
-    /// The protocol: `smpp`, or `ucp` (UCP/EMI; --id-format, --mo-every-ms,
-    /// --window and --response-timeout-ms are SMPP's only).
+    /// The protocol: `smpp`, or `ucp` (UCP/EMI over plain TCP; --id-format,
+    /// --mo-every-ms, --window, --response-timeout-ms and TLS are SMPP's
+    /// only).
     #[arg(long, value_enum, default_value = "smpp")]
     pub protocol: Protocol,
     /// Address to listen on; port 0 picks a free one. The bound address is
@@ -111,6 +112,8 @@ pub enum SimSmscError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp speaks plain TCP only")]
+    TlsWithUcp,
 }
 
 /// Run the simulator until ctrl-c.
@@ -121,6 +124,9 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 }
 
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
+    if args.protocol == Protocol::Ucp && args.tls_cert.is_some() {
+        return Err(SimSmscError::TlsWithUcp);
+    }
     let acceptor = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(
             &PemFile::new("--tls-cert", cert),
