@@ -50,7 +50,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
-use crate::actors::gateways::upstream::shared::{Lifeline, QueueSettings, Shared, StateChanged};
+use crate::actors::gateways::upstream::shared::{
+    self, Lifeline, QueueSettings, Shared, StateChanged,
+};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
@@ -222,34 +224,25 @@ struct Bind {
 }
 
 /// Why a bound session ended.
-enum End {
-    /// The actor dropped the channel: stop.
-    Closed,
-    /// The actor asked the binds to drain, and nothing is in flight.
-    Drained,
-    /// The connection failed: reconnect.
-    Lost(ClientError),
-}
+type End = shared::End<ClientError>;
 
 impl Bind {
     async fn run(mut self) {
         loop {
             self.reporter.set_state(BindState::Connecting, None);
             let codec = Codec::new().with_leniency(Leniency::LENIENT);
-            let bound = tokio::select! {
-                bound = Esme::bind(
-                    &self.settings.address,
-                    self.settings.tls.as_ref(),
-                    self.kind,
-                    &self.settings.credentials,
-                    self.settings.window,
-                    RESPONSE_TIMEOUT,
-                    codec,
-                ) => bound,
-                closed = self.lifeline.closed.changed() => {
-                    self.reporter.end(closed.is_err());
-                    return;
-                }
+            let binding = Esme::bind(
+                &self.settings.address,
+                self.settings.tls.as_ref(),
+                self.kind,
+                &self.settings.credentials,
+                self.settings.window,
+                RESPONSE_TIMEOUT,
+                codec,
+            );
+            let bound = match self.lifeline.unless_ended(binding).await {
+                Ok(bound) => bound,
+                Err(closed) => return self.reporter.end(closed),
             };
             let delay = match bound {
                 Ok(mut esme) => {
@@ -259,19 +252,15 @@ impl Bind {
                     self.reconnect.reset();
                     self.reporter.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
-                    match end {
-                        End::Closed | End::Drained => {
-                            esme.unbind(UNBIND_LIMIT).await;
-                            self.reporter.end(matches!(end, End::Closed));
-                            return;
-                        }
-                        End::Lost(error) if self.draining => {
-                            warn!(self.reporter.logger, "connection to the SMSC lost while draining; ending";
-                                "error" => %error);
-                            self.reporter.end(false);
-                            return;
-                        }
-                        End::Lost(error) => self.reporter.lost(&mut self.reconnect, &error),
+                    if matches!(end, End::Closed | End::Drained) {
+                        esme.unbind(UNBIND_LIMIT).await;
+                    }
+                    match self
+                        .reporter
+                        .session_ended(end, self.draining, &mut self.reconnect)
+                    {
+                        Some(delay) => delay,
+                        None => return,
                     }
                 }
                 Err(error) => {
@@ -281,12 +270,9 @@ impl Bind {
                         .connect_failed(&mut self.reconnect, &error, refused)
                 }
             };
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                closed = self.lifeline.closed.changed() => {
-                    self.reporter.end(closed.is_err());
-                    return;
-                }
+            let waited = tokio::time::sleep(delay);
+            if let Err(closed) = self.lifeline.unless_ended(waited).await {
+                return self.reporter.end(closed);
             }
         }
     }

@@ -38,7 +38,7 @@ use tokio::task::JoinSet;
 
 use super::Settings;
 use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
-use crate::actors::gateways::upstream::shared::{Lifeline, Shared, StateChanged};
+use crate::actors::gateways::upstream::shared::{self, Lifeline, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::metrics;
 use crate::model::UpstreamId;
@@ -84,14 +84,7 @@ enum LinkError {
 }
 
 /// Why a logged-in session ended.
-enum End {
-    /// The actor dropped the channel: stop.
-    Closed,
-    /// The actor asked the link to drain, and nothing is in flight.
-    Drained,
-    /// The connection failed: reconnect.
-    Lost(LinkError),
-}
+type End = shared::End<LinkError>;
 
 /// What an outstanding operation of ours was.
 enum Sent {
@@ -193,12 +186,10 @@ impl Link {
     async fn run(mut self) {
         loop {
             self.reporter.set_state(BindState::Connecting, None);
-            let connected = tokio::select! {
-                connected = connect(&self.settings, &self.reporter.logger) => connected,
-                closed = self.lifeline.closed.changed() => {
-                    self.reporter.end(closed.is_err());
-                    return;
-                }
+            let connecting = connect(&self.settings, &self.reporter.logger);
+            let connected = match self.lifeline.unless_ended(connecting).await {
+                Ok(connected) => connected,
+                Err(closed) => return self.reporter.end(closed),
             };
             let delay = match connected {
                 Ok(mut connection) => {
@@ -206,22 +197,13 @@ impl Link {
                         "address" => &self.settings.address);
                     self.reconnect.reset();
                     self.reporter.set_state(BindState::Bound, None);
-                    match self.session(&mut connection).await {
-                        End::Closed => {
-                            self.reporter.end(true);
-                            return;
-                        }
-                        End::Drained => {
-                            self.reporter.end(false);
-                            return;
-                        }
-                        End::Lost(error) if self.draining => {
-                            warn!(self.reporter.logger, "connection to the SMSC lost while draining; ending";
-                                "error" => %error);
-                            self.reporter.end(false);
-                            return;
-                        }
-                        End::Lost(error) => self.reporter.lost(&mut self.reconnect, &error),
+                    let end = self.session(&mut connection).await;
+                    match self
+                        .reporter
+                        .session_ended(end, self.draining, &mut self.reconnect)
+                    {
+                        Some(delay) => delay,
+                        None => return,
                     }
                 }
                 Err(error) => {
@@ -230,12 +212,9 @@ impl Link {
                         .connect_failed(&mut self.reconnect, &error, refused)
                 }
             };
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                closed = self.lifeline.closed.changed() => {
-                    self.reporter.end(closed.is_err());
-                    return;
-                }
+            let waited = tokio::time::sleep(delay);
+            if let Err(closed) = self.lifeline.unless_ended(waited).await {
+                return self.reporter.end(closed);
             }
         }
     }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 use tokio::sync::oneshot;
 
-use super::shared::{Shared, StateChanged};
+use super::shared::{End, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::model::{GatewayName, Message, MessageState, UpstreamId};
 use crate::store::{Batch, InboundMessage, Store};
@@ -79,14 +79,33 @@ impl Reporter {
         delay
     }
 
-    /// The connection was lost with `error`: records it and says how long
-    /// to wait before connecting again.
-    pub fn lost(&self, reconnect: &mut Backoff, error: &dyn Display) -> Duration {
-        let delay = reconnect.next_jittered(fastrand::f64());
-        warn!(self.logger, "connection to the SMSC lost; reconnecting";
-            "error" => %error, "in_ms" => delay.as_millis());
-        self.set_state(BindState::BackingOff, Some(error.to_string()));
-        delay
+    /// A session ended with `end`: `None` when the connection ends with
+    /// it (closed: the queue goes back to the switch; drained, or lost
+    /// while draining: the queue stays the actor's), else how long to wait
+    /// before connecting again (the loss recorded).
+    pub fn session_ended<E: Display>(
+        &self,
+        end: End<E>,
+        draining: bool,
+        reconnect: &mut Backoff,
+    ) -> Option<Duration> {
+        match end {
+            End::Closed => self.end(true),
+            End::Drained => self.end(false),
+            End::Lost(error) if draining => {
+                warn!(self.logger, "connection to the SMSC lost while draining; ending";
+                    "error" => %error);
+                self.end(false);
+            }
+            End::Lost(error) => {
+                let delay = reconnect.next_jittered(fastrand::f64());
+                warn!(self.logger, "connection to the SMSC lost; reconnecting";
+                    "error" => %error, "in_ms" => delay.as_millis());
+                self.set_state(BindState::BackingOff, Some(error.to_string()));
+                return Some(delay);
+            }
+        }
+        None
     }
 
     /// The SMSC took `message` and named it `key` (normalised).

@@ -1,7 +1,8 @@
 //! What the actor of an upstream gateway (kind `smpp` or `ucp`) shares
 //! with its connections (SMPP binds, a UCP link): the one queue they all
 //! take from, each connection's state for the operator view, and how the
-//! actor ends a set of connections and learns that they all ended.
+//! actor ends a set of connections and learns that they all ended (and
+//! why a connection's session ended).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -141,4 +142,25 @@ pub struct Lifeline {
         reason = "held for its drop, which tells the actor the connection ended"
     )]
     pub running: mpsc::Sender<()>,
+}
+
+impl Lifeline {
+    /// Runs `work` unless the actor ends the connection first; then
+    /// `Err(closed)`: for good (`true`) or to drain (`false`).
+    pub async fn unless_ended<T>(&mut self, work: impl Future<Output = T>) -> Result<T, bool> {
+        tokio::select! {
+            done = work => Ok(done),
+            closed = self.closed.changed() => Err(closed.is_err()),
+        }
+    }
+}
+
+/// Why a logged-in session of a connection ended.
+pub enum End<E> {
+    /// The actor dropped the channel: stop.
+    Closed,
+    /// The actor asked the connections to drain, and nothing is in flight.
+    Drained,
+    /// The connection failed: reconnect.
+    Lost(E),
 }
