@@ -354,29 +354,8 @@ impl Bind {
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
         let back: Vec<Queued> = back.into_iter().map(|(_, queued)| queued).collect();
-        if back.is_empty() {
-            return end;
-        }
-        warn!(self.reporter.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
-            "count" => back.len());
-        let failed = {
-            let mut state = self.reporter.shared.lock();
-            match end {
-                End::Closed | End::Drained => {
-                    for queued in back.into_iter().rev() {
-                        state.queue.unsent(queued);
-                    }
-                    Vec::new()
-                }
-                End::Lost(_) => state.queue.dropped(back),
-            }
-        };
-        for message in failed {
-            warn!(self.reporter.logger, "in flight at too many dropped connections; failed";
-                "message" => %message.id, "max_attempts" => self.settings.max_attempts);
-            self.reporter.refused(&message);
-        }
-        self.reporter.shared.wake.notify_waiters();
+        self.reporter
+            .in_flight_back(back, &end, self.settings.max_attempts);
         end
     }
 

@@ -312,7 +312,16 @@ impl Link {
             answers.detach_all();
         }
         gauge.dec_by(counted);
-        self.give_back_in_flight(window.drain(), &end);
+        let back: Vec<Queued> = window
+            .drain()
+            .into_iter()
+            .filter_map(|sent| match sent {
+                Sent::Submit(queued) => Some(*queued),
+                Sent::Alert => None,
+            })
+            .collect();
+        self.reporter
+            .in_flight_back(back, &end, self.settings.max_attempts);
         end
     }
 
@@ -566,42 +575,6 @@ impl Link {
             self.reporter
                 .receipt(upstream_id, state, notification.reason),
         )
-    }
-
-    /// Messages in flight when the session ended go back to the queue:
-    /// at the front, unchanged, when the link closed or drained; counted
-    /// as an attempt when the connection was lost.
-    fn give_back_in_flight(&self, in_flight: Vec<Sent>, end: &End) {
-        let back: Vec<Queued> = in_flight
-            .into_iter()
-            .filter_map(|sent| match sent {
-                Sent::Submit(queued) => Some(*queued),
-                Sent::Alert => None,
-            })
-            .collect();
-        if back.is_empty() {
-            return;
-        }
-        warn!(self.reporter.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
-            "count" => back.len());
-        let failed = {
-            let mut state = self.reporter.shared.lock();
-            match end {
-                End::Closed | End::Drained => {
-                    for queued in back.into_iter().rev() {
-                        state.queue.unsent(queued);
-                    }
-                    Vec::new()
-                }
-                End::Lost(_) => state.queue.dropped(back),
-            }
-        };
-        for message in failed {
-            warn!(self.reporter.logger, "in flight at too many dropped connections; failed";
-                "message" => %message.id, "max_attempts" => self.settings.max_attempts);
-            self.reporter.refused(&message);
-        }
-        self.reporter.shared.wake.notify_waiters();
     }
 }
 

@@ -19,8 +19,8 @@ use super::shared::{End, Shared, StateChanged};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::model::{GatewayName, Message, MessageState, UpstreamId};
 use crate::store::{Batch, InboundMessage, Store};
-use crate::upstream::Backoff;
 use crate::upstream::status::BindState;
+use crate::upstream::{Backoff, Queued};
 
 /// First and longest wait before reconnecting.
 const RECONNECT_FIRST: Duration = Duration::from_secs(1);
@@ -208,6 +208,36 @@ impl Reporter {
                 }
             }
         }
+    }
+
+    /// Messages in flight when a session ended with `end`, oldest first,
+    /// go back to the queue: at the front, unchanged, when it closed or
+    /// drained; counted as an attempt when the connection was lost (those
+    /// that reach `max_attempts` so fail).
+    pub fn in_flight_back<E>(&self, back: Vec<Queued>, end: &End<E>, max_attempts: u32) {
+        if back.is_empty() {
+            return;
+        }
+        warn!(self.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
+            "count" => back.len());
+        let failed = {
+            let mut state = self.shared.lock();
+            match end {
+                End::Closed | End::Drained => {
+                    for queued in back.into_iter().rev() {
+                        state.queue.unsent(queued);
+                    }
+                    Vec::new()
+                }
+                End::Lost(_) => state.queue.dropped(back),
+            }
+        };
+        for message in failed {
+            warn!(self.logger, "in flight at too many dropped connections; failed";
+                "message" => %message.id, "max_attempts" => max_attempts);
+            self.refused(&message);
+        }
+        self.shared.wake.notify_waiters();
     }
 
     /// The connection ends: when `closed` (not drained), everything queued
