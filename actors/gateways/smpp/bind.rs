@@ -45,7 +45,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Recipient;
-use slog::{Logger, debug, error, info, warn};
+use slog::{Logger, error, info, warn};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
@@ -71,7 +71,7 @@ use crate::tools::client::{
 };
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, IdFormat, Next, Outcome, Queued, classify, ids, mo};
+use crate::upstream::{Backoff, IdFormat, Next, Queued, classify, ids, mo};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -470,46 +470,25 @@ impl Bind {
     }
 
     fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
-        match classify(status) {
-            Outcome::Accepted => {
-                self.reporter.shared.lock().queue.accepted();
-                self.accepted(queued.message, message_id.unwrap_or_default());
-            }
-            Outcome::Temporary => {
-                let id = queued.message.id;
-                let failed = self
-                    .reporter
-                    .shared
-                    .lock()
-                    .queue
-                    .refused(queued, Instant::now());
-                match failed {
-                    None => {
-                        debug!(self.reporter.logger, "the SMSC cannot take it now; pausing";
-                            "status" => u32::from(status), "message" => %id);
-                    }
-                    Some(message) => self.too_many_attempts(&message, Some(status)),
-                }
-            }
-            Outcome::Permanent => {
-                info!(self.reporter.logger, "the SMSC refused a message";
-                    "message" => %queued.message.id, "status" => u32::from(status));
-                self.reporter.refused(&queued.message);
-            }
-        }
-    }
-
-    fn accepted(&self, message: Message, raw: String) {
-        let key = self
-            .settings
-            .id_format
-            .response_key(&raw)
-            .unwrap_or_else(|error| {
-                warn!(self.reporter.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
-                    "error" => %error);
-                ids::as_is(&raw)
-            });
-        self.reporter.sent(message, key);
+        let raw = message_id.unwrap_or_default();
+        let key = || {
+            self.settings
+                .id_format
+                .response_key(&raw)
+                .unwrap_or_else(|error| {
+                    warn!(self.reporter.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
+                        "error" => %error);
+                    ids::as_is(&raw)
+                })
+        };
+        let status_text = format!("{:#04x}", u32::from(status));
+        self.reporter.answered(
+            queued,
+            classify(status),
+            &status_text,
+            self.settings.max_attempts,
+            key,
+        );
     }
 
     fn too_many_attempts(&self, message: &Message, status: Option<CommandStatus>) {

@@ -523,38 +523,19 @@ impl Link {
 
     /// The result of a submit.
     fn answered(&self, queued: Queued, response: Response) {
+        let max_attempts = self.settings.max_attempts;
         match response {
             Response::Ack(Ack { sm, .. }) => {
-                self.reporter.shared.lock().queue.accepted();
-                self.reporter.sent(queued.message, reference_key(&sm));
+                let key = || reference_key(&sm);
+                self.reporter
+                    .answered(queued, Outcome::Accepted, "ACK", max_attempts, key);
             }
-            Response::Nack(Nack { error: code, .. }) => match classify_nack(code) {
-                Outcome::Temporary => {
-                    let id = queued.message.id;
-                    let failed = self
-                        .reporter
-                        .shared
-                        .lock()
-                        .queue
-                        .refused(queued, Instant::now());
-                    match failed {
-                        None => {
-                            debug!(self.reporter.logger, "the SMSC cannot take it now; pausing";
-                                "ec" => %code, "message" => %id);
-                        }
-                        Some(message) => self.reporter.too_many_attempts(
-                            &message,
-                            self.settings.max_attempts,
-                            Some(code.to_string()),
-                        ),
-                    }
-                }
-                Outcome::Permanent | Outcome::Accepted => {
-                    info!(self.reporter.logger, "the SMSC refused a message";
-                        "message" => %queued.message.id, "ec" => %code);
-                    self.reporter.refused(&queued.message);
-                }
-            },
+            Response::Nack(Nack { error: code, .. }) => {
+                let status = format!("NACK {code}");
+                let outcome = classify_nack(code);
+                self.reporter
+                    .answered(queued, outcome, &status, max_attempts, String::new);
+            }
         }
     }
 

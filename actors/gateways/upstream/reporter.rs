@@ -8,11 +8,11 @@
 
 use std::fmt::Display;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::Recipient;
 use chrono::{DateTime, Utc};
-use slog::{Logger, error, info, warn};
+use slog::{Logger, debug, error, info, warn};
 use tokio::sync::oneshot;
 
 use super::shared::{End, Shared, StateChanged};
@@ -20,7 +20,7 @@ use crate::actors::protocol::gateway::GatewayReport;
 use crate::model::{GatewayName, Message, MessageState, UpstreamId};
 use crate::store::{Batch, InboundMessage, Store};
 use crate::upstream::status::BindState;
-use crate::upstream::{Backoff, Queued};
+use crate::upstream::{Backoff, Outcome, Queued};
 
 /// First and longest wait before reconnecting.
 const RECONNECT_FIRST: Duration = Duration::from_secs(1);
@@ -108,8 +108,46 @@ impl Reporter {
         None
     }
 
+    /// The SMSC answered the submit of `queued` (`status`, in words, for
+    /// the log): accepted, it is sent under the id `key` makes; refused
+    /// for now, it goes to the back of its lane and the gateway pauses, or
+    /// fails at `max_attempts`; refused for good, it fails.
+    pub fn answered(
+        &self,
+        queued: Queued,
+        outcome: Outcome,
+        status: &str,
+        max_attempts: u32,
+        key: impl FnOnce() -> String,
+    ) {
+        match outcome {
+            Outcome::Accepted => {
+                self.shared.lock().queue.accepted();
+                self.sent(queued.message, key());
+            }
+            Outcome::Temporary => {
+                let id = queued.message.id;
+                let failed = self.shared.lock().queue.refused(queued, Instant::now());
+                match failed {
+                    None => {
+                        debug!(self.logger, "the SMSC cannot take it now; pausing";
+                            "status" => status, "message" => %id);
+                    }
+                    Some(message) => {
+                        self.too_many_attempts(&message, max_attempts, Some(status.to_owned()));
+                    }
+                }
+            }
+            Outcome::Permanent => {
+                info!(self.logger, "the SMSC refused a message";
+                    "message" => %queued.message.id, "status" => status);
+                self.refused(&queued.message);
+            }
+        }
+    }
+
     /// The SMSC took `message` and named it `key` (normalised).
-    pub fn sent(&self, message: Message, key: String) {
+    fn sent(&self, message: Message, key: String) {
         let upstream_id = UpstreamId::new(key.clone()).or_else(|_| {
             // Taken, but with no id a receipt could match: the
             // message stays SUBMITTED.
