@@ -196,6 +196,7 @@ pub fn start(
             reporter: Reporter {
                 index,
                 gateway: settings.name.clone(),
+                max_attempts: settings.max_attempts,
                 store: Arc::clone(store),
                 shared: Arc::clone(shared),
                 link: link.clone(),
@@ -354,8 +355,7 @@ impl Bind {
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
         let back: Vec<Queued> = back.into_iter().map(|(_, queued)| queued).collect();
-        self.reporter
-            .in_flight_back(back, &end, self.settings.max_attempts);
+        self.reporter.in_flight_back(back, &end);
         end
     }
 
@@ -429,12 +429,7 @@ impl Bind {
             },
             Event::TimedOut { sequence } => {
                 if let Some(queued) = in_flight.remove(&sequence) {
-                    warn!(self.reporter.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
-                        "message" => %queued.message.id);
-                    let failed = self.reporter.shared.lock().queue.unanswered(queued);
-                    if let Some(message) = failed {
-                        self.too_many_attempts(&message, None);
-                    }
+                    self.reporter.unanswered(queued);
                 }
             }
             Event::Delivered { pdu, unanswered } => {
@@ -482,21 +477,8 @@ impl Bind {
                 })
         };
         let status_text = format!("{:#04x}", u32::from(status));
-        self.reporter.answered(
-            queued,
-            classify(status),
-            &status_text,
-            self.settings.max_attempts,
-            key,
-        );
-    }
-
-    fn too_many_attempts(&self, message: &Message, status: Option<CommandStatus>) {
-        self.reporter.too_many_attempts(
-            message,
-            self.settings.max_attempts,
-            status.map(|status| format!("{:#04x}", u32::from(status))),
-        );
+        self.reporter
+            .answered(queued, classify(status), &status_text, key);
     }
 
     /// Keeps an MO in the inbox; the answer is ESME_ROK once its commit is

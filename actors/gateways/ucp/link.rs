@@ -111,6 +111,7 @@ pub fn start(
         reporter: Reporter {
             index: 0,
             gateway: settings.name.clone(),
+            max_attempts: settings.max_attempts,
             store: Arc::clone(store),
             shared: Arc::clone(shared),
             link,
@@ -320,8 +321,7 @@ impl Link {
                 Sent::Alert => None,
             })
             .collect();
-        self.reporter
-            .in_flight_back(back, &end, self.settings.max_attempts);
+        self.reporter.in_flight_back(back, &end);
         end
     }
 
@@ -430,15 +430,7 @@ impl Link {
         for late in window.expired(now, RESPONSE_TIMEOUT) {
             match late {
                 Sent::Alert => dead = true,
-                Sent::Submit(queued) => {
-                    warn!(self.reporter.logger, "no result to a submit; it goes again (a duplicate if the SMSC had it)";
-                        "message" => %queued.message.id);
-                    let failed = self.reporter.shared.lock().queue.unanswered(*queued);
-                    if let Some(message) = failed {
-                        self.reporter
-                            .too_many_attempts(&message, self.settings.max_attempts, None);
-                    }
-                }
+                Sent::Submit(queued) => self.reporter.unanswered(*queued),
             }
         }
         if dead {
@@ -523,18 +515,17 @@ impl Link {
 
     /// The result of a submit.
     fn answered(&self, queued: Queued, response: Response) {
-        let max_attempts = self.settings.max_attempts;
         match response {
             Response::Ack(Ack { sm, .. }) => {
                 let key = || reference_key(&sm);
                 self.reporter
-                    .answered(queued, Outcome::Accepted, "ACK", max_attempts, key);
+                    .answered(queued, Outcome::Accepted, "ACK", key);
             }
             Response::Nack(Nack { error: code, .. }) => {
                 let status = format!("NACK {code}");
                 let outcome = classify_nack(code);
                 self.reporter
-                    .answered(queued, outcome, &status, max_attempts, String::new);
+                    .answered(queued, outcome, &status, String::new);
             }
         }
     }

@@ -39,6 +39,8 @@ pub struct Reporter {
     /// Its place among the gateway's connections (`SharedState::binds`).
     pub index: usize,
     pub gateway: GatewayName,
+    /// Temporary refusals after which a message fails.
+    pub max_attempts: u32,
     /// Where MO messages are kept before they are answered.
     pub store: Arc<Store>,
     pub shared: Arc<Shared>,
@@ -117,7 +119,6 @@ impl Reporter {
         queued: Queued,
         outcome: Outcome,
         status: &str,
-        max_attempts: u32,
         key: impl FnOnce() -> String,
     ) {
         match outcome {
@@ -134,7 +135,7 @@ impl Reporter {
                             "status" => status, "message" => %id);
                     }
                     Some(message) => {
-                        self.too_many_attempts(&message, max_attempts, Some(status.to_owned()));
+                        self.too_many_attempts(&message, Some(status));
                     }
                 }
             }
@@ -171,11 +172,22 @@ impl Reporter {
         });
     }
 
+    /// No answer came to the submit of `queued`: it goes to the back of
+    /// its lane for another attempt, or fails at `max_attempts`.
+    pub fn unanswered(&self, queued: Queued) {
+        warn!(self.logger, "no answer to a submit; it goes again (a duplicate if the SMSC had it)";
+            "message" => %queued.message.id);
+        let failed = self.shared.lock().queue.unanswered(queued);
+        if let Some(message) = failed {
+            self.too_many_attempts(&message, None);
+        }
+    }
+
     /// `message` reached `max_attempts` temporary refusals, the last one
     /// `last` (in words, when there was an answer): REJECTED.
-    pub fn too_many_attempts(&self, message: &Message, max_attempts: u32, last: Option<String>) {
+    fn too_many_attempts(&self, message: &Message, last: Option<&str>) {
         info!(self.logger, "temporary refusals reached max_attempts; failed";
-            "message" => %message.id, "max_attempts" => max_attempts, "status" => last);
+            "message" => %message.id, "max_attempts" => self.max_attempts, "status" => last);
         self.refused(message);
     }
 
@@ -252,7 +264,7 @@ impl Reporter {
     /// go back to the queue: at the front, unchanged, when it closed or
     /// drained; counted as an attempt when the connection was lost (those
     /// that reach `max_attempts` so fail).
-    pub fn in_flight_back<E>(&self, back: Vec<Queued>, end: &End<E>, max_attempts: u32) {
+    pub fn in_flight_back<E>(&self, back: Vec<Queued>, end: &End<E>) {
         if back.is_empty() {
             return;
         }
@@ -272,7 +284,7 @@ impl Reporter {
         };
         for message in failed {
             warn!(self.logger, "in flight at too many dropped connections; failed";
-                "message" => %message.id, "max_attempts" => max_attempts);
+                "message" => %message.id, "max_attempts" => self.max_attempts);
             self.refused(&message);
         }
         self.shared.wake.notify_waiters();
