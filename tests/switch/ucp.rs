@@ -4,7 +4,8 @@
 //! receipts (from 53 notifications) come back to the ESME with the state
 //! the destination's suffix asks for, a 9999 destination's reply (a 52)
 //! reaches the account as MO, a temporary NACK is retried up to
-//! `max_attempts`, the TPS holds, a wrong password shows the gateway down
+//! `max_attempts`, the TPS holds, unanswered alerts drop a dead link, a
+//! wrong password shows the gateway down
 //! with the reason in the admin API, the simulator killed and started
 //! again on its port loses nothing, and the admin API stops the gateway,
 //! moves it to another port and starts it. The simulator's UCP side is
@@ -532,4 +533,73 @@ fn the_simulator_speaks_ucp() {
         replied.short_message().unwrap().text.as_deref(),
         Some("hi back")
     );
+}
+
+#[test]
+fn an_smsc_that_stops_answering_alerts_is_a_dead_link() {
+    // An SMSC that takes the login and then never answers: the alerts the
+    // quiet link sends (keepalive_s = 1) go unanswered, and after 30 s
+    // the gateway drops the connection and logs in again.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&logins);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let counted = std::sync::Arc::clone(&counted);
+            std::thread::spawn(move || {
+                let mut client = UcpClient {
+                    stream,
+                    inbox: Vec::new(),
+                    codec: Codec::new(),
+                };
+                client
+                    .stream
+                    .set_read_timeout(Some(Duration::from_millis(50)))
+                    .unwrap();
+                let mut chunk = [0_u8; 4096];
+                loop {
+                    while let Ok(Some(decoded)) = client.codec.decode(&client.inbox) {
+                        client.inbox.drain(..decoded.len);
+                        if let Message::Operation {
+                            trn,
+                            operation: Operation::Session(_),
+                        } = decoded.message
+                        {
+                            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let ack = Message::Result {
+                                trn,
+                                ot: pasarela::ucp::Ot::SESSION,
+                                response: Response::Ack(Ack::default()),
+                            };
+                            let mut frame = bytes::BytesMut::new();
+                            client.codec.encode(&ack, &mut frame).unwrap();
+                            if client.stream.write_all(&frame).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    match client.stream.read(&mut chunk) {
+                        Ok(0) => return,
+                        Ok(n) => client.inbox.extend_from_slice(&chunk[..n]),
+                        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(error) if error.kind() == std::io::ErrorKind::TimedOut => {}
+                        Err(_) => return,
+                    }
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let switch = Switch::start(&switch_config(dir.path(), addr, PASSWORD), &[]);
+    let deadline = Instant::now() + Duration::from_secs(50);
+    while logins.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "the dead link was never dropped");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let view = gateway_view(&switch, GATEWAY);
+    let error = view["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("no answer to an alert"), "{view}");
+    assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");
 }
