@@ -38,7 +38,7 @@
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts, MO deliver_sm.
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
-//! - [`ucp`]: sans-I/O UCP/EMI: framing, checksum, operations 01/31/51/52/53/60 and their results, IRA, 7-bit and UCS-2.
+//! - [`ucp`]: sans-I/O UCP/EMI: framing, checksum, operations 01/31/51/52/53/60 and their results, IRA, 7-bit and UCS-2, the TRN window.
 //! - [`upstream`]: an upstream SMPP gateway's decisions: id formats, response table, back-off, queue.
 //!
 //! **The runtime** (behind `runtime`): everything that does I/O. The

@@ -13,8 +13,8 @@ use slog::Logger;
 use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
 use crate::actors::gateways::simulator::Simulator;
-use crate::actors::gateways::smpp::Upstream;
-use crate::actors::gateways::smpp::bind::Settings;
+use crate::actors::gateways::upstream::{Settings, Upstream};
+use crate::actors::gateways::{smpp, ucp};
 use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
@@ -114,11 +114,13 @@ impl GatewayStarter {
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Smpp(smpp) => {
-                let settings = Settings::new(name.clone(), smpp);
-                let address = Supervisor::start(move |_| {
-                    Upstream::new(settings, store, reports, stopped, logger)
-                });
-                let actor = handle(&address);
+                let settings = Settings::Smpp(smpp::bind::Settings::new(name.clone(), smpp));
+                let actor = start_upstream(settings, store, reports, stopped, logger);
+                LiveGateway { name, spec, actor }
+            }
+            GatewayKind::Ucp(ucp) => {
+                let settings = Settings::Ucp(ucp::Settings::new(name.clone(), ucp));
+                let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Modem(modem) => {
@@ -129,4 +131,17 @@ impl GatewayStarter {
             }
         }
     }
+}
+
+/// The actor of an upstream gateway (kind `smpp` or `ucp`), supervised.
+fn start_upstream(
+    settings: Settings,
+    store: Arc<Store>,
+    reports: Recipient<GatewayReport>,
+    stopped: bool,
+    logger: Logger,
+) -> GatewayHandle {
+    let address =
+        Supervisor::start(move |_| Upstream::new(settings, store, reports, stopped, logger));
+    handle(&address)
 }

@@ -1,5 +1,7 @@
 //! The gateways: one supervised actor per upstream, of each kind: the
-//! built-in simulator, SMPP upstreams (`smpp/`) and GSM modems (`modem/`).
+//! built-in simulator, upstream SMSCs over SMPP (`smpp/`) or UCP/EMI
+//! (`ucp/`), both run by one actor (`upstream/`), and GSM modems
+//! (`modem/`).
 //! Each follows one contract, written once, here, in the manner of
 //! Kannel's `smscconn_p.h`; its messages are in `protocol::gateway`.
 //!
@@ -45,3 +47,5 @@ pub mod core;
 pub mod modem;
 pub mod simulator;
 pub mod smpp;
+pub mod ucp;
+pub mod upstream;

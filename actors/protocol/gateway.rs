@@ -139,7 +139,8 @@ pub struct Inspect;
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum GatewayView {
-    Smpp(GatewaySnapshot),
+    /// An `smpp` or `ucp` gateway.
+    Upstream(GatewaySnapshot),
     Simulator(SimulatorView),
     Modem(ModemView),
 }

@@ -61,30 +61,34 @@ struct GatewayBody {
     kind: Kind,
     /// simulator
     dlr_delay_ms: Option<u64>,
-    /// smpp, required
+    /// smpp and ucp, required
     host: Option<String>,
-    /// smpp, required
+    /// smpp and ucp, required
     #[schema(minimum = 1, maximum = 65535)]
     port: Option<u16>,
     /// smpp, required
     system_id: Option<String>,
-    /// smpp, required
+    /// ucp, required: the OAdC of the login (60)
+    login: Option<String>,
+    /// smpp and ucp, required
     password: Option<String>,
     /// smpp
     bind: Option<Bind>,
-    /// smpp
+    /// smpp (default 64), ucp (default 64, at most 100)
     window: Option<u32>,
-    /// smpp
+    /// smpp and ucp
     tps: Option<u32>,
+    /// ucp: seconds between alerts (31) on a quiet link, default 60
+    keepalive_s: Option<u64>,
     /// smpp
     id_format: Option<String>,
     /// smpp
     sessions: Option<u32>,
-    /// smpp
+    /// smpp and ucp
     max_attempts: Option<u32>,
-    /// smpp
+    /// smpp and ucp
     failover_after_s: Option<u64>,
-    /// smpp
+    /// smpp and ucp
     queue_limit: Option<u32>,
     /// modem, required
     device: Option<String>,
@@ -105,6 +109,7 @@ struct GatewayBody {
 enum Kind {
     Simulator,
     Smpp,
+    Ucp,
     Modem,
 }
 

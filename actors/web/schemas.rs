@@ -228,13 +228,17 @@ impl ToSchema for ReportRow {
     }
 }
 
-/// One upstream bind of an smpp gateway.
+/// What an upstream gateway's connection is: an smpp gateway's binds, or
+/// a ucp gateway's one link.
+const CONNECTION_KINDS: [&str; 4] = ["transmitter", "receiver", "transceiver", "link"];
+
+/// One upstream bind of an smpp gateway, or a ucp gateway's link.
 struct Bind;
 
 impl PartialSchema for Bind {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
-            .property("kind", serialized(&BIND_KINDS))
+            .property("kind", serialized(&CONNECTION_KINDS))
             .required("kind")
             .property("state", serialized(&BIND_STATES))
             .required("state")
@@ -256,18 +260,18 @@ impl PartialSchema for GatewayView {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .description(Some(
-                "One gateway in the live view. Every kind has name, kind, up and stopped; the other fields are those of its kind (smpp: binds, window_in_use, queue_depth, tps_configured, tps_measured, last_error, reconnects; modem: connected, device, last_error, radio; simulator: dlr_delay_ms, receipts_due).",
+                "One gateway in the live view. Every kind has name, kind, up and stopped; the other fields are those of its kind (smpp and ucp: binds (one, kind link, for ucp), window_in_use, queue_depth, tps_configured, tps_measured, last_error, reconnects; modem: connected, device, last_error, radio; simulator: dlr_delay_ms, receipts_due).",
             ))
             .property("name", string(None))
             .required("name")
             .property(
                 "kind",
-                string(Some("The config kind.")).enum_values(Some(["smpp", "modem", "simulator"])),
+                string(Some("The config kind.")).enum_values(Some(["smpp", "ucp", "modem", "simulator"])),
             )
             .required("kind")
             .property(
                 "up",
-                of_type(Type::Boolean, Some("Whether routes may give it messages now (smpp: a bind may submit; modem: connected; simulator: not stopped).")),
+                of_type(Type::Boolean, Some("Whether routes may give it messages now (smpp: a bind may submit; ucp: the link is logged in; modem: connected; simulator: not stopped).")),
             )
             .required("up")
             .property(
@@ -368,7 +372,7 @@ mod tests {
     fn every_field_of_each_gateway_kind_is_described() {
         use crate::actors::protocol::gateway::{ModemView, Radio, SimulatorView};
         use crate::upstream::status::GatewaySnapshot;
-        let smpp = GatewayView::Smpp(GatewaySnapshot {
+        let smpp = GatewayView::Upstream(GatewaySnapshot {
             name: "up".into(),
             kind: "smpp",
             up: true,

@@ -158,6 +158,10 @@ pub(crate) struct RawGateway {
     pub queue_limit: Option<Spanned<u32>>,
     pub tls: Option<Spanned<bool>>,
     pub tls_ca: Option<Spanned<String>>,
+    // ucp (with host, port, password, window, tps, max_attempts,
+    // failover_after_s, queue_limit)
+    pub login: Option<Spanned<String>>,
+    pub keepalive_s: Option<Spanned<u64>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

@@ -330,6 +330,8 @@ pub enum GatewayKind {
     Simulator(SimulatorGatewayConfig),
     /// `kind = "smpp"`: an upstream SMSC we bind to as an ESME.
     Smpp(SmppGatewayConfig),
+    /// `kind = "ucp"`: an upstream SMSC we log in to over UCP/EMI.
+    Ucp(UcpGatewayConfig),
     /// `kind = "modem"`: a GSM modem on a serial port.
     Modem(ModemGatewayConfig),
 }
@@ -340,6 +342,7 @@ impl GatewayKind {
         match self {
             GatewayKind::Simulator(_) => "simulator",
             GatewayKind::Smpp(_) => "smpp",
+            GatewayKind::Ucp(_) => "ucp",
             GatewayKind::Modem(_) => "modem",
         }
     }
@@ -399,6 +402,35 @@ pub struct SmppGatewayConfig {
     /// `tls = true`: SMPP over TLS to the SMSC, its certificate checked
     /// against `host`; `None`: plain TCP.
     pub tls: Option<UpstreamTls>,
+}
+
+/// An upstream SMSC reached over UCP/EMI (one TCP connection, logged in
+/// with operation 60).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UcpGatewayConfig {
+    /// `host`: the SMSC's host name or IP address; required.
+    pub host: String,
+    /// `port`: the SMSC's TCP port, not 0; required.
+    pub port: u16,
+    /// `login`: the OAdC we log in with (operation 60): 1 to 16 printable
+    /// ASCII characters; required.
+    pub login: String,
+    /// `password`: the PWD we log in with: 1 to 16 printable ASCII
+    /// characters; required.
+    pub password: String,
+    /// Outstanding operations, 1 to 100 (TRN is 00–99).
+    pub window: u32,
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
+    /// How often an alert (31) is sent while the link is idle.
+    pub keepalive: Duration,
+    /// Temporary refusals after which a message is REJECTED.
+    pub max_attempts: u32,
+    /// How long the gateway may be down before its queued messages go
+    /// back to their routes; `None`: they wait for it.
+    pub failover_after: Option<Duration>,
+    /// Messages the gateway's queue holds before it takes no more.
+    pub queue_limit: u32,
 }
 
 /// TLS toward an upstream SMSC.

@@ -53,12 +53,12 @@ pub enum Transport {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
-type Reader = Box<dyn AsyncRead + Send + Unpin>;
-type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+pub type Reader = Box<dyn AsyncRead + Send + Unpin>;
+pub type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
 impl Transport {
     /// The read and write halves, each used by one side of a `select!`.
-    fn split(self) -> (Reader, Writer) {
+    pub fn split(self) -> (Reader, Writer) {
         // Small PDUs answered at once: Nagle would add 40 ms to each.
         match self {
             Transport::Plain(stream) => {

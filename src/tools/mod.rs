@@ -12,7 +12,7 @@
 //!   outcomes.
 //! - [`client`]: the ESME side of a connection (bind, windowed submit,
 //!   answering deliver_sm and enquire_link), used by `bench` and by the
-//!   switch's upstream SMPP gateways (`actors/upstream_connection.rs`).
+//!   switch's upstream SMPP gateways (`actors/gateways/smpp/bind.rs`).
 //! - `endpoint`: one end of a session, shared by both tools: the link, the
 //!   bind state, sequence numbers and the window of requests.
 //! - `link`: one connection's bytes, read and written in batches.

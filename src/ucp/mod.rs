@@ -20,6 +20,7 @@
 //!   [`error`].
 //! - [`outgoing`] and [`incoming`]: a pasarela message part into a submit,
 //!   and a delivery or notification back into an MO or a receipt.
+//! - [`window`]: the TRNs of a session's outstanding operations.
 //!
 //! Text is [`sms`](crate::sms)'s: GSM 03.38, septet packing, UCS-2, UDH.
 //!
@@ -79,6 +80,7 @@ pub mod short_message;
 pub mod time;
 #[cfg(test)]
 mod vectors;
+pub mod window;
 mod wire;
 pub mod xser;
 
@@ -96,4 +98,5 @@ pub use outgoing::{SubmitError, submit};
 pub use reference::MessageReference;
 pub use response::{Ack, Nack, Response};
 pub use short_message::{DeliveryStatus, Notifications, Otoa, ShortMessageFields};
+pub use window::Window;
 pub use xser::ExtraServices;

@@ -1,5 +1,5 @@
 //! An MO message from an upstream SMSC (a deliver_sm or data_sm that is
-//! not a receipt) as the store keeps it: an [`InboundMessage`] with the
+//! not a receipt, or a UCP delivery, 52) as the store keeps it: an [`InboundMessage`] with the
 //! destination_addr it was sent to, its text decoded where the
 //! data_coding has an alphabet. No I/O here.
 //!
@@ -17,9 +17,10 @@ use chrono::{DateTime, Utc};
 
 use crate::model::GatewayName;
 use crate::smpp::pdu::{self, Pdu};
-use crate::sms::incoming;
+use crate::sms::incoming::{self, ShortMessage};
 use crate::sms::udh::ESM_CLASS_UDHI;
 use crate::store::{InboundMessage, MoPart};
+use crate::ucp::ReceivedMessage;
 
 /// The record for `pdu` received by `gateway` at `received_at`, keyed by
 /// `sequence` (unique: from the store's sequence); `None` when `pdu` is
@@ -51,7 +52,64 @@ pub fn inbound(
     let message = incoming::decode(data_coding, esm_class, content, None)
         .or_else(|_| incoming::decode(data_coding, esm_class & !ESM_CLASS_UDHI, content, None))
         .ok()?;
-    Some(InboundMessage {
+    Some(record(
+        gateway,
+        source,
+        destination,
+        data_coding,
+        message,
+        sequence,
+        received_at,
+    ))
+}
+
+/// The record for a UCP delivery (52) received by `gateway` at
+/// `received_at`, keyed by `sequence` as [`inbound`]'s. A header (XSer 01)
+/// that does not parse is kept as part of the body.
+pub fn inbound_ucp(
+    gateway: &GatewayName,
+    received: &ReceivedMessage,
+    sequence: u64,
+    received_at: DateTime<Utc>,
+) -> Option<InboundMessage> {
+    let message = received
+        .short_message()
+        .or_else(|_| {
+            let whole = [
+                received.user_data.udh.as_slice(),
+                &received.user_data.payload,
+            ]
+            .concat();
+            incoming::decode_user_data(
+                crate::sms::Alphabet::from_dcs(received.dcs),
+                false,
+                &whole,
+                None,
+            )
+        })
+        .ok()?;
+    Some(record(
+        gateway,
+        &received.originator,
+        &received.recipient,
+        received.dcs,
+        message,
+        sequence,
+        received_at,
+    ))
+}
+
+/// The stored form of a decoded MO from `source` to `destination`.
+fn record(
+    gateway: &GatewayName,
+    source: &str,
+    destination: &str,
+    data_coding: u8,
+    message: ShortMessage,
+    sequence: u64,
+    received_at: DateTime<Utc>,
+) -> InboundMessage {
+    InboundMessage {
         gateway: gateway.clone(),
         fingerprint: format!(
             "{}.{source}.{sequence:020}",
@@ -71,7 +129,7 @@ pub fn inbound(
             total: concat.total(),
             seq: concat.seq(),
         }),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +190,46 @@ mod tests {
         let message = inbound(&gateway(), &deliver_sm(0x40, 4, &broken), 2, now).unwrap();
         assert_eq!(message.body, broken);
         assert_eq!(message.text, None);
+        assert_eq!(message.part, None);
+    }
+
+    #[test]
+    fn a_ucp_delivery_is_stored_like_a_deliver_sm() {
+        use crate::modem::pdu::UserData;
+        let now = Utc::now();
+        let part = ReceivedMessage {
+            originator: "34699000000".into(),
+            recipient: "12345".into(),
+            scts: None,
+            dcs: 0x08,
+            user_data: UserData {
+                udh: vec![5, 0, 3, 9, 2, 2],
+                payload: crate::sms::ucs2::encode("¿sí?"),
+            },
+        };
+        let message = inbound_ucp(&gateway(), &part, 3, now).unwrap();
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(message.destination.as_deref(), Some("12345"));
+        assert_eq!(message.dcs, 0x08);
+        assert_eq!(message.body, crate::sms::ucs2::encode("¿sí?"));
+        assert_eq!(
+            message.part,
+            Some(MoPart {
+                reference: 9,
+                total: 2,
+                seq: 2
+            })
+        );
+        let broken = ReceivedMessage {
+            user_data: UserData {
+                udh: vec![9, 0, 3],
+                payload: b"x".to_vec(),
+            },
+            dcs: 0x04,
+            ..part
+        };
+        let message = inbound_ucp(&gateway(), &broken, 4, now).unwrap();
+        assert_eq!(message.body, [9, 0, 3, b'x']);
         assert_eq!(message.part, None);
     }
 }

@@ -1,23 +1,25 @@
-//! The decisions an upstream SMPP gateway makes, without I/O: how the
-//! SMSC's message ids are normalised so that a receipt finds its message
-//! ([`ids`]), what each submit_sm_resp status means for the message
-//! ([`response`]), how long to wait before reconnecting ([`backoff`]),
-//! which queued message goes next and when one has been refused too often
-//! ([`queue`]), what an MO from the SMSC is stored as ([`mo`]), and what
-//! the operator sees of a gateway ([`status`]). The
-//! actor in `actors/upstream.rs` and its binds call these; everything here
-//! is unit-tested alone.
+//! The decisions an upstream gateway (SMPP or UCP) makes, without I/O:
+//! how the SMSC's message ids are normalised so that a receipt finds its
+//! message ([`ids`]), what each submit_sm_resp status means for the
+//! message ([`response`]) and each UCP NACK's error code ([`nack`]), how
+//! long to wait before reconnecting ([`backoff`]), which queued message
+//! goes next and when one has been refused too often ([`queue`]), what an
+//! MO from the SMSC is stored as ([`mo`]), and what the operator sees of
+//! a gateway ([`status`]). The actor in `actors/gateways/upstream/` and
+//! its connections call these; everything here is unit-tested alone.
 
 pub mod backoff;
 pub mod ids;
 // Its record type is the store's, which exists only with the runtime.
 #[cfg(feature = "runtime")]
 pub mod mo;
+pub mod nack;
 pub mod queue;
 pub mod response;
 pub mod status;
 
 pub use backoff::Backoff;
 pub use ids::{IdBase, IdFormat};
+pub use nack::{bad_login, classify_nack};
 pub use queue::{Fill, Next, Queue, Queued};
 pub use response::{Outcome, classify};

@@ -883,3 +883,55 @@ fn an_accounts_time_zone_is_read_utc_by_default_and_an_unknown_one_named() {
         "missing {prefix:?} in {lines:?}"
     );
 }
+
+#[test]
+fn a_ucp_gateway_is_read_with_defaults_and_its_limits_checked() {
+    let ucp = "[[gateways]]\nname = \"emi\"\nkind = \"ucp\"\nhost = \"emi.example.net\"\nport = 3000\nlogin = \"4412345\"\npassword = \"secret\"\n";
+    let config = parse(&with(ucp)).unwrap();
+    let GatewayKind::Ucp(emi) = &config.gateway("emi").unwrap().kind else {
+        panic!("emi is a ucp gateway");
+    };
+    assert_eq!((emi.host.as_str(), emi.port), ("emi.example.net", 3000));
+    assert_eq!(
+        (emi.login.as_str(), emi.password.as_str()),
+        ("4412345", "secret")
+    );
+    assert_eq!((emi.window, emi.tps, emi.max_attempts), (64, 0, 10));
+    assert_eq!(emi.keepalive, Duration::from_secs(60));
+    assert_eq!((emi.failover_after, emi.queue_limit), (None, 10_000));
+
+    let set = "window = 100\ntps = 20\nkeepalive_s = 15\nfailover_after_s = 30\n";
+    let config = parse(&with(&format!("{ucp}{set}"))).unwrap();
+    let GatewayKind::Ucp(emi) = &config.gateway("emi").unwrap().kind else {
+        panic!("emi is a ucp gateway");
+    };
+    assert_eq!((emi.window, emi.tps), (100, 20));
+    assert_eq!(emi.keepalive, Duration::from_secs(15));
+    assert_eq!(emi.failover_after, Some(Duration::from_secs(30)));
+
+    let wrong = "window = 101\nkeepalive_s = 0\nsystem_id = \"x\"\nbind = \"pair\"\n";
+    let lines = errors(&with(&format!(
+        "{}{wrong}",
+        ucp.replace("login = \"4412345\"\n", "")
+    )));
+    for expected in [
+        "gateways[3].window: 101 is out of range, expected 1 to 100",
+        "gateways[3].keepalive_s: 0 is out of range",
+        "gateways[3].system_id: does not apply to a gateway of kind ucp",
+        "gateways[3].bind: does not apply to a gateway of kind ucp",
+        "gateways[3].login: required for a gateway of kind ucp",
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(expected)),
+            "missing {expected:?} in {lines:?}"
+        );
+    }
+    let smpp_with_login = VALID.replace("bind = \"transmitter\"\n", "login = \"x\"\n");
+    assert!(
+        errors(&smpp_with_login).iter().any(
+            |line| line.contains("gateways[1].login: does not apply to a gateway of kind smpp")
+        ),
+        "{:?}",
+        errors(&smpp_with_login)
+    );
+}

@@ -69,6 +69,7 @@ mod serve;
 mod sim_smsc;
 mod supervision;
 mod tls_listeners;
+mod ucp;
 mod upstream;
 mod upstream_node;
 mod upstream_status;

@@ -67,7 +67,7 @@ fn sim(args: &[&str]) -> Sim {
     Sim::start(&all)
 }
 
-fn esme(switch: &Switch) -> Raw {
+pub(crate) fn esme(switch: &Switch) -> Raw {
     let mut esme = Raw::connect(switch.smpp);
     assert_eq!(
         esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),
@@ -76,17 +76,19 @@ fn esme(switch: &Switch) -> Raw {
     esme
 }
 
-/// What the ESME has seen: our ids by submit sequence, receipts by id.
+/// What the ESME has seen: our ids by submit sequence, receipts by id,
+/// and the MO messages delivered to it.
 #[derive(Default)]
-struct Seen {
-    ids: HashMap<u32, String>,
-    refused: HashMap<u32, CommandStatus>,
-    receipts: HashMap<String, Vec<String>>,
+pub(crate) struct Seen {
+    pub(crate) ids: HashMap<u32, String>,
+    pub(crate) refused: HashMap<u32, CommandStatus>,
+    pub(crate) receipts: HashMap<String, Vec<String>>,
+    pub(crate) mo: Vec<Pdu>,
 }
 
 impl Seen {
     /// Reads until `done` says so or `within` passes.
-    fn read(&mut self, esme: &mut Raw, within: Duration, done: impl Fn(&Seen) -> bool) {
+    pub(crate) fn read(&mut self, esme: &mut Raw, within: Duration, done: impl Fn(&Seen) -> bool) {
         let deadline = Instant::now() + within;
         while !done(self) && Instant::now() < deadline {
             let Some(command) = esme.recv(Duration::from_millis(50)) else {
@@ -103,7 +105,10 @@ impl Seen {
                 }
                 CommandId::DeliverSm => {
                     let pdu: Pdu = command.into_parts().pdu.unwrap();
-                    let receipt = read_receipt(&pdu).unwrap().expect("a receipt");
+                    let Some(receipt) = read_receipt(&pdu).unwrap() else {
+                        self.mo.push(pdu);
+                        continue;
+                    };
                     let stat = receipt
                         .text
                         .and_then(|text| text.stat)
@@ -119,7 +124,7 @@ impl Seen {
     }
 
     /// The stats received for the message submitted with `seq`.
-    fn stats(&self, seq: u32) -> Vec<String> {
+    pub(crate) fn stats(&self, seq: u32) -> Vec<String> {
         self.ids
             .get(&seq)
             .and_then(|id| self.receipts.get(id))
@@ -128,12 +133,12 @@ impl Seen {
     }
 
     /// Whether every accepted message has at least one receipt.
-    fn all_receipted(&self) -> bool {
+    pub(crate) fn all_receipted(&self) -> bool {
         self.ids.values().all(|id| self.receipts.contains_key(id))
     }
 }
 
-fn balance(dir: &Path) -> Money {
+pub(crate) fn balance(dir: &Path) -> Money {
     let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
     store
         .account_balance(&AccountId::new("demo").unwrap())
@@ -646,7 +651,7 @@ fn mo_messages_from_the_smsc_are_stored_then_answered() {
 
 /// The operator view of gateway `name` (admin credentials of the shipped
 /// config).
-fn gateway_view(switch: &Switch, name: &str) -> serde_json::Value {
+pub(crate) fn gateway_view(switch: &Switch, name: &str) -> serde_json::Value {
     let answer = http::json(
         switch.http,
         "GET",

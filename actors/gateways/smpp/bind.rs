@@ -41,15 +41,18 @@
 //! dropped.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Recipient;
-use chrono::Utc;
-use slog::{Logger, debug, error, info, warn};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use slog::{Logger, error, info, warn};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
+use crate::actors::gateways::upstream::shared::{
+    self, Lifeline, QueueSettings, Shared, StateChanged,
+};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
 use crate::metrics;
@@ -61,28 +64,17 @@ use crate::smpp::pdu::{
     ServiceType, SubmitSm, Ton,
 };
 use crate::smpp::{Codec, CommandStatus, Leniency, time};
-use crate::store::{Batch, Store};
+use crate::store::Store;
 use crate::tls::PemFile;
 use crate::tools::client::{
     BindKind, ClientError, Credentials, Esme, Event, TlsTarget, Unanswered,
 };
 use crate::upstream::response::bad_credentials;
 use crate::upstream::status::{BindState, BindStatus};
-use crate::upstream::{Backoff, Fill, IdFormat, Next, Outcome, Queue, Queued, classify, ids, mo};
-
-/// From a bind: its state changed (the gateway may have gone up or down)
-/// or the queue stopped or started being full, or full for bulk.
-#[derive(actix::Message)]
-#[rtype(result = "()")]
-pub struct StateChanged;
+use crate::upstream::{Backoff, IdFormat, Next, Queued, classify, ids, mo};
 
 /// How long the SMSC has to answer a submit_sm or enquire_link.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
-/// First and longest wait before reconnecting.
-const RECONNECT_FIRST: Duration = Duration::from_secs(1);
-const RECONNECT_MAX: Duration = Duration::from_secs(30);
-/// Wait after a bind refused for bad credentials.
-const CREDENTIALS_RETRY: Duration = Duration::from_secs(60);
 /// How long unbinding may take when the task ends.
 const UNBIND_LIMIT: Duration = Duration::from_secs(2);
 /// The most octets short_message carries; longer parts go in message_payload.
@@ -167,104 +159,23 @@ fn kind_name(kind: BindKind) -> &'static str {
     }
 }
 
-/// What the actor and the binds of one gateway share.
-pub struct Shared {
-    state: Mutex<SharedState>,
-    /// Wakes the binds: something was queued, or put back.
-    wake: Notify,
-}
-
-pub struct SharedState {
-    pub queue: Queue,
-    /// One per bind, in the order of `Settings::binds`.
-    pub binds: Vec<BindStatus>,
-    pub last_error: Option<String>,
-    /// How full the actor last told the routes the queue was.
-    pub fill_told: Fill,
-}
-
-impl Shared {
-    pub fn new(settings: &Settings) -> Arc<Shared> {
-        Arc::new(Shared {
-            state: Mutex::new(SharedState {
-                queue: Queue::new(settings.tps, settings.max_attempts, settings.queue_limit),
-                binds: bind_statuses(settings),
-                last_error: None,
-                fill_told: Fill::default(),
-            }),
-            wake: Notify::new(),
-        })
-    }
-
-    // Nothing panics while holding it; a poisoned state is still valid data.
-    pub fn lock(&self) -> MutexGuard<'_, SharedState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes new settings: bind states for the new binds (none runs
-    /// while this is called), the queue's limits, keeping what waits.
-    pub fn reconfigure(&self, settings: &Settings) {
-        let mut state = self.lock();
-        state.binds = bind_statuses(settings);
-        state
-            .queue
-            .reconfigure(settings.tps, settings.max_attempts, settings.queue_limit);
-    }
-
-    /// Empties the queue (not what is in flight), giving every message
-    /// back to the switch to be routed again (`SendFailed`, temporary);
-    /// returns how many.
-    pub fn give_back_all(&self, reports: &Recipient<GatewayReport>) -> usize {
-        let queued = self.lock().queue.take_all();
-        for message in &queued {
-            reports.do_send(GatewayReport::given_back(message.id));
+impl Settings {
+    /// The queue's settings.
+    pub fn queue(&self) -> QueueSettings {
+        QueueSettings {
+            tps: self.tps,
+            max_attempts: self.max_attempts,
+            queue_limit: self.queue_limit,
         }
-        queued.len()
     }
 
-    /// Queues a message from the route and wakes the binds.
-    pub fn push(&self, message: Message) {
-        self.lock().queue.push(message);
-        self.wake.notify_waiters();
-    }
-}
-
-fn bind_statuses(settings: &Settings) -> Vec<BindStatus> {
-    settings
-        .binds
-        .iter()
-        .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
-        .collect()
-}
-
-impl SharedState {
-    /// Whether the queue stopped or started being full, or full for
-    /// bulk, since the actor last told the routes.
-    pub fn fill_untold(&self) -> bool {
-        self.queue.fill() != self.fill_told
-    }
-
-    /// Whether some bind may submit now: the gateway is up.
-    pub fn may_submit(&self) -> bool {
+    /// A state per bind, none connected yet.
+    pub fn bind_statuses(&self) -> Vec<BindStatus> {
         self.binds
             .iter()
-            .any(|bind| bind.submits && bind.state == BindState::Bound)
+            .map(|kind| BindStatus::new(kind_name(*kind), transmits(*kind)))
+            .collect()
     }
-}
-
-/// How the actor ends one set of binds and learns that they all ended.
-#[derive(Clone)]
-pub struct Lifeline {
-    /// Changes when the binds must end: its sender sends (drain) or is
-    /// dropped (close).
-    pub closed: watch::Receiver<()>,
-    /// Each bind holds a clone until it ends; the actor's receiver closes
-    /// when the last is dropped. Held, never read.
-    #[expect(
-        dead_code,
-        reason = "held for its drop, which tells the actor the bind ended"
-    )]
-    pub running: mpsc::Sender<()>,
 }
 
 /// Starts one task per bind; they run until `lifeline` says they end.
@@ -280,16 +191,20 @@ pub fn start(
     let settings = Arc::new(settings.clone());
     for (index, kind) in settings.binds.iter().copied().enumerate() {
         let bind = Bind {
-            index,
             kind,
             settings: Arc::clone(&settings),
-            store: Arc::clone(store),
-            shared: Arc::clone(shared),
+            reporter: Reporter {
+                index,
+                gateway: settings.name.clone(),
+                max_attempts: settings.max_attempts,
+                store: Arc::clone(store),
+                shared: Arc::clone(shared),
+                link: link.clone(),
+                reports: reports.clone(),
+                logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
+            },
             lifeline: lifeline.clone(),
-            link: link.clone(),
-            reports: reports.clone(),
-            logger: logger.new(slog::o!("bind" => index, "as" => kind_name(kind))),
-            reconnect: Backoff::new(RECONNECT_FIRST, RECONNECT_MAX),
+            reconnect: reconnect_backoff(),
             draining: false,
         };
         actix_rt::spawn(bind.run());
@@ -297,17 +212,12 @@ pub fn start(
 }
 
 struct Bind {
-    index: usize,
     kind: BindKind,
     settings: Arc<Settings>,
-    /// Where MO messages are kept before they are answered.
-    store: Arc<Store>,
-    shared: Arc<Shared>,
+    /// What it reports through, and the queue it takes from.
+    reporter: Reporter,
     /// Dropped when the bind ends (the actor waits for every one).
     lifeline: Lifeline,
-    link: Recipient<StateChanged>,
-    reports: Recipient<GatewayReport>,
-    logger: Logger,
     reconnect: Backoff,
     /// Told to drain: it ends once nothing is in flight, and never
     /// reconnects.
@@ -315,116 +225,64 @@ struct Bind {
 }
 
 /// Why a bound session ended.
-enum End {
-    /// The actor dropped the channel: stop.
-    Closed,
-    /// The actor asked the binds to drain, and nothing is in flight.
-    Drained,
-    /// The connection failed: reconnect.
-    Lost(ClientError),
-}
+type End = shared::End<ClientError>;
 
 impl Bind {
     async fn run(mut self) {
         loop {
-            self.set_state(BindState::Connecting, None);
+            self.reporter.set_state(BindState::Connecting, None);
             let codec = Codec::new().with_leniency(Leniency::LENIENT);
-            let bound = tokio::select! {
-                bound = Esme::bind(
-                    &self.settings.address,
-                    self.settings.tls.as_ref(),
-                    self.kind,
-                    &self.settings.credentials,
-                    self.settings.window,
-                    RESPONSE_TIMEOUT,
-                    codec,
-                ) => bound,
-                closed = self.lifeline.closed.changed() => {
-                    self.end(closed.is_err());
-                    return;
-                }
+            let binding = Esme::bind(
+                &self.settings.address,
+                self.settings.tls.as_ref(),
+                self.kind,
+                &self.settings.credentials,
+                self.settings.window,
+                RESPONSE_TIMEOUT,
+                codec,
+            );
+            let bound = match self.lifeline.unless_ended(binding).await {
+                Ok(bound) => bound,
+                Err(closed) => return self.reporter.end(closed),
             };
             let delay = match bound {
                 Ok(mut esme) => {
                     esme.answer_later();
-                    info!(self.logger, "bound to the SMSC";
+                    info!(self.reporter.logger, "bound to the SMSC";
                         "address" => &self.settings.address);
                     self.reconnect.reset();
-                    self.set_state(BindState::Bound, None);
+                    self.reporter.set_state(BindState::Bound, None);
                     let end = self.session(&mut esme).await;
-                    match end {
-                        End::Closed | End::Drained => {
-                            esme.unbind(UNBIND_LIMIT).await;
-                            self.end(matches!(end, End::Closed));
-                            return;
-                        }
-                        End::Lost(error) if self.draining => {
-                            warn!(self.logger, "connection to the SMSC lost while draining; ending";
-                                "error" => %error);
-                            self.end(false);
-                            return;
-                        }
-                        End::Lost(error) => {
-                            let delay = self.reconnect.next_jittered(fastrand::f64());
-                            warn!(self.logger, "connection to the SMSC lost; reconnecting";
-                                "error" => %error, "in_ms" => delay.as_millis());
-                            self.set_state(BindState::BackingOff, Some(error.to_string()));
-                            delay
-                        }
+                    if matches!(end, End::Closed | End::Drained) {
+                        esme.unbind(UNBIND_LIMIT).await;
+                    }
+                    match self
+                        .reporter
+                        .session_ended(end, self.draining, &mut self.reconnect)
+                    {
+                        Some(delay) => delay,
+                        None => return,
                     }
                 }
-                Err(ClientError::Refused(status)) if bad_credentials(status) => {
-                    let error = ClientError::Refused(status).to_string();
-                    error!(self.logger, "bind refused: bad system_id or password; retrying slowly";
-                        "status" => &error, "in_s" => CREDENTIALS_RETRY.as_secs());
-                    self.set_state(BindState::BadCredentials, Some(error));
-                    CREDENTIALS_RETRY
-                }
                 Err(error) => {
-                    let delay = self.reconnect.next_jittered(fastrand::f64());
-                    warn!(self.logger, "cannot bind to the SMSC; retrying";
-                        "error" => %error, "in_ms" => delay.as_millis());
-                    self.set_state(BindState::BackingOff, Some(error.to_string()));
-                    delay
+                    let refused =
+                        matches!(error, ClientError::Refused(status) if bad_credentials(status));
+                    self.reporter
+                        .connect_failed(&mut self.reconnect, &error, refused)
                 }
             };
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                closed = self.lifeline.closed.changed() => {
-                    self.end(closed.is_err());
-                    return;
-                }
+            let waited = tokio::time::sleep(delay);
+            if let Err(closed) = self.lifeline.unless_ended(waited).await {
+                return self.reporter.end(closed);
             }
         }
-    }
-
-    /// Records this bind's state (and error: a reconnect follows) and
-    /// tells the actor, which decides whether the gateway is up.
-    fn set_state(&self, state: BindState, error: Option<String>) {
-        {
-            let mut shared = self.shared.lock();
-            if let Some(bind) = shared.binds.get_mut(self.index) {
-                bind.state = state;
-                if state != BindState::Bound {
-                    bind.window_in_use = 0;
-                }
-                if error.is_some() {
-                    bind.reconnects += 1;
-                    bind.last_error.clone_from(&error);
-                }
-            }
-            if error.is_some() {
-                shared.last_error = error;
-            }
-        }
-        self.link.do_send(StateChanged);
     }
 
     /// Submits and reads until the connection fails or the binds close.
     /// Messages still in flight go back to the front of the queue.
     async fn session(&mut self, esme: &mut Esme) -> End {
         let mut in_flight: HashMap<u32, Queued> = HashMap::new();
-        let shared = Arc::clone(&self.shared);
+        let shared = Arc::clone(&self.reporter.shared);
         // The gateway's gauge sums its binds: each adds what it changed.
         let window = metrics::global().window_in_use(&self.settings.name);
         let mut counted: i64 = 0;
@@ -454,10 +312,10 @@ impl Bind {
                 () = &mut woken => {}
                 closed = self.lifeline.closed.changed() => match closed {
                     Ok(()) if !self.draining => {
-                        info!(self.logger, "draining: no more submits; waiting for the answers in flight";
+                        info!(self.reporter.logger, "draining: no more submits; waiting for the answers in flight";
                             "in_flight" => in_flight.len());
                         self.draining = true;
-                        self.set_state(BindState::Stopped, None);
+                        self.reporter.set_state(BindState::Stopped, None);
                     }
                     _ => break End::Closed,
                 },
@@ -497,29 +355,7 @@ impl Bind {
         let mut back: Vec<(u32, Queued)> = in_flight.into_iter().collect();
         back.sort_by_key(|(sequence, _)| *sequence);
         let back: Vec<Queued> = back.into_iter().map(|(_, queued)| queued).collect();
-        if back.is_empty() {
-            return end;
-        }
-        warn!(self.logger, "messages in flight go back to the queue (the SMSC may have some: duplicates)";
-            "count" => back.len());
-        let failed = {
-            let mut state = self.shared.lock();
-            match end {
-                End::Closed | End::Drained => {
-                    for queued in back.into_iter().rev() {
-                        state.queue.unsent(queued);
-                    }
-                    Vec::new()
-                }
-                End::Lost(_) => state.queue.dropped(back),
-            }
-        };
-        for message in failed {
-            warn!(self.logger, "in flight at too many dropped connections; failed";
-                "message" => %message.id, "max_attempts" => self.settings.max_attempts);
-            self.report_refused(&message);
-        }
-        self.shared.wake.notify_waiters();
+        self.reporter.in_flight_back(back, &end);
         end
     }
 
@@ -533,7 +369,7 @@ impl Bind {
         if !transmits(self.kind) {
             return Ok(None);
         }
-        let shared = Arc::clone(&self.shared);
+        let shared = Arc::clone(&self.reporter.shared);
         let mut state = shared.lock();
         let mut wake = None;
         while esme.can_submit() {
@@ -546,9 +382,9 @@ impl Bind {
                 Next::Idle => break,
             };
             let Some(body) = submit_sm(&queued.message) else {
-                error!(self.logger, "message does not fit a submit_sm; rejected";
+                error!(self.reporter.logger, "message does not fit a submit_sm; rejected";
                     "message" => %queued.message.id);
-                self.report_refused(&queued.message);
+                self.reporter.refused(&queued.message);
                 continue;
             };
             match esme.submit(body) {
@@ -561,11 +397,11 @@ impl Bind {
                 }
             }
         }
-        if let Some(bind) = state.binds.get_mut(self.index) {
+        if let Some(bind) = state.binds.get_mut(self.reporter.index) {
             bind.window_in_use = in_flight.len();
         }
         if state.fill_untold() {
-            self.link.do_send(StateChanged);
+            self.reporter.link.do_send(StateChanged);
         }
         Ok(wake)
     }
@@ -588,17 +424,12 @@ impl Bind {
             } => match in_flight.remove(&sequence) {
                 Some(queued) => self.answered(queued, status, message_id),
                 None => {
-                    warn!(self.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
+                    warn!(self.reporter.logger, "answer to a submit_sm we do not have"; "sequence" => sequence);
                 }
             },
             Event::TimedOut { sequence } => {
                 if let Some(queued) = in_flight.remove(&sequence) {
-                    warn!(self.logger, "no answer to a submit_sm; it goes again (a duplicate if the SMSC had it)";
-                        "message" => %queued.message.id);
-                    let failed = self.shared.lock().queue.unanswered(queued);
-                    if let Some(message) = failed {
-                        self.too_many_attempts(&message, None);
-                    }
+                    self.reporter.unanswered(queued);
                 }
             }
             Event::Delivered { pdu, unanswered } => {
@@ -622,7 +453,7 @@ impl Bind {
                         return Ok(());
                     }
                     Err(error) => {
-                        warn!(self.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
+                        warn!(self.reporter.logger, "unreadable receipt acknowledged and dropped"; "error" => %error);
                     }
                 }
                 if let Some(unanswered) = unanswered {
@@ -634,100 +465,35 @@ impl Bind {
     }
 
     fn answered(&mut self, queued: Queued, status: CommandStatus, message_id: Option<String>) {
-        match classify(status) {
-            Outcome::Accepted => {
-                self.shared.lock().queue.accepted();
-                self.accepted(queued.message, message_id.unwrap_or_default());
-            }
-            Outcome::Temporary => {
-                let id = queued.message.id;
-                let failed = self.shared.lock().queue.refused(queued, Instant::now());
-                match failed {
-                    None => {
-                        debug!(self.logger, "the SMSC cannot take it now; pausing";
-                            "status" => u32::from(status), "message" => %id);
-                    }
-                    Some(message) => self.too_many_attempts(&message, Some(status)),
-                }
-            }
-            Outcome::Permanent => {
-                info!(self.logger, "the SMSC refused a message";
-                    "message" => %queued.message.id, "status" => u32::from(status));
-                self.report_refused(&queued.message);
-            }
-        }
-    }
-
-    fn accepted(&self, message: Message, raw: String) {
-        let key = self
-            .settings
-            .id_format
-            .response_key(&raw)
-            .unwrap_or_else(|error| {
-                warn!(self.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
-                    "error" => %error);
-                ids::as_is(&raw)
-            });
-        let upstream_id = UpstreamId::new(key).or_else(|_| {
-            // Taken, but with no id a receipt could match: the
-            // message stays SUBMITTED.
-            error!(self.logger, "the SMSC took a message without a usable id; no receipt will match it";
-                "message" => %message.id, "id" => &raw);
-            UpstreamId::new(format!("none-{}", message.id))
-        });
-        if let Ok(upstream_id) = upstream_id {
-            self.reports.do_send(GatewayReport::Sent {
-                message: Box::new(message),
-                upstream_id,
-            });
-        }
-    }
-
-    fn too_many_attempts(&self, message: &Message, status: Option<CommandStatus>) {
-        info!(self.logger, "temporary refusals reached max_attempts; failed";
-            "message" => %message.id, "max_attempts" => self.settings.max_attempts,
-            "status" => status.map(u32::from));
-        self.report_refused(message);
+        let raw = message_id.unwrap_or_default();
+        let key = || {
+            self.settings
+                .id_format
+                .response_key(&raw)
+                .unwrap_or_else(|error| {
+                    warn!(self.reporter.logger, "submit_sm_resp id not in the configured id_format; kept as it is";
+                        "error" => %error);
+                    ids::as_is(&raw)
+                })
+        };
+        let status_text = format!("{:#04x}", u32::from(status));
+        self.reporter
+            .answered(queued, classify(status), &status_text, key);
     }
 
     /// Keeps an MO in the inbox; the answer is ESME_ROK once its commit is
     /// durable, ESME_RX_T_APPN (the SMSC sends it again) when it cannot be
-    /// kept. The commit starts now; the answer needs nothing of `self`.
+    /// kept.
     fn store_mo(&self, pdu: &Pdu) -> impl Future<Output = CommandStatus> + 'static {
-        let (logger, reports) = (self.logger.clone(), self.reports.clone());
-        let started = self.store.next_sequence().map(|sequence| {
-            mo::inbound(&self.settings.name, pdu, sequence, Utc::now()).map(|inbound| {
-                let mut batch = Batch::new();
-                batch.put_inbound(&inbound);
-                (inbound, self.store.commit(batch))
-            })
-        });
+        let gateway = &self.settings.name;
+        let stored = self
+            .reporter
+            .store_mo(|sequence, at| mo::inbound(gateway, pdu, sequence, at));
         async move {
-            let (inbound, durable) = match started {
-                Ok(Some(started)) => started,
-                // No content to keep.
-                Ok(None) => return CommandStatus::EsmeRok,
-                Err(error) => {
-                    error!(logger, "cannot number an MO message; the SMSC is told to send it again";
-                        "error" => %error);
-                    return CommandStatus::EsmeRxTAppn;
-                }
-            };
-            match durable.await {
-                Ok(()) => {
-                    info!(logger, "MO message from the SMSC stored";
-                        "source" => &inbound.source, "fingerprint" => &inbound.fingerprint);
-                    reports.do_send(GatewayReport::Received {
-                        gateway: inbound.gateway,
-                        fingerprint: inbound.fingerprint,
-                    });
-                    CommandStatus::EsmeRok
-                }
-                Err(error) => {
-                    error!(logger, "cannot store an MO message; the SMSC is told to send it again";
-                        "error" => %error);
-                    CommandStatus::EsmeRxTAppn
-                }
+            if stored.await {
+                CommandStatus::EsmeRok
+            } else {
+                CommandStatus::EsmeRxTAppn
             }
         }
     }
@@ -741,12 +507,12 @@ impl Bind {
             .id_format
             .receipt_key(&receipt.message_id)
             .unwrap_or_else(|error| {
-                warn!(self.logger, "receipt id not in the configured id_format; kept as it is";
+                warn!(self.reporter.logger, "receipt id not in the configured id_format; kept as it is";
                     "error" => %error);
                 ids::as_is(&receipt.message_id)
             });
         let Ok(upstream_id) = UpstreamId::new(key) else {
-            warn!(self.logger, "receipt with an id that cannot be ours; dropped";
+            warn!(self.reporter.logger, "receipt with an id that cannot be ours; dropped";
                 "id" => &receipt.message_id);
             return None;
         };
@@ -759,42 +525,7 @@ impl Bind {
             .as_ref()
             .and_then(|text| text.err.as_deref())
             .and_then(|err| err.trim().parse::<u16>().ok());
-        let (recorded, durable) = oneshot::channel();
-        self.reports.do_send(GatewayReport::Receipt {
-            gateway: self.settings.name.clone(),
-            upstream_id,
-            state,
-            error_code,
-            at: Utc::now(),
-            recorded: Some(recorded),
-        });
-        Some(durable)
-    }
-
-    /// The SMSC refused `message` for good: REJECTED.
-    fn report_refused(&self, message: &Message) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
-            permanent: true,
-        });
-    }
-
-    /// The bind ends: when `closed` (not drained), everything queued goes
-    /// back to the switch; drained, the queue is the actor's.
-    fn end(&self, closed: bool) {
-        if closed {
-            self.give_back_queue();
-        } else {
-            self.set_state(BindState::Stopped, None);
-        }
-    }
-
-    /// Everything queued goes back to the switch to be routed again.
-    fn give_back_queue(&self) {
-        let count = self.shared.give_back_all(&self.reports);
-        if count > 0 {
-            info!(self.logger, "gateway stopping; queued messages given back"; "count" => count);
-        }
+        Some(self.reporter.receipt(upstream_id, state, error_code))
     }
 }
 

@@ -1,5 +1,5 @@
 //! `[[gateways]]`: each gateway's name, and its kind checked in one place
-//! per kind (`simulator`, `smpp`, `modem`): the keys that kind takes (a key
+//! per kind (`simulator`, `smpp`, `ucp`, `modem`): the keys that kind takes (a key
 //! of another kind is an error, not something to ignore), their defaults
 //! and limits. The admin API's gateway definitions go through the same.
 
@@ -13,7 +13,7 @@ use super::checker::{Checker, at};
 use crate::config::raw::RawGateway;
 use crate::config::{
     BindMode, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN,
-    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig, UpstreamTls,
+    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig, UcpGatewayConfig, UpstreamTls,
 };
 
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -29,6 +29,13 @@ const DEFAULT_QUEUE_LIMIT: u32 = 10_000;
 const MAX_QUEUE_LIMIT: u32 = 10_000_000;
 /// A day: longer than any SMSC outage worth waiting out in a queue.
 const MAX_FAILOVER_AFTER_S: u64 = 86_400;
+/// UCP's TRN is two digits: at most 100 operations outstanding.
+const MAX_UCP_WINDOW: u32 = 100;
+const DEFAULT_UCP_WINDOW: u32 = 64;
+/// What an OAdC and a PWD may hold, as Kannel and the SMSCs take them.
+const MAX_UCP_CREDENTIAL_LEN: usize = 16;
+const DEFAULT_KEEPALIVE_S: u64 = 60;
+const MAX_KEEPALIVE_S: u64 = 3_600;
 const DEFAULT_BAUD: u32 = 115_200;
 const DEFAULT_MODEM_COMMAND_TIMEOUT_MS: u64 = 30_000;
 const MAX_MODEM_COMMAND_TIMEOUT_MS: u64 = 300_000;
@@ -52,6 +59,28 @@ const SMPP_KEYS: &[&str] = &[
     "tls",
     "tls_ca",
 ];
+
+/// The keys a gateway of kind `ucp` takes.
+const UCP_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "login",
+    "password",
+    "window",
+    "tps",
+    "keepalive_s",
+    "max_attempts",
+    "failover_after_s",
+    "queue_limit",
+];
+
+/// The keys of an upstream gateway's queue (`smpp` and `ucp` alike).
+struct QueueKeys {
+    tps: u32,
+    max_attempts: u32,
+    failover_after: Option<Duration>,
+    queue_limit: u32,
+}
 
 /// The keys a gateway of kind `modem` takes.
 const MODEM_KEYS: &[&str] = &[
@@ -113,10 +142,12 @@ impl Checker<'_> {
         Some(match entry.kind.get_ref().as_str() {
             "simulator" => self.simulator(entry, prefix),
             "smpp" => self.smpp_gateway(entry, prefix),
+            "ucp" => self.ucp_gateway(entry, prefix),
             "modem" => self.modem(entry, prefix),
             other => {
-                let message =
-                    format!("unknown gateway kind {other:?}, expected simulator, smpp or modem");
+                let message = format!(
+                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp or modem"
+                );
                 self.report(&entry.kind, &at(prefix, "kind"), message);
                 return None;
             }
@@ -148,21 +179,7 @@ impl Checker<'_> {
         if let Some(value) = &entry.password {
             self.smpp_credential(value, &at(prefix, "password"), MAX_PASSWORD_LEN);
         }
-        let port = match &entry.port {
-            Some(port) if *port.get_ref() == 0 => {
-                self.report(port, &at(prefix, "port"), "must not be 0");
-                0
-            }
-            Some(port) => *port.get_ref(),
-            None => {
-                self.report(
-                    &entry.kind,
-                    &at(prefix, "port"),
-                    "required for a gateway of kind smpp",
-                );
-                0
-            }
-        };
+        let port = self.port(entry, prefix, "smpp");
         let bind = match &entry.bind {
             None => BindMode::Transceiver,
             Some(bind) => match bind.get_ref().as_str() {
@@ -186,7 +203,6 @@ impl Checker<'_> {
             1,
             MAX_WINDOW,
         );
-        let tps = entry.tps.as_ref().map_or(0, |tps| *tps.get_ref());
         let id_format = match &entry.id_format {
             None => IdFormat::AS_IS,
             Some(value) => IdFormat::from_name(value.get_ref()).unwrap_or_else(|| {
@@ -205,6 +221,99 @@ impl Checker<'_> {
             1,
             MAX_SESSIONS,
         );
+        let QueueKeys {
+            tps,
+            max_attempts,
+            failover_after,
+            queue_limit,
+        } = self.queue_keys(entry, prefix);
+        let tls = self.upstream_tls(entry, prefix);
+        GatewayKind::Smpp(SmppGatewayConfig {
+            tls,
+            host,
+            port,
+            system_id,
+            password,
+            bind,
+            window,
+            tps,
+            id_format,
+            sessions,
+            max_attempts,
+            failover_after,
+            queue_limit,
+        })
+    }
+
+    /// A gateway of kind `ucp`: an upstream SMSC over UCP/EMI.
+    fn ucp_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
+        self.refuse_foreign_keys(entry, prefix, "ucp", UCP_KEYS);
+        let host = self.required(entry, prefix, "ucp", entry.host.as_ref(), "host");
+        let login = self.required(entry, prefix, "ucp", entry.login.as_ref(), "login");
+        let password = self.required(entry, prefix, "ucp", entry.password.as_ref(), "password");
+        for (key, value) in [("login", &entry.login), ("password", &entry.password)] {
+            if let Some(value) = value {
+                self.smpp_credential(value, &at(prefix, key), MAX_UCP_CREDENTIAL_LEN);
+            }
+        }
+        let port = self.port(entry, prefix, "ucp");
+        let window = self.bounded(
+            entry.window.as_ref(),
+            &at(prefix, "window"),
+            DEFAULT_UCP_WINDOW,
+            1,
+            MAX_UCP_WINDOW,
+        );
+        let keepalive_s = self.bounded(
+            entry.keepalive_s.as_ref(),
+            &at(prefix, "keepalive_s"),
+            DEFAULT_KEEPALIVE_S,
+            1,
+            MAX_KEEPALIVE_S,
+        );
+        let QueueKeys {
+            tps,
+            max_attempts,
+            failover_after,
+            queue_limit,
+        } = self.queue_keys(entry, prefix);
+        GatewayKind::Ucp(UcpGatewayConfig {
+            host,
+            port,
+            login,
+            password,
+            window,
+            tps,
+            keepalive: Duration::from_secs(keepalive_s),
+            max_attempts,
+            failover_after,
+            queue_limit,
+        })
+    }
+
+    /// `port` of an upstream gateway of `kind`: required, not 0.
+    fn port(&mut self, entry: &RawGateway, prefix: &str, kind: &str) -> u16 {
+        match &entry.port {
+            Some(port) if *port.get_ref() == 0 => {
+                self.report(port, &at(prefix, "port"), "must not be 0");
+                0
+            }
+            Some(port) => *port.get_ref(),
+            None => {
+                self.report(
+                    &entry.kind,
+                    &at(prefix, "port"),
+                    format!("required for a gateway of kind {kind}"),
+                );
+                0
+            }
+        }
+    }
+
+    /// `tps`, `max_attempts`, `failover_after_s` and `queue_limit`: the
+    /// queue of an upstream gateway (`upstream::queue`).
+    fn queue_keys(&mut self, entry: &RawGateway, prefix: &str) -> QueueKeys {
+        let tps = entry.tps.as_ref().map_or(0, |tps| *tps.get_ref());
         let max_attempts = self.bounded(
             entry.max_attempts.as_ref(),
             &at(prefix, "max_attempts"),
@@ -228,22 +337,12 @@ impl Checker<'_> {
                 MAX_FAILOVER_AFTER_S,
             ))
         });
-        let tls = self.upstream_tls(entry, prefix);
-        GatewayKind::Smpp(SmppGatewayConfig {
-            tls,
-            host,
-            port,
-            system_id,
-            password,
-            bind,
-            window,
+        QueueKeys {
             tps,
-            id_format,
-            sessions,
             max_attempts,
             failover_after,
             queue_limit,
-        })
+        }
     }
 
     /// `tls` and `tls_ca` of an smpp gateway: `tls_ca` only with `tls = true`.
@@ -373,6 +472,8 @@ impl Checker<'_> {
             ("queue_limit", entry.queue_limit.as_ref().map(Spanned::span)),
             ("tls", entry.tls.as_ref().map(Spanned::span)),
             ("tls_ca", entry.tls_ca.as_ref().map(Spanned::span)),
+            ("login", entry.login.as_ref().map(Spanned::span)),
+            ("keepalive_s", entry.keepalive_s.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),

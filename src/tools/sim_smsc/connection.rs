@@ -95,7 +95,7 @@ struct Connection {
     /// this account's receivers.
     system_id: Option<Arc<str>>,
     /// Bound as receiver or transceiver: what the hub sends us.
-    deliveries: Option<Deliveries>,
+    deliveries: Option<Deliveries<DeliverSm>>,
     /// Deliveries waiting for room in the window.
     queued: VecDeque<DeliverSm>,
     /// Held answers, in due order: they all wait the same time.
@@ -511,7 +511,7 @@ impl Keep for Option<DeliverSm> {
 }
 
 /// The next delivery from the hub, or never when not a receiver.
-async fn next_delivery(deliveries: &mut Option<Deliveries>) -> Option<DeliverSm> {
+async fn next_delivery(deliveries: &mut Option<Deliveries<DeliverSm>>) -> Option<DeliverSm> {
     match deliveries {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,

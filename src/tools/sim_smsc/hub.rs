@@ -1,4 +1,5 @@
-//! Where receipts and MO messages wait: first until they are due (the
+//! Where receipts and MO messages wait (SMPP deliver_sm, or UCP
+//! operations 52 and 53: the hub carries any delivery `D`): first until they are due (the
 //! receipt delay after the submit was answered), then until a receiver or
 //! transceiver bind of the account that submitted them can take them. One
 //! task owns it all; connections talk to it over a channel, so no lock is
@@ -14,33 +15,28 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use crate::smpp::pdu::DeliverSm;
-
 /// Messages the hub hands to one connection.
-pub(super) type Deliveries = UnboundedReceiver<DeliverSm>;
+pub(super) type Deliveries<D> = UnboundedReceiver<D>;
 
 /// What connections tell the hub.
 // Nearly every message is a `Schedule`; boxing its PDU would cost an
 // allocation per receipt to shrink the rare ones.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-enum ToHub {
+enum ToHub<D> {
     /// Send `delivery` to a receiver of `system_id` once the delay is over.
-    Schedule {
-        system_id: Arc<str>,
-        delivery: DeliverSm,
-    },
+    Schedule { system_id: Arc<str>, delivery: D },
     /// Connection `connection` is bound as receiver or transceiver.
     Bound {
         system_id: Arc<str>,
         connection: u64,
-        sender: UnboundedSender<DeliverSm>,
+        sender: UnboundedSender<D>,
     },
     /// It is gone; what it had not delivered goes to another receiver.
     Gone {
         system_id: Arc<str>,
         connection: u64,
-        undelivered: Vec<DeliverSm>,
+        undelivered: Vec<D>,
     },
 }
 
@@ -48,12 +44,12 @@ enum ToHub {
 /// runtime is shutting down) messages are dropped: nothing is left to
 /// deliver them to.
 #[derive(Debug, Clone)]
-pub(super) struct HubHandle {
-    sender: UnboundedSender<ToHub>,
+pub(super) struct HubHandle<D> {
+    sender: UnboundedSender<ToHub<D>>,
 }
 
-impl HubHandle {
-    pub(super) fn schedule(&self, system_id: &Arc<str>, delivery: DeliverSm) {
+impl<D> HubHandle<D> {
+    pub(super) fn schedule(&self, system_id: &Arc<str>, delivery: D) {
         let _ = self.sender.send(ToHub::Schedule {
             system_id: Arc::clone(system_id),
             delivery,
@@ -61,7 +57,7 @@ impl HubHandle {
     }
 
     /// Register a receiver; the returned channel carries its deliveries.
-    pub(super) fn bound(&self, system_id: &Arc<str>, connection: u64) -> Deliveries {
+    pub(super) fn bound(&self, system_id: &Arc<str>, connection: u64) -> Deliveries<D> {
         let (sender, receiver) = mpsc::unbounded_channel();
         let _ = self.sender.send(ToHub::Bound {
             system_id: Arc::clone(system_id),
@@ -71,7 +67,7 @@ impl HubHandle {
         receiver
     }
 
-    pub(super) fn gone(&self, system_id: &Arc<str>, connection: u64, undelivered: Vec<DeliverSm>) {
+    pub(super) fn gone(&self, system_id: &Arc<str>, connection: u64, undelivered: Vec<D>) {
         let _ = self.sender.send(ToHub::Gone {
             system_id: Arc::clone(system_id),
             connection,
@@ -81,25 +77,35 @@ impl HubHandle {
 }
 
 /// Start the hub task on the current runtime.
-pub(super) fn start(delay: Duration) -> HubHandle {
+pub(super) fn start<D: Send + 'static>(delay: Duration) -> HubHandle<D> {
     let (sender, receiver) = mpsc::unbounded_channel();
     tokio::spawn(Hub::new(delay).run(receiver));
     HubHandle { sender }
 }
 
 /// One account's receivers and what waits for one.
-#[derive(Debug, Default)]
-struct Account {
-    receivers: Vec<(u64, UnboundedSender<DeliverSm>)>,
+#[derive(Debug)]
+struct Account<D> {
+    receivers: Vec<(u64, UnboundedSender<D>)>,
     /// Round-robin position among `receivers`.
     next: usize,
     /// Due, but no receiver is bound.
-    waiting: VecDeque<DeliverSm>,
+    waiting: VecDeque<D>,
 }
 
-impl Account {
+impl<D> Default for Account<D> {
+    fn default() -> Account<D> {
+        Account {
+            receivers: Vec::new(),
+            next: 0,
+            waiting: VecDeque::new(),
+        }
+    }
+}
+
+impl<D> Account<D> {
     /// Hand `delivery` to the next receiver, or keep it.
-    fn deliver(&mut self, mut delivery: DeliverSm) {
+    fn deliver(&mut self, mut delivery: D) {
         while !self.receivers.is_empty() {
             let index = self.next % self.receivers.len();
             self.next = index + 1;
@@ -120,15 +126,15 @@ impl Account {
 }
 
 #[derive(Debug)]
-struct Hub {
+struct Hub<D> {
     delay: Duration,
     /// (due, account, delivery), in due order (see the module doc).
-    scheduled: VecDeque<(Instant, Arc<str>, DeliverSm)>,
-    accounts: HashMap<Arc<str>, Account>,
+    scheduled: VecDeque<(Instant, Arc<str>, D)>,
+    accounts: HashMap<Arc<str>, Account<D>>,
 }
 
-impl Hub {
-    fn new(delay: Duration) -> Hub {
+impl<D> Hub<D> {
+    fn new(delay: Duration) -> Hub<D> {
         Hub {
             delay,
             scheduled: VecDeque::new(),
@@ -136,7 +142,7 @@ impl Hub {
         }
     }
 
-    async fn run(mut self, mut inbox: UnboundedReceiver<ToHub>) {
+    async fn run(mut self, mut inbox: UnboundedReceiver<ToHub<D>>) {
         let mut batch = Vec::with_capacity(256);
         loop {
             let due = self.scheduled.front().map(|(at, ..)| *at);
@@ -156,7 +162,7 @@ impl Hub {
         }
     }
 
-    fn handle(&mut self, message: ToHub, now: Instant) {
+    fn handle(&mut self, message: ToHub<D>, now: Instant) {
         match message {
             ToHub::Schedule {
                 system_id,
@@ -206,6 +212,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smpp::pdu::DeliverSm;
 
     fn delivery(text: &'static str) -> DeliverSm {
         use crate::smpp::pdu::OctetString;
@@ -220,7 +227,7 @@ mod tests {
 
     #[test]
     fn deliveries_wait_for_a_receiver_then_go_round_robin() {
-        let mut hub = Hub::new(Duration::from_millis(10));
+        let mut hub = Hub::<DeliverSm>::new(Duration::from_millis(10));
         let account: Arc<str> = Arc::from("demo");
         let start = Instant::now();
         for t in ["a", "b", "c"] {
@@ -277,7 +284,7 @@ mod tests {
 
     #[test]
     fn what_a_gone_receiver_held_goes_to_another_and_closed_ones_are_skipped() {
-        let mut hub = Hub::new(Duration::ZERO);
+        let mut hub = Hub::<DeliverSm>::new(Duration::ZERO);
         let account: Arc<str> = Arc::from("demo");
         let now = Instant::now();
         let (closed, closed_rx) = mpsc::unbounded_channel();

@@ -4,9 +4,11 @@
 //! in [`crate::simulation`]), and sends delivery receipts and MO messages as
 //! deliver_sm through its own window. It keeps nothing on disk. With
 //! `--tls-cert` and `--tls-key` it speaks SMPP over TLS instead, for
-//! trying gateways with `tls = true`.
+//! trying gateways with `tls = true`. With `--protocol ucp` it speaks
+//! UCP/EMI instead of SMPP, by the same table (`ucp`).
 //!
 //! - `connection`: one task per TCP connection, the SMSC side of SMPP.
+//! - `ucp`: one task per TCP connection, the SMSC side of UCP/EMI.
 //! - `hub`: holds receipts until they are due and hands them to a
 //!   receiver or transceiver bind of the account that submitted them,
 //!   keeping them while it has none.
@@ -14,6 +16,7 @@
 mod connection;
 mod hub;
 mod shared;
+mod ucp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,21 +30,38 @@ use crate::tls::{self, PemFile, TlsError};
 use crate::tools::link::Transport;
 use crate::upstream::IdBase;
 use shared::{Credentials, MessageIds, Shared, log};
+use ucp::{References, UcpShared};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 
+/// The protocol the simulator speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    /// SMPP 3.4.
+    Smpp,
+    /// UCP/EMI: login 60, submit 51, notification 53, delivery 52, alert 31.
+    Ucp,
+}
+
 /// The command line of `pasarela sim-smsc`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimSmscArgs {
+    /// The protocol: `smpp`, or `ucp` (UCP/EMI over plain TCP; --id-format,
+    /// --mo-every-ms, --window, --response-timeout-ms and TLS are SMPP's
+    /// only).
+    #[arg(long, value_enum, default_value = "smpp")]
+    pub protocol: Protocol,
     /// Address to listen on; port 0 picks a free one. The bound address is
     /// printed on stdout as `sim-smsc listening on ADDR`.
     #[arg(long, default_value = "127.0.0.1:2776")]
     pub listen: SocketAddr,
-    /// Only this system_id may bind (ESME_RINVSYSID otherwise). Absent: any.
+    /// Only this system_id may bind (ESME_RINVSYSID otherwise; with UCP,
+    /// the login's OAdC, NACK 07 otherwise). Absent: any.
     #[arg(long)]
     pub system_id: Option<String>,
-    /// Binds must give this password (ESME_RINVPASWD otherwise). Absent: any.
+    /// Binds must give this password (ESME_RINVPASWD otherwise; with UCP,
+    /// the login's PWD, NACK 07 otherwise). Absent: any.
     #[arg(long)]
     pub password: Option<String>,
     /// Milliseconds from acknowledging a message to sending its receipt.
@@ -92,6 +112,8 @@ pub enum SimSmscError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp speaks plain TCP only")]
+    TlsWithUcp,
 }
 
 /// Run the simulator until ctrl-c.
@@ -102,6 +124,9 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 }
 
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
+    if args.protocol == Protocol::Ucp && args.tls_cert.is_some() {
+        return Err(SimSmscError::TlsWithUcp);
+    }
     let acceptor = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(
             &PemFile::new("--tls-cert", cert),
@@ -125,7 +150,8 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
     }
     let dlr_delay = Duration::from_millis(args.dlr_delay_ms);
     log(format_args!(
-        "{}receipts after {} ms, ids {:?}, window {}, credentials {}",
+        "{:?}; {}receipts after {} ms, ids {:?}, window {}, credentials {}",
+        args.protocol,
         if acceptor.is_some() { "TLS; " } else { "" },
         args.dlr_delay_ms,
         args.id_format,
@@ -136,21 +162,29 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
             "not checked"
         }
     ));
-    let shared = Arc::new(Shared {
-        credentials: Credentials {
-            system_id: args.system_id,
-            password: args.password,
-        },
-        dlr_delay,
-        window: usize::from(args.window),
-        response_timeout: Duration::from_millis(args.response_timeout_ms),
-        mo_every: args
-            .mo_every_ms
-            .filter(|&ms| ms > 0)
-            .map(Duration::from_millis),
-        ids: MessageIds::from_clock(args.id_format),
-        hub: hub::start(dlr_delay),
-    });
+    let credentials = Credentials {
+        system_id: args.system_id,
+        password: args.password,
+    };
+    let served = match args.protocol {
+        Protocol::Smpp => Served::Smpp(Arc::new(Shared {
+            credentials,
+            dlr_delay,
+            window: usize::from(args.window),
+            response_timeout: Duration::from_millis(args.response_timeout_ms),
+            mo_every: args
+                .mo_every_ms
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
+            ids: MessageIds::from_clock(args.id_format),
+            hub: hub::start(dlr_delay),
+        })),
+        Protocol::Ucp => Served::Ucp(Arc::new(UcpShared {
+            credentials,
+            hub: hub::start(dlr_delay),
+            references: References::default(),
+        })),
+    };
     let stop = tokio::signal::ctrl_c();
     tokio::pin!(stop);
     let mut connections = 0_u64;
@@ -159,7 +193,7 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     connections += 1;
-                    tokio::spawn(open(connections, stream, peer, acceptor.clone(), Arc::clone(&shared)));
+                    tokio::spawn(open(connections, stream, peer, acceptor.clone(), served.clone()));
                 }
                 Err(error) => {
                     // Out of file descriptors, usually: let some close.
@@ -175,6 +209,13 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
     }
 }
 
+/// What the connections of one protocol share.
+#[derive(Clone)]
+enum Served {
+    Smpp(Arc<Shared>),
+    Ucp(Arc<UcpShared>),
+}
+
 /// Serves one accepted connection, after its TLS handshake when the
 /// simulator speaks TLS.
 async fn open(
@@ -182,7 +223,7 @@ async fn open(
     stream: TcpStream,
     peer: SocketAddr,
     acceptor: Option<TlsAcceptor>,
-    shared: Arc<Shared>,
+    served: Served,
 ) {
     let transport = match acceptor {
         None => Transport::Plain(stream),
@@ -202,5 +243,8 @@ async fn open(
             }
         }
     };
-    connection::serve(id, transport, peer, shared).await;
+    match served {
+        Served::Smpp(shared) => connection::serve(id, transport, peer, shared).await,
+        Served::Ucp(shared) => ucp::serve(id, transport, peer, shared).await,
+    }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::hub::HubHandle;
 use crate::smpp::CommandStatus;
+use crate::smpp::pdu::DeliverSm;
 use crate::upstream::IdBase;
 
 /// Settings every connection reads.
@@ -18,7 +19,7 @@ pub struct Shared {
     pub response_timeout: Duration,
     pub mo_every: Option<Duration>,
     pub ids: MessageIds,
-    pub hub: HubHandle,
+    pub hub: HubHandle<DeliverSm>,
 }
 
 /// What a bind must present; `None` accepts anything.
