@@ -6,9 +6,10 @@
 //! what has arrived and drops the octets it is told to.
 //!
 //! Every failure can be stepped over ([`DecodeError::skip_len`]). A broken
-//! request whose header could be read is answered with a NACK (99) that
-//! repeats its packet number ([`DecodeError::reply`]); a broken response is
-//! only dropped.
+//! request whose header could be read is answered ([`DecodeError::reply`]),
+//! repeating its packet number: with a NACK (99) when its checksum is
+//! wrong, otherwise with its response carrying error code 2, syntax error.
+//! A broken response is only dropped.
 
 use bytes::BytesMut;
 
@@ -17,13 +18,17 @@ use crate::ucp::frame::{self, FrameError};
 use super::error::{EncodeError, PacketError};
 use super::operation::OperationCode;
 use super::packet::{Header, Packet};
+use super::parameter::ParameterCode;
 
 /// Default ceiling on a frame, STX and ETX included: a submit with every
-/// parameter at Kannel's longest (480 characters of user data, 280 hex
-/// digits of header) fits more than four times over.
+/// parameter Kannel knows at its longest (480 characters of user data, 280
+/// hex digits each of header and binary data; about 1,600 octets) fits
+/// twice over.
 pub const DEFAULT_MAX_FRAME_LEN: usize = 4 * 1024;
 /// The shortest frame: STX, `OO:NNN`, a TAB, ETX.
 const MIN_FRAME_LEN: usize = 9;
+/// Error code (900) 2: syntax error.
+const SYNTAX_ERROR: &str = "2";
 
 /// One packet decoded from the front of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,20 +66,23 @@ impl DecodeError {
         }
     }
 
-    /// The NACK to send back: `Some` for a request whose header could be
-    /// read.
+    /// The answer to send back: `Some` for a request whose header could
+    /// be read; a NACK for a wrong checksum, else its response with error
+    /// code 2.
     pub fn reply(&self) -> Option<Packet> {
         let DecodeError::Packet {
             header: Some(header),
+            error,
             ..
         } = self
         else {
             return None;
         };
-        header
-            .operation
-            .is_request()
-            .then(|| Packet::new(OperationCode::NACK, header.number))
+        let response = header.operation.response()?;
+        Some(match error {
+            PacketError::ChecksumMismatch { .. } => Packet::new(OperationCode::NACK, header.number),
+            _ => Packet::new(response, header.number).with(ParameterCode::ERROR_CODE, SYNTAX_ERROR),
+        })
     }
 }
 

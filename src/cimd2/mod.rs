@@ -7,8 +7,8 @@
 //! - [`packet`]: the header (`OO:NNN`), the `PPP:value` parameters and
 //!   the optional checksum between STX and ETX; the frames themselves are
 //!   found by [`ucp::frame`](crate::ucp::frame).
-//! - [`codec`]: the [`Codec`] a link uses, and the NACK a broken request
-//!   is answered with.
+//! - [`codec`]: the [`Codec`] a link uses, and the NACK or error response
+//!   a broken request is answered with.
 //! - [`operation`] and [`parameter`]: the codes, by name.
 //! - [`text`]: user data (033) in CIMD2's character set ⇄ text;
 //!   [`time`]: `YYMMDDhhmmss`; [`error`].

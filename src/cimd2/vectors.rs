@@ -144,7 +144,7 @@ fn the_checksum_is_optional_and_either_case() {
 }
 
 #[test]
-fn every_defect_is_named_and_requests_are_nacked() {
+fn every_defect_is_named_and_requests_are_answered() {
     let codec = Codec::new();
     let failure = |frame: &[u8]| codec.decode(frame).unwrap_err();
     let checksum = failure(b"\x0240:007\t41\x03");
@@ -183,7 +183,9 @@ fn every_defect_is_named_and_requests_are_nacked() {
             ..
         }
     ));
-    assert!(parameter.reply().is_some());
+    let syntax = Packet::new(OperationCode::new(53).unwrap(), PacketNumber(1))
+        .with(ParameterCode::ERROR_CODE, "2");
+    assert_eq!(parameter.reply(), Some(syntax));
     assert!(matches!(
         failure(b"\x0240:001\tXYZ\x03"),
         DecodeError::Packet {
