@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Fuzz a decoder: scripts/fuzz.sh [INPUTS] [TARGET] (default 1000000
-# inputs of smpp_decode; TARGET is smpp_decode or ucp_decode): runs the
+# inputs of smpp_decode; TARGET is smpp_decode, ucp_decode or cimd2_decode): runs the
 # target on that many generated inputs, then stops; a crash stops it
 # earlier with the input saved under fuzz/artifacts/. Installs cargo-fuzz
 # if missing; needs the nightly toolchain (libFuzzer's sanitizer flags are
 # nightly-only). Seeds the SMPP corpus with the golden vectors; the UCP
-# target makes LEN and checksum right itself, so it needs no seeds.
+# target makes LEN and checksum right itself and the CIMD2 target frames
+# its input itself, so they need no seeds.
 set -euo pipefail
 
-usage() { echo "usage: scripts/fuzz.sh [INPUTS] [smpp_decode|ucp_decode]" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh [INPUTS] [smpp_decode|ucp_decode|cimd2_decode]" >&2; exit 2; }
 inputs="${1:-1000000}"
 target="${2:-smpp_decode}"
 [[ "$inputs" =~ ^[0-9]+$ ]] || usage
-[[ "$target" == smpp_decode || "$target" == ucp_decode ]] || usage
+[[ "$target" == smpp_decode || "$target" == ucp_decode || "$target" == cimd2_decode ]] || usage
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 

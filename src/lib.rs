@@ -39,6 +39,7 @@
 //! - [`sms`]: GSM 03.38 and UCS-2, part counting, splitting (UDH or SAR), decoding and reassembly.
 //! - [`throttle`]: per-second rate limits (GCRA), for account and gateway TPS.
 //! - [`ucp`]: sans-I/O UCP/EMI: framing, checksum, operations 01/31/51/52/53/60 and their results, IRA, 7-bit and UCS-2, the TRN window.
+//! - [`cimd2`]: sans-I/O CIMD2: framing, checksum, packets and their parameters, its character set and times.
 //! - [`upstream`]: an upstream SMPP gateway's decisions: id formats, response table, back-off, queue.
 //!
 //! **The runtime** (behind `runtime`): everything that does I/O. The
@@ -59,6 +60,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod campaigns;
 pub mod checks;
+pub mod cimd2;
 #[cfg(feature = "runtime")]
 pub mod cli;
 pub mod config;

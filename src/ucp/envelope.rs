@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use super::frame::{checksum, hex_octet};
+
 /// Characters of `TRN/LEN/O/OT/`.
 pub const HEADER_LEN: usize = 14;
 /// Characters of the checksum.
@@ -254,13 +256,6 @@ pub const fn frame_len(fields_len: usize) -> usize {
     HEADER_LEN + fields_len + CHECKSUM_LEN + 2
 }
 
-/// The sum of `octets` modulo 256.
-fn checksum(octets: &[u8]) -> u8 {
-    octets
-        .iter()
-        .fold(0u8, |sum, &octet| sum.wrapping_add(octet))
-}
-
 /// The decimal number `text` spells, when it is all digits (at most five).
 fn digits(text: &[u8]) -> Option<usize> {
     if text.is_empty() || text.len() > 5 || !text.iter().all(u8::is_ascii_digit) {
@@ -270,13 +265,6 @@ fn digits(text: &[u8]) -> Option<usize> {
         text.iter()
             .fold(0, |value, &digit| value * 10 + usize::from(digit - b'0')),
     )
-}
-
-/// The octet two hex digits (either case) spell.
-fn hex_octet(text: &[u8]) -> Option<u8> {
-    let [high, low] = *text else { return None };
-    let nibble = |c: u8| char::from(c).to_digit(16);
-    Some((nibble(high)? * 16 + nibble(low)?) as u8)
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! Finding frames in a byte stream: STX (0x02), the envelope, ETX (0x03).
+//! Finding frames in a byte stream: STX (0x02), the envelope, ETX (0x03),
+//! and the modulo-256 checksum written in them as two hex digits; shared
+//! by UCP and [`cimd2`](crate::cimd2), whose frames look alike.
 //! Sans-I/O: the caller owns the socket and its read buffer, asks
 //! [`next_frame`] about what has arrived, and drops the octets it is told
-//! to. UCP can always find its feet again, because a frame starts at an
-//! STX that no field may contain:
+//! to. The reader can always find its feet again, because a frame starts
+//! at an STX that no field may contain:
 //!
 //! - octets before an STX are garbage ([`FrameError::Garbage`]);
 //! - an STX before the ETX means the frame in progress was cut short
@@ -81,6 +83,20 @@ pub fn next_frame(src: &[u8], max_frame_len: usize) -> Result<Option<Frame<'_>>,
         None if src.len() >= max_frame_len => Err(FrameError::TooLong { max: max_frame_len }),
         None => Ok(None),
     }
+}
+
+/// The sum of `octets` modulo 256.
+pub fn checksum(octets: &[u8]) -> u8 {
+    octets
+        .iter()
+        .fold(0u8, |sum, &octet| sum.wrapping_add(octet))
+}
+
+/// The octet two hex digits (either case) spell.
+pub fn hex_octet(text: &[u8]) -> Option<u8> {
+    let [high, low] = *text else { return None };
+    let nibble = |c: u8| char::from(c).to_digit(16);
+    Some((nibble(high)? * 16 + nibble(low)?) as u8)
 }
 
 #[cfg(test)]
