@@ -84,6 +84,17 @@ fn assert_line(csv: &http::Answer, n: usize, prefix: &str) {
     assert!(line.starts_with(prefix), "line {n}: {}", csv.text);
 }
 
+/// `POST /api/v1/campaigns/{id}/{action}` as `auth`.
+fn act(switch: &Switch, id: u64, action: &str, auth: Option<(&str, &str)>) -> http::Answer {
+    json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/campaigns/{id}/{action}"),
+        auth,
+        Some(&json!({})),
+    )
+}
+
 /// Campaign `id`'s recipients CSV, read as `auth`.
 fn recipients(switch: &Switch, id: u64, auth: Option<(&str, &str)>) -> http::Answer {
     let csv = http::request(
@@ -239,13 +250,7 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
     assert_eq!(later["time_zone"], "Europe/Madrid");
     let starts = chrono::DateTime::parse_from_rfc3339(later["start_at"].as_str().unwrap()).unwrap();
     assert_eq!(starts.timestamp(), local.timestamp());
-    let cancelled = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{}/cancel", later["id"]),
-        POOR,
-        Some(&json!({})),
-    );
+    let cancelled = act(&switch, later["id"].as_u64().unwrap(), "cancel", POOR);
     assert_eq!(cancelled.body["state"], "cancelled", "{}", cancelled.text);
 
     // Quiet from an hour ago to an hour ahead: nothing leaves.
@@ -273,13 +278,7 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
                "numbers": numbers(34_600_000_200, 60)}),
     );
     let slow_id = slow["id"].as_u64().unwrap();
-    let paused = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{slow_id}/pause"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let paused = act(&switch, slow_id, "pause", SHOP);
     assert_eq!(paused.status, 200, "{}", paused.text);
     assert_eq!(paused.body["paused_because"], "asked");
     std::thread::sleep(Duration::from_millis(300));
@@ -291,33 +290,15 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
         "paused"
     );
     assert!(at_pause < 60);
-    let again = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{slow_id}/pause"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let again = act(&switch, slow_id, "pause", SHOP);
     assert_eq!(again.status, 409);
-    let resumed = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{slow_id}/resume"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let resumed = act(&switch, slow_id, "resume", SHOP);
     assert_eq!(resumed.body["state"], "running", "{}", resumed.text);
     let done = wait_for(&switch, slow_id, Duration::from_secs(15), |c| {
         c["state"] == "finished"
     });
     assert_eq!(done["sent"], 60);
-    let finished = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{slow_id}/resume"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let finished = act(&switch, slow_id, "resume", SHOP);
     assert_eq!(finished.status, 409, "a finished campaign is not restarted");
 
     let doomed = create(
@@ -328,26 +309,14 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
     );
     let doomed_id = doomed["id"].as_u64().unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    let cancelled = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{doomed_id}/cancel"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let cancelled = act(&switch, doomed_id, "cancel", SHOP);
     assert_eq!(cancelled.body["state"], "cancelled", "{}", cancelled.text);
     let sent = cancelled.body["sent"].as_u64().unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let after = campaign(&switch, doomed_id, SHOP);
     assert!(after["sent"].as_u64().unwrap() <= sent + 1, "{after}");
     assert!(after["sent"].as_u64().unwrap() < 50);
-    let resume = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{doomed_id}/resume"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let resume = act(&switch, doomed_id, "resume", SHOP);
     assert_eq!(resume.status, 409);
 
     // Credit for three: paused with reason credit, goes on after a top-up.
@@ -410,13 +379,7 @@ fn scheduling_quiet_hours_pause_resume_cancel_credit_and_skips() {
         .status,
         404
     );
-    let theirs = json(
-        switch.http,
-        "POST",
-        &format!("/api/v1/campaigns/{poor_id}/cancel"),
-        SHOP,
-        Some(&json!({})),
-    );
+    let theirs = act(&switch, poor_id, "cancel", SHOP);
     assert_eq!(theirs.status, 404);
     let all = json(switch.http, "GET", "/api/v1/campaigns", ADMIN, None);
     assert_eq!(all.body.as_array().unwrap().len(), 6);
