@@ -393,6 +393,9 @@ async fn import_opt_outs(
                 sender: entry.sender,
             })
             .collect();
+        // A bulk writer: the account's actor commits each page, after
+        // the checkpoints have caught up (see `Store::room_for_bulk`).
+        state.store.room_for_bulk().await;
         let counts = change(&account, changes, ListedBy::Import).await?;
         report.imported += counts.added;
         report.already += counts.already;

@@ -839,6 +839,25 @@ mod tests {
         )
     }
 
+    /// A bulk writer that wrote more than a checkpoint's worth waits for
+    /// the checkpoint, and goes on once sled has them: the wait ends, and
+    /// what was written reads back.
+    #[actix_rt::test]
+    async fn a_bulk_writer_waits_for_the_checkpoint_and_then_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+        let mut batch = Batch::new();
+        for n in 0..BULK_PENDING_LIMIT as u64 + 1_000 {
+            batch.put_message(&message(MessageId::new(n + 1)));
+        }
+        store.commit(batch).await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(60), store.room_for_bulk())
+            .await
+            .expect("the checkpoint catches up");
+        assert!(store.pending.live_len() < BULK_PENDING_LIMIT);
+        assert!(store.message(MessageId::new(1)).unwrap().is_some());
+    }
+
     /// Damage written behind the store's back (a bug, a newer version, a
     /// bad disk) is a typed error naming the tree and key, never a panic.
     #[test]
