@@ -52,7 +52,7 @@ use crate::auth::{AuthError, PasswordHash};
 use crate::callbacks::address::AddressPolicy;
 use crate::config::{Config, GatewayKind, TlsListenerConfig, WebConfig};
 use crate::mo_apps::MoApps;
-use crate::model::{AccountId, CampaignId, GatewayName, IdError, MessageState};
+use crate::model::{AccountId, GatewayName, IdError, MessageState};
 use crate::routing::{MoRouteTable, RouteTable};
 use crate::store::{Batch, LedgerEntry, LedgerKind, Store, StoreConfig, StoreError};
 use crate::tls::PemFile;
@@ -422,18 +422,10 @@ fn start_campaigns(
                 .recipient()
         }))
     });
-    let mut from = CampaignId(0);
-    loop {
-        let page = store.campaigns_page(from, 100)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        from = CampaignId(last.id.0 + 1);
-        for definition in page {
-            match store.campaign_state(definition.id)? {
-                Some(state) if !state.state.is_final() => campaigns.start(definition, state),
-                _ => {}
-            }
+    for definition in store.campaigns()? {
+        match store.campaign_state(definition.id)? {
+            Some(state) if !state.state.is_final() => campaigns.start(definition, state),
+            _ => {}
         }
     }
     Ok(campaigns)

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::AccountInScope;
-use super::campaign_making::{Making, MakingError, new_id};
+use super::campaign_making::{Made, Making, MakingError, new_id};
 use super::campaigns::{CampaignView, view};
 use super::contacts::{bad, group_name, query};
 use super::dnd::RejectedView;
@@ -283,18 +283,58 @@ fn selection(groups: &[String], conditions: &[Condition]) -> Result<Option<Selec
         .map_err(|error| bad("conditions", error.to_string()))
 }
 
-/// The next page of the contacts `selection` picks, off the event loop.
-async fn selected(
-    store: &std::sync::Arc<Store>,
-    account: &AccountId,
-    selection: &Selection,
+/// The contacts a selection picks, but for the listed numbers, read a
+/// page at a time off the event loop.
+struct SelectedContacts<'a> {
+    store: std::sync::Arc<Store>,
+    account: AccountId,
+    selection: Selection,
+    listed: &'a HashSet<ListedNumber>,
     after: Option<ListedNumber>,
-) -> Result<SelectedPage, Problem> {
-    let (store, account, selection) = (store.clone(), account.clone(), selection.clone());
-    Ok(web::block(move || -> Result<_, StoreError> {
-        store.selected_page(&account, &selection, after, CONTACTS_PAGE)
-    })
-    .await??)
+    ended: bool,
+}
+
+impl<'a> SelectedContacts<'a> {
+    fn new(
+        store: &std::sync::Arc<Store>,
+        account: &AccountId,
+        selection: &Selection,
+        listed: &'a HashSet<ListedNumber>,
+    ) -> SelectedContacts<'a> {
+        SelectedContacts {
+            store: store.clone(),
+            account: account.clone(),
+            selection: selection.clone(),
+            listed,
+            after: None,
+            ended: false,
+        }
+    }
+
+    /// The next page (possibly empty), or `None` after the last.
+    async fn next_page(&mut self) -> Result<Option<Vec<Contact>>, Problem> {
+        if self.ended {
+            return Ok(None);
+        }
+        let (store, account, selection, after) = (
+            self.store.clone(),
+            self.account.clone(),
+            self.selection.clone(),
+            self.after,
+        );
+        let page: SelectedPage = web::block(move || -> Result<_, StoreError> {
+            store.selected_page(&account, &selection, after, CONTACTS_PAGE)
+        })
+        .await??;
+        self.after = page.next;
+        self.ended = page.next.is_none();
+        Ok(Some(
+            page.contacts
+                .into_iter()
+                .filter(|contact| !self.listed.contains(&contact.number))
+                .collect(),
+        ))
+    }
 }
 
 /// `contact`'s text: the template filled in from its fields.
@@ -380,15 +420,10 @@ async fn create_campaign(
     }
     // Every selected contact's text can be made before anything is stored.
     if let Some(selection) = &selection {
-        let mut after = None;
-        loop {
-            let page = selected(&state.store, &account.id, selection, after).await?;
-            for contact in page.contacts.iter().filter(|c| !listed.contains(&c.number)) {
+        let mut pages = SelectedContacts::new(&state.store, &account.id, selection, &listed);
+        while let Some(page) = pages.next_page().await? {
+            for contact in &page {
                 contact_text(&template, contact)?;
-            }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
             }
         }
     }
@@ -400,24 +435,19 @@ async fn create_campaign(
         making.add(number, text).await.map_err(making_problem)?;
     }
     if let Some(selection) = &selection {
-        let mut after = None;
-        loop {
-            let page = selected(&state.store, &account.id, selection, after).await?;
-            for contact in page.contacts.iter().filter(|c| !listed.contains(&c.number)) {
+        let mut pages = SelectedContacts::new(&state.store, &account.id, selection, &listed);
+        while let Some(page) = pages.next_page().await? {
+            for contact in &page {
                 let text = contact_text(&template, contact)?;
                 making
                     .add(&format!("+{}", contact.number), text)
                     .await
                     .map_err(making_problem)?;
             }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
         }
     }
-    let definition = making.finish(Utc::now()).await.map_err(making_problem)?;
-    Ok(HttpResponse::Created().json(started(&state, definition)?))
+    let made = making.finish(Utc::now()).await.map_err(making_problem)?;
+    Ok(HttpResponse::Created().json(started(&state, made)))
 }
 
 /// Make a campaign from an uploaded CSV file, streamed (customers: their own; the operator with ?account=)
@@ -508,9 +538,9 @@ async fn create_from_file(
     }
     let rows = making.total() + report.rejected_total;
     making.set_file_rows(rows);
-    let definition = making.finish(Utc::now()).await.map_err(making_problem)?;
+    let made = making.finish(Utc::now()).await.map_err(making_problem)?;
     Ok(HttpResponse::Created().json(FileAnswer {
-        campaign: started(&state, definition)?,
+        campaign: started(&state, made),
         rejected: report.rejected,
         rejected_total: report.rejected_total,
     }))
@@ -536,17 +566,17 @@ fn row_text(
 }
 
 /// Starts the actor of a campaign just stored, and shows it.
-fn started(state: &WebState, definition: Definition) -> Result<CampaignView, Problem> {
-    let record = state
-        .store
-        .campaign_state(definition.id)?
-        .ok_or_else(|| Problem::internal(MakingError::NoRecipients))?;
-    let tally = state.store.campaign_tally(definition.id)?;
+fn started(state: &WebState, made: Made) -> CampaignView {
+    let Made {
+        definition,
+        record,
+        tally,
+    } = made;
     let shown = view(&definition, record.state, record.since, &tally);
     slog::info!(state.logger, "campaign made"; "campaign" => %definition.id,
         "account" => %definition.account, "recipients" => definition.total);
     state.changes.campaigns.start(definition, record);
-    Ok(shown)
+    shown
 }
 
 fn making_problem(error: MakingError) -> Problem {

@@ -134,8 +134,9 @@ impl Making {
 
     /// Stores the campaign: what remains of its recipients, then its
     /// definition, its state (scheduled until `start_at`, else running)
-    /// and its tally (the invalid numbers skipped), in one batch.
-    pub async fn finish(mut self, now: DateTime<Utc>) -> Result<Definition, MakingError> {
+    /// and its tally (the invalid numbers skipped), in one batch; answers
+    /// the three as stored.
+    pub async fn finish(mut self, now: DateTime<Utc>) -> Result<Made, MakingError> {
         if self.next_index == 0 {
             return Err(MakingError::NoRecipients);
         }
@@ -147,20 +148,30 @@ impl Making {
         };
         let mut tally = Tally::default();
         tally.skipped.invalid = self.invalid;
+        let record = StateRecord {
+            state,
+            cursor: 0,
+            since: now,
+        };
         self.batch
             .put_campaign(&self.draft)
-            .put_campaign_state(
-                self.draft.id,
-                &StateRecord {
-                    state,
-                    cursor: 0,
-                    since: now,
-                },
-            )
+            .put_campaign_state(self.draft.id, &record)
             .put_campaign_tally(self.draft.id, &tally);
         self.store.commit(self.batch).await?;
-        Ok(self.draft)
+        Ok(Made {
+            definition: self.draft,
+            record,
+            tally,
+        })
     }
+}
+
+/// A campaign just stored: what its actor starts from, and its first
+/// results.
+pub struct Made {
+    pub definition: Definition,
+    pub record: StateRecord,
+    pub tally: Tally,
 }
 
 /// Why a campaign was not made.

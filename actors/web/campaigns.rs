@@ -19,6 +19,7 @@ use super::state::WebState;
 use crate::actors::protocol::campaign::{ControlCampaign, ControlRefused};
 use crate::campaigns::{Control, Definition, Estimate, Outcome, State, Tally};
 use crate::model::{CampaignId, MessageId, Money};
+use crate::store::{Store, StoreError};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -179,23 +180,26 @@ pub(super) fn view(
 async fn visible(state: &WebState, caller: &Caller, id: u64) -> Result<CampaignView, Problem> {
     let store = state.store.clone();
     let id = CampaignId(id);
-    let found = web::block(move || -> Result<_, crate::store::StoreError> {
-        let Some(definition) = store.campaign(id)? else {
-            return Ok(None);
-        };
-        let record = store.campaign_state(id)?;
-        Ok(Some((definition, record, store.campaign_tally(id)?)))
+    let found = web::block(move || -> Result<_, StoreError> {
+        match store.campaign(id)? {
+            Some(definition) => shown(&store, &definition),
+            None => Ok(None),
+        }
     })
     .await??;
-    match found {
-        Some((definition, Some(record), tally)) if caller.sees(definition.account.as_str()) => {
-            Ok(view(&definition, record.state, record.since, &tally))
-        }
-        _ => Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            format!("no campaign {id}"),
-        )),
-    }
+    found
+        .filter(|campaign| caller.sees(&campaign.account))
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no campaign {id}")))
+}
+
+/// `definition` with its state and results as the store has them; `None`
+/// before its state is stored.
+fn shown(store: &Store, definition: &Definition) -> Result<Option<CampaignView>, StoreError> {
+    let Some(record) = store.campaign_state(definition.id)? else {
+        return Ok(None);
+    };
+    let tally = store.campaign_tally(definition.id)?;
+    Ok(Some(view(definition, record.state, record.since, &tally)))
 }
 
 /// Campaigns: every account's for the operator, its own for an account
@@ -212,29 +216,16 @@ async fn list_campaigns(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let store = state.store.clone();
-    let found = web::block(move || -> Result<_, crate::store::StoreError> {
+    let mut found = web::block(move || -> Result<_, StoreError> {
         let mut found = Vec::new();
-        let mut from = CampaignId(0);
-        loop {
-            let page = store.campaigns_page(from, 500)?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            from = CampaignId(last.id.0 + 1);
-            for definition in page {
-                if !caller.sees(definition.account.as_str()) {
-                    continue;
-                }
-                if let Some(record) = store.campaign_state(definition.id)? {
-                    let tally = store.campaign_tally(definition.id)?;
-                    found.push(view(&definition, record.state, record.since, &tally));
-                }
+        for definition in store.campaigns()? {
+            if caller.sees(definition.account.as_str()) {
+                found.extend(shown(&store, &definition)?);
             }
         }
         Ok(found)
     })
     .await??;
-    let mut found = found;
     found.reverse();
     Ok(HttpResponse::Ok().json(found))
 }
@@ -243,7 +234,7 @@ async fn list_campaigns(
 #[derive(Debug, thiserror::Error)]
 enum ExportError {
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error(transparent)]
     Csv(#[from] csv::Error),
 }

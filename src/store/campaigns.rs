@@ -158,6 +158,22 @@ impl Store {
             .collect()
     }
 
+    /// Every campaign, in id order, read a page at a time (at start, and
+    /// for the API's listing).
+    pub fn campaigns(&self) -> Result<Vec<Definition>, StoreError> {
+        let mut all = Vec::new();
+        loop {
+            let from = all
+                .last()
+                .map_or(CampaignId(0), |last: &Definition| CampaignId(last.id.0 + 1));
+            let page = self.campaigns_page(from, 500)?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
+    }
+
     /// Up to `limit` recipients of campaign `id` from `from` on, with
     /// their indexes.
     pub fn recipients_page(
