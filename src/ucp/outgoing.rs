@@ -24,9 +24,9 @@
 use chrono::FixedOffset;
 
 use crate::model::{Message, Ton};
-use crate::sms::concat::{Concat, Reference};
-use crate::sms::udh::{ESM_CLASS_UDHI, Udh, UdhError};
+use crate::sms::udh::UdhError;
 use crate::sms::{Alphabet, gsm7, incoming, ucs2};
+use crate::upstream::user_data::udh_and_body;
 
 use super::content::Content;
 use super::short_message::{Notifications, Otoa, ShortMessageFields};
@@ -57,7 +57,7 @@ pub fn submit(
     message: &Message,
     smsc_offset: FixedOffset,
 ) -> Result<ShortMessageFields, SubmitError> {
-    let (udh, body) = split_udh(message)?;
+    let (udh, body) = udh_and_body(message)?;
     let (content, dcs) = content_of(message.data_coding, body)?;
     let mut extra = ExtraServices::default();
     if let Some(udh) = udh {
@@ -90,25 +90,6 @@ pub fn submit(
         xser: extra,
         ..ShortMessageFields::default()
     })
-}
-
-/// The UDH (UDHL first) and the body after it: from the payload when
-/// esm_class has UDHI, else built from the part's SAR numbers, else none.
-fn split_udh(message: &Message) -> Result<(Option<Vec<u8>>, &[u8]), UdhError> {
-    let payload = message.payload.as_slice();
-    if message.esm_class & ESM_CLASS_UDHI != 0 {
-        let (_, body) = Udh::split(payload)?;
-        let header = &payload[..payload.len() - body.len()];
-        return Ok((Some(header.to_vec()), body));
-    }
-    let udh = message.part.and_then(|part| {
-        let reference = match u8::try_from(part.reference()) {
-            Ok(reference) => Reference::Bits8(reference),
-            Err(_) => Reference::Bits16(part.reference()),
-        };
-        Concat::new(reference, part.total(), part.seq()).map(Concat::udh_bytes)
-    });
-    Ok((udh, payload))
 }
 
 /// The message and the DCS XSer carries (if any) for a body in
@@ -146,7 +127,7 @@ mod tests {
 
     use super::*;
     use crate::model::{AccountId, Address, MessageId, Npi, Part};
-    use crate::sms::{Coding, split_text};
+    use crate::sms::{Coding, ESM_CLASS_UDHI, Reference, split_text};
     use crate::ucp::incoming::ReceivedMessage;
     use crate::ucp::message::{Message as UcpMessage, Operation};
     use crate::ucp::wire::hex_octets;
