@@ -44,6 +44,7 @@
 //! actor and the account do, from its reports.
 
 pub mod core;
+pub mod http;
 pub mod modem;
 pub mod simulator;
 pub mod smpp;

@@ -32,6 +32,7 @@
 //! | `dnd.rs` (admin) | `GET`/`DELETE /api/v1/dnd`, `GET`/`DELETE /api/v1/dnd/{number}`, `POST /api/v1/dnd/import` |
 //! | `contacts.rs` | `GET`/`POST /api/v1/contacts`, `GET`/`PUT`/`DELETE /api/v1/contacts/{number}`, `POST /api/v1/contacts/count`, `GET /api/v1/groups`, `DELETE /api/v1/groups/{name}` (customers; the operator with `?account=`) |
 //! | `contact_import.rs` | `POST /api/v1/contacts/import` (customers; the operator with `?account=`) |
+//! | `gateway_receipts.rs` (an `http` gateway's provider, by its token) | `GET`/`POST /receipts/{gateway}` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
 //! password, or with an API key (Bearer or `X-API-Key`), from the
@@ -74,6 +75,7 @@ mod csv_file;
 mod customer;
 mod dnd;
 mod failure;
+mod gateway_receipts;
 mod gateways;
 mod held;
 mod json_only;
@@ -142,6 +144,7 @@ pub fn start(
             .configure(openapi::configure)
             .configure(kannel::configure)
             .configure(gateways::configure)
+            .configure(gateway_receipts::configure)
             .configure(callbacks::configure)
             .configure(metrics::configure)
             .configure(keys::configure)

@@ -13,6 +13,7 @@ use crate::lists::dnd::Traffic;
 use crate::lists::opt_out::OptOutSettings;
 use crate::model::Money;
 use crate::upstream::IdFormat;
+use crate::upstream::http::{AnswerRules, ReceiptRules, RequestRules};
 
 /// SMPP 3.4 §5.2.1: system_id is a C-octet string of at most 16 octets.
 pub const MAX_SYSTEM_ID_LEN: usize = 15;
@@ -332,6 +333,8 @@ pub enum GatewayKind {
     Smpp(SmppGatewayConfig),
     /// `kind = "ucp"`: an upstream SMSC we log in to over UCP/EMI.
     Ucp(UcpGatewayConfig),
+    /// `kind = "http"`: a provider with a web API.
+    Http(Box<HttpGatewayConfig>),
     /// `kind = "modem"`: a GSM modem on a serial port.
     Modem(ModemGatewayConfig),
 }
@@ -343,6 +346,7 @@ impl GatewayKind {
             GatewayKind::Simulator(_) => "simulator",
             GatewayKind::Smpp(_) => "smpp",
             GatewayKind::Ucp(_) => "ucp",
+            GatewayKind::Http(_) => "http",
             GatewayKind::Modem(_) => "modem",
         }
     }
@@ -424,6 +428,33 @@ pub struct UcpGatewayConfig {
     pub tps: u32,
     /// How often an alert (31) is sent while the link is idle.
     pub keepalive: Duration,
+    /// Temporary refusals after which a message is REJECTED.
+    pub max_attempts: u32,
+    /// How long the gateway may be down before its queued messages go
+    /// back to their routes; `None`: they wait for it.
+    pub failover_after: Option<Duration>,
+    /// Messages the gateway's queue holds before it takes no more.
+    pub queue_limit: u32,
+}
+
+/// A provider with a web API: one request per message part, made from
+/// the operator's templates; receipts come to `/receipts/{gateway}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpGatewayConfig {
+    /// `url`, `method`, `body`, `body_format`, `headers`.
+    pub request: RequestRules,
+    /// `id_pattern`, `success_pattern`, `temporary_pattern`,
+    /// `permanent_pattern`.
+    pub answer: AnswerRules,
+    /// `receipt_token` and the receipt keys; `None`: the provider sends
+    /// no receipts here.
+    pub receipts: Option<ReceiptRules>,
+    /// Requests in flight at once.
+    pub window: u32,
+    /// How long one request may take, connecting included.
+    pub timeout: Duration,
+    /// Message parts per second, 0 = unlimited.
+    pub tps: u32,
     /// Temporary refusals after which a message is REJECTED.
     pub max_attempts: u32,
     /// How long the gateway may be down before its queued messages go

@@ -9,7 +9,8 @@ use pasarela::config::{
     AccountSelector, BindMode, Config, ConfigError, Durability, GatewayKind, IdFormat, LogFormat,
     ServiceTarget,
 };
-use pasarela::model::Money;
+use pasarela::model::{MessageState, Money};
+use pasarela::upstream::http::Method;
 
 const FILE: &str = "test.toml";
 
@@ -881,6 +882,76 @@ fn an_accounts_time_zone_is_read_utc_by_default_and_an_unknown_one_named() {
     assert!(
         lines.iter().any(|line| line.starts_with(&prefix)),
         "missing {prefix:?} in {lines:?}"
+    );
+}
+
+#[test]
+fn an_http_gateway_is_read_with_its_templates_and_patterns_checked() {
+    let http = r#"[[gateways]]
+name = "web"
+kind = "http"
+url = "https://api.example.net/send?key=k&to={{to}}"
+body = '{"text":"{{text}}"}'
+body_format = "json"
+headers = ["Authorization: Bearer x"]
+id_pattern = '"id":"([^"]+)"'
+receipt_token = "0123456789abcdef"
+"#;
+    let config = parse(&with(http)).unwrap();
+    let GatewayKind::Http(web) = &config.gateway("web").unwrap().kind else {
+        panic!("web is an http gateway");
+    };
+    assert_eq!(web.request.method, Method::Post);
+    assert_eq!(
+        web.request.url.source(),
+        "https://api.example.net/send?key=k&to={{to}}"
+    );
+    assert_eq!(
+        web.request.headers,
+        [("Authorization".to_owned(), "Bearer x".to_owned())]
+    );
+    assert_eq!((web.window, web.timeout), (10, Duration::from_secs(30)));
+    let receipts = web.receipts.as_ref().unwrap();
+    assert_eq!(
+        (receipts.id_field.as_str(), receipts.status_field.as_str()),
+        ("id", "status")
+    );
+    assert_eq!(receipts.state_of("DELIVRD"), Some(MessageState::Delivered));
+
+    let wrong = http
+        .replace("https://api.example.net", "ftp://api.example.net")
+        .replace("{{text}}", "{{txt}}")
+        .replace("\"id\":\"([^\"]+)\"", "(unclosed")
+        .replace("0123456789abcdef", "short")
+        + "method = \"GET\"\nlogin = \"x\"\ndelivered_values = [\"ok\"]\n";
+    let source = with(&wrong);
+    let lines = errors(&source);
+    let url_line = line_of(&source, "url = \"ftp");
+    for expected in [
+        format!(
+            "{FILE}:{url_line}: gateways[3].url: must be an http:// or https:// URL with a host"
+        ),
+        "gateways[3].body: unknown field {{txt}}".to_owned(),
+        "gateways[3].body: a GET request has no body".to_owned(),
+        "gateways[3].id_pattern: regex parse error".to_owned(),
+        "gateways[3].receipt_token: at least 16 printable ASCII characters".to_owned(),
+        "gateways[3].login: does not apply to a gateway of kind http".to_owned(),
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(&expected)),
+            "missing {expected:?} in {lines:?}"
+        );
+    }
+    let no_token = http.replace(
+        "receipt_token = \"0123456789abcdef\"\n",
+        "delivered_values = [\"ok\"]\n",
+    );
+    assert!(
+        errors(&with(&no_token))
+            .iter()
+            .any(|line| line.contains("gateways[3].delivered_values: only with a receipt_token")),
+        "{:?}",
+        errors(&with(&no_token))
     );
 }
 

@@ -48,6 +48,7 @@ mod exposure;
 mod hold;
 mod http_api;
 mod http_api_keys;
+mod http_gateway;
 mod http_list;
 mod interop_smpplib;
 mod kannel_sendsms;

@@ -51,7 +51,7 @@ use tokio::task::JoinSet;
 
 use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
 use crate::actors::gateways::upstream::shared::{
-    self, Lifeline, QueueSettings, Shared, StateChanged,
+    self, Lifeline, QueueSettings, Shared, StateChanged, sleep_until,
 };
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::config::{BindMode, SmppGatewayConfig};
@@ -526,13 +526,6 @@ impl Bind {
             .and_then(|text| text.err.as_deref())
             .and_then(|err| err.trim().parse::<u16>().ok());
         Some(self.reporter.receipt(upstream_id, state, error_code))
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 

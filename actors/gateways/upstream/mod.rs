@@ -1,17 +1,18 @@
-//! One actor per upstream SMSC (gateway kinds `smpp` and `ucp`), following
+//! One actor per upstream SMSC (gateway kinds `smpp`, `ucp` and `http`), following
 //! the contract in `gateways/mod.rs`. The actor is the gateway's face to
 //! the switch: it takes [`Deliver`] without blocking (a push onto the
 //! queue its connections share, `shared`), tells the routes that
 //! subscribed whether the gateway is up, and starts the connections that
-//! speak the protocol: SMPP binds (`smpp::bind`) or a UCP link
-//! (`ucp::link`), each doing login, window, TPS, keep-alive, reconnect
-//! with back-off, receipts and MO, and reporting
-//! `Sent`/`SendFailed`/`Receipt` straight to the receipts actor through
-//! its `reporter`. The actor knows the protocol only to start it: the rest
-//! is the same for both kinds.
+//! speak the protocol: SMPP binds (`smpp::bind`), a UCP link
+//! (`ucp::link`) or an HTTP link (`http::link`), each doing login,
+//! window, TPS, keep-alive, reconnect with back-off, receipts and MO as
+//! its protocol has them, and reporting `Sent`/`SendFailed`/`Receipt`
+//! straight to the receipts actor through its `reporter`. The actor knows
+//! the protocol only to start it: the rest is the same for every kind.
 //!
 //! The gateway is up while at least one connection may submit (a
-//! transmitter or transceiver that is bound, a UCP link logged in); routes
+//! transmitter or transceiver that is bound, a UCP link logged in, an
+//! HTTP link whose provider is not failing); routes
 //! queue meanwhile. It also tells its routes it takes no more while its
 //! queue is full (`queue_limit`, see `upstream::queue`), and no more
 //! campaign messages while the queue is full for bulk (half of
@@ -57,7 +58,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::actors::faults;
 use crate::actors::gateways::core::{self, Subscribers};
-use crate::actors::gateways::{smpp, ucp};
+use crate::actors::gateways::{http, smpp, ucp};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe, Takes,
@@ -75,6 +76,7 @@ use shared::{Lifeline, QueueSettings, Shared, StateChanged};
 pub enum Settings {
     Smpp(smpp::bind::Settings),
     Ucp(ucp::Settings),
+    Http(http::Settings),
 }
 
 impl Settings {
@@ -83,6 +85,7 @@ impl Settings {
         match kind {
             GatewayKind::Smpp(smpp) => Some(Settings::Smpp(smpp::bind::Settings::new(name, smpp))),
             GatewayKind::Ucp(ucp) => Some(Settings::Ucp(ucp::Settings::new(name, ucp))),
+            GatewayKind::Http(http) => Some(Settings::Http(http::Settings::new(name, http))),
             GatewayKind::Simulator(_) | GatewayKind::Modem(_) => None,
         }
     }
@@ -91,6 +94,7 @@ impl Settings {
         match self {
             Settings::Smpp(smpp) => &smpp.name,
             Settings::Ucp(ucp) => &ucp.name,
+            Settings::Http(http) => &http.name,
         }
     }
 
@@ -99,6 +103,7 @@ impl Settings {
         match self {
             Settings::Smpp(_) => "smpp",
             Settings::Ucp(_) => "ucp",
+            Settings::Http(_) => "http",
         }
     }
 
@@ -107,6 +112,7 @@ impl Settings {
         match self {
             Settings::Smpp(smpp) => &smpp.address,
             Settings::Ucp(ucp) => &ucp.address,
+            Settings::Http(http) => &http.address,
         }
     }
 
@@ -114,6 +120,7 @@ impl Settings {
         match self {
             Settings::Smpp(smpp) => smpp.queue(),
             Settings::Ucp(ucp) => ucp.queue(),
+            Settings::Http(http) => http.queue(),
         }
     }
 
@@ -121,6 +128,7 @@ impl Settings {
         match self {
             Settings::Smpp(smpp) => smpp.failover_after,
             Settings::Ucp(ucp) => ucp.failover_after,
+            Settings::Http(http) => http.failover_after(),
         }
     }
 
@@ -129,6 +137,7 @@ impl Settings {
         match self {
             Settings::Smpp(smpp) => smpp.bind_statuses(),
             Settings::Ucp(_) => ucp::bind_statuses(),
+            Settings::Http(_) => http::bind_statuses(),
         }
     }
 }
@@ -253,6 +262,15 @@ impl Upstream {
                 &self.logger,
             ),
             Settings::Ucp(settings) => ucp::link::start(
+                settings,
+                &self.store,
+                shared,
+                lifeline,
+                link,
+                reports,
+                &self.logger,
+            ),
+            Settings::Http(settings) => http::link::start(
                 settings,
                 &self.store,
                 shared,

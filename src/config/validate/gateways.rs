@@ -1,5 +1,5 @@
 //! `[[gateways]]`: each gateway's name, and its kind checked in one place
-//! per kind (`simulator`, `smpp`, `ucp`, `modem`): the keys that kind takes (a key
+//! per kind (`simulator`, `smpp`, `ucp`, `modem`; `http` in `http_gateway.rs`): the keys that kind takes (a key
 //! of another kind is an error, not something to ignore), their defaults
 //! and limits. The admin API's gateway definitions go through the same.
 
@@ -74,12 +74,12 @@ const UCP_KEYS: &[&str] = &[
     "queue_limit",
 ];
 
-/// The keys of an upstream gateway's queue (`smpp` and `ucp` alike).
-struct QueueKeys {
-    tps: u32,
-    max_attempts: u32,
-    failover_after: Option<Duration>,
-    queue_limit: u32,
+/// The keys of an upstream gateway's queue (`smpp`, `ucp` and `http` alike).
+pub(super) struct QueueKeys {
+    pub tps: u32,
+    pub max_attempts: u32,
+    pub failover_after: Option<Duration>,
+    pub queue_limit: u32,
 }
 
 /// The keys a gateway of kind `modem` takes.
@@ -143,10 +143,11 @@ impl Checker<'_> {
             "simulator" => self.simulator(entry, prefix),
             "smpp" => self.smpp_gateway(entry, prefix),
             "ucp" => self.ucp_gateway(entry, prefix),
+            "http" => self.http_gateway(entry, prefix),
             "modem" => self.modem(entry, prefix),
             other => {
                 let message = format!(
-                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp or modem"
+                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp, http or modem"
                 );
                 self.report(&entry.kind, &at(prefix, "kind"), message);
                 return None;
@@ -312,7 +313,7 @@ impl Checker<'_> {
 
     /// `tps`, `max_attempts`, `failover_after_s` and `queue_limit`: the
     /// queue of an upstream gateway (`upstream::queue`).
-    fn queue_keys(&mut self, entry: &RawGateway, prefix: &str) -> QueueKeys {
+    pub(super) fn queue_keys(&mut self, entry: &RawGateway, prefix: &str) -> QueueKeys {
         let tps = entry.tps.as_ref().map_or(0, |tps| *tps.get_ref());
         let max_attempts = self.bounded(
             entry.max_attempts.as_ref(),
@@ -413,7 +414,7 @@ impl Checker<'_> {
     }
 
     /// A key a gateway of `kind` must have, not empty.
-    fn required(
+    pub(super) fn required(
         &mut self,
         entry: &RawGateway,
         prefix: &str,
@@ -440,7 +441,7 @@ impl Checker<'_> {
 
     /// A key that belongs to another kind of gateway is a mistake worth
     /// pointing at, not something to ignore.
-    fn refuse_foreign_keys(
+    pub(super) fn refuse_foreign_keys(
         &mut self,
         entry: &RawGateway,
         prefix: &str,
@@ -486,6 +487,57 @@ impl Checker<'_> {
                 entry.poll_interval_ms.as_ref().map(Spanned::span),
             ),
             ("number", entry.number.as_ref().map(Spanned::span)),
+            ("url", entry.url.as_ref().map(Spanned::span)),
+            ("method", entry.method.as_ref().map(Spanned::span)),
+            ("body", entry.body.as_ref().map(Spanned::span)),
+            ("body_format", entry.body_format.as_ref().map(Spanned::span)),
+            ("headers", entry.headers.as_ref().map(Spanned::span)),
+            ("timeout_s", entry.timeout_s.as_ref().map(Spanned::span)),
+            ("id_pattern", entry.id_pattern.as_ref().map(Spanned::span)),
+            (
+                "success_pattern",
+                entry.success_pattern.as_ref().map(Spanned::span),
+            ),
+            (
+                "temporary_pattern",
+                entry.temporary_pattern.as_ref().map(Spanned::span),
+            ),
+            (
+                "permanent_pattern",
+                entry.permanent_pattern.as_ref().map(Spanned::span),
+            ),
+            (
+                "receipt_token",
+                entry.receipt_token.as_ref().map(Spanned::span),
+            ),
+            (
+                "receipt_id_field",
+                entry.receipt_id_field.as_ref().map(Spanned::span),
+            ),
+            (
+                "receipt_status_field",
+                entry.receipt_status_field.as_ref().map(Spanned::span),
+            ),
+            (
+                "receipt_error_field",
+                entry.receipt_error_field.as_ref().map(Spanned::span),
+            ),
+            (
+                "delivered_values",
+                entry.delivered_values.as_ref().map(Spanned::span),
+            ),
+            (
+                "undelivered_values",
+                entry.undelivered_values.as_ref().map(Spanned::span),
+            ),
+            (
+                "expired_values",
+                entry.expired_values.as_ref().map(Spanned::span),
+            ),
+            (
+                "rejected_values",
+                entry.rejected_values.as_ref().map(Spanned::span),
+            ),
         ];
         for (key, span) in spans {
             if let Some(span) = span

@@ -9,6 +9,7 @@ mod checker;
 mod content_rules;
 mod exposure;
 mod gateways;
+mod http_gateway;
 mod limits;
 mod listeners;
 mod lists;

@@ -75,8 +75,9 @@ impl fmt::Debug for Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerRules {
     /// Its first group (or whole match) is the provider's message id,
-    /// which receipts name.
-    pub id: Pattern,
+    /// which receipts name; `None`: the provider gives none (and sends no
+    /// receipts).
+    pub id: Option<Pattern>,
     /// A 2xx answer must match it to be a success.
     pub success: Option<Pattern>,
     /// An answer matching it is a temporary refusal.
@@ -132,7 +133,7 @@ impl AnswerRules {
                     permanent()
                 } else {
                     Verdict::Accepted {
-                        id: self.id.find(body),
+                        id: self.id.as_ref().and_then(|id| id.find(body)),
                     }
                 }
             }
@@ -158,7 +159,7 @@ mod tests {
 
     fn rules() -> AnswerRules {
         AnswerRules {
-            id: Pattern::new(r#""id"\s*:\s*"([^"]+)""#).unwrap(),
+            id: Some(Pattern::new(r#""id"\s*:\s*"([^"]+)""#).unwrap()),
             success: Some(Pattern::new(r#""status"\s*:\s*"ok""#).unwrap()),
             temporary: Some(Pattern::new("THROTTLED|NO_FUNDS").unwrap()),
             permanent: Some(Pattern::new("INVALID_NUMBER").unwrap()),
@@ -182,7 +183,7 @@ mod tests {
     #[test]
     fn a_pattern_without_a_group_takes_the_whole_match() {
         let rules = AnswerRules {
-            id: Pattern::new(r"[0-9a-f]{8}").unwrap(),
+            id: Some(Pattern::new(r"[0-9a-f]{8}").unwrap()),
             success: None,
             temporary: None,
             permanent: None,

@@ -126,8 +126,8 @@ enum Piece {
     Field(Field),
 }
 
-/// A parsed template: literal text and fields.
-#[derive(Clone, PartialEq, Eq)]
+/// A parsed template: literal text and fields (none by default).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Template {
     source: String,
     pieces: Vec<Piece>,
