@@ -15,6 +15,7 @@ pub mod campaign;
 pub mod campaign_book;
 pub mod esme;
 pub mod listener;
+pub mod login;
 pub mod mailbox;
 pub mod mo_apps;
 pub mod mo_parts;
