@@ -70,6 +70,7 @@ mod sim_smsc;
 mod supervision;
 mod tls_listeners;
 mod ucp;
+mod ucp_listener;
 mod upstream;
 mod upstream_node;
 mod upstream_status;
