@@ -50,6 +50,7 @@ mod http_api;
 mod http_api_keys;
 mod http_list;
 mod interop_smpplib;
+mod kannel_emi;
 mod kannel_sendsms;
 mod listener_limits;
 mod login_throttle;
