@@ -147,9 +147,7 @@ pub fn notification(message: &Message) -> ShortMessageFields {
         state if !state.is_final() => (DeliveryStatus::Buffered, 0),
         _ => (
             DeliveryStatus::NotDelivered,
-            message.error_code.map_or(0, |code| {
-                u16::try_from(code).unwrap_or(MAX_RSN).min(MAX_RSN)
-            }),
+            message.error_code.map_or(0, |code| code.min(MAX_RSN)),
         ),
     };
     let receipt = Receipt::of_message(message);
