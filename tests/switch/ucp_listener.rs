@@ -154,6 +154,23 @@ impl Client {
         }
     }
 
+    /// Whether the switch closes the connection within `limit` (what it
+    /// sends meanwhile is dropped).
+    pub fn closes_within(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut buffer = [0u8; 4096];
+        while Instant::now() < deadline {
+            match self.stream.read(&mut buffer) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+
     pub fn ack(&mut self, trn: Trn, ot: Ot) {
         self.write(&Message::Result {
             trn,
@@ -318,6 +335,34 @@ fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
     references.dedup();
     assert_eq!(references.len(), 3, "each part has its own reference");
 
+    // A TRN reused while its submit is outstanding: the second is NACKed
+    // 04, the first answered as usual (both frames go in one write, read
+    // before the account can have answered the first).
+    let reused = client.trn();
+    let mut both = BytesMut::new();
+    for text in ["first", "second"] {
+        let submit = Message::Operation {
+            trn: reused,
+            operation: Operation::Submit(Box::new(submit(
+                DELIVERED,
+                Content::text(text).unwrap(),
+                false,
+            ))),
+        };
+        Codec::new().encode(&submit, &mut both).unwrap();
+    }
+    client.stream.write_all(&both).unwrap();
+    let mut answers = vec![
+        client.result(reused, &mut seen),
+        client.result(reused, &mut seen),
+    ];
+    answers.sort_by_key(nack_code);
+    assert!(matches!(answers[0], Response::Ack(_)), "{answers:?}");
+    assert_eq!(
+        nack_code(&answers[1]),
+        Some(ErrorCode::OPERATION_NOT_ALLOWED.value())
+    );
+
     // The notification of the first and the two texts back as MO.
     let deadline = Instant::now() + WAIT;
     let mut notifications = Vec::new();
@@ -370,7 +415,7 @@ fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
         None,
     );
     assert_eq!(sessions.status, 200, "{}", sessions.body);
-    let listed: HashMap<String, String> = sessions
+    let listed: HashMap<String, (String, u64)> = sessions
         .body
         .as_array()
         .unwrap()
@@ -378,9 +423,24 @@ fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
         .map(|session| {
             (
                 session["bind"].as_str().unwrap().to_owned(),
-                session["system_id"].as_str().unwrap().to_owned(),
+                (
+                    session["system_id"].as_str().unwrap().to_owned(),
+                    session["id"].as_u64().unwrap(),
+                ),
             )
         })
         .collect();
-    assert_eq!(listed.get("ucp").map(String::as_str), Some("demo"));
+    let (account, id) = listed.get("ucp").expect("the UCP session is listed");
+    assert_eq!(account, "demo");
+
+    // The operator disconnects it: the connection closes.
+    let deleted = http::json(
+        switch.http,
+        "DELETE",
+        &format!("/api/v1/sessions/{id}"),
+        Some(("admin", crate::common::ADMIN_PASSWORD)),
+        None,
+    );
+    assert_eq!(deleted.status, 202, "{}", deleted.body);
+    assert!(client.closes_within(WAIT), "the session never closed");
 }
