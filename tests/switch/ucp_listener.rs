@@ -232,19 +232,59 @@ fn text_of(fields: &ShortMessageFields) -> String {
         .unwrap()
 }
 
-#[test]
-fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
-    let dir = tempfile::tempdir().unwrap();
-    let upstream = Sim::start(&[
+/// `pasarela sim-smsc --protocol ucp` checking our login, its receipts
+/// `dlr_delay_ms` after the submit.
+fn upstream(dlr_delay_ms: &str) -> Sim {
+    Sim::start(&[
         "--protocol",
         "ucp",
         "--dlr-delay-ms",
-        "20",
+        dlr_delay_ms,
         "--system-id",
         LOGIN,
         "--password",
         PASSWORD,
-    ]);
+    ])
+}
+
+#[test]
+fn a_receipt_waits_in_the_mailbox_until_a_ucp_customer_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = upstream("1500");
+    let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let address = switch.listener("UCP");
+    let mut first = Client::connect(address);
+    assert!(matches!(first.login("demo", "demo1234"), Response::Ack(_)));
+    let trn = first.operation(Operation::Submit(Box::new(submit(
+        DELIVERED,
+        Content::text("kept for later").unwrap(),
+        true,
+    ))));
+    let reference = MessageReference::parse(&ack_sm(first.result(trn, &mut Vec::new()))).unwrap();
+    drop(first);
+
+    // The receipt comes while no session is logged in: the next one gets it.
+    std::thread::sleep(Duration::from_millis(2_500));
+    let mut second = Client::connect(address);
+    assert!(matches!(second.login("demo", "demo1234"), Response::Ack(_)));
+    match second.next(WAIT) {
+        Some(Message::Operation {
+            trn,
+            operation: Operation::Notification(fields),
+        }) => {
+            second.ack(trn, Ot::NOTIFICATION);
+            let notification = Notification::read(&fields).unwrap();
+            assert_eq!(notification.reference, reference);
+            assert_eq!(notification.status, DeliveryStatus::Delivered);
+        }
+        other => panic!("{other:?}\n{}", switch.logged()),
+    }
+}
+
+#[test]
+fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = upstream("20");
     let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
     let mut client = Client::connect(switch.listener("UCP"));
 
