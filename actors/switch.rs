@@ -376,6 +376,13 @@ async fn start(
             logger.new(slog::o!("listener" => "smpp")),
         ));
     }
+    if let Some(address) = config.ucp.listen {
+        actix_rt::spawn(crate::actors::pipeline::listener::run_ucp(
+            listen(address).await?,
+            session_wiring.clone(),
+            logger.new(slog::o!("listener" => "ucp")),
+        ));
+    }
     let web_state = WebState::new(
         admin,
         sessions,

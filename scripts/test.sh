@@ -18,6 +18,8 @@ python3 -c "import smpplib" 2>/dev/null || python3 -m pip install --quiet --user
 # its package-lock.json; node itself (>= 18) from Debian when it is missing.
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 [ -d scripts/interop/node-smsc/node_modules ] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund
+# Kannel's bearerbox and smsbox as a UCP/EMI customer (tests/switch/kannel_emi.rs).
+command -v bearerbox >/dev/null || { apt-get update -qq && apt-get install -y -qq kannel; }
 
 step "format"
 cargo fmt --all -- --check

@@ -44,6 +44,8 @@ pub enum Protocol {
     Smpp,
     /// HTTP credentials (Basic, Kannel's sendsms parameters).
     Http,
+    /// A UCP/EMI login (operation 60) on the `[ucp]` listener.
+    Ucp,
 }
 
 impl Protocol {
@@ -52,6 +54,7 @@ impl Protocol {
         match self {
             Protocol::Smpp => "smpp",
             Protocol::Http => "http",
+            Protocol::Ucp => "ucp",
         }
     }
 }
@@ -106,7 +109,7 @@ pub const WAITING_VERIFICATIONS: usize = 8;
 static VERIFICATIONS: Slots = Slots {
     state: Mutex::new(SlotState {
         free: CONCURRENT_VERIFICATIONS,
-        waiting: [0; 2],
+        waiting: [0; 3],
     }),
     freed: Condvar::new(),
     most_waiting: WAITING_VERIFICATIONS,
@@ -123,7 +126,7 @@ struct Slots {
 struct SlotState {
     free: usize,
     /// Threads waiting for a slot, per protocol.
-    waiting: [usize; 2],
+    waiting: [usize; 3],
 }
 
 struct Slot<'a>(&'a Slots);
@@ -191,7 +194,7 @@ mod tests {
         Slots {
             state: Mutex::new(SlotState {
                 free,
-                waiting: [0; 2],
+                waiting: [0; 3],
             }),
             freed: Condvar::new(),
             most_waiting,

@@ -267,6 +267,17 @@ pub fn one_part(content: &[u8], esm_class: u8, data_coding: u8) -> Result<Vec<u8
     }
 }
 
+/// `content` (its UDH first when `esm_class` has UDHI) cut into the parts
+/// of a submission as a submit_sm's short_message is: what the message of
+/// a UCP submit (51) becomes.
+pub fn parts(
+    content: &[u8],
+    esm_class: u8,
+    data_coding: u8,
+) -> Result<Vec<PartData>, CommandStatus> {
+    cut(content, esm_class, data_coding, None)
+}
+
 /// The SAR TLVs, when all three are present.
 fn sar(pdu: &Pdu) -> Option<Sar> {
     let reference = match pdu::find_tlv(pdu, TlvTag::SarMsgRefNum)? {

@@ -52,11 +52,12 @@ use tokio_util::codec::{Encoder, FramedRead};
 
 use crate::actors::pipeline::admission::{Admission, Admitted};
 use crate::actors::pipeline::amend::Owners;
+use crate::actors::pipeline::login::{self, Credentials, LoginError};
 use crate::actors::protocol::account::{
     AccountHandle, Bind, DeliverDone, DeliverOut, Outgoing, Reply, SessionId, Submit, Submitted,
     SubmittedBy, Unbound,
 };
-use crate::actors::protocol::directory::{AccountEntry, Directory};
+use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::logins::{Logins, Refused};
 use crate::actors::protocol::session::{
     BindKind, Counters, Disconnect, LiveSession, Registration, Sessions,
@@ -65,15 +66,14 @@ use crate::auth::Protocol;
 use crate::config::SmppListenerConfig;
 use crate::framed::{Frame, SmppFraming, StreamError};
 use crate::intake;
-use crate::login_throttle::{Guess, Principal};
-use crate::metrics::{self, LoginRefusal, Rejection};
+use crate::metrics::{self, Rejection};
 use crate::model::{AccountId, Message, MessageId};
 use crate::smpp::dlr::{self, Address as PduAddress};
 use crate::smpp::mo;
 use crate::smpp::pdu::{
     self, COctetString, DeliverSm, Pdu, QuerySmResp, SubmitMultiResp, SubmitSmResp,
 };
-use crate::smpp::receipt::{Receipt, Stat};
+use crate::smpp::receipt::Receipt;
 use crate::smpp::{
     BindState, Codec, Command, CommandId, CommandStatus, Role, SequenceNumbers, Session, Window,
     time, validate,
@@ -156,8 +156,9 @@ const CLOSING_FLUSH_LIMIT: Duration = Duration::from_secs(5);
 
 /// The session's end of the queue its writer task writes from, bounded in
 /// octets by [`WRITE_QUEUE_LIMIT`]. Dropped with the session, it gives the
-/// writer [`CLOSING_FLUSH_LIMIT`] to finish.
-struct Outbox {
+/// writer [`CLOSING_FLUSH_LIMIT`] to finish. The UCP sessions write
+/// through one too.
+pub(crate) struct Outbox {
     sender: mpsc::UnboundedSender<BytesMut>,
     /// Octets handed to the writer and not yet written; the writer takes
     /// off what it has written.
@@ -166,9 +167,23 @@ struct Outbox {
 }
 
 impl Outbox {
+    /// Starts the writer task on `socket`, the write half of a session's
+    /// connection.
+    pub(crate) fn start<W: AsyncWrite + Unpin + 'static>(socket: W, logger: &Logger) -> Outbox {
+        let (sender, queue) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer = actix_rt::spawn(write_loop(socket, queue, queued.clone(), logger.clone()))
+            .abort_handle();
+        Outbox {
+            sender,
+            queued,
+            writer,
+        }
+    }
+
     /// Hands `bytes` to the writer; `false`, and nothing queued, when that
     /// would pass [`WRITE_QUEUE_LIMIT`].
-    fn push(&self, bytes: BytesMut) -> bool {
+    pub(crate) fn push(&self, bytes: BytesMut) -> bool {
         let len = bytes.len();
         if self.queued.fetch_add(len, Ordering::AcqRel) + len > WRITE_QUEUE_LIMIT {
             self.queued.fetch_sub(len, Ordering::AcqRel);
@@ -179,7 +194,7 @@ impl Outbox {
     }
 
     /// Stops the writer now, whatever it has queued.
-    fn abort(&self) {
+    pub(crate) fn abort(&self) {
         self.writer.abort();
     }
 }
@@ -225,10 +240,7 @@ impl EsmeSession {
     {
         let logger = logger.new(slog::o!("session" => id, "peer" => peer.to_string()));
         let (read, write) = tokio::io::split(stream);
-        let (sender, queue) = mpsc::unbounded_channel();
-        let queued = Arc::new(AtomicUsize::new(0));
-        let writer = actix_rt::spawn(write_loop(write, queue, queued.clone(), logger.clone()))
-            .abort_handle();
+        let writer = Outbox::start(write, &logger);
         let window = usize::try_from(wiring.settings.window).unwrap_or(1);
         EsmeSession::create(move |ctx| {
             ctx.add_stream(FramedRead::new(read, SmppFraming::new(Codec::new())));
@@ -238,11 +250,7 @@ impl EsmeSession {
                 peer,
                 wiring,
                 logger,
-                writer: Outbox {
-                    sender,
-                    queued,
-                    writer,
-                },
+                writer,
                 write_queue_full: false,
                 myself: ctx.address().downgrade(),
                 _admitted: admitted,
@@ -392,112 +400,43 @@ impl EsmeSession {
             self.answer_error(id, CommandStatus::EsmeRalybnd, sequence_number);
             return;
         }
-        let peer = self.peer.ip();
-        let logins = self.wiring.logins.clone();
-        let Some(entry) = self.wiring.directory.account(&system_id) else {
-            info!(self.logger, "bind refused: unknown system_id"; "system_id" => &system_id);
-            logins.refused(
-                Protocol::Smpp,
-                peer,
-                &system_id,
-                &password,
-                LoginRefusal::UnknownUser,
-            );
-            self.refuse_bind(id, CommandStatus::EsmeRinvsysid, sequence_number, ctx);
-            return;
-        };
-        let AccountEntry {
-            id: account_id,
-            actor,
-            password: hash,
-            allowed_ips,
-            ..
-        } = AccountEntry::clone(&entry);
-        // The address before the password: from elsewhere, no password of
-        // the account is ever checked.
-        if !crate::auth::address_allowed(&allowed_ips, peer) {
-            info!(self.logger, "bind refused: address not allowed"; "account" => %account_id);
-            logins.refused(
-                Protocol::Smpp,
-                peer,
-                &system_id,
-                &password,
-                LoginRefusal::Address,
-            );
-            self.refuse_bind(id, CommandStatus::EsmeRbindfail, sequence_number, ctx);
-            return;
-        }
-        let principal = Principal::Account(system_id.clone());
-        let guess = Guess::new(Some(&principal), &system_id, Some(&hash), &password);
-        if let Err(refused) = logins.admit(Protocol::Smpp, peer, &principal, guess) {
-            info!(self.logger, "bind refused"; "account" => %account_id, "why" => %refused);
-            self.refuse_bind(id, bind_status(&refused), sequence_number, ctx);
-            return;
-        }
         self.bind_in_progress = true;
-        let session_id = self.id;
-        let checked_hash = hash.clone();
-        let check = async move {
-            logins
-                .check(Protocol::Smpp, peer, &principal, guess, &hash, password)
-                .await
+        let credentials = Credentials {
+            protocol: Protocol::Smpp,
+            peer: self.peer.ip(),
+            system_id,
+            password,
         };
-        ctx.wait(check.into_actor(self).then(move |checked, session, ctx| {
-            // A password changed while argon2 ran: the old one no longer binds.
-            let still_current = session
-                .wiring
-                .directory
-                .account(&system_id)
-                .is_some_and(|entry| entry.password == checked_hash);
-            let checked = checked.and_then(|()| still_current.then_some(()).ok_or(Refused::Wrong));
-            let receives = id != CommandId::BindTransmitter;
-            let receiver = receives.then(|| ctx.address().recipient());
-            let window = session.outbound.capacity();
-            let register = actor.bind.clone();
-            let logger = session
-                .logger
-                .new(slog::o!("account" => account_id.to_string()));
-            async move {
-                let result = match checked {
-                    Ok(()) => register
-                        .send(Bind {
-                            session: session_id,
-                            receiver,
-                            window,
-                        })
-                        .await
-                        .unwrap_or(Err(CommandStatus::EsmeRsyserr)),
-                    Err(refused) => {
-                        info!(logger, "bind refused"; "why" => %refused);
-                        return Err(bind_status(&refused));
-                    }
-                };
-                if let Err(status) = result {
-                    info!(logger, "bind refused"; "status" => ?status);
+        let bind = Bind {
+            session: self.id,
+            receiver: (id != CommandId::BindTransmitter).then(|| ctx.address().recipient()),
+            window: self.outbound.capacity(),
+        };
+        let (directory, logins) = (self.wiring.directory.clone(), self.wiring.logins.clone());
+        let logger = self.logger.clone();
+        let logged_in =
+            async move { login::login(directory, logins, credentials, bind, &logger).await };
+        ctx.wait(logged_in.into_actor(self).map(move |result, session, ctx| {
+            session.bind_in_progress = false;
+            match result {
+                Ok((account_id, actor)) => {
+                    let Ok(system_id) = COctetString::from_string("pasarela".to_owned()) else {
+                        return;
+                    };
+                    let response = bind_response(id, system_id);
+                    session.send(&Command::new(
+                        CommandStatus::EsmeRok,
+                        sequence_number,
+                        response,
+                    ));
+                    info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
+                    session.register(&account_id, id, interface_version, ctx);
+                    session.bound = Some((account_id, actor));
                 }
-                result
+                Err(refused) => {
+                    session.refuse_bind(id, bind_status(&refused), sequence_number, ctx)
+                }
             }
-            .into_actor(session)
-            .map(move |result, session, ctx| {
-                session.bind_in_progress = false;
-                match result {
-                    Ok(()) => {
-                        let Ok(system_id) = COctetString::from_string("pasarela".to_owned()) else {
-                            return;
-                        };
-                        let response = bind_response(id, system_id);
-                        session.send(&Command::new(
-                            CommandStatus::EsmeRok,
-                            sequence_number,
-                            response,
-                        ));
-                        info!(session.logger, "bound"; "account" => %account_id, "as" => ?id);
-                        session.register(&account_id, id, interface_version, ctx);
-                        session.bound = Some((account_id, actor));
-                    }
-                    Err(status) => session.refuse_bind(id, status, sequence_number, ctx),
-                }
-            })
         }));
     }
 
@@ -519,13 +458,15 @@ impl EsmeSession {
     }
 }
 
-/// The bind status of a login refused at or after its password. A
-/// backed-off login gets the wrong password's status: it tells a guesser
-/// nothing more.
-fn bind_status(refused: &Refused) -> CommandStatus {
+/// The bind status of a refused login. A backed-off login gets the wrong
+/// password's status: it tells a guesser nothing more.
+fn bind_status(refused: &LoginError) -> CommandStatus {
     match refused {
-        Refused::BackedOff(_) | Refused::Wrong => CommandStatus::EsmeRinvpaswd,
-        Refused::Busy(_) | Refused::Unchecked(_) => CommandStatus::EsmeRsyserr,
+        LoginError::UnknownUser => CommandStatus::EsmeRinvsysid,
+        LoginError::Address => CommandStatus::EsmeRbindfail,
+        LoginError::Refused(Refused::BackedOff(_) | Refused::Wrong) => CommandStatus::EsmeRinvpaswd,
+        LoginError::Refused(Refused::Busy(_) | Refused::Unchecked(_)) => CommandStatus::EsmeRsyserr,
+        LoginError::Account(status) => *status,
     }
 }
 
@@ -978,52 +919,9 @@ fn receipt_pdu(message: &Message) -> Result<DeliverSm, dlr::BuildError> {
         npi: u8::from(a.npi()).into(),
         addr: a.text().to_owned(),
     };
-    let done = message
-        .history()
-        .last()
-        .map_or(message.created_at, |step| step.at);
-    let stat = Stat::from_message_state(pdu_message_state(message));
-    let delivered = u32::from(message.state() == crate::model::MessageState::Delivered);
-    let receipt = Receipt {
-        id: message.id.to_string(),
-        submitted: Some(1),
-        delivered: Some(delivered),
-        submit_date: Some(message.created_at.naive_utc()),
-        done_date: Some(done.naive_utc()),
-        stat: Some(stat),
-        err: Some(format!("{:03}", message.error_code.unwrap_or(0))),
-        text: Some(first_text(message)),
-        extra: Vec::new(),
-    };
     dlr::receipt_deliver_sm(
         &address(&message.source),
         &address(&message.destination),
-        &receipt,
+        &Receipt::of_message(message),
     )
-}
-
-/// The first 20 characters of the message, for the receipt's `text:`,
-/// non-ASCII shown as `?` (the receipt itself goes out as GSM 03.38/ASCII).
-fn first_text(message: &Message) -> String {
-    crate::sms::incoming::decode(
-        message.data_coding,
-        message.esm_class,
-        &message.payload,
-        None,
-    )
-    .ok()
-    .and_then(|decoded| decoded.text)
-    .map(|text| {
-        text.chars()
-            .take(20)
-            .map(|c| {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect()
-    })
-    .unwrap_or_default()
 }

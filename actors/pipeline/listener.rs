@@ -1,21 +1,26 @@
-//! The SMPP listeners, plain and TLS: accept connections and start one
-//! [`EsmeSession`] per connection, the same session over either. A
-//! connection over `smpp.max_connections` or `smpp.max_connections_per_ip`
-//! ([`Admission`](super::admission)) is closed at once, logged and
-//! counted. A TLS handshake runs in a task of its own, so a slow one holds
+//! The customer listeners: SMPP plain and TLS, which start one
+//! [`EsmeSession`] per connection, the same session over either, and
+//! UCP/EMI (`[ucp] listen`), which starts a [`UcpSession`]. A connection
+//! over `smpp.max_connections` or `smpp.max_connections_per_ip`
+//! ([`Admission`](super::admission), one count over all of them) is closed
+//! at once, logged and counted. A TLS handshake runs in a task of its own, so a slow one holds
 //! up no other connection, and must be done within `smpp.bind_timeout_s`.
 //! A failed accept (out of descriptors, a reset during the handshake) is
 //! logged and the loop goes on after a short pause.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use slog::{Logger, debug, info, warn};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use crate::actors::pipeline::admission::Admitted;
 use crate::actors::pipeline::esme::{EsmeSession, SessionWiring};
+use crate::actors::pipeline::ucp_session::UcpSession;
+use crate::actors::protocol::account::SessionId;
 use crate::metrics;
 
 /// How a listener's connections are carried.
@@ -26,7 +31,7 @@ pub enum Security {
     Tls(TlsAcceptor),
 }
 
-/// Session ids, unique over both listeners.
+/// Session ids, unique over all listeners.
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// Accepts until the system stops.
@@ -46,19 +51,9 @@ pub async fn run(
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
-                let admitted = match wiring.admission.admit(peer.ip()) {
-                    Ok(admitted) => admitted,
-                    Err(refusal) => {
-                        warn!(logger, "connection refused: over the cap";
-                            "peer" => %peer, "cap" => refusal.reason(),
-                            "open" => wiring.admission.open());
-                        metrics::global().smpp_connection_closed(refusal.reason());
-                        drop(stream);
-                        continue;
-                    }
+                let Some((id, admitted)) = admit(&stream, peer, &wiring, &logger) else {
+                    continue;
                 };
-                let _ = stream.set_nodelay(true);
-                let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
                 let Security::Tls(acceptor) = &security else {
                     EsmeSession::start(id, stream, peer, admitted, wiring.clone(), &logger);
                     continue;
@@ -85,6 +80,50 @@ pub async fn run(
                 warn!(logger, "accept failed"; "error" => %error);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+    }
+}
+
+/// Accepts UCP/EMI customers until the system stops.
+pub async fn run_ucp(listener: TcpListener, wiring: Arc<SessionWiring>, logger: Logger) {
+    if let Ok(address) = listener.local_addr() {
+        info!(logger, "UCP listening"; "address" => %address);
+    }
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if let Some((id, admitted)) = admit(&stream, peer, &wiring, &logger) {
+                    UcpSession::start(id, stream, peer, admitted, wiring.clone(), &logger);
+                }
+            }
+            Err(error) => {
+                warn!(logger, "accept failed"; "error" => %error);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// A session id and a place under the caps for a connection from `peer`;
+/// `None` (logged and counted; the caller drops the connection) when a
+/// cap is reached.
+fn admit(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    wiring: &SessionWiring,
+    logger: &Logger,
+) -> Option<(SessionId, Admitted)> {
+    match wiring.admission.admit(peer.ip()) {
+        Ok(admitted) => {
+            let _ = stream.set_nodelay(true);
+            Some((NEXT_SESSION.fetch_add(1, Ordering::Relaxed), admitted))
+        }
+        Err(refusal) => {
+            warn!(logger, "connection refused: over the cap";
+                "peer" => %peer, "cap" => refusal.reason(),
+                "open" => wiring.admission.open());
+            metrics::global().smpp_connection_closed(refusal.reason());
+            None
         }
     }
 }

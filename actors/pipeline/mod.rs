@@ -1,4 +1,4 @@
-//! The life of a message: the SMPP listener and its ESME sessions, the
+//! The life of a message: the SMPP and UCP listeners and their sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
 //! the schedule of held messages, the campaigns' results the accounts keep, cancel and replace, the receipts
 //! tracker, the MO router and the replies it sends for accounts, the
@@ -15,6 +15,7 @@ pub mod campaign;
 pub mod campaign_book;
 pub mod esme;
 pub mod listener;
+pub mod login;
 pub mod mailbox;
 pub mod mo_apps;
 pub mod mo_parts;
@@ -24,3 +25,4 @@ pub mod replies;
 pub mod retention;
 pub mod route;
 pub mod schedule;
+pub mod ucp_session;

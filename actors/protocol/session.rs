@@ -1,4 +1,4 @@
-//! The live ESME sessions, for the admin API. A session registers here once
+//! The live customer sessions (SMPP binds, UCP logins), for the admin API. A session registers here once
 //! bound; its [`Registration`] takes it out again when dropped, so a session
 //! leaves the list however it ends (unbind, timeout, lost socket, panic).
 //!
@@ -24,13 +24,15 @@ use crate::smpp::{CommandId, CommandStatus};
 #[rtype(result = "()")]
 pub struct Disconnect;
 
-/// How the ESME bound (SMPP 3.4 §4.1).
+/// How the customer bound: an SMPP bind (SMPP 3.4 §4.1), or a UCP/EMI
+/// login (operation 60), which submits and receives as a transceiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BindKind {
     Transmitter,
     Receiver,
     Transceiver,
+    Ucp,
 }
 
 impl BindKind {

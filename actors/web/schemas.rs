@@ -41,10 +41,11 @@ const LEDGER_KINDS: [LedgerKind; 4] = [
     LedgerKind::Deduct,
 ];
 
-const BIND_KINDS: [BindKind; 3] = [
+const BIND_KINDS: [BindKind; 4] = [
     BindKind::Transmitter,
     BindKind::Receiver,
     BindKind::Transceiver,
+    BindKind::Ucp,
 ];
 
 const BIND_STATES: [BindState; 5] = [

@@ -19,6 +19,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub smpp: RawSmpp,
     #[serde(default)]
+    pub ucp: RawUcp,
+    #[serde(default)]
     pub web: RawWeb,
     #[serde(default)]
     pub callbacks: RawCallbacks,
@@ -107,6 +109,13 @@ pub(crate) struct RawSmpp {
     pub tls_listen: Option<Spanned<String>>,
     pub tls_cert: Option<Spanned<String>>,
     pub tls_key: Option<Spanned<String>>,
+}
+
+/// `[ucp]`: the UCP/EMI listener for customers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUcp {
+    pub listen: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

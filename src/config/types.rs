@@ -35,6 +35,8 @@ pub struct Config {
     pub store: StoreSettings,
     /// `[smpp]`: the SMPP listener ESMEs bind to.
     pub smpp: SmppListenerConfig,
+    /// `[ucp]`: the UCP/EMI listener accounts log in to (docs/ucp.md).
+    pub ucp: UcpListenerConfig,
     /// `[web]`: the HTTP listener (JSON API, admin, Kannel sendsms) and the
     /// operator's login.
     pub web: WebConfig,
@@ -275,6 +277,14 @@ pub struct SmppListenerConfig {
     /// `smpp.bind_timeout_s`: how long a connection may stay open without
     /// a successful bind, whatever it sends meanwhile.
     pub bind_timeout: Duration,
+}
+
+/// `[ucp]`: the UCP/EMI listener for customers. Its sessions take their
+/// window, timers and connection caps from `[smpp]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UcpListenerConfig {
+    /// `ucp.listen`: address and port; none (no listener) when left out.
+    pub listen: Option<SocketAddr>,
 }
 
 /// `[web]`: the HTTP listener and the operator's login.

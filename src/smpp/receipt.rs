@@ -137,6 +137,32 @@ pub struct Receipt {
     pub extra: Vec<(String, String)>,
 }
 
+/// The first 20 characters of the message, for the receipt's `text:`,
+/// non-ASCII shown as `?` (the receipt itself goes out as GSM 03.38/ASCII).
+fn first_text(message: &crate::model::Message) -> String {
+    crate::sms::incoming::decode(
+        message.data_coding,
+        message.esm_class,
+        &message.payload,
+        None,
+    )
+    .ok()
+    .and_then(|decoded| decoded.text)
+    .map(|text| {
+        text.chars()
+            .take(20)
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// Why a text is not a receipt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptError {
@@ -192,6 +218,31 @@ impl Receipt {
         }
         receipt.id = id.ok_or_else(|| ReceiptError::MissingId(text.to_owned()))?;
         Ok(receipt)
+    }
+
+    /// The SPEC §3 receipt of a finished message, as pasarela sends it to
+    /// its customer (over SMPP as a deliver_sm, over UCP as the text of a
+    /// delivery notification): dates in UTC, `err:` the message's error
+    /// code in three digits, `text:` its first 20 characters with anything
+    /// but printable ASCII shown as `?`.
+    pub fn of_message(message: &crate::model::Message) -> Receipt {
+        let done = message
+            .history()
+            .last()
+            .map_or(message.created_at, |step| step.at);
+        let stat = Stat::of(message.state());
+        let delivered = u32::from(message.state() == crate::model::MessageState::Delivered);
+        Receipt {
+            id: message.id.to_string(),
+            submitted: Some(1),
+            delivered: Some(delivered),
+            submit_date: Some(message.created_at.naive_utc()),
+            done_date: Some(done.naive_utc()),
+            stat: Some(stat),
+            err: Some(format!("{:03}", message.error_code.unwrap_or(0))),
+            text: Some(first_text(message)),
+            extra: Vec::new(),
+        }
     }
 
     /// The canonical text, fields in spec order, 10-digit dates, counts as

@@ -20,6 +20,8 @@
 //!   [`error`].
 //! - [`outgoing`] and [`incoming`]: a pasarela message part into a submit,
 //!   and a delivery or notification back into an MO or a receipt.
+//! - [`customer`]: the listener's side: a customer's submit into a
+//!   submission, refusals as error codes, receipts and MO back out.
 //! - [`window`]: the TRNs of a session's outstanding operations.
 //!
 //! Text is [`sms`](crate::sms)'s: GSM 03.38, septet packing, UCS-2, UDH.
@@ -63,6 +65,7 @@
 pub mod address;
 pub mod codec;
 pub mod content;
+pub mod customer;
 pub mod envelope;
 pub mod error;
 pub mod error_code;

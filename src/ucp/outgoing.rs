@@ -93,8 +93,8 @@ pub fn submit(
 }
 
 /// The message and the DCS XSer carries (if any) for a body in
-/// `data_coding`.
-fn content_of(data_coding: u8, body: &[u8]) -> Result<(Content, Option<u8>), SubmitError> {
+/// `data_coding` (GSM 03.38 one septet per octet, no UDH).
+pub fn content_of(data_coding: u8, body: &[u8]) -> Result<(Content, Option<u8>), SubmitError> {
     let gsm_dcs = (data_coding >= FIRST_GSM_DCS).then_some(data_coding);
     let alphabet = Alphabet::from_data_coding(data_coding);
     Ok(match alphabet {

@@ -110,3 +110,21 @@ fn tls_keys_that_do_not_go_together_are_refused_at_their_line() {
         "tls is for smpp gateways only"
     );
 }
+
+#[test]
+fn the_ucp_listener_is_there_only_when_given_and_its_address_is_checked_at_its_line() {
+    assert_eq!(parse("").unwrap().ucp.listen, None);
+    let config = parse("[ucp]\nlisten = \"127.0.0.1:3000\"\n").unwrap();
+    assert_eq!(config.ucp.listen, Some("127.0.0.1:3000".parse().unwrap()));
+    let lines = errors("[ucp]\nlisten = \"nowhere\"\n");
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "{FILE}:2: ucp.listen: \"nowhere\" is not an address"
+        ))),
+        "{lines:?}"
+    );
+    assert!(
+        !errors("[ucp]\nport = 3000\n").is_empty(),
+        "unknown keys are refused"
+    );
+}

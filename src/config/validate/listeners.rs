@@ -1,5 +1,6 @@
-//! `[smpp]` and `[web]`: where the switch listens (plain, TLS or both),
-//! the ESME sessions' window and timers, and the operator's credentials.
+//! `[smpp]`, `[ucp]` and `[web]`: where the switch listens (plain, TLS or
+//! both), the ESME sessions' window and timers, and the operator's
+//! credentials.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,8 +9,8 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::checker::Checker;
-use crate::config::raw::{RawSmpp, RawWeb};
-use crate::config::{SmppListenerConfig, TlsListenerConfig, WebConfig};
+use crate::config::raw::{RawSmpp, RawUcp, RawWeb};
+use crate::config::{SmppListenerConfig, TlsListenerConfig, UcpListenerConfig, WebConfig};
 
 const DEFAULT_SMPP_LISTEN: &str = "127.0.0.1:2775";
 const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
@@ -79,6 +80,16 @@ impl Checker<'_> {
                 "smpp.bind_timeout_s",
                 DEFAULT_BIND_TIMEOUT_S,
             ),
+        }
+    }
+
+    /// `[ucp]`: the UCP/EMI listener, only when `listen` is given.
+    pub fn ucp(&mut self, raw: RawUcp) -> UcpListenerConfig {
+        UcpListenerConfig {
+            listen: raw
+                .listen
+                .as_ref()
+                .map(|listen| self.socket_addr(Some(listen), "ucp.listen", "127.0.0.1:0")),
         }
     }
 

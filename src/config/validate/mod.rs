@@ -89,6 +89,7 @@ impl Checker<'_> {
         let log = self.log(raw.log);
         let store = self.store(raw.store);
         let smpp = self.smpp(raw.smpp);
+        let ucp = self.ucp(raw.ucp);
         let web = self.web(raw.web);
         let callbacks = self.callbacks(raw.callbacks);
         let limits = self.limits(raw.limits);
@@ -106,6 +107,7 @@ impl Checker<'_> {
             log,
             store,
             smpp,
+            ucp,
             web,
             callbacks,
             limits,
