@@ -21,6 +21,13 @@ command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq node
 # Kannel's bearerbox and smsbox as a UCP/EMI customer (tests/switch/kannel_emi.rs).
 command -v bearerbox >/dev/null || { apt-get update -qq && apt-get install -y -qq kannel; }
 
+step "a real browser for the web UI tests"
+# Debian's Chromium, driven by playwright-core at the version in
+# scripts/ui/package-lock.json (tests/switch/ui_browser.rs); no browser
+# download: the script launches /usr/bin/chromium.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+[ -d scripts/ui/node_modules ] || npm ci --prefix scripts/ui --no-audit --no-fund
+
 step "format"
 cargo fmt --all -- --check
 

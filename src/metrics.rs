@@ -62,6 +62,13 @@ pub fn global() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
+/// Process-wide counts the UI reads (see [`Metrics::totals`]).
+#[derive(Default)]
+struct Totals {
+    accepted: std::sync::atomic::AtomicU64,
+    submitted: std::sync::atomic::AtomicU64,
+}
+
 /// The registry and its families.
 pub struct Metrics {
     registry: Registry,
@@ -84,6 +91,10 @@ pub struct Metrics {
     mailbox_loaded: Family<AccountLabel, Gauge>,
     mailbox_dropped: Family<DropLabels, Counter>,
     outbox_loaded: Gauge,
+    /// Message parts accepted and acknowledged by gateways, over every
+    /// account and gateway: the web UI's live figures, read without
+    /// walking the families.
+    totals: Totals,
     purged: Counter,
 }
 
@@ -333,6 +344,7 @@ impl Metrics {
             mailbox_dropped: Family::default(),
             outbox_loaded: Gauge::default(),
             purged: Counter::default(),
+            totals: Totals::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -562,6 +574,16 @@ impl Metrics {
     }
 
     /// The gauge of submit_sm outstanding on `gateway`'s connection.
+    /// Message parts accepted, and acknowledged by a gateway, since the
+    /// process started.
+    pub fn totals(&self) -> (u64, u64) {
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        (
+            self.totals.accepted.load(relaxed),
+            self.totals.submitted.load(relaxed),
+        )
+    }
+
     pub fn window_in_use(&self, gateway: &GatewayName) -> Gauge {
         self.window_in_use.get_or_create_owned(&GatewayLabel {
             gateway: gateway.to_string(),
@@ -588,6 +610,10 @@ impl AccountMetrics {
     /// was read.
     pub fn accepted(&self, parts: usize, elapsed: Duration) {
         self.accepted.inc_by(parts as u64);
+        global()
+            .totals
+            .accepted
+            .fetch_add(parts as u64, std::sync::atomic::Ordering::Relaxed);
         self.latency.observe(elapsed);
     }
 
@@ -666,6 +692,10 @@ impl ReceiptMetrics {
     /// `gateway` acknowledged one message part.
     pub fn submitted(&mut self, gateway: &GatewayName) {
         self.gateway(gateway).0.inc();
+        global()
+            .totals
+            .submitted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// `message` reached its final state; counted when a gateway had it,

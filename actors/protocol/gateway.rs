@@ -145,6 +145,50 @@ pub enum GatewayView {
     Modem(ModemView),
 }
 
+/// What every kind of gateway shows alike, for the web UI's tables.
+pub struct GatewaySummary<'a> {
+    pub name: &'a str,
+    pub kind: &'static str,
+    pub up: bool,
+    pub stopped: bool,
+    /// Messages waiting in its queue (0 for kinds without one).
+    pub queued: usize,
+    /// Messages sent and not yet answered (0 for kinds without a window).
+    pub in_flight: usize,
+}
+
+impl GatewayView {
+    /// What every kind shows alike.
+    pub fn summary(&self) -> GatewaySummary<'_> {
+        match self {
+            GatewayView::Upstream(gateway) => GatewaySummary {
+                name: &gateway.name,
+                kind: gateway.kind,
+                up: gateway.up,
+                stopped: gateway.stopped,
+                queued: gateway.queue_depth,
+                in_flight: gateway.window_in_use,
+            },
+            GatewayView::Simulator(simulator) => GatewaySummary {
+                name: &simulator.name,
+                kind: simulator.kind,
+                up: simulator.up,
+                stopped: simulator.stopped,
+                queued: 0,
+                in_flight: 0,
+            },
+            GatewayView::Modem(modem) => GatewaySummary {
+                name: &modem.name,
+                kind: modem.kind,
+                up: modem.up,
+                stopped: modem.stopped,
+                queued: 0,
+                in_flight: 0,
+            },
+        }
+    }
+}
+
 /// What the operator's live view shows of a simulator.
 #[derive(Debug, Serialize)]
 pub struct SimulatorView {

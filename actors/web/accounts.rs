@@ -236,7 +236,7 @@ fn chosen_password(password: &str) -> Result<(), String> {
 
 /// `POST /api/v1/accounts`: system_id, password, credit, tps, max_binds,
 /// allowed_ips, callback_url, callback_secret, allowed_senders.
-fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
+pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, FieldError> {
     let mut fields = Fields::parse(body)?;
     let system_id: String = fields.required("system_id")?;
     checked("system_id", fields::system_id(&system_id))?;
@@ -316,7 +316,7 @@ struct AccountChangeBody {
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
 /// max_binds, suspended, callback_url and callback_secret (`null` removes
 /// these two), allowed_senders.
-fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
+pub(in crate::actors::web) fn account_change(body: &[u8]) -> Result<AccountChange, FieldError> {
     let mut fields = Fields::parse(body)?;
     let password: Option<String> = fields.optional("password")?;
     if let Some(password) = &password {
@@ -375,7 +375,7 @@ struct CreditChangeBody {
 
 /// `POST /api/v1/accounts/{id}/credit`: amount (positive tops up, negative
 /// deducts) and reason.
-fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
+pub(in crate::actors::web) fn credit_change(body: &[u8]) -> Result<(Money, String), FieldError> {
     let mut fields = Fields::parse(body)?;
     let amount: Money = fields.required("amount")?;
     if amount == Money::ZERO {

@@ -432,3 +432,90 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
     let (user, password) = text.split_once(':')?;
     Some((user.to_string(), password.to_string()))
 }
+
+/// Who a login form (the web UI's) named, once its password passed.
+pub enum FormLogin {
+    Operator,
+    Customer(Arc<AccountEntry>),
+}
+
+/// Why a login form was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormRefusal {
+    /// An unknown user or a wrong password (which, is not said).
+    Wrong,
+    /// The address or the account is backed off after failed logins.
+    BackedOff,
+    /// Too many checks wait, or the check failed: try again.
+    Unavailable,
+    /// The account's `allowed_ips` do not hold the peer.
+    NotFromHere,
+    /// The password is right and the account suspended.
+    Suspended,
+}
+
+/// Checks a login form's `user` and `password` as HTTP Basic's are: the
+/// operator when `user` is `web.admin_user`, else an account (from its
+/// `allowed_ips`, not suspended), through the same throttle and argon2
+/// cache.
+pub async fn form_login(
+    request: &HttpRequest,
+    state: &WebState,
+    user: &str,
+    password: &str,
+) -> Result<FormLogin, FormRefusal> {
+    let peer = peer(request);
+    // Never the value of an Authorization header, which starts "Basic ".
+    let key = format!("form {user}:{password}");
+    let refusal = |refused: Refused| match refused {
+        Refused::Wrong => FormRefusal::Wrong,
+        Refused::BackedOff(_) => FormRefusal::BackedOff,
+        Refused::Busy(_) | Refused::Unchecked(_) => FormRefusal::Unavailable,
+    };
+    if user == state.admin.user {
+        let (principal, hash) = (Principal::Operator, &state.admin.password);
+        passes(
+            state,
+            peer,
+            key,
+            principal,
+            user.into(),
+            password.into(),
+            hash,
+        )
+        .await
+        .map_err(refusal)?;
+        return Ok(FormLogin::Operator);
+    }
+    let Some(account) = state.directory.account(user) else {
+        let reason = LoginRefusal::UnknownUser;
+        state
+            .logins
+            .refused(Protocol::Http, peer, user, password, reason);
+        return Err(FormRefusal::Wrong);
+    };
+    if !address_allowed(&account.allowed_ips, peer) {
+        let reason = LoginRefusal::Address;
+        state
+            .logins
+            .refused(Protocol::Http, peer, user, password, reason);
+        return Err(FormRefusal::NotFromHere);
+    }
+    let principal = Principal::Account(user.to_owned());
+    let hash = &account.password;
+    passes(
+        state,
+        peer,
+        key,
+        principal,
+        user.into(),
+        password.into(),
+        hash,
+    )
+    .await
+    .map_err(refusal)?;
+    if account.terms.suspended {
+        return Err(FormRefusal::Suspended);
+    }
+    Ok(FormLogin::Customer(account))
+}

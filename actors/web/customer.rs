@@ -65,6 +65,18 @@ pub(super) async fn send(
     read: Instant,
     state: &WebState,
 ) -> Result<HttpResponse, Problem> {
+    let sent = accept(account, body, read, state).await?;
+    Ok(HttpResponse::Accepted().json(sent))
+}
+
+/// Reads `body` into a submission and has `account` accept it: the ids,
+/// parts and cost once its messages are durable.
+pub(in crate::actors::web) async fn accept(
+    account: &AccountEntry,
+    body: &SendRequest,
+    read: Instant,
+    state: &WebState,
+) -> Result<SendResponse, Problem> {
     let submission = api::submission(body, Utc::now()).map_err(|error| {
         metrics::global().rejected(&account.id, Rejection::Invalid);
         Problem::from(error)
@@ -109,11 +121,11 @@ pub(super) async fn send(
             ids: ids.iter().map(MessageId::to_string).collect(),
         })
         .collect();
-    Ok(HttpResponse::Accepted().json(SendResponse {
+    Ok(SendResponse {
         messages,
         parts,
         cost: accepted.charged.to_string(),
-    }))
+    })
 }
 
 /// One message part with its history

@@ -52,7 +52,7 @@ pub fn configure(config: &mut ServiceConfig) {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(in crate::actors::web) struct ListQuery {
     /// Only messages in this state (e.g. DELIVERED).
     state: Option<String>,
     /// Only messages to this number.
@@ -70,7 +70,7 @@ struct ListQuery {
 }
 
 impl ListQuery {
-    fn read(request: &HttpRequest) -> Result<ListQuery, Problem> {
+    pub(in crate::actors::web) fn read(request: &HttpRequest) -> Result<ListQuery, Problem> {
         web::Query::<ListQuery>::from_query(request.query_string())
             .map(web::Query::into_inner)
             .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))
@@ -187,7 +187,7 @@ fn field(name: &str, detail: String) -> Problem {
 
 /// Every matching message, as CSV written on the blocking pool a chunk at
 /// a time while the client reads.
-fn csv_response(
+pub(in crate::actors::web) fn csv_response(
     state: &WebState,
     account: AccountId,
     query: ListQuery,

@@ -93,6 +93,7 @@ mod routes;
 mod schemas;
 mod sessions;
 mod state;
+mod ui;
 
 pub use credentials::AdminCredentials;
 pub use state::WebState;
@@ -159,6 +160,7 @@ pub fn start(
             }))
             .split_for_parts();
         app.app_data(web::Data::new(document))
+            .configure(ui::configure)
             .wrap(middleware::from_fn(json_only::require_json))
             .wrap(middleware::from_fn(failure::log_failures))
     })

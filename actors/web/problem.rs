@@ -73,6 +73,11 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn new(status: StatusCode, detail: String) -> Problem {
         Problem {
             status,

@@ -49,6 +49,8 @@ pub struct WebState {
     /// from reading the contacts as stored to their batch being durable,
     /// so two changes of one contact never interleave.
     pub contact_writer: tokio::sync::Mutex<()>,
+    /// The web UI's logged-in sessions.
+    pub ui_sessions: super::ui::session::UiSessions,
 }
 
 impl WebState {
@@ -76,6 +78,7 @@ impl WebState {
             verified: VerifiedCache::default(),
             callback_policy: Arc::default(),
             contact_writer: tokio::sync::Mutex::default(),
+            ui_sessions: Default::default(),
         }
     }
 

@@ -73,6 +73,7 @@ mod supervision;
 mod tls_listeners;
 mod ucp;
 mod ucp_listener;
+mod ui_browser;
 mod upstream;
 mod upstream_node;
 mod upstream_status;

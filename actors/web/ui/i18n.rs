@@ -1,0 +1,207 @@
+//! The web UI's two languages, English and Spanish: every text a page
+//! shows is a [`Text`] with both translations side by side, so a page
+//! cannot show a string that has no Spanish, and the compiler finds a
+//! missing one. The language is the `pasarela_lang` cookie's (set by the
+//! switch in the header), else the browser's `Accept-Language`, else
+//! English.
+
+use actix_web::HttpRequest;
+use actix_web::http::header::ACCEPT_LANGUAGE;
+
+/// The cookie that keeps the language chosen with the switch.
+pub const LANG_COOKIE: &str = "pasarela_lang";
+
+/// A language the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Es,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>` and the cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        match tag {
+            "en" => Some(Lang::En),
+            "es" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+
+    /// The other language, which the switch offers.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Es,
+            Lang::Es => Lang::En,
+        }
+    }
+
+    /// The language of `request`: its cookie's, else its browser's.
+    pub fn of(request: &HttpRequest) -> Lang {
+        if let Some(lang) = request
+            .cookie(LANG_COOKIE)
+            .and_then(|cookie| Lang::from_tag(cookie.value()))
+        {
+            return lang;
+        }
+        request
+            .headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .map_or(Lang::En, preferred)
+    }
+}
+
+/// The language `Accept-Language` prefers among ours (RFC 9110 §12.5.4:
+/// the highest `q`, the first listed among equals); English by default.
+fn preferred(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';').map(str::trim);
+        let tag = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let quality = parts
+            .find_map(|part| part.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or_default();
+        let Some(lang) = Lang::from_tag(primary) else {
+            continue;
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, lang));
+        }
+    }
+    best.map_or(Lang::En, |(_, lang)| lang)
+}
+
+macro_rules! texts {
+    ($($key:ident => $en:expr, $es:expr;)*) => {
+        /// A text of the UI, in both languages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Text { $($key,)* }
+
+        impl Text {
+            /// The text in `lang`.
+            pub fn in_(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (Text::$key, Lang::En) => $en,
+                        (Text::$key, Lang::Es) => $es,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "pasarela", "pasarela";
+    LogIn => "Log in", "Iniciar sesión";
+    LogOut => "Log out", "Cerrar sesión";
+    Username => "Username", "Usuario";
+    Password => "Password", "Contraseña";
+    WrongLogin => "Wrong username or password.", "Usuario o contraseña incorrectos.";
+    TooManyLogins => "Too many failed logins; try again in a few minutes.", "Demasiados intentos fallidos; inténtelo de nuevo en unos minutos.";
+    LoginUnavailable => "The login cannot be checked now; try again.", "No se puede comprobar el acceso ahora; inténtelo de nuevo.";
+    AccountSuspended => "This account is suspended.", "Esta cuenta está suspendida.";
+    NotFromHere => "This account may not be used from this address.", "Esta cuenta no puede usarse desde esta dirección.";
+    Dashboard => "Dashboard", "Panel";
+    Accounts => "Accounts", "Cuentas";
+    Sessions => "ESME sessions", "Sesiones ESME";
+    Gateways => "Gateways", "Pasarelas";
+    Home => "Home", "Inicio";
+    Messages => "Messages", "Mensajes";
+    Send => "Send", "Enviar";
+    SendMessage => "Send a message", "Enviar un mensaje";
+    Language => "Español", "English";
+    Balance => "Balance", "Saldo";
+    Up => "up", "activa";
+    Down => "down", "caída";
+    Stopped => "stopped", "detenida";
+    Name => "Name", "Nombre";
+    Kind => "Kind", "Tipo";
+    State => "State", "Estado";
+    Queue => "Queue", "Cola";
+    InFlight => "In flight", "En curso";
+    Tps => "TPS", "TPS";
+    BoundSessions => "Bound sessions", "Sesiones conectadas";
+    GatewaysUp => "Gateways up", "Pasarelas activas";
+    AccountsCount => "Accounts", "Cuentas";
+    QueuedAtGateways => "Queued at gateways", "En cola en pasarelas";
+    MessagesIn => "Messages in (per s)", "Mensajes entrantes (por s)";
+    MessagesOut => "Messages out (per s)", "Mensajes salientes (por s)";
+    Live => "live", "en vivo";
+    SystemId => "System id", "Identificador";
+    Suspended => "Suspended", "Suspendida";
+    Active => "Active", "Activa";
+    NewAccount => "New account", "Nueva cuenta";
+    Create => "Create", "Crear";
+    StartingCredit => "Starting credit", "Crédito inicial";
+    AllowedIps => "Allowed IPs (comma separated)", "IP permitidas (separadas por comas)";
+    TopUp => "Top up or deduct", "Recargar o descontar";
+    Amount => "Amount", "Importe";
+    Reason => "Reason", "Motivo";
+    Apply => "Apply", "Aplicar";
+    Ledger => "Credit ledger", "Movimientos de crédito";
+    When => "When", "Cuándo";
+    Change => "Change", "Cambio";
+    Message => "Message", "Mensaje";
+    Suspend => "Suspend", "Suspender";
+    Resume => "Reactivate", "Reactivar";
+    Created => "Account created.", "Cuenta creada.";
+    CreditApplied => "Credit applied.", "Crédito aplicado.";
+    Saved => "Saved.", "Guardado.";
+    Account => "Account", "Cuenta";
+    Bind => "Bind", "Enlace";
+    Peer => "From", "Desde";
+    Since => "Since", "Desde hace";
+    Disconnect => "Disconnect", "Desconectar";
+    Disconnected => "Session disconnected.", "Sesión desconectada.";
+    NoSessions => "No ESME is bound.", "Ningún ESME está conectado.";
+    To => "To", "Para";
+    From => "From (sender)", "De (remitente)";
+    Body => "Text", "Texto";
+    Accepted => "Accepted for delivery.", "Aceptado para su envío.";
+    Parts => "Parts", "Partes";
+    Cost => "Cost", "Coste";
+    RecentMessages => "Recent messages", "Mensajes recientes";
+    NoMessages => "No messages yet.", "Aún no hay mensajes.";
+    History => "History", "Historial";
+    Id => "Id", "Id";
+    Date => "Date", "Fecha";
+    ExportCsv => "Export CSV", "Exportar CSV";
+    Forbidden => "Not allowed.", "No permitido.";
+    FormExpired => "The form has expired or did not come from this site; load the page and try again.", "El formulario ha caducado o no procede de este sitio; cargue la página y vuelva a intentarlo.";
+    NotFound => "Not found.", "No encontrado.";
+    Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
+    Back => "Back", "Volver";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browsers_best_language_among_ours_wins() {
+        assert_eq!(preferred("es-ES,es;q=0.9,en;q=0.8"), Lang::Es);
+        assert_eq!(preferred("en-GB,en;q=0.9,es;q=0.8"), Lang::En);
+        assert_eq!(preferred("fr-FR,fr;q=0.9,es;q=0.5,en;q=0.4"), Lang::Es);
+        assert_eq!(preferred("de"), Lang::En);
+        assert_eq!(preferred("es;q=0"), Lang::En);
+        assert_eq!(preferred(""), Lang::En);
+    }
+
+    #[test]
+    fn every_text_has_both_languages() {
+        assert_eq!(Text::LogIn.in_(Lang::Es), "Iniciar sesión");
+        assert_eq!(Text::LogIn.in_(Lang::En), "Log in");
+        assert_eq!(Lang::En.other(), Lang::Es);
+    }
+}

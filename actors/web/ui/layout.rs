@@ -1,0 +1,161 @@
+//! The frame every UI page shares: the document head (the compiled-in
+//! stylesheet, nothing from another host), the top bar with the role's
+//! navigation, the language switch and logout, a flash message, and the
+//! page's own content. Also the small pieces pages repeat: a state badge,
+//! a CSRF field.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::CACHE_CONTROL;
+use maud::{DOCTYPE, Markup, html};
+
+use super::i18n::{Lang, Text};
+use super::session::{Session, Who};
+
+/// Where a page sits in the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Dashboard,
+    Accounts,
+    Sessions,
+    Home,
+    Messages,
+    None,
+}
+
+/// What the frame needs to know about the request.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    /// The logged-in session, if any.
+    pub session: Option<&'a Session>,
+    pub section: Section,
+    /// This page's path, where the language switch comes back to.
+    pub path: &'a str,
+}
+
+/// A message at the top of the page, from the last action.
+pub enum Flash {
+    Ok(String),
+    Bad(String),
+}
+
+impl Frame<'_> {
+    /// `text` in this page's language.
+    pub fn t(&self, text: Text) -> &'static str {
+        text.in_(self.lang)
+    }
+
+    /// The whole page: `title` and `content` in the frame.
+    pub fn page(&self, title: &str, flash: Option<Flash>, content: Markup) -> Markup {
+        html! {
+            (DOCTYPE)
+            html lang=(self.lang.tag()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · " (self.t(Text::AppName)) }
+                    link rel="stylesheet" href=(super::assets::STYLESHEET);
+                }
+                body {
+                    (self.top_bar())
+                    main {
+                        h1 { (title) }
+                        @match flash {
+                            Some(Flash::Ok(text)) => div.flash.ok role="status" { (text) },
+                            Some(Flash::Bad(text)) => div.flash.bad role="alert" { (text) },
+                            None => {},
+                        }
+                        (content)
+                    }
+                }
+            }
+        }
+    }
+
+    fn top_bar(&self) -> Markup {
+        let links: &[(Section, &str, Text)] = match self.session.map(|session| &session.who) {
+            Some(Who::Operator) => &[
+                (Section::Dashboard, "/ui/", Text::Dashboard),
+                (Section::Accounts, "/ui/accounts", Text::Accounts),
+                (Section::Sessions, "/ui/sessions", Text::Sessions),
+            ],
+            Some(Who::Customer(_)) => &[
+                (Section::Home, "/ui/me", Text::Home),
+                (Section::Messages, "/ui/me/messages", Text::Messages),
+            ],
+            None => &[],
+        };
+        let switch = format!(
+            "/ui/lang/{}?back={}",
+            self.lang.other().tag(),
+            percent_encoding::utf8_percent_encode(self.path, percent_encoding::NON_ALPHANUMERIC)
+        );
+        html! {
+            header.top {
+                a.brand href="/ui/" { (self.t(Text::AppName)) }
+                nav aria-label="main" {
+                    @for (section, href, text) in links {
+                        @if *section == self.section {
+                            a href=(href) aria-current="page" { (self.t(*text)) }
+                        } @else {
+                            a href=(href) { (self.t(*text)) }
+                        }
+                    }
+                }
+                div.who {
+                    a href=(switch) lang=(self.lang.other().tag()) { (self.t(Text::Language)) }
+                    @if let Some(session) = self.session {
+                        span { (who_name(&session.who)) }
+                        form method="post" action="/ui/logout" {
+                            (csrf_field(session))
+                            button type="submit" { (self.t(Text::LogOut)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A badge for a gateway's or message's state: green, red or amber.
+    pub fn badge(&self, text: &str, tone: Tone) -> Markup {
+        let class = match tone {
+            Tone::Ok => "badge ok",
+            Tone::Bad => "badge bad",
+            Tone::Warn => "badge warn",
+        };
+        html! { span class=(class) { (text) } }
+    }
+}
+
+/// A badge's colour.
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    Ok,
+    Bad,
+    Warn,
+}
+
+/// The hidden field a state-changing form posts its session's token in.
+pub fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+fn who_name(who: &Who) -> String {
+    match who {
+        Who::Operator => "admin".to_owned(),
+        Who::Customer(account) => account.to_string(),
+    }
+}
+
+/// The dashboard's script, which only updates figures the page already
+/// shows.
+pub fn live_script() -> Markup {
+    html! { script src=(super::assets::LIVE_SCRIPT) defer {} }
+}
+
+/// A page as the answer: never cached, since it shows one session's data.
+pub fn respond(markup: Markup) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}

@@ -1,0 +1,47 @@
+//! The built-in web UI under `/ui/` (SPEC §4.1): server-rendered pages
+//! (maud, checked at compile time), the stylesheet and one small script
+//! compiled in, usable without JavaScript, in English and Spanish. The
+//! operator and every customer log in with the same form and land on
+//! their own home; each page's handler says who may see it
+//! (`guard.rs`), and every state-changing form carries the session's
+//! CSRF token.
+//!
+//! | file | pages |
+//! |---|---|
+//! | `login.rs` | `GET`/`POST /ui/login`, `POST /ui/logout`, `GET /ui/lang/{code}` |
+//! | `dashboard.rs` (operator) | `GET /ui/` (a customer is sent to `/ui/me`), `GET /ui/events` (live figures, server-sent events) |
+//! | `accounts.rs` (operator) | `GET`/`POST /ui/accounts`, `GET /ui/accounts/{id}`, `POST /ui/accounts/{id}/credit`, `POST /ui/accounts/{id}/suspension` |
+//! | `sessions.rs` (operator) | `GET /ui/sessions`, `POST /ui/sessions/{id}/disconnect` |
+//! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send`, `GET /ui/me/messages`, `GET /ui/me/messages/{id}`, `GET /ui/me/messages.csv` |
+//! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
+//!
+//! What the pages share: `session.rs` (the sessions and their tokens),
+//! `guard.rs` (the extractors and the error page), `layout.rs` (the
+//! frame), `i18n.rs` (the texts in both languages).
+//!
+//! These routes are the UI's, not the API's: they are registered on the
+//! application directly and are not in the OpenAPI document.
+
+mod accounts;
+mod assets;
+mod customer;
+mod dashboard;
+mod guard;
+mod i18n;
+mod layout;
+mod login;
+pub mod session;
+mod sessions;
+
+use actix_web::web;
+
+/// Registers every UI route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .configure(login::configure)
+        .configure(dashboard::configure)
+        .configure(accounts::configure)
+        .configure(sessions::configure)
+        .configure(customer::configure)
+        .configure(assets::configure);
+}

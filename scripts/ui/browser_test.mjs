@@ -1,0 +1,187 @@
+// Drives Debian's Chromium (headless, through playwright-core) through
+// pasarela's web UI, for tests/switch/ui_browser.rs, which starts the
+// switch and binds an ESME first. Every step asserts what a person would
+// see; the first failure exits 1 with what was expected and a screenshot.
+//
+// Environment: BASE (http://127.0.0.1:PORT), ADMIN_USER, ADMIN_PASSWORD,
+// ESME_ACCOUNT (the account the test's ESME is bound as), SHOTS (where
+// screenshots go), CHROMIUM (the browser binary).
+
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+
+const BASE = process.env.BASE;
+const SHOTS = process.env.SHOTS;
+const ADMIN = [process.env.ADMIN_USER, process.env.ADMIN_PASSWORD];
+const ESME_ACCOUNT = process.env.ESME_ACCOUNT;
+const CUSTOMER = ["webcust", "webpass1"];
+const STEP_TIMEOUT = 15000;
+
+mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+const context = await browser.newContext({
+  locale: "en-GB",
+  viewport: { width: 1280, height: 800 },
+  acceptDownloads: true,
+});
+context.setDefaultTimeout(STEP_TIMEOUT);
+const page = await context.newPage();
+// Nothing may come from another host: every request the pages make.
+const foreign = [];
+page.on("request", (request) => {
+  if (!request.url().startsWith(BASE)) foreign.push(request.url());
+});
+
+let step = "start";
+function expect(condition, what) {
+  if (!condition) throw new Error(`${step}: expected ${what}`);
+}
+async function text(selector) {
+  return (await page.locator(selector).first().innerText()).trim();
+}
+async function logIn([user, password]) {
+  await page.goto(`${BASE}/ui/login`);
+  await page.fill("input[name=username]", user);
+  await page.fill("input[name=password]", password);
+  await page.click("button[type=submit]");
+}
+
+try {
+  step = "a wrong admin password is refused";
+  await logIn([ADMIN[0], "wrong-password"]);
+  expect((await text(".flash.bad")).includes("Wrong username or password"), "the wrong-login message");
+  expect(page.url().endsWith("/ui/login"), "to stay on the login page");
+
+  step = "the right admin password lands on the dashboard";
+  await logIn(ADMIN);
+  await page.waitForURL(`${BASE}/ui/`);
+  expect((await text("h1")) === "Dashboard", "the dashboard's title");
+  // The live figures arrive over server-sent events: "–" becomes a number.
+  await page.waitForFunction(() => /^\d+$/.test(document.querySelector("[data-live=in_rate]").textContent));
+  expect((await text("[data-live=sessions]")) === "1", "the test's ESME counted as bound");
+  expect((await page.locator("td", { hasText: "sim" }).count()) > 0, "the simulator gateway listed");
+  await page.screenshot({ path: `${SHOTS}/dashboard.png`, fullPage: true });
+
+  step = "the admin creates an account";
+  await page.click("nav >> text=Accounts");
+  await page.fill("input[name=system_id]", CUSTOMER[0]);
+  await page.fill("input[name=password]", CUSTOMER[1]);
+  await page.fill("input[name=credit]", "0");
+  await page.click("form[action='/ui/accounts'] button[type=submit]");
+  await page.waitForURL(`${BASE}/ui/accounts/${CUSTOMER[0]}?done=created`);
+  expect((await text(".flash.ok")).includes("Account created"), "the created message");
+
+  step = "the admin tops it up and sees the ledger";
+  await page.fill("input[name=amount]", "25.00");
+  await page.fill("input[name=reason]", "welcome top-up");
+  await page.click("form[action$='/credit'] button[type=submit]");
+  await page.waitForURL(/done=credit/);
+  expect((await text(".card .value")) === "25.00", "the balance 25.00");
+  expect((await page.locator("table tr", { hasText: "welcome top-up" }).count()) === 1, "the top-up in the ledger");
+  await page.screenshot({ path: `${SHOTS}/account.png`, fullPage: true });
+
+  step = "a form posted without its CSRF token is refused";
+  const forged = await page.request.post(`${BASE}/ui/accounts/${CUSTOMER[0]}/credit`, {
+    form: { amount: "1000", reason: "forged" },
+    maxRedirects: 0,
+  });
+  expect(forged.status() === 403 || forged.status() === 400, `403 for a form without csrf, got ${forged.status()}`);
+  const wrongToken = await page.request.post(`${BASE}/ui/accounts/${CUSTOMER[0]}/credit`, {
+    form: { csrf: "not-the-token", amount: "1000", reason: "forged" },
+    maxRedirects: 0,
+  });
+  expect(wrongToken.status() === 403, `403 for a wrong csrf token, got ${wrongToken.status()}`);
+  await page.reload();
+  expect((await text(".card .value")) === "25.00", "the balance unchanged by the forged forms");
+
+  step = "the admin disconnects the ESME session";
+  await page.click("nav >> text=ESME sessions");
+  const row = page.locator("tr", { hasText: ESME_ACCOUNT });
+  expect((await row.count()) === 1, "the bound ESME listed");
+  await row.locator("button", { hasText: "Disconnect" }).click();
+  await page.waitForURL(/done=disconnected/);
+  expect((await text(".flash.ok")).includes("disconnected"), "the disconnected message");
+  // The session unbinds: gone from the list within a few seconds.
+  for (let tries = 0; ; tries++) {
+    if ((await page.locator("tbody tr", { hasText: ESME_ACCOUNT }).count()) === 0) break;
+    expect(tries < 50, "the session gone from the list");
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+
+  step = "the language switch shows the pages in Spanish and back";
+  await page.click("text=Español");
+  expect((await text("h1")) === "Sesiones ESME", "the Spanish title");
+  expect((await page.getAttribute("html", "lang")) === "es", "html lang=es");
+  await page.click("nav >> text=Cuentas");
+  expect((await text("h1")) === "Cuentas", "the accounts page in Spanish");
+  await page.click("text=English");
+  expect((await text("h1")) === "Accounts", "English again");
+
+  step = "logout";
+  await page.click("button:has-text('Log out')");
+  await page.waitForURL(`${BASE}/ui/login`);
+  await page.goto(`${BASE}/ui/accounts`);
+  expect(page.url().endsWith("/ui/login"), "a logged-out browser sent to the login form");
+
+  step = "a customer logs in and sends a message from the panel";
+  await logIn(CUSTOMER);
+  await page.waitForURL(`${BASE}/ui/me`);
+  expect((await text("[data-balance]")) === "25.00", "the customer's balance");
+  await page.fill("input[name=to]", "+34600123456");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "Hola desde el panel");
+  await page.click("form[action='/ui/me/send'] button[type=submit]");
+  expect((await text(".flash.ok")).includes("Accepted for delivery"), "the accepted message");
+
+  step = "the customer sees the message reach DELIVERED";
+  await page.click("nav >> text=Messages");
+  await page.click("tbody tr a");
+  for (let tries = 0; ; tries++) {
+    const state = await page.getAttribute("[data-state]", "data-state");
+    if (state === "DELIVERED") break;
+    expect(tries < 50, `DELIVERED, still ${state}`);
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  expect((await page.locator("table tr", { hasText: "SUBMITTED" }).count()) === 1, "SUBMITTED in the history");
+  await page.goto(`${BASE}/ui/me`);
+  await page.screenshot({ path: `${SHOTS}/customer.png`, fullPage: true });
+  // The same page on a phone's width: nothing cut, no sideways scroll.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow <= 0, `no horizontal scroll on a phone, got ${overflow}px`);
+  await page.screenshot({ path: `${SHOTS}/customer-phone.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  step = "the customer exports its messages as CSV";
+  await page.click("nav >> text=Messages");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click("text=Export CSV"),
+  ]);
+  const csv = readFileSync(await download.path(), "utf8");
+  expect(csv.startsWith("id,number"), `a CSV header, got ${csv.slice(0, 40)}`);
+  expect(csv.includes("34600123456") && csv.includes("DELIVERED"), "the message in the CSV");
+
+  step = "a customer cannot open the operator's pages";
+  const forbidden = await page.goto(`${BASE}/ui/accounts`);
+  expect(forbidden.status() === 403, `403 on an operator page, got ${forbidden.status()}`);
+
+  step = "nothing came from another host";
+  expect(foreign.length === 0, `no foreign requests, got ${foreign.join(", ")}`);
+  console.log("ok");
+} catch (error) {
+  console.error(String(error && error.stack || error));
+  await page.screenshot({ path: `${SHOTS}/failure.png`, fullPage: true }).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

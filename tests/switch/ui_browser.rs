@@ -1,0 +1,65 @@
+//! The web UI in a real browser: Debian's Chromium, driven headless by
+//! playwright-core (scripts/ui/browser_test.mjs, installed by
+//! scripts/test.sh), against a `pasarela serve` child with an ESME bound
+//! over SMPP. The script logs in wrong then right as the admin, sees the
+//! live dashboard, creates an account, tops it up and reads the ledger,
+//! has forms without their CSRF token refused, disconnects the ESME,
+//! switches to Spanish and back, logs out; then the new customer logs in,
+//! sends a message from the panel, sees it DELIVERED, exports its CSV, and
+//! is refused the operator's pages; no request leaves for another host.
+//! Here the test checks what the browser cannot: the ESME was unbound.
+//! Screenshots land in target/ui-screenshots (docs/screenshots has the
+//! ones the README shows).
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::common::{ADMIN_PASSWORD, Switch, write_config};
+use crate::raw::Raw;
+use pasarela::smpp::pdu;
+use pasarela::smpp::{CommandId, CommandStatus};
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ui/browser_test.mjs");
+const SHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/ui-screenshots");
+
+#[test]
+fn an_admin_and_a_customer_use_the_web_ui_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let switch = Switch::start(&write_config(dir.path(), ""), &[]);
+    let mut esme = Raw::connect(switch.smpp);
+    assert_eq!(
+        esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),
+        CommandStatus::EsmeRok
+    );
+    // The ESME answers the unbind the sessions page causes, as a client
+    // does, so its session ends at once.
+    let unbound = std::thread::spawn(move || {
+        let Some(unbind) = esme.recv(Duration::from_secs(120)) else {
+            return false;
+        };
+        esme.send(&pdu::header_only(
+            CommandId::UnbindResp,
+            CommandStatus::EsmeRok,
+            unbind.sequence_number(),
+        ));
+        unbind.id() == CommandId::Unbind
+    });
+    let run = Command::new("node")
+        .arg(SCRIPT)
+        .env("BASE", format!("http://{}", switch.http))
+        .env("ADMIN_USER", "admin")
+        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("ESME_ACCOUNT", "demo")
+        .env("SHOTS", SHOTS)
+        .output()
+        .expect("node runs (scripts/test.sh installs nodejs, chromium and scripts/ui's packages)");
+    assert!(
+        run.status.success(),
+        "the browser script failed (see {SHOTS}/failure.png):\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "ok");
+    // Disconnected from the sessions page: the ESME was told to unbind.
+    assert!(unbound.join().unwrap(), "the ESME got an unbind");
+}
