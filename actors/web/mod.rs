@@ -162,6 +162,7 @@ pub fn start(
         app.app_data(web::Data::new(document))
             .configure(ui::configure)
             .wrap(middleware::from_fn(json_only::require_json))
+            .wrap(ui::security_headers())
             .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)

@@ -54,6 +54,12 @@ async function logIn([user, password]) {
 }
 
 try {
+  step = "the pages tell the browser to load nothing from elsewhere and refuse framing";
+  const first = await page.goto(`${BASE}/ui/login`);
+  const csp = first.headers()["content-security-policy"] || "";
+  expect(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'"), `a CSP, got ${csp}`);
+  expect(first.headers()["x-frame-options"] === "DENY", "X-Frame-Options DENY");
+
   step = "a wrong admin password is refused";
   await logIn([ADMIN[0], "wrong-password"]);
   expect((await text(".flash.bad")).includes("Wrong username or password"), "the wrong-login message");
