@@ -86,7 +86,7 @@ struct Weight(u32);
 
 /// A route's body: prefix, accounts (`["*"]` when left out), gateways,
 /// weights (optional) and price.
-fn route_input(body: &[u8]) -> Result<RouteInput, FieldError> {
+pub(in crate::actors::web) fn route_input(body: &[u8]) -> Result<RouteInput, FieldError> {
     let mut fields = Fields::parse(body)?;
     let input = RouteInput {
         prefix: fields.required("prefix")?,

@@ -107,6 +107,42 @@ try {
   await page.reload();
   expect((await text(".card .value")) === "25.00", "the balance unchanged by the forged forms");
 
+  step = "the admin stops and starts a gateway";
+  await page.click("nav >> text=Gateways");
+  const sim = page.locator("tr[data-gateway=sim]");
+  await sim.locator("button", { hasText: "Stop" }).click();
+  await page.waitForURL(/done=1/);
+  expect((await sim.locator(".badge").innerText()).trim() === "stopped", "the gateway stopped");
+  await sim.locator("button", { hasText: "Start" }).click();
+  await page.waitForURL(/done=1/);
+  for (let tries = 0; ; tries++) {
+    if ((await sim.locator(".badge").innerText()).trim() === "up") break;
+    expect(tries < 25, "the gateway up again");
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+
+  step = "the admin edits the route table and tests a number";
+  await page.click("nav >> text=Routes");
+  await page.fill("input[name=number]", "+34 600 123 456");
+  await page.click("form[action='/ui/routes'][method=get] button");
+  expect((await page.getAttribute("[data-tested]", "data-tested")) === "34600123456", "the number normalised");
+  expect((await text("[data-chosen]")) === "sim", "the default route's gateway");
+  expect((await text("[data-price]")) === "1.00", "the default route's price");
+  await page.screenshot({ path: `${SHOTS}/routes.png`, fullPage: true });
+  await page.fill("input[name=prefix]", "3461");
+  await page.fill("input[name=gateways]", "sim");
+  await page.fill("form[method=post][action='/ui/routes'] input[name=price]", "0.50");
+  await page.click("form[method=post][action='/ui/routes'] button[type=submit]");
+  await page.waitForURL(/done=1/);
+  await page.fill("input[name=number]", "+34610000001");
+  await page.click("form[action='/ui/routes'][method=get] button");
+  expect((await text("[data-price]")) === "0.50", "the new route's price for its prefix");
+  const added = page.locator("tbody tr", { hasText: "3461" });
+  await added.locator("button", { hasText: "Delete" }).click();
+  await page.waitForURL(/done=1/);
+  expect((await page.locator("tbody tr", { hasText: "3461" }).count()) === 0, "the route deleted");
+
   step = "the admin disconnects the ESME session";
   await page.click("nav >> text=ESME sessions");
   const row = page.locator("tr", { hasText: ESME_ACCOUNT });

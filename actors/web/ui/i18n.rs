@@ -182,6 +182,28 @@ texts! {
     NotFound => "Not found.", "No encontrado.";
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
+    Routes => "Routes", "Rutas";
+    Start => "Start", "Iniciar";
+    Stop => "Stop", "Detener";
+    NotANumber => "That is not an international number.", "Eso no es un número internacional.";
+    NoRoute => "No route takes this number:", "Ninguna ruta acepta este número:";
+    Result => "Route for", "Ruta para";
+    Route => "Route", "Ruta";
+    Prefix => "Prefix", "Prefijo";
+    Price => "Price", "Precio";
+    Country => "Country", "País";
+    Operator => "Operator", "Operador";
+    GoesTo => "Goes now to", "Va ahora a";
+    SharedByWeights => "shared by weights", "repartido por pesos";
+    NoGatewayUp => "no gateway is up: it waits in the route", "ninguna pasarela activa: espera en la ruta";
+    TestNumber => "Test a number", "Probar un número";
+    Check => "Check", "Comprobar";
+    Weights => "Weights", "Pesos";
+    Delete => "Delete", "Borrar";
+    NewRoute => "New route", "Nueva ruta";
+    AccountsOrAll => "Accounts (comma separated; empty: all)", "Cuentas (separadas por comas; vacío: todas)";
+    GatewaysInOrder => "Gateways, in failover order", "Pasarelas, en orden de respaldo";
+    WeightsOptional => "Weights, one per gateway (optional)", "Pesos, uno por pasarela (opcional)";
 }
 
 #[cfg(test)]

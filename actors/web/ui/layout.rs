@@ -17,6 +17,8 @@ pub enum Section {
     Dashboard,
     Accounts,
     Sessions,
+    Gateways,
+    Routes,
     Home,
     Messages,
     None,
@@ -76,6 +78,8 @@ impl Frame<'_> {
             Some(Who::Operator) => &[
                 (Section::Dashboard, "/ui/", Text::Dashboard),
                 (Section::Accounts, "/ui/accounts", Text::Accounts),
+                (Section::Gateways, "/ui/gateways", Text::Gateways),
+                (Section::Routes, "/ui/routes", Text::Routes),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
             ],
             Some(Who::Customer(_)) => &[

@@ -12,6 +12,8 @@
 //! | `dashboard.rs` (operator) | `GET /ui/` (a customer is sent to `/ui/me`), `GET /ui/events` (live figures, server-sent events) |
 //! | `accounts.rs` (operator) | `GET`/`POST /ui/accounts`, `GET /ui/accounts/{id}`, `POST /ui/accounts/{id}/credit`, `POST /ui/accounts/{id}/suspension` |
 //! | `sessions.rs` (operator) | `GET /ui/sessions`, `POST /ui/sessions/{id}/disconnect` |
+//! | `gateways.rs` (operator) | `GET /ui/gateways`, `POST /ui/gateways/{name}/stop`, `/start` |
+//! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send`, `GET /ui/me/messages`, `GET /ui/me/messages/{id}`, `GET /ui/me/messages.csv` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -26,10 +28,12 @@ mod accounts;
 mod assets;
 mod customer;
 mod dashboard;
+mod gateways;
 mod guard;
 mod i18n;
 mod layout;
 mod login;
+mod routes;
 pub mod session;
 mod sessions;
 
@@ -60,6 +64,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(dashboard::configure)
         .configure(accounts::configure)
         .configure(sessions::configure)
+        .configure(gateways::configure)
+        .configure(routes::configure)
         .configure(customer::configure)
         .configure(assets::configure);
 }

@@ -1,0 +1,337 @@
+//! The operator's `GET /ui/routes`: the route table in force (prefix,
+//! accounts, gateways, weights, price), a form that adds a route
+//! (`POST /ui/routes`), a Delete button per route
+//! (`POST /ui/routes/{index}/delete`), and "test a number"
+//! (`GET /ui/routes?number=&account=`): which route a message from that
+//! account to that number takes, its price, the number's country and
+//! operator, and the route's gateways with their state now. Changes go
+//! through the admin API's reader and calls, in force for the next message.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+use slog::info;
+
+use super::guard::{AdminPage, UiError};
+use super::i18n::Text;
+use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use crate::actors::protocol::gateway::Inspect;
+use crate::actors::web::problem::Problem;
+use crate::actors::web::routes::route_input;
+use crate::actors::web::state::WebState;
+use crate::config::fields;
+use crate::model::Msisdn;
+use crate::numbering;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(list).service(add).service(delete);
+}
+
+#[derive(Deserialize)]
+struct TestQuery {
+    number: Option<String>,
+    account: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RouteForm {
+    csrf: String,
+    prefix: String,
+    #[serde(default)]
+    accounts: String,
+    gateways: String,
+    #[serde(default)]
+    weights: String,
+    price: String,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+/// Comma- or space-separated entries, none empty.
+fn entries(text: &str) -> Vec<String> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[get("/ui/routes")]
+async fn list(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    query: web::Query<TestQuery>,
+) -> HttpResponse {
+    let flash = match query.done.as_deref() {
+        Some(_) => Some(Flash::Ok(admin.0.lang_text(Text::Saved))),
+        None => None,
+    };
+    let tested = match &query.number {
+        Some(number) if !number.trim().is_empty() => Some(
+            test_number(
+                &admin,
+                &state,
+                number,
+                query.account.as_deref().unwrap_or(""),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    respond(page(
+        &request,
+        &admin,
+        &state,
+        flash,
+        tested,
+        query.number.as_deref(),
+    ))
+}
+
+/// What "test a number" found, as the page shows it.
+async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account: &str) -> Markup {
+    let lang = admin.0.lang;
+    let Ok(msisdn) = Msisdn::parse(number) else {
+        return html! { div.flash.bad role="alert" { (Text::NotANumber.in_(lang)) } };
+    };
+    let digits = msisdn.digits();
+    let routing = state.routes.current();
+    let Some(route) = routing.table.lookup(account, digits) else {
+        return html! { div.flash.bad role="alert" { (Text::NoRoute.in_(lang)) " " code { (digits) } } };
+    };
+    let mut gateways = Vec::new();
+    for name in &route.gateways {
+        let live = state.changes.route_starter.gateways.get(name);
+        let up = match &live {
+            Some(gateway) => gateway
+                .actor
+                .inspect
+                .send(Inspect)
+                .await
+                .is_ok_and(|view| view.summary().up),
+            None => false,
+        };
+        gateways.push((name.clone(), up));
+    }
+    let chosen = match &route.weights {
+        None => gateways
+            .iter()
+            .find(|(_, up)| *up)
+            .map(|(name, _)| name.clone()),
+        Some(_) => None,
+    };
+    html! {
+        div.panel data-tested=(digits) {
+            h2 { (Text::Result.in_(lang)) " " code { (digits) } }
+            table {
+                tbody {
+                    tr { th { (Text::Route.in_(lang)) } td { "#" (route.index) " · " (Text::Prefix.in_(lang)) " " code { (if route.prefix.is_empty() { "*" } else { route.prefix.as_str() }) } } }
+                    tr { th { (Text::Price.in_(lang)) } td data-price { (route.price) } }
+                    tr { th { (Text::Country.in_(lang)) } td { (numbering::country(digits).unwrap_or("–")) } }
+                    tr { th { (Text::Operator.in_(lang)) } td { (state.operators.operator(digits).unwrap_or("–")) } }
+                    tr {
+                        th { (Text::Gateways.in_(lang)) }
+                        td {
+                            @for (name, up) in &gateways {
+                                code { (name) } " "
+                                @if *up { span.badge.ok { (Text::Up.in_(lang)) } } @else { span.badge.bad { (Text::Down.in_(lang)) } }
+                                " "
+                            }
+                        }
+                    }
+                    tr {
+                        th { (Text::GoesTo.in_(lang)) }
+                        td data-chosen {
+                            @match (&chosen, &route.weights) {
+                                (Some(name), _) => code { (name) },
+                                (None, Some(weights)) => { (Text::SharedByWeights.in_(lang)) " " (format!("{weights:?}")) },
+                                (None, None) => (Text::NoGatewayUp.in_(lang)),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn page(
+    request: &HttpRequest,
+    admin: &AdminPage,
+    state: &WebState,
+    flash: Option<Flash>,
+    tested: Option<Markup>,
+    number: Option<&str>,
+) -> Markup {
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Routes,
+        path: request.path(),
+    };
+    let routing = state.routes.current();
+    let mut accounts: Vec<String> = state
+        .directory
+        .accounts()
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    accounts.sort();
+    let content = html! {
+        div.panel {
+            h2 { (frame.t(Text::TestNumber)) }
+            form.inline method="get" action="/ui/routes" {
+                label { (frame.t(Text::To)) input type="text" name="number" required inputmode="tel" placeholder="+34600111222" value=(number.unwrap_or_default()); }
+                label { (frame.t(Text::Account))
+                    select name="account" {
+                        option value="" { "*" }
+                        @for account in &accounts { option value=(account) { (account) } }
+                    }
+                }
+                button type="submit" { (frame.t(Text::Check)) }
+            }
+        }
+        @if let Some(tested) = tested { (tested) }
+        div.table-wrap {
+            table {
+                thead { tr {
+                    th { "#" }
+                    th { (frame.t(Text::Prefix)) }
+                    th { (frame.t(Text::Accounts)) }
+                    th { (frame.t(Text::Gateways)) }
+                    th { (frame.t(Text::Weights)) }
+                    th.num { (frame.t(Text::Price)) }
+                    th {}
+                } }
+                tbody {
+                    @for route in routing.table.routes() {
+                        tr {
+                            td { (route.index) }
+                            td { code { (if route.prefix.is_empty() { "*" } else { route.prefix.as_str() }) } }
+                            td { (fields::route_claims(&route.accounts).join(", ")) }
+                            td { (route.gateways.join(", ")) }
+                            td { (route.weights.as_ref().map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                            td.num { (route.price) }
+                            td {
+                                form.inline method="post" action=(format!("/ui/routes/{}/delete", route.index)) {
+                                    (csrf_field(&admin.0.session))
+                                    button.danger type="submit" { (frame.t(Text::Delete)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (frame.t(Text::NewRoute)) }
+        div.panel {
+            form.stack method="post" action="/ui/routes" {
+                (csrf_field(&admin.0.session))
+                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*"; }
+                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*"; }
+                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required; }
+                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights"; }
+                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05"; }
+                button type="submit" { (frame.t(Text::Create)) }
+            }
+        }
+    };
+    frame.page(frame.t(Text::Routes), flash, content)
+}
+
+#[post("/ui/routes")]
+async fn add(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    form: web::Form<RouteForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let accounts = entries(&form.accounts);
+    let mut body = json!({
+        "prefix": form.prefix.trim(),
+        "gateways": entries(&form.gateways),
+        "price": form.price.trim(),
+    });
+    if !accounts.is_empty() {
+        body["accounts"] = json!(accounts);
+    }
+    let weights: Result<Vec<u32>, _> = entries(&form.weights)
+        .iter()
+        .map(|w| w.parse::<u32>())
+        .collect();
+    match weights {
+        Ok(weights) if !weights.is_empty() => body["weights"] = json!(weights),
+        Ok(_) => {}
+        Err(_) => body["weights"] = json!(form.weights),
+    }
+    let added = match route_input(body.to_string().as_bytes()) {
+        Ok(input) => state.changes.add_route(input).await.map_err(Problem::from),
+        Err(refused) => Err(Problem::from(refused)),
+    };
+    match added {
+        Ok(index) => {
+            info!(state.logger, "route added in the web UI"; "index" => index);
+            Ok(saved())
+        }
+        Err(problem) => {
+            let status = problem.status();
+            let markup = page(
+                &request,
+                &admin,
+                &state,
+                Some(Flash::Bad(problem.to_string())),
+                None,
+                None,
+            );
+            Ok(HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(markup.into_string()))
+        }
+    }
+}
+
+#[post("/ui/routes/{index}/delete")]
+async fn delete(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    index: web::Path<usize>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    match state.changes.delete_route(*index).await {
+        Ok(()) => {
+            info!(state.logger, "route deleted in the web UI"; "index" => *index);
+            Ok(saved())
+        }
+        Err(error) => {
+            let problem = Problem::from(error);
+            let markup = page(
+                &request,
+                &admin,
+                &state,
+                Some(Flash::Bad(problem.to_string())),
+                None,
+                None,
+            );
+            Ok(HttpResponse::build(problem.status())
+                .content_type("text/html; charset=utf-8")
+                .body(markup.into_string()))
+        }
+    }
+}
+
+fn saved() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/routes?done=1"))
+        .finish()
+}
