@@ -174,7 +174,10 @@ fn callback_field(
 
 /// A callback URL given, refused when its host is internal and
 /// `callbacks.allow_private` does not list it.
-async fn callback_target(state: &WebState, url: Option<&str>) -> Result<(), FieldError> {
+pub(in crate::actors::web) async fn callback_target(
+    state: &WebState,
+    url: Option<&str>,
+) -> Result<(), FieldError> {
     match url {
         Some(url) => check_url(&state.callback_policy, url)
             .await
@@ -469,17 +472,30 @@ async fn change_account(
         change.callback_url.as_ref().and_then(Option::as_deref),
     )
     .await?;
-    let new_password = change.password.is_some();
-    let account = state.changes.change_account(&system_id, change).await?;
-    if new_password {
-        // Whoever logged in with the old password is out: bound sessions
-        // unbind, cached HTTP logins are forgotten.
-        state.verified.forget(&system_id);
-        let sessions = state.sessions.disconnect_account(&system_id);
-        info!(state.logger, "password changed; sessions disconnected";
-            "account" => &*system_id, "sessions" => sessions);
-    }
+    let account = apply_change(&state, &system_id, change).await?;
     Ok(HttpResponse::Ok().json(view(&state, &account)?))
+}
+
+/// Changes the account `system_id`; a new password logs out whoever used
+/// the old one: bound sessions unbind, cached HTTP logins are forgotten,
+/// and web UI sessions end.
+pub(in crate::actors::web) async fn apply_change(
+    state: &WebState,
+    system_id: &str,
+    change: AccountChange,
+) -> Result<std::sync::Arc<AccountEntry>, Problem> {
+    let new_password = change.password.is_some();
+    let account = state.changes.change_account(system_id, change).await?;
+    if new_password {
+        state.verified.forget(system_id);
+        let sessions = state.sessions.disconnect_account(system_id);
+        let ui = state
+            .ui_sessions
+            .close_all_of(&super::ui::session::Who::Customer(account.id.clone()));
+        info!(state.logger, "password changed; sessions disconnected";
+            "account" => system_id, "sessions" => sessions, "web_ui_sessions" => ui);
+    }
+    Ok(account)
 }
 
 /// One ledger entry as the admin API shows it.

@@ -22,6 +22,7 @@ use super::body_first::BodyFirst;
 use super::problem::Problem;
 use super::state::WebState;
 use crate::auth::api_key_digest;
+use crate::model::AccountId;
 use crate::store::{ApiKey, Batch};
 
 /// What every key starts with, so a leaked one is recognisable.
@@ -115,6 +116,20 @@ async fn create_key(
         serde_json::from_slice(&body)
             .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?
     };
+    let (key, record) = make_key(&state, &account.id, label).await?;
+    Ok(HttpResponse::Created().json(KeyView {
+        key: Some(key),
+        ..KeyView::from(&record)
+    }))
+}
+
+/// Makes and stores a key for `account` labelled `label`: the key (shown
+/// once, never stored) and its record.
+pub(in crate::actors::web) async fn make_key(
+    state: &WebState,
+    account: &AccountId,
+    label: String,
+) -> Result<(String, ApiKey), Problem> {
     if label.chars().count() > MAX_LABEL {
         return Err(Problem::from(crate::api::FieldError {
             field: "label".into(),
@@ -130,17 +145,14 @@ async fn create_key(
     let store = &state.store;
     let record = ApiKey {
         id: store.next_sequence()?,
-        account: account.id.clone(),
+        account: account.clone(),
         label,
         created: Utc::now(),
     };
     let mut batch = Batch::new();
     batch.put_api_key(&api_key_digest(&key), &record);
     store.commit(batch).await?;
-    Ok(HttpResponse::Created().json(KeyView {
-        key: Some(key),
-        ..KeyView::from(&record)
-    }))
+    Ok((key, record))
 }
 
 /// The account's API keys (without the keys)
@@ -182,8 +194,8 @@ async fn revoke_key(
         )
     };
     let wanted: u64 = id.parse().map_err(|_| not_found())?;
-    let store = &state.store;
-    let (digest, _) = store
+    let (digest, _) = state
+        .store
         .api_keys(&account.id)?
         .into_iter()
         .find(|(_, key)| key.id == wanted)
@@ -191,8 +203,17 @@ async fn revoke_key(
     if account.key != Some(digest) {
         by_password(&account)?;
     }
-    let mut batch = Batch::new();
-    batch.remove_api_key(&digest);
-    store.commit(batch).await?;
+    revoke(&state, &digest).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes the key whose digest is `digest`, once durable.
+pub(in crate::actors::web) async fn revoke(
+    state: &WebState,
+    digest: &[u8; 32],
+) -> Result<(), Problem> {
+    let mut batch = Batch::new();
+    batch.remove_api_key(digest);
+    state.store.commit(batch).await?;
+    Ok(())
 }

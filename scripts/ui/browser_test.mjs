@@ -14,7 +14,7 @@ const BASE = process.env.BASE;
 const SHOTS = process.env.SHOTS;
 const ADMIN = [process.env.ADMIN_USER, process.env.ADMIN_PASSWORD];
 const ESME_ACCOUNT = process.env.ESME_ACCOUNT;
-const CUSTOMER = ["webcust", "webpass1"];
+const CUSTOMER = ["webcust", "webpass1"]; // the password changes on the way
 const STEP_TIMEOUT = 15000;
 
 mkdirSync(SHOTS, { recursive: true });
@@ -125,7 +125,7 @@ try {
   step = "the admin edits the route table and tests a number";
   await page.click("nav >> text=Routes");
   await page.fill("input[name=number]", "+34 600 123 456");
-  await page.click("form[action='/ui/routes'][method=get] button");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/routes'][method=get] button")]);
   expect((await page.getAttribute("[data-tested]", "data-tested")) === "34600123456", "the number normalised");
   expect((await text("[data-chosen]")) === "sim", "the default route's gateway");
   expect((await text("[data-price]")) === "1.00", "the default route's price");
@@ -136,7 +136,7 @@ try {
   await page.click("form[method=post][action='/ui/routes'] button[type=submit]");
   await page.waitForURL(/done=1/);
   await page.fill("input[name=number]", "+34610000001");
-  await page.click("form[action='/ui/routes'][method=get] button");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/routes'][method=get] button")]);
   expect((await text("[data-price]")) === "0.50", "the new route's price for its prefix");
   const added = page.locator("tbody tr", { hasText: "3461" });
   await added.locator("button", { hasText: "Delete" }).click();
@@ -180,7 +180,7 @@ try {
   await page.fill("input[name=to]", "+34600123456");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Hola desde el panel");
-  await page.click("form[action='/ui/me/send'] button[type=submit]");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "the accepted message");
 
   step = "the customer sees the message reach DELIVERED";
@@ -212,6 +212,42 @@ try {
   const csv = readFileSync(await download.path(), "utf8");
   expect(csv.startsWith("id,number"), `a CSV header, got ${csv.slice(0, 40)}`);
   expect(csv.includes("34600123456") && csv.includes("DELIVERED"), "the message in the CSV");
+
+  step = "the customer makes an API key, uses it, and revokes it";
+  await page.click("nav >> text=Settings");
+  await page.fill("form[action='/ui/me/keys'] input[name=label]", "crm");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/keys'] button[type=submit]")]);
+  const key = (await text("[data-new-key] code"));
+  expect(key.startsWith("pk_"), `a key shown once, got ${key}`);
+  const withKey = await fetch(`${BASE}/api/v1/balance`, { headers: { Authorization: `Bearer ${key}` } });
+  expect(withKey.status === 200, `the key works on the API, got ${withKey.status}`);
+  await page.goto(`${BASE}/ui/me/settings`);
+  expect((await page.locator("[data-new-key]").count()) === 0, "the key not shown again");
+  await page.locator("tr", { hasText: "crm" }).locator("button", { hasText: "Revoke" }).click();
+  await page.waitForURL(/done=1/);
+  const revoked = await fetch(`${BASE}/api/v1/balance`, { headers: { Authorization: `Bearer ${key}` } });
+  expect(revoked.status === 401, `the revoked key refused, got ${revoked.status}`);
+
+  step = "a callback URL the switch may not call is refused with the reason, one it may is kept";
+  await page.fill("input[name=callback_url]", "http://10.1.2.3/hook");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/callback'] button[type=submit]")]);
+  expect((await text(".flash.bad")).includes("10.1.2.3"), "the refusal naming the address");
+  await page.fill("input[name=callback_url]", "http://127.0.0.1:9/hook");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/callback'] button[type=submit]")]);
+  expect((await text(".flash.ok")).includes("Saved"), "the callback URL saved");
+  expect((await page.inputValue("input[name=callback_url]")) === "http://127.0.0.1:9/hook", "the URL shown");
+
+  step = "the customer changes its password and logs in with the new one";
+  await page.fill("input[name=current]", CUSTOMER[1]);
+  await page.fill("input[name=new]", "newpass2");
+  await page.fill("input[name=repeat]", "newpass2");
+  await page.click("form[action='/ui/me/password'] button[type=submit]");
+  await page.waitForURL(`${BASE}/ui/login`);
+  await logIn(CUSTOMER);
+  expect((await text(".flash.bad")).includes("Wrong username or password"), "the old password refused");
+  CUSTOMER[1] = "newpass2";
+  await logIn(CUSTOMER);
+  await page.waitForURL(`${BASE}/ui/me`);
 
   step = "a customer cannot open the operator's pages";
   const forbidden = await page.goto(`${BASE}/ui/accounts`);

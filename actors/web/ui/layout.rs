@@ -21,6 +21,7 @@ pub enum Section {
     Routes,
     Home,
     Messages,
+    Settings,
     None,
 }
 
@@ -85,6 +86,7 @@ impl Frame<'_> {
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),
                 (Section::Messages, "/ui/me/messages", Text::Messages),
+                (Section::Settings, "/ui/me/settings", Text::Settings),
             ],
             None => &[],
         };

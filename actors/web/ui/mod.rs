@@ -15,6 +15,7 @@
 //! | `gateways.rs` (operator) | `GET /ui/gateways`, `POST /ui/gateways/{name}/stop`, `/start` |
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send`, `GET /ui/me/messages`, `GET /ui/me/messages/{id}`, `GET /ui/me/messages.csv` |
+//! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
 //! What the pages share: `session.rs` (the sessions and their tokens),
@@ -36,6 +37,7 @@ mod login;
 mod routes;
 pub mod session;
 mod sessions;
+mod settings;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -67,5 +69,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(gateways::configure)
         .configure(routes::configure)
         .configure(customer::configure)
+        .configure(settings::configure)
         .configure(assets::configure);
 }
