@@ -70,6 +70,23 @@ pub(in crate::actors::web) struct ListQuery {
 }
 
 impl ListQuery {
+    /// A query for the listing of every matching message (no paging).
+    pub(in crate::actors::web) fn matching(
+        state: Option<String>,
+        to: Option<String>,
+        from_date: Option<String>,
+        to_date: Option<String>,
+    ) -> ListQuery {
+        ListQuery {
+            state,
+            to,
+            from_date,
+            to_date,
+            limit: None,
+            cursor: None,
+        }
+    }
+
     pub(in crate::actors::web) fn read(request: &HttpRequest) -> Result<ListQuery, Problem> {
         web::Query::<ListQuery>::from_query(request.query_string())
             .map(web::Query::into_inner)
@@ -318,6 +335,24 @@ fn page(
             }
         }
     }
+}
+
+/// Up to `limit` messages of `account` matching `query`, newest first,
+/// older than `cursor`, on the blocking pool; and the cursor of the next
+/// page, if the walk stopped early (the page is full, or the scan budget
+/// was spent).
+pub(in crate::actors::web) async fn search(
+    state: &WebState,
+    account: AccountId,
+    query: &ListQuery,
+    cursor: Option<MessageId>,
+    limit: usize,
+) -> Result<(Vec<Message>, Option<MessageId>), Problem> {
+    let filter = query.filter()?;
+    let store = state.store.clone();
+    let found =
+        web::block(move || page(&store, &account, &filter, cursor, limit, SCAN_BUDGET)).await??;
+    Ok((found.messages, found.next))
 }
 
 /// The CSV body: chunks as the writer sends them, ended when it is done.

@@ -253,6 +253,26 @@ try {
   const forbidden = await page.goto(`${BASE}/ui/accounts`);
   expect(forbidden.status() === 403, `403 on an operator page, got ${forbidden.status()}`);
 
+  step = "the customer filters its messages by state";
+  await page.goto(`${BASE}/ui/me/messages?state=UNDELIVERABLE`);
+  expect((await page.locator("tbody tr[data-message]").count()) === 0, "no undeliverable message");
+  await page.goto(`${BASE}/ui/me/messages?state=DELIVERED&to=34600123456`);
+  expect((await page.locator("tbody tr[data-message]").count()) === 1, "the delivered message found by number and state");
+  const mine = await page.getAttribute("tbody tr[data-message]", "data-message");
+
+  step = "the admin searches messages across accounts";
+  await page.click("button:has-text('Log out')");
+  await logIn(ADMIN);
+  await page.click("nav >> text=Messages");
+  await page.selectOption("select[name=account]", CUSTOMER[0]);
+  await page.selectOption("select[name=state]", "DELIVERED");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  expect((await page.locator("tbody tr[data-message]").count()) === 1, "the customer's delivered message");
+  await page.fill("input[name=id]", mine);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  expect(page.url().endsWith(`/ui/messages/${mine}`), "straight to the message by its id");
+  expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
+
   step = "nothing came from another host";
   expect(foreign.length === 0, `no foreign requests, got ${foreign.join(", ")}`);
   console.log("ok");

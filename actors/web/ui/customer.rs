@@ -1,11 +1,7 @@
-//! The customer's panel: `GET /ui/me` (balance, the send form, the latest
-//! messages), `POST /ui/me/send` (one message to one or more numbers,
+//! The customer's home: `GET /ui/me` (balance, the send form, the latest
+//! messages) and `POST /ui/me/send` (one message to one or more numbers,
 //! through the JSON API's own accept path: the same checks, credit and
-//! answer once durable), `GET /ui/me/messages` (the account's messages,
-//! newest first, a page at a time), `GET /ui/me/messages/{id}` (one
-//! message part and its history) and `GET /ui/me/messages.csv` (the
-//! per-message report, the API's own CSV). A customer sees only its own
-//! account's messages: another's id is "not found".
+//! answer once durable). Its messages are `messages.rs`'s.
 
 use std::time::Instant;
 
@@ -14,27 +10,21 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::error;
 
-use super::guard::{CustomerPage, UiError, UiErrorKind};
+use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::messages::message_table;
 use crate::actors::web::customer::accept;
-use crate::actors::web::messages_list::{ListQuery, csv_response};
 use crate::actors::web::state::WebState;
 use crate::api::{Recipients, SendRequest};
-use crate::model::{Message, MessageId, MessageState};
+use crate::model::{Message, MessageId};
 
-/// Messages on the home page, and on a page of the list.
+/// Messages on the home page.
 const HOME_ROWS: usize = 10;
-const PAGE_ROWS: usize = 50;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(home)
-        .service(send)
-        .service(export)
-        .service(list_messages)
-        .service(read_message);
+    config.service(home).service(send);
 }
 
 #[derive(Deserialize)]
@@ -43,11 +33,6 @@ struct SendForm {
     to: String,
     from: String,
     text: String,
-}
-
-#[derive(Deserialize)]
-struct Before {
-    before: Option<u64>,
 }
 
 fn frame<'a>(page: &'a CustomerPage, section: Section, path: &'a str) -> Frame<'a> {
@@ -83,45 +68,6 @@ fn newest(
     Ok(found)
 }
 
-fn state_tone(state: MessageState) -> Tone {
-    match state {
-        MessageState::Delivered => Tone::Ok,
-        MessageState::Accepted | MessageState::Routed | MessageState::Submitted => Tone::Warn,
-        _ => Tone::Bad,
-    }
-}
-
-fn message_table(frame: &Frame<'_>, messages: &[Message]) -> Markup {
-    html! {
-        @if messages.is_empty() {
-            p.muted { (frame.t(Text::NoMessages)) }
-        } @else {
-            div.table-wrap {
-                table {
-                    thead { tr {
-                        th { (frame.t(Text::Id)) }
-                        th { (frame.t(Text::To)) }
-                        th { (frame.t(Text::State)) }
-                        th.num { (frame.t(Text::Cost)) }
-                        th { (frame.t(Text::Date)) }
-                    } }
-                    tbody {
-                        @for message in messages {
-                            tr data-message=(message.id) {
-                                td { a href=(format!("/ui/me/messages/{}", message.id)) { code { (message.id) } } }
-                                td { (message.destination.text()) }
-                                td data-state=(message.state()) { (frame.badge(message.state().as_str(), state_tone(message.state()))) }
-                                td.num { (message.price) }
-                                td { (message.created_at.format("%Y-%m-%d %H:%M:%S")) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn home_page(
     request: &HttpRequest,
     page: &CustomerPage,
@@ -151,7 +97,7 @@ fn home_page(
             }
         }
         h2 { (frame.t(Text::RecentMessages)) }
-        (message_table(&frame, &recent))
+        (message_table(&frame, &recent, "/ui/me/messages", false))
     };
     Ok(frame.page(frame.t(Text::Home), flash, content))
 }
@@ -217,88 +163,4 @@ async fn send(
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(markup.into_string()))
-}
-
-#[get("/ui/me/messages")]
-async fn list_messages(
-    request: HttpRequest,
-    page: CustomerPage,
-    state: web::Data<WebState>,
-    before: web::Query<Before>,
-) -> Result<HttpResponse, UiError> {
-    let frame = frame(&page, Section::Messages, request.path());
-    let listed = newest(&state, &page, before.before.map(MessageId::new), PAGE_ROWS)?;
-    let older = (listed.len() == PAGE_ROWS)
-        .then(|| listed.last().map(|message| message.id))
-        .flatten();
-    let content = html! {
-        p { a href="/ui/me/messages.csv" download { (frame.t(Text::ExportCsv)) } }
-        (message_table(&frame, &listed))
-        @if let Some(older) = older {
-            p { a href=(format!("/ui/me/messages?before={older}")) { "→" } }
-        }
-    };
-    Ok(respond(frame.page(frame.t(Text::Messages), None, content)))
-}
-
-#[get("/ui/me/messages.csv")]
-async fn export(
-    request: HttpRequest,
-    page: CustomerPage,
-    state: web::Data<WebState>,
-) -> Result<HttpResponse, UiError> {
-    let query = ListQuery::read(&request)
-        .map_err(|_| UiError::new(UiErrorKind::NotFound, page.logged.lang))?;
-    csv_response(&state, page.account.id.clone(), query).map_err(|problem| {
-        error!(state.logger, "cannot export messages for the web UI"; "error" => %problem);
-        page.logged.failed()
-    })
-}
-
-#[get("/ui/me/messages/{id}")]
-async fn read_message(
-    request: HttpRequest,
-    page: CustomerPage,
-    state: web::Data<WebState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, UiError> {
-    let not_found = || UiError::new(UiErrorKind::NotFound, page.logged.lang);
-    let id = id
-        .parse::<u64>()
-        .map(MessageId::new)
-        .map_err(|_| not_found())?;
-    let message = state
-        .store
-        .message(id)
-        .map_err(|error| {
-            error!(state.logger, "cannot read a message for the web UI"; "error" => %error);
-            page.logged.failed()
-        })?
-        .filter(|message| message.account == page.account.id)
-        .ok_or_else(not_found)?;
-    let frame = frame(&page, Section::Messages, request.path());
-    let content = html! {
-        div.cards {
-            div.card { div.label { (frame.t(Text::State)) } div.value data-state=(message.state()) { (frame.badge(message.state().as_str(), state_tone(message.state()))) } }
-            div.card { div.label { (frame.t(Text::To)) } div.value { (message.destination.text()) } }
-            div.card { div.label { (frame.t(Text::Cost)) } div.value { (message.price) } }
-        }
-        h2 { (frame.t(Text::History)) }
-        div.table-wrap {
-            table {
-                thead { tr { th { (frame.t(Text::State)) } th { (frame.t(Text::When)) } } }
-                tbody {
-                    @for transition in message.history() {
-                        tr { td { (transition.state) } td { (transition.at.format("%Y-%m-%d %H:%M:%S%.3f")) } }
-                    }
-                }
-            }
-        }
-        p { a href="/ui/me/messages" { (frame.t(Text::Back)) } }
-    };
-    Ok(respond(frame.page(
-        &format!("{} {}", frame.t(Text::Message), message.id),
-        None,
-        content,
-    )))
 }

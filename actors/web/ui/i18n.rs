@@ -183,6 +183,11 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    Search => "Search", "Buscar";
+    FromDay => "From", "Desde";
+    ToDay => "Until", "Hasta";
+    Older => "Older", "Anteriores";
+    ChooseAccount => "Choose an account, or give a message id.", "Elija una cuenta o indique el id de un mensaje.";
     Settings => "Settings", "Ajustes";
     ApiKeys => "API keys", "Claves de API";
     NewKey => "New API key", "Nueva clave de API";

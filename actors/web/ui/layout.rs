@@ -81,6 +81,7 @@ impl Frame<'_> {
                 (Section::Accounts, "/ui/accounts", Text::Accounts),
                 (Section::Gateways, "/ui/gateways", Text::Gateways),
                 (Section::Routes, "/ui/routes", Text::Routes),
+                (Section::Messages, "/ui/messages", Text::Messages),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
             ],
             Some(Who::Customer(_)) => &[

@@ -14,7 +14,8 @@
 //! | `sessions.rs` (operator) | `GET /ui/sessions`, `POST /ui/sessions/{id}/disconnect` |
 //! | `gateways.rs` (operator) | `GET /ui/gateways`, `POST /ui/gateways/{name}/stop`, `/start` |
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
-//! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send`, `GET /ui/me/messages`, `GET /ui/me/messages/{id}`, `GET /ui/me/messages.csv` |
+//! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
+//! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -34,6 +35,7 @@ mod guard;
 mod i18n;
 mod layout;
 mod login;
+mod messages;
 mod routes;
 pub mod session;
 mod sessions;
@@ -69,6 +71,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(gateways::configure)
         .configure(routes::configure)
         .configure(customer::configure)
+        .configure(messages::configure)
         .configure(settings::configure)
         .configure(assets::configure);
 }

@@ -1,0 +1,522 @@
+//! Message search and one message's history, for both roles:
+//!
+//! - the operator's `GET /ui/messages` (one account's messages by number,
+//!   state and dates, or any message by its id), `GET /ui/messages/{id}`
+//!   and `GET /ui/messages.csv`;
+//! - the customer's `GET /ui/me/messages`, `GET /ui/me/messages/{id}` and
+//!   `GET /ui/me/messages.csv`, over its own account only (another's id
+//!   is "not found").
+//!
+//! The search is the API's listing (`messages_list::search`: the account's
+//! index walked newest first with a scan budget, a page at a time), and
+//! the CSV its per-message report.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use maud::{Markup, html};
+use serde::{Deserialize, Serialize};
+use slog::error;
+
+use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
+use super::i18n::Text;
+use super::layout::{Flash, Frame, Section, Tone, respond};
+use crate::actors::web::messages_list::{ListQuery, csv_response};
+use crate::actors::web::state::WebState;
+use crate::model::{AccountId, Message, MessageId, MessageState};
+
+/// Messages on a page of results.
+const PAGE_ROWS: usize = 50;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(admin_search)
+        .service(admin_export)
+        .service(admin_message)
+        .service(customer_search)
+        .service(customer_export)
+        .service(customer_message);
+}
+
+/// The search form's fields, as the query string carries them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct Search {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    /// `YYYY-MM-DD`, the first day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from_day: Option<String>,
+    /// `YYYY-MM-DD`, the last day (included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to_day: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cursor: Option<u64>,
+}
+
+/// `Some(text)` unless empty.
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
+impl Search {
+    /// The API's query for these fields: days as RFC 3339 instants, the
+    /// last day included.
+    fn query(&self) -> ListQuery {
+        let day = |value: &Option<String>, next: bool| {
+            given(value).map(
+                |day| match chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+                    Ok(date) => {
+                        let date = if next {
+                            date.succ_opt().unwrap_or(date)
+                        } else {
+                            date
+                        };
+                        format!("{date}T00:00:00Z")
+                    }
+                    // Passed on as written: the API's reader names what is wrong.
+                    Err(_) => day,
+                },
+            )
+        };
+        ListQuery::matching(
+            given(&self.state),
+            given(&self.to),
+            day(&self.from_day, false),
+            day(&self.to_day, true),
+        )
+    }
+
+    /// This search's query string with `cursor` for the next page.
+    fn next_page(&self, cursor: MessageId) -> String {
+        let next = Search {
+            cursor: Some(cursor.value()),
+            account: given(&self.account),
+            id: None,
+            to: given(&self.to),
+            state: given(&self.state),
+            from_day: given(&self.from_day),
+            to_day: given(&self.to_day),
+        };
+        query_string(&next)
+    }
+}
+
+/// `name=value&…`, values percent-encoded.
+fn query_string(search: &Search) -> String {
+    let value = serde_json::to_value(search).unwrap_or_default();
+    let Some(fields) = value.as_object() else {
+        return String::new();
+    };
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!(
+                "{name}={}",
+                percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn state_tone(state: MessageState) -> Tone {
+    match state {
+        MessageState::Delivered => Tone::Ok,
+        MessageState::Accepted | MessageState::Routed | MessageState::Submitted => Tone::Warn,
+        _ => Tone::Bad,
+    }
+}
+
+/// Messages as a table; each id links to `{base}/{id}`.
+pub fn message_table(
+    frame: &Frame<'_>,
+    messages: &[Message],
+    base: &str,
+    accounts: bool,
+) -> Markup {
+    html! {
+        @if messages.is_empty() {
+            p.muted { (frame.t(Text::NoMessages)) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { (frame.t(Text::Id)) }
+                        @if accounts { th { (frame.t(Text::Account)) } }
+                        th { (frame.t(Text::To)) }
+                        th { (frame.t(Text::From)) }
+                        th { (frame.t(Text::State)) }
+                        th.num { (frame.t(Text::Cost)) }
+                        th { (frame.t(Text::Date)) }
+                    } }
+                    tbody {
+                        @for message in messages {
+                            tr data-message=(message.id) {
+                                td { a href=(format!("{base}/{}", message.id)) { code { (message.id) } } }
+                                @if accounts { td { (message.account) } }
+                                td { (message.destination.text()) }
+                                td { (message.source.text()) }
+                                td data-state=(message.state()) { (frame.badge(message.state().as_str(), state_tone(message.state()))) }
+                                td.num { (message.price) }
+                                td { (message.created_at.format("%Y-%m-%d %H:%M:%S")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The search form, with `accounts` to choose from for the operator.
+fn search_form(
+    frame: &Frame<'_>,
+    action: &str,
+    search: &Search,
+    accounts: Option<&[String]>,
+) -> Markup {
+    let value = |field: &Option<String>| field.clone().unwrap_or_default();
+    html! {
+        div.panel {
+            form.inline method="get" action=(action) {
+                @if let Some(accounts) = accounts {
+                    label { (frame.t(Text::Account))
+                        select name="account" {
+                            option value="" { "–" }
+                            @for account in accounts {
+                                @if search.account.as_deref() == Some(account.as_str()) {
+                                    option value=(account) selected { (account) }
+                                } @else {
+                                    option value=(account) { (account) }
+                                }
+                            }
+                        }
+                    }
+                    label { (frame.t(Text::Id)) input type="text" name="id" inputmode="numeric" size="8" value=(value(&search.id)); }
+                }
+                label { (frame.t(Text::To)) input type="text" name="to" inputmode="tel" size="14" value=(value(&search.to)); }
+                label { (frame.t(Text::State))
+                    select name="state" {
+                        option value="" { "–" }
+                        @for state in MessageState::ALL {
+                            @if search.state.as_deref() == Some(state.as_str()) {
+                                option value=(state.as_str()) selected { (state.as_str()) }
+                            } @else {
+                                option value=(state.as_str()) { (state.as_str()) }
+                            }
+                        }
+                    }
+                }
+                label { (frame.t(Text::FromDay)) input type="date" name="from_day" value=(value(&search.from_day)); }
+                label { (frame.t(Text::ToDay)) input type="date" name="to_day" value=(value(&search.to_day)); }
+                button type="submit" { (frame.t(Text::Search)) }
+            }
+        }
+    }
+}
+
+/// The results of `search` for `account`, with the next page's link.
+async fn results(
+    state: &WebState,
+    logged: &LoggedIn,
+    frame: &Frame<'_>,
+    account: AccountId,
+    search: &Search,
+    base: &str,
+    accounts: bool,
+) -> Result<(Markup, Option<Flash>), UiError> {
+    let cursor = search.cursor.map(MessageId::new);
+    match crate::actors::web::messages_list::search(
+        state,
+        account,
+        &search.query(),
+        cursor,
+        PAGE_ROWS,
+    )
+    .await
+    {
+        Ok((messages, next)) => Ok((
+            html! {
+                (message_table(frame, &messages, base, accounts))
+                @if let Some(next) = next {
+                    p { a rel="next" href=(format!("{}?{}", frame.path, search.next_page(next))) { (frame.t(Text::Older)) " →" } }
+                }
+            },
+            None,
+        )),
+        // A filter the API's reader refuses: its reason above the form.
+        Err(problem) if problem.status().is_client_error() => {
+            Ok((html! {}, Some(Flash::Bad(problem.to_string()))))
+        }
+        Err(problem) => {
+            error!(state.logger, "message search failed in the web UI"; "error" => %problem);
+            Err(logged.failed())
+        }
+    }
+}
+
+/// One message part and its history.
+fn detail(frame: &Frame<'_>, message: &Message, back: &str, account: bool) -> Markup {
+    html! {
+        div.cards {
+            div.card { div.label { (frame.t(Text::State)) } div.value data-state=(message.state()) { (frame.badge(message.state().as_str(), state_tone(message.state()))) } }
+            @if account { div.card { div.label { (frame.t(Text::Account)) } div.value { a href=(format!("/ui/accounts/{}", message.account)) { (message.account) } } } }
+            div.card { div.label { (frame.t(Text::To)) } div.value { (message.destination.text()) } }
+            div.card { div.label { (frame.t(Text::From)) } div.value { (message.source.text()) } }
+            div.card { div.label { (frame.t(Text::Cost)) } div.value { (message.price) } }
+        }
+        @if let Some(gateway) = &message.gateway {
+            p.muted { (frame.t(Text::Gateways)) ": " code { (gateway) }
+                @if let Some(upstream) = &message.upstream_id { " · " code { (upstream) } }
+                @if let Some(code) = message.error_code { " · err " code { (code) } }
+            }
+        }
+        h2 { (frame.t(Text::History)) }
+        div.table-wrap {
+            table {
+                thead { tr { th { (frame.t(Text::State)) } th { (frame.t(Text::When)) } } }
+                tbody {
+                    @for transition in message.history() {
+                        tr { td { (transition.state) } td { (transition.at.format("%Y-%m-%d %H:%M:%S%.3f")) } }
+                    }
+                }
+            }
+        }
+        p { a href=(back) { (frame.t(Text::Back)) } }
+    }
+}
+
+/// The message `id` names, if `visible` says it may be shown.
+fn find(
+    state: &WebState,
+    logged: &LoggedIn,
+    id: &str,
+    visible: impl Fn(&Message) -> bool,
+) -> Result<Message, UiError> {
+    let not_found = || UiError::new(UiErrorKind::NotFound, logged.lang);
+    let id = id
+        .trim()
+        .parse::<u64>()
+        .map(MessageId::new)
+        .map_err(|_| not_found())?;
+    state
+        .store
+        .message(id)
+        .map_err(|error| {
+            error!(state.logger, "cannot read a message for the web UI"; "error" => %error);
+            logged.failed()
+        })?
+        .filter(visible)
+        .ok_or_else(not_found)
+}
+
+#[get("/ui/messages")]
+async fn admin_search(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    search: web::Query<Search>,
+) -> Result<HttpResponse, UiError> {
+    if let Some(id) = given(&search.id) {
+        let location = format!(
+            "/ui/messages/{}",
+            percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, location))
+            .finish());
+    }
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Messages,
+        path: request.path(),
+    };
+    let mut accounts: Vec<String> = state
+        .directory
+        .accounts()
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    accounts.sort();
+    let chosen = given(&search.account).and_then(|account| state.directory.account(&account));
+    let (listed, flash) = match chosen {
+        Some(account) => {
+            results(
+                &state,
+                &admin.0,
+                &frame,
+                account.id.clone(),
+                &search,
+                "/ui/messages",
+                true,
+            )
+            .await?
+        }
+        None => (html! { p.muted { (frame.t(Text::ChooseAccount)) } }, None),
+    };
+    let export = given(&search.account).map(|_| {
+        format!(
+            "/ui/messages.csv?{}",
+            query_string(&Search {
+                cursor: None,
+                id: None,
+                ..(*search).clone()
+            })
+        )
+    });
+    let content = html! {
+        (search_form(&frame, "/ui/messages", &search, Some(&accounts)))
+        @if let Some(export) = export { p { a href=(export) download { (frame.t(Text::ExportCsv)) } } }
+        (listed)
+    };
+    Ok(respond(frame.page(frame.t(Text::Messages), flash, content)))
+}
+
+#[get("/ui/messages.csv")]
+async fn admin_export(
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    search: web::Query<Search>,
+) -> Result<HttpResponse, UiError> {
+    let account = given(&search.account)
+        .and_then(|account| state.directory.account(&account))
+        .ok_or_else(|| UiError::new(UiErrorKind::NotFound, admin.0.lang))?;
+    export(&state, &admin.0, account.id.clone(), &search)
+}
+
+#[get("/ui/messages/{id}")]
+async fn admin_message(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let message = find(&state, &admin.0, &id, |_| true)?;
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Messages,
+        path: request.path(),
+    };
+    let back = format!("/ui/messages?account={}", message.account);
+    let content = detail(&frame, &message, &back, true);
+    Ok(respond(frame.page(
+        &format!("{} {}", frame.t(Text::Message), message.id),
+        None,
+        content,
+    )))
+}
+
+#[get("/ui/me/messages")]
+async fn customer_search(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    search: web::Query<Search>,
+) -> Result<HttpResponse, UiError> {
+    let frame = Frame {
+        lang: customer.logged.lang,
+        session: Some(&customer.logged.session),
+        section: Section::Messages,
+        path: request.path(),
+    };
+    let mine = Search {
+        account: None,
+        id: None,
+        ..(*search).clone()
+    };
+    let (listed, flash) = results(
+        &state,
+        &customer.logged,
+        &frame,
+        customer.account.id.clone(),
+        &mine,
+        "/ui/me/messages",
+        false,
+    )
+    .await?;
+    let export = format!(
+        "/ui/me/messages.csv?{}",
+        query_string(&Search {
+            cursor: None,
+            ..mine.clone()
+        })
+    );
+    let content = html! {
+        (search_form(&frame, "/ui/me/messages", &mine, None))
+        p { a href=(export) download { (frame.t(Text::ExportCsv)) } }
+        (listed)
+    };
+    Ok(respond(frame.page(frame.t(Text::Messages), flash, content)))
+}
+
+#[get("/ui/me/messages.csv")]
+async fn customer_export(
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    search: web::Query<Search>,
+) -> Result<HttpResponse, UiError> {
+    export(
+        &state,
+        &customer.logged,
+        customer.account.id.clone(),
+        &search,
+    )
+}
+
+/// The per-message report of `account` matching `search`, as CSV.
+fn export(
+    state: &WebState,
+    logged: &LoggedIn,
+    account: AccountId,
+    search: &Search,
+) -> Result<HttpResponse, UiError> {
+    csv_response(state, account, search.query()).map_err(|problem| {
+        if problem.status().is_client_error() {
+            UiError::new(UiErrorKind::NotFound, logged.lang)
+        } else {
+            error!(state.logger, "cannot export messages for the web UI"; "error" => %problem);
+            logged.failed()
+        }
+    })
+}
+
+#[get("/ui/me/messages/{id}")]
+async fn customer_message(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let own = customer.account.id.clone();
+    let message = find(&state, &customer.logged, &id, |message| {
+        message.account == own
+    })?;
+    let frame = Frame {
+        lang: customer.logged.lang,
+        session: Some(&customer.logged.session),
+        section: Section::Messages,
+        path: request.path(),
+    };
+    let content = detail(&frame, &message, "/ui/me/messages", false);
+    Ok(respond(frame.page(
+        &format!("{} {}", frame.t(Text::Message), message.id),
+        None,
+        content,
+    )))
+}
