@@ -52,7 +52,7 @@ pub fn configure(config: &mut ServiceConfig) {
 /// `POST /api/v1/campaigns`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CampaignRequest {
+pub(in crate::actors::web) struct CampaignRequest {
     name: String,
     /// The sender: digits (an international number or a short code) or an
     /// alphanumeric id.
@@ -368,7 +368,17 @@ async fn create_campaign(
     request: web::Json<CampaignRequest>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let request = request.into_inner();
+    let made = make_campaign(&state, &account, request.into_inner()).await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+/// Makes the campaign `request` asks of `account`: checked whole, its
+/// recipients written, its actor started.
+pub(in crate::actors::web) async fn make_campaign(
+    state: &WebState,
+    account: &AccountEntry,
+    request: CampaignRequest,
+) -> Result<CampaignView, Problem> {
     let selection = selection(&request.groups, &request.conditions)?;
     if request.numbers.len() > MAX_NUMBERS {
         return Err(bad(
@@ -391,7 +401,7 @@ async fn create_campaign(
         (&request.name, &request.from, Some(&request.text)),
         &request.settings(),
         audience,
-        &account,
+        account,
         id,
     )?;
     let template = template.ok_or_else(|| bad("text", "the text is empty"))?;
@@ -447,7 +457,7 @@ async fn create_campaign(
         }
     }
     let made = making.finish(Utc::now()).await.map_err(making_problem)?;
-    Ok(HttpResponse::Created().json(started(&state, made)))
+    Ok(started(state, made))
 }
 
 /// Make a campaign from an uploaded CSV file, streamed (customers: their own; the operator with ?account=)

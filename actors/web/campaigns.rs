@@ -33,76 +33,76 @@ pub fn configure(config: &mut ServiceConfig) {
 /// A campaign with its results.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Campaign)]
-pub(super) struct CampaignView {
-    id: u64,
-    account: String,
-    name: String,
+pub(in crate::actors::web) struct CampaignView {
+    pub(in crate::actors::web) id: u64,
+    pub(in crate::actors::web) account: String,
+    pub(in crate::actors::web) name: String,
     /// scheduled, running, paused, finished or cancelled.
-    state: &'static str,
+    pub(in crate::actors::web) state: &'static str,
     /// Why it is paused: asked, credit or suspended.
     #[schema(required = true)]
-    paused_because: Option<&'static str>,
+    pub(in crate::actors::web) paused_because: Option<&'static str>,
     /// When the state last changed.
-    since: DateTime<Utc>,
-    from: String,
-    text: String,
+    pub(in crate::actors::web) since: DateTime<Utc>,
+    pub(in crate::actors::web) from: String,
+    pub(in crate::actors::web) text: String,
     #[schema(required = true)]
-    start_at: Option<DateTime<Utc>>,
-    time_zone: String,
-    tps: u32,
+    pub(in crate::actors::web) start_at: Option<DateTime<Utc>>,
+    pub(in crate::actors::web) time_zone: String,
+    pub(in crate::actors::web) tps: u32,
     #[schema(required = true)]
-    quiet_hours: Option<QuietView>,
+    pub(in crate::actors::web) quiet_hours: Option<QuietView>,
     #[schema(required = true)]
-    validity_minutes: Option<u32>,
-    reply_window_hours: u32,
-    created_at: DateTime<Utc>,
+    pub(in crate::actors::web) validity_minutes: Option<u32>,
+    pub(in crate::actors::web) reply_window_hours: u32,
+    pub(in crate::actors::web) created_at: DateTime<Utc>,
     /// Recipients, skipped ones included.
-    total: u64,
+    pub(in crate::actors::web) total: u64,
     /// What it was expected to cost when made.
-    estimate: EstimateView,
+    pub(in crate::actors::web) estimate: EstimateView,
     /// Recipients whose message was created.
-    sent: u64,
+    pub(in crate::actors::web) sent: u64,
     /// Recipients whose message reached DELIVRD, and any other final state.
-    delivered: u64,
-    failed: u64,
+    pub(in crate::actors::web) delivered: u64,
+    pub(in crate::actors::web) failed: u64,
     /// Recipients given no message.
-    skipped: u64,
-    skipped_by: SkippedView,
+    pub(in crate::actors::web) skipped: u64,
+    pub(in crate::actors::web) skipped_by: SkippedView,
     /// Recipients not yet reached.
-    waiting: u64,
-    replies: u64,
-    opt_outs: u64,
+    pub(in crate::actors::web) waiting: u64,
+    pub(in crate::actors::web) replies: u64,
+    pub(in crate::actors::web) opt_outs: u64,
     /// What its messages were charged, refunds taken back.
-    cost: String,
+    pub(in crate::actors::web) cost: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct QuietView {
-    from: String,
-    to: String,
+pub(in crate::actors::web) struct QuietView {
+    pub(in crate::actors::web) from: String,
+    pub(in crate::actors::web) to: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct EstimateView {
-    parts: u64,
+pub(in crate::actors::web) struct EstimateView {
+    pub(in crate::actors::web) parts: u64,
     /// Recipients whose text fits GSM 03.38.
-    gsm: u64,
+    pub(in crate::actors::web) gsm: u64,
     /// Recipients whose text needs UCS-2.
-    ucs2: u64,
-    cost: String,
+    pub(in crate::actors::web) ucs2: u64,
+    pub(in crate::actors::web) cost: String,
     /// Parts per recipient sent to, on average.
-    parts_per_message: f64,
+    pub(in crate::actors::web) parts_per_message: f64,
     /// The cost per recipient sent to, on average (rounded down to the
     /// micro-unit).
-    cost_per_message: String,
+    pub(in crate::actors::web) cost_per_message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct SkippedView {
-    opted_out: u64,
-    dnd: u64,
-    invalid: u64,
-    rule: u64,
+pub(in crate::actors::web) struct SkippedView {
+    pub(in crate::actors::web) opted_out: u64,
+    pub(in crate::actors::web) dnd: u64,
+    pub(in crate::actors::web) invalid: u64,
+    pub(in crate::actors::web) rule: u64,
 }
 
 /// A campaign as the API shows it.
@@ -178,6 +178,16 @@ pub(super) fn view(
 /// Campaign `id` as the store has it, if `caller` may see it (another
 /// account's is 404, as one that does not exist).
 async fn visible(state: &WebState, caller: &Caller, id: u64) -> Result<CampaignView, Problem> {
+    seen(state, |account| caller.sees(account), id).await
+}
+
+/// Campaign `id` as the store has it, if `sees` its account (else 404,
+/// as one that does not exist).
+pub(in crate::actors::web) async fn seen(
+    state: &WebState,
+    sees: impl Fn(&str) -> bool,
+    id: u64,
+) -> Result<CampaignView, Problem> {
     let store = state.store.clone();
     let id = CampaignId(id);
     let found = web::block(move || -> Result<_, StoreError> {
@@ -188,7 +198,7 @@ async fn visible(state: &WebState, caller: &Caller, id: u64) -> Result<CampaignV
     })
     .await??;
     found
-        .filter(|campaign| caller.sees(&campaign.account))
+        .filter(|campaign| sees(&campaign.account))
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, format!("no campaign {id}")))
 }
 
@@ -215,11 +225,20 @@ async fn list_campaigns(
     caller: Caller,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
+    let found = every_seen(&state, move |account| caller.sees(account)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Every campaign whose account `sees` names, newest first.
+pub(in crate::actors::web) async fn every_seen(
+    state: &WebState,
+    sees: impl Fn(&str) -> bool + Send + 'static,
+) -> Result<Vec<CampaignView>, Problem> {
     let store = state.store.clone();
     let mut found = web::block(move || -> Result<_, StoreError> {
         let mut found = Vec::new();
         for definition in store.campaigns()? {
-            if caller.sees(definition.account.as_str()) {
+            if sees(definition.account.as_str()) {
                 found.extend(shown(&store, &definition)?);
             }
         }
@@ -227,7 +246,7 @@ async fn list_campaigns(
     })
     .await??;
     found.reverse();
-    Ok(HttpResponse::Ok().json(found))
+    Ok(found)
 }
 
 /// Why an export stopped.
@@ -264,7 +283,19 @@ async fn control_one(
     state: &WebState,
     control: Control,
 ) -> Result<HttpResponse, Problem> {
-    let current = visible(state, &caller, id).await?;
+    let sees = |account: &str| caller.sees(account);
+    Ok(HttpResponse::Ok().json(controlled(state, &sees, id, control).await?))
+}
+
+/// Pauses, resumes or cancels campaign `id` if `sees` its account: the
+/// campaign as the action left it.
+pub(in crate::actors::web) async fn controlled(
+    state: &WebState,
+    sees: &impl Fn(&str) -> bool,
+    id: u64,
+    control: Control,
+) -> Result<CampaignView, Problem> {
+    let current = seen(state, sees, id).await?;
     let not_now = |current: &CampaignView| {
         Problem::new(
             StatusCode::CONFLICT,
@@ -283,7 +314,7 @@ async fn control_one(
         // It ended (finished) between the lookup and the send.
         Err(_) => return Err(not_now(&current)),
     }
-    Ok(HttpResponse::Ok().json(visible(state, &caller, id).await?))
+    seen(state, sees, id).await
 }
 
 /// What `POST /api/v1/campaigns/{id}/{action}` asks.

@@ -260,6 +260,39 @@ try {
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the delivered message found by number and state");
   const mine = await page.getAttribute("tbody tr[data-message]", "data-message");
 
+  step = "the customer makes a campaign that runs to the end";
+  await page.click("nav >> text=Campaigns");
+  await page.fill("input[name=name]", "Rebajas");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "Rebajas para {{number}}");
+  await page.fill("textarea[name=numbers]", "+34600200001\n+34600200002");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/campaigns'] button[type=submit]")]);
+  expect(/\/ui\/me\/campaigns\/\d+/.test(page.url()), `the campaign's page, got ${page.url()}`);
+  for (let tries = 0; ; tries++) {
+    const state = await page.getAttribute("[data-state]", "data-state");
+    const delivered = await page.locator(".card", { hasText: "Delivered" }).locator(".value").innerText();
+    if (state === "finished" && delivered.trim() === "2") break;
+    expect(tries < 75, `finished with 2 delivered, got ${state} and ${delivered}`);
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+
+  step = "the customer schedules a campaign, pauses, resumes and cancels it";
+  await page.click("nav >> text=Campaigns");
+  await page.fill("input[name=name]", "Mañana");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "Hasta mañana");
+  await page.fill("textarea[name=numbers]", "+34600200003");
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 16);
+  await page.fill("input[name=start_at]", tomorrow);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/campaigns'] button[type=submit]")]);
+  expect((await page.getAttribute("[data-state]", "data-state")) === "scheduled", "scheduled for tomorrow");
+  for (const [button, after] of [["Pause", "paused"], ["Reactivate", "scheduled"], ["Cancel", "cancelled"]]) {
+    await Promise.all([page.waitForNavigation(), page.click(`button:has-text('${button}')`)]);
+    expect((await page.getAttribute("[data-state]", "data-state")) === after, `${after} after ${button}`);
+  }
+  expect((await page.locator("button:has-text('Cancel')").count()) === 0, "nothing more to do with a cancelled campaign");
+
   step = "the admin searches messages across accounts";
   await page.click("button:has-text('Log out')");
   await logIn(ADMIN);
@@ -267,11 +300,18 @@ try {
   await page.selectOption("select[name=account]", CUSTOMER[0]);
   await page.selectOption("select[name=state]", "DELIVERED");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
-  expect((await page.locator("tbody tr[data-message]").count()) === 1, "the customer's delivered message");
+  expect((await page.locator("tbody tr[data-message]").count()) === 3, "the customer's three delivered messages");
+  await page.fill("input[name=to]", "34600123456");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  expect((await page.locator("tbody tr[data-message]").count()) === 1, "the one to that number");
   await page.fill("input[name=id]", mine);
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect(page.url().endsWith(`/ui/messages/${mine}`), "straight to the message by its id");
   expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
+
+  step = "the admin sees every account's campaigns";
+  await page.click("nav >> text=Campaigns");
+  expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 2, "the customer's two campaigns");
 
   step = "nothing came from another host";
   expect(foreign.length === 0, `no foreign requests, got ${foreign.join(", ")}`);

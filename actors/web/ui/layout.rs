@@ -21,6 +21,7 @@ pub enum Section {
     Routes,
     Home,
     Messages,
+    Campaigns,
     Settings,
     None,
 }
@@ -82,11 +83,13 @@ impl Frame<'_> {
                 (Section::Gateways, "/ui/gateways", Text::Gateways),
                 (Section::Routes, "/ui/routes", Text::Routes),
                 (Section::Messages, "/ui/messages", Text::Messages),
+                (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
             ],
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),
                 (Section::Messages, "/ui/me/messages", Text::Messages),
+                (Section::Campaigns, "/ui/me/campaigns", Text::Campaigns),
                 (Section::Settings, "/ui/me/settings", Text::Settings),
             ],
             None => &[],

@@ -16,6 +16,7 @@
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
+//! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -28,6 +29,7 @@
 
 mod accounts;
 mod assets;
+mod campaigns;
 mod customer;
 mod dashboard;
 mod gateways;
@@ -72,6 +74,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(routes::configure)
         .configure(customer::configure)
         .configure(messages::configure)
+        .configure(campaigns::configure)
         .configure(settings::configure)
         .configure(assets::configure);
 }

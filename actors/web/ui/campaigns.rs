@@ -1,0 +1,418 @@
+//! Campaigns for both roles: the operator's `GET /ui/campaigns` (every
+//! account's) and the customer's `GET /ui/me/campaigns` (its own, with the
+//! form that makes one: `POST /ui/me/campaigns`, to listed numbers and
+//! contact groups, at once or from a local time); one campaign's page with
+//! its results (`GET /ui/campaigns/{id}`, `GET /ui/me/campaigns/{id}`)
+//! and Pause, Resume and Cancel (`POST …/{id}/{action}`). Everything goes
+//! through the API's campaign code (`campaigns.rs`, `campaign_create.rs`):
+//! the same checks, the same results, another account's campaign "not
+//! found".
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+use slog::{error, info};
+
+use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
+use super::i18n::Text;
+use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use crate::actors::web::campaign_create::{CampaignRequest, make_campaign};
+use crate::actors::web::campaigns::{CampaignView, controlled, every_seen, seen};
+use crate::actors::web::problem::Problem;
+use crate::actors::web::state::WebState;
+use crate::campaigns::Control;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(admin_list)
+        .service(admin_read)
+        .service(admin_control)
+        .service(customer_list)
+        .service(customer_make)
+        .service(customer_read)
+        .service(customer_control);
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+struct NewCampaignForm {
+    csrf: String,
+    name: String,
+    from: String,
+    text: String,
+    #[serde(default)]
+    numbers: String,
+    #[serde(default)]
+    groups: String,
+    /// `YYYY-MM-DDTHH:MM` in the account's time zone; empty: at once.
+    #[serde(default)]
+    start_at: String,
+}
+
+/// Entries separated by commas, spaces or lines.
+fn entries(text: &str) -> Vec<String> {
+    text.split([',', ' ', '\n', '\r', ';'])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn tone(state: &str) -> Tone {
+    match state {
+        "running" | "finished" => Tone::Ok,
+        "scheduled" | "paused" => Tone::Warn,
+        _ => Tone::Bad,
+    }
+}
+
+fn table(frame: &Frame<'_>, campaigns: &[CampaignView], base: &str, accounts: bool) -> Markup {
+    html! {
+        @if campaigns.is_empty() {
+            p.muted { (frame.t(Text::NoCampaigns)) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { (frame.t(Text::Id)) }
+                        @if accounts { th { (frame.t(Text::Account)) } }
+                        th { (frame.t(Text::Name)) }
+                        th { (frame.t(Text::State)) }
+                        th.num { (frame.t(Text::Recipients)) }
+                        th.num { (frame.t(Text::SentCount)) }
+                        th.num { (frame.t(Text::DeliveredCount)) }
+                        th.num { (frame.t(Text::FailedCount)) }
+                        th.num { (frame.t(Text::Waiting)) }
+                        th.num { (frame.t(Text::Cost)) }
+                    } }
+                    tbody {
+                        @for campaign in campaigns {
+                            tr data-campaign=(campaign.id) {
+                                td { a href=(format!("{base}/{}", campaign.id)) { code { (campaign.id) } } }
+                                @if accounts { td { (campaign.account) } }
+                                td { (campaign.name) }
+                                td { (frame.badge(campaign.state, tone(campaign.state))) }
+                                td.num { (campaign.total) }
+                                td.num { (campaign.sent) }
+                                td.num { (campaign.delivered) }
+                                td.num { (campaign.failed) }
+                                td.num { (campaign.waiting) }
+                                td.num { (campaign.cost) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One campaign's results and the actions its state allows.
+fn detail(frame: &Frame<'_>, logged: &LoggedIn, campaign: &CampaignView, base: &str) -> Markup {
+    let action = |name: &str, label: Text, danger: bool| {
+        html! {
+            form.inline method="post" action=(format!("{base}/{}/{name}", campaign.id)) {
+                (csrf_field(&logged.session))
+                @if danger { button.danger type="submit" { (frame.t(label)) } }
+                @else { button type="submit" { (frame.t(label)) } }
+            }
+        }
+    };
+    let card = |label: Text, value: String| html! { div.card { div.label { (frame.t(label)) } div.value { (value) } } };
+    html! {
+        div.cards {
+            div.card { div.label { (frame.t(Text::State)) } div.value data-state=(campaign.state) { (frame.badge(campaign.state, tone(campaign.state))) } }
+            (card(Text::Recipients, campaign.total.to_string()))
+            (card(Text::SentCount, campaign.sent.to_string()))
+            (card(Text::DeliveredCount, campaign.delivered.to_string()))
+            (card(Text::FailedCount, campaign.failed.to_string()))
+            (card(Text::Skipped, campaign.skipped.to_string()))
+            (card(Text::Waiting, campaign.waiting.to_string()))
+            (card(Text::Replies, campaign.replies.to_string()))
+            (card(Text::Cost, campaign.cost.clone()))
+        }
+        div.row {
+            @if matches!(campaign.state, "running" | "scheduled") { (action("pause", Text::Pause, false)) }
+            @if campaign.state == "paused" { (action("resume", Text::Resume, false)) }
+            @if !matches!(campaign.state, "finished" | "cancelled") { (action("cancel", Text::Cancel, true)) }
+        }
+        div.panel {
+            table { tbody {
+                tr { th { (frame.t(Text::Account)) } td { (campaign.account) } }
+                tr { th { (frame.t(Text::From)) } td { (campaign.from) } }
+                tr { th { (frame.t(Text::Body)) } td { (campaign.text) } }
+                tr { th { (frame.t(Text::Estimate)) } td { (campaign.estimate.parts) " " (frame.t(Text::Parts)) " · " (campaign.estimate.cost) } }
+                tr { th { (frame.t(Text::Date)) } td { (campaign.created_at.format("%Y-%m-%d %H:%M")) } }
+            } }
+        }
+    }
+}
+
+/// Pause, resume or cancel, as a path segment names it.
+fn control_of(action: &str, lang: super::i18n::Lang) -> Result<Control, UiError> {
+    match action {
+        "pause" => Ok(Control::Pause),
+        "resume" => Ok(Control::Resume),
+        "cancel" => Ok(Control::Cancel),
+        _ => Err(UiError::new(UiErrorKind::NotFound, lang)),
+    }
+}
+
+/// The page of a campaign that failed to load: not found, or a failure.
+fn not_shown(state: &WebState, logged: &LoggedIn, problem: &Problem) -> UiError {
+    if problem.status().is_client_error() {
+        UiError::new(UiErrorKind::NotFound, logged.lang)
+    } else {
+        error!(state.logger, "cannot read a campaign for the web UI"; "error" => %problem);
+        logged.failed()
+    }
+}
+
+#[get("/ui/campaigns")]
+async fn admin_list(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, UiError> {
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Campaigns,
+        path: request.path(),
+    };
+    let campaigns = every_seen(&state, |_| true)
+        .await
+        .map_err(|problem| not_shown(&state, &admin.0, &problem))?;
+    let content = table(&frame, &campaigns, "/ui/campaigns", true);
+    Ok(respond(frame.page(frame.t(Text::Campaigns), None, content)))
+}
+
+#[get("/ui/campaigns/{id}")]
+async fn admin_read(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    id: web::Path<u64>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, UiError> {
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Campaigns,
+        path: request.path(),
+    };
+    let campaign = seen(&state, |_| true, *id)
+        .await
+        .map_err(|problem| not_shown(&state, &admin.0, &problem))?;
+    let content = detail(&frame, &admin.0, &campaign, "/ui/campaigns");
+    Ok(respond(frame.page(
+        &format!("{} {}", frame.t(Text::Campaign), campaign.name),
+        done_flash(&admin.0, &done),
+        content,
+    )))
+}
+
+#[post("/ui/campaigns/{id}/{action}")]
+async fn admin_control(
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    path: web::Path<(u64, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let (id, action) = path.into_inner();
+    control(
+        &state,
+        &admin.0,
+        &|_: &str| true,
+        id,
+        &action,
+        "/ui/campaigns",
+    )
+    .await
+}
+
+/// Applies `action` to campaign `id` and goes back to its page (a move
+/// its state does not allow is reported there).
+async fn control(
+    state: &WebState,
+    logged: &LoggedIn,
+    sees: &impl Fn(&str) -> bool,
+    id: u64,
+    action: &str,
+    base: &str,
+) -> Result<HttpResponse, UiError> {
+    let control = control_of(action, logged.lang)?;
+    let done = match controlled(state, sees, id, control).await {
+        Ok(_) => {
+            info!(state.logger, "campaign controlled in the web UI"; "campaign" => id, "action" => action);
+            "done"
+        }
+        Err(problem) if problem.status().as_u16() == 409 => "refused",
+        Err(problem) => return Err(not_shown(state, logged, &problem)),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("{base}/{id}?{done}=1")))
+        .finish())
+}
+
+#[get("/ui/me/campaigns")]
+async fn customer_list(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+) -> Result<HttpResponse, UiError> {
+    Ok(respond(
+        customer_page(&request, &customer, &state, None).await?,
+    ))
+}
+
+async fn customer_page(
+    request: &HttpRequest,
+    customer: &CustomerPage,
+    state: &WebState,
+    flash: Option<Flash>,
+) -> Result<Markup, UiError> {
+    let frame = Frame {
+        lang: customer.logged.lang,
+        session: Some(&customer.logged.session),
+        section: Section::Campaigns,
+        path: request.path(),
+    };
+    let own = customer.account.id.to_string();
+    let campaigns = every_seen(state, move |account| account == own)
+        .await
+        .map_err(|problem| not_shown(state, &customer.logged, &problem))?;
+    let content = html! {
+        (table(&frame, &campaigns, "/ui/me/campaigns", false))
+        h2 { (frame.t(Text::NewCampaign)) }
+        div.panel {
+            form.stack method="post" action="/ui/me/campaigns" {
+                (csrf_field(&customer.logged.session))
+                label { (frame.t(Text::Name)) input type="text" name="name" required maxlength="100"; }
+                label { (frame.t(Text::From)) input type="text" name="from" required maxlength="16"; }
+                label { (frame.t(Text::Body)) textarea name="text" required placeholder="Hola {{name|cliente}}" {} }
+                label { (frame.t(Text::Numbers)) textarea name="numbers" placeholder="+34600111222, +34600111333" {} }
+                label { (frame.t(Text::Groups)) input type="text" name="groups"; }
+                label { (frame.t(Text::StartAt)) input type="datetime-local" name="start_at"; }
+                button type="submit" { (frame.t(Text::Create)) }
+            }
+        }
+    };
+    Ok(frame.page(frame.t(Text::Campaigns), flash, content))
+}
+
+#[post("/ui/me/campaigns")]
+async fn customer_make(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    form: web::Form<NewCampaignForm>,
+) -> Result<HttpResponse, UiError> {
+    customer.logged.check_csrf(&form.csrf)?;
+    let mut body = json!({
+        "name": form.name.trim(),
+        "from": form.from.trim(),
+        "text": form.text.replace("\r\n", "\n"),
+        "numbers": entries(&form.numbers),
+        "groups": entries(&form.groups),
+    });
+    if !form.start_at.trim().is_empty() {
+        body["start_at"] = json!(form.start_at.trim());
+    }
+    let made = match serde_json::from_value::<CampaignRequest>(body) {
+        Ok(campaign) => make_campaign(&state, &customer.account, campaign).await,
+        Err(refused) => Err(Problem::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            refused.to_string(),
+        )),
+    };
+    match made {
+        Ok(campaign) => {
+            info!(state.logger, "campaign made in the web UI"; "account" => %customer.account.id, "campaign" => campaign.id);
+            Ok(HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/ui/me/campaigns/{}?done=1", campaign.id)))
+                .finish())
+        }
+        Err(problem) => {
+            let markup = customer_page(
+                &request,
+                &customer,
+                &state,
+                Some(Flash::Bad(problem.to_string())),
+            )
+            .await?;
+            Ok(HttpResponse::build(problem.status())
+                .content_type("text/html; charset=utf-8")
+                .body(markup.into_string()))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+    refused: Option<String>,
+}
+
+fn done_flash(logged: &LoggedIn, done: &Done) -> Option<Flash> {
+    match (&done.done, &done.refused) {
+        (_, Some(_)) => Some(Flash::Bad(logged.lang_text(Text::NotNow))),
+        (Some(_), None) => Some(Flash::Ok(logged.lang_text(Text::Saved))),
+        (None, None) => None,
+    }
+}
+
+#[get("/ui/me/campaigns/{id}")]
+async fn customer_read(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    id: web::Path<u64>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, UiError> {
+    let frame = Frame {
+        lang: customer.logged.lang,
+        session: Some(&customer.logged.session),
+        section: Section::Campaigns,
+        path: request.path(),
+    };
+    let own = customer.account.id.to_string();
+    let campaign = seen(&state, |account| account == own, *id)
+        .await
+        .map_err(|problem| not_shown(&state, &customer.logged, &problem))?;
+    let content = detail(&frame, &customer.logged, &campaign, "/ui/me/campaigns");
+    Ok(respond(frame.page(
+        &format!("{} {}", frame.t(Text::Campaign), campaign.name),
+        done_flash(&customer.logged, &done),
+        content,
+    )))
+}
+
+#[post("/ui/me/campaigns/{id}/{action}")]
+async fn customer_control(
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    path: web::Path<(u64, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    customer.logged.check_csrf(&form.csrf)?;
+    let (id, action) = path.into_inner();
+    let own = customer.account.id.to_string();
+    control(
+        &state,
+        &customer.logged,
+        &|account: &str| account == own,
+        id,
+        &action,
+        "/ui/me/campaigns",
+    )
+    .await
+}
