@@ -184,7 +184,10 @@ async fn replay_dead_letters(
 
 /// Reads the dead letters (off the worker's event loop: a scan) and asks
 /// the callbacks actor to move them back to the outbox.
-async fn replay(state: &WebState, id: Option<u64>) -> Result<usize, Problem> {
+pub(in crate::actors::web) async fn replay(
+    state: &WebState,
+    id: Option<u64>,
+) -> Result<usize, Problem> {
     let store = state.store.clone();
     let items = web::block(move || match id {
         Some(id) => store.dead_letter(id).map(|item| item.into_iter().collect()),

@@ -260,6 +260,14 @@ try {
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the delivered message found by number and state");
   const mine = await page.getAttribute("tbody tr[data-message]", "data-message");
 
+  step = "the customer sends a message whose receipt goes to its callback URL";
+  await page.goto(`${BASE}/ui/me`);
+  await page.fill("input[name=to]", "+34600300001");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "Con recibo por HTTP");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted");
+
   step = "the customer makes a campaign that runs to the end";
   await page.click("nav >> text=Campaigns");
   await page.fill("input[name=name]", "Rebajas");
@@ -300,7 +308,7 @@ try {
   await page.selectOption("select[name=account]", CUSTOMER[0]);
   await page.selectOption("select[name=state]", "DELIVERED");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
-  expect((await page.locator("tbody tr[data-message]").count()) === 3, "the customer's three delivered messages");
+  expect((await page.locator("tbody tr[data-message]").count()) === 4, "the customer's four delivered messages");
   await page.fill("input[name=to]", "34600123456");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the one to that number");
@@ -312,6 +320,20 @@ try {
   step = "the admin sees every account's campaigns";
   await page.click("nav >> text=Campaigns");
   expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 2, "the customer's two campaigns");
+
+  step = "the admin replays a callback that failed every attempt";
+  // The customer's callback URL (127.0.0.1:9) answers nothing, and the
+  // test's switch gives a callback one attempt: its receipts are dead.
+  await page.click("nav >> text=Failed callbacks");
+  for (let tries = 0; ; tries++) {
+    if ((await page.locator("tbody tr[data-dead]").count()) > 0) break;
+    expect(tries < 75, "a dead letter listed");
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  expect((await text("tbody tr[data-dead] td:nth-child(4)")).startsWith("http://127.0.0.1:9/hook"), "its URL");
+  await Promise.all([page.waitForNavigation(), page.locator("tbody tr[data-dead]").first().locator("button", { hasText: "Replay" }).click()]);
+  expect((await text(".flash.ok")).endsWith(": 1"), "one sent back to the outbox");
 
   step = "nothing came from another host";
   expect(foreign.length === 0, `no foreign requests, got ${foreign.join(", ")}`);

@@ -183,6 +183,13 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    DeadLetters => "Failed callbacks", "Retornos fallidos";
+    NoDeadLetters => "No callback has failed every attempt.", "Ningún retorno ha agotado sus intentos.";
+    Replay => "Replay", "Reenviar";
+    ReplayAll => "Replay all", "Reenviar todos";
+    Replayed => "Sent back to the outbox", "Devueltos a la cola de salida";
+    Attempts => "Attempts", "Intentos";
+    LastError => "Last error", "Último error";
     Campaigns => "Campaigns", "Campañas";
     Campaign => "Campaign", "Campaña";
     NoCampaigns => "No campaigns yet.", "Aún no hay campañas.";

@@ -22,6 +22,7 @@ pub enum Section {
     Home,
     Messages,
     Campaigns,
+    Callbacks,
     Settings,
     None,
 }
@@ -84,6 +85,7 @@ impl Frame<'_> {
                 (Section::Routes, "/ui/routes", Text::Routes),
                 (Section::Messages, "/ui/messages", Text::Messages),
                 (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
+                (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
             ],
             Some(Who::Customer(_)) => &[

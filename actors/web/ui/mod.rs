@@ -17,6 +17,7 @@
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
+//! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -29,6 +30,7 @@
 
 mod accounts;
 mod assets;
+mod callbacks;
 mod campaigns;
 mod customer;
 mod dashboard;
@@ -75,6 +77,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(customer::configure)
         .configure(messages::configure)
         .configure(campaigns::configure)
+        .configure(callbacks::configure)
         .configure(settings::configure)
         .configure(assets::configure);
 }
