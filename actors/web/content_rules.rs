@@ -92,7 +92,10 @@ struct RuleBody {
 
 /// A rule from its body; `name` from the path when the body leaves it
 /// out (a PUT).
-fn rule_input(body: &[u8], path_name: Option<&str>) -> Result<ContentRule, FieldError> {
+pub(in crate::actors::web) fn rule_input(
+    body: &[u8],
+    path_name: Option<&str>,
+) -> Result<ContentRule, FieldError> {
     let problem = |field: &str, detail: &str| FieldError {
         field: field.to_owned(),
         detail: detail.to_owned(),

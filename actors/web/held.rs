@@ -32,29 +32,29 @@ pub fn configure(config: &mut ServiceConfig) {
 /// One held message, all its parts.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = HeldMessage)]
-struct HeldView {
+pub(in crate::actors::web) struct HeldView {
     /// Its first part's id: the one to release or drop.
-    id: String,
+    pub(in crate::actors::web) id: String,
     /// Every part's id, in order.
-    ids: Vec<String>,
-    account: String,
+    pub(in crate::actors::web) ids: Vec<String>,
+    pub(in crate::actors::web) account: String,
     /// The content rule holding it.
-    rule: String,
-    from: String,
-    to: String,
+    pub(in crate::actors::web) rule: String,
+    pub(in crate::actors::web) from: String,
+    pub(in crate::actors::web) to: String,
     /// The text, parts joined; null for binary data.
     #[schema(required = true)]
-    text: Option<String>,
-    parts: usize,
+    pub(in crate::actors::web) text: Option<String>,
+    pub(in crate::actors::web) parts: usize,
     /// When it was accepted (and held).
-    held_at: DateTime<Utc>,
+    pub(in crate::actors::web) held_at: DateTime<Utc>,
     /// When it expires if still held then; null: never.
     #[schema(required = true)]
-    validity: Option<DateTime<Utc>>,
+    pub(in crate::actors::web) validity: Option<DateTime<Utc>>,
 }
 
 /// The held messages (oldest first), grouped into whole messages.
-fn views(held: Vec<Message>) -> Vec<HeldView> {
+pub(in crate::actors::web) fn views(held: Vec<Message>) -> Vec<HeldView> {
     let mut wholes: Vec<Vec<Message>> = Vec::new();
     let mut places: HashMap<WholeMessage, usize> = HashMap::new();
     for message in held {
@@ -142,7 +142,7 @@ async fn list_held(
 }
 
 /// The held message an id in a path names.
-fn held_id(id: &str) -> Result<MessageId, Problem> {
+pub(in crate::actors::web) fn held_id(id: &str) -> Result<MessageId, Problem> {
     id.parse::<MessageId>()
         .map_err(|_| Problem::new(StatusCode::NOT_FOUND, format!("no held message {id:?}")))
 }

@@ -143,6 +143,15 @@ try {
   await page.waitForURL(/done=1/);
   expect((await page.locator("tbody tr", { hasText: "3461" }).count()) === 0, "the route deleted");
 
+  step = "the admin adds a content rule that holds messages";
+  await page.click("nav >> text=Content rules");
+  await page.fill("input[name=name]", "no-casino");
+  await page.selectOption("select[name=kind]", "words");
+  await page.fill("input[name=matching]", "casino");
+  await page.selectOption("select[name=action]", "hold");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/rules'] button[type=submit]")]);
+  expect((await page.locator("tr[data-rule=no-casino]").count()) === 1, "the rule listed");
+
   step = "the admin disconnects the ESME session";
   await page.click("nav >> text=ESME sessions");
   const row = page.locator("tr", { hasText: ESME_ACCOUNT });
@@ -268,6 +277,13 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted");
 
+  step = "the customer sends a message a content rule holds";
+  await page.fill("input[name=to]", "+34600300002");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "Gran CASINO hoy");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted, and held");
+
   step = "the customer makes a campaign that runs to the end";
   await page.click("nav >> text=Campaigns");
   await page.fill("input[name=name]", "Rebajas");
@@ -308,7 +324,7 @@ try {
   await page.selectOption("select[name=account]", CUSTOMER[0]);
   await page.selectOption("select[name=state]", "DELIVERED");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
-  expect((await page.locator("tbody tr[data-message]").count()) === 4, "the customer's four delivered messages");
+  expect((await page.locator("tbody tr[data-message]").count()) === 4, "the customer's four delivered messages (the held one is not)");
   await page.fill("input[name=to]", "34600123456");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the one to that number");
@@ -316,6 +332,23 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect(page.url().endsWith(`/ui/messages/${mine}`), "straight to the message by its id");
   expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
+
+  step = "the admin releases the held message and deletes the rule";
+  await page.click("nav >> text=Content rules");
+  const heldRow = page.locator("tr[data-held]", { hasText: "CASINO" });
+  expect((await heldRow.count()) === 1, "the held message listed with its text");
+  const heldId = await heldRow.getAttribute("data-held");
+  await Promise.all([page.waitForNavigation(), heldRow.locator("button", { hasText: "Release" }).click()]);
+  expect((await page.locator("tr[data-held]").count()) === 0, "nothing held any more");
+  for (let tries = 0; ; tries++) {
+    await page.goto(`${BASE}/ui/messages/${heldId}`);
+    if ((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED") break;
+    expect(tries < 50, "the released message delivered");
+    await page.waitForTimeout(200);
+  }
+  await page.click("nav >> text=Content rules");
+  await Promise.all([page.waitForNavigation(), page.locator("tr[data-rule=no-casino] button").click()]);
+  expect((await page.locator("tr[data-rule=no-casino]").count()) === 0, "the rule deleted");
 
   step = "the admin sees every account's campaigns";
   await page.click("nav >> text=Campaigns");

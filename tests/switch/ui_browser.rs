@@ -27,7 +27,10 @@ fn an_admin_and_a_customer_use_the_web_ui_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     // One attempt per callback: the customer's unreachable callback URL
     // fills the dead letters the admin replays.
-    let switch = Switch::start(&write_config(dir.path(), "[callbacks]\nmax_attempts = 1\n"), &[]);
+    let switch = Switch::start(
+        &write_config(dir.path(), "[callbacks]\nmax_attempts = 1\n"),
+        &[],
+    );
     let mut esme = Raw::connect(switch.smpp);
     assert_eq!(
         esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),

@@ -23,6 +23,7 @@ pub enum Section {
     Messages,
     Campaigns,
     Callbacks,
+    Rules,
     Settings,
     None,
 }
@@ -85,6 +86,7 @@ impl Frame<'_> {
                 (Section::Routes, "/ui/routes", Text::Routes),
                 (Section::Messages, "/ui/messages", Text::Messages),
                 (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
+                (Section::Rules, "/ui/rules", Text::Rules),
                 (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
             ],

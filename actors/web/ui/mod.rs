@@ -17,6 +17,7 @@
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
+//! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
@@ -41,6 +42,7 @@ mod layout;
 mod login;
 mod messages;
 mod routes;
+mod rules;
 pub mod session;
 mod sessions;
 mod settings;
@@ -78,6 +80,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(messages::configure)
         .configure(campaigns::configure)
         .configure(callbacks::configure)
+        .configure(rules::configure)
         .configure(settings::configure)
         .configure(assets::configure);
 }

@@ -1,0 +1,299 @@
+//! The operator's `GET /ui/rules`: the content rules in the order they are
+//! checked (a pattern or words, the accounts, reject or hold, enabled),
+//! a form that adds one (`POST /ui/rules`), Delete per rule
+//! (`POST /ui/rules/{name}/delete`); and the messages rules hold, whole,
+//! with Release (sent on as if just accepted) and Drop (DELETED and
+//! refunded): `POST /ui/held/{id}/release`, `/drop`. Through the admin
+//! API's reader and calls, in force for the next message.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+use slog::{error, info};
+
+use super::guard::{AdminPage, UiError, UiErrorKind};
+use super::i18n::Text;
+use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use crate::actors::web::content_rules::rule_input;
+use crate::actors::web::held::{held_id, views};
+use crate::actors::web::problem::Problem;
+use crate::actors::web::state::WebState;
+use crate::checks::content::Matching;
+
+/// Registers this file's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(list)
+        .service(add)
+        .service(delete)
+        .service(handle_held);
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    csrf: String,
+    name: String,
+    /// `pattern` or `words`.
+    kind: String,
+    matching: String,
+    action: String,
+    #[serde(default)]
+    accounts: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+/// Entries separated by commas.
+fn entries(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn page(
+    request: &HttpRequest,
+    admin: &AdminPage,
+    state: &WebState,
+    flash: Option<Flash>,
+) -> Result<Markup, UiError> {
+    let frame = Frame {
+        lang: admin.0.lang,
+        session: Some(&admin.0.session),
+        section: Section::Rules,
+        path: request.path(),
+    };
+    let rules = state.changes.content_rules.load();
+    let held = state.changes.held_messages().await.map_err(|problem| {
+        error!(state.logger, "cannot read held messages for the web UI"; "error" => %problem);
+        admin.0.failed()
+    })?;
+    let held = views(held);
+    let session = &admin.0.session;
+    Ok(frame.page(frame.t(Text::Rules), flash, html! {
+        div.table-wrap {
+            table {
+                thead { tr {
+                    th { (frame.t(Text::Name)) }
+                    th { (frame.t(Text::Matches)) }
+                    th { (frame.t(Text::Accounts)) }
+                    th { (frame.t(Text::Action)) }
+                    th { (frame.t(Text::State)) }
+                    th {}
+                } }
+                tbody {
+                    @for rule in rules.rules() {
+                        tr data-rule=(rule.name) {
+                            td { code { (rule.name) } }
+                            td {
+                                @match &rule.matching {
+                                    Matching::Pattern(pattern) => code { (pattern) },
+                                    Matching::Words(words) => { (words.join(", ")) },
+                                }
+                            }
+                            td { @if rule.accounts.is_empty() { "*" } @else { (rule.accounts.join(", ")) } }
+                            td { (rule.action.as_str()) }
+                            td { @if rule.enabled { (frame.badge(frame.t(Text::Active), Tone::Ok)) } @else { (frame.badge(frame.t(Text::Stopped), Tone::Warn)) } }
+                            td {
+                                form.inline method="post" action=(format!("/ui/rules/{}/delete", rule.name)) {
+                                    (csrf_field(session))
+                                    button.danger type="submit" { (frame.t(Text::Delete)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (frame.t(Text::NewRule)) }
+        div.panel {
+            form.stack method="post" action="/ui/rules" {
+                (csrf_field(session))
+                label { (frame.t(Text::Name)) input type="text" name="name" required pattern="[A-Za-z0-9_-]{1,64}"; }
+                label { (frame.t(Text::Matches))
+                    select name="kind" {
+                        option value="words" { (frame.t(Text::WordsKind)) }
+                        option value="pattern" { (frame.t(Text::PatternKind)) }
+                    }
+                }
+                label { (frame.t(Text::WordsOrPattern)) input type="text" name="matching" required; }
+                label { (frame.t(Text::Action))
+                    select name="action" {
+                        option value="reject" { "reject" }
+                        option value="hold" { "hold" }
+                    }
+                }
+                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts"; }
+                label { (frame.t(Text::Description)) input type="text" name="description"; }
+                button type="submit" { (frame.t(Text::Create)) }
+            }
+        }
+        h2 { (frame.t(Text::HeldMessages)) }
+        @if held.is_empty() {
+            p.muted { (frame.t(Text::NothingHeld)) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { (frame.t(Text::Id)) }
+                        th { (frame.t(Text::Account)) }
+                        th { (frame.t(Text::Rules)) }
+                        th { (frame.t(Text::To)) }
+                        th { (frame.t(Text::Body)) }
+                        th { (frame.t(Text::Date)) }
+                        th {}
+                    } }
+                    tbody {
+                        @for message in &held {
+                            tr data-held=(message.id) {
+                                td { code { (message.id) } }
+                                td { (message.account) }
+                                td { code { (message.rule) } }
+                                td { (message.to) }
+                                td { (message.text.as_deref().unwrap_or("–")) }
+                                td { (message.held_at.format("%Y-%m-%d %H:%M")) }
+                                td {
+                                    form.inline method="post" action=(format!("/ui/held/{}/release", message.id)) {
+                                        (csrf_field(session))
+                                        button type="submit" { (frame.t(Text::Release)) }
+                                    }
+                                    form.inline method="post" action=(format!("/ui/held/{}/drop", message.id)) {
+                                        (csrf_field(session))
+                                        button.danger type="submit" { (frame.t(Text::Drop)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }))
+}
+
+#[get("/ui/rules")]
+async fn list(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, UiError> {
+    let flash = done
+        .done
+        .as_ref()
+        .map(|_| Flash::Ok(admin.0.lang_text(Text::Saved)));
+    Ok(respond(page(&request, &admin, &state, flash).await?))
+}
+
+/// The page with `problem` above it, answered with its status.
+async fn refused(
+    request: &HttpRequest,
+    admin: &AdminPage,
+    state: &WebState,
+    problem: &Problem,
+) -> Result<HttpResponse, UiError> {
+    let markup = page(request, admin, state, Some(Flash::Bad(problem.to_string()))).await?;
+    Ok(HttpResponse::build(problem.status())
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string()))
+}
+
+fn saved() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/rules?done=1"))
+        .finish()
+}
+
+#[post("/ui/rules")]
+async fn add(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    form: web::Form<RuleForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let mut body = json!({
+        "name": form.name.trim(),
+        "action": form.action,
+        "accounts": entries(&form.accounts),
+    });
+    if form.kind == "pattern" {
+        body["pattern"] = json!(form.matching);
+    } else {
+        body["words"] = json!(entries(&form.matching));
+    }
+    if !form.description.trim().is_empty() {
+        body["description"] = json!(form.description.trim());
+    }
+    let added = match rule_input(body.to_string().as_bytes(), None) {
+        Ok(rule) => state
+            .changes
+            .create_content_rule(rule)
+            .await
+            .map_err(Problem::from),
+        Err(refused) => Err(Problem::from(refused)),
+    };
+    match added {
+        Ok(()) => {
+            info!(state.logger, "content rule added in the web UI"; "rule" => form.name.trim());
+            Ok(saved())
+        }
+        Err(problem) => refused(&request, &admin, &state, &problem).await,
+    }
+}
+
+#[post("/ui/rules/{name}/delete")]
+async fn delete(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    name: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    match state.changes.delete_content_rule(&name).await {
+        Ok(()) => {
+            info!(state.logger, "content rule deleted in the web UI"; "rule" => &*name);
+            Ok(saved())
+        }
+        Err(error) => refused(&request, &admin, &state, &Problem::from(error)).await,
+    }
+}
+
+#[post("/ui/held/{id}/{action}")]
+async fn handle_held(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let (id, action) = path.into_inner();
+    let message = held_id(&id).map_err(|_| UiError::new(UiErrorKind::NotFound, admin.0.lang))?;
+    let done = match action.as_str() {
+        "release" => state.changes.release_held(message).await,
+        "drop" => state.changes.drop_held(message).await,
+        _ => return Err(UiError::new(UiErrorKind::NotFound, admin.0.lang)),
+    };
+    match done {
+        Ok(()) => {
+            info!(state.logger, "held message handled in the web UI"; "message" => %message, "action" => &action);
+            Ok(saved())
+        }
+        Err(error) => refused(&request, &admin, &state, &Problem::from(error)).await,
+    }
+}
