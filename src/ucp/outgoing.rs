@@ -92,9 +92,10 @@ pub fn submit(
     })
 }
 
-/// The UDH (UDHL first) and the body after it: from the payload when
+/// The UDH (UDHL first) and the body after it (CIMD2 submits split them
+/// alike): from the payload when
 /// esm_class has UDHI, else built from the part's SAR numbers, else none.
-fn split_udh(message: &Message) -> Result<(Option<Vec<u8>>, &[u8]), UdhError> {
+pub(crate) fn split_udh(message: &Message) -> Result<(Option<Vec<u8>>, &[u8]), UdhError> {
     let payload = message.payload.as_slice();
     if message.esm_class & ESM_CLASS_UDHI != 0 {
         let (_, body) = Udh::split(payload)?;
