@@ -14,7 +14,7 @@ use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
 use crate::actors::gateways::simulator::Simulator;
 use crate::actors::gateways::upstream::{Settings, Upstream};
-use crate::actors::gateways::{smpp, ucp};
+use crate::actors::gateways::{cimd2, smpp, ucp};
 use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
@@ -123,6 +123,11 @@ impl GatewayStarter {
                 let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }
+            GatewayKind::Cimd2(link) => {
+                let settings = Settings::Cimd2(cimd2::settings(name.clone(), link));
+                let actor = start_upstream(settings, store, reports, stopped, logger);
+                LiveGateway { name, spec, actor }
+            }
             GatewayKind::Modem(modem) => {
                 let address =
                     Modem::start(actor_name, modem.clone(), stopped, store, reports, logger);
@@ -133,7 +138,7 @@ impl GatewayStarter {
     }
 }
 
-/// The actor of an upstream gateway (kind `smpp` or `ucp`), supervised.
+/// The actor of an upstream gateway (kind `smpp`, `ucp` or `cimd2`), supervised.
 fn start_upstream(
     settings: Settings,
     store: Arc<Store>,

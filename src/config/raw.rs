@@ -162,6 +162,8 @@ pub(crate) struct RawGateway {
     // failover_after_s, queue_limit)
     pub login: Option<Spanned<String>>,
     pub keepalive_s: Option<Spanned<u64>>,
+    // cimd2 (with the keys of ucp, `username` for `login`)
+    pub username: Option<Spanned<String>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

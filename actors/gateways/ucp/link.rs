@@ -38,7 +38,9 @@ use tokio::task::JoinSet;
 
 use super::Settings;
 use crate::actors::gateways::upstream::reporter::{Reporter, reconnect_backoff};
-use crate::actors::gateways::upstream::shared::{self, Lifeline, Shared, StateChanged};
+use crate::actors::gateways::upstream::shared::{
+    self, Lifeline, Shared, StateChanged, sleep_until,
+};
 use crate::actors::protocol::gateway::GatewayReport;
 use crate::metrics;
 use crate::model::UpstreamId;
@@ -265,7 +267,7 @@ impl Link {
             let in_flight = i64::try_from(window.len()).unwrap_or(i64::MAX);
             gauge.inc_by(in_flight - counted);
             counted = in_flight;
-            self.show_window(window.len());
+            self.reporter.show_window(window.len());
             let deadline = [wake, window.next_deadline(RESPONSE_TIMEOUT), keepalive_at]
                 .into_iter()
                 .flatten()
@@ -323,19 +325,6 @@ impl Link {
             .collect();
         self.reporter.in_flight_back(back, &end);
         end
-    }
-
-    /// Records the window in use for the operator view.
-    fn show_window(&self, in_use: usize) {
-        if let Some(bind) = self
-            .reporter
-            .shared
-            .lock()
-            .binds
-            .get_mut(self.reporter.index)
-        {
-            bind.window_in_use = in_use;
-        }
     }
 
     /// Submits queued messages while the window, the TPS and any pause
@@ -639,13 +628,6 @@ fn nack(trn: Trn, ot: Ot, error: ErrorCode) -> Message {
             error,
             sm: String::new(),
         }),
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 

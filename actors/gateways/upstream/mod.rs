@@ -1,10 +1,10 @@
-//! One actor per upstream SMSC (gateway kinds `smpp` and `ucp`), following
+//! One actor per upstream SMSC (gateway kinds `smpp`, `ucp` and `cimd2`), following
 //! the contract in `gateways/mod.rs`. The actor is the gateway's face to
 //! the switch: it takes [`Deliver`] without blocking (a push onto the
 //! queue its connections share, `shared`), tells the routes that
 //! subscribed whether the gateway is up, and starts the connections that
 //! speak the protocol: SMPP binds (`smpp::bind`) or a UCP link
-//! (`ucp::link`), each doing login, window, TPS, keep-alive, reconnect
+//! (`ucp::link`) or a CIMD2 link (`cimd2::link`), each doing login, window, TPS, keep-alive, reconnect
 //! with back-off, receipts and MO, and reporting
 //! `Sent`/`SendFailed`/`Receipt` straight to the receipts actor through
 //! its `reporter`. The actor knows the protocol only to start it: the rest
@@ -57,7 +57,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::actors::faults;
 use crate::actors::gateways::core::{self, Subscribers};
-use crate::actors::gateways::{smpp, ucp};
+use crate::actors::gateways::{cimd2, smpp, ucp};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe, Takes,
@@ -75,6 +75,7 @@ use shared::{Lifeline, QueueSettings, Shared, StateChanged};
 pub enum Settings {
     Smpp(smpp::bind::Settings),
     Ucp(ucp::Settings),
+    Cimd2(cimd2::Settings),
 }
 
 impl Settings {
@@ -83,6 +84,7 @@ impl Settings {
         match kind {
             GatewayKind::Smpp(smpp) => Some(Settings::Smpp(smpp::bind::Settings::new(name, smpp))),
             GatewayKind::Ucp(ucp) => Some(Settings::Ucp(ucp::Settings::new(name, ucp))),
+            GatewayKind::Cimd2(cimd2) => Some(Settings::Cimd2(cimd2::settings(name, cimd2))),
             GatewayKind::Simulator(_) | GatewayKind::Modem(_) => None,
         }
     }
@@ -90,7 +92,7 @@ impl Settings {
     fn name(&self) -> &GatewayName {
         match self {
             Settings::Smpp(smpp) => &smpp.name,
-            Settings::Ucp(ucp) => &ucp.name,
+            Settings::Ucp(link) | Settings::Cimd2(link) => &link.name,
         }
     }
 
@@ -99,6 +101,7 @@ impl Settings {
         match self {
             Settings::Smpp(_) => "smpp",
             Settings::Ucp(_) => "ucp",
+            Settings::Cimd2(_) => "cimd2",
         }
     }
 
@@ -106,21 +109,21 @@ impl Settings {
     fn address(&self) -> &str {
         match self {
             Settings::Smpp(smpp) => &smpp.address,
-            Settings::Ucp(ucp) => &ucp.address,
+            Settings::Ucp(link) | Settings::Cimd2(link) => &link.address,
         }
     }
 
     fn queue(&self) -> QueueSettings {
         match self {
             Settings::Smpp(smpp) => smpp.queue(),
-            Settings::Ucp(ucp) => ucp.queue(),
+            Settings::Ucp(link) | Settings::Cimd2(link) => link.queue(),
         }
     }
 
     fn failover_after(&self) -> Option<std::time::Duration> {
         match self {
             Settings::Smpp(smpp) => smpp.failover_after,
-            Settings::Ucp(ucp) => ucp.failover_after,
+            Settings::Ucp(link) | Settings::Cimd2(link) => link.failover_after,
         }
     }
 
@@ -128,7 +131,7 @@ impl Settings {
     fn bind_statuses(&self) -> Vec<BindStatus> {
         match self {
             Settings::Smpp(smpp) => smpp.bind_statuses(),
-            Settings::Ucp(_) => ucp::bind_statuses(),
+            Settings::Ucp(_) | Settings::Cimd2(_) => ucp::bind_statuses(),
         }
     }
 }
@@ -253,6 +256,15 @@ impl Upstream {
                 &self.logger,
             ),
             Settings::Ucp(settings) => ucp::link::start(
+                settings,
+                &self.store,
+                shared,
+                lifeline,
+                link,
+                reports,
+                &self.logger,
+            ),
+            Settings::Cimd2(settings) => cimd2::link::start(
                 settings,
                 &self.store,
                 shared,

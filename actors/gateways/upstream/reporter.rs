@@ -59,6 +59,13 @@ impl Reporter {
         self.link.do_send(StateChanged);
     }
 
+    /// Records the window in use for the operator view.
+    pub fn show_window(&self, in_use: usize) {
+        if let Some(bind) = self.shared.lock().binds.get_mut(self.index) {
+            bind.window_in_use = in_use;
+        }
+    }
+
     /// Connecting or logging in failed with `error`: records it and says
     /// how long to wait before the next attempt (longer when the SMSC
     /// refused the credentials).

@@ -5,6 +5,7 @@
 //! why a connection's session ended).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use actix::Recipient;
 use tokio::sync::{Notify, mpsc, watch};
@@ -163,4 +164,13 @@ pub enum End<E> {
     Drained,
     /// The connection failed: reconnect.
     Lost(E),
+}
+
+/// Sleeps until `at`; forever when there is nothing to wait for (a
+/// connection's next deadline, in its `select!`).
+pub async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }

@@ -1,5 +1,5 @@
 //! `[[gateways]]`: each gateway's name, and its kind checked in one place
-//! per kind (`simulator`, `smpp`, `ucp`, `modem`): the keys that kind takes (a key
+//! per kind (`simulator`, `smpp`, `ucp`, `cimd2`, `modem`): the keys that kind takes (a key
 //! of another kind is an error, not something to ignore), their defaults
 //! and limits. The admin API's gateway definitions go through the same.
 
@@ -12,8 +12,9 @@ use toml::Spanned;
 use super::checker::{Checker, at};
 use crate::config::raw::RawGateway;
 use crate::config::{
-    BindMode, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN,
-    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig, UcpGatewayConfig, UpstreamTls,
+    BindMode, Cimd2GatewayConfig, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN,
+    MAX_SYSTEM_ID_LEN, ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig,
+    UcpGatewayConfig, UpstreamTls,
 };
 
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -34,6 +35,12 @@ const MAX_UCP_WINDOW: u32 = 100;
 const DEFAULT_UCP_WINDOW: u32 = 64;
 /// What an OAdC and a PWD may hold, as Kannel and the SMSCs take them.
 const MAX_UCP_CREDENTIAL_LEN: usize = 16;
+/// CIMD2's client packet numbers are odd, 001–255: 128 of them.
+const MAX_CIMD2_WINDOW: u32 = 128;
+const DEFAULT_CIMD2_WINDOW: u32 = 32;
+/// What a user identity (010) and a password (011) may hold (Kannel's
+/// parameter table).
+const MAX_CIMD2_CREDENTIAL_LEN: usize = 32;
 const DEFAULT_KEEPALIVE_S: u64 = 60;
 const MAX_KEEPALIVE_S: u64 = 3_600;
 const DEFAULT_BAUD: u32 = 115_200;
@@ -65,6 +72,20 @@ const UCP_KEYS: &[&str] = &[
     "host",
     "port",
     "login",
+    "password",
+    "window",
+    "tps",
+    "keepalive_s",
+    "max_attempts",
+    "failover_after_s",
+    "queue_limit",
+];
+
+/// The keys a gateway of kind `cimd2` takes.
+const CIMD2_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "username",
     "password",
     "window",
     "tps",
@@ -143,10 +164,11 @@ impl Checker<'_> {
             "simulator" => self.simulator(entry, prefix),
             "smpp" => self.smpp_gateway(entry, prefix),
             "ucp" => self.ucp_gateway(entry, prefix),
+            "cimd2" => self.cimd2_gateway(entry, prefix),
             "modem" => self.modem(entry, prefix),
             other => {
                 let message = format!(
-                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp or modem"
+                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp, cimd2 or modem"
                 );
                 self.report(&entry.kind, &at(prefix, "kind"), message);
                 return None;
@@ -281,6 +303,52 @@ impl Checker<'_> {
             host,
             port,
             login,
+            password,
+            window,
+            tps,
+            keepalive: Duration::from_secs(keepalive_s),
+            max_attempts,
+            failover_after,
+            queue_limit,
+        })
+    }
+
+    /// A gateway of kind `cimd2`: an upstream SMSC over CIMD2.
+    fn cimd2_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
+        self.refuse_foreign_keys(entry, prefix, "cimd2", CIMD2_KEYS);
+        let host = self.required(entry, prefix, "cimd2", entry.host.as_ref(), "host");
+        let username = self.required(entry, prefix, "cimd2", entry.username.as_ref(), "username");
+        let password = self.required(entry, prefix, "cimd2", entry.password.as_ref(), "password");
+        for (key, value) in [("username", &entry.username), ("password", &entry.password)] {
+            if let Some(value) = value {
+                self.smpp_credential(value, &at(prefix, key), MAX_CIMD2_CREDENTIAL_LEN);
+            }
+        }
+        let port = self.port(entry, prefix, "cimd2");
+        let window = self.bounded(
+            entry.window.as_ref(),
+            &at(prefix, "window"),
+            DEFAULT_CIMD2_WINDOW,
+            1,
+            MAX_CIMD2_WINDOW,
+        );
+        let keepalive_s = self.bounded(
+            entry.keepalive_s.as_ref(),
+            &at(prefix, "keepalive_s"),
+            DEFAULT_KEEPALIVE_S,
+            1,
+            MAX_KEEPALIVE_S,
+        );
+        let QueueKeys {
+            tps,
+            max_attempts,
+            failover_after,
+            queue_limit,
+        } = self.queue_keys(entry, prefix);
+        GatewayKind::Cimd2(Cimd2GatewayConfig {
+            host,
+            port,
+            username,
             password,
             window,
             tps,
@@ -474,6 +542,7 @@ impl Checker<'_> {
             ("tls_ca", entry.tls_ca.as_ref().map(Spanned::span)),
             ("login", entry.login.as_ref().map(Spanned::span)),
             ("keepalive_s", entry.keepalive_s.as_ref().map(Spanned::span)),
+            ("username", entry.username.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),
