@@ -36,6 +36,7 @@ mod bench_tool;
 mod callback_targets;
 mod callbacks;
 mod campaigns;
+mod cimd2;
 mod contacts;
 mod content_rules;
 mod conversations;

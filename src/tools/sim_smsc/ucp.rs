@@ -54,7 +54,8 @@ pub(super) struct UcpShared {
 }
 
 /// The service centre time stamps given out, per recipient, so that no
-/// two messages to one recipient get the same `AdC:SCTS`.
+/// two messages to one recipient get the same `AdC:SCTS` (the CIMD2 mode's
+/// destination and 060 likewise).
 #[derive(Debug, Default)]
 pub(super) struct References {
     last: Mutex<HashMap<String, NaiveDateTime>>,
@@ -64,7 +65,7 @@ impl References {
     /// The reference of a new message to `recipient` taken at `now`: its
     /// SCTS is `now` to the second, or one second past the last one given
     /// to that recipient.
-    fn next(&self, recipient: &str, now: NaiveDateTime) -> MessageReference {
+    pub(super) fn next(&self, recipient: &str, now: NaiveDateTime) -> MessageReference {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let now = now.trunc_subsecs(0);
         let scts = match last.get(recipient) {
