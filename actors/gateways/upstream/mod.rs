@@ -4,7 +4,8 @@
 //! queue its connections share, `shared`), tells the routes that
 //! subscribed whether the gateway is up, and starts the connections that
 //! speak the protocol: SMPP binds (`smpp::bind`) or a UCP link
-//! (`ucp::link`) or a CIMD2 link (`cimd2::link`), each doing login, window, TPS, keep-alive, reconnect
+//! (`ucp::link`) or a CIMD2 link (`cimd2::link`), the two on one loop
+//! (`link`), each doing login, window, TPS, keep-alive, reconnect
 //! with back-off, receipts and MO, and reporting
 //! `Sent`/`SendFailed`/`Receipt` straight to the receipts actor through
 //! its `reporter`. The actor knows the protocol only to start it: the rest
@@ -44,6 +45,7 @@
 //! old ones see their channel close and hand every message they held back
 //! to be routed again (`SendFailed`, temporary).
 
+pub mod link;
 pub mod reporter;
 pub mod shared;
 
@@ -255,7 +257,8 @@ impl Upstream {
                 reports,
                 &self.logger,
             ),
-            Settings::Ucp(settings) => ucp::link::start(
+            Settings::Ucp(settings) => self::link::start(
+                ucp::link::Ucp::new(),
                 settings,
                 &self.store,
                 shared,
@@ -264,7 +267,8 @@ impl Upstream {
                 reports,
                 &self.logger,
             ),
-            Settings::Cimd2(settings) => cimd2::link::start(
+            Settings::Cimd2(settings) => self::link::start(
+                cimd2::link::Cimd2::new(),
                 settings,
                 &self.store,
                 shared,
