@@ -14,7 +14,7 @@ use crate::actors::gateways::core::handle;
 use crate::actors::gateways::modem::Modem;
 use crate::actors::gateways::simulator::Simulator;
 use crate::actors::gateways::upstream::{Settings, Upstream};
-use crate::actors::gateways::{cimd2, smpp, ucp};
+use crate::actors::gateways::{smpp, ucp};
 use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
@@ -124,7 +124,7 @@ impl GatewayStarter {
                 LiveGateway { name, spec, actor }
             }
             GatewayKind::Cimd2(link) => {
-                let settings = Settings::Cimd2(cimd2::settings(name.clone(), link));
+                let settings = Settings::Cimd2(ucp::Settings::new(name.clone(), link));
                 let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }

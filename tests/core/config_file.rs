@@ -948,7 +948,7 @@ fn a_cimd2_gateway_is_read_with_defaults_and_its_limits_checked() {
         ("smsc.example.net", 9971)
     );
     assert_eq!(
-        (nokia.username.as_str(), nokia.password.as_str()),
+        (nokia.login.as_str(), nokia.password.as_str()),
         ("pasarela", "secret")
     );
     assert_eq!((nokia.window, nokia.tps, nokia.max_attempts), (32, 0, 10));

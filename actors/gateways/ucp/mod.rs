@@ -34,7 +34,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// What the link of a `ucp` gateway needs from its config.
+    /// What the link of a `ucp` (or `cimd2`) gateway needs from its config.
     pub fn new(name: GatewayName, ucp: &UcpGatewayConfig) -> Settings {
         Settings {
             name,

@@ -86,7 +86,7 @@ impl Settings {
         match kind {
             GatewayKind::Smpp(smpp) => Some(Settings::Smpp(smpp::bind::Settings::new(name, smpp))),
             GatewayKind::Ucp(ucp) => Some(Settings::Ucp(ucp::Settings::new(name, ucp))),
-            GatewayKind::Cimd2(cimd2) => Some(Settings::Cimd2(cimd2::settings(name, cimd2))),
+            GatewayKind::Cimd2(cimd2) => Some(Settings::Cimd2(ucp::Settings::new(name, cimd2))),
             GatewayKind::Simulator(_) | GatewayKind::Modem(_) => None,
         }
     }

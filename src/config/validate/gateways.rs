@@ -12,9 +12,8 @@ use toml::Spanned;
 use super::checker::{Checker, at};
 use crate::config::raw::RawGateway;
 use crate::config::{
-    BindMode, Cimd2GatewayConfig, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN,
-    MAX_SYSTEM_ID_LEN, ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig,
-    UcpGatewayConfig, UpstreamTls,
+    BindMode, GatewayConfig, GatewayKind, IdFormat, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN,
+    ModemGatewayConfig, SimulatorGatewayConfig, SmppGatewayConfig, UcpGatewayConfig, UpstreamTls,
 };
 
 const MAX_GATEWAY_NAME_LEN: usize = 64;
@@ -94,6 +93,19 @@ const CIMD2_KEYS: &[&str] = &[
     "failover_after_s",
     "queue_limit",
 ];
+
+/// What differs between the kinds of one logged-in connection.
+struct Login<'a> {
+    kind: &'static str,
+    keys: &'static [&'static str],
+    /// The key of the login's name, and its value.
+    key: &'static str,
+    value: Option<&'a Spanned<String>>,
+    /// The longest name and password.
+    max_len: usize,
+    default_window: u32,
+    max_window: u32,
+}
 
 /// The keys of an upstream gateway's queue (`smpp` and `ucp` alike).
 struct QueueKeys {
@@ -269,68 +281,60 @@ impl Checker<'_> {
 
     /// A gateway of kind `ucp`: an upstream SMSC over UCP/EMI.
     fn ucp_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
-        self.refuse_foreign_keys(entry, prefix, "ucp", UCP_KEYS);
-        let host = self.required(entry, prefix, "ucp", entry.host.as_ref(), "host");
-        let login = self.required(entry, prefix, "ucp", entry.login.as_ref(), "login");
-        let password = self.required(entry, prefix, "ucp", entry.password.as_ref(), "password");
-        for (key, value) in [("login", &entry.login), ("password", &entry.password)] {
-            if let Some(value) = value {
-                self.smpp_credential(value, &at(prefix, key), MAX_UCP_CREDENTIAL_LEN);
-            }
-        }
-        let port = self.port(entry, prefix, "ucp");
-        let window = self.bounded(
-            entry.window.as_ref(),
-            &at(prefix, "window"),
-            DEFAULT_UCP_WINDOW,
-            1,
-            MAX_UCP_WINDOW,
-        );
-        let keepalive_s = self.bounded(
-            entry.keepalive_s.as_ref(),
-            &at(prefix, "keepalive_s"),
-            DEFAULT_KEEPALIVE_S,
-            1,
-            MAX_KEEPALIVE_S,
-        );
-        let QueueKeys {
-            tps,
-            max_attempts,
-            failover_after,
-            queue_limit,
-        } = self.queue_keys(entry, prefix);
-        GatewayKind::Ucp(UcpGatewayConfig {
-            host,
-            port,
-            login,
-            password,
-            window,
-            tps,
-            keepalive: Duration::from_secs(keepalive_s),
-            max_attempts,
-            failover_after,
-            queue_limit,
-        })
+        let login = Login {
+            kind: "ucp",
+            keys: UCP_KEYS,
+            key: "login",
+            value: entry.login.as_ref(),
+            max_len: MAX_UCP_CREDENTIAL_LEN,
+            default_window: DEFAULT_UCP_WINDOW,
+            max_window: MAX_UCP_WINDOW,
+        };
+        GatewayKind::Ucp(self.link_gateway(entry, prefix, &login))
     }
 
     /// A gateway of kind `cimd2`: an upstream SMSC over CIMD2.
     fn cimd2_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
-        self.refuse_foreign_keys(entry, prefix, "cimd2", CIMD2_KEYS);
-        let host = self.required(entry, prefix, "cimd2", entry.host.as_ref(), "host");
-        let username = self.required(entry, prefix, "cimd2", entry.username.as_ref(), "username");
-        let password = self.required(entry, prefix, "cimd2", entry.password.as_ref(), "password");
-        for (key, value) in [("username", &entry.username), ("password", &entry.password)] {
+        let login = Login {
+            kind: "cimd2",
+            keys: CIMD2_KEYS,
+            key: "username",
+            value: entry.username.as_ref(),
+            max_len: MAX_CIMD2_CREDENTIAL_LEN,
+            default_window: DEFAULT_CIMD2_WINDOW,
+            max_window: MAX_CIMD2_WINDOW,
+        };
+        GatewayKind::Cimd2(self.link_gateway(entry, prefix, &login))
+    }
+
+    /// The keys of a gateway of one logged-in connection (`ucp`, `cimd2`),
+    /// by what differs between them (`login`).
+    fn link_gateway(
+        &mut self,
+        entry: &RawGateway,
+        prefix: &str,
+        login: &Login<'_>,
+    ) -> UcpGatewayConfig {
+        let kind = login.kind;
+        self.refuse_foreign_keys(entry, prefix, kind, login.keys);
+        let host = self.required(entry, prefix, kind, entry.host.as_ref(), "host");
+        let name = self.required(entry, prefix, kind, login.value, login.key);
+        let password = self.required(entry, prefix, kind, entry.password.as_ref(), "password");
+        for (key, value) in [
+            (login.key, login.value),
+            ("password", entry.password.as_ref()),
+        ] {
             if let Some(value) = value {
-                self.smpp_credential(value, &at(prefix, key), MAX_CIMD2_CREDENTIAL_LEN);
+                self.smpp_credential(value, &at(prefix, key), login.max_len);
             }
         }
-        let port = self.port(entry, prefix, "cimd2");
+        let port = self.port(entry, prefix, kind);
         let window = self.bounded(
             entry.window.as_ref(),
             &at(prefix, "window"),
-            DEFAULT_CIMD2_WINDOW,
+            login.default_window,
             1,
-            MAX_CIMD2_WINDOW,
+            login.max_window,
         );
         let keepalive_s = self.bounded(
             entry.keepalive_s.as_ref(),
@@ -345,10 +349,10 @@ impl Checker<'_> {
             failover_after,
             queue_limit,
         } = self.queue_keys(entry, prefix);
-        GatewayKind::Cimd2(Cimd2GatewayConfig {
+        UcpGatewayConfig {
             host,
             port,
-            username,
+            login: name,
             password,
             window,
             tps,
@@ -356,7 +360,7 @@ impl Checker<'_> {
             max_attempts,
             failover_after,
             queue_limit,
-        })
+        }
     }
 
     /// `port` of an upstream gateway of `kind`: required, not 0.
