@@ -11,6 +11,8 @@
 //! - `connection`: one task per TCP connection, the SMSC side of SMPP.
 //! - `ucp`: one task per TCP connection, the SMSC side of UCP/EMI.
 //! - `cimd2`: one task per TCP connection, the SMSC side of CIMD2.
+//! - `session`: the connection loop `ucp` and `cimd2` share (reading,
+//!   login, the window of status reports and MO).
 //! - `hub`: holds receipts until they are due and hands them to a
 //!   receiver or transceiver bind of the account that submitted them,
 //!   keeping them while it has none.
@@ -18,6 +20,7 @@
 mod cimd2;
 mod connection;
 mod hub;
+mod session;
 mod shared;
 mod ucp;
 
@@ -32,9 +35,9 @@ use tokio_rustls::{TlsAcceptor, TlsStream};
 use crate::tls::{self, PemFile, TlsError};
 use crate::tools::link::Transport;
 use crate::upstream::IdBase;
-use cimd2::Cimd2Shared;
+use cimd2::{Cimd2, Cimd2Shared};
 use shared::{Credentials, MessageIds, Shared, log};
-use ucp::{References, UcpShared};
+use ucp::{References, Ucp, UcpShared};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
@@ -260,7 +263,7 @@ async fn open(
     };
     match served {
         Served::Smpp(shared) => connection::serve(id, transport, peer, shared).await,
-        Served::Ucp(shared) => ucp::serve(id, transport, peer, shared).await,
-        Served::Cimd2(shared) => cimd2::serve(id, transport, peer, shared).await,
+        Served::Ucp(shared) => session::serve(id, transport, peer, Ucp(shared)).await,
+        Served::Cimd2(shared) => session::serve(id, transport, peer, Cimd2(shared)).await,
     }
 }
