@@ -59,6 +59,7 @@ mod metrics;
 mod mo_apps;
 mod mo_routing;
 mod modem;
+mod one_link;
 mod openapi;
 mod opt_outs;
 mod priority;
