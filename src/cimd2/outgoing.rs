@@ -14,22 +14,19 @@
 //! | validity | 051, in UTC |
 //! | — | 056 62: a status report for every final state |
 //!
-//! The header and body are split as for UCP ([`ucp::outgoing`](crate::ucp::outgoing)),
-//! whose [`SubmitError`] says why a part cannot go.
+//! The header and body are split, and the body's coding chosen, as for
+//! UCP ([`ucp::outgoing`](crate::ucp::outgoing)), whose [`SubmitError`]
+//! says why a part cannot go.
 
 use crate::model::{Message, Ton};
-use crate::sms::{Alphabet, gsm7, incoming, ucs2};
+use crate::sms::{Alphabet, gsm7, ucs2};
 use crate::ucp::SubmitError;
-use crate::ucp::outgoing::split_udh;
+use crate::ucp::outgoing::{Body, body_of, split_udh};
 
 use super::message::{Content, Originator, Submit, UserData};
 
 /// TP-DCS of UCS-2 with no message class.
 const DCS_UCS2: u8 = 0x08;
-/// TP-DCS of 8-bit data with no message class.
-const DCS_8BIT: u8 = 0x04;
-/// data_coding values from here on are GSM data coding schemes.
-const FIRST_GSM_DCS: u8 = 0x10;
 /// 056: validity expired (2), delivery failed (4), delivered (8),
 /// cancelled (16), deleted (32).
 const EVERY_FINAL_REPORT: u8 = 62;
@@ -59,33 +56,15 @@ pub fn submit(message: &Message) -> Result<Submit, SubmitError> {
     })
 }
 
-/// The user data and the 030 it goes with for a body in `data_coding`.
+/// The user data and the 030 it goes with for a body in `data_coding`:
+/// septets as CIMD2 text, octets as binary.
 fn user_data_of(data_coding: u8, body: &[u8]) -> Result<(UserData, Option<u8>), SubmitError> {
-    let gsm_dcs = (data_coding >= FIRST_GSM_DCS).then_some(data_coding);
-    let alphabet = Alphabet::from_data_coding(data_coding);
-    Ok(match alphabet {
-        Alphabet::Gsm7 => (UserData::Text(gsm7::decode(body)), gsm_dcs),
-        Alphabet::Ascii | Alphabet::Latin1 => {
-            let text = incoming::decode_text(alphabet, body).unwrap_or_default();
-            if gsm7::can_encode(&text) {
-                (UserData::Text(text), None)
-            } else {
-                (UserData::Binary(ucs2::encode(&text)), Some(DCS_UCS2))
-            }
-        }
-        Alphabet::Ucs2 => (
-            UserData::Binary(body.to_vec()),
-            Some(gsm_dcs.unwrap_or(DCS_UCS2)),
-        ),
-        Alphabet::Binary => (
-            UserData::Binary(body.to_vec()),
-            Some(gsm_dcs.unwrap_or(DCS_8BIT)),
-        ),
-        Alphabet::Unsupported(_) => match gsm_dcs {
-            Some(dcs) => (UserData::Binary(body.to_vec()), Some(dcs)),
-            None => return Err(SubmitError::UnsupportedDataCoding(data_coding)),
-        },
-    })
+    let (body, dcs) = body_of(data_coding, body)?;
+    let user_data = match body {
+        Body::Septets(septets) => UserData::Text(gsm7::decode(&septets)),
+        Body::Octets(octets) => UserData::Binary(octets),
+    };
+    Ok((user_data, dcs))
 }
 
 /// What a delivery (20) carries as pasarela's MO layout: its data coding
