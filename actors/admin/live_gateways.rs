@@ -128,6 +128,11 @@ impl GatewayStarter {
                 let actor = start_upstream(settings, store, reports, stopped, logger);
                 LiveGateway { name, spec, actor }
             }
+            GatewayKind::Cimd2(link) => {
+                let settings = Settings::Cimd2(ucp::Settings::new(name.clone(), link));
+                let actor = start_upstream(settings, store, reports, stopped, logger);
+                LiveGateway { name, spec, actor }
+            }
             GatewayKind::Modem(modem) => {
                 let address =
                     Modem::start(actor_name, modem.clone(), stopped, store, reports, logger);
@@ -138,7 +143,7 @@ impl GatewayStarter {
     }
 }
 
-/// The actor of an upstream gateway (kind `smpp`, `ucp` or `http`), supervised.
+/// The actor of an upstream gateway (kind `smpp`, `ucp`, `cimd2` or `http`), supervised.
 fn start_upstream(
     settings: Settings,
     store: Arc<Store>,

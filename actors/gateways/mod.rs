@@ -1,6 +1,6 @@
 //! The gateways: one supervised actor per upstream, of each kind: the
-//! built-in simulator, upstream SMSCs over SMPP (`smpp/`) or UCP/EMI
-//! (`ucp/`), both run by one actor (`upstream/`), and GSM modems
+//! built-in simulator, upstream SMSCs over SMPP (`smpp/`), UCP/EMI
+//! (`ucp/`) or CIMD2 (`cimd2/`), all run by one actor (`upstream/`), and GSM modems
 //! (`modem/`).
 //! Each follows one contract, written once, here, in the manner of
 //! Kannel's `smscconn_p.h`; its messages are in `protocol::gateway`.
@@ -43,6 +43,7 @@
 //! A gateway never charges, refunds or writes message states: the receipts
 //! actor and the account do, from its reports.
 
+pub mod cimd2;
 pub mod core;
 pub mod http;
 pub mod modem;

@@ -267,7 +267,7 @@ impl PartialSchema for GatewayView {
             .required("name")
             .property(
                 "kind",
-                string(Some("The config kind.")).enum_values(Some(["smpp", "ucp", "modem", "simulator"])),
+                string(Some("The config kind.")).enum_values(Some(["smpp", "ucp", "cimd2", "modem", "simulator"])),
             )
             .required("kind")
             .property(

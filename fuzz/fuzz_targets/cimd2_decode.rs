@@ -2,12 +2,14 @@
 //! bytes between an STX and an ETX, so that the fuzzer reaches the packet
 //! (whose checksum is optional) without first finding the framing. Every
 //! packet decoded is encoded again and must decode to itself, and its
-//! values are read as text, hex and times.
+//! values are read as text, hex and times. Each packet is also read as a
+//! typed operation (`cimd2::Message`); one that reads is written again and
+//! must read back as itself.
 #![no_main]
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use pasarela::cimd2::Codec;
+use pasarela::cimd2::{Codec, Message};
 
 fuzz_target!(|data: &[u8]| {
     let codec = Codec::new();
@@ -28,6 +30,11 @@ fn walk(codec: Codec, input: &[u8]) {
                     let _ = packet.text(parameter.code);
                     let _ = packet.binary(parameter.code);
                     let _ = packet.time(parameter.code);
+                }
+                if let Ok(message) = Message::read(packet)
+                    && let Ok(written) = message.packet(packet.number)
+                {
+                    assert_eq!(Message::read(&written).as_ref(), Ok(&message));
                 }
                 let mut out = BytesMut::new();
                 if codec.encode(packet, &mut out).is_ok() {

@@ -1,6 +1,7 @@
 //! CIMD2 (Nokia's Computer Interface to Message Distribution 2), sans-I/O:
 //! bytes in, packets out, and back. No sockets, clocks or actors here, as
-//! in [`ucp`](crate::ucp); no gateway or listener uses it yet.
+//! in [`ucp`](crate::ucp); the `cimd2` gateway kind speaks it toward an
+//! SMSC, and `pasarela sim-smsc --protocol cimd2` plays the SMSC.
 //!
 //! # Layout
 //!
@@ -9,13 +10,14 @@
 //!   found by [`ucp::frame`](crate::ucp::frame).
 //! - [`codec`]: the [`Codec`] a link uses, and the NACK or error response
 //!   a broken request is answered with.
+//! - [`message`]: the typed operations (login, submit, deliver, status
+//!   report, alive, responses, NACK, general error) read from and written
+//!   to packets, each parameter checked against its type and range;
+//!   [`outgoing`]: a pasarela message part as a submit, and a delivery's
+//!   user data in pasarela's layout.
 //! - [`operation`] and [`parameter`]: the codes, by name.
 //! - [`text`]: user data (033) in CIMD2's character set ⇄ text;
 //!   [`time`]: `YYMMDDhhmmss`; [`error`].
-//!
-//! This first increment reads and writes every packet generically; typed
-//! operations (login, submit, deliver, status report) are still to come
-//! (docs/cimd2.md).
 //!
 //! # Using it on a link
 //!
@@ -52,7 +54,9 @@
 
 pub mod codec;
 pub mod error;
+pub mod message;
 pub mod operation;
+pub mod outgoing;
 pub mod packet;
 pub mod parameter;
 #[cfg(test)]
@@ -64,7 +68,12 @@ mod vectors;
 
 pub use codec::{Codec, DEFAULT_MAX_FRAME_LEN, DecodeError, Decoded};
 pub use error::{EncodeError, PacketError};
+pub use message::{
+    Content, Deliver, ErrorCode, Message, MessageError, Originator, Response, StatusCode,
+    StatusReport, Submit, UserData, WriteError,
+};
 pub use operation::OperationCode;
+pub use outgoing::submit;
 pub use packet::{Header, Packet, PacketNumber, Parameter};
 pub use parameter::ParameterCode;
 pub use text::TextError;

@@ -20,6 +20,7 @@ use crate::modem::hex::{self, HexError};
 use crate::sms::gsm7::Gsm7Error;
 use crate::ucp::frame::{ETX, STX, checksum, hex_octet};
 use crate::ucp::time::TimeError;
+use crate::ucp::window::Numbering;
 
 use super::error::{EncodeError, PacketError};
 use super::operation::OperationCode;
@@ -39,6 +40,16 @@ pub struct PacketNumber(pub u8);
 impl fmt::Display for PacketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:03}", self.0)
+    }
+}
+
+/// A client's requests are numbered odd, 001 to 255 (128 numbers), so a
+/// link's window of outstanding requests is [`ucp::Window`](crate::ucp::Window)
+/// over these.
+impl Numbering for PacketNumber {
+    const COUNT: u8 = 128;
+    fn nth(index: u8) -> Option<PacketNumber> {
+        (index < Self::COUNT).then(|| PacketNumber(index * 2 + 1))
     }
 }
 

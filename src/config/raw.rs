@@ -191,6 +191,8 @@ pub(crate) struct RawGateway {
     pub undelivered_values: Option<Spanned<Vec<String>>>,
     pub expired_values: Option<Spanned<Vec<String>>>,
     pub rejected_values: Option<Spanned<Vec<String>>>,
+    // cimd2 (with the keys of ucp, `username` for `login`)
+    pub username: Option<Spanned<String>>,
     // modem
     pub device: Option<Spanned<String>>,
     pub baud: Option<Spanned<u32>>,

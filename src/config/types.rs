@@ -345,6 +345,9 @@ pub enum GatewayKind {
     Ucp(UcpGatewayConfig),
     /// `kind = "http"`: a provider with a web API.
     Http(Box<HttpGatewayConfig>),
+    /// `kind = "cimd2"`: an upstream SMSC we log in to over CIMD2; the
+    /// same keys as `ucp` (`username` for `login`).
+    Cimd2(UcpGatewayConfig),
     /// `kind = "modem"`: a GSM modem on a serial port.
     Modem(ModemGatewayConfig),
 }
@@ -357,6 +360,7 @@ impl GatewayKind {
             GatewayKind::Smpp(_) => "smpp",
             GatewayKind::Ucp(_) => "ucp",
             GatewayKind::Http(_) => "http",
+            GatewayKind::Cimd2(_) => "cimd2",
             GatewayKind::Modem(_) => "modem",
         }
     }
@@ -418,25 +422,28 @@ pub struct SmppGatewayConfig {
     pub tls: Option<UpstreamTls>,
 }
 
-/// An upstream SMSC reached over UCP/EMI (one TCP connection, logged in
-/// with operation 60).
+/// An upstream SMSC reached over one logged-in TCP connection: UCP/EMI
+/// (kind `ucp`, login operation 60) or CIMD2 (kind `cimd2`, login 01).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UcpGatewayConfig {
     /// `host`: the SMSC's host name or IP address; required.
     pub host: String,
     /// `port`: the SMSC's TCP port, not 0; required.
     pub port: u16,
-    /// `login`: the OAdC we log in with (operation 60): 1 to 16 printable
-    /// ASCII characters; required.
+    /// `login`: the OAdC we log in with (operation 60), 1 to 16 printable
+    /// ASCII characters; for `cimd2`, `username`: the user identity (010),
+    /// 1 to 32. Required.
     pub login: String,
-    /// `password`: the PWD we log in with: 1 to 16 printable ASCII
-    /// characters; required.
+    /// `password`: the PWD we log in with, 1 to 16 printable ASCII
+    /// characters (`cimd2`: 011, 1 to 32); required.
     pub password: String,
-    /// Outstanding operations, 1 to 100 (TRN is 00–99).
+    /// Outstanding operations, 1 to 100 (TRN is 00–99; `cimd2`: 1 to 128,
+    /// odd packet numbers 001–255).
     pub window: u32,
     /// Message parts per second, 0 = unlimited.
     pub tps: u32,
-    /// How often an alert (31) is sent while the link is idle.
+    /// How often an alert (31; `cimd2`: an alive, 40) is sent while the
+    /// link is idle.
     pub keepalive: Duration,
     /// Temporary refusals after which a message is REJECTED.
     pub max_attempts: u32,

@@ -92,30 +92,53 @@ pub fn submit(
     })
 }
 
+/// A body as a submit carries it: GSM 03.38 septets (one per octet), or
+/// octets with the DCS that says what they are.
+pub(crate) enum Body {
+    Septets(Vec<u8>),
+    Octets(Vec<u8>),
+}
+
 /// The message and the DCS XSer carries (if any) for a body in
-/// `data_coding` (GSM 03.38 one septet per octet, no UDH).
-pub fn content_of(data_coding: u8, body: &[u8]) -> Result<(Content, Option<u8>), SubmitError> {
+/// `data_coding`.
+pub(crate) fn content_of(
+    data_coding: u8,
+    body: &[u8],
+) -> Result<(Content, Option<u8>), SubmitError> {
+    let (body, dcs) = body_of(data_coding, body)?;
+    let content = match body {
+        Body::Septets(septets) => Content::Alphanumeric(septets),
+        Body::Octets(octets) => Content::transparent(octets),
+    };
+    Ok((content, dcs))
+}
+
+/// A body in `data_coding` as septets or octets, and the DCS to send
+/// with it (if any): GSM text as septets, IA5 or Latin-1 text as septets
+/// when GSM 03.38 holds it and else as UCS-2, UCS-2 and 8-bit data as
+/// octets (CIMD2 submits lay bodies out alike).
+pub(crate) fn body_of(data_coding: u8, body: &[u8]) -> Result<(Body, Option<u8>), SubmitError> {
     let gsm_dcs = (data_coding >= FIRST_GSM_DCS).then_some(data_coding);
     let alphabet = Alphabet::from_data_coding(data_coding);
     Ok(match alphabet {
-        Alphabet::Gsm7 => (Content::Alphanumeric(body.to_vec()), gsm_dcs),
+        Alphabet::Gsm7 => (Body::Septets(body.to_vec()), gsm_dcs),
         Alphabet::Ascii | Alphabet::Latin1 => {
             let text = incoming::decode_text(alphabet, body).unwrap_or_default();
             match gsm7::encode(&text) {
-                Ok(septets) => (Content::Alphanumeric(septets), None),
-                Err(_) => (Content::transparent(ucs2::encode(&text)), Some(DCS_UCS2)),
+                Ok(septets) => (Body::Septets(septets), None),
+                Err(_) => (Body::Octets(ucs2::encode(&text)), Some(DCS_UCS2)),
             }
         }
         Alphabet::Ucs2 => (
-            Content::transparent(body.to_vec()),
+            Body::Octets(body.to_vec()),
             Some(gsm_dcs.unwrap_or(DCS_UCS2)),
         ),
         Alphabet::Binary => (
-            Content::transparent(body.to_vec()),
+            Body::Octets(body.to_vec()),
             Some(gsm_dcs.unwrap_or(DCS_8BIT)),
         ),
         Alphabet::Unsupported(_) => match gsm_dcs {
-            Some(dcs) => (Content::transparent(body.to_vec()), Some(dcs)),
+            Some(dcs) => (Body::Octets(body.to_vec()), Some(dcs)),
             None => return Err(SubmitError::UnsupportedDataCoding(data_coding)),
         },
     })

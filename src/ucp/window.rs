@@ -2,7 +2,8 @@
 //! operation sent takes the next free TRN (00–99, wrapping), its result
 //! gives it back, and one not answered in time is taken out. At most
 //! `size` (1 to 100) are outstanding. Sans-I/O: the caller passes the
-//! time.
+//! time. The numbers are a [`Numbering`]: UCP's TRN by default, CIMD2's
+//! odd packet numbers (`cimd2::PacketNumber`) on a CIMD2 link.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -10,23 +11,36 @@ use std::time::{Duration, Instant};
 
 use super::envelope::Trn;
 
-/// TRN is two digits.
-const TRNS: u8 = 100;
+/// The numbers a window hands out: the `index`th of [`Numbering::COUNT`].
+pub trait Numbering: Copy + Ord {
+    /// How many numbers there are.
+    const COUNT: u8;
+    /// The number at `index` (below `COUNT`).
+    fn nth(index: u8) -> Option<Self>;
+}
+
+/// TRN is two digits: 00–99.
+impl Numbering for Trn {
+    const COUNT: u8 = 100;
+    fn nth(index: u8) -> Option<Trn> {
+        Trn::new(index)
+    }
+}
 
 /// Operations sent and not yet answered, each with what it carried.
 #[derive(Debug)]
-pub struct Window<T> {
+pub struct Window<T, N = Trn> {
     size: usize,
-    /// The TRN the next operation tries first.
+    /// The index of the number the next operation tries first.
     next: u8,
-    outstanding: BTreeMap<Trn, (Instant, T)>,
+    outstanding: BTreeMap<N, (Instant, T)>,
 }
 
-impl<T> Window<T> {
-    /// A window of `size` operations, clamped to 1–100.
-    pub fn new(size: usize) -> Window<T> {
+impl<T, N: Numbering> Window<T, N> {
+    /// A window of `size` operations, clamped to 1–`N::COUNT`.
+    pub fn new(size: usize) -> Window<T, N> {
         Window {
-            size: size.clamp(1, usize::from(TRNS)),
+            size: size.clamp(1, usize::from(N::COUNT)),
             next: 0,
             outstanding: BTreeMap::new(),
         }
@@ -49,17 +63,20 @@ impl<T> Window<T> {
 
     /// Takes a TRN for an operation sent `now` carrying `item`; `None`
     /// (and `item` back) when the window is full.
-    pub fn open(&mut self, item: T, now: Instant) -> Result<Trn, T> {
+    pub fn open(&mut self, item: T, now: Instant) -> Result<N, T> {
         if !self.has_room() {
             return Err(item);
         }
-        for step in 0..TRNS {
-            let value = (self.next + step) % TRNS;
-            let Some(trn) = Trn::new(value) else { continue };
-            if let Entry::Vacant(slot) = self.outstanding.entry(trn) {
+        let count = u16::from(N::COUNT);
+        for step in 0..count {
+            let index = u8::try_from((u16::from(self.next) + step) % count).unwrap_or_default();
+            let Some(number) = N::nth(index) else {
+                continue;
+            };
+            if let Entry::Vacant(slot) = self.outstanding.entry(number) {
                 slot.insert((now, item));
-                self.next = (value + 1) % TRNS;
-                return Ok(trn);
+                self.next = u8::try_from((u16::from(index) + 1) % count).unwrap_or_default();
+                return Ok(number);
             }
         }
         Err(item)
@@ -67,19 +84,21 @@ impl<T> Window<T> {
 
     /// The result for `trn` came: what its operation carried, `None` when
     /// no operation with that TRN is outstanding.
-    pub fn close(&mut self, trn: Trn) -> Option<T> {
-        self.outstanding.remove(&trn).map(|(_, item)| item)
+    pub fn close(&mut self, number: N) -> Option<T> {
+        self.outstanding.remove(&number).map(|(_, item)| item)
     }
 
     /// Takes out the operations sent `timeout` or longer before `now`.
     pub fn expired(&mut self, now: Instant, timeout: Duration) -> Vec<T> {
-        let late: Vec<Trn> = self
+        let late: Vec<N> = self
             .outstanding
             .iter()
             .filter(|(_, (sent, _))| now.saturating_duration_since(*sent) >= timeout)
-            .map(|(trn, _)| *trn)
+            .map(|(number, _)| *number)
             .collect();
-        late.into_iter().filter_map(|trn| self.close(trn)).collect()
+        late.into_iter()
+            .filter_map(|number| self.close(number))
+            .collect()
     }
 
     /// When the oldest outstanding operation times out, if any is.
@@ -107,7 +126,7 @@ mod tests {
     #[test]
     fn trns_go_round_and_skip_those_outstanding() {
         let now = Instant::now();
-        let mut window = Window::new(100);
+        let mut window: Window<u8> = Window::new(100);
         let first: Vec<u8> = (0..100)
             .map(|i| window.open(i, now).unwrap().value())
             .collect();
@@ -122,7 +141,7 @@ mod tests {
     #[test]
     fn the_size_is_clamped_and_bounds_what_is_outstanding() {
         let now = Instant::now();
-        let mut window = Window::new(2);
+        let mut window: Window<char> = Window::new(2);
         assert_eq!(window.open('a', now).unwrap().value(), 0);
         assert_eq!(window.open('b', now).unwrap().value(), 1);
         assert_eq!(window.open('c', now), Err('c'));
@@ -136,7 +155,7 @@ mod tests {
     fn late_operations_are_taken_out_and_the_rest_drained_oldest_first() {
         let start = Instant::now();
         let timeout = Duration::from_secs(30);
-        let mut window = Window::new(10);
+        let mut window: Window<&str> = Window::new(10);
         window.open("old", start).unwrap();
         window.open("new", start + Duration::from_secs(20)).unwrap();
         window

@@ -1,5 +1,5 @@
 //! An MO message from an upstream SMSC (a deliver_sm or data_sm that is
-//! not a receipt, or a UCP delivery, 52) as the store keeps it: an [`InboundMessage`] with the
+//! not a receipt, a UCP delivery, 52, or a CIMD2 deliver message, 20) as the store keeps it: an [`InboundMessage`] with the
 //! destination_addr it was sent to, its text decoded where the
 //! data_coding has an alphabet. No I/O here.
 //!
@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::cimd2::{self, Deliver, Originator};
 use crate::model::GatewayName;
 use crate::smpp::pdu::{self, Pdu};
 use crate::sms::incoming::{self, ShortMessage};
@@ -93,6 +94,35 @@ pub fn inbound_ucp(
         &received.originator,
         &received.recipient,
         received.dcs,
+        message,
+        sequence,
+        received_at,
+    ))
+}
+
+/// The record for a CIMD2 deliver message (20) received by `gateway` at
+/// `received_at`, keyed by `sequence` as [`inbound`]'s. A header (032)
+/// that does not parse is kept as part of the body.
+pub fn inbound_cimd2(
+    gateway: &GatewayName,
+    deliver: &Deliver,
+    sequence: u64,
+    received_at: DateTime<Utc>,
+) -> Option<InboundMessage> {
+    let (dcs, whole) = cimd2::outgoing::user_data_of_delivery(&deliver.content);
+    let alphabet = crate::sms::Alphabet::from_dcs(dcs);
+    let message = incoming::decode_user_data(alphabet, deliver.content.udh.is_some(), &whole, None)
+        .or_else(|_| incoming::decode_user_data(alphabet, false, &whole, None))
+        .ok()?;
+    let source = match &deliver.originator {
+        Some(Originator::Number(source) | Originator::Alphanumeric(source)) => source.as_str(),
+        None => "",
+    };
+    Some(record(
+        gateway,
+        source,
+        &deliver.destination,
+        dcs,
         message,
         sequence,
         received_at,
@@ -231,5 +261,37 @@ mod tests {
         let message = inbound_ucp(&gateway(), &broken, 4, now).unwrap();
         assert_eq!(message.body, [9, 0, 3, b'x']);
         assert_eq!(message.part, None);
+    }
+
+    #[test]
+    fn a_cimd2_delivery_is_stored_like_a_deliver_sm() {
+        use crate::cimd2::{Content, UserData};
+        let now = Utc::now();
+        let part = Deliver {
+            destination: "12345".into(),
+            originator: Some(Originator::Number("34699000000".into())),
+            content: Content {
+                data_coding: None,
+                udh: Some(vec![5, 0, 3, 9, 2, 2]),
+                user_data: Some(UserData::Text("¿Qué tal? €".into())),
+            },
+            ..Deliver::default()
+        };
+        let message = inbound_cimd2(&gateway(), &part, 3, now).unwrap();
+        assert_eq!(message.source, "34699000000");
+        assert_eq!(message.destination.as_deref(), Some("12345"));
+        assert_eq!(message.dcs, 0);
+        assert_eq!(message.text.as_deref(), Some("¿Qué tal? €"));
+        assert_eq!(message.part.map(|part| part.seq), Some(2));
+        let latin1 = Deliver {
+            content: Content {
+                user_data: Some(UserData::Text("ÿ".into())),
+                ..Content::default()
+            },
+            ..part
+        };
+        let message = inbound_cimd2(&gateway(), &latin1, 4, now).unwrap();
+        assert_eq!((message.dcs, message.text.as_deref()), (8, Some("ÿ")));
+        assert!(message.complete);
     }
 }

@@ -1,7 +1,7 @@
 //! The decisions an upstream gateway (SMPP, UCP or HTTP) makes, without I/O:
 //! how the SMSC's message ids are normalised so that a receipt finds its
 //! message ([`ids`]), what each submit_sm_resp status means for the
-//! message ([`response`]) and each UCP NACK's error code ([`nack`]), how
+//! message ([`response`]) and each UCP NACK's or CIMD2 error code ([`nack`]), how
 //! long to wait before reconnecting ([`backoff`]), which queued message
 //! goes next and when one has been refused too often ([`queue`]), what an
 //! MO from the SMSC is stored as ([`mo`]), and what the operator sees of
@@ -24,6 +24,6 @@ pub mod user_data;
 
 pub use backoff::Backoff;
 pub use ids::{IdBase, IdFormat};
-pub use nack::{bad_login, classify_nack};
+pub use nack::{bad_login, cimd2_bad_login, classify_cimd2, classify_nack};
 pub use queue::{Fill, Next, Queue, Queued};
 pub use response::{Outcome, classify};

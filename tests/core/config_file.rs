@@ -1006,3 +1006,57 @@ fn a_ucp_gateway_is_read_with_defaults_and_its_limits_checked() {
         errors(&smpp_with_login)
     );
 }
+
+#[test]
+fn a_cimd2_gateway_is_read_with_defaults_and_its_limits_checked() {
+    let cimd2 = "[[gateways]]\nname = \"nokia\"\nkind = \"cimd2\"\nhost = \"smsc.example.net\"\nport = 9971\nusername = \"pasarela\"\npassword = \"secret\"\n";
+    let config = parse(&with(cimd2)).unwrap();
+    let GatewayKind::Cimd2(nokia) = &config.gateway("nokia").unwrap().kind else {
+        panic!("nokia is a cimd2 gateway");
+    };
+    assert_eq!(
+        (nokia.host.as_str(), nokia.port),
+        ("smsc.example.net", 9971)
+    );
+    assert_eq!(
+        (nokia.login.as_str(), nokia.password.as_str()),
+        ("pasarela", "secret")
+    );
+    assert_eq!((nokia.window, nokia.tps, nokia.max_attempts), (32, 0, 10));
+    assert_eq!(nokia.keepalive, Duration::from_secs(60));
+    assert_eq!((nokia.failover_after, nokia.queue_limit), (None, 10_000));
+
+    let set = "window = 128\ntps = 20\nkeepalive_s = 15\nfailover_after_s = 30\n";
+    let config = parse(&with(&format!("{cimd2}{set}"))).unwrap();
+    let GatewayKind::Cimd2(nokia) = &config.gateway("nokia").unwrap().kind else {
+        panic!("nokia is a cimd2 gateway");
+    };
+    assert_eq!((nokia.window, nokia.tps), (128, 20));
+    assert_eq!(nokia.keepalive, Duration::from_secs(15));
+    assert_eq!(nokia.failover_after, Some(Duration::from_secs(30)));
+
+    let wrong = "window = 129\nkeepalive_s = 0\nlogin = \"x\"\n";
+    let source = with(&format!(
+        "{}{wrong}",
+        cimd2.replace("username = \"pasarela\"\n", "")
+    ));
+    let lines = errors(&source);
+    let window = format!(
+        "{FILE}:{}: gateways[3].window: 129 is out of range, expected 1 to 128",
+        line_of(&source, "window = 129")
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with(&window)),
+        "missing {window:?} in {lines:?}"
+    );
+    for expected in [
+        "gateways[3].keepalive_s: 0 is out of range",
+        "gateways[3].login: does not apply to a gateway of kind cimd2",
+        "gateways[3].username: required for a gateway of kind cimd2",
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(expected)),
+            "missing {expected:?} in {lines:?}"
+        );
+    }
+}

@@ -9,7 +9,8 @@
 //! with the reason in the admin API, the simulator killed and started
 //! again on its port loses nothing, and the admin API stops the gateway,
 //! moves it to another port and starts it. The simulator's UCP side is
-//! also driven alone, by a raw client. Every wait is bounded.
+//! also driven alone, by a raw client. Every wait is bounded; the
+//! scenarios the `cimd2` kind also passes are written once, in `one_link`.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -20,12 +21,12 @@ use serde_json::json;
 
 use crate::common::{Switch, write_config_without_account_tps};
 use crate::http;
+use crate::one_link::{self, RECEIPTS_WAIT, closing_line, mo_text};
 use crate::raw::SOURCE;
 use crate::sim::Sim;
 use crate::upstream::{Seen, balance, esme, gateway_view};
 use pasarela::model::Money;
 use pasarela::smpp::Stat;
-use pasarela::smpp::pdu::{Pdu, message_content};
 use pasarela::ucp::{
     Ack, Alert, Codec, Content, ErrorCode, Message, MessageReference, Notification, Operation,
     ReceivedMessage, Response, SessionManagement, ShortMessageFields, Trn,
@@ -40,9 +41,6 @@ const ECHO: &str = "34600109999";
 const GATEWAY: &str = "emi-a";
 const LOGIN: &str = "pasarela";
 const PASSWORD: &str = "secret";
-
-/// The longest any test waits for its receipts.
-const RECEIPTS_WAIT: Duration = Duration::from_secs(30);
 
 /// `pasarela sim-smsc --protocol ucp` checking our login, receipts after
 /// 20 ms, on `listen`.
@@ -100,39 +98,6 @@ account = "demo"
         port = upstream.port()
     );
     write_config_without_account_tps(dir, &extra)
-}
-
-/// The closing line sim-smsc logs for a connection the switch closed,
-/// once the switch has stopped.
-fn closing_line(upstream: &Sim) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let lines = upstream.log_lines();
-        if let Some(line) = lines
-            .iter()
-            .find(|line| line.contains("closed (by the peer"))
-        {
-            return line.clone();
-        }
-        assert!(Instant::now() < deadline, "the link never closed");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The text of an MO the ESME got.
-fn mo_text(pdu: &Pdu) -> Option<String> {
-    let Pdu::DeliverSm(deliver) = pdu else {
-        return None;
-    };
-    let content = message_content(pdu)?;
-    let read = pasarela::sms::incoming::decode(
-        u8::from(deliver.data_coding),
-        u8::from(deliver.esm_class),
-        content,
-        None,
-    )
-    .ok()?;
-    read.text
 }
 
 #[test]
@@ -194,6 +159,7 @@ fn receipts_and_mo_come_back_over_ucp() {
 
 #[test]
 fn a_temporary_nack_is_retried_up_to_max_attempts_and_the_tps_holds() {
+    // sim-smsc answers 9995 with NACK 04: temporary.
     let dir = tempfile::tempdir().unwrap();
     let upstream = sim_on("127.0.0.1:0");
     let config = switch_config_with(
@@ -202,64 +168,19 @@ fn a_temporary_nack_is_retried_up_to_max_attempts_and_the_tps_holds() {
         PASSWORD,
         "tps = 20\nmax_attempts = 2",
     );
-    let mut switch = Switch::start(&config, &[]);
-    let mut esme = esme(&switch);
-    // sim-smsc answers 9995 with NACK 04: temporary, sent again, failed
-    // at the second refusal.
-    let throttled = esme.submit("34600109995", 1);
-    let started = Instant::now();
-    let paced: Vec<u32> = (0..40)
-        .map(|n| esme.submit(&format!("3460070{n:04}"), 1))
-        .collect();
-    let mut seen = Seen::default();
-    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
-        seen.ids.len() == 41 && seen.all_receipted()
-    });
-    let elapsed = started.elapsed();
-    assert_eq!(seen.stats(throttled), [Stat::Rejected.word()]);
-    for seq in &paced {
-        assert_eq!(seen.stats(*seq), [Stat::Delivered.word()]);
-    }
-    // 41 submits and a retry at 20/s, a burst of 2: about 2 s.
-    assert!(
-        elapsed >= Duration::from_millis(1_700) && elapsed < Duration::from_secs(10),
-        "{elapsed:?}"
-    );
-    switch.signal_and_wait(libc::SIGTERM);
-    let closed = closing_line(&upstream);
-    assert!(closed.contains("after 42 submits"), "{closed}");
+    one_link::a_temporary_refusal_is_retried_and_the_tps_holds(&config, &upstream);
 }
 
 #[test]
 fn a_wrong_password_is_refused_and_shown_in_the_gateway_view() {
     let dir = tempfile::tempdir().unwrap();
     let upstream = sim_on("127.0.0.1:0");
-    let switch = Switch::start(&switch_config(dir.path(), upstream.addr, "wrong"), &[]);
-    let mut esme = esme(&switch);
-    let waiting = esme.submit(DELIVERED, 1);
-    let deadline = Instant::now() + RECEIPTS_WAIT;
-    let view = loop {
-        let view = gateway_view(&switch, GATEWAY);
-        if view["binds"][0]["state"] == "bad-credentials" {
-            break view;
-        }
-        assert!(Instant::now() < deadline, "never refused: {view}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(view["up"], false);
-    let error = view["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("login refused") && error.contains("07"),
-        "{error}"
-    );
-    let mut seen = Seen::default();
-    seen.read(&mut esme, Duration::from_secs(2), |_| false);
-    assert!(seen.ids.contains_key(&waiting), "accepted while down");
-    assert!(seen.stats(waiting).is_empty(), "queued, not sent or failed");
-    assert_eq!(
-        upstream.log_count("refused"),
-        1,
-        "retried slowly, not a storm"
+    let config = switch_config(dir.path(), upstream.addr, "wrong");
+    one_link::a_wrong_password_is_shown_and_messages_wait(
+        &config,
+        &upstream,
+        GATEWAY,
+        &["login refused", "07"],
     );
 }
 
@@ -267,49 +188,14 @@ fn a_wrong_password_is_refused_and_shown_in_the_gateway_view() {
 fn the_smsc_restarted_on_its_port_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let upstream = sim_on("127.0.0.1:0");
-    let addr = upstream.addr;
-    let switch = Switch::start(&switch_config(dir.path(), addr, PASSWORD), &[]);
-    let mut esme = esme(&switch);
-    let first: Vec<u32> = (0..20)
-        .map(|n| esme.submit(&format!("3460040{n:04}"), 1))
-        .collect();
-    let mut seen = Seen::default();
-    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
-        first.iter().all(|seq| !seen.stats(*seq).is_empty())
-    });
-    for seq in &first {
-        assert_eq!(seen.stats(*seq), [Stat::Delivered.word()]);
-    }
-
-    drop(upstream);
-    // Accepted and stored while the SMSC is away; they wait.
-    let waiting: Vec<u32> = (0..20)
-        .map(|n| esme.submit(&format!("3460050{n:04}"), 1))
-        .collect();
-    seen.read(&mut esme, Duration::from_secs(2), |_| false);
-    assert!(waiting.iter().all(|seq| seen.ids.contains_key(seq)));
-    assert!(waiting.iter().all(|seq| seen.stats(*seq).is_empty()));
-    let down = gateway_view(&switch, GATEWAY);
-    assert_eq!(down["up"], false, "{down}");
-
-    let upstream = sim_on(&addr.to_string());
-    seen.read(&mut esme, RECEIPTS_WAIT, |seen| {
-        waiting.iter().all(|seq| !seen.stats(*seq).is_empty())
-    });
-    for seq in &waiting {
-        assert_eq!(
-            seen.stats(*seq),
-            [Stat::Delivered.word()],
-            "one receipt each"
-        );
-    }
-    assert!(
-        upstream.log_count("connected (UCP)") <= 2,
-        "back-off, not a storm"
+    let config = switch_config(dir.path(), upstream.addr, PASSWORD);
+    one_link::the_smsc_restarted_on_its_port_loses_nothing(
+        &config,
+        upstream,
+        GATEWAY,
+        sim_on,
+        "connected (UCP)",
     );
-    let view = gateway_view(&switch, GATEWAY);
-    assert_eq!(view["up"], true);
-    assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");
 }
 
 #[test]

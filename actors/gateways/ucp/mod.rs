@@ -18,14 +18,15 @@ pub struct Settings {
     pub name: GatewayName,
     /// `host:port`.
     pub address: String,
-    /// The OAdC we log in with.
+    /// The OAdC we log in with (a `cimd2` link: the user identity).
     pub login: String,
     pub password: String,
-    /// Outstanding operations (1 to 100).
+    /// Outstanding operations (1 to 100; a `cimd2` link's, 1 to 128).
     pub window: usize,
     /// Parts per second for the gateway; 0 is unlimited.
     pub tps: u32,
-    /// How often an alert (31) goes out on a link otherwise quiet.
+    /// How often an alert (31; a `cimd2` link's alive, 40) goes out on a
+    /// link otherwise quiet.
     pub keepalive: Duration,
     pub max_attempts: u32,
     pub failover_after: Option<Duration>,
@@ -33,7 +34,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// What the link of a `ucp` gateway needs from its config.
+    /// What the link of a `ucp` (or `cimd2`) gateway needs from its config.
     pub fn new(name: GatewayName, ucp: &UcpGatewayConfig) -> Settings {
         Settings {
             name,

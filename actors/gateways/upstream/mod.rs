@@ -1,12 +1,13 @@
-//! One actor per upstream SMSC (gateway kinds `smpp`, `ucp` and `http`), following
+//! One actor per upstream SMSC (gateway kinds `smpp`, `ucp`, `cimd2` and `http`), following
 //! the contract in `gateways/mod.rs`. The actor is the gateway's face to
 //! the switch: it takes [`Deliver`] without blocking (a push onto the
 //! queue its connections share, `shared`), tells the routes that
 //! subscribed whether the gateway is up, and starts the connections that
 //! speak the protocol: SMPP binds (`smpp::bind`), a UCP link
-//! (`ucp::link`) or an HTTP link (`http::link`), each doing login,
-//! window, TPS, keep-alive, reconnect with back-off, receipts and MO as
-//! its protocol has them, and reporting `Sent`/`SendFailed`/`Receipt`
+//! (`ucp::link`) or a CIMD2 link (`cimd2::link`), the two on one loop
+//! (`link`), or an HTTP link (`http::link`), each doing login, window,
+//! TPS, keep-alive, reconnect with back-off, receipts and MO as its
+//! protocol has them, and reporting `Sent`/`SendFailed`/`Receipt`
 //! straight to the receipts actor through its `reporter`. The actor knows
 //! the protocol only to start it: the rest is the same for every kind.
 //!
@@ -45,6 +46,7 @@
 //! old ones see their channel close and hand every message they held back
 //! to be routed again (`SendFailed`, temporary).
 
+pub mod link;
 pub mod reporter;
 pub mod shared;
 
@@ -58,7 +60,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::actors::faults;
 use crate::actors::gateways::core::{self, Subscribers};
-use crate::actors::gateways::{http, smpp, ucp};
+use crate::actors::gateways::{cimd2, http, smpp, ucp};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe, Takes,
@@ -77,6 +79,7 @@ pub enum Settings {
     Smpp(smpp::bind::Settings),
     Ucp(ucp::Settings),
     Http(http::Settings),
+    Cimd2(cimd2::Settings),
 }
 
 impl Settings {
@@ -86,6 +89,7 @@ impl Settings {
             GatewayKind::Smpp(smpp) => Some(Settings::Smpp(smpp::bind::Settings::new(name, smpp))),
             GatewayKind::Ucp(ucp) => Some(Settings::Ucp(ucp::Settings::new(name, ucp))),
             GatewayKind::Http(http) => Some(Settings::Http(http::Settings::new(name, http))),
+            GatewayKind::Cimd2(cimd2) => Some(Settings::Cimd2(ucp::Settings::new(name, cimd2))),
             GatewayKind::Simulator(_) | GatewayKind::Modem(_) => None,
         }
     }
@@ -93,7 +97,7 @@ impl Settings {
     fn name(&self) -> &GatewayName {
         match self {
             Settings::Smpp(smpp) => &smpp.name,
-            Settings::Ucp(ucp) => &ucp.name,
+            Settings::Ucp(link) | Settings::Cimd2(link) => &link.name,
             Settings::Http(http) => &http.name,
         }
     }
@@ -104,6 +108,7 @@ impl Settings {
             Settings::Smpp(_) => "smpp",
             Settings::Ucp(_) => "ucp",
             Settings::Http(_) => "http",
+            Settings::Cimd2(_) => "cimd2",
         }
     }
 
@@ -111,7 +116,7 @@ impl Settings {
     fn address(&self) -> &str {
         match self {
             Settings::Smpp(smpp) => &smpp.address,
-            Settings::Ucp(ucp) => &ucp.address,
+            Settings::Ucp(link) | Settings::Cimd2(link) => &link.address,
             Settings::Http(http) => &http.address,
         }
     }
@@ -119,7 +124,7 @@ impl Settings {
     fn queue(&self) -> QueueSettings {
         match self {
             Settings::Smpp(smpp) => smpp.queue(),
-            Settings::Ucp(ucp) => ucp.queue(),
+            Settings::Ucp(link) | Settings::Cimd2(link) => link.queue(),
             Settings::Http(http) => http.queue(),
         }
     }
@@ -127,7 +132,7 @@ impl Settings {
     fn failover_after(&self) -> Option<std::time::Duration> {
         match self {
             Settings::Smpp(smpp) => smpp.failover_after,
-            Settings::Ucp(ucp) => ucp.failover_after,
+            Settings::Ucp(link) | Settings::Cimd2(link) => link.failover_after,
             Settings::Http(http) => http.failover_after(),
         }
     }
@@ -136,7 +141,7 @@ impl Settings {
     fn bind_statuses(&self) -> Vec<BindStatus> {
         match self {
             Settings::Smpp(smpp) => smpp.bind_statuses(),
-            Settings::Ucp(_) => ucp::bind_statuses(),
+            Settings::Ucp(_) | Settings::Cimd2(_) => ucp::bind_statuses(),
             Settings::Http(_) => http::bind_statuses(),
         }
     }
@@ -261,7 +266,18 @@ impl Upstream {
                 reports,
                 &self.logger,
             ),
-            Settings::Ucp(settings) => ucp::link::start(
+            Settings::Ucp(settings) => self::link::start(
+                ucp::link::Ucp::new(),
+                settings,
+                &self.store,
+                shared,
+                lifeline,
+                link,
+                reports,
+                &self.logger,
+            ),
+            Settings::Cimd2(settings) => self::link::start(
+                cimd2::link::Cimd2::new(),
                 settings,
                 &self.store,
                 shared,

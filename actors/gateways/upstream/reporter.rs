@@ -59,7 +59,7 @@ impl Reporter {
         self.link.do_send(StateChanged);
     }
 
-    /// Records how much of the window is in use, for the operator view.
+    /// Records the window in use for the operator view.
     pub fn show_window(&self, in_use: usize) {
         if let Some(bind) = self.shared.lock().binds.get_mut(self.index) {
             bind.window_in_use = in_use;

@@ -166,8 +166,8 @@ pub enum End<E> {
     Lost(E),
 }
 
-/// Sleeps until `at`; forever when there is no time to wake at (a
-/// `select!` branch that never fires).
+/// Sleeps until `at`; forever when there is nothing to wait for (a
+/// connection's next deadline, in its `select!`).
 pub async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,

@@ -1,5 +1,6 @@
 //! `[[gateways]]`: each gateway's name, and its kind checked in one place
-//! per kind (`simulator`, `smpp`, `ucp`, `modem`; `http` in `http_gateway.rs`): the keys that kind takes (a key
+//! per kind (`simulator`, `smpp`, `ucp`, `cimd2`, `modem`; `http` in
+//! `http_gateway.rs`): the keys that kind takes (a key
 //! of another kind is an error, not something to ignore), their defaults
 //! and limits. The admin API's gateway definitions go through the same.
 
@@ -34,6 +35,12 @@ const MAX_UCP_WINDOW: u32 = 100;
 const DEFAULT_UCP_WINDOW: u32 = 64;
 /// What an OAdC and a PWD may hold, as Kannel and the SMSCs take them.
 const MAX_UCP_CREDENTIAL_LEN: usize = 16;
+/// CIMD2's client packet numbers are odd, 001–255: 128 of them.
+const MAX_CIMD2_WINDOW: u32 = 128;
+const DEFAULT_CIMD2_WINDOW: u32 = 32;
+/// What a user identity (010) and a password (011) may hold (Kannel's
+/// parameter table).
+const MAX_CIMD2_CREDENTIAL_LEN: usize = 32;
 const DEFAULT_KEEPALIVE_S: u64 = 60;
 const MAX_KEEPALIVE_S: u64 = 3_600;
 const DEFAULT_BAUD: u32 = 115_200;
@@ -74,7 +81,34 @@ const UCP_KEYS: &[&str] = &[
     "queue_limit",
 ];
 
-/// The keys of an upstream gateway's queue (`smpp`, `ucp` and `http` alike).
+/// The keys a gateway of kind `cimd2` takes.
+const CIMD2_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "username",
+    "password",
+    "window",
+    "tps",
+    "keepalive_s",
+    "max_attempts",
+    "failover_after_s",
+    "queue_limit",
+];
+
+/// What differs between the kinds of one logged-in connection.
+struct Login<'a> {
+    kind: &'static str,
+    keys: &'static [&'static str],
+    /// The key of the login's name, and its value.
+    key: &'static str,
+    value: Option<&'a Spanned<String>>,
+    /// The longest name and password.
+    max_len: usize,
+    default_window: u32,
+    max_window: u32,
+}
+
+/// The keys of an upstream gateway's queue (every upstream kind alike).
 pub(super) struct QueueKeys {
     pub tps: u32,
     pub max_attempts: u32,
@@ -143,11 +177,12 @@ impl Checker<'_> {
             "simulator" => self.simulator(entry, prefix),
             "smpp" => self.smpp_gateway(entry, prefix),
             "ucp" => self.ucp_gateway(entry, prefix),
+            "cimd2" => self.cimd2_gateway(entry, prefix),
             "http" => self.http_gateway(entry, prefix),
             "modem" => self.modem(entry, prefix),
             other => {
                 let message = format!(
-                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp, http or modem"
+                    "unknown gateway kind {other:?}, expected simulator, smpp, ucp, cimd2, http or modem"
                 );
                 self.report(&entry.kind, &at(prefix, "kind"), message);
                 return None;
@@ -248,22 +283,60 @@ impl Checker<'_> {
 
     /// A gateway of kind `ucp`: an upstream SMSC over UCP/EMI.
     fn ucp_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
-        self.refuse_foreign_keys(entry, prefix, "ucp", UCP_KEYS);
-        let host = self.required(entry, prefix, "ucp", entry.host.as_ref(), "host");
-        let login = self.required(entry, prefix, "ucp", entry.login.as_ref(), "login");
-        let password = self.required(entry, prefix, "ucp", entry.password.as_ref(), "password");
-        for (key, value) in [("login", &entry.login), ("password", &entry.password)] {
+        let login = Login {
+            kind: "ucp",
+            keys: UCP_KEYS,
+            key: "login",
+            value: entry.login.as_ref(),
+            max_len: MAX_UCP_CREDENTIAL_LEN,
+            default_window: DEFAULT_UCP_WINDOW,
+            max_window: MAX_UCP_WINDOW,
+        };
+        GatewayKind::Ucp(self.link_gateway(entry, prefix, &login))
+    }
+
+    /// A gateway of kind `cimd2`: an upstream SMSC over CIMD2.
+    fn cimd2_gateway(&mut self, entry: &RawGateway, prefix: &str) -> GatewayKind {
+        let login = Login {
+            kind: "cimd2",
+            keys: CIMD2_KEYS,
+            key: "username",
+            value: entry.username.as_ref(),
+            max_len: MAX_CIMD2_CREDENTIAL_LEN,
+            default_window: DEFAULT_CIMD2_WINDOW,
+            max_window: MAX_CIMD2_WINDOW,
+        };
+        GatewayKind::Cimd2(self.link_gateway(entry, prefix, &login))
+    }
+
+    /// The keys of a gateway of one logged-in connection (`ucp`, `cimd2`),
+    /// by what differs between them (`login`).
+    fn link_gateway(
+        &mut self,
+        entry: &RawGateway,
+        prefix: &str,
+        login: &Login<'_>,
+    ) -> UcpGatewayConfig {
+        let kind = login.kind;
+        self.refuse_foreign_keys(entry, prefix, kind, login.keys);
+        let host = self.required(entry, prefix, kind, entry.host.as_ref(), "host");
+        let name = self.required(entry, prefix, kind, login.value, login.key);
+        let password = self.required(entry, prefix, kind, entry.password.as_ref(), "password");
+        for (key, value) in [
+            (login.key, login.value),
+            ("password", entry.password.as_ref()),
+        ] {
             if let Some(value) = value {
-                self.smpp_credential(value, &at(prefix, key), MAX_UCP_CREDENTIAL_LEN);
+                self.smpp_credential(value, &at(prefix, key), login.max_len);
             }
         }
-        let port = self.port(entry, prefix, "ucp");
+        let port = self.port(entry, prefix, kind);
         let window = self.bounded(
             entry.window.as_ref(),
             &at(prefix, "window"),
-            DEFAULT_UCP_WINDOW,
+            login.default_window,
             1,
-            MAX_UCP_WINDOW,
+            login.max_window,
         );
         let keepalive_s = self.bounded(
             entry.keepalive_s.as_ref(),
@@ -278,10 +351,10 @@ impl Checker<'_> {
             failover_after,
             queue_limit,
         } = self.queue_keys(entry, prefix);
-        GatewayKind::Ucp(UcpGatewayConfig {
+        UcpGatewayConfig {
             host,
             port,
-            login,
+            login: name,
             password,
             window,
             tps,
@@ -289,7 +362,7 @@ impl Checker<'_> {
             max_attempts,
             failover_after,
             queue_limit,
-        })
+        }
     }
 
     /// `port` of an upstream gateway of `kind`: required, not 0.
@@ -475,6 +548,7 @@ impl Checker<'_> {
             ("tls_ca", entry.tls_ca.as_ref().map(Spanned::span)),
             ("login", entry.login.as_ref().map(Spanned::span)),
             ("keepalive_s", entry.keepalive_s.as_ref().map(Spanned::span)),
+            ("username", entry.username.as_ref().map(Spanned::span)),
             ("device", entry.device.as_ref().map(Spanned::span)),
             ("baud", entry.baud.as_ref().map(Spanned::span)),
             ("pin", entry.pin.as_ref().map(Spanned::span)),

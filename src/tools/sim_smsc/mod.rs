@@ -5,16 +5,22 @@
 //! deliver_sm through its own window. It keeps nothing on disk. With
 //! `--tls-cert` and `--tls-key` it speaks SMPP over TLS instead, for
 //! trying gateways with `tls = true`. With `--protocol ucp` it speaks
-//! UCP/EMI instead of SMPP, by the same table (`ucp`).
+//! UCP/EMI instead of SMPP, by the same table (`ucp`); with `--protocol
+//! cimd2`, CIMD2 (`cimd2`).
 //!
 //! - `connection`: one task per TCP connection, the SMSC side of SMPP.
 //! - `ucp`: one task per TCP connection, the SMSC side of UCP/EMI.
+//! - `cimd2`: one task per TCP connection, the SMSC side of CIMD2.
+//! - `session`: the connection loop `ucp` and `cimd2` share (reading,
+//!   login, the window of status reports and MO).
 //! - `hub`: holds receipts until they are due and hands them to a
 //!   receiver or transceiver bind of the account that submitted them,
 //!   keeping them while it has none.
 
+mod cimd2;
 mod connection;
 mod hub;
+mod session;
 mod shared;
 mod ucp;
 
@@ -29,8 +35,9 @@ use tokio_rustls::{TlsAcceptor, TlsStream};
 use crate::tls::{self, PemFile, TlsError};
 use crate::tools::link::Transport;
 use crate::upstream::IdBase;
+use cimd2::{Cimd2, Cimd2Shared};
 use shared::{Credentials, MessageIds, Shared, log};
-use ucp::{References, UcpShared};
+use ucp::{References, Ucp, UcpShared};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
@@ -42,12 +49,15 @@ pub enum Protocol {
     Smpp,
     /// UCP/EMI: login 60, submit 51, notification 53, delivery 52, alert 31.
     Ucp,
+    /// CIMD2: login 01, submit 03, status report 23, deliver 20, alive 40.
+    Cimd2,
 }
 
 /// The command line of `pasarela sim-smsc`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimSmscArgs {
-    /// The protocol: `smpp`, or `ucp` (UCP/EMI over plain TCP; --id-format,
+    /// The protocol: `smpp`, `ucp` or `cimd2` (UCP/EMI or CIMD2 over plain
+    /// TCP; --id-format,
     /// --mo-every-ms, --window, --response-timeout-ms and TLS are SMPP's
     /// only).
     #[arg(long, value_enum, default_value = "smpp")]
@@ -57,11 +67,13 @@ pub struct SimSmscArgs {
     #[arg(long, default_value = "127.0.0.1:2776")]
     pub listen: SocketAddr,
     /// Only this system_id may bind (ESME_RINVSYSID otherwise; with UCP,
-    /// the login's OAdC, NACK 07 otherwise). Absent: any.
+    /// the login's OAdC, NACK 07 otherwise; with CIMD2, the login's user
+    /// identity, error code 100 otherwise). Absent: any.
     #[arg(long)]
     pub system_id: Option<String>,
     /// Binds must give this password (ESME_RINVPASWD otherwise; with UCP,
-    /// the login's PWD, NACK 07 otherwise). Absent: any.
+    /// the login's PWD, NACK 07 otherwise; with CIMD2, error code 100
+    /// otherwise). Absent: any.
     #[arg(long)]
     pub password: Option<String>,
     /// Milliseconds from acknowledging a message to sending its receipt.
@@ -112,7 +124,7 @@ pub enum SimSmscError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp speaks plain TCP only")]
+    #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp and cimd2 speak plain TCP only")]
     TlsWithUcp,
 }
 
@@ -124,7 +136,7 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 }
 
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
-    if args.protocol == Protocol::Ucp && args.tls_cert.is_some() {
+    if args.protocol != Protocol::Smpp && args.tls_cert.is_some() {
         return Err(SimSmscError::TlsWithUcp);
     }
     let acceptor = match (&args.tls_cert, &args.tls_key) {
@@ -184,6 +196,11 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
             hub: hub::start(dlr_delay),
             references: References::default(),
         })),
+        Protocol::Cimd2 => Served::Cimd2(Arc::new(Cimd2Shared {
+            credentials,
+            hub: hub::start(dlr_delay),
+            references: References::default(),
+        })),
     };
     let stop = tokio::signal::ctrl_c();
     tokio::pin!(stop);
@@ -214,6 +231,7 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
 enum Served {
     Smpp(Arc<Shared>),
     Ucp(Arc<UcpShared>),
+    Cimd2(Arc<Cimd2Shared>),
 }
 
 /// Serves one accepted connection, after its TLS handshake when the
@@ -245,6 +263,7 @@ async fn open(
     };
     match served {
         Served::Smpp(shared) => connection::serve(id, transport, peer, shared).await,
-        Served::Ucp(shared) => ucp::serve(id, transport, peer, shared).await,
+        Served::Ucp(shared) => session::serve(id, transport, peer, Ucp(shared)).await,
+        Served::Cimd2(shared) => session::serve(id, transport, peer, Cimd2(shared)).await,
     }
 }

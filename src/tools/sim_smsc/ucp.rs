@@ -7,36 +7,29 @@
 //! delivered or 2 not delivered, Rsn, DSCTS) and, for a destination ending
 //! 9999, a delivery (52) back from that number with the same text go to
 //! the hub and come `--dlr-delay-ms` later on a connection logged in with
-//! the same OAdC, through a window of 100 outstanding operations. Alerts
+//! the same OAdC, through a window of 100 outstanding operations (the
+//! connection itself is `session`'s, shared with the CIMD2 mode). Alerts
 //! (31) are ACKed; other operations NACKed (03).
 //!
 //! UCP knows no expired or rejected state: the rows of the table that end
 //! so send Dst 2 (not delivered) with their reason code.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use bytes::BytesMut;
 use chrono::{NaiveDateTime, SubsecRound, Utc};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc::{self, UnboundedSender};
 
-use super::hub::{Deliveries, HubHandle};
+use super::hub::HubHandle;
+use super::session::{Reply, Session, Wire};
 use super::shared::{Credentials, log};
 use crate::model::MessageState;
-use crate::simulation::{Behaviour, SubmitReply};
+use crate::simulation::Behaviour;
 use crate::smpp::CommandStatus;
-use crate::tools::link::{Reader, Transport};
 use crate::ucp::{
     Ack, Codec, DeliveryStatus, ErrorCode, Message, MessageReference, Nack, Operation, Ot,
     Response, ShortMessageFields, Trn,
 };
-use crate::upstream::{Outcome, classify};
-
-/// TRN is two digits: at most this many of our operations outstanding.
-const WINDOW: usize = 100;
 /// EC of a refused submit the table calls temporary (throttled, queue
 /// full): "operation not allowed", which a gateway retries.
 const EC_TRY_LATER: u8 = 4;
@@ -54,7 +47,8 @@ pub(super) struct UcpShared {
 }
 
 /// The service centre time stamps given out, per recipient, so that no
-/// two messages to one recipient get the same `AdC:SCTS`.
+/// two messages to one recipient get the same `AdC:SCTS` (the CIMD2 mode's
+/// destination and 060 likewise).
 #[derive(Debug, Default)]
 pub(super) struct References {
     last: Mutex<HashMap<String, NaiveDateTime>>,
@@ -64,7 +58,7 @@ impl References {
     /// The reference of a new message to `recipient` taken at `now`: its
     /// SCTS is `now` to the second, or one second past the last one given
     /// to that recipient.
-    fn next(&self, recipient: &str, now: NaiveDateTime) -> MessageReference {
+    pub(super) fn next(&self, recipient: &str, now: NaiveDateTime) -> MessageReference {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let now = now.trunc_subsecs(0);
         let scts = match last.get(recipient) {
@@ -79,241 +73,115 @@ impl References {
     }
 }
 
-/// Serve one connection until it closes.
-pub(super) async fn serve(id: u64, transport: Transport, peer: SocketAddr, shared: Arc<UcpShared>) {
-    log(format_args!("{peer}: connected (UCP)"));
-    let (reader, mut writer) = transport.split();
-    let (outbox, mut outgoing) = mpsc::unbounded_channel::<Message>();
-    let writing = tokio::spawn(async move {
-        let codec = Codec::new();
-        while let Some(message) = outgoing.recv().await {
-            let mut frame = BytesMut::new();
-            if codec.encode(&message, &mut frame).is_err()
-                || writer.write_all(&frame).await.is_err()
-            {
-                break;
-            }
-        }
-    });
-    let mut connection = Connection {
-        id,
-        shared,
-        outbox,
-        login: None,
-        deliveries: None,
-        outstanding: BTreeMap::new(),
-        pending: VecDeque::new(),
-        next_trn: 0,
-        submits: 0,
-        alerts: 0,
-    };
-    let reason = connection.run(reader).await;
-    connection.finish();
-    drop(connection);
-    let _ = writing.await;
-    log(format_args!("{peer}: closed ({reason})"));
-}
+/// UCP/EMI on a simulator connection.
+pub(super) struct Ucp(pub Arc<UcpShared>);
 
-struct Connection {
-    id: u64,
-    shared: Arc<UcpShared>,
-    /// To the writer task.
-    outbox: UnboundedSender<Message>,
-    /// The OAdC it logged in with.
-    login: Option<Arc<str>>,
-    /// What the hub hands it once logged in.
-    deliveries: Option<Deliveries<Operation>>,
-    /// Our operations not yet answered, by TRN.
-    outstanding: BTreeMap<Trn, Operation>,
-    /// Deliveries waiting for room in the window.
-    pending: VecDeque<Operation>,
-    next_trn: u8,
-    submits: u64,
-    alerts: u64,
-}
+impl Wire for Ucp {
+    type Number = Trn;
+    type Unit = Message;
+    type Delivery = Operation;
+    const NAME: &'static str = "UCP";
+    const KEEPALIVES: &'static str = "alerts";
+    const NUMBERS: u8 = 100;
 
-impl Connection {
-    /// Reads and answers until the peer closes; says why it ended.
-    async fn run(&mut self, mut reader: Reader) -> String {
-        let codec = Codec::new();
-        let mut inbox = Vec::new();
-        loop {
-            tokio::select! {
-                read = reader.read_buf(&mut inbox) => match read {
-                    Ok(0) => {
-                        return format!(
-                            "by the peer after {} submits, {} alerts",
-                            self.submits, self.alerts
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(error) => return error.to_string(),
-                },
-                Some(delivery) = next_delivery(&mut self.deliveries) => {
-                    self.pending.push_back(delivery);
-                }
-            }
-            loop {
-                match codec.decode(&inbox) {
-                    Ok(None) => break,
-                    Ok(Some(decoded)) => {
-                        inbox.drain(..decoded.len);
-                        self.on_message(decoded.message);
-                    }
-                    Err(error) => {
-                        inbox.drain(..error.skip_len().min(inbox.len()));
-                        if let Some(nack) = error.reply() {
-                            self.send(nack);
-                        }
-                    }
-                }
-            }
-            self.fill_window();
+    fn hub(&self) -> &HubHandle<Operation> {
+        &self.0.hub
+    }
+
+    fn number(index: u8) -> Option<Trn> {
+        Trn::new(index)
+    }
+
+    fn encode(message: &Message, dst: &mut BytesMut) -> bool {
+        Codec::new().encode(message, dst).is_ok()
+    }
+
+    fn decode(inbox: &[u8]) -> Result<Option<(Message, usize)>, (usize, Option<Message>)> {
+        match Codec::new().decode(inbox) {
+            Ok(decoded) => Ok(decoded.map(|decoded| (decoded.message, decoded.len))),
+            Err(error) => Err((error.skip_len(), error.reply())),
         }
     }
 
-    /// What it had not delivered goes back to the hub for another
-    /// connection of its login.
-    fn finish(&mut self) {
-        if let Some(login) = &self.login {
-            let mut undelivered: Vec<Operation> = std::mem::take(&mut self.outstanding)
-                .into_values()
-                .collect();
-            undelivered.extend(self.pending.drain(..));
-            self.shared.hub.gone(login, self.id, undelivered);
-        }
-    }
-
-    fn send(&self, message: Message) {
-        let _ = self.outbox.send(message);
-    }
-
-    fn on_message(&mut self, message: Message) {
+    fn response(message: &Message) -> Option<(Trn, bool)> {
         match message {
-            Message::Operation { trn, operation } => self.on_operation(trn, operation),
             Message::Result { trn, response, .. } => {
-                if let (Some(operation), Response::Nack(_)) =
-                    (self.outstanding.remove(&trn), &response)
-                    && let Some(login) = &self.login
-                {
-                    // Refused (not stored): it comes again later.
-                    self.shared.hub.schedule(login, operation);
-                }
+                Some((*trn, matches!(response, Response::Nack(_))))
             }
+            Message::Operation { .. } => None,
         }
     }
 
-    fn on_operation(&mut self, trn: Trn, operation: Operation) {
+    fn request(session: &mut Session<Ucp>, message: Message) {
+        let Message::Operation { trn, operation } = message else {
+            return;
+        };
         let ot = operation.ot();
         match operation {
-            Operation::Session(session) => {
-                let password = String::from_utf8_lossy(&session.pwd);
-                let accepted = self.shared.credentials.check(&session.oadc, &password)
+            Operation::Session(login) => {
+                let password = String::from_utf8_lossy(&login.pwd);
+                let accepted = session.wire.0.credentials.check(&login.oadc, &password)
                     == CommandStatus::EsmeRok;
                 if accepted {
-                    let login: Arc<str> = Arc::from(session.oadc.as_str());
-                    if self.login.is_none() {
-                        self.deliveries = Some(self.shared.hub.bound(&login, self.id));
-                        self.login = Some(login);
-                    }
-                    self.send(ack(trn, ot, String::new()));
+                    session.logged_in(&login.oadc);
+                    session.send(ack(trn, ot, String::new()));
                 } else {
-                    log(format_args!("login {:?} refused", session.oadc));
-                    self.send(nack(trn, ot, ErrorCode::AUTHENTICATION_FAILURE));
+                    log(format_args!("login {:?} refused", login.oadc));
+                    session.send(nack(trn, ot, ErrorCode::AUTHENTICATION_FAILURE));
                 }
             }
-            Operation::Submit(fields) => match self.login.clone() {
-                Some(login) => self.submit(trn, &fields, &login),
-                None => self.send(nack(trn, ot, ErrorCode::OPERATION_NOT_ALLOWED)),
+            Operation::Submit(fields) => match session.login.clone() {
+                Some(login) => submit(session, trn, &fields, &login),
+                None => session.send(nack(trn, ot, ErrorCode::OPERATION_NOT_ALLOWED)),
             },
             Operation::Alert(_) => {
-                self.alerts += 1;
-                self.send(ack(trn, ot, String::new()));
+                session.keepalives += 1;
+                session.send(ack(trn, ot, String::new()));
             }
             Operation::CallInput(_) | Operation::Delivery(_) | Operation::Notification(_) => {
-                self.send(nack(trn, ot, ErrorCode::OPERATION_NOT_SUPPORTED));
+                session.send(nack(trn, ot, ErrorCode::OPERATION_NOT_SUPPORTED));
             }
         }
     }
 
-    /// Answers a submit as the table says and schedules what follows it.
-    fn submit(&mut self, trn: Trn, fields: &ShortMessageFields, login: &Arc<str>) {
-        self.submits += 1;
-        let behaviour = Behaviour::for_destination(&fields.adc);
-        let delay = match behaviour.reply {
-            SubmitReply::Refuse(status) => {
-                let code = match classify(status) {
-                    Outcome::Temporary => EC_TRY_LATER,
-                    Outcome::Permanent | Outcome::Accepted => EC_REFUSED,
-                };
-                let code = ErrorCode::new(code).unwrap_or(ErrorCode::SYNTAX_ERROR);
-                return self.send(nack(trn, Ot::SUBMIT, code));
-            }
-            SubmitReply::NoResponse => return,
-            SubmitReply::Accept => Duration::ZERO,
-            SubmitReply::AcceptAfter(delay) => delay,
-        };
-        let now = Utc::now().naive_utc();
-        let reference = self.shared.references.next(&fields.adc, now);
-        let mut follow = Vec::new();
-        if let Some(state) = behaviour.outcome {
-            follow.push(notification(
-                fields,
-                &reference,
-                state,
-                behaviour.error_code,
-                now,
-            ));
-        }
-        if behaviour.mobile_originated {
-            follow.push(reply(fields, now));
-        }
-        let answer = ack(trn, Ot::SUBMIT, reference.to_string());
-        let (outbox, hub, login) = (self.outbox.clone(), self.shared.hub.clone(), login.clone());
-        let deliver = move || {
-            let _ = outbox.send(answer);
-            for operation in follow {
-                hub.schedule(&login, operation);
-            }
-        };
-        if delay.is_zero() {
-            deliver();
-        } else {
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                deliver();
-            });
-        }
+    fn numbered(operation: &Operation, trn: Trn) -> Option<Message> {
+        Some(Message::Operation {
+            trn,
+            operation: operation.clone(),
+        })
     }
+}
 
-    /// Sends pending deliveries while the window has room.
-    fn fill_window(&mut self) {
-        while self.outstanding.len() < WINDOW {
-            let Some(operation) = self.pending.pop_front() else {
-                return;
-            };
-            let Some(trn) = self.free_trn() else {
-                self.pending.push_front(operation);
-                return;
-            };
-            self.send(Message::Operation {
-                trn,
-                operation: operation.clone(),
-            });
-            self.outstanding.insert(trn, operation);
+/// Answers a submit as the table says and schedules what follows it.
+fn submit(session: &mut Session<Ucp>, trn: Trn, fields: &ShortMessageFields, login: &Arc<str>) {
+    session.submits += 1;
+    let behaviour = Behaviour::for_destination(&fields.adc);
+    let delay = match Reply::of(behaviour.reply) {
+        Reply::Refuse { temporary } => {
+            let code = if temporary { EC_TRY_LATER } else { EC_REFUSED };
+            let code = ErrorCode::new(code).unwrap_or(ErrorCode::SYNTAX_ERROR);
+            return session.send(nack(trn, Ot::SUBMIT, code));
         }
+        Reply::Silent => return,
+        Reply::After(delay) => delay,
+    };
+    let now = Utc::now().naive_utc();
+    let reference = session.wire.0.references.next(&fields.adc, now);
+    let mut follow = Vec::new();
+    if let Some(state) = behaviour.outcome {
+        follow.push(notification(
+            fields,
+            &reference,
+            state,
+            behaviour.error_code,
+            now,
+        ));
     }
-
-    fn free_trn(&mut self) -> Option<Trn> {
-        for _ in 0..WINDOW {
-            let trn = Trn::new(self.next_trn)?;
-            self.next_trn = (self.next_trn + 1) % 100;
-            if !self.outstanding.contains_key(&trn) {
-                return Some(trn);
-            }
-        }
-        None
+    if behaviour.mobile_originated {
+        follow.push(reply(fields, now));
     }
+    let answer = ack(trn, Ot::SUBMIT, reference.to_string());
+    session.answer_after(answer, follow, login, delay);
 }
 
 /// The delivery notification (53) of a submitted message, sent to its
@@ -374,13 +242,6 @@ fn nack(trn: Trn, ot: Ot, error: ErrorCode) -> Message {
             error,
             sm: String::new(),
         }),
-    }
-}
-
-async fn next_delivery(deliveries: &mut Option<Deliveries<Operation>>) -> Option<Operation> {
-    match deliveries {
-        Some(deliveries) => deliveries.recv().await,
-        None => std::future::pending().await,
     }
 }
 
