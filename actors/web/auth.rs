@@ -422,7 +422,7 @@ async fn passes(
     Ok(())
 }
 
-fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
+pub(super) fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
     use base64::Engine as _;
     let encoded = value.to_str().ok()?.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD

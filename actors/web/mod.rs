@@ -56,8 +56,10 @@
 //! | `schemas.rs` | OpenAPI schemas of types owned outside the HTTP layer |
 //! | `list_import.rs` | a list imported as CSV or plain text, read as it arrives; the media types an import takes |
 //! | `csv_file.rs` | a CSV export answered as a file to save |
+//! | `audit.rs` | the operator's audit log, a middleware around every route |
 
 mod accounts;
+mod audit;
 mod auth;
 mod autoreplies;
 mod body;
@@ -162,6 +164,7 @@ pub fn start(
         app.app_data(web::Data::new(document))
             .configure(ui::configure)
             .wrap(middleware::from_fn(json_only::require_json))
+            .wrap(middleware::from_fn(audit::record))
             .wrap(ui::security_headers())
             .wrap(middleware::from_fn(failure::log_failures))
     })

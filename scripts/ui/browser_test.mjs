@@ -368,6 +368,17 @@ try {
   await Promise.all([page.waitForNavigation(), page.locator("tbody tr[data-dead]").first().locator("button", { hasText: "Replay" }).click()]);
   expect((await text(".flash.ok")).endsWith(": 1"), "one sent back to the outbox");
 
+  step = "the audit log has the admin's actions, not the refused ones";
+  await page.click("nav >> text=Audit log");
+  const audited = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
+  for (const action of ["login", "POST /ui/accounts", `POST /ui/accounts/${CUSTOMER[0]}/credit`,
+                        "POST /ui/gateways/sim/stop", "POST /ui/routes", "POST /ui/rules"]) {
+    expect(audited.includes(action), `${action} audited, got ${audited.join(" | ")}`);
+  }
+  expect(audited.filter((action) => action === `POST /ui/accounts/${CUSTOMER[0]}/credit`).length === 1,
+    "the forged credit forms not audited (refused)");
+  expect((await text("tbody tr td:nth-child(4)")) === "127.0.0.1", "from where");
+
   step = "nothing came from another host";
   expect(foreign.length === 0, `no foreign requests, got ${foreign.join(", ")}`);
   console.log("ok");

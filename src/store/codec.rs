@@ -194,11 +194,13 @@ pub enum TreeId {
     /// `campaigns`).
     Campaigns,
     CampaignRecipients,
+    /// The operator's actions (see `audit`).
+    Audit,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 24] = [
+    pub const ALL: [TreeId; 25] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -223,6 +225,7 @@ impl TreeId {
         TreeId::GroupMembers,
         TreeId::Campaigns,
         TreeId::CampaignRecipients,
+        TreeId::Audit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -251,6 +254,7 @@ impl TreeId {
             TreeId::GroupMembers => "group_members",
             TreeId::Campaigns => "campaigns",
             TreeId::CampaignRecipients => "campaign_recipients",
+            TreeId::Audit => "audit",
         }
     }
 

@@ -719,3 +719,58 @@ fn a_missing_admin_password_is_generated_into_a_private_file_never_logged_and_ke
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
     assert!(!file.exists(), "generated once, never again");
 }
+
+#[test]
+fn the_operators_api_actions_are_audited_and_refusals_and_customers_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut switch = Switch::start(&write_config(dir.path(), ""), &[]);
+    let top_up = json!({"amount": "5.00", "reason": "audit me"});
+    let path = "/api/v1/accounts/demo/credit";
+    assert_eq!(
+        http(switch.http, "POST", path, ADMIN, Some(&top_up)).status,
+        200
+    );
+    // Refused: a wrong password, a customer, a body the API rejects.
+    let wrong = Some(("admin", "not-the-password"));
+    assert_eq!(
+        http(switch.http, "POST", path, wrong, Some(&top_up)).status,
+        401
+    );
+    assert_eq!(
+        http(switch.http, "POST", path, DEMO, Some(&top_up)).status,
+        401
+    );
+    let zero = json!({"amount": "0", "reason": "nothing"});
+    assert_eq!(
+        http(switch.http, "POST", path, ADMIN, Some(&zero)).status,
+        400
+    );
+    let message = json!({"to": "+34600123456", "from": "Shop", "text": "hi"});
+    assert_eq!(
+        http(
+            switch.http,
+            "POST",
+            "/api/v1/messages",
+            DEMO,
+            Some(&message)
+        )
+        .status,
+        202
+    );
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+
+    let store = pasarela::store::Store::open(pasarela::store::StoreConfig::new(
+        dir.path().join("data/store"),
+    ))
+    .unwrap();
+    let entries = store.audit_page(None, 100).unwrap();
+    let actions: Vec<(&str, &str, u16)> = entries
+        .iter()
+        .map(|(_, entry)| (entry.who.as_str(), entry.action.as_str(), entry.status))
+        .collect();
+    assert_eq!(
+        actions,
+        [("admin", "POST /api/v1/accounts/demo/credit", 200)]
+    );
+    assert_eq!(entries[0].1.peer.as_deref(), Some("127.0.0.1"));
+}

@@ -183,6 +183,9 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    AuditLog => "Audit log", "Registro de auditoría";
+    Who => "Who", "Quién";
+    Answer => "Answer", "Respuesta";
     Rules => "Content rules", "Reglas de contenido";
     Matches => "Matches", "Coincide con";
     Action => "Action", "Acción";

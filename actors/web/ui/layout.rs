@@ -24,6 +24,7 @@ pub enum Section {
     Campaigns,
     Callbacks,
     Rules,
+    Audit,
     Settings,
     None,
 }
@@ -89,6 +90,7 @@ impl Frame<'_> {
                 (Section::Rules, "/ui/rules", Text::Rules),
                 (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
+                (Section::Audit, "/ui/audit", Text::AuditLog),
             ],
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),

@@ -18,6 +18,7 @@
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
+//! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
@@ -31,6 +32,7 @@
 
 mod accounts;
 mod assets;
+mod audit;
 mod callbacks;
 mod campaigns;
 mod customer;
@@ -81,6 +83,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(campaigns::configure)
         .configure(callbacks::configure)
         .configure(rules::configure)
+        .configure(audit::configure)
         .configure(settings::configure)
         .configure(assets::configure);
 }
