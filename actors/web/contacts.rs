@@ -360,27 +360,38 @@ async fn add_contact(
     }: BodyFirst<web::Bytes, AccountInScope>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let mut fields = Fields::parse(&body)?;
+    let contact = add(&state, &account.id, &body).await?;
+    Ok(HttpResponse::Created().json(view(&contact)))
+}
+
+/// Adds the contact `body` describes to `account`, once durable; 409
+/// when it has one with that number.
+pub(in crate::actors::web) async fn add(
+    state: &WebState,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Contact, Problem> {
+    let mut fields = Fields::parse(body)?;
     let text: String = fields.required("number")?;
     let contact = contact_from(number("number", &text)?, &mut fields)?;
     fields.finish()?;
     let _writer = state.contact_writer.lock().await;
-    if state.store.contact(&account.id, contact.number)?.is_some() {
+    if state.store.contact(account, contact.number)?.is_some() {
         return Err(Problem::with_field(
             StatusCode::CONFLICT,
             FieldError {
                 field: "number".into(),
                 detail: format!(
-                    "account {} has a contact {} already: change it with PUT",
-                    account.id, contact.number
+                    "account {account} has a contact {} already: change it with PUT",
+                    contact.number
                 ),
             },
         ));
     }
     let mut batch = Batch::new();
-    batch.put_contact(&account.id, &contact, None);
+    batch.put_contact(account, &contact, None);
     state.store.commit(batch).await?;
-    Ok(HttpResponse::Created().json(view(&contact)))
+    Ok(contact)
 }
 
 /// Count the contacts a selection picks
@@ -544,16 +555,27 @@ async fn delete_contact(
     path: web::Path<String>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let number = number("number", &path)?;
+    remove(&state, &account.id, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes `account`'s contact with the number `text`, once durable; 404
+/// when it has none.
+pub(in crate::actors::web) async fn remove(
+    state: &WebState,
+    account: &AccountId,
+    text: &str,
+) -> Result<(), Problem> {
+    let number = number("number", text)?;
     let _writer = state.contact_writer.lock().await;
     let previous = state
         .store
-        .contact(&account.id, number)?
-        .ok_or_else(|| no_contact(&account.id, number))?;
+        .contact(account, number)?
+        .ok_or_else(|| no_contact(account, number))?;
     let mut batch = Batch::new();
-    batch.remove_contact(&account.id, &previous);
+    batch.remove_contact(account, &previous);
     state.store.commit(batch).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// An account's groups with their sizes

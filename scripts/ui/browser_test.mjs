@@ -284,19 +284,33 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted, and held");
 
-  step = "the customer makes a campaign that runs to the end";
+  step = "the customer adds contacts to a group";
+  await page.click("nav >> text=Contacts");
+  for (const [number, name] of [["+34600400001", "Ana"], ["+34600400002", "Luis"]]) {
+    await page.fill("input[name=number]", number);
+    await page.fill("input[name=name]", name);
+    await page.fill("input[name=groups]", "vip");
+    await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/contacts'] button[type=submit]")]);
+  }
+  expect((await text("a[data-group=vip]")) === "vip (2)", "the group with its two contacts");
+  await page.fill("input[name=number]", "not a number");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/contacts'] button[type=submit]")]);
+  expect((await page.locator(".flash.bad").count()) === 1, "a bad number refused with the reason");
+
+  step = "the customer makes a campaign to a number and a group that runs to the end";
   await page.click("nav >> text=Campaigns");
   await page.fill("input[name=name]", "Rebajas");
   await page.fill("input[name=from]", "Shop");
-  await page.fill("textarea[name=text]", "Rebajas para {{number}}");
-  await page.fill("textarea[name=numbers]", "+34600200001\n+34600200002");
+  await page.fill("textarea[name=text]", "Hola {{name|amigo}}, rebajas");
+  await page.fill("textarea[name=numbers]", "+34600200001");
+  await page.fill("input[name=groups]", "vip");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/campaigns'] button[type=submit]")]);
   expect(/\/ui\/me\/campaigns\/\d+/.test(page.url()), `the campaign's page, got ${page.url()}`);
   for (let tries = 0; ; tries++) {
     const state = await page.getAttribute("[data-state]", "data-state");
     const delivered = await page.locator(".card", { hasText: "Delivered" }).locator(".value").innerText();
-    if (state === "finished" && delivered.trim() === "2") break;
-    expect(tries < 75, `finished with 2 delivered, got ${state} and ${delivered}`);
+    if (state === "finished" && delivered.trim() === "3") break;
+    expect(tries < 75, `finished with 3 delivered, got ${state} and ${delivered}`);
     await page.waitForTimeout(200);
     await page.reload();
   }
@@ -324,7 +338,7 @@ try {
   await page.selectOption("select[name=account]", CUSTOMER[0]);
   await page.selectOption("select[name=state]", "DELIVERED");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
-  expect((await page.locator("tbody tr[data-message]").count()) === 4, "the customer's four delivered messages (the held one is not)");
+  expect((await page.locator("tbody tr[data-message]").count()) === 5, "the customer's five delivered messages (the held one is not)");
   await page.fill("input[name=to]", "34600123456");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the one to that number");

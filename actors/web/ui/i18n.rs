@@ -183,6 +183,11 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    Contacts => "Contacts", "Contactos";
+    AllContacts => "All contacts", "Todos los contactos";
+    NewContact => "New contact", "Nuevo contacto";
+    Number => "Number", "Número";
+    More => "More", "Más";
     AuditLog => "Audit log", "Registro de auditoría";
     Who => "Who", "Quién";
     Answer => "Answer", "Respuesta";

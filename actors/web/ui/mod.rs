@@ -20,6 +20,7 @@
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
+//! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -35,6 +36,7 @@ mod assets;
 mod audit;
 mod callbacks;
 mod campaigns;
+mod contacts;
 mod customer;
 mod dashboard;
 mod gateways;
@@ -85,5 +87,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(rules::configure)
         .configure(audit::configure)
         .configure(settings::configure)
+        .configure(contacts::configure)
         .configure(assets::configure);
 }
