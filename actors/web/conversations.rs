@@ -16,9 +16,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::AccountInScope;
 use super::body_first::BodyFirst;
-use super::customer::send;
+use super::customer::accept;
 use super::problem::Problem;
 use super::state::WebState;
+use crate::actors::protocol::directory::AccountEntry;
 use crate::api::{FieldError, Recipients, SendRequest, SendResponse};
 use crate::conversations::{
     ConversationList, ConversationMessageView, ConversationPage, ConversationView, Direction,
@@ -109,7 +110,7 @@ fn cursor(field: &str, cursor: Option<&str>) -> Result<Option<u64>, Problem> {
 }
 
 /// The two parties of the path, normalised; 400 naming the one at fault.
-fn parties(path: &(String, String)) -> Result<(Party, Party), Problem> {
+pub(in crate::actors::web) fn parties(path: &(String, String)) -> Result<(Party, Party), Problem> {
     let ours = Party::parse(&path.0).map_err(|error| bad("ours", error.to_string()))?;
     let theirs = Party::parse(&path.1).map_err(|error| bad("theirs", error.to_string()))?;
     Ok((ours, theirs))
@@ -161,19 +162,30 @@ async fn list_conversations(
     let query: ListQuery = query(&request)?;
     let limit = limit(query.limit)?;
     let before = cursor("before", query.before.as_deref())?;
+    Ok(HttpResponse::Ok().json(list(&state, &account.id, before, limit).await?))
+}
+
+/// Up to `limit` of `account`'s conversations active before `before`, the
+/// most recently active first.
+pub(in crate::actors::web) async fn list(
+    state: &WebState,
+    account: &AccountId,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<ConversationList, Problem> {
     let store = state.store.clone();
-    let id = account.id.clone();
+    let id = account.clone();
     let found = web::block(move || store.conversations(&id, before, limit))
         .await
         .map_err(Problem::internal)??;
     let next_cursor = (found.len() == limit)
         .then(|| found.last().map(|last| last.summary.last.to_string()))
         .flatten();
-    Ok(HttpResponse::Ok().json(ConversationList {
-        account: account.id.to_string(),
+    Ok(ConversationList {
+        account: account.to_string(),
         conversations: found.iter().map(view).collect(),
         next_cursor,
-    }))
+    })
 }
 
 /// One conversation's messages in order; marks it read
@@ -217,8 +229,21 @@ async fn read_conversation(
         (None, Some(after)) => Window::After(after),
         (None, None) => Window::Latest,
     };
+    Ok(HttpResponse::Ok().json(page(&state, &account.id, ours, theirs, window, limit).await?))
+}
+
+/// A page of `account`'s conversation between `ours` and `theirs`, in
+/// order; the read mark moved to its newest message.
+pub(in crate::actors::web) async fn page(
+    state: &WebState,
+    account: &AccountId,
+    ours: Party,
+    theirs: Party,
+    window: Window,
+    limit: usize,
+) -> Result<ConversationPage, Problem> {
     let store = state.store.clone();
-    let id = account.id.clone();
+    let id = account.clone();
     let (found, has_before, entries, states) = {
         let (ours, theirs) = (ours.clone(), theirs.clone());
         web::block(move || -> Result<_, crate::store::StoreError> {
@@ -239,7 +264,7 @@ async fn read_conversation(
         .await
         .map_err(Problem::internal)??
     };
-    let mut conversation = found.ok_or_else(|| not_found(&account.id, &ours, &theirs))?;
+    let mut conversation = found.ok_or_else(|| not_found(account, &ours, &theirs))?;
     if let Some((newest, entry)) = entries.last()
         && conversation.read.is_none_or(|mark| mark.through < *newest)
     {
@@ -248,7 +273,7 @@ async fn read_conversation(
             received: entry.received,
         };
         let mut batch = Batch::new();
-        batch.mark_conversation_read(&account.id, &ours, &theirs, &mark);
+        batch.mark_conversation_read(account, &ours, &theirs, &mark);
         state.store.commit(batch).await?;
         conversation.read = Some(mark);
     }
@@ -280,15 +305,15 @@ async fn read_conversation(
             state,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ConversationPage {
-        account: account.id.to_string(),
+    Ok(ConversationPage {
+        account: account.to_string(),
         ours: ours.to_string(),
         theirs: theirs.to_string(),
         messages,
         unread: conversation.unread(),
         previous_cursor,
         next_cursor,
-    }))
+    })
 }
 
 /// The state an MT entry shows (`conversations::entry_state`); `None` for
@@ -349,6 +374,20 @@ async fn reply_in_conversation(
     let ReplyRequest { text } = serde_json::from_value(body.into_inner())
         .map_err(|error| bad("body", error.to_string()))?;
     let (ours, theirs) = parties(&path)?;
+    let sent = reply(&state, &account, &ours, &theirs, text, read).await?;
+    Ok(HttpResponse::Accepted().json(sent))
+}
+
+/// Sends `text` from `ours` to `theirs` inside `account`'s conversation
+/// between them, as a send does; 404 when there is none.
+pub(in crate::actors::web) async fn reply(
+    state: &WebState,
+    account: &AccountEntry,
+    ours: &Party,
+    theirs: &Party,
+    text: String,
+    read: std::time::Instant,
+) -> Result<SendResponse, Problem> {
     if !theirs.is_number() {
         return Err(bad(
             "theirs",
@@ -357,10 +396,10 @@ async fn reply_in_conversation(
     }
     if state
         .store
-        .conversation(&account.id, &ours, &theirs)?
+        .conversation(&account.id, ours, theirs)?
         .is_none()
     {
-        return Err(not_found(&account.id, &ours, &theirs));
+        return Err(not_found(&account.id, ours, theirs));
     }
     let request = SendRequest {
         to: Recipients::One(theirs.to_string()),
@@ -373,5 +412,5 @@ async fn reply_in_conversation(
         callback_url: None,
         priority: None,
     };
-    send(&account, &request, read, &state).await
+    accept(account, &request, read, state).await
 }

@@ -183,6 +183,12 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    Conversations => "Conversations", "Conversaciones";
+    NoConversations => "No conversations yet.", "Aún no hay conversaciones.";
+    Ours => "Our number", "Nuestro número";
+    Theirs => "Their number", "Su número";
+    Unread => "Unread", "Sin leer";
+    Reply => "Reply", "Respuesta";
     Contacts => "Contacts", "Contactos";
     AllContacts => "All contacts", "Todos los contactos";
     NewContact => "New contact", "Nuevo contacto";

@@ -21,6 +21,7 @@
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
+//! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -37,6 +38,7 @@ mod audit;
 mod callbacks;
 mod campaigns;
 mod contacts;
+mod conversations;
 mod customer;
 mod dashboard;
 mod gateways;
@@ -88,5 +90,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(audit::configure)
         .configure(settings::configure)
         .configure(contacts::configure)
+        .configure(conversations::configure)
         .configure(assets::configure);
 }
