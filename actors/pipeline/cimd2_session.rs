@@ -26,13 +26,10 @@
 //!   70 without an error code takes the item out of the mailbox, one with
 //!   an error code, a NACK or a general error leaves it there.
 
-use std::io;
-
 use actix::prelude::*;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use chrono::Utc;
 use slog::debug;
-use tokio_util::codec::Decoder;
 
 use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Wire};
 use crate::actors::pipeline::login::LoginError;
@@ -54,34 +51,6 @@ const LOGIN_REFUSED: ErrorCode = ErrorCode(103);
 
 /// A CIMD2 customer session.
 pub type Cimd2Session = CustomerSession<Cimd2>;
-
-/// A decoded packet, or what did not decode.
-pub type Frame = Result<Packet, DecodeError>;
-
-/// The core's codec as a `tokio_util` decoder: whatever is at the front of
-/// the buffer, a packet or the error to answer, the octets it took taken
-/// off.
-pub struct Cimd2Framing(Codec);
-
-impl Decoder for Cimd2Framing {
-    type Item = Frame;
-    type Error = io::Error;
-
-    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Frame>> {
-        match self.0.decode(src) {
-            Ok(None) => Ok(None),
-            Ok(Some(decoded)) => {
-                src.advance(decoded.len.min(src.len()));
-                Ok(Some(Ok(decoded.packet)))
-            }
-            Err(error) => {
-                // Every failure steps over at least one octet.
-                src.advance(error.skip_len().max(1).min(src.len()));
-                Ok(Some(Err(error)))
-            }
-        }
-    }
-}
 
 /// CIMD2 as a customer session speaks it.
 pub struct Cimd2 {
@@ -178,8 +147,8 @@ impl Cimd2 {
 }
 
 impl Wire for Cimd2 {
-    type Frame = Frame;
-    type Framing = Cimd2Framing;
+    type Unit = Packet;
+    type Broken = DecodeError;
     type Request = PacketNumber;
     type Number = ServerNumber;
     const NAME: &'static str = "cimd2";
@@ -193,11 +162,21 @@ impl Wire for Cimd2 {
         }
     }
 
-    fn framing() -> Cimd2Framing {
-        Cimd2Framing(Codec::new())
+    fn decode(src: &[u8]) -> Result<Option<(Packet, usize)>, (DecodeError, usize)> {
+        match Codec::new().decode(src) {
+            Ok(decoded) => Ok(decoded.map(|decoded| (decoded.packet, decoded.len))),
+            Err(error) => {
+                let skip = error.skip_len();
+                Err((error, skip))
+            }
+        }
     }
 
-    fn frame(session: &mut Cimd2Session, frame: Frame, ctx: &mut Context<Cimd2Session>) {
+    fn frame(
+        session: &mut Cimd2Session,
+        frame: Result<Packet, DecodeError>,
+        ctx: &mut Context<Cimd2Session>,
+    ) {
         let packet = match frame {
             Ok(packet) => packet,
             Err(error) => {

@@ -4,7 +4,7 @@
 //! [`EsmeSession`](super::esme::EsmeSession), with the same wiring, accept
 //! path and mailbox; not supervised either.
 //!
-//! - Reading: `FramedRead` with the wire's framing, which yields each
+//! - Reading: `FramedRead` with the wire's [`Framing`], which yields each
 //!   operation or what did not decode (answered as the protocol says, and
 //!   reading goes on). Writing goes through the [`Outbox`] the SMPP
 //!   sessions use, bounded in octets.
@@ -35,13 +35,14 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::hash::Hash;
 use std::io;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::WeakAddr;
 use actix::prelude::*;
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use chrono::Utc;
 use slog::{Logger, debug, info, warn};
 use tokio::net::TcpStream;
@@ -79,10 +80,10 @@ pub enum Refusal {
 /// One protocol on a customer session: how it reads frames, answers
 /// logins and submits, and writes receipts and MO.
 pub trait Wire: Sized + Unpin + 'static {
-    /// What the framing yields: an operation, or what did not decode.
-    type Frame: 'static;
-    /// The framing of the byte stream.
-    type Framing: Decoder<Item = Self::Frame, Error = io::Error> + Unpin + 'static;
+    /// A unit read from the customer (a message, a packet).
+    type Unit: 'static;
+    /// What did not decode, and how to answer it.
+    type Broken: 'static;
     /// The customer's numbers for its requests.
     type Request: Copy + Eq + Hash + Display + Unpin + 'static;
     /// Our numbers for receipts and MO.
@@ -98,12 +99,14 @@ pub trait Wire: Sized + Unpin + 'static {
 
     /// A fresh wire for a connection.
     fn new() -> Self;
-    /// A fresh framing for a connection.
-    fn framing() -> Self::Framing;
-    /// Handles one frame from the customer.
+    /// The unit at the front of `src` and the octets it took, `None`
+    /// until it has arrived whole; or what is broken there and the octets
+    /// to step over.
+    fn decode(src: &[u8]) -> Result<Option<(Self::Unit, usize)>, (Self::Broken, usize)>;
+    /// Handles one unit from the customer, or what did not decode.
     fn frame(
         session: &mut CustomerSession<Self>,
-        frame: Self::Frame,
+        frame: Result<Self::Unit, Self::Broken>,
         ctx: &mut Context<CustomerSession<Self>>,
     );
     /// The answer to a login: accepted, or refused for `error`.
@@ -126,6 +129,31 @@ pub trait Wire: Sized + Unpin + 'static {
     /// A receipt or MO written as our operation numbered `number`, or why
     /// it cannot be.
     fn delivery(&mut self, outgoing: &Outgoing, number: Self::Number) -> Result<BytesMut, String>;
+}
+
+/// A wire's [`Wire::decode`] as a `tokio_util` decoder: whatever is at the
+/// front of the buffer, a unit or what is broken, the octets it took taken
+/// off.
+pub struct Framing<W>(PhantomData<W>);
+
+impl<W: Wire> Decoder for Framing<W> {
+    type Item = Result<W::Unit, W::Broken>;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Self::Item>> {
+        match W::decode(src) {
+            Ok(None) => Ok(None),
+            Ok(Some((unit, len))) => {
+                src.advance(len.min(src.len()));
+                Ok(Some(Ok(unit)))
+            }
+            Err((broken, skip)) => {
+                // Every failure steps over at least one octet.
+                src.advance(skip.max(1).min(src.len()));
+                Ok(Some(Err(broken)))
+            }
+        }
+    }
 }
 
 /// A receipt or an MO sent and not yet answered.
@@ -186,7 +214,7 @@ impl<W: Wire> CustomerSession<W> {
         let writer = Outbox::start(write, &logger);
         let window = usize::try_from(wiring.settings.window).unwrap_or(1);
         CustomerSession::create(move |ctx| {
-            ctx.add_stream(FramedRead::new(read, W::framing()));
+            ctx.add_stream(FramedRead::new(read, Framing::<W>(PhantomData)));
             CustomerSession {
                 id,
                 peer,
@@ -489,8 +517,8 @@ impl<W: Wire> Actor for CustomerSession<W> {
     }
 }
 
-impl<W: Wire> StreamHandler<Result<W::Frame, io::Error>> for CustomerSession<W> {
-    fn handle(&mut self, item: Result<W::Frame, io::Error>, ctx: &mut Context<Self>) {
+impl<W: Wire> StreamHandler<io::Result<Result<W::Unit, W::Broken>>> for CustomerSession<W> {
+    fn handle(&mut self, item: io::Result<Result<W::Unit, W::Broken>>, ctx: &mut Context<Self>) {
         match item {
             Ok(frame) => {
                 self.last_heard = Instant::now();

@@ -23,13 +23,10 @@
 //! - UCP has no logout: a [`Disconnect`](crate::actors::protocol::session::Disconnect)
 //!   closes the session at once.
 
-use std::io;
-
 use actix::prelude::*;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use chrono::Utc;
 use slog::debug;
-use tokio_util::codec::Decoder;
 
 use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Wire};
 use crate::actors::pipeline::login::LoginError;
@@ -51,34 +48,6 @@ const EC_SYSTEM_ERROR: u8 = 55;
 
 /// A UCP customer session.
 pub type UcpSession = CustomerSession<Ucp>;
-
-/// A decoded message, or what did not decode.
-pub type Frame = Result<Message, DecodeError>;
-
-/// The core's codec as a `tokio_util` decoder: whatever is at the front of
-/// the buffer, a message or the error to answer, the octets it took taken
-/// off.
-pub struct UcpFraming(Codec);
-
-impl Decoder for UcpFraming {
-    type Item = Frame;
-    type Error = io::Error;
-
-    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Frame>> {
-        match self.0.decode(src) {
-            Ok(None) => Ok(None),
-            Ok(Some(decoded)) => {
-                src.advance(decoded.len.min(src.len()));
-                Ok(Some(Ok(decoded.message)))
-            }
-            Err(error) => {
-                // Every failure steps over at least one octet.
-                src.advance(error.skip_len().max(1).min(src.len()));
-                Ok(Some(Err(error)))
-            }
-        }
-    }
-}
 
 /// UCP/EMI as a customer session speaks it.
 pub struct Ucp {
@@ -145,8 +114,8 @@ impl Ucp {
 }
 
 impl Wire for Ucp {
-    type Frame = Frame;
-    type Framing = UcpFraming;
+    type Unit = Message;
+    type Broken = DecodeError;
     type Request = Trn;
     type Number = Trn;
     const NAME: &'static str = "ucp";
@@ -160,11 +129,21 @@ impl Wire for Ucp {
         }
     }
 
-    fn framing() -> UcpFraming {
-        UcpFraming(Codec::new())
+    fn decode(src: &[u8]) -> Result<Option<(Message, usize)>, (DecodeError, usize)> {
+        match Codec::new().decode(src) {
+            Ok(decoded) => Ok(decoded.map(|decoded| (decoded.message, decoded.len))),
+            Err(error) => {
+                let skip = error.skip_len();
+                Err((error, skip))
+            }
+        }
     }
 
-    fn frame(session: &mut UcpSession, frame: Frame, ctx: &mut Context<UcpSession>) {
+    fn frame(
+        session: &mut UcpSession,
+        frame: Result<Message, DecodeError>,
+        ctx: &mut Context<UcpSession>,
+    ) {
         let message = match frame {
             Ok(message) => message,
             Err(error) => {

@@ -20,6 +20,7 @@ use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode
 use crate::callback_receiver::{Received, Receiver};
 use crate::common::Switch;
 use crate::http;
+use crate::listeners::{DELIVERED, ECHO};
 use crate::raw::SOURCE;
 
 /// The longest any step waits: Kannel reconnects and polls in seconds.
@@ -215,10 +216,22 @@ fn wait_for(
     }
 }
 
-/// sim-smsc delivers a message to it.
-pub const DELIVERED: &str = "34600100001";
-/// sim-smsc answers a message to it with an MO from it, same text.
-pub const ECHO: &str = "34600109999";
+/// The keys of an smsc group of driver `driver` (`emi`, `cimd2`) logging
+/// in to `listener` as `demo` with `password`.
+pub fn smsc(driver: &str, listener: SocketAddr, password: &str) -> String {
+    format!(
+        "smsc = {driver}
+smsc-id = pasarela
+host = 127.0.0.1
+port = {port}
+smsc-username = demo
+smsc-password = {password}
+keepalive = 5
+window = 10
+reconnect-delay = 1",
+        port = listener.port()
+    )
+}
 
 /// Kannel with the smsc group `smsc` logged in to `switch` as `demo`:
 /// texts sent through its sendsms (GSM, UCS-2 with `coding=2`, a 3-part

@@ -11,61 +11,24 @@
 //! the session goes on; alive is answered; the admin API lists the
 //! session as `cimd2` and disconnects it. Every wait is bounded.
 
-use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
-use crate::common::{Switch, write_config_without_account_tps};
-use crate::http;
+use crate::common::Switch;
+use crate::listeners::{
+    DELIVERED, ECHO, closes_within, config, disconnect, listed_session, upstream,
+};
 use crate::raw::SOURCE;
-use crate::sim::Sim;
 use pasarela::cimd2::{
     Codec, Content, ErrorCode, Message, OperationCode, Originator, Packet, PacketNumber, Response,
     StatusCode, Submit, UserData,
 };
 
-const DELIVERED: &str = "34600100001";
-/// sim-smsc answers a message to it with an MO from it, same text.
-const ECHO: &str = "34600109999";
-const LOGIN: &str = "pasarela";
-const PASSWORD: &str = "secret";
 /// The longest any step waits.
 const WAIT: Duration = Duration::from_secs(30);
-
-/// `[cimd2] listen`, a `cimd2` gateway to `upstream` for the `34` route,
-/// and the MO to [`SOURCE`] for `demo`.
-fn config(dir: &Path, upstream: SocketAddr) -> PathBuf {
-    let extra = format!(
-        r#"
-[cimd2]
-listen = "127.0.0.1:0"
-
-[[gateways]]
-name = "cimd-a"
-kind = "cimd2"
-host = "127.0.0.1"
-port = {port}
-username = "{LOGIN}"
-password = "{PASSWORD}"
-window = 16
-
-[[routes]]
-prefix = "34"
-gateways = ["cimd-a"]
-price = "1.00"
-
-[[mo_routes]]
-number = "{SOURCE}"
-account = "demo"
-"#,
-        port = upstream.port()
-    );
-    write_config_without_account_tps(dir, &extra)
-}
 
 /// A CIMD2 client over one TCP connection, numbering its requests odd.
 struct Client {
@@ -176,22 +139,6 @@ impl Client {
         });
         response_of(&self.answer(number, &mut Vec::new()))
     }
-
-    /// Whether the switch closes the connection within `limit`.
-    fn closes_within(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        let mut buffer = [0u8; 4096];
-        while Instant::now() < deadline {
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return true,
-                Ok(_) => {}
-                Err(error)
-                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(_) => return true,
-            }
-        }
-        false
-    }
 }
 
 fn response_of(packet: &Packet) -> Response {
@@ -236,17 +183,8 @@ fn text_of(message: &Message) -> String {
 #[test]
 fn a_cimd2_customer_logs_in_submits_and_gets_status_reports_and_mo() {
     let dir = tempfile::tempdir().unwrap();
-    let upstream = Sim::start(&[
-        "--protocol",
-        "cimd2",
-        "--dlr-delay-ms",
-        "20",
-        "--system-id",
-        LOGIN,
-        "--password",
-        PASSWORD,
-    ]);
-    let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let upstream = upstream("cimd2", "20");
+    let switch = Switch::start(&config(dir.path(), "cimd2", upstream.addr), &[]);
     let mut client = Client::connect(switch.listener("CIMD2"));
 
     // Before the login, a submit is unexpected; a wrong password is an
@@ -362,53 +300,27 @@ fn a_cimd2_customer_logs_in_submits_and_gets_status_reports_and_mo() {
     expected.sort();
     assert_eq!(mo, expected);
 
-    // The admin API lists the session as a CIMD2 login.
-    let sessions = http::json(
-        switch.http,
-        "GET",
-        "/api/v1/sessions",
-        Some(("admin", crate::common::ADMIN_PASSWORD)),
-        None,
+    // The admin API lists the session as a CIMD2 login; the operator
+    // disconnects it and the connection closes.
+    let id = listed_session(&switch, "cimd2");
+    disconnect(&switch, id);
+    assert!(
+        closes_within(&mut client.stream, WAIT),
+        "the session never closed"
     );
-    assert_eq!(sessions.status, 200, "{}", sessions.body);
-    let listed: HashMap<String, (String, u64)> = sessions
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|session| {
-            (
-                session["bind"].as_str().unwrap().to_owned(),
-                (
-                    session["system_id"].as_str().unwrap().to_owned(),
-                    session["id"].as_u64().unwrap(),
-                ),
-            )
-        })
-        .collect();
-    let (account, id) = listed.get("cimd2").expect("the CIMD2 session is listed");
-    assert_eq!(account, "demo");
-
-    // The operator disconnects it: the connection closes.
-    let deleted = http::json(
-        switch.http,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        Some(("admin", crate::common::ADMIN_PASSWORD)),
-        None,
-    );
-    assert_eq!(deleted.status, 202, "{}", deleted.body);
-    assert!(client.closes_within(WAIT), "the session never closed");
 }
 
 #[test]
 fn a_cimd2_customer_logs_out() {
     let dir = tempfile::tempdir().unwrap();
-    let upstream = Sim::start(&["--protocol", "cimd2"]);
-    let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let upstream = upstream("cimd2", "20");
+    let switch = Switch::start(&config(dir.path(), "cimd2", upstream.addr), &[]);
     let mut client = Client::connect(switch.listener("CIMD2"));
     assert_eq!(client.login("demo", "demo1234").error, None);
     let logout = client.request(&Message::Logout);
     assert_eq!(client.answer(logout, &mut Vec::new()).operation.value(), 52);
-    assert!(client.closes_within(WAIT), "the session never closed");
+    assert!(
+        closes_within(&mut client.stream, WAIT),
+        "the session never closed"
+    );
 }

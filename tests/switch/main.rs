@@ -16,6 +16,8 @@ mod esme;
 mod http;
 #[path = "../common/kannel.rs"]
 mod kannel;
+#[path = "../common/listeners.rs"]
+mod listeners;
 #[path = "../common/modem_emulator.rs"]
 mod modem_emulator;
 #[path = "../common/node_smsc.rs"]
