@@ -31,7 +31,7 @@ use bytes::BytesMut;
 use chrono::Utc;
 use slog::debug;
 
-use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Wire};
+use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Unframed, Wire};
 use crate::actors::pipeline::login::LoginError;
 use crate::actors::protocol::account::Outgoing;
 use crate::actors::protocol::logins::Refused;
@@ -162,7 +162,7 @@ impl Wire for Cimd2 {
         }
     }
 
-    fn decode(src: &[u8]) -> Result<Option<(Packet, usize)>, (DecodeError, usize)> {
+    fn decode(src: &[u8]) -> Unframed<Packet, DecodeError> {
         match Codec::new().decode(src) {
             Ok(decoded) => Ok(decoded.map(|decoded| (decoded.packet, decoded.len))),
             Err(error) => {

@@ -77,6 +77,10 @@ pub enum Refusal {
     Status(CommandStatus),
 }
 
+/// What [`Wire::decode`] finds at the front of the input: a whole unit and
+/// its length, nothing yet, or what is broken and the octets to skip.
+pub type Unframed<U, B> = Result<Option<(U, usize)>, (B, usize)>;
+
 /// One protocol on a customer session: how it reads frames, answers
 /// logins and submits, and writes receipts and MO.
 pub trait Wire: Sized + Unpin + 'static {
@@ -102,7 +106,7 @@ pub trait Wire: Sized + Unpin + 'static {
     /// The unit at the front of `src` and the octets it took, `None`
     /// until it has arrived whole; or what is broken there and the octets
     /// to step over.
-    fn decode(src: &[u8]) -> Result<Option<(Self::Unit, usize)>, (Self::Broken, usize)>;
+    fn decode(src: &[u8]) -> Unframed<Self::Unit, Self::Broken>;
     /// Handles one unit from the customer, or what did not decode.
     fn frame(
         session: &mut CustomerSession<Self>,

@@ -28,7 +28,7 @@ use bytes::BytesMut;
 use chrono::Utc;
 use slog::debug;
 
-use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Wire};
+use crate::actors::pipeline::customer_session::{CustomerSession, Refusal, Unframed, Wire};
 use crate::actors::pipeline::login::LoginError;
 use crate::actors::protocol::account::Outgoing;
 use crate::actors::protocol::logins::Refused;
@@ -129,7 +129,7 @@ impl Wire for Ucp {
         }
     }
 
-    fn decode(src: &[u8]) -> Result<Option<(Message, usize)>, (DecodeError, usize)> {
+    fn decode(src: &[u8]) -> Unframed<Message, DecodeError> {
         match Codec::new().decode(src) {
             Ok(decoded) => Ok(decoded.map(|decoded| (decoded.message, decoded.len))),
             Err(error) => {

@@ -106,6 +106,21 @@ pub fn disconnect(switch: &Switch, id: u64) {
     assert_eq!(deleted.status, 202, "{}", deleted.body);
 }
 
+/// Reads what has come on `stream` (within its read timeout) onto
+/// `inbox`; `false` once the switch has closed it.
+pub fn read_more(stream: &mut TcpStream, inbox: &mut Vec<u8>) -> bool {
+    let mut buffer = [0u8; 4096];
+    match stream.read(&mut buffer) {
+        Ok(0) => false,
+        Ok(n) => {
+            inbox.extend_from_slice(&buffer[..n]);
+            true
+        }
+        Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => true,
+        Err(error) => panic!("{error}"),
+    }
+}
+
 /// Whether the switch closes `stream` within `limit` (what it sends
 /// meanwhile is dropped).
 pub fn closes_within(stream: &mut TcpStream, limit: Duration) -> bool {

@@ -11,7 +11,7 @@
 //! the session goes on; alive is answered; the admin API lists the
 //! session as `cimd2` and disconnects it. Every wait is bounded.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use bytes::BytesMut;
 
 use crate::common::Switch;
 use crate::listeners::{
-    DELIVERED, ECHO, closes_within, config, disconnect, listed_session, upstream,
+    DELIVERED, ECHO, closes_within, config, disconnect, listed_session, read_more, upstream,
 };
 use crate::raw::SOURCE;
 use pasarela::cimd2::{
@@ -88,13 +88,8 @@ impl Client {
             if Instant::now() >= deadline {
                 return None;
             }
-            let mut buffer = [0u8; 4096];
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return None,
-                Ok(n) => self.inbox.extend_from_slice(&buffer[..n]),
-                Err(error)
-                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(error) => panic!("{error}"),
+            if !read_more(&mut self.stream, &mut self.inbox) {
+                return None;
             }
         }
     }
