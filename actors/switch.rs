@@ -377,10 +377,21 @@ async fn start(
         ));
     }
     if let Some(address) = config.ucp.listen {
-        actix_rt::spawn(crate::actors::pipeline::listener::run_ucp(
+        actix_rt::spawn(crate::actors::pipeline::listener::run_customers::<
+            crate::actors::pipeline::ucp_session::Ucp,
+        >(
             listen(address).await?,
             session_wiring.clone(),
             logger.new(slog::o!("listener" => "ucp")),
+        ));
+    }
+    if let Some(address) = config.cimd2.listen {
+        actix_rt::spawn(crate::actors::pipeline::listener::run_customers::<
+            crate::actors::pipeline::cimd2_session::Cimd2,
+        >(
+            listen(address).await?,
+            session_wiring.clone(),
+            logger.new(slog::o!("listener" => "cimd2")),
         ));
     }
     let web_state = WebState::new(

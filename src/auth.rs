@@ -46,6 +46,8 @@ pub enum Protocol {
     Http,
     /// A UCP/EMI login (operation 60) on the `[ucp]` listener.
     Ucp,
+    /// A CIMD2 login (operation 01) on the `[cimd2]` listener.
+    Cimd2,
 }
 
 impl Protocol {
@@ -55,6 +57,7 @@ impl Protocol {
             Protocol::Smpp => "smpp",
             Protocol::Http => "http",
             Protocol::Ucp => "ucp",
+            Protocol::Cimd2 => "cimd2",
         }
     }
 }
@@ -109,11 +112,14 @@ pub const WAITING_VERIFICATIONS: usize = 8;
 static VERIFICATIONS: Slots = Slots {
     state: Mutex::new(SlotState {
         free: CONCURRENT_VERIFICATIONS,
-        waiting: [0; 3],
+        waiting: [0; PROTOCOLS],
     }),
     freed: Condvar::new(),
     most_waiting: WAITING_VERIFICATIONS,
 };
+
+/// How many [`Protocol`]s there are: one waiting line each.
+const PROTOCOLS: usize = 4;
 
 /// A counting semaphore for blocking threads, with a bounded waiting line
 /// per protocol.
@@ -126,7 +132,7 @@ struct Slots {
 struct SlotState {
     free: usize,
     /// Threads waiting for a slot, per protocol.
-    waiting: [usize; 3],
+    waiting: [usize; PROTOCOLS],
 }
 
 struct Slot<'a>(&'a Slots);
@@ -194,7 +200,7 @@ mod tests {
         Slots {
             state: Mutex::new(SlotState {
                 free,
-                waiting: [0; 3],
+                waiting: [0; PROTOCOLS],
             }),
             freed: Condvar::new(),
             most_waiting,

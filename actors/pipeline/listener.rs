@@ -1,6 +1,7 @@
 //! The customer listeners: SMPP plain and TLS, which start one
 //! [`EsmeSession`] per connection, the same session over either, and
-//! UCP/EMI (`[ucp] listen`), which starts a [`UcpSession`]. A connection
+//! UCP/EMI (`[ucp] listen`) and CIMD2 (`[cimd2] listen`), which start a
+//! [`CustomerSession`] speaking their [`Wire`]. A connection
 //! over `smpp.max_connections` or `smpp.max_connections_per_ip`
 //! ([`Admission`](super::admission), one count over all of them) is closed
 //! at once, logged and counted. A TLS handshake runs in a task of its own, so a slow one holds
@@ -18,8 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::actors::pipeline::admission::Admitted;
+use crate::actors::pipeline::customer_session::{CustomerSession, Wire};
 use crate::actors::pipeline::esme::{EsmeSession, SessionWiring};
-use crate::actors::pipeline::ucp_session::UcpSession;
 use crate::actors::protocol::account::SessionId;
 use crate::metrics;
 
@@ -84,16 +85,28 @@ pub async fn run(
     }
 }
 
-/// Accepts UCP/EMI customers until the system stops.
-pub async fn run_ucp(listener: TcpListener, wiring: Arc<SessionWiring>, logger: Logger) {
+/// Accepts customers speaking `W` (UCP/EMI, CIMD2) until the system
+/// stops.
+pub async fn run_customers<W: Wire>(
+    listener: TcpListener,
+    wiring: Arc<SessionWiring>,
+    logger: Logger,
+) {
     if let Ok(address) = listener.local_addr() {
-        info!(logger, "UCP listening"; "address" => %address);
+        info!(logger, "{} listening", W::NAME.to_uppercase(); "address" => %address);
     }
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 if let Some((id, admitted)) = admit(&stream, peer, &wiring, &logger) {
-                    UcpSession::start(id, stream, peer, admitted, wiring.clone(), &logger);
+                    CustomerSession::<W>::start(
+                        id,
+                        stream,
+                        peer,
+                        admitted,
+                        wiring.clone(),
+                        &logger,
+                    );
                 }
             }
             Err(error) => {

@@ -13,6 +13,8 @@ pub mod callback_targets;
 pub mod callbacks;
 pub mod campaign;
 pub mod campaign_book;
+pub mod cimd2_session;
+pub mod customer_session;
 pub mod esme;
 pub mod listener;
 pub mod login;

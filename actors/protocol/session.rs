@@ -24,8 +24,9 @@ use crate::smpp::{CommandId, CommandStatus};
 #[rtype(result = "()")]
 pub struct Disconnect;
 
-/// How the customer bound: an SMPP bind (SMPP 3.4 §4.1), or a UCP/EMI
-/// login (operation 60), which submits and receives as a transceiver.
+/// How the customer bound: an SMPP bind (SMPP 3.4 §4.1), a UCP/EMI
+/// login (operation 60) or a CIMD2 login (01), which submit and receive
+/// as a transceiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BindKind {
@@ -33,6 +34,7 @@ pub enum BindKind {
     Receiver,
     Transceiver,
     Ucp,
+    Cimd2,
 }
 
 impl BindKind {

@@ -41,11 +41,12 @@ const LEDGER_KINDS: [LedgerKind; 4] = [
     LedgerKind::Deduct,
 ];
 
-const BIND_KINDS: [BindKind; 4] = [
+const BIND_KINDS: [BindKind; 5] = [
     BindKind::Transmitter,
     BindKind::Receiver,
     BindKind::Transceiver,
     BindKind::Ucp,
+    BindKind::Cimd2,
 ];
 
 const BIND_STATES: [BindState; 5] = [

@@ -14,7 +14,8 @@
 //!   report, alive, responses, NACK, general error) read from and written
 //!   to packets, each parameter checked against its type and range;
 //!   [`outgoing`]: a pasarela message part as a submit, and a delivery's
-//!   user data in pasarela's layout.
+//!   user data in pasarela's layout; [`customer`]: what the `[cimd2]`
+//!   listener reads from and writes to a customer.
 //! - [`operation`] and [`parameter`]: the codes, by name.
 //! - [`text`]: user data (033) in CIMD2's character set ⇄ text;
 //!   [`time`]: `YYMMDDhhmmss`; [`error`].
@@ -53,6 +54,7 @@
 //! ```
 
 pub mod codec;
+pub mod customer;
 pub mod error;
 pub mod message;
 pub mod operation;
@@ -74,6 +76,6 @@ pub use message::{
 };
 pub use operation::OperationCode;
 pub use outgoing::submit;
-pub use packet::{Header, Packet, PacketNumber, Parameter};
+pub use packet::{Header, Packet, PacketNumber, Parameter, ServerNumber};
 pub use parameter::ParameterCode;
 pub use text::TextError;

@@ -59,7 +59,10 @@ pub fn submit(message: &Message) -> Result<Submit, SubmitError> {
 
 /// The user data and the 030 it goes with for a body in `data_coding`:
 /// septets as CIMD2 text, octets as binary.
-fn user_data_of(data_coding: u8, body: &[u8]) -> Result<(UserData, Option<u8>), SubmitError> {
+pub(crate) fn user_data_of(
+    data_coding: u8,
+    body: &[u8],
+) -> Result<(UserData, Option<u8>), SubmitError> {
     let (body, dcs) = body_of(data_coding, body)?;
     let user_data = match body {
         Body::Septets(septets) => UserData::Text(gsm7::decode(&septets)),

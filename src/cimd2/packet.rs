@@ -53,6 +53,24 @@ impl Numbering for PacketNumber {
     }
 }
 
+/// A server's requests are numbered even, 000 to 254 (128 numbers): the
+/// window of the `[cimd2]` listener's status reports and deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerNumber(pub PacketNumber);
+
+impl fmt::Display for ServerNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Numbering for ServerNumber {
+    const COUNT: u8 = 128;
+    fn nth(index: u8) -> Option<ServerNumber> {
+        (index < Self::COUNT).then(|| ServerNumber(PacketNumber(index * 2)))
+    }
+}
+
 /// Who a packet is from and what it asks: enough to answer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {

@@ -21,6 +21,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub ucp: RawUcp,
     #[serde(default)]
+    pub cimd2: RawCimd2,
+    #[serde(default)]
     pub web: RawWeb,
     #[serde(default)]
     pub callbacks: RawCallbacks,
@@ -115,6 +117,13 @@ pub(crate) struct RawSmpp {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawUcp {
+    pub listen: Option<Spanned<String>>,
+}
+
+/// `[cimd2]`: the CIMD2 listener for customers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCimd2 {
     pub listen: Option<Spanned<String>>,
 }
 

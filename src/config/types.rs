@@ -37,6 +37,8 @@ pub struct Config {
     pub smpp: SmppListenerConfig,
     /// `[ucp]`: the UCP/EMI listener accounts log in to (docs/ucp.md).
     pub ucp: UcpListenerConfig,
+    /// `[cimd2]`: the CIMD2 listener accounts log in to (docs/cimd2.md).
+    pub cimd2: UcpListenerConfig,
     /// `[web]`: the HTTP listener (JSON API, admin, Kannel sendsms) and the
     /// operator's login.
     pub web: WebConfig,
@@ -279,11 +281,13 @@ pub struct SmppListenerConfig {
     pub bind_timeout: Duration,
 }
 
-/// `[ucp]`: the UCP/EMI listener for customers. Its sessions take their
-/// window, timers and connection caps from `[smpp]`.
+/// `[ucp]` and `[cimd2]`: the UCP/EMI or CIMD2 listener for customers.
+/// Its sessions take their window, timers and connection caps from
+/// `[smpp]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UcpListenerConfig {
-    /// `ucp.listen`: address and port; none (no listener) when left out.
+    /// `ucp.listen` or `cimd2.listen`: address and port; none (no
+    /// listener) when left out.
     pub listen: Option<SocketAddr>,
 }
 

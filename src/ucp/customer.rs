@@ -83,7 +83,7 @@ pub fn submission(
 
 /// AdC: an international number when it reads as one (a leading `+` or
 /// `00` dropped, as Kannel writes `+`), else the digits as given.
-fn destination(adc: &str) -> Result<Address, CommandStatus> {
+pub(crate) fn destination(adc: &str) -> Result<Address, CommandStatus> {
     let digits = adc
         .strip_prefix('+')
         .or_else(|| adc.strip_prefix("00"))
@@ -129,8 +129,9 @@ pub fn reference(destination: &Address, id: MessageId) -> MessageReference {
     }
 }
 
-/// The SCTS that stands for message `id` (see the module's doc).
-fn scts_of(id: MessageId) -> NaiveDateTime {
+/// The SCTS that stands for message `id` (see the module's doc); the
+/// CIMD2 listener names its messages by it too.
+pub(crate) fn scts_of(id: MessageId) -> NaiveDateTime {
     let seconds = i64::try_from(id.value() % SCTS_SPAN).unwrap_or_default();
     SCTS_EPOCH + TimeDelta::seconds(seconds)
 }

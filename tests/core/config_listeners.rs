@@ -112,19 +112,26 @@ fn tls_keys_that_do_not_go_together_are_refused_at_their_line() {
 }
 
 #[test]
-fn the_ucp_listener_is_there_only_when_given_and_its_address_is_checked_at_its_line() {
-    assert_eq!(parse("").unwrap().ucp.listen, None);
-    let config = parse("[ucp]\nlisten = \"127.0.0.1:3000\"\n").unwrap();
+fn the_ucp_and_cimd2_listeners_are_there_only_when_given_and_their_address_is_checked_at_its_line()
+{
+    let empty = parse("").unwrap();
+    assert_eq!((empty.ucp.listen, empty.cimd2.listen), (None, None));
+    let config =
+        parse("[ucp]\nlisten = \"127.0.0.1:3000\"\n[cimd2]\nlisten = \"127.0.0.1:3001\"\n")
+            .unwrap();
     assert_eq!(config.ucp.listen, Some("127.0.0.1:3000".parse().unwrap()));
-    let lines = errors("[ucp]\nlisten = \"nowhere\"\n");
-    assert!(
-        lines.iter().any(|l| l.contains(&format!(
-            "{FILE}:2: ucp.listen: \"nowhere\" is not an address"
-        ))),
-        "{lines:?}"
-    );
-    assert!(
-        !errors("[ucp]\nport = 3000\n").is_empty(),
-        "unknown keys are refused"
-    );
+    assert_eq!(config.cimd2.listen, Some("127.0.0.1:3001".parse().unwrap()));
+    for section in ["ucp", "cimd2"] {
+        let lines = errors(&format!("[{section}]\nlisten = \"nowhere\"\n"));
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(
+                "{FILE}:2: {section}.listen: \"nowhere\" is not an address"
+            ))),
+            "{lines:?}"
+        );
+        assert!(
+            !errors(&format!("[{section}]\nport = 3000\n")).is_empty(),
+            "unknown keys are refused"
+        );
+    }
 }

@@ -14,6 +14,10 @@ mod common;
 mod esme;
 #[path = "../common/http.rs"]
 mod http;
+#[path = "../common/kannel.rs"]
+mod kannel;
+#[path = "../common/listeners.rs"]
+mod listeners;
 #[path = "../common/modem_emulator.rs"]
 mod modem_emulator;
 #[path = "../common/node_smsc.rs"]
@@ -37,6 +41,7 @@ mod callback_targets;
 mod callbacks;
 mod campaigns;
 mod cimd2;
+mod cimd2_listener;
 mod contacts;
 mod content_rules;
 mod conversations;
@@ -52,6 +57,7 @@ mod http_api_keys;
 mod http_gateway;
 mod http_list;
 mod interop_smpplib;
+mod kannel_cimd2;
 mod kannel_emi;
 mod kannel_sendsms;
 mod listener_limits;

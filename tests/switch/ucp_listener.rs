@@ -10,62 +10,25 @@
 //! with a wrong checksum is NACKed 01 and the session goes on; the admin
 //! API lists the session. Every wait is bounded.
 
-use std::collections::HashMap;
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
-use crate::common::{Switch, write_config_without_account_tps};
-use crate::http;
+use crate::common::Switch;
+use crate::listeners::{
+    DELIVERED, ECHO, closes_within, config, disconnect, listed_session, read_more, upstream,
+};
 use crate::raw::SOURCE;
-use crate::sim::Sim;
 use pasarela::ucp::{
     Codec, Content, DeliveryStatus, ErrorCode, Message, MessageReference, Notification,
     Notifications, Operation, Ot, ReceivedMessage, Response, SessionManagement, ShortMessageFields,
     Trn, xser,
 };
 
-const DELIVERED: &str = "34600100001";
-/// sim-smsc answers a message to it with an MO from it, same text.
-const ECHO: &str = "34600109999";
-const LOGIN: &str = "pasarela";
-const PASSWORD: &str = "secret";
 /// The longest any step waits.
 const WAIT: Duration = Duration::from_secs(30);
-
-/// `[ucp] listen`, a `ucp` gateway to `upstream` for the `34` route, and
-/// the MO to [`SOURCE`] for `demo`.
-fn config(dir: &Path, upstream: SocketAddr) -> PathBuf {
-    let extra = format!(
-        r#"
-[ucp]
-listen = "127.0.0.1:0"
-
-[[gateways]]
-name = "emi-a"
-kind = "ucp"
-host = "127.0.0.1"
-port = {port}
-login = "{LOGIN}"
-password = "{PASSWORD}"
-window = 16
-
-[[routes]]
-prefix = "34"
-gateways = ["emi-a"]
-price = "1.00"
-
-[[mo_routes]]
-number = "{SOURCE}"
-account = "demo"
-"#,
-        port = upstream.port()
-    );
-    write_config_without_account_tps(dir, &extra)
-}
 
 /// A UCP client over one TCP connection.
 pub struct Client {
@@ -123,13 +86,8 @@ impl Client {
             if Instant::now() >= deadline {
                 return None;
             }
-            let mut buffer = [0u8; 4096];
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return None,
-                Ok(n) => self.inbox.extend_from_slice(&buffer[..n]),
-                Err(error)
-                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(error) => panic!("{error}"),
+            if !read_more(&mut self.stream, &mut self.inbox) {
+                return None;
             }
         }
     }
@@ -152,23 +110,6 @@ impl Client {
                 None => panic!("no result for TRN {trn}"),
             }
         }
-    }
-
-    /// Whether the switch closes the connection within `limit` (what it
-    /// sends meanwhile is dropped).
-    pub fn closes_within(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        let mut buffer = [0u8; 4096];
-        while Instant::now() < deadline {
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return true,
-                Ok(_) => {}
-                Err(error)
-                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(_) => return true,
-            }
-        }
-        false
     }
 
     pub fn ack(&mut self, trn: Trn, ot: Ot) {
@@ -232,26 +173,11 @@ fn text_of(fields: &ShortMessageFields) -> String {
         .unwrap()
 }
 
-/// `pasarela sim-smsc --protocol ucp` checking our login, its receipts
-/// `dlr_delay_ms` after the submit.
-fn upstream(dlr_delay_ms: &str) -> Sim {
-    Sim::start(&[
-        "--protocol",
-        "ucp",
-        "--dlr-delay-ms",
-        dlr_delay_ms,
-        "--system-id",
-        LOGIN,
-        "--password",
-        PASSWORD,
-    ])
-}
-
 #[test]
 fn a_receipt_waits_in_the_mailbox_until_a_ucp_customer_logs_in() {
     let dir = tempfile::tempdir().unwrap();
-    let upstream = upstream("1500");
-    let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let upstream = upstream("ucp", "1500");
+    let switch = Switch::start(&config(dir.path(), "ucp", upstream.addr), &[]);
     let address = switch.listener("UCP");
     let mut first = Client::connect(address);
     assert!(matches!(first.login("demo", "demo1234"), Response::Ack(_)));
@@ -284,8 +210,8 @@ fn a_receipt_waits_in_the_mailbox_until_a_ucp_customer_logs_in() {
 #[test]
 fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
     let dir = tempfile::tempdir().unwrap();
-    let upstream = upstream("20");
-    let switch = Switch::start(&config(dir.path(), upstream.addr), &[]);
+    let upstream = upstream("ucp", "20");
+    let switch = Switch::start(&config(dir.path(), "ucp", upstream.addr), &[]);
     let mut client = Client::connect(switch.listener("UCP"));
 
     // Before the login, a submit is not allowed; a wrong password is
@@ -446,41 +372,12 @@ fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
     expected.sort();
     assert_eq!(mo, expected);
 
-    // The admin API lists the session as a UCP login.
-    let sessions = http::json(
-        switch.http,
-        "GET",
-        "/api/v1/sessions",
-        Some(("admin", crate::common::ADMIN_PASSWORD)),
-        None,
+    // The admin API lists the session as a UCP login; the operator
+    // disconnects it and the connection closes.
+    let id = listed_session(&switch, "ucp");
+    disconnect(&switch, id);
+    assert!(
+        closes_within(&mut client.stream, WAIT),
+        "the session never closed"
     );
-    assert_eq!(sessions.status, 200, "{}", sessions.body);
-    let listed: HashMap<String, (String, u64)> = sessions
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|session| {
-            (
-                session["bind"].as_str().unwrap().to_owned(),
-                (
-                    session["system_id"].as_str().unwrap().to_owned(),
-                    session["id"].as_u64().unwrap(),
-                ),
-            )
-        })
-        .collect();
-    let (account, id) = listed.get("ucp").expect("the UCP session is listed");
-    assert_eq!(account, "demo");
-
-    // The operator disconnects it: the connection closes.
-    let deleted = http::json(
-        switch.http,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        Some(("admin", crate::common::ADMIN_PASSWORD)),
-        None,
-    );
-    assert_eq!(deleted.status, 202, "{}", deleted.body);
-    assert!(client.closes_within(WAIT), "the session never closed");
 }

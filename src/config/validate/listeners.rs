@@ -1,4 +1,4 @@
-//! `[smpp]`, `[ucp]` and `[web]`: where the switch listens (plain, TLS or
+//! `[smpp]`, `[ucp]`, `[cimd2]` and `[web]`: where the switch listens (plain, TLS or
 //! both), the ESME sessions' window and timers, and the operator's
 //! credentials.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::checker::Checker;
-use crate::config::raw::{RawSmpp, RawUcp, RawWeb};
+use crate::config::raw::{RawCimd2, RawSmpp, RawUcp, RawWeb};
 use crate::config::{SmppListenerConfig, TlsListenerConfig, UcpListenerConfig, WebConfig};
 
 const DEFAULT_SMPP_LISTEN: &str = "127.0.0.1:2775";
@@ -90,6 +90,16 @@ impl Checker<'_> {
                 .listen
                 .as_ref()
                 .map(|listen| self.socket_addr(Some(listen), "ucp.listen", "127.0.0.1:0")),
+        }
+    }
+
+    /// `[cimd2]`: the CIMD2 listener, only when `listen` is given.
+    pub fn cimd2(&mut self, raw: RawCimd2) -> UcpListenerConfig {
+        UcpListenerConfig {
+            listen: raw
+                .listen
+                .as_ref()
+                .map(|listen| self.socket_addr(Some(listen), "cimd2.listen", "127.0.0.1:0")),
         }
     }
 

@@ -90,6 +90,7 @@ impl Checker<'_> {
         let store = self.store(raw.store);
         let smpp = self.smpp(raw.smpp);
         let ucp = self.ucp(raw.ucp);
+        let cimd2 = self.cimd2(raw.cimd2);
         let web = self.web(raw.web);
         let callbacks = self.callbacks(raw.callbacks);
         let limits = self.limits(raw.limits);
@@ -108,6 +109,7 @@ impl Checker<'_> {
             store,
             smpp,
             ucp,
+            cimd2,
             web,
             callbacks,
             limits,

@@ -27,11 +27,12 @@ use super::shared::{Credentials, log};
 use super::ucp::References;
 use crate::cimd2::{
     Codec, Deliver, ErrorCode, Message, MessageError, OperationCode, Originator, Packet,
-    PacketNumber, Response, StatusCode, StatusReport, Submit,
+    PacketNumber, Response, ServerNumber, StatusCode, StatusReport, Submit,
 };
 use crate::model::MessageState;
 use crate::simulation::Behaviour;
 use crate::smpp::CommandStatus;
+use crate::ucp::window::Numbering;
 /// Error code of a submit the table refuses for now.
 const TRY_LATER: ErrorCode = ErrorCode::CONGESTION;
 /// Error code of a submit refused for good: requested operation failed.
@@ -62,9 +63,9 @@ impl Wire for Cimd2 {
         &self.0.hub
     }
 
-    /// The server's numbers: even, 000–254.
+    /// The server's numbers: even, 000–254, as the `[cimd2]` listener's.
     fn number(index: u8) -> Option<PacketNumber> {
-        index.checked_mul(2).map(PacketNumber)
+        ServerNumber::nth(index).map(|number| number.0)
     }
 
     fn encode(packet: &Packet, dst: &mut BytesMut) -> bool {
