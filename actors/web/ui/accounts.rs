@@ -12,7 +12,6 @@
 //! back through the URL.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -21,7 +20,7 @@ use slog::{error, info};
 
 use super::guard::{AdminPage, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
 use super::session::Who;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::web::accounts::{account_change, credit_change, new_account};
@@ -73,12 +72,7 @@ struct Done {
 }
 
 fn frame<'a>(admin: &'a AdminPage, path: &'a str) -> Frame<'a> {
-    Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Accounts,
-        path,
-    }
+    admin.0.frame(Section::Accounts, path)
 }
 
 #[get("/ui/accounts")]
@@ -383,14 +377,10 @@ fn to_account(id: &str, done: &str) -> HttpResponse {
         "/ui/accounts/{}?done={done}",
         percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
     );
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish()
+    see_other(location)
 }
 
 /// A page answering a refused form, with the refusal's status.
 fn refused(status: StatusCode, page: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.into_string())
+    respond_with(status, page)
 }

@@ -10,7 +10,7 @@ use slog::error;
 
 use super::guard::{AdminPage, UiError};
 use super::i18n::Text;
-use super::layout::{Frame, Section, respond};
+use super::layout::{Section, respond};
 use crate::actors::web::state::WebState;
 
 /// Entries on a page.
@@ -33,12 +33,7 @@ async fn list(
     state: web::Data<WebState>,
     before: web::Query<Before>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Audit,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Audit, request.path());
     let store = state.store.clone();
     let from = before.before;
     let entries = web::block(move || store.audit_page(from, PAGE_ROWS))

@@ -5,15 +5,14 @@
 //! (`POST /ui/callbacks/{id}/replay`), Replay all every one
 //! (`POST /ui/callbacks/replay`), as the admin API's dead letters do.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::html;
 use serde::Deserialize;
 use slog::{error, info};
 
-use super::guard::{AdminPage, UiError};
+use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Section, csrf_field, respond, see_other};
 use crate::actors::web::callbacks::replay;
 use crate::actors::web::state::WebState;
 
@@ -23,11 +22,6 @@ const PAGE_ROWS: usize = 100;
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(list).service(replay_all).service(replay_one);
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -43,12 +37,7 @@ async fn list(
     state: web::Data<WebState>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Callbacks,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Callbacks, request.path());
     let store = state.store.clone();
     let after = query.after.unwrap_or(0);
     let items = web::block(move || store.dead_letters(after, PAGE_ROWS))
@@ -151,7 +140,5 @@ async fn replayed(
         admin.0.failed()
     })?;
     info!(state.logger, "dead letters replayed in the web UI"; "count" => count);
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/ui/callbacks?replayed={count}")))
-        .finish())
+    Ok(see_other(format!("/ui/callbacks?replayed={count}")))
 }

@@ -8,16 +8,15 @@
 //! the same checks, the same results, another account's campaign "not
 //! found".
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 use slog::{error, info};
 
-use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
+use super::guard::{AdminPage, CsrfForm, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::campaign_create::{CampaignRequest, make_campaign};
 use crate::actors::web::campaigns::{CampaignView, controlled, every_seen, seen};
 use crate::actors::web::problem::Problem;
@@ -34,11 +33,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(customer_make)
         .service(customer_read)
         .service(customer_control);
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -181,12 +175,7 @@ async fn admin_list(
     admin: AdminPage,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Campaigns,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Campaigns, request.path());
     let campaigns = every_seen(&state, |_| true)
         .await
         .map_err(|problem| not_shown(&state, &admin.0, &problem))?;
@@ -202,12 +191,7 @@ async fn admin_read(
     id: web::Path<u64>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Campaigns,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Campaigns, request.path());
     let campaign = seen(&state, |_| true, *id)
         .await
         .map_err(|problem| not_shown(&state, &admin.0, &problem))?;
@@ -258,9 +242,7 @@ async fn control(
         Err(problem) if problem.status().as_u16() == 409 => "refused",
         Err(problem) => return Err(not_shown(state, logged, &problem)),
     };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("{base}/{id}?{done}=1")))
-        .finish())
+    Ok(see_other(format!("{base}/{id}?{done}=1")))
 }
 
 #[get("/ui/me/campaigns")]
@@ -280,12 +262,7 @@ async fn customer_page(
     state: &WebState,
     flash: Option<Flash>,
 ) -> Result<Markup, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Campaigns,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Campaigns, request.path());
     let own = customer.account.id.to_string();
     let campaigns = every_seen(state, move |account| account == own)
         .await
@@ -337,9 +314,10 @@ async fn customer_make(
     match made {
         Ok(campaign) => {
             info!(state.logger, "campaign made in the web UI"; "account" => %customer.account.id, "campaign" => campaign.id);
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/ui/me/campaigns/{}?done=1", campaign.id)))
-                .finish())
+            Ok(see_other(format!(
+                "/ui/me/campaigns/{}?done=1",
+                campaign.id
+            )))
         }
         Err(problem) => {
             let markup = customer_page(
@@ -349,9 +327,7 @@ async fn customer_make(
                 Some(Flash::Bad(problem.to_string())),
             )
             .await?;
-            Ok(HttpResponse::build(problem.status())
-                .content_type("text/html; charset=utf-8")
-                .body(markup.into_string()))
+            Ok(respond_with(problem.status(), markup))
         }
     }
 }
@@ -378,12 +354,7 @@ async fn customer_read(
     id: web::Path<u64>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Campaigns,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Campaigns, request.path());
     let own = customer.account.id.to_string();
     let campaign = seen(&state, |account| account == own, *id)
         .await

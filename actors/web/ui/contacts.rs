@@ -5,16 +5,15 @@
 //! contact code reads and writes them (`contacts.rs`); a campaign picks
 //! them by group (`campaigns.rs`).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 use slog::{error, info};
 
-use super::guard::{CustomerPage, UiError};
+use super::guard::{CsrfForm, CustomerPage, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::contacts::{add, remove};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
@@ -46,11 +45,6 @@ struct ContactForm {
     groups: String,
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn page(
     request: &HttpRequest,
     customer: &CustomerPage,
@@ -58,12 +52,7 @@ async fn page(
     query: &ListQuery,
     flash: Option<Flash>,
 ) -> Result<Markup, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Contacts,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Contacts, request.path());
     let group = query
         .group
         .as_deref()
@@ -188,15 +177,11 @@ async fn refused(
         Some(Flash::Bad(problem.to_string())),
     )
     .await?;
-    Ok(HttpResponse::build(problem.status())
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string()))
+    Ok(respond_with(problem.status(), markup))
 }
 
 fn saved() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/me/contacts?done=1"))
-        .finish()
+    see_other("/ui/me/contacts?done=1")
 }
 
 #[post("/ui/me/contacts")]

@@ -7,7 +7,6 @@
 
 use std::time::Instant;
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::html;
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use slog::error;
 
 use super::guard::{CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Section, Tone, csrf_field, respond, see_other};
 use crate::actors::web::conversations::{list, page, parties, reply};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
@@ -61,12 +60,9 @@ async fn conversations(
     customer: CustomerPage,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Conversations,
-        path: request.path(),
-    };
+    let frame = customer
+        .logged
+        .frame(Section::Conversations, request.path());
     let found = list(&state, &customer.account.id, None, LIST_ROWS)
         .await
         .map_err(|problem| not_shown(&state, &customer.logged, &problem))?;
@@ -149,12 +145,9 @@ async fn thread_page(
     )
     .await
     .map_err(|problem| not_shown(state, &customer.logged, &problem))?;
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Conversations,
-        path: request.path(),
-    };
+    let frame = customer
+        .logged
+        .frame(Section::Conversations, request.path());
     let content = html! {
         div.table-wrap {
             table {
@@ -200,9 +193,7 @@ async fn answer(
     let text = form.text.replace("\r\n", "\n");
     let location = format!("/ui/me/conversations/{ours}/{theirs}");
     match reply(&state, &customer.account, &ours, &theirs, text, read).await {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("{location}?sent=1")))
-            .finish()),
+        Ok(_) => Ok(see_other(format!("{location}?sent=1"))),
         // A refusal (credit, an opt-out, a rule) above the conversation.
         Err(problem) if problem.status().is_client_error() => {
             let flash = Some(Flash::Bad(problem.to_string()));

@@ -12,7 +12,7 @@ use slog::error;
 
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with};
 use super::messages::message_table;
 use crate::actors::web::customer::accept;
 use crate::actors::web::state::WebState;
@@ -36,12 +36,7 @@ struct SendForm {
 }
 
 fn frame<'a>(page: &'a CustomerPage, section: Section, path: &'a str) -> Frame<'a> {
-    Frame {
-        lang: page.logged.lang,
-        session: Some(&page.logged.session),
-        section,
-        path,
-    }
+    page.logged.frame(section, path)
 }
 
 /// The account's newest messages, at most `max`, older than `before`.
@@ -160,7 +155,5 @@ async fn send(
         Err(problem) => (problem.status(), Flash::Bad(problem.to_string())),
     };
     let markup = home_page(&request, &page, &state, Some(flash))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string()))
+    Ok(respond_with(status, markup))
 }

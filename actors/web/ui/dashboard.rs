@@ -7,14 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::html;
 use serde::Serialize;
 
 use super::guard::{AdminPage, LoggedIn, UiError};
 use super::i18n::Text;
-use super::layout::{Frame, Section, Tone, live_script, respond};
+use super::layout::{Section, Tone, live_script, respond, see_other};
 use super::session::Who;
 use crate::actors::protocol::gateway::{GatewayView, Inspect};
 use crate::actors::web::state::WebState;
@@ -72,16 +72,9 @@ async fn home(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, UiError> {
     if let Who::Customer(_) = logged.session.who {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/ui/me"))
-            .finish());
+        return Ok(see_other("/ui/me"));
     }
-    let frame = Frame {
-        lang: logged.lang,
-        session: Some(&logged.session),
-        section: Section::Dashboard,
-        path: request.path(),
-    };
+    let frame = logged.frame(Section::Dashboard, request.path());
     let views = gateway_views(&state).await;
     let figures = figures(&state, &views, None);
     let card = |label: Text, key: &str, value: String| {

@@ -4,26 +4,20 @@
 //! stored so it holds across a restart; a stopped gateway gives its queue
 //! back to its routes).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::html;
 use serde::Deserialize;
 use slog::{info, warn};
 
-use super::guard::{AdminPage, UiError};
+use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Section, Tone, csrf_field, respond, see_other};
 use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::state::WebState;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(list).service(administer);
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -39,12 +33,7 @@ async fn list(
     state: web::Data<WebState>,
     done: web::Query<Done>,
 ) -> HttpResponse {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Gateways,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Gateways, request.path());
     let flash = match (&done.done, &done.failed) {
         (_, Some(_)) => Some(Flash::Bad(frame.t(Text::Failed).to_owned())),
         (Some(_), None) => Some(Flash::Ok(frame.t(Text::Saved).to_owned())),
@@ -131,7 +120,5 @@ async fn administer(
             "/ui/gateways?failed=1"
         }
     };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish())
+    Ok(see_other(location))
 }

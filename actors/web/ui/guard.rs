@@ -11,15 +11,24 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use maud::html;
 
 use super::i18n::{Lang, Text};
+use super::layout::{Frame, Section};
+use super::layout::{respond_with, see_other};
 use super::session::{COOKIE, Session, Who, csrf_matches};
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::web::state::WebState;
 use crate::auth::address_allowed;
+
+/// A state-changing form that carries nothing but its session's CSRF
+/// token (a button: stop, delete, replay, log out).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
 
 /// A request with a live session.
 pub struct LoggedIn {
@@ -82,9 +91,7 @@ impl ResponseError for UiError {
 
     fn error_response(&self) -> HttpResponse {
         if self.kind == UiErrorKind::LogIn {
-            return HttpResponse::SeeOther()
-                .insert_header((LOCATION, "/ui/login"))
-                .finish();
+            return see_other("/ui/login");
         }
         let text = match self.kind {
             UiErrorKind::Forbidden => Text::Forbidden,
@@ -107,9 +114,7 @@ impl ResponseError for UiError {
                 } }
             }
         };
-        HttpResponse::build(self.status_code())
-            .content_type("text/html; charset=utf-8")
-            .body(page.into_string())
+        respond_with(self.status_code(), page)
     }
 }
 
@@ -192,6 +197,16 @@ impl LoggedIn {
             Ok(())
         } else {
             Err(UiError::new(UiErrorKind::FormExpired, self.lang))
+        }
+    }
+
+    /// The frame of a page of this session in `section`, at `path`.
+    pub fn frame<'a>(&'a self, section: Section, path: &'a str) -> Frame<'a> {
+        Frame {
+            lang: self.lang,
+            session: Some(&self.session),
+            section,
+            path,
         }
     }
 

@@ -5,7 +5,8 @@
 //! a CSRF field.
 
 use actix_web::HttpResponse;
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use maud::{DOCTYPE, Markup, html};
 
 use super::i18n::{Lang, Text};
@@ -178,8 +179,21 @@ pub fn live_script() -> Markup {
 
 /// A page as the answer: never cached, since it shows one session's data.
 pub fn respond(markup: Markup) -> HttpResponse {
-    HttpResponse::Ok()
+    respond_with(StatusCode::OK, markup)
+}
+
+/// A page answered with `status`: a refused form shows its page again,
+/// with the reason above it and the refusal's status.
+pub fn respond_with(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-store"))
         .body(markup.into_string())
+}
+
+/// To `location`, after a form was applied (post, redirect, get).
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location.into()))
+        .finish()
 }

@@ -19,9 +19,9 @@ use maud::html;
 use serde::Deserialize;
 use slog::{error, info, warn};
 
-use super::guard::{LoggedIn, UiError, UiErrorKind};
+use super::guard::{CsrfForm, LoggedIn, UiError, UiErrorKind};
 use super::i18n::{LANG_COOKIE, Lang, Text};
-use super::layout::{Flash, Frame, Section};
+use super::layout::{Flash, Frame, Section, see_other};
 use super::session::{COOKIE, Who, random_token, tokens_match};
 use crate::actors::web::auth::{FormLogin, FormRefusal, form_login};
 use crate::actors::web::state::WebState;
@@ -44,12 +44,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
 struct LoginForm {
     username: String,
     password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
     #[serde(default)]
     csrf: String,
 }
@@ -211,11 +205,5 @@ async fn language(
     HttpResponse::SeeOther()
         .cookie(cookie)
         .insert_header((LOCATION, back.to_owned()))
-        .finish()
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location.to_owned()))
         .finish()
 }

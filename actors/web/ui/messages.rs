@@ -11,7 +11,6 @@
 //! index walked newest first with a scan budget, a page at a time), and
 //! the CSV its per-message report.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,7 @@ use slog::error;
 
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, respond};
+use super::layout::{Flash, Frame, Section, Tone, respond, see_other};
 use crate::actors::web::messages_list::{ListQuery, csv_response};
 use crate::actors::web::state::WebState;
 use crate::model::{AccountId, Message, MessageId, MessageState};
@@ -336,16 +335,9 @@ async fn admin_search(
             "/ui/messages/{}",
             percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)
         );
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, location))
-            .finish());
+        return Ok(see_other(location));
     }
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Messages,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Messages, request.path());
     let mut accounts: Vec<String> = state
         .directory
         .accounts()
@@ -407,12 +399,7 @@ async fn admin_message(
     id: web::Path<String>,
 ) -> Result<HttpResponse, UiError> {
     let message = find(&state, &admin.0, &id, |_| true)?;
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Messages,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Messages, request.path());
     let back = format!("/ui/messages?account={}", message.account);
     let content = detail(&frame, &message, &back, true);
     Ok(respond(frame.page(
@@ -429,12 +416,7 @@ async fn customer_search(
     state: web::Data<WebState>,
     search: web::Query<Search>,
 ) -> Result<HttpResponse, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Messages,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Messages, request.path());
     let mine = Search {
         account: None,
         id: None,
@@ -507,12 +489,7 @@ async fn customer_message(
     let message = find(&state, &customer.logged, &id, |message| {
         message.account == own
     })?;
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Messages,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Messages, request.path());
     let content = detail(&frame, &message, "/ui/me/messages", false);
     Ok(respond(frame.page(
         &format!("{} {}", frame.t(Text::Message), message.id),

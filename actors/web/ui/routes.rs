@@ -7,16 +7,15 @@
 //! operator, and the route's gateways with their state now. Changes go
 //! through the admin API's reader and calls, in force for the next message.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 use slog::info;
 
-use super::guard::{AdminPage, UiError};
+use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
 use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::routes::route_input;
@@ -47,11 +46,6 @@ struct RouteForm {
     #[serde(default)]
     weights: String,
     price: String,
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 /// Comma- or space-separated entries, none empty.
@@ -171,12 +165,7 @@ fn page(
     tested: Option<Markup>,
     number: Option<&str>,
 ) -> Markup {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Routes,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Routes, request.path());
     let routing = state.routes.current();
     let mut accounts: Vec<String> = state
         .directory
@@ -292,9 +281,7 @@ async fn add(
                 None,
                 None,
             );
-            Ok(HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(markup.into_string()))
+            Ok(respond_with(status, markup))
         }
     }
 }
@@ -323,15 +310,11 @@ async fn delete(
                 None,
                 None,
             );
-            Ok(HttpResponse::build(problem.status())
-                .content_type("text/html; charset=utf-8")
-                .body(markup.into_string()))
+            Ok(respond_with(problem.status(), markup))
         }
     }
 }
 
 fn saved() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/routes?done=1"))
-        .finish()
+    see_other("/ui/routes?done=1")
 }

@@ -6,16 +6,15 @@
 //! refunded): `POST /ui/held/{id}/release`, `/drop`. Through the admin
 //! API's reader and calls, in force for the next message.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 use slog::{error, info};
 
-use super::guard::{AdminPage, UiError, UiErrorKind};
+use super::guard::{AdminPage, CsrfForm, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond};
+use super::layout::{Flash, Section, Tone, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::content_rules::rule_input;
 use crate::actors::web::held::{held_id, views};
 use crate::actors::web::problem::Problem;
@@ -29,11 +28,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(add)
         .service(delete)
         .service(handle_held);
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -70,12 +64,7 @@ async fn page(
     state: &WebState,
     flash: Option<Flash>,
 ) -> Result<Markup, UiError> {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Rules,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Rules, request.path());
     let rules = state.changes.content_rules.load();
     let held = state.changes.held_messages().await.map_err(|problem| {
         error!(state.logger, "cannot read held messages for the web UI"; "error" => %problem);
@@ -206,15 +195,11 @@ async fn refused(
     problem: &Problem,
 ) -> Result<HttpResponse, UiError> {
     let markup = page(request, admin, state, Some(Flash::Bad(problem.to_string()))).await?;
-    Ok(HttpResponse::build(problem.status())
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string()))
+    Ok(respond_with(problem.status(), markup))
 }
 
 fn saved() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/rules?done=1"))
-        .finish()
+    see_other("/ui/rules?done=1")
 }
 
 #[post("/ui/rules")]

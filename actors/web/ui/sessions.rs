@@ -4,16 +4,15 @@
 //! `DELETE /api/v1/sessions/{id}`: the session unbinds and closes, its
 //! receipts wait in the account's mailbox).
 
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 use slog::info;
 
-use super::guard::{AdminPage, UiError};
+use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Section, csrf_field, respond, see_other};
 use crate::actors::protocol::account::SessionId;
 use crate::actors::protocol::session::Disconnect;
 use crate::actors::web::state::WebState;
@@ -21,11 +20,6 @@ use crate::actors::web::state::WebState;
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(list).service(disconnect);
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -40,12 +34,7 @@ async fn list(
     state: web::Data<WebState>,
     done: web::Query<Done>,
 ) -> HttpResponse {
-    let frame = Frame {
-        lang: admin.0.lang,
-        session: Some(&admin.0.session),
-        section: Section::Sessions,
-        path: request.path(),
-    };
+    let frame = admin.0.frame(Section::Sessions, request.path());
     let flash = (done.done.as_deref() == Some("disconnected"))
         .then(|| Flash::Ok(frame.t(Text::Disconnected).to_owned()));
     let sessions = state.sessions.list();
@@ -119,7 +108,5 @@ async fn disconnect(
         info!(state.logger, "ESME session disconnected in the web UI";
             "session" => %session.id, "account" => &session.system_id);
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/sessions?done=disconnected"))
-        .finish())
+    Ok(see_other("/ui/sessions?done=disconnected"))
 }

@@ -8,16 +8,15 @@
 //! SMPP, HTTP and this one too). Each goes through the API's own code.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use slog::{error, info};
 
-use super::guard::{CustomerPage, UiError, UiErrorKind};
+use super::guard::{CsrfForm, CustomerPage, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond};
+use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::accounts::{account_change, apply_change, callback_target};
 use crate::actors::web::auth::{FormLogin, FormRefusal, form_login};
 use crate::actors::web::keys::{make_key, revoke};
@@ -40,11 +39,6 @@ struct KeyForm {
     csrf: String,
     #[serde(default)]
     label: String,
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -76,12 +70,7 @@ fn page(
     flash: Option<Flash>,
     new_key: Option<&str>,
 ) -> Result<Markup, UiError> {
-    let frame = Frame {
-        lang: customer.logged.lang,
-        session: Some(&customer.logged.session),
-        section: Section::Settings,
-        path: request.path(),
-    };
+    let frame = customer.logged.frame(Section::Settings, request.path());
     let keys = state
         .store
         .api_keys(&customer.account.id)
@@ -167,15 +156,11 @@ fn refused(
         Some(Flash::Bad(problem.to_string())),
         None,
     )?;
-    Ok(HttpResponse::build(problem.status())
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string()))
+    Ok(respond_with(problem.status(), markup))
 }
 
 fn saved() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/me/settings?done=1"))
-        .finish()
+    see_other("/ui/me/settings?done=1")
 }
 
 #[get("/ui/me/settings")]
@@ -323,9 +308,7 @@ async fn password(
     };
     match changed {
         // Every session of the account ended, this one too: log in again.
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/ui/login"))
-            .finish()),
+        Ok(_) => Ok(see_other("/ui/login")),
         Err(problem) => refused(&request, &customer, &state, &problem),
     }
 }
