@@ -111,7 +111,7 @@ fn field(field: &str, detail: impl Into<String>) -> Problem {
     })
 }
 
-fn by_name(by: ListedBy) -> &'static str {
+pub(in crate::actors::web) fn by_name(by: ListedBy) -> &'static str {
     match by {
         ListedBy::Keyword => "keyword",
         ListedBy::Api => "api",
@@ -166,17 +166,17 @@ fn query(request: &HttpRequest) -> Result<ListQuery, Problem> {
         .map_err(|error| field("query", error.to_string()))
 }
 
-fn number(text: &str) -> Result<ListedNumber, Problem> {
+pub(in crate::actors::web) fn number(text: &str) -> Result<ListedNumber, Problem> {
     ListedNumber::parse(text).map_err(|error| field("number", error.to_string()))
 }
 
-fn sender(text: Option<&str>) -> Result<Option<Sender>, Problem> {
+pub(in crate::actors::web) fn sender(text: Option<&str>) -> Result<Option<Sender>, Problem> {
     text.map(|text| Sender::parse(text).map_err(|error| field("sender", error.to_string())))
         .transpose()
 }
 
 /// Hands `changes` to the account's actor; answered once stored.
-async fn change(
+pub(in crate::actors::web) async fn change(
     account: &AccountEntry,
     changes: Vec<OptOutChange>,
     by: ListedBy,

@@ -340,6 +340,21 @@ try {
   expect((await text(".flash.ok")).includes("Accepted"), "the reply accepted");
   expect((await page.locator("tr[data-direction=mt]", { hasText: "¿Algo más?" }).count()) === 1, "the reply in the thread");
 
+  step = "the customer opts a number out, is refused sending to it, and takes it back";
+  await page.click("nav >> text=Opt-outs");
+  await page.fill("form[action='/ui/me/opt-outs'] input[name=number]", "+34600500001");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/opt-outs'] button[type=submit]")]);
+  expect((await page.locator("tr[data-opt-out='34600500001']").count()) === 1, "the opt-out listed");
+  await page.goto(`${BASE}/ui/me`);
+  await page.fill("input[name=to]", "+34600500001");
+  await page.fill("input[name=from]", "Shop");
+  await page.fill("textarea[name=text]", "No debería salir");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  expect((await page.locator(".flash.bad").count()) === 1, "a message to an opted-out number refused");
+  await page.click("nav >> text=Opt-outs");
+  await Promise.all([page.waitForNavigation(), page.locator("tr[data-opt-out='34600500001'] button").click()]);
+  expect((await page.locator("tr[data-opt-out='34600500001']").count()) === 0, "the opt-out removed");
+
   step = "the admin searches messages across accounts";
   await page.click("button:has-text('Log out')");
   await logIn(ADMIN);

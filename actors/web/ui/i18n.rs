@@ -183,6 +183,12 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    OptOuts => "Opt-outs", "Bajas";
+    OptOutNumber => "Opt a number out", "Dar de baja un número";
+    Sender => "Sender", "Remitente";
+    SenderOptional => "Only this sender (empty: every sender)", "Solo este remitente (vacío: todos)";
+    How => "How", "Cómo";
+    Remove => "Remove", "Quitar";
     Conversations => "Conversations", "Conversaciones";
     NoConversations => "No conversations yet.", "Aún no hay conversaciones.";
     Ours => "Our number", "Nuestro número";

@@ -22,6 +22,7 @@
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
+//! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
@@ -47,6 +48,7 @@ mod i18n;
 mod layout;
 mod login;
 mod messages;
+mod opt_outs;
 mod routes;
 mod rules;
 pub mod session;
@@ -91,5 +93,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(settings::configure)
         .configure(contacts::configure)
         .configure(conversations::configure)
+        .configure(opt_outs::configure)
         .configure(assets::configure);
 }
