@@ -16,6 +16,7 @@ use super::auth::Operator;
 use super::list_import::ImportReader;
 use super::problem::Problem;
 use super::state::WebState;
+use crate::actors::protocol::dnd::DndWriter;
 use crate::api::FieldError;
 use crate::lists::ListedNumber;
 use crate::lists::import::ImportReport;
@@ -124,19 +125,11 @@ async fn import_dnd(
     let listed = Listed::new(Utc::now(), ListedBy::Import);
     let mut unpublished = 0;
     while let Some(page) = reader.next_page(&mut report).await? {
-        let mut batch = Batch::new();
-        for entry in page {
-            if writer.numbers().insert(entry.number) {
-                batch.put_listed(&ListKey::Dnd(entry.number), &listed);
-                report.imported += 1;
-                unpublished += 1;
-            } else {
-                report.already += 1;
-            }
-        }
-        // Stored before anything of it is in force.
-        state.store.room_for_bulk().await;
-        state.store.commit(batch).await?;
+        let numbers = page.into_iter().map(|entry| entry.number);
+        let (added, already) = put_numbers(&state, &mut writer, numbers, &listed).await?;
+        report.imported += added;
+        report.already += already;
+        unpublished += added;
         if unpublished >= PUBLISH_EVERY {
             writer.publish();
             unpublished = 0;
@@ -147,6 +140,30 @@ async fn import_dnd(
         "already" => report.already, "rejected" => report.rejected_total,
         "registry" => state.dnd.len());
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// Puts `numbers` on the registry in one batch, stored before any is in
+/// force (the caller publishes): how many were added, and how many were
+/// there already.
+pub(in crate::actors::web) async fn put_numbers(
+    state: &WebState,
+    writer: &mut DndWriter<'_>,
+    numbers: impl IntoIterator<Item = ListedNumber>,
+    listed: &Listed,
+) -> Result<(u64, u64), Problem> {
+    let (mut added, mut already) = (0, 0);
+    let mut batch = Batch::new();
+    for number in numbers {
+        if writer.numbers().insert(number) {
+            batch.put_listed(&ListKey::Dnd(number), listed);
+            added += 1;
+        } else {
+            already += 1;
+        }
+    }
+    state.store.room_for_bulk().await;
+    state.store.commit(batch).await?;
+    Ok((added, already))
 }
 
 /// How many numbers the DND registry holds (admin)
@@ -242,6 +259,20 @@ async fn remove_dnd(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let number = number(&path)?;
+    take_off(&state, number).await?;
+    Ok(HttpResponse::Ok().json(DndView {
+        number: number.to_string(),
+        listed: false,
+        since: None,
+    }))
+}
+
+/// Takes `number` off the registry, stored, then in force; 404 when it
+/// is not on it.
+pub(in crate::actors::web) async fn take_off(
+    state: &WebState,
+    number: ListedNumber,
+) -> Result<(), Problem> {
     let mut writer = state.dnd.writer().await;
     if !writer.numbers().remove(number) {
         return Err(Problem::new(
@@ -253,9 +284,5 @@ async fn remove_dnd(
     batch.remove_listed(&ListKey::Dnd(number));
     state.store.commit(batch).await?;
     writer.publish();
-    Ok(HttpResponse::Ok().json(DndView {
-        number: number.to_string(),
-        listed: false,
-        since: None,
-    }))
+    Ok(())
 }

@@ -152,6 +152,18 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/rules'] button[type=submit]")]);
   expect((await page.locator("tr[data-rule=no-casino]").count()) === 1, "the rule listed");
 
+  step = "the admin lists numbers as do-not-disturb, looks one up and takes it off";
+  await page.click("nav >> text=Do not disturb");
+  await page.fill("textarea[name=numbers]", "+34600600001\n0034600600002\n");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd'][method=post] button")]);
+  expect((await text(".flash.ok")).endsWith(": 2"), "two numbers added");
+  expect((await text("[data-dnd-count]")) === "2", "the registry's count");
+  await page.fill("input[name=number]", "+34 600 600 001");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd'][method=get] button")]);
+  expect((await page.locator("[data-listed=yes]").count()) === 1, "listed");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd/remove'] button")]);
+  expect((await text("[data-dnd-count]")) === "1", "one left");
+
   step = "the admin disconnects the ESME session";
   await page.click("nav >> text=ESME sessions");
   const row = page.locator("tr", { hasText: ESME_ACCOUNT });

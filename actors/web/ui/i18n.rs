@@ -183,6 +183,13 @@ texts! {
     Failed => "Something went wrong; the operator's log has the details.", "Algo ha fallado; el registro del operador tiene los detalles.";
     Back => "Back", "Volver";
     Routes => "Routes", "Rutas";
+    Dnd => "Do not disturb", "No molestar";
+    Listed => "Numbers listed", "Números en la lista";
+    NotListed => "not on the registry", "no está en el registro";
+    ListedSince => "listed since", "en la lista desde";
+    AddToDnd => "Add numbers", "Añadir números";
+    NumbersPerLine => "Numbers, one per line", "Números, uno por línea";
+    AddedToDnd => "Numbers added", "Números añadidos";
     OptOuts => "Opt-outs", "Bajas";
     OptOutNumber => "Opt a number out", "Dar de baja un número";
     Sender => "Sender", "Remitente";

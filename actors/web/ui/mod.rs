@@ -18,6 +18,7 @@
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
+//! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
@@ -42,6 +43,7 @@ mod contacts;
 mod conversations;
 mod customer;
 mod dashboard;
+mod dnd;
 mod gateways;
 mod guard;
 mod i18n;
@@ -89,6 +91,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(campaigns::configure)
         .configure(callbacks::configure)
         .configure(rules::configure)
+        .configure(dnd::configure)
         .configure(audit::configure)
         .configure(settings::configure)
         .configure(contacts::configure)
