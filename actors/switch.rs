@@ -32,6 +32,8 @@ use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::mo_router::MoRouter;
+use crate::actors::pipeline::probes::Prober;
+use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
@@ -214,24 +216,38 @@ async fn start(
         &config.content_rules,
         store.stored_content_rules()?,
     ))?));
+    let quality = QualityBoard::load(
+        QualityBoard::new(
+            config.quality,
+            &config.numbering,
+            &config.gateway_costs,
+            config.probes.as_ref().map(|probes| probes.wait),
+        ),
+        store,
+        logger,
+    );
     let mo_router = {
-        let (store, table, logger) = (
+        let (store, table, quality, logger) = (
             store.clone(),
             MoRouteTable::new(&mo_routes),
+            quality.clone(),
             logger.new(slog::o!("actor" => "mo_router")),
         );
-        Supervisor::start(move |_| MoRouter::new(store, table, logger))
+        Supervisor::start(move |_| MoRouter::new(store, table, quality, logger))
     };
     let receipts = {
-        let (store, routes, callbacks, mo, logger) = (
+        let (store, routes, callbacks, mo, quality, logger) = (
             store.clone(),
             routes.clone(),
             callbacks.clone().recipient(),
             mo_router.clone().recipient(),
+            quality.clone(),
             logger.new(slog::o!("actor" => "receipts")),
         );
         let timeout = config.receipt_timeout;
-        Supervisor::start(move |_| Receipts::new(store, routes, callbacks, mo, timeout, logger))
+        Supervisor::start(move |_| {
+            Receipts::new(store, routes, callbacks, mo, timeout, quality, logger)
+        })
     };
     let schedule = {
         let (store, logger) = (store.clone(), logger.new(slog::o!("actor" => "schedule")));
@@ -266,11 +282,21 @@ async fn start(
         schedule: schedule.clone().recipient(),
         store: store.clone(),
         routes: routes.clone(),
+        quality,
         logger: logger.clone(),
     };
     let route_configs = merge_routes(&config.routes, store.stored_routes()?);
     let (routing, _) = route_starter.build(&route_configs, None);
     routes.replace(routing);
+    if let Some(probes) = config.probes.clone() {
+        let (gateways, quality, store, logger) = (
+            gateways.clone(),
+            route_starter.quality.clone(),
+            store.clone(),
+            logger.new(slog::o!("actor" => "prober")),
+        );
+        Supervisor::start(move |_| Prober::new(probes, gateways, quality, store, logger));
+    }
 
     let mo_apps = Arc::new(LiveMoApps::new(MoApps {
         autoreplies: store.stored_autoreplies()?,

@@ -83,6 +83,7 @@ pub mod modem;
 pub mod numbering;
 pub mod overlay;
 pub mod pending;
+pub mod quality;
 pub mod rating;
 pub mod report;
 pub mod routing;

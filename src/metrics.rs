@@ -12,6 +12,10 @@
 //! | `pasarela_gateway_window_in_use` | gauge | `gateway` |
 //! | `pasarela_accept_seconds` | histogram | `account` |
 //! | `pasarela_submit_to_receipt_seconds` | histogram | `gateway` |
+//! | `pasarela_gateway_delivery_ratio` | gauge | `gateway` (last `quality.window_s`) |
+//! | `pasarela_gateway_receipt_latency_p50_seconds`, `_p95_seconds` | gauge | `gateway` |
+//! | `pasarela_route_quality_changes_total` | counter | `route`, `gateway`, `change` |
+//! | `pasarela_quality_alerts_total` | counter | `gateway`, `kind` |
 //! | `pasarela_mo_total` | counter | `gateway`, `outcome` |
 //! | `pasarela_password_checks_total` | counter | `protocol` |
 //! | `pasarela_logins_refused_total` | counter | `protocol`, `reason` |
@@ -82,6 +86,9 @@ pub struct Metrics {
     window_in_use: Family<GatewayLabel, Gauge>,
     accept_latency: Family<AccountLabel, Latency>,
     receipt_latency: Family<GatewayLabel, Latency>,
+    quality: [Family<GatewayLabel, Gauge<f64, AtomicU64>>; 3],
+    quality_changes: Family<QualityChangeLabels, Counter>,
+    quality_alerts: Family<QualityAlertLabels, Counter>,
     mo: Family<MoLabels, Counter>,
     password_checks: Family<ProtocolLabel, Counter>,
     logins_refused: Family<LoginRefusalLabels, Counter>,
@@ -111,6 +118,19 @@ struct GatewayLabel {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabel {
     route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QualityChangeLabels {
+    route: String,
+    gateway: String,
+    change: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QualityAlertLabels {
+    gateway: String,
+    kind: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -334,6 +354,9 @@ impl Metrics {
             window_in_use: Family::default(),
             accept_latency: Family::default(),
             receipt_latency: Family::default(),
+            quality: Default::default(),
+            quality_changes: Family::default(),
+            quality_alerts: Family::default(),
             mo: Family::default(),
             password_checks: Family::default(),
             logins_refused: Family::default(),
@@ -347,6 +370,36 @@ impl Metrics {
             totals: Totals::default(),
         };
         let registry = &mut metrics.registry;
+        for (name, help, family) in [
+            (
+                "gateway_delivery_ratio",
+                "DELIVRD over receipts and missing ones, last quality window",
+            ),
+            (
+                "gateway_receipt_latency_p50_seconds",
+                "Median submit-to-receipt latency, last quality window",
+            ),
+            (
+                "gateway_receipt_latency_p95_seconds",
+                "95th percentile submit-to-receipt latency, last quality window",
+            ),
+        ]
+        .into_iter()
+        .zip(metrics.quality.iter())
+        .map(|((name, help), family)| (name, help, family))
+        {
+            registry.register(name, help, family.clone());
+        }
+        registry.register(
+            "route_quality_changes",
+            "Automatic changes of least_cost and quality routes",
+            metrics.quality_changes.clone(),
+        );
+        registry.register(
+            "quality_alerts",
+            "Route quality alerts raised: a gateway crossed a threshold",
+            metrics.quality_alerts.clone(),
+        );
         registry.register(
             "messages_accepted",
             "Message parts durably accepted",
@@ -513,6 +566,41 @@ impl Metrics {
                 route: route.to_string(),
             })
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Sets `gateway`'s delivery ratio and latency p50/p95 over the last
+    /// quality window; a figure not known (no receipts) is left as it was.
+    pub fn set_gateway_quality(&self, gateway: &str, figures: [Option<f64>; 3]) {
+        let label = GatewayLabel {
+            gateway: gateway.to_owned(),
+        };
+        for (family, figure) in self.quality.iter().zip(figures) {
+            if let Some(value) = figure {
+                family.get_or_create(&label).set(value);
+            }
+        }
+    }
+
+    /// Counts an automatic `change` of route `prefix` about `gateway`.
+    pub fn route_quality_change(&self, prefix: &str, gateway: &str, change: &'static str) {
+        let route = if prefix.is_empty() { "default" } else { prefix };
+        self.quality_changes
+            .get_or_create(&QualityChangeLabels {
+                route: route.to_owned(),
+                gateway: gateway.to_owned(),
+                change,
+            })
+            .inc();
+    }
+
+    /// Counts an alert raised for `gateway`.
+    pub fn quality_alert(&self, gateway: &str, kind: &'static str) {
+        self.quality_alerts
+            .get_or_create(&QualityAlertLabels {
+                gateway: gateway.to_owned(),
+                kind,
+            })
+            .inc();
     }
 
     /// Counts an MO message `gateway` received as `outcome` (once per

@@ -12,7 +12,7 @@ use slog::info;
 use super::changes::Admin;
 use super::error::{AdminError, invalid};
 use crate::actors::protocol::pending::Retire;
-use crate::config::{AccountSelector, RouteConfig, fields};
+use crate::config::{AccountSelector, RouteConfig, RoutePolicy, fields};
 use crate::model::Money;
 use crate::overlay;
 use crate::store::{Batch, RouteKey, StoredRoute};
@@ -51,13 +51,16 @@ pub fn merge_routes(file: &[RouteConfig], stored: Vec<StoredRoute>) -> Vec<Route
             } => Some(RouteConfig {
                 accounts: selector(&key.accounts),
                 prefix: key.prefix,
+                policy: RoutePolicy::plain(weights.is_some()),
                 gateways,
                 weights,
                 price,
             }),
             StoredRoute::Deleted { .. } => None,
         };
-        overlay::apply(&mut merged, route_key, &key, |_| replacement);
+        overlay::apply(&mut merged, route_key, &key, |old| {
+            replacement.map(|route| keep_measured_mode(old, route))
+        });
     }
     merged
 }
@@ -201,6 +204,7 @@ impl Admin {
             prefix: input.prefix,
             accounts,
             gateways,
+            policy: RoutePolicy::plain(weights.is_some()),
             weights,
             price,
         };
@@ -220,6 +224,15 @@ impl Admin {
         }
         Ok(route)
     }
+}
+
+/// A file's `least_cost` or `quality` route changed through the admin
+/// API keeps its mode, floor and ceiling (the API does not set them).
+fn keep_measured_mode(old: Option<&RouteConfig>, mut route: RouteConfig) -> RouteConfig {
+    if let Some(old) = old.filter(|old| old.policy.mode.measured()) {
+        route.policy = old.policy;
+    }
+    route
 }
 
 fn present(route: &RouteConfig) -> StoredRoute {
@@ -242,6 +255,7 @@ mod tests {
             gateways: vec![gateway.into()],
             weights: None,
             price: Money::ZERO,
+            policy: RoutePolicy::default(),
         }
     }
 

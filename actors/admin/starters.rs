@@ -10,6 +10,7 @@ use slog::Logger;
 use super::live_gateways::LiveGateways;
 use crate::actors::pipeline::account::{Account, AccountWiring};
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
+use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::route::{Route, RouteWiring};
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
@@ -61,6 +62,8 @@ pub struct RouteStarter {
     pub store: Arc<Store>,
     /// The table in force, where a retired route passes its messages on.
     pub routes: Arc<LiveRoutes>,
+    /// Route quality, which `least_cost` and `quality` routes choose by.
+    pub quality: Arc<QualityBoard>,
     pub logger: Logger,
 }
 
@@ -95,6 +98,7 @@ impl RouteStarter {
                         old.prefix == route.prefix
                             && old.gateways == route.gateways
                             && old.weights == route.weights
+                            && old.policy == route.policy
                     })
                 });
                 match kept {
@@ -128,6 +132,8 @@ impl RouteStarter {
             schedule: self.schedule.clone(),
             store: self.store.clone(),
             routes: self.routes.clone(),
+            policy: route.policy,
+            quality: self.quality.clone(),
             logger: self.logger.new(slog::o!("route" => route.prefix.clone())),
         };
         Route::new(

@@ -49,6 +49,11 @@ impl Awaiting {
         overdue.iter().filter_map(|key| self.remove(key)).collect()
     }
 
+    /// The message waiting under `key`, if one is.
+    pub fn get(&self, key: &UpstreamKey) -> Option<&Message> {
+        self.messages.get(key)
+    }
+
     pub fn len(&self) -> usize {
         self.messages.len()
     }

@@ -20,6 +20,8 @@
 //! - When the admin API changes the MO routes ([`SetRoutes`]), the new
 //!   table is in force for the next MO and the inbox is offered again.
 //! - Offering one MO twice is harmless: the account routes it once.
+//! - An MO carrying a probe's token is noted on the quality board (the
+//!   probe arrived), then routed like any other.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -27,9 +29,10 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::Utc;
-use slog::{Logger, error, warn};
+use slog::{Logger, error, info, warn};
 
 use crate::actors::pipeline::mo_parts::{Joiner, Ready};
+use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::protocol::account::RouteMo;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::mo::{Inboxed, SetRoutes, Start};
@@ -48,12 +51,20 @@ pub struct MoRouter {
     unrouted: HashSet<(GatewayName, String)>,
     /// Parts waiting for the rest of their message.
     joiner: Joiner,
+    /// Where probes that arrive are noted.
+    quality: Arc<QualityBoard>,
     logger: Logger,
 }
 
 impl MoRouter {
-    pub fn new(store: Arc<Store>, table: MoRouteTable, logger: Logger) -> MoRouter {
+    pub fn new(
+        store: Arc<Store>,
+        table: MoRouteTable,
+        quality: Arc<QualityBoard>,
+        logger: Logger,
+    ) -> MoRouter {
         MoRouter {
+            quality,
             store,
             table,
             directory: None,
@@ -101,6 +112,11 @@ impl MoRouter {
             return;
         };
         let Ready { message, records } = ready;
+        if let Some(text) = &message.text
+            && self.quality.probe_arrived(text)
+        {
+            info!(self.logger, "a probe arrived"; "gateway" => %message.gateway, "text" => text);
+        }
         let destination = message.destination.as_deref().unwrap_or_default();
         let account = self
             .table

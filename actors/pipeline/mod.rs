@@ -22,6 +22,8 @@ pub mod mailbox;
 pub mod mo_apps;
 pub mod mo_parts;
 pub mod mo_router;
+pub mod probes;
+pub mod quality;
 pub mod receipts;
 pub mod replies;
 pub mod retention;

@@ -20,12 +20,17 @@
 //!   by submit time (`awaiting`), never the store. A receipt that arrives
 //!   after that finds the message final: it is acknowledged, logged, and
 //!   not applied;
-//! - `Received`: an MO message in `inbox`, passed on to the MO router.
+//! - `Received`: an MO message in `inbox`, passed on to the MO router;
+//! - route quality: each submit taken or refused, each final receipt and
+//!   each receipt still missing `quality.receipt_wait_s` after its submit
+//!   is counted on the [`QualityBoard`], which this actor flushes to the
+//!   store in batches of its own every fine bucket. Missing receipts are
+//!   found from a queue of the submits since start, in submit order.
 //!
 //! Supervised: after a panic, the SUBMITTED messages are read back from the
 //! store behind a barrier commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +39,7 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use crate::actors::pipeline::awaiting::{Awaiting, UpstreamKey};
+use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::gateway::{GatewayReport, Recorded};
@@ -71,6 +77,10 @@ pub struct Receipts {
     given_up: HashMap<UpstreamKey, Instant>,
     unknown_receipts: u64,
     metrics: ReceiptMetrics,
+    quality: Arc<QualityBoard>,
+    /// Submits since start, oldest first, until `receipt_wait_s` has
+    /// passed for them (their receipt is missing if they still wait then).
+    receipt_wait: VecDeque<(DateTime<Utc>, UpstreamKey)>,
 }
 
 struct EarlyReceipt {
@@ -86,6 +96,7 @@ impl Receipts {
         callbacks: Recipient<Enqueued>,
         mo_router: Recipient<Inboxed>,
         receipt_timeout: Duration,
+        quality: Arc<QualityBoard>,
         logger: Logger,
     ) -> Receipts {
         Receipts {
@@ -101,6 +112,8 @@ impl Receipts {
             given_up: HashMap::new(),
             unknown_receipts: 0,
             metrics: ReceiptMetrics::default(),
+            quality,
+            receipt_wait: VecDeque::new(),
         }
     }
 
@@ -140,6 +153,11 @@ impl Receipts {
         }
         message.upstream_id = Some(upstream_id.clone());
         self.metrics.submitted(&gateway);
+        self.quality.accepted(&gateway, &message);
+        if let Some(at) = message.submitted_at() {
+            self.receipt_wait
+                .push_back((at, (gateway.clone(), upstream_id.clone())));
+        }
         let mut batch = Batch::new();
         batch
             .put_message(&message)
@@ -302,6 +320,10 @@ impl Receipts {
         }
         message.error_code = error_code;
         self.metrics.finished(&message);
+        if message.upstream_id.is_some() {
+            // Reached the SMSC: a receipt (or given up), not a refusal.
+            self.quality.finished(&message, state, error_code);
+        }
         let refund = state == MessageState::Rejected;
         match self.accounts.get(&message.account) {
             Some(account) => account.do_send(Finished {
@@ -342,6 +364,28 @@ impl Receipts {
         }
     }
 
+    /// Counts as missing every receipt not come `receipt_wait_s` after
+    /// its submit, once.
+    fn count_missing(&mut self) {
+        let wait = chrono::TimeDelta::from_std(self.quality.settings().receipt_wait)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        let Some(cutoff) = Utc::now().checked_sub_signed(wait) else {
+            return;
+        };
+        while let Some((at, _)) = self.receipt_wait.front()
+            && *at <= cutoff
+        {
+            let Some((at, key)) = self.receipt_wait.pop_front() else {
+                break;
+            };
+            if let Some(message) = self.awaiting.get(&key)
+                && message.submitted_at() == Some(at)
+            {
+                self.quality.missing(message);
+            }
+        }
+    }
+
     fn expire_early(&mut self) {
         let now = Instant::now();
         let before = self.early.len();
@@ -366,6 +410,13 @@ impl Actor for Receipts {
             receipts.expire_early()
         });
         let sweep = (self.receipt_timeout / 4).clamp(TIMEOUT_SWEEP_MIN, TIMEOUT_SWEEP_MAX);
+        ctx.run_interval(self.quality.flush_every(), |receipts, ctx| {
+            let logger = receipts.logger.clone();
+            let _ = guarded(receipts, ctx, &logger, "route quality", |receipts, _| {
+                receipts.count_missing();
+                receipts.quality.flush(&receipts.store, &receipts.logger);
+            });
+        });
         ctx.run_interval(sweep, |receipts, ctx| {
             let logger = receipts.logger.clone();
             let _ = guarded(receipts, ctx, &logger, "receipt timeout", |receipts, _| {
@@ -418,6 +469,12 @@ impl Handler<GatewayReport> for Receipts {
                 } => receipts.sent(*message, upstream_id),
                 GatewayReport::SendFailed { id, permanent, .. } => {
                     receipts.send_failed(id, permanent, ctx)
+                }
+                GatewayReport::Refused { message } => {
+                    if let Some(gateway) = &message.gateway {
+                        receipts.quality.refused(gateway, &message);
+                    }
+                    receipts.send_failed(message.id, true, ctx)
                 }
                 GatewayReport::Receipt {
                     gateway,

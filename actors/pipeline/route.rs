@@ -1,7 +1,10 @@
 //! One actor per route: takes accepted messages and hands each to one of
 //! the route's gateways that takes it: the first in configured order, or,
 //! with `weights`, shared among them (every part of a concatenated message
-//! to the same one; see `routing::Distribution`). A gateway takes a
+//! to the same one; see `routing::Distribution`); or, in `least_cost` and
+//! `quality` mode, as a `quality::Chooser` decides from the gateways'
+//! figures on the [`QualityBoard`], looked at again every fine bucket;
+//! each change it makes is logged, counted and noted on the board. A gateway takes a
 //! campaign's message only while it takes bulk, any other while it is up
 //! ([`Takes`]). When none takes it, the message waits in the route's queue
 //! until one does; the queue is in [`Lanes`], so when one does, the urgent
@@ -35,16 +38,19 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::Utc;
-use slog::{Logger, warn};
+use slog::{Logger, info, warn};
 
+use crate::actors::pipeline::quality::{Decision, QualityBoard, RouteStanding};
 use crate::actors::protocol::gateway::{Deliver, GatewayStatus, Subscribe, Takes};
 use crate::actors::protocol::pending::{Amend, Amended, Dispatch, Hold, Retire, Withdraw};
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle};
 use crate::actors::supervision::guarded;
+use crate::config::{RouteMode, RoutePolicy};
 use crate::lanes::{Lanes, is_campaign};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState};
 use crate::pending;
+use crate::quality::{Change, Chooser, Observed};
 use crate::routing::{Distribution, parts_key};
 use crate::store::{Batch, Store};
 
@@ -60,6 +66,10 @@ pub struct RouteWiring {
     pub schedule: Recipient<Hold>,
     pub store: Arc<Store>,
     pub routes: Arc<LiveRoutes>,
+    /// `mode`, floor and ceiling.
+    pub policy: RoutePolicy,
+    /// Where `least_cost` and `quality` routes read their gateways' figures.
+    pub quality: Arc<QualityBoard>,
     pub logger: Logger,
 }
 
@@ -70,6 +80,12 @@ pub struct Route {
     /// What each gateway told last; one not heard from takes nothing.
     takes: HashMap<GatewayName, Takes>,
     distribution: Distribution,
+    /// `least_cost` and `quality` routes' choice.
+    chooser: Option<Chooser>,
+    policy: RoutePolicy,
+    quality: Arc<QualityBoard>,
+    /// The chooser's clock.
+    born: std::time::Instant,
     queue: Lanes<Message>,
     /// A drain turn is due.
     draining: bool,
@@ -91,9 +107,19 @@ impl Route {
         weights: Option<Vec<u32>>,
         wiring: RouteWiring,
     ) -> Route {
+        let weights = weights.filter(|_| wiring.policy.mode == RouteMode::Weighted);
+        let chooser = wiring
+            .policy
+            .mode
+            .measured()
+            .then(|| Chooser::new(wiring.policy, wiring.quality.settings(), gateways.len()));
         Route {
             prefix,
             distribution: Distribution::new(weights, gateways.len()),
+            chooser,
+            policy: wiring.policy,
+            quality: wiring.quality,
+            born: std::time::Instant::now(),
             gateways,
             takes: HashMap::new(),
             queue: Lanes::new(),
@@ -179,11 +205,11 @@ impl Route {
                 part.reference(),
             )
         });
-        let Some((name, gateway, _)) = self
-            .distribution
-            .pick(&up, parts_key)
-            .and_then(|index| self.gateways.get(index))
-        else {
+        let picked = match &mut self.chooser {
+            Some(chooser) => chooser.pick(&up, parts_key.is_some()),
+            None => self.distribution.pick(&up, parts_key),
+        };
+        let Some((name, gateway, _)) = picked.and_then(|index| self.gateways.get(index)) else {
             return Some(message);
         };
         if message
@@ -242,6 +268,67 @@ impl Route {
         }
     }
 
+    /// A `least_cost` or `quality` route looks at its gateways' figures
+    /// again; each change is logged, counted and noted on the board.
+    fn judge(&mut self) {
+        let Route {
+            chooser: Some(chooser),
+            gateways,
+            quality,
+            prefix,
+            policy,
+            born,
+            logger,
+            ..
+        } = self
+        else {
+            return;
+        };
+        let observed: Vec<Observed> = gateways
+            .iter()
+            .map(|(name, ..)| quality.observed(name.as_str(), prefix))
+            .collect();
+        let changes = chooser.evaluate(born.elapsed(), &observed);
+        let name = |index: usize| {
+            gateways
+                .get(index)
+                .map(|(name, ..)| name.to_string())
+                .unwrap_or_default()
+        };
+        let now = Utc::now();
+        let decisions: Vec<Decision> = changes
+            .iter()
+            .map(|change| {
+                let gateway = name(change.gateway());
+                let from = match change {
+                    Change::Preferred { from, .. } => from.map(name),
+                    _ => None,
+                };
+                info!(logger, "route quality: automatic change";
+                    "route" => prefix.as_str(), "mode" => policy.mode.as_str(), "change" => change.kind(),
+                    "gateway" => &gateway, "from" => ?from, "reason" => change.reason());
+                metrics::global().route_quality_change(prefix, &gateway, change.kind());
+                Decision {
+                    at: now,
+                    change: change.kind(),
+                    gateway,
+                    from,
+                    reason: change.reason().to_owned(),
+                }
+            })
+            .collect();
+        let standing = RouteStanding {
+            mode: policy.mode,
+            preferred: chooser.preferred().map(name),
+            taken_out: (0..gateways.len())
+                .filter(|&index| chooser.is_out(index))
+                .map(name)
+                .collect(),
+            changes: Default::default(),
+        };
+        quality.standing(prefix, standing, decisions);
+    }
+
     /// Hands queued messages past their validity to the schedule, which
     /// expires them.
     fn expire_queued(&mut self, ctx: &Context<Self>) {
@@ -274,6 +361,15 @@ impl Actor for Route {
             });
             metrics::global().set_queue_depth(&route.prefix, route.queue.len());
         });
+        if self.chooser.is_some() {
+            self.judge();
+            ctx.run_interval(self.quality.flush_every(), |route, ctx| {
+                let logger = route.logger.clone();
+                let _ = guarded(route, ctx, &logger, "route quality", |route, _| {
+                    route.judge()
+                });
+            });
+        }
     }
 }
 

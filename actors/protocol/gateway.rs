@@ -31,6 +31,9 @@ pub enum GatewayReport {
     /// The message did not reach the SMSC. `permanent`: it never will
     /// (REJECTED); otherwise the switch tries again.
     SendFailed { id: MessageId, permanent: bool },
+    /// The SMSC refused the message for good (REJECTED), as `SendFailed`
+    /// permanent, with the message, so route quality knows its gateway.
+    Refused { message: Box<Message> },
     /// The SMSC reports a final (or intermediate) state. `recorded`, when
     /// given, hears once the state it sets is durable, so the gateway
     /// answers the SMSC only then.

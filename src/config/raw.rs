@@ -44,6 +44,45 @@ pub(crate) struct RawConfig {
     pub autoreplies: RawAutoreplies,
     #[serde(default)]
     pub sms_services: Vec<Spanned<RawSmsService>>,
+    #[serde(default)]
+    pub quality: RawQuality,
+    #[serde(default)]
+    pub gateway_costs: Vec<Spanned<RawGatewayCost>>,
+    pub probes: Option<RawProbes>,
+}
+
+/// `[probes]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProbes {
+    pub numbers: Spanned<Vec<Spanned<String>>>,
+    pub account: Spanned<String>,
+    pub sender: Option<Spanned<String>>,
+    pub every_s: Option<Spanned<f64>>,
+    pub wait_s: Option<Spanned<f64>>,
+}
+
+/// `[quality]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuality {
+    pub window_s: Option<Spanned<f64>>,
+    pub receipt_wait_s: Option<Spanned<f64>>,
+    pub min_receipts: Option<Spanned<u64>>,
+    pub hold_s: Option<Spanned<f64>>,
+    pub margin: Option<Spanned<f64>>,
+    pub retry_share: Option<Spanned<u32>>,
+    pub alert_min_delivery_ratio: Option<Spanned<f64>>,
+    pub alert_max_latency_p95_s: Option<Spanned<f64>>,
+}
+
+/// One `[[gateway_costs]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGatewayCost {
+    pub gateway: Spanned<String>,
+    pub prefix: Spanned<String>,
+    pub cost: Spanned<Money>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -219,6 +258,10 @@ pub(crate) struct RawRoute {
     pub gateways: Spanned<Vec<Spanned<String>>>,
     pub weights: Option<Spanned<Vec<Spanned<u64>>>>,
     pub price: Spanned<Money>,
+    pub mode: Option<Spanned<String>>,
+    pub min_delivery_ratio: Option<Spanned<f64>>,
+    pub max_latency_p95_s: Option<Spanned<f64>>,
+    pub max_cost: Option<Spanned<Money>>,
 }
 
 /// One `[[numbering]]` entry: a number range and its operator.

@@ -12,6 +12,7 @@ use crate::checks::sender::AllowedSenders;
 use crate::lists::dnd::Traffic;
 use crate::lists::opt_out::OptOutSettings;
 use crate::model::Money;
+use crate::quality::Thresholds;
 use crate::upstream::IdFormat;
 use crate::upstream::http::{AnswerRules, ReceiptRules, RequestRules};
 
@@ -65,6 +66,29 @@ pub struct Config {
     pub autoreplies: AutoreplySettings,
     /// `[[sms_services]]`: Kannel-style services answering MO over HTTP.
     pub sms_services: Vec<SmsServiceConfig>,
+    /// `[quality]`: how route quality is measured and acted on.
+    pub quality: QualitySettings,
+    /// `[[gateway_costs]]`: what each gateway charges per destination prefix.
+    pub gateway_costs: Vec<GatewayCost>,
+    /// `[probes]`: test numbers probed through every gateway; `None`
+    /// without the table.
+    pub probes: Option<ProbeSettings>,
+}
+
+/// `[probes]` (docs/routing.md#test-numbers-and-probes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeSettings {
+    /// `numbers`: numbers pasarela itself receives on (a modem's SIM, or
+    /// a number an upstream delivers MO for), international digits.
+    pub numbers: Vec<String>,
+    /// `account`: whose messages probes are (an account of the file).
+    pub account: String,
+    /// `sender`: the probes' sender, alphanumeric.
+    pub sender: String,
+    /// `every_s`: how often every gateway probes every number.
+    pub every: Duration,
+    /// `wait_s`: how long a probe has to arrive as MO.
+    pub wait: Duration,
 }
 
 /// `[autoreplies]` (docs/two-way.md#keyword-autoreplies).
@@ -548,6 +572,121 @@ pub struct RouteConfig {
     pub weights: Option<Vec<u32>>,
     /// Credit charged per message part.
     pub price: Money,
+    /// `mode` and its floor and ceiling (docs/routing.md#route-modes).
+    pub policy: RoutePolicy,
+}
+
+/// How a route shares its messages among its gateways.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RouteMode {
+    /// The first gateway up takes every message (no `weights`).
+    #[default]
+    Failover,
+    /// Shared by `weights`.
+    Weighted,
+    /// The cheapest gateway above the quality floor.
+    LeastCost,
+    /// The best delivery ratio within `max_cost`.
+    Quality,
+}
+
+impl RouteMode {
+    /// As written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteMode::Failover => "failover",
+            RouteMode::Weighted => "weighted",
+            RouteMode::LeastCost => "least_cost",
+            RouteMode::Quality => "quality",
+        }
+    }
+
+    /// Whether the route picks by measured quality and cost.
+    pub fn measured(self) -> bool {
+        matches!(self, RouteMode::LeastCost | RouteMode::Quality)
+    }
+}
+
+/// A route's `mode` with its floor (`min_delivery_ratio`,
+/// `max_latency_p95_s`) and ceiling (`max_cost`); the floor and ceiling
+/// only matter to `least_cost` and `quality`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RoutePolicy {
+    /// `mode`.
+    pub mode: RouteMode,
+    /// `min_delivery_ratio`, 0 to 1.
+    pub min_delivery_ratio: Option<f64>,
+    /// `max_latency_p95_s`.
+    pub max_latency_p95: Option<Duration>,
+    /// `max_cost`.
+    pub max_cost: Option<Money>,
+}
+
+impl RoutePolicy {
+    /// `failover`, or `weighted` when the route has weights.
+    pub fn plain(weighted: bool) -> RoutePolicy {
+        RoutePolicy {
+            mode: if weighted {
+                RouteMode::Weighted
+            } else {
+                RouteMode::Failover
+            },
+            ..RoutePolicy::default()
+        }
+    }
+}
+
+// The configuration checks the ratio is a number from 0 to 1, never NaN.
+impl Eq for RoutePolicy {}
+
+/// `[quality]` (docs/configuration.md#quality).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualitySettings {
+    /// `window_s`: "the last hour" of the report and what routing judges
+    /// by; the long view is 24 windows.
+    pub window: Duration,
+    /// `receipt_wait_s`: a receipt not come this long after the submit is
+    /// counted missing.
+    pub receipt_wait: Duration,
+    /// `min_receipts`: fewer settled messages in the window is unknown
+    /// quality.
+    pub min_receipts: u64,
+    /// `hold_s`: how long a change must stay true before traffic moves.
+    pub hold: Duration,
+    /// `margin`: how much better a delivery ratio must be (and how far
+    /// above the floor a gateway taken out must get back).
+    pub margin: f64,
+    /// `retry_share`: the percent of a route's messages that go to its
+    /// gateways taken out, to judge them again (0 to 50).
+    pub retry_share_percent: u32,
+    /// `alert_min_delivery_ratio`, `alert_max_latency_p95_s`: a gateway
+    /// crossing them raises an alert.
+    pub alerts: Thresholds,
+}
+
+impl Default for QualitySettings {
+    fn default() -> QualitySettings {
+        QualitySettings {
+            window: Duration::from_secs(3600),
+            receipt_wait: Duration::from_secs(3600),
+            min_receipts: 20,
+            hold: Duration::from_secs(300),
+            margin: 0.05,
+            retry_share_percent: 5,
+            alerts: Thresholds::default(),
+        }
+    }
+}
+
+/// One `[[gateway_costs]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayCost {
+    /// A gateway of the file.
+    pub gateway: String,
+    /// Destination digits; `""` covers every number.
+    pub prefix: String,
+    /// What the gateway charges per message part.
+    pub cost: Money,
 }
 
 /// One `[[accounts]]` entry: a customer, who binds over SMPP or calls the

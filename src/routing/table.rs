@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::config::{AccountSelector, RouteConfig};
+use crate::config::{AccountSelector, RouteConfig, RoutePolicy};
 use crate::model::Money;
 
 /// A route as the switch uses it.
@@ -28,6 +28,8 @@ pub struct Route {
     pub weights: Option<Vec<u32>>,
     /// Credit charged per message part.
     pub price: Money,
+    /// `mode`, floor and ceiling.
+    pub policy: RoutePolicy,
 }
 
 impl Route {
@@ -39,6 +41,7 @@ impl Route {
             gateways: self.gateways.clone(),
             weights: self.weights.clone(),
             price: self.price,
+            policy: self.policy,
         }
     }
 }
@@ -65,6 +68,7 @@ impl RouteTable {
                 accounts: config.accounts.clone(),
                 gateways: config.gateways.clone(),
                 weights: config.weights.clone(),
+                policy: config.policy,
                 price: config.price,
             })
             .collect();
@@ -122,6 +126,7 @@ mod tests {
             },
             gateways: vec![gateway.to_string()],
             weights: None,
+            policy: RoutePolicy::default(),
             price: Money::ZERO,
         }
     }

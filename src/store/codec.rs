@@ -196,11 +196,13 @@ pub enum TreeId {
     CampaignRecipients,
     /// The operator's actions (see `audit`).
     Audit,
+    /// Route quality counts in time buckets (see `quality`).
+    RouteQuality,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 25] = [
+    pub const ALL: [TreeId; 26] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -226,6 +228,7 @@ impl TreeId {
         TreeId::Campaigns,
         TreeId::CampaignRecipients,
         TreeId::Audit,
+        TreeId::RouteQuality,
     ];
 
     pub fn name(self) -> &'static str {
@@ -255,6 +258,7 @@ impl TreeId {
             TreeId::Campaigns => "campaigns",
             TreeId::CampaignRecipients => "campaign_recipients",
             TreeId::Audit => "audit",
+            TreeId::RouteQuality => "route_quality",
         }
     }
 

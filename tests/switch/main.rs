@@ -74,6 +74,7 @@ mod priority;
 mod queues;
 mod receipt_durability;
 mod restart_under_load;
+mod route_quality;
 mod sender_rules;
 mod serve;
 mod sim_smsc;

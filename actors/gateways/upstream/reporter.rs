@@ -173,9 +173,8 @@ impl Reporter {
 
     /// The SMSC refused `message` for good: REJECTED.
     pub fn refused(&self, message: &Message) {
-        self.reports.do_send(GatewayReport::SendFailed {
-            id: message.id,
-            permanent: true,
+        self.reports.do_send(GatewayReport::Refused {
+            message: Box::new(message.clone()),
         });
     }
 

@@ -16,6 +16,7 @@ mod lists;
 mod log;
 mod mo_apps;
 mod mo_routes;
+mod quality;
 mod routes;
 mod store;
 
@@ -102,6 +103,9 @@ impl Checker<'_> {
         let autoreplies = self.autoreplies(raw.autoreplies);
         let sms_services = self.sms_services(raw.sms_services, &accounts);
         let content_rules = self.content_rules(raw.content_rules, &accounts);
+        let quality = self.quality(raw.quality);
+        let gateway_costs = self.gateway_costs(raw.gateway_costs, &gateways);
+        let probes = raw.probes.map(|probes| self.probes(probes, &accounts));
         let config = Config {
             data_dir,
             receipt_timeout,
@@ -121,6 +125,9 @@ impl Checker<'_> {
             autoreplies,
             sms_services,
             content_rules,
+            quality,
+            gateway_costs,
+            probes,
         };
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config

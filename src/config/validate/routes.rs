@@ -62,12 +62,14 @@ impl Checker<'_> {
                 fields::not_negative(*entry.price.get_ref()),
             );
             let weights = self.route_weights(&entry, &prefix_key);
+            let policy = self.route_policy(&entry, &prefix_key);
             routes.push(RouteConfig {
                 prefix,
                 accounts: selector,
                 gateways: names,
                 weights,
                 price: *entry.price.get_ref(),
+                policy,
             });
         }
         routes

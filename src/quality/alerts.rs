@@ -1,0 +1,165 @@
+//! Alerts on a gateway's quality: raised when its figures over the last
+//! window cross a threshold (`quality.alert_min_delivery_ratio`,
+//! `quality.alert_max_latency_p95_s`, or any fake receipt), cleared when
+//! they are back; each raise and clear once, not at every look. Unknown
+//! quality (too few receipts) raises nothing and clears nothing. No I/O.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::counts::Figures;
+
+/// The thresholds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Thresholds {
+    /// A delivery ratio under this raises an alert.
+    pub min_delivery_ratio: Option<f64>,
+    /// A receipt latency p95 over this raises an alert.
+    pub max_latency_p95: Option<Duration>,
+}
+
+/// An alert in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// `delivery_ratio`, `latency` or `fake_receipts`: the metric's label.
+    pub kind: &'static str,
+    /// In words, with the figures.
+    pub reason: String,
+    /// When it was raised.
+    pub since: DateTime<Utc>,
+}
+
+/// What one look changed for a gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertChange {
+    /// A threshold is crossed (or another one than before).
+    Raised(Alert),
+    /// The figures are back within the thresholds.
+    Cleared(Alert),
+}
+
+/// What `figures` (with `fake_receipts`) crosses, if anything.
+pub fn crossed(
+    thresholds: &Thresholds,
+    figures: &Figures,
+    fake_receipts: u64,
+) -> Option<(&'static str, String)> {
+    if fake_receipts > 0 {
+        return Some(("fake_receipts", format!("{fake_receipts} fake receipts")));
+    }
+    if let (Some(floor), Some(ratio)) = (thresholds.min_delivery_ratio, figures.delivery_ratio)
+        && ratio < floor
+    {
+        return Some((
+            "delivery_ratio",
+            format!("delivery ratio {ratio:.2} under {floor:.2}"),
+        ));
+    }
+    if let (Some(ceiling), Some(p95)) = (thresholds.max_latency_p95, figures.latency_p95_s)
+        && p95 > ceiling.as_secs_f64()
+    {
+        return Some((
+            "latency",
+            format!(
+                "receipt latency p95 {p95:.1} s over {:.1} s",
+                ceiling.as_secs_f64()
+            ),
+        ));
+    }
+    None
+}
+
+/// The alerts in force, by gateway.
+#[derive(Debug, Clone, Default)]
+pub struct Alerts {
+    active: BTreeMap<String, Alert>,
+}
+
+impl Alerts {
+    /// A look at `gateway` at `now`: `crossing` is what [`crossed`] said,
+    /// `None` for unknown quality (nothing changes then) or `Some(None)`
+    /// for figures within the thresholds.
+    pub fn look(
+        &mut self,
+        gateway: &str,
+        crossing: Option<Option<(&'static str, String)>>,
+        now: DateTime<Utc>,
+    ) -> Option<AlertChange> {
+        match (crossing?, self.active.get(gateway)) {
+            (Some((kind, reason)), active) if active.is_none_or(|alert| alert.kind != kind) => {
+                let alert = Alert {
+                    kind,
+                    reason,
+                    since: now,
+                };
+                self.active.insert(gateway.to_owned(), alert.clone());
+                Some(AlertChange::Raised(alert))
+            }
+            (None, Some(_)) => self.active.remove(gateway).map(AlertChange::Cleared),
+            _ => None,
+        }
+    }
+
+    /// The alerts in force, by gateway.
+    pub fn active(&self) -> &BTreeMap<String, Alert> {
+        &self.active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Money;
+
+    fn figures(ratio: f64, p95: f64) -> Figures {
+        Figures {
+            delivery_ratio: Some(ratio),
+            latency_p50_s: Some(1.0),
+            latency_p95_s: Some(p95),
+            settled: 50,
+            top_errors: Vec::new(),
+            margin: Money::ZERO,
+        }
+    }
+
+    #[test]
+    fn an_alert_is_raised_and_cleared_once() {
+        let thresholds = Thresholds {
+            min_delivery_ratio: Some(0.8),
+            max_latency_p95: Some(Duration::from_secs(60)),
+        };
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut alerts = Alerts::default();
+        let look = |alerts: &mut Alerts, f: Figures, fake| {
+            alerts.look("a", Some(crossed(&thresholds, &f, fake)), now)
+        };
+        assert_eq!(look(&mut alerts, figures(0.9, 2.0), 0), None);
+        let Some(AlertChange::Raised(alert)) = look(&mut alerts, figures(0.5, 2.0), 0) else {
+            panic!("not raised");
+        };
+        assert_eq!(alert.kind, "delivery_ratio");
+        assert!(alert.reason.contains("0.50"));
+        // Still under: nothing new. Unknown: nothing either.
+        assert_eq!(look(&mut alerts, figures(0.4, 2.0), 0), None);
+        assert_eq!(alerts.look("a", None, now), None);
+        // Another reason raises again.
+        let raised = look(&mut alerts, figures(0.9, 2.0), 2);
+        assert!(matches!(
+            raised,
+            Some(AlertChange::Raised(Alert {
+                kind: "fake_receipts",
+                ..
+            }))
+        ));
+        assert_eq!(alerts.active().len(), 1);
+        assert!(matches!(
+            look(&mut alerts, figures(0.9, 2.0), 0),
+            Some(AlertChange::Cleared(_))
+        ));
+        assert!(alerts.active().is_empty());
+        let slow = crossed(&thresholds, &figures(0.9, 120.0), 0).unwrap();
+        assert_eq!(slow.0, "latency");
+    }
+}
