@@ -300,13 +300,7 @@ wait_s = 2
         gateway = common::smpp_gateway("up", smsc.addr, "window = 16"),
     );
     let switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
-    let asked = http::json(
-        switch.http,
-        "POST",
-        "/api/v1/reports/route-quality/probes",
-        ADMIN,
-        None,
-    );
+    let asked = ask_for_probes(&switch);
     assert_eq!(asked.status, 202, "{}", asked.text);
     let deadline = Instant::now() + STEP;
     let seen = loop {
@@ -335,12 +329,17 @@ wait_s = 2
 fn probes_are_refused_without_test_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&common::write_config(dir.path(), ""), &[]);
-    let asked = http::json(
+    let asked = ask_for_probes(&switch);
+    assert_eq!(asked.status, 409, "{}", asked.text);
+}
+
+/// Asks the switch, as the operator, to send its probes now.
+fn ask_for_probes(switch: &Switch) -> http::Answer {
+    http::json(
         switch.http,
         "POST",
         "/api/v1/reports/route-quality/probes",
         ADMIN,
         None,
-    );
-    assert_eq!(asked.status, 409, "{}", asked.text);
+    )
 }
