@@ -65,6 +65,9 @@ struct Figures {
     probes_arrived: u64,
     /// Of those, arrived with their text changed.
     probes_altered: u64,
+    /// Of those, arrived from another sender than they were sent with
+    /// (numbers compared as numbers, alphanumeric senders as text).
+    probes_sender_rewritten: u64,
     /// Probe submit to its arrival, seconds (a bucket's upper bound).
     probe_delivery_p50_s: Option<f64>,
     /// DELIVRD over final receipts plus missing ones; null without any.
@@ -100,6 +103,7 @@ impl Figures {
             probes: counts.probes,
             probes_arrived: counts.probes_arrived,
             probes_altered: counts.probes_altered,
+            probes_sender_rewritten: counts.probes_sender_rewritten,
             probe_delivery_p50_s: counts.probe_latency.quantile_s(0.5),
             delivery_ratio: figures.delivery_ratio,
             latency_p50_s: figures.latency_p50_s,
@@ -164,7 +168,7 @@ struct RouteStandingView {
 #[derive(Debug, Serialize, ToSchema)]
 struct AlertView {
     gateway: String,
-    /// `delivery_ratio`, `latency` or `fake_receipts`.
+    /// `fake_receipts`, `sender_rewritten`, `delivery_ratio` or `latency`.
     kind: String,
     reason: String,
     /// RFC 3339: when it was raised.

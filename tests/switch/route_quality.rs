@@ -277,27 +277,32 @@ fn the_counts_survive_a_restart() {
     );
 }
 
-#[test]
-fn probes_find_a_fake_receipt_and_one_that_arrived() {
+/// A switch (in its data directory) with gateway `name` to each
+/// simulator (and the built-in one), probing `numbers` (settled 2 s after
+/// they are sent), asked for a round of probes: its report once each of
+/// these gateways has settled one probe to every number.
+fn probed(gateways: &[(&str, &Sim)], numbers: &[&str]) -> (tempfile::TempDir, Switch, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let smsc = Sim::start(&["--dlr-delay-ms", "20"]);
-    // 9999 answers DELIVRD and sends the text back as MO: it arrives.
-    // 0001 answers DELIVRD and nothing else: a fake receipt.
+    let names: Vec<&str> = gateways.iter().map(|(name, _)| *name).collect();
+    let gateways: Vec<String> = gateways
+        .iter()
+        .map(|(name, sim)| common::smpp_gateway(name, sim.addr, "window = 16"))
+        .collect();
     let extra = format!(
         r#"
-{gateway}
+{gateways}
 
 [quality]
 window_s = 60
 min_receipts = 1
 
 [probes]
-numbers = ["34600109999", "34600100001"]
+numbers = {numbers:?}
 account = "demo"
 every_s = 600
 wait_s = 2
 "#,
-        gateway = common::smpp_gateway("up", smsc.addr, "window = 16"),
+        gateways = gateways.join("\n"),
     );
     let switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
     let asked = ask_for_probes(&switch);
@@ -305,24 +310,86 @@ wait_s = 2
     let deadline = Instant::now() + STEP;
     let seen = loop {
         let report = report(&switch);
-        if gateway(&report, "up")["last_hour"]["probes"].as_u64() == Some(2) {
+        let settled = names.iter().all(|name| {
+            gateway(&report, name)["last_hour"]["probes"].as_u64() == Some(numbers.len() as u64)
+        });
+        if settled {
             break report;
         }
         assert!(Instant::now() < deadline, "{report:#}");
         std::thread::sleep(Duration::from_millis(200));
     };
+    (dir, switch, seen)
+}
+
+fn alert_of<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["alerts"]
+        .as_array()
+        .and_then(|alerts| alerts.iter().find(|a| a["gateway"] == name))
+        .unwrap_or(&Value::Null)
+}
+
+#[test]
+fn probes_find_a_fake_receipt_and_one_that_arrived() {
+    // 34600100009 is a handset of the simulator: the probe arrives as
+    // sent. 34600100001 answers DELIVRD and nothing else: a fake receipt.
+    let smsc = Sim::start(&["--dlr-delay-ms", "20", "--test-number", "34600100009"]);
+    let (_dir, switch, seen) = probed(&[("up", &smsc)], &["34600100009", "34600100001"]);
     let up = &gateway(&seen, "up")["last_hour"];
     assert_eq!(up["probes_arrived"], 1, "{seen:#}");
     assert_eq!(up["probes_altered"], 0, "{seen:#}");
+    assert_eq!(up["probes_sender_rewritten"], 0, "{seen:#}");
     assert_eq!(up["fake_receipts"], 1, "{seen:#}");
     assert!(up["probe_delivery_p50_s"].as_f64().is_some(), "{seen:#}");
     assert!(switch.logged().contains("fake receipt"));
-    let alert = seen["alerts"]
-        .as_array()
-        .and_then(|alerts| alerts.iter().find(|a| a["gateway"] == "up"))
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(alert["kind"], "fake_receipts", "{seen:#}");
+    assert_eq!(alert_of(&seen, "up")["kind"], "fake_receipts", "{seen:#}");
+}
+
+#[test]
+fn probes_find_a_rewritten_sender_and_an_altered_text() {
+    // Both deliver the probe to the test number, and a receipt; "grey"
+    // hands it over from another sender, "edits" with words added.
+    let grey = Sim::start(&[
+        "--dlr-delay-ms",
+        "20",
+        "--test-number",
+        "34600100009",
+        "--rewrite-sender",
+        "34699000000",
+    ]);
+    let edits = Sim::start(&[
+        "--dlr-delay-ms",
+        "20",
+        "--test-number",
+        "34600100009",
+        "--append-text",
+        " via grey",
+    ]);
+    let (_dir, switch, seen) = probed(&[("grey", &grey), ("edits", &edits)], &["34600100009"]);
+    let grey_hour = &gateway(&seen, "grey")["last_hour"];
+    assert_eq!(grey_hour["probes_arrived"], 1, "{seen:#}");
+    assert_eq!(grey_hour["probes_sender_rewritten"], 1, "{seen:#}");
+    assert_eq!(grey_hour["probes_altered"], 0, "{seen:#}");
+    assert_eq!(grey_hour["fake_receipts"], 0, "{seen:#}");
+    assert_eq!(
+        gateway(&seen, "grey")["last_24h"]["probes_sender_rewritten"],
+        1
+    );
+    assert_eq!(
+        alert_of(&seen, "grey")["kind"],
+        "sender_rewritten",
+        "{seen:#}"
+    );
+    let logged = switch.logged();
+    assert!(logged.contains("sender rewritten"), "{logged}");
+    assert!(logged.contains("34699000000"), "{logged}");
+    let edits_hour = &gateway(&seen, "edits")["last_hour"];
+    assert_eq!(edits_hour["probes_arrived"], 1, "{seen:#}");
+    assert_eq!(edits_hour["probes_altered"], 1, "{seen:#}");
+    assert_eq!(edits_hour["probes_sender_rewritten"], 0, "{seen:#}");
+    assert_eq!(edits_hour["fake_receipts"], 0, "{seen:#}");
+    // An altered text is reported, not alerted on.
+    assert_eq!(alert_of(&seen, "edits"), &Value::Null, "{seen:#}");
 }
 
 #[test]

@@ -36,7 +36,7 @@ use crate::tls::{self, PemFile, TlsError};
 use crate::tools::link::Transport;
 use crate::upstream::IdBase;
 use cimd2::{Cimd2, Cimd2Shared};
-use shared::{Credentials, MessageIds, Shared, log};
+use shared::{Credentials, MessageIds, Shared, TestNumbers, log};
 use ucp::{References, Ucp, UcpShared};
 
 /// How long a client has to finish the TLS handshake.
@@ -100,6 +100,20 @@ pub struct SimSmscArgs {
     /// The private key of --tls-cert (PEM); needs --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// A handset on this SMSC (repeatable, SMPP only): a message to it is
+    /// answered as the table says and also arrives, as an MO from the
+    /// message's source to it with its text, at the switch, the way a
+    /// test number's SIM receives a probe.
+    #[arg(long, value_name = "NUMBER")]
+    pub test_number: Vec<String>,
+    /// Messages to a --test-number arrive from this sender instead of
+    /// theirs, as through a grey route that rewrites the sender.
+    #[arg(long, value_name = "ADDR", requires = "test_number")]
+    pub rewrite_sender: Option<String>,
+    /// Messages to a --test-number arrive with this appended to their
+    /// text, as through a route that changes the text.
+    #[arg(long, value_name = "TEXT", requires = "test_number")]
+    pub append_text: Option<String>,
 }
 
 /// The `--id-format` values.
@@ -190,6 +204,11 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
                 .map(Duration::from_millis),
             ids: MessageIds::from_clock(args.id_format),
             hub: hub::start(dlr_delay),
+            test_numbers: TestNumbers {
+                numbers: args.test_number,
+                rewrite_sender: args.rewrite_sender,
+                append_text: args.append_text,
+            },
         })),
         Protocol::Ucp => Served::Ucp(Arc::new(UcpShared {
             credentials,
