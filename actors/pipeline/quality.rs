@@ -238,6 +238,11 @@ impl QualityBoard {
         lock(&self.probes).arrived(sender, text, Utc::now())
     }
 
+    /// Whether there are test numbers to probe (`[probes]`).
+    pub fn probing(&self) -> bool {
+        self.probe_wait.is_some()
+    }
+
     /// Asks the prober for a round of probes now; `false` without
     /// `[probes]`.
     pub fn ask_probes(&self) -> bool {

@@ -410,3 +410,117 @@ fn ask_for_probes(switch: &Switch) -> http::Answer {
         None,
     )
 }
+
+/// A web UI session cookie for `user`, logged in through the login form
+/// as a browser fills it (its CSRF token from the form and its cookie).
+fn ui_session(switch: &Switch, user: &str, password: &str) -> String {
+    let form = http::request(switch.http, "GET", "/ui/login", None, "text/plain", "");
+    let token = form
+        .text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the login form's token");
+    let answer = http::with_headers(
+        switch.http,
+        "POST",
+        "/ui/login",
+        &[("Cookie", &format!("pasarela_login={token}"))],
+        "application/x-www-form-urlencoded",
+        &format!("username={user}&password={password}&csrf={token}"),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.text);
+    answer
+        .head
+        .lines()
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, value)| value.strip_prefix("pasarela_session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// `method path` of the route quality page with `session`'s cookie, or none.
+fn quality_page(switch: &Switch, method: &str, path: &str, session: Option<&str>) -> http::Answer {
+    let cookie = session.map(|session| format!("pasarela_session={session}"));
+    let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("Cookie", c.as_str())).collect();
+    http::with_headers(
+        switch.http,
+        method,
+        path,
+        &headers,
+        "application/x-www-form-urlencoded",
+        "csrf=x",
+    )
+}
+
+#[test]
+fn the_route_quality_page_is_the_operators_only_and_shows_each_routes_standing() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"
+[probes]
+numbers = ["34600100001"]
+account = "demo"
+every_s = 600
+
+[[routes]]
+prefix = "44"
+gateways = ["sim"]
+price = "0.05"
+mode = "least_cost"
+"#;
+    let switch = Switch::start(&common::write_config(dir.path(), extra), &[]);
+    // No session: sent to the login form, shown nothing.
+    for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
+        let answer = quality_page(&switch, method, path, None);
+        assert_eq!(answer.status, 303, "{method} {path}: {}", answer.text);
+        assert!(
+            answer.headers.contains("location: /ui/login"),
+            "{}",
+            answer.headers
+        );
+        assert!(!answer.text.contains("Route quality"), "{}", answer.text);
+    }
+    // A customer: refused.
+    let customer = ui_session(&switch, "demo", "demo1234");
+    for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
+        let answer = quality_page(&switch, method, path, Some(&customer));
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.text);
+        assert!(!answer.text.contains("Send probes now"), "{}", answer.text);
+    }
+    // The operator sees it. The refused asks sent no probes: nothing went
+    // through the built-in simulator.
+    let operator = ui_session(&switch, "admin", ADMIN_PASSWORD);
+    let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("<h1>Route quality</h1>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Send probes now"), "{}", page.text);
+    assert!(page.text.contains("Nothing measured yet"), "{}", page.text);
+    // The least_cost route's standing: on its one gateway.
+    let deadline = Instant::now() + STEP;
+    loop {
+        let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+        if page.text.contains(r#"<div class="panel" data-route="44">"#) {
+            assert!(page.text.contains("least_cost"), "{}", page.text);
+            assert!(
+                page.text.contains(r#"<code data-preferred>sim</code>"#),
+                "{}",
+                page.text
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", page.text);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !switch.logged().contains("probes sent"),
+        "no probes asked for"
+    );
+    assert_eq!(gateway(&report(&switch), "sim"), &Value::Null);
+}
