@@ -14,9 +14,7 @@ use slog::info;
 use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
-use crate::actors::web::route_quality::{
-    Figures, GatewayQuality, RouteQualityReport, ask_for_probes, report,
-};
+use crate::actors::web::route_quality::{Figures, GatewayQuality, ask_for_probes, report};
 use crate::actors::web::state::WebState;
 
 /// Registers this file's routes.
@@ -78,8 +76,8 @@ impl Row<'_> {
     }
 }
 
-/// Every gateway (all its operators, then each one) with the figures
-/// `pick` chooses: the last window's or the last 24 windows'.
+/// Every gateway (all its operators, then each one) with its figures of
+/// the last window, or of the last 24 windows when `last_day`.
 fn rows(gateways: &[GatewayQuality], last_day: bool) -> Vec<Row<'_>> {
     let mut rows = Vec::new();
     for gateway in gateways {
@@ -199,7 +197,7 @@ fn page(
     flash: Option<Flash>,
 ) -> Markup {
     let frame = admin.0.frame(Section::Quality, request.path());
-    let report: RouteQualityReport = report(state);
+    let report = report(state);
     let window = span(report.window_s);
     let day = span(report.window_s * 24.0);
     let probing = state.changes.route_starter.quality.probing();

@@ -58,8 +58,8 @@ pub enum Protocol {
 pub struct SimSmscArgs {
     /// The protocol: `smpp`, `ucp` or `cimd2` (UCP/EMI or CIMD2 over plain
     /// TCP; --id-format,
-    /// --mo-every-ms, --window, --response-timeout-ms and TLS are SMPP's
-    /// only).
+    /// --mo-every-ms, --window, --response-timeout-ms, --test-number and
+    /// TLS are SMPP's only).
     #[arg(long, value_enum, default_value = "smpp")]
     pub protocol: Protocol,
     /// Address to listen on; port 0 picks a free one. The bound address is
@@ -140,6 +140,8 @@ pub enum SimSmscError {
     Tls(#[from] TlsError),
     #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp and cimd2 speak plain TCP only")]
     TlsWithUcp,
+    #[error("--test-number is for SMPP; --protocol ucp and cimd2 have no test numbers")]
+    TestNumbersWithUcp,
 }
 
 /// Run the simulator until ctrl-c.
@@ -152,6 +154,9 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
     if args.protocol != Protocol::Smpp && args.tls_cert.is_some() {
         return Err(SimSmscError::TlsWithUcp);
+    }
+    if args.protocol != Protocol::Smpp && !args.test_number.is_empty() {
+        return Err(SimSmscError::TestNumbersWithUcp);
     }
     let acceptor = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(

@@ -158,4 +158,45 @@ mod tests {
             CommandStatus::EsmeRinvpaswd
         );
     }
+
+    fn address(ton: Ton, addr: &str) -> Address {
+        Address {
+            ton,
+            npi: Npi::Isdn,
+            addr: addr.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_test_number_receives_the_message_as_the_route_changed_it() {
+        let probe = address(Ton::Alphanumeric, "Probe");
+        let handset = address(Ton::International, "34600100009");
+        let plain = TestNumbers {
+            numbers: vec!["34600100009".into()],
+            ..TestNumbers::default()
+        };
+        assert_eq!(
+            plain.arrival(&probe, &handset, "hi"),
+            Some((probe.clone(), "hi".to_owned()))
+        );
+        let other = address(Ton::International, "34600100008");
+        assert_eq!(plain.arrival(&probe, &other, "hi"), None);
+        let grey = TestNumbers {
+            rewrite_sender: Some("34699000000".into()),
+            append_text: Some(" ad".into()),
+            ..plain
+        };
+        let (sender, text) = grey.arrival(&probe, &handset, "hi").unwrap();
+        assert_eq!((sender.ton, sender.npi), (Ton::International, Npi::Isdn));
+        assert_eq!(
+            (sender.addr.as_str(), text.as_str()),
+            ("34699000000", "hi ad")
+        );
+        let named = TestNumbers {
+            rewrite_sender: Some("Promo".into()),
+            ..grey
+        };
+        let (sender, _) = named.arrival(&probe, &handset, "hi").unwrap();
+        assert_eq!((sender.ton, sender.npi), (Ton::Alphanumeric, Npi::Unknown));
+    }
 }
