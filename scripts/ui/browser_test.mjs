@@ -426,6 +426,7 @@ try {
   expect((await simProbes.locator("[data-fake]").innerText()).trim() === "1", "one fake receipt");
   expect((await simProbes.locator("td:nth-child(2)").innerText()).trim() === "0 / 1", "the probe never arrived");
   expect((await simDelivery.locator("[data-ratio]").innerText()).trim() === "100.0 %", "the probe's DELIVRD counted as delivered");
+  expect((await text("[data-route='44'] [data-preferred]")) === "sim", "the least_cost route on its gateway");
   await page.screenshot({ path: `${SHOTS}/route-quality.png`, fullPage: true });
   await page.click("text=Español");
   expect((await text("h1")) === "Calidad de rutas", "the page in Spanish");

@@ -30,10 +30,27 @@ fn an_admin_and_a_customer_use_the_web_ui_in_chromium() {
     // One attempt per callback: the customer's unreachable callback URL
     // fills the dead letters the admin replays. A test number the built-in
     // simulator never delivers MO for: the probe the admin sends from the
-    // route quality page is a fake receipt, alerted at once.
-    let config = "[callbacks]\nmax_attempts = 1\n\n\
-        [quality]\nmin_receipts = 1\n\n\
-        [probes]\nnumbers = [\"34600700001\"]\naccount = \"demo\"\nevery_s = 3600\nwait_s = 1\n";
+    // route quality page is a fake receipt, alerted at once. A least_cost
+    // route no message takes, whose standing the page shows.
+    let config = r#"
+[callbacks]
+max_attempts = 1
+
+[quality]
+min_receipts = 1
+
+[probes]
+numbers = ["34600700001"]
+account = "demo"
+every_s = 3600
+wait_s = 1
+
+[[routes]]
+prefix = "44"
+gateways = ["sim"]
+price = "0.05"
+mode = "least_cost"
+"#;
     let switch = Switch::start(&write_config(dir.path(), config), &[]);
     let mut esme = Raw::connect(switch.smpp);
     assert_eq!(
