@@ -399,7 +399,7 @@ async fn admin(request: &HttpRequest, state: &WebState) -> Result<(), Problem> {
 /// Whether `password` is `user`'s (`principal`, stored as `hash`): the
 /// throttle first (a backed-off or known-wrong login is refused without a
 /// check, cached or not), then the credentials that passed before under
-/// `key`, then argon2, remembering a pass.
+/// `key`, then argon2 (one check of `key` at a time), remembering a pass.
 async fn passes(
     state: &WebState,
     peer: IpAddr,
@@ -412,6 +412,11 @@ async fn passes(
     let guess = Guess::new(Some(&principal), &user, Some(hash), &password);
     let logins = &state.logins;
     logins.admit(Protocol::Http, peer, &principal, guess)?;
+    if state.verified.knows(&key, &user, hash) {
+        return Ok(());
+    }
+    let _turn = state.verified.turn(&key).await;
+    // Whoever had the turn before may have passed this same value.
     if state.verified.knows(&key, &user, hash) {
         return Ok(());
     }

@@ -1,10 +1,12 @@
 //! What the listener keeps about credentials: the operator's, and the
 //! Authorization values whose password argon2 has already accepted (so a
 //! client sending the same header again is not made to wait for a slow
-//! hash). The checks themselves are `auth.rs`'s.
+//! hash), and the one check of each value in flight (so a client opening
+//! fifty connections at once costs one hash, not fifty queued or refused
+//! ones). The checks themselves are `auth.rs`'s.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::auth::PasswordHash;
 
@@ -20,15 +22,63 @@ pub struct AdminCredentials {
 /// Authorization header values whose password argon2 has accepted, with
 /// the user they name and the hash that accepted them: once the admin API
 /// changes a password, the user's entries are forgotten, and its hash
-/// differs anyway, so the old header no longer passes. The process holds the configured passwords anyway. Bounded: a
-/// full cache starts over.
+/// differs anyway, so the old header no longer passes. The process holds
+/// the configured passwords anyway. Bounded: a full cache starts over.
+///
+/// Requests with a value not known yet take turns through its [`Turn`]:
+/// the first checks it, the others find the value known once it passed
+/// (or check it in turn when it did not).
 #[derive(Default)]
-pub struct VerifiedCache(Mutex<HashMap<String, (String, PasswordHash)>>);
+pub struct VerifiedCache {
+    known: Mutex<HashMap<String, (String, PasswordHash)>>,
+    /// One gate per value being checked; gone once no request holds it.
+    checking: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A request's turn to check one Authorization value; the next waiting
+/// request goes when it is dropped.
+pub struct Turn<'a> {
+    cache: &'a VerifiedCache,
+    key: String,
+    gate: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.held.take();
+        let mut checking = lock(&self.cache.checking);
+        // The map's reference and this one: nobody else waits.
+        if Arc::strong_count(&self.gate) == 2 {
+            checking.remove(&self.key);
+        }
+    }
+}
+
+// Nothing panics while holding them; a poisoned map is still a valid one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 impl VerifiedCache {
-    // Nothing panics while holding it; a poisoned map is still a valid cache.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (String, PasswordHash)>> {
+        lock(&self.known)
+    }
+
+    /// Waits for the turn to check `key`: at once unless another request
+    /// is checking the same value.
+    pub async fn turn(&self, key: &str) -> Turn<'_> {
+        let gate = lock(&self.checking)
+            .entry(key.to_owned())
+            .or_default()
+            .clone();
+        let held = gate.clone().lock_owned().await;
+        Turn {
+            cache: self,
+            key: key.to_owned(),
+            gate,
+            held: Some(held),
+        }
     }
 
     /// Whether `key` passed before, for `user`, against this same `hash`.

@@ -10,12 +10,17 @@
 //
 // Usage: node http_loop.js --target HOST:PORT --kind sendsms|api
 //   [--requests 20000] [--connections 50] [--username demo]
-//   [--password demo1234] [--timeout-s 300]
+//   [--password demo1234] [--quiet-s 10] [--timeout-s 300]
 //
-// Prints one JSON line: requests, answered, failed (non-2xx or errors),
-// reports (final ones received), seconds (first request to last final
-// report), msg_per_s, req_per_s (requests answered per second of the
-// sending), request latency p50/p99 in ms.
+// Waits for every report, or until none came for --quiet-s once every
+// request was answered (a gateway that loses reports), or --timeout-s.
+// Prints one JSON line: requests, answered, failed (non-2xx or errors)
+// and failures (their count by status or socket error),
+// reports (final ones received), missing (reports that never came),
+// seconds (first request to last final report), msg_per_s (reports per
+// second), req_per_s (requests answered per second of the sending),
+// request latency p50/p99 in ms. Exits 1 when a request failed or a
+// report is missing.
 
 'use strict';
 
@@ -30,6 +35,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '50' },
     username: { type: 'string', default: 'demo' },
     password: { type: 'string', default: 'demo1234' },
+    'quiet-s': { type: 'string', default: '10' },
     'timeout-s': { type: 'string', default: '300' },
   },
 });
@@ -88,6 +94,8 @@ function note(n) {
 const latencies = [];
 let answered = 0;
 let failed = 0;
+// Failed requests by HTTP status or socket error.
+const failures = {};
 let lastAnswer = 0;
 
 function send(n, reportPort) {
@@ -123,13 +131,17 @@ function send(n, reportPort) {
       response.on('end', () => {
         latencies.push(Number(process.hrtime.bigint() - begun) / 1e6);
         if (response.statusCode >= 200 && response.statusCode < 300) answered += 1;
-        else failed += 1;
+        else {
+          failed += 1;
+          failures[response.statusCode] = (failures[response.statusCode] || 0) + 1;
+        }
         lastAnswer = Date.now();
         resolve();
       });
     });
-    request.on('error', () => {
+    request.on('error', (error) => {
       failed += 1;
+      failures[error.code] = (failures[error.code] || 0) + 1;
       resolve();
     });
     if (body) request.write(body);
@@ -147,6 +159,15 @@ reports.listen(0, '127.0.0.1', async () => {
   const reportPort = reports.address().port;
   const allReported = new Promise((resolve) => { done = resolve; });
   const timeout = new Promise((resolve) => setTimeout(resolve, Number(options['timeout-s']) * 1000));
+  const quiet = new Promise((resolve) => {
+    const check = setInterval(() => {
+      const since = Date.now() - Math.max(lastReport, lastAnswer);
+      if (answered + failed === total && since > Number(options['quiet-s']) * 1000) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 200);
+  });
   started = Date.now();
   let next = 0;
   const worker = async () => {
@@ -157,15 +178,17 @@ reports.listen(0, '127.0.0.1', async () => {
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
-  await Promise.race([allReported, timeout]);
+  await Promise.race([allReported, quiet, timeout]);
   latencies.sort((a, b) => a - b);
-  const seconds = ((reported.size === total ? lastReport : Date.now()) - started) / 1000;
+  const seconds = ((lastReport || Date.now()) - started) / 1000;
   const result = {
     kind: options.kind,
     requests: total,
     answered,
     failed,
+    failures,
     reports: reported.size,
+    missing: total - reported.size,
     seconds: Number(seconds.toFixed(3)),
     msg_per_s: Math.round(reported.size / seconds),
     req_per_s: Math.round(answered / ((lastAnswer - started) / 1000)),

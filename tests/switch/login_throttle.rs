@@ -254,3 +254,29 @@ fn http_failures_back_off_with_429_and_retry_after_shared_with_smpp_but_not_api_
         CommandStatus::EsmeRok
     );
 }
+
+/// A client opening many connections at once with the same credentials
+/// (a Kannel-style load, 40 keep-alive connections) is checked once: the
+/// others wait for that check instead of queuing a hash each, so none is
+/// refused as busy (503) and argon2 runs once.
+#[test]
+fn many_requests_at_once_with_the_same_credentials_cost_one_password_check() {
+    const AT_ONCE: usize = 40;
+    let (_dir, switch) = start();
+    let http_checks = r#"pasarela_password_checks_total{protocol="http"}"#;
+    assert_eq!(metric(&switch, http_checks), 0.0);
+    let barrier = std::sync::Barrier::new(AT_ONCE);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..AT_ONCE)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    http(switch.http, "GET", "/api/v1/balance", DEMO, None).status
+                })
+            })
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+    assert_eq!(metric(&switch, http_checks), 1.0);
+}
