@@ -1,0 +1,318 @@
+//! Mail notifications end to end (docs/configuration.md#mail,
+//! docs/admin-api.md#the-mail-log) against a real SMTP server on loopback
+//! (aiosmtpd, `scripts/mail/smtp_sink.py`, writing each mail it receives
+//! to a directory): a low-balance mail to the customer and the operator
+//! once when the credit falls below the threshold and not again for the
+//! next message; mail to a server that is down queued with its attempt
+//! and error, resent through the API once the server is up; queued mails
+//! sent after a restart and the mail log kept across it; the mail log
+//! closed to customers.
+
+use crate::{common, http};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ADMIN_PASSWORD, Switch, write_config};
+use http::json;
+use serde_json::{Value, json};
+
+const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
+const SHOP: Option<(&str, &str)> = Some(("shop", "shop1234"));
+
+/// A loopback port nothing listens on (taken and let go).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The aiosmtpd server, killed when dropped.
+struct SmtpSink {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl SmtpSink {
+    fn start(port: u16, dir: &Path) -> SmtpSink {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut child = Command::new("python3")
+            .arg("scripts/mail/smtp_sink.py")
+            .arg(port.to_string())
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut ready,
+        )
+        .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP server did not start");
+        SmtpSink {
+            child,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The mails received so far, in order: (envelope recipients, text).
+    fn mails(&self) -> Vec<(String, String)> {
+        let mut names: Vec<_> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                let (first, rest) = text.split_once("\r\n").unwrap();
+                let to = first.trim_start_matches("X-Envelope-To: ").to_owned();
+                (to, rest.to_owned())
+            })
+            .collect()
+    }
+
+    /// Waits until `count` mails have arrived (at most 20 s).
+    fn wait_for(&self, count: usize) -> Vec<(String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mails = self.mails();
+            if mails.len() >= count || Instant::now() > deadline {
+                return mails;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The configuration: mail through `port` without TLS (loopback), a
+/// threshold of 5.00 and an account with 7.00 of credit and an address.
+fn config(dir: &Path, port: u16) -> PathBuf {
+    write_config(
+        dir,
+        &format!(
+            r#"
+[mail]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "pasarela@example.com"
+admin_to = "ops@example.com"
+low_balance = "5.00"
+
+[[accounts]]
+system_id = "shop"
+password = "shop1234"
+credit = "7.00"
+email = "billing@shop.example"
+"#
+        ),
+    )
+}
+
+/// One message from the shop over HTTP (1.00 of credit).
+fn send(switch: &Switch) {
+    let sent = json(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        SHOP,
+        Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.body);
+}
+
+/// The mail log's first page, newest first.
+fn mail_log(address: SocketAddr) -> Vec<Value> {
+    let log = json(address, "GET", "/api/v1/mail", ADMIN, None);
+    assert_eq!(log.status, 200, "{}", log.body);
+    log.body["items"].as_array().unwrap().clone()
+}
+
+/// Waits until the mail log holds `count` mails that `done` accepts.
+fn wait_log(address: SocketAddr, count: usize, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let items = mail_log(address);
+        if items.iter().filter(|mail| done(mail)).count() >= count || Instant::now() > deadline {
+            return items;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn recipients(mails: &[(String, String)]) -> Vec<&str> {
+    let mut to: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
+    to.sort_unstable();
+    to
+}
+
+#[test]
+fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    // 7.00 → 6.00 → 5.00: not below 5.00 yet.
+    send(&switch);
+    send(&switch);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(sink.mails().is_empty(), "{:?}", sink.mails());
+    // 5.00 → 4.00: below.
+    send(&switch);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    for (_, text) in &mails {
+        assert!(
+            text.contains("Subject: pasarela: low balance for account shop"),
+            "{text}"
+        );
+        assert!(text.contains("From: pasarela@example.com"), "{text}");
+        assert!(text.contains("is 4.00, below 5.00"), "{text}");
+    }
+    // 4.00 → 3.00: still below, the same fall; no second mail.
+    send(&switch);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.mails().len(), 2);
+    let log = mail_log(switch.http);
+    assert_eq!(log.len(), 2, "{log:?}");
+    for mail in &log {
+        assert_eq!(mail["kind"], "low_balance");
+        assert_eq!(mail["state"], "sent");
+        assert_eq!(mail["attempts"], 1);
+        assert_eq!(mail["error"], Value::Null);
+    }
+    // A top-up above the threshold arms the next fall.
+    let topped = json(
+        switch.http,
+        "POST",
+        "/api/v1/accounts/shop/credit",
+        ADMIN,
+        Some(&json!({"amount": "2.00", "reason": "top-up"})),
+    );
+    assert_eq!(topped.status, 200, "{}", topped.body);
+    send(&switch);
+    assert_eq!(sink.wait_for(4).len(), 4, "5.00 → 4.00 falls again");
+    // The customer cannot read the log nor resend.
+    let id = log[0]["id"].as_str().unwrap();
+    assert_eq!(
+        json(switch.http, "GET", "/api/v1/mail", SHOP, None).status,
+        401
+    );
+    let path = format!("/api/v1/mail/{id}/resend");
+    assert_eq!(json(switch.http, "POST", &path, SHOP, None).status, 401);
+    assert_eq!(
+        json(switch.http, "GET", "/api/v1/mail", None, None).status,
+        401
+    );
+}
+
+#[test]
+fn mail_to_a_server_that_is_down_waits_is_resent_through_the_api_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config(dir.path(), port);
+    let mut switch = Switch::start(&config, &[]);
+    send(&switch);
+    send(&switch);
+    send(&switch);
+    // Both mails tried once, refused connection, waiting for a retry.
+    let log = wait_log(switch.http, 2, |mail| mail["attempts"] == 1);
+    assert_eq!(log.len(), 2, "{log:?}");
+    for mail in &log {
+        assert_eq!(mail["state"], "queued", "{mail}");
+        assert!(
+            mail["error"]
+                .as_str()
+                .is_some_and(|error| !error.is_empty()),
+            "{mail}"
+        );
+    }
+    let operator = log
+        .iter()
+        .find(|mail| mail["to"] == "ops@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The server comes up; the operator's mail is resent at once, before
+    // its retry (10 s after the first attempt) is due.
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let resent = json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/mail/{operator}/resend"),
+        ADMIN,
+        None,
+    );
+    assert_eq!(resent.status, 202, "{}", resent.body);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let missing = json(
+        switch.http,
+        "POST",
+        "/api/v1/mail/999999999/resend",
+        ADMIN,
+        None,
+    );
+    assert_eq!(missing.status, 404);
+
+    // A restart: the log is kept, and the customer's mail, still queued,
+    // is sent by the restarted switch.
+    switch.signal_and_wait(libc::SIGTERM);
+    let switch = Switch::start(&config, &[]);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    assert_eq!(log.len(), 2, "{log:?}");
+    let operator_mail = log.iter().find(|mail| mail["id"] == operator).unwrap();
+    assert_eq!(operator_mail["attempts"], 2, "{operator_mail}");
+    assert_eq!(operator_mail["error"], Value::Null);
+    assert_eq!(
+        sink.mails().len(),
+        2,
+        "nothing sent twice after the restart"
+    );
+}
+
+#[test]
+fn queued_mails_are_sent_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config(dir.path(), port);
+    let mut switch = Switch::start(&config, &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    wait_log(switch.http, 2, |mail| mail["attempts"] == 1);
+    switch.signal_and_wait(libc::SIGTERM);
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config, &[]);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    assert!(log.iter().all(|mail| mail["attempts"] == 2), "{log:?}");
+}
