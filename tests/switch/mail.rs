@@ -316,3 +316,110 @@ fn queued_mails_are_sent_after_a_restart() {
     let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
     assert!(log.iter().all(|mail| mail["attempts"] == 2), "{log:?}");
 }
+
+/// The hidden CSRF token of the first form of a page.
+fn csrf_token(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned()
+}
+
+/// Logs the operator in through the web UI's form: the session cookie.
+/// The login form's token is also its cookie's value. Over a raw socket:
+/// the test client lower-cases headers, and cookie values keep their case.
+fn ui_login(address: SocketAddr) -> String {
+    use std::io::{Read, Write};
+    let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
+    let token = csrf_token(&form.text);
+    let body = format!("csrf={token}&username=admin&password={ADMIN_PASSWORD}");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /ui/login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nCookie: pasarela_login={token}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    answer
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(": ")?;
+            let value = value.strip_prefix("pasarela_session=")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap_or(value).to_owned())
+        })
+        .expect("a session cookie")
+}
+
+/// A request of the logged-in operator's browser.
+fn browse(
+    address: SocketAddr,
+    session: &str,
+    method: &str,
+    path: &str,
+    form: &str,
+) -> http::Answer {
+    let headers = [
+        (
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("Cookie".to_owned(), format!("pasarela_session={session}")),
+    ];
+    http::request_with_headers(address, method, path, &headers, form.as_bytes())
+}
+
+#[test]
+fn the_console_lists_the_mail_log_and_resends_with_its_csrf_token_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    assert_eq!(sink.wait_for(2).len(), 2);
+    wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    let session = ui_login(switch.http);
+    let page = browse(switch.http, &session, "GET", "/ui/mail", "");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("href=\"/ui/mail\""),
+        "the nav links the page"
+    );
+    assert!(page.text.contains("pasarela: low balance for account shop"));
+    assert!(page.text.contains("billing@shop.example"));
+    let id = mail_log(switch.http)[0]["id"].as_str().unwrap().to_owned();
+    let action = format!("/ui/mail/{id}/resend");
+    assert!(page.text.contains(&format!("action=\"{action}\"")));
+    // Without its token the form changes nothing.
+    let forged = browse(switch.http, &session, "POST", &action, "csrf=wrong");
+    assert!(forged.status >= 400, "{}", forged.status);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.mails().len(), 2);
+    let token = csrf_token(&page.text);
+    let resent = browse(
+        switch.http,
+        &session,
+        "POST",
+        &action,
+        &format!("csrf={token}"),
+    );
+    assert_eq!(resent.status, 303, "{}", resent.text);
+    assert_eq!(sink.wait_for(3).len(), 3);
+    let audit = browse(switch.http, &session, "GET", "/ui/audit", "");
+    assert!(
+        audit.text.contains(&format!("POST {action}")),
+        "{}",
+        audit.text
+    );
+}

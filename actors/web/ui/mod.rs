@@ -20,6 +20,7 @@
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
+//! | `mail.rs` (operator) | `GET /ui/mail`, `POST /ui/mail/{id}/resend` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
@@ -49,6 +50,7 @@ mod guard;
 mod i18n;
 mod layout;
 mod login;
+mod mail;
 mod messages;
 mod opt_outs;
 mod routes;
@@ -93,6 +95,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(rules::configure)
         .configure(dnd::configure)
         .configure(audit::configure)
+        .configure(mail::configure)
         .configure(settings::configure)
         .configure(contacts::configure)
         .configure(conversations::configure)
