@@ -6,7 +6,8 @@
 //! next message; mail to a server that is down queued with its attempt
 //! and error, resent through the API once the server is up; queued mails
 //! sent after a restart and the mail log kept across it; the mail log
-//! closed to customers.
+//! closed to customers; a finished campaign mailed to its owner; the
+//! console's mail log page and its Resend form (CSRF, audited).
 
 use crate::{common, http};
 use std::net::{SocketAddr, TcpListener};
@@ -422,4 +423,36 @@ fn the_console_lists_the_mail_log_and_resends_with_its_csrf_token_audited() {
         "{}",
         audit.text
     );
+}
+
+#[test]
+fn a_finished_campaign_is_mailed_to_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    let made = json(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns",
+        SHOP,
+        Some(
+            &json!({"name": "Spring sale", "from": "Shop", "text": "Hi", "numbers": ["34600000001"]}),
+        ),
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["billing@shop.example"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: campaign \"Spring sale\" finished"),
+        "{text}"
+    );
+    assert!(text.contains("Recipients: 1"), "{text}");
+    assert!(text.contains("Sent: 1 (1 parts)"), "{text}");
+    let log = wait_log(switch.http, 1, |mail| mail["state"] == "sent");
+    assert_eq!(log[0]["kind"], "campaign_finished");
+    // 7.00 → 6.00: no low-balance mail came with it.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.mails().len(), 1);
 }
