@@ -6,9 +6,12 @@
 //! next message; mail to a server that is down queued with its attempt
 //! and error, resent through the API once the server is up; queued mails
 //! sent after a restart and the mail log kept across it; the mail log
-//! closed to customers; a finished campaign mailed to its owner; the
-//! console's mail log page and its Resend form (CSRF, audited).
+//! closed to customers; a finished campaign mailed to its owner; a
+//! route-quality alert (an upstream that never sends receipts) mailed to
+//! the operator; the console's mail log page and its Resend form (CSRF,
+//! audited).
 
+use crate::sim::Sim;
 use crate::{common, http};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -455,4 +458,61 @@ fn a_finished_campaign_is_mailed_to_its_owner() {
     // 7.00 → 6.00: no low-balance mail came with it.
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sink.mails().len(), 1);
+}
+
+#[test]
+fn a_route_quality_alert_is_mailed_to_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    // An upstream that takes every message and never sends its receipt.
+    let grey = Sim::start(&["--dlr-delay-ms", "600000"]);
+    let extra = format!(
+        r#"
+[mail]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "pasarela@example.com"
+admin_to = "ops@example.com"
+{gateway}
+[quality]
+window_s = 3
+receipt_wait_s = 0.3
+min_receipts = 4
+alert_min_delivery_ratio = 0.5
+
+[[routes]]
+prefix = "34"
+gateways = ["grey"]
+price = "0.05"
+"#,
+        gateway = common::smpp_gateway("grey", grey.addr, ""),
+    );
+    let switch = Switch::start(&write_config(dir.path(), &extra), &[]);
+    let demo = Some(("demo", "demo1234"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.mails().is_empty() && Instant::now() < deadline {
+        let sent = json(
+            switch.http,
+            "POST",
+            "/api/v1/messages",
+            demo,
+            Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
+        );
+        assert_eq!(sent.status, 202, "{}", sent.body);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: route quality alert (delivery_ratio) for gateway grey"),
+        "{text}"
+    );
+    // Raised once: the alert stands, no second mail.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(sink.mails().len(), 1);
+    let log = mail_log(switch.http);
+    assert_eq!(log[0]["kind"], "quality_alert");
 }
