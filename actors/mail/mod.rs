@@ -9,9 +9,12 @@
 //! Supervised: after a panic (and at every start) the queued mails are
 //! read back from the store and sent, so none is lost to a restart. Once
 //! an hour, and at start, mails queued longer ago than
-//! `store.retention_days` are dropped from the log.
+//! `store.retention_days` are dropped from the log. With
+//! `mail.daily_summary_hour` it also writes the daily summary
+//! (`summary.rs`), looking every minute whether it is due.
 
 mod smtp;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,8 +28,9 @@ use slog::{Logger, error, info, warn};
 use crate::actors::protocol::mail::{Notify, Resend, ResendRefused};
 use crate::actors::supervision::guarded;
 use crate::config::MailSettings;
-use crate::store::{Batch, MailRecord, MailState, Store, StoreError};
+use crate::store::{Batch, MailKind, MailRecord, MailState, Store, StoreError};
 use smtp::Smtp;
+use summary::DailySummary;
 
 /// The waits before the second, third, ... attempt of one round; a round
 /// has one attempt more than this has entries.
@@ -38,6 +42,8 @@ pub const RETRY_AFTER: [Duration; 4] = [
 ];
 /// How often the queue is looked at for a mail that is due.
 const TICK: Duration = Duration::from_secs(1);
+/// How often the daily summary is looked at.
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 /// How often mails past retention are dropped.
 const PURGE_EVERY: Duration = Duration::from_secs(3_600);
 /// Mails read per page while walking the log.
@@ -74,6 +80,10 @@ pub struct Mailer {
     waiting: BTreeMap<u64, Waiting>,
     /// An attempt is under way.
     sending: bool,
+    /// `mail.admin_to`, where the daily summary goes.
+    admin_to: String,
+    /// With `mail.daily_summary_hour`: when the summary is due.
+    summary: Option<DailySummary>,
 }
 
 impl Mailer {
@@ -88,6 +98,8 @@ impl Mailer {
             error!(logger, "the mail server cannot be used; every mail will fail"; "error" => error);
         }
         Mailer {
+            admin_to: settings.admin_to.clone(),
+            summary: settings.daily_summary_hour.map(DailySummary::new),
             store,
             retention,
             logger,
@@ -113,7 +125,14 @@ impl Mailer {
             for (id, mail) in page {
                 if cutoff.is_some_and(|cutoff| mail.queued_at < cutoff) {
                     purge.remove_mail(id);
-                } else if mail.state == MailState::Queued {
+                    continue;
+                }
+                if let Some(summary) = &mut self.summary
+                    && mail.kind == MailKind::DailySummary
+                {
+                    summary.seen(mail.queued_at);
+                }
+                if mail.state == MailState::Queued {
                     self.waiting.insert(id, Waiting::now(mail));
                 }
             }
@@ -198,6 +217,29 @@ impl Mailer {
         self.store_mail(id, &mail);
     }
 
+    /// Queues today's summary when it is due.
+    fn summarise(&mut self, ctx: &mut Context<Self>) {
+        let now = Utc::now();
+        let Some(summary) = self.summary.as_mut().filter(|summary| summary.is_due(now)) else {
+            return;
+        };
+        let balances = match self.store.balances() {
+            Ok(balances) => balances,
+            Err(error) => {
+                error!(self.logger, "cannot read the balances for the daily summary"; "error" => %error);
+                return;
+            }
+        };
+        let (subject, body) = summary.compose(now, &balances);
+        let mail = MailRecord::queued(MailKind::DailySummary, self.admin_to.clone(), subject, body);
+        match self.queue(&mail) {
+            Ok(_) => self.tick(ctx),
+            Err(error) => {
+                error!(self.logger, "the daily summary could not be logged; not sent"; "error" => %error)
+            }
+        }
+    }
+
     /// Writes a mail's record; ordered with the other commits, not awaited.
     fn store_mail(&self, id: u64, mail: &MailRecord) {
         let mut batch = Batch::new();
@@ -243,7 +285,9 @@ impl Actor for Mailer {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load();
+        self.summarise(ctx);
         ctx.run_interval(TICK, Mailer::tick);
+        ctx.run_interval(SUMMARY_EVERY, Mailer::summarise);
         ctx.run_interval(PURGE_EVERY, |mailer, _| mailer.load());
     }
 }
@@ -260,17 +304,7 @@ impl Handler<Notify> for Mailer {
     fn handle(&mut self, notice: Notify, ctx: &mut Context<Self>) {
         let logger = self.logger.clone();
         let _ = guarded(self, ctx, &logger, "Notify", |mailer, ctx| {
-            let mail = MailRecord {
-                queued_at: Utc::now(),
-                kind: notice.kind,
-                to: notice.to,
-                subject: notice.subject,
-                body: notice.body,
-                state: MailState::Queued,
-                attempts: 0,
-                last_attempt_at: None,
-                error: None,
-            };
+            let mail = MailRecord::queued(notice.kind, notice.to, notice.subject, notice.body);
             match mailer.queue(&mail) {
                 Ok(_) => mailer.tick(ctx),
                 Err(error) => {

@@ -55,7 +55,7 @@ struct MailLog {
 #[schema(as = Mail)]
 struct MailView {
     id: String,
-    /// low_balance, campaign_finished or quality_alert.
+    /// low_balance, campaign_finished, quality_alert or daily_summary.
     kind: &'static str,
     to: String,
     subject: String,

@@ -65,6 +65,7 @@ pub(crate) struct RawMail {
     pub from: Spanned<String>,
     pub admin_to: Spanned<String>,
     pub low_balance: Option<Spanned<Money>>,
+    pub daily_summary_hour: Option<Spanned<u32>>,
 }
 
 /// `[probes]`.

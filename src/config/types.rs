@@ -91,11 +91,15 @@ pub struct MailSettings {
     pub credentials: Option<(String, String)>,
     /// `from`: the sender address of every mail.
     pub from: String,
-    /// `admin_to`: the operator's address (low balance, quality alerts).
+    /// `admin_to`: the operator's address (low balance, quality alerts,
+    /// the daily summary).
     pub admin_to: String,
     /// `low_balance`: an account whose credit falls below this is mailed
     /// about, once per fall; `None`: no low-balance mail.
     pub low_balance: Option<Money>,
+    /// `daily_summary_hour`: the UTC hour from which the day's summary is
+    /// mailed to `admin_to`; `None`: no daily summary.
+    pub daily_summary_hour: Option<u32>,
 }
 
 /// `[mail] security`.

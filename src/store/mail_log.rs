@@ -90,6 +90,23 @@ pub struct MailRecord {
     pub error: Option<String>,
 }
 
+impl MailRecord {
+    /// A mail queued now, not yet tried.
+    pub fn queued(kind: MailKind, to: String, subject: String, body: String) -> MailRecord {
+        MailRecord {
+            queued_at: Utc::now(),
+            kind,
+            to,
+            subject,
+            body,
+            state: MailState::Queued,
+            attempts: 0,
+            last_attempt_at: None,
+            error: None,
+        }
+    }
+}
+
 fn key(id: u64) -> Vec<u8> {
     id.to_be_bytes().to_vec()
 }

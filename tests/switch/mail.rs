@@ -8,8 +8,8 @@
 //! sent after a restart and the mail log kept across it; the mail log
 //! closed to customers; a finished campaign mailed to its owner; a
 //! route-quality alert (an upstream that never sends receipts) mailed to
-//! the operator; the console's mail log page and its Resend form (CSRF,
-//! audited).
+//! the operator; the daily summary, once a day; the console's mail log
+//! page and its Resend form (CSRF, audited).
 
 use crate::sim::Sim;
 use crate::{common, http};
@@ -515,4 +515,60 @@ price = "0.05"
     assert_eq!(sink.mails().len(), 1);
     let log = mail_log(switch.http);
     assert_eq!(log[0]["kind"], "quality_alert");
+}
+
+#[test]
+fn the_daily_summary_goes_once_a_day_with_each_accounts_parts_and_credit() {
+    use chrono::Timelike;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Send one message before the summary: a switch without it, then with.
+    let plain = config(dir.path(), port);
+    let switch = Switch::start(&plain, &[]);
+    send(&switch);
+    drop(switch);
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let text = std::fs::read_to_string(&plain).unwrap().replace(
+        "low_balance = \"5.00\"",
+        &format!(
+            "low_balance = \"5.00\"\ndaily_summary_hour = {}",
+            chrono::Utc::now().hour()
+        ),
+    );
+    std::fs::write(&plain, text).unwrap();
+    let mut switch = Switch::start(&plain, &[]);
+    send(&switch);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: daily summary for "),
+        "{text}"
+    );
+    // Parts counted from this start (the message before it is not),
+    // credit from the store: 0 parts and 6.00, or 1 and 5.00 when the
+    // summary was written after this run's message.
+    let row = |account: &str| -> Vec<String> {
+        text.lines()
+            .find(|line| line.starts_with(&format!("{account} ")))
+            .unwrap_or_else(|| panic!("no row for {account}: {text}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let shop = row("shop");
+    assert!(
+        shop == ["shop", "0", "6.00"] || shop == ["shop", "1", "5.00"],
+        "{text}"
+    );
+    assert_eq!(row("demo"), ["demo", "0", "1000.00"], "{text}");
+    wait_log(switch.http, 1, |mail| mail["state"] == "sent");
+    // Restarted the same day: the log says it went; not again.
+    switch.signal_and_wait(libc::SIGTERM);
+    let switch = Switch::start(&plain, &[]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(sink.mails().len(), 1);
+    let log = mail_log(switch.http);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["kind"], "daily_summary");
 }

@@ -1,6 +1,7 @@
 //! `[mail]`: the SMTP server, how the connection is protected (no
 //! unencrypted connection off this host unless the file says so), the
-//! credentials, the addresses and the low-balance threshold.
+//! credentials, the addresses, the low-balance threshold and the daily
+//! summary's hour.
 
 use std::net::IpAddr;
 
@@ -8,6 +9,9 @@ use super::checker::Checker;
 use crate::config::fields;
 use crate::config::raw::RawMail;
 use crate::config::{MailSecurity, MailSettings};
+
+/// The last hour of a day, for `daily_summary_hour`.
+const LAST_HOUR: u32 = 23;
 
 /// Whether `host` names this machine: `localhost` or a loopback address.
 fn is_loopback(host: &str) -> bool {
@@ -99,7 +103,15 @@ impl Checker<'_> {
                 fields::not_negative(*value.get_ref()),
             )
         });
+        let daily_summary_hour = raw.daily_summary_hour.and_then(|value| {
+            self.check(
+                &value,
+                "mail.daily_summary_hour",
+                fields::within(*value.get_ref(), 0, LAST_HOUR),
+            )
+        });
         MailSettings {
+            daily_summary_hour,
             host,
             port,
             security,
@@ -149,6 +161,7 @@ mod tests {
         assert_eq!(mail.security, MailSecurity::StartTls);
         assert_eq!(mail.port, 587);
         assert_eq!(mail.low_balance, None);
+        assert_eq!(mail.daily_summary_hour, None);
         assert!(Config::parse("", Path::new("t")).unwrap().mail.is_none());
     }
 
@@ -167,7 +180,7 @@ mod tests {
 
     #[test]
     fn each_wrong_key_is_named_with_its_line() {
-        let source = "[mail]\nhost = \"h\"\nfrom = \"nobody\"\nadmin_to = \"ops@example.com\"\nusername = \"u\"\nlow_balance = \"-1\"\nsecurity = \"ssl\"\n";
+        let source = "[mail]\nhost = \"h\"\nfrom = \"nobody\"\nadmin_to = \"ops@example.com\"\nusername = \"u\"\nlow_balance = \"-1\"\ndaily_summary_hour = 24\nsecurity = \"ssl\"\n";
         let keys: Vec<(Option<usize>, String)> = issues(source)
             .into_iter()
             .map(|(line, key, _)| (line, key))
@@ -178,7 +191,8 @@ mod tests {
                 (Some(3), "mail.from".to_owned()),
                 (Some(5), "mail.username".to_owned()),
                 (Some(6), "mail.low_balance".to_owned()),
-                (Some(7), "mail.security".to_owned()),
+                (Some(7), "mail.daily_summary_hour".to_owned()),
+                (Some(8), "mail.security".to_owned()),
             ]
         );
         let account =
