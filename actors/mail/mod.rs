@@ -109,24 +109,58 @@ impl Mailer {
         }
     }
 
-    /// The queued mails from the store, each due now; mails past
-    /// retention dropped on the way.
+    /// Drops the mails queued longer ago than `store.retention_days`
+    /// from the log (and the queue): from the oldest on, up to the first
+    /// one kept, as ids grow with the time a mail is queued.
+    fn purge(&mut self) -> Result<usize, StoreError> {
+        let Some(cutoff) = chrono::Duration::from_std(self.retention)
+            .ok()
+            .and_then(|retention| Utc::now().checked_sub_signed(retention))
+        else {
+            return Ok(0);
+        };
+        let mut batch = Batch::new();
+        let mut purged = 0;
+        let mut from = 0;
+        'pages: loop {
+            let page = self.store.mails_from(from, PAGE)?;
+            for (id, mail) in &page {
+                if mail.queued_at >= cutoff {
+                    break 'pages;
+                }
+                batch.remove_mail(*id);
+                self.waiting.remove(id);
+                purged += 1;
+            }
+            match page.last() {
+                Some((last, _)) if page.len() == PAGE => from = last.saturating_add(1),
+                _ => break,
+            }
+        }
+        drop(self.store.commit(batch));
+        Ok(purged)
+    }
+
+    fn purge_logged(&mut self) {
+        match self.purge() {
+            Ok(0) => {}
+            Ok(purged) => {
+                info!(self.logger, "mails past retention dropped from the log"; "mails" => purged)
+            }
+            Err(error) => error!(self.logger, "cannot purge the mail log"; "error" => %error),
+        }
+    }
+
+    /// The queued mails from the store, each due now, and the last daily
+    /// summary sent.
     fn reload(&mut self) -> Result<(), StoreError> {
         self.waiting.clear();
-        let cutoff = chrono::Duration::from_std(self.retention)
-            .ok()
-            .and_then(|retention| Utc::now().checked_sub_signed(retention));
-        let mut purge = Batch::new();
         let mut from = 0;
         loop {
             let page = self.store.mails_from(from, PAGE)?;
             let full = page.len() == PAGE;
             let last = page.last().map(|(id, _)| *id);
             for (id, mail) in page {
-                if cutoff.is_some_and(|cutoff| mail.queued_at < cutoff) {
-                    purge.remove_mail(id);
-                    continue;
-                }
                 if let Some(summary) = &mut self.summary
                     && mail.kind == MailKind::DailySummary
                 {
@@ -141,7 +175,6 @@ impl Mailer {
                 _ => break,
             }
         }
-        drop(self.store.commit(purge));
         Ok(())
     }
 
@@ -284,11 +317,12 @@ impl Actor for Mailer {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.purge_logged();
         self.load();
         self.summarise(ctx);
         ctx.run_interval(TICK, Mailer::tick);
         ctx.run_interval(SUMMARY_EVERY, Mailer::summarise);
-        ctx.run_interval(PURGE_EVERY, |mailer, _| mailer.load());
+        ctx.run_interval(PURGE_EVERY, |mailer, _| mailer.purge_logged());
     }
 }
 

@@ -8,8 +8,9 @@
 //! sent after a restart and the mail log kept across it; the mail log
 //! closed to customers; a finished campaign mailed to its owner; a
 //! route-quality alert (an upstream that never sends receipts) mailed to
-//! the operator; the daily summary, once a day; the console's mail log
-//! page and its Resend form (CSRF, audited).
+//! the operator; the daily summary, once a day; mails past retention
+//! dropped; the console's mail log page and its Resend form (CSRF,
+//! audited).
 
 use crate::sim::Sim;
 use crate::{common, http};
@@ -571,4 +572,36 @@ fn the_daily_summary_goes_once_a_day_with_each_accounts_parts_and_credit() {
     let log = mail_log(switch.http);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["kind"], "daily_summary");
+}
+
+#[test]
+fn mails_past_retention_are_dropped_from_the_log_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let mut switch = Switch::start(&path, &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    assert_eq!(
+        wait_log(switch.http, 2, |mail| mail["state"] == "sent").len(),
+        2
+    );
+    switch.signal_and_wait(libc::SIGTERM);
+    // Kept for about two seconds from now on.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("retention_days = 90 "));
+    std::fs::write(
+        &path,
+        text.replace("retention_days = 90 ", "retention_days = 0.00002 "),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let switch = Switch::start(&path, &[]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !mail_log(switch.http).is_empty() {
+        assert!(Instant::now() < deadline, "{:?}", mail_log(switch.http));
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
