@@ -10,7 +10,7 @@
 //! route-quality alert (an upstream that never sends receipts) mailed to
 //! the operator; the daily summary, once a day; mails past retention
 //! dropped; the console's mail log page and its Resend form (CSRF,
-//! audited).
+//! audited); a customer setting its address in its settings.
 
 use crate::sim::Sim;
 use crate::{common, http};
@@ -331,14 +331,14 @@ fn csrf_token(page: &str) -> String {
         .to_owned()
 }
 
-/// Logs the operator in through the web UI's form: the session cookie.
+/// Logs `user` in through the web UI's form: the session cookie.
 /// The login form's token is also its cookie's value. Over a raw socket:
 /// the test client lower-cases headers, and cookie values keep their case.
-fn ui_login(address: SocketAddr) -> String {
+fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
     use std::io::{Read, Write};
     let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
     let token = csrf_token(&form.text);
-    let body = format!("csrf={token}&username=admin&password={ADMIN_PASSWORD}");
+    let body = format!("csrf={token}&username={user}&password={password}");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -365,7 +365,7 @@ fn ui_login(address: SocketAddr) -> String {
         .expect("a session cookie")
 }
 
-/// A request of the logged-in operator's browser.
+/// A request of a logged-in browser.
 fn browse(
     address: SocketAddr,
     session: &str,
@@ -394,7 +394,7 @@ fn the_console_lists_the_mail_log_and_resends_with_its_csrf_token_audited() {
     }
     assert_eq!(sink.wait_for(2).len(), 2);
     wait_log(switch.http, 2, |mail| mail["state"] == "sent");
-    let session = ui_login(switch.http);
+    let session = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
     let page = browse(switch.http, &session, "GET", "/ui/mail", "");
     assert_eq!(page.status, 200);
     assert!(
@@ -604,4 +604,29 @@ fn mails_past_retention_are_dropped_from_the_log_at_start() {
         assert!(Instant::now() < deadline, "{:?}", mail_log(switch.http));
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn a_customer_sets_its_notification_address_in_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let switch = Switch::start(&config(dir.path(), free_port()), &[]);
+    let session = ui_login(switch.http, ("shop", "shop1234"));
+    let page = browse(switch.http, &session, "GET", "/ui/me/settings", "");
+    assert!(
+        page.text.contains("value=\"billing@shop.example\""),
+        "{}",
+        page.text
+    );
+    let token = csrf_token(&page.text);
+    let email = |address: &str| {
+        let form = format!("csrf={token}&email={address}");
+        browse(switch.http, &session, "POST", "/ui/me/email", &form)
+    };
+    let account = || json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None).body;
+    assert_eq!(email("not-an-address").status, 400);
+    assert_eq!(account()["email"], "billing@shop.example");
+    assert_eq!(email("accounts%40shop.example").status, 303);
+    assert_eq!(account()["email"], "accounts@shop.example");
+    assert_eq!(email("").status, 303);
+    assert_eq!(account()["email"], Value::Null);
 }

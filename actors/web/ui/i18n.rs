@@ -294,6 +294,7 @@ texts! {
     Resend => "Resend", "Reenviar";
     MailQueued => "Mail queued again", "Correo en cola de nuevo";
     MailOff => "Mail is not configured ([mail]).", "El correo no está configurado ([mail]).";
+    NotificationEmail => "E-mail for notifications", "Correo para avisos";
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
 //! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
-//! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
+//! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
 //! What the pages share: `session.rs` (the sessions and their tokens),
