@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign]...
+#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -66,7 +66,21 @@
 # took, rows/s), then run to the end (recipients/s), with serve's RSS
 # before, once it is made, and at the end (now and peak).
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority and campaign on that binary
+# vs-kannel (not run by default): the whole HTTP loop beside Debian's
+# Kannel (installed when missing) on the same load, alternated run by run
+# (LOOP_RUNS, 3): LOOP_REQUESTS (20000) `GET /cgi-bin/sendsms` with
+# dlr-mask=3 and a dlr-url, LOOP_CONNECTIONS (50) keep-alive connections
+# (scripts/load/http_loop.js), through the node-smpp SMSC
+# (scripts/interop/node-smsc, receipts after LOOP_DLR_DELAY_MS, 50) on one
+# transceiver link of window LOOP_WINDOW (200) each, timed to the last
+# final report called back; each run prints msg/s, request latency and the
+# CPU seconds each used, then the medians and their ratio.
+#
+# api-loop (not run by default): the same loop over the JSON API (POST
+# /api/v1/messages with a callback_url, the receipt's callback timed),
+# pasarela only.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel and api-loop on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -394,6 +408,175 @@ campaign() {
     serve_stop
 }
 
+# A port of 127.0.0.1 free now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# CPU seconds (user + system) the processes $@ used so far.
+cpu_seconds() {
+    local ticks
+    ticks=$(getconf CLK_TCK)
+    for pid in "$@"; do cat "/proc/$pid/stat"; done |
+        awk -v hz="$ticks" '{ sub(/^.*\) /, ""); total += $12 + $13 } END { printf "%.1f", total / hz }'
+}
+
+# Debian's Kannel and the node-smpp SMSC (scripts/interop/node-smsc), with
+# what they need, installed when missing.
+loop_peers() {
+    command -v bearerbox >/dev/null || { apt-get update -qq && apt-get install -y -qq kannel; }
+    command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+    [[ -d scripts/interop/node-smsc/node_modules ]] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund
+}
+
+# Starts the node-smpp SMSC in $1 (receipts after LOOP_DLR_DELAY_MS, 50);
+# sets NODE_SMSC_PID and NODE_SMSC_ADDRESS.
+node_smsc_start() {
+    local dir=$1
+    node scripts/interop/node-smsc/smsc.js --journal "$dir/smsc.journal" \
+        --dlr-delay-ms "${LOOP_DLR_DELAY_MS:-50}" >"$dir/node-smsc.out" 2>&1 &
+    NODE_SMSC_PID=$!
+    NODE_SMSC_ADDRESS=""
+    for _ in $(seq 1 100); do
+        NODE_SMSC_ADDRESS=$(sed -n 's/^listening on \(.*\)$/\1/p' "$dir/node-smsc.out" 2>/dev/null || true)
+        [[ -n "$NODE_SMSC_ADDRESS" ]] && return 0
+        sleep 0.1
+    done
+    echo "the node SMSC did not start:" >&2
+    cat "$dir/node-smsc.out" >&2
+    return 1
+}
+
+# Runs the load tool against $1 as kind $2; prints its JSON line.
+loop_load() {
+    node scripts/load/http_loop.js --target "$1" --kind "$2" \
+        --requests "${LOOP_REQUESTS:-20000}" --connections "${LOOP_CONNECTIONS:-50}" "${@:3}"
+}
+
+# One Kannel run in $1 against the SMSC at $2: bearerbox and smsbox with
+# an smpp link of window LOOP_WINDOW, the sendsms + dlr-url load, their CPU.
+kannel_loop_run() {
+    local dir=$1 smsc=$2 boxes sendsms result
+    boxes=$(free_port)
+    sendsms=$(free_port)
+    rm -f "$dir"/kannel-*.log
+    cat >"$dir/kannel.conf" <<CONF
+group = core
+admin-port = $(free_port)
+admin-password = bench
+admin-interface = 127.0.0.1
+smsbox-port = $boxes
+smsbox-interface = 127.0.0.1
+log-file = "$dir/kannel-bearerbox.log"
+log-level = 2
+dlr-storage = internal
+
+group = smsc
+smsc = smpp
+smsc-id = node
+host = ${smsc%:*}
+port = ${smsc##*:}
+transceiver-mode = true
+smsc-username = pasarela
+smsc-password = secret
+system-type = ""
+max-pending-submits = ${LOOP_WINDOW:-200}
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = $sendsms
+sendsms-interface = 127.0.0.1
+log-file = "$dir/kannel-smsbox.log"
+log-level = 2
+
+group = sendsms-user
+username = demo
+password = demo1234
+CONF
+    bearerbox "$dir/kannel.conf" >"$dir/kannel-bearerbox.out" 2>&1 &
+    local bearerbox=$!
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$boxes") 2>/dev/null && break
+        sleep 0.1
+    done
+    smsbox "$dir/kannel.conf" >"$dir/kannel-smsbox.out" 2>&1 &
+    local smsbox=$!
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$sendsms/" && break
+        sleep 0.1
+    done
+    # The link binds in the background: wait until bearerbox says it is online.
+    for _ in $(seq 1 100); do
+        curl -s "http://127.0.0.1:$(sed -n 's/^admin-port = //p' "$dir/kannel.conf")/status.txt?password=bench" |
+            grep -q 'online' && break
+        sleep 0.1
+    done
+    result=$(loop_load "127.0.0.1:$sendsms" sendsms) || true
+    echo "kannel   $result cpu_s=$(cpu_seconds "$bearerbox" "$smsbox")"
+    kill "$smsbox" "$bearerbox" 2>/dev/null || true
+    wait "$smsbox" "$bearerbox" 2>/dev/null || true
+    LOOP_RESULT=$result
+}
+
+# One pasarela run in $1 against the SMSC at $2, load kind $3.
+pasarela_loop_run() {
+    local dir=$1 smsc=$2 kind=$3 result
+    UPSTREAM_WINDOW=${LOOP_WINDOW:-200} serve_start "$BINARY" "$dir" "$smsc"
+    # Bound to the SMSC before the load starts, as Kannel's link is.
+    for _ in $(seq 1 100); do
+        grep -q 'bound to the SMSC' "$dir/serve.log" && break
+        sleep 0.1
+    done
+    result=$(loop_load "$HTTP_ADDRESS" "$kind") || true
+    echo "pasarela $result cpu_s=$(cpu_seconds "$SERVE_PID")"
+    serve_stop >/dev/null
+    LOOP_RESULT=$result
+}
+
+# The median of the numbers on stdin.
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+msg_per_s() {
+    sed -n 's/.*"msg_per_s":\([0-9]*\).*/\1/p'
+}
+
+vs_kannel() {
+    loop_peers
+    build
+    local dir kannel=() pasarela=()
+    dir=$(mktemp -d)
+    node_smsc_start "$dir"
+    trap 'kill "$NODE_SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${LOOP_RUNS:-3}"); do
+        echo "vs-kannel run $run: ${LOOP_REQUESTS:-20000} sendsms requests with dlr-url, ${LOOP_CONNECTIONS:-50} connections, to the last final report"
+        kannel_loop_run "$dir" "$NODE_SMSC_ADDRESS"
+        kannel+=("$(msg_per_s <<<"$LOOP_RESULT")")
+        pasarela_loop_run "$dir" "$NODE_SMSC_ADDRESS" sendsms
+        pasarela+=("$(msg_per_s <<<"$LOOP_RESULT")")
+    done
+    local k p
+    k=$(printf '%s\n' "${kannel[@]}" | median)
+    p=$(printf '%s\n' "${pasarela[@]}" | median)
+    awk -v k="$k" -v p="$p" 'BEGIN { printf "median msg/s: kannel %d, pasarela %d, ratio %.2f\n", k, p, (k > 0 ? p / k : 0) }'
+}
+
+# The JSON API's loop: POST /api/v1/messages with a callback_url, through
+# the node SMSC, to the last receipt callback (pasarela only).
+api_loop() {
+    loop_peers
+    build
+    local dir
+    dir=$(mktemp -d)
+    node_smsc_start "$dir"
+    trap 'kill "$NODE_SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${LOOP_RUNS:-3}"); do
+        echo "api-loop run $run"
+        pasarela_loop_run "$dir" "$NODE_SMSC_ADDRESS" api
+    done
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -411,6 +594,8 @@ for bench in "${benches[@]}"; do
         contacts) contacts ;;
         priority) priority ;;
         campaign) campaign ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign)" >&2; exit 2 ;;
+        vs-kannel) vs_kannel ;;
+        api-loop) api_loop ;;
+        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop)" >&2; exit 2 ;;
     esac
 done

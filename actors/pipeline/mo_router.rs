@@ -113,9 +113,10 @@ impl MoRouter {
         };
         let Ready { message, records } = ready;
         if let Some(text) = &message.text
-            && self.quality.probe_arrived(text)
+            && self.quality.probe_arrived(&message.source, text)
         {
-            info!(self.logger, "a probe arrived"; "gateway" => %message.gateway, "text" => text);
+            info!(self.logger, "a probe arrived"; "gateway" => %message.gateway,
+                "source" => &message.source, "text" => text);
         }
         let destination = message.destination.as_deref().unwrap_or_default();
         let account = self

@@ -24,8 +24,8 @@ use crate::model::{GatewayName, Message, MessageState, Money};
 use crate::numbering::Operators;
 use crate::quality::probes::{Probe, Probes};
 use crate::quality::{
-    Alert, AlertChange, Alerts, Book, CostTable, Counts, Key, Observed, Outcome, UNKNOWN_OPERATOR,
-    crossed,
+    Alert, AlertChange, Alerts, Book, CostTable, Counts, Key, Observed, Outcome, ProbeFindings,
+    UNKNOWN_OPERATOR, crossed,
 };
 use crate::store::{Batch, Store};
 
@@ -232,6 +232,7 @@ impl QualityBoard {
         let probe = Probe {
             gateway,
             operator,
+            sender: message.source.text().to_owned(),
             text: String::from_utf8_lossy(&message.payload).into_owned(),
             sent_at: Utc::now(),
             receipt: None,
@@ -240,9 +241,15 @@ impl QualityBoard {
         lock(&self.probes).sent(message.id, probe);
     }
 
-    /// An MO with `text` arrived; `true` when it was a probe in flight.
-    pub fn probe_arrived(&self, text: &str) -> bool {
-        lock(&self.probes).arrived(text, Utc::now())
+    /// An MO from `sender` with `text` arrived; `true` when it was a
+    /// probe in flight.
+    pub fn probe_arrived(&self, sender: &str, text: &str) -> bool {
+        lock(&self.probes).arrived(sender, text, Utc::now())
+    }
+
+    /// Whether there are test numbers to probe (`[probes]`).
+    pub fn probing(&self) -> bool {
+        self.probe_wait.is_some()
     }
 
     /// Asks the prober for a round of probes now; `false` without
@@ -258,8 +265,9 @@ impl QualityBoard {
     }
 
     /// Counts the probes done: arrived (with the real delivery time and
-    /// whether the text was changed), or waited out; a DELIVRD one that
-    /// never arrived is a fake receipt, logged.
+    /// whether the sender or the text was changed), or waited out; a
+    /// DELIVRD one that never arrived is a fake receipt. Fake receipts and
+    /// rewritten senders are logged.
     fn settle_probes(&self, now: DateTime<Utc>, logger: &Logger) {
         let Some(wait) = self.probe_wait else {
             return;
@@ -272,6 +280,15 @@ impl QualityBoard {
                 warn!(logger, "fake receipt: DELIVRD for a probe that never arrived";
                     "gateway" => &probe.gateway, "operator" => &probe.operator, "text" => &probe.text);
             }
+            let sender_rewritten = probe
+                .arrived
+                .as_ref()
+                .filter(|arrival| !arrival.sender_as_sent);
+            if let Some(arrival) = sender_rewritten {
+                warn!(logger, "sender rewritten: a probe arrived from another sender than it was sent with";
+                    "gateway" => &probe.gateway, "operator" => &probe.operator, "text" => &probe.text,
+                    "sent_as" => &probe.sender, "arrived_as" => &arrival.sender);
+            }
             let key = (probe.gateway.clone(), probe.operator.clone());
             book.record(probe.sent_at, &key, |counts| {
                 counts.probes += 1;
@@ -279,8 +296,15 @@ impl QualityBoard {
                     counts.probes_arrived += 1;
                     counts.probe_latency.observe(delivery);
                 }
-                if probe.arrived.is_some_and(|(_, same)| !same) {
+                if probe
+                    .arrived
+                    .as_ref()
+                    .is_some_and(|arrival| !arrival.text_as_sent)
+                {
                     counts.probes_altered += 1;
+                }
+                if sender_rewritten.is_some() {
+                    counts.probes_sender_rewritten += 1;
                 }
                 if done.fake_receipt {
                     counts.fake_receipts += 1;
@@ -324,8 +348,12 @@ impl QualityBoard {
         let mut alerts = lock(&self.alerts);
         for (gateway, counts) in by_gateway {
             let figures = counts.figures();
+            let findings = ProbeFindings {
+                fake_receipts: counts.fake_receipts,
+                senders_rewritten: counts.probes_sender_rewritten,
+            };
             let crossing = (figures.settled >= self.settings.min_receipts)
-                .then(|| crossed(&self.settings.alerts, &figures, counts.fake_receipts));
+                .then(|| crossed(&self.settings.alerts, &figures, findings));
             match alerts.look(gateway, crossing, now) {
                 Some(AlertChange::Raised(alert)) => {
                     warn!(logger, "route quality alert raised";

@@ -6,7 +6,9 @@
 //! margin; and where each `least_cost` and `quality` route stands, with
 //! its latest automatic changes and their reasons. Read from the quality
 //! board's buckets, never from the messages. `POST
-//! /api/v1/reports/route-quality/probes` sends a round of probes now.
+//! /api/v1/reports/route-quality/probes` sends a round of probes now. The
+//! web UI's `/ui/quality` shows the same [`report`] and asks for probes
+//! through the same [`ask_for_probes`].
 
 use std::collections::BTreeMap;
 
@@ -28,58 +30,61 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Final receipts by state.
 #[derive(Debug, Serialize, ToSchema)]
-struct ReceiptCounts {
-    delivered: u64,
-    undelivered: u64,
-    expired: u64,
+pub(in crate::actors::web) struct ReceiptCounts {
+    pub(in crate::actors::web) delivered: u64,
+    pub(in crate::actors::web) undelivered: u64,
+    pub(in crate::actors::web) expired: u64,
     /// Any other final state (REJECTD, DELETED, UNKNOWN).
-    other: u64,
+    pub(in crate::actors::web) other: u64,
 }
 
 /// An error code and how many receipts carried it.
 #[derive(Debug, Serialize, ToSchema)]
-struct ErrorCount {
-    code: u16,
-    count: u64,
+pub(in crate::actors::web) struct ErrorCount {
+    pub(in crate::actors::web) code: u16,
+    pub(in crate::actors::web) count: u64,
 }
 
 /// What one gateway (for one operator, or all) did over one stretch.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = RouteQualityFigures)]
-struct Figures {
+pub(in crate::actors::web) struct Figures {
     /// Submits the SMSC took.
-    accepted: u64,
+    pub(in crate::actors::web) accepted: u64,
     /// Submits it refused for good.
-    refused: u64,
-    receipts: ReceiptCounts,
+    pub(in crate::actors::web) refused: u64,
+    pub(in crate::actors::web) receipts: ReceiptCounts,
     /// Receipts not come `quality.receipt_wait_s` after the submit.
-    missing: u64,
+    pub(in crate::actors::web) missing: u64,
     /// Final receipts that came after `quality.receipt_wait_s` (counted
     /// missing, not by their state).
-    late: u64,
+    pub(in crate::actors::web) late: u64,
     /// DELIVRD receipts for probes that never arrived.
-    fake_receipts: u64,
+    pub(in crate::actors::web) fake_receipts: u64,
     /// Probes to test numbers settled (arrived, or waited out).
-    probes: u64,
+    pub(in crate::actors::web) probes: u64,
     /// Of those, arrived as MO.
-    probes_arrived: u64,
+    pub(in crate::actors::web) probes_arrived: u64,
     /// Of those, arrived with their text changed.
-    probes_altered: u64,
+    pub(in crate::actors::web) probes_altered: u64,
+    /// Of those, arrived from another sender than they were sent with
+    /// (numbers compared as numbers, alphanumeric senders as text).
+    pub(in crate::actors::web) probes_sender_rewritten: u64,
     /// Probe submit to its arrival, seconds (a bucket's upper bound).
-    probe_delivery_p50_s: Option<f64>,
+    pub(in crate::actors::web) probe_delivery_p50_s: Option<f64>,
     /// DELIVRD over final receipts plus missing ones; null without any.
-    delivery_ratio: Option<f64>,
+    pub(in crate::actors::web) delivery_ratio: Option<f64>,
     /// Submit to final receipt, seconds (a bucket's upper bound).
-    latency_p50_s: Option<f64>,
-    latency_p95_s: Option<f64>,
+    pub(in crate::actors::web) latency_p50_s: Option<f64>,
+    pub(in crate::actors::web) latency_p95_s: Option<f64>,
     /// The most frequent, most first.
-    error_codes: Vec<ErrorCount>,
+    pub(in crate::actors::web) error_codes: Vec<ErrorCount>,
     /// What the gateway charged for the accepted submits (`gateway_costs`).
-    cost: String,
+    pub(in crate::actors::web) cost: String,
     /// What the accounts were charged for them (the routes' price).
-    price: String,
+    pub(in crate::actors::web) price: String,
     /// Price minus cost.
-    margin: String,
+    pub(in crate::actors::web) margin: String,
 }
 
 impl Figures {
@@ -100,6 +105,7 @@ impl Figures {
             probes: counts.probes,
             probes_arrived: counts.probes_arrived,
             probes_altered: counts.probes_altered,
+            probes_sender_rewritten: counts.probes_sender_rewritten,
             probe_delivery_p50_s: counts.probe_latency.quantile_s(0.5),
             delivery_ratio: figures.delivery_ratio,
             latency_p50_s: figures.latency_p50_s,
@@ -118,72 +124,73 @@ impl Figures {
 
 /// One destination operator of a gateway.
 #[derive(Debug, Serialize, ToSchema)]
-struct OperatorQuality {
+pub(in crate::actors::web) struct OperatorQuality {
     /// From `[[numbering]]`; "unknown" for numbers no range covers.
-    operator: String,
-    last_hour: Figures,
-    last_24h: Figures,
+    pub(in crate::actors::web) operator: String,
+    pub(in crate::actors::web) last_hour: Figures,
+    pub(in crate::actors::web) last_24h: Figures,
 }
 
 /// One gateway, all operators together and each on its own.
 #[derive(Debug, Serialize, ToSchema)]
-struct GatewayQuality {
-    gateway: String,
-    last_hour: Figures,
-    last_24h: Figures,
-    operators: Vec<OperatorQuality>,
+pub(in crate::actors::web) struct GatewayQuality {
+    pub(in crate::actors::web) gateway: String,
+    pub(in crate::actors::web) last_hour: Figures,
+    pub(in crate::actors::web) last_24h: Figures,
+    pub(in crate::actors::web) operators: Vec<OperatorQuality>,
 }
 
 /// An automatic change of a route.
 #[derive(Debug, Serialize, ToSchema)]
-struct RouteChange {
+pub(in crate::actors::web) struct RouteChange {
     /// RFC 3339.
-    at: String,
+    pub(in crate::actors::web) at: String,
     /// `taken_out`, `restored` or `preferred`.
-    change: String,
-    gateway: String,
+    pub(in crate::actors::web) change: String,
+    pub(in crate::actors::web) gateway: String,
     /// For `preferred`: the gateway traffic went to before.
-    from: Option<String>,
-    reason: String,
+    pub(in crate::actors::web) from: Option<String>,
+    pub(in crate::actors::web) reason: String,
 }
 
 /// Where a `least_cost` or `quality` route stands.
 #[derive(Debug, Serialize, ToSchema)]
-struct RouteStandingView {
-    prefix: String,
-    mode: String,
+pub(in crate::actors::web) struct RouteStandingView {
+    pub(in crate::actors::web) prefix: String,
+    pub(in crate::actors::web) mode: String,
     /// The gateway traffic goes to.
-    preferred: Option<String>,
+    pub(in crate::actors::web) preferred: Option<String>,
     /// Gateways under the floor, getting only retries.
-    taken_out: Vec<String>,
+    pub(in crate::actors::web) taken_out: Vec<String>,
     /// The latest, oldest first.
-    changes: Vec<RouteChange>,
+    pub(in crate::actors::web) changes: Vec<RouteChange>,
 }
 
 /// A gateway's alert in force.
 #[derive(Debug, Serialize, ToSchema)]
-struct AlertView {
-    gateway: String,
-    /// `delivery_ratio`, `latency` or `fake_receipts`.
-    kind: String,
-    reason: String,
+pub(in crate::actors::web) struct AlertView {
+    pub(in crate::actors::web) gateway: String,
+    /// `fake_receipts`, `sender_rewritten`, `delivery_ratio` or `latency`.
+    pub(in crate::actors::web) kind: String,
+    pub(in crate::actors::web) reason: String,
     /// RFC 3339: when it was raised.
-    since: String,
+    pub(in crate::actors::web) since: String,
 }
 
 /// The report.
 #[derive(Debug, Serialize, ToSchema)]
-struct RouteQualityReport {
+pub(in crate::actors::web) struct RouteQualityReport {
     /// The "last hour" window, seconds (`quality.window_s`); "last 24 h"
     /// is 24 of them.
-    window_s: f64,
-    gateways: Vec<GatewayQuality>,
-    routes: Vec<RouteStandingView>,
+    pub(in crate::actors::web) window_s: f64,
+    pub(in crate::actors::web) gateways: Vec<GatewayQuality>,
+    pub(in crate::actors::web) routes: Vec<RouteStandingView>,
     /// Gateways over a `quality.alert_*` threshold now.
-    alerts: Vec<AlertView>,
+    pub(in crate::actors::web) alerts: Vec<AlertView>,
 }
 
-fn report(state: &WebState) -> RouteQualityReport {
+/// The report, from the quality board.
+pub(in crate::actors::web) fn report(state: &WebState) -> RouteQualityReport {
     let board = &state.changes.route_starter.quality;
     let (hour, day) = board.windows();
     let mut by_gateway: BTreeMap<&str, Vec<&Key>> = BTreeMap::new();
@@ -286,8 +293,15 @@ async fn route_quality(_: Operator, state: web::Data<WebState>) -> Result<HttpRe
 )]
 #[post("/api/v1/reports/route-quality/probes")]
 async fn send_probes(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
+    ask_for_probes(&state)?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Asks the prober for a round of probes now; refused (409) without
+/// `[probes]`.
+pub(in crate::actors::web) fn ask_for_probes(state: &WebState) -> Result<(), Problem> {
     if state.changes.route_starter.quality.ask_probes() {
-        Ok(HttpResponse::Accepted().finish())
+        Ok(())
     } else {
         Err(Problem::new(
             StatusCode::CONFLICT,

@@ -404,6 +404,35 @@ try {
   await page.click("nav >> text=Campaigns");
   expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 2, "the customer's two campaigns");
 
+  step = "the admin reads route quality and sends probes that catch a fake receipt";
+  await page.click("nav >> text=Route quality");
+  expect((await text("h1")) === "Route quality", "the route quality page");
+  const simDelivery = page.locator("table[data-window=last][data-table=delivery] tr[data-gateway=sim]");
+  const simProbes = page.locator("table[data-window=last][data-table=probes] tr[data-gateway=sim]");
+  // Every message the built-in simulator took was delivered.
+  expect((await simDelivery.locator("[data-ratio]").innerText()).trim() === "100.0 %", "sim's delivery ratio 100.0 %");
+  expect((await simProbes.locator("[data-fake]").innerText()).trim() === "0", "no fake receipt yet");
+  expect((await page.locator("[data-alerts=none]").count()) === 1, "no alert yet");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/quality/probes'] button")]);
+  expect((await text(".flash.ok")).includes("Probes sent"), "the probes sent");
+  // DELIVRD from the simulator, no MO within probes.wait_s: a fake receipt.
+  for (let tries = 0; ; tries++) {
+    if ((await page.locator("tr[data-alert=sim]").count()) === 1) break;
+    expect(tries < 50, "sim's fake receipt alert");
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  expect((await text("tr[data-alert=sim] .badge")) === "fake_receipts", "the alert's kind");
+  expect((await simProbes.locator("[data-fake]").innerText()).trim() === "1", "one fake receipt");
+  expect((await simProbes.locator("td:nth-child(2)").innerText()).trim() === "0 / 1", "the probe never arrived");
+  expect((await simDelivery.locator("[data-ratio]").innerText()).trim() === "100.0 %", "the probe's DELIVRD counted as delivered");
+  expect((await text("[data-route='44'] [data-preferred]")) === "sim", "the least_cost route on its gateway");
+  await page.screenshot({ path: `${SHOTS}/route-quality.png`, fullPage: true });
+  await page.click("text=Español");
+  expect((await text("h1")) === "Calidad de rutas", "the page in Spanish");
+  expect((await text("[data-alert=sim] td:nth-child(2)")) === "fake_receipts", "the same alert");
+  await page.click("text=English");
+
   step = "the admin replays a callback that failed every attempt";
   // The customer's callback URL (127.0.0.1:9) answers nothing, and the
   // test's switch gives a callback one attempt: its receipts are dead.
@@ -422,7 +451,8 @@ try {
   await page.click("nav >> text=Audit log");
   const audited = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
   for (const action of ["login", "POST /ui/accounts", `POST /ui/accounts/${CUSTOMER[0]}/credit`,
-                        "POST /ui/gateways/sim/stop", "POST /ui/routes", "POST /ui/rules"]) {
+                        "POST /ui/gateways/sim/stop", "POST /ui/routes", "POST /ui/rules",
+                        "POST /ui/quality/probes"]) {
     expect(audited.includes(action), `${action} audited, got ${audited.join(" | ")}`);
   }
   expect(audited.filter((action) => action === `POST /ui/accounts/${CUSTOMER[0]}/credit`).length === 1,

@@ -1,6 +1,7 @@
 //! Alerts on a gateway's quality: raised when its figures over the last
 //! window cross a threshold (`quality.alert_min_delivery_ratio`,
-//! `quality.alert_max_latency_p95_s`, or any fake receipt), cleared when
+//! `quality.alert_max_latency_p95_s`) or its probes found a grey route's
+//! sign (any fake receipt, any sender rewritten), cleared when
 //! they are back; each raise and clear once, not at every look. Unknown
 //! quality (too few receipts) raises nothing and clears nothing. No I/O.
 
@@ -20,10 +21,21 @@ pub struct Thresholds {
     pub max_latency_p95: Option<Duration>,
 }
 
+/// What a gateway's probes found over the window: signs of a grey route
+/// whatever its figures say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProbeFindings {
+    /// DELIVRD receipts for probes that never arrived.
+    pub fake_receipts: u64,
+    /// Probes that arrived from another sender than they were sent with.
+    pub senders_rewritten: u64,
+}
+
 /// An alert in force.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
-    /// `delivery_ratio`, `latency` or `fake_receipts`: the metric's label.
+    /// `fake_receipts`, `sender_rewritten`, `delivery_ratio` or `latency`:
+    /// the metric's label.
     pub kind: &'static str,
     /// In words, with the figures.
     pub reason: String,
@@ -40,14 +52,23 @@ pub enum AlertChange {
     Cleared(Alert),
 }
 
-/// What `figures` (with `fake_receipts`) crosses, if anything.
+/// What `figures` (with the probes' `findings`) crosses, if anything;
+/// a fake receipt first, then a rewritten sender, as the surest signs.
 pub fn crossed(
     thresholds: &Thresholds,
     figures: &Figures,
-    fake_receipts: u64,
+    findings: ProbeFindings,
 ) -> Option<(&'static str, String)> {
-    if fake_receipts > 0 {
-        return Some(("fake_receipts", format!("{fake_receipts} fake receipts")));
+    if findings.fake_receipts > 0 {
+        let count = findings.fake_receipts;
+        return Some(("fake_receipts", format!("{count} fake receipts")));
+    }
+    if findings.senders_rewritten > 0 {
+        let count = findings.senders_rewritten;
+        return Some((
+            "sender_rewritten",
+            format!("{count} probes arrived from another sender"),
+        ));
     }
     if let (Some(floor), Some(ratio)) = (thresholds.min_delivery_ratio, figures.delivery_ratio)
         && ratio < floor
@@ -133,7 +154,11 @@ mod tests {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let mut alerts = Alerts::default();
         let look = |alerts: &mut Alerts, f: Figures, fake| {
-            alerts.look("a", Some(crossed(&thresholds, &f, fake)), now)
+            let findings = ProbeFindings {
+                fake_receipts: fake,
+                senders_rewritten: 0,
+            };
+            alerts.look("a", Some(crossed(&thresholds, &f, findings)), now)
         };
         assert_eq!(look(&mut alerts, figures(0.9, 2.0), 0), None);
         let Some(AlertChange::Raised(alert)) = look(&mut alerts, figures(0.5, 2.0), 0) else {
@@ -159,7 +184,13 @@ mod tests {
             Some(AlertChange::Cleared(_))
         ));
         assert!(alerts.active().is_empty());
-        let slow = crossed(&thresholds, &figures(0.9, 120.0), 0).unwrap();
+        let slow = crossed(&thresholds, &figures(0.9, 120.0), ProbeFindings::default()).unwrap();
         assert_eq!(slow.0, "latency");
+        let rewritten = ProbeFindings {
+            fake_receipts: 0,
+            senders_rewritten: 1,
+        };
+        let grey = crossed(&thresholds, &figures(0.5, 120.0), rewritten).unwrap();
+        assert_eq!(grey.0, "sender_rewritten");
     }
 }

@@ -147,6 +147,9 @@ pub struct Counts {
     pub cost: Money,
     /// What the accounts were charged for them (the route's price).
     pub price: Money,
+    /// Probes that arrived from another sender than they were sent with.
+    /// Last, as it came last (store value version 11).
+    pub probes_sender_rewritten: u64,
 }
 
 impl Counts {
@@ -192,6 +195,7 @@ impl Counts {
         self.probes += other.probes;
         self.probes_arrived += other.probes_arrived;
         self.probes_altered += other.probes_altered;
+        self.probes_sender_rewritten += other.probes_sender_rewritten;
         self.probe_latency.merge(&other.probe_latency);
         self.latency.merge(&other.latency);
         for (code, count) in &other.errors {

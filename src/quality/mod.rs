@@ -12,10 +12,10 @@
 //! - `costs`: `[[gateway_costs]]`, by the longest prefix.
 //! - `choice`: the routing decision, with its floor, hysteresis and
 //!   retries of a gateway taken out.
-//! - `alerts`: a gateway's figures crossing a threshold, raised and
-//!   cleared once.
+//! - `alerts`: a gateway's figures crossing a threshold, or its probes
+//!   finding a grey route's sign, raised and cleared once.
 //! - `probes`: messages to test numbers in flight until they arrive as
-//!   MO or their wait is over; fake receipts.
+//!   MO or their wait is over; fake receipts and rewritten senders.
 
 mod alerts;
 mod book;
@@ -24,7 +24,7 @@ mod costs;
 mod counts;
 pub mod probes;
 
-pub use alerts::{Alert, AlertChange, Alerts, Thresholds, crossed};
+pub use alerts::{Alert, AlertChange, Alerts, ProbeFindings, Thresholds, crossed};
 pub use book::{Book, BucketId, Key, Span, UNKNOWN_OPERATOR};
 pub use choice::{Change, Chooser, Observed};
 pub use costs::CostTable;

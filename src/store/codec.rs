@@ -69,7 +69,8 @@
 //! | 8 | `StoredAccount` gains `traffic` and `opt_outs` (last fields) | a stored account of versions 1–7 is its bytes and two `0x00`: transactional, default opt-out settings |
 //! | 9 | `Message` gains `campaign` (last field) | a message of versions 1–8 is its bytes and `None` (one `0x00`) |
 //! | 10 | `StoredAccount` gains `time_zone` (last field) | a stored account of versions 1–9 is its bytes and `None` (one `0x00`): UTC |
-//! | 11 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–10 is its bytes and `None` (one `0x00`): no notifications |
+//! | 11 | `Counts` (`route_quality`) gains `probes_sender_rewritten` (last field) | a bucket of versions 1–10 is its bytes and a zero (one `0x00`) |
+//! | 12 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–11 is its bytes and `None` (one `0x00`): no notifications |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -84,7 +85,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 11;
+pub const VERSION: u8 = 12;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -105,8 +106,12 @@ const ACCOUNT_LISTS: u8 = 8;
 /// The version that gave stored accounts their `time_zone`.
 const ACCOUNT_TIME_ZONE: u8 = 10;
 
+/// The version that gave route quality buckets their
+/// `probes_sender_rewritten`.
+const QUALITY_SENDER_REWRITTEN: u8 = 11;
+
 /// The version that gave stored accounts their `email`.
-const ACCOUNT_EMAIL: u8 = 11;
+const ACCOUNT_EMAIL: u8 = 12;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -422,6 +427,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
                 + u8::from(version < ACCOUNT_EMAIL)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
+        TreeId::RouteQuality => u8::from(version < QUALITY_SENDER_REWRITTEN),
         _ => 0,
     };
     usize::from(missing)
@@ -653,7 +659,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 12"),
+            (&wrong_version[..], "version 13"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -826,8 +832,17 @@ mod tests {
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
         // Version 4 lacks the six last fields, version 5 five, versions 6
         // and 7 `traffic`, `opt_outs`, `time_zone` and `email`, versions 8
-        // and 9 `time_zone` and `email`, version 10 `email`.
-        for (version, missing) in [(4, 6), (5, 5), (6, 4), (7, 4), (8, 2), (9, 2), (10, 1)] {
+        // and 9 `time_zone` and `email`, versions 10 and 11 `email`.
+        for (version, missing) in [
+            (4, 6),
+            (5, 5),
+            (6, 4),
+            (7, 4),
+            (8, 2),
+            (9, 2),
+            (10, 1),
+            (11, 1),
+        ] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             assert_eq!(
@@ -859,6 +874,35 @@ mod tests {
             decode::<crate::store::StoredRoute>(TreeId::AdminObjects, &route_key, &old_route)
                 .unwrap(),
             route
+        );
+    }
+
+    #[test]
+    fn quality_buckets_before_version_11_read_with_no_rewritten_sender() {
+        use crate::quality::Counts;
+        let counts = Counts {
+            accepted: 3,
+            probes: 2,
+            probes_arrived: 1,
+            ..Counts::default()
+        };
+        let key = b"bucket";
+        let current = encode(TreeId::RouteQuality, key, &counts).unwrap();
+        // The old layout is the new one without the last field (a zero).
+        let mut old = current[..current.len() - 1].to_vec();
+        old[0] = QUALITY_SENDER_REWRITTEN - 1;
+        assert_eq!(
+            decode::<Counts>(TreeId::RouteQuality, key, &old).unwrap(),
+            counts
+        );
+        let rewritten = Counts {
+            probes_sender_rewritten: 1,
+            ..counts
+        };
+        let bytes = encode(TreeId::RouteQuality, key, &rewritten).unwrap();
+        assert_eq!(
+            decode::<Counts>(TreeId::RouteQuality, key, &bytes).unwrap(),
+            rewritten
         );
     }
 

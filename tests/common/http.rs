@@ -17,6 +17,9 @@ pub struct Answer {
     pub status: u16,
     /// The status line and headers, lower-cased.
     pub headers: String,
+    /// The status line and headers as they came (a cookie's value keeps
+    /// its case).
+    pub head: String,
     /// The body parsed as JSON, or as a JSON string when it is not JSON.
     pub body: Value,
     /// The body as it came.
@@ -99,6 +102,7 @@ pub fn request_with_headers(
     Answer {
         status,
         headers,
+        head: head.to_string(),
         body,
         text: text.to_string(),
     }

@@ -277,27 +277,32 @@ fn the_counts_survive_a_restart() {
     );
 }
 
-#[test]
-fn probes_find_a_fake_receipt_and_one_that_arrived() {
+/// A switch (in its data directory) with gateway `name` to each
+/// simulator (and the built-in one), probing `numbers` (settled 2 s after
+/// they are sent), asked for a round of probes: its report once each of
+/// these gateways has settled one probe to every number.
+fn probed(gateways: &[(&str, &Sim)], numbers: &[&str]) -> (tempfile::TempDir, Switch, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let smsc = Sim::start(&["--dlr-delay-ms", "20"]);
-    // 9999 answers DELIVRD and sends the text back as MO: it arrives.
-    // 0001 answers DELIVRD and nothing else: a fake receipt.
+    let names: Vec<&str> = gateways.iter().map(|(name, _)| *name).collect();
+    let gateways: Vec<String> = gateways
+        .iter()
+        .map(|(name, sim)| common::smpp_gateway(name, sim.addr, "window = 16"))
+        .collect();
     let extra = format!(
         r#"
-{gateway}
+{gateways}
 
 [quality]
 window_s = 60
 min_receipts = 1
 
 [probes]
-numbers = ["34600109999", "34600100001"]
+numbers = {numbers:?}
 account = "demo"
 every_s = 600
 wait_s = 2
 "#,
-        gateway = common::smpp_gateway("up", smsc.addr, "window = 16"),
+        gateways = gateways.join("\n"),
     );
     let switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
     let asked = ask_for_probes(&switch);
@@ -305,24 +310,86 @@ wait_s = 2
     let deadline = Instant::now() + STEP;
     let seen = loop {
         let report = report(&switch);
-        if gateway(&report, "up")["last_hour"]["probes"].as_u64() == Some(2) {
+        let settled = names.iter().all(|name| {
+            gateway(&report, name)["last_hour"]["probes"].as_u64() == Some(numbers.len() as u64)
+        });
+        if settled {
             break report;
         }
         assert!(Instant::now() < deadline, "{report:#}");
         std::thread::sleep(Duration::from_millis(200));
     };
+    (dir, switch, seen)
+}
+
+fn alert_of<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["alerts"]
+        .as_array()
+        .and_then(|alerts| alerts.iter().find(|a| a["gateway"] == name))
+        .unwrap_or(&Value::Null)
+}
+
+#[test]
+fn probes_find_a_fake_receipt_and_one_that_arrived() {
+    // 34600100009 is a handset of the simulator: the probe arrives as
+    // sent. 34600100001 answers DELIVRD and nothing else: a fake receipt.
+    let smsc = Sim::start(&["--dlr-delay-ms", "20", "--test-number", "34600100009"]);
+    let (_dir, switch, seen) = probed(&[("up", &smsc)], &["34600100009", "34600100001"]);
     let up = &gateway(&seen, "up")["last_hour"];
     assert_eq!(up["probes_arrived"], 1, "{seen:#}");
     assert_eq!(up["probes_altered"], 0, "{seen:#}");
+    assert_eq!(up["probes_sender_rewritten"], 0, "{seen:#}");
     assert_eq!(up["fake_receipts"], 1, "{seen:#}");
     assert!(up["probe_delivery_p50_s"].as_f64().is_some(), "{seen:#}");
     assert!(switch.logged().contains("fake receipt"));
-    let alert = seen["alerts"]
-        .as_array()
-        .and_then(|alerts| alerts.iter().find(|a| a["gateway"] == "up"))
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(alert["kind"], "fake_receipts", "{seen:#}");
+    assert_eq!(alert_of(&seen, "up")["kind"], "fake_receipts", "{seen:#}");
+}
+
+#[test]
+fn probes_find_a_rewritten_sender_and_an_altered_text() {
+    // Both deliver the probe to the test number, and a receipt; "grey"
+    // hands it over from another sender, "edits" with words added.
+    let grey = Sim::start(&[
+        "--dlr-delay-ms",
+        "20",
+        "--test-number",
+        "34600100009",
+        "--rewrite-sender",
+        "34699000000",
+    ]);
+    let edits = Sim::start(&[
+        "--dlr-delay-ms",
+        "20",
+        "--test-number",
+        "34600100009",
+        "--append-text",
+        " via grey",
+    ]);
+    let (_dir, switch, seen) = probed(&[("grey", &grey), ("edits", &edits)], &["34600100009"]);
+    let grey_hour = &gateway(&seen, "grey")["last_hour"];
+    assert_eq!(grey_hour["probes_arrived"], 1, "{seen:#}");
+    assert_eq!(grey_hour["probes_sender_rewritten"], 1, "{seen:#}");
+    assert_eq!(grey_hour["probes_altered"], 0, "{seen:#}");
+    assert_eq!(grey_hour["fake_receipts"], 0, "{seen:#}");
+    assert_eq!(
+        gateway(&seen, "grey")["last_24h"]["probes_sender_rewritten"],
+        1
+    );
+    assert_eq!(
+        alert_of(&seen, "grey")["kind"],
+        "sender_rewritten",
+        "{seen:#}"
+    );
+    let logged = switch.logged();
+    assert!(logged.contains("sender rewritten"), "{logged}");
+    assert!(logged.contains("34699000000"), "{logged}");
+    let edits_hour = &gateway(&seen, "edits")["last_hour"];
+    assert_eq!(edits_hour["probes_arrived"], 1, "{seen:#}");
+    assert_eq!(edits_hour["probes_altered"], 1, "{seen:#}");
+    assert_eq!(edits_hour["probes_sender_rewritten"], 0, "{seen:#}");
+    assert_eq!(edits_hour["fake_receipts"], 0, "{seen:#}");
+    // An altered text is reported, not alerted on.
+    assert_eq!(alert_of(&seen, "edits"), &Value::Null, "{seen:#}");
 }
 
 #[test]
@@ -342,4 +409,118 @@ fn ask_for_probes(switch: &Switch) -> http::Answer {
         ADMIN,
         None,
     )
+}
+
+/// A web UI session cookie for `user`, logged in through the login form
+/// as a browser fills it (its CSRF token from the form and its cookie).
+fn ui_session(switch: &Switch, user: &str, password: &str) -> String {
+    let form = http::request(switch.http, "GET", "/ui/login", None, "text/plain", "");
+    let token = form
+        .text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the login form's token");
+    let answer = http::with_headers(
+        switch.http,
+        "POST",
+        "/ui/login",
+        &[("Cookie", &format!("pasarela_login={token}"))],
+        "application/x-www-form-urlencoded",
+        &format!("username={user}&password={password}&csrf={token}"),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.text);
+    answer
+        .head
+        .lines()
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, value)| value.strip_prefix("pasarela_session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// `method path` of the route quality page with `session`'s cookie, or none.
+fn quality_page(switch: &Switch, method: &str, path: &str, session: Option<&str>) -> http::Answer {
+    let cookie = session.map(|session| format!("pasarela_session={session}"));
+    let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("Cookie", c.as_str())).collect();
+    http::with_headers(
+        switch.http,
+        method,
+        path,
+        &headers,
+        "application/x-www-form-urlencoded",
+        "csrf=x",
+    )
+}
+
+#[test]
+fn the_route_quality_page_is_the_operators_only_and_shows_each_routes_standing() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = r#"
+[probes]
+numbers = ["34600100001"]
+account = "demo"
+every_s = 600
+
+[[routes]]
+prefix = "44"
+gateways = ["sim"]
+price = "0.05"
+mode = "least_cost"
+"#;
+    let switch = Switch::start(&common::write_config(dir.path(), extra), &[]);
+    // No session: sent to the login form, shown nothing.
+    for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
+        let answer = quality_page(&switch, method, path, None);
+        assert_eq!(answer.status, 303, "{method} {path}: {}", answer.text);
+        assert!(
+            answer.headers.contains("location: /ui/login"),
+            "{}",
+            answer.headers
+        );
+        assert!(!answer.text.contains("Route quality"), "{}", answer.text);
+    }
+    // A customer: refused.
+    let customer = ui_session(&switch, "demo", "demo1234");
+    for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
+        let answer = quality_page(&switch, method, path, Some(&customer));
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.text);
+        assert!(!answer.text.contains("Send probes now"), "{}", answer.text);
+    }
+    // The operator sees it. The refused asks sent no probes: nothing went
+    // through the built-in simulator.
+    let operator = ui_session(&switch, "admin", ADMIN_PASSWORD);
+    let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("<h1>Route quality</h1>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Send probes now"), "{}", page.text);
+    assert!(page.text.contains("Nothing measured yet"), "{}", page.text);
+    // The least_cost route's standing: on its one gateway.
+    let deadline = Instant::now() + STEP;
+    loop {
+        let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+        if page.text.contains(r#"<div class="panel" data-route="44">"#) {
+            assert!(page.text.contains("least_cost"), "{}", page.text);
+            assert!(
+                page.text.contains(r#"<code data-preferred>sim</code>"#),
+                "{}",
+                page.text
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", page.text);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !switch.logged().contains("probes sent"),
+        "no probes asked for"
+    );
+    assert_eq!(gateway(&report(&switch), "sim"), &Value::Null);
 }

@@ -6,7 +6,9 @@
 //! has forms without their CSRF token refused, disconnects the ESME,
 //! switches to Spanish and back, logs out; then the new customer logs in,
 //! sends a message from the panel, sees it DELIVERED, exports its CSV, and
-//! is refused the operator's pages; no request leaves for another host.
+//! is refused the operator's pages; the admin reads route quality and
+//! sends probes that catch a fake receipt; no request leaves for another
+//! host.
 //! Here the test checks what the browser cannot: the ESME was unbound.
 //! Screenshots land in target/ui-screenshots (docs/screenshots has the
 //! ones the README shows).
@@ -26,11 +28,30 @@ const SHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/ui-screenshots"
 fn an_admin_and_a_customer_use_the_web_ui_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     // One attempt per callback: the customer's unreachable callback URL
-    // fills the dead letters the admin replays.
-    let switch = Switch::start(
-        &write_config(dir.path(), "[callbacks]\nmax_attempts = 1\n"),
-        &[],
-    );
+    // fills the dead letters the admin replays. A test number the built-in
+    // simulator never delivers MO for: the probe the admin sends from the
+    // route quality page is a fake receipt, alerted at once. A least_cost
+    // route no message takes, whose standing the page shows.
+    let config = r#"
+[callbacks]
+max_attempts = 1
+
+[quality]
+min_receipts = 1
+
+[probes]
+numbers = ["34600700001"]
+account = "demo"
+every_s = 3600
+wait_s = 1
+
+[[routes]]
+prefix = "44"
+gateways = ["sim"]
+price = "0.05"
+mode = "least_cost"
+"#;
+    let switch = Switch::start(&write_config(dir.path(), config), &[]);
     let mut esme = Raw::connect(switch.smpp);
     assert_eq!(
         esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),

@@ -295,6 +295,40 @@ texts! {
     MailQueued => "Mail queued again", "Correo en cola de nuevo";
     MailOff => "Mail is not configured ([mail]).", "El correo no está configurado ([mail]).";
     NotificationEmail => "E-mail for notifications", "Correo para avisos";
+    RouteQuality => "Route quality", "Calidad de rutas";
+    Gateway => "Gateway", "Pasarela";
+    AllOperators => "all operators", "todos los operadores";
+    LastWindow => "Last window", "Última ventana";
+    Last24Windows => "Last 24 windows", "Últimas 24 ventanas";
+    NothingMeasured => "Nothing measured yet.", "Aún no hay nada medido.";
+    SubmitsAccepted => "Accepted", "Aceptados";
+    SubmitsRefused => "Refused", "Rechazados";
+    Undelivered => "Undelivered", "No entregados";
+    Expired => "Expired", "Caducados";
+    MissingReceipts => "No receipt", "Sin recibo";
+    DeliveryRatio => "Delivery ratio", "Tasa de entrega";
+    Latency => "Latency p50 / p95", "Latencia p50 / p95";
+    ProbesArrived => "Probes arrived", "Sondas llegadas";
+    FakeReceipts => "Fake receipts", "Recibos falsos";
+    AlteredTexts => "Altered texts", "Textos alterados";
+    RewrittenSenders => "Rewritten senders", "Remitentes cambiados";
+    Margin => "Margin", "Margen";
+    AlertsInForce => "Alerts in force", "Alertas activas";
+    NoAlerts => "No alert in force.", "Ninguna alerta activa.";
+    QualityRoutes => "Routes by cost and quality", "Rutas por coste y calidad";
+    NoQualityRoutes => "No route has mode least_cost or quality.", "Ninguna ruta tiene modo least_cost o quality.";
+    Mode => "Mode", "Modo";
+    PreferredGateway => "preferred gateway", "pasarela preferida";
+    TakenOut => "taken out", "retiradas";
+    NoChanges => "No automatic change yet.", "Aún sin cambios automáticos.";
+    Before => "Before", "Antes";
+    ChangeTakenOut => "taken out", "retirada";
+    ChangeRestored => "restored", "restablecida";
+    ChangePreferred => "preferred", "preferida";
+    SendProbes => "Send probes now", "Enviar sondas ahora";
+    ProbesExplained => "one through every gateway to every test number", "una por cada pasarela a cada número de prueba";
+    ProbesSent => "Probes sent: they show here once they arrive or their wait is over.", "Sondas enviadas: aparecen aquí cuando llegan o acaba su espera.";
+    NoProbes => "No test numbers: add [probes] to the configuration to send probes.", "Sin números de prueba: añada [probes] a la configuración para enviar sondas.";
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! | `accounts.rs` (operator) | `GET`/`POST /ui/accounts`, `GET /ui/accounts/{id}`, `POST /ui/accounts/{id}/credit`, `POST /ui/accounts/{id}/suspension` |
 //! | `sessions.rs` (operator) | `GET /ui/sessions`, `POST /ui/sessions/{id}/disconnect` |
 //! | `gateways.rs` (operator) | `GET /ui/gateways`, `POST /ui/gateways/{name}/stop`, `/start` |
+//! | `quality.rs` (operator) | `GET /ui/quality`, `POST /ui/quality/probes` |
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
@@ -53,6 +54,7 @@ mod login;
 mod mail;
 mod messages;
 mod opt_outs;
+mod quality;
 mod routes;
 mod rules;
 pub mod session;
@@ -88,6 +90,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(sessions::configure)
         .configure(gateways::configure)
         .configure(routes::configure)
+        .configure(quality::configure)
         .configure(customer::configure)
         .configure(messages::configure)
         .configure(campaigns::configure)

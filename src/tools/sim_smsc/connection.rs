@@ -307,6 +307,20 @@ impl Connection {
                 mobile_originated(&message.destination, &message.source, 0, 0, text.as_bytes())
             };
             self.logged(mo)
+        } else if let Some((sender, text)) = self.shared.test_numbers.arrival(
+            &message.source,
+            &message.destination,
+            &message.text().unwrap_or_default(),
+        ) {
+            // A test number's SIM received it: it comes to the switch as
+            // it arrived.
+            self.logged(mobile_originated(
+                &sender,
+                &message.destination,
+                0,
+                0,
+                text.as_bytes(),
+            ))
         } else {
             None
         };

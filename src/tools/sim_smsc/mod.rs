@@ -36,7 +36,7 @@ use crate::tls::{self, PemFile, TlsError};
 use crate::tools::link::Transport;
 use crate::upstream::IdBase;
 use cimd2::{Cimd2, Cimd2Shared};
-use shared::{Credentials, MessageIds, Shared, log};
+use shared::{Credentials, MessageIds, Shared, TestNumbers, log};
 use ucp::{References, Ucp, UcpShared};
 
 /// How long a client has to finish the TLS handshake.
@@ -58,8 +58,8 @@ pub enum Protocol {
 pub struct SimSmscArgs {
     /// The protocol: `smpp`, `ucp` or `cimd2` (UCP/EMI or CIMD2 over plain
     /// TCP; --id-format,
-    /// --mo-every-ms, --window, --response-timeout-ms and TLS are SMPP's
-    /// only).
+    /// --mo-every-ms, --window, --response-timeout-ms, --test-number and
+    /// TLS are SMPP's only).
     #[arg(long, value_enum, default_value = "smpp")]
     pub protocol: Protocol,
     /// Address to listen on; port 0 picks a free one. The bound address is
@@ -100,6 +100,20 @@ pub struct SimSmscArgs {
     /// The private key of --tls-cert (PEM); needs --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// A handset on this SMSC (repeatable, SMPP only): a message to it is
+    /// answered as the table says and also arrives, as an MO from the
+    /// message's source to it with its text, at the switch, the way a
+    /// test number's SIM receives a probe.
+    #[arg(long, value_name = "NUMBER")]
+    pub test_number: Vec<String>,
+    /// Messages to a --test-number arrive from this sender instead of
+    /// theirs, as through a grey route that rewrites the sender.
+    #[arg(long, value_name = "ADDR", requires = "test_number")]
+    pub rewrite_sender: Option<String>,
+    /// Messages to a --test-number arrive with this appended to their
+    /// text, as through a route that changes the text.
+    #[arg(long, value_name = "TEXT", requires = "test_number")]
+    pub append_text: Option<String>,
 }
 
 /// The `--id-format` values.
@@ -126,6 +140,8 @@ pub enum SimSmscError {
     Tls(#[from] TlsError),
     #[error("--tls-cert and --tls-key are for SMPP; --protocol ucp and cimd2 speak plain TCP only")]
     TlsWithUcp,
+    #[error("--test-number is for SMPP; --protocol ucp and cimd2 have no test numbers")]
+    TestNumbersWithUcp,
 }
 
 /// Run the simulator until ctrl-c.
@@ -138,6 +154,9 @@ pub fn run(args: SimSmscArgs) -> Result<(), SimSmscError> {
 async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
     if args.protocol != Protocol::Smpp && args.tls_cert.is_some() {
         return Err(SimSmscError::TlsWithUcp);
+    }
+    if args.protocol != Protocol::Smpp && !args.test_number.is_empty() {
+        return Err(SimSmscError::TestNumbersWithUcp);
     }
     let acceptor = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(
@@ -190,6 +209,11 @@ async fn serve(args: SimSmscArgs) -> Result<(), SimSmscError> {
                 .map(Duration::from_millis),
             ids: MessageIds::from_clock(args.id_format),
             hub: hub::start(dlr_delay),
+            test_numbers: TestNumbers {
+                numbers: args.test_number,
+                rewrite_sender: args.rewrite_sender,
+                append_text: args.append_text,
+            },
         })),
         Protocol::Ucp => Served::Ucp(Arc::new(UcpShared {
             credentials,

@@ -1,13 +1,14 @@
 //! What every connection of the simulator shares: its settings, the
-//! credentials a bind must present, the message id counter, the hub of
-//! receipts, and its log.
+//! credentials a bind must present, the test numbers it delivers to, the
+//! message id counter, the hub of receipts, and its log.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::hub::HubHandle;
 use crate::smpp::CommandStatus;
-use crate::smpp::pdu::DeliverSm;
+use crate::smpp::dlr::Address;
+use crate::smpp::pdu::{DeliverSm, Npi, Ton};
 use crate::upstream::IdBase;
 
 /// Settings every connection reads.
@@ -20,6 +21,50 @@ pub struct Shared {
     pub mo_every: Option<Duration>,
     pub ids: MessageIds,
     pub hub: HubHandle<DeliverSm>,
+    pub test_numbers: TestNumbers,
+}
+
+/// Handsets on this SMSC whose messages come back to the switch as MO
+/// (`--test-number`), and what the route to them changes on the way.
+#[derive(Debug, Default)]
+pub struct TestNumbers {
+    pub numbers: Vec<String>,
+    /// `--rewrite-sender`.
+    pub rewrite_sender: Option<String>,
+    /// `--append-text`.
+    pub append_text: Option<String>,
+}
+
+impl TestNumbers {
+    /// The MO's sender and text when a message from `source` with `text`
+    /// goes to one of these numbers.
+    pub fn arrival(
+        &self,
+        source: &Address,
+        destination: &Address,
+        text: &str,
+    ) -> Option<(Address, String)> {
+        if !self.numbers.contains(&destination.addr) {
+            return None;
+        }
+        let sender = match &self.rewrite_sender {
+            None => source.clone(),
+            Some(rewritten) => {
+                let (ton, npi) = if rewritten.bytes().all(|b| b.is_ascii_digit()) {
+                    (Ton::International, Npi::Isdn)
+                } else {
+                    (Ton::Alphanumeric, Npi::Unknown)
+                };
+                Address {
+                    ton,
+                    npi,
+                    addr: rewritten.clone(),
+                }
+            }
+        };
+        let text = format!("{text}{}", self.append_text.as_deref().unwrap_or_default());
+        Some((sender, text))
+    }
 }
 
 /// What a bind must present; `None` accepts anything.
@@ -112,5 +157,46 @@ mod tests {
             strict.check("pasarela", "wrong"),
             CommandStatus::EsmeRinvpaswd
         );
+    }
+
+    fn address(ton: Ton, addr: &str) -> Address {
+        Address {
+            ton,
+            npi: Npi::Isdn,
+            addr: addr.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_test_number_receives_the_message_as_the_route_changed_it() {
+        let probe = address(Ton::Alphanumeric, "Probe");
+        let handset = address(Ton::International, "34600100009");
+        let plain = TestNumbers {
+            numbers: vec!["34600100009".into()],
+            ..TestNumbers::default()
+        };
+        assert_eq!(
+            plain.arrival(&probe, &handset, "hi"),
+            Some((probe.clone(), "hi".to_owned()))
+        );
+        let other = address(Ton::International, "34600100008");
+        assert_eq!(plain.arrival(&probe, &other, "hi"), None);
+        let grey = TestNumbers {
+            rewrite_sender: Some("34699000000".into()),
+            append_text: Some(" ad".into()),
+            ..plain
+        };
+        let (sender, text) = grey.arrival(&probe, &handset, "hi").unwrap();
+        assert_eq!((sender.ton, sender.npi), (Ton::International, Npi::Isdn));
+        assert_eq!(
+            (sender.addr.as_str(), text.as_str()),
+            ("34699000000", "hi ad")
+        );
+        let named = TestNumbers {
+            rewrite_sender: Some("Promo".into()),
+            ..grey
+        };
+        let (sender, _) = named.arrival(&probe, &handset, "hi").unwrap();
+        assert_eq!((sender.ton, sender.npi), (Ton::Alphanumeric, Npi::Unknown));
     }
 }
