@@ -35,12 +35,12 @@ pub fn configure(config: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub(in crate::actors::web) struct Page {
+struct Page {
     /// Ids below this one.
     #[param(value_type = Option<String>)]
-    pub before: Option<u64>,
+    before: Option<u64>,
     #[param(minimum = 1, maximum = 1000, default = 100)]
-    pub limit: Option<usize>,
+    limit: Option<usize>,
 }
 
 /// A page of the mail log, newest first.
@@ -93,11 +93,12 @@ struct Resent {
     state: &'static str,
 }
 
-/// A page of the mail log, read off the worker's event loop.
+/// A page of the mail log as `query` asks (`before`, `limit`), read off
+/// the worker's event loop, and the page's size.
 pub(in crate::actors::web) async fn mail_page(
     state: &WebState,
     query: &str,
-) -> Result<Vec<(u64, MailRecord)>, Problem> {
+) -> Result<(Vec<(u64, MailRecord)>, usize), Problem> {
     let page = web::Query::<Page>::from_query(query)
         .map_err(|error| Problem::new(StatusCode::BAD_REQUEST, error.to_string()))?;
     let limit = match page.limit {
@@ -112,7 +113,10 @@ pub(in crate::actors::web) async fn mail_page(
     };
     let store = state.store.clone();
     let before = page.before;
-    Ok(web::block(move || store.mail_page(before, limit)).await??)
+    Ok((
+        web::block(move || store.mail_page(before, limit)).await??,
+        limit,
+    ))
 }
 
 /// The mail log, newest first (admin)
@@ -131,11 +135,7 @@ async fn list_mail(
     request: HttpRequest,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let page = mail_page(&state, request.query_string()).await?;
-    let limit = web::Query::<Page>::from_query(request.query_string())
-        .ok()
-        .and_then(|page| page.limit)
-        .unwrap_or(DEFAULT_LIMIT);
+    let (page, limit) = mail_page(&state, request.query_string()).await?;
     let next_before = (page.len() == limit)
         .then(|| page.last().map(|(id, _)| id.to_string()))
         .flatten();

@@ -214,6 +214,23 @@ fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() 
     assert_eq!(topped.status, 200, "{}", topped.body);
     send(&switch);
     assert_eq!(sink.wait_for(4).len(), 4, "5.00 → 4.00 falls again");
+    // A page at a time, newest first.
+    let first = json(switch.http, "GET", "/api/v1/mail?limit=3", ADMIN, None).body;
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    let before = first["next_before"].as_str().unwrap();
+    assert_eq!(before, first["items"][2]["id"]);
+    let rest = json(
+        switch.http,
+        "GET",
+        &format!("/api/v1/mail?limit=3&before={before}"),
+        ADMIN,
+        None,
+    )
+    .body;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "{rest}");
+    assert_eq!(rest["next_before"], Value::Null);
+    let bad = json(switch.http, "GET", "/api/v1/mail?limit=0", ADMIN, None);
+    assert_eq!(bad.status, 400);
     // The customer cannot read the log nor resend.
     let id = log[0]["id"].as_str().unwrap();
     assert_eq!(

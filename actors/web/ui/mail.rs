@@ -40,7 +40,7 @@ async fn list(
         Some(before) => format!("limit={PAGE_ROWS}&before={before}"),
         None => format!("limit={PAGE_ROWS}"),
     };
-    let items = mail_page(&state, &page).await.map_err(|problem| {
+    let (items, _) = mail_page(&state, &page).await.map_err(|problem| {
         error!(state.logger, "cannot read the mail log for the web UI"; "error" => %problem);
         admin.0.failed()
     })?;
