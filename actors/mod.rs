@@ -27,6 +27,7 @@
 //! ├── mo_router           supervised: MO messages in the inbox to their account by number and keyword
 //! ├── receipts            supervised: sent messages by upstream id until their receipt
 //! ├── schedule            supervised: held messages (scheduled for later, or expiring) until due
+//! ├── mailer              supervised, with `[mail]`: the mail log's queued notices to the SMTP server, retries
 //! ├── simulator (per gateway of kind simulator)   supervised: the built-in SMSC
 //! ├── upstream (per gateway of kind smpp)   supervised: `sessions` SMPP client binds to an
 //! │                       SMSC sharing one queue and TPS, each reconnecting with back-off
@@ -60,6 +61,7 @@
 pub mod admin;
 pub mod faults;
 pub mod gateways;
+pub mod mail;
 pub mod pipeline;
 pub mod protocol;
 pub mod supervision;

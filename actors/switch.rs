@@ -24,6 +24,7 @@ use crate::actors::admin::mo_routes::merge_mo_routes;
 use crate::actors::admin::routes::merge_routes;
 use crate::actors::admin::starters::{AccountSpec, AccountStarter, RouteStarter};
 use crate::actors::faults;
+use crate::actors::mail::Mailer;
 use crate::actors::pipeline::admission::Admission;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
@@ -43,6 +44,7 @@ use crate::actors::protocol::directory::{Accounts, Directory};
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::Resume;
 use crate::actors::protocol::logins::Logins;
+use crate::actors::protocol::mail::Notices;
 use crate::actors::protocol::mo::Start;
 use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::actors::protocol::pending::HeldMessages;
@@ -190,6 +192,7 @@ async fn start(
                     traffic: account.traffic,
                     opt_outs: account.opt_outs.clone(),
                     time_zone: account.time_zone,
+                    email: account.email.clone(),
                 },
             })
         })
@@ -216,13 +219,31 @@ async fn start(
         &config.content_rules,
         store.stored_content_rules()?,
     ))?));
+    let mailer = config.mail.clone().map(|settings| {
+        let (store, retention, logger) = (
+            store.clone(),
+            config.store.retention,
+            logger.new(slog::o!("actor" => "mailer")),
+        );
+        Supervisor::start(move |_| Mailer::new(store, settings, retention, logger))
+    });
+    let notices = config
+        .mail
+        .as_ref()
+        .zip(mailer.as_ref())
+        .map(|(settings, mailer)| Notices {
+            notify: mailer.clone().recipient(),
+            admin_to: settings.admin_to.clone(),
+            low_balance: settings.low_balance,
+        });
     let quality = QualityBoard::load(
         QualityBoard::new(
             config.quality,
             &config.numbering,
             &config.gateway_costs,
             config.probes.as_ref().map(|probes| probes.wait),
-        ),
+        )
+        .with_notices(notices.clone()),
         store,
         logger,
     );
@@ -316,6 +337,7 @@ async fn start(
         },
         content_rules: content_rules.clone(),
         dnd: Arc::new(load_dnd(store, logger)?),
+        notices: notices.clone(),
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();
@@ -352,7 +374,7 @@ async fn start(
         logger: logger.new(slog::o!("actor" => "amend")),
     };
     let directory = Arc::new(Directory::new(entries));
-    let campaigns = start_campaigns(store, &directory, logger)?;
+    let campaigns = start_campaigns(store, &directory, notices, logger)?;
     mo_router.do_send(Start {
         directory: directory.clone(),
     });
@@ -429,7 +451,8 @@ async fn start(
         crate::numbering::Operators::new(&config.numbering),
         logger.new(slog::o!("listener" => "http")),
     )
-    .with_callback_policy(AddressPolicy::new(config.callbacks.allow_private.clone()));
+    .with_callback_policy(AddressPolicy::new(config.callbacks.allow_private.clone()))
+    .with_mailer(mailer.map(Addr::recipient));
     let https = config
         .web
         .tls
@@ -451,6 +474,7 @@ async fn start(
 fn start_campaigns(
     store: &Arc<Store>,
     directory: &Arc<Directory>,
+    notices: Option<Notices>,
     logger: &Logger,
 ) -> Result<Arc<LiveCampaigns>, ServeError> {
     let campaigns = Arc::new_cyclic(|live| {
@@ -458,6 +482,7 @@ fn start_campaigns(
             store: store.clone(),
             directory: directory.clone(),
             live: live.clone(),
+            notices,
             logger: logger.new(slog::o!("actor" => "campaign")),
         };
         LiveCampaigns::new(Box::new(move |definition, state| {

@@ -14,6 +14,8 @@ rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || 
 
 step "third-party SMPP peers for the interoperability tests"
 python3 -c "import smpplib" 2>/dev/null || python3 -m pip install --quiet --user smpplib
+# The mail tests' SMTP server (scripts/mail/smtp_sink.py).
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet --user aiosmtpd
 # node-smpp as an upstream SMSC (tests/switch/upstream_node.rs), at the version in
 # its package-lock.json; node itself (>= 18) from Debian when it is missing.
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }

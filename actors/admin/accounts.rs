@@ -84,6 +84,7 @@ pub fn merge_accounts(
                 traffic: account.traffic,
                 opt_outs: account.opt_outs.unwrap_or_default(),
                 time_zone,
+                email: account.email,
             },
             password: account.password,
             system_id: account.system_id,
@@ -126,6 +127,8 @@ pub struct AccountChange {
     pub traffic: Option<Traffic>,
     /// Its campaigns' time zone.
     pub time_zone: Option<chrono_tz::Tz>,
+    /// `Some(None)` removes it: no notifications by mail.
+    pub email: Option<Option<String>>,
 }
 
 impl Admin {
@@ -211,6 +214,7 @@ impl Admin {
             traffic: change.traffic.unwrap_or(entry.terms.traffic),
             opt_outs: entry.terms.opt_outs.clone(),
             time_zone: change.time_zone.unwrap_or(entry.terms.time_zone),
+            email: change.email.unwrap_or_else(|| entry.terms.email.clone()),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -293,6 +297,7 @@ mod tests {
                 traffic: Traffic::default(),
                 opt_outs: Default::default(),
                 time_zone: chrono_tz::UTC,
+                email: None,
             },
         }
     }

@@ -18,6 +18,7 @@ use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::gateway::{Deliver, Subscribe};
+use crate::actors::protocol::mail::Notices;
 use crate::actors::protocol::pending::Hold;
 use crate::actors::protocol::route::{LiveRoutes, RouteHandle, Routing};
 use crate::auth::PasswordHash;
@@ -50,6 +51,7 @@ impl AccountSpec {
             traffic: self.terms.traffic,
             opt_outs: Some(self.terms.opt_outs.clone()),
             time_zone: Some(self.terms.time_zone.name().to_owned()),
+            email: self.terms.email.clone(),
         }
     }
 }
@@ -161,6 +163,8 @@ pub struct AccountStarter {
     pub content_rules: Arc<LiveContentRules>,
     /// The DND registry every account asks at accept.
     pub dnd: Arc<DndRegistry>,
+    /// Low-balance notices; `None` without `[mail]`.
+    pub notices: Option<Notices>,
     pub logger: Logger,
 }
 
@@ -177,6 +181,7 @@ impl AccountStarter {
             mo_apps: self.mo_apps.clone(),
             content_rules: self.content_rules.clone(),
             dnd: self.dnd.clone(),
+            notices: self.notices.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -65,6 +65,7 @@ use crate::actors::protocol::account::{
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::content_rules::LiveContentRules;
 use crate::actors::protocol::dnd::DndRegistry;
+use crate::actors::protocol::mail::Notices;
 use crate::actors::protocol::pending::Dispatch;
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::supervision::guarded;
@@ -103,6 +104,8 @@ pub struct AccountWiring {
     pub content_rules: Arc<LiveContentRules>,
     /// The DND registry in force, asked at accept for promotional traffic.
     pub dnd: Arc<DndRegistry>,
+    /// Where a fall below `mail.low_balance` is told; `None` without `[mail]`.
+    pub notices: Option<Notices>,
     pub logger: Logger,
 }
 
@@ -189,6 +192,19 @@ impl Account {
             adjust_credit: address.clone().recipient(),
             change_opt_outs: address.recipient(),
         }
+    }
+
+    /// The credit after a change; a fall below `mail.low_balance` is
+    /// mailed about (once: the next fall needs a rise above it first).
+    fn set_balance(&mut self, balance: Money) {
+        if let Some(notices) = &self.wiring.notices
+            && notices.falls_below(self.balance, balance)
+        {
+            info!(self.wiring.logger, "credit fell below the low-balance threshold";
+                "account" => %self.id, "balance" => %balance);
+            notices.low_balance(&self.id, balance, self.terms.email.as_deref());
+        }
+        self.balance = balance;
     }
 
     /// Balance, throttle and waiting mailbox items from the store.
@@ -431,7 +447,7 @@ impl Account {
                     CommandStatus::EsmeRsyserr
                 })?;
         }
-        self.balance = balance;
+        self.set_balance(balance);
         if let Some(rule) = &held_by {
             info!(self.wiring.logger, "submission held by a content rule";
                 "account" => %self.id, "rule" => rule, "messages" => ids.len());
@@ -933,7 +949,7 @@ impl Handler<CommitFailed> for Account {
         self.conversations.forget();
         self.campaigns.forget();
         if let Some(balance) = self.balance.checked_add(failed.charged) {
-            self.balance = balance;
+            self.set_balance(balance);
         }
     }
 }
@@ -1083,7 +1099,7 @@ impl Handler<Finished> for Account {
             let callback = account.queue_callback(&mut batch, &message).ok().flatten();
             // Undone by `CommitFailed` if the batch fails, as a
             // reservation is: memory never keeps credit the store has not.
-            account.balance = balance;
+            account.set_balance(balance);
             (account.wiring.store.commit(batch), item, callback, refunded)
         });
         let Ok((durable, item, callback, refunded)) = outcome else {
@@ -1211,7 +1227,7 @@ impl Handler<AdjustCredit> for Account {
         let mut batch = Batch::new();
         batch.set_balance(&self.id, balance).append_ledger(&entry);
         let durable = self.wiring.store.commit(batch);
-        self.balance = balance;
+        self.set_balance(balance);
         let account = ctx.address();
         Box::pin(async move {
             match durable.await {
@@ -1323,6 +1339,7 @@ mod tests {
             },
             content_rules: Default::default(),
             dnd: Arc::new(DndRegistry::with(Default::default())),
+            notices: None,
             logger: Logger::root(slog::Discard, slog::o!()),
         }
     }
@@ -1338,6 +1355,7 @@ mod tests {
             traffic: Default::default(),
             opt_outs: Default::default(),
             time_zone: chrono_tz::UTC,
+            email: None,
         }
     }
 

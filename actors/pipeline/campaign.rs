@@ -28,6 +28,7 @@ use crate::actors::protocol::account::{
 };
 use crate::actors::protocol::campaign::{ControlCampaign, ControlRefused, LiveCampaigns};
 use crate::actors::protocol::directory::Directory;
+use crate::actors::protocol::mail::Notices;
 use crate::actors::supervision::guarded;
 use crate::campaigns::quiet_hours::{QuietHours, zone};
 use crate::campaigns::submission::submission;
@@ -55,6 +56,8 @@ pub struct CampaignWiring {
     pub directory: Arc<Directory>,
     /// Told when the campaign ends (weak: the table starts the actors).
     pub live: Weak<LiveCampaigns>,
+    /// Where "campaign finished" is mailed; `None` without `[mail]`.
+    pub notices: Option<Notices>,
     pub logger: Logger,
 }
 
@@ -246,6 +249,7 @@ impl Campaign {
             && self.read_all
         {
             drop(self.store_state(State::Finished));
+            self.mail_finished();
             self.end(ctx);
             return;
         }
@@ -299,6 +303,47 @@ impl Campaign {
             received: Instant::now(),
             by: SubmittedBy::Campaign(Box::new(turn)),
         });
+    }
+
+    /// Tells the account's owner, when it has an address and `[mail]` is
+    /// set, that the campaign finished, with its results so far.
+    fn mail_finished(&self) {
+        let Some(notices) = &self.wiring.notices else {
+            return;
+        };
+        let account = &self.definition.account;
+        let Some(email) = self
+            .wiring
+            .directory
+            .account(account.as_str())
+            .and_then(|entry| entry.terms.email.clone())
+        else {
+            return;
+        };
+        let summary = match self.wiring.store.campaign_tally(self.definition.id) {
+            Ok(tally) => format!(
+                "Recipients: {}\nSent: {} ({} parts)\nSkipped: {}\nDelivered so far: {}\nFailed so far: {}\nCost: {}",
+                self.definition.total,
+                tally.sent,
+                tally.parts,
+                tally.skipped.total(),
+                tally.delivered,
+                tally.failed,
+                tally.cost
+            ),
+            Err(error) => {
+                warn!(self.wiring.logger, "a finished campaign's results cannot be read";
+                    "campaign" => %self.definition.id, "error" => %error);
+                format!("Recipients: {}", self.definition.total)
+            }
+        };
+        notices.campaign_finished(
+            account,
+            &email,
+            self.definition.id,
+            &self.definition.name,
+            &summary,
+        );
     }
 
     /// Stops for good: finished or cancelled.

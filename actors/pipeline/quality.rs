@@ -17,6 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
+use crate::actors::protocol::mail::Notices;
 use crate::config::{GatewayCost, NumberingConfig, QualitySettings, RouteMode};
 use crate::metrics;
 use crate::model::{GatewayName, Message, MessageState, Money};
@@ -66,6 +67,8 @@ pub struct QualityBoard {
     probe_wait: Option<Duration>,
     /// Probes asked for through the API, not yet sent.
     probe_asked: AtomicBool,
+    /// Where a raised alert is mailed; `None` without `[mail]`.
+    notices: Option<Notices>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,7 +94,13 @@ impl QualityBoard {
             probes: Mutex::new(Probes::default()),
             probe_wait,
             probe_asked: AtomicBool::new(false),
+            notices: None,
         }
+    }
+
+    /// The board, mailing each alert it raises through `notices`.
+    pub fn with_notices(self, notices: Option<Notices>) -> QualityBoard {
+        QualityBoard { notices, ..self }
     }
 
     /// The board with the buckets `store` keeps.
@@ -350,6 +359,9 @@ impl QualityBoard {
                     warn!(logger, "route quality alert raised";
                         "gateway" => gateway, "kind" => alert.kind, "reason" => &alert.reason);
                     metrics::global().quality_alert(gateway, alert.kind);
+                    if let Some(notices) = &self.notices {
+                        notices.quality_alert(gateway, alert.kind, &alert.reason);
+                    }
                 }
                 Some(AlertChange::Cleared(alert)) => {
                     info!(logger, "route quality alert cleared";

@@ -59,6 +59,9 @@ pub struct Terms {
     pub opt_outs: OptOutSettings,
     /// Where its campaigns' start times and quiet hours are read.
     pub time_zone: chrono_tz::Tz,
+    /// Where its notifications are mailed (low balance, a campaign
+    /// finished); none without it.
+    pub email: Option<String>,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod dnd;
 pub mod gateway;
 pub mod logins;
+pub mod mail;
 pub mod mo;
 pub mod mo_apps;
 pub mod pending;

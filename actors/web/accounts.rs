@@ -73,6 +73,10 @@ struct AccountView {
     /// Where its campaigns read a start time without an offset and their
     /// quiet hours (an IANA name).
     time_zone: String,
+    /// Where its notifications are mailed (low balance, a campaign
+    /// finished) when `[mail]` is set.
+    #[schema(required = true)]
+    email: Option<String>,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -93,6 +97,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
         allowed_senders: account.terms.allowed_senders.entries(),
         traffic: account.terms.traffic.to_string(),
         time_zone: account.terms.time_zone.name().to_owned(),
+        email: account.terms.email.clone(),
     })
 }
 
@@ -160,8 +165,9 @@ fn senders(given: Vec<String>) -> Result<AllowedSenders, FieldError> {
         .map(AllowedSenders::new)
 }
 
-/// A callback URL or secret, when given, checked by the file's rules.
-fn callback_field(
+/// A callback URL or secret or a mail address, when given, checked by
+/// the file's rules.
+fn optional_field(
     field: &str,
     value: Option<&String>,
     rule: fn(&str) -> Result<(), String>,
@@ -224,6 +230,9 @@ struct NewAccountBody {
     /// Where its campaigns read a start time without an offset and their
     /// quiet hours (an IANA name); UTC when absent.
     time_zone: Option<String>,
+    /// Where its notifications are mailed; none when absent.
+    #[schema(format = "email")]
+    email: Option<String>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -252,9 +261,9 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
     checked("max_binds", fields::max_binds(max_binds))?;
     let allowed_ips = networks(fields.optional("allowed_ips")?.unwrap_or_default())?;
     let callback_url: Option<String> = fields.optional("callback_url")?;
-    callback_field("callback_url", callback_url.as_ref(), fields::callback_url)?;
+    optional_field("callback_url", callback_url.as_ref(), fields::callback_url)?;
     let callback_secret: Option<String> = fields.optional("callback_secret")?;
-    callback_field(
+    optional_field(
         "callback_secret",
         callback_secret.as_ref(),
         fields::callback_secret,
@@ -262,6 +271,8 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
     let allowed_senders = senders(fields.optional("allowed_senders")?.unwrap_or_default())?;
     let traffic = traffic(fields.optional("traffic")?)?.unwrap_or_default();
     let time_zone = time_zone(fields.optional("time_zone")?)?.unwrap_or(chrono_tz::UTC);
+    let email: Option<String> = fields.optional("email")?;
+    optional_field("email", email.as_ref(), fields::email_address)?;
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -278,6 +289,7 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
             traffic,
             opt_outs: Default::default(),
             time_zone,
+            email,
         },
     })
 }
@@ -314,6 +326,9 @@ struct AccountChangeBody {
     traffic: Option<String>,
     /// Its campaigns' time zone (an IANA name), for campaigns made after.
     time_zone: Option<String>,
+    /// Where its notifications are mailed; null: nowhere.
+    #[schema(format = "email")]
+    email: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -330,18 +345,25 @@ pub(in crate::actors::web) fn account_change(body: &[u8]) -> Result<AccountChang
         checked("max_binds", fields::max_binds(max_binds))?;
     }
     let callback_url: Option<Option<String>> = fields.nullable("callback_url")?;
-    callback_field(
+    optional_field(
         "callback_url",
         callback_url.as_ref().and_then(Option::as_ref),
         fields::callback_url,
     )?;
     let callback_secret: Option<Option<String>> = fields.nullable("callback_secret")?;
-    callback_field(
+    optional_field(
         "callback_secret",
         callback_secret.as_ref().and_then(Option::as_ref),
         fields::callback_secret,
     )?;
+    let email: Option<Option<String>> = fields.nullable("email")?;
+    optional_field(
+        "email",
+        email.as_ref().and_then(Option::as_ref),
+        fields::email_address,
+    )?;
     let change = AccountChange {
+        email,
         password,
         allowed_ips: fields
             .optional::<Vec<String>>("allowed_ips")?

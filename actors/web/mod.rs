@@ -85,6 +85,7 @@ mod json_only;
 mod kannel;
 mod keys;
 mod list_import;
+mod mail;
 mod messages_list;
 mod metrics;
 mod mo_routes;
@@ -160,6 +161,7 @@ pub fn start(
             .configure(contacts::configure)
             .configure(contact_import::configure)
             .configure(route_quality::configure)
+            .configure(mail::configure)
             .default_service(web::to(|| async {
                 Problem::new(StatusCode::NOT_FOUND, "no such endpoint".into()).response()
             }))

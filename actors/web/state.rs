@@ -14,6 +14,7 @@ use crate::actors::protocol::callbacks::Replay;
 use crate::actors::protocol::directory::Directory;
 use crate::actors::protocol::dnd::DndRegistry;
 use crate::actors::protocol::logins::Logins;
+use crate::actors::protocol::mail::Resend;
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::protocol::session::Sessions;
 use crate::callbacks::address::AddressPolicy;
@@ -51,6 +52,8 @@ pub struct WebState {
     pub contact_writer: tokio::sync::Mutex<()>,
     /// The web UI's logged-in sessions.
     pub ui_sessions: super::ui::session::UiSessions,
+    /// Queues a logged mail again (`mail.rs`); `None` without `[mail]`.
+    pub resend_mail: Option<Recipient<Resend>>,
 }
 
 impl WebState {
@@ -79,6 +82,15 @@ impl WebState {
             callback_policy: Arc::default(),
             contact_writer: tokio::sync::Mutex::default(),
             ui_sessions: Default::default(),
+            resend_mail: None,
+        }
+    }
+
+    /// The same state with the mail log's resend going to `mailer`.
+    pub fn with_mailer(self, mailer: Option<Recipient<Resend>>) -> WebState {
+        WebState {
+            resend_mail: mailer,
+            ..self
         }
     }
 

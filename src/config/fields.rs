@@ -309,3 +309,27 @@ pub fn is_shipped(password: &str) -> bool {
         .iter()
         .any(|shipped| shipped.eq_ignore_ascii_case(password))
 }
+
+/// The longest mail address (RFC 5321 §4.5.3.1.3, a path of 256 octets
+/// with its angle brackets).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// A mail address as `local@domain`: one `@`, both sides not empty, no
+/// spaces, control characters or angle brackets. The SMTP server has the
+/// last word; this catches what is certainly a typo.
+pub fn email_address(text: &str) -> Result<(), String> {
+    let shaped = text.len() <= MAX_EMAIL_LEN
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        })
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not a mail address such as \"ops@example.com\""
+        ))
+    }
+}

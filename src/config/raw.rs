@@ -49,6 +49,23 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub gateway_costs: Vec<Spanned<RawGatewayCost>>,
     pub probes: Option<RawProbes>,
+    pub mail: Option<RawMail>,
+}
+
+/// `[mail]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMail {
+    pub host: Spanned<String>,
+    pub port: Option<Spanned<u16>>,
+    pub security: Option<Spanned<String>>,
+    pub allow_unencrypted: Option<bool>,
+    pub username: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub from: Spanned<String>,
+    pub admin_to: Spanned<String>,
+    pub low_balance: Option<Spanned<Money>>,
+    pub daily_summary_hour: Option<Spanned<u32>>,
 }
 
 /// `[probes]`.
@@ -319,4 +336,5 @@ pub(crate) struct RawAccount {
     pub opt_out_text: Option<Spanned<String>>,
     pub opt_in_text: Option<Spanned<String>>,
     pub help_text: Option<Spanned<String>>,
+    pub email: Option<Spanned<String>>,
 }

@@ -73,6 +73,44 @@ pub struct Config {
     /// `[probes]`: test numbers probed through every gateway; `None`
     /// without the table.
     pub probes: Option<ProbeSettings>,
+    /// `[mail]`: the SMTP server notifications go through; `None` without
+    /// the table, and then nothing is mailed.
+    pub mail: Option<MailSettings>,
+}
+
+/// `[mail]` (docs/configuration.md#mail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `host`: the SMTP server's name or address.
+    pub host: String,
+    /// `port`: 587 for STARTTLS, 465 for TLS, 25 for none when not given.
+    pub port: u16,
+    /// `security`: how the connection is protected.
+    pub security: MailSecurity,
+    /// `username` and `password`, given together: SMTP AUTH.
+    pub credentials: Option<(String, String)>,
+    /// `from`: the sender address of every mail.
+    pub from: String,
+    /// `admin_to`: the operator's address (low balance, quality alerts,
+    /// the daily summary).
+    pub admin_to: String,
+    /// `low_balance`: an account whose credit falls below this is mailed
+    /// about, once per fall; `None`: no low-balance mail.
+    pub low_balance: Option<Money>,
+    /// `daily_summary_hour`: the UTC hour from which the day's summary is
+    /// mailed to `admin_to`; `None`: no daily summary.
+    pub daily_summary_hour: Option<u32>,
+}
+
+/// `[mail] security`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: loopback servers, or `allow_unencrypted = true`.
+    None,
 }
 
 /// `[probes]` (docs/routing.md#test-numbers-and-probes).
@@ -721,6 +759,9 @@ pub struct AccountConfig {
     /// `time_zone`: where its campaigns read a start time without an
     /// offset and their quiet hours, unless a campaign names its own.
     pub time_zone: chrono_tz::Tz,
+    /// `email`: where the customer's notifications go (low balance, a
+    /// campaign finished); none without it.
+    pub email: Option<String>,
 }
 
 impl Config {

@@ -39,6 +39,9 @@ pub struct StoredAccount {
     /// Its campaigns' time zone (an IANA name); `None` (an account stored
     /// before it existed): UTC.
     pub time_zone: Option<String>,
+    /// Where its notifications are mailed; `None`: nowhere (also an
+    /// account stored before it existed).
+    pub email: Option<String>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

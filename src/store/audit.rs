@@ -51,7 +51,17 @@ impl Store {
         before: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
-        let tree = TreeId::Audit;
+        self.numbered_page(TreeId::Audit, before, limit)
+    }
+
+    /// Up to `limit` values of a tree keyed by sequence numbers, numbered
+    /// below `before` (all when `None`), newest first, with their numbers.
+    pub(super) fn numbered_page<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, T)>, StoreError> {
         let end = before.map_or_else(|| vec![0xFF; 9], |before| before.to_be_bytes().to_vec());
         self.scan_page_back(tree, &[], &end, limit)?
             .into_iter()

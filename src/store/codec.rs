@@ -34,6 +34,7 @@
 //! | `campaign_recipients` | campaign id u64 BE, index u64 BE | `Recipient` |
 //! | `contacts`     | account id, 0x00, number u64 big-endian     | a contact's name, fields and groups (see `contacts`) |
 //! | `group_members` | account id, 0x00, group, 0x00, number u64 big-endian | `()`: an index entry |
+//! | `mail_log`     | mail id (a sequence number) u64 big-endian  | `MailRecord` (see `mail_log`) |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -69,6 +70,7 @@
 //! | 9 | `Message` gains `campaign` (last field) | a message of versions 1–8 is its bytes and `None` (one `0x00`) |
 //! | 10 | `StoredAccount` gains `time_zone` (last field) | a stored account of versions 1–9 is its bytes and `None` (one `0x00`): UTC |
 //! | 11 | `Counts` (`route_quality`) gains `probes_sender_rewritten` (last field) | a bucket of versions 1–10 is its bytes and a zero (one `0x00`) |
+//! | 12 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–11 is its bytes and `None` (one `0x00`): no notifications |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -83,7 +85,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 11;
+pub const VERSION: u8 = 12;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -107,6 +109,9 @@ const ACCOUNT_TIME_ZONE: u8 = 10;
 /// The version that gave route quality buckets their
 /// `probes_sender_rewritten`.
 const QUALITY_SENDER_REWRITTEN: u8 = 11;
+
+/// The version that gave stored accounts their `email`.
+const ACCOUNT_EMAIL: u8 = 12;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -140,7 +145,8 @@ const BINCODE_LARGE: Configuration<LittleEndian, Varint, Limit<MAX_LARGE_VALUE_L
 /// Whether `tree` takes values up to [`MAX_LARGE_VALUE_LEN`] (the ones
 /// that carry a whole MO: `inbox`, `mailbox`, `outbox` and the dead
 /// letters an outbox item may become; a conversation's entry, with the
-/// whole text) rather than [`MAX_VALUE_LEN`].
+/// whole text; a mail, whose daily summary lists every account) rather
+/// than [`MAX_VALUE_LEN`].
 pub fn holds_large_values(tree: TreeId) -> bool {
     matches!(
         tree,
@@ -149,6 +155,7 @@ pub fn holds_large_values(tree: TreeId) -> bool {
             | TreeId::Outbox
             | TreeId::DeadLetters
             | TreeId::ConversationMessages
+            | TreeId::MailLog
     )
 }
 
@@ -203,11 +210,13 @@ pub enum TreeId {
     Audit,
     /// Route quality counts in time buckets (see `quality`).
     RouteQuality,
+    /// Every notification mailed, with its state (see `mail_log`).
+    MailLog,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 26] = [
+    pub const ALL: [TreeId; 27] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -234,6 +243,7 @@ impl TreeId {
         TreeId::CampaignRecipients,
         TreeId::Audit,
         TreeId::RouteQuality,
+        TreeId::MailLog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -264,6 +274,7 @@ impl TreeId {
             TreeId::CampaignRecipients => "campaign_recipients",
             TreeId::Audit => "audit",
             TreeId::RouteQuality => "route_quality",
+            TreeId::MailLog => "mail_log",
         }
     }
 
@@ -413,6 +424,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
                 + u8::from(version < ACCOUNT_SENDERS)
                 + 2 * u8::from(version < ACCOUNT_LISTS)
                 + u8::from(version < ACCOUNT_TIME_ZONE)
+                + u8::from(version < ACCOUNT_EMAIL)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         TreeId::RouteQuality => u8::from(version < QUALITY_SENDER_REWRITTEN),
@@ -647,7 +659,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 12"),
+            (&wrong_version[..], "version 13"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -814,13 +826,23 @@ mod tests {
             traffic: Default::default(),
             opt_outs: None,
             time_zone: None,
+            email: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks the five last fields, version 5 four, versions 6
-        // and 7 `traffic`, `opt_outs` and `time_zone`, versions 8 and 9
-        // `time_zone`.
-        for (version, missing) in [(4, 5), (5, 4), (6, 3), (7, 3), (8, 1), (9, 1)] {
+        // Version 4 lacks the six last fields, version 5 five, versions 6
+        // and 7 `traffic`, `opt_outs`, `time_zone` and `email`, versions 8
+        // and 9 `time_zone` and `email`, versions 10 and 11 `email`.
+        for (version, missing) in [
+            (4, 6),
+            (5, 5),
+            (6, 4),
+            (7, 4),
+            (8, 2),
+            (9, 2),
+            (10, 1),
+            (11, 1),
+        ] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;
             assert_eq!(

@@ -238,6 +238,20 @@ impl Store {
         self.get(TreeId::Balances, &super::codec::account_key(account))
     }
 
+    /// Every account's balance, by account id: one key per account.
+    pub fn balances(&self) -> Result<Vec<(String, Money)>, StoreError> {
+        self.scan_raw(TreeId::Balances, &[])?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let account = String::from_utf8_lossy(&key).into_owned();
+                Ok((
+                    account,
+                    super::codec::decode(TreeId::Balances, &key, &bytes)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Which of our messages `gateway` knows as `upstream`.
     pub fn message_for_upstream(
         &self,

@@ -114,6 +114,7 @@ mod durable;
 mod error;
 mod journal;
 mod lists;
+mod mail_log;
 mod outbox;
 mod pending_writes;
 mod quality;
@@ -138,6 +139,7 @@ pub use database::{Store, StoreConfig, UnfinishedMessages};
 pub use durable::Durable;
 pub use error::{KeyHex, StoreError};
 pub use lists::{ListId, ListKey, Listed, ListedBy};
+pub use mail_log::{MailKind, MailRecord, MailState};
 pub use outbox::{CallbackRequest, OutboxItem};
 pub use records::{
     ApiKey, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, MoPart, Vote,

@@ -63,6 +63,7 @@ mod kannel_sendsms;
 mod listener_limits;
 mod login_throttle;
 mod long_mo;
+mod mail;
 mod metrics;
 mod mo_apps;
 mod mo_routing;

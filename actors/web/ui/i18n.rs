@@ -288,6 +288,13 @@ texts! {
     AccountsOrAll => "Accounts (comma separated; empty: all)", "Cuentas (separadas por comas; vacío: todas)";
     GatewaysInOrder => "Gateways, in failover order", "Pasarelas, en orden de respaldo";
     WeightsOptional => "Weights, one per gateway (optional)", "Pesos, uno por pasarela (opcional)";
+    MailLog => "Mail log", "Registro de correo";
+    NoMail => "No mail has been sent yet.", "Aún no se ha enviado ningún correo.";
+    Subject => "Subject", "Asunto";
+    Resend => "Resend", "Reenviar";
+    MailQueued => "Mail queued again", "Correo en cola de nuevo";
+    MailOff => "Mail is not configured ([mail]).", "El correo no está configurado ([mail]).";
+    NotificationEmail => "E-mail for notifications", "Correo para avisos";
     RouteQuality => "Route quality", "Calidad de rutas";
     Gateway => "Gateway", "Pasarela";
     AllOperators => "all operators", "todos los operadores";

@@ -31,6 +31,7 @@ pub enum Section {
     Callbacks,
     Rules,
     Audit,
+    Mail,
     Settings,
     None,
 }
@@ -99,6 +100,7 @@ impl Frame<'_> {
                 (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
                 (Section::Audit, "/ui/audit", Text::AuditLog),
+                (Section::Mail, "/ui/mail", Text::MailLog),
             ],
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),

@@ -21,11 +21,12 @@
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
+//! | `mail.rs` (operator) | `GET /ui/mail`, `POST /ui/mail/{id}/resend` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
 //! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
-//! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/password` |
+//! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
 //! What the pages share: `session.rs` (the sessions and their tokens),
@@ -50,6 +51,7 @@ mod guard;
 mod i18n;
 mod layout;
 mod login;
+mod mail;
 mod messages;
 mod opt_outs;
 mod quality;
@@ -96,6 +98,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(rules::configure)
         .configure(dnd::configure)
         .configure(audit::configure)
+        .configure(mail::configure)
         .configure(settings::configure)
         .configure(contacts::configure)
         .configure(conversations::configure)

@@ -2,7 +2,8 @@
 //! `POST /ui/me/keys`, shown once and never again; revoked with
 //! `POST /ui/me/keys/{id}/revoke`), where its receipts and MO are pushed
 //! (`POST /ui/me/callback`: the callback URL, checked as the admin API
-//! checks it, and the signing secret), and its password
+//! checks it, and the signing secret), where its notifications are
+//! mailed (`POST /ui/me/email`; empty: none), and its password
 //! (`POST /ui/me/password`: the current one checked through the login
 //! throttle; the new one logs out every session that used the old,
 //! SMPP, HTTP and this one too). Each goes through the API's own code.
@@ -31,6 +32,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(create_key)
         .service(revoke_key)
         .service(callback)
+        .service(email)
         .service(password);
 }
 
@@ -48,6 +50,13 @@ struct CallbackForm {
     callback_url: String,
     #[serde(default)]
     callback_secret: String,
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +134,14 @@ fn page(
                         input type="password" name="callback_secret" autocomplete="new-password"
                             placeholder=(if terms.callback_secret.is_some() { "••••••••" } else { "" });
                     }
+                    button type="submit" { (frame.t(Text::Apply)) }
+                }
+            }
+            div.panel {
+                h2 { (frame.t(Text::NotificationEmail)) }
+                form.stack method="post" action="/ui/me/email" {
+                    (csrf_field(session))
+                    label { (frame.t(Text::NotificationEmail)) input type="email" name="email" value=(terms.email.as_deref().unwrap_or_default()) placeholder="billing@example.com"; }
                     button type="submit" { (frame.t(Text::Apply)) }
                 }
             }
@@ -253,6 +270,26 @@ async fn callback(
     let changed = match checked {
         Ok(change) => apply_change(&state, customer.account.id.as_str(), change).await,
         Err(problem) => Err(problem),
+    };
+    match changed {
+        Ok(_) => Ok(saved()),
+        Err(problem) => refused(&request, &customer, &state, &problem),
+    }
+}
+
+#[post("/ui/me/email")]
+async fn email(
+    request: HttpRequest,
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, UiError> {
+    customer.logged.check_csrf(&form.csrf)?;
+    let email = form.email.trim();
+    let body = json!({ "email": if email.is_empty() { Value::Null } else { json!(email) } });
+    let changed = match account_change(body.to_string().as_bytes()) {
+        Ok(change) => apply_change(&state, customer.account.id.as_str(), change).await,
+        Err(refused) => Err(Problem::from(refused)),
     };
     match changed {
         Ok(_) => Ok(saved()),

@@ -90,6 +90,14 @@ impl Checker<'_> {
                         )
                     })
                     .unwrap_or(chrono_tz::UTC),
+                email: entry.email.as_ref().and_then(|value| {
+                    self.check(
+                        value,
+                        &at(&prefix, "email"),
+                        fields::email_address(value.get_ref()),
+                    )
+                    .map(|()| value.get_ref().clone())
+                }),
             });
         }
         accounts

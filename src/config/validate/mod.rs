@@ -14,6 +14,7 @@ mod limits;
 mod listeners;
 mod lists;
 mod log;
+mod mail;
 mod mo_apps;
 mod mo_routes;
 mod quality;
@@ -106,6 +107,7 @@ impl Checker<'_> {
         let quality = self.quality(raw.quality);
         let gateway_costs = self.gateway_costs(raw.gateway_costs, &gateways);
         let probes = raw.probes.map(|probes| self.probes(probes, &accounts));
+        let mail = raw.mail.map(|mail| self.mail(mail));
         let config = Config {
             data_dir,
             receipt_timeout,
@@ -128,6 +130,7 @@ impl Checker<'_> {
             quality,
             gateway_costs,
             probes,
+            mail,
         };
         self.exposure(&config, admin_password.as_ref(), &account_passwords);
         config

@@ -1,0 +1,649 @@
+//! Mail notifications end to end (docs/configuration.md#mail,
+//! docs/admin-api.md#the-mail-log) against a real SMTP server on loopback
+//! (aiosmtpd, `scripts/mail/smtp_sink.py`, writing each mail it receives
+//! to a directory): a low-balance mail to the customer and the operator
+//! once when the credit falls below the threshold and not again for the
+//! next message; mail to a server that is down queued with its attempt
+//! and error, resent through the API once the server is up; queued mails
+//! sent after a restart and the mail log kept across it; the mail log
+//! closed to customers; a finished campaign mailed to its owner; a
+//! route-quality alert (an upstream that never sends receipts) mailed to
+//! the operator; the daily summary, once a day; mails past retention
+//! dropped; the console's mail log page and its Resend form (CSRF,
+//! audited); a customer setting its address in its settings.
+
+use crate::sim::Sim;
+use crate::{common, http};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ADMIN_PASSWORD, Switch, write_config};
+use http::json;
+use serde_json::{Value, json};
+
+const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
+const SHOP: Option<(&str, &str)> = Some(("shop", "shop1234"));
+
+/// A loopback port nothing listens on (taken and let go).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The aiosmtpd server, killed when dropped.
+struct SmtpSink {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl SmtpSink {
+    fn start(port: u16, dir: &Path) -> SmtpSink {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut child = Command::new("python3")
+            .arg("scripts/mail/smtp_sink.py")
+            .arg(port.to_string())
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut ready,
+        )
+        .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP server did not start");
+        SmtpSink {
+            child,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The mails received so far, in order: (envelope recipients, text).
+    fn mails(&self) -> Vec<(String, String)> {
+        let mut names: Vec<_> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                let (first, rest) = text.split_once("\r\n").unwrap();
+                let to = first.trim_start_matches("X-Envelope-To: ").to_owned();
+                (to, rest.to_owned())
+            })
+            .collect()
+    }
+
+    /// Waits until `count` mails have arrived (at most 20 s).
+    fn wait_for(&self, count: usize) -> Vec<(String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mails = self.mails();
+            if mails.len() >= count || Instant::now() > deadline {
+                return mails;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The configuration: mail through `port` without TLS (loopback), a
+/// threshold of 5.00 and an account with 7.00 of credit and an address.
+fn config(dir: &Path, port: u16) -> PathBuf {
+    write_config(
+        dir,
+        &format!(
+            r#"
+[mail]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "pasarela@example.com"
+admin_to = "ops@example.com"
+low_balance = "5.00"
+
+[[accounts]]
+system_id = "shop"
+password = "shop1234"
+credit = "7.00"
+email = "billing@shop.example"
+"#
+        ),
+    )
+}
+
+/// One message from the shop over HTTP (1.00 of credit).
+fn send(switch: &Switch) {
+    let sent = json(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        SHOP,
+        Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.body);
+}
+
+/// The mail log's first page, newest first.
+fn mail_log(address: SocketAddr) -> Vec<Value> {
+    let log = json(address, "GET", "/api/v1/mail", ADMIN, None);
+    assert_eq!(log.status, 200, "{}", log.body);
+    log.body["items"].as_array().unwrap().clone()
+}
+
+/// Waits until the mail log holds `count` mails that `done` accepts.
+fn wait_log(address: SocketAddr, count: usize, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let items = mail_log(address);
+        if items.iter().filter(|mail| done(mail)).count() >= count || Instant::now() > deadline {
+            return items;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn recipients(mails: &[(String, String)]) -> Vec<&str> {
+    let mut to: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
+    to.sort_unstable();
+    to
+}
+
+#[test]
+fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    // 7.00 → 6.00 → 5.00: not below 5.00 yet.
+    send(&switch);
+    send(&switch);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(sink.mails().is_empty(), "{:?}", sink.mails());
+    // 5.00 → 4.00: below.
+    send(&switch);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    for (_, text) in &mails {
+        assert!(
+            text.contains("Subject: pasarela: low balance for account shop"),
+            "{text}"
+        );
+        assert!(text.contains("From: pasarela@example.com"), "{text}");
+        assert!(text.contains("is 4.00, below 5.00"), "{text}");
+    }
+    // 4.00 → 3.00: still below, the same fall; no second mail.
+    send(&switch);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.mails().len(), 2);
+    let log = mail_log(switch.http);
+    assert_eq!(log.len(), 2, "{log:?}");
+    for mail in &log {
+        assert_eq!(mail["kind"], "low_balance");
+        assert_eq!(mail["state"], "sent");
+        assert_eq!(mail["attempts"], 1);
+        assert_eq!(mail["error"], Value::Null);
+    }
+    // A top-up above the threshold arms the next fall.
+    let topped = json(
+        switch.http,
+        "POST",
+        "/api/v1/accounts/shop/credit",
+        ADMIN,
+        Some(&json!({"amount": "2.00", "reason": "top-up"})),
+    );
+    assert_eq!(topped.status, 200, "{}", topped.body);
+    send(&switch);
+    assert_eq!(sink.wait_for(4).len(), 4, "5.00 → 4.00 falls again");
+    // A page at a time, newest first.
+    let first = json(switch.http, "GET", "/api/v1/mail?limit=3", ADMIN, None).body;
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    let before = first["next_before"].as_str().unwrap();
+    assert_eq!(before, first["items"][2]["id"]);
+    let rest = json(
+        switch.http,
+        "GET",
+        &format!("/api/v1/mail?limit=3&before={before}"),
+        ADMIN,
+        None,
+    )
+    .body;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "{rest}");
+    assert_eq!(rest["next_before"], Value::Null);
+    let bad = json(switch.http, "GET", "/api/v1/mail?limit=0", ADMIN, None);
+    assert_eq!(bad.status, 400);
+    // The customer cannot read the log nor resend.
+    let id = log[0]["id"].as_str().unwrap();
+    assert_eq!(
+        json(switch.http, "GET", "/api/v1/mail", SHOP, None).status,
+        401
+    );
+    let path = format!("/api/v1/mail/{id}/resend");
+    assert_eq!(json(switch.http, "POST", &path, SHOP, None).status, 401);
+    assert_eq!(
+        json(switch.http, "GET", "/api/v1/mail", None, None).status,
+        401
+    );
+}
+
+#[test]
+fn mail_to_a_server_that_is_down_waits_is_resent_through_the_api_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config(dir.path(), port);
+    let mut switch = Switch::start(&config, &[]);
+    send(&switch);
+    send(&switch);
+    send(&switch);
+    // Both mails tried once, refused connection, waiting for a retry.
+    let log = wait_log(switch.http, 2, |mail| mail["attempts"] == 1);
+    assert_eq!(log.len(), 2, "{log:?}");
+    for mail in &log {
+        assert_eq!(mail["state"], "queued", "{mail}");
+        assert!(
+            mail["error"]
+                .as_str()
+                .is_some_and(|error| !error.is_empty()),
+            "{mail}"
+        );
+    }
+    let operator = log
+        .iter()
+        .find(|mail| mail["to"] == "ops@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The server comes up; the operator's mail is resent at once, before
+    // its retry (10 s after the first attempt) is due.
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let resent = json(
+        switch.http,
+        "POST",
+        &format!("/api/v1/mail/{operator}/resend"),
+        ADMIN,
+        None,
+    );
+    assert_eq!(resent.status, 202, "{}", resent.body);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let missing = json(
+        switch.http,
+        "POST",
+        "/api/v1/mail/999999999/resend",
+        ADMIN,
+        None,
+    );
+    assert_eq!(missing.status, 404);
+
+    // A restart: the log is kept, and the customer's mail, still queued,
+    // is sent by the restarted switch.
+    switch.signal_and_wait(libc::SIGTERM);
+    let switch = Switch::start(&config, &[]);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    assert_eq!(log.len(), 2, "{log:?}");
+    let operator_mail = log.iter().find(|mail| mail["id"] == operator).unwrap();
+    assert_eq!(operator_mail["attempts"], 2, "{operator_mail}");
+    assert_eq!(operator_mail["error"], Value::Null);
+    assert_eq!(
+        sink.mails().len(),
+        2,
+        "nothing sent twice after the restart"
+    );
+}
+
+#[test]
+fn queued_mails_are_sent_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config(dir.path(), port);
+    let mut switch = Switch::start(&config, &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    wait_log(switch.http, 2, |mail| mail["attempts"] == 1);
+    switch.signal_and_wait(libc::SIGTERM);
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config, &[]);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    assert!(log.iter().all(|mail| mail["attempts"] == 2), "{log:?}");
+}
+
+/// The hidden CSRF token of the first form of a page.
+fn csrf_token(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned()
+}
+
+/// Logs `user` in through the web UI's form: the session cookie.
+/// The login form's token is also its cookie's value. Over a raw socket:
+/// the test client lower-cases headers, and cookie values keep their case.
+fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
+    use std::io::{Read, Write};
+    let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
+    let token = csrf_token(&form.text);
+    let body = format!("csrf={token}&username={user}&password={password}");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /ui/login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nCookie: pasarela_login={token}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    answer
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(": ")?;
+            let value = value.strip_prefix("pasarela_session=")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap_or(value).to_owned())
+        })
+        .expect("a session cookie")
+}
+
+/// A request of a logged-in browser.
+fn browse(
+    address: SocketAddr,
+    session: &str,
+    method: &str,
+    path: &str,
+    form: &str,
+) -> http::Answer {
+    let headers = [
+        (
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("Cookie".to_owned(), format!("pasarela_session={session}")),
+    ];
+    http::request_with_headers(address, method, path, &headers, form.as_bytes())
+}
+
+#[test]
+fn the_console_lists_the_mail_log_and_resends_with_its_csrf_token_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    assert_eq!(sink.wait_for(2).len(), 2);
+    wait_log(switch.http, 2, |mail| mail["state"] == "sent");
+    let session = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
+    let page = browse(switch.http, &session, "GET", "/ui/mail", "");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("href=\"/ui/mail\""),
+        "the nav links the page"
+    );
+    assert!(page.text.contains("pasarela: low balance for account shop"));
+    assert!(page.text.contains("billing@shop.example"));
+    let id = mail_log(switch.http)[0]["id"].as_str().unwrap().to_owned();
+    let action = format!("/ui/mail/{id}/resend");
+    assert!(page.text.contains(&format!("action=\"{action}\"")));
+    // Without its token the form changes nothing.
+    let forged = browse(switch.http, &session, "POST", &action, "csrf=wrong");
+    assert!(forged.status >= 400, "{}", forged.status);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.mails().len(), 2);
+    let token = csrf_token(&page.text);
+    let resent = browse(
+        switch.http,
+        &session,
+        "POST",
+        &action,
+        &format!("csrf={token}"),
+    );
+    assert_eq!(resent.status, 303, "{}", resent.text);
+    assert_eq!(sink.wait_for(3).len(), 3);
+    let audit = browse(switch.http, &session, "GET", "/ui/audit", "");
+    assert!(
+        audit.text.contains(&format!("POST {action}")),
+        "{}",
+        audit.text
+    );
+}
+
+#[test]
+fn a_finished_campaign_is_mailed_to_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let switch = Switch::start(&config(dir.path(), port), &[]);
+    let made = json(
+        switch.http,
+        "POST",
+        "/api/v1/campaigns",
+        SHOP,
+        Some(
+            &json!({"name": "Spring sale", "from": "Shop", "text": "Hi", "numbers": ["34600000001"]}),
+        ),
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["billing@shop.example"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: campaign \"Spring sale\" finished"),
+        "{text}"
+    );
+    assert!(text.contains("Recipients: 1"), "{text}");
+    assert!(text.contains("Sent: 1 (1 parts)"), "{text}");
+    let log = wait_log(switch.http, 1, |mail| mail["state"] == "sent");
+    assert_eq!(log[0]["kind"], "campaign_finished");
+    // 7.00 → 6.00: no low-balance mail came with it.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.mails().len(), 1);
+}
+
+#[test]
+fn a_route_quality_alert_is_mailed_to_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    // An upstream that takes every message and never sends its receipt.
+    let grey = Sim::start(&["--dlr-delay-ms", "600000"]);
+    let extra = format!(
+        r#"
+[mail]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "pasarela@example.com"
+admin_to = "ops@example.com"
+{gateway}
+[quality]
+window_s = 3
+receipt_wait_s = 0.3
+min_receipts = 4
+alert_min_delivery_ratio = 0.5
+
+[[routes]]
+prefix = "34"
+gateways = ["grey"]
+price = "0.05"
+"#,
+        gateway = common::smpp_gateway("grey", grey.addr, ""),
+    );
+    let switch = Switch::start(&write_config(dir.path(), &extra), &[]);
+    let demo = Some(("demo", "demo1234"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.mails().is_empty() && Instant::now() < deadline {
+        let sent = json(
+            switch.http,
+            "POST",
+            "/api/v1/messages",
+            demo,
+            Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
+        );
+        assert_eq!(sent.status, 202, "{}", sent.body);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: route quality alert (delivery_ratio) for gateway grey"),
+        "{text}"
+    );
+    // Raised once: the alert stands, no second mail.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(sink.mails().len(), 1);
+    let log = mail_log(switch.http);
+    assert_eq!(log[0]["kind"], "quality_alert");
+}
+
+#[test]
+fn the_daily_summary_goes_once_a_day_with_each_accounts_parts_and_credit() {
+    use chrono::Timelike;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Send one message before the summary: a switch without it, then with.
+    let plain = config(dir.path(), port);
+    let switch = Switch::start(&plain, &[]);
+    send(&switch);
+    drop(switch);
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let text = std::fs::read_to_string(&plain).unwrap().replace(
+        "low_balance = \"5.00\"",
+        &format!(
+            "low_balance = \"5.00\"\ndaily_summary_hour = {}",
+            chrono::Utc::now().hour()
+        ),
+    );
+    std::fs::write(&plain, text).unwrap();
+    let mut switch = Switch::start(&plain, &[]);
+    send(&switch);
+    let mails = sink.wait_for(1);
+    assert_eq!(recipients(&mails), ["ops@example.com"]);
+    let text = &mails[0].1;
+    assert!(
+        text.contains("Subject: pasarela: daily summary for "),
+        "{text}"
+    );
+    // Parts counted from this start (the message before it is not),
+    // credit from the store: 0 parts and 6.00, or 1 and 5.00 when the
+    // summary was written after this run's message.
+    let row = |account: &str| -> Vec<String> {
+        text.lines()
+            .find(|line| line.starts_with(&format!("{account} ")))
+            .unwrap_or_else(|| panic!("no row for {account}: {text}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let shop = row("shop");
+    assert!(
+        shop == ["shop", "0", "6.00"] || shop == ["shop", "1", "5.00"],
+        "{text}"
+    );
+    assert_eq!(row("demo"), ["demo", "0", "1000.00"], "{text}");
+    wait_log(switch.http, 1, |mail| mail["state"] == "sent");
+    // Restarted the same day: the log says it went; not again.
+    switch.signal_and_wait(libc::SIGTERM);
+    let switch = Switch::start(&plain, &[]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(sink.mails().len(), 1);
+    let log = mail_log(switch.http);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["kind"], "daily_summary");
+}
+
+#[test]
+fn mails_past_retention_are_dropped_from_the_log_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let mut switch = Switch::start(&path, &[]);
+    for _ in 0..3 {
+        send(&switch);
+    }
+    assert_eq!(
+        wait_log(switch.http, 2, |mail| mail["state"] == "sent").len(),
+        2
+    );
+    switch.signal_and_wait(libc::SIGTERM);
+    // Kept for about two seconds from now on.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("retention_days = 90 "));
+    std::fs::write(
+        &path,
+        text.replace("retention_days = 90 ", "retention_days = 0.00002 "),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let switch = Switch::start(&path, &[]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !mail_log(switch.http).is_empty() {
+        assert!(Instant::now() < deadline, "{:?}", mail_log(switch.http));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_customer_sets_its_notification_address_in_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let switch = Switch::start(&config(dir.path(), free_port()), &[]);
+    let session = ui_login(switch.http, ("shop", "shop1234"));
+    let page = browse(switch.http, &session, "GET", "/ui/me/settings", "");
+    assert!(
+        page.text.contains("value=\"billing@shop.example\""),
+        "{}",
+        page.text
+    );
+    let token = csrf_token(&page.text);
+    let email = |address: &str| {
+        let form = format!("csrf={token}&email={address}");
+        browse(switch.http, &session, "POST", "/ui/me/email", &form)
+    };
+    let account = || json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None).body;
+    assert_eq!(email("not-an-address").status, 400);
+    assert_eq!(account()["email"], "billing@shop.example");
+    assert_eq!(email("accounts%40shop.example").status, 303);
+    assert_eq!(account()["email"], "accounts@shop.example");
+    assert_eq!(email("").status, 303);
+    assert_eq!(account()["email"], Value::Null);
+}
