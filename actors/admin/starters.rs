@@ -12,6 +12,7 @@ use crate::actors::pipeline::account::{Account, AccountWiring};
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::route::{Route, RouteWiring};
+use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
 use crate::actors::protocol::content_rules::LiveContentRules;
@@ -161,6 +162,8 @@ pub struct AccountStarter {
     pub content_rules: Arc<LiveContentRules>,
     /// The DND registry every account asks at accept.
     pub dnd: Arc<DndRegistry>,
+    /// The report summaries every account counts into.
+    pub summaries: Arc<SummaryBoard>,
     pub logger: Logger,
 }
 
@@ -177,6 +180,7 @@ impl AccountStarter {
             mo_apps: self.mo_apps.clone(),
             content_rules: self.content_rules.clone(),
             dnd: self.dnd.clone(),
+            summaries: self.summaries.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -198,11 +198,13 @@ pub enum TreeId {
     Audit,
     /// Route quality counts in time buckets (see `quality`).
     RouteQuality,
+    /// Report summary tallies per hour and day (see `summaries`).
+    ReportSummaries,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 26] = [
+    pub const ALL: [TreeId; 27] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -229,6 +231,7 @@ impl TreeId {
         TreeId::CampaignRecipients,
         TreeId::Audit,
         TreeId::RouteQuality,
+        TreeId::ReportSummaries,
     ];
 
     pub fn name(self) -> &'static str {
@@ -259,6 +262,7 @@ impl TreeId {
             TreeId::CampaignRecipients => "campaign_recipients",
             TreeId::Audit => "audit",
             TreeId::RouteQuality => "route_quality",
+            TreeId::ReportSummaries => "report_summaries",
         }
     }
 
