@@ -6,6 +6,8 @@
 //! sees its own figures only and no cost; bad dates are refused; the
 //! figures are read back after a restart. Every wait is bounded.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -241,4 +243,122 @@ fn reports_count_what_the_switch_did_for_the_operator_and_each_customer() {
         report(&switch, "/api/v1/reports/today", ADMIN)["totals"]["messages"],
         5
     );
+}
+
+/// The value of cookie `name` that the answer's `head` sets (its case
+/// kept: the shared client lower-cases headers, and a session token is
+/// case-sensitive).
+fn set_cookie(head: &str, name: &str) -> String {
+    let prefix = format!("set-cookie: {name}=");
+    head.lines()
+        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+        .and_then(|line| line.get(prefix.len()..))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie in {head}"))
+        .to_owned()
+}
+
+/// One request over its own connection; the answer's status line and
+/// headers as they came.
+fn raw_head(switch: &Switch, request: &str) -> String {
+    let mut stream = TcpStream::connect(switch.http).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Logs in on the UI's form, as a browser does; the session cookie.
+fn ui_login(switch: &Switch, user: &str, password: &str) -> String {
+    let host = switch.http;
+    let form = raw_head(
+        switch,
+        &format!("GET /ui/login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+    );
+    let token = set_cookie(&form, "pasarela_login");
+    let body = format!("username={user}&password={password}&csrf={token}");
+    let answer = raw_head(
+        switch,
+        &format!(
+            "POST /ui/login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Cookie: pasarela_login={token}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    set_cookie(&answer, "pasarela_session")
+}
+
+fn ui_get(switch: &Switch, path: &str, session: Option<&str>) -> http::Answer {
+    let headers: Vec<(String, String)> = session
+        .map(|session| ("Cookie".to_owned(), format!("pasarela_session={session}")))
+        .into_iter()
+        .collect();
+    http::request_with_headers(switch.http, "GET", path, &headers, b"")
+}
+
+#[test]
+fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let switch = Switch::start(&config(dir.path()), &[]);
+    send(&switch, DEMO, "+34600000001");
+    send(&switch, DEMO, "+34600009991");
+    wait_for_endings(&switch, 2);
+
+    let refused = ui_get(&switch, "/ui/reports", None);
+    assert_eq!(refused.status, 303, "{}", refused.text);
+    assert!(
+        refused.headers.contains("location: /ui/login"),
+        "{}",
+        refused.headers
+    );
+
+    let admin = ui_login(&switch, "admin", ADMIN_PASSWORD);
+    let page = ui_get(&switch, "/ui/reports?group_by=gateway", Some(&admin));
+    assert_eq!(page.status, 200, "{}", page.text);
+    let html = &page.text;
+    assert!(html.contains(r#"data-figure="messages">2<"#), "{html}");
+    assert!(html.contains(r#"data-figure="credit">2.00<"#), "{html}");
+    assert!(html.contains(r#"data-figure="cost">0.60<"#), "{html}");
+    assert!(html.contains(r#"data-figure="margin">1.40<"#), "{html}");
+    assert_eq!(html.matches("<svg").count(), 3, "{html}");
+    assert!(html.contains("<title>sim: 50%</title>"), "{html}");
+    assert!(html.contains(r#"href="/ui/reports/daily.csv?"#), "{html}");
+    let day = day();
+    let csv = ui_get(
+        &switch,
+        &format!("/ui/reports/daily.csv?from={day}&to={day}&group_by=gateway"),
+        Some(&admin),
+    );
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert_eq!(
+        csv.text.lines().nth(1),
+        Some(format!("{day},sim,2,2,1,1,1,0,0,0,2.00,0.00,0.5000,1.00,0.60,1.40,0.30").as_str())
+    );
+
+    // The customer's page: its figures, no cost, no gateway chart; the
+    // operator's page is not its.
+    let demo = ui_login(&switch, "demo", "demo1234");
+    let mine = ui_get(&switch, "/ui/me/reports", Some(&demo));
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert!(
+        mine.text.contains(r#"data-figure="messages">2<"#),
+        "{}",
+        mine.text
+    );
+    assert!(
+        !mine.text.contains(r#"data-figure="cost""#),
+        "{}",
+        mine.text
+    );
+    assert_eq!(mine.text.matches("<svg").count(), 2, "{}", mine.text);
+    assert_ne!(ui_get(&switch, "/ui/reports", Some(&demo)).status, 200);
 }

@@ -288,6 +288,24 @@ texts! {
     AccountsOrAll => "Accounts (comma separated; empty: all)", "Cuentas (separadas por comas; vacío: todas)";
     GatewaysInOrder => "Gateways, in failover order", "Pasarelas, en orden de respaldo";
     WeightsOptional => "Weights, one per gateway (optional)", "Pesos, uno por pasarela (opcional)";
+    Reports => "Reports", "Informes";
+    Today => "Today (UTC)", "Hoy (UTC)";
+    PerHour => "Messages per hour today (UTC)", "Mensajes por hora hoy (UTC)";
+    PerDay => "Messages per day", "Mensajes por día";
+    RatioPerGateway => "Delivery ratio per gateway", "Tasa de entrega por pasarela";
+    Daily => "Per day", "Por día";
+    Monthly => "Per month (last 12)", "Por mes (últimos 12)";
+    GroupBy => "Group by", "Agrupar por";
+    Group => "Group", "Grupo";
+    Gateway => "Gateway", "Pasarela";
+    AllAccounts => "All accounts", "Todas las cuentas";
+    Show => "Show", "Mostrar";
+    Credit => "Credit", "Crédito";
+    Margin => "Margin", "Margen";
+    Ratio => "Delivery ratio", "Tasa de entrega";
+    UnitPrice => "Unit price", "Precio unitario";
+    UnitCost => "Unit cost", "Coste unitario";
+    Total => "Total", "Total";
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub enum Section {
     Callbacks,
     Rules,
     Audit,
+    Reports,
     Settings,
     None,
 }
@@ -97,6 +98,7 @@ impl Frame<'_> {
                 (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
                 (Section::Audit, "/ui/audit", Text::AuditLog),
+                (Section::Reports, "/ui/reports", Text::Reports),
             ],
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),
@@ -109,6 +111,7 @@ impl Frame<'_> {
                     Text::Conversations,
                 ),
                 (Section::OptOuts, "/ui/me/opt-outs", Text::OptOuts),
+                (Section::Reports, "/ui/me/reports", Text::Reports),
                 (Section::Settings, "/ui/me/settings", Text::Settings),
             ],
             None => &[],
