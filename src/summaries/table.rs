@@ -34,12 +34,12 @@ impl GroupBy {
         }
     }
 
-    fn group(self, key: &Key) -> (String, Option<String>) {
+    fn group(self, key: &Key) -> (&str, Option<&str>) {
         match self {
-            GroupBy::Operator => (key.operator.clone(), Some(key.country.clone())),
-            GroupBy::Account => (key.account.clone(), None),
-            GroupBy::Gateway => (key.gateway.clone(), None),
-            GroupBy::Route => (key.route.clone(), None),
+            GroupBy::Operator => (&key.operator, Some(&key.country)),
+            GroupBy::Account => (&key.account, None),
+            GroupBy::Gateway => (&key.gateway, None),
+            GroupBy::Route => (&key.route, None),
         }
     }
 }
@@ -95,25 +95,44 @@ pub fn summarise(
     let Some(end) = to.succ_opt() else {
         return Vec::new();
     };
-    let mut rows: BTreeMap<(String, String, Option<String>), Tally> = BTreeMap::new();
+    // Borrowed from the book while summing; a period's label is made
+    // once per day bucket start, not once per bucket.
+    let mut rows: BTreeMap<(i64, &str, Option<&str>), Tally> = BTreeMap::new();
+    let mut labels: BTreeMap<i64, String> = BTreeMap::new();
+    let mut current: Option<(i64, i64)> = None;
     for (start, key, tally) in book.days(day_start_ms(from), day_start_ms(end)) {
         if account.is_some_and(|account| account != key.account) {
             continue;
         }
-        let Some(day) = DateTime::from_timestamp_millis(start) else {
-            continue;
+        let period_start = match current {
+            Some((day, period_start)) if day == start => period_start,
+            _ => {
+                let Some(day) = DateTime::from_timestamp_millis(start) else {
+                    continue;
+                };
+                let label = period.label(day.date_naive());
+                let period_start = match labels.iter().find(|(_, known)| **known == label) {
+                    Some((&known_start, _)) => known_start,
+                    None => {
+                        labels.insert(start, label);
+                        start
+                    }
+                };
+                current = Some((start, period_start));
+                period_start
+            }
         };
         let (group, country) = group_by.group(key);
-        rows.entry((period.label(day.date_naive()), group, country))
+        rows.entry((period_start, group, country))
             .or_default()
             .merge(tally);
     }
     rows.into_iter()
         .filter(|(_, tally)| *tally != Tally::default())
-        .map(|((period, group, country), tally)| Row {
-            period,
-            group,
-            country,
+        .map(|((period_start, group, country), tally)| Row {
+            period: labels.get(&period_start).cloned().unwrap_or_default(),
+            group: group.to_owned(),
+            country: country.map(str::to_owned),
             tally,
         })
         .collect()
