@@ -216,3 +216,105 @@ impl SummaryBoard {
         summarise(&lock(&self.book), period, from, to, group_by, account)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::protocol::route::Routing;
+    use crate::model::{AccountId, Address, MessageId, MessageState, Npi, Ton, UpstreamId};
+    use crate::routing::RouteTable;
+
+    fn money(text: &str) -> Money {
+        text.parse().unwrap()
+    }
+
+    fn message(id: u64, at: DateTime<Utc>) -> Message {
+        let mut message = Message::new(
+            MessageId::new(id),
+            AccountId::new("demo").unwrap(),
+            Address::alphanumeric("Shop").unwrap(),
+            Address::new(Ton::International, Npi::Isdn, "+34600123456").unwrap(),
+            b"hi".to_vec(),
+            at,
+        );
+        message.price = money("1.00");
+        message.transition(MessageState::Routed, at).unwrap();
+        message
+    }
+
+    #[test]
+    fn a_part_moves_to_the_gateway_that_took_it_and_a_refused_one_stays_refunded() {
+        let board = SummaryBoard::new(
+            &[NumberingConfig {
+                prefix: "346".into(),
+                operator: "movistar".into(),
+            }],
+            &[GatewayCost {
+                gateway: "sim".into(),
+                prefix: "34".into(),
+                cost: money("0.30"),
+            }],
+            Arc::new(LiveRoutes::new(Routing {
+                table: RouteTable::default(),
+                actors: Vec::new(),
+            })),
+        );
+        let at: DateTime<Utc> = "2026-12-06T10:30:00Z".parse().unwrap();
+        let sim = GatewayName::new("sim".to_owned()).unwrap();
+
+        let mut taken = message(1, at);
+        board.add([board.accepted(&taken)]);
+        taken.gateway = Some(sim.clone());
+        taken.upstream_id = Some(UpstreamId::new("u1".to_owned()).unwrap());
+        taken.transition(MessageState::Submitted, at).unwrap();
+        board.taken(&sim, &taken);
+        taken.transition(MessageState::Delivered, at).unwrap();
+        board.add([board.finished(&taken, Money::ZERO)]);
+
+        let mut refused = message(2, at);
+        board.add([board.accepted(&refused)]);
+        refused.gateway = Some(sim);
+        refused.transition(MessageState::Rejected, at).unwrap();
+        board.add([board.finished(&refused, money("1.00"))]);
+
+        let day = at.date_naive();
+        let rows = board.summary(Period::Day, (day, day), GroupBy::Gateway, None);
+        let cells: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                let t = &row.tally;
+                (
+                    row.group.as_str(),
+                    t.parts,
+                    t.taken,
+                    t.delivered,
+                    t.rejected,
+                    t.credit(),
+                    t.cost,
+                )
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                (NONE, 1, 0, 0, 1, Money::ZERO, Money::ZERO),
+                ("sim", 1, 1, 1, 0, money("1.00"), money("0.30")),
+            ]
+        );
+        let by_operator = board.summary(Period::Month, (day, day), GroupBy::Operator, Some("demo"));
+        assert_eq!(by_operator.len(), 1);
+        assert_eq!(by_operator[0].group, "movistar");
+        assert_eq!(by_operator[0].country.as_deref(), Some("ES"));
+        assert_eq!(by_operator[0].tally.margin(), money("0.70"));
+        assert!(
+            board
+                .summary(Period::Day, (day, day), GroupBy::Route, Some("other"))
+                .is_empty()
+        );
+
+        let hours = board.today(at, None);
+        assert_eq!(hours.len(), 11);
+        assert_eq!(hours[10].1.messages, 2);
+        assert_eq!(hours[9].1, Tally::default());
+    }
+}
