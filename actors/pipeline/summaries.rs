@@ -193,9 +193,7 @@ impl SummaryBoard {
     pub fn today(&self, now: DateTime<Utc>, account: Option<&str>) -> Vec<(DateTime<Utc>, Tally)> {
         let day = Span::Day.start(now);
         let hour = Span::Hour.start(now);
-        let counted = lock(&self.book).hours(day, hour + 1, |key| {
-            account.is_none_or(|account| key.account == account)
-        });
+        let counted = lock(&self.book).hours(day, hour + 1, account);
         (day..=hour)
             .step_by(3_600_000)
             .filter_map(|start| {

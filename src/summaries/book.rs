@@ -5,9 +5,11 @@
 //! chart and are dropped after [`HOURS_KEPT`] hours ([`Book::prune`]);
 //! day buckets answer the daily and monthly reports and are kept. Those
 //! changed since the last [`Book::take_dirty`] are what the caller
-//! persists. No I/O, no clock: times are passed in.
+//! persists. Keys are held as ids of interned names, so that summing
+//! hundreds of thousands of buckets reads no string. No I/O, no clock:
+//! times are passed in.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -62,6 +64,62 @@ pub struct Key {
     pub route: String,
 }
 
+/// A key as the book holds it: the ids of its names, in [`Key`]'s
+/// field order.
+pub(super) type Ids = [u32; 5];
+/// Where each field's id is in [`Ids`].
+pub(super) const ACCOUNT: usize = 0;
+pub(super) const COUNTRY: usize = 1;
+pub(super) const OPERATOR: usize = 2;
+pub(super) const GATEWAY: usize = 3;
+pub(super) const ROUTE: usize = 4;
+
+/// Every name a key field has had, once each.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_owned());
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+
+    fn ids(&mut self, key: &Key) -> Ids {
+        [
+            self.intern(&key.account),
+            self.intern(&key.country),
+            self.intern(&key.operator),
+            self.intern(&key.gateway),
+            self.intern(&key.route),
+        ]
+    }
+
+    fn name(&self, id: u32) -> &str {
+        usize::try_from(id)
+            .ok()
+            .and_then(|index| self.names.get(index))
+            .map_or("", String::as_str)
+    }
+
+    fn key(&self, ids: &Ids) -> Key {
+        Key {
+            account: self.name(ids[ACCOUNT]).to_owned(),
+            country: self.name(ids[COUNTRY]).to_owned(),
+            operator: self.name(ids[OPERATOR]).to_owned(),
+            gateway: self.name(ids[GATEWAY]).to_owned(),
+            route: self.name(ids[ROUTE]).to_owned(),
+        }
+    }
+}
+
 /// One bucket as the store keeps it: its width, its start in milliseconds
 /// since the epoch, its key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,8 +135,9 @@ pub struct BucketId {
 /// Tallies in time buckets, ordered by width, start and key.
 #[derive(Debug, Clone, Default)]
 pub struct Book {
-    buckets: BTreeMap<(Span, i64, Key), Tally>,
-    dirty: BTreeSet<(Span, i64, Key)>,
+    names: Names,
+    buckets: BTreeMap<(Span, i64, Ids), Tally>,
+    dirty: BTreeSet<(Span, i64, Ids)>,
 }
 
 impl Book {
@@ -90,9 +149,10 @@ impl Book {
     /// Counts something for `key` of a message accepted `at`: `count`
     /// changes the bucket of each width holding `at`.
     pub fn record(&mut self, at: DateTime<Utc>, key: &Key, count: impl Fn(&mut Tally)) {
+        let ids = self.names.ids(key);
         for span in [Span::Hour, Span::Day] {
-            let id = (span, span.start(at), key.clone());
-            count(self.buckets.entry(id.clone()).or_default());
+            let id = (span, span.start(at), ids);
+            count(self.buckets.entry(id).or_default());
             self.dirty.insert(id);
         }
     }
@@ -107,55 +167,81 @@ impl Book {
         span: Span,
         from_ms: i64,
         to_ms: i64,
-    ) -> impl Iterator<Item = (i64, &Key, &Tally)> {
-        let low = (span, from_ms, Key::default());
-        let high = (span, to_ms, Key::default());
+    ) -> impl Iterator<Item = (i64, &Ids, &Tally)> {
+        let low = (span, from_ms, [0; 5]);
+        let high = (span, to_ms, [0; 5]);
         let range = (from_ms < to_ms).then(|| self.buckets.range(low..high));
         range
             .into_iter()
             .flatten()
-            .map(|((_, start, key), tally)| (*start, key, tally))
+            .map(|((_, start, ids), tally)| (*start, ids, tally))
     }
 
-    /// The hour buckets starting in `from_ms..to_ms` of the keys `keep`
-    /// takes, summed per hour.
-    pub fn hours(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-        keep: impl Fn(&Key) -> bool,
-    ) -> BTreeMap<i64, Tally> {
+    /// The id of `name` if a key ever had it.
+    pub(super) fn id(&self, name: &str) -> Option<u32> {
+        self.names.ids.get(name).copied()
+    }
+
+    /// The name of `id`.
+    pub(super) fn name(&self, id: u32) -> &str {
+        self.names.name(id)
+    }
+
+    /// `Some(None)` for every account, `Some(Some(id))` for one the book
+    /// knows, `None` for one it has never seen (nothing to report).
+    fn account_filter(&self, account: Option<&str>) -> Option<Option<u32>> {
+        match account {
+            None => Some(None),
+            Some(account) => self.id(account).map(Some),
+        }
+    }
+
+    /// The hour buckets starting in `from_ms..to_ms`, of `account` only
+    /// when given, summed per hour.
+    pub fn hours(&self, from_ms: i64, to_ms: i64, account: Option<&str>) -> BTreeMap<i64, Tally> {
         let mut hours: BTreeMap<i64, Tally> = BTreeMap::new();
-        for (start, key, tally) in self.range(Span::Hour, from_ms, to_ms) {
-            if keep(key) {
+        let Some(account) = self.account_filter(account) else {
+            return hours;
+        };
+        for (start, ids, tally) in self.range(Span::Hour, from_ms, to_ms) {
+            if account.is_none_or(|account| ids[ACCOUNT] == account) {
                 hours.entry(start).or_default().merge(tally);
             }
         }
         hours
     }
 
-    /// Every day bucket starting in `from_ms..to_ms`, by start and key.
-    pub fn days(&self, from_ms: i64, to_ms: i64) -> impl Iterator<Item = (i64, &Key, &Tally)> {
-        self.range(Span::Day, from_ms, to_ms)
+    /// The day buckets starting in `from_ms..to_ms` of `account` only
+    /// when given, by start and key ids; `None` for an account never
+    /// seen.
+    pub(super) fn days(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        account: Option<&str>,
+    ) -> Option<impl Iterator<Item = (i64, &Ids, &Tally)>> {
+        let account = self.account_filter(account)?;
+        Some(
+            self.range(Span::Day, from_ms, to_ms)
+                .filter(move |(_, ids, _)| account.is_none_or(|account| ids[ACCOUNT] == account)),
+        )
     }
 
     /// Drops the hour buckets more than [`HOURS_KEPT`] hours before the
     /// one holding `now`; returns them, for the store to drop too.
     pub fn prune(&mut self, now: DateTime<Utc>) -> Vec<BucketId> {
         let horizon = Span::Hour.start(now) - (HOURS_KEPT - 1) * HOUR_MS;
-        let mut kept = self
-            .buckets
-            .split_off(&(Span::Hour, horizon, Key::default()));
+        let mut kept = self.buckets.split_off(&(Span::Hour, horizon, [0; 5]));
         let old = std::mem::take(&mut self.buckets);
         self.buckets.append(&mut kept);
         old.into_keys()
             .map(|id| {
                 self.dirty.remove(&id);
-                let (span, start_ms, key) = id;
+                let (span, start_ms, ids) = id;
                 BucketId {
                     span,
                     start_ms,
-                    key,
+                    key: self.names.key(&ids),
                 }
             })
             .collect()
@@ -167,12 +253,12 @@ impl Book {
             .into_iter()
             .filter_map(|id| {
                 let tally = self.buckets.get(&id)?.clone();
-                let (span, start_ms, key) = id;
+                let (span, start_ms, ids) = id;
                 Some((
                     BucketId {
                         span,
                         start_ms,
-                        key,
+                        key: self.names.key(&ids),
                     },
                     tally,
                 ))
@@ -182,10 +268,20 @@ impl Book {
 
     /// A bucket read back from the store.
     pub fn load(&mut self, id: BucketId, tally: &Tally) {
+        let ids = self.names.ids(&id.key);
         self.buckets
-            .entry((id.span, id.start_ms, id.key))
+            .entry((id.span, id.start_ms, ids))
             .or_default()
             .merge(tally);
+    }
+
+    /// Every day bucket's tally summed: what the book holds in all.
+    pub fn total(&self) -> Tally {
+        let mut total = Tally::default();
+        for (_, _, tally) in self.range(Span::Day, i64::MIN, i64::MAX) {
+            total.merge(tally);
+        }
+        total
     }
 }
 
@@ -225,16 +321,20 @@ mod tests {
             t.accept(true, Money::from_micros(50))
         });
         let day = Span::Day.start(at("2026-12-06T00:00:00Z"));
-        let hours = book.hours(day, day + DAY_MS, |_| true);
+        let hours = book.hours(day, day + DAY_MS, None);
         assert_eq!(hours.len(), 2);
         assert_eq!(hours[&(day + 10 * HOUR_MS)].messages, 2);
         assert_eq!(hours[&(day + 11 * HOUR_MS)].messages, 1);
-        let only_a = book.hours(day, day + DAY_MS, |k| k.account == "a");
+        let only_a = book.hours(day, day + DAY_MS, Some("a"));
         assert_eq!(only_a.values().map(|t| t.messages).sum::<u64>(), 2);
-        let days: Vec<_> = book.days(day, day + 2 * DAY_MS).collect();
+        assert!(book.hours(day, day + DAY_MS, Some("nobody")).is_empty());
+        let days: Vec<_> = book.days(day, day + 2 * DAY_MS, None).unwrap().collect();
         assert_eq!(days.len(), 3);
         assert_eq!(days[0].2.messages, 2);
-        assert_eq!(book.days(day, day).count(), 0);
+        assert_eq!(book.name(days[0].1[ACCOUNT]), "a");
+        assert_eq!(book.days(day, day, None).unwrap().count(), 0);
+        assert!(book.days(day, day + DAY_MS, Some("nobody")).is_none());
+        assert_eq!(book.total().messages, 4);
     }
 
     #[test]
@@ -254,6 +354,12 @@ mod tests {
             again.load(id, &tally);
         }
         let day = Span::Day.start(at("2026-12-01T00:00:00Z"));
-        assert_eq!(again.days(day, day + DAY_MS).next().unwrap().2.taken, 1);
+        let (_, ids, tally) = again
+            .days(day, day + DAY_MS, Some("a"))
+            .unwrap()
+            .next()
+            .unwrap();
+        assert_eq!(tally.taken, 1);
+        assert_eq!(again.name(ids[GATEWAY]), NONE);
     }
 }

@@ -2,11 +2,11 @@
 //! UTC days summed per day or per month and per group (operator, account,
 //! gateway or route), for every account or one. No I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate};
 
-use super::book::{Book, Key};
+use super::book::{ACCOUNT, Book, COUNTRY, GATEWAY, Ids, OPERATOR, ROUTE};
 use super::tally::Tally;
 
 /// What a report's rows are grouped by besides the period.
@@ -34,12 +34,13 @@ impl GroupBy {
         }
     }
 
-    fn group(self, key: &Key) -> (&str, Option<&str>) {
+    /// The ids of the group (and the country, by operator) of a key.
+    fn group(self, ids: &Ids) -> (u32, Option<u32>) {
         match self {
-            GroupBy::Operator => (&key.operator, Some(&key.country)),
-            GroupBy::Account => (&key.account, None),
-            GroupBy::Gateway => (&key.gateway, None),
-            GroupBy::Route => (&key.route, None),
+            GroupBy::Operator => (ids[OPERATOR], Some(ids[COUNTRY])),
+            GroupBy::Account => (ids[ACCOUNT], None),
+            GroupBy::Gateway => (ids[GATEWAY], None),
+            GroupBy::Route => (ids[ROUTE], None),
         }
     }
 }
@@ -95,15 +96,15 @@ pub fn summarise(
     let Some(end) = to.succ_opt() else {
         return Vec::new();
     };
-    // Borrowed from the book while summing; a period's label is made
-    // once per day bucket start, not once per bucket.
-    let mut rows: BTreeMap<(i64, &str, Option<&str>), Tally> = BTreeMap::new();
+    let Some(days) = book.days(day_start_ms(from), day_start_ms(end), account) else {
+        return Vec::new();
+    };
+    // Summed by ids; a period's label is made once per day bucket start,
+    // names looked up once per row.
+    let mut rows: HashMap<(i64, u32, Option<u32>), Tally> = HashMap::new();
     let mut labels: BTreeMap<i64, String> = BTreeMap::new();
     let mut current: Option<(i64, i64)> = None;
-    for (start, key, tally) in book.days(day_start_ms(from), day_start_ms(end)) {
-        if account.is_some_and(|account| account != key.account) {
-            continue;
-        }
+    for (start, ids, tally) in days {
         let period_start = match current {
             Some((day, period_start)) if day == start => period_start,
             _ => {
@@ -122,25 +123,30 @@ pub fn summarise(
                 period_start
             }
         };
-        let (group, country) = group_by.group(key);
+        let (group, country) = group_by.group(ids);
         rows.entry((period_start, group, country))
             .or_default()
             .merge(tally);
     }
-    rows.into_iter()
+    let mut rows: Vec<Row> = rows
+        .into_iter()
         .filter(|(_, tally)| *tally != Tally::default())
         .map(|((period_start, group, country), tally)| Row {
             period: labels.get(&period_start).cloned().unwrap_or_default(),
-            group: group.to_owned(),
-            country: country.map(str::to_owned),
+            group: book.name(group).to_owned(),
+            country: country.map(|country| book.name(country).to_owned()),
             tally,
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| (&a.period, &a.group, &a.country).cmp(&(&b.period, &b.group, &b.country)));
+    rows
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
+
+    use crate::summaries::Key;
 
     use super::*;
     use crate::model::Money;
