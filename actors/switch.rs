@@ -38,6 +38,7 @@ use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
+use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::directory::{Accounts, Directory};
@@ -256,18 +257,23 @@ async fn start(
         );
         Supervisor::start(move |_| MoRouter::new(store, table, quality, logger))
     };
+    let summaries = SummaryBoard::load(
+        SummaryBoard::new(&config.numbering, &config.gateway_costs, routes.clone()),
+        store,
+        logger,
+    );
     let receipts = {
-        let (store, routes, callbacks, mo, quality, logger) = (
+        let (store, routes, callbacks, mo, boards, logger) = (
             store.clone(),
             routes.clone(),
             callbacks.clone().recipient(),
             mo_router.clone().recipient(),
-            quality.clone(),
+            (quality.clone(), summaries.clone()),
             logger.new(slog::o!("actor" => "receipts")),
         );
         let timeout = config.receipt_timeout;
         Supervisor::start(move |_| {
-            Receipts::new(store, routes, callbacks, mo, timeout, quality, logger)
+            Receipts::new(store, routes, callbacks, mo, timeout, boards, logger)
         })
     };
     let schedule = {
@@ -338,6 +344,7 @@ async fn start(
         content_rules: content_rules.clone(),
         dnd: Arc::new(load_dnd(store, logger)?),
         notices: notices.clone(),
+        summaries,
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop]...
+#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
 # with its confidence interval per case, reports land in target/criterion/.
+#
+# reports (not run by default): criterion, benches/summaries.rs: the daily
+# and monthly report summaries built from a million messages' tallies
+# written to a real store and read back (the goal: under 50 ms each).
 #
 # e2e: the switch end to end. A release `pasarela serve` with the shipped
 # config (built-in simulator gateway, demo account given ample credit and no
@@ -585,6 +589,7 @@ for bench in "${benches[@]}"; do
         # The codec is core: measure it without the runtime compiled in.
         codec) cargo bench --no-default-features --bench codec ;;
         store) cargo bench --bench store ;;
+        reports) cargo bench --bench summaries ;;
         e2e) e2e ;;
         upstream) upstream ;;
         http) http ;;
@@ -596,6 +601,6 @@ for bench in "${benches[@]}"; do
         campaign) campaign ;;
         vs-kannel) vs_kannel ;;
         api-loop) api_loop ;;
-        *) echo "unknown benchmark: $bench (codec, store, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop)" >&2; exit 2 ;;
+        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop)" >&2; exit 2 ;;
     esac
 done

@@ -33,6 +33,7 @@
 //! - [`pending`]: messages not yet with an SMSC: when they are due, what cancel_sm and replace_sm do to them.
 //! - [`rating`]: what a submission costs and what a part's refund is.
 //! - [`report`]: the per-message report row (SPEC §6) and the filters of a message listing.
+//! - [`summaries`]: report summaries (SPEC §6.4), counts per hour and day kept as messages change state.
 //! - [`routing`]: the MT route table (longest prefix per account) and the MO route table (number, keyword).
 //! - [`simulation`]: what a simulated SMSC does, chosen by the destination's last digits.
 //! - [`smpp`]: sans-I/O SMPP 3.4: framing, PDUs, status codes, bind state, window, receipts, MO deliver_sm.
@@ -95,6 +96,7 @@ pub mod sms;
 #[cfg(feature = "runtime")]
 #[allow(missing_docs)]
 pub mod store;
+pub mod summaries;
 
 #[cfg(feature = "runtime")]
 #[path = "../actors/mod.rs"]

@@ -12,6 +12,7 @@ use crate::actors::pipeline::account::{Account, AccountWiring};
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::route::{Route, RouteWiring};
+use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::callbacks::Enqueued;
 use crate::actors::protocol::content_rules::LiveContentRules;
@@ -165,6 +166,8 @@ pub struct AccountStarter {
     pub dnd: Arc<DndRegistry>,
     /// Low-balance notices; `None` without `[mail]`.
     pub notices: Option<Notices>,
+    /// The report summaries every account counts into.
+    pub summaries: Arc<SummaryBoard>,
     pub logger: Logger,
 }
 
@@ -182,6 +185,7 @@ impl AccountStarter {
             content_rules: self.content_rules.clone(),
             dnd: self.dnd.clone(),
             notices: self.notices.clone(),
+            summaries: self.summaries.clone(),
             logger: self.logger.new(slog::o!("account" => id.to_string())),
         };
         let actor = Account::new(spec.terms.clone(), id.clone(), wiring).supervise();

@@ -12,11 +12,13 @@
 //! the store in one batch. The session is answered, and the messages handed
 //! to their routes, only once that batch is durable. A destination no route
 //! covers is accepted uncharged and fails at once with an UNDELIV receipt
-//! (SPEC §3).
+//! (SPEC §3). Each part accepted is counted on the report summaries
+//! (`summaries`) once that batch is durable.
 //!
 //! Receipts: a finished message (from the receipts actor) is written with
 //! its final state, any refund and a mailbox item in one batch; once durable
-//! the item goes to a bound receiver, round robin, within each session's
+//! the item goes to a bound receiver (and the final state and refund are
+//! counted on the report summaries), round robin, within each session's
 //! window, and leaves the mailbox when the ESME acknowledges it. With no
 //! receiver bound, items wait in the store and go out in order on bind;
 //! memory holds a page of them, and the mailbox is bounded in size and age
@@ -57,6 +59,7 @@ use crate::actors::faults;
 use crate::actors::pipeline::campaign_book::{CampaignBook, TurnResult};
 use crate::actors::pipeline::mailbox::Mailbox;
 use crate::actors::pipeline::mo_apps::{AccountMoApps, Answer, MoAppsWiring};
+use crate::actors::pipeline::summaries::{Pending, SummaryBoard};
 use crate::actors::protocol::account::{
     Accepted, AccountHandle, AdjustCredit, Bind, ChangeOptOuts, Configure, CreditRefused,
     DeliverDone, DeliverOut, Finished, OptOutChange, OptOutCounts, Outgoing, Refused, RouteMo,
@@ -106,6 +109,8 @@ pub struct AccountWiring {
     pub dnd: Arc<DndRegistry>,
     /// Where a fall below `mail.low_balance` is told; `None` without `[mail]`.
     pub notices: Option<Notices>,
+    /// The report summaries, counted once a batch is durable.
+    pub summaries: Arc<SummaryBoard>,
     pub logger: Logger,
 }
 
@@ -370,6 +375,7 @@ impl Account {
         let mut routed = Vec::new();
         let mut unroutable = Vec::new();
         let mut callbacks = Vec::new();
+        let mut summaries = Vec::new();
         let mut running = self.balance;
         for (destination, route) in plan {
             for part in &submission.parts {
@@ -395,7 +401,7 @@ impl Account {
                 message.held_by = held_by.clone();
                 message.campaign = by.campaign().map(|turn| turn.campaign);
                 ids.push(id);
-                match route {
+                let counted = match route {
                     Some((index, price)) => {
                         message.price = price;
                         running = running
@@ -410,7 +416,9 @@ impl Account {
                             at: now,
                             reason: None,
                         });
+                        let counted = self.wiring.summaries.accepted(&message);
                         routed.push((index, message));
+                        counted
                     }
                     None => {
                         message.error_code = Some(NO_ROUTE_ERROR);
@@ -420,8 +428,10 @@ impl Account {
                         callbacks.extend(self.queue_callback(&mut batch, &message)?);
                         batch.insert_message(&message);
                         unroutable.extend(key);
+                        self.wiring.summaries.accepted(&message)
                     }
-                }
+                };
+                summaries.push(counted);
             }
         }
         if total != Money::ZERO {
@@ -460,6 +470,7 @@ impl Account {
             routed,
             unroutable,
             callbacks,
+            summaries,
             charged: total,
         })
     }
@@ -513,6 +524,7 @@ impl Account {
             routed: Vec::new(),
             unroutable: Vec::new(),
             callbacks: Vec::new(),
+            summaries: Vec::new(),
             charged: Money::ZERO,
         })
     }
@@ -823,6 +835,8 @@ struct Checked {
     routed: Vec<(usize, Message)>,
     unroutable: Vec<(MailboxKey, MailboxItem)>,
     callbacks: Vec<OutboxItem>,
+    /// Counts for the report summaries.
+    summaries: Vec<Pending>,
     charged: Money,
 }
 
@@ -866,40 +880,43 @@ impl Handler<Submit> for Account {
                         accepted.ids,
                         (accepted.routing, accepted.routed),
                         (accepted.unroutable, accepted.callbacks),
-                        accepted.charged,
+                        (accepted.charged, accepted.summaries),
                         durable,
                     )
                 })
         });
         let sequence_number = submit.sequence_number;
-        let (ids, (routing, routed), (unroutable, callbacks), charged, durable) = match outcome {
-            Ok(Ok(accepted)) => accepted,
-            Ok(Err(refused)) => {
-                self.metrics
-                    .rejected(refused.status, refused.check.as_ref());
-                submit.reply.send(Submitted {
-                    sequence_number,
-                    result: Err(refused),
-                });
-                return;
-            }
-            Err(_) => {
-                self.metrics.rejected(CommandStatus::EsmeRsyserr, None);
-                submit.reply.send(Submitted {
-                    sequence_number,
-                    result: Err(CommandStatus::EsmeRsyserr.into()),
-                });
-                return;
-            }
-        };
+        let (ids, (routing, routed), (unroutable, callbacks), (charged, counted), durable) =
+            match outcome {
+                Ok(Ok(accepted)) => accepted,
+                Ok(Err(refused)) => {
+                    self.metrics
+                        .rejected(refused.status, refused.check.as_ref());
+                    submit.reply.send(Submitted {
+                        sequence_number,
+                        result: Err(refused),
+                    });
+                    return;
+                }
+                Err(_) => {
+                    self.metrics.rejected(CommandStatus::EsmeRsyserr, None);
+                    submit.reply.send(Submitted {
+                        sequence_number,
+                        result: Err(CommandStatus::EsmeRsyserr.into()),
+                    });
+                    return;
+                }
+            };
         let callback_sender = self.wiring.callbacks.clone();
         let account = ctx.address();
         let metrics = self.metrics.clone();
+        let summaries = self.wiring.summaries.clone();
         // Not tied to this actor's context: a restart must not drop an
         // answer whose batch may already be on disk.
         actix_rt::spawn(async move {
             match durable.await {
                 Ok(()) => {
+                    summaries.add(counted);
                     metrics.accepted(ids.len(), received.elapsed());
                     submit.reply.send(Submitted {
                         sequence_number,
@@ -1100,11 +1117,17 @@ impl Handler<Finished> for Account {
             // Undone by `CommitFailed` if the batch fails, as a
             // reservation is: memory never keeps credit the store has not.
             account.set_balance(balance);
-            (account.wiring.store.commit(batch), item, callback, refunded)
+            let counted = account.wiring.summaries.finished(&message, refunded);
+            (
+                account.wiring.store.commit(batch),
+                (item, callback),
+                (refunded, counted),
+            )
         });
-        let Ok((durable, item, callback, refunded)) = outcome else {
+        let Ok((durable, (item, callback), (refunded, counted))) = outcome else {
             return;
         };
+        let summaries = self.wiring.summaries.clone();
         let account = ctx.address();
         let callback_sender = self.wiring.callbacks.clone();
         let logger = self.wiring.logger.clone();
@@ -1115,6 +1138,7 @@ impl Handler<Finished> for Account {
             }
             match durable {
                 Ok(()) => {
+                    summaries.add([counted]);
                     if let Some(item) = item {
                         account.do_send(Queued { items: vec![item] });
                     }
@@ -1319,12 +1343,13 @@ mod tests {
 
     /// An account's wiring over `store`, with no routes.
     fn wiring(store: &Arc<Store>, callbacks: Recipient<Enqueued>) -> AccountWiring {
+        let routes = Arc::new(LiveRoutes::new(Routing {
+            table: RouteTable::default(),
+            actors: Vec::new(),
+        }));
         AccountWiring {
             store: store.clone(),
-            routes: Arc::new(LiveRoutes::new(Routing {
-                table: RouteTable::default(),
-                actors: Vec::new(),
-            })),
+            routes: routes.clone(),
             callbacks,
             mailbox_page: 10,
             limits: LimitsSettings {
@@ -1340,6 +1365,7 @@ mod tests {
             content_rules: Default::default(),
             dnd: Arc::new(DndRegistry::with(Default::default())),
             notices: None,
+            summaries: Arc::new(SummaryBoard::new(&[], &[], routes.clone())),
             logger: Logger::root(slog::Discard, slog::o!()),
         }
     }

@@ -1,7 +1,7 @@
 //! The life of a message: the SMPP and UCP listeners and their sessions, the
 //! account actors (checks at accept, credit, mailbox), the route actors,
 //! the schedule of held messages, the campaigns' results the accounts keep, cancel and replace, the receipts
-//! tracker, the MO router and the replies it sends for accounts, the
+//! tracker, the report summaries, the MO router and the replies it sends for accounts, the
 //! callbacks sender (with where its
 //! callbacks may connect) and retention.
 
@@ -29,4 +29,5 @@ pub mod replies;
 pub mod retention;
 pub mod route;
 pub mod schedule;
+pub mod summaries;
 pub mod ucp_session;

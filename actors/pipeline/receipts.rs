@@ -25,7 +25,10 @@
 //!   each receipt still missing `quality.receipt_wait_s` after its submit
 //!   is counted on the [`QualityBoard`], which this actor flushes to the
 //!   store in batches of its own every fine bucket. Missing receipts are
-//!   found from a queue of the submits since start, in submit order.
+//!   found from a queue of the submits since start, in submit order;
+//! - report summaries: each submit taken is counted on the
+//!   [`SummaryBoard`] (its part moves to the gateway, at its cost), which
+//!   this actor flushes with the quality board.
 //!
 //! Supervised: after a panic, the SUBMITTED messages are read back from the
 //! store behind a barrier commit.
@@ -40,6 +43,7 @@ use slog::{Logger, error, info, warn};
 
 use crate::actors::pipeline::awaiting::{Awaiting, UpstreamKey};
 use crate::actors::pipeline::quality::QualityBoard;
+use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::account::{AccountsInForce, Finished};
 use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::gateway::{GatewayReport, Recorded};
@@ -78,6 +82,7 @@ pub struct Receipts {
     unknown_receipts: u64,
     metrics: ReceiptMetrics,
     quality: Arc<QualityBoard>,
+    summaries: Arc<SummaryBoard>,
     /// Submits since start, oldest first, until `receipt_wait_s` has
     /// passed for them (their receipt is missing if they still wait then).
     receipt_wait: VecDeque<(DateTime<Utc>, UpstreamKey)>,
@@ -96,7 +101,7 @@ impl Receipts {
         callbacks: Recipient<Enqueued>,
         mo_router: Recipient<Inboxed>,
         receipt_timeout: Duration,
-        quality: Arc<QualityBoard>,
+        (quality, summaries): (Arc<QualityBoard>, Arc<SummaryBoard>),
         logger: Logger,
     ) -> Receipts {
         Receipts {
@@ -113,6 +118,7 @@ impl Receipts {
             unknown_receipts: 0,
             metrics: ReceiptMetrics::default(),
             quality,
+            summaries,
             receipt_wait: VecDeque::new(),
         }
     }
@@ -154,6 +160,7 @@ impl Receipts {
         message.upstream_id = Some(upstream_id.clone());
         self.metrics.submitted(&gateway);
         self.quality.accepted(&gateway, &message);
+        self.summaries.taken(&gateway, &message);
         if let Some(at) = message.submitted_at() {
             self.receipt_wait
                 .push_back((at, (gateway.clone(), upstream_id.clone())));
@@ -415,6 +422,7 @@ impl Actor for Receipts {
             let _ = guarded(receipts, ctx, &logger, "route quality", |receipts, _| {
                 receipts.count_missing();
                 receipts.quality.flush(&receipts.store, &receipts.logger);
+                receipts.summaries.flush(&receipts.store);
             });
         });
         ctx.run_interval(sweep, |receipts, ctx| {

@@ -187,7 +187,7 @@ async fn export_messages(
     csv_response(&state, account.id.clone(), query)
 }
 
-fn wants_csv(request: &HttpRequest) -> bool {
+pub(in crate::actors::web) fn wants_csv(request: &HttpRequest) -> bool {
     request
         .headers()
         .get(header::ACCEPT)

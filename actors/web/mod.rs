@@ -33,6 +33,7 @@
 //! | `contacts.rs` | `GET`/`POST /api/v1/contacts`, `GET`/`PUT`/`DELETE /api/v1/contacts/{number}`, `POST /api/v1/contacts/count`, `GET /api/v1/groups`, `DELETE /api/v1/groups/{name}` (customers; the operator with `?account=`) |
 //! | `contact_import.rs` | `POST /api/v1/contacts/import` (customers; the operator with `?account=`) |
 //! | `gateway_receipts.rs` (an `http` gateway's provider, by its token) | `GET`/`POST /receipts/{gateway}` |
+//! | `reports.rs` (both) | `GET /api/v1/reports/today`, `/daily`, `/monthly` |
 //! | `route_quality.rs` (admin) | `GET /api/v1/reports/route-quality` |
 //!
 //! Customers authenticate with HTTP Basic, their account's system_id and
@@ -93,6 +94,7 @@ mod openapi;
 mod opt_outs;
 mod polls;
 mod problem;
+mod reports;
 mod route_quality;
 mod routes;
 mod schemas;
@@ -160,6 +162,7 @@ pub fn start(
             .configure(dnd::configure)
             .configure(contacts::configure)
             .configure(contact_import::configure)
+            .configure(reports::configure)
             .configure(route_quality::configure)
             .configure(mail::configure)
             .default_service(web::to(|| async {

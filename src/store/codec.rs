@@ -212,11 +212,13 @@ pub enum TreeId {
     RouteQuality,
     /// Every notification mailed, with its state (see `mail_log`).
     MailLog,
+    /// Report summary tallies per hour and day (see `summaries`).
+    ReportSummaries,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 27] = [
+    pub const ALL: [TreeId; 28] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -244,6 +246,7 @@ impl TreeId {
         TreeId::Audit,
         TreeId::RouteQuality,
         TreeId::MailLog,
+        TreeId::ReportSummaries,
     ];
 
     pub fn name(self) -> &'static str {
@@ -275,6 +278,7 @@ impl TreeId {
             TreeId::Audit => "audit",
             TreeId::RouteQuality => "route_quality",
             TreeId::MailLog => "mail_log",
+            TreeId::ReportSummaries => "report_summaries",
         }
     }
 

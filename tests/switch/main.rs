@@ -74,6 +74,7 @@ mod opt_outs;
 mod priority;
 mod queues;
 mod receipt_durability;
+mod reports;
 mod restart_under_load;
 mod route_quality;
 mod sender_rules;

@@ -329,6 +329,22 @@ texts! {
     ProbesExplained => "one through every gateway to every test number", "una por cada pasarela a cada número de prueba";
     ProbesSent => "Probes sent: they show here once they arrive or their wait is over.", "Sondas enviadas: aparecen aquí cuando llegan o acaba su espera.";
     NoProbes => "No test numbers: add [probes] to the configuration to send probes.", "Sin números de prueba: añada [probes] a la configuración para enviar sondas.";
+    Reports => "Reports", "Informes";
+    Today => "Today (UTC)", "Hoy (UTC)";
+    PerHour => "Messages per hour today (UTC)", "Mensajes por hora hoy (UTC)";
+    PerDay => "Messages per day", "Mensajes por día";
+    RatioPerGateway => "Delivery ratio per gateway", "Tasa de entrega por pasarela";
+    Daily => "Per day", "Por día";
+    Monthly => "Per month (last 12)", "Por mes (últimos 12)";
+    GroupBy => "Group by", "Agrupar por";
+    Group => "Group", "Grupo";
+    AllAccounts => "All accounts", "Todas las cuentas";
+    Show => "Show", "Mostrar";
+    Credit => "Credit", "Crédito";
+    Ratio => "Delivery ratio", "Tasa de entrega";
+    UnitPrice => "Unit price", "Precio unitario";
+    UnitCost => "Unit cost", "Coste unitario";
+    Total => "Total", "Total";
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub enum Section {
     Rules,
     Audit,
     Mail,
+    Reports,
     Settings,
     None,
 }
@@ -101,6 +102,7 @@ impl Frame<'_> {
                 (Section::Sessions, "/ui/sessions", Text::Sessions),
                 (Section::Audit, "/ui/audit", Text::AuditLog),
                 (Section::Mail, "/ui/mail", Text::MailLog),
+                (Section::Reports, "/ui/reports", Text::Reports),
             ],
             Some(Who::Customer(_)) => &[
                 (Section::Home, "/ui/me", Text::Home),
@@ -113,6 +115,7 @@ impl Frame<'_> {
                     Text::Conversations,
                 ),
                 (Section::OptOuts, "/ui/me/opt-outs", Text::OptOuts),
+                (Section::Reports, "/ui/me/reports", Text::Reports),
                 (Section::Settings, "/ui/me/settings", Text::Settings),
             ],
             None => &[],

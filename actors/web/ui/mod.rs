@@ -27,11 +27,13 @@
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
 //! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
+//! | `reports.rs` (both) | `GET /ui/reports`, `/ui/reports/{today,daily,monthly}.csv` (operator); `GET /ui/me/reports`, `/ui/me/reports/{today,daily,monthly}.csv` (customer) |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |
 //!
 //! What the pages share: `session.rs` (the sessions and their tokens),
 //! `guard.rs` (the extractors and the error page), `layout.rs` (the
-//! frame), `i18n.rs` (the texts in both languages).
+//! frame), `i18n.rs` (the texts in both languages), `chart.rs` (bar
+//! charts as SVG).
 //!
 //! These routes are the UI's, not the API's: they are registered on the
 //! application directly and are not in the OpenAPI document.
@@ -41,6 +43,7 @@ mod assets;
 mod audit;
 mod callbacks;
 mod campaigns;
+mod chart;
 mod contacts;
 mod conversations;
 mod customer;
@@ -55,6 +58,7 @@ mod mail;
 mod messages;
 mod opt_outs;
 mod quality;
+mod reports;
 mod routes;
 mod rules;
 pub mod session;
@@ -103,5 +107,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(contacts::configure)
         .configure(conversations::configure)
         .configure(opt_outs::configure)
+        .configure(reports::configure)
         .configure(assets::configure);
 }
