@@ -234,6 +234,22 @@ try {
   expect(csv.startsWith("id,number"), `a CSV header, got ${csv.slice(0, 40)}`);
   expect(csv.includes("34600123456") && csv.includes("DELIVERED"), "the message in the CSV");
 
+  step = "the customer reads today's report: its one message, delivered, with charts and no cost";
+  await page.click("nav >> text=Reports");
+  expect((await text("h1")) === "Reports", "the reports page");
+  // The summaries are flushed about once a second after the receipt.
+  for (let tries = 0; ; tries++) {
+    if ((await text("[data-figure=delivered]")) === "1") break;
+    expect(tries < 50, `one delivered in today's report, got ${await text("[data-figure=delivered]")}`);
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  expect((await text("[data-figure=messages]")) === "1", "one message today");
+  expect((await text("[data-figure=failed]")) === "0", "none failed");
+  expect((await page.locator("[data-figure=cost], [data-figure=margin]").count()) === 0, "no cost or margin for a customer");
+  expect((await page.locator("svg").count()) >= 2, "the per-hour and per-day charts");
+  await page.screenshot({ path: `${SHOTS}/reports.png`, fullPage: true });
+
   step = "the customer makes an API key, uses it, and revokes it";
   await page.click("nav >> text=Settings");
   await page.fill("form[action='/ui/me/keys'] input[name=label]", "crm");

@@ -5,10 +5,10 @@
 //! live dashboard, creates an account, tops it up and reads the ledger,
 //! has forms without their CSRF token refused, disconnects the ESME,
 //! switches to Spanish and back, logs out; then the new customer logs in,
-//! sends a message from the panel, sees it DELIVERED, exports its CSV, and
-//! is refused the operator's pages; the admin reads route quality and
-//! sends probes that catch a fake receipt; no request leaves for another
-//! host.
+//! sends a message from the panel, sees it DELIVERED, exports its CSV,
+//! reads today's report and is refused the operator's pages; the admin
+//! reads route quality and sends probes that catch a fake receipt; no
+//! request leaves for another host.
 //! Here the test checks what the browser cannot: the ESME was unbound.
 //! Screenshots land in target/ui-screenshots (docs/screenshots has the
 //! ones the README shows).
