@@ -451,6 +451,11 @@ node_smsc_start() {
     return 1
 }
 
+# CPU seconds the node SMSC used since it had used $1.
+smsc_cpu() {
+    awk -v now="$(cpu_seconds "$NODE_SMSC_PID")" -v before="$1" 'BEGIN { printf "%.1f", now - before }'
+}
+
 # Runs the load tool against $1 as kind $2; prints its JSON line.
 loop_load() {
     node scripts/load/http_loop.js --target "$1" --kind "$2" \
@@ -515,8 +520,10 @@ CONF
             grep -q 'online' && break
         sleep 0.1
     done
+    local smsc_before
+    smsc_before=$(cpu_seconds "$NODE_SMSC_PID")
     result=$(loop_load "127.0.0.1:$sendsms" sendsms) || true
-    echo "kannel   $result cpu_s=$(cpu_seconds "$bearerbox" "$smsbox")"
+    echo "kannel   $result cpu_s=$(cpu_seconds "$bearerbox" "$smsbox") smsc_cpu_s=$(smsc_cpu "$smsc_before")"
     kill "$smsbox" "$bearerbox" 2>/dev/null || true
     wait "$smsbox" "$bearerbox" 2>/dev/null || true
     LOOP_RESULT=$result
@@ -531,8 +538,10 @@ pasarela_loop_run() {
         grep -q 'bound to the SMSC' "$dir/serve.log" && break
         sleep 0.1
     done
+    local smsc_before
+    smsc_before=$(cpu_seconds "$NODE_SMSC_PID")
     result=$(loop_load "$HTTP_ADDRESS" "$kind") || true
-    echo "pasarela $result cpu_s=$(cpu_seconds "$SERVE_PID")"
+    echo "pasarela $result cpu_s=$(cpu_seconds "$SERVE_PID") smsc_cpu_s=$(smsc_cpu "$smsc_before")"
     serve_stop >/dev/null
     LOOP_RESULT=$result
 }
