@@ -16,7 +16,7 @@
 # machine; after each run it prints the server's RSS (now and peak). Tune with
 #   E2E_MESSAGES (100000)  E2E_SESSIONS (4)  E2E_WINDOW (256)
 #   E2E_RATE (unset: as fast as the windows allow)  E2E_RUNS (3)
-#   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (process)
+#   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (power)
 #
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
 # sim-smsc` in its own process, bound by an `smpp` gateway with
@@ -107,7 +107,7 @@ serve_start() {
     sed -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" \
         -e 's|^listen = "127.0.0.1:2775"|listen = "127.0.0.1:0"|' \
         -e 's|^listen = "127.0.0.1:8080"|listen = "127.0.0.1:0"|' \
-        -e "s|^durability = .*|durability = \"${E2E_DURABILITY:-process}\"|" \
+        -e "s|^durability = .*|durability = \"${E2E_DURABILITY:-power}\"|" \
         -e "s|^dlr_delay_ms = .*|dlr_delay_ms = ${E2E_DLR_DELAY_MS:-200}|" \
         -e 's|^credit = .*|credit = "100000000.00"|' \
         -e 's|^tps = .*|tps = 0|' \

@@ -47,8 +47,9 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
-    /// The defaults of the shipped configuration: process durability, 2 ms,
-    /// 4096 batches, a 16 MiB cache.
+    /// Process durability (the store's own tests and benchmarks choose
+    /// theirs; a configuration file's default is power), and the defaults
+    /// of the shipped configuration: 2 ms, 4096 batches, a 16 MiB cache.
     pub fn new(path: impl Into<PathBuf>) -> StoreConfig {
         StoreConfig {
             path: path.into(),

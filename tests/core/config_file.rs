@@ -1060,3 +1060,17 @@ fn a_cimd2_gateway_is_read_with_defaults_and_its_limits_checked() {
         );
     }
 }
+
+#[test]
+fn durability_is_power_unless_the_file_says_process() {
+    let unsaid = VALID.replace("durability = \"power\"\n", "");
+    assert_ne!(unsaid, VALID, "the fixture names its durability");
+    assert_eq!(parse(&unsaid).unwrap().store.durability, Durability::Power);
+    let process = VALID.replace("durability = \"power\"", "durability = \"process\"");
+    assert_eq!(
+        parse(&process).unwrap().store.durability,
+        Durability::Process
+    );
+    let shipped = Config::load(Path::new("config/pasarela.toml")).unwrap();
+    assert_eq!(shipped.store.durability, Durability::Power);
+}
