@@ -93,11 +93,18 @@ impl Book {
                 Span::Fine => &mut self.fine,
                 Span::Coarse => &mut self.coarse,
             };
-            count(buckets.entry((start, key.clone())).or_default());
+            // Every message is counted here twice or more, nearly always
+            // into a bucket that exists: the key is copied once, twice
+            // only for a new bucket.
+            let bucket = (start, key.clone());
+            match buckets.get_mut(&bucket) {
+                Some(counts) => count(counts),
+                None => count(buckets.entry(bucket.clone()).or_default()),
+            }
             self.dirty.insert(BucketId {
                 span,
                 start_ms: start,
-                key: key.clone(),
+                key: bucket.1,
             });
         }
     }
