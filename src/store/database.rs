@@ -23,6 +23,10 @@ use super::error::{KeyHex, StoreError, io_error};
 use super::pending_writes::PendingWrites;
 use super::records::{ApiKey, InboundMessage, LedgerEntry, MailboxItem, MailboxKey, Vote};
 use super::sequence::Sequence;
+
+/// One entry of a tree read back whole: its key as parsed and its value,
+/// or why it cannot be read.
+pub(super) type EntryRead<K, V> = Result<(K, V), StoreError>;
 use crate::config::{Durability, StoreSettings};
 use crate::mo_apps::autoreply::Autoreply;
 use crate::mo_apps::poll::Poll;
@@ -588,6 +592,30 @@ impl Store {
                 .get(chunk)
                 .map_err(|error| self.database_error(error))
         })
+    }
+
+    /// Every entry of `tree`, its key read by `parse` and its value
+    /// decoded, for a tree read back whole at start: an entry whose key is
+    /// not `what`'s or whose value does not decode is that entry's error,
+    /// so the others still load.
+    pub(super) fn scan_parsed<K, V: serde::de::DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        what: &str,
+        parse: impl Fn(&[u8]) -> Option<K>,
+    ) -> Result<Vec<EntryRead<K, V>>, StoreError> {
+        Ok(self
+            .scan_raw(tree, &[])?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let parsed = parse(&key).ok_or_else(|| StoreError::Corrupt {
+                    tree: tree.name(),
+                    key: KeyHex(key.to_vec()),
+                    reason: format!("not {what} key"),
+                })?;
+                Ok((parsed, super::codec::decode(tree, &key, &bytes)?))
+            })
+            .collect())
     }
 
     /// Keys and values under `prefix`, in key order: sled's, with the

@@ -9,8 +9,8 @@
 
 use super::Store;
 use super::batch::{Batch, Op};
-use super::codec::{self, TreeId};
-use super::error::{KeyHex, StoreError};
+use super::codec::TreeId;
+use super::error::StoreError;
 use crate::quality::{BucketId, Counts, Span};
 
 /// A bucket read back: which one, and its counts.
@@ -66,19 +66,7 @@ impl Store {
     /// Every stored bucket, at start; each one that cannot be read is
     /// its error, so the others still load.
     pub fn quality_buckets(&self) -> Result<Vec<Result<StoredBucket, StoreError>>, StoreError> {
-        let tree = TreeId::RouteQuality;
-        Ok(self
-            .scan_raw(tree, &[])?
-            .into_iter()
-            .map(|(key, bytes)| {
-                let id = bucket_id(&key).ok_or_else(|| StoreError::Corrupt {
-                    tree: tree.name(),
-                    key: KeyHex(key.to_vec()),
-                    reason: "not a route quality bucket key".to_owned(),
-                })?;
-                Ok((id, codec::decode(tree, &key, &bytes)?))
-            })
-            .collect())
+        self.scan_parsed(TreeId::RouteQuality, "a route quality bucket", bucket_id)
     }
 }
 

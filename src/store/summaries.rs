@@ -9,8 +9,8 @@
 
 use super::Store;
 use super::batch::{Batch, Op};
-use super::codec::{self, TreeId};
-use super::error::{KeyHex, StoreError};
+use super::codec::TreeId;
+use super::error::StoreError;
 use crate::summaries::{BucketId, Key, Span, Tally};
 
 /// A bucket read back: which one, and its tally.
@@ -83,19 +83,11 @@ impl Store {
     /// Every stored bucket, at start; each one that cannot be read is
     /// its error, so the others still load.
     pub fn summary_buckets(&self) -> Result<Vec<Result<StoredTally, StoreError>>, StoreError> {
-        let tree = TreeId::ReportSummaries;
-        Ok(self
-            .scan_raw(tree, &[])?
-            .into_iter()
-            .map(|(key, bytes)| {
-                let id = bucket_id(&key).ok_or_else(|| StoreError::Corrupt {
-                    tree: tree.name(),
-                    key: KeyHex(key.to_vec()),
-                    reason: "not a report summary bucket key".to_owned(),
-                })?;
-                Ok((id, codec::decode(tree, &key, &bytes)?))
-            })
-            .collect())
+        self.scan_parsed(
+            TreeId::ReportSummaries,
+            "a report summary bucket",
+            bucket_id,
+        )
     }
 }
 
