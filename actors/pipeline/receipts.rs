@@ -25,7 +25,8 @@
 //!   each receipt still missing `quality.receipt_wait_s` after its submit
 //!   is counted on the [`QualityBoard`], which this actor flushes to the
 //!   store in batches of its own every fine bucket. Missing receipts are
-//!   found from a queue of the submits since start, in submit order;
+//!   the messages still in `awaiting` whose submit passed `receipt_wait_s`
+//!   since the last count (submits since start), read in submit order;
 //! - report summaries: each submit taken is counted on the
 //!   [`SummaryBoard`] (its part moves to the gateway, at its cost), which
 //!   this actor flushes with the quality board.
@@ -33,7 +34,7 @@
 //! Supervised: after a panic, the SUBMITTED messages are read back from the
 //! store behind a barrier commit.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -83,9 +84,10 @@ pub struct Receipts {
     metrics: ReceiptMetrics,
     quality: Arc<QualityBoard>,
     summaries: Arc<SummaryBoard>,
-    /// Submits since start, oldest first, until `receipt_wait_s` has
-    /// passed for them (their receipt is missing if they still wait then).
-    receipt_wait: VecDeque<(DateTime<Utc>, UpstreamKey)>,
+    /// Every message submitted since start and up to this time that still
+    /// waited `receipt_wait_s` after its submit has had its receipt
+    /// counted missing; the next count starts after it.
+    missing_counted_until: DateTime<Utc>,
 }
 
 struct EarlyReceipt {
@@ -119,7 +121,7 @@ impl Receipts {
             metrics: ReceiptMetrics::default(),
             quality,
             summaries,
-            receipt_wait: VecDeque::new(),
+            missing_counted_until: Utc::now(),
         }
     }
 
@@ -161,10 +163,6 @@ impl Receipts {
         self.metrics.submitted(&gateway);
         self.quality.accepted(&gateway, &message);
         self.summaries.taken(&gateway, &message);
-        if let Some(at) = message.submitted_at() {
-            self.receipt_wait
-                .push_back((at, (gateway.clone(), upstream_id.clone())));
-        }
         let mut batch = Batch::new();
         batch
             .put_message(&message)
@@ -379,18 +377,13 @@ impl Receipts {
         let Some(cutoff) = Utc::now().checked_sub_signed(wait) else {
             return;
         };
-        while let Some((at, _)) = self.receipt_wait.front()
-            && *at <= cutoff
+        for message in self
+            .awaiting
+            .submitted_between(self.missing_counted_until, cutoff)
         {
-            let Some((at, key)) = self.receipt_wait.pop_front() else {
-                break;
-            };
-            if let Some(message) = self.awaiting.get(&key)
-                && message.submitted_at() == Some(at)
-            {
-                self.quality.missing(message);
-            }
+            self.quality.missing(message);
         }
+        self.missing_counted_until = self.missing_counted_until.max(cutoff);
     }
 
     fn expire_early(&mut self) {
