@@ -30,6 +30,12 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// A form's optional text field: `None` when left empty (white space
+/// only), else trimmed.
+pub fn filled(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|text| !text.is_empty())
+}
+
 /// A request with a live session.
 pub struct LoggedIn {
     pub session: Session,
