@@ -207,12 +207,16 @@ pub fn account_select(name: &str, accounts: &[String], chosen: Option<&str>, non
 }
 
 /// A refused form: its page again, built by `page` with `problem` above
-/// it, answered with the problem's status.
+/// it (naming the field at fault), answered with the problem's status.
 pub fn refused(
     problem: &Problem,
     page: impl FnOnce(Option<Flash>) -> Result<Markup, UiError>,
 ) -> Result<HttpResponse, UiError> {
-    let markup = page(Some(Flash::Bad(problem.to_string())))?;
+    let reason = match problem.field() {
+        Some(field) => format!("{}: {field}: {}", problem.status(), problem.detail()),
+        None => problem.to_string(),
+    };
+    let markup = page(Some(Flash::Bad(reason)))?;
     Ok(respond_with(problem.status(), markup))
 }
 
