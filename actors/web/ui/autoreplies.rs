@@ -10,10 +10,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::info;
 
-use super::guard::{AdminPage, CsrfForm, UiError, filled};
+use super::guard::{AdminPage, CsrfForm, UiError, filled, refused};
 use super::i18n::Text;
 use super::layout::{
-    Flash, Section, Tone, account_ids, account_select, csrf_field, refused, respond, see_other,
+    Flash, Section, Tone, account_ids, account_select, csrf_field, respond, see_other,
 };
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;

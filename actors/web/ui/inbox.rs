@@ -12,9 +12,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, warn};
 
-use super::guard::{AdminPage, UiError, filled};
+use super::guard::{AdminPage, UiError, filled, refused};
 use super::i18n::Text;
-use super::layout::{Flash, Section, Tone, account_ids, account_select, refused, respond};
+use super::layout::{Flash, Section, Tone, account_ids, account_select, respond};
 use crate::actors::web::conversations::list;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;

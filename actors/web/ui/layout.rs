@@ -2,17 +2,15 @@
 //! stylesheet, nothing from another host), the top bar with the role's
 //! navigation, the language switch and logout, a flash message, and the
 //! page's own content. Also the small pieces pages repeat: a state badge,
-//! a CSRF field, an account chooser, a refused form shown again.
+//! a CSRF field, an account chooser.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use maud::{DOCTYPE, Markup, html};
 
-use super::guard::UiError;
 use super::i18n::{Lang, Text};
 use super::session::{Session, Who};
-use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 
 /// Where a page sits in the navigation.
@@ -204,20 +202,6 @@ pub fn account_select(name: &str, accounts: &[String], chosen: Option<&str>, non
             }
         }
     }
-}
-
-/// A refused form: its page again, built by `page` with `problem` above
-/// it (naming the field at fault), answered with the problem's status.
-pub fn refused(
-    problem: &Problem,
-    page: impl FnOnce(Option<Flash>) -> Result<Markup, UiError>,
-) -> Result<HttpResponse, UiError> {
-    let reason = match problem.field() {
-        Some(field) => format!("{}: {field}: {}", problem.status(), problem.detail()),
-        None => problem.to_string(),
-    };
-    let markup = page(Some(Flash::Bad(reason)))?;
-    Ok(respond_with(problem.status(), markup))
 }
 
 fn who_name(who: &Who) -> String {

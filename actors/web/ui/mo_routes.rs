@@ -10,11 +10,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::info;
 
-use super::guard::{AdminPage, UiError, filled};
+use super::guard::{AdminPage, UiError, filled, refused};
 use super::i18n::Text;
-use super::layout::{
-    Flash, Section, account_ids, account_select, csrf_field, refused, respond, see_other,
-};
+use super::layout::{Flash, Section, account_ids, account_select, csrf_field, respond, see_other};
 use crate::actors::web::mo_routes::views;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;

@@ -12,11 +12,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, info};
 
-use super::guard::{AdminPage, CsrfForm, UiError, UiErrorKind, filled};
+use super::guard::{AdminPage, CsrfForm, UiError, UiErrorKind, filled, refused};
 use super::i18n::Text;
 use super::layout::{
-    Flash, Frame, Section, Tone, account_ids, account_select, csrf_field, refused, respond,
-    see_other,
+    Flash, Frame, Section, Tone, account_ids, account_select, csrf_field, respond, see_other,
 };
 use crate::actors::web::polls::results;
 use crate::actors::web::problem::Problem;
