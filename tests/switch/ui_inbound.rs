@@ -5,7 +5,8 @@
 //!
 //! - an MO no route takes shows as unrouted on `/ui/inbox`; an MO route
 //!   added on `/ui/mo-routes` delivers it to the account's receiver, and
-//!   the inbox then shows the account's conversation instead;
+//!   the inbox then shows the account's conversation instead, whose own
+//!   page shows the MO without marking it read;
 //! - an autoreply added on `/ui/autoreplies` answers the next MO;
 //! - a poll created on `/ui/polls` counts a vote and closes from its page;
 //! - deleting from the pages takes the route and the rule away;
@@ -296,6 +297,36 @@ fn mo_routes_autoreplies_and_polls_set_on_the_pages_take_effect_and_are_audited(
         "{}",
         inbox.text
     );
+    // The conversation's own page shows the MO, and leaves it unread.
+    let unread =
+        || api(&switch, "/api/v1/conversations?account=shop")["conversations"][0]["unread"].clone();
+    assert_eq!(unread(), 1);
+    let thread = browse(
+        switch.http,
+        &admin,
+        "GET",
+        &format!("/ui/inbox/shop/12345/{PHONE}"),
+        "",
+    );
+    assert_eq!(thread.status, 200, "{}", thread.text);
+    assert!(
+        thread.text.contains("data-direction=\"mo\"") && thread.text.contains("early bird"),
+        "{}",
+        thread.text
+    );
+    assert_eq!(
+        unread(),
+        1,
+        "the operator's look is not the customer's reading"
+    );
+    let none = browse(
+        switch.http,
+        &admin,
+        "GET",
+        "/ui/inbox/shop/12345/346000000001",
+        "",
+    );
+    assert_eq!(none.status, 404);
 
     // An autoreply added on the page answers the next MO.
     let rule = post(

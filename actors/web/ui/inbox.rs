@@ -5,6 +5,10 @@
 //! its conversations that received MO, by last activity, 50 a page
 //! (through the API's conversation list, `conversations.rs`). `?number=`
 //! keeps the MO from or to a number, and the conversations with it.
+//! `GET /ui/inbox/{account}/{ours}/{theirs}` shows one of those
+//! conversations, its newest 50 messages with their ids, read from the
+//! store without moving the account's read mark (the operator looking is
+//! not the customer reading).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -12,21 +16,21 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, warn};
 
-use super::guard::{AdminPage, UiError, filled, refused};
+use super::guard::{AdminPage, UiError, UiErrorKind, filled, refused};
 use super::i18n::Text;
 use super::layout::{Flash, Section, Tone, account_ids, account_select, respond};
-use crate::actors::web::conversations::list;
+use crate::actors::web::conversations::{list, parties};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::conversations::{ConversationList, Direction, Party};
-use crate::store::InboundMessage;
+use crate::store::{InboundMessage, Window};
 
 /// Rows on a page, of either list.
 const PAGE_ROWS: usize = 50;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(inbox);
+    config.service(inbox).service(one_conversation);
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -199,7 +203,7 @@ fn page(
                             @for conversation in rows {
                                 tr data-conversation=(format!("{}/{}", conversation.ours, conversation.theirs)) {
                                     td { (conversation.ours) }
-                                    td { (conversation.theirs) }
+                                    td { a href=(format!("/ui/inbox/{}/{}/{}", received.account, conversation.ours, conversation.theirs)) { (conversation.theirs) } }
                                     td.num { (conversation.received) }
                                     td.num { @if conversation.unread > 0 { (frame.badge(&conversation.unread.to_string(), Tone::Warn)) } @else { "0" } }
                                     td {
@@ -268,4 +272,73 @@ async fn inbox(
         received.as_ref(),
         None,
     )?))
+}
+
+#[get("/ui/inbox/{account}/{ours}/{theirs}")]
+async fn one_conversation(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, UiError> {
+    let (account, ours, theirs) = path.into_inner();
+    let not_found = || UiError::new(UiErrorKind::NotFound, admin.0.lang);
+    let account = state.directory.account(&account).ok_or_else(not_found)?;
+    let (ours, theirs) = parties(&(ours, theirs)).map_err(|_| not_found())?;
+    let store = state.store.clone();
+    let id = account.id.clone();
+    let (found, entries) = {
+        let (ours, theirs) = (ours.clone(), theirs.clone());
+        web::block(move || -> Result<_, crate::store::StoreError> {
+            let found = store.conversation(&id, &ours, &theirs)?.is_some();
+            let entries =
+                store.conversation_messages(&id, &ours, &theirs, Window::Latest, PAGE_ROWS)?;
+            Ok((found, entries))
+        })
+        .await
+        .map_err(|error| error.to_string())
+        .and_then(|read| read.map_err(|error| error.to_string()))
+        .map_err(|error| {
+            error!(state.logger, "cannot read a conversation for the web UI"; "error" => error);
+            admin.0.failed()
+        })?
+    };
+    if !found {
+        return Err(not_found());
+    }
+    let frame = admin.0.frame(Section::Inbox, request.path());
+    let content = html! {
+        p.muted { (frame.t(Text::Account)) ": " (account.id) }
+        div.table-wrap {
+            table {
+                thead { tr {
+                    th { (frame.t(Text::Id)) }
+                    th { (frame.t(Text::Date)) }
+                    th { (frame.t(Text::Peer)) }
+                    th { (frame.t(Text::To)) }
+                    th { (frame.t(Text::Body)) }
+                } }
+                tbody {
+                    @for (_, entry) in &entries {
+                        @let mo = entry.direction == Direction::Mo;
+                        tr data-direction=(if mo { "mo" } else { "mt" }) {
+                            td { @for id in &entry.ids { code { (id) } " " } }
+                            td { (entry.at.format("%Y-%m-%d %H:%M:%S")) }
+                            td { @if mo { (theirs) } @else { (ours) } }
+                            td { @if mo { (ours) } @else { (theirs) } }
+                            td {
+                                @match &entry.text {
+                                    Some(text) => { (text) },
+                                    None => { (frame.badge(frame.t(Text::Binary), Tone::Warn)) },
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href=(format!("/ui/inbox?account={}", account.id)) { (frame.t(Text::Back)) } }
+    };
+    let title = format!("{ours} ↔ {theirs}");
+    Ok(respond(frame.page(&title, None, content)))
 }
