@@ -115,6 +115,12 @@ async function operatorInboundPages() {
   await page.screenshot({ path: `${SHOTS}/poll.png`, fullPage: true });
   await page.click("nav >> text=Polls");
   expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "open", "the poll listed, open");
+  await page.click("text=Español");
+  expect((await text("h1")) === "Encuestas", "the polls page in Spanish");
+  expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "abierta", "open, in Spanish");
+  await page.click("nav >> text=Rutas MO");
+  expect((await text("h1")) === "Rutas MO", "the MO routes page in Spanish");
+  await page.click("text=English");
 }
 
 try {
