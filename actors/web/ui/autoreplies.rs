@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::info;
 
-use super::guard::{AdminPage, CsrfForm, UiError, filled, refused};
+use super::guard::{AdminPage, CsrfForm, Done, UiError, filled, refused};
 use super::i18n::Text;
 use super::layout::{
     Flash, Section, Tone, account_ids, account_select, csrf_field, respond, see_other,
@@ -35,11 +35,6 @@ struct RuleForm {
     number: String,
     keyword: String,
     text: String,
-}
-
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 fn page(
@@ -109,10 +104,7 @@ async fn list(
     state: web::Data<WebState>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    let flash = done
-        .done
-        .as_ref()
-        .map(|_| Flash::Ok(admin.0.lang_text(Text::Saved)));
+    let flash = done.saved(&admin.0);
     Ok(respond(page(&request, &admin, &state, flash)?))
 }
 

@@ -32,6 +32,22 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// The query a form that was applied redirects to (`?done=1`): its page
+/// says "Saved." then.
+#[derive(Debug, serde::Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    /// "Saved." in `logged`'s language, after a form was applied.
+    pub fn saved(&self, logged: &LoggedIn) -> Option<Flash> {
+        self.done
+            .as_ref()
+            .map(|_| Flash::Ok(logged.lang_text(Text::Saved)))
+    }
+}
+
 /// A form's optional text field: `None` when left empty (white space
 /// only), else trimmed.
 pub fn filled(text: &str) -> Option<&str> {

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, info};
 
-use super::guard::{AdminPage, CsrfForm, UiError, UiErrorKind, filled, refused};
+use super::guard::{AdminPage, CsrfForm, Done, UiError, UiErrorKind, filled, refused};
 use super::i18n::Text;
 use super::layout::{
     Flash, Frame, Section, Tone, account_ids, account_select, csrf_field, respond, see_other,
@@ -46,11 +46,6 @@ struct PollForm {
     closes_at: String,
     reply_text: String,
     closed_text: String,
-}
-
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 /// A form's date and time, in UTC: what a `datetime-local` field posts
@@ -216,10 +211,7 @@ async fn read(
         admin.0.failed()
     })?;
     let frame = admin.0.frame(Section::Polls, request.path());
-    let flash = done
-        .done
-        .as_ref()
-        .map(|_| Flash::Ok(admin.0.lang_text(Text::Saved)));
+    let flash = done.saved(&admin.0);
     let view = &counted.poll;
     let content = html! {
         p { (view.question) " " (state_badge(&frame, view.open)) }
