@@ -31,13 +31,13 @@ pub fn configure(config: &mut ServiceConfig) {
 /// One MO route as the admin API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = MoRoute)]
-struct MoRouteView {
+pub(in crate::actors::web) struct MoRouteView {
     /// Digits.
-    number: String,
+    pub(in crate::actors::web) number: String,
     /// null: every MO to the number no keyword route claims.
     #[schema(required = true)]
-    keyword: Option<String>,
-    account: String,
+    pub(in crate::actors::web) keyword: Option<String>,
+    pub(in crate::actors::web) account: String,
 }
 
 /// The body of a PUT as the document shows it; read field by field by
@@ -52,7 +52,7 @@ struct MoRouteBody {
 }
 
 /// The MO routes in force, by number, the catch-all first.
-fn views(state: &WebState) -> Vec<MoRouteView> {
+pub(in crate::actors::web) fn views(state: &WebState) -> Vec<MoRouteView> {
     let mut views: Vec<MoRouteView> = state
         .changes
         .mo_routes

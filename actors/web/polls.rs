@@ -35,64 +35,64 @@ pub fn configure(config: &mut ServiceConfig) {
 /// A poll as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Poll)]
-struct PollView {
+pub(in crate::actors::web) struct PollView {
     /// Unique: 1 to 64 letters, digits, `-`, `_`, `.`.
-    id: String,
+    pub(in crate::actors::web) id: String,
     /// The account whose MO are the votes, which owns the poll and pays its replies.
-    account: String,
+    pub(in crate::actors::web) account: String,
     /// The number voters send to (digits).
-    number: String,
+    pub(in crate::actors::web) number: String,
     /// The first word of a vote (`VOTE A`); null: the option is the first word.
     #[schema(required = true)]
-    keyword: Option<String>,
-    question: String,
-    options: Vec<OptionView>,
+    pub(in crate::actors::web) keyword: Option<String>,
+    pub(in crate::actors::web) question: String,
+    pub(in crate::actors::web) options: Vec<OptionView>,
     /// When voting ends (RFC 3339).
-    closes_at: DateTime<Utc>,
+    pub(in crate::actors::web) closes_at: DateTime<Utc>,
     /// When it was closed early through the API, if it was.
     #[schema(required = true)]
-    closed_at: Option<DateTime<Utc>>,
+    pub(in crate::actors::web) closed_at: Option<DateTime<Utc>>,
     /// Whether votes count now.
-    open: bool,
+    pub(in crate::actors::web) open: bool,
     /// The answer to a counted vote.
     #[schema(required = true)]
-    reply_text: Option<String>,
+    pub(in crate::actors::web) reply_text: Option<String>,
     /// The answer to a vote after closing.
     #[schema(required = true)]
-    closed_text: Option<String>,
-    created_at: DateTime<Utc>,
+    pub(in crate::actors::web) closed_text: Option<String>,
+    pub(in crate::actors::web) created_at: DateTime<Utc>,
 }
 
 /// One option of a poll.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = PollOption)]
-struct OptionView {
+pub(in crate::actors::web) struct OptionView {
     /// What a voter types (`A`, `1`, `YES`), compared without case or accents.
-    code: String,
+    pub(in crate::actors::web) code: String,
     /// What it stands for.
     #[serde(default)]
-    label: String,
+    pub(in crate::actors::web) label: String,
 }
 
 /// A poll with its counts.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PollResults)]
-struct ResultsView {
+pub(in crate::actors::web) struct ResultsView {
     #[serde(flatten)]
-    poll: PollView,
+    pub(in crate::actors::web) poll: PollView,
     /// Votes per option, in the poll's order: each phone's last vote.
-    counts: Vec<CountView>,
+    pub(in crate::actors::web) counts: Vec<CountView>,
     /// Phones that voted.
-    total: u64,
+    pub(in crate::actors::web) total: u64,
 }
 
 /// The votes of one option.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PollCount)]
-struct CountView {
-    code: String,
-    label: String,
-    votes: u64,
+pub(in crate::actors::web) struct CountView {
+    pub(in crate::actors::web) code: String,
+    pub(in crate::actors::web) label: String,
+    pub(in crate::actors::web) votes: u64,
 }
 
 /// An option as a body gives it: its code alone, or code and label.
@@ -166,7 +166,11 @@ async fn votes(state: &WebState, poll: &Poll) -> Result<Vec<(String, Vote)>, Pro
     Ok(web::block(move || store.votes(&id)).await??)
 }
 
-async fn results(state: &WebState, poll: &Poll) -> Result<ResultsView, Problem> {
+/// `poll` with its counts, read from the votes the store holds.
+pub(in crate::actors::web) async fn results(
+    state: &WebState,
+    poll: &Poll,
+) -> Result<ResultsView, Problem> {
     let votes = votes(state, poll).await?;
     let counts = poll.counts(votes.iter().map(|(_, vote)| vote.option.as_str()));
     Ok(ResultsView {

@@ -78,6 +78,16 @@ impl Problem {
         self.status
     }
 
+    /// What is wrong, in words.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The request field at fault, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
     pub fn new(status: StatusCode, detail: String) -> Problem {
         Problem {
             status,

@@ -53,6 +53,76 @@ async function logIn([user, password]) {
   await page.click("button[type=submit]");
 }
 
+// The operator's pages for incoming messages: the inbox, an MO route and
+// an autoreply added for the ESME's account, a poll created and its
+// results; a screenshot of each page.
+async function operatorInboundPages() {
+  step = "the admin opens the inbox of incoming messages";
+  await page.click("nav >> text=Incoming");
+  expect((await text("h1")) === "Incoming", "the inbox page");
+  await page.selectOption("form[action='/ui/inbox'] select[name=account]", ESME_ACCOUNT);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox'] button")]);
+  expect(page.url().includes(`account=${ESME_ACCOUNT}`), "the account chosen");
+  await page.screenshot({ path: `${SHOTS}/inbox.png`, fullPage: true });
+
+  step = "the admin adds an MO route";
+  await page.click("nav >> text=MO routes");
+  await page.fill("form[action='/ui/mo-routes'] input[name=number]", "+77 777");
+  await page.selectOption("form[action='/ui/mo-routes'] select[name=account]", ESME_ACCOUNT);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/mo-routes'] button[type=submit]")]);
+  expect((await text(".flash.bad")).includes("number: must be 1 to 15 digits"), "a number with a space refused, the field named");
+  await page.fill("form[action='/ui/mo-routes'] input[name=number]", "+77777");
+  await page.selectOption("form[action='/ui/mo-routes'] select[name=account]", ESME_ACCOUNT);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/mo-routes'] button[type=submit]")]);
+  expect((await text(".flash.ok")) === "Saved.", "the saved message");
+  expect((await text("tr[data-mo-route='77777/*'] td:nth-child(3)")) === ESME_ACCOUNT, "the route listed, its number normalised");
+  await page.screenshot({ path: `${SHOTS}/mo-routes.png`, fullPage: true });
+
+  step = "a bad autoreply is refused with its reason, a good one added";
+  await page.click("nav >> text=Autoreplies");
+  const autoreply = "form[action='/ui/autoreplies']";
+  await page.fill(`${autoreply} input[name=name]`, "prices");
+  await page.selectOption(`${autoreply} select[name=account]`, ESME_ACCOUNT);
+  await page.fill(`${autoreply} input[name=number]`, "77777");
+  await page.fill(`${autoreply} input[name=keyword]`, "PRICE");
+  await page.fill(`${autoreply} textarea[name=text]`, "Hi {{name}}");
+  await Promise.all([page.waitForNavigation(), page.click(`${autoreply} button[type=submit]`)]);
+  expect((await text(".flash.bad")).includes("{{name}}"), "the template's fault named");
+  await page.fill(`${autoreply} input[name=name]`, "prices");
+  await page.selectOption(`${autoreply} select[name=account]`, ESME_ACCOUNT);
+  await page.fill(`${autoreply} input[name=number]`, "77777");
+  await page.fill(`${autoreply} input[name=keyword]`, "PRICE");
+  await page.fill(`${autoreply} textarea[name=text]`, "Thanks {{from}}: prices at example.com");
+  await Promise.all([page.waitForNavigation(), page.click(`${autoreply} button[type=submit]`)]);
+  expect((await page.locator("tr[data-autoreply=prices]").count()) === 1, "the autoreply listed");
+  await page.screenshot({ path: `${SHOTS}/autoreplies.png`, fullPage: true });
+
+  step = "the admin creates a poll and reads its results";
+  await page.click("nav >> text=Polls");
+  const poll = "form[action='/ui/polls']";
+  await page.fill(`${poll} input[name=id]`, "colour");
+  await page.fill(`${poll} input[name=question]`, "Favourite colour?");
+  await page.selectOption(`${poll} select[name=account]`, ESME_ACCOUNT);
+  await page.fill(`${poll} input[name=number]`, "77777");
+  await page.fill(`${poll} input[name=keyword]`, "VOTE");
+  await page.fill(`${poll} input[name=options]`, "R=Red, G=Green, B=Blue");
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 16);
+  await page.fill(`${poll} input[name=closes_at]`, tomorrow);
+  await Promise.all([page.waitForNavigation(), page.click(`${poll} button[type=submit]`)]);
+  expect((await text("h1")) === "colour", "the poll's page");
+  expect((await page.locator("tr[data-option]").count()) === 3, "its three options");
+  expect((await text("[data-total]")) === "0", "no votes yet");
+  await page.screenshot({ path: `${SHOTS}/poll.png`, fullPage: true });
+  await page.click("nav >> text=Polls");
+  expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "open", "the poll listed, open");
+  await page.click("text=Español");
+  expect((await text("h1")) === "Encuestas", "the polls page in Spanish");
+  expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "abierta", "open, in Spanish");
+  await page.click("nav >> text=Rutas MO");
+  expect((await text("h1")) === "Rutas MO", "the MO routes page in Spanish");
+  await page.click("text=English");
+}
+
 try {
   step = "the pages tell the browser to load nothing from elsewhere and refuse framing";
   const first = await page.goto(`${BASE}/ui/login`);
@@ -163,6 +233,8 @@ try {
   expect((await page.locator("[data-listed=yes]").count()) === 1, "listed");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd/remove'] button")]);
   expect((await text("[data-dnd-count]")) === "1", "one left");
+
+  await operatorInboundPages();
 
   step = "the admin disconnects the ESME session";
   await page.click("nav >> text=ESME sessions");
@@ -468,7 +540,8 @@ try {
   const audited = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
   for (const action of ["login", "POST /ui/accounts", `POST /ui/accounts/${CUSTOMER[0]}/credit`,
                         "POST /ui/gateways/sim/stop", "POST /ui/routes", "POST /ui/rules",
-                        "POST /ui/quality/probes"]) {
+                        "POST /ui/quality/probes", "POST /ui/mo-routes", "POST /ui/autoreplies",
+                        "POST /ui/polls"]) {
     expect(audited.includes(action), `${action} audited, got ${audited.join(" | ")}`);
   }
   expect(audited.filter((action) => action === `POST /ui/accounts/${CUSTOMER[0]}/credit`).length === 1,

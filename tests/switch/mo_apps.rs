@@ -84,7 +84,7 @@ fn texts_for(raw: &mut Raw, within: Duration) -> BTreeMap<(String, String), usiz
 }
 
 /// The MO `raw` reads until one has `text` (bounded).
-fn wait_for_mo(raw: &mut Raw, source: &str, text: &str) {
+pub(crate) fn wait_for_mo(raw: &mut Raw, source: &str, text: &str) {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         if let Some(mo) = next_mo(raw, deadline.saturating_duration_since(Instant::now()))

@@ -3,7 +3,9 @@
 //! scripts/test.sh), against a `pasarela serve` child with an ESME bound
 //! over SMPP. The script logs in wrong then right as the admin, sees the
 //! live dashboard, creates an account, tops it up and reads the ledger,
-//! has forms without their CSRF token refused, disconnects the ESME,
+//! has forms without their CSRF token refused, opens the inbox, adds an MO
+//! route and an autoreply (a bad one refused first), creates a poll and
+//! reads its results, disconnects the ESME,
 //! switches to Spanish and back, logs out; then the new customer logs in,
 //! sends a message from the panel, sees it DELIVERED, exports its CSV,
 //! reads today's report and is refused the operator's pages; the admin

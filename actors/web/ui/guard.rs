@@ -4,7 +4,8 @@
 //! suspended, and the browser inside its `allowed_ips` on every request).
 //! Without a session a page answers 303 to the login form; with another
 //! role's, 403. [`UiError`] is how a UI handler fails: a short page in the
-//! request's language, never a stack trace.
+//! request's language, never a stack trace; [`refused`] is how a form is
+//! refused: its page again with the reason.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -12,13 +13,14 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use maud::html;
+use maud::{Markup, html};
 
 use super::i18n::{Lang, Text};
-use super::layout::{Frame, Section};
+use super::layout::{Flash, Frame, Section};
 use super::layout::{respond_with, see_other};
 use super::session::{COOKIE, Session, Who, csrf_matches};
 use crate::actors::protocol::directory::AccountEntry;
+use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::auth::address_allowed;
 
@@ -28,6 +30,28 @@ use crate::auth::address_allowed;
 pub struct CsrfForm {
     #[serde(default)]
     pub csrf: String,
+}
+
+/// The query a form that was applied redirects to (`?done=1`): its page
+/// says "Saved." then.
+#[derive(Debug, serde::Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    /// "Saved." in `logged`'s language, after a form was applied.
+    pub fn saved(&self, logged: &LoggedIn) -> Option<Flash> {
+        self.done
+            .as_ref()
+            .map(|_| Flash::Ok(logged.lang_text(Text::Saved)))
+    }
+}
+
+/// A form's optional text field: `None` when left empty (white space
+/// only), else trimmed.
+pub fn filled(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|text| !text.is_empty())
 }
 
 /// A request with a live session.
@@ -116,6 +140,20 @@ impl ResponseError for UiError {
         };
         respond_with(self.status_code(), page)
     }
+}
+
+/// A refused form: its page again, built by `page` with `problem` above
+/// it (naming the field at fault), answered with the problem's status.
+pub fn refused(
+    problem: &Problem,
+    page: impl FnOnce(Option<Flash>) -> Result<Markup, UiError>,
+) -> Result<HttpResponse, UiError> {
+    let reason = match problem.field() {
+        Some(field) => format!("{}: {field}: {}", problem.status(), problem.detail()),
+        None => problem.to_string(),
+    };
+    let markup = page(Some(Flash::Bad(reason)))?;
+    Ok(respond_with(problem.status(), markup))
 }
 
 /// The session the request's cookie names, if alive.

@@ -345,6 +345,41 @@ texts! {
     UnitPrice => "Unit price", "Precio unitario";
     UnitCost => "Unit cost", "Coste unitario";
     Total => "Total", "Total";
+    Inbox => "Incoming", "Entrantes";
+    MoRoutes => "MO routes", "Rutas MO";
+    Autoreplies => "Autoreplies", "Respuestas automáticas";
+    Polls => "Polls", "Encuestas";
+    Unrouted => "Unrouted MO: no MO route takes them; they wait here and are offered again when the routes change", "MO sin ruta: ninguna ruta MO los toma; esperan aquí y se ofrecen de nuevo cuando cambian las rutas";
+    NoUnrouted => "No MO is waiting unrouted.", "Ningún MO espera sin ruta.";
+    ReceivedBy => "MO received by an account, by conversation", "MO recibidos por una cuenta, por conversación";
+    NoReceived => "This account has received no MO.", "Esta cuenta no ha recibido ningún MO.";
+    MoReceived => "MO received", "MO recibidos";
+    NumberFilter => "Number (ours or theirs)", "Número (nuestro o suyo)";
+    Received => "Received", "Recibido";
+    Coding => "Coding", "Codificación";
+    Binary => "binary", "binario";
+    Incomplete => "incomplete", "incompleto";
+    Keyword => "Keyword", "Palabra clave";
+    KeywordOptional => "Keyword (the first word; empty: every MO to the number)", "Palabra clave (la primera palabra; vacío: todo MO al número)";
+    NewMoRoute => "New MO route", "Nueva ruta MO";
+    NoMoRoutes => "No MO route: every MO stays unrouted.", "Ninguna ruta MO: todo MO queda sin ruta.";
+    NewAutoreply => "New autoreply", "Nueva respuesta automática";
+    NoAutoreplies => "No autoreply yet.", "Aún no hay respuestas automáticas.";
+    ReplyTemplate => "Reply ({{from}}, {{to}}, {{keyword}} and {{text}} are filled in)", "Respuesta (se rellenan {{from}}, {{to}}, {{keyword}} y {{text}})";
+    NewPoll => "New poll", "Nueva encuesta";
+    NoPolls => "No polls yet.", "Aún no hay encuestas.";
+    Question => "Question", "Pregunta";
+    PollOptions => "Options, comma separated: CODE or CODE=label", "Opciones, separadas por comas: CÓDIGO o CÓDIGO=etiqueta";
+    PollOption => "Option", "Opción";
+    Votes => "Votes", "Votos";
+    Voters => "Phones that voted", "Teléfonos que votaron";
+    ClosesAt => "Closes at (UTC)", "Cierra el (UTC)";
+    VoteReply => "Answer to a vote (optional)", "Respuesta a un voto (opcional)";
+    ClosedReply => "Answer after closing (optional)", "Respuesta tras el cierre (opcional)";
+    PollOpen => "open", "abierta";
+    PollClosed => "closed", "cerrada";
+    CloseNow => "Close now", "Cerrar ahora";
+    NotADateTime => "Closes at: give a date and time (YYYY-MM-DD HH:MM, UTC).", "Cierra el: indique fecha y hora (AAAA-MM-DD HH:MM, UTC).";
 }
 
 #[cfg(test)]

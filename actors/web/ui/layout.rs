@@ -2,7 +2,7 @@
 //! stylesheet, nothing from another host), the top bar with the role's
 //! navigation, the language switch and logout, a flash message, and the
 //! page's own content. Also the small pieces pages repeat: a state badge,
-//! a CSRF field.
+//! a CSRF field, an account chooser.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -11,6 +11,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::i18n::{Lang, Text};
 use super::session::{Session, Who};
+use crate::actors::web::state::WebState;
 
 /// Where a page sits in the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,10 @@ pub enum Section {
     Home,
     Messages,
     Campaigns,
+    Inbox,
+    MoRoutes,
+    Autoreplies,
+    Polls,
     Contacts,
     Conversations,
     OptOuts,
@@ -96,6 +101,10 @@ impl Frame<'_> {
                 (Section::Quality, "/ui/quality", Text::RouteQuality),
                 (Section::Messages, "/ui/messages", Text::Messages),
                 (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
+                (Section::Inbox, "/ui/inbox", Text::Inbox),
+                (Section::MoRoutes, "/ui/mo-routes", Text::MoRoutes),
+                (Section::Autoreplies, "/ui/autoreplies", Text::Autoreplies),
+                (Section::Polls, "/ui/polls", Text::Polls),
                 (Section::Rules, "/ui/rules", Text::Rules),
                 (Section::Dnd, "/ui/dnd", Text::Dnd),
                 (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
@@ -173,6 +182,26 @@ pub enum Tone {
 /// The hidden field a state-changing form posts its session's token in.
 pub fn csrf_field(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+/// Every account's system_id, sorted: what an account chooser offers.
+pub fn account_ids(state: &WebState) -> Vec<String> {
+    let mut accounts: Vec<String> = state.directory.accounts().keys().cloned().collect();
+    accounts.sort();
+    accounts
+}
+
+/// A `select` named `name` of `accounts`, `chosen` selected; its first
+/// option, `none`, posts nothing.
+pub fn account_select(name: &str, accounts: &[String], chosen: Option<&str>, none: &str) -> Markup {
+    html! {
+        select name=(name) {
+            option value="" { (none) }
+            @for account in accounts {
+                option value=(account) selected[chosen == Some(account.as_str())] { (account) }
+            }
+        }
+    }
 }
 
 fn who_name(who: &Who) -> String {

@@ -18,7 +18,7 @@ use slog::error;
 
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, respond, see_other};
+use super::layout::{Flash, Frame, Section, Tone, account_ids, account_select, respond, see_other};
 use crate::actors::web::messages_list::{ListQuery, csv_response};
 use crate::actors::web::state::WebState;
 use crate::model::{AccountId, Message, MessageId, MessageState};
@@ -194,16 +194,7 @@ fn search_form(
             form.inline method="get" action=(action) {
                 @if let Some(accounts) = accounts {
                     label { (frame.t(Text::Account))
-                        select name="account" {
-                            option value="" { "–" }
-                            @for account in accounts {
-                                @if search.account.as_deref() == Some(account.as_str()) {
-                                    option value=(account) selected { (account) }
-                                } @else {
-                                    option value=(account) { (account) }
-                                }
-                            }
-                        }
+                        (account_select("account", accounts, search.account.as_deref(), "–"))
                     }
                     label { (frame.t(Text::Id)) input type="text" name="id" inputmode="numeric" size="8" value=(value(&search.id)); }
                 }
@@ -338,13 +329,7 @@ async fn admin_search(
         return Ok(see_other(location));
     }
     let frame = admin.0.frame(Section::Messages, request.path());
-    let mut accounts: Vec<String> = state
-        .directory
-        .accounts()
-        .keys()
-        .map(ToString::to_string)
-        .collect();
-    accounts.sort();
+    let accounts = account_ids(&state);
     let chosen = given(&search.account).and_then(|account| state.directory.account(&account));
     let (listed, flash) = match chosen {
         Some(account) => {

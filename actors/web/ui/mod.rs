@@ -18,6 +18,10 @@
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
+//! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
+//! | `mo_routes.rs` (operator) | `GET`/`POST /ui/mo-routes`, `POST /ui/mo-routes/delete` |
+//! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies`, `POST /ui/autoreplies/{name}/delete` |
+//! | `polls.rs` (operator) | `GET`/`POST /ui/polls`, `GET /ui/polls/{id}`, `POST /ui/polls/{id}/close` |
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
@@ -41,6 +45,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod autoreplies;
 mod callbacks;
 mod campaigns;
 mod chart;
@@ -52,11 +57,14 @@ mod dnd;
 mod gateways;
 mod guard;
 mod i18n;
+mod inbox;
 mod layout;
 mod login;
 mod mail;
 mod messages;
+mod mo_routes;
 mod opt_outs;
+mod polls;
 mod quality;
 mod reports;
 mod routes;
@@ -99,6 +107,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(messages::configure)
         .configure(campaigns::configure)
         .configure(callbacks::configure)
+        .configure(inbox::configure)
+        .configure(mo_routes::configure)
+        .configure(autoreplies::configure)
+        .configure(polls::configure)
         .configure(rules::configure)
         .configure(dnd::configure)
         .configure(audit::configure)

@@ -16,7 +16,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::chart;
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, respond};
+use super::layout::{Flash, Frame, Section, account_ids, account_select, respond};
 use crate::actors::web::reports::{
     Audience, Figures, Range, RangeQuery, SummaryReport, summary_csv, summary_report, today_csv,
     today_report,
@@ -81,8 +81,7 @@ async fn admin_page(
     let asked = asked(&request);
     let audience = Audience::operator(asked.account.clone());
     let frame = admin.0.frame(Section::Reports, request.path());
-    let mut accounts: Vec<String> = state.directory.accounts().keys().cloned().collect();
-    accounts.sort();
+    let accounts = account_ids(&state);
     page(&frame, &admin.0, &state, &audience, asked, Some(&accounts))
 }
 
@@ -308,16 +307,7 @@ fn range_form(
             }
             @if let Some(accounts) = accounts {
                 label { (frame.t(Text::Account))
-                    select name="account" {
-                        option value="" { (frame.t(Text::AllAccounts)) }
-                        @for account in accounts {
-                            @if audience.account.as_deref() == Some(account.as_str()) {
-                                option value=(account) selected { (account) }
-                            } @else {
-                                option value=(account) { (account) }
-                            }
-                        }
-                    }
+                    (account_select("account", accounts, audience.account.as_deref(), frame.t(Text::AllAccounts)))
                 }
             }
             button type="submit" { (frame.t(Text::Show)) }

@@ -15,7 +15,9 @@ use slog::info;
 
 use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
+use super::layout::{
+    Flash, Section, account_ids, account_select, csrf_field, respond, respond_with, see_other,
+};
 use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::routes::route_input;
@@ -167,23 +169,14 @@ fn page(
 ) -> Markup {
     let frame = admin.0.frame(Section::Routes, request.path());
     let routing = state.routes.current();
-    let mut accounts: Vec<String> = state
-        .directory
-        .accounts()
-        .keys()
-        .map(ToString::to_string)
-        .collect();
-    accounts.sort();
+    let accounts = account_ids(state);
     let content = html! {
         div.panel {
             h2 { (frame.t(Text::TestNumber)) }
             form.inline method="get" action="/ui/routes" {
                 label { (frame.t(Text::To)) input type="text" name="number" required inputmode="tel" placeholder="+34600111222" value=(number.unwrap_or_default()); }
                 label { (frame.t(Text::Account))
-                    select name="account" {
-                        option value="" { "*" }
-                        @for account in &accounts { option value=(account) { (account) } }
-                    }
+                    (account_select("account", &accounts, None, "*"))
                 }
                 button type="submit" { (frame.t(Text::Check)) }
             }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use slog::{error, info};
 
-use super::guard::{AdminPage, CsrfForm, UiError, UiErrorKind};
+use super::guard::{AdminPage, CsrfForm, Done, UiError, UiErrorKind};
 use super::i18n::Text;
 use super::layout::{Flash, Section, Tone, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::content_rules::rule_input;
@@ -42,11 +42,6 @@ struct RuleForm {
     accounts: String,
     #[serde(default)]
     description: String,
-}
-
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 /// Entries separated by commas.
@@ -180,10 +175,7 @@ async fn list(
     state: web::Data<WebState>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    let flash = done
-        .done
-        .as_ref()
-        .map(|_| Flash::Ok(admin.0.lang_text(Text::Saved)));
+    let flash = done.saved(&admin.0);
     Ok(respond(page(&request, &admin, &state, flash).await?))
 }
 
