@@ -251,7 +251,6 @@ texts! {
     FromDay => "From", "Desde";
     ToDay => "Until", "Hasta";
     Older => "Older", "Anteriores";
-    ChooseAccount => "Choose an account, or give a message id.", "Elija una cuenta o indique el id de un mensaje.";
     Settings => "Settings", "Ajustes";
     ApiKeys => "API keys", "Claves de API";
     NewKey => "New API key", "Nueva clave de API";
@@ -345,6 +344,11 @@ texts! {
     UnitPrice => "Unit price", "Precio unitario";
     UnitCost => "Unit cost", "Coste unitario";
     Total => "Total", "Total";
+    Edit => "Edit", "Editar";
+    Save => "Save", "Guardar";
+    EditRoute => "Edit route", "Editar ruta";
+    EditRule => "Edit rule", "Editar regla";
+    EveryAccountBound => "Every account: the CSV looks at the newest messages only, at most", "Todas las cuentas: el CSV examina solo los mensajes más recientes, como máximo";
 }
 
 #[cfg(test)]
