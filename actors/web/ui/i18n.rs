@@ -353,6 +353,7 @@ texts! {
     GatewayDefinitionHelp => "Checked with the configuration file's rules, stored, and started at once.", "Se comprueba con las reglas del archivo de configuración, se guarda y arranca en el acto.";
     DefinedHere => "defined from the console or the admin API", "definida desde la consola o la API de administración";
     DefinedInFile => "defined in the configuration file: a definition saved here replaces it (its kind cannot change)", "definida en el archivo de configuración: una definición guardada aquí la sustituye (su tipo no puede cambiar)";
+    NoOptOuts => "No number has opted out.", "Ningún número se ha dado de baja.";
     EveryAccountBound => "Every account: the CSV looks at the newest messages only, at most", "Todas las cuentas: el CSV examina solo los mensajes más recientes, como máximo";
 }
 
