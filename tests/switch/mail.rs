@@ -13,6 +13,7 @@
 //! audited); a customer setting its address in its settings.
 
 use crate::sim::Sim;
+use crate::ui::{browse, csrf_token, ui_login};
 use crate::{common, http};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -337,67 +338,6 @@ fn queued_mails_are_sent_after_a_restart() {
     );
     let log = wait_log(switch.http, 2, |mail| mail["state"] == "sent");
     assert!(log.iter().all(|mail| mail["attempts"] == 2), "{log:?}");
-}
-
-/// The hidden CSRF token of the first form of a page.
-fn csrf_token(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a form with a CSRF token")
-        .to_owned()
-}
-
-/// Logs `user` in through the web UI's form: the session cookie.
-/// The login form's token is also its cookie's value. Over a raw socket:
-/// the test client lower-cases headers, and cookie values keep their case.
-fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
-    use std::io::{Read, Write};
-    let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
-    let token = csrf_token(&form.text);
-    let body = format!("csrf={token}&username={user}&password={password}");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "POST /ui/login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nCookie: pasarela_login={token}\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
-    answer
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(": ")?;
-            let value = value.strip_prefix("pasarela_session=")?;
-            name.eq_ignore_ascii_case("set-cookie")
-                .then(|| value.split(';').next().unwrap_or(value).to_owned())
-        })
-        .expect("a session cookie")
-}
-
-/// A request of a logged-in browser.
-fn browse(
-    address: SocketAddr,
-    session: &str,
-    method: &str,
-    path: &str,
-    form: &str,
-) -> http::Answer {
-    let headers = [
-        (
-            "Content-Type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        ),
-        ("Cookie".to_owned(), format!("pasarela_session={session}")),
-    ];
-    http::request_with_headers(address, method, path, &headers, form.as_bytes())
 }
 
 #[test]

@@ -1,0 +1,87 @@
+//! A logged-in browser of the web UI for tests: log in through the form
+//! (the session cookie), read a page's CSRF token, send requests with the
+//! session's cookie.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::http;
+
+/// The hidden CSRF token of the first form of a page.
+pub fn csrf_token(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned()
+}
+
+/// Logs `user` in through the web UI's form: the session cookie.
+/// The login form's token is also its cookie's value. Over a raw socket:
+/// the test client lower-cases headers, and cookie values keep their case.
+pub fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
+    let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
+    let token = csrf_token(&form.text);
+    let body = format!("csrf={token}&username={user}&password={password}");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /ui/login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nCookie: pasarela_login={token}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    answer
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(": ")?;
+            let value = value.strip_prefix("pasarela_session=")?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.split(';').next().unwrap_or(value).to_owned())
+        })
+        .expect("a session cookie")
+}
+
+/// A request of a logged-in browser, with a form body.
+pub fn browse(
+    address: SocketAddr,
+    session: &str,
+    method: &str,
+    path: &str,
+    form: &str,
+) -> http::Answer {
+    browse_with(
+        address,
+        session,
+        method,
+        path,
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+    )
+}
+
+/// A request of a logged-in browser, with a body of `content_type`.
+pub fn browse_with(
+    address: SocketAddr,
+    session: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> http::Answer {
+    let headers = [
+        ("Content-Type".to_owned(), content_type.to_owned()),
+        ("Cookie".to_owned(), format!("pasarela_session={session}")),
+    ];
+    http::request_with_headers(address, method, path, &headers, body)
+}
