@@ -101,6 +101,14 @@ async function operatorEdits() {
   expect(csv[0].endsWith(",date,account"), `the per-message columns and the account, got ${csv[0]}`);
   expect(csv.some((row) => row.endsWith(`,${CUSTOMER[0]}`)) && csv.some((row) => row.endsWith(`,${ESME_ACCOUNT}`)),
     "both accounts in the CSV");
+
+  step = "the gateways and DND pages offer a new gateway's definition and a file to import";
+  await page.click("nav >> text=Gateways");
+  expect((await page.locator("form[action='/ui/gateways'] textarea[name=definition]").count()) === 1, "the new gateway's form");
+  await page.screenshot({ path: `${SHOTS}/gateways.png`, fullPage: true });
+  await page.click("nav >> text=Do not disturb");
+  expect((await page.locator("form[action='/ui/dnd/import'][enctype='multipart/form-data'] input[type=file]").count()) === 1, "the file form");
+  await page.screenshot({ path: `${SHOTS}/dnd.png`, fullPage: true });
 }
 
 try {

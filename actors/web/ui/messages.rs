@@ -215,7 +215,7 @@ fn search_form(
                     label { (frame.t(Text::Id)) input type="text" name="id" inputmode="numeric" size="8" value=(value(&search.id)); }
                 }
                 label { (frame.t(Text::To)) input type="text" name="to" inputmode="tel" size="14" value=(value(&search.to)); }
-                label { (frame.t(Text::From)) input type="text" name="from" size="12" value=(value(&search.from)); }
+                label { (frame.t(Text::Sender)) input type="text" name="from" size="11" value=(value(&search.from)); }
                 label { (frame.t(Text::State))
                     select name="state" {
                         option value="" { "–" }
@@ -377,7 +377,7 @@ async fn admin_search(
         (search_form(&frame, "/ui/messages", &search, Some(&accounts)))
         p {
             a href=(export) download { (frame.t(Text::ExportCsv)) }
-            @if every { " " span.muted { (frame.t(Text::EveryAccountBound)) " " (EVERY_CSV_BUDGET) } }
+            @if every { " " span.muted { (frame.t(Text::EveryAccountBound)) " " (grouped(EVERY_CSV_BUDGET)) "." } }
         }
         (listed)
     };
@@ -392,6 +392,20 @@ async fn admin_export(
 ) -> Result<HttpResponse, UiError> {
     let scope = admin_scope(&state, &admin.0, &search)?;
     export(&state, &admin.0, scope, &search)
+}
+
+/// `count` with its thousands apart (a narrow no-break space, read the
+/// same in English and Spanish): `500 000`.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The account the operator's search names, or every account when it
@@ -519,4 +533,17 @@ async fn customer_message(
         None,
         content,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1\u{202f}000");
+        assert_eq!(grouped(500_000), "500\u{202f}000");
+        assert_eq!(grouped(1_234_567), "1\u{202f}234\u{202f}567");
+    }
 }
