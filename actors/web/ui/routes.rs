@@ -42,8 +42,9 @@ struct TestQuery {
     number: Option<String>,
     account: Option<String>,
     done: Option<String>,
-    /// The route whose form is filled in to edit it.
-    edit: Option<usize>,
+    /// The route whose form is filled in to edit it (an index that names
+    /// none shows the new route's form).
+    edit: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,7 +98,7 @@ async fn list(
         flash,
         tested,
         query.number.as_deref(),
-        query.edit,
+        query.edit.as_deref().and_then(|index| index.parse().ok()),
     ))
 }
 
