@@ -34,6 +34,27 @@ system_id = "other"
 password = "other123"
 credit = "100.00"
 allowed_ips = ["127.0.0.0/8"]
+
+[[gateways]]
+name = "sim2"
+kind = "simulator"
+dlr_delay_ms = 50
+
+[[gateway_costs]]
+gateway = "sim"
+prefix = "44"
+cost = "0.03"
+
+[[gateway_costs]]
+gateway = "sim2"
+prefix = "44"
+cost = "0.01"
+
+[[routes]]
+prefix = "44"
+gateways = ["sim"]
+price = "0.05"
+mode = "least_cost"
 "#,
     )
 }
@@ -310,10 +331,31 @@ fn routes_rules_and_gateways_are_edited_in_place_from_the_console() {
     );
     assert_eq!(replaced.status, 303, "{}", replaced.text);
     let routes = api(address, "GET", "/api/v1/routes");
-    assert_eq!(routes.as_array().unwrap().len(), 1, "replaced, not added");
+    assert_eq!(routes.as_array().unwrap().len(), 2, "replaced, not added");
     assert_eq!(routes[0]["gateways"], json!(["sim3"]));
     let after = sent(address, DEMO, "+34600222002", "after");
     taken_by(address, &session, &after, "sim3");
+    // The file's least_cost route edited in place keeps its mode (the form
+    // has none), as it will after a restart: given a cheaper gateway, it
+    // sends there, where a plain route would keep to its first.
+    let uk = page(address, &session, "/ui/routes?edit=1");
+    assert!(uk.contains("value=\"0.05\""), "{uk}");
+    post(
+        address,
+        &session,
+        "/ui/routes?edit=1",
+        "/ui/routes/1",
+        &[
+            ("prefix", "44"),
+            ("accounts", "*"),
+            ("gateways", "sim, sim2"),
+            ("weights", ""),
+            ("price", "0.06"),
+        ],
+    );
+    assert_eq!(api(address, "GET", "/api/v1/routes")[1]["price"], "0.06");
+    let cheaper = sent(address, DEMO, "+447700900001", "least cost");
+    taken_by(address, &session, &cheaper, "sim2");
 
     // A content rule added, then edited in place: its new pattern holds.
     post(
