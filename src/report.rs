@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::api::FieldError;
-use crate::model::{Message, MessageState};
+use crate::model::{AccountId, Message, MessageState};
 use crate::numbering::{self, Operators};
 use crate::sms::Alphabet;
 use crate::sms::incoming::decode_text;
@@ -46,6 +46,10 @@ pub struct ReportRow {
     pub description: &'static str,
     /// When it was accepted.
     pub date: DateTime<Utc>,
+    /// The account that sent it: only in the operator's listing of every
+    /// account, after the columns above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl ReportRow {
@@ -88,6 +92,15 @@ impl ReportRow {
             error_code: message.error_code,
             description: describe(message.state()),
             date: message.created_at,
+            account: None,
+        }
+    }
+
+    /// This row naming `account` in its last column.
+    pub fn with_account(self, account: &AccountId) -> ReportRow {
+        ReportRow {
+            account: Some(account.to_string()),
+            ..self
         }
     }
 }
@@ -119,6 +132,8 @@ pub struct Filter {
     pub from_date: Option<DateTime<Utc>>,
     /// Accepted before.
     pub to_date: Option<DateTime<Utc>>,
+    /// The sender as stored (a leading `+` is ignored).
+    pub sender: Option<String>,
 }
 
 impl Filter {
@@ -150,7 +165,16 @@ impl Filter {
             to_date: to_date
                 .map(|text| instant("to_date", text, 1))
                 .transpose()?,
+            sender: None,
         })
+    }
+
+    /// This filter, also only for messages from `sender` when given.
+    pub fn from_sender(self, sender: Option<&str>) -> Filter {
+        Filter {
+            sender: sender.map(|sender| sender.strip_prefix('+').unwrap_or(sender).to_string()),
+            ..self
+        }
     }
 
     /// Whether `message` passes every filter given.
@@ -162,6 +186,10 @@ impl Filter {
                 .is_none_or(|to| message.destination.text() == to)
             && self.from_date.is_none_or(|from| message.created_at >= from)
             && self.to_date.is_none_or(|to| message.created_at < to)
+            && self
+                .sender
+                .as_ref()
+                .is_none_or(|sender| message.source.text() == sender)
     }
 
     /// Whether no message accepted at or before `created` can match, so a

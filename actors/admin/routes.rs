@@ -97,11 +97,15 @@ impl Admin {
             .ok_or(AdminError::NoRoute(index))?;
         let route = self.check_route(input, &configs, Some(index))?;
         let mut stored = Vec::new();
-        if route_key(&old) != route_key(&route) {
+        let route = if route_key(&old) == route_key(&route) {
+            // As `merge_routes` will lay it over the file's at the next start.
+            keep_measured_mode(Some(&old), route)
+        } else {
             stored.push(StoredRoute::Deleted {
                 key: route_key(&old),
             });
-        }
+            route
+        };
         stored.push(present(&route));
         configs[index] = route;
         self.apply_routes(&configs, stored).await

@@ -119,14 +119,34 @@ async fn import_dnd(
     payload: web::Payload,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ImportReader::new(&request, payload, false)?;
+    let reader = ImportReader::new(&request, payload, false)?;
+    Ok(HttpResponse::Ok().json(import_numbers(&state, reader, ListedBy::Import).await?))
+}
+
+/// Puts every number `reader` reads on the registry, stored a page at a
+/// time and in force in steps of [`PUBLISH_EVERY`] and at the end: what
+/// was imported, and each line refused. A failure to read or store ends
+/// the import; the pages stored before it stay.
+pub(in crate::actors::web) async fn import_numbers(
+    state: &WebState,
+    mut reader: ImportReader,
+    by: ListedBy,
+) -> Result<ImportReport, Problem> {
     let mut report = ImportReport::default();
     let mut writer = state.dnd.writer().await;
-    let listed = Listed::new(Utc::now(), ListedBy::Import);
+    let listed = Listed::new(Utc::now(), by);
     let mut unpublished = 0;
-    while let Some(page) = reader.next_page(&mut report).await? {
+    let outcome = loop {
+        let page = match reader.next_page(&mut report).await {
+            Ok(Some(page)) => page,
+            Ok(None) => break Ok(()),
+            Err(problem) => break Err(problem),
+        };
         let numbers = page.into_iter().map(|entry| entry.number);
-        let (added, already) = put_numbers(&state, &mut writer, numbers, &listed).await?;
+        let (added, already) = match put_numbers(state, &mut writer, numbers, &listed).await {
+            Ok(counts) => counts,
+            Err(problem) => break Err(problem),
+        };
         report.imported += added;
         report.already += already;
         unpublished += added;
@@ -134,12 +154,12 @@ async fn import_dnd(
             writer.publish();
             unpublished = 0;
         }
-    }
+    };
     writer.publish();
     info!(state.logger, "DND numbers imported"; "imported" => report.imported,
         "already" => report.already, "rejected" => report.rejected_total,
         "registry" => state.dnd.len());
-    Ok(HttpResponse::Ok().json(report))
+    outcome.map(|()| report)
 }
 
 /// Puts `numbers` on the registry in one batch, stored before any is in

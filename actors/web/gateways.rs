@@ -14,7 +14,6 @@
 use actix::MailboxError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -135,21 +134,7 @@ fn problem(field: &str, detail: impl Into<String>) -> FieldError {
 /// definition as TOML (what the store keeps). `name`, when the path gives
 /// one, is the gateway's name (the body may leave it out).
 fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String), FieldError> {
-    let mut object = Fields::parse(body)?.into_object();
-    if let Some(name) = name {
-        match object.get("name") {
-            None | Some(Value::Null) => {
-                object.insert("name".into(), Value::String(name.into()));
-            }
-            Some(Value::String(given)) if given == name => {}
-            Some(_) => {
-                return Err(problem(
-                    "name",
-                    format!("must be the gateway's name in the path, {name:?}"),
-                ));
-            }
-        }
-    }
+    let object = Fields::parse(body)?.into_object();
     let mut table = toml::Table::new();
     for (key, value) in object {
         if value.is_null() {
@@ -158,6 +143,41 @@ fn definition(body: &[u8], name: Option<&str>) -> Result<(GatewayConfig, String)
         let value = toml::Value::try_from(&value)
             .map_err(|error| problem(&key, format!("cannot be a configuration value: {error}")))?;
         table.insert(key, value);
+    }
+    checked(table, name)
+}
+
+/// A gateway's definition written as TOML (the keys of a `[[gateways]]`
+/// table, as the web UI's form takes it), checked like [`definition`].
+pub(in crate::actors::web) fn toml_definition(
+    text: &str,
+    name: Option<&str>,
+) -> Result<(GatewayConfig, String), FieldError> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|error| problem("definition", format!("is not TOML: {error}")))?;
+    checked(table, name)
+}
+
+/// `table` named `name` when given (left out, or the same), checked with
+/// the file's rules; and its TOML.
+fn checked(
+    mut table: toml::Table,
+    name: Option<&str>,
+) -> Result<(GatewayConfig, String), FieldError> {
+    if let Some(name) = name {
+        match table.get("name") {
+            None => {
+                table.insert("name".into(), toml::Value::String(name.into()));
+            }
+            Some(toml::Value::String(given)) if given == name => {}
+            Some(_) => {
+                return Err(problem(
+                    "name",
+                    format!("must be the gateway's name in the path, {name:?}"),
+                ));
+            }
+        }
     }
     let text = toml::to_string(&table)
         .map_err(|error| problem("body", format!("cannot be written as TOML: {error}")))?;

@@ -1,14 +1,17 @@
 //! A list imported over HTTP (`POST /api/v1/dnd/import`,
-//! `POST /api/v1/opt-outs/import`), read as it arrives: the body is cut
+//! `POST /api/v1/opt-outs/import`, a file uploaded to `/ui/dnd/import`),
+//! read as it arrives: the body (or the uploaded file) is cut
 //! into lines from the payload stream and handed on a page of entries at a
 //! time, the next chunk read only once the caller has stored the page, so
 //! a body of ten million lines never sits in memory. Per-line errors go
 //! into the [`ImportReport`].
 
+use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{HttpRequest, web};
+use actix_web::web::{self, Bytes};
 use futures_util::StreamExt;
+use futures_util::stream::LocalBoxStream;
 
 use super::problem::Problem;
 use crate::checks::sender::Sender;
@@ -43,7 +46,8 @@ pub fn is_text_import(headers: &HeaderMap) -> bool {
 
 /// Reads a list from a request body, a page at a time.
 pub struct ImportReader {
-    payload: web::Payload,
+    /// The body's chunks, or why one could not be read.
+    payload: LocalBoxStream<'static, Result<Bytes, String>>,
     lines: Lines,
     with_sender: bool,
     done: bool,
@@ -64,12 +68,24 @@ impl ImportReader {
                 "a list is imported as text/csv (first column the number) or text/plain (one number per line)".into(),
             ));
         }
-        Ok(ImportReader {
-            payload,
+        Ok(ImportReader::of(payload, with_sender))
+    }
+
+    /// A reader of the chunks of `stream` (a request body, or a file in a
+    /// form), read as CSV whose first column is the number (one number
+    /// per line is such a CSV).
+    pub fn of<E: std::fmt::Display>(
+        stream: impl futures_util::Stream<Item = Result<Bytes, E>> + 'static,
+        with_sender: bool,
+    ) -> ImportReader {
+        ImportReader {
+            payload: stream
+                .map(|chunk| chunk.map_err(|error| error.to_string()))
+                .boxed_local(),
             lines: Lines::new(),
             with_sender,
             done: false,
-        })
+        }
     }
 
     /// The next entries (at least [`PAGE`] unless the body ends), or

@@ -9,6 +9,11 @@
 //! [`SCAN_BUDGET`] messages: with a filter that matches few, a page can be
 //! short (even empty) and still have a `next_cursor`; the walk stops early
 //! once messages are older than `from_date`.
+//!
+//! The operator's web UI also walks every account at once ([`Scope::Every`]):
+//! the accounts' indexes merged newest first, a chunk of each at a time (no
+//! index by number: a search by number examines messages one by one, within
+//! the same budget a page, and its CSV within [`EVERY_CSV_BUDGET`]).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -42,6 +47,19 @@ const SCAN_BUDGET: usize = 10_000;
 const CHUNK: usize = 256;
 /// CSV chunks written ahead of a slow client.
 const CSV_BACKLOG: usize = 4;
+/// The most messages the CSV of every account looks at (newest first;
+/// the walk stops there, or sooner at `from_date`).
+pub(in crate::actors::web) const EVERY_CSV_BUDGET: usize = 500_000;
+
+/// Whose messages a listing walks.
+#[derive(Debug, Clone)]
+pub(in crate::actors::web) enum Scope {
+    /// One account's.
+    Account(AccountId),
+    /// Every one of these accounts' (the operator's), merged newest first;
+    /// the CSV then names each row's account in a last column.
+    Every(Vec<AccountId>),
+}
 
 /// Registers this file's routes.
 pub fn configure(config: &mut ServiceConfig) {
@@ -61,6 +79,9 @@ pub(in crate::actors::web) struct ListQuery {
     from_date: Option<String>,
     /// Accepted before this time (RFC 3339).
     to_date: Option<String>,
+    /// Only messages from this sender (as stored: digits or an
+    /// alphanumeric id).
+    sender: Option<String>,
     /// JSON pages only (the CSV report refuses it).
     #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<usize>,
@@ -74,6 +95,7 @@ impl ListQuery {
     pub(in crate::actors::web) fn matching(
         state: Option<String>,
         to: Option<String>,
+        sender: Option<String>,
         from_date: Option<String>,
         to_date: Option<String>,
     ) -> ListQuery {
@@ -82,6 +104,7 @@ impl ListQuery {
             to,
             from_date,
             to_date,
+            sender,
             limit: None,
             cursor: None,
         }
@@ -100,6 +123,7 @@ impl ListQuery {
             self.from_date.as_deref(),
             self.to_date.as_deref(),
         )
+        .map(|filter| filter.from_sender(self.sender.as_deref()))
         .map_err(Problem::from)
     }
 }
@@ -116,6 +140,8 @@ struct PageView {
 struct Page {
     messages: Vec<Message>,
     next: Option<MessageId>,
+    /// Messages looked at.
+    examined: usize,
 }
 
 /// The account's messages, newest first, as report rows (JSON pages; CSV with Accept: text/csv)
@@ -139,7 +165,7 @@ async fn list_messages(
 ) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
     if wants_csv(&request) {
-        return csv_response(&state, account.id.clone(), query);
+        return csv_response(&state, Scope::Account(account.id.clone()), query);
     }
     let filter = query.filter()?;
     let limit = match query.limit {
@@ -155,8 +181,9 @@ async fn list_messages(
         .map_err(|_| field("cursor", "not a cursor this listing gave".into()))?;
     let store = state.store.clone();
     let operators = state.operators.clone();
-    let page = web::block(move || page(&store, &account.id, &filter, cursor, limit, SCAN_BUDGET))
-        .await??;
+    let scope = Scope::Account(account.id.clone());
+    let page =
+        web::block(move || page(&store, &scope, &filter, cursor, limit, SCAN_BUDGET)).await??;
     Ok(HttpResponse::Ok().json(PageView {
         messages: page
             .messages
@@ -184,7 +211,7 @@ async fn export_messages(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let query = ListQuery::read(&request)?;
-    csv_response(&state, account.id.clone(), query)
+    csv_response(&state, Scope::Account(account.id.clone()), query)
 }
 
 pub(in crate::actors::web) fn wants_csv(request: &HttpRequest) -> bool {
@@ -206,7 +233,7 @@ fn field(name: &str, detail: String) -> Problem {
 /// a time while the client reads.
 pub(in crate::actors::web) fn csv_response(
     state: &WebState,
-    account: AccountId,
+    scope: Scope,
     query: ListQuery,
 ) -> Result<HttpResponse, Problem> {
     let filter = query.filter()?;
@@ -225,7 +252,7 @@ pub(in crate::actors::web) fn csv_response(
     let operators = state.operators.clone();
     let logger = state.logger.clone();
     actix_web::rt::task::spawn_blocking(move || {
-        write_csv(&store, &operators, &account, &filter, &chunks, &logger)
+        write_csv(&store, &operators, &scope, &filter, &chunks, &logger)
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -236,114 +263,181 @@ pub(in crate::actors::web) fn csv_response(
         .body(CsvBody(receiver)))
 }
 
-/// Writes the header and then a chunk per page until the walk ends or the
+/// Writes the header and then a chunk per page until the walk ends (for
+/// every account, at [`EVERY_CSV_BUDGET`] messages looked at) or the
 /// client goes away. A failure mid-way ends the body early (the status
 /// line is already sent), and is logged.
 fn write_csv(
     store: &Store,
     operators: &Operators,
-    account: &AccountId,
+    scope: &Scope,
     filter: &Filter,
     chunks: &mpsc::Sender<Bytes>,
     logger: &Logger,
 ) {
     let cut_short = |error: &dyn std::fmt::Display| {
-        error!(logger, "CSV report cut short"; "account" => %account, "error" => %error);
+        error!(logger, "CSV report cut short"; "scope" => ?scope, "error" => %error);
+    };
+    let (mut budget, accounts) = match scope {
+        Scope::Account(_) => (usize::MAX, false),
+        Scope::Every(_) => (EVERY_CSV_BUDGET, true),
     };
     let mut cursor = None;
     let mut header = true;
     loop {
-        let page = match page(store, account, filter, cursor, MAX_LIMIT, usize::MAX) {
+        let page = match page(store, scope, filter, cursor, MAX_LIMIT, budget) {
             Ok(page) => page,
             Err(error) => return cut_short(&error),
         };
-        let chunk = match csv_chunk(&page.messages, operators, header) {
+        let chunk = match csv_chunk(&page.messages, operators, header, accounts) {
             Ok(chunk) => chunk,
             Err(error) => return cut_short(&error),
         };
         if chunks.blocking_send(Bytes::from(chunk)).is_err() {
             return;
         }
-        let Some(next) = page.next else { return };
+        budget = budget.saturating_sub(page.examined);
+        let Some(next) = page.next.filter(|_| budget > 0) else {
+            return;
+        };
         cursor = Some(next);
         header = false;
     }
 }
 
 /// `messages` as CSV rows, after the header line when `header` (written by
-/// hand: the writer would write it only with a first row).
+/// hand: the writer would write it only with a first row); with each
+/// row's account last when `accounts`.
 fn csv_chunk(
     messages: &[Message],
     operators: &Operators,
     header: bool,
+    accounts: bool,
 ) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
     if header {
-        writer.write_record(ReportRow::COLUMNS)?;
+        let last: &[&str] = if accounts { &["account"] } else { &[] };
+        writer.write_record(ReportRow::COLUMNS.iter().chain(last))?;
     }
     for message in messages {
-        writer.serialize(ReportRow::new(message, operators))?;
+        let row = ReportRow::new(message, operators);
+        if accounts {
+            writer.serialize(row.with_account(&message.account))?;
+        } else {
+            writer.serialize(row)?;
+        }
     }
     writer
         .into_inner()
         .map_err(|error| error.into_error().into())
 }
 
-/// Up to `limit` of the account's messages that `filter` matches, newest
+/// Message ids newest first across the accounts of a [`Scope`]: each
+/// account's index read a chunk at a time, the heads merged.
+struct Walk<'a> {
+    store: &'a Store,
+    heads: Vec<Head>,
+}
+
+/// One account's place in a [`Walk`].
+struct Head {
+    account: AccountId,
+    /// Read and not yet taken, newest first.
+    ids: std::collections::VecDeque<MessageId>,
+    /// The oldest id read so far: the next chunk is below it.
+    below: Option<MessageId>,
+    /// The index has nothing more below `below`.
+    done: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(store: &'a Store, scope: &Scope, before: Option<MessageId>) -> Walk<'a> {
+        let accounts = match scope {
+            Scope::Account(account) => std::slice::from_ref(account),
+            Scope::Every(accounts) => accounts.as_slice(),
+        };
+        let heads = accounts
+            .iter()
+            .map(|account| Head {
+                account: account.clone(),
+                ids: std::collections::VecDeque::new(),
+                below: before,
+                done: false,
+            })
+            .collect();
+        Walk { store, heads }
+    }
+
+    /// The newest id not yet taken, or `None` at the end of every index.
+    fn next(&mut self) -> Result<Option<MessageId>, StoreError> {
+        for head in &mut self.heads {
+            if head.ids.is_empty() && !head.done {
+                let ids = self
+                    .store
+                    .account_messages(&head.account, head.below, CHUNK)?;
+                head.done = ids.len() < CHUNK;
+                head.below = ids.last().copied().or(head.below);
+                head.ids.extend(ids);
+            }
+        }
+        let newest = self
+            .heads
+            .iter_mut()
+            .filter(|head| !head.ids.is_empty())
+            .max_by_key(|head| head.ids.front().copied());
+        Ok(newest.and_then(|head| head.ids.pop_front()))
+    }
+}
+
+/// Up to `limit` of the messages of `scope` that `filter` matches, newest
 /// first, older than `cursor`, looking at no more than `budget` messages.
 fn page(
     store: &Store,
-    account: &AccountId,
+    scope: &Scope,
     filter: &Filter,
     cursor: Option<MessageId>,
     limit: usize,
     budget: usize,
 ) -> Result<Page, StoreError> {
+    let mut walk = Walk::new(store, scope, cursor);
     let mut messages = Vec::new();
-    let mut before = cursor;
     let mut examined = 0;
-    loop {
-        let ids = store.account_messages(account, before, CHUNK)?;
-        if ids.is_empty() {
+    let ended = |messages, examined| Page {
+        messages,
+        next: None,
+        examined,
+    };
+    while let Some(id) = walk.next()? {
+        examined += 1;
+        let Some(message) = store.message(id)? else {
+            continue;
+        };
+        if filter.ends_before(message.created_at) {
+            return Ok(ended(messages, examined));
+        }
+        if filter.matches(&message) {
+            messages.push(message);
+        }
+        if messages.len() == limit || examined >= budget {
             return Ok(Page {
                 messages,
-                next: None,
+                next: Some(id),
+                examined,
             });
         }
-        for id in ids {
-            before = Some(id);
-            examined += 1;
-            let Some(message) = store.message(id)? else {
-                continue;
-            };
-            if filter.ends_before(message.created_at) {
-                return Ok(Page {
-                    messages,
-                    next: None,
-                });
-            }
-            if filter.matches(&message) {
-                messages.push(message);
-            }
-            if messages.len() == limit || examined >= budget {
-                return Ok(Page {
-                    messages,
-                    next: Some(id),
-                });
-            }
-        }
     }
+    Ok(ended(messages, examined))
 }
 
-/// Up to `limit` messages of `account` matching `query`, newest first,
+/// Up to `limit` messages of `scope` matching `query`, newest first,
 /// older than `cursor`, on the blocking pool; and the cursor of the next
 /// page, if the walk stopped early (the page is full, or the scan budget
 /// was spent).
 pub(in crate::actors::web) async fn search(
     state: &WebState,
-    account: AccountId,
+    scope: Scope,
     query: &ListQuery,
     cursor: Option<MessageId>,
     limit: usize,
@@ -351,7 +445,7 @@ pub(in crate::actors::web) async fn search(
     let filter = query.filter()?;
     let store = state.store.clone();
     let found =
-        web::block(move || page(&store, &account, &filter, cursor, limit, SCAN_BUDGET)).await??;
+        web::block(move || page(&store, &scope, &filter, cursor, limit, SCAN_BUDGET)).await??;
     Ok((found.messages, found.next))
 }
 

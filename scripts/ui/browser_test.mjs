@@ -123,6 +123,64 @@ async function operatorInboundPages() {
   await page.click("text=English");
 }
 
+// The operator's editing pages (tests/switch/ui_admin_edits.rs has the
+// rest over HTTP): a route edited in place, and one search of every
+// account's messages at once. The admin is logged in.
+async function operatorEdits() {
+  step = "the admin edits the default route in place";
+  await page.click("nav >> text=Routes");
+  const routes = await page.locator("tbody tr").count();
+  const defaultRoute = page.locator("tbody tr", { hasText: "1.00" });
+  await Promise.all([page.waitForNavigation(), defaultRoute.locator("a", { hasText: "Edit" }).click()]);
+  const form = page.locator("form[method=post]:has(input[name=gateways])");
+  expect((await form.locator("input[name=gateways]").inputValue()) === "sim", "the form filled in with the route");
+  await form.locator("input[name=price]").fill("1.20");
+  await page.screenshot({ path: `${SHOTS}/route-edit.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  expect((await text(".flash.ok")).includes("Saved"), "the route saved");
+  expect((await page.locator("tbody tr").count()) === routes, "replaced, not added");
+  expect((await page.locator("tbody tr", { hasText: "1.20" }).count()) === 1, "the new price in the table");
+  // And back, for the steps after this one.
+  await Promise.all([page.waitForNavigation(), page.locator("tbody tr", { hasText: "1.20" }).locator("a", { hasText: "Edit" }).click()]);
+  await form.locator("input[name=price]").fill("1.00");
+  await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  expect((await page.locator("tbody tr", { hasText: "1.00" }).count()) === 1, "the price back");
+
+  step = "the admin searches every account's messages by number at once";
+  const sent = await fetch(`${BASE}/api/v1/messages`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${ESME_ACCOUNT}:demo1234`).toString("base64")}`,
+      "Content-Type": "application/json",
+    },
+    body: JSON.stringify({ to: "+34600300001", from: "Shop", text: "from another account" }),
+  });
+  expect(sent.status === 202, `a message of ${ESME_ACCOUNT} accepted, got ${sent.status}`);
+  await page.click("nav >> text=Messages");
+  expect((await page.locator("select[name=account] option:checked").innerText()).trim() === "All accounts", "every account by default");
+  await page.fill("input[name=to]", "+34600300001");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  const accounts = await page.locator("tbody tr[data-message] td:nth-child(2)").allInnerTexts();
+  expect(accounts.includes(CUSTOMER[0]) && accounts.includes(ESME_ACCOUNT), `both accounts' messages, got ${accounts.join(", ")}`);
+  await page.screenshot({ path: `${SHOTS}/messages-every-account.png`, fullPage: true });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click("text=Export CSV"),
+  ]);
+  const csv = readFileSync(await download.path(), "utf8").trim().split("\n");
+  expect(csv[0].endsWith(",date,account"), `the per-message columns and the account, got ${csv[0]}`);
+  expect(csv.some((row) => row.endsWith(`,${CUSTOMER[0]}`)) && csv.some((row) => row.endsWith(`,${ESME_ACCOUNT}`)),
+    "both accounts in the CSV");
+
+  step = "the gateways and DND pages offer a new gateway's definition and a file to import";
+  await page.click("nav >> text=Gateways");
+  expect((await page.locator("form[action='/ui/gateways'] textarea[name=definition]").count()) === 1, "the new gateway's form");
+  await page.screenshot({ path: `${SHOTS}/gateways.png`, fullPage: true });
+  await page.click("nav >> text=Do not disturb");
+  expect((await page.locator("form[action='/ui/dnd/import'][enctype='multipart/form-data'] input[type=file]").count()) === 1, "the file form");
+  await page.screenshot({ path: `${SHOTS}/dnd.png`, fullPage: true });
+}
+
 try {
   step = "the pages tell the browser to load nothing from elsewhere and refuse framing";
   const first = await page.goto(`${BASE}/ui/login`);
@@ -470,6 +528,8 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   expect(page.url().endsWith(`/ui/messages/${mine}`), "straight to the message by its id");
   expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
+
+  await operatorEdits();
 
   step = "the admin releases the held message and deletes the rule";
   await page.click("nav >> text=Content rules");

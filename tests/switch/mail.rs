@@ -13,7 +13,7 @@
 //! audited); a customer setting its address in its settings.
 
 use crate::sim::Sim;
-use crate::ui_session::{browse, csrf_token, ui_login};
+use crate::ui::{browse, csrf_token, ui_login};
 use crate::{common, http};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

@@ -32,8 +32,8 @@ mod scrape;
 mod sim;
 #[path = "../common/tls.rs"]
 mod tls;
-#[path = "../common/ui_session.rs"]
-mod ui_session;
+#[path = "../common/ui.rs"]
+mod ui;
 
 mod admin_api;
 mod admin_gateways;
@@ -86,6 +86,7 @@ mod supervision;
 mod tls_listeners;
 mod ucp;
 mod ucp_listener;
+mod ui_admin_edits;
 mod ui_browser;
 mod ui_inbound;
 mod upstream;

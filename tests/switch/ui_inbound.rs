@@ -25,7 +25,7 @@ use crate::http;
 use crate::mo_apps::wait_for_mo;
 use crate::mo_routing::{demo, make_mo_from, receiver};
 use crate::sim::Sim;
-use crate::ui_session::{browse, csrf_token, ui_login};
+use crate::ui::{browse, csrf_token, ui_login};
 
 const GATEWAY: &str = "operator-a";
 const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));

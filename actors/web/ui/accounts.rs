@@ -261,6 +261,10 @@ fn account_page(
                 }
             }
         }
+        p.actions {
+            a.button href=(format!("{path}/opt-outs")) { (frame.t(Text::OptOuts)) }
+            a.button href=(format!("/ui/messages?account={}", account.id)) { (frame.t(Text::Messages)) }
+        }
         h2 { (frame.t(Text::Ledger)) }
         div.table-wrap {
             table {

@@ -1,28 +1,42 @@
 //! The operator's `GET /ui/dnd`: the do-not-disturb registry (numbers
 //! promotional accounts may not send to): how many it holds, a lookup
 //! (`?number=`) with since when a number is listed and a button that takes
-//! it off (`POST /ui/dnd/remove`), and a form that lists numbers pasted
-//! one per line (`POST /ui/dnd`). Through the API's registry code
-//! (`dnd.rs`): stored before in force, at once for the next message.
+//! it off (`POST /ui/dnd/remove`), a form that lists numbers pasted
+//! one per line (`POST /ui/dnd`), and a file to import
+//! (`POST /ui/dnd/import`, multipart: CSV whose first column is the number,
+//! or one number per line), read as it arrives like the API's import;
+//! its report on the page: numbers added, already listed, and each line
+//! refused with its reason (the good lines are listed all the same).
+//! Through the API's registry code (`dnd.rs`): stored before in force, at
+//! once for the next message.
 
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
+use futures_util::StreamExt;
 use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, info};
 
-use super::guard::{AdminPage, UiError};
+use super::guard::{AdminPage, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
-use crate::actors::web::dnd::{put_numbers, take_off};
+use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with, see_other};
+use crate::actors::web::dnd::{import_numbers, put_numbers, take_off};
+use crate::actors::web::list_import::ImportReader;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::lists::ListedNumber;
+use crate::lists::import::ImportReport;
 use crate::store::{ListKey, Listed, ListedBy};
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(read).service(add).service(remove);
+    config
+        .service(read)
+        .service(add)
+        .service(import)
+        .service(remove);
 }
 
 #[derive(Deserialize)]
@@ -44,12 +58,56 @@ struct RemoveForm {
     number: String,
 }
 
+/// The longest CSRF field an upload's form may carry.
+const MAX_TOKEN: usize = 256;
+
+/// What an import did, as the page shows it.
+fn import_report(frame: &Frame<'_>, report: &ImportReport) -> Markup {
+    html! {
+        div.panel data-import-report {
+            h2 { (frame.t(Text::ImportReport)) }
+            div.cards {
+                div.card { div.label { (frame.t(Text::Imported)) } div.value data-imported { (report.imported) } }
+                div.card { div.label { (frame.t(Text::AlreadyListed)) } div.value data-already { (report.already) } }
+                div.card { div.label { (frame.t(Text::LinesRefused)) } div.value data-refused { (report.rejected_total) } }
+            }
+            @if !report.rejected.is_empty() {
+                div.table-wrap {
+                    table {
+                        thead { tr { th.num { (frame.t(Text::Line)) } th { (frame.t(Text::Reason)) } } }
+                        tbody {
+                            @for rejected in &report.rejected {
+                                tr data-refused-line=(rejected.line) { td.num { (rejected.line) } td { (rejected.error) } }
+                            }
+                        }
+                    }
+                }
+                @if report.rejected_total > report.rejected.len() as u64 {
+                    p.muted { (frame.t(Text::FirstRefusedOnly)) " " (report.rejected.len()) }
+                }
+            }
+        }
+    }
+}
+
 fn page(
     request: &HttpRequest,
     admin: &AdminPage,
     state: &WebState,
     number: Option<&str>,
     flash: Option<Flash>,
+) -> Result<Markup, UiError> {
+    page_with(request, admin, state, number, flash, None)
+}
+
+/// The page, with what an import did when one just ran.
+fn page_with(
+    request: &HttpRequest,
+    admin: &AdminPage,
+    state: &WebState,
+    number: Option<&str>,
+    flash: Option<Flash>,
+    report: Option<&ImportReport>,
 ) -> Result<Markup, UiError> {
     let frame = admin.0.frame(Section::Dnd, request.path());
     let looked_up =
@@ -68,6 +126,7 @@ fn page(
         };
     let session = &admin.0.session;
     Ok(frame.page(frame.t(Text::Dnd), flash, html! {
+        @if let Some(report) = report { (import_report(&frame, report)) }
         div.cards {
             div.card { div.label { (frame.t(Text::Listed)) } div.value data-dnd-count { (state.dnd.len()) } }
         }
@@ -96,6 +155,15 @@ fn page(
                 (csrf_field(session))
                 label { (frame.t(Text::NumbersPerLine)) textarea name="numbers" required {} }
                 button type="submit" { (frame.t(Text::Create)) }
+            }
+        }
+        h2 { (frame.t(Text::ImportFile)) }
+        div.panel {
+            p.muted { (frame.t(Text::DndFileHelp)) }
+            form.stack method="post" action="/ui/dnd/import" enctype="multipart/form-data" {
+                (csrf_field(session))
+                label { (frame.t(Text::File)) input type="file" name="file" required accept=".csv,.txt,text/csv,text/plain"; }
+                button type="submit" { (frame.t(Text::Import)) }
             }
         }
     }))
@@ -168,6 +236,71 @@ async fn add(
     writer.publish();
     info!(state.logger, "DND numbers listed in the web UI"; "added" => added);
     Ok(see_other(format!("/ui/dnd?added={added}")))
+}
+
+/// `POST /ui/dnd/import`: the form's CSRF token first (checked before the
+/// file is read), then the file, imported as it arrives.
+#[post("/ui/dnd/import")]
+async fn import(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    mut form: Multipart,
+) -> Result<HttpResponse, UiError> {
+    let refused = |reason: String| -> Result<HttpResponse, UiError> {
+        let markup = page(&request, &admin, &state, None, Some(Flash::Bad(reason)))?;
+        Ok(respond_with(StatusCode::BAD_REQUEST, markup))
+    };
+    let mut checked = false;
+    while let Some(field) = form.next().await {
+        let mut field = match field {
+            Ok(field) => field,
+            Err(error) => return refused(error.to_string()),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let mut token = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    match chunk {
+                        Ok(chunk) if token.len() + chunk.len() <= MAX_TOKEN => {
+                            token.extend_from_slice(&chunk);
+                        }
+                        Ok(_) => break,
+                        Err(error) => return refused(error.to_string()),
+                    }
+                }
+                admin.0.check_csrf(&String::from_utf8_lossy(&token))?;
+                checked = true;
+            }
+            Some("file") if checked => {
+                let reader = ImportReader::of(field, false);
+                let imported = import_numbers(&state, reader, ListedBy::Import).await;
+                return match imported {
+                    Ok(report) => {
+                        info!(state.logger, "DND file imported in the web UI";
+                            "imported" => report.imported, "refused" => report.rejected_total);
+                        let markup =
+                            page_with(&request, &admin, &state, None, None, Some(&report))?;
+                        Ok(respond(markup))
+                    }
+                    Err(problem) if problem.status().is_client_error() => {
+                        refused(problem.to_string())
+                    }
+                    Err(problem) => {
+                        error!(state.logger, "cannot import a DND file from the web UI"; "error" => %problem);
+                        Err(admin.0.failed())
+                    }
+                };
+            }
+            // A file before its token: refused like a form without one.
+            Some("file") => break,
+            _ => {}
+        }
+    }
+    if !checked {
+        return Err(UiError::new(UiErrorKind::FormExpired, admin.0.lang));
+    }
+    refused(admin.0.lang_text(Text::NoFile))
 }
 
 #[post("/ui/dnd/remove")]

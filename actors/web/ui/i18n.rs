@@ -251,7 +251,6 @@ texts! {
     FromDay => "From", "Desde";
     ToDay => "Until", "Hasta";
     Older => "Older", "Anteriores";
-    ChooseAccount => "Choose an account, or give a message id.", "Elija una cuenta o indique el id de un mensaje.";
     Settings => "Settings", "Ajustes";
     ApiKeys => "API keys", "Claves de API";
     NewKey => "New API key", "Nueva clave de API";
@@ -380,6 +379,28 @@ texts! {
     PollClosed => "closed", "cerrada";
     CloseNow => "Close now", "Cerrar ahora";
     NotADateTime => "Closes at: give a date and time (YYYY-MM-DD HH:MM, UTC).", "Cierra el: indique fecha y hora (AAAA-MM-DD HH:MM, UTC).";
+    Edit => "Edit", "Editar";
+    Save => "Save", "Guardar";
+    EditRoute => "Edit route", "Editar ruta";
+    EditRule => "Edit rule", "Editar regla";
+    NewGateway => "New gateway", "Nueva pasarela";
+    GatewayDefinition => "Definition (TOML: the keys of a [[gateways]] table)", "Definición (TOML: las claves de una tabla [[gateways]])";
+    GatewayDefinitionHelp => "Checked with the configuration file's rules, stored, and started at once.", "Se comprueba con las reglas del archivo de configuración, se guarda y arranca en el acto.";
+    DefinedHere => "defined from the console or the admin API", "definida desde la consola o la API de administración";
+    DefinedInFile => "defined in the configuration file: a definition saved here replaces it (its kind cannot change)", "definida en el archivo de configuración: una definición guardada aquí la sustituye (su tipo no puede cambiar)";
+    NoOptOuts => "No number has opted out.", "Ningún número se ha dado de baja.";
+    ImportFile => "Import a file", "Importar un archivo";
+    DndFileHelp => "CSV whose first column is the number (a header row is allowed, other columns are ignored), or plain text with one number per line. Lines that are not numbers are reported; the others are listed.", "CSV cuya primera columna es el número (se admite una fila de cabecera y se ignoran las demás columnas), o texto con un número por línea. Las líneas que no son números se indican; las demás se añaden.";
+    File => "File", "Archivo";
+    Import => "Import", "Importar";
+    ImportReport => "Import done", "Importación hecha";
+    Imported => "Added", "Añadidos";
+    AlreadyListed => "Already listed", "Ya estaban";
+    LinesRefused => "Lines refused", "Líneas rechazadas";
+    Line => "Line", "Línea";
+    FirstRefusedOnly => "Only the first refused lines are shown:", "Solo se muestran las primeras líneas rechazadas:";
+    NoFile => "Choose a file to import.", "Elija un archivo para importar.";
+    EveryAccountBound => "Every account: the CSV looks at the newest messages only, at most", "Todas las cuentas: el CSV examina solo los mensajes más recientes, como máximo";
 }
 
 #[cfg(test)]

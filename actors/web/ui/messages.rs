@@ -1,15 +1,17 @@
 //! Message search and one message's history, for both roles:
 //!
-//! - the operator's `GET /ui/messages` (one account's messages by number,
-//!   state and dates, or any message by its id), `GET /ui/messages/{id}`
-//!   and `GET /ui/messages.csv`;
+//! - the operator's `GET /ui/messages` (one account's messages, or every
+//!   account's at once, by number, sender, state and dates; or any message
+//!   by its id), `GET /ui/messages/{id}` and `GET /ui/messages.csv` (for
+//!   every account, each row's account in a last column);
 //! - the customer's `GET /ui/me/messages`, `GET /ui/me/messages/{id}` and
 //!   `GET /ui/me/messages.csv`, over its own account only (another's id
 //!   is "not found").
 //!
 //! The search is the API's listing (`messages_list::search`: the account's
-//! index walked newest first with a scan budget, a page at a time), and
-//! the CSV its per-message report.
+//! index, or every account's merged, walked newest first with a scan
+//! budget, a page at a time), and the CSV its per-message report, streamed
+//! (for every account, within `EVERY_CSV_BUDGET` messages looked at).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::{Markup, html};
@@ -19,9 +21,9 @@ use slog::error;
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, Tone, account_ids, account_select, respond, see_other};
-use crate::actors::web::messages_list::{ListQuery, csv_response};
+use crate::actors::web::messages_list::{EVERY_CSV_BUDGET, ListQuery, Scope, csv_response};
 use crate::actors::web::state::WebState;
-use crate::model::{AccountId, Message, MessageId, MessageState};
+use crate::model::{Message, MessageId, MessageState};
 
 /// Messages on a page of results.
 const PAGE_ROWS: usize = 50;
@@ -46,6 +48,9 @@ struct Search {
     id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     to: Option<String>,
+    /// The sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     state: Option<String>,
     /// `YYYY-MM-DD`, the first day.
@@ -90,6 +95,7 @@ impl Search {
         ListQuery::matching(
             given(&self.state),
             given(&self.to),
+            given(&self.from),
             day(&self.from_day, false),
             day(&self.to_day, true),
         )
@@ -102,6 +108,7 @@ impl Search {
             account: given(&self.account),
             id: None,
             to: given(&self.to),
+            from: given(&self.from),
             state: given(&self.state),
             from_day: given(&self.from_day),
             to_day: given(&self.to_day),
@@ -194,11 +201,12 @@ fn search_form(
             form.inline method="get" action=(action) {
                 @if let Some(accounts) = accounts {
                     label { (frame.t(Text::Account))
-                        (account_select("account", accounts, search.account.as_deref(), "–"))
+                        (account_select("account", accounts, search.account.as_deref(), frame.t(Text::AllAccounts)))
                     }
                     label { (frame.t(Text::Id)) input type="text" name="id" inputmode="numeric" size="8" value=(value(&search.id)); }
                 }
                 label { (frame.t(Text::To)) input type="text" name="to" inputmode="tel" size="14" value=(value(&search.to)); }
+                label { (frame.t(Text::Sender)) input type="text" name="from" size="11" value=(value(&search.from)); }
                 label { (frame.t(Text::State))
                     select name="state" {
                         option value="" { "–" }
@@ -219,12 +227,12 @@ fn search_form(
     }
 }
 
-/// The results of `search` for `account`, with the next page's link.
+/// The results of `search` over `scope`, with the next page's link.
 async fn results(
     state: &WebState,
     logged: &LoggedIn,
     frame: &Frame<'_>,
-    account: AccountId,
+    scope: Scope,
     search: &Search,
     base: &str,
     accounts: bool,
@@ -232,7 +240,7 @@ async fn results(
     let cursor = search.cursor.map(MessageId::new);
     match crate::actors::web::messages_list::search(
         state,
-        account,
+        scope,
         &search.query(),
         cursor,
         PAGE_ROWS,
@@ -330,35 +338,32 @@ async fn admin_search(
     }
     let frame = admin.0.frame(Section::Messages, request.path());
     let accounts = account_ids(&state);
-    let chosen = given(&search.account).and_then(|account| state.directory.account(&account));
-    let (listed, flash) = match chosen {
-        Some(account) => {
-            results(
-                &state,
-                &admin.0,
-                &frame,
-                account.id.clone(),
-                &search,
-                "/ui/messages",
-                true,
-            )
-            .await?
-        }
-        None => (html! { p.muted { (frame.t(Text::ChooseAccount)) } }, None),
-    };
-    let export = given(&search.account).map(|_| {
-        format!(
-            "/ui/messages.csv?{}",
-            query_string(&Search {
-                cursor: None,
-                id: None,
-                ..(*search).clone()
-            })
-        )
-    });
+    let scope = admin_scope(&state, &admin.0, &search)?;
+    let every = matches!(scope, Scope::Every(_));
+    let (listed, flash) = results(
+        &state,
+        &admin.0,
+        &frame,
+        scope,
+        &search,
+        "/ui/messages",
+        true,
+    )
+    .await?;
+    let export = format!(
+        "/ui/messages.csv?{}",
+        query_string(&Search {
+            cursor: None,
+            id: None,
+            ..(*search).clone()
+        })
+    );
     let content = html! {
         (search_form(&frame, "/ui/messages", &search, Some(&accounts)))
-        @if let Some(export) = export { p { a href=(export) download { (frame.t(Text::ExportCsv)) } } }
+        p {
+            a href=(export) download { (frame.t(Text::ExportCsv)) }
+            @if every { " " span.muted { (frame.t(Text::EveryAccountBound)) " " (grouped(EVERY_CSV_BUDGET)) "." } }
+        }
         (listed)
     };
     Ok(respond(frame.page(frame.t(Text::Messages), flash, content)))
@@ -370,10 +375,42 @@ async fn admin_export(
     state: web::Data<WebState>,
     search: web::Query<Search>,
 ) -> Result<HttpResponse, UiError> {
-    let account = given(&search.account)
-        .and_then(|account| state.directory.account(&account))
-        .ok_or_else(|| UiError::new(UiErrorKind::NotFound, admin.0.lang))?;
-    export(&state, &admin.0, account.id.clone(), &search)
+    let scope = admin_scope(&state, &admin.0, &search)?;
+    export(&state, &admin.0, scope, &search)
+}
+
+/// `count` with its thousands apart (a narrow no-break space, read the
+/// same in English and Spanish): `500 000`.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The account the operator's search names, or every account when it
+/// names none; an account that does not exist is "not found".
+fn admin_scope(state: &WebState, logged: &LoggedIn, search: &Search) -> Result<Scope, UiError> {
+    match given(&search.account) {
+        Some(account) => state
+            .directory
+            .account(&account)
+            .map(|account| Scope::Account(account.id.clone()))
+            .ok_or_else(|| UiError::new(UiErrorKind::NotFound, logged.lang)),
+        None => Ok(Scope::Every(
+            state
+                .directory
+                .accounts()
+                .values()
+                .map(|account| account.id.clone())
+                .collect(),
+        )),
+    }
 }
 
 #[get("/ui/messages/{id}")]
@@ -411,7 +448,7 @@ async fn customer_search(
         &state,
         &customer.logged,
         &frame,
-        customer.account.id.clone(),
+        Scope::Account(customer.account.id.clone()),
         &mine,
         "/ui/me/messages",
         false,
@@ -441,19 +478,19 @@ async fn customer_export(
     export(
         &state,
         &customer.logged,
-        customer.account.id.clone(),
+        Scope::Account(customer.account.id.clone()),
         &search,
     )
 }
 
-/// The per-message report of `account` matching `search`, as CSV.
+/// The per-message report of `scope` matching `search`, as CSV.
 fn export(
     state: &WebState,
     logged: &LoggedIn,
-    account: AccountId,
+    scope: Scope,
     search: &Search,
 ) -> Result<HttpResponse, UiError> {
-    csv_response(state, account, search.query()).map_err(|problem| {
+    csv_response(state, scope, search.query()).map_err(|problem| {
         if problem.status().is_client_error() {
             UiError::new(UiErrorKind::NotFound, logged.lang)
         } else {
@@ -481,4 +518,17 @@ async fn customer_message(
         None,
         content,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1\u{202f}000");
+        assert_eq!(grouped(500_000), "500\u{202f}000");
+        assert_eq!(grouped(1_234_567), "1\u{202f}234\u{202f}567");
+    }
 }

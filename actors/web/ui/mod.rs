@@ -12,24 +12,24 @@
 //! | `dashboard.rs` (operator) | `GET /ui/` (a customer is sent to `/ui/me`), `GET /ui/events` (live figures, server-sent events) |
 //! | `accounts.rs` (operator) | `GET`/`POST /ui/accounts`, `GET /ui/accounts/{id}`, `POST /ui/accounts/{id}/credit`, `POST /ui/accounts/{id}/suspension` |
 //! | `sessions.rs` (operator) | `GET /ui/sessions`, `POST /ui/sessions/{id}/disconnect` |
-//! | `gateways.rs` (operator) | `GET /ui/gateways`, `POST /ui/gateways/{name}/stop`, `/start` |
+//! | `gateways.rs` (operator) | `GET`/`POST /ui/gateways`, `GET`/`POST /ui/gateways/{name}`, `POST /ui/gateways/{name}/stop`, `/start` |
 //! | `quality.rs` (operator) | `GET /ui/quality`, `POST /ui/quality/probes` |
-//! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
+//! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number", `?edit=`), `POST /ui/routes`, `POST /ui/routes/{index}`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
-//! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
+//! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator, every account or one); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
 //! | `mo_routes.rs` (operator) | `GET`/`POST /ui/mo-routes`, `POST /ui/mo-routes/delete` |
 //! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies`, `POST /ui/autoreplies/{name}/delete` |
 //! | `polls.rs` (operator) | `GET`/`POST /ui/polls`, `GET /ui/polls/{id}`, `POST /ui/polls/{id}/close` |
-//! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
-//! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
+//! | `rules.rs` (operator) | `GET`/`POST /ui/rules` (`?edit=`), `POST /ui/rules/{name}`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
+//! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/import` (a file), `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `mail.rs` (operator) | `GET /ui/mail`, `POST /ui/mail/{id}/resend` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
 //! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
 //! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
-//! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
+//! | `opt_outs.rs` (both) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` (customer); `GET`/`POST /ui/accounts/{id}/opt-outs`, `POST /ui/accounts/{id}/opt-outs/remove` (operator) |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
 //! | `reports.rs` (both) | `GET /ui/reports`, `/ui/reports/{today,daily,monthly}.csv` (operator); `GET /ui/me/reports`, `/ui/me/reports/{today,daily,monthly}.csv` (customer) |
 //! | `assets.rs` | `GET /ui/static/{version}/app.css`, `/live.js` |

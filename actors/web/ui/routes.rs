@@ -1,6 +1,8 @@
 //! The operator's `GET /ui/routes`: the route table in force (prefix,
 //! accounts, gateways, weights, price), a form that adds a route
-//! (`POST /ui/routes`), a Delete button per route
+//! (`POST /ui/routes`), an Edit link per route (`GET /ui/routes?edit={index}`:
+//! the same form filled in, `POST /ui/routes/{index}` replaces the route in
+//! place), a Delete button per route
 //! (`POST /ui/routes/{index}/delete`), and "test a number"
 //! (`GET /ui/routes?number=&account=`): which route a message from that
 //! account to that number takes, its price, the number's country and
@@ -16,8 +18,10 @@ use slog::info;
 use super::guard::{AdminPage, CsrfForm, UiError};
 use super::i18n::Text;
 use super::layout::{
-    Flash, Section, account_ids, account_select, csrf_field, respond, respond_with, see_other,
+    Flash, Frame, Section, account_ids, account_select, csrf_field, respond, respond_with,
+    see_other,
 };
+use crate::actors::admin::routes::RouteInput;
 use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::routes::route_input;
@@ -25,10 +29,15 @@ use crate::actors::web::state::WebState;
 use crate::config::fields;
 use crate::model::Msisdn;
 use crate::numbering;
+use crate::routing::Route;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(list).service(add).service(delete);
+    config
+        .service(list)
+        .service(add)
+        .service(replace)
+        .service(delete);
 }
 
 #[derive(Deserialize)]
@@ -36,6 +45,9 @@ struct TestQuery {
     number: Option<String>,
     account: Option<String>,
     done: Option<String>,
+    /// The route whose form is filled in to edit it (an index that names
+    /// none shows the new route's form).
+    edit: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +101,7 @@ async fn list(
         flash,
         tested,
         query.number.as_deref(),
+        query.edit.as_deref().and_then(|index| index.parse().ok()),
     ))
 }
 
@@ -159,6 +172,7 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
     }
 }
 
+/// The page; with `edit`, the form holds that route and replaces it.
 fn page(
     request: &HttpRequest,
     admin: &AdminPage,
@@ -166,10 +180,18 @@ fn page(
     flash: Option<Flash>,
     tested: Option<Markup>,
     number: Option<&str>,
+    edit: Option<usize>,
 ) -> Markup {
     let frame = admin.0.frame(Section::Routes, request.path());
     let routing = state.routes.current();
     let accounts = account_ids(state);
+    let editing = edit.and_then(|index| {
+        routing
+            .table
+            .routes()
+            .iter()
+            .find(|route| route.index == index)
+    });
     let content = html! {
         div.panel {
             h2 { (frame.t(Text::TestNumber)) }
@@ -202,31 +224,121 @@ fn page(
                             td { (route.gateways.join(", ")) }
                             td { (route.weights.as_ref().map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
                             td.num { (route.price) }
-                            td {
+                            td { div.actions {
+                                a.button href=(format!("/ui/routes?edit={}#route-form", route.index)) { (frame.t(Text::Edit)) }
                                 form.inline method="post" action=(format!("/ui/routes/{}/delete", route.index)) {
                                     (csrf_field(&admin.0.session))
                                     button.danger type="submit" { (frame.t(Text::Delete)) }
                                 }
-                            }
+                            } }
                         }
                     }
                 }
             }
         }
-        h2 { (frame.t(Text::NewRoute)) }
-        div.panel {
-            form.stack method="post" action="/ui/routes" {
-                (csrf_field(&admin.0.session))
-                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*"; }
-                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*"; }
-                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required; }
-                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights"; }
-                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05"; }
-                button type="submit" { (frame.t(Text::Create)) }
-            }
+        @match editing {
+            Some(route) => {
+                h2 #route-form { (frame.t(Text::EditRoute)) " #" (route.index) }
+                (route_form(&frame, admin, &format!("/ui/routes/{}", route.index), Some(route), Text::Save))
+                p { a href="/ui/routes" { (frame.t(Text::Back)) } }
+            },
+            None => {
+                h2 #route-form { (frame.t(Text::NewRoute)) }
+                (route_form(&frame, admin, "/ui/routes", None, Text::Create))
+            },
         }
     };
     frame.page(frame.t(Text::Routes), flash, content)
+}
+
+/// The form of a new route, or of `route` to replace it, posted to
+/// `action`.
+fn route_form(
+    frame: &Frame<'_>,
+    admin: &AdminPage,
+    action: &str,
+    route: Option<&Route>,
+    submit: Text,
+) -> Markup {
+    let prefix = route.map(|route| route.prefix.clone()).unwrap_or_default();
+    let accounts = route
+        .map(|route| fields::route_claims(&route.accounts).join(", "))
+        .unwrap_or_default();
+    let gateways = route
+        .map(|route| route.gateways.join(", "))
+        .unwrap_or_default();
+    let weights = route
+        .and_then(|route| route.weights.as_ref())
+        .map(|weights| {
+            weights
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let price = route
+        .map(|route| route.price.to_string())
+        .unwrap_or_default();
+    html! {
+        div.panel {
+            form.stack method="post" action=(action) {
+                (csrf_field(&admin.0.session))
+                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*" value=(prefix); }
+                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*" value=(accounts); }
+                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(gateways); }
+                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(weights); }
+                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(price); }
+                button type="submit" { (frame.t(submit)) }
+            }
+        }
+    }
+}
+
+impl RouteForm {
+    /// The route this form describes, read by the admin API's reader.
+    fn input(&self) -> Result<RouteInput, Problem> {
+        let accounts = entries(&self.accounts);
+        let mut body = json!({
+            "prefix": self.prefix.trim(),
+            "gateways": entries(&self.gateways),
+            "price": self.price.trim(),
+        });
+        if !accounts.is_empty() {
+            body["accounts"] = json!(accounts);
+        }
+        let weights: Result<Vec<u32>, _> = entries(&self.weights)
+            .iter()
+            .map(|w| w.parse::<u32>())
+            .collect();
+        match weights {
+            Ok(weights) if !weights.is_empty() => body["weights"] = json!(weights),
+            Ok(_) => {}
+            Err(_) => body["weights"] = json!(self.weights),
+        }
+        route_input(body.to_string().as_bytes()).map_err(Problem::from)
+    }
+}
+
+/// The page with `problem` above it, answered with its status; the form
+/// of `edit` when the refused change was one.
+fn refused(
+    request: &HttpRequest,
+    admin: &AdminPage,
+    state: &WebState,
+    problem: &Problem,
+    edit: Option<usize>,
+) -> HttpResponse {
+    let markup = page(
+        request,
+        admin,
+        state,
+        Some(Flash::Bad(problem.to_string())),
+        None,
+        None,
+        edit,
+    );
+    respond_with(problem.status(), markup)
 }
 
 #[post("/ui/routes")]
@@ -237,45 +349,42 @@ async fn add(
     form: web::Form<RouteForm>,
 ) -> Result<HttpResponse, UiError> {
     admin.0.check_csrf(&form.csrf)?;
-    let accounts = entries(&form.accounts);
-    let mut body = json!({
-        "prefix": form.prefix.trim(),
-        "gateways": entries(&form.gateways),
-        "price": form.price.trim(),
-    });
-    if !accounts.is_empty() {
-        body["accounts"] = json!(accounts);
-    }
-    let weights: Result<Vec<u32>, _> = entries(&form.weights)
-        .iter()
-        .map(|w| w.parse::<u32>())
-        .collect();
-    match weights {
-        Ok(weights) if !weights.is_empty() => body["weights"] = json!(weights),
-        Ok(_) => {}
-        Err(_) => body["weights"] = json!(form.weights),
-    }
-    let added = match route_input(body.to_string().as_bytes()) {
+    let added = match form.input() {
         Ok(input) => state.changes.add_route(input).await.map_err(Problem::from),
-        Err(refused) => Err(Problem::from(refused)),
+        Err(refused) => Err(refused),
     };
     match added {
         Ok(index) => {
             info!(state.logger, "route added in the web UI"; "index" => index);
             Ok(saved())
         }
-        Err(problem) => {
-            let status = problem.status();
-            let markup = page(
-                &request,
-                &admin,
-                &state,
-                Some(Flash::Bad(problem.to_string())),
-                None,
-                None,
-            );
-            Ok(respond_with(status, markup))
+        Err(problem) => Ok(refused(&request, &admin, &state, &problem, None)),
+    }
+}
+
+#[post("/ui/routes/{index}")]
+async fn replace(
+    request: HttpRequest,
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    index: web::Path<usize>,
+    form: web::Form<RouteForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let replaced = match form.input() {
+        Ok(input) => state
+            .changes
+            .replace_route(*index, input)
+            .await
+            .map_err(Problem::from),
+        Err(refused) => Err(refused),
+    };
+    match replaced {
+        Ok(()) => {
+            info!(state.logger, "route replaced in the web UI"; "index" => *index);
+            Ok(saved())
         }
+        Err(problem) => Ok(refused(&request, &admin, &state, &problem, Some(*index))),
     }
 }
 
@@ -293,18 +402,13 @@ async fn delete(
             info!(state.logger, "route deleted in the web UI"; "index" => *index);
             Ok(saved())
         }
-        Err(error) => {
-            let problem = Problem::from(error);
-            let markup = page(
-                &request,
-                &admin,
-                &state,
-                Some(Flash::Bad(problem.to_string())),
-                None,
-                None,
-            );
-            Ok(respond_with(problem.status(), markup))
-        }
+        Err(error) => Ok(refused(
+            &request,
+            &admin,
+            &state,
+            &Problem::from(error),
+            None,
+        )),
     }
 }
 

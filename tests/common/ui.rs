@@ -1,6 +1,6 @@
-//! A browser's session of the web UI for the end-to-end tests: logging
-//! in through the form, the CSRF token of a page's forms, and requests
-//! that carry the session cookie.
+//! A logged-in browser of the web UI for tests: log in through the form
+//! (the session cookie), read a page's CSRF token, send requests with the
+//! session's cookie.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -52,7 +52,7 @@ pub fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
         .expect("a session cookie")
 }
 
-/// A request of a logged-in browser: `form` is the body, url-encoded.
+/// A request of a logged-in browser, with a form body.
 pub fn browse(
     address: SocketAddr,
     session: &str,
@@ -60,12 +60,28 @@ pub fn browse(
     path: &str,
     form: &str,
 ) -> http::Answer {
+    browse_with(
+        address,
+        session,
+        method,
+        path,
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+    )
+}
+
+/// A request of a logged-in browser, with a body of `content_type`.
+pub fn browse_with(
+    address: SocketAddr,
+    session: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> http::Answer {
     let headers = [
-        (
-            "Content-Type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        ),
+        ("Content-Type".to_owned(), content_type.to_owned()),
         ("Cookie".to_owned(), format!("pasarela_session={session}")),
     ];
-    http::request_with_headers(address, method, path, &headers, form.as_bytes())
+    http::request_with_headers(address, method, path, &headers, body)
 }
