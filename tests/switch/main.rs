@@ -32,6 +32,8 @@ mod scrape;
 mod sim;
 #[path = "../common/tls.rs"]
 mod tls;
+#[path = "../common/ui.rs"]
+mod ui;
 
 mod admin_api;
 mod admin_gateways;
@@ -85,6 +87,7 @@ mod tls_listeners;
 mod ucp;
 mod ucp_listener;
 mod ui_browser;
+mod ui_customer_files;
 mod upstream;
 mod upstream_node;
 mod upstream_status;

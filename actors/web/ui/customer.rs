@@ -1,5 +1,6 @@
-//! The customer's home: `GET /ui/me` (balance, the send form, the latest
-//! messages) and `POST /ui/me/send` (one message to one or more numbers,
+//! The customer's home: `GET /ui/me` (balance, the send form, the form
+//! that sends a file, `campaign_file.rs`'s, the latest messages) and
+//! `POST /ui/me/send` (one message to one or more numbers,
 //! through the JSON API's own accept path: the same checks, credit and
 //! answer once durable). Its messages are `messages.rs`'s.
 
@@ -10,6 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::error;
 
+use super::campaign_file;
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with};
@@ -63,7 +65,8 @@ fn newest(
     Ok(found)
 }
 
-fn home_page(
+/// The home page, `flash` above it.
+pub(super) fn home_page(
     request: &HttpRequest,
     page: &CustomerPage,
     state: &WebState,
@@ -90,6 +93,7 @@ fn home_page(
                     button type="submit" { (frame.t(Text::Send)) }
                 }
             }
+            div.panel { (campaign_file::form(&frame, &page.logged.session)) }
         }
         h2 { (frame.t(Text::RecentMessages)) }
         (message_table(&frame, &recent, "/ui/me/messages", false))

@@ -16,15 +16,16 @@
 //! | `quality.rs` (operator) | `GET /ui/quality`, `POST /ui/quality/probes` |
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number"), `POST /ui/routes`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
+//! | `campaign_file.rs` (customer) | `POST /ui/me/campaigns/file` (a file of numbers sent as a campaign) |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
-//! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
+//! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `/ui/campaigns/{id}/recipients.csv`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `/ui/me/campaigns/{id}/recipients.csv`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `mail.rs` (operator) | `GET /ui/mail`, `POST /ui/mail/{id}/resend` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
-//! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
-//! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
+//! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/import`, `GET`/`POST /ui/me/contacts/{number}` (its name, groups and free fields), `POST /ui/me/contacts/{number}/delete` |
+//! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` (`?before=` pages back) |
 //! | `opt_outs.rs` (customer) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
 //! | `reports.rs` (both) | `GET /ui/reports`, `/ui/reports/{today,daily,monthly}.csv` (operator); `GET /ui/me/reports`, `/ui/me/reports/{today,daily,monthly}.csv` (customer) |
@@ -33,7 +34,7 @@
 //! What the pages share: `session.rs` (the sessions and their tokens),
 //! `guard.rs` (the extractors and the error page), `layout.rs` (the
 //! frame), `i18n.rs` (the texts in both languages), `chart.rs` (bar
-//! charts as SVG).
+//! charts as SVG), `upload.rs` (a form's file, read as it arrives).
 //!
 //! These routes are the UI's, not the API's: they are registered on the
 //! application directly and are not in the OpenAPI document.
@@ -42,6 +43,7 @@ mod accounts;
 mod assets;
 mod audit;
 mod callbacks;
+mod campaign_file;
 mod campaigns;
 mod chart;
 mod contacts;
@@ -64,6 +66,7 @@ mod rules;
 pub mod session;
 mod sessions;
 mod settings;
+mod upload;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -98,6 +101,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(customer::configure)
         .configure(messages::configure)
         .configure(campaigns::configure)
+        .configure(campaign_file::configure)
         .configure(callbacks::configure)
         .configure(rules::configure)
         .configure(dnd::configure)
