@@ -232,7 +232,7 @@ pub(super) fn detail(
             (card(Text::Replies, campaign.replies.to_string()))
             (card(Text::Cost, campaign.cost.clone()))
         }
-        div.row {
+        div.actions {
             @if matches!(campaign.state, "running" | "scheduled") { (action("pause", Text::Pause, false)) }
             @if campaign.state == "paused" { (action("resume", Text::Resume, false)) }
             @if !matches!(campaign.state, "finished" | "cancelled") { (action("cancel", Text::Cancel, true)) }

@@ -383,7 +383,7 @@ async fn contact_page(
         .iter()
         .map(|(field, value)| format!("{field} = {value}"))
         .collect();
-    let title = format!("{} +{}", frame.t(Text::Contacts), contact.number);
+    let title = format!("{} +{}", frame.t(Text::Contact), contact.number);
     Ok(frame.page(&title, flash, html! {
         div.panel {
             form.stack method="post" action=(format!("/ui/me/contacts/{}", contact.number)) {

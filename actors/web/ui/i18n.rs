@@ -374,6 +374,7 @@ texts! {
     FreeFields => "Free fields, one per line: field = value", "Campos libres, uno por línea: campo = valor";
     FieldLine => "A free field is written field = value; this line is not:", "Un campo libre se escribe campo = valor; esta línea no:";
     Newest => "Newest", "Más recientes";
+    Contact => "Contact", "Contacto";
 }
 
 #[cfg(test)]
