@@ -1,8 +1,8 @@
-//! The customer's file of numbers sent from the send page: the form
-//! ([`form`], on `GET /ui/me`) and `POST /ui/me/campaigns/file`, which
-//! makes it a campaign as the API's `POST /api/v1/campaigns/file` does
-//! (`campaign_create.rs`): a CSV with a header row (`number`, then `text`
-//! or the fields the form's text names) or a plain list of numbers, with
+//! The customer's file of numbers sent from the send page (whose form is
+//! `customer.rs`'s): `POST /ui/me/campaigns/file` makes it a campaign as
+//! the API's `POST /api/v1/campaigns/file` does (`campaign_create.rs`): a
+//! CSV with a header row (`number`, then `text` or the fields the form's
+//! text names) or a plain list of numbers, with
 //! the form's start time, TPS and quiet hours. The answer is the new
 //! campaign's page with the rows refused by line; a file with no row to
 //! send, or refused whole, is said above the send page.
@@ -10,17 +10,16 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use maud::{Markup, html};
+use maud::html;
 use serde_json::json;
 use slog::info;
 
-use super::campaigns::{FormSettings, detail, settings_inputs};
+use super::campaigns::{FormSettings, detail};
 use super::customer::home_page;
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with};
-use super::session::Session;
-use super::upload::{FILE_FIELD, Upload, receive, refused_rows};
+use super::layout::{Flash, Section, respond, respond_with};
+use super::upload::{Upload, receive, refused_rows};
 use crate::actors::web::campaign_create::{FileQuery, campaign_from_file};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
@@ -28,26 +27,6 @@ use crate::actors::web::state::WebState;
 /// Registers this file's route.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(send_file);
-}
-
-/// The form that sends a file (the file last: its fields are read first).
-pub fn form(frame: &Frame<'_>, session: &Session) -> Markup {
-    html! {
-        h2 { (frame.t(Text::SendFile)) }
-        form.stack method="post" action="/ui/me/campaigns/file" enctype="multipart/form-data" {
-            (csrf_field(session))
-            label { (frame.t(Text::Name)) input type="text" name="name" required maxlength="100"; }
-            label { (frame.t(Text::From)) input type="text" name="from" required maxlength="16"; }
-            label { (frame.t(Text::TemplateOrColumn)) textarea name="text" placeholder="Hola {{name|cliente}}" {} }
-            (settings_inputs(frame))
-            label {
-                (frame.t(Text::File))
-                input type="file" name=(FILE_FIELD) required accept=".csv,.txt,text/csv,text/plain";
-                span.muted { (frame.t(Text::FileExplained)) }
-            }
-            button type="submit" { (frame.t(Text::SendFile)) }
-        }
-    }
 }
 
 /// The send page with `text` above it, answered with `status`.
