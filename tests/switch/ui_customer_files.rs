@@ -4,7 +4,8 @@
 //! send page becomes a campaign whose messages are delivered, its broken
 //! rows listed by line and the rest sent; a plain list of numbers with
 //! the form's text, TPS and quiet hours; the recipients' CSV; a contacts
-//! file imported into a group and a contact's free fields edited; a long
+//! file imported into a group, a campaign to those of them a condition on
+//! a field picks, and a contact's free fields edited; a long
 //! conversation paged back to its first message. Another customer reads
 //! none of it, a form without its CSRF token changes nothing, and an
 //! upload over the limit is refused with a page, before it is read.
@@ -312,6 +313,51 @@ fn contacts_imported_from_a_file_join_their_group_and_free_fields_are_edited() {
         listed.text
     );
     assert!(listed.text.contains("vip (2)"), "{}", listed.text);
+
+    // A campaign from the campaigns form to the group's contacts in
+    // Madrid, at 2 messages a second, with quiet hours that are not now.
+    let hour = Utc::now().hour();
+    let quiet = format!(
+        "quiet_from={:02}%3A00&quiet_to={:02}%3A00",
+        (hour + 6) % 24,
+        (hour + 7) % 24
+    );
+    let form = format!(
+        "csrf={token}&name=Madrid&from=Shop&text=Hola+%7B%7Bname%7D%7D&numbers=&groups=club\
+         &field=city&op=eq&value=Madrid&start_at=&tps=2&{quiet}"
+    );
+    let made = browse(switch.http, &demo, "POST", "/ui/me/campaigns", &form);
+    assert_eq!(made.status, 303, "{}", made.text);
+    let id: u64 = made
+        .headers
+        .split("location: /ui/me/campaigns/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the new campaign's page");
+    let done = campaign_when(&switch, id, |c| c["delivered"] == 1);
+    assert_eq!(done["total"], 1, "{done}");
+    assert_eq!(done["tps"], 2, "{done}");
+    assert!(done["quiet_hours"].is_object(), "{done}");
+    let recipients = browse(
+        switch.http,
+        &demo,
+        "GET",
+        &format!("/ui/me/campaigns/{id}/recipients.csv"),
+        "",
+    );
+    assert!(recipients.text.contains("Hola Ana"), "{}", recipients.text);
+    assert!(!recipients.text.contains("Luis"), "{}", recipients.text);
+    // A TPS that is no number: said on the page, nothing made.
+    let refused = browse(
+        switch.http,
+        &demo,
+        "POST",
+        "/ui/me/campaigns",
+        &format!("csrf={token}&name=x&from=Shop&text=Hola&numbers=34600444001&tps=fast"),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.text.contains("fast"), "{}", refused.text);
 
     // One contact's page, and its free fields changed there.
     let one = browse(switch.http, &demo, "GET", "/ui/me/contacts/34600444001", "");

@@ -64,7 +64,7 @@ struct NewCampaignForm {
 
 /// What both campaign forms (this page's and the send page's file) may
 /// set besides the audience and the text, each empty when not set.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 pub(super) struct FormSettings {
     /// `YYYY-MM-DDTHH:MM` in the account's time zone; empty: at once.
     #[serde(default)]
