@@ -494,19 +494,20 @@ async fn create_from_file(
             "a campaign's file is text/csv with a header row".into(),
         ));
     }
-    let answer = campaign_from_file(&state, &account, &query, payload).await?;
+    let answer = campaign_from_file(&state, &account, &query, (payload, 0)).await?;
     Ok(HttpResponse::Created().json(answer))
 }
 
 /// Makes the campaign `query` describes for `account` from the CSV that
 /// `chunks` carry (the request's body, or a form's file), read as it
-/// arrives; the rows refused are in the answer, a campaign of none is
-/// refused whole.
+/// arrives, `added` lines at their start not the file's (a header the
+/// caller gave it): the rows refused are in the answer by their line in
+/// the file, a campaign of none is refused whole.
 pub(in crate::actors::web) async fn campaign_from_file<E: std::fmt::Display>(
     state: &WebState,
     account: &AccountEntry,
     query: &FileQuery,
-    mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    (mut chunks, added): (impl Stream<Item = Result<Bytes, E>> + Unpin, usize),
 ) -> Result<FileAnswer, Problem> {
     let id = new_id(&state.store)?;
     let (draft, template) = draft(
@@ -522,7 +523,12 @@ pub(in crate::actors::web) async fn campaign_from_file<E: std::fmt::Display>(
     let mut rows: Vec<ImportedRow> = Vec::new();
     let mut ended = false;
     while !ended {
-        let mut each = |row| rows.push(row);
+        let mut each = |row: ImportedRow| {
+            rows.push(ImportedRow {
+                line: row.line - added,
+                ..row
+            })
+        };
         let read = match chunks.next().await {
             Some(Ok(chunk)) => csv.feed(&chunk, &mut each),
             Some(Err(error)) => {

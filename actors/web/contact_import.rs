@@ -110,18 +110,20 @@ async fn import_contacts(
             "contacts are imported as text/csv with a header row naming the columns".into(),
         ));
     }
-    let report = import_from(&state, &account.id, group.as_ref(), payload).await?;
+    let report = import_from(&state, &account.id, group.as_ref(), (payload, 0)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
 /// Imports into `account`'s contacts (each into `group` too) the CSV
 /// that `chunks` carry (the request's body, or a form's file), a page at
-/// a time as it arrives; what changed, and the rows refused.
+/// a time as it arrives, `added` lines at their start not the file's (a
+/// header the caller gave it); what changed, and the rows refused by
+/// their line in the file.
 pub(in crate::actors::web) async fn import_from<E: std::fmt::Display>(
     state: &WebState,
     account: &AccountId,
     group: Option<&GroupName>,
-    mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    (mut chunks, added): (impl Stream<Item = Result<Bytes, E>> + Unpin, usize),
 ) -> Result<ImportReport, Problem> {
     let mut csv = ContactCsv::new();
     let mut report = ImportReport::default();
@@ -129,7 +131,12 @@ pub(in crate::actors::web) async fn import_from<E: std::fmt::Display>(
     let mut ended = false;
     loop {
         while rows.len() < PAGE && !ended {
-            let mut each = |row| rows.push(row);
+            let mut each = |row: ImportedRow| {
+                rows.push(ImportedRow {
+                    line: row.line - added,
+                    ..row
+                })
+            };
             let read = match chunks.next().await {
                 Some(Ok(chunk)) => csv.feed(&chunk, &mut each),
                 Some(Err(error)) => {

@@ -150,11 +150,13 @@ fn a_file_sent_from_the_panel_is_a_campaign_delivered_its_broken_rows_listed() {
         &form,
         Some((
             "numeros.txt",
-            b"34600222001\n+34600222002\r\n\n34600222003\n",
+            b"34600222001\n+34600222002\r\n\n34600222003\nnope\n",
         )),
     );
     assert_eq!(plain.status, 200, "{}", plain.text);
-    assert!(!plain.text.contains("data-refused"), "{}", plain.text);
+    // Counted as the file's lines, though the list has no header.
+    assert!(plain.text.contains("data-refused=\"1\""), "{}", plain.text);
+    assert!(plain.text.contains("data-line=\"5\""), "{}", plain.text);
     let plain_id = campaign_id(&plain.text);
     let done = campaign_when(&switch, plain_id, |c| c["delivered"] == 3);
     assert_eq!(done["tps"], 5, "{done}");

@@ -91,8 +91,7 @@ async fn send_file(
             );
         }
     };
-    let shift = upload.shift();
-    let made = campaign_from_file(&state, &customer.account, &query, upload.chunks).await;
+    let made = campaign_from_file(&state, &customer.account, &query, upload.file).await;
     let answer = match made {
         Ok(answer) => answer,
         Err(problem) => {
@@ -118,7 +117,7 @@ async fn send_file(
         frame.t(Text::Recipients).to_lowercase()
     ));
     let content = html! {
-        (refused_rows(&frame, &answer.rejected, answer.rejected_total, shift))
+        (refused_rows(&frame, &answer.rejected, answer.rejected_total))
         (detail(&frame, &customer.logged, campaign, "/ui/me/campaigns"))
     };
     Ok(respond(frame.page(

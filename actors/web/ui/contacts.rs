@@ -319,12 +319,11 @@ async fn import(
             Err(problem) => return refused(&request, &customer, &state, &problem).await,
         },
     };
-    let shift = upload.shift();
-    let report =
-        match import_from(&state, &customer.account.id, group.as_ref(), upload.chunks).await {
-            Ok(report) => report,
-            Err(problem) => return refused(&request, &customer, &state, &problem).await,
-        };
+    let report = match import_from(&state, &customer.account.id, group.as_ref(), upload.file).await
+    {
+        Ok(report) => report,
+        Err(problem) => return refused(&request, &customer, &state, &problem).await,
+    };
     let t = |text: Text| text.in_(lang);
     let flash = Flash::Ok(format!(
         "{}: {} · {} {} · {} {}",
@@ -341,7 +340,7 @@ async fn import(
         done: None,
     };
     let frame = customer.logged.frame(Section::Contacts, request.path());
-    let rows = refused_rows(&frame, &report.rejected, report.rejected_total, shift);
+    let rows = refused_rows(&frame, &report.rejected, report.rejected_total);
     Ok(respond(
         page(&request, &customer, &state, &query, Some(flash), rows).await?,
     ))

@@ -72,10 +72,9 @@ impl std::fmt::Display for Refusal {
 /// A form with its file still to read.
 pub struct Upload {
     fields: HashMap<String, String>,
-    /// Lines the reader counts that the file does not have: 1 when a
-    /// plain list was given its header.
-    shift: usize,
-    pub chunks: FileChunks,
+    /// The file's chunks, and the lines at their start that the file
+    /// does not have: 1 when a plain list was given its header.
+    pub file: (FileChunks, usize),
 }
 
 impl Upload {
@@ -83,16 +82,6 @@ impl Upload {
     pub fn field(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", |value| value.trim())
     }
-
-    /// What to pass [`refused_rows`] for this file.
-    pub fn shift(&self) -> usize {
-        self.shift
-    }
-}
-
-/// The line of the file a reader's `line` is.
-fn line_in_file(shift: usize, line: usize) -> usize {
-    line.saturating_sub(shift)
 }
 
 /// The file's chunks: the header a plain list is given, the chunk read to
@@ -222,22 +211,22 @@ async fn file(
         ahead.insert(0, Bytes::from_static(b"number\n"));
     }
     let read = ahead.iter().map(Bytes::len).sum();
+    let chunks = FileChunks {
+        ahead,
+        field,
+        _form: form,
+        read,
+        ended,
+    };
     Ok(Upload {
         fields,
-        shift: usize::from(plain),
-        chunks: FileChunks {
-            ahead,
-            field,
-            _form: form,
-            read,
-            ended,
-        },
+        file: (chunks, usize::from(plain)),
     })
 }
 
 /// The rows a file had refused, by their line in it; `total` counts those
 /// not listed too.
-pub fn refused_rows(frame: &Frame<'_>, rejected: &[Rejected], total: u64, shift: usize) -> Markup {
+pub fn refused_rows(frame: &Frame<'_>, rejected: &[Rejected], total: u64) -> Markup {
     html! {
         @if total > 0 {
             div.panel data-refused=(total) {
@@ -247,8 +236,8 @@ pub fn refused_rows(frame: &Frame<'_>, rejected: &[Rejected], total: u64, shift:
                         thead { tr { th.num { (frame.t(Text::Line)) } th { (frame.t(Text::Reason)) } } }
                         tbody {
                             @for row in rejected {
-                                tr data-line=(line_in_file(shift, row.line)) {
-                                    td.num { (line_in_file(shift, row.line)) }
+                                tr data-line=(row.line) {
+                                    td.num { (row.line) }
                                     td { (row.error) }
                                 }
                             }
