@@ -9,9 +9,10 @@
 use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -116,7 +117,7 @@ struct Settings {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct FileQuery {
+pub(in crate::actors::web) struct FileQuery {
     /// The operator's: whose campaign (a customer's own otherwise).
     #[expect(dead_code, reason = "read by AccountInScope; here for the document")]
     account: Option<String>,
@@ -180,15 +181,15 @@ impl FileQuery {
 /// it refused.
 #[derive(Serialize, ToSchema)]
 #[schema(as = CampaignFromFile)]
-struct FileAnswer {
+pub(in crate::actors::web) struct FileAnswer {
     #[serde(flatten)]
-    campaign: CampaignView,
+    pub(in crate::actors::web) campaign: CampaignView,
     /// The first 1000 rows refused: `{"line", "error"}`, lines counted
     /// from 1, the header's being 1.
     #[schema(value_type = Vec<RejectedView>)]
-    rejected: Vec<Rejected>,
+    pub(in crate::actors::web) rejected: Vec<Rejected>,
     /// Every row refused.
-    rejected_total: u64,
+    pub(in crate::actors::web) rejected_total: u64,
 }
 
 /// The campaign `settings` and the rest describe, not yet with recipients.
@@ -483,7 +484,7 @@ pub(in crate::actors::web) async fn make_campaign(
 async fn create_from_file(
     AccountInScope(account): AccountInScope,
     request: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let query: FileQuery = query(&request)?;
@@ -493,12 +494,27 @@ async fn create_from_file(
             "a campaign's file is text/csv with a header row".into(),
         ));
     }
+    let answer = campaign_from_file(&state, &account, &query, (payload, 0)).await?;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// Makes the campaign `query` describes for `account` from the CSV that
+/// `chunks` carry (the request's body, or a form's file), read as it
+/// arrives, `added` lines at their start not the file's (a header the
+/// caller gave it): the rows refused are in the answer by their line in
+/// the file, a campaign of none is refused whole.
+pub(in crate::actors::web) async fn campaign_from_file<E: std::fmt::Display>(
+    state: &WebState,
+    account: &AccountEntry,
+    query: &FileQuery,
+    (mut chunks, added): (impl Stream<Item = Result<Bytes, E>> + Unpin, usize),
+) -> Result<FileAnswer, Problem> {
     let id = new_id(&state.store)?;
     let (draft, template) = draft(
         (&query.name, &query.from, query.text.as_deref()),
         &query.settings()?,
         Audience::default(),
-        &account,
+        account,
         id,
     )?;
     let mut making = Making::new(state.store.clone(), state.routes.current(), draft);
@@ -507,8 +523,13 @@ async fn create_from_file(
     let mut rows: Vec<ImportedRow> = Vec::new();
     let mut ended = false;
     while !ended {
-        let mut each = |row| rows.push(row);
-        let read = match payload.next().await {
+        let mut each = |row: ImportedRow| {
+            rows.push(ImportedRow {
+                line: row.line - added,
+                ..row
+            })
+        };
+        let read = match chunks.next().await {
             Some(Ok(chunk)) => csv.feed(&chunk, &mut each),
             Some(Err(error)) => {
                 return Err(bad("body", format!("the body could not be read: {error}")));
@@ -549,11 +570,11 @@ async fn create_from_file(
     let rows = making.total() + report.rejected_total;
     making.set_file_rows(rows);
     let made = making.finish(Utc::now()).await.map_err(making_problem)?;
-    Ok(HttpResponse::Created().json(FileAnswer {
-        campaign: started(&state, made),
+    Ok(FileAnswer {
+        campaign: started(state, made),
         rejected: report.rejected,
         rejected_total: report.rejected_total,
-    }))
+    })
 }
 
 /// A file row's number and text: its `text` cell, or the template filled

@@ -373,8 +373,17 @@ async fn campaign_recipients(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let campaign = visible(&state, &caller, *id).await?;
+    recipients_csv(&state, &campaign).await
+}
+
+/// `campaign`'s recipients with their outcomes, as a CSV attachment (the
+/// caller has checked it may see the campaign).
+pub(in crate::actors::web) async fn recipients_csv(
+    state: &WebState,
+    campaign: &CampaignView,
+) -> Result<HttpResponse, Problem> {
     let store = state.store.clone();
-    let id = CampaignId(*id);
+    let id = CampaignId(campaign.id);
     let writer = web::block(move || -> Result<_, ExportError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record([

@@ -8,8 +8,9 @@
 //! answer counts what changed, with the refused rows by line.
 
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use slog::info;
 use utoipa::{IntoParams, ToSchema};
@@ -94,7 +95,7 @@ type Outcome = (usize, Result<Change, RowError>);
 async fn import_contacts(
     AccountInScope(account): AccountInScope,
     request: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let query: ImportQuery = query(&request)?;
@@ -109,14 +110,34 @@ async fn import_contacts(
             "contacts are imported as text/csv with a header row naming the columns".into(),
         ));
     }
+    let report = import_from(&state, &account.id, group.as_ref(), (payload, 0)).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Imports into `account`'s contacts (each into `group` too) the CSV
+/// that `chunks` carry (the request's body, or a form's file), a page at
+/// a time as it arrives, `added` lines at their start not the file's (a
+/// header the caller gave it); what changed, and the rows refused by
+/// their line in the file.
+pub(in crate::actors::web) async fn import_from<E: std::fmt::Display>(
+    state: &WebState,
+    account: &AccountId,
+    group: Option<&GroupName>,
+    (mut chunks, added): (impl Stream<Item = Result<Bytes, E>> + Unpin, usize),
+) -> Result<ImportReport, Problem> {
     let mut csv = ContactCsv::new();
     let mut report = ImportReport::default();
     let mut rows: Vec<ImportedRow> = Vec::new();
     let mut ended = false;
     loop {
         while rows.len() < PAGE && !ended {
-            let mut each = |row| rows.push(row);
-            let read = match payload.next().await {
+            let mut each = |row: ImportedRow| {
+                rows.push(ImportedRow {
+                    line: row.line - added,
+                    ..row
+                })
+            };
+            let read = match chunks.next().await {
                 Some(Ok(chunk)) => csv.feed(&chunk, &mut each),
                 Some(Err(error)) => {
                     return Err(Problem::new(
@@ -137,15 +158,15 @@ async fn import_contacts(
         }
         let rest = rows.split_off(rows.len().min(PAGE));
         let page = std::mem::replace(&mut rows, rest);
-        store_page(&state, &account.id, group.as_ref(), page, &mut report).await?;
+        store_page(state, account, group, page, &mut report).await?;
     }
     info!(state.logger, "contacts imported";
-        "account" => %account.id,
+        "account" => %account,
         "imported" => report.imported,
         "updated" => report.updated,
         "unchanged" => report.unchanged,
         "rejected" => report.rejected_total);
-    Ok(HttpResponse::Ok().json(report))
+    Ok(report)
 }
 
 /// Stores one page of rows, holding the contact writer from reading the

@@ -522,19 +522,31 @@ async fn replace_contact(
     path: web::Path<String>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
-    let number = number("number", &path)?;
-    let mut fields = Fields::parse(&body)?;
+    let contact = replace(&state, &account.id, &path, &body).await?;
+    Ok(HttpResponse::Ok().json(view(&contact)))
+}
+
+/// Replaces `account`'s contact with the number `text` by the one `body`
+/// describes, once durable; 404 when it has none.
+pub(in crate::actors::web) async fn replace(
+    state: &WebState,
+    account: &AccountId,
+    text: &str,
+    body: &[u8],
+) -> Result<Contact, Problem> {
+    let number = number("number", text)?;
+    let mut fields = Fields::parse(body)?;
     let contact = contact_from(number, &mut fields)?;
     fields.finish()?;
     let _writer = state.contact_writer.lock().await;
     let previous = state
         .store
-        .contact(&account.id, number)?
-        .ok_or_else(|| no_contact(&account.id, number))?;
+        .contact(account, number)?
+        .ok_or_else(|| no_contact(account, number))?;
     let mut batch = Batch::new();
-    batch.put_contact(&account.id, &contact, Some(&previous));
+    batch.put_contact(account, &contact, Some(&previous));
     state.store.commit(batch).await?;
-    Ok(HttpResponse::Ok().json(view(&contact)))
+    Ok(contact)
 }
 
 /// Delete one contact (and its place in its groups)

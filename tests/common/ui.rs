@@ -1,11 +1,11 @@
-//! A logged-in browser of the web UI for tests: log in through the form
-//! (the session cookie), read a page's CSRF token, send requests with the
-//! session's cookie.
+//! The web UI as a browser without JavaScript uses it, for tests: log in
+//! through the form (the session cookie), read a page's CSRF token, and
+//! post url-encoded or `multipart/form-data` forms with the cookie.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use crate::http;
@@ -19,14 +19,14 @@ pub fn csrf_token(page: &str) -> String {
         .to_owned()
 }
 
-/// Logs `user` in through the web UI's form: the session cookie.
-/// The login form's token is also its cookie's value. Over a raw socket:
-/// the test client lower-cases headers, and cookie values keep their case.
+/// Logs `user` in through the login form: the session cookie. The login
+/// form's token is also its cookie's value. Over a raw socket: the test
+/// client lower-cases headers, and cookie values keep their case.
 pub fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
     let form = http::request(address, "GET", "/ui/login", None, "text/plain", "");
     let token = csrf_token(&form.text);
     let body = format!("csrf={token}&username={user}&password={password}");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -52,7 +52,8 @@ pub fn ui_login(address: SocketAddr, (user, password): (&str, &str)) -> String {
         .expect("a session cookie")
 }
 
-/// A request of a logged-in browser, with a form body.
+/// A request of a logged-in browser (no session: `""`), with a url-encoded
+/// form.
 pub fn browse(
     address: SocketAddr,
     session: &str,
@@ -70,7 +71,7 @@ pub fn browse(
     )
 }
 
-/// A request of a logged-in browser, with a body of `content_type`.
+/// A request of a logged-in browser with a body of `content_type`.
 pub fn browse_with(
     address: SocketAddr,
     session: &str,
@@ -79,9 +80,52 @@ pub fn browse_with(
     content_type: &str,
     body: &[u8],
 ) -> http::Answer {
-    let headers = [
-        ("Content-Type".to_owned(), content_type.to_owned()),
-        ("Cookie".to_owned(), format!("pasarela_session={session}")),
-    ];
+    let mut headers = vec![("Content-Type".to_owned(), content_type.to_owned())];
+    if !session.is_empty() {
+        headers.push(("Cookie".to_owned(), format!("pasarela_session={session}")));
+    }
     http::request_with_headers(address, method, path, &headers, body)
+}
+
+/// The boundary [`multipart`] separates parts with.
+const BOUNDARY: &str = "----pasarela-test-7d1f0a";
+
+/// A `multipart/form-data` body as a browser posts it: `fields` in order,
+/// then `file` (the file's name and its octets) as the field `file`. The
+/// content type, and the body.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, octets)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(octets);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// Posts `fields` and `file` as a `multipart/form-data` form.
+pub fn upload(
+    address: SocketAddr,
+    session: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> http::Answer {
+    let (content_type, body) = multipart(fields, file);
+    browse_with(address, session, "POST", path, &content_type, &body)
 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::common::{ADMIN_PASSWORD, Switch, write_config};
 use crate::http;
-use crate::ui::{browse, browse_with, csrf_token, ui_login};
+use crate::ui::{browse, csrf_token, ui_login, upload};
 
 const ADMIN: (&str, &str) = ("admin", ADMIN_PASSWORD);
 const DEMO: (&str, &str) = ("demo", "demo1234");
@@ -424,20 +424,6 @@ fn routes_rules_and_gateways_are_edited_in_place_from_the_console() {
     }
 }
 
-/// A multipart form of `csrf` and a file holding `text`.
-fn upload(csrf: &str, text: &str) -> (String, Vec<u8>) {
-    let boundary = "pasarela-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dnd.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n"
-    );
-    (
-        format!("multipart/form-data; boundary={boundary}"),
-        body.into_bytes(),
-    )
-}
-
 fn dnd_listed(address: SocketAddr, number: &str) -> bool {
     api(address, "GET", &format!("/api/v1/dnd/{number}"))["listed"] == true
 }
@@ -450,16 +436,26 @@ fn a_dnd_file_lands_with_its_broken_row_reported_and_opt_outs_are_handled_from_t
     let session = ui_login(address, ADMIN);
 
     // A forged upload lists nothing.
-    let (media, body) = upload("wrong", "34600200009\n");
-    let forged = browse_with(address, &session, "POST", "/ui/dnd/import", &media, &body);
+    let forged = upload(
+        address,
+        &session,
+        "/ui/dnd/import",
+        &[("csrf", "wrong")],
+        Some(("dnd.csv", b"34600200009\n")),
+    );
     assert_eq!(forged.status, 403);
     assert!(!dnd_listed(address, "34600200009"));
 
     // A header, two good rows, a broken one, a repeat.
     let token = csrf_token(&page(address, &session, "/ui/dnd"));
     let file = "number\n+34600200001\nnot a number\n0034600200002\n+34600200001\n";
-    let (media, body) = upload(&token, file);
-    let imported = browse_with(address, &session, "POST", "/ui/dnd/import", &media, &body);
+    let imported = upload(
+        address,
+        &session,
+        "/ui/dnd/import",
+        &[("csrf", &token)],
+        Some(("dnd.csv", file.as_bytes())),
+    );
     assert_eq!(imported.status, 200, "{}", imported.text);
     let report = &imported.text;
     assert!(report.contains("data-imported>2<"), "{report}");

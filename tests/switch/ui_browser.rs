@@ -8,9 +8,11 @@
 //! reads its results, disconnects the ESME,
 //! switches to Spanish and back, logs out; then the new customer logs in,
 //! sends a message from the panel, sees it DELIVERED, exports its CSV,
-//! reads today's report and is refused the operator's pages; the admin
-//! reads route quality and sends probes that catch a fake receipt; no
-//! request leaves for another host.
+//! reads today's report and is refused the operator's pages, sends a
+//! file of numbers as a campaign, downloads its recipients, imports
+//! contacts from a file and edits one's free fields; the admin reads
+//! route quality and sends probes that catch a fake receipt, and reads
+//! the mail log; no request leaves for another host.
 //! Here the test checks what the browser cannot: the ESME was unbound.
 //! Screenshots land in target/ui-screenshots (docs/screenshots has the
 //! ones the README shows).
@@ -34,9 +36,18 @@ fn an_admin_and_a_customer_use_the_web_ui_in_chromium() {
     // simulator never delivers MO for: the probe the admin sends from the
     // route quality page is a fake receipt, alerted at once. A least_cost
     // route no message takes, whose standing the page shows.
+    // Mail to an SMTP port nothing listens on: the customer's spending
+    // below 24.00 queues a low-balance mail the mail log lists, failing.
     let config = r#"
 [callbacks]
 max_attempts = 1
+[mail]
+host = "127.0.0.1"
+port = 9
+security = "none"
+from = "pasarela@example.com"
+admin_to = "ops@example.com"
+low_balance = "24.00"
 
 [quality]
 min_receipts = 1

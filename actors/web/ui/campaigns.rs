@@ -1,9 +1,11 @@
 //! Campaigns for both roles: the operator's `GET /ui/campaigns` (every
 //! account's) and the customer's `GET /ui/me/campaigns` (its own, with the
 //! form that makes one: `POST /ui/me/campaigns`, to listed numbers and
-//! contact groups, at once or from a local time); one campaign's page with
-//! its results (`GET /ui/campaigns/{id}`, `GET /ui/me/campaigns/{id}`)
-//! and Pause, Resume and Cancel (`POST …/{id}/{action}`). Everything goes
+//! contact groups, those meeting a condition on a field, at once or from
+//! a local time, with a TPS and quiet hours); one campaign's page with
+//! its results (`GET /ui/campaigns/{id}`, `GET /ui/me/campaigns/{id}`),
+//! its recipients as CSV (`GET …/{id}/recipients.csv`) and Pause, Resume
+//! and Cancel (`POST …/{id}/{action}`). Everything goes
 //! through the API's campaign code (`campaigns.rs`, `campaign_create.rs`):
 //! the same checks, the same results, another account's campaign "not
 //! found".
@@ -18,20 +20,24 @@ use super::guard::{AdminPage, CsrfForm, CustomerPage, LoggedIn, UiError, UiError
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::campaign_create::{CampaignRequest, make_campaign};
-use crate::actors::web::campaigns::{CampaignView, controlled, every_seen, seen};
+use crate::actors::web::campaigns::{CampaignView, controlled, every_seen, recipients_csv, seen};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
+use crate::api::FieldError;
 use crate::campaigns::Control;
+use actix_web::http::StatusCode;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(admin_list)
         .service(admin_read)
+        .service(admin_recipients)
         .service(admin_control)
         .service(customer_list)
         .service(customer_make)
         .service(customer_read)
+        .service(customer_recipients)
         .service(customer_control);
 }
 
@@ -45,10 +51,99 @@ struct NewCampaignForm {
     numbers: String,
     #[serde(default)]
     groups: String,
+    #[serde(flatten)]
+    settings: FormSettings,
+    /// One condition on the contacts' fields: field, op, value.
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// What both campaign forms (this page's and the send page's file) may
+/// set besides the audience and the text, each empty when not set.
+#[derive(Deserialize)]
+pub(super) struct FormSettings {
     /// `YYYY-MM-DDTHH:MM` in the account's time zone; empty: at once.
     #[serde(default)]
-    start_at: String,
+    pub start_at: String,
+    /// Messages per second at most; empty: the account's limit.
+    #[serde(default)]
+    pub tps: String,
+    /// Quiet hours, `HH:MM` to `HH:MM` in the account's time zone.
+    #[serde(default)]
+    pub quiet_from: String,
+    #[serde(default)]
+    pub quiet_to: String,
 }
+
+impl FormSettings {
+    /// The settings as the API's campaign requests name them, laid into
+    /// `body`; `quiet` lays the quiet hours as `quiet_hours` (a JSON
+    /// body's) or as `quiet_from` and `quiet_to` (a file's parameters).
+    pub fn lay_into(
+        &self,
+        body: &mut serde_json::Value,
+        nested_quiet: bool,
+    ) -> Result<(), Problem> {
+        let (start_at, tps) = (self.start_at.trim(), self.tps.trim());
+        let (quiet_from, quiet_to) = (self.quiet_from.trim(), self.quiet_to.trim());
+        if !start_at.is_empty() {
+            body["start_at"] = json!(start_at);
+        }
+        if !tps.is_empty() {
+            let tps: u32 = tps.parse().map_err(|_| {
+                Problem::with_field(
+                    StatusCode::BAD_REQUEST,
+                    FieldError::new("tps", format!("{tps:?} is not a whole number")),
+                )
+            })?;
+            body["tps"] = json!(tps);
+        }
+        match (quiet_from.is_empty(), quiet_to.is_empty()) {
+            (true, true) => {}
+            (false, false) if nested_quiet => {
+                body["quiet_hours"] = json!({"from": quiet_from, "to": quiet_to});
+            }
+            (false, false) => {
+                body["quiet_from"] = json!(quiet_from);
+                body["quiet_to"] = json!(quiet_to);
+            }
+            _ => {
+                return Err(Problem::with_field(
+                    StatusCode::BAD_REQUEST,
+                    FieldError::new("quiet_hours", "quiet hours need a start and an end"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The inputs of [`FormSettings`].
+pub(super) fn settings_inputs(frame: &Frame<'_>) -> Markup {
+    html! {
+        label { (frame.t(Text::StartAt)) input type="datetime-local" name="start_at"; }
+        label { (frame.t(Text::TpsOptional)) input type="number" name="tps" min="1" inputmode="numeric"; }
+        div.pair {
+            label { (frame.t(Text::QuietFrom)) input type="time" name="quiet_from"; }
+            label { (frame.t(Text::QuietTo)) input type="time" name="quiet_to"; }
+        }
+    }
+}
+
+/// The operations a form's condition offers, as the API names them.
+const OPS: [(&str, &str); 7] = [
+    ("eq", "="),
+    ("ne", "≠"),
+    ("prefix", "…*"),
+    ("lt", "<"),
+    ("le", "≤"),
+    ("gt", ">"),
+    ("ge", "≥"),
+];
 
 /// Entries separated by commas, spaces or lines.
 fn entries(text: &str) -> Vec<String> {
@@ -109,7 +204,12 @@ fn table(frame: &Frame<'_>, campaigns: &[CampaignView], base: &str, accounts: bo
 }
 
 /// One campaign's results and the actions its state allows.
-fn detail(frame: &Frame<'_>, logged: &LoggedIn, campaign: &CampaignView, base: &str) -> Markup {
+pub(super) fn detail(
+    frame: &Frame<'_>,
+    logged: &LoggedIn,
+    campaign: &CampaignView,
+    base: &str,
+) -> Markup {
     let action = |name: &str, label: Text, danger: bool| {
         html! {
             form.inline method="post" action=(format!("{base}/{}/{name}", campaign.id)) {
@@ -132,10 +232,11 @@ fn detail(frame: &Frame<'_>, logged: &LoggedIn, campaign: &CampaignView, base: &
             (card(Text::Replies, campaign.replies.to_string()))
             (card(Text::Cost, campaign.cost.clone()))
         }
-        div.row {
+        div.actions {
             @if matches!(campaign.state, "running" | "scheduled") { (action("pause", Text::Pause, false)) }
             @if campaign.state == "paused" { (action("resume", Text::Resume, false)) }
             @if !matches!(campaign.state, "finished" | "cancelled") { (action("cancel", Text::Cancel, true)) }
+            a.button href=(format!("{base}/{}/recipients.csv", campaign.id)) download { (frame.t(Text::RecipientsCsv)) }
         }
         div.panel {
             table { tbody {
@@ -201,6 +302,28 @@ async fn admin_read(
         done_flash(&admin.0, &done),
         content,
     )))
+}
+
+#[get("/ui/campaigns/{id}/recipients.csv")]
+async fn admin_recipients(
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, UiError> {
+    recipients(&state, &admin.0, |_| true, *id).await
+}
+
+/// Campaign `id`'s recipients as CSV, when `sees` its account (not found
+/// otherwise, as the page).
+async fn recipients(
+    state: &WebState,
+    logged: &LoggedIn,
+    sees: impl Fn(&str) -> bool,
+    id: u64,
+) -> Result<HttpResponse, UiError> {
+    let shown = |problem: Problem| not_shown(state, logged, &problem);
+    let campaign = seen(state, sees, id).await.map_err(shown)?;
+    recipients_csv(state, &campaign).await.map_err(shown)
 }
 
 #[post("/ui/campaigns/{id}/{action}")]
@@ -278,7 +401,17 @@ async fn customer_page(
                 label { (frame.t(Text::Body)) textarea name="text" required placeholder="Hola {{name|cliente}}" {} }
                 label { (frame.t(Text::Numbers)) textarea name="numbers" placeholder="+34600111222, +34600111333" {} }
                 label { (frame.t(Text::Groups)) input type="text" name="groups"; }
-                label { (frame.t(Text::StartAt)) input type="datetime-local" name="start_at"; }
+                fieldset {
+                    legend { (frame.t(Text::OnlyWhere)) }
+                    div.pair {
+                        label { (frame.t(Text::Field)) input type="text" name="field" placeholder="city"; }
+                        label { (frame.t(Text::Test)) select name="op" {
+                            @for (op, shown) in OPS { option value=(op) { (shown) } }
+                        } }
+                        label { (frame.t(Text::Value)) input type="text" name="value" placeholder="Madrid"; }
+                    }
+                }
+                (settings_inputs(&frame))
                 button type="submit" { (frame.t(Text::Create)) }
             }
         }
@@ -301,15 +434,16 @@ async fn customer_make(
         "numbers": entries(&form.numbers),
         "groups": entries(&form.groups),
     });
-    if !form.start_at.trim().is_empty() {
-        body["start_at"] = json!(form.start_at.trim());
+    if !form.field.trim().is_empty() {
+        body["conditions"] =
+            json!([{"field": form.field.trim(), "op": form.op, "value": form.value.trim()}]);
     }
-    let made = match serde_json::from_value::<CampaignRequest>(body) {
+    let made = match form.settings.lay_into(&mut body, true).and_then(|()| {
+        serde_json::from_value::<CampaignRequest>(body)
+            .map_err(|refused| Problem::new(StatusCode::BAD_REQUEST, refused.to_string()))
+    }) {
         Ok(campaign) => make_campaign(&state, &customer.account, campaign).await,
-        Err(refused) => Err(Problem::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            refused.to_string(),
-        )),
+        Err(problem) => Err(problem),
     };
     match made {
         Ok(campaign) => {
@@ -365,6 +499,16 @@ async fn customer_read(
         done_flash(&customer.logged, &done),
         content,
     )))
+}
+
+#[get("/ui/me/campaigns/{id}/recipients.csv")]
+async fn customer_recipients(
+    customer: CustomerPage,
+    state: web::Data<WebState>,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, UiError> {
+    let own = customer.account.id.to_string();
+    recipients(&state, &customer.logged, |account| account == own, *id).await
 }
 
 #[post("/ui/me/campaigns/{id}/{action}")]

@@ -1,7 +1,8 @@
 //! The customer's conversations: `GET /ui/me/conversations` (every
 //! conversation by last activity, with its last message and unread
 //! count), `GET /ui/me/conversations/{ours}/{theirs}` (the newest messages
-//! of one, in order, each MT with its state; reading marks it read) and
+//! of one, in order, each MT with its state, and `?before=` the page
+//! older than a cursor, back to the first; reading marks it read) and
 //! `POST /ui/me/conversations/{ours}/{theirs}` (a reply, sent as any
 //! message is). Through the API's conversation code (`conversations.rs`).
 
@@ -40,8 +41,10 @@ struct ReplyForm {
 }
 
 #[derive(Deserialize)]
-struct Done {
+struct ThreadQuery {
     sent: Option<String>,
+    /// The `previous_cursor` of the page shown before: the older page.
+    before: Option<u64>,
 }
 
 /// A conversation that failed to load: not found, or a failure.
@@ -107,30 +110,32 @@ async fn thread(
     customer: CustomerPage,
     state: web::Data<WebState>,
     path: web::Path<(String, String)>,
-    done: web::Query<Done>,
+    query: web::Query<ThreadQuery>,
 ) -> Result<HttpResponse, UiError> {
-    let flash = done
+    let flash = query
         .sent
         .as_ref()
         .map(|_| Flash::Ok(customer.logged.lang_text(Text::Accepted)));
+    let window = query.before.map_or(Window::Latest, Window::Before);
     thread_page(
         &request,
         &customer,
         &state,
         &path,
-        flash,
+        (window, flash),
         actix_web::http::StatusCode::OK,
     )
     .await
 }
 
-/// One conversation's newest messages and the reply form, `flash` above.
+/// One conversation's messages in `window` and the reply form, `flash`
+/// above; links to the older page and back to the newest.
 async fn thread_page(
     request: &HttpRequest,
     customer: &CustomerPage,
     state: &WebState,
     path: &(String, String),
-    flash: Option<Flash>,
+    (window, flash): (Window, Option<Flash>),
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, UiError> {
     let not_found = |_| UiError::new(UiErrorKind::NotFound, customer.logged.lang);
@@ -140,7 +145,7 @@ async fn thread_page(
         &customer.account.id,
         ours,
         theirs,
-        Window::Latest,
+        window,
         THREAD_ROWS,
     )
     .await
@@ -148,7 +153,22 @@ async fn thread_page(
     let frame = customer
         .logged
         .frame(Section::Conversations, request.path());
+    let here = format!("/ui/me/conversations/{}/{}", shown.ours, shown.theirs);
+    let paging = html! {
+        @if shown.previous_cursor.is_some() || window != Window::Latest {
+            p.paging {
+                @if let Some(cursor) = &shown.previous_cursor {
+                    a rel="prev" href=(format!("{here}?before={cursor}")) { "← " (frame.t(Text::Older)) }
+                    " "
+                }
+                @if window != Window::Latest {
+                    a href=(here) { (frame.t(Text::Newest)) " →" }
+                }
+            }
+        }
+    };
     let content = html! {
+        (paging)
         div.table-wrap {
             table {
                 tbody {
@@ -164,7 +184,7 @@ async fn thread_page(
             }
         }
         div.panel {
-            form.stack method="post" action=(format!("/ui/me/conversations/{}/{}", shown.ours, shown.theirs)) {
+            form.stack method="post" action=(here) {
                 (csrf_field(&customer.logged.session))
                 label { (frame.t(Text::Reply)) textarea name="text" required {} }
                 button type="submit" { (frame.t(Text::Send)) }
@@ -197,7 +217,8 @@ async fn answer(
         // A refusal (credit, an opt-out, a rule) above the conversation.
         Err(problem) if problem.status().is_client_error() => {
             let flash = Some(Flash::Bad(problem.to_string()));
-            thread_page(&request, &customer, &state, &path, flash, problem.status()).await
+            let shown = (Window::Latest, flash);
+            thread_page(&request, &customer, &state, &path, shown, problem.status()).await
         }
         Err(problem) => Err(not_shown(&state, &customer.logged, &problem)),
     }

@@ -1,5 +1,6 @@
-//! The customer's home: `GET /ui/me` (balance, the send form, the latest
-//! messages) and `POST /ui/me/send` (one message to one or more numbers,
+//! The customer's home: `GET /ui/me` (balance, the send form, the form
+//! that sends a file to `campaign_file.rs`, the latest messages) and
+//! `POST /ui/me/send` (one message to one or more numbers,
 //! through the JSON API's own accept path: the same checks, credit and
 //! answer once durable). Its messages are `messages.rs`'s.
 
@@ -10,10 +11,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::error;
 
+use super::campaigns::settings_inputs;
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with};
 use super::messages::message_table;
+use super::session::Session;
+use super::upload::FILE_FIELD;
 use crate::actors::web::customer::accept;
 use crate::actors::web::state::WebState;
 use crate::api::{Recipients, SendRequest};
@@ -63,7 +67,29 @@ fn newest(
     Ok(found)
 }
 
-fn home_page(
+/// The form that sends a file as a campaign (`campaign_file.rs`), the
+/// file last: the fields before it are read first.
+fn file_form(frame: &Frame<'_>, session: &Session) -> Markup {
+    html! {
+        h2 { (frame.t(Text::SendFile)) }
+        form.stack method="post" action="/ui/me/campaigns/file" enctype="multipart/form-data" {
+            (csrf_field(session))
+            label { (frame.t(Text::Name)) input type="text" name="name" required maxlength="100"; }
+            label { (frame.t(Text::From)) input type="text" name="from" required maxlength="16"; }
+            label { (frame.t(Text::TemplateOrColumn)) textarea name="text" placeholder="Hola {{name|cliente}}" {} }
+            (settings_inputs(frame))
+            label {
+                (frame.t(Text::File))
+                input type="file" name=(FILE_FIELD) required accept=".csv,.txt,text/csv,text/plain";
+                span.muted { (frame.t(Text::FileExplained)) }
+            }
+            button type="submit" { (frame.t(Text::SendFile)) }
+        }
+    }
+}
+
+/// The home page, `flash` above it.
+pub(super) fn home_page(
     request: &HttpRequest,
     page: &CustomerPage,
     state: &WebState,
@@ -90,6 +116,7 @@ fn home_page(
                     button type="submit" { (frame.t(Text::Send)) }
                 }
             }
+            div.panel { (file_form(&frame, &page.logged.session)) }
         }
         h2 { (frame.t(Text::RecentMessages)) }
         (message_table(&frame, &recent, "/ui/me/messages", false))

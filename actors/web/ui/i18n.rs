@@ -401,6 +401,33 @@ texts! {
     FirstRefusedOnly => "Only the first refused lines are shown:", "Solo se muestran las primeras líneas rechazadas:";
     NoFile => "Choose a file to import.", "Elija un archivo para importar.";
     EveryAccountBound => "Every account: the CSV looks at the newest messages only, at most", "Todas las cuentas: el CSV examina solo los mensajes más recientes, como máximo";
+    SendFile => "Send a file", "Enviar un archivo";
+    FileExplained => "A CSV with a header row: number, then text or the fields your text names; or a plain list of numbers, one per line. Up to 5 MiB.", "Un CSV con una fila de cabecera: number y después text o los campos que nombra su texto; o una lista de números, uno por línea. Hasta 5 MiB.";
+    TemplateOrColumn => "Text (empty: each row's text column)", "Texto (vacío: la columna text de cada fila)";
+    TpsOptional => "Messages per second (empty: your account's limit)", "Mensajes por segundo (vacío: el límite de su cuenta)";
+    QuietFrom => "Quiet hours from", "Horas de silencio desde";
+    QuietTo => "until", "hasta";
+    OnlyWhere => "Only contacts whose field", "Solo los contactos cuyo campo";
+    Field => "Field", "Campo";
+    Test => "Is", "Es";
+    Value => "Value", "Valor";
+    CampaignFromFile => "Campaign made from the file", "Campaña creada a partir del archivo";
+    RowsRefused => "Rows refused", "Filas rechazadas";
+    MoreRefused => "More rows were refused than are listed here.", "Se rechazaron más filas de las que se listan aquí.";
+    UploadTooLarge => "The file is larger than the limit of", "El archivo supera el límite de";
+    UploadUnreadable => "The form could not be read:", "No se pudo leer el formulario:";
+    NoFileChosen => "Choose a file that is not empty.", "Elija un archivo que no esté vacío.";
+    RecipientsCsv => "Recipients (CSV)", "Destinatarios (CSV)";
+    ImportContacts => "Import contacts from a file", "Importar contactos de un archivo";
+    ImportExplained => "A CSV with a header row: number, name and any other column a free field; or a plain list of numbers, one per line. Up to 5 MiB.", "Un CSV con una fila de cabecera: number, name y cualquier otra columna como campo libre; o una lista de números, uno por línea. Hasta 5 MiB.";
+    IntoGroup => "Into the group (optional)", "En el grupo (opcional)";
+    ImportDone => "Imported", "Importados";
+    UpdatedCount => "updated", "actualizados";
+    UnchangedCount => "unchanged", "sin cambios";
+    FreeFields => "Free fields, one per line: field = value", "Campos libres, uno por línea: campo = valor";
+    FieldLine => "A free field is written field = value; this line is not:", "Un campo libre se escribe campo = valor; esta línea no:";
+    Newest => "Newest", "Más recientes";
+    Contact => "Contact", "Contacto";
 }
 
 #[cfg(test)]

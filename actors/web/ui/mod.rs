@@ -16,8 +16,9 @@
 //! | `quality.rs` (operator) | `GET /ui/quality`, `POST /ui/quality/probes` |
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number", `?edit=`), `POST /ui/routes`, `POST /ui/routes/{index}`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
+//! | `campaign_file.rs` (customer) | `POST /ui/me/campaigns/file` (a file of numbers sent as a campaign) |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator, every account or one); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
-//! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
+//! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `/ui/campaigns/{id}/recipients.csv`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `/ui/me/campaigns/{id}/recipients.csv`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
 //! | `mo_routes.rs` (operator) | `GET`/`POST /ui/mo-routes`, `POST /ui/mo-routes/delete` |
 //! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies`, `POST /ui/autoreplies/{name}/delete` |
@@ -27,8 +28,8 @@
 //! | `audit.rs` (operator) | `GET /ui/audit` |
 //! | `mail.rs` (operator) | `GET /ui/mail`, `POST /ui/mail/{id}/resend` |
 //! | `callbacks.rs` (operator) | `GET /ui/callbacks`, `POST /ui/callbacks/{id}/replay`, `POST /ui/callbacks/replay` |
-//! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/{number}/delete` |
-//! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` |
+//! | `contacts.rs` (customer) | `GET`/`POST /ui/me/contacts`, `POST /ui/me/contacts/import`, `GET`/`POST /ui/me/contacts/{number}` (its name, groups and free fields), `POST /ui/me/contacts/{number}/delete` |
+//! | `conversations.rs` (customer) | `GET /ui/me/conversations`, `GET`/`POST /ui/me/conversations/{ours}/{theirs}` (`?before=` pages back) |
 //! | `opt_outs.rs` (both) | `GET`/`POST /ui/me/opt-outs`, `POST /ui/me/opt-outs/remove` (customer); `GET`/`POST /ui/accounts/{id}/opt-outs`, `POST /ui/accounts/{id}/opt-outs/remove` (operator) |
 //! | `settings.rs` (customer) | `GET /ui/me/settings`, `POST /ui/me/keys`, `POST /ui/me/keys/{id}/revoke`, `POST /ui/me/callback`, `POST /ui/me/email`, `POST /ui/me/password` |
 //! | `reports.rs` (both) | `GET /ui/reports`, `/ui/reports/{today,daily,monthly}.csv` (operator); `GET /ui/me/reports`, `/ui/me/reports/{today,daily,monthly}.csv` (customer) |
@@ -37,7 +38,7 @@
 //! What the pages share: `session.rs` (the sessions and their tokens),
 //! `guard.rs` (the extractors and the error page), `layout.rs` (the
 //! frame), `i18n.rs` (the texts in both languages), `chart.rs` (bar
-//! charts as SVG).
+//! charts as SVG), `upload.rs` (a form's file, read as it arrives).
 //!
 //! These routes are the UI's, not the API's: they are registered on the
 //! application directly and are not in the OpenAPI document.
@@ -47,6 +48,7 @@ mod assets;
 mod audit;
 mod autoreplies;
 mod callbacks;
+mod campaign_file;
 mod campaigns;
 mod chart;
 mod contacts;
@@ -72,6 +74,7 @@ mod rules;
 pub mod session;
 mod sessions;
 mod settings;
+mod upload;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -106,6 +109,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(customer::configure)
         .configure(messages::configure)
         .configure(campaigns::configure)
+        .configure(campaign_file::configure)
         .configure(callbacks::configure)
         .configure(inbox::configure)
         .configure(mo_routes::configure)
