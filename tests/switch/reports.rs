@@ -6,8 +6,6 @@
 //! sees its own figures only and no cost; bad dates are refused; the
 //! figures are read back after a restart. Every wait is bounded.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -15,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::common::{ADMIN_PASSWORD, Switch, write_config};
 use crate::http;
+use crate::ui::{browse, ui_login};
 
 const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
 const DEMO: Option<(&str, &str)> = Some(("demo", "demo1234"));
@@ -245,64 +244,8 @@ fn reports_count_what_the_switch_did_for_the_operator_and_each_customer() {
     );
 }
 
-/// The value of cookie `name` that the answer's `head` sets (its case
-/// kept: the shared client lower-cases headers, and a session token is
-/// case-sensitive).
-fn set_cookie(head: &str, name: &str) -> String {
-    let prefix = format!("set-cookie: {name}=");
-    head.lines()
-        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
-        .and_then(|line| line.get(prefix.len()..))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("no {name} cookie in {head}"))
-        .to_owned()
-}
-
-/// One request over its own connection; the answer's status line and
-/// headers as they came.
-fn raw_head(switch: &Switch, request: &str) -> String {
-    let mut stream = TcpStream::connect(switch.http).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Logs in on the UI's form, as a browser does; the session cookie.
-fn ui_login(switch: &Switch, user: &str, password: &str) -> String {
-    let host = switch.http;
-    let form = raw_head(
-        switch,
-        &format!("GET /ui/login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
-    );
-    let token = set_cookie(&form, "pasarela_login");
-    let body = format!("username={user}&password={password}&csrf={token}");
-    let answer = raw_head(
-        switch,
-        &format!(
-            "POST /ui/login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\n\
-             Cookie: pasarela_login={token}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    );
-    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
-    set_cookie(&answer, "pasarela_session")
-}
-
-fn ui_get(switch: &Switch, path: &str, session: Option<&str>) -> http::Answer {
-    let headers: Vec<(String, String)> = session
-        .map(|session| ("Cookie".to_owned(), format!("pasarela_session={session}")))
-        .into_iter()
-        .collect();
-    http::request_with_headers(switch.http, "GET", path, &headers, b"")
+fn ui_get(switch: &Switch, path: &str, session: &str) -> http::Answer {
+    browse(switch.http, session, "GET", path, "")
 }
 
 #[test]
@@ -313,7 +256,7 @@ fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
     send(&switch, DEMO, "+34600009991");
     wait_for_endings(&switch, 2);
 
-    let refused = ui_get(&switch, "/ui/reports", None);
+    let refused = ui_get(&switch, "/ui/reports", "");
     assert_eq!(refused.status, 303, "{}", refused.text);
     assert!(
         refused.headers.contains("location: /ui/login"),
@@ -321,8 +264,8 @@ fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
         refused.headers
     );
 
-    let admin = ui_login(&switch, "admin", ADMIN_PASSWORD);
-    let page = ui_get(&switch, "/ui/reports?group_by=gateway", Some(&admin));
+    let admin = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
+    let page = ui_get(&switch, "/ui/reports?group_by=gateway", &admin);
     assert_eq!(page.status, 200, "{}", page.text);
     let html = &page.text;
     assert!(html.contains(r#"data-figure="messages">2<"#), "{html}");
@@ -336,7 +279,7 @@ fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
     let csv = ui_get(
         &switch,
         &format!("/ui/reports/daily.csv?from={day}&to={day}&group_by=gateway"),
-        Some(&admin),
+        &admin,
     );
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert_eq!(
@@ -346,8 +289,8 @@ fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
 
     // The customer's page: its figures, no cost, no gateway chart; the
     // operator's page is not its.
-    let demo = ui_login(&switch, "demo", "demo1234");
-    let mine = ui_get(&switch, "/ui/me/reports", Some(&demo));
+    let demo = ui_login(switch.http, ("demo", "demo1234"));
+    let mine = ui_get(&switch, "/ui/me/reports", &demo);
     assert_eq!(mine.status, 200, "{}", mine.text);
     assert!(
         mine.text.contains(r#"data-figure="messages">2<"#),
@@ -360,5 +303,5 @@ fn the_report_pages_show_the_figures_with_charts_to_their_own_session_only() {
         mine.text
     );
     assert_eq!(mine.text.matches("<svg").count(), 2, "{}", mine.text);
-    assert_ne!(ui_get(&switch, "/ui/reports", Some(&demo)).status, 200);
+    assert_ne!(ui_get(&switch, "/ui/reports", &demo).status, 200);
 }

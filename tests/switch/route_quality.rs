@@ -21,6 +21,7 @@ use crate::http;
 use crate::raw::Raw;
 use crate::scrape;
 use crate::sim::Sim;
+use crate::ui::{browse, ui_login};
 use pasarela::smpp::CommandId;
 use pasarela::smpp::CommandStatus;
 
@@ -411,48 +412,10 @@ fn ask_for_probes(switch: &Switch) -> http::Answer {
     )
 }
 
-/// A web UI session cookie for `user`, logged in through the login form
-/// as a browser fills it (its CSRF token from the form and its cookie).
-fn ui_session(switch: &Switch, user: &str, password: &str) -> String {
-    let form = http::request(switch.http, "GET", "/ui/login", None, "text/plain", "");
-    let token = form
-        .text
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's token");
-    let answer = http::with_headers(
-        switch.http,
-        "POST",
-        "/ui/login",
-        &[("Cookie", &format!("pasarela_login={token}"))],
-        "application/x-www-form-urlencoded",
-        &format!("username={user}&password={password}&csrf={token}"),
-    );
-    assert_eq!(answer.status, 303, "{}", answer.text);
-    answer
-        .head
-        .lines()
-        .filter_map(|line| line.split_once(": "))
-        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-        .find_map(|(_, value)| value.strip_prefix("pasarela_session="))
-        .and_then(|value| value.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
-/// `method path` of the route quality page with `session`'s cookie, or none.
-fn quality_page(switch: &Switch, method: &str, path: &str, session: Option<&str>) -> http::Answer {
-    let cookie = session.map(|session| format!("pasarela_session={session}"));
-    let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("Cookie", c.as_str())).collect();
-    http::with_headers(
-        switch.http,
-        method,
-        path,
-        &headers,
-        "application/x-www-form-urlencoded",
-        "csrf=x",
-    )
+/// `method path` of the route quality page with `session`'s cookie, or
+/// none (`""`).
+fn quality_page(switch: &Switch, method: &str, path: &str, session: &str) -> http::Answer {
+    browse(switch.http, session, method, path, "csrf=x")
 }
 
 #[test]
@@ -473,7 +436,7 @@ mode = "least_cost"
     let switch = Switch::start(&common::write_config(dir.path(), extra), &[]);
     // No session: sent to the login form, shown nothing.
     for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
-        let answer = quality_page(&switch, method, path, None);
+        let answer = quality_page(&switch, method, path, "");
         assert_eq!(answer.status, 303, "{method} {path}: {}", answer.text);
         assert!(
             answer.headers.contains("location: /ui/login"),
@@ -483,16 +446,16 @@ mode = "least_cost"
         assert!(!answer.text.contains("Route quality"), "{}", answer.text);
     }
     // A customer: refused.
-    let customer = ui_session(&switch, "demo", "demo1234");
+    let customer = ui_login(switch.http, ("demo", "demo1234"));
     for (method, path) in [("GET", "/ui/quality"), ("POST", "/ui/quality/probes")] {
-        let answer = quality_page(&switch, method, path, Some(&customer));
+        let answer = quality_page(&switch, method, path, &customer);
         assert_eq!(answer.status, 403, "{method} {path}: {}", answer.text);
         assert!(!answer.text.contains("Send probes now"), "{}", answer.text);
     }
     // The operator sees it. The refused asks sent no probes: nothing went
     // through the built-in simulator.
-    let operator = ui_session(&switch, "admin", ADMIN_PASSWORD);
-    let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+    let operator = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
+    let page = quality_page(&switch, "GET", "/ui/quality", &operator);
     assert_eq!(page.status, 200, "{}", page.text);
     assert!(
         page.text.contains("<h1>Route quality</h1>"),
@@ -504,7 +467,7 @@ mode = "least_cost"
     // The least_cost route's standing: on its one gateway.
     let deadline = Instant::now() + STEP;
     loop {
-        let page = quality_page(&switch, "GET", "/ui/quality", Some(&operator));
+        let page = quality_page(&switch, "GET", "/ui/quality", &operator);
         if page.text.contains(r#"<div class="panel" data-route="44">"#) {
             assert!(page.text.contains("least_cost"), "{}", page.text);
             assert!(
