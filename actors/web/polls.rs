@@ -292,7 +292,16 @@ async fn poll_votes(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, Problem> {
     let poll = visible(&state, &caller, &id)?;
-    let votes = votes(&state, &poll).await?;
+    votes_csv(&state, &poll).await
+}
+
+/// Every counted vote of `poll` as a CSV attachment: a header row, then
+/// number, option and time (RFC 3339) of each phone's last vote.
+pub(in crate::actors::web) async fn votes_csv(
+    state: &WebState,
+    poll: &Poll,
+) -> Result<HttpResponse, Problem> {
+    let votes = votes(state, poll).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let rows = std::iter::once(["number".to_owned(), "option".to_owned(), "time".to_owned()])
         .chain(votes.into_iter().map(|(number, vote)| {

@@ -9,6 +9,10 @@
 //!   page shows the MO without marking it read;
 //! - an autoreply added on `/ui/autoreplies` answers the next MO;
 //! - a poll created on `/ui/polls` counts a vote and closes from its page;
+//!   its votes download as CSV, and once deleted from its page it and its
+//!   votes are gone and its keyword counts no more;
+//! - an autoreply edited on its page (`?edit=`) answers with its new text,
+//!   and is disabled by unticking its box;
 //! - deleting from the pages takes the route and the rule away;
 //! - each action is in the audit log; a customer gets 403, no session is
 //!   sent to the login form, a form without its CSRF token or with bad
@@ -436,6 +440,226 @@ fn mo_routes_autoreplies_and_polls_set_on_the_pages_take_effect_and_are_audited(
         "POST /ui/autoreplies/hello/delete",
         "POST /ui/mo-routes/delete",
     ] {
+        assert!(
+            audit.text.contains(&format!("<code>{action}</code>")),
+            "{action}: {}",
+            audit.text
+        );
+    }
+}
+
+#[test]
+fn an_autoreply_edited_on_its_page_answers_anew_and_a_deleted_poll_counts_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&[]);
+    let switch = start(dir.path(), &upstream);
+    let admin = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
+    let shop_page = ui_login(switch.http, ("shop", "shop1234"));
+    let mut esme = demo(&switch);
+    let mut shop = receiver(&switch, "shop", "shop1234");
+    let mut tv = receiver(&switch, "tv", "tv123456");
+    let route = post(
+        &switch,
+        &admin,
+        "/ui/mo-routes",
+        "/ui/mo-routes",
+        &[("number", "12345"), ("keyword", ""), ("account", "shop")],
+    );
+    assert_eq!(route.status, 303, "{}", route.text);
+
+    // An autoreply, edited in place: its form filled in, then its new
+    // text answers the next MO.
+    let added = post(
+        &switch,
+        &admin,
+        "/ui/autoreplies",
+        "/ui/autoreplies",
+        &[
+            ("name", "hello"),
+            ("account", "shop"),
+            ("number", "12345"),
+            ("text", "Old {{text}}"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.text);
+    let editing = browse(switch.http, &admin, "GET", "/ui/autoreplies?edit=hello", "");
+    assert!(
+        editing.text.contains("action=\"/ui/autoreplies/hello\"")
+            && editing.text.contains("Old {{text}}")
+            && editing.text.contains("value=\"12345\"")
+            && editing
+                .text
+                .contains("name=\"enabled\" value=\"1\" checked"),
+        "{}",
+        editing.text
+    );
+    // The rule's fields with `text`, and the Enabled box ticked or not.
+    let edit = |text: &str, enabled: bool| {
+        let mut pairs = vec![
+            ("account", "shop"),
+            ("number", "12345"),
+            ("keyword", ""),
+            ("text", text),
+        ];
+        if enabled {
+            pairs.push(("enabled", "1"));
+        }
+        post(
+            &switch,
+            &admin,
+            "/ui/autoreplies?edit=hello",
+            "/ui/autoreplies/hello",
+            &pairs,
+        )
+    };
+    let edited = edit("New {{text}}", true);
+    assert_eq!(edited.status, 303, "{}", edited.text);
+    make_mo_from(&mut esme, PHONE, "12345", "hi there");
+    wait_for_mo(&mut shop, PHONE, "hi there");
+    wait_for_mo(&mut shop, PHONE, "New hi there");
+    assert_eq!(
+        api(&switch, "/api/v1/autoreplies/hello")["text"],
+        "New {{text}}"
+    );
+    // Bad input: the edit form again, the reason on it, nothing changed.
+    let bad = edit("Hi {{name}}", true);
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(
+        bad.text.contains("class=\"flash bad\"")
+            && bad.text.contains("action=\"/ui/autoreplies/hello\""),
+        "{}",
+        bad.text
+    );
+    // Unticked: disabled.
+    let disabled = edit("New {{text}}", false);
+    assert_eq!(disabled.status, 303, "{}", disabled.text);
+    assert_eq!(api(&switch, "/api/v1/autoreplies/hello")["enabled"], false);
+    // Forged or a customer's: refused, nothing changed.
+    let body = form(&[("account", "shop"), ("number", "12345"), ("text", "Forged")]);
+    let forged = browse(switch.http, &admin, "POST", "/ui/autoreplies/hello", &body);
+    assert_eq!(forged.status, 403);
+    let theirs = post(
+        &switch,
+        &shop_page,
+        "/ui/me",
+        "/ui/autoreplies/hello",
+        &[("account", "shop"), ("number", "12345"), ("text", "Mine")],
+    );
+    assert_eq!(theirs.status, 403);
+    assert_eq!(
+        browse(
+            switch.http,
+            &shop_page,
+            "GET",
+            "/ui/autoreplies?edit=hello",
+            ""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        api(&switch, "/api/v1/autoreplies/hello")["text"],
+        "New {{text}}"
+    );
+
+    // A poll's votes download as CSV from its page.
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let create = || {
+        post(
+            &switch,
+            &admin,
+            "/ui/polls",
+            "/ui/polls",
+            &[
+                ("id", "song"),
+                ("account", "tv"),
+                ("number", "5555"),
+                ("keyword", "vote"),
+                ("question", "Best song?"),
+                ("options", "A=Ay, B=Bee"),
+                ("closes_at", &closes),
+            ],
+        )
+    };
+    assert_eq!(create().status, 303);
+    make_mo_from(&mut esme, VOTER, "5555", "VOTE b");
+    let results = wait_page(&switch, &admin, "/ui/polls/song", "data-total>1<");
+    assert!(
+        results.contains("href=\"/ui/polls/song/votes.csv\""),
+        "{results}"
+    );
+    let csv = browse(switch.http, &admin, "GET", "/ui/polls/song/votes.csv", "");
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.headers.contains("text/csv"), "{}", csv.headers);
+    let rows: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(rows[0], "number,option,time", "{}", csv.text);
+    assert_eq!(rows.len(), 2, "{}", csv.text);
+    assert!(rows[1].starts_with(&format!("{VOTER},B,")), "{}", csv.text);
+    assert_eq!(
+        browse(
+            switch.http,
+            &shop_page,
+            "GET",
+            "/ui/polls/song/votes.csv",
+            ""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        browse(switch.http, &admin, "GET", "/ui/polls/none/votes.csv", "").status,
+        404
+    );
+
+    // Deleting it: forged or a customer's refused; the operator's takes
+    // the poll and its votes away, and its keyword counts no more.
+    let forged = browse(switch.http, &admin, "POST", "/ui/polls/song/delete", "");
+    assert_eq!(forged.status, 403);
+    let theirs = post(&switch, &shop_page, "/ui/me", "/ui/polls/song/delete", &[]);
+    assert_eq!(theirs.status, 403);
+    assert_eq!(api(&switch, "/api/v1/polls/song")["total"], 1);
+    let deleted = post(
+        &switch,
+        &admin,
+        "/ui/polls/song",
+        "/ui/polls/song/delete",
+        &[],
+    );
+    assert_eq!(deleted.status, 303, "{}", deleted.text);
+    assert!(
+        deleted.headers.contains("location: /ui/polls?done=1"),
+        "{}",
+        deleted.headers
+    );
+    assert_eq!(
+        browse(switch.http, &admin, "GET", "/ui/polls/song", "").status,
+        404
+    );
+    let gone = http::json(switch.http, "GET", "/api/v1/polls/song", ADMIN, None);
+    assert_eq!(gone.status, 404);
+    let twice = browse(switch.http, &admin, "GET", "/ui/polls", "");
+    let token = csrf_token(&twice.text);
+    let again = browse(
+        switch.http,
+        &admin,
+        "POST",
+        "/ui/polls/song/delete",
+        &form(&[("csrf", &token)]),
+    );
+    assert_eq!(again.status, 404);
+    make_mo_from(&mut esme, VOTER, "5555", "VOTE a");
+    wait_for_mo(&mut tv, VOTER, "VOTE a");
+    // A poll made again with the same id starts from nothing: the old
+    // votes went with it, and the vote after the deletion was not counted.
+    assert_eq!(create().status, 303);
+    assert_eq!(api(&switch, "/api/v1/polls/song")["total"], 0);
+    let csv = browse(switch.http, &admin, "GET", "/ui/polls/song/votes.csv", "");
+    assert_eq!(csv.text.trim(), "number,option,time");
+
+    let audit = browse(switch.http, &admin, "GET", "/ui/audit", "");
+    for action in ["POST /ui/autoreplies/hello", "POST /ui/polls/song/delete"] {
         assert!(
             audit.text.contains(&format!("<code>{action}</code>")),
             "{action}: {}",

@@ -378,11 +378,14 @@ texts! {
     PollOpen => "open", "abierta";
     PollClosed => "closed", "cerrada";
     CloseNow => "Close now", "Cerrar ahora";
+    VotesCsv => "Votes (CSV)", "Votos (CSV)";
+    DeletePoll => "Delete the poll and its votes", "Borrar la encuesta y sus votos";
     NotADateTime => "Closes at: give a date and time (YYYY-MM-DD HH:MM, UTC).", "Cierra el: indique fecha y hora (AAAA-MM-DD HH:MM, UTC).";
     Edit => "Edit", "Editar";
     Save => "Save", "Guardar";
     EditRoute => "Edit route", "Editar ruta";
     EditRule => "Edit rule", "Editar regla";
+    EditAutoreply => "Edit autoreply", "Editar respuesta automática";
     NewGateway => "New gateway", "Nueva pasarela";
     GatewayDefinition => "Definition (TOML: the keys of a [[gateways]] table)", "Definición (TOML: las claves de una tabla [[gateways]])";
     GatewayDefinitionHelp => "Checked with the configuration file's rules, stored, and started at once.", "Se comprueba con las reglas del archivo de configuración, se guarda y arranca en el acto.";

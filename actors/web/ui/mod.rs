@@ -21,8 +21,8 @@
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `/ui/campaigns/{id}/recipients.csv`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `/ui/me/campaigns/{id}/recipients.csv`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
 //! | `mo_routes.rs` (operator) | `GET`/`POST /ui/mo-routes`, `POST /ui/mo-routes/delete` |
-//! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies`, `POST /ui/autoreplies/{name}/delete` |
-//! | `polls.rs` (operator) | `GET`/`POST /ui/polls`, `GET /ui/polls/{id}`, `POST /ui/polls/{id}/close` |
+//! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies` (`?edit=`), `POST /ui/autoreplies/{name}`, `POST /ui/autoreplies/{name}/delete` |
+//! | `polls.rs` (operator) | `GET`/`POST /ui/polls`, `GET /ui/polls/{id}`, `/ui/polls/{id}/votes.csv`, `POST /ui/polls/{id}/close`, `/delete` |
 //! | `rules.rs` (operator) | `GET`/`POST /ui/rules` (`?edit=`), `POST /ui/rules/{name}`, `POST /ui/rules/{name}/delete`, `POST /ui/held/{id}/release`, `/drop` |
 //! | `dnd.rs` (operator) | `GET`/`POST /ui/dnd`, `POST /ui/dnd/import` (a file), `POST /ui/dnd/remove` |
 //! | `audit.rs` (operator) | `GET /ui/audit` |

@@ -1,8 +1,10 @@
 //! The operator's polls: `GET /ui/polls` (every poll, open or closed, and
 //! a form that creates one, `POST /ui/polls`), `GET /ui/polls/{id}` (its
-//! question and votes per option, counted as the API counts them) and
-//! `POST /ui/polls/{id}/close` (later votes are not counted). Through the
-//! admin API's calls (`actors::admin::mo_apps`) and its results
+//! question and votes per option, counted as the API counts them),
+//! `GET /ui/polls/{id}/votes.csv` (its votes, the API's CSV),
+//! `POST /ui/polls/{id}/close` (later votes are not counted) and
+//! `POST /ui/polls/{id}/delete` (the poll and its votes). Through the
+//! admin API's calls (`actors::admin::mo_apps`) and its results and CSV
 //! (`actors/web/polls.rs`).
 
 use actix_web::http::StatusCode;
@@ -17,7 +19,8 @@ use super::i18n::Text;
 use super::layout::{
     Flash, Frame, Section, Tone, account_ids, account_select, csrf_field, respond, see_other,
 };
-use crate::actors::web::polls::results;
+use crate::actors::admin::AdminError;
+use crate::actors::web::polls::{results, votes_csv};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::mo_apps::poll::{Poll, PollOption};
@@ -28,7 +31,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(list)
         .service(create)
         .service(read)
-        .service(close);
+        .service(votes)
+        .service(close)
+        .service(delete);
 }
 
 /// Every field may be missing: an empty one is refused with the reason
@@ -146,8 +151,10 @@ async fn list(
     request: HttpRequest,
     admin: AdminPage,
     state: web::Data<WebState>,
+    done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    Ok(respond(page(&request, &admin, &state, None)?))
+    let flash = done.saved(&admin.0);
+    Ok(respond(page(&request, &admin, &state, flash)?))
 }
 
 #[post("/ui/polls")]
@@ -197,15 +204,7 @@ async fn read(
     id: web::Path<String>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, UiError> {
-    let poll = state
-        .changes
-        .mo_apps
-        .current()
-        .polls
-        .iter()
-        .find(|poll| poll.id == *id)
-        .cloned()
-        .ok_or_else(|| UiError::new(UiErrorKind::NotFound, admin.0.lang))?;
+    let poll = find(&admin, &state, &id)?;
     let counted = results(&state, &poll).await.map_err(|problem| {
         error!(state.logger, "cannot count a poll's votes for the web UI"; "error" => %problem);
         admin.0.failed()
@@ -241,15 +240,48 @@ async fn read(
         div.cards {
             div.card { div.label { (frame.t(Text::Voters)) } div.value data-total { (counted.total) } }
         }
-        @if view.open {
-            form.inline method="post" action=(format!("/ui/polls/{}/close", view.id)) {
+        div.actions {
+            a.button href=(format!("/ui/polls/{}/votes.csv", view.id)) download { (frame.t(Text::VotesCsv)) }
+            @if view.open {
+                form.inline method="post" action=(format!("/ui/polls/{}/close", view.id)) {
+                    (csrf_field(&admin.0.session))
+                    button.danger type="submit" { (frame.t(Text::CloseNow)) }
+                }
+            }
+            form.inline method="post" action=(format!("/ui/polls/{}/delete", view.id)) {
                 (csrf_field(&admin.0.session))
-                button.danger type="submit" { (frame.t(Text::CloseNow)) }
+                button.danger type="submit" { (frame.t(Text::DeletePoll)) }
             }
         }
         p { a href="/ui/polls" { (frame.t(Text::Back)) } }
     };
     Ok(respond(frame.page(&view.id, flash, content)))
+}
+
+/// The poll `id`, or the page's 404.
+fn find(admin: &AdminPage, state: &WebState, id: &str) -> Result<Poll, UiError> {
+    state
+        .changes
+        .mo_apps
+        .current()
+        .polls
+        .iter()
+        .find(|poll| poll.id == id)
+        .cloned()
+        .ok_or_else(|| UiError::new(UiErrorKind::NotFound, admin.0.lang))
+}
+
+#[get("/ui/polls/{id}/votes.csv")]
+async fn votes(
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let poll = find(&admin, &state, &id)?;
+    votes_csv(&state, &poll).await.map_err(|problem| {
+        error!(state.logger, "cannot list a poll's votes for the web UI"; "error" => %problem);
+        admin.0.failed()
+    })
 }
 
 #[post("/ui/polls/{id}/close")]
@@ -260,17 +292,54 @@ async fn close(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, UiError> {
     admin.0.check_csrf(&form.csrf)?;
-    match state.changes.close_poll(&id).await {
-        Ok(_) => {
-            info!(state.logger, "poll closed in the web UI"; "poll" => &*id);
-            Ok(see_other(format!("/ui/polls/{id}?done=1")))
+    let closed = state.changes.close_poll(&id).await.map(drop);
+    applied(
+        &admin,
+        &state,
+        closed,
+        "closed",
+        format!("/ui/polls/{id}?done=1"),
+    )
+}
+
+#[post("/ui/polls/{id}/delete")]
+async fn delete(
+    admin: AdminPage,
+    state: web::Data<WebState>,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, UiError> {
+    admin.0.check_csrf(&form.csrf)?;
+    let deleted = state.changes.delete_poll(&id).await;
+    applied(
+        &admin,
+        &state,
+        deleted,
+        "deleted",
+        "/ui/polls?done=1".to_owned(),
+    )
+}
+
+/// The answer to a change of a poll (`done`, logged): to `then`, or 404
+/// when the poll is not there, or the failure page.
+fn applied(
+    admin: &AdminPage,
+    state: &WebState,
+    outcome: Result<(), AdminError>,
+    done: &str,
+    then: String,
+) -> Result<HttpResponse, UiError> {
+    match outcome {
+        Ok(()) => {
+            info!(state.logger, "poll changed in the web UI"; "change" => done);
+            Ok(see_other(then))
         }
         Err(error) => {
             let problem = Problem::from(error);
             if problem.status().is_client_error() {
                 return Err(UiError::new(UiErrorKind::NotFound, admin.0.lang));
             }
-            error!(state.logger, "cannot close a poll from the web UI"; "error" => %problem);
+            error!(state.logger, "cannot change a poll from the web UI"; "change" => done, "error" => %problem);
             Err(admin.0.failed())
         }
     }
