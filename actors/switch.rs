@@ -220,13 +220,18 @@ async fn start(
         &config.content_rules,
         store.stored_content_rules()?,
     ))?));
+    let summaries = SummaryBoard::load(
+        SummaryBoard::new(&config.numbering, &config.gateway_costs, routes.clone()),
+        store,
+        logger,
+    );
     let mailer = config.mail.clone().map(|settings| {
-        let (store, retention, logger) = (
+        let (store, reads, logger) = (
             store.clone(),
-            config.store.retention,
+            (config.store.retention, summaries.clone()),
             logger.new(slog::o!("actor" => "mailer")),
         );
-        Supervisor::start(move |_| Mailer::new(store, settings, retention, logger))
+        Supervisor::start(move |_| Mailer::new(store, settings, reads, logger))
     });
     let notices = config
         .mail
@@ -257,11 +262,6 @@ async fn start(
         );
         Supervisor::start(move |_| MoRouter::new(store, table, quality, logger))
     };
-    let summaries = SummaryBoard::load(
-        SummaryBoard::new(&config.numbering, &config.gateway_costs, routes.clone()),
-        store,
-        logger,
-    );
     let receipts = {
         let (store, routes, callbacks, mo, boards, logger) = (
             store.clone(),
