@@ -194,6 +194,7 @@ async fn start(
                     opt_outs: account.opt_outs.clone(),
                     time_zone: account.time_zone,
                     email: account.email.clone(),
+                    low_balance: account.low_balance,
                 },
             })
         })

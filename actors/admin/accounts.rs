@@ -85,6 +85,7 @@ pub fn merge_accounts(
                 opt_outs: account.opt_outs.unwrap_or_default(),
                 time_zone,
                 email: account.email,
+                low_balance: account.low_balance,
             },
             password: account.password,
             system_id: account.system_id,
@@ -129,6 +130,8 @@ pub struct AccountChange {
     pub time_zone: Option<chrono_tz::Tz>,
     /// `Some(None)` removes it: no notifications by mail.
     pub email: Option<Option<String>>,
+    /// `Some(None)` removes it: `mail.low_balance` again.
+    pub low_balance: Option<Option<Money>>,
 }
 
 impl Admin {
@@ -215,6 +218,7 @@ impl Admin {
             opt_outs: entry.terms.opt_outs.clone(),
             time_zone: change.time_zone.unwrap_or(entry.terms.time_zone),
             email: change.email.unwrap_or_else(|| entry.terms.email.clone()),
+            low_balance: change.low_balance.unwrap_or(entry.terms.low_balance),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -298,6 +302,7 @@ mod tests {
                 opt_outs: Default::default(),
                 time_zone: chrono_tz::UTC,
                 email: None,
+                low_balance: None,
             },
         }
     }

@@ -44,24 +44,35 @@ pub struct Notices {
     pub notify: Recipient<Notify>,
     /// `mail.admin_to`.
     pub admin_to: String,
-    /// `mail.low_balance`: below this an account is told, once per fall.
+    /// `mail.low_balance`: below this an account without its own
+    /// threshold is told, once per fall.
     pub low_balance: Option<Money>,
 }
 
 impl Notices {
-    /// Whether a change of credit from `before` to `after` falls below
-    /// the threshold: only the change that crosses it, so one fall is one
-    /// mail however many messages follow, and a top-up above it arms the
-    /// next one.
-    pub fn falls_below(&self, before: Money, after: Money) -> bool {
-        self.low_balance
-            .is_some_and(|threshold| before >= threshold && after < threshold)
+    /// The threshold of an account whose own is `own`: that, or else
+    /// `mail.low_balance`; `None`: it is never told.
+    pub fn threshold(&self, own: Option<Money>) -> Option<Money> {
+        own.or(self.low_balance)
     }
 
-    /// An account's credit fell below the threshold: to the customer
-    /// (when it has an address) and to the operator.
-    pub fn low_balance(&self, account: &AccountId, balance: Money, email: Option<&str>) {
-        let threshold = self.low_balance.unwrap_or(Money::ZERO);
+    /// Whether a change of credit from `before` to `after` falls below
+    /// `threshold`: only the change that crosses it, so one fall is one
+    /// mail however many messages follow, and a top-up above it arms the
+    /// next one.
+    pub fn falls_below(threshold: Money, before: Money, after: Money) -> bool {
+        before >= threshold && after < threshold
+    }
+
+    /// An account's credit fell below `threshold`: to the customer (when
+    /// it has an address) and to the operator.
+    pub fn low_balance(
+        &self,
+        account: &AccountId,
+        balance: Money,
+        threshold: Money,
+        email: Option<&str>,
+    ) {
         let subject = format!("pasarela: low balance for account {account}");
         let body = format!(
             "The credit of account {account} is {balance}, below {threshold}.\n\

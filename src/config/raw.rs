@@ -337,4 +337,5 @@ pub(crate) struct RawAccount {
     pub opt_in_text: Option<Spanned<String>>,
     pub help_text: Option<Spanned<String>>,
     pub email: Option<Spanned<String>>,
+    pub low_balance: Option<Spanned<Money>>,
 }

@@ -762,6 +762,8 @@ pub struct AccountConfig {
     /// `email`: where the customer's notifications go (low balance, a
     /// campaign finished); none without it.
     pub email: Option<String>,
+    /// `low_balance`: its own threshold, in place of `mail.low_balance`.
+    pub low_balance: Option<Money>,
 }
 
 impl Config {

@@ -3,7 +3,8 @@
 //! (aiosmtpd, `scripts/mail/smtp_sink.py`, writing each mail it receives
 //! to a directory): a low-balance mail to the customer and the operator
 //! once when the credit falls below the threshold and not again for the
-//! next message; mail to a server that is down queued with its attempt
+//! next message, and an account's own threshold in place of the
+//! global one; mail to a server that is down queued with its attempt
 //! and error, resent through the API once the server is up; queued mails
 //! sent after a restart and the mail log kept across it; the mail log
 //! closed to customers; a finished campaign mailed to its owner; a
@@ -245,6 +246,65 @@ fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() 
         json(switch.http, "GET", "/api/v1/mail", None, None).status,
         401
     );
+}
+
+#[test]
+fn an_account_with_its_own_threshold_is_mailed_at_its_own_not_the_global_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "email = \"billing@shop.example\"",
+        "email = \"billing@shop.example\"\nlow_balance = \"6.50\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let switch = Switch::start(&path, &[]);
+    let shop = json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None);
+    assert_eq!(shop.body["low_balance"], "6.50", "{}", shop.body);
+    // 7.00 → 6.00: below its own 6.50 (the global 5.00 is not crossed).
+    send(&switch);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    for (_, text) in &mails {
+        assert!(text.contains("is 6.00, below 6.50"), "{text}");
+    }
+    // 6.00 → 5.00 → 4.00 crosses the global 5.00: not its threshold.
+    send(&switch);
+    send(&switch);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.mails().len(), 2);
+    // Through the admin API: validated like mail.low_balance, then in
+    // force for the next fall (4.00 → 3.00 crosses 3.50).
+    let patch = |body: Value| {
+        json(
+            switch.http,
+            "PATCH",
+            "/api/v1/accounts/shop",
+            ADMIN,
+            Some(&body),
+        )
+    };
+    let refused = patch(json!({"low_balance": "-1"}));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let changed = patch(json!({"low_balance": "3.50"}));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["low_balance"], "3.50", "{}", changed.body);
+    send(&switch);
+    let mails = sink.wait_for(4);
+    assert_eq!(mails.len(), 4);
+    assert!(
+        mails[2..]
+            .iter()
+            .all(|(_, text)| text.contains("is 3.00, below 3.50"))
+    );
+    // null: the global threshold again.
+    let cleared = patch(json!({"low_balance": null}));
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.body["low_balance"], Value::Null, "{}", cleared.body);
 }
 
 #[test]

@@ -98,6 +98,13 @@ impl Checker<'_> {
                     )
                     .map(|()| value.get_ref().clone())
                 }),
+                low_balance: entry.low_balance.as_ref().and_then(|value| {
+                    self.check(
+                        value,
+                        &at(&prefix, "low_balance"),
+                        fields::not_negative(*value.get_ref()),
+                    )
+                }),
             });
         }
         accounts

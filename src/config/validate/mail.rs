@@ -198,5 +198,8 @@ mod tests {
         let account =
             "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\nemail = \"not an address\"\n";
         assert_eq!(issues(account)[0].1, "accounts[0].email");
+        let account =
+            "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\nlow_balance = \"-0.01\"\n";
+        assert_eq!(issues(account)[0].1, "accounts[0].low_balance");
     }
 }
