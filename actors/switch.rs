@@ -195,6 +195,7 @@ async fn start(
                     time_zone: account.time_zone,
                     email: account.email.clone(),
                     low_balance: account.low_balance,
+                    language: account.language,
                 },
             })
         })
@@ -242,6 +243,7 @@ async fn start(
             notify: mailer.clone().recipient(),
             admin_to: settings.admin_to.clone(),
             low_balance: settings.low_balance,
+            language: settings.language,
         });
     let quality = QualityBoard::load(
         QualityBoard::new(

@@ -86,6 +86,7 @@ pub fn merge_accounts(
                 time_zone,
                 email: account.email,
                 low_balance: account.low_balance,
+                language: account.language.unwrap_or_default(),
             },
             password: account.password,
             system_id: account.system_id,
@@ -132,6 +133,8 @@ pub struct AccountChange {
     pub email: Option<Option<String>>,
     /// `Some(None)` removes it: `mail.low_balance` again.
     pub low_balance: Option<Option<Money>>,
+    /// What its mails are written in.
+    pub language: Option<crate::model::Lang>,
 }
 
 impl Admin {
@@ -219,6 +222,7 @@ impl Admin {
             time_zone: change.time_zone.unwrap_or(entry.terms.time_zone),
             email: change.email.unwrap_or_else(|| entry.terms.email.clone()),
             low_balance: change.low_balance.unwrap_or(entry.terms.low_balance),
+            language: change.language.unwrap_or(entry.terms.language),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -303,6 +307,7 @@ mod tests {
                 time_zone: chrono_tz::UTC,
                 email: None,
                 low_balance: None,
+                language: Default::default(),
             },
         }
     }

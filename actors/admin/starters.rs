@@ -54,6 +54,7 @@ impl AccountSpec {
             time_zone: Some(self.terms.time_zone.name().to_owned()),
             email: self.terms.email.clone(),
             low_balance: self.terms.low_balance,
+            language: Some(self.terms.language),
         }
     }
 }

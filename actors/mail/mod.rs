@@ -89,6 +89,8 @@ pub struct Mailer {
     summary: Option<DailySummary>,
     /// The report summaries the daily summary reads.
     summaries: Arc<SummaryBoard>,
+    /// `mail.language`: what the daily summary is written in.
+    language: crate::model::Lang,
 }
 
 impl Mailer {
@@ -106,6 +108,7 @@ impl Mailer {
             admin_to: settings.admin_to.clone(),
             summary: settings.daily_summary_hour.map(DailySummary::new),
             summaries,
+            language: settings.language,
             store,
             retention,
             logger,
@@ -280,7 +283,7 @@ impl Mailer {
             gateways: &gateways,
             balances: &balances,
         };
-        let (subject, body) = summary.compose(now, &figures);
+        let (subject, body) = summary.compose(now, &figures, self.language);
         let mail = MailRecord::queued(MailKind::DailySummary, self.admin_to.clone(), subject, body);
         match self.queue(&mail) {
             Ok(_) => self.tick(ctx),

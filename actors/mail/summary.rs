@@ -4,11 +4,11 @@
 //! same tallies `GET /api/v1/reports/daily` reads, so the two agree: per
 //! account its messages, parts, delivered, failed and credit used, with
 //! its credit now (the `balances` tree); per gateway its parts,
-//! delivered, failed, credit, cost and margin.
+//! delivered, failed, credit, cost and margin. In `mail.language`.
 
 use chrono::{DateTime, Days, NaiveDate, Timelike, Utc};
 
-use crate::model::Money;
+use crate::model::{Lang, Money};
 use crate::summaries::{Row, Tally};
 
 /// When the summary is due.
@@ -17,6 +17,17 @@ pub struct DailySummary {
     hour: u32,
     /// The last day a summary went (this run, or found in the mail log).
     last_day: Option<NaiveDate>,
+}
+
+/// The words of a summary in one language.
+struct Words {
+    subject: &'static str,
+    /// `{day}` stands for the day.
+    intro: &'static str,
+    per_account: &'static str,
+    per_gateway: &'static str,
+    columns: [&'static str; 11],
+    total: &'static str,
 }
 
 /// What one summary reports: the day's rows of the report summaries.
@@ -59,8 +70,13 @@ impl DailySummary {
     }
 
     /// The summary (subject and body) written at `now` of the day
-    /// [`DailySummary::day`] gives; none is due again today.
-    pub fn compose(&mut self, now: DateTime<Utc>, figures: &Figures) -> (String, String) {
+    /// [`DailySummary::day`] gives, in `language`; none is due again today.
+    pub fn compose(
+        &mut self,
+        now: DateTime<Utc>,
+        figures: &Figures,
+        language: Lang,
+    ) -> (String, String) {
         let day = DailySummary::day(now);
         let mut accounts = Vec::with_capacity(figures.balances.len());
         let mut total = Tally::default();
@@ -99,32 +115,76 @@ impl DailySummary {
                 )
             })
             .collect();
-        let subject = format!("pasarela: daily summary for {day}");
+        let words = match language {
+            Lang::En => Words {
+                subject: "pasarela: daily summary for",
+                intro: "The figures of {day} (UTC, midnight to midnight), as GET /api/v1/reports/daily \
+                        gives them, and each account's credit now.",
+                per_account: "Per account:",
+                per_gateway: "Per gateway (\"-\": parts no gateway took):",
+                columns: [
+                    "account",
+                    "messages",
+                    "parts",
+                    "delivered",
+                    "failed",
+                    "credit used",
+                    "credit now",
+                    "gateway",
+                    "credit",
+                    "cost",
+                    "margin",
+                ],
+                total: "Total",
+            },
+            Lang::Es => Words {
+                subject: "pasarela: resumen diario del",
+                intro: "Las cifras del {day} (UTC, de medianoche a medianoche), como las da \
+                        GET /api/v1/reports/daily, y el saldo actual de cada cuenta.",
+                per_account: "Por cuenta:",
+                per_gateway: "Por pasarela (\"-\": partes que ninguna pasarela tomó):",
+                columns: [
+                    "cuenta",
+                    "mensajes",
+                    "partes",
+                    "entregadas",
+                    "fallidas",
+                    "saldo usado",
+                    "saldo actual",
+                    "pasarela",
+                    "saldo",
+                    "coste",
+                    "margen",
+                ],
+                total: "Total",
+            },
+        };
+        let [
+            account,
+            messages,
+            parts,
+            delivered,
+            failed,
+            used,
+            credit_now,
+            gateway,
+            credit,
+            cost,
+            margin,
+        ] = words.columns;
+        let subject = format!("{} {day}", words.subject);
         let body = format!(
-            "The figures of {day} (UTC, midnight to midnight), as GET /api/v1/reports/daily \
-             gives them, and each account's credit now.\n\n\
-             Per account:\n\
-             {:<16} {:>9} {:>9} {:>9} {:>9} {:>14} {:>14}\n{}\n\n\
-             Per gateway (\"-\": parts no gateway took):\n\
-             {:<16} {:>9} {:>9} {:>9} {:>14} {:>14} {:>14}\n{}\n\n\
-             Total: {} messages, {} parts, {} delivered, {} failed, {} credit used, \
-             {} cost, {} margin.\n",
-            "account",
-            "messages",
-            "parts",
-            "delivered",
-            "failed",
-            "credit used",
-            "credit now",
+            "{}\n\n{}\n\
+             {account:<16} {messages:>9} {parts:>9} {delivered:>9} {failed:>9} {used:>14} {credit_now:>14}\n{}\n\n{}\n\
+             {gateway:<16} {parts:>9} {delivered:>9} {failed:>9} {credit:>14} {cost:>14} {margin:>14}\n{}\n\n\
+             {}: {} {messages}, {} {parts}, {} {delivered}, {} {failed}, {} {used}, \
+             {} {cost}, {} {margin}.\n",
+            words.intro.replace("{day}", &day.to_string()),
+            words.per_account,
             accounts.join("\n"),
-            "gateway",
-            "parts",
-            "delivered",
-            "failed",
-            "credit",
-            "cost",
-            "margin",
+            words.per_gateway,
             gateways.join("\n"),
+            words.total,
             total.messages,
             total.parts,
             total.delivered,
@@ -163,8 +223,10 @@ mod tests {
             gateways: &[row("smsc")],
             balances: &[("shop".into(), Money::ZERO), ("idle".into(), Money::ZERO)],
         };
-        let (subject, body) = summary.compose(at(6, 8), &figures);
+        let (subject, body) = summary.compose(at(6, 8), &figures, Lang::En);
         assert_eq!(subject, "pasarela: daily summary for 2026-12-05");
+        let (spanish, _) = DailySummary::new(7).compose(at(6, 8), &figures, Lang::Es);
+        assert_eq!(spanish, "pasarela: resumen diario del 2026-12-05");
         let words = |start: &str| -> Vec<String> {
             let line = body.lines().find(|line| line.starts_with(start)).unwrap();
             line.split_whitespace().map(str::to_owned).collect()

@@ -209,7 +209,12 @@ impl Account {
         {
             info!(self.wiring.logger, "credit fell below the low-balance threshold";
                 "account" => %self.id, "balance" => %balance, "threshold" => %threshold);
-            notices.low_balance(&self.id, balance, threshold, self.terms.email.as_deref());
+            let customer = self
+                .terms
+                .email
+                .as_deref()
+                .map(|email| (email, self.terms.language));
+            notices.low_balance(&self.id, balance, threshold, customer);
         }
         self.balance = balance;
     }
@@ -1385,6 +1390,7 @@ mod tests {
             time_zone: chrono_tz::UTC,
             email: None,
             low_balance: None,
+            language: Default::default(),
         }
     }
 

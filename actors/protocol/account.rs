@@ -64,6 +64,8 @@ pub struct Terms {
     pub email: Option<String>,
     /// Its own low-balance threshold, in place of `mail.low_balance`.
     pub low_balance: Option<Money>,
+    /// What its mails are written in.
+    pub language: crate::model::Lang,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or

@@ -27,7 +27,7 @@ use crate::api::FieldError;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
 use crate::lists::dnd::Traffic;
-use crate::model::{AccountId, Money};
+use crate::model::{AccountId, Lang, Money};
 use crate::store::{LedgerEntry, LedgerKind};
 
 /// The longest reason a change of credit may carry.
@@ -81,6 +81,8 @@ struct AccountView {
     /// `mail.low_balance`; null: the operator's.
     #[schema(required = true)]
     low_balance: Option<String>,
+    /// What its mails are written in: "en" or "es".
+    language: String,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -103,6 +105,7 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
         time_zone: account.terms.time_zone.name().to_owned(),
         email: account.terms.email.clone(),
         low_balance: account.terms.low_balance.map(|money| money.to_string()),
+        language: account.terms.language.tag().to_owned(),
     })
 }
 
@@ -183,6 +186,12 @@ fn optional_field(
     }
 }
 
+/// A language given, by its tag.
+fn language(tag: Option<String>) -> Result<Option<Lang>, FieldError> {
+    tag.map(|tag| checked("language", fields::language(&tag)))
+        .transpose()
+}
+
 /// An account's own low-balance threshold, checked like `mail.low_balance`.
 fn threshold(amount: Money) -> Result<Money, FieldError> {
     checked("low_balance", fields::not_negative(amount))
@@ -246,6 +255,8 @@ struct NewAccountBody {
     /// Its own low-balance threshold, a decimal string not below zero,
     /// in place of `mail.low_balance`; the operator's when absent.
     low_balance: Option<String>,
+    /// What its mails are written in: "en" (default) or "es".
+    language: Option<String>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -288,6 +299,7 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
     optional_field("email", email.as_ref(), fields::email_address)?;
     let low_balance: Option<Money> = fields.optional("low_balance")?;
     low_balance.map(threshold).transpose()?;
+    let language = language(fields.optional("language")?)?.unwrap_or_default();
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -306,6 +318,7 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
             time_zone,
             email,
             low_balance,
+            language,
         },
     })
 }
@@ -348,6 +361,8 @@ struct AccountChangeBody {
     /// Its own low-balance threshold, a decimal string not below zero;
     /// null: `mail.low_balance` again.
     low_balance: Option<String>,
+    /// What its mails are written in: "en" or "es".
+    language: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -386,6 +401,7 @@ pub(in crate::actors::web) fn account_change(body: &[u8]) -> Result<AccountChang
     let change = AccountChange {
         email,
         low_balance,
+        language: language(fields.optional("language")?)?,
         password,
         allowed_ips: fields
             .optional::<Vec<String>>("allowed_ips")?

@@ -72,6 +72,7 @@
 //! | 11 | `Counts` (`route_quality`) gains `probes_sender_rewritten` (last field) | a bucket of versions 1–10 is its bytes and a zero (one `0x00`) |
 //! | 12 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–11 is its bytes and `None` (one `0x00`): no notifications |
 //! | 13 | `StoredAccount` gains `low_balance` (last field) | a stored account of versions 1–12 is its bytes and `None` (one `0x00`): `mail.low_balance` |
+//! | 14 | `StoredAccount` gains `language` (last field) | a stored account of versions 1–13 is its bytes and `None` (one `0x00`): English |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -86,7 +87,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 13;
+pub const VERSION: u8 = 14;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -116,6 +117,9 @@ const ACCOUNT_EMAIL: u8 = 12;
 
 /// The version that gave stored accounts their `low_balance`.
 const ACCOUNT_LOW_BALANCE: u8 = 13;
+
+/// The version that gave stored accounts their `language`.
+const ACCOUNT_LANGUAGE: u8 = 14;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -434,6 +438,7 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
                 + u8::from(version < ACCOUNT_TIME_ZONE)
                 + u8::from(version < ACCOUNT_EMAIL)
                 + u8::from(version < ACCOUNT_LOW_BALANCE)
+                + u8::from(version < ACCOUNT_LANGUAGE)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         TreeId::RouteQuality => u8::from(version < QUALITY_SENDER_REWRITTEN),
@@ -668,7 +673,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 14"),
+            (&wrong_version[..], "version 15"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -837,23 +842,26 @@ mod tests {
             time_zone: None,
             email: None,
             low_balance: None,
+            language: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks the seven last fields, version 5 six, versions 6
-        // and 7 `traffic`, `opt_outs`, `time_zone`, `email` and
-        // `low_balance`, versions 8 and 9 the last three, versions 10 and
-        // 11 the last two, version 12 `low_balance`.
+        // Version 4 lacks the eight last fields, version 5 seven, versions
+        // 6 and 7 `traffic`, `opt_outs`, `time_zone`, `email`,
+        // `low_balance` and `language`, versions 8 and 9 the last four,
+        // versions 10 and 11 the last three, version 12 the last two,
+        // version 13 `language`.
         for (version, missing) in [
-            (4, 7),
-            (5, 6),
-            (6, 5),
-            (7, 5),
-            (8, 3),
-            (9, 3),
-            (10, 2),
-            (11, 2),
-            (12, 1),
+            (4, 8),
+            (5, 7),
+            (6, 6),
+            (7, 6),
+            (8, 4),
+            (9, 4),
+            (10, 3),
+            (11, 3),
+            (12, 2),
+            (13, 1),
         ] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;

@@ -4,7 +4,8 @@
 //! to a directory): a low-balance mail to the customer and the operator
 //! once when the credit falls below the threshold and not again for the
 //! next message, and an account's own threshold in place of the
-//! global one; mail to a server that is down queued with its attempt
+//! global one; a Spanish account's mail in Spanish, the operator's in
+//! English; mail to a server that is down queued with its attempt
 //! and error, resent through the API once the server is up; queued mails
 //! sent after a restart and the mail log kept across it; the mail log
 //! closed to customers; a finished campaign mailed to its owner; a
@@ -246,6 +247,61 @@ fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() 
         json(switch.http, "GET", "/api/v1/mail", None, None).status,
         401
     );
+}
+
+#[test]
+fn a_spanish_accounts_low_balance_mail_is_in_spanish_and_the_operators_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "email = \"billing@shop.example\"",
+        "email = \"billing@shop.example\"\nlanguage = \"es\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let switch = Switch::start(&path, &[]);
+    let shop = json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None);
+    assert_eq!(shop.body["language"], "es", "{}", shop.body);
+    // 7.00 → 4.00: below 5.00.
+    for _ in 0..3 {
+        send(&switch);
+    }
+    let mails = sink.wait_for(2);
+    // Quoted-printable: its soft line breaks joined.
+    let text = |to: &str| -> String {
+        let (_, text) = mails.iter().find(|(recipient, _)| recipient == to).unwrap();
+        text.replace("=\r\n", "").replace("=\n", "")
+    };
+    let customer = text("billing@shop.example");
+    assert!(
+        customer.contains("Subject: pasarela: saldo bajo en la cuenta shop"),
+        "{customer}"
+    );
+    assert!(
+        customer.contains("El saldo de la cuenta shop es 4.00, por debajo de 5.00."),
+        "{customer}"
+    );
+    let operator = text("ops@example.com");
+    assert!(
+        operator.contains("Subject: pasarela: low balance for account shop"),
+        "{operator}"
+    );
+    assert!(operator.contains("is 4.00, below 5.00"), "{operator}");
+    // The admin API takes only the two languages.
+    let patch = |body: Value| {
+        json(
+            switch.http,
+            "PATCH",
+            "/api/v1/accounts/shop",
+            ADMIN,
+            Some(&body),
+        )
+    };
+    assert_eq!(patch(json!({"language": "fr"})).status, 400);
+    let changed = patch(json!({"language": "en"}));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["language"], "en", "{}", changed.body);
 }
 
 #[test]
@@ -718,7 +774,7 @@ fn mails_past_retention_are_dropped_from_the_log_at_start() {
 }
 
 #[test]
-fn a_customer_sets_its_notification_address_in_its_settings() {
+fn a_customer_sets_its_notification_address_and_language_in_its_settings() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&config(dir.path(), free_port()), &[]);
     let session = ui_login(switch.http, ("shop", "shop1234"));
@@ -740,4 +796,14 @@ fn a_customer_sets_its_notification_address_in_its_settings() {
     assert_eq!(account()["email"], "accounts@shop.example");
     assert_eq!(email("").status, 303);
     assert_eq!(account()["email"], Value::Null);
+    // The language of its mails, from the same form.
+    assert!(
+        page.text.contains("<option value=\"en\" selected>"),
+        "{}",
+        page.text
+    );
+    let form = format!("csrf={token}&email=&language=es");
+    let changed = browse(switch.http, &session, "POST", "/ui/me/email", &form);
+    assert_eq!(changed.status, 303);
+    assert_eq!(account()["language"], "es");
 }
