@@ -194,6 +194,8 @@ async fn start(
                     opt_outs: account.opt_outs.clone(),
                     time_zone: account.time_zone,
                     email: account.email.clone(),
+                    low_balance: account.low_balance,
+                    language: account.language,
                 },
             })
         })
@@ -220,13 +222,18 @@ async fn start(
         &config.content_rules,
         store.stored_content_rules()?,
     ))?));
+    let summaries = SummaryBoard::load(
+        SummaryBoard::new(&config.numbering, &config.gateway_costs, routes.clone()),
+        store,
+        logger,
+    );
     let mailer = config.mail.clone().map(|settings| {
-        let (store, retention, logger) = (
+        let (store, reads, logger) = (
             store.clone(),
-            config.store.retention,
+            (config.store.retention, summaries.clone()),
             logger.new(slog::o!("actor" => "mailer")),
         );
-        Supervisor::start(move |_| Mailer::new(store, settings, retention, logger))
+        Supervisor::start(move |_| Mailer::new(store, settings, reads, logger))
     });
     let notices = config
         .mail
@@ -236,6 +243,7 @@ async fn start(
             notify: mailer.clone().recipient(),
             admin_to: settings.admin_to.clone(),
             low_balance: settings.low_balance,
+            language: settings.language,
         });
     let quality = QualityBoard::load(
         QualityBoard::new(
@@ -257,11 +265,6 @@ async fn start(
         );
         Supervisor::start(move |_| MoRouter::new(store, table, quality, logger))
     };
-    let summaries = SummaryBoard::load(
-        SummaryBoard::new(&config.numbering, &config.gateway_costs, routes.clone()),
-        store,
-        logger,
-    );
     let receipts = {
         let (store, routes, callbacks, mo, boards, logger) = (
             store.clone(),

@@ -661,16 +661,6 @@ impl Metrics {
         self.purged.inc_by(messages as u64);
     }
 
-    /// The gauge of submit_sm outstanding on `gateway`'s connection.
-    /// Message parts accepted for `account` since the process started.
-    pub fn accepted_parts(&self, account: &str) -> u64 {
-        self.accepted
-            .get_or_create(&AccountLabel {
-                account: account.to_owned(),
-            })
-            .get()
-    }
-
     /// Message parts accepted, and acknowledged by a gateway, since the
     /// process started.
     pub fn totals(&self) -> (u64, u64) {

@@ -85,6 +85,8 @@ pub fn merge_accounts(
                 opt_outs: account.opt_outs.unwrap_or_default(),
                 time_zone,
                 email: account.email,
+                low_balance: account.low_balance,
+                language: account.language.unwrap_or_default(),
             },
             password: account.password,
             system_id: account.system_id,
@@ -129,6 +131,10 @@ pub struct AccountChange {
     pub time_zone: Option<chrono_tz::Tz>,
     /// `Some(None)` removes it: no notifications by mail.
     pub email: Option<Option<String>>,
+    /// `Some(None)` removes it: `mail.low_balance` again.
+    pub low_balance: Option<Option<Money>>,
+    /// What its mails are written in.
+    pub language: Option<crate::model::Lang>,
 }
 
 impl Admin {
@@ -215,6 +221,8 @@ impl Admin {
             opt_outs: entry.terms.opt_outs.clone(),
             time_zone: change.time_zone.unwrap_or(entry.terms.time_zone),
             email: change.email.unwrap_or_else(|| entry.terms.email.clone()),
+            low_balance: change.low_balance.unwrap_or(entry.terms.low_balance),
+            language: change.language.unwrap_or(entry.terms.language),
         };
         let spec = AccountSpec {
             system_id: system_id.to_string(),
@@ -298,6 +306,8 @@ mod tests {
                 opt_outs: Default::default(),
                 time_zone: chrono_tz::UTC,
                 email: None,
+                low_balance: None,
+                language: Default::default(),
             },
         }
     }

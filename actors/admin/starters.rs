@@ -53,6 +53,8 @@ impl AccountSpec {
             opt_outs: Some(self.terms.opt_outs.clone()),
             time_zone: Some(self.terms.time_zone.name().to_owned()),
             email: self.terms.email.clone(),
+            low_balance: self.terms.low_balance,
+            language: Some(self.terms.language),
         }
     }
 }

@@ -11,7 +11,8 @@
 //! an hour, and at start, mails queued longer ago than
 //! `store.retention_days` are dropped from the log. With
 //! `mail.daily_summary_hour` it also writes the daily summary
-//! (`summary.rs`), looking every minute whether it is due.
+//! (`summary.rs`) of the previous UTC day from the report summaries,
+//! looking every minute whether it is due.
 
 mod smtp;
 mod summary;
@@ -25,12 +26,14 @@ use chrono::Utc;
 use futures_util::future::{Either, ready};
 use slog::{Logger, error, info, warn};
 
+use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::mail::{Notify, Resend, ResendRefused};
 use crate::actors::supervision::guarded;
 use crate::config::MailSettings;
 use crate::store::{Batch, MailKind, MailRecord, MailState, Store, StoreError};
+use crate::summaries::{GroupBy, Period};
 use smtp::Smtp;
-use summary::DailySummary;
+use summary::{DailySummary, Figures};
 
 /// The waits before the second, third, ... attempt of one round; a round
 /// has one attempt more than this has entries.
@@ -84,13 +87,17 @@ pub struct Mailer {
     admin_to: String,
     /// With `mail.daily_summary_hour`: when the summary is due.
     summary: Option<DailySummary>,
+    /// The report summaries the daily summary reads.
+    summaries: Arc<SummaryBoard>,
+    /// `mail.language`: what the daily summary is written in.
+    language: crate::model::Lang,
 }
 
 impl Mailer {
     pub fn new(
         store: Arc<Store>,
         settings: MailSettings,
-        retention: Duration,
+        (retention, summaries): (Duration, Arc<SummaryBoard>),
         logger: Logger,
     ) -> Mailer {
         let smtp = Smtp::new(&settings).map_err(|error| error.to_string());
@@ -100,6 +107,8 @@ impl Mailer {
         Mailer {
             admin_to: settings.admin_to.clone(),
             summary: settings.daily_summary_hour.map(DailySummary::new),
+            summaries,
+            language: settings.language,
             store,
             retention,
             logger,
@@ -250,7 +259,7 @@ impl Mailer {
         self.store_mail(id, &mail);
     }
 
-    /// Queues today's summary when it is due.
+    /// Queues today's summary (of yesterday) when it is due.
     fn summarise(&mut self, ctx: &mut Context<Self>) {
         let now = Utc::now();
         let Some(summary) = self.summary.as_mut().filter(|summary| summary.is_due(now)) else {
@@ -263,7 +272,18 @@ impl Mailer {
                 return;
             }
         };
-        let (subject, body) = summary.compose(now, &balances);
+        let day = DailySummary::day(now);
+        let rows = |group_by| {
+            self.summaries
+                .summary(Period::Day, (day, day), group_by, None)
+        };
+        let (accounts, gateways) = (rows(GroupBy::Account), rows(GroupBy::Gateway));
+        let figures = Figures {
+            accounts: &accounts,
+            gateways: &gateways,
+            balances: &balances,
+        };
+        let (subject, body) = summary.compose(now, &figures, self.language);
         let mail = MailRecord::queued(MailKind::DailySummary, self.admin_to.clone(), subject, body);
         match self.queue(&mail) {
             Ok(_) => self.tick(ctx),

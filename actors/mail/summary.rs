@@ -1,41 +1,51 @@
 //! The daily summary to the operator (`mail.daily_summary_hour`): once a
-//! UTC day, at or after that hour, every account's message parts
-//! accepted and its credit now.
-//!
-//! The switch keeps no daily totals per account that could be read
-//! without scanning the message archive, so the parts are what its
-//! metrics already count (`pasarela_accepted_total`): the difference
-//! since the previous summary, or since the switch started when there is
-//! none in this run; the mail says which. Credit comes from the
-//! `balances` tree, one key per account.
+//! UTC day, at or after that hour, the figures of the previous UTC day
+//! (the whole day, midnight to midnight) from the report summaries, the
+//! same tallies `GET /api/v1/reports/daily` reads, so the two agree: per
+//! account its messages, parts, delivered, failed and credit used, with
+//! its credit now (the `balances` tree); per gateway its parts,
+//! delivered, failed, credit, cost and margin. In `mail.language`.
 
-use std::collections::HashMap;
+use chrono::{DateTime, Days, NaiveDate, Timelike, Utc};
 
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use crate::model::{Lang, Money};
+use crate::summaries::{Row, Tally};
 
-use crate::metrics;
-use crate::model::Money;
-
-/// When the summary is due and what the last one counted from.
+/// When the summary is due.
 pub struct DailySummary {
     /// The UTC hour from which a day's summary goes.
     hour: u32,
     /// The last day a summary went (this run, or found in the mail log).
     last_day: Option<NaiveDate>,
-    /// Where the parts of the next summary are counted from.
-    since: DateTime<Utc>,
-    /// Each account's counter at `since`; an account not here counted 0.
-    baseline: HashMap<String, u64>,
+}
+
+/// The words of a summary in one language.
+struct Words {
+    subject: &'static str,
+    /// `{day}` stands for the day.
+    intro: &'static str,
+    per_account: &'static str,
+    per_gateway: &'static str,
+    columns: [&'static str; 11],
+    total: &'static str,
+}
+
+/// What one summary reports: the day's rows of the report summaries.
+pub struct Figures<'a> {
+    /// The day's rows grouped by account.
+    pub accounts: &'a [Row],
+    /// The day's rows grouped by gateway.
+    pub gateways: &'a [Row],
+    /// Every account's credit now.
+    pub balances: &'a [(String, Money)],
 }
 
 impl DailySummary {
-    /// Counting from now (the process's counters start at zero).
+    /// None sent yet.
     pub fn new(hour: u32) -> DailySummary {
         DailySummary {
             hour,
             last_day: None,
-            since: Utc::now(),
-            baseline: HashMap::new(),
         }
     }
 
@@ -53,38 +63,137 @@ impl DailySummary {
         now.hour() >= self.hour && self.last_day.is_none_or(|last| last < now.date_naive())
     }
 
-    /// Today's summary (subject and body) from every account's `balances`;
-    /// the next one counts from `now`.
+    /// The day a summary written at `now` reports: the UTC day before.
+    pub fn day(now: DateTime<Utc>) -> NaiveDate {
+        let today = now.date_naive();
+        today.checked_sub_days(Days::new(1)).unwrap_or(today)
+    }
+
+    /// The summary (subject and body) written at `now` of the day
+    /// [`DailySummary::day`] gives, in `language`; none is due again today.
     pub fn compose(
         &mut self,
         now: DateTime<Utc>,
-        balances: &[(String, Money)],
+        figures: &Figures,
+        language: Lang,
     ) -> (String, String) {
-        let day = now.date_naive();
-        let mut rows = Vec::with_capacity(balances.len());
-        let mut total = 0;
-        let mut baseline = HashMap::with_capacity(balances.len());
-        for (account, balance) in balances {
-            let counted = metrics::global().accepted_parts(account);
-            let parts = counted.saturating_sub(self.baseline.get(account).copied().unwrap_or(0));
-            total += parts;
-            rows.push(format!("{account:<16} {parts:>10} {balance:>14}"));
-            baseline.insert(account.clone(), counted);
+        let day = DailySummary::day(now);
+        let mut accounts = Vec::with_capacity(figures.balances.len());
+        let mut total = Tally::default();
+        let zero = Tally::default();
+        for (account, balance) in figures.balances {
+            let tally = figures
+                .accounts
+                .iter()
+                .find(|row| row.group == *account)
+                .map_or(&zero, |row| &row.tally);
+            total.merge(tally);
+            accounts.push(format!(
+                "{account:<16} {:>9} {:>9} {:>9} {:>9} {:>14} {:>14}",
+                tally.messages,
+                tally.parts,
+                tally.delivered,
+                tally.failed(),
+                tally.credit().to_string(),
+                balance.to_string(),
+            ));
         }
-        let subject = format!("pasarela: daily summary for {day}");
+        let gateways: Vec<String> = figures
+            .gateways
+            .iter()
+            .map(|row| {
+                let tally = &row.tally;
+                format!(
+                    "{:<16} {:>9} {:>9} {:>9} {:>14} {:>14} {:>14}",
+                    row.group,
+                    tally.parts,
+                    tally.delivered,
+                    tally.failed(),
+                    tally.credit().to_string(),
+                    tally.cost.to_string(),
+                    tally.margin().to_string(),
+                )
+            })
+            .collect();
+        let words = match language {
+            Lang::En => Words {
+                subject: "pasarela: daily summary for",
+                intro: "The figures of {day} (UTC, midnight to midnight), as GET /api/v1/reports/daily \
+                        gives them, and each account's credit now.",
+                per_account: "Per account:",
+                per_gateway: "Per gateway (\"-\": parts no gateway took):",
+                columns: [
+                    "account",
+                    "messages",
+                    "parts",
+                    "delivered",
+                    "failed",
+                    "credit used",
+                    "credit now",
+                    "gateway",
+                    "credit",
+                    "cost",
+                    "margin",
+                ],
+                total: "Total",
+            },
+            Lang::Es => Words {
+                subject: "pasarela: resumen diario del",
+                intro: "Las cifras del {day} (UTC, de medianoche a medianoche), como las da \
+                        GET /api/v1/reports/daily, y el saldo actual de cada cuenta.",
+                per_account: "Por cuenta:",
+                per_gateway: "Por pasarela (\"-\": partes que ninguna pasarela tomó):",
+                columns: [
+                    "cuenta",
+                    "mensajes",
+                    "partes",
+                    "entregadas",
+                    "fallidas",
+                    "saldo usado",
+                    "saldo actual",
+                    "pasarela",
+                    "saldo",
+                    "coste",
+                    "margen",
+                ],
+                total: "Total",
+            },
+        };
+        let [
+            account,
+            messages,
+            parts,
+            delivered,
+            failed,
+            used,
+            credit_now,
+            gateway,
+            credit,
+            cost,
+            margin,
+        ] = words.columns;
+        let subject = format!("{} {day}", words.subject);
         let body = format!(
-            "Message parts accepted per account since {since} UTC (the switch's counters, \
-             which restart with it), and each account's credit now.\n\n\
-             {header:<16} {parts:>10} {credit:>14}\n{rows}\n\nTotal parts: {total}\n",
-            since = self.since.format("%Y-%m-%d %H:%M"),
-            header = "account",
-            parts = "parts",
-            credit = "credit",
-            rows = rows.join("\n"),
+            "{}\n\n{}\n\
+             {account:<16} {messages:>9} {parts:>9} {delivered:>9} {failed:>9} {used:>14} {credit_now:>14}\n{}\n\n{}\n\
+             {gateway:<16} {parts:>9} {delivered:>9} {failed:>9} {credit:>14} {cost:>14} {margin:>14}\n{}\n\n\
+             {}: {} {messages}, {} {parts}, {} {delivered}, {} {failed}, {} {used}, \
+             {} {cost}, {} {margin}.\n",
+            words.intro.replace("{day}", &day.to_string()),
+            words.per_account,
+            accounts.join("\n"),
+            words.per_gateway,
+            gateways.join("\n"),
+            words.total,
+            total.messages,
+            total.parts,
+            total.delivered,
+            total.failed(),
+            total.credit(),
+            total.cost,
+            total.margin(),
         );
-        self.last_day = Some(day);
-        self.since = now;
-        self.baseline = baseline;
+        self.last_day = Some(now.date_naive());
         (subject, body)
     }
 }
@@ -101,9 +210,33 @@ mod tests {
         assert!(!summary.is_due(at(6, 6)));
         assert!(summary.is_due(at(6, 7)));
         assert!(summary.is_due(at(6, 23)));
-        let (subject, body) = summary.compose(at(6, 8), &[("shop".into(), Money::ZERO)]);
-        assert_eq!(subject, "pasarela: daily summary for 2026-12-06");
-        assert!(body.contains("shop"), "{body}");
+        let mut tally = Tally::default();
+        tally.accept(true, "1.00".parse().unwrap());
+        let row = |group: &str| Row {
+            period: "2026-12-05".into(),
+            group: group.into(),
+            country: None,
+            tally: tally.clone(),
+        };
+        let figures = Figures {
+            accounts: &[row("shop")],
+            gateways: &[row("smsc")],
+            balances: &[("shop".into(), Money::ZERO), ("idle".into(), Money::ZERO)],
+        };
+        let (subject, body) = summary.compose(at(6, 8), &figures, Lang::En);
+        assert_eq!(subject, "pasarela: daily summary for 2026-12-05");
+        let (spanish, _) = DailySummary::new(7).compose(at(6, 8), &figures, Lang::Es);
+        assert_eq!(spanish, "pasarela: resumen diario del 2026-12-05");
+        let words = |start: &str| -> Vec<String> {
+            let line = body.lines().find(|line| line.starts_with(start)).unwrap();
+            line.split_whitespace().map(str::to_owned).collect()
+        };
+        assert_eq!(words("shop "), ["shop", "1", "1", "0", "0", "1.00", "0.00"]);
+        assert_eq!(words("idle "), ["idle", "0", "0", "0", "0", "0.00", "0.00"]);
+        assert_eq!(
+            words("smsc "),
+            ["smsc", "1", "0", "0", "1.00", "0.00", "1.00"]
+        );
         assert!(!summary.is_due(at(6, 9)));
         assert!(summary.is_due(at(7, 7)));
         let mut restarted = DailySummary::new(7);

@@ -199,15 +199,22 @@ impl Account {
         }
     }
 
-    /// The credit after a change; a fall below `mail.low_balance` is
-    /// mailed about (once: the next fall needs a rise above it first).
+    /// The credit after a change; a fall below the account's
+    /// `low_balance`, or else `mail.low_balance`, is mailed about (once:
+    /// the next fall needs a rise above it first).
     fn set_balance(&mut self, balance: Money) {
         if let Some(notices) = &self.wiring.notices
-            && notices.falls_below(self.balance, balance)
+            && let Some(threshold) = notices.threshold(self.terms.low_balance)
+            && Notices::falls_below(threshold, self.balance, balance)
         {
             info!(self.wiring.logger, "credit fell below the low-balance threshold";
-                "account" => %self.id, "balance" => %balance);
-            notices.low_balance(&self.id, balance, self.terms.email.as_deref());
+                "account" => %self.id, "balance" => %balance, "threshold" => %threshold);
+            let customer = self
+                .terms
+                .email
+                .as_deref()
+                .map(|email| (email, self.terms.language));
+            notices.low_balance(&self.id, balance, threshold, customer);
         }
         self.balance = balance;
     }
@@ -1382,6 +1389,8 @@ mod tests {
             opt_outs: Default::default(),
             time_zone: chrono_tz::UTC,
             email: None,
+            low_balance: None,
+            language: Default::default(),
         }
     }
 

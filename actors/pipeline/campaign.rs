@@ -312,37 +312,27 @@ impl Campaign {
             return;
         };
         let account = &self.definition.account;
-        let Some(email) = self
+        let Some((email, language)) = self
             .wiring
             .directory
             .account(account.as_str())
-            .and_then(|entry| entry.terms.email.clone())
+            .and_then(|entry| Some((entry.terms.email.clone()?, entry.terms.language)))
         else {
             return;
         };
-        let summary = match self.wiring.store.campaign_tally(self.definition.id) {
-            Ok(tally) => format!(
-                "Recipients: {}\nSent: {} ({} parts)\nSkipped: {}\nDelivered so far: {}\nFailed so far: {}\nCost: {}",
-                self.definition.total,
-                tally.sent,
-                tally.parts,
-                tally.skipped.total(),
-                tally.delivered,
-                tally.failed,
-                tally.cost
-            ),
+        let tally = match self.wiring.store.campaign_tally(self.definition.id) {
+            Ok(tally) => Some(tally),
             Err(error) => {
                 warn!(self.wiring.logger, "a finished campaign's results cannot be read";
                     "campaign" => %self.definition.id, "error" => %error);
-                format!("Recipients: {}", self.definition.total)
+                None
             }
         };
         notices.campaign_finished(
-            account,
-            &email,
-            self.definition.id,
-            &self.definition.name,
-            &summary,
+            (account, &email, language),
+            (self.definition.id, &self.definition.name),
+            self.definition.total,
+            tally.as_ref(),
         );
     }
 

@@ -62,6 +62,10 @@ pub struct Terms {
     /// Where its notifications are mailed (low balance, a campaign
     /// finished); none without it.
     pub email: Option<String>,
+    /// Its own low-balance threshold, in place of `mail.low_balance`.
+    pub low_balance: Option<Money>,
+    /// What its mails are written in.
+    pub language: crate::model::Lang,
 }
 
 /// Accept a submission; the answer goes to `reply` once it is durable (or

@@ -27,7 +27,7 @@ use crate::api::FieldError;
 use crate::checks::sender::{AllowedSenders, Sender};
 use crate::config::fields::{self, DEFAULT_MAX_BINDS};
 use crate::lists::dnd::Traffic;
-use crate::model::{AccountId, Money};
+use crate::model::{AccountId, Lang, Money};
 use crate::store::{LedgerEntry, LedgerKind};
 
 /// The longest reason a change of credit may carry.
@@ -77,6 +77,12 @@ struct AccountView {
     /// finished) when `[mail]` is set.
     #[schema(required = true)]
     email: Option<String>,
+    /// Its own low-balance threshold (a decimal string), in place of
+    /// `mail.low_balance`; null: the operator's.
+    #[schema(required = true)]
+    low_balance: Option<String>,
+    /// What its mails are written in: "en" or "es".
+    language: String,
 }
 
 fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem> {
@@ -98,6 +104,8 @@ fn view(state: &WebState, account: &AccountEntry) -> Result<AccountView, Problem
         traffic: account.terms.traffic.to_string(),
         time_zone: account.terms.time_zone.name().to_owned(),
         email: account.terms.email.clone(),
+        low_balance: account.terms.low_balance.map(|money| money.to_string()),
+        language: account.terms.language.tag().to_owned(),
     })
 }
 
@@ -178,6 +186,17 @@ fn optional_field(
     }
 }
 
+/// A language given, by its tag.
+fn language(tag: Option<String>) -> Result<Option<Lang>, FieldError> {
+    tag.map(|tag| checked("language", fields::language(&tag)))
+        .transpose()
+}
+
+/// An account's own low-balance threshold, checked like `mail.low_balance`.
+fn threshold(amount: Money) -> Result<Money, FieldError> {
+    checked("low_balance", fields::not_negative(amount))
+}
+
 /// A callback URL given, refused when its host is internal and
 /// `callbacks.allow_private` does not list it.
 pub(in crate::actors::web) async fn callback_target(
@@ -233,6 +252,11 @@ struct NewAccountBody {
     /// Where its notifications are mailed; none when absent.
     #[schema(format = "email")]
     email: Option<String>,
+    /// Its own low-balance threshold, a decimal string not below zero,
+    /// in place of `mail.low_balance`; the operator's when absent.
+    low_balance: Option<String>,
+    /// What its mails are written in: "en" (default) or "es".
+    language: Option<String>,
 }
 
 /// A password the operator gives an account here: one SMPP can carry,
@@ -273,6 +297,9 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
     let time_zone = time_zone(fields.optional("time_zone")?)?.unwrap_or(chrono_tz::UTC);
     let email: Option<String> = fields.optional("email")?;
     optional_field("email", email.as_ref(), fields::email_address)?;
+    let low_balance: Option<Money> = fields.optional("low_balance")?;
+    low_balance.map(threshold).transpose()?;
+    let language = language(fields.optional("language")?)?.unwrap_or_default();
     fields.finish()?;
     Ok(NewAccount {
         system_id,
@@ -290,6 +317,8 @@ pub(in crate::actors::web) fn new_account(body: &[u8]) -> Result<NewAccount, Fie
             opt_outs: Default::default(),
             time_zone,
             email,
+            low_balance,
+            language,
         },
     })
 }
@@ -329,6 +358,11 @@ struct AccountChangeBody {
     /// Where its notifications are mailed; null: nowhere.
     #[schema(format = "email")]
     email: Option<String>,
+    /// Its own low-balance threshold, a decimal string not below zero;
+    /// null: `mail.low_balance` again.
+    low_balance: Option<String>,
+    /// What its mails are written in: "en" or "es".
+    language: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/{id}`: any of password, allowed_ips, tps,
@@ -362,8 +396,12 @@ pub(in crate::actors::web) fn account_change(body: &[u8]) -> Result<AccountChang
         email.as_ref().and_then(Option::as_ref),
         fields::email_address,
     )?;
+    let low_balance: Option<Option<Money>> = fields.nullable("low_balance")?;
+    low_balance.flatten().map(threshold).transpose()?;
     let change = AccountChange {
         email,
+        low_balance,
+        language: language(fields.optional("language")?)?,
         password,
         allowed_ips: fields
             .optional::<Vec<String>>("allowed_ips")?

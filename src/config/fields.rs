@@ -6,7 +6,7 @@
 use ipnet::IpNet;
 
 use super::{AccountSelector, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN};
-use crate::model::Money;
+use crate::model::{Lang, Money};
 
 /// SMPP sessions an account may have bound at once, when not given.
 pub const DEFAULT_MAX_BINDS: u32 = 10;
@@ -313,6 +313,13 @@ pub fn is_shipped(password: &str) -> bool {
 /// The longest mail address (RFC 5321 §4.5.3.1.3, a path of 256 octets
 /// with its angle brackets).
 pub const MAX_EMAIL_LEN: usize = 254;
+
+/// A language of the mails, by its tag: `"en"` or `"es"`.
+pub fn language(tag: &str) -> Result<Lang, String> {
+    Lang::from_tag(tag).ok_or_else(|| {
+        format!("{tag:?} is not a language the mails are written in: \"en\" or \"es\"")
+    })
+}
 
 /// A mail address as `local@domain`: one `@`, both sides not empty, no
 /// spaces, control characters or angle brackets. The SMTP server has the

@@ -66,6 +66,7 @@ pub(crate) struct RawMail {
     pub admin_to: Spanned<String>,
     pub low_balance: Option<Spanned<Money>>,
     pub daily_summary_hour: Option<Spanned<u32>>,
+    pub language: Option<Spanned<String>>,
 }
 
 /// `[probes]`.
@@ -337,4 +338,6 @@ pub(crate) struct RawAccount {
     pub opt_in_text: Option<Spanned<String>>,
     pub help_text: Option<Spanned<String>>,
     pub email: Option<Spanned<String>>,
+    pub low_balance: Option<Spanned<Money>>,
+    pub language: Option<Spanned<String>>,
 }

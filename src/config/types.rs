@@ -100,6 +100,8 @@ pub struct MailSettings {
     /// `daily_summary_hour`: the UTC hour from which the day's summary is
     /// mailed to `admin_to`; `None`: no daily summary.
     pub daily_summary_hour: Option<u32>,
+    /// `language`: what the operator's mails are written in.
+    pub language: crate::model::Lang,
 }
 
 /// `[mail] security`.
@@ -762,6 +764,10 @@ pub struct AccountConfig {
     /// `email`: where the customer's notifications go (low balance, a
     /// campaign finished); none without it.
     pub email: Option<String>,
+    /// `low_balance`: its own threshold, in place of `mail.low_balance`.
+    pub low_balance: Option<Money>,
+    /// `language`: what its mails are written in.
+    pub language: crate::model::Lang,
 }
 
 impl Config {

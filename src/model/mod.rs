@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod id;
+pub mod lang;
 pub mod message;
 pub mod money;
 pub mod msisdn;
@@ -13,6 +14,7 @@ pub mod timestamp;
 
 pub use address::{Address, AddressError, Npi, Ton};
 pub use id::{AccountId, CampaignId, GatewayName, IdError, MessageId, MessageIdError, UpstreamId};
+pub use lang::Lang;
 pub use message::{Callback, Message, Part, PartError, Transition};
 pub use money::{Money, MoneyParseError};
 pub use msisdn::{Msisdn, MsisdnError};

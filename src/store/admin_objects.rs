@@ -42,6 +42,12 @@ pub struct StoredAccount {
     /// Where its notifications are mailed; `None`: nowhere (also an
     /// account stored before it existed).
     pub email: Option<String>,
+    /// Its own low-balance threshold; `None`: `mail.low_balance` (also
+    /// an account stored before it existed).
+    pub low_balance: Option<crate::model::Money>,
+    /// What its mails are written in; `None` (an account stored before
+    /// it existed): English.
+    pub language: Option<crate::model::Lang>,
 }
 
 /// Which routes a route key names: its prefix and its account selector

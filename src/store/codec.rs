@@ -71,6 +71,8 @@
 //! | 10 | `StoredAccount` gains `time_zone` (last field) | a stored account of versions 1–9 is its bytes and `None` (one `0x00`): UTC |
 //! | 11 | `Counts` (`route_quality`) gains `probes_sender_rewritten` (last field) | a bucket of versions 1–10 is its bytes and a zero (one `0x00`) |
 //! | 12 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–11 is its bytes and `None` (one `0x00`): no notifications |
+//! | 13 | `StoredAccount` gains `low_balance` (last field) | a stored account of versions 1–12 is its bytes and `None` (one `0x00`): `mail.low_balance` |
+//! | 14 | `StoredAccount` gains `language` (last field) | a stored account of versions 1–13 is its bytes and `None` (one `0x00`): English |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -85,7 +87,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 12;
+pub const VERSION: u8 = 14;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -112,6 +114,12 @@ const QUALITY_SENDER_REWRITTEN: u8 = 11;
 
 /// The version that gave stored accounts their `email`.
 const ACCOUNT_EMAIL: u8 = 12;
+
+/// The version that gave stored accounts their `low_balance`.
+const ACCOUNT_LOW_BALANCE: u8 = 13;
+
+/// The version that gave stored accounts their `language`.
+const ACCOUNT_LANGUAGE: u8 = 14;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -429,6 +437,8 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
                 + 2 * u8::from(version < ACCOUNT_LISTS)
                 + u8::from(version < ACCOUNT_TIME_ZONE)
                 + u8::from(version < ACCOUNT_EMAIL)
+                + u8::from(version < ACCOUNT_LOW_BALANCE)
+                + u8::from(version < ACCOUNT_LANGUAGE)
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         TreeId::RouteQuality => u8::from(version < QUALITY_SENDER_REWRITTEN),
@@ -663,7 +673,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 13"),
+            (&wrong_version[..], "version 15"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -831,21 +841,27 @@ mod tests {
             opt_outs: None,
             time_zone: None,
             email: None,
+            low_balance: None,
+            language: None,
         };
         let key = admin_account_key("acme");
         let current = encode(TreeId::AdminObjects, &key, &account).unwrap();
-        // Version 4 lacks the six last fields, version 5 five, versions 6
-        // and 7 `traffic`, `opt_outs`, `time_zone` and `email`, versions 8
-        // and 9 `time_zone` and `email`, versions 10 and 11 `email`.
+        // Version 4 lacks the eight last fields, version 5 seven, versions
+        // 6 and 7 `traffic`, `opt_outs`, `time_zone`, `email`,
+        // `low_balance` and `language`, versions 8 and 9 the last four,
+        // versions 10 and 11 the last three, version 12 the last two,
+        // version 13 `language`.
         for (version, missing) in [
-            (4, 6),
-            (5, 5),
-            (6, 4),
-            (7, 4),
-            (8, 2),
-            (9, 2),
-            (10, 1),
-            (11, 1),
+            (4, 8),
+            (5, 7),
+            (6, 6),
+            (7, 6),
+            (8, 4),
+            (9, 4),
+            (10, 3),
+            (11, 3),
+            (12, 2),
+            (13, 1),
         ] {
             let mut old = current[..current.len() - missing].to_vec();
             old[0] = version;

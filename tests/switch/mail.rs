@@ -3,12 +3,15 @@
 //! (aiosmtpd, `scripts/mail/smtp_sink.py`, writing each mail it receives
 //! to a directory): a low-balance mail to the customer and the operator
 //! once when the credit falls below the threshold and not again for the
-//! next message; mail to a server that is down queued with its attempt
+//! next message, and an account's own threshold in place of the
+//! global one; a Spanish account's mail in Spanish, the operator's in
+//! English; mail to a server that is down queued with its attempt
 //! and error, resent through the API once the server is up; queued mails
 //! sent after a restart and the mail log kept across it; the mail log
 //! closed to customers; a finished campaign mailed to its owner; a
 //! route-quality alert (an upstream that never sends receipts) mailed to
-//! the operator; the daily summary, once a day; mails past retention
+//! the operator; the daily summary of yesterday, with the daily report's
+//! figures, once a day; mails past retention
 //! dropped; the console's mail log page and its Resend form (CSRF,
 //! audited); a customer setting its address in its settings.
 
@@ -247,6 +250,120 @@ fn a_fall_below_the_threshold_is_mailed_once_to_the_customer_and_the_operator() 
 }
 
 #[test]
+fn a_spanish_accounts_low_balance_mail_is_in_spanish_and_the_operators_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "email = \"billing@shop.example\"",
+        "email = \"billing@shop.example\"\nlanguage = \"es\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let switch = Switch::start(&path, &[]);
+    let shop = json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None);
+    assert_eq!(shop.body["language"], "es", "{}", shop.body);
+    // 7.00 → 4.00: below 5.00.
+    for _ in 0..3 {
+        send(&switch);
+    }
+    let mails = sink.wait_for(2);
+    // Quoted-printable: its soft line breaks joined.
+    let text = |to: &str| -> String {
+        let (_, text) = mails.iter().find(|(recipient, _)| recipient == to).unwrap();
+        text.replace("=\r\n", "").replace("=\n", "")
+    };
+    let customer = text("billing@shop.example");
+    assert!(
+        customer.contains("Subject: pasarela: saldo bajo en la cuenta shop"),
+        "{customer}"
+    );
+    assert!(
+        customer.contains("El saldo de la cuenta shop es 4.00, por debajo de 5.00."),
+        "{customer}"
+    );
+    let operator = text("ops@example.com");
+    assert!(
+        operator.contains("Subject: pasarela: low balance for account shop"),
+        "{operator}"
+    );
+    assert!(operator.contains("is 4.00, below 5.00"), "{operator}");
+    // The admin API takes only the two languages.
+    let patch = |body: Value| {
+        json(
+            switch.http,
+            "PATCH",
+            "/api/v1/accounts/shop",
+            ADMIN,
+            Some(&body),
+        )
+    };
+    assert_eq!(patch(json!({"language": "fr"})).status, 400);
+    let changed = patch(json!({"language": "en"}));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["language"], "en", "{}", changed.body);
+}
+
+#[test]
+fn an_account_with_its_own_threshold_is_mailed_at_its_own_not_the_global_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mails"));
+    let path = config(dir.path(), port);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "email = \"billing@shop.example\"",
+        "email = \"billing@shop.example\"\nlow_balance = \"6.50\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let switch = Switch::start(&path, &[]);
+    let shop = json(switch.http, "GET", "/api/v1/accounts/shop", ADMIN, None);
+    assert_eq!(shop.body["low_balance"], "6.50", "{}", shop.body);
+    // 7.00 → 6.00: below its own 6.50 (the global 5.00 is not crossed).
+    send(&switch);
+    let mails = sink.wait_for(2);
+    assert_eq!(
+        recipients(&mails),
+        ["billing@shop.example", "ops@example.com"]
+    );
+    for (_, text) in &mails {
+        assert!(text.contains("is 6.00, below 6.50"), "{text}");
+    }
+    // 6.00 → 5.00 → 4.00 crosses the global 5.00: not its threshold.
+    send(&switch);
+    send(&switch);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.mails().len(), 2);
+    // Through the admin API: validated like mail.low_balance, then in
+    // force for the next fall (4.00 → 3.00 crosses 3.50).
+    let patch = |body: Value| {
+        json(
+            switch.http,
+            "PATCH",
+            "/api/v1/accounts/shop",
+            ADMIN,
+            Some(&body),
+        )
+    };
+    let refused = patch(json!({"low_balance": "-1"}));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let changed = patch(json!({"low_balance": "3.50"}));
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["low_balance"], "3.50", "{}", changed.body);
+    send(&switch);
+    let mails = sink.wait_for(4);
+    assert_eq!(mails.len(), 4);
+    assert!(
+        mails[2..]
+            .iter()
+            .all(|(_, text)| text.contains("is 3.00, below 3.50"))
+    );
+    // null: the global threshold again.
+    let cleared = patch(json!({"low_balance": null}));
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.body["low_balance"], Value::Null, "{}", cleared.body);
+}
+
+#[test]
 fn mail_to_a_server_that_is_down_waits_is_resent_through_the_api_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -475,16 +592,69 @@ price = "0.05"
     assert_eq!(log[0]["kind"], "quality_alert");
 }
 
+/// Moves every day bucket of the report summaries in the store under
+/// `dir` to the UTC day before today: what a run counted today reads as
+/// yesterday's, the day the daily summary reports.
+fn count_as_yesterday(dir: &Path) -> String {
+    use pasarela::store::{Batch, Store, StoreConfig};
+    use pasarela::summaries::{BucketId, Span};
+    let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
+    let now = chrono::Utc::now();
+    let yesterday = now.date_naive().pred_opt().unwrap();
+    let start_ms = Span::Day.start(now) - 86_400_000;
+    let mut batch = Batch::new();
+    for bucket in store.summary_buckets().unwrap() {
+        let (id, tally) = bucket.unwrap();
+        if id.span == Span::Day {
+            batch.remove_summary_bucket(&id);
+            batch.put_summary_bucket(
+                &BucketId {
+                    start_ms,
+                    ..id.clone()
+                },
+                &tally,
+            );
+        }
+    }
+    store.commit(batch).wait().unwrap();
+    yesterday.format("%Y-%m-%d").to_string()
+}
+
 #[test]
-fn the_daily_summary_goes_once_a_day_with_each_accounts_parts_and_credit() {
+fn the_daily_summary_reports_yesterday_as_the_daily_report_does_once_a_day() {
     use chrono::Timelike;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    // Send one message before the summary: a switch without it, then with.
+    // A run whose messages are then moved to yesterday in the store.
     let plain = config(dir.path(), port);
-    let switch = Switch::start(&plain, &[]);
-    send(&switch);
-    drop(switch);
+    let mut switch = Switch::start(&plain, &[]);
+    // Two messages of 1.00 from 7.00: down to the threshold, not below.
+    for _ in 0..2 {
+        send(&switch);
+    }
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let report = json(
+            switch.http,
+            "GET",
+            &format!("/api/v1/reports/daily?from={today}&to={today}&group_by=account"),
+            ADMIN,
+            None,
+        );
+        let totals = &report.body["totals"];
+        if totals["parts"] == 2
+            && totals["delivered"].as_u64().unwrap() + totals["failed"].as_u64().unwrap() == 2
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", report.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The board is flushed to the store about once a second.
+    std::thread::sleep(Duration::from_secs(3));
+    switch.signal_and_wait(libc::SIGTERM);
+    let day = count_as_yesterday(dir.path());
     let sink = SmtpSink::start(port, &dir.path().join("mails"));
     let text = std::fs::read_to_string(&plain).unwrap().replace(
         "low_balance = \"5.00\"",
@@ -495,31 +665,71 @@ fn the_daily_summary_goes_once_a_day_with_each_accounts_parts_and_credit() {
     );
     std::fs::write(&plain, text).unwrap();
     let mut switch = Switch::start(&plain, &[]);
-    send(&switch);
     let mails = sink.wait_for(1);
     assert_eq!(recipients(&mails), ["ops@example.com"]);
-    let text = &mails[0].1;
+    // Quoted-printable: its soft line breaks joined.
+    let text = &mails[0].1.replace("=\r\n", "").replace("=\n", "");
     assert!(
-        text.contains("Subject: pasarela: daily summary for "),
+        text.contains(&format!("Subject: pasarela: daily summary for {day}")),
         "{text}"
     );
-    // Parts counted from this start (the message before it is not),
-    // credit from the store: 0 parts and 6.00, or 1 and 5.00 when the
-    // summary was written after this run's message.
-    let row = |account: &str| -> Vec<String> {
+    let row = |name: &str| -> Vec<String> {
         text.lines()
-            .find(|line| line.starts_with(&format!("{account} ")))
-            .unwrap_or_else(|| panic!("no row for {account}: {text}"))
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no row for {name}: {text}"))
             .split_whitespace()
             .map(str::to_owned)
             .collect()
     };
-    let shop = row("shop");
-    assert!(
-        shop == ["shop", "0", "6.00"] || shop == ["shop", "1", "5.00"],
+    let report = |group_by: &str| -> Value {
+        let report = json(
+            switch.http,
+            "GET",
+            &format!("/api/v1/reports/daily?from={day}&to={day}&group_by={group_by}"),
+            ADMIN,
+            None,
+        );
+        assert_eq!(report.status, 200, "{}", report.body);
+        report.body
+    };
+    let cell = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    // Per account: the report's figures, and the credit now.
+    let accounts = report("account");
+    let figures = accounts["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["group"] == "shop")
+        .unwrap_or_else(|| panic!("no shop row: {accounts}"));
+    let expected: Vec<String> = ["messages", "parts", "delivered", "failed", "credit"]
+        .iter()
+        .map(|column| cell(&figures[column]))
+        .collect();
+    assert_eq!(expected[1], "2", "{accounts}");
+    assert_eq!(row("shop")[1..6], expected[..], "{text}");
+    assert_eq!(row("shop")[6], "5.00", "{text}");
+    assert_eq!(
+        row("demo")[1..],
+        ["0", "0", "0", "0", "0.00", "1000.00"],
         "{text}"
     );
-    assert_eq!(row("demo"), ["demo", "0", "1000.00"], "{text}");
+    // Per gateway, with cost and margin.
+    let gateways = report("gateway");
+    for figures in gateways["rows"].as_array().unwrap() {
+        let name = figures["group"].as_str().unwrap();
+        let expected: Vec<String> = ["parts", "delivered", "failed", "credit", "cost", "margin"]
+            .iter()
+            .map(|column| cell(&figures[column]))
+            .collect();
+        assert_eq!(row(name)[1..], expected[..], "{text} {gateways}");
+    }
+    assert!(
+        !gateways["rows"].as_array().unwrap().is_empty(),
+        "{gateways}"
+    );
     wait_log(switch.http, 1, |mail| mail["state"] == "sent");
     // Restarted the same day: the log says it went; not again.
     switch.signal_and_wait(libc::SIGTERM);
@@ -564,7 +774,7 @@ fn mails_past_retention_are_dropped_from_the_log_at_start() {
 }
 
 #[test]
-fn a_customer_sets_its_notification_address_in_its_settings() {
+fn a_customer_sets_its_notification_address_and_language_in_its_settings() {
     let dir = tempfile::tempdir().unwrap();
     let switch = Switch::start(&config(dir.path(), free_port()), &[]);
     let session = ui_login(switch.http, ("shop", "shop1234"));
@@ -586,4 +796,14 @@ fn a_customer_sets_its_notification_address_in_its_settings() {
     assert_eq!(account()["email"], "accounts@shop.example");
     assert_eq!(email("").status, 303);
     assert_eq!(account()["email"], Value::Null);
+    // The language of its mails, from the same form.
+    assert!(
+        page.text.contains("<option value=\"en\" selected>"),
+        "{}",
+        page.text
+    );
+    let form = format!("csrf={token}&email=&language=es");
+    let changed = browse(switch.http, &session, "POST", "/ui/me/email", &form);
+    assert_eq!(changed.status, 303);
+    assert_eq!(account()["language"], "es");
 }

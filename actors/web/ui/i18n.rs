@@ -11,38 +11,9 @@ use actix_web::http::header::ACCEPT_LANGUAGE;
 /// The cookie that keeps the language chosen with the switch.
 pub const LANG_COOKIE: &str = "pasarela_lang";
 
-/// A language the UI speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Es,
-}
+pub use crate::model::Lang;
 
 impl Lang {
-    /// The BCP 47 tag, for `<html lang>` and the cookie.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Es => "es",
-        }
-    }
-
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        match tag {
-            "en" => Some(Lang::En),
-            "es" => Some(Lang::Es),
-            _ => None,
-        }
-    }
-
-    /// The other language, which the switch offers.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::Es,
-            Lang::Es => Lang::En,
-        }
-    }
-
     /// The language of `request`: its cookie's, else its browser's.
     pub fn of(request: &HttpRequest) -> Lang {
         if let Some(lang) = request
@@ -294,6 +265,9 @@ texts! {
     MailQueued => "Mail queued again", "Correo en cola de nuevo";
     MailOff => "Mail is not configured ([mail]).", "El correo no está configurado ([mail]).";
     NotificationEmail => "E-mail for notifications", "Correo para avisos";
+    MailLanguage => "Language of the mails", "Idioma de los correos";
+    EnglishName => "English", "Inglés";
+    SpanishName => "Spanish", "Español";
     RouteQuality => "Route quality", "Calidad de rutas";
     Gateway => "Gateway", "Pasarela";
     AllOperators => "all operators", "todos los operadores";

@@ -3,7 +3,8 @@
 //! `POST /ui/me/keys/{id}/revoke`), where its receipts and MO are pushed
 //! (`POST /ui/me/callback`: the callback URL, checked as the admin API
 //! checks it, and the signing secret), where its notifications are
-//! mailed (`POST /ui/me/email`; empty: none), and its password
+//! mailed and in which language (`POST /ui/me/email`; an empty address:
+//! none; "en" or "es"), and its password
 //! (`POST /ui/me/password`: the current one checked through the login
 //! throttle; the new one logs out every session that used the old,
 //! SMPP, HTTP and this one too). Each goes through the API's own code.
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use slog::{error, info};
 
 use super::guard::{CsrfForm, CustomerPage, UiError, UiErrorKind};
-use super::i18n::Text;
+use super::i18n::{Lang, Text};
 use super::layout::{Flash, Section, csrf_field, respond, respond_with, see_other};
 use crate::actors::web::accounts::{account_change, apply_change, callback_target};
 use crate::actors::web::auth::{FormLogin, FormRefusal, form_login};
@@ -57,6 +58,9 @@ struct EmailForm {
     csrf: String,
     #[serde(default)]
     email: String,
+    /// "en" or "es"; absent: unchanged.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +146,11 @@ fn page(
                 form.stack method="post" action="/ui/me/email" {
                     (csrf_field(session))
                     label { (frame.t(Text::NotificationEmail)) input type="email" name="email" value=(terms.email.as_deref().unwrap_or_default()) placeholder="billing@example.com"; }
+                    label { (frame.t(Text::MailLanguage)) select name="language" {
+                        @for (language, name) in [(Lang::En, Text::EnglishName), (Lang::Es, Text::SpanishName)] {
+                            option value=(language.tag()) selected[terms.language == language] { (frame.t(name)) }
+                        }
+                    } }
                     button type="submit" { (frame.t(Text::Apply)) }
                 }
             }
@@ -286,7 +295,10 @@ async fn email(
 ) -> Result<HttpResponse, UiError> {
     customer.logged.check_csrf(&form.csrf)?;
     let email = form.email.trim();
-    let body = json!({ "email": if email.is_empty() { Value::Null } else { json!(email) } });
+    let mut body = json!({ "email": if email.is_empty() { Value::Null } else { json!(email) } });
+    if let Some(language) = &form.language {
+        body["language"] = json!(language);
+    }
     let changed = match account_change(body.to_string().as_bytes()) {
         Ok(change) => apply_change(&state, customer.account.id.as_str(), change).await,
         Err(refused) => Err(Problem::from(refused)),

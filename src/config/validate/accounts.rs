@@ -98,6 +98,24 @@ impl Checker<'_> {
                     )
                     .map(|()| value.get_ref().clone())
                 }),
+                language: entry
+                    .language
+                    .as_ref()
+                    .and_then(|value| {
+                        self.check(
+                            value,
+                            &at(&prefix, "language"),
+                            fields::language(value.get_ref()),
+                        )
+                    })
+                    .unwrap_or_default(),
+                low_balance: entry.low_balance.as_ref().and_then(|value| {
+                    self.check(
+                        value,
+                        &at(&prefix, "low_balance"),
+                        fields::not_negative(*value.get_ref()),
+                    )
+                }),
             });
         }
         accounts

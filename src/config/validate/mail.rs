@@ -110,8 +110,15 @@ impl Checker<'_> {
                 fields::within(*value.get_ref(), 0, LAST_HOUR),
             )
         });
+        let language = raw
+            .language
+            .and_then(|value| {
+                self.check(&value, "mail.language", fields::language(value.get_ref()))
+            })
+            .unwrap_or_default();
         MailSettings {
             daily_summary_hour,
+            language,
             host,
             port,
             security,
@@ -198,5 +205,10 @@ mod tests {
         let account =
             "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\nemail = \"not an address\"\n";
         assert_eq!(issues(account)[0].1, "accounts[0].email");
+        let account =
+            "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\nlow_balance = \"-0.01\"\n";
+        assert_eq!(issues(account)[0].1, "accounts[0].low_balance");
+        let account = "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\nlanguage = \"fr\"\n";
+        assert_eq!(issues(account)[0].1, "accounts[0].language");
     }
 }
