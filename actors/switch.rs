@@ -125,7 +125,8 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
-        let (in_force, recovered, web) = start(&config, tls, &store, passwords, logger).await?;
+        let started = start(&config, tls, &store, passwords, logger).await?;
+        let (in_force, recovered) = (&started.in_force, &started.recovered);
         info!(logger, "loaded";
             "accounts" => in_force.accounts,
             "accounts_created" => created,
@@ -134,7 +135,11 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
-        web.stop(true).await;
+        started.web.stop(true).await;
+        // The report and route-quality counts since the last flush (up to
+        // a second's) are stored before the store closes.
+        started.summaries.flush(&store);
+        started.quality.flush(&store, logger);
         Ok::<_, ServeError>(signal)
     })?;
     info!(logger, "stopping"; "signal" => signal);
@@ -165,6 +170,16 @@ struct Recovered {
     awaiting_receipt: usize,
 }
 
+/// The switch once started: what it found, its HTTP server, and the boards
+/// of counts it flushes once more at a clean stop.
+struct Started {
+    in_force: InForce,
+    recovered: Recovered,
+    web: ServerHandle,
+    summaries: Arc<SummaryBoard>,
+    quality: Arc<QualityBoard>,
+}
+
 /// Starts the actor tree, hands it what the store has unfinished, and opens
 /// the SMPP and HTTP listeners. The accounts and routes are the file's with
 /// the admin API's stored changes laid over them (see `admin`).
@@ -174,7 +189,7 @@ async fn start(
     store: &Arc<Store>,
     mut passwords: HashMap<String, PasswordHash>,
     logger: &Logger,
-) -> Result<(InForce, Recovered, ServerHandle), ServeError> {
+) -> Result<Started, ServeError> {
     let file_accounts = config
         .accounts
         .iter()
@@ -312,7 +327,7 @@ async fn start(
         schedule: schedule.clone().recipient(),
         store: store.clone(),
         routes: routes.clone(),
-        quality,
+        quality: quality.clone(),
         logger: logger.clone(),
     };
     let route_configs = merge_routes(&config.routes, store.stored_routes()?);
@@ -347,7 +362,7 @@ async fn start(
         content_rules: content_rules.clone(),
         dnd: Arc::new(load_dnd(store, logger)?),
         notices: notices.clone(),
-        summaries,
+        summaries: summaries.clone(),
         logger: logger.clone(),
     };
     let mut entries = Accounts::new();
@@ -476,7 +491,13 @@ async fn start(
         routes: route_configs.len(),
         gateways: gateways.all().len(),
     };
-    Ok((in_force, recovered, web))
+    Ok(Started {
+        in_force,
+        recovered,
+        web,
+        summaries,
+        quality,
+    })
 }
 
 /// The table of campaign actors, with one started for every campaign

@@ -10,8 +10,8 @@
 //! few map operations at a time.
 //!
 //! What a crash can lose: the counts since the last flush (about a
-//! second's); the ledger and the messages, written in the accounts'
-//! batches, are exact.
+//! second's; a clean stop flushes them); the ledger and the messages,
+//! written in the accounts' batches, are exact.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
