@@ -52,6 +52,14 @@ pub enum AlertChange {
     Cleared(Alert),
 }
 
+/// The reason given for `count` fake receipts.
+pub(super) fn fake_receipts(count: u64) -> String {
+    match count {
+        1 => "1 fake receipt".to_string(),
+        _ => format!("{count} fake receipts"),
+    }
+}
+
 /// What `figures` (with the probes' `findings`) crosses, if anything;
 /// a fake receipt first, then a rewritten sender, as the surest signs.
 pub fn crossed(
@@ -61,13 +69,16 @@ pub fn crossed(
 ) -> Option<(&'static str, String)> {
     if findings.fake_receipts > 0 {
         let count = findings.fake_receipts;
-        return Some(("fake_receipts", format!("{count} fake receipts")));
+        return Some(("fake_receipts", fake_receipts(count)));
     }
     if findings.senders_rewritten > 0 {
         let count = findings.senders_rewritten;
         return Some((
             "sender_rewritten",
-            format!("{count} probes arrived from another sender"),
+            match count {
+                1 => "1 probe arrived from another sender".to_string(),
+                _ => format!("{count} probes arrived from another sender"),
+            },
         ));
     }
     if let (Some(floor), Some(ratio)) = (thresholds.min_delivery_ratio, figures.delivery_ratio)
@@ -191,6 +202,19 @@ mod tests {
             senders_rewritten: 1,
         };
         let grey = crossed(&thresholds, &figures(0.5, 120.0), rewritten).unwrap();
-        assert_eq!(grey.0, "sender_rewritten");
+        assert_eq!(
+            grey,
+            (
+                "sender_rewritten",
+                "1 probe arrived from another sender".to_string()
+            )
+        );
+        let one_fake = ProbeFindings {
+            fake_receipts: 1,
+            senders_rewritten: 0,
+        };
+        let fake = crossed(&thresholds, &figures(0.9, 2.0), one_fake).unwrap();
+        assert_eq!(fake, ("fake_receipts", "1 fake receipt".to_string()));
+        assert_eq!(fake_receipts(3), "3 fake receipts");
     }
 }

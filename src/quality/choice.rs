@@ -148,7 +148,7 @@ impl Chooser {
     fn under_floor(&self, observed: &Observed) -> Option<String> {
         let figures = observed.figures.as_ref()?;
         if observed.fake_receipts > 0 {
-            return Some(format!("{} fake receipts", observed.fake_receipts));
+            return Some(super::alerts::fake_receipts(observed.fake_receipts));
         }
         if let (Some(floor), Some(ratio)) = (self.policy.min_delivery_ratio, figures.delivery_ratio)
             && ratio < floor
