@@ -4,7 +4,9 @@
 //! content rule and a gateway's definition edited in place, and a gateway
 //! added and started from the console, each in force for the next message;
 //! an account's opt-outs seen and removed from its page; a DND file
-//! imported with its broken row reported while the good rows land. A
+//! imported with its broken row reported while the good rows land; a
+//! gateway's password never shown on its edit page and kept when an edit
+//! leaves it out (against the node-smpp SMSC, which checks it). A
 //! customer gets 403 on these pages, a form without its CSRF token
 //! changes nothing, and every change is in the audit log. Every wait is
 //! bounded.
@@ -18,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::common::{ADMIN_PASSWORD, Switch, write_config};
 use crate::http;
+use crate::node_smsc::NodeSmsc;
 use crate::ui::{browse, csrf_token, ui_login, upload};
 
 const ADMIN: (&str, &str) = ("admin", ADMIN_PASSWORD);
@@ -497,4 +500,66 @@ fn a_dnd_file_lands_with_its_broken_row_reported_and_opt_outs_are_handled_from_t
     assert_eq!(entries["entries"], json!([]), "{entries}");
     let customer = ui_login(address, DEMO);
     assert_eq!(browse(address, &customer, "GET", opt_outs, "").status, 403);
+}
+
+#[test]
+fn a_gateways_password_is_never_shown_and_is_kept_when_an_edit_leaves_it_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = ["--password", "Pw7xQz2k"];
+    let first = NodeSmsc::start(dir.path(), "first", &password);
+    let second = NodeSmsc::start(dir.path(), "second", &password);
+    let switch = Switch::start(&config(dir.path()), &[]);
+    let address = switch.http;
+    let session = ui_login(address, ADMIN);
+    let definition = |port: u16, password: Option<&str>| {
+        let mut text = format!(
+            "name = \"op\"\nkind = \"smpp\"\nhost = \"127.0.0.1\"\nport = {port}\nsystem_id = \"pasarela\"\n"
+        );
+        if let Some(password) = password {
+            text.push_str(&format!("password = \"{password}\"\n"));
+        }
+        text
+    };
+    let added = definition(first.addr.port(), Some("Pw7xQz2k"));
+    post(
+        address,
+        &session,
+        "/ui/gateways",
+        "/ui/gateways",
+        &[("definition", &added)],
+    );
+    first.wait_for("bound ", 1, WAIT);
+
+    // The edit form shows the definition without the password.
+    let edit = page(address, &session, "/ui/gateways/op");
+    assert!(
+        edit.contains(&format!("port = {}", first.addr.port())),
+        "{edit}"
+    );
+    assert!(!edit.contains("Pw7xQz2k"), "{edit}");
+
+    // Moved to the second SMSC with the password left out: it binds there
+    // with the stored one.
+    let moved = definition(second.addr.port(), None);
+    post(
+        address,
+        &session,
+        "/ui/gateways/op",
+        "/ui/gateways/op",
+        &[("definition", &moved)],
+    );
+    second.wait_for("bound ", 1, WAIT);
+    assert_eq!(second.events("bind refused"), 0);
+
+    // A password written anew replaces it: the SMSC refuses the new one.
+    let wrong = definition(first.addr.port(), Some("other99"));
+    post(
+        address,
+        &session,
+        "/ui/gateways/op",
+        "/ui/gateways/op",
+        &[("definition", &wrong)],
+    );
+    first.wait_for("bind refused", 1, WAIT);
+    assert!(!page(address, &session, "/ui/gateways/op").contains("other99"));
 }

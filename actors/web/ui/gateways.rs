@@ -8,7 +8,8 @@
 //! `[[gateways]]` table as TOML, checked with the configuration file's
 //! rules and applied like the admin API's POST and PUT: stored, then in
 //! force (an added gateway starts at once; a changed one takes its new
-//! settings without being replaced; its kind cannot change).
+//! settings without being replaced; its kind cannot change). The edit form
+//! never shows a stored password or PIN: left out, the stored one is kept.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
@@ -31,6 +32,40 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(edit)
         .service(change)
         .service(administer);
+}
+
+/// The keys of a definition the edit form does not show: written anew to
+/// change them, left out to keep the stored ones.
+const SECRET_KEYS: [&str; 2] = ["password", "pin"];
+
+/// `stored` without its secrets, to fill the edit form.
+fn without_secrets(stored: &str) -> String {
+    match stored.parse::<toml::Table>() {
+        Ok(mut table) => {
+            for key in SECRET_KEYS {
+                table.remove(key);
+            }
+            toml::to_string(&table).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// `text` as typed, with each secret it leaves out taken from `stored`;
+/// as typed when it is not TOML (the check says why).
+fn with_kept_secrets(text: &str, stored: Option<&str>) -> String {
+    let (Ok(mut table), Some(Ok(stored))) = (
+        text.parse::<toml::Table>(),
+        stored.map(str::parse::<toml::Table>),
+    ) else {
+        return text.to_owned();
+    };
+    for key in SECRET_KEYS {
+        if let (false, Some(secret)) = (table.contains_key(key), stored.get(key)) {
+            table.insert(key.to_owned(), secret.clone());
+        }
+    }
+    toml::to_string(&table).unwrap_or_else(|_| text.to_owned())
 }
 
 /// A definition typed in the form.
@@ -167,12 +202,17 @@ fn edit_page(
         .ok_or_else(|| UiError::new(UiErrorKind::NotFound, admin.0.lang))?;
     let frame = admin.0.frame(Section::Gateways, request.path());
     let stored = gateway.spec.definition.as_deref();
+    let shown = match text {
+        Some(text) => text.to_owned(),
+        None => stored.map(without_secrets).unwrap_or_default(),
+    };
     let content = html! {
         p.muted {
             (gateway.spec.config.kind.name()) " · "
             @if stored.is_some() { (frame.t(Text::DefinedHere)) } @else { (frame.t(Text::DefinedInFile)) }
         }
-        (definition_form(&frame, admin, &format!("/ui/gateways/{}", gateway.name), text.or(stored).unwrap_or_default(), Text::Save))
+        p.muted { (frame.t(Text::SecretsKept)) }
+        (definition_form(&frame, admin, &format!("/ui/gateways/{}", gateway.name), &shown, Text::Save))
         p { a href="/ui/gateways" { (frame.t(Text::Back)) } }
     };
     Ok(frame.page(
@@ -232,7 +272,14 @@ async fn change(
     form: web::Form<DefinitionForm>,
 ) -> Result<HttpResponse, UiError> {
     admin.0.check_csrf(&form.csrf)?;
-    let changed = match toml_definition(&form.definition, Some(&name)) {
+    let stored = state
+        .changes
+        .route_starter
+        .gateways
+        .get(&name)
+        .and_then(|gateway| gateway.spec.definition.clone());
+    let definition = with_kept_secrets(&form.definition, stored.as_deref());
+    let changed = match toml_definition(&definition, Some(&name)) {
         Ok((config, text)) => state
             .changes
             .change_gateway(&name, config, text)

@@ -362,6 +362,7 @@ texts! {
     EditAutoreply => "Edit autoreply", "Editar respuesta automática";
     NewGateway => "New gateway", "Nueva pasarela";
     GatewayDefinition => "Definition (TOML: the keys of a [[gateways]] table)", "Definición (TOML: las claves de una tabla [[gateways]])";
+    SecretsKept => "The password and PIN are not shown: leave them out to keep the stored ones, or write new ones.", "La contraseña y el PIN no se muestran: omítalos para conservar los guardados o escriba otros nuevos.";
     GatewayDefinitionHelp => "Checked with the configuration file's rules, stored, and started at once.", "Se comprueba con las reglas del archivo de configuración, se guarda y arranca en el acto.";
     DefinedHere => "defined from the console or the admin API", "definida desde la consola o la API de administración";
     DefinedInFile => "defined in the configuration file: a definition saved here replaces it (its kind cannot change)", "definida en el archivo de configuración: una definición guardada aquí la sustituye (su tipo no puede cambiar)";
