@@ -84,6 +84,12 @@ texts! {
     AccountSuspended => "This account is suspended.", "Esta cuenta está suspendida.";
     NotFromHere => "This account may not be used from this address.", "Esta cuenta no puede usarse desde esta dirección.";
     Dashboard => "Dashboard", "Panel";
+    NavCustomers => "Customers", "Clientes";
+    NavTraffic => "Traffic", "Tráfico";
+    NavRouting => "Routing", "Encaminamiento";
+    NavTwoWay => "Two-way", "Doble vía";
+    NavFiltering => "Filtering", "Filtrado";
+    NavLogs => "Logs", "Registros";
     Accounts => "Accounts", "Cuentas";
     Sessions => "ESME sessions", "Sesiones ESME";
     Gateways => "Gateways", "Pasarelas";

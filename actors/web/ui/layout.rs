@@ -42,6 +42,82 @@ pub enum Section {
     None,
 }
 
+/// A group of the side bar: its heading, and its links (the section each
+/// marks as the current page, where it goes, its text).
+type NavGroup = (Option<Text>, &'static [(Section, &'static str, Text)]);
+
+/// The operator's pages. Playwright's tests click links by their text, so
+/// a link whose text holds another's ("Routes", "MO routes") comes first.
+const OPERATOR_NAV: &[NavGroup] = &[
+    (None, &[(Section::Dashboard, "/ui/", Text::Dashboard)]),
+    (
+        Some(Text::NavCustomers),
+        &[
+            (Section::Accounts, "/ui/accounts", Text::Accounts),
+            (Section::Sessions, "/ui/sessions", Text::Sessions),
+        ],
+    ),
+    (
+        Some(Text::NavTraffic),
+        &[
+            (Section::Messages, "/ui/messages", Text::Messages),
+            (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
+            (Section::Reports, "/ui/reports", Text::Reports),
+            (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
+        ],
+    ),
+    (
+        Some(Text::NavRouting),
+        &[
+            (Section::Routes, "/ui/routes", Text::Routes),
+            (Section::Gateways, "/ui/gateways", Text::Gateways),
+            (Section::Quality, "/ui/quality", Text::RouteQuality),
+        ],
+    ),
+    (
+        Some(Text::NavTwoWay),
+        &[
+            (Section::Inbox, "/ui/inbox", Text::Inbox),
+            (Section::MoRoutes, "/ui/mo-routes", Text::MoRoutes),
+            (Section::Autoreplies, "/ui/autoreplies", Text::Autoreplies),
+            (Section::Polls, "/ui/polls", Text::Polls),
+        ],
+    ),
+    (
+        Some(Text::NavFiltering),
+        &[
+            (Section::Rules, "/ui/rules", Text::Rules),
+            (Section::Dnd, "/ui/dnd", Text::Dnd),
+        ],
+    ),
+    (
+        Some(Text::NavLogs),
+        &[
+            (Section::Audit, "/ui/audit", Text::AuditLog),
+            (Section::Mail, "/ui/mail", Text::MailLog),
+        ],
+    ),
+];
+
+/// The customer's pages.
+const CUSTOMER_NAV: &[NavGroup] = &[(
+    None,
+    &[
+        (Section::Home, "/ui/me", Text::Home),
+        (Section::Messages, "/ui/me/messages", Text::Messages),
+        (Section::Campaigns, "/ui/me/campaigns", Text::Campaigns),
+        (Section::Contacts, "/ui/me/contacts", Text::Contacts),
+        (
+            Section::Conversations,
+            "/ui/me/conversations",
+            Text::Conversations,
+        ),
+        (Section::OptOuts, "/ui/me/opt-outs", Text::OptOuts),
+        (Section::Reports, "/ui/me/reports", Text::Reports),
+        (Section::Settings, "/ui/me/settings", Text::Settings),
+    ],
+)];
+
 /// What the frame needs to know about the request.
 pub struct Frame<'a> {
     pub lang: Lang,
@@ -77,58 +153,37 @@ impl Frame<'_> {
                 }
                 body {
                     (self.top_bar())
-                    main {
-                        h1 { (title) }
-                        @match flash {
-                            Some(Flash::Ok(text)) => div.flash.ok role="status" { (text) },
-                            Some(Flash::Bad(text)) => div.flash.bad role="alert" { (text) },
-                            None => {},
+                    div.shell {
+                        @if !self.nav_groups().is_empty() {
+                            (self.side_bar())
                         }
-                        (content)
+                        main {
+                            h1 { (title) }
+                            @match flash {
+                                Some(Flash::Ok(text)) => div.flash.ok role="status" { (text) },
+                                Some(Flash::Bad(text)) => div.flash.bad role="alert" { (text) },
+                                None => {},
+                            }
+                            (content)
+                        }
                     }
                 }
             }
         }
     }
 
-    fn top_bar(&self) -> Markup {
-        let links: &[(Section, &str, Text)] = match self.session.map(|session| &session.who) {
-            Some(Who::Operator) => &[
-                (Section::Dashboard, "/ui/", Text::Dashboard),
-                (Section::Accounts, "/ui/accounts", Text::Accounts),
-                (Section::Gateways, "/ui/gateways", Text::Gateways),
-                (Section::Routes, "/ui/routes", Text::Routes),
-                (Section::Quality, "/ui/quality", Text::RouteQuality),
-                (Section::Messages, "/ui/messages", Text::Messages),
-                (Section::Campaigns, "/ui/campaigns", Text::Campaigns),
-                (Section::Inbox, "/ui/inbox", Text::Inbox),
-                (Section::MoRoutes, "/ui/mo-routes", Text::MoRoutes),
-                (Section::Autoreplies, "/ui/autoreplies", Text::Autoreplies),
-                (Section::Polls, "/ui/polls", Text::Polls),
-                (Section::Rules, "/ui/rules", Text::Rules),
-                (Section::Dnd, "/ui/dnd", Text::Dnd),
-                (Section::Callbacks, "/ui/callbacks", Text::DeadLetters),
-                (Section::Sessions, "/ui/sessions", Text::Sessions),
-                (Section::Audit, "/ui/audit", Text::AuditLog),
-                (Section::Mail, "/ui/mail", Text::MailLog),
-                (Section::Reports, "/ui/reports", Text::Reports),
-            ],
-            Some(Who::Customer(_)) => &[
-                (Section::Home, "/ui/me", Text::Home),
-                (Section::Messages, "/ui/me/messages", Text::Messages),
-                (Section::Campaigns, "/ui/me/campaigns", Text::Campaigns),
-                (Section::Contacts, "/ui/me/contacts", Text::Contacts),
-                (
-                    Section::Conversations,
-                    "/ui/me/conversations",
-                    Text::Conversations,
-                ),
-                (Section::OptOuts, "/ui/me/opt-outs", Text::OptOuts),
-                (Section::Reports, "/ui/me/reports", Text::Reports),
-                (Section::Settings, "/ui/me/settings", Text::Settings),
-            ],
+    /// The links of the side bar, in groups each under its heading (none
+    /// for the first): the operator's pages by what they are for, the
+    /// customer's in one group.
+    fn nav_groups(&self) -> &'static [NavGroup] {
+        match self.session.map(|session| &session.who) {
+            Some(Who::Operator) => OPERATOR_NAV,
+            Some(Who::Customer(_)) => CUSTOMER_NAV,
             None => &[],
-        };
+        }
+    }
+
+    fn top_bar(&self) -> Markup {
         let switch = format!(
             "/ui/lang/{}?back={}",
             self.lang.other().tag(),
@@ -137,15 +192,6 @@ impl Frame<'_> {
         html! {
             header.top {
                 a.brand href="/ui/" { (self.t(Text::AppName)) }
-                nav aria-label="main" {
-                    @for (section, href, text) in links {
-                        @if *section == self.section {
-                            a href=(href) aria-current="page" { (self.t(*text)) }
-                        } @else {
-                            a href=(href) { (self.t(*text)) }
-                        }
-                    }
-                }
                 div.who {
                     a href=(switch) lang=(self.lang.other().tag()) { (self.t(Text::Language)) }
                     @if let Some(session) = self.session {
@@ -153,6 +199,27 @@ impl Frame<'_> {
                         form method="post" action="/ui/logout" {
                             (csrf_field(session))
                             button type="submit" { (self.t(Text::LogOut)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn side_bar(&self) -> Markup {
+        html! {
+            nav.side aria-label="main" {
+                @for (heading, links) in self.nav_groups() {
+                    div.group {
+                        @if let Some(heading) = heading {
+                            h2 { (self.t(*heading)) }
+                        }
+                        @for (section, href, text) in *links {
+                            @if *section == self.section {
+                                a href=(href) aria-current="page" { (self.t(*text)) }
+                            } @else {
+                                a href=(href) { (self.t(*text)) }
+                            }
                         }
                     }
                 }
