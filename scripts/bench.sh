@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop]...
+#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop|relay]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -84,7 +84,16 @@
 # /api/v1/messages with a callback_url, the receipt's callback timed),
 # pasarela only.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel and api-loop on that binary
+# relay (not run by default): SMPP relaying against the tools' own
+# ceiling, alternated run by run (RELAY_RUNS, 3): a node-smpp load tool
+# (scripts/load/smpp_load.js: RELAY_MESSAGES (100000) submit_sm asking for
+# a receipt, one transceiver bind, window RELAY_WINDOW (200)) straight to
+# `pasarela sim-smsc` (receipts after E2E_DLR_DELAY_MS, 200), then through
+# pasarela (a fresh serve, its smpp gateway one transceiver of the same
+# window to the same SMSC), each timed to the last receipt; each run prints
+# both msg/s and submit_sm_resp p99, then the medians and their ratio.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop and relay on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -590,6 +599,40 @@ api_loop() {
     done
 }
 
+# The node-smpp load tool against the SMPP address $1 with the
+# arguments after it; prints its JSON line.
+relay_load() {
+    node scripts/load/smpp_load.js --target "$1" \
+        --messages "${RELAY_MESSAGES:-100000}" --window "${RELAY_WINDOW:-200}" "${@:2}"
+}
+
+relay() {
+    command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+    [[ -d scripts/interop/node-smsc/node_modules ]] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund
+    build
+    local dir direct=() through=() result
+    dir=$(mktemp -d)
+    smsc_start "$dir"
+    trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${RELAY_RUNS:-3}"); do
+        echo "relay run $run: ${RELAY_MESSAGES:-100000} submit_sm with receipts, window ${RELAY_WINDOW:-200}"
+        result=$(relay_load "$SMSC_ADDRESS" --system-id pasarela --password secret) ||
+            { echo "  the load failed straight to the SMSC: $result" >&2; return 1; }
+        echo "  straight to the SMSC: $result"
+        direct+=("$(msg_per_s <<<"$result")")
+        UPSTREAM_WINDOW=${RELAY_WINDOW:-200} serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
+        result=$(relay_load "$SMPP_ADDRESS") ||
+            { echo "  the load failed through pasarela: $result" >&2; serve_stop; return 1; }
+        echo "  through pasarela:     $result"
+        through+=("$(msg_per_s <<<"$result")")
+        serve_stop
+    done
+    local d t
+    d=$(printf '%s\n' "${direct[@]}" | median)
+    t=$(printf '%s\n' "${through[@]}" | median)
+    awk -v d="$d" -v t="$t" 'BEGIN { printf "median msg/s: straight %d, through pasarela %d, ratio %.2f\n", d, t, (d > 0 ? t / d : 0) }'
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -610,6 +653,7 @@ for bench in "${benches[@]}"; do
         campaign) campaign ;;
         vs-kannel) vs_kannel ;;
         api-loop) api_loop ;;
-        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop)" >&2; exit 2 ;;
+        relay) relay ;;
+        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay)" >&2; exit 2 ;;
     esac
 done
