@@ -1,5 +1,6 @@
 //! The operator's `GET /ui/routes`: the route table in force (prefix,
-//! accounts, gateways, weights, price), a form that adds a route
+//! accounts, gateways, weights, price, mode with its floor and ceiling),
+//! a form that adds a route
 //! (`POST /ui/routes`), an Edit link per route (`GET /ui/routes?edit={index}`:
 //! the same form filled in, `POST /ui/routes/{index}` replaces the route in
 //! place), a Delete button per route
@@ -26,7 +27,7 @@ use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::routes::route_input;
 use crate::actors::web::state::WebState;
-use crate::config::fields;
+use crate::config::{RouteMode, RoutePolicy, fields};
 use crate::model::Msisdn;
 use crate::numbering;
 use crate::routing::Route;
@@ -60,7 +61,24 @@ struct RouteForm {
     #[serde(default)]
     weights: String,
     price: String,
+    /// Empty: the default (failover, or weighted with weights).
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    min_delivery_ratio: String,
+    #[serde(default)]
+    max_latency_p95_s: String,
+    #[serde(default)]
+    max_cost: String,
 }
+
+/// The modes the form offers, as the file writes them.
+const MODES: [RouteMode; 4] = [
+    RouteMode::Failover,
+    RouteMode::Weighted,
+    RouteMode::LeastCost,
+    RouteMode::Quality,
+];
 
 /// Comma- or space-separated entries, none empty.
 fn entries(text: &str) -> Vec<String> {
@@ -213,6 +231,7 @@ fn page(
                     th { (frame.t(Text::Gateways)) }
                     th { (frame.t(Text::Weights)) }
                     th.num { (frame.t(Text::Price)) }
+                    th { (frame.t(Text::Mode)) }
                     th {}
                 } }
                 tbody {
@@ -224,6 +243,7 @@ fn page(
                             td { (route.gateways.join(", ")) }
                             td { (route.weights.as_ref().map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
                             td.num { (route.price) }
+                            td data-mode=(route.policy.mode.as_str()) { code { (route.policy.mode.as_str()) } (policy_limits(&route.policy)) }
                             td { div.actions {
                                 a.button href=(format!("/ui/routes?edit={}#route-form", route.index)) { (frame.t(Text::Edit)) }
                                 form.inline method="post" action=(format!("/ui/routes/{}/delete", route.index)) {
@@ -249,6 +269,22 @@ fn page(
         }
     };
     frame.page(frame.t(Text::Routes), flash, content)
+}
+
+/// A route's floor and ceiling as the list shows them after its mode:
+/// ` · ratio ≥ 0.8 · p95 ≤ 30 s · cost ≤ 0.02`, the ones it has.
+fn policy_limits(policy: &RoutePolicy) -> String {
+    let mut limits = String::new();
+    if let Some(ratio) = policy.min_delivery_ratio {
+        limits.push_str(&format!(" · ratio ≥ {ratio}"));
+    }
+    if let Some(latency) = policy.max_latency_p95 {
+        limits.push_str(&format!(" · p95 ≤ {} s", latency.as_secs_f64()));
+    }
+    if let Some(cost) = policy.max_cost {
+        limits.push_str(&format!(" · cost ≤ {cost}"));
+    }
+    limits
 }
 
 /// The form of a new route, or of `route` to replace it, posted to
@@ -280,6 +316,20 @@ fn route_form(
     let price = route
         .map(|route| route.price.to_string())
         .unwrap_or_default();
+    let policy = route.map(|route| route.policy);
+    let mode = policy.map(|policy| policy.mode);
+    let ratio = policy
+        .and_then(|policy| policy.min_delivery_ratio)
+        .map(|ratio| ratio.to_string())
+        .unwrap_or_default();
+    let latency = policy
+        .and_then(|policy| policy.max_latency_p95)
+        .map(|latency| latency.as_secs_f64().to_string())
+        .unwrap_or_default();
+    let cost = policy
+        .and_then(|policy| policy.max_cost)
+        .map(|cost| cost.to_string())
+        .unwrap_or_default();
     html! {
         div.panel {
             form.stack method="post" action=(action) {
@@ -289,6 +339,17 @@ fn route_form(
                 label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(gateways); }
                 label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(weights); }
                 label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(price); }
+                label { (frame.t(Text::Mode))
+                    select name="mode" {
+                        option value="" selected[mode.is_none()] { (frame.t(Text::ModeByWeights)) }
+                        @for choice in MODES {
+                            option value=(choice.as_str()) selected[mode == Some(choice)] { (choice.as_str()) }
+                        }
+                    }
+                }
+                label { (frame.t(Text::MinDeliveryRatioOptional)) input type="text" name="min_delivery_ratio" inputmode="decimal" placeholder="0.9" value=(ratio); }
+                label { (frame.t(Text::MaxLatencyOptional)) input type="text" name="max_latency_p95_s" inputmode="decimal" placeholder="30" value=(latency); }
+                label { (frame.t(Text::MaxCostOptional)) input type="text" name="max_cost" inputmode="decimal" placeholder="0.04" value=(cost); }
                 button type="submit" { (frame.t(submit)) }
             }
         }
@@ -315,6 +376,32 @@ impl RouteForm {
             Ok(weights) if !weights.is_empty() => body["weights"] = json!(weights),
             Ok(_) => {}
             Err(_) => body["weights"] = json!(self.weights),
+        }
+        // Always a mode: the default chosen on the form is one too, and
+        // replaces a least_cost or quality route's.
+        body["mode"] = match self.mode.trim() {
+            "" => json!(
+                RoutePolicy::plain(body.get("weights").is_some())
+                    .mode
+                    .as_str()
+            ),
+            mode => json!(mode),
+        };
+        for (name, text) in [
+            ("min_delivery_ratio", &self.min_delivery_ratio),
+            ("max_latency_p95_s", &self.max_latency_p95_s),
+        ] {
+            let text = text.trim();
+            if !text.is_empty() {
+                // Not a number: the reader names the field and what it wants.
+                body[name] = match text.parse::<f64>() {
+                    Ok(number) if number.is_finite() => json!(number),
+                    _ => json!(text),
+                };
+            }
+        }
+        if !self.max_cost.trim().is_empty() {
+            body["max_cost"] = json!(self.max_cost.trim());
         }
         route_input(body.to_string().as_bytes()).map_err(Problem::from)
     }
