@@ -280,6 +280,12 @@ fn the_console_sets_a_routes_mode_which_holds_at_once_and_after_a_restart() {
     let listed = page(address, &session, "/ui/routes");
     assert!(listed.contains("data-mode=\"least_cost\""), "{listed}");
     assert!(listed.contains("cost ≤ 0.02"), "{listed}");
+    // "Test a number" names the gateway the least_cost route chose.
+    let tested = page(address, &session, "/ui/routes?number=%2B447700900009");
+    assert!(
+        tested.contains("<td data-chosen><code>sim2</code>"),
+        "{tested}"
+    );
 
     // A new route made `quality` from the form.
     let added = post_form(

@@ -7,7 +7,9 @@
 //! (`POST /ui/routes/{index}/delete`), and "test a number"
 //! (`GET /ui/routes?number=&account=`): which route a message from that
 //! account to that number takes, its price, the number's country and
-//! operator, and the route's gateways with their state now. Changes go
+//! operator, the route's gateways with their state now, and the one it
+//! goes to (a `least_cost` or `quality` route's: its last choice on the
+//! quality board). Changes go
 //! through the admin API's reader and calls, in force for the next message.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -148,12 +150,21 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
         };
         gateways.push((name.clone(), up));
     }
-    let chosen = match &route.weights {
-        None => gateways
+    let weighted = route.policy.mode == RouteMode::Weighted;
+    let chosen = match route.policy.mode {
+        RouteMode::Failover => gateways
             .iter()
             .find(|(_, up)| *up)
             .map(|(name, _)| name.clone()),
-        Some(_) => None,
+        RouteMode::Weighted => None,
+        // Where the route's last look at its gateways sent its traffic.
+        RouteMode::LeastCost | RouteMode::Quality => state
+            .changes
+            .route_starter
+            .quality
+            .standings()
+            .remove(&route.prefix)
+            .and_then(|standing| standing.preferred),
     };
     html! {
         div.panel data-tested=(digits) {
@@ -179,8 +190,8 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
                         td data-chosen {
                             @match (&chosen, &route.weights) {
                                 (Some(name), _) => code { (name) },
-                                (None, Some(weights)) => { (Text::SharedByWeights.in_(lang)) " " (format!("{weights:?}")) },
-                                (None, None) => (Text::NoGatewayUp.in_(lang)),
+                                (None, Some(weights)) if weighted => { (Text::SharedByWeights.in_(lang)) " " (format!("{weights:?}")) },
+                                (None, _) => (Text::NoGatewayUp.in_(lang)),
                             }
                         }
                     }
