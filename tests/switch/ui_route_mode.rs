@@ -256,6 +256,14 @@ fn the_console_sets_a_routes_mode_which_holds_at_once_and_after_a_restart() {
         "{}",
         refused.text
     );
+    // The form holds what was posted, to correct and send again.
+    let posted_ceiling =
+        "name=\"max_cost\" inputmode=\"decimal\" placeholder=\"0.04\" value=\"0.02\"";
+    assert!(
+        refused.text[form..].contains(posted_ceiling),
+        "{}",
+        refused.text
+    );
     assert_eq!(routes(address)[2]["mode"], "failover");
 
     let saved = post_form(

@@ -53,7 +53,8 @@ struct TestQuery {
     edit: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The route form's fields as posted, or as a route fills them in.
+#[derive(Deserialize, Default, Clone)]
 struct RouteForm {
     csrf: String,
     prefix: String,
@@ -122,6 +123,7 @@ async fn list(
         tested,
         query.number.as_deref(),
         query.edit.as_deref().and_then(|index| index.parse().ok()),
+        None,
     ))
 }
 
@@ -201,7 +203,12 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
     }
 }
 
-/// The page; with `edit`, the form holds that route and replaces it.
+/// The page; with `edit`, the form holds that route and replaces it;
+/// with `posted`, the form holds what was posted (a change refused).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a part of the page the handlers choose"
+)]
 fn page(
     request: &HttpRequest,
     admin: &AdminPage,
@@ -210,6 +217,7 @@ fn page(
     tested: Option<Markup>,
     number: Option<&str>,
     edit: Option<usize>,
+    posted: Option<&RouteForm>,
 ) -> Markup {
     let frame = admin.0.frame(Section::Routes, request.path());
     let routing = state.routes.current();
@@ -221,6 +229,10 @@ fn page(
             .iter()
             .find(|route| route.index == index)
     });
+    let values = posted
+        .cloned()
+        .or_else(|| editing.map(RouteForm::of))
+        .unwrap_or_default();
     let content = html! {
         div.panel {
             h2 { (frame.t(Text::TestNumber)) }
@@ -270,12 +282,12 @@ fn page(
         @match editing {
             Some(route) => {
                 h2 #route-form { (frame.t(Text::EditRoute)) " #" (route.index) }
-                (route_form(&frame, admin, &format!("/ui/routes/{}", route.index), Some(route), Text::Save))
+                (route_form(&frame, admin, &format!("/ui/routes/{}", route.index), &values, Text::Save))
                 p { a href="/ui/routes" { (frame.t(Text::Back)) } }
             },
             None => {
                 h2 #route-form { (frame.t(Text::NewRoute)) }
-                (route_form(&frame, admin, "/ui/routes", None, Text::Create))
+                (route_form(&frame, admin, "/ui/routes", &values, Text::Create))
             },
         }
     };
@@ -298,69 +310,34 @@ fn policy_limits(policy: &RoutePolicy) -> String {
     limits
 }
 
-/// The form of a new route, or of `route` to replace it, posted to
-/// `action`.
+/// The route form holding `values`, posted to `action`.
 fn route_form(
     frame: &Frame<'_>,
     admin: &AdminPage,
     action: &str,
-    route: Option<&Route>,
+    values: &RouteForm,
     submit: Text,
 ) -> Markup {
-    let prefix = route.map(|route| route.prefix.clone()).unwrap_or_default();
-    let accounts = route
-        .map(|route| fields::route_claims(&route.accounts).join(", "))
-        .unwrap_or_default();
-    let gateways = route
-        .map(|route| route.gateways.join(", "))
-        .unwrap_or_default();
-    let weights = route
-        .and_then(|route| route.weights.as_ref())
-        .map(|weights| {
-            weights
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let price = route
-        .map(|route| route.price.to_string())
-        .unwrap_or_default();
-    let policy = route.map(|route| route.policy);
-    let mode = policy.map(|policy| policy.mode);
-    let ratio = policy
-        .and_then(|policy| policy.min_delivery_ratio)
-        .map(|ratio| ratio.to_string())
-        .unwrap_or_default();
-    let latency = policy
-        .and_then(|policy| policy.max_latency_p95)
-        .map(|latency| latency.as_secs_f64().to_string())
-        .unwrap_or_default();
-    let cost = policy
-        .and_then(|policy| policy.max_cost)
-        .map(|cost| cost.to_string())
-        .unwrap_or_default();
     html! {
         div.panel {
             form.stack method="post" action=(action) {
                 (csrf_field(&admin.0.session))
-                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*" value=(prefix); }
-                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*" value=(accounts); }
-                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(gateways); }
-                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(weights); }
-                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(price); }
+                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*" value=(values.prefix); }
+                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*" value=(values.accounts); }
+                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(values.gateways); }
+                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(values.weights); }
+                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(values.price); }
                 label { (frame.t(Text::Mode))
                     select name="mode" {
-                        option value="" selected[mode.is_none()] { (frame.t(Text::ModeByWeights)) }
+                        option value="" selected[values.mode.is_empty()] { (frame.t(Text::ModeByWeights)) }
                         @for choice in MODES {
-                            option value=(choice.as_str()) selected[mode == Some(choice)] { (choice.as_str()) }
+                            option value=(choice.as_str()) selected[values.mode == choice.as_str()] { (choice.as_str()) }
                         }
                     }
                 }
-                label { (frame.t(Text::MinDeliveryRatioOptional)) input type="text" name="min_delivery_ratio" inputmode="decimal" placeholder="0.9" value=(ratio); }
-                label { (frame.t(Text::MaxLatencyOptional)) input type="text" name="max_latency_p95_s" inputmode="decimal" placeholder="30" value=(latency); }
-                label { (frame.t(Text::MaxCostOptional)) input type="text" name="max_cost" inputmode="decimal" placeholder="0.04" value=(cost); }
+                label { (frame.t(Text::MinDeliveryRatioOptional)) input type="text" name="min_delivery_ratio" inputmode="decimal" placeholder="0.9" value=(values.min_delivery_ratio); }
+                label { (frame.t(Text::MaxLatencyOptional)) input type="text" name="max_latency_p95_s" inputmode="decimal" placeholder="30" value=(values.max_latency_p95_s); }
+                label { (frame.t(Text::MaxCostOptional)) input type="text" name="max_cost" inputmode="decimal" placeholder="0.04" value=(values.max_cost); }
                 button type="submit" { (frame.t(submit)) }
             }
         }
@@ -368,6 +345,39 @@ fn route_form(
 }
 
 impl RouteForm {
+    /// The form filled in with `route`.
+    fn of(route: &Route) -> RouteForm {
+        let joined = |items: &[String]| items.join(", ");
+        let policy = &route.policy;
+        RouteForm {
+            csrf: String::new(),
+            prefix: route.prefix.clone(),
+            accounts: joined(&fields::route_claims(&route.accounts)),
+            gateways: joined(&route.gateways),
+            weights: route
+                .weights
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            price: route.price.to_string(),
+            mode: policy.mode.as_str().to_owned(),
+            min_delivery_ratio: policy
+                .min_delivery_ratio
+                .map(|ratio| ratio.to_string())
+                .unwrap_or_default(),
+            max_latency_p95_s: policy
+                .max_latency_p95
+                .map(|latency| latency.as_secs_f64().to_string())
+                .unwrap_or_default(),
+            max_cost: policy
+                .max_cost
+                .map(|cost| cost.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The route this form describes, read by the admin API's reader.
     fn input(&self) -> Result<RouteInput, Problem> {
         let accounts = entries(&self.accounts);
@@ -419,13 +429,14 @@ impl RouteForm {
 }
 
 /// The page with `problem` above it, answered with its status; the form
-/// of `edit` when the refused change was one.
+/// of `edit` when the refused change was one, holding what was `posted`.
 fn refused(
     request: &HttpRequest,
     admin: &AdminPage,
     state: &WebState,
     problem: &Problem,
     edit: Option<usize>,
+    posted: Option<&RouteForm>,
 ) -> HttpResponse {
     let markup = page(
         request,
@@ -435,6 +446,7 @@ fn refused(
         None,
         None,
         edit,
+        posted,
     );
     respond_with(problem.status(), markup)
 }
@@ -456,7 +468,14 @@ async fn add(
             info!(state.logger, "route added in the web UI"; "index" => index);
             Ok(saved())
         }
-        Err(problem) => Ok(refused(&request, &admin, &state, &problem, None)),
+        Err(problem) => Ok(refused(
+            &request,
+            &admin,
+            &state,
+            &problem,
+            None,
+            Some(&form),
+        )),
     }
 }
 
@@ -482,7 +501,14 @@ async fn replace(
             info!(state.logger, "route replaced in the web UI"; "index" => *index);
             Ok(saved())
         }
-        Err(problem) => Ok(refused(&request, &admin, &state, &problem, Some(*index))),
+        Err(problem) => Ok(refused(
+            &request,
+            &admin,
+            &state,
+            &problem,
+            Some(*index),
+            Some(&form),
+        )),
     }
 }
 
@@ -505,6 +531,7 @@ async fn delete(
             &admin,
             &state,
             &Problem::from(error),
+            None,
             None,
         )),
     }
