@@ -48,18 +48,28 @@ pub fn merge_routes(file: &[RouteConfig], stored: Vec<StoredRoute>) -> Vec<Route
                 gateways,
                 weights,
                 price,
-            } => Some(RouteConfig {
-                accounts: selector(&key.accounts),
-                prefix: key.prefix,
-                policy: RoutePolicy::plain(weights.is_some()),
-                gateways,
-                weights,
-                price,
-            }),
+                policy,
+            } => Some((
+                RouteConfig {
+                    accounts: selector(&key.accounts),
+                    prefix: key.prefix,
+                    policy: policy.unwrap_or(RoutePolicy::plain(weights.is_some())),
+                    gateways,
+                    weights,
+                    price,
+                },
+                policy.is_none(),
+            )),
             StoredRoute::Deleted { .. } => None,
         };
         overlay::apply(&mut merged, route_key, &key, |old| {
-            replacement.map(|route| keep_measured_mode(old, route))
+            replacement.map(|(route, stored_without_policy)| {
+                if stored_without_policy {
+                    keep_measured_mode(old, route)
+                } else {
+                    route
+                }
+            })
         });
     }
     merged
@@ -73,6 +83,22 @@ pub struct RouteInput {
     pub gateways: Vec<String>,
     pub weights: Option<Vec<u64>>,
     pub price: Money,
+    /// `mode`; `None`: failover (weighted with weights), or what a
+    /// replaced route had when the body names no part of the policy.
+    pub mode: Option<String>,
+    pub min_delivery_ratio: Option<f64>,
+    pub max_latency_p95_s: Option<f64>,
+    pub max_cost: Option<Money>,
+}
+
+impl RouteInput {
+    /// Whether the body names any part of the route's policy.
+    fn sets_policy(&self) -> bool {
+        self.mode.is_some()
+            || self.min_delivery_ratio.is_some()
+            || self.max_latency_p95_s.is_some()
+            || self.max_cost.is_some()
+    }
 }
 
 impl Admin {
@@ -95,17 +121,18 @@ impl Admin {
             .get(index)
             .cloned()
             .ok_or(AdminError::NoRoute(index))?;
-        let route = self.check_route(input, &configs, Some(index))?;
+        let sets_policy = input.sets_policy();
+        let mut route = self.check_route(input, &configs, Some(index))?;
+        if !sets_policy {
+            // A body written before routes had a mode over the API.
+            route = keep_measured_mode(Some(&old), route);
+        }
         let mut stored = Vec::new();
-        let route = if route_key(&old) == route_key(&route) {
-            // As `merge_routes` will lay it over the file's at the next start.
-            keep_measured_mode(Some(&old), route)
-        } else {
+        if route_key(&old) != route_key(&route) {
             stored.push(StoredRoute::Deleted {
                 key: route_key(&old),
             });
-            route
-        };
+        }
         stored.push(present(&route));
         configs[index] = route;
         self.apply_routes(&configs, stored).await
@@ -204,11 +231,12 @@ impl Admin {
         };
         let price = fields::not_negative(input.price)
             .map_err(|detail| AdminError::Invalid(invalid("price", detail)))?;
+        let policy = route_policy(&input, weights.is_some())?;
         let route = RouteConfig {
             prefix: input.prefix,
             accounts,
             gateways,
-            policy: RoutePolicy::plain(weights.is_some()),
+            policy,
             weights,
             price,
         };
@@ -230,8 +258,40 @@ impl Admin {
     }
 }
 
-/// A file's `least_cost` or `quality` route changed through the admin
-/// API keeps its mode, floor and ceiling (the API does not set them).
+/// The policy `input` sets, with the file's checks: its `mode` (by
+/// default failover, or weighted with weights), floor and ceiling.
+fn route_policy(input: &RouteInput, weighted: bool) -> Result<RoutePolicy, AdminError> {
+    let field = |name: &str, detail: String| AdminError::Invalid(invalid(name, detail));
+    let mode = match &input.mode {
+        Some(mode) => fields::route_mode(mode, weighted).map_err(|detail| field("mode", detail))?,
+        None => RoutePolicy::plain(weighted).mode,
+    };
+    let min_delivery_ratio = input
+        .min_delivery_ratio
+        .map(fields::ratio)
+        .transpose()
+        .map_err(|detail| field("min_delivery_ratio", detail))?;
+    let max_latency_p95 = input
+        .max_latency_p95_s
+        .map(|seconds| fields::quality_seconds(seconds, 0.0))
+        .transpose()
+        .map_err(|detail| field("max_latency_p95_s", detail))?;
+    let max_cost = input
+        .max_cost
+        .map(fields::not_negative)
+        .transpose()
+        .map_err(|detail| field("max_cost", detail))?;
+    Ok(RoutePolicy {
+        mode,
+        min_delivery_ratio,
+        max_latency_p95,
+        max_cost,
+    })
+}
+
+/// A `least_cost` or `quality` route replaced by a body that sets no
+/// policy (or laid over the file's from a record stored before routes
+/// had one) keeps its mode, floor and ceiling.
 fn keep_measured_mode(old: Option<&RouteConfig>, mut route: RouteConfig) -> RouteConfig {
     if let Some(old) = old.filter(|old| old.policy.mode.measured()) {
         route.policy = old.policy;
@@ -245,6 +305,7 @@ fn present(route: &RouteConfig) -> StoredRoute {
         gateways: route.gateways.clone(),
         weights: route.weights.clone(),
         price: route.price,
+        policy: Some(route.policy),
     }
 }
 
@@ -284,5 +345,30 @@ mod tests {
             .collect();
         assert_eq!(summary, [("", "sim"), ("34", "spain-2"), ("44", "uk")]);
         assert_eq!(merge_routes(&file, Vec::new()), file);
+    }
+
+    #[test]
+    fn a_stored_policy_wins_and_a_route_stored_without_one_keeps_the_files() {
+        let least_cost = RoutePolicy {
+            mode: crate::config::RouteMode::LeastCost,
+            min_delivery_ratio: Some(0.8),
+            ..RoutePolicy::default()
+        };
+        let file = [RouteConfig {
+            policy: least_cost,
+            ..route("34", &["*"], "spain")
+        }];
+        let stored_before_policies = StoredRoute::Present {
+            key: route_key(&file[0]),
+            gateways: vec!["spain-2".into()],
+            weights: None,
+            price: Money::ZERO,
+            policy: None,
+        };
+        let kept = merge_routes(&file, vec![stored_before_policies]);
+        assert_eq!(kept[0].policy, least_cost);
+        assert_eq!(kept[0].gateways, ["spain-2"]);
+        let failover = merge_routes(&file, vec![present(&route("34", &["*"], "spain-2"))]);
+        assert_eq!(failover[0].policy, RoutePolicy::default());
     }
 }

@@ -221,6 +221,11 @@ impl QualityBoard {
         };
     }
 
+    /// The route of `prefix` no longer picks by quality and cost.
+    pub fn forget_standing(&self, prefix: &str) {
+        lock(&self.routes).remove(prefix);
+    }
+
     /// Every `least_cost` and `quality` route's standing, by prefix.
     pub fn standings(&self) -> BTreeMap<String, RouteStanding> {
         lock(&self.routes).clone()

@@ -30,7 +30,9 @@
 //! A route the admin API removed or changed is retired ([`Retire`]): its
 //! queue, and every message that reaches it later (dispatched just before
 //! the change, or given back by the schedule), goes through the route
-//! table in force.
+//! table in force. A retired route judges its gateways no more, and takes
+//! its standing off the board unless a `least_cost` or `quality` route of
+//! the table in force has its prefix.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -417,6 +419,18 @@ impl Handler<Retire> for Route {
 
     fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
         self.retired = true;
+        if self.chooser.take().is_some() {
+            let measured_successor = self
+                .routes
+                .current()
+                .table
+                .routes()
+                .iter()
+                .any(|route| route.prefix == self.prefix && route.policy.mode.measured());
+            if !measured_successor {
+                self.quality.forget_standing(&self.prefix);
+            }
+        }
         for message in self.queue.take_all() {
             self.send(message, ctx);
         }

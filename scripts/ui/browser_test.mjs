@@ -181,6 +181,43 @@ async function operatorEdits() {
   await page.screenshot({ path: `${SHOTS}/dnd.png`, fullPage: true });
 }
 
+// A route's mode set from the route form: the file's least_cost route
+// "44" refused as weighted without weights (the reason above the form),
+// made quality with a cost ceiling, seen in the list, and set back to
+// least_cost for the route quality page's steps. The admin is logged in.
+async function operatorRouteMode() {
+  step = "the admin sets a route's mode from the route form";
+  await page.click("nav >> text=Routes");
+  const row = page.locator("tbody tr:has(td:nth-child(2) code:text-is('44'))");
+  const mode = () => row.locator("td[data-mode]").getAttribute("data-mode");
+  expect((await mode()) === "least_cost", "the file's mode in the list");
+  const form = page.locator("form[method=post]:has(select[name=mode])");
+  const edit = () => Promise.all([page.waitForNavigation(), row.locator("a", { hasText: "Edit" }).click()]);
+  const save = () => Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  await edit();
+  expect((await form.locator("select[name=mode]").inputValue()) === "least_cost", "the form filled in with the mode");
+  await form.locator("select[name=mode]").selectOption("weighted");
+  await save();
+  expect((await text(".flash.bad")).includes("weighted needs weights"), "the refusal's reason");
+  const flash = await page.locator(".flash.bad").boundingBox();
+  const heading = await page.locator("#route-form").boundingBox();
+  expect(flash.y < heading.y, "the reason above the form");
+  expect((await mode()) === "least_cost", "the refused mode not in force");
+  await form.locator("select[name=mode]").selectOption("quality");
+  await form.locator("input[name=max_cost]").fill("0.04");
+  await save();
+  expect((await text(".flash.ok")).includes("Saved"), "the mode saved");
+  expect((await mode()) === "quality", "the new mode in the list");
+  expect((await row.locator("td[data-mode]").innerText()).includes("cost ≤ 0.04"), "its ceiling in the list");
+  await page.screenshot({ path: `${SHOTS}/route-mode.png`, fullPage: true });
+  await edit();
+  expect((await form.locator("input[name=max_cost]").inputValue()) === "0.04", "the ceiling filled in");
+  await form.locator("select[name=mode]").selectOption("least_cost");
+  await form.locator("input[name=max_cost]").fill("");
+  await save();
+  expect((await mode()) === "least_cost", "least_cost again");
+}
+
 // The customer's files: a CSV sent from the send page becomes a campaign
 // (its broken row listed) that runs to the end, whose recipients download
 // as CSV; a contacts file imported into a group, and one contact's free
@@ -619,6 +656,7 @@ try {
   expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
 
   await operatorEdits();
+  await operatorRouteMode();
 
   step = "the admin releases the held message and deletes the rule";
   await page.click("nav >> text=Content rules");

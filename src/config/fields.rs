@@ -5,7 +5,7 @@
 
 use ipnet::IpNet;
 
-use super::{AccountSelector, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN};
+use super::{AccountSelector, MAX_PASSWORD_LEN, MAX_SYSTEM_ID_LEN, RouteMode};
 use crate::model::{Lang, Money};
 
 /// SMPP sessions an account may have bound at once, when not given.
@@ -175,6 +175,44 @@ pub fn route_weight(value: u64) -> Result<u32, String> {
         Ok(u32::try_from(value).unwrap_or(1))
     } else {
         Err(format!("weight {value} is outside 1 to {MAX_WEIGHT}"))
+    }
+}
+
+/// A route's `mode`; `weighted` needs the route to have weights.
+pub fn route_mode(text: &str, weighted: bool) -> Result<RouteMode, String> {
+    match text {
+        "failover" => Ok(RouteMode::Failover),
+        "weighted" if weighted => Ok(RouteMode::Weighted),
+        "weighted" => Err("weighted needs weights".to_owned()),
+        "least_cost" => Ok(RouteMode::LeastCost),
+        "quality" => Ok(RouteMode::Quality),
+        other => Err(format!(
+            "{other:?} is not failover, weighted, least_cost or quality"
+        )),
+    }
+}
+
+/// The longest of route quality's durations (`window_s`,
+/// `receipt_wait_s`, `hold_s`, a route's `max_latency_p95_s`...): a week.
+pub const MAX_QUALITY_SECONDS: f64 = 7.0 * 86_400.0;
+
+/// Seconds above 0 (and at least `min`) up to [`MAX_QUALITY_SECONDS`].
+pub fn quality_seconds(value: f64, min: f64) -> Result<std::time::Duration, String> {
+    if value.is_finite() && value >= min && value > 0.0 && value <= MAX_QUALITY_SECONDS {
+        Ok(std::time::Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "must be a number of seconds above {min} and at most {MAX_QUALITY_SECONDS}"
+        ))
+    }
+}
+
+/// A ratio from 0 to 1 (a delivery ratio, a margin).
+pub fn ratio(value: f64) -> Result<f64, String> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("must be a number from 0 to 1".into())
     }
 }
 

@@ -616,8 +616,10 @@ pub struct RouteConfig {
     pub policy: RoutePolicy,
 }
 
-/// How a route shares its messages among its gateways.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How a route shares its messages among its gateways. Stored (a route
+/// the admin API set, `store::StoredRoute`) by the variant's place: add
+/// new modes last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RouteMode {
     /// The first gateway up takes every message (no `weights`).
     #[default]
@@ -649,8 +651,9 @@ impl RouteMode {
 
 /// A route's `mode` with its floor (`min_delivery_ratio`,
 /// `max_latency_p95_s`) and ceiling (`max_cost`); the floor and ceiling
-/// only matter to `least_cost` and `quality`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// only matter to `least_cost` and `quality`. Stored as it is for a route
+/// the admin API set (`store::StoredRoute`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoutePolicy {
     /// `mode`.
     pub mode: RouteMode,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::PasswordHash;
 use crate::checks::content::ContentRule;
+use crate::config::RoutePolicy;
 use crate::model::Money;
 
 /// An account as the admin API last wrote it. The password is kept only
@@ -67,6 +68,11 @@ pub enum StoredRoute {
         gateways: Vec<String>,
         weights: Option<Vec<u32>>,
         price: Money,
+        /// Its `mode` with floor and ceiling; `None` (a route stored
+        /// before the API set them): failover, or weighted with weights,
+        /// except over a file route of `least_cost` or `quality`, whose
+        /// policy it keeps.
+        policy: Option<RoutePolicy>,
     },
     Deleted {
         key: RouteKey,

@@ -73,6 +73,7 @@
 //! | 12 | `StoredAccount` gains `email` (last field) | a stored account of versions 1–11 is its bytes and `None` (one `0x00`): no notifications |
 //! | 13 | `StoredAccount` gains `low_balance` (last field) | a stored account of versions 1–12 is its bytes and `None` (one `0x00`): `mail.low_balance` |
 //! | 14 | `StoredAccount` gains `language` (last field) | a stored account of versions 1–13 is its bytes and `None` (one `0x00`): English |
+//! | 15 | `StoredRoute::Present` gains `policy` (last field: mode, floor and ceiling) | a stored route of versions 1–14 that is `Present` (variant byte `0x00`) is its bytes and `None` (one `0x00`): the mode it had then; a `Deleted` one is read as it is |
 //! | 5 | `InboundMessage` gains `destination` and `part` (last fields); `MailboxItem::Mo` is new | an `inbox` value of versions 1–4 is its bytes and two `None` (two `0x00`) |
 
 use std::borrow::Cow;
@@ -87,7 +88,7 @@ use super::records::{LedgerEntry, LedgerEntryWithoutReason};
 use crate::model::{AccountId, GatewayName, MessageId, UpstreamId};
 
 /// The version byte every value is written with.
-pub const VERSION: u8 = 14;
+pub const VERSION: u8 = 15;
 
 /// The versions that gave `Message` its `service_type`, its `callback`
 /// its `held_by` and its `campaign`, each a new last field.
@@ -120,6 +121,13 @@ const ACCOUNT_LOW_BALANCE: u8 = 13;
 
 /// The version that gave stored accounts their `language`.
 const ACCOUNT_LANGUAGE: u8 = 14;
+
+/// The version that gave stored routes (`Present`) their `policy`.
+const ROUTE_POLICY: u8 = 15;
+
+/// The variant byte of `StoredRoute::Present` (bincode writes an enum's
+/// variant index as a varint first).
+const ROUTE_PRESENT_VARIANT: u8 = 0;
 
 /// The version that gave MO records (`inbox`) their `destination` and
 /// `part`, their two last fields.
@@ -403,7 +411,7 @@ fn versioned_body<'a>(
         .ok_or_else(|| corrupt(tree, key, "empty value".to_string()))?;
     match version {
         VERSION => Ok(Cow::Borrowed(body)),
-        OLDEST_READABLE..VERSION => match missing_last_fields(tree, key, version) {
+        OLDEST_READABLE..VERSION => match missing_last_fields(tree, key, version, body) {
             0 => Ok(Cow::Borrowed(body)),
             missing => {
                 let mut upgraded = Vec::with_capacity(body.len() + missing);
@@ -422,10 +430,10 @@ fn versioned_body<'a>(
     }
 }
 
-/// How many last fields a value of `version` lacks, each of them empty
-/// when absent and empty encoded as one 0x00 (the varint length of an
-/// empty string, or `None`).
-fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
+/// How many last fields a value of `version` (its `body` after the
+/// version byte) lacks, each of them empty when absent and empty encoded
+/// as one 0x00 (the varint length of an empty string, or `None`).
+fn missing_last_fields(tree: TreeId, key: &[u8], version: u8, body: &[u8]) -> usize {
     let missing = match tree {
         TreeId::Messages | TreeId::Archive => MESSAGE_FIELDS_SINCE
             .iter()
@@ -439,6 +447,9 @@ fn missing_last_fields(tree: TreeId, key: &[u8], version: u8) -> usize {
                 + u8::from(version < ACCOUNT_EMAIL)
                 + u8::from(version < ACCOUNT_LOW_BALANCE)
                 + u8::from(version < ACCOUNT_LANGUAGE)
+        }
+        TreeId::AdminObjects if key.starts_with(ADMIN_ROUTE_PREFIX) => {
+            u8::from(version < ROUTE_POLICY && body.first() == Some(&ROUTE_PRESENT_VARIANT))
         }
         TreeId::Inbox => 2 * u8::from(version < INBOX_DESTINATION),
         TreeId::RouteQuality => u8::from(version < QUALITY_SENDER_REWRITTEN),
@@ -673,7 +684,7 @@ mod tests {
         let huge_string = [VERSION, 253, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
         for (bytes, expected) in [
             (&[][..], "empty value"),
-            (&wrong_version[..], "version 15"),
+            (&wrong_version[..], "version 16"),
             (&trailing[..], "left over"),
             (&good[..1], ""),
         ] {
@@ -894,6 +905,71 @@ mod tests {
             decode::<crate::store::StoredRoute>(TreeId::AdminObjects, &route_key, &old_route)
                 .unwrap(),
             route
+        );
+    }
+
+    #[test]
+    fn stored_routes_before_version_15_read_with_no_policy() {
+        use crate::config::{RouteMode, RoutePolicy};
+        use crate::store::StoredRoute;
+        let key = RouteKey {
+            prefix: "34".into(),
+            accounts: vec!["*".into()],
+        };
+        let route_key = admin_route_key(&key);
+        let present = StoredRoute::Present {
+            key: key.clone(),
+            gateways: vec!["good".into(), "cheap".into()],
+            weights: Some(vec![3, 1]),
+            price: Money::from_micros(50_000),
+            policy: None,
+        };
+        // Version 14's layout, written out: variant 0 (`Present`), the
+        // key (prefix, accounts), the gateways, `Some` weights, the price
+        // (a varint of micros, zigzag), and nothing after it.
+        let mut version_14 = vec![14, 0, 2, b'3', b'4', 1, 1, b'*', 2, 4];
+        version_14.extend_from_slice(b"good");
+        version_14.push(5);
+        version_14.extend_from_slice(b"cheap");
+        version_14.extend_from_slice(&[1, 2, 3, 1]);
+        let price = encode_entry(
+            TreeId::AdminObjects,
+            &route_key,
+            &Money::from_micros(50_000),
+        )
+        .unwrap();
+        version_14.extend_from_slice(&price);
+        assert_eq!(
+            decode::<StoredRoute>(TreeId::AdminObjects, &route_key, &version_14).unwrap(),
+            present
+        );
+        let deleted = StoredRoute::Deleted { key: key.clone() };
+        let mut deleted_14 = vec![14, 1, 2, b'3', b'4', 1, 1, b'*'];
+        assert_eq!(
+            decode::<StoredRoute>(TreeId::AdminObjects, &route_key, &deleted_14).unwrap(),
+            deleted
+        );
+        deleted_14[0] = VERSION;
+        assert_eq!(
+            decode::<StoredRoute>(TreeId::AdminObjects, &route_key, &deleted_14).unwrap(),
+            deleted
+        );
+        let least_cost = StoredRoute::Present {
+            key,
+            gateways: vec!["good".into(), "cheap".into()],
+            weights: None,
+            price: Money::from_micros(50_000),
+            policy: Some(RoutePolicy {
+                mode: RouteMode::LeastCost,
+                min_delivery_ratio: Some(0.8),
+                max_latency_p95: Some(std::time::Duration::from_millis(30_500)),
+                max_cost: Some(Money::from_micros(20_000)),
+            }),
+        };
+        let bytes = encode(TreeId::AdminObjects, &route_key, &least_cost).unwrap();
+        assert_eq!(
+            decode::<StoredRoute>(TreeId::AdminObjects, &route_key, &bytes).unwrap(),
+            least_cost
         );
     }
 

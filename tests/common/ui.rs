@@ -6,7 +6,9 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::http;
 
@@ -85,6 +87,51 @@ pub fn browse_with(
         headers.push(("Cookie".to_owned(), format!("pasarela_session={session}")));
     }
     http::request_with_headers(address, method, path, &headers, body)
+}
+
+/// `fields` as an `application/x-www-form-urlencoded` body.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, NON_ALPHANUMERIC)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A page of a logged-in browser, answered 200.
+pub fn page(address: SocketAddr, session: &str, path: &str) -> String {
+    let answer = browse(address, session, "GET", path, "");
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    answer.text
+}
+
+/// Posts `fields` to `action` with the CSRF token of the page at `from`,
+/// as a browser submits that page's form.
+pub fn post_form(
+    address: SocketAddr,
+    session: &str,
+    from: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> http::Answer {
+    let token = csrf_token(&page(address, session, from));
+    let mut all = vec![("csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    browse(address, session, "POST", action, &form(&all))
+}
+
+/// Waits (30 s at most) until the operator's page of message `id` names
+/// `gateway`: the gateway that took it.
+pub fn taken_by(address: SocketAddr, session: &str, id: &str, gateway: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let detail = page(address, session, &format!("/ui/messages/{id}"));
+        if detail.contains(&format!("<code>{gateway}</code>")) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{detail}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// The boundary [`multipart`] separates parts with.

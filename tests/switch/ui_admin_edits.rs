@@ -15,13 +15,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use crate::common::{ADMIN_PASSWORD, Switch, write_config};
 use crate::http;
 use crate::node_smsc::NodeSmsc;
-use crate::ui::{browse, csrf_token, ui_login, upload};
+use crate::ui::{browse, csrf_token, form, page, post_form, taken_by, ui_login, upload};
 
 const ADMIN: (&str, &str) = ("admin", ADMIN_PASSWORD);
 const DEMO: (&str, &str) = ("demo", "demo1234");
@@ -62,15 +61,6 @@ mode = "least_cost"
     )
 }
 
-/// `fields` as an `application/x-www-form-urlencoded` body.
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, NON_ALPHANUMERIC)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// A message of `who` to `to`: its first part's id.
 fn send(address: SocketAddr, who: (&str, &str), to: &str, text: &str) -> http::Answer {
     let body = json!({"to": to, "from": "Shop", "text": text});
@@ -92,33 +82,10 @@ fn api(address: SocketAddr, method: &str, path: &str) -> Value {
     answer.body
 }
 
-/// A page of the operator's session, answered 200.
-fn page(address: SocketAddr, session: &str, path: &str) -> String {
-    let answer = browse(address, session, "GET", path, "");
-    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
-    answer.text
-}
-
 /// Posts `fields` with the CSRF token of the page at `from`; 303 expected.
 fn post(address: SocketAddr, session: &str, from: &str, action: &str, fields: &[(&str, &str)]) {
-    let token = csrf_token(&page(address, session, from));
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    let answer = browse(address, session, "POST", action, &form(&all));
+    let answer = post_form(address, session, from, action, fields);
     assert_eq!(answer.status, 303, "{action}: {}", answer.text);
-}
-
-/// Waits until the operator's page of message `id` names `gateway`.
-fn taken_by(address: SocketAddr, session: &str, id: &str, gateway: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let detail = page(address, session, &format!("/ui/messages/{id}"));
-        if detail.contains(&format!("<code>{gateway}</code>")) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{detail}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]
@@ -338,11 +305,15 @@ fn routes_rules_and_gateways_are_edited_in_place_from_the_console() {
     assert_eq!(routes[0]["gateways"], json!(["sim3"]));
     let after = sent(address, DEMO, "+34600222002", "after");
     taken_by(address, &session, &after, "sim3");
-    // The file's least_cost route edited in place keeps its mode (the form
-    // has none), as it will after a restart: given a cheaper gateway, it
-    // sends there, where a plain route would keep to its first.
+    // The file's least_cost route edited in place with its mode as the
+    // form shows it: given a cheaper gateway, it sends there, where a
+    // plain route would keep to its first.
     let uk = page(address, &session, "/ui/routes?edit=1");
     assert!(uk.contains("value=\"0.05\""), "{uk}");
+    assert!(
+        uk.contains("<option value=\"least_cost\" selected>"),
+        "{uk}"
+    );
     post(
         address,
         &session,
@@ -354,6 +325,7 @@ fn routes_rules_and_gateways_are_edited_in_place_from_the_console() {
             ("gateways", "sim, sim2"),
             ("weights", ""),
             ("price", "0.06"),
+            ("mode", "least_cost"),
         ],
     );
     assert_eq!(api(address, "GET", "/api/v1/routes")[1]["price"], "0.06");

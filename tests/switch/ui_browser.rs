@@ -10,7 +10,8 @@
 //! sends a message from the panel, sees it DELIVERED, exports its CSV,
 //! reads today's report and is refused the operator's pages, sends a
 //! file of numbers as a campaign, downloads its recipients, imports
-//! contacts from a file and edits one's free fields; the admin reads
+//! contacts from a file and edits one's free fields; the admin sets a
+//! route's mode from the route form (a bad one refused first), reads
 //! route quality and sends probes that catch a fake receipt, and reads
 //! the mail log; no request leaves for another host.
 //! Here the test checks what the browser cannot: the ESME was unbound.

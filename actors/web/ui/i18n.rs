@@ -264,6 +264,10 @@ texts! {
     AccountsOrAll => "Accounts (comma separated; empty: all)", "Cuentas (separadas por comas; vacío: todas)";
     GatewaysInOrder => "Gateways, in failover order", "Pasarelas, en orden de respaldo";
     WeightsOptional => "Weights, one per gateway (optional)", "Pesos, uno por pasarela (opcional)";
+    ModeByWeights => "failover, or weighted with weights", "failover, o weighted si hay pesos";
+    MinDeliveryRatioOptional => "Lowest delivery ratio, 0 to 1 (least_cost, quality; optional)", "Tasa de entrega mínima, de 0 a 1 (least_cost, quality; opcional)";
+    MaxLatencyOptional => "Highest latency p95 in seconds (least_cost, quality; optional)", "Latencia p95 máxima en segundos (least_cost, quality; opcional)";
+    MaxCostOptional => "Highest cost per part (quality, and least_cost; optional)", "Coste máximo por parte (quality, y least_cost; opcional)";
     MailLog => "Mail log", "Registro de correo";
     NoMail => "No mail has been sent yet.", "Aún no se ha enviado ningún correo.";
     Subject => "Subject", "Asunto";

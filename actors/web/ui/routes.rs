@@ -1,12 +1,15 @@
 //! The operator's `GET /ui/routes`: the route table in force (prefix,
-//! accounts, gateways, weights, price), a form that adds a route
+//! accounts, gateways, weights, price, mode with its floor and ceiling),
+//! a form that adds a route
 //! (`POST /ui/routes`), an Edit link per route (`GET /ui/routes?edit={index}`:
 //! the same form filled in, `POST /ui/routes/{index}` replaces the route in
 //! place), a Delete button per route
 //! (`POST /ui/routes/{index}/delete`), and "test a number"
 //! (`GET /ui/routes?number=&account=`): which route a message from that
 //! account to that number takes, its price, the number's country and
-//! operator, and the route's gateways with their state now. Changes go
+//! operator, the route's gateways with their state now, and the one it
+//! goes to (a `least_cost` or `quality` route's: its last choice on the
+//! quality board). Changes go
 //! through the admin API's reader and calls, in force for the next message.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -26,7 +29,7 @@ use crate::actors::protocol::gateway::Inspect;
 use crate::actors::web::problem::Problem;
 use crate::actors::web::routes::route_input;
 use crate::actors::web::state::WebState;
-use crate::config::fields;
+use crate::config::{RouteMode, RoutePolicy, fields};
 use crate::model::Msisdn;
 use crate::numbering;
 use crate::routing::Route;
@@ -50,7 +53,8 @@ struct TestQuery {
     edit: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The route form's fields as posted, or as a route fills them in.
+#[derive(Deserialize, Default, Clone)]
 struct RouteForm {
     csrf: String,
     prefix: String,
@@ -60,7 +64,24 @@ struct RouteForm {
     #[serde(default)]
     weights: String,
     price: String,
+    /// Empty: the default (failover, or weighted with weights).
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    min_delivery_ratio: String,
+    #[serde(default)]
+    max_latency_p95_s: String,
+    #[serde(default)]
+    max_cost: String,
 }
+
+/// The modes the form offers, as the file writes them.
+const MODES: [RouteMode; 4] = [
+    RouteMode::Failover,
+    RouteMode::Weighted,
+    RouteMode::LeastCost,
+    RouteMode::Quality,
+];
 
 /// Comma- or space-separated entries, none empty.
 fn entries(text: &str) -> Vec<String> {
@@ -102,6 +123,7 @@ async fn list(
         tested,
         query.number.as_deref(),
         query.edit.as_deref().and_then(|index| index.parse().ok()),
+        None,
     ))
 }
 
@@ -130,12 +152,21 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
         };
         gateways.push((name.clone(), up));
     }
-    let chosen = match &route.weights {
-        None => gateways
+    let weighted = route.policy.mode == RouteMode::Weighted;
+    let chosen = match route.policy.mode {
+        RouteMode::Failover => gateways
             .iter()
             .find(|(_, up)| *up)
             .map(|(name, _)| name.clone()),
-        Some(_) => None,
+        RouteMode::Weighted => None,
+        // Where the route's last look at its gateways sent its traffic.
+        RouteMode::LeastCost | RouteMode::Quality => state
+            .changes
+            .route_starter
+            .quality
+            .standings()
+            .remove(&route.prefix)
+            .and_then(|standing| standing.preferred),
     };
     html! {
         div.panel data-tested=(digits) {
@@ -161,8 +192,8 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
                         td data-chosen {
                             @match (&chosen, &route.weights) {
                                 (Some(name), _) => code { (name) },
-                                (None, Some(weights)) => { (Text::SharedByWeights.in_(lang)) " " (format!("{weights:?}")) },
-                                (None, None) => (Text::NoGatewayUp.in_(lang)),
+                                (None, Some(weights)) if weighted => { (Text::SharedByWeights.in_(lang)) " " (format!("{weights:?}")) },
+                                (None, _) => (Text::NoGatewayUp.in_(lang)),
                             }
                         }
                     }
@@ -172,7 +203,12 @@ async fn test_number(admin: &AdminPage, state: &WebState, number: &str, account:
     }
 }
 
-/// The page; with `edit`, the form holds that route and replaces it.
+/// The page; with `edit`, the form holds that route and replaces it;
+/// with `posted`, the form holds what was posted (a change refused).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a part of the page the handlers choose"
+)]
 fn page(
     request: &HttpRequest,
     admin: &AdminPage,
@@ -181,6 +217,7 @@ fn page(
     tested: Option<Markup>,
     number: Option<&str>,
     edit: Option<usize>,
+    posted: Option<&RouteForm>,
 ) -> Markup {
     let frame = admin.0.frame(Section::Routes, request.path());
     let routing = state.routes.current();
@@ -192,6 +229,10 @@ fn page(
             .iter()
             .find(|route| route.index == index)
     });
+    let values = posted
+        .cloned()
+        .or_else(|| editing.map(RouteForm::of))
+        .unwrap_or_default();
     let content = html! {
         div.panel {
             h2 { (frame.t(Text::TestNumber)) }
@@ -213,6 +254,7 @@ fn page(
                     th { (frame.t(Text::Gateways)) }
                     th { (frame.t(Text::Weights)) }
                     th.num { (frame.t(Text::Price)) }
+                    th { (frame.t(Text::Mode)) }
                     th {}
                 } }
                 tbody {
@@ -224,6 +266,7 @@ fn page(
                             td { (route.gateways.join(", ")) }
                             td { (route.weights.as_ref().map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
                             td.num { (route.price) }
+                            td data-mode=(route.policy.mode.as_str()) { code { (route.policy.mode.as_str()) } (policy_limits(&route.policy)) }
                             td { div.actions {
                                 a.button href=(format!("/ui/routes?edit={}#route-form", route.index)) { (frame.t(Text::Edit)) }
                                 form.inline method="post" action=(format!("/ui/routes/{}/delete", route.index)) {
@@ -239,56 +282,62 @@ fn page(
         @match editing {
             Some(route) => {
                 h2 #route-form { (frame.t(Text::EditRoute)) " #" (route.index) }
-                (route_form(&frame, admin, &format!("/ui/routes/{}", route.index), Some(route), Text::Save))
+                (route_form(&frame, admin, &format!("/ui/routes/{}", route.index), &values, Text::Save))
                 p { a href="/ui/routes" { (frame.t(Text::Back)) } }
             },
             None => {
                 h2 #route-form { (frame.t(Text::NewRoute)) }
-                (route_form(&frame, admin, "/ui/routes", None, Text::Create))
+                (route_form(&frame, admin, "/ui/routes", &values, Text::Create))
             },
         }
     };
     frame.page(frame.t(Text::Routes), flash, content)
 }
 
-/// The form of a new route, or of `route` to replace it, posted to
-/// `action`.
+/// A route's floor and ceiling as the list shows them after its mode:
+/// ` · ratio ≥ 0.8 · p95 ≤ 30 s · cost ≤ 0.02`, the ones it has.
+fn policy_limits(policy: &RoutePolicy) -> String {
+    let mut limits = String::new();
+    if let Some(ratio) = policy.min_delivery_ratio {
+        limits.push_str(&format!(" · ratio ≥ {ratio}"));
+    }
+    if let Some(latency) = policy.max_latency_p95 {
+        limits.push_str(&format!(" · p95 ≤ {} s", latency.as_secs_f64()));
+    }
+    if let Some(cost) = policy.max_cost {
+        limits.push_str(&format!(" · cost ≤ {cost}"));
+    }
+    limits
+}
+
+/// The route form holding `values`, posted to `action`.
 fn route_form(
     frame: &Frame<'_>,
     admin: &AdminPage,
     action: &str,
-    route: Option<&Route>,
+    values: &RouteForm,
     submit: Text,
 ) -> Markup {
-    let prefix = route.map(|route| route.prefix.clone()).unwrap_or_default();
-    let accounts = route
-        .map(|route| fields::route_claims(&route.accounts).join(", "))
-        .unwrap_or_default();
-    let gateways = route
-        .map(|route| route.gateways.join(", "))
-        .unwrap_or_default();
-    let weights = route
-        .and_then(|route| route.weights.as_ref())
-        .map(|weights| {
-            weights
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let price = route
-        .map(|route| route.price.to_string())
-        .unwrap_or_default();
     html! {
         div.panel {
             form.stack method="post" action=(action) {
                 (csrf_field(&admin.0.session))
-                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*" value=(prefix); }
-                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*" value=(accounts); }
-                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(gateways); }
-                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(weights); }
-                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(price); }
+                label { (frame.t(Text::Prefix)) input type="text" name="prefix" inputmode="numeric" pattern="[0-9]*" value=(values.prefix); }
+                label { (frame.t(Text::AccountsOrAll)) input type="text" name="accounts" placeholder="*" value=(values.accounts); }
+                label { (frame.t(Text::GatewaysInOrder)) input type="text" name="gateways" required value=(values.gateways); }
+                label { (frame.t(Text::WeightsOptional)) input type="text" name="weights" value=(values.weights); }
+                label { (frame.t(Text::Price)) input type="text" name="price" required inputmode="decimal" placeholder="0.05" value=(values.price); }
+                label { (frame.t(Text::Mode))
+                    select name="mode" {
+                        option value="" selected[values.mode.is_empty()] { (frame.t(Text::ModeByWeights)) }
+                        @for choice in MODES {
+                            option value=(choice.as_str()) selected[values.mode == choice.as_str()] { (choice.as_str()) }
+                        }
+                    }
+                }
+                label { (frame.t(Text::MinDeliveryRatioOptional)) input type="text" name="min_delivery_ratio" inputmode="decimal" placeholder="0.9" value=(values.min_delivery_ratio); }
+                label { (frame.t(Text::MaxLatencyOptional)) input type="text" name="max_latency_p95_s" inputmode="decimal" placeholder="30" value=(values.max_latency_p95_s); }
+                label { (frame.t(Text::MaxCostOptional)) input type="text" name="max_cost" inputmode="decimal" placeholder="0.04" value=(values.max_cost); }
                 button type="submit" { (frame.t(submit)) }
             }
         }
@@ -296,6 +345,39 @@ fn route_form(
 }
 
 impl RouteForm {
+    /// The form filled in with `route`.
+    fn of(route: &Route) -> RouteForm {
+        let joined = |items: &[String]| items.join(", ");
+        let policy = &route.policy;
+        RouteForm {
+            csrf: String::new(),
+            prefix: route.prefix.clone(),
+            accounts: joined(&fields::route_claims(&route.accounts)),
+            gateways: joined(&route.gateways),
+            weights: route
+                .weights
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            price: route.price.to_string(),
+            mode: policy.mode.as_str().to_owned(),
+            min_delivery_ratio: policy
+                .min_delivery_ratio
+                .map(|ratio| ratio.to_string())
+                .unwrap_or_default(),
+            max_latency_p95_s: policy
+                .max_latency_p95
+                .map(|latency| latency.as_secs_f64().to_string())
+                .unwrap_or_default(),
+            max_cost: policy
+                .max_cost
+                .map(|cost| cost.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The route this form describes, read by the admin API's reader.
     fn input(&self) -> Result<RouteInput, Problem> {
         let accounts = entries(&self.accounts);
@@ -316,18 +398,45 @@ impl RouteForm {
             Ok(_) => {}
             Err(_) => body["weights"] = json!(self.weights),
         }
+        // Always a mode: the default chosen on the form is one too, and
+        // replaces a least_cost or quality route's.
+        body["mode"] = match self.mode.trim() {
+            "" => json!(
+                RoutePolicy::plain(body.get("weights").is_some())
+                    .mode
+                    .as_str()
+            ),
+            mode => json!(mode),
+        };
+        for (name, text) in [
+            ("min_delivery_ratio", &self.min_delivery_ratio),
+            ("max_latency_p95_s", &self.max_latency_p95_s),
+        ] {
+            let text = text.trim();
+            if !text.is_empty() {
+                // Not a number: the reader names the field and what it wants.
+                body[name] = match text.parse::<f64>() {
+                    Ok(number) if number.is_finite() => json!(number),
+                    _ => json!(text),
+                };
+            }
+        }
+        if !self.max_cost.trim().is_empty() {
+            body["max_cost"] = json!(self.max_cost.trim());
+        }
         route_input(body.to_string().as_bytes()).map_err(Problem::from)
     }
 }
 
 /// The page with `problem` above it, answered with its status; the form
-/// of `edit` when the refused change was one.
+/// of `edit` when the refused change was one, holding what was `posted`.
 fn refused(
     request: &HttpRequest,
     admin: &AdminPage,
     state: &WebState,
     problem: &Problem,
     edit: Option<usize>,
+    posted: Option<&RouteForm>,
 ) -> HttpResponse {
     let markup = page(
         request,
@@ -337,6 +446,7 @@ fn refused(
         None,
         None,
         edit,
+        posted,
     );
     respond_with(problem.status(), markup)
 }
@@ -358,7 +468,14 @@ async fn add(
             info!(state.logger, "route added in the web UI"; "index" => index);
             Ok(saved())
         }
-        Err(problem) => Ok(refused(&request, &admin, &state, &problem, None)),
+        Err(problem) => Ok(refused(
+            &request,
+            &admin,
+            &state,
+            &problem,
+            None,
+            Some(&form),
+        )),
     }
 }
 
@@ -384,7 +501,14 @@ async fn replace(
             info!(state.logger, "route replaced in the web UI"; "index" => *index);
             Ok(saved())
         }
-        Err(problem) => Ok(refused(&request, &admin, &state, &problem, Some(*index))),
+        Err(problem) => Ok(refused(
+            &request,
+            &admin,
+            &state,
+            &problem,
+            Some(*index),
+            Some(&form),
+        )),
     }
 }
 
@@ -407,6 +531,7 @@ async fn delete(
             &admin,
             &state,
             &Problem::from(error),
+            None,
             None,
         )),
     }

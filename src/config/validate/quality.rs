@@ -15,30 +15,8 @@ use crate::config::{
 };
 use crate::quality::Thresholds;
 
-/// Longest `window_s`, `receipt_wait_s` and `hold_s`: a week.
-const MAX_SECONDS: f64 = 7.0 * 86_400.0;
 /// Shortest `window_s`: 60 ms, one per fine bucket.
 const MIN_WINDOW_S: f64 = 0.06;
-
-/// Seconds from 0 (exclusive, or `min`) to [`MAX_SECONDS`].
-fn seconds(value: f64, min: f64) -> Result<Duration, String> {
-    if value.is_finite() && value >= min && value > 0.0 && value <= MAX_SECONDS {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(format!(
-            "must be a number of seconds above {min} and at most {MAX_SECONDS}"
-        ))
-    }
-}
-
-/// A ratio from 0 to 1.
-fn ratio(value: f64) -> Result<f64, String> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err("must be a number from 0 to 1".into())
-    }
-}
 
 impl Checker<'_> {
     /// `[quality]`, each key its default when left out.
@@ -47,7 +25,9 @@ impl Checker<'_> {
         let secs =
             |checker: &mut Self, value: Option<Spanned<f64>>, key: &str, min: f64, or: Duration| {
                 value
-                    .and_then(|value| checker.check(&value, key, seconds(*value.get_ref(), min)))
+                    .and_then(|value| {
+                        checker.check(&value, key, fields::quality_seconds(*value.get_ref(), min))
+                    })
                     .unwrap_or(or)
             };
         let window = secs(
@@ -78,7 +58,7 @@ impl Checker<'_> {
             .unwrap_or(default.min_receipts);
         let margin = raw
             .margin
-            .and_then(|value| self.check(&value, "quality.margin", ratio(*value.get_ref())))
+            .and_then(|value| self.check(&value, "quality.margin", fields::ratio(*value.get_ref())))
             .unwrap_or(default.margin);
         let retry_share_percent = raw
             .retry_share
@@ -96,14 +76,14 @@ impl Checker<'_> {
                 self.check(
                     &value,
                     "quality.alert_min_delivery_ratio",
-                    ratio(*value.get_ref()),
+                    fields::ratio(*value.get_ref()),
                 )
             }),
             max_latency_p95: raw.alert_max_latency_p95_s.and_then(|value| {
                 self.check(
                     &value,
                     "quality.alert_max_latency_p95_s",
-                    seconds(*value.get_ref(), 0.0),
+                    fields::quality_seconds(*value.get_ref(), 0.0),
                 )
             }),
         };
@@ -218,11 +198,23 @@ impl Checker<'_> {
         };
         let every = raw
             .every_s
-            .and_then(|value| self.check(&value, "probes.every_s", seconds(*value.get_ref(), 0.0)))
+            .and_then(|value| {
+                self.check(
+                    &value,
+                    "probes.every_s",
+                    fields::quality_seconds(*value.get_ref(), 0.0),
+                )
+            })
             .unwrap_or(Duration::from_secs(3600));
         let wait = raw
             .wait_s
-            .and_then(|value| self.check(&value, "probes.wait_s", seconds(*value.get_ref(), 0.0)))
+            .and_then(|value| {
+                self.check(
+                    &value,
+                    "probes.wait_s",
+                    fields::quality_seconds(*value.get_ref(), 0.0),
+                )
+            })
             .unwrap_or(Duration::from_secs(300));
         ProbeSettings {
             numbers,
@@ -245,31 +237,25 @@ impl Checker<'_> {
             .mode
             .as_ref()
             .and_then(|mode| {
-                let outcome = match mode.get_ref().as_str() {
-                    "failover" => Ok(RouteMode::Failover),
-                    "weighted" if entry.weights.is_some() => Ok(RouteMode::Weighted),
-                    "weighted" => Err("weighted needs weights".to_owned()),
-                    "least_cost" => Ok(RouteMode::LeastCost),
-                    "quality" => Ok(RouteMode::Quality),
-                    other => Err(format!(
-                        "{other:?} is not failover, weighted, least_cost or quality"
-                    )),
-                };
-                self.check(mode, &format!("{prefix_key}.mode"), outcome)
+                self.check(
+                    mode,
+                    &format!("{prefix_key}.mode"),
+                    fields::route_mode(mode.get_ref(), entry.weights.is_some()),
+                )
             })
             .unwrap_or(default_mode);
         let min_delivery_ratio = entry.min_delivery_ratio.as_ref().and_then(|value| {
             self.check(
                 value,
                 &format!("{prefix_key}.min_delivery_ratio"),
-                ratio(*value.get_ref()),
+                fields::ratio(*value.get_ref()),
             )
         });
         let max_latency_p95 = entry.max_latency_p95_s.as_ref().and_then(|value| {
             self.check(
                 value,
                 &format!("{prefix_key}.max_latency_p95_s"),
-                seconds(*value.get_ref(), 0.0),
+                fields::quality_seconds(*value.get_ref(), 0.0),
             )
         });
         let max_cost = entry.max_cost.as_ref().and_then(|value| {
