@@ -87,6 +87,27 @@ pub fn browse_with(
     http::request_with_headers(address, method, path, &headers, body)
 }
 
+/// `fields` as a url-encoded form body, in order (a name may repeat), as
+/// a browser encodes it.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    char::from(byte).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{byte:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// The boundary [`multipart`] separates parts with.
 const BOUNDARY: &str = "----pasarela-test-7d1f0a";
 

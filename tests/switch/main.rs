@@ -88,6 +88,7 @@ mod ucp;
 mod ucp_listener;
 mod ui_admin_edits;
 mod ui_browser;
+mod ui_campaign_conditions;
 mod ui_customer_files;
 mod ui_inbound;
 mod upstream;
