@@ -89,7 +89,7 @@ impl DailySummary {
                 .map_or(&zero, |row| &row.tally);
             total.merge(tally);
             accounts.push(format!(
-                "{account:<16} {:>9} {:>9} {:>9} {:>9} {:>14} {:>14}",
+                "{account:<16} {:>10} {:>10} {:>10} {:>10} {:>14} {:>14}",
                 tally.messages,
                 tally.parts,
                 tally.delivered,
@@ -104,7 +104,7 @@ impl DailySummary {
             .map(|row| {
                 let tally = &row.tally;
                 format!(
-                    "{:<16} {:>9} {:>9} {:>9} {:>14} {:>14} {:>14}",
+                    "{:<16} {:>10} {:>10} {:>10} {:>14} {:>14} {:>14}",
                     row.group,
                     tally.parts,
                     tally.delivered,
@@ -175,8 +175,8 @@ impl DailySummary {
         let subject = format!("{} {day}", words.subject);
         let body = format!(
             "{}\n\n{}\n\
-             {account:<16} {messages:>9} {parts:>9} {delivered:>9} {failed:>9} {used:>14} {credit_now:>14}\n{}\n\n{}\n\
-             {gateway:<16} {parts:>9} {delivered:>9} {failed:>9} {credit:>14} {cost:>14} {margin:>14}\n{}\n\n\
+             {account:<16} {messages:>10} {parts:>10} {delivered:>10} {failed:>10} {used:>14} {credit_now:>14}\n{}\n\n{}\n\
+             {gateway:<16} {parts:>10} {delivered:>10} {failed:>10} {credit:>14} {cost:>14} {margin:>14}\n{}\n\n\
              {}: {} {messages}, {} {parts}, {} {delivered}, {} {failed}, {} {used}, \
              {} {cost}, {} {margin}.\n",
             words.intro.replace("{day}", &day.to_string()),
@@ -225,8 +225,21 @@ mod tests {
         };
         let (subject, body) = summary.compose(at(6, 8), &figures, Lang::En);
         assert_eq!(subject, "pasarela: daily summary for 2026-12-05");
-        let (spanish, _) = DailySummary::new(7).compose(at(6, 8), &figures, Lang::Es);
+        let (spanish, spanish_body) = DailySummary::new(7).compose(at(6, 8), &figures, Lang::Es);
         assert_eq!(spanish, "pasarela: resumen diario del 2026-12-05");
+        // Each heading as wide as its column, in both languages: the
+        // columns line up under them.
+        for (text, account, gateway) in [
+            (&body, "account ", "gateway "),
+            (&spanish_body, "cuenta ", "pasarela "),
+        ] {
+            let width = |start: &str| {
+                let line = text.lines().find(|line| line.starts_with(start)).unwrap();
+                line.chars().count()
+            };
+            assert_eq!(width(account), width("shop "), "{text}");
+            assert_eq!(width(gateway), width("smsc "), "{text}");
+        }
         let words = |start: &str| -> Vec<String> {
             let line = body.lines().find(|line| line.starts_with(start)).unwrap();
             line.split_whitespace().map(str::to_owned).collect()

@@ -20,7 +20,7 @@ use slog::{Logger, error, info, warn};
 use crate::actors::protocol::mail::Notices;
 use crate::config::{GatewayCost, NumberingConfig, QualitySettings, RouteMode};
 use crate::metrics;
-use crate::model::{GatewayName, Message, MessageState, Money};
+use crate::model::{GatewayName, Lang, Message, MessageState, Money};
 use crate::numbering::Operators;
 use crate::quality::probes::{Probe, Probes};
 use crate::quality::{
@@ -361,16 +361,19 @@ impl QualityBoard {
                 .then(|| crossed(&self.settings.alerts, &figures, findings));
             match alerts.look(gateway, crossing, now) {
                 Some(AlertChange::Raised(alert)) => {
+                    let crossing = alert.crossing;
                     warn!(logger, "route quality alert raised";
-                        "gateway" => gateway, "kind" => alert.kind, "reason" => &alert.reason);
-                    metrics::global().quality_alert(gateway, alert.kind);
+                        "gateway" => gateway, "kind" => crossing.kind(),
+                        "reason" => crossing.reason(Lang::En));
+                    metrics::global().quality_alert(gateway, crossing.kind());
                     if let Some(notices) = &self.notices {
-                        notices.quality_alert(gateway, alert.kind, &alert.reason);
+                        notices.quality_alert(gateway, &crossing);
                     }
                 }
                 Some(AlertChange::Cleared(alert)) => {
                     info!(logger, "route quality alert cleared";
-                        "gateway" => gateway, "kind" => alert.kind, "raised_for" => &alert.reason);
+                        "gateway" => gateway, "kind" => alert.crossing.kind(),
+                        "raised_for" => alert.crossing.reason(Lang::En));
                 }
                 None => {}
             }

@@ -10,6 +10,7 @@ use actix::Recipient;
 
 use crate::campaigns::Tally;
 use crate::model::{AccountId, CampaignId, Lang, Money};
+use crate::quality::Crossing;
 use crate::store::{MailKind, StoreError};
 
 /// Queue one mail: logged as queued, then sent by the mailer.
@@ -164,7 +165,10 @@ impl Notices {
     }
 
     /// A gateway crossed a route-quality alert threshold: to the operator.
-    pub fn quality_alert(&self, gateway: &str, kind: &str, reason: &str) {
+    /// The Spanish names the metric's label (`kind`) only where it points
+    /// at the API's figures, the label being the API's word.
+    pub fn quality_alert(&self, gateway: &str, crossing: &Crossing) {
+        let (kind, reason) = (crossing.kind(), crossing.reason(self.language));
         let (subject, body) = match self.language {
             Lang::En => (
                 format!("pasarela: route quality alert ({kind}) for gateway {gateway}"),
@@ -174,10 +178,10 @@ impl Notices {
                 ),
             ),
             Lang::Es => (
-                format!("pasarela: alerta de calidad de ruta ({kind}) en la pasarela {gateway}"),
+                format!("pasarela: alerta de calidad de ruta en la pasarela {gateway}"),
                 format!(
-                    "La pasarela {gateway} ha dado una alerta de calidad de ruta ({kind}): {reason}.\n\
-                     Sus cifras están en GET /api/v1/reports/route-quality.\n"
+                    "La pasarela {gateway} ha dado una alerta de calidad de ruta: {reason}.\n\
+                     Sus cifras están en GET /api/v1/reports/route-quality (alerta «{kind}»).\n"
                 ),
             ),
         };

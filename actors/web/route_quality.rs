@@ -21,6 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::auth::Operator;
 use super::problem::Problem;
 use super::state::WebState;
+use crate::model::Lang;
 use crate::quality::{Counts, Key};
 
 /// Registers this file's route.
@@ -256,8 +257,8 @@ pub(in crate::actors::web) fn report(state: &WebState) -> RouteQualityReport {
         .into_iter()
         .map(|(gateway, alert)| AlertView {
             gateway,
-            kind: alert.kind.to_owned(),
-            reason: alert.reason,
+            kind: alert.crossing.kind().to_owned(),
+            reason: alert.crossing.reason(Lang::En),
             since: alert.since.to_rfc3339(),
         })
         .collect();

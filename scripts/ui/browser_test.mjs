@@ -284,6 +284,63 @@ async function customerFiles() {
   await page.screenshot({ path: `${SHOTS}/contact.png`, fullPage: true });
 }
 
+// The customer's campaign form with two conditions on contact fields, one
+// of them "one of" a list: contacts imported into a group, a row added
+// with "Add a condition" (what was typed kept), and a campaign that
+// reaches only the contact meeting both; the form on a phone's width.
+async function customerCampaignConditions() {
+  step = "the customer imports contacts with a city and a plan";
+  await page.click("nav >> text=Contacts");
+  const importForm = "form[action='/ui/me/contacts/import']";
+  await page.fill(`${importForm} input[name=group]`, "socios");
+  await page.setInputFiles(`${importForm} input[name=file]`, {
+    name: "socios.csv", mimeType: "text/csv",
+    buffer: Buffer.from("number,name,city,plan\n+34600700001,Ana,Madrid,gold\n+34600700002,Luis,Madrid,bronze\n+34600700003,Eva,Bilbao,silver\n"),
+  });
+  await Promise.all([page.waitForNavigation(), page.click(`${importForm} button[type=submit]`)]);
+  expect((await text("a[data-group=socios]")) === "socios (3)", "the group with its three contacts");
+
+  step = "the customer adds a condition row, keeping what was typed";
+  await page.click("nav >> text=Campaigns");
+  const form = "form[action='/ui/me/campaigns']";
+  expect((await page.locator(`${form} [data-condition]`).count()) === 3, "three condition rows");
+  await page.fill(`${form} input[name=name]`, "Socios de Madrid");
+  await page.fill(`${form} input[name=from]`, "Shop");
+  await page.fill(`${form} textarea[name=text]`, "Hola {{name}}, plan {{plan}}");
+  await page.fill(`${form} input[name=groups]`, "socios");
+  await page.fill(`${form} [data-condition='0'] input[name=field]`, "city");
+  await page.fill(`${form} [data-condition='0'] input[name=value]`, "Madrid");
+  await Promise.all([page.waitForNavigation(), page.click(`${form} button:has-text('Add a condition')`)]);
+  expect((await page.locator(`${form} [data-condition]`).count()) === 4, "four condition rows");
+  expect((await page.inputValue(`${form} input[name=name]`)) === "Socios de Madrid", "the name kept");
+  expect((await page.inputValue(`${form} [data-condition='0'] input[name=value]`)) === "Madrid", "the first condition kept");
+
+  step = "the customer makes a campaign with two conditions, one of them a list";
+  await page.fill(`${form} [data-condition='1'] input[name=field]`, "plan");
+  await page.selectOption(`${form} [data-condition='1'] select[name=op]`, "in");
+  await page.fill(`${form} [data-condition='1'] input[name=value]`, "gold, silver");
+  await page.locator(`${form}`).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/campaign-conditions.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(`${form} [data-condition='0']`).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/campaign-conditions-phone.png` });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  expect(!wide, "no sideways scrolling on a phone's width");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await Promise.all([page.waitForNavigation(), page.click(`${form} button:has-text('Create')`)]);
+  expect(/\/ui\/me\/campaigns\/\d+/.test(page.url()), `the campaign's page, got ${page.url()}`);
+  for (let tries = 0; ; tries++) {
+    const state = await page.getAttribute("[data-state]", "data-state");
+    const delivered = await page.locator(".card", { hasText: "Delivered" }).locator(".value").innerText();
+    if (state === "finished" && delivered.trim() === "1") break;
+    expect(tries < 75, `finished with 1 delivered, got ${state} and ${delivered}`);
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  const recipients = await page.locator(".card", { hasText: "Recipients" }).locator(".value").innerText();
+  expect(recipients.trim() === "1", `one recipient (Ana), got ${recipients}`);
+}
+
 // The operator's mail log: the low-balance mail the customer's spending
 // caused, which the test's unreachable SMTP server could not take (a
 // route quality alert may be there too).
@@ -638,6 +695,7 @@ try {
   expect((await page.locator("tr[data-opt-out='34600500001']").count()) === 0, "the opt-out removed");
 
   await customerFiles();
+  await customerCampaignConditions();
 
   step = "the admin searches messages across accounts";
   await page.click("button:has-text('Log out')");
@@ -677,7 +735,7 @@ try {
 
   step = "the admin sees every account's campaigns";
   await page.click("nav >> text=Campaigns");
-  expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 3, "the customer's three campaigns (one from a file)");
+  expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 4, "the customer's four campaigns (one from a file, one with conditions)");
 
   step = "the admin reads route quality and sends probes that catch a fake receipt";
   await page.click("nav >> text=Route quality");

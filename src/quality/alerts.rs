@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::counts::Figures;
+use crate::model::Lang;
 
 /// The thresholds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -31,14 +32,81 @@ pub struct ProbeFindings {
     pub senders_rewritten: u64,
 }
 
+/// A threshold crossed, with the figures that crossed it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Crossing {
+    /// DELIVRD receipts for probes that never arrived.
+    FakeReceipts(u64),
+    /// Probes that arrived from another sender than they were sent with.
+    SendersRewritten(u64),
+    /// The delivery ratio under its floor.
+    DeliveryRatio {
+        /// Over the window.
+        ratio: f64,
+        /// `quality.alert_min_delivery_ratio`.
+        floor: f64,
+    },
+    /// The receipt latency p95 over its ceiling.
+    Latency {
+        /// Over the window, in seconds.
+        p95_s: f64,
+        /// `quality.alert_max_latency_p95_s`.
+        ceiling_s: f64,
+    },
+}
+
+impl Crossing {
+    /// `fake_receipts`, `sender_rewritten`, `delivery_ratio` or `latency`:
+    /// the metric's label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Crossing::FakeReceipts(_) => "fake_receipts",
+            Crossing::SendersRewritten(_) => "sender_rewritten",
+            Crossing::DeliveryRatio { .. } => "delivery_ratio",
+            Crossing::Latency { .. } => "latency",
+        }
+    }
+
+    /// In words, with the figures, in `language`.
+    pub fn reason(&self, language: Lang) -> String {
+        match (*self, language) {
+            (Crossing::FakeReceipts(1), Lang::En) => "1 fake receipt".to_string(),
+            (Crossing::FakeReceipts(1), Lang::Es) => "1 recibo falso".to_string(),
+            (Crossing::FakeReceipts(count), Lang::En) => format!("{count} fake receipts"),
+            (Crossing::FakeReceipts(count), Lang::Es) => format!("{count} recibos falsos"),
+            (Crossing::SendersRewritten(1), Lang::En) => {
+                "1 probe arrived from another sender".to_string()
+            }
+            (Crossing::SendersRewritten(1), Lang::Es) => {
+                "1 sonda llegó con otro remitente".to_string()
+            }
+            (Crossing::SendersRewritten(count), Lang::En) => {
+                format!("{count} probes arrived from another sender")
+            }
+            (Crossing::SendersRewritten(count), Lang::Es) => {
+                format!("{count} sondas llegaron con otro remitente")
+            }
+            (Crossing::DeliveryRatio { ratio, floor }, Lang::En) => {
+                format!("delivery ratio {ratio:.2} under {floor:.2}")
+            }
+            (Crossing::DeliveryRatio { ratio, floor }, Lang::Es) => {
+                format!("tasa de entrega {ratio:.2} por debajo de {floor:.2}")
+            }
+            (Crossing::Latency { p95_s, ceiling_s }, Lang::En) => {
+                format!("receipt latency p95 {p95_s:.1} s over {ceiling_s:.1} s")
+            }
+            (Crossing::Latency { p95_s, ceiling_s }, Lang::Es) => {
+                format!("latencia p95 de los recibos {p95_s:.1} s por encima de {ceiling_s:.1} s")
+            }
+        }
+    }
+}
+
 /// An alert in force.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
-    /// `fake_receipts`, `sender_rewritten`, `delivery_ratio` or `latency`:
-    /// the metric's label.
-    pub kind: &'static str,
-    /// In words, with the figures.
-    pub reason: String,
+    /// What crossed which threshold.
+    pub crossing: Crossing,
     /// When it was raised.
     pub since: DateTime<Utc>,
 }
@@ -52,53 +120,31 @@ pub enum AlertChange {
     Cleared(Alert),
 }
 
-/// The reason given for `count` fake receipts.
-pub(super) fn fake_receipts(count: u64) -> String {
-    match count {
-        1 => "1 fake receipt".to_string(),
-        _ => format!("{count} fake receipts"),
-    }
-}
-
 /// What `figures` (with the probes' `findings`) crosses, if anything;
 /// a fake receipt first, then a rewritten sender, as the surest signs.
 pub fn crossed(
     thresholds: &Thresholds,
     figures: &Figures,
     findings: ProbeFindings,
-) -> Option<(&'static str, String)> {
+) -> Option<Crossing> {
     if findings.fake_receipts > 0 {
-        let count = findings.fake_receipts;
-        return Some(("fake_receipts", fake_receipts(count)));
+        return Some(Crossing::FakeReceipts(findings.fake_receipts));
     }
     if findings.senders_rewritten > 0 {
-        let count = findings.senders_rewritten;
-        return Some((
-            "sender_rewritten",
-            match count {
-                1 => "1 probe arrived from another sender".to_string(),
-                _ => format!("{count} probes arrived from another sender"),
-            },
-        ));
+        return Some(Crossing::SendersRewritten(findings.senders_rewritten));
     }
     if let (Some(floor), Some(ratio)) = (thresholds.min_delivery_ratio, figures.delivery_ratio)
         && ratio < floor
     {
-        return Some((
-            "delivery_ratio",
-            format!("delivery ratio {ratio:.2} under {floor:.2}"),
-        ));
+        return Some(Crossing::DeliveryRatio { ratio, floor });
     }
-    if let (Some(ceiling), Some(p95)) = (thresholds.max_latency_p95, figures.latency_p95_s)
-        && p95 > ceiling.as_secs_f64()
+    if let (Some(ceiling), Some(p95_s)) = (thresholds.max_latency_p95, figures.latency_p95_s)
+        && p95_s > ceiling.as_secs_f64()
     {
-        return Some((
-            "latency",
-            format!(
-                "receipt latency p95 {p95:.1} s over {:.1} s",
-                ceiling.as_secs_f64()
-            ),
-        ));
+        return Some(Crossing::Latency {
+            p95_s,
+            ceiling_s: ceiling.as_secs_f64(),
+        });
     }
     None
 }
@@ -116,14 +162,15 @@ impl Alerts {
     pub fn look(
         &mut self,
         gateway: &str,
-        crossing: Option<Option<(&'static str, String)>>,
+        crossing: Option<Option<Crossing>>,
         now: DateTime<Utc>,
     ) -> Option<AlertChange> {
         match (crossing?, self.active.get(gateway)) {
-            (Some((kind, reason)), active) if active.is_none_or(|alert| alert.kind != kind) => {
+            (Some(crossing), active)
+                if active.is_none_or(|alert| alert.crossing.kind() != crossing.kind()) =>
+            {
                 let alert = Alert {
-                    kind,
-                    reason,
+                    crossing,
                     since: now,
                 };
                 self.active.insert(gateway.to_owned(), alert.clone());
@@ -175,8 +222,15 @@ mod tests {
         let Some(AlertChange::Raised(alert)) = look(&mut alerts, figures(0.5, 2.0), 0) else {
             panic!("not raised");
         };
-        assert_eq!(alert.kind, "delivery_ratio");
-        assert!(alert.reason.contains("0.50"));
+        assert_eq!(alert.crossing.kind(), "delivery_ratio");
+        assert_eq!(
+            alert.crossing.reason(Lang::En),
+            "delivery ratio 0.50 under 0.80"
+        );
+        assert_eq!(
+            alert.crossing.reason(Lang::Es),
+            "tasa de entrega 0.50 por debajo de 0.80"
+        );
         // Still under: nothing new. Unknown: nothing either.
         assert_eq!(look(&mut alerts, figures(0.4, 2.0), 0), None);
         assert_eq!(alerts.look("a", None, now), None);
@@ -185,7 +239,7 @@ mod tests {
         assert!(matches!(
             raised,
             Some(AlertChange::Raised(Alert {
-                kind: "fake_receipts",
+                crossing: Crossing::FakeReceipts(2),
                 ..
             }))
         ));
@@ -196,25 +250,23 @@ mod tests {
         ));
         assert!(alerts.active().is_empty());
         let slow = crossed(&thresholds, &figures(0.9, 120.0), ProbeFindings::default()).unwrap();
-        assert_eq!(slow.0, "latency");
+        assert_eq!(slow.kind(), "latency");
+        assert_eq!(
+            slow.reason(Lang::Es),
+            "latencia p95 de los recibos 120.0 s por encima de 60.0 s"
+        );
         let rewritten = ProbeFindings {
             fake_receipts: 0,
             senders_rewritten: 1,
         };
         let grey = crossed(&thresholds, &figures(0.5, 120.0), rewritten).unwrap();
+        assert_eq!(grey.kind(), "sender_rewritten");
+        assert_eq!(grey.reason(Lang::En), "1 probe arrived from another sender");
+        assert_eq!(grey.reason(Lang::Es), "1 sonda llegó con otro remitente");
+        assert_eq!(Crossing::FakeReceipts(1).reason(Lang::En), "1 fake receipt");
         assert_eq!(
-            grey,
-            (
-                "sender_rewritten",
-                "1 probe arrived from another sender".to_string()
-            )
+            Crossing::FakeReceipts(3).reason(Lang::Es),
+            "3 recibos falsos"
         );
-        let one_fake = ProbeFindings {
-            fake_receipts: 1,
-            senders_rewritten: 0,
-        };
-        let fake = crossed(&thresholds, &figures(0.9, 2.0), one_fake).unwrap();
-        assert_eq!(fake, ("fake_receipts", "1 fake receipt".to_string()));
-        assert_eq!(fake_receipts(3), "3 fake receipts");
     }
 }

@@ -24,9 +24,10 @@
 use std::cmp::Ordering;
 use std::time::Duration;
 
+use super::alerts::Crossing;
 use super::counts::Figures;
 use crate::config::{QualitySettings, RouteMode, RoutePolicy};
-use crate::model::Money;
+use crate::model::{Lang, Money};
 
 /// What is known of one gateway of a route over the last window.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +149,7 @@ impl Chooser {
     fn under_floor(&self, observed: &Observed) -> Option<String> {
         let figures = observed.figures.as_ref()?;
         if observed.fake_receipts > 0 {
-            return Some(super::alerts::fake_receipts(observed.fake_receipts));
+            return Some(Crossing::FakeReceipts(observed.fake_receipts).reason(Lang::En));
         }
         if let (Some(floor), Some(ratio)) = (self.policy.min_delivery_ratio, figures.delivery_ratio)
             && ratio < floor

@@ -24,7 +24,7 @@ mod costs;
 mod counts;
 pub mod probes;
 
-pub use alerts::{Alert, AlertChange, Alerts, ProbeFindings, Thresholds, crossed};
+pub use alerts::{Alert, AlertChange, Alerts, Crossing, ProbeFindings, Thresholds, crossed};
 pub use book::{Book, BucketId, Key, Span, UNKNOWN_OPERATOR};
 pub use choice::{Change, Chooser, Observed};
 pub use costs::CostTable;

@@ -18,6 +18,8 @@ mod http;
 mod kannel;
 #[path = "../common/listeners.rs"]
 mod listeners;
+#[path = "../common/mail_sink.rs"]
+mod mail_sink;
 #[path = "../common/modem_emulator.rs"]
 mod modem_emulator;
 #[path = "../common/node_smsc.rs"]
@@ -66,6 +68,7 @@ mod listener_limits;
 mod login_throttle;
 mod long_mo;
 mod mail;
+mod mail_spanish;
 mod metrics;
 mod mo_apps;
 mod mo_routing;
@@ -88,6 +91,7 @@ mod ucp;
 mod ucp_listener;
 mod ui_admin_edits;
 mod ui_browser;
+mod ui_campaign_conditions;
 mod ui_customer_files;
 mod ui_inbound;
 mod ui_route_mode;

@@ -14,7 +14,8 @@ use maud::html;
 use serde_json::json;
 use slog::info;
 
-use super::campaigns::{FormSettings, detail};
+use super::campaign_form::FormSettings;
+use super::campaigns::detail;
 use super::customer::home_page;
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;

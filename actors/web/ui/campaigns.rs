@@ -1,8 +1,9 @@
 //! Campaigns for both roles: the operator's `GET /ui/campaigns` (every
 //! account's) and the customer's `GET /ui/me/campaigns` (its own, with the
-//! form that makes one: `POST /ui/me/campaigns`, to listed numbers and
-//! contact groups, those meeting a condition on a field, at once or from
-//! a local time, with a TPS and quiet hours); one campaign's page with
+//! form that makes one, `campaign_form.rs`'s: `POST /ui/me/campaigns`,
+//! to listed numbers and contact groups, those meeting every condition
+//! on their fields, at once or from a local time, with a TPS and quiet
+//! hours); one campaign's page with
 //! its results (`GET /ui/campaigns/{id}`, `GET /ui/me/campaigns/{id}`),
 //! its recipients as CSV (`GET …/{id}/recipients.csv`) and Pause, Resume
 //! and Cancel (`POST …/{id}/{action}`). Everything goes
@@ -13,19 +14,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::json;
 use slog::{error, info};
 
+use super::campaign_form::CampaignForm;
 use super::guard::{AdminPage, CsrfForm, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
-use crate::actors::web::campaign_create::{CampaignRequest, make_campaign};
+use crate::actors::web::campaign_create::make_campaign;
 use crate::actors::web::campaigns::{CampaignView, controlled, every_seen, recipients_csv, seen};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
-use crate::api::FieldError;
 use crate::campaigns::Control;
-use actix_web::http::StatusCode;
 
 /// Registers this file's routes.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -39,119 +38,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(customer_read)
         .service(customer_recipients)
         .service(customer_control);
-}
-
-#[derive(Deserialize)]
-struct NewCampaignForm {
-    csrf: String,
-    name: String,
-    from: String,
-    text: String,
-    #[serde(default)]
-    numbers: String,
-    #[serde(default)]
-    groups: String,
-    #[serde(flatten)]
-    settings: FormSettings,
-    /// One condition on the contacts' fields: field, op, value.
-    #[serde(default)]
-    field: String,
-    #[serde(default)]
-    op: String,
-    #[serde(default)]
-    value: String,
-}
-
-/// What both campaign forms (this page's and the send page's file) may
-/// set besides the audience and the text, each empty when not set.
-#[derive(Deserialize)]
-pub(super) struct FormSettings {
-    /// `YYYY-MM-DDTHH:MM` in the account's time zone; empty: at once.
-    #[serde(default)]
-    pub start_at: String,
-    /// Messages per second at most; empty: the account's limit.
-    #[serde(default)]
-    pub tps: String,
-    /// Quiet hours, `HH:MM` to `HH:MM` in the account's time zone.
-    #[serde(default)]
-    pub quiet_from: String,
-    #[serde(default)]
-    pub quiet_to: String,
-}
-
-impl FormSettings {
-    /// The settings as the API's campaign requests name them, laid into
-    /// `body`; `quiet` lays the quiet hours as `quiet_hours` (a JSON
-    /// body's) or as `quiet_from` and `quiet_to` (a file's parameters).
-    pub fn lay_into(
-        &self,
-        body: &mut serde_json::Value,
-        nested_quiet: bool,
-    ) -> Result<(), Problem> {
-        let (start_at, tps) = (self.start_at.trim(), self.tps.trim());
-        let (quiet_from, quiet_to) = (self.quiet_from.trim(), self.quiet_to.trim());
-        if !start_at.is_empty() {
-            body["start_at"] = json!(start_at);
-        }
-        if !tps.is_empty() {
-            let tps: u32 = tps.parse().map_err(|_| {
-                Problem::with_field(
-                    StatusCode::BAD_REQUEST,
-                    FieldError::new("tps", format!("{tps:?} is not a whole number")),
-                )
-            })?;
-            body["tps"] = json!(tps);
-        }
-        match (quiet_from.is_empty(), quiet_to.is_empty()) {
-            (true, true) => {}
-            (false, false) if nested_quiet => {
-                body["quiet_hours"] = json!({"from": quiet_from, "to": quiet_to});
-            }
-            (false, false) => {
-                body["quiet_from"] = json!(quiet_from);
-                body["quiet_to"] = json!(quiet_to);
-            }
-            _ => {
-                return Err(Problem::with_field(
-                    StatusCode::BAD_REQUEST,
-                    FieldError::new("quiet_hours", "quiet hours need a start and an end"),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The inputs of [`FormSettings`].
-pub(super) fn settings_inputs(frame: &Frame<'_>) -> Markup {
-    html! {
-        label { (frame.t(Text::StartAt)) input type="datetime-local" name="start_at"; }
-        label { (frame.t(Text::TpsOptional)) input type="number" name="tps" min="1" inputmode="numeric"; }
-        div.pair {
-            label { (frame.t(Text::QuietFrom)) input type="time" name="quiet_from"; }
-            label { (frame.t(Text::QuietTo)) input type="time" name="quiet_to"; }
-        }
-    }
-}
-
-/// The operations a form's condition offers, as the API names them.
-const OPS: [(&str, &str); 7] = [
-    ("eq", "="),
-    ("ne", "≠"),
-    ("prefix", "…*"),
-    ("lt", "<"),
-    ("le", "≤"),
-    ("gt", ">"),
-    ("ge", "≥"),
-];
-
-/// Entries separated by commas, spaces or lines.
-fn entries(text: &str) -> Vec<String> {
-    text.split([',', ' ', '\n', '\r', ';'])
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn tone(state: &str) -> Tone {
@@ -375,14 +261,16 @@ async fn customer_list(
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, UiError> {
     Ok(respond(
-        customer_page(&request, &customer, &state, None).await?,
+        customer_page(&request, &customer, &state, &CampaignForm::default(), None).await?,
     ))
 }
 
+/// The customer's campaigns and the form that makes one, holding `form`.
 async fn customer_page(
     request: &HttpRequest,
     customer: &CustomerPage,
     state: &WebState,
+    form: &CampaignForm,
     flash: Option<Flash>,
 ) -> Result<Markup, UiError> {
     let frame = customer.logged.frame(Section::Campaigns, request.path());
@@ -393,28 +281,7 @@ async fn customer_page(
     let content = html! {
         (table(&frame, &campaigns, "/ui/me/campaigns", false))
         h2 { (frame.t(Text::NewCampaign)) }
-        div.panel {
-            form.stack method="post" action="/ui/me/campaigns" {
-                (csrf_field(&customer.logged.session))
-                label { (frame.t(Text::Name)) input type="text" name="name" required maxlength="100"; }
-                label { (frame.t(Text::From)) input type="text" name="from" required maxlength="16"; }
-                label { (frame.t(Text::Body)) textarea name="text" required placeholder="Hola {{name|cliente}}" {} }
-                label { (frame.t(Text::Numbers)) textarea name="numbers" placeholder="+34600111222, +34600111333" {} }
-                label { (frame.t(Text::Groups)) input type="text" name="groups"; }
-                fieldset {
-                    legend { (frame.t(Text::OnlyWhere)) }
-                    div.pair {
-                        label { (frame.t(Text::Field)) input type="text" name="field" placeholder="city"; }
-                        label { (frame.t(Text::Test)) select name="op" {
-                            @for (op, shown) in OPS { option value=(op) { (shown) } }
-                        } }
-                        label { (frame.t(Text::Value)) input type="text" name="value" placeholder="Madrid"; }
-                    }
-                }
-                (settings_inputs(&frame))
-                button type="submit" { (frame.t(Text::Create)) }
-            }
-        }
+        div.panel { (form.markup(&frame, &customer.logged.session)) }
     };
     Ok(frame.page(frame.t(Text::Campaigns), flash, content))
 }
@@ -424,24 +291,16 @@ async fn customer_make(
     request: HttpRequest,
     customer: CustomerPage,
     state: web::Data<WebState>,
-    form: web::Form<NewCampaignForm>,
+    posted: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, UiError> {
+    let form = CampaignForm::read(posted.into_inner());
     customer.logged.check_csrf(&form.csrf)?;
-    let mut body = json!({
-        "name": form.name.trim(),
-        "from": form.from.trim(),
-        "text": form.text.replace("\r\n", "\n"),
-        "numbers": entries(&form.numbers),
-        "groups": entries(&form.groups),
-    });
-    if !form.field.trim().is_empty() {
-        body["conditions"] =
-            json!([{"field": form.field.trim(), "op": form.op, "value": form.value.trim()}]);
+    if form.more {
+        return Ok(respond(
+            customer_page(&request, &customer, &state, &form, None).await?,
+        ));
     }
-    let made = match form.settings.lay_into(&mut body, true).and_then(|()| {
-        serde_json::from_value::<CampaignRequest>(body)
-            .map_err(|refused| Problem::new(StatusCode::BAD_REQUEST, refused.to_string()))
-    }) {
+    let made = match form.request() {
         Ok(campaign) => make_campaign(&state, &customer.account, campaign).await,
         Err(problem) => Err(problem),
     };
@@ -453,17 +312,21 @@ async fn customer_make(
                 campaign.id
             )))
         }
-        Err(problem) => {
-            let markup = customer_page(
-                &request,
-                &customer,
-                &state,
-                Some(Flash::Bad(problem.to_string())),
-            )
-            .await?;
-            Ok(respond_with(problem.status(), markup))
-        }
+        Err(problem) => refused(&request, &customer, &state, &form, problem).await,
     }
+}
+
+/// The campaigns page with `problem`'s reason above `form`, as typed.
+async fn refused(
+    request: &HttpRequest,
+    customer: &CustomerPage,
+    state: &WebState,
+    form: &CampaignForm,
+    problem: Problem,
+) -> Result<HttpResponse, UiError> {
+    let flash = Flash::Bad(problem.to_string());
+    let markup = customer_page(request, customer, state, form, Some(flash)).await?;
+    Ok(respond_with(problem.status(), markup))
 }
 
 #[derive(Deserialize)]

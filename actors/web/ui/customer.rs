@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::error;
 
-use super::campaigns::settings_inputs;
+use super::campaign_form::{FormSettings, settings_inputs};
 use super::guard::{CustomerPage, UiError};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, csrf_field, respond, respond_with};
@@ -77,7 +77,7 @@ fn file_form(frame: &Frame<'_>, session: &Session) -> Markup {
             label { (frame.t(Text::Name)) input type="text" name="name" required maxlength="100"; }
             label { (frame.t(Text::From)) input type="text" name="from" required maxlength="16"; }
             label { (frame.t(Text::TemplateOrColumn)) textarea name="text" placeholder="Hola {{name|cliente}}" {} }
-            (settings_inputs(frame))
+            (settings_inputs(frame, &FormSettings::default()))
             label {
                 (frame.t(Text::File))
                 input type="file" name=(FILE_FIELD) required accept=".csv,.txt,text/csv,text/plain";

@@ -395,7 +395,11 @@ texts! {
     TpsOptional => "Messages per second (empty: your account's limit)", "Mensajes por segundo (vacío: el límite de su cuenta)";
     QuietFrom => "Quiet hours from", "Horas de silencio desde";
     QuietTo => "until", "hasta";
-    OnlyWhere => "Only contacts whose field", "Solo los contactos cuyo campo";
+    OnlyWhere => "Only contacts meeting every condition", "Solo los contactos que cumplen todas las condiciones";
+    ConditionsExplained => "A row without a field is ignored. \"one of\" takes values separated by commas.", "Una fila sin campo no cuenta. «uno de» admite valores separados por comas.";
+    OneOf => "one of", "uno de";
+    StartsWith => "starts with", "empieza por";
+    AddCondition => "Add a condition", "Añadir una condición";
     Field => "Field", "Campo";
     Test => "Is", "Es";
     Value => "Value", "Valor";

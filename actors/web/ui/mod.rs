@@ -17,6 +17,7 @@
 //! | `routes.rs` (operator) | `GET /ui/routes` (and "test a number", `?edit=`), `POST /ui/routes`, `POST /ui/routes/{index}`, `POST /ui/routes/{index}/delete` |
 //! | `customer.rs` (customer) | `GET /ui/me`, `POST /ui/me/send` |
 //! | `campaign_file.rs` (customer) | `POST /ui/me/campaigns/file` (a file of numbers sent as a campaign) |
+//! | `campaign_form.rs` (customer) | no route: the campaign forms' fields, read and drawn (rows of conditions, settings) |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator, every account or one); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `/ui/campaigns/{id}/recipients.csv`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `/ui/me/campaigns/{id}/recipients.csv`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
 //! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
@@ -49,6 +50,7 @@ mod audit;
 mod autoreplies;
 mod callbacks;
 mod campaign_file;
+mod campaign_form;
 mod campaigns;
 mod chart;
 mod contacts;
