@@ -90,6 +90,7 @@ mod ui_admin_edits;
 mod ui_browser;
 mod ui_customer_files;
 mod ui_inbound;
+mod ui_inbox_more;
 mod upstream;
 mod upstream_node;
 mod upstream_status;
