@@ -25,8 +25,8 @@ const GATEWAY: &str = "operator-a";
 const ADMIN: Option<(&str, &str)> = Some(("admin", ADMIN_PASSWORD));
 /// The simulator answers a message to a number ending in 9999 with an MO
 /// from it.
-const ANA: &str = "346000009999";
-const BEA: &str = "346000019999";
+pub(crate) const ANA: &str = "346000009999";
+pub(crate) const BEA: &str = "346000019999";
 const CAL: &str = "346000029999";
 
 /// Accounts "shop" (MO to 12345) and "tv" (MO to 5555), the route to the
@@ -94,7 +94,7 @@ fn link(page: &str, rel: &str) -> Option<String> {
 
 /// Waits (bounded) until `account`'s conversation with `theirs` has
 /// received `count` MO.
-fn wait_received(switch: &Switch, account: &str, theirs: &str, count: u64) {
+pub(crate) fn wait_received(switch: &Switch, account: &str, theirs: &str, count: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let path = format!("/api/v1/conversations?account={account}");
     loop {
