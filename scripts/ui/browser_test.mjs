@@ -148,6 +148,7 @@ async function operatorReceivedMo() {
   await Promise.all([page.waitForNavigation(), page.click("tr[data-mo] td:nth-child(3) a")]);
   expect((await text("h1")) === "12345 ↔ 346000009999", "the conversation's page");
   expect((await page.locator("tr[data-direction=mo]").count()) === 2, "its two MO");
+  await page.screenshot({ path: `${SHOTS}/inbox-conversation.png`, fullPage: true });
 }
 
 // The operator's editing pages (tests/switch/ui_admin_edits.rs has the
