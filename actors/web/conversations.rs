@@ -229,18 +229,36 @@ async fn read_conversation(
         (None, Some(after)) => Window::After(after),
         (None, None) => Window::Latest,
     };
-    Ok(HttpResponse::Ok().json(page(&state, &account.id, ours, theirs, window, limit).await?))
+    let shown = page(
+        &state,
+        &account.id,
+        (ours, theirs),
+        (window, limit),
+        Reader::Account,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// Whether reading a page of a conversation moves its read mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::actors::web) enum Reader {
+    /// The account (or the API on its behalf): the mark moves to the
+    /// page's newest message.
+    Account,
+    /// The operator looking from the console: the mark stays.
+    Onlooker,
 }
 
 /// A page of `account`'s conversation between `ours` and `theirs`, in
-/// order; the read mark moved to its newest message.
+/// order; for the account's `reader`, the read mark moved to its newest
+/// message.
 pub(in crate::actors::web) async fn page(
     state: &WebState,
     account: &AccountId,
-    ours: Party,
-    theirs: Party,
-    window: Window,
-    limit: usize,
+    (ours, theirs): (Party, Party),
+    (window, limit): (Window, usize),
+    reader: Reader,
 ) -> Result<ConversationPage, Problem> {
     let store = state.store.clone();
     let id = account.clone();
@@ -266,6 +284,7 @@ pub(in crate::actors::web) async fn page(
     };
     let mut conversation = found.ok_or_else(|| not_found(account, &ours, &theirs))?;
     if let Some((newest, entry)) = entries.last()
+        && reader == Reader::Account
         && conversation.read.is_none_or(|mark| mark.through < *newest)
     {
         let mark = ReadMark {

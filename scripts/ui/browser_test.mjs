@@ -123,6 +123,34 @@ async function operatorInboundPages() {
   await page.click("text=English");
 }
 
+// The operator's list of every routed MO: ui_browser.rs routes three MO
+// to account "shop" on 12345 before the script starts, two from
+// 346000009999 and one from 346000019999. Newest first; a number filters
+// them, written any way; a row leads to its conversation.
+async function operatorReceivedMo() {
+  step = "the admin opens every routed MO from the inbox";
+  await page.click("nav >> text=Incoming");
+  await Promise.all([page.waitForNavigation(), page.click("a[href^='/ui/inbox/received']")]);
+  expect((await text("h1")).startsWith("Routed MO"), "the list's page");
+  expect((await page.locator("tr[data-mo]").count()) === 3, "the three MO");
+  expect((await text("tr[data-mo] td:nth-child(5)")) === "third, from bea", "the newest first");
+  step = "the admin keeps one number's MO";
+  await page.fill("form[action='/ui/inbox/received'] input[name=number]", "+34 600 abc");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox/received'] button")]);
+  expect((await text(".flash.bad")).includes("which no number or sender id has"), "a number with letters refused, the reason given");
+  await page.fill("form[action='/ui/inbox/received'] input[name=number]", "+34 600 000 9999");
+  await page.selectOption("form[action='/ui/inbox/received'] select[name=account]", "shop");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox/received'] button")]);
+  expect((await page.locator("tr[data-mo]").count()) === 2, "ana's two MO");
+  expect((await text("tr[data-mo] td:nth-child(5)")) === "second, from ana", "hers, newest first");
+  await page.screenshot({ path: `${SHOTS}/inbox-received.png`, fullPage: true });
+  step = "a row leads to its conversation";
+  await Promise.all([page.waitForNavigation(), page.click("tr[data-mo] td:nth-child(3) a")]);
+  expect((await text("h1")) === "12345 ↔ 346000009999", "the conversation's page");
+  expect((await page.locator("tr[data-direction=mo]").count()) === 2, "its two MO");
+  await page.screenshot({ path: `${SHOTS}/inbox-conversation.png`, fullPage: true });
+}
+
 // The operator's editing pages (tests/switch/ui_admin_edits.rs has the
 // rest over HTTP): a route edited in place, and one search of every
 // account's messages at once. The admin is logged in.
@@ -474,6 +502,7 @@ try {
   expect((await text("[data-dnd-count]")) === "1", "one left");
 
   await operatorInboundPages();
+  await operatorReceivedMo();
 
   step = "the admin disconnects the ESME session";
   await page.click("nav >> text=ESME sessions");

@@ -35,6 +35,7 @@
 //! | `contacts`     | account id, 0x00, number u64 big-endian     | a contact's name, fields and groups (see `contacts`) |
 //! | `group_members` | account id, 0x00, group, 0x00, number u64 big-endian | `()`: an index entry |
 //! | `mail_log`     | mail id (a sequence number) u64 big-endian  | `MailRecord` (see `mail_log`) |
+//! | `received_mo`  | `all` 0x00, `account` 0x00 account id 0x00, or `number` 0x00 party 0x00; then the MO's sequence u64 big-endian | `ReceivedMo` (see `received_mo`) |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -230,11 +231,13 @@ pub enum TreeId {
     MailLog,
     /// Report summary tallies per hour and day (see `summaries`).
     ReportSummaries,
+    /// The routed MO by time received (see `received_mo`).
+    ReceivedMo,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 28] = [
+    pub const ALL: [TreeId; 29] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -263,6 +266,7 @@ impl TreeId {
         TreeId::RouteQuality,
         TreeId::MailLog,
         TreeId::ReportSummaries,
+        TreeId::ReceivedMo,
     ];
 
     pub fn name(self) -> &'static str {
@@ -295,6 +299,7 @@ impl TreeId {
             TreeId::RouteQuality => "route_quality",
             TreeId::MailLog => "mail_log",
             TreeId::ReportSummaries => "report_summaries",
+            TreeId::ReceivedMo => "received_mo",
         }
     }
 

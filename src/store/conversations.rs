@@ -18,6 +18,9 @@
 //!   whoever reads the conversation (not the account actor), so marking
 //!   read never races the writer of the summary.
 //!
+//! An MO's entry also gets its keys in `received_mo` (the MO by time
+//! received, see `received_mo`), in the same batch.
+//!
 //! `seq` is the message's id (an MT's first part's): ids come from one
 //! increasing sequence, so keys sort in the order the messages were
 //! stored. Adding an entry reads the conversation's summary; the account
@@ -70,6 +73,15 @@ pub struct ConversationSummary {
     pub received: u64,
     /// MT entries in it (one per submission and number).
     pub sent: u64,
+}
+
+/// Whose conversation a routed MO is in: the value of its keys in
+/// `received_mo`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedMo {
+    pub account: AccountId,
+    pub ours: Party,
+    pub theirs: Party,
 }
 
 /// How far a conversation has been read.
@@ -272,6 +284,18 @@ impl Store {
             .collect()
     }
 
+    /// The entry of a conversation at `sequence`, if it has one.
+    pub fn conversation_entry(
+        &self,
+        account: &AccountId,
+        ours: &Party,
+        theirs: &Party,
+        sequence: u64,
+    ) -> Result<Option<ConversationEntry>, StoreError> {
+        let key = codec::sequenced_key(&conversation_key(account, ours, theirs), sequence);
+        self.get(TreeId::ConversationMessages, &key)
+    }
+
     /// Whether the conversation has an entry before the sequence `before`.
     pub fn conversation_has_before(
         &self,
@@ -377,7 +401,8 @@ impl ConversationIndex {
         outcome
     }
 
-    /// Adds to `batch` the entry of an MO routed to the account as `id`.
+    /// Adds to `batch` the entry of an MO routed to the account as `id`,
+    /// and its keys in the list of MO received (`received_mo`).
     pub fn record_mo(
         &self,
         batch: &mut Batch,
@@ -393,7 +418,15 @@ impl ConversationIndex {
             at: message.received_at,
             received: 0,
         };
-        self.record(batch, &ours, &theirs, entry)
+        // The entry is in the batch even when its summary was unreadable.
+        let recorded = self.record(batch, &ours, &theirs, entry);
+        let received = ReceivedMo {
+            account: self.account.clone(),
+            ours,
+            theirs,
+        };
+        batch.index_received_mo(id.value(), &received);
+        recorded
     }
 
     fn record(

@@ -95,6 +95,7 @@ mod ui_campaign_conditions;
 mod ui_customer_files;
 mod ui_inbound;
 mod ui_route_mode;
+mod ui_inbox_more;
 mod upstream;
 mod upstream_node;
 mod upstream_status;

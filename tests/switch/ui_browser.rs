@@ -11,7 +11,9 @@
 //! reads today's report and is refused the operator's pages, sends a
 //! file of numbers as a campaign, downloads its recipients, imports
 //! contacts from a file and edits one's free fields; the admin sets a
-//! route's mode from the route form (a bad one refused first), reads
+//! route's mode from the route form (a bad one refused first), lists
+//! every routed MO (made through `pasarela sim-smsc` first), filters it
+//! by number and opens a conversation from it; the admin reads
 //! route quality and sends probes that catch a fake receipt, and reads
 //! the mail log; no request leaves for another host.
 //! Here the test checks what the browser cannot: the ESME was unbound.
@@ -21,8 +23,11 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{ADMIN_PASSWORD, Switch, write_config};
+use crate::common::{ADMIN_PASSWORD, Switch, smpp_gateway, write_config};
+use crate::mo_routing::{demo, make_mo_from};
 use crate::raw::Raw;
+use crate::sim::Sim;
+use crate::ui_inbox_more::{ANA, BEA, wait_received};
 use pasarela::smpp::pdu;
 use pasarela::smpp::{CommandId, CommandStatus};
 
@@ -65,7 +70,43 @@ gateways = ["sim"]
 price = "0.05"
 mode = "least_cost"
 "#;
-    let switch = Switch::start(&write_config(dir.path(), config), &[]);
+    // `pasarela sim-smsc` answers the MT to a number ending in 9999 with
+    // an MO, which 12345's MO route takes to "shop": the MO the operator's
+    // list of every routed MO shows.
+    let upstream = Sim::start(&[]);
+    let config = format!(
+        r#"{config}
+{gateway}
+[[routes]]
+prefix = "3460000"
+gateways = ["mo-sim"]
+price = "0.01"
+
+[[accounts]]
+system_id = "shop"
+password = "shop1234"
+
+[[mo_routes]]
+number = "12345"
+account = "shop"
+"#,
+        gateway = smpp_gateway("mo-sim", upstream.addr, "")
+    );
+    let switch = Switch::start(&write_config(dir.path(), &config), &[]);
+    let mut maker = demo(&switch);
+    // Each routed before the next: the order the list shows is known.
+    for (phone, text, from_phone) in [
+        (ANA, "first, from ana", 1),
+        (ANA, "second, from ana", 2),
+        (BEA, "third, from bea", 1),
+    ] {
+        make_mo_from(&mut maker, phone, "12345", text);
+        wait_received(&switch, "shop", phone, from_phone);
+    }
+    // Gone before the dashboard counts the sessions bound.
+    maker.request_header(CommandId::Unbind);
+    assert_eq!(maker.expect().id(), CommandId::UnbindResp);
+    assert!(maker.is_closed_within(Duration::from_secs(5)));
     let mut esme = Raw::connect(switch.smpp);
     assert_eq!(
         esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),

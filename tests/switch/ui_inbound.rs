@@ -94,7 +94,7 @@ fn post(
 }
 
 /// The page at `path` once it shows `text` (bounded).
-fn wait_page(switch: &Switch, session: &str, path: &str, text: &str) -> String {
+pub(crate) fn wait_page(switch: &Switch, session: &str, path: &str, text: &str) -> String {
     let deadline = Instant::now() + WAIT;
     loop {
         let page = browse(switch.http, session, "GET", path, "");

@@ -9,17 +9,17 @@
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 use slog::error;
 
 use super::guard::{CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Section, Tone, csrf_field, respond, see_other};
-use crate::actors::web::conversations::{list, page, parties, reply};
+use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, see_other};
+use crate::actors::web::conversations::{Reader, list, page, parties, reply};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
-use crate::conversations::Direction;
+use crate::conversations::{ConversationPage, Direction};
 use crate::store::Window;
 
 /// Conversations on the list, and messages shown of one.
@@ -48,7 +48,7 @@ struct ThreadQuery {
 }
 
 /// A conversation that failed to load: not found, or a failure.
-fn not_shown(state: &WebState, logged: &LoggedIn, problem: &Problem) -> UiError {
+pub(super) fn not_shown(state: &WebState, logged: &LoggedIn, problem: &Problem) -> UiError {
     if problem.status().is_client_error() {
         UiError::new(UiErrorKind::NotFound, logged.lang)
     } else {
@@ -128,6 +128,29 @@ async fn thread(
     .await
 }
 
+/// The links from a page of a conversation at `here` shown in `window`
+/// to the older page and back to the newest.
+pub(super) fn paging(
+    frame: &Frame,
+    here: &str,
+    shown: &ConversationPage,
+    window: Window,
+) -> Markup {
+    html! {
+        @if shown.previous_cursor.is_some() || window != Window::Latest {
+            p.paging {
+                @if let Some(cursor) = &shown.previous_cursor {
+                    a rel="prev" href=(format!("{here}?before={cursor}")) { "← " (frame.t(Text::Older)) }
+                    " "
+                }
+                @if window != Window::Latest {
+                    a href=(here) { (frame.t(Text::Newest)) " →" }
+                }
+            }
+        }
+    }
+}
+
 /// One conversation's messages in `window` and the reply form, `flash`
 /// above; links to the older page and back to the newest.
 async fn thread_page(
@@ -143,10 +166,9 @@ async fn thread_page(
     let shown = page(
         state,
         &customer.account.id,
-        ours,
-        theirs,
-        window,
-        THREAD_ROWS,
+        (ours, theirs),
+        (window, THREAD_ROWS),
+        Reader::Account,
     )
     .await
     .map_err(|problem| not_shown(state, &customer.logged, &problem))?;
@@ -154,21 +176,8 @@ async fn thread_page(
         .logged
         .frame(Section::Conversations, request.path());
     let here = format!("/ui/me/conversations/{}/{}", shown.ours, shown.theirs);
-    let paging = html! {
-        @if shown.previous_cursor.is_some() || window != Window::Latest {
-            p.paging {
-                @if let Some(cursor) = &shown.previous_cursor {
-                    a rel="prev" href=(format!("{here}?before={cursor}")) { "← " (frame.t(Text::Older)) }
-                    " "
-                }
-                @if window != Window::Latest {
-                    a href=(here) { (frame.t(Text::Newest)) " →" }
-                }
-            }
-        }
-    };
     let content = html! {
-        (paging)
+        (paging(&frame, &here, &shown, window))
         div.table-wrap {
             table {
                 tbody {

@@ -337,6 +337,9 @@ texts! {
     ReceivedBy => "MO received by an account, by conversation", "MO recibidos por una cuenta, por conversación";
     NoReceived => "This account has received no MO.", "Esta cuenta no ha recibido ningún MO.";
     MoReceived => "MO received", "MO recibidos";
+    RoutedMo => "Routed MO, newest first, across conversations", "MO con ruta, los más recientes primero, de todas las conversaciones";
+    NoRoutedMo => "No routed MO matches.", "Ningún MO con ruta coincide.";
+    EveryAccount => "every account", "todas las cuentas";
     NumberFilter => "Number (ours or theirs)", "Número (nuestro o suyo)";
     Received => "Received", "Recibido";
     Coding => "Coding", "Codificación";

@@ -4,11 +4,13 @@
 //! number, text, coding, parts and times); then, for an account chosen,
 //! its conversations that received MO, by last activity, 50 a page
 //! (through the API's conversation list, `conversations.rs`). `?number=`
-//! keeps the MO from or to a number, and the conversations with it.
+//! keeps the MO from or to a number, and the conversations with it; a
+//! link leads to every routed MO with the same filter (`received.rs`).
 //! `GET /ui/inbox/{account}/{ours}/{theirs}` shows one of those
-//! conversations, its newest 50 messages with their ids, read from the
-//! store without moving the account's read mark (the operator looking is
-//! not the customer reading).
+//! conversations, its newest 50 messages with their ids and states, and
+//! `?before=` the page older than a cursor, back to the first, through
+//! the API's conversation reader without moving the account's read mark
+//! (the operator looking is not the customer reading).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -16,10 +18,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use slog::{error, warn};
 
+use super::conversations::{not_shown, paging};
 use super::guard::{AdminPage, UiError, UiErrorKind, filled, refused};
 use super::i18n::Text;
 use super::layout::{Flash, Section, Tone, account_ids, account_select, respond};
-use crate::actors::web::conversations::{list, parties};
+use crate::actors::web::conversations::{self, Reader, list, parties};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::conversations::{ConversationList, Direction, Party};
@@ -46,19 +49,29 @@ struct Search {
 }
 
 impl Search {
-    /// This search's address with `change` applied to a copy.
-    fn link(&self, change: impl FnOnce(&mut Search)) -> String {
-        let mut next = self.clone();
-        change(&mut next);
+    /// The `?account=…&number=…` of this search.
+    fn filter(&self) -> String {
         let encode = |text: &str| {
             percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
                 .to_string()
         };
-        let mut link = format!(
-            "/ui/inbox?account={}&number={}",
-            encode(&next.account),
-            encode(&next.number)
-        );
+        format!(
+            "account={}&number={}",
+            encode(&self.account),
+            encode(&self.number)
+        )
+    }
+
+    /// Every routed MO (`received.rs`) with this search's filter.
+    fn received_link(&self) -> String {
+        format!("/ui/inbox/received?{}", self.filter())
+    }
+
+    /// This search's address with `change` applied to a copy.
+    fn link(&self, change: impl FnOnce(&mut Search)) -> String {
+        let mut next = self.clone();
+        change(&mut next);
+        let mut link = format!("/ui/inbox?{}", next.filter());
         if let Some(skip) = next.skip {
             link.push_str(&format!("&skip={skip}"));
         }
@@ -133,6 +146,7 @@ fn page(
                 label { (frame.t(Text::NumberFilter)) input type="text" name="number" inputmode="tel" value=(search.number); }
                 button type="submit" { (frame.t(Text::Search)) }
             }
+            p { a href=(search.received_link()) { (frame.t(Text::RoutedMo)) " →" } }
         }
         h2 { (frame.t(Text::Unrouted)) }
         @if messages.is_empty() {
@@ -274,41 +288,40 @@ async fn inbox(
     )?))
 }
 
+/// The query of one conversation's page.
+#[derive(Deserialize)]
+struct ThreadQuery {
+    /// The `previous_cursor` of the page shown before: the older page.
+    before: Option<u64>,
+}
+
 #[get("/ui/inbox/{account}/{ours}/{theirs}")]
 async fn one_conversation(
     request: HttpRequest,
     admin: AdminPage,
     state: web::Data<WebState>,
     path: web::Path<(String, String, String)>,
+    query: web::Query<ThreadQuery>,
 ) -> Result<HttpResponse, UiError> {
     let (account, ours, theirs) = path.into_inner();
     let not_found = || UiError::new(UiErrorKind::NotFound, admin.0.lang);
     let account = state.directory.account(&account).ok_or_else(not_found)?;
-    let (ours, theirs) = parties(&(ours, theirs)).map_err(|_| not_found())?;
-    let store = state.store.clone();
-    let id = account.id.clone();
-    let (found, entries) = {
-        let (ours, theirs) = (ours.clone(), theirs.clone());
-        web::block(move || -> Result<_, crate::store::StoreError> {
-            let found = store.conversation(&id, &ours, &theirs)?.is_some();
-            let entries =
-                store.conversation_messages(&id, &ours, &theirs, Window::Latest, PAGE_ROWS)?;
-            Ok((found, entries))
-        })
-        .await
-        .map_err(|error| error.to_string())
-        .and_then(|read| read.map_err(|error| error.to_string()))
-        .map_err(|error| {
-            error!(state.logger, "cannot read a conversation for the web UI"; "error" => error);
-            admin.0.failed()
-        })?
-    };
-    if !found {
-        return Err(not_found());
-    }
+    let parties = parties(&(ours, theirs)).map_err(|_| not_found())?;
+    let window = query.before.map_or(Window::Latest, Window::Before);
+    let shown = conversations::page(
+        &state,
+        &account.id,
+        parties,
+        (window, PAGE_ROWS),
+        Reader::Onlooker,
+    )
+    .await
+    .map_err(|problem| not_shown(&state, &admin.0, &problem))?;
     let frame = admin.0.frame(Section::Inbox, request.path());
+    let here = format!("/ui/inbox/{}/{}/{}", account.id, shown.ours, shown.theirs);
     let content = html! {
         p.muted { (frame.t(Text::Account)) ": " (account.id) }
+        (paging(&frame, &here, &shown, window))
         div.table-wrap {
             table {
                 thead { tr {
@@ -317,21 +330,23 @@ async fn one_conversation(
                     th { (frame.t(Text::Peer)) }
                     th { (frame.t(Text::To)) }
                     th { (frame.t(Text::Body)) }
+                    th { (frame.t(Text::State)) }
                 } }
                 tbody {
-                    @for (_, entry) in &entries {
-                        @let mo = entry.direction == Direction::Mo;
+                    @for message in &shown.messages {
+                        @let mo = message.direction == Direction::Mo;
                         tr data-direction=(if mo { "mo" } else { "mt" }) {
-                            td { @for id in &entry.ids { code { (id) } " " } }
-                            td { (entry.at.format("%Y-%m-%d %H:%M:%S")) }
-                            td { @if mo { (theirs) } @else { (ours) } }
-                            td { @if mo { (ours) } @else { (theirs) } }
+                            td { @for id in &message.ids { code { (id) } " " } }
+                            td { (message.at.format("%Y-%m-%d %H:%M:%S")) }
+                            td { @if mo { (shown.theirs) } @else { (shown.ours) } }
+                            td { @if mo { (shown.ours) } @else { (shown.theirs) } }
                             td {
-                                @match &entry.text {
+                                @match &message.text {
                                     Some(text) => { (text) },
                                     None => { (frame.badge(frame.t(Text::Binary), Tone::Warn)) },
                                 }
                             }
+                            td { @if let Some(state) = message.state { (state) } }
                         }
                     }
                 }
@@ -339,6 +354,6 @@ async fn one_conversation(
         }
         p { a href=(format!("/ui/inbox?account={}", account.id)) { (frame.t(Text::Back)) } }
     };
-    let title = format!("{ours} ↔ {theirs}");
+    let title = format!("{} ↔ {}", shown.ours, shown.theirs);
     Ok(respond(frame.page(&title, None, content)))
 }

@@ -20,7 +20,8 @@
 //! | `campaign_form.rs` (customer) | no route: the campaign forms' fields, read and drawn (rows of conditions, settings) |
 //! | `messages.rs` (both) | `GET /ui/messages`, `/ui/messages/{id}`, `/ui/messages.csv` (operator, every account or one); `GET /ui/me/messages`, `/ui/me/messages/{id}`, `/ui/me/messages.csv` (customer) |
 //! | `campaigns.rs` (both) | `GET /ui/campaigns`, `/ui/campaigns/{id}`, `/ui/campaigns/{id}/recipients.csv`, `POST /ui/campaigns/{id}/{action}` (operator); `GET`/`POST /ui/me/campaigns`, `GET /ui/me/campaigns/{id}`, `/ui/me/campaigns/{id}/recipients.csv`, `POST /ui/me/campaigns/{id}/{action}` (customer) |
-//! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` |
+//! | `inbox.rs` (operator) | `GET /ui/inbox` (unrouted MO; an account's conversations that received MO), `GET /ui/inbox/{account}/{ours}/{theirs}` (`?before=`: older pages) |
+//! | `received.rs` (operator) | `GET /ui/inbox/received` (every routed MO, newest first, across conversations) |
 //! | `mo_routes.rs` (operator) | `GET`/`POST /ui/mo-routes`, `POST /ui/mo-routes/delete` |
 //! | `autoreplies.rs` (operator) | `GET`/`POST /ui/autoreplies` (`?edit=`), `POST /ui/autoreplies/{name}`, `POST /ui/autoreplies/{name}/delete` |
 //! | `polls.rs` (operator) | `GET`/`POST /ui/polls`, `GET /ui/polls/{id}`, `/ui/polls/{id}/votes.csv`, `POST /ui/polls/{id}/close`, `/delete` |
@@ -70,6 +71,7 @@ mod mo_routes;
 mod opt_outs;
 mod polls;
 mod quality;
+mod received;
 mod reports;
 mod routes;
 mod rules;
@@ -114,6 +116,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(campaign_file::configure)
         .configure(callbacks::configure)
         .configure(inbox::configure)
+        .configure(received::configure)
         .configure(mo_routes::configure)
         .configure(autoreplies::configure)
         .configure(polls::configure)
