@@ -66,6 +66,7 @@ mod listener_limits;
 mod login_throttle;
 mod long_mo;
 mod mail;
+mod message_index;
 mod metrics;
 mod mo_apps;
 mod mo_routing;
