@@ -276,8 +276,8 @@ pub(in crate::actors::web) fn csv_response(
 
 /// Writes the header and then a chunk per page until the walk ends (for
 /// every account without the index by number, at [`EVERY_CSV_BUDGET`]
-/// messages looked at) or the client goes away. A failure mid-way ends the body early (the status
-/// line is already sent), and is logged.
+/// messages looked at) or the client goes away. A failure mid-way ends
+/// the body early (the status line is already sent), and is logged.
 fn write_csv(
     store: &Store,
     operators: &Operators,
