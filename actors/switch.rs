@@ -1,6 +1,7 @@
 //! The root of the switch: opens the store, brings the configured accounts'
 //! credit into it, starts the actor tree in dependency order (callbacks,
-//! MO router, receipts, schedule, retention, gateways (simulated, SMPP upstreams or
+//! MO router, receipts, schedule, retention, the number indexer when older
+//! messages are not yet indexed by number, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
 //! a final flush so nothing acknowledged is left in memory. Accounts,
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use actix::{Addr, Supervisor};
+use actix::{Actor, Addr, Supervisor};
 use chrono::Utc;
 use slog::{Logger, error, info, warn};
 
@@ -33,6 +34,7 @@ use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
 use crate::actors::pipeline::mo_router::MoRouter;
+use crate::actors::pipeline::number_indexer::NumberIndexer;
 use crate::actors::pipeline::probes::Prober;
 use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::receipts::Receipts;
@@ -305,6 +307,14 @@ async fn start(
             logger.new(slog::o!("actor" => "retention")),
         );
         Supervisor::start(move |_| Retention::new(store, retention, logger));
+    }
+    if !store.number_index_complete() {
+        let (store, pause, logger) = (
+            store.clone(),
+            config.store.index_pause,
+            logger.new(slog::o!("actor" => "number_indexer")),
+        );
+        NumberIndexer::new(store, pause, logger).start();
     }
 
     let gateway_starter = GatewayStarter {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::api::FieldError;
-use crate::model::{AccountId, Message, MessageState};
+use crate::model::{AccountId, Message, MessageState, comparable_number};
 use crate::numbering::{self, Operators};
 use crate::sms::Alphabet;
 use crate::sms::incoming::decode_text;
@@ -126,7 +126,8 @@ pub fn describe(state: MessageState) -> &'static str {
 pub struct Filter {
     /// Only messages in this state.
     pub state: Option<MessageState>,
-    /// The destination, digits (a leading `+` is ignored).
+    /// The destination as searches compare numbers
+    /// ([`comparable_number`]: "+34 600 123 456" is 34600123456).
     pub to: Option<String>,
     /// Accepted at or after.
     pub from_date: Option<DateTime<Utc>>,
@@ -158,7 +159,7 @@ impl Filter {
             .transpose()?;
         Ok(Filter {
             state,
-            to: to.map(|to| to.strip_prefix('+').unwrap_or(to).to_string()),
+            to: to.map(|to| comparable_number(to.trim()).into_owned()),
             from_date: from_date
                 .map(|text| instant("from_date", text, 0))
                 .transpose()?,
@@ -183,7 +184,7 @@ impl Filter {
             && self
                 .to
                 .as_ref()
-                .is_none_or(|to| message.destination.text() == to)
+                .is_none_or(|to| message.destination.comparable() == to.as_str())
             && self.from_date.is_none_or(|from| message.created_at >= from)
             && self.to_date.is_none_or(|to| message.created_at < to)
             && self
@@ -271,6 +272,7 @@ mod tests {
         let filter = |state, to, from, until| Filter::parse(state, to, from, until).unwrap();
         assert!(filter(None, None, None, None).matches(&stored));
         assert!(filter(Some("accepted"), Some("+34600123456"), None, None).matches(&stored));
+        assert!(filter(None, Some(" 0034 600 123 456 "), None, None).matches(&stored));
         assert!(!filter(Some("DELIVERED"), None, None, None).matches(&stored));
         assert!(!filter(None, Some("34600000000"), None, None).matches(&stored));
         // A day includes all of it; an instant is exclusive at the end.

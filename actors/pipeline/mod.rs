@@ -3,7 +3,8 @@
 //! the schedule of held messages, the campaigns' results the accounts keep, cancel and replace, the receipts
 //! tracker, the report summaries, the MO router and the replies it sends for accounts, the
 //! callbacks sender (with where its
-//! callbacks may connect) and retention.
+//! callbacks may connect), retention and the one-time indexing by number
+//! of messages stored before that index.
 
 pub mod account;
 pub mod admission;
@@ -22,6 +23,7 @@ pub mod mailbox;
 pub mod mo_apps;
 pub mod mo_parts;
 pub mod mo_router;
+pub mod number_indexer;
 pub mod probes;
 pub mod quality;
 pub mod receipts;

@@ -11,10 +11,17 @@
 //! once messages are older than `from_date`.
 //!
 //! The operator's web UI also walks every account at once ([`Scope::Every`]):
-//! the accounts' indexes merged newest first, a chunk of each at a time (no
-//! index by number: a search by number examines messages one by one, within
-//! the same budget a page, and its CSV within [`EVERY_CSV_BUDGET`]).
+//! the accounts' indexes merged newest first, a chunk of each at a time,
+//! within the same budget a page, and its CSV within [`EVERY_CSV_BUDGET`].
+//!
+//! A search by number (`to`) walks the index by number instead
+//! (`Store::number_messages`): that number's messages only, newest first,
+//! of the accounts in scope, with no budget (every page is full until the
+//! number's messages run out). Until the messages stored before that index
+//! existed are indexed (`Store::number_index_complete`), it walks the
+//! accounts' indexes within the budgets, as any other search.
 
+use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -41,14 +48,16 @@ use crate::store::{Store, StoreError};
 const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit`, and the rows of one CSV chunk.
 const MAX_LIMIT: usize = 1000;
-/// The most messages one JSON page looks at.
-const SCAN_BUDGET: usize = 10_000;
+/// The most messages one page looks at, when a page cannot walk the index
+/// by number.
+pub(in crate::actors::web) const SCAN_BUDGET: usize = 10_000;
 /// Index entries read from the store at a time.
 const CHUNK: usize = 256;
 /// CSV chunks written ahead of a slow client.
 const CSV_BACKLOG: usize = 4;
 /// The most messages the CSV of every account looks at (newest first;
-/// the walk stops there, or sooner at `from_date`).
+/// the walk stops there, or sooner at `from_date`) when it cannot walk
+/// the index by number.
 pub(in crate::actors::web) const EVERY_CSV_BUDGET: usize = 500_000;
 
 /// Whose messages a listing walks.
@@ -142,6 +151,8 @@ struct Page {
     next: Option<MessageId>,
     /// Messages looked at.
     examined: usize,
+    /// The walk had a budget (it did not walk the index by number).
+    budgeted: bool,
 }
 
 /// The account's messages, newest first, as report rows (JSON pages; CSV with Accept: text/csv)
@@ -264,9 +275,9 @@ pub(in crate::actors::web) fn csv_response(
 }
 
 /// Writes the header and then a chunk per page until the walk ends (for
-/// every account, at [`EVERY_CSV_BUDGET`] messages looked at) or the
-/// client goes away. A failure mid-way ends the body early (the status
-/// line is already sent), and is logged.
+/// every account without the index by number, at [`EVERY_CSV_BUDGET`]
+/// messages looked at) or the client goes away. A failure mid-way ends
+/// the body early (the status line is already sent), and is logged.
 fn write_csv(
     store: &Store,
     operators: &Operators,
@@ -296,7 +307,9 @@ fn write_csv(
         if chunks.blocking_send(Bytes::from(chunk)).is_err() {
             return;
         }
-        budget = budget.saturating_sub(page.examined);
+        if page.budgeted {
+            budget = budget.saturating_sub(page.examined);
+        }
         let Some(next) = page.next.filter(|_| budget > 0) else {
             return;
         };
@@ -334,18 +347,40 @@ fn csv_chunk(
         .map_err(|error| error.into_error().into())
 }
 
-/// Message ids newest first across the accounts of a [`Scope`]: each
-/// account's index read a chunk at a time, the heads merged.
-struct Walk<'a> {
+/// Message ids newest first in a [`Scope`]: one number's from the index
+/// by number, or each account's index read a chunk at a time, the heads
+/// merged.
+enum Walk<'a> {
+    Number(NumberWalk<'a>),
+    Accounts(AccountsWalk<'a>),
+}
+
+/// One number's messages of the scope's accounts, a chunk of the index by
+/// number at a time.
+struct NumberWalk<'a> {
+    store: &'a Store,
+    /// As the index writes it (`comparable_number`).
+    number: String,
+    accounts: HashSet<AccountId>,
+    /// Read and not yet taken, newest first.
+    ids: VecDeque<MessageId>,
+    /// The oldest id read so far: the next chunk is below it.
+    below: Option<MessageId>,
+    /// The index has nothing more below `below`.
+    done: bool,
+}
+
+/// Every account's index of a [`Scope`], merged newest first.
+struct AccountsWalk<'a> {
     store: &'a Store,
     heads: Vec<Head>,
 }
 
-/// One account's place in a [`Walk`].
+/// One account's place in an [`AccountsWalk`].
 struct Head {
     account: AccountId,
     /// Read and not yet taken, newest first.
-    ids: std::collections::VecDeque<MessageId>,
+    ids: VecDeque<MessageId>,
     /// The oldest id read so far: the next chunk is below it.
     below: Option<MessageId>,
     /// The index has nothing more below `below`.
@@ -353,24 +388,77 @@ struct Head {
 }
 
 impl<'a> Walk<'a> {
-    fn new(store: &'a Store, scope: &Scope, before: Option<MessageId>) -> Walk<'a> {
+    /// The index by number when `filter` names a number and every message
+    /// is in that index; else the accounts' indexes.
+    fn new(
+        store: &'a Store,
+        scope: &Scope,
+        filter: &Filter,
+        before: Option<MessageId>,
+    ) -> Walk<'a> {
         let accounts = match scope {
             Scope::Account(account) => std::slice::from_ref(account),
             Scope::Every(accounts) => accounts.as_slice(),
         };
-        let heads = accounts
-            .iter()
-            .map(|account| Head {
-                account: account.clone(),
-                ids: std::collections::VecDeque::new(),
+        match &filter.to {
+            Some(number) if store.number_index_complete() => Walk::Number(NumberWalk {
+                store,
+                number: number.clone(),
+                accounts: accounts.iter().cloned().collect(),
+                ids: VecDeque::new(),
                 below: before,
                 done: false,
-            })
-            .collect();
-        Walk { store, heads }
+            }),
+            _ => Walk::Accounts(AccountsWalk {
+                store,
+                heads: accounts
+                    .iter()
+                    .map(|account| Head {
+                        account: account.clone(),
+                        ids: VecDeque::new(),
+                        below: before,
+                        done: false,
+                    })
+                    .collect(),
+            }),
+        }
     }
 
-    /// The newest id not yet taken, or `None` at the end of every index.
+    /// Whether the walk looks at every message of its scope in turn, and
+    /// so needs a budget.
+    fn budgeted(&self) -> bool {
+        matches!(self, Walk::Accounts(_))
+    }
+
+    /// The newest id not yet taken, or `None` at the end.
+    fn next(&mut self) -> Result<Option<MessageId>, StoreError> {
+        match self {
+            Walk::Number(walk) => walk.next(),
+            Walk::Accounts(walk) => walk.next(),
+        }
+    }
+}
+
+impl NumberWalk<'_> {
+    fn next(&mut self) -> Result<Option<MessageId>, StoreError> {
+        while self.ids.is_empty() && !self.done {
+            let entries = self
+                .store
+                .number_messages(&self.number, self.below, CHUNK)?;
+            self.done = entries.len() < CHUNK;
+            self.below = entries.last().map(|(id, _)| *id).or(self.below);
+            self.ids.extend(
+                entries
+                    .into_iter()
+                    .filter(|(_, account)| self.accounts.contains(account))
+                    .map(|(id, _)| id),
+            );
+        }
+        Ok(self.ids.pop_front())
+    }
+}
+
+impl AccountsWalk<'_> {
     fn next(&mut self) -> Result<Option<MessageId>, StoreError> {
         for head in &mut self.heads {
             if head.ids.is_empty() && !head.done {
@@ -392,7 +480,8 @@ impl<'a> Walk<'a> {
 }
 
 /// Up to `limit` of the messages of `scope` that `filter` matches, newest
-/// first, older than `cursor`, looking at no more than `budget` messages.
+/// first, older than `cursor`, looking at no more than `budget` messages
+/// unless it walks the index by number.
 fn page(
     store: &Store,
     scope: &Scope,
@@ -401,13 +490,16 @@ fn page(
     limit: usize,
     budget: usize,
 ) -> Result<Page, StoreError> {
-    let mut walk = Walk::new(store, scope, cursor);
+    let mut walk = Walk::new(store, scope, filter, cursor);
+    let budgeted = walk.budgeted();
+    let budget = if budgeted { budget } else { usize::MAX };
     let mut messages = Vec::new();
     let mut examined = 0;
     let ended = |messages, examined| Page {
         messages,
         next: None,
         examined,
+        budgeted,
     };
     while let Some(id) = walk.next()? {
         examined += 1;
@@ -425,6 +517,7 @@ fn page(
                 messages,
                 next: Some(id),
                 examined,
+                budgeted,
             });
         }
     }
@@ -434,7 +527,7 @@ fn page(
 /// Up to `limit` messages of `scope` matching `query`, newest first,
 /// older than `cursor`, on the blocking pool; and the cursor of the next
 /// page, if the walk stopped early (the page is full, or the scan budget
-/// was spent).
+/// was spent: never with the index by number).
 pub(in crate::actors::web) async fn search(
     state: &WebState,
     scope: Scope,

@@ -190,6 +190,12 @@ async function operatorEdits() {
   await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
   const accounts = await page.locator("tbody tr[data-message] td:nth-child(2)").allInnerTexts();
   expect(accounts.includes(CUSTOMER[0]) && accounts.includes(ESME_ACCOUNT), `both accounts' messages, got ${accounts.join(", ")}`);
+  expect((await page.locator("text=the CSV looks at the newest messages only").count()) === 0, "no bound: the index by number answers");
+  expect((await page.locator("[data-notice=number-index]").count()) === 0, "every message indexed by number");
+  await page.fill("input[name=to]", "0034 600 300 001");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  const rewritten = await page.locator("tbody tr[data-message] td:nth-child(2)").allInnerTexts();
+  expect(rewritten.join() === accounts.join(), `the number written with 00 and spaces finds the same, got ${rewritten.join(", ")}`);
   await page.screenshot({ path: `${SHOTS}/messages-every-account.png`, fullPage: true });
   const [download] = await Promise.all([
     page.waitForEvent("download"),

@@ -287,6 +287,10 @@ pub struct StoreSettings {
     /// `store.outbox_page`: the most callbacks of the outbox held in
     /// memory; the rest waits in the store and is read as these drain.
     pub outbox_page: usize,
+    /// `store.index_pause_ms`: the pause between two pages of the one-time
+    /// indexing by number of the messages a store held before that index
+    /// existed; longer is gentler on traffic, and takes longer.
+    pub index_pause: Duration,
 }
 
 /// `[limits]`: bounds on what one request may create and on what may

@@ -4,11 +4,12 @@
 //! A sender may be a number or an alphanumeric id such as a brand name; the
 //! type of number says which, and the text is checked accordingly.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::msisdn::{Msisdn, MsisdnError};
+use super::msisdn::{Msisdn, MsisdnError, comparable_number};
 
 /// Type of Number (SMPP 3.4 §5.2.5). Values the spec does not name are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -229,6 +230,15 @@ impl Address {
     /// The address as it goes on the wire.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The address as searches by number compare it
+    /// ([`comparable_number`]); an international address is that already.
+    pub fn comparable(&self) -> Cow<'_, str> {
+        match self.ton {
+            Ton::International => Cow::Borrowed(&self.text),
+            _ => comparable_number(&self.text),
+        }
     }
 
     /// The number, when the address is an international one.

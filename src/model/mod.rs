@@ -17,5 +17,5 @@ pub use id::{AccountId, CampaignId, GatewayName, IdError, MessageId, MessageIdEr
 pub use lang::Lang;
 pub use message::{Callback, Message, Part, PartError, Transition};
 pub use money::{Money, MoneyParseError};
-pub use msisdn::{Msisdn, MsisdnError};
+pub use msisdn::{Msisdn, MsisdnError, comparable_number};
 pub use state::{IllegalTransition, MessageState};

@@ -5,6 +5,7 @@
 //! the E.164 number without `+`, so that routing prefixes, opt-out lists and
 //! reports all compare equal numbers as equal.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -126,6 +127,18 @@ impl Msisdn {
     }
 }
 
+/// `text` as numbers are compared when messages are searched by number:
+/// an international number's digits ([`Msisdn::parse`]: separators, `+`
+/// and `00` dropped), else the text without one leading `+` (a short
+/// code, a national number). So "+34 600-123 456", "0034600123456" and
+/// "34600123456" are one number, whichever way it was stored or searched.
+pub fn comparable_number(text: &str) -> Cow<'_, str> {
+    match Msisdn::parse(text) {
+        Ok(number) => Cow::Owned(number.0),
+        Err(_) => Cow::Borrowed(text.strip_prefix('+').unwrap_or(text)),
+    }
+}
+
 impl fmt::Display for Msisdn {
     /// The digits, as SMPP addresses with TON international carry them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -218,6 +231,22 @@ mod tests {
             Msisdn::parse("+1234 567 890 123 456"),
             Err(MsisdnError::TooLong { digits: 16, .. })
         ));
+    }
+
+    #[test]
+    fn numbers_compare_however_they_are_written() {
+        for written in [
+            "+34 600-123 456",
+            "0034600123456",
+            "34600123456",
+            "(34) 600.123.456",
+        ] {
+            assert_eq!(comparable_number(written), "34600123456", "{written}");
+        }
+        // Not international numbers: as written, one leading + dropped.
+        assert_eq!(comparable_number("+1234"), "1234");
+        assert_eq!(comparable_number("0600123456"), "0600123456");
+        assert_eq!(comparable_number("Shop"), "Shop");
     }
 
     #[test]

@@ -16,6 +16,15 @@ use crate::mo_apps::autoreply::Autoreply;
 use crate::mo_apps::poll::Poll;
 use crate::model::{AccountId, GatewayName, Message, MessageId, Money, UpstreamId};
 
+/// `message`'s key in the index by destination number.
+pub(super) fn number_entry(message: &Message) -> Vec<u8> {
+    codec::number_key(
+        &message.destination.comparable(),
+        message.id,
+        &message.account,
+    )
+}
+
 /// One write, as bytes.
 pub(super) enum Op {
     /// `fresh`: the key has never existed before (see `journal::Write`).
@@ -69,8 +78,11 @@ impl Batch {
     /// from [`Store::next_message_id`](super::Store::next_message_id)).
     /// The store can then drop a message that finishes before its next
     /// checkpoint from the in-flight tree without ever writing it there.
-    /// The message is also indexed under its account (one more key), for
-    /// [`Store::account_messages`](super::Store::account_messages).
+    /// The message is also indexed under its account and under its
+    /// destination number (two more keys), for
+    /// [`Store::account_messages`](super::Store::account_messages) and
+    /// [`Store::number_messages`](super::Store::number_messages): in this
+    /// batch, so an index entry is durable exactly when its message is.
     pub fn insert_message(&mut self, message: &Message) -> &mut Batch {
         self.write_message(message, true)
     }
@@ -80,6 +92,7 @@ impl Batch {
             let index =
                 codec::sequenced_key(&codec::account_prefix(&message.account), message.id.value());
             self.put(TreeId::AccountMessages, index, &(), true);
+            self.put(TreeId::NumberMessages, number_entry(message), &(), true);
         }
         let key = codec::message_key(message.id).to_vec();
         if message.state().is_final() {
@@ -304,6 +317,12 @@ impl Batch {
             key: codec::sequenced_key(&prefix, key.sequence),
         });
         self
+    }
+
+    /// Indexes an existing message under its number (the background
+    /// indexing of messages stored before the index existed).
+    pub(super) fn put_number_entry(&mut self, message: &Message) -> &mut Batch {
+        self.put(TreeId::NumberMessages, number_entry(message), &(), false)
     }
 
     pub(super) fn put<T: serde::Serialize>(

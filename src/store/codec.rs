@@ -10,6 +10,7 @@
 //! | `upstream_ids` | gateway name, 0x00, upstream id             | `MessageId`          |
 //! | `mailbox`      | account id, 0x00, sequence u64 big-endian   | `MailboxItem`        |
 //! | `meta`         | `sequence`                                  | u64: end of the reserved numbers |
+//! |                | `old_messages`                              | how far the indexing by number of messages stored before that index got (see `number_index`) |
 //! | `inbox`        | gateway name, 0x00, fingerprint             | `InboundMessage` (MO) |
 //! | `admin_objects` | `account` 0x00 system_id                   | `StoredAccount`      |
 //! |                | `route` 0x00 prefix 0x00 accounts, 0x00 between | `StoredRoute`     |
@@ -36,6 +37,7 @@
 //! | `group_members` | account id, 0x00, group, 0x00, number u64 big-endian | `()`: an index entry |
 //! | `mail_log`     | mail id (a sequence number) u64 big-endian  | `MailRecord` (see `mail_log`) |
 //! | `received_mo`  | `all` 0x00, `account` 0x00 account id 0x00, or `number` 0x00 party 0x00; then the MO's sequence u64 big-endian | `ReceivedMo` (see `received_mo`) |
+//! | `number_messages` | destination number (as searches compare it), 0x00, message id u64 big-endian, account id | `()`: an index entry (see `number_index`) |
 //!
 //! Big-endian numbers make byte order numeric order, so a range scan walks
 //! ids in order. Account ids and gateway names are printable ASCII, never
@@ -47,6 +49,8 @@
 //! `account_messages` indexes every message under its account, newest
 //! last, so listing an account's messages reads that account's keys only;
 //! it is written once, with the message's first write, and never changed.
+//! `number_messages` does the same under each message's destination
+//! number, so a search by number reads that number's keys only.
 //!
 //! The ledger entries one group commit appends for one account share a key
 //! (a version byte, then the entries back to back, up to
@@ -233,11 +237,13 @@ pub enum TreeId {
     ReportSummaries,
     /// The routed MO by time received (see `received_mo`).
     ReceivedMo,
+    /// Every message under its destination number (see `number_index`).
+    NumberMessages,
 }
 
 impl TreeId {
     /// In the order the store opens them; `index` is the position here.
-    pub const ALL: [TreeId; 29] = [
+    pub const ALL: [TreeId; 30] = [
         TreeId::Messages,
         TreeId::Archive,
         TreeId::Balances,
@@ -267,6 +273,7 @@ impl TreeId {
         TreeId::MailLog,
         TreeId::ReportSummaries,
         TreeId::ReceivedMo,
+        TreeId::NumberMessages,
     ];
 
     pub fn name(self) -> &'static str {
@@ -300,6 +307,7 @@ impl TreeId {
             TreeId::MailLog => "mail_log",
             TreeId::ReportSummaries => "report_summaries",
             TreeId::ReceivedMo => "received_mo",
+            TreeId::NumberMessages => "number_messages",
         }
     }
 
@@ -503,6 +511,10 @@ fn corrupt(tree: TreeId, key: &[u8], reason: String) -> StoreError {
 /// The key in `meta` of the end of the reserved numbers (`sequence`).
 pub const SEQUENCE_KEY: &[u8] = b"sequence";
 
+/// The key in `meta` of how far the indexing by number of the messages
+/// stored before that index got (`number_index`).
+pub const OLD_MESSAGES_KEY: &[u8] = b"old_messages";
+
 pub fn message_key(id: MessageId) -> [u8; 8] {
     id.to_be_bytes()
 }
@@ -551,6 +563,43 @@ pub fn decode_sequence(tree: TreeId, key: &[u8], prefix_len: usize) -> Result<u6
             key: KeyHex(key.to_vec()),
             reason: format!("expected {prefix_len} bytes of prefix and an 8-byte sequence number"),
         })
+}
+
+/// `number 0x00`: the prefix of every `number_messages` key of one
+/// number (`number` as `Address::comparable` gives it, never holding
+/// 0x00, so "3460" never sees "34600").
+pub fn number_prefix(number: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(number.len() + 9 + AccountId::MAX_LEN);
+    key.extend_from_slice(number.as_bytes());
+    key.push(0);
+    key
+}
+
+/// `number 0x00 id account`: a message's entry in `number_messages`. The
+/// id right after the number makes key order id order within a number
+/// (read backwards: newest first); the account last lets a search of one
+/// account skip the others' entries without reading their messages.
+pub fn number_key(number: &str, id: MessageId, account: &AccountId) -> Vec<u8> {
+    let mut key = number_prefix(number);
+    key.extend_from_slice(&id.to_be_bytes());
+    key.extend_from_slice(account.as_str().as_bytes());
+    key
+}
+
+/// The message id and account of a `number_messages` key under a prefix
+/// of `prefix_len` bytes.
+pub fn decode_number_key(
+    tree: TreeId,
+    key: &[u8],
+    prefix_len: usize,
+) -> Result<(MessageId, AccountId), StoreError> {
+    let id = decode_sequence(tree, key.get(..prefix_len + 8).unwrap_or(key), prefix_len)?;
+    let account = key
+        .get(prefix_len + 8..)
+        .and_then(|tail| std::str::from_utf8(tail).ok())
+        .and_then(|text| AccountId::new(text).ok())
+        .ok_or_else(|| corrupt(tree, key, "no account id after the message id".to_string()))?;
+    Ok((MessageId::new(id), account))
 }
 
 pub fn upstream_key(gateway: &GatewayName, upstream: &UpstreamId) -> Vec<u8> {
@@ -1067,6 +1116,34 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn number_keys_sort_by_number_then_id_and_decode_back() {
+        let demo = AccountId::new("demo").unwrap();
+        let shop = AccountId::new("shop").unwrap();
+        let key = |number, id, account| number_key(number, MessageId::new(id), account);
+        // One number's keys: id order, whatever the account; a longer
+        // number is never under a shorter one's prefix.
+        assert!(key("3460", 9, &shop) < key("3460", 10, &demo));
+        assert!(key("3460", 255, &demo) < key("3460", 256, &demo));
+        assert!(key("3460", u64::MAX, &shop).starts_with(&number_prefix("3460")));
+        assert!(!key("34600", 1, &demo).starts_with(&number_prefix("3460")));
+        let prefix = number_prefix("34600123456");
+        let entry = key("34600123456", 300, &shop);
+        assert_eq!(
+            decode_number_key(TreeId::NumberMessages, &entry, prefix.len()).unwrap(),
+            (MessageId::new(300), shop)
+        );
+        for damaged in [&entry[..prefix.len() + 8], &entry[..prefix.len() + 3]] {
+            assert!(matches!(
+                decode_number_key(TreeId::NumberMessages, damaged, prefix.len()),
+                Err(StoreError::Corrupt {
+                    tree: "number_messages",
+                    ..
+                })
+            ));
+        }
     }
 
     #[test]

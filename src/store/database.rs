@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -92,6 +93,9 @@ pub struct Store {
     /// A checkpoint's failure, after which [`Store::room_for_bulk`] waits
     /// no more.
     checkpoint_failure: Arc<super::checkpoint::Failure>,
+    /// Every message has its entry in the index by number (see
+    /// `number_index`).
+    pub(super) number_index_complete: AtomicBool,
 }
 
 impl Store {
@@ -125,7 +129,9 @@ impl Store {
         };
         let next_segment = super::checkpoint::replay(&sled, &journal_dir)?;
         let journal = super::journal::Journal::create(&journal_dir, next_segment, power)?;
-        let sequence = Arc::new(reserve_first_block(&sled)?);
+        let (sequence, first_id) = reserve_first_block(&sled)?;
+        let sequence = Arc::new(sequence);
+        let number_index_complete = super::old_messages::open_marker(&sled, first_id)?;
 
         let pending = Arc::new(PendingWrites::default());
         let failure = Arc::new(super::checkpoint::Failure::default());
@@ -178,6 +184,7 @@ impl Store {
             sender: Some(sender),
             committer: Some(committer),
             checkpoint_failure,
+            number_index_complete: AtomicBool::new(number_index_complete),
         })
     }
 
@@ -785,8 +792,8 @@ impl Iterator for UnfinishedMessages {
 /// Numbering continues after the last reserved block (or, in a store
 /// written before blocks were reserved, after what sled's own id
 /// generator recovers); the first block is reserved on disk before the
-/// store takes writes.
-fn reserve_first_block(sled: &Sled) -> Result<Sequence, StoreError> {
+/// store takes writes. Also returns the first number this run hands out.
+fn reserve_first_block(sled: &Sled) -> Result<(Sequence, u64), StoreError> {
     let meta = &sled.trees[TreeId::Meta.index()];
     let key = super::codec::SEQUENCE_KEY;
     let start = match meta.get(key).map_err(|e| sled.database_error(e))? {
@@ -797,7 +804,7 @@ fn reserve_first_block(sled: &Sled) -> Result<Sequence, StoreError> {
     meta.insert(key, super::codec::encode(TreeId::Meta, key, &until)?)
         .map_err(|e| sled.database_error(e))?;
     sled.make_durable()?;
-    Ok(Sequence::new(start, until))
+    Ok((Sequence::new(start, until), start))
 }
 
 /// The journal's directory inside the store's.

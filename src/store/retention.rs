@@ -50,9 +50,9 @@ impl Store {
 
 impl Batch {
     /// Removes a finished message past retention: its archived record
-    /// (state and history), its entry in the account's index, and the
-    /// upstream id that led its receipt to it. Its ledger entries stay:
-    /// they are the account's books.
+    /// (state and history), its entries in the account's index and in the
+    /// index by number, and the upstream id that led its receipt to it.
+    /// Its ledger entries stay: they are the account's books.
     pub fn purge_message(&mut self, message: &Message) -> &mut Batch {
         if let (Some(gateway), Some(upstream)) = (&message.gateway, &message.upstream_id) {
             self.ops.push(Op::Remove {
@@ -63,6 +63,10 @@ impl Batch {
         self.ops.push(Op::Remove {
             tree: TreeId::AccountMessages,
             key: codec::sequenced_key(&codec::account_prefix(&message.account), message.id.value()),
+        });
+        self.ops.push(Op::Remove {
+            tree: TreeId::NumberMessages,
+            key: super::batch::number_entry(message),
         });
         self.ops.push(Op::Remove {
             tree: TreeId::Archive,

@@ -69,6 +69,7 @@ mod login_throttle;
 mod long_mo;
 mod mail;
 mod mail_spanish;
+mod message_index;
 mod metrics;
 mod mo_apps;
 mod mo_routing;

@@ -392,6 +392,7 @@ texts! {
     FirstRefusedOnly => "Only the first refused lines are shown:", "Solo se muestran las primeras líneas rechazadas:";
     NoFile => "Choose a file to import.", "Elija un archivo para importar.";
     EveryAccountBound => "Every account: the CSV looks at the newest messages only, at most", "Todas las cuentas: el CSV examina solo los mensajes más recientes, como máximo";
+    NumberIndexBuilding => "Older messages are still being indexed by number: until then a search by number looks at the newest messages only, per page at most", "Los mensajes antiguos aún se están indexando por número: hasta entonces una búsqueda por número examina solo los mensajes más recientes, por página como máximo";
     SendFile => "Send a file", "Enviar un archivo";
     FileExplained => "A CSV with a header row: number, then text or the fields your text names; or a plain list of numbers, one per line. Up to 5 MiB.", "Un CSV con una fila de cabecera: number y después text o los campos que nombra su texto; o una lista de números, uno por línea. Hasta 5 MiB.";
     TemplateOrColumn => "Text (empty: each row's text column)", "Texto (vacío: la columna text de cada fila)";

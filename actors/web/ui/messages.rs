@@ -8,10 +8,13 @@
 //!   `GET /ui/me/messages.csv`, over its own account only (another's id
 //!   is "not found").
 //!
-//! The search is the API's listing (`messages_list::search`: the account's
-//! index, or every account's merged, walked newest first with a scan
-//! budget, a page at a time), and the CSV its per-message report, streamed
-//! (for every account, within `EVERY_CSV_BUDGET` messages looked at).
+//! The search is the API's listing (`messages_list::search`: by number,
+//! the index by number; else the account's index, or every account's
+//! merged, walked newest first with a scan budget; a page at a time), and
+//! the CSV its per-message report, streamed (for every account without a
+//! number, within `EVERY_CSV_BUDGET` messages looked at). While older
+//! messages are still being indexed by number, a search by number is
+//! budgeted too, and the page says so.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::{Markup, html};
@@ -21,7 +24,9 @@ use slog::error;
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
 use super::layout::{Flash, Frame, Section, Tone, account_ids, account_select, respond, see_other};
-use crate::actors::web::messages_list::{EVERY_CSV_BUDGET, ListQuery, Scope, csv_response};
+use crate::actors::web::messages_list::{
+    EVERY_CSV_BUDGET, ListQuery, SCAN_BUDGET, Scope, csv_response,
+};
 use crate::actors::web::state::WebState;
 use crate::model::{Message, MessageId, MessageState};
 
@@ -339,7 +344,8 @@ async fn admin_search(
     let frame = admin.0.frame(Section::Messages, request.path());
     let accounts = account_ids(&state);
     let scope = admin_scope(&state, &admin.0, &search)?;
-    let every = matches!(scope, Scope::Every(_));
+    let indexed = by_number_index(&state, &search);
+    let every_bounded = matches!(scope, Scope::Every(_)) && !indexed;
     let (listed, flash) = results(
         &state,
         &admin.0,
@@ -362,8 +368,9 @@ async fn admin_search(
         (search_form(&frame, "/ui/messages", &search, Some(&accounts)))
         p {
             a href=(export) download { (frame.t(Text::ExportCsv)) }
-            @if every { " " span.muted { (frame.t(Text::EveryAccountBound)) " " (grouped(EVERY_CSV_BUDGET)) "." } }
+            @if every_bounded { " " span.muted { (frame.t(Text::EveryAccountBound)) " " (grouped(EVERY_CSV_BUDGET)) "." } }
         }
+        (index_notice(&frame, &state, &search))
         (listed)
     };
     Ok(respond(frame.page(frame.t(Text::Messages), flash, content)))
@@ -391,6 +398,22 @@ fn grouped(count: usize) -> String {
         out.push(digit);
     }
     out
+}
+
+/// Whether `search` names a number that the index by number answers
+/// (every message is in it).
+fn by_number_index(state: &WebState, search: &Search) -> bool {
+    given(&search.to).is_some() && state.store.number_index_complete()
+}
+
+/// For a search by number while older messages are still being indexed
+/// by number: that it looks at a bounded number of messages meanwhile.
+fn index_notice(frame: &Frame<'_>, state: &WebState, search: &Search) -> Markup {
+    html! {
+        @if given(&search.to).is_some() && !by_number_index(state, search) {
+            p.muted data-notice="number-index" { (frame.t(Text::NumberIndexBuilding)) " " (grouped(SCAN_BUDGET)) "." }
+        }
+    }
 }
 
 /// The account the operator's search names, or every account when it
@@ -464,6 +487,7 @@ async fn customer_search(
     let content = html! {
         (search_form(&frame, "/ui/me/messages", &mine, None))
         p { a href=(export) download { (frame.t(Text::ExportCsv)) } }
+        (index_notice(&frame, &state, &mine))
         (listed)
     };
     Ok(respond(frame.page(frame.t(Text::Messages), flash, content)))

@@ -1,6 +1,7 @@
 //! `[store]`: what a durable acknowledgement survives, the group commit's
 //! timing and size, the page cache, how long finished messages are kept,
-//! and how much of the queues kept in the store is held in memory.
+//! how much of the queues kept in the store is held in memory, and how
+//! gently older messages are indexed by number.
 
 use std::time::Duration;
 
@@ -27,6 +28,9 @@ const MAX_MAILBOX_PAGE: u64 = 100_000;
 /// room for many servers' callbacks while one is down.
 const DEFAULT_OUTBOX_PAGE: u64 = 10_000;
 const MAX_OUTBOX_PAGE: u64 = 1_000_000;
+/// As retention's pause: traffic's commits go between two pages.
+const DEFAULT_INDEX_PAUSE_MS: u64 = 5;
+const MAX_INDEX_PAUSE_MS: u64 = 60_000;
 
 impl Checker<'_> {
     /// `[store]`.
@@ -89,6 +93,13 @@ impl Checker<'_> {
             DEFAULT_OUTBOX_PAGE,
             MAX_OUTBOX_PAGE,
         );
+        let index_pause_ms = self.bounded(
+            raw.index_pause_ms.as_ref(),
+            "store.index_pause_ms",
+            DEFAULT_INDEX_PAUSE_MS,
+            0,
+            MAX_INDEX_PAUSE_MS,
+        );
         StoreSettings {
             durability,
             commit_interval: Duration::from_millis(interval_ms),
@@ -97,6 +108,7 @@ impl Checker<'_> {
             retention,
             mailbox_page,
             outbox_page,
+            index_pause: Duration::from_millis(index_pause_ms),
         }
     }
 }
