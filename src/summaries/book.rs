@@ -3,7 +3,10 @@
 //! the message's acceptance time, so a message is counted in the hour and
 //! day it was accepted whenever it ends. Hour buckets answer today's
 //! chart and are dropped after [`HOURS_KEPT`] hours ([`Book::prune`]);
-//! day buckets answer the daily and monthly reports and are kept. Those
+//! day buckets answer the daily reports and are kept. Each calendar
+//! month's day buckets are also kept summed per key, in memory only (made
+//! again from the days at load), so that a monthly report reads one
+//! bucket per key and month instead of one per key and day. Those
 //! changed since the last [`Book::take_dirty`] are what the caller
 //! persists. Keys are held as ids of interned names, so that summing
 //! hundreds of thousands of buckets reads no string. No I/O, no clock:
@@ -11,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use super::tally::Tally;
 
@@ -47,6 +50,22 @@ impl Span {
         let ms = at.timestamp_millis();
         ms - ms.rem_euclid(self.width_ms())
     }
+}
+
+/// The start, in milliseconds since the epoch, of the UTC calendar month
+/// holding the instant `ms`.
+pub(super) fn month_start(ms: i64) -> i64 {
+    DateTime::from_timestamp_millis(ms)
+        .and_then(|at| at.date_naive().with_day(1))
+        .and_then(|first| first.and_hms_opt(0, 0, 0))
+        .map_or(ms, |midnight| midnight.and_utc().timestamp_millis())
+}
+
+/// The start of the UTC calendar month after the one holding `ms`.
+fn next_month_start(ms: i64) -> i64 {
+    DateTime::from_timestamp_millis(month_start(ms))
+        .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+        .map_or(i64::MAX, |next| next.timestamp_millis())
 }
 
 /// What a tally is counted by.
@@ -137,6 +156,8 @@ pub struct BucketId {
 pub struct Book {
     names: Names,
     buckets: BTreeMap<(Span, i64, Ids), Tally>,
+    /// The day buckets summed per month start and key.
+    months: BTreeMap<(i64, Ids), Tally>,
     dirty: BTreeSet<(Span, i64, Ids)>,
 }
 
@@ -150,11 +171,22 @@ impl Book {
     /// changes the bucket of each width holding `at`.
     pub fn record(&mut self, at: DateTime<Utc>, key: &Key, count: impl Fn(&mut Tally)) {
         let ids = self.names.ids(key);
-        for span in [Span::Hour, Span::Day] {
-            let id = (span, span.start(at), ids);
-            count(self.buckets.entry(id).or_default());
-            self.dirty.insert(id);
-        }
+        let hour = (Span::Hour, Span::Hour.start(at), ids);
+        count(self.buckets.entry(hour).or_default());
+        self.dirty.insert(hour);
+        let day_start = Span::Day.start(at);
+        let day = self.buckets.entry((Span::Day, day_start, ids)).or_default();
+        let before = day.clone();
+        count(day);
+        let month = self
+            .months
+            .entry((month_start(day_start), ids))
+            .or_default();
+        // The day's change, as the day took it (a count that would go
+        // below zero stops at zero there), so the month stays their sum.
+        month.unmerge(&before);
+        month.merge(day);
+        self.dirty.insert((Span::Day, day_start, ids));
     }
 
     /// Adds `tally` to `key`'s buckets holding `at`.
@@ -227,6 +259,44 @@ impl Book {
         )
     }
 
+    /// The buckets of the UTC days in `from_ms..to_ms` (day starts), of
+    /// `account` only when given, by start and key ids, with each calendar
+    /// month wholly inside the range read as one bucket per key starting
+    /// on its first day: what a monthly report sums. `None` for an
+    /// account never seen.
+    pub(super) fn days_by_month(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        account: Option<&str>,
+    ) -> Option<impl Iterator<Item = (i64, &Ids, &Tally)>> {
+        let account = self.account_filter(account)?;
+        let first_whole = match month_start(from_ms) {
+            start if start == from_ms => start,
+            _ => next_month_start(from_ms),
+        };
+        let after_whole = month_start(to_ms).max(first_whole);
+        let (head_end, tail_start) = if first_whole < after_whole {
+            (first_whole, after_whole)
+        } else {
+            (to_ms, to_ms)
+        };
+        let months = (first_whole < after_whole)
+            .then(|| {
+                self.months
+                    .range((first_whole, [0; 5])..(after_whole, [0; 5]))
+                    .map(|((start, ids), tally)| (*start, ids, tally))
+            })
+            .into_iter()
+            .flatten();
+        Some(
+            self.range(Span::Day, from_ms, head_end)
+                .chain(months)
+                .chain(self.range(Span::Day, tail_start, to_ms))
+                .filter(move |(_, ids, _)| account.is_none_or(|account| ids[ACCOUNT] == account)),
+        )
+    }
+
     /// Drops the hour buckets more than [`HOURS_KEPT`] hours before the
     /// one holding `now`; returns them, for the store to drop too.
     pub fn prune(&mut self, now: DateTime<Utc>) -> Vec<BucketId> {
@@ -273,6 +343,12 @@ impl Book {
             .entry((id.span, id.start_ms, ids))
             .or_default()
             .merge(tally);
+        if id.span == Span::Day {
+            self.months
+                .entry((month_start(id.start_ms), ids))
+                .or_default()
+                .merge(tally);
+        }
     }
 
     /// Every day bucket's tally summed: what the book holds in all.
@@ -361,5 +437,14 @@ mod tests {
             .unwrap();
         assert_eq!(tally.taken, 1);
         assert_eq!(again.name(ids[GATEWAY]), NONE);
+        // The month is summed again from the days read back, and the
+        // hour read back is not counted in it.
+        let december = month_start(day);
+        let months: Vec<_> = again
+            .days_by_month(december, next_month_start(december), None)
+            .unwrap()
+            .collect();
+        assert_eq!(months.len(), 1);
+        assert_eq!((months[0].0, months[0].2.taken), (december, 1));
     }
 }

@@ -1,6 +1,7 @@
 //! The rows of a daily or monthly report: the day buckets of a range of
 //! UTC days summed per day or per month and per group (operator, account,
-//! gateway or route), for every account or one. No I/O.
+//! gateway or route), for every account or one; a monthly report reads
+//! the book's month sums for the months wholly in range. No I/O.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -96,8 +97,16 @@ pub fn summarise(
     let Some(end) = to.succ_opt() else {
         return Vec::new();
     };
-    let Some(days) = book.days(day_start_ms(from), day_start_ms(end), account) else {
-        return Vec::new();
+    let (from_ms, end_ms) = (day_start_ms(from), day_start_ms(end));
+    let days: Box<dyn Iterator<Item = (i64, &Ids, &Tally)>> = match period {
+        Period::Day => match book.days(from_ms, end_ms, account) {
+            Some(days) => Box::new(days),
+            None => return Vec::new(),
+        },
+        Period::Month => match book.days_by_month(from_ms, end_ms, account) {
+            Some(days) => Box::new(days),
+            None => return Vec::new(),
+        },
     };
     // Summed by ids; a period's label is made once per day bucket start,
     // names looked up once per row.
@@ -262,5 +271,67 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_monthly_report_is_its_days_summed_whatever_the_range() {
+        let mut book = Book::new();
+        let start: DateTime<Utc> = "2026-10-20T05:00:00Z".parse().unwrap();
+        for n in 0..120i64 {
+            let at = start + chrono::Duration::hours(n * 19);
+            let which = ["movistar", "vodafone", "orange"][(n % 3) as usize];
+            let key = key(["a", "b"][(n % 2) as usize], which, "g1");
+            book.record(at, &key, |t| t.accept(true, Money::from_micros(n)));
+            if n % 5 == 0 {
+                book.record(at, &key, |t| {
+                    t.finish(crate::summaries::Ending::Delivered, Money::ZERO)
+                });
+            }
+        }
+        // A count taken back from a day that never had it stops at zero
+        // there, and so in its month.
+        let empty_day: DateTime<Utc> = "2026-12-31T23:00:00Z".parse().unwrap();
+        book.record(empty_day, &key("a", "telefonica", "g1"), |t| {
+            t.withdraw(true, Money::from_micros(7))
+        });
+        let ranges = [
+            ("2026-10-01", "2027-01-31"),
+            ("2026-10-21", "2026-12-31"),
+            ("2026-11-01", "2026-11-30"),
+            ("2026-11-02", "2026-11-29"),
+            ("2026-11-15", "2027-01-10"),
+            ("2026-12-31", "2027-01-01"),
+        ];
+        for (from, to) in ranges {
+            for account in [None, Some("b")] {
+                let mut by_month: BTreeMap<(String, String), Tally> = BTreeMap::new();
+                for row in summarise(
+                    &book,
+                    Period::Day,
+                    date(from),
+                    date(to),
+                    GroupBy::Operator,
+                    account,
+                ) {
+                    by_month
+                        .entry((row.period[..7].to_owned(), row.group))
+                        .or_default()
+                        .merge(&row.tally);
+                }
+                let monthly: BTreeMap<(String, String), Tally> = summarise(
+                    &book,
+                    Period::Month,
+                    date(from),
+                    date(to),
+                    GroupBy::Operator,
+                    account,
+                )
+                .into_iter()
+                .map(|row| ((row.period, row.group), row.tally))
+                .collect();
+                assert_eq!(monthly, by_month, "{from} to {to}, {account:?}");
+                assert!(!monthly.is_empty());
+            }
+        }
     }
 }

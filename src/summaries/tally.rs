@@ -124,6 +124,22 @@ impl Tally {
         self.other += other.other;
     }
 
+    /// Takes `other` back out of this, where `other` was merged into it
+    /// before: what is left is the sum of the rest.
+    pub fn unmerge(&mut self, other: &Tally) {
+        self.messages = self.messages.saturating_sub(other.messages);
+        self.parts = self.parts.saturating_sub(other.parts);
+        self.taken = self.taken.saturating_sub(other.taken);
+        self.charged = sub(self.charged, other.charged);
+        self.refunded = sub(self.refunded, other.refunded);
+        self.cost = sub(self.cost, other.cost);
+        self.delivered = self.delivered.saturating_sub(other.delivered);
+        self.undelivered = self.undelivered.saturating_sub(other.undelivered);
+        self.expired = self.expired.saturating_sub(other.expired);
+        self.rejected = self.rejected.saturating_sub(other.rejected);
+        self.other = self.other.saturating_sub(other.other);
+    }
+
     /// Parts that ended in anything but DELIVRD.
     pub fn failed(&self) -> u64 {
         self.undelivered + self.expired + self.rejected + self.other
