@@ -4,8 +4,11 @@
 //! the blocking pool, pausing `store.index_pause_ms` between pages so that
 //! traffic's commits go first. Each page is committed with how far it got,
 //! so a kill loses at most the page under way and the next start goes on.
-//! It stops when every message is indexed; until then searches by number
-//! walk the accounts' indexes within their bound.
+//! A page that fails, or panics on the blocking pool, is tried again
+//! after a pause. It stops when every message is indexed; until then
+//! searches by number walk the accounts' indexes within their bound. Not
+//! under a `Supervisor`, which would start it again once it has stopped:
+//! nothing it runs on the actor itself can panic on input.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,7 +54,8 @@ impl NumberIndexer {
                     Ok(Ok(step)) => indexer.page_done(step, ctx),
                     Ok(Err(error)) => indexer.page_failed(&error, ctx),
                     Err(error) => {
-                        error!(indexer.logger, "indexing by number stopped"; "error" => %error);
+                        error!(indexer.logger, "indexing a page by number panicked, trying again";
+                            "error" => %error, "retry_s" => RETRY.as_secs());
                         ctx.run_later(RETRY, NumberIndexer::index_page);
                     }
                 }),
