@@ -87,11 +87,12 @@
 # relay (not run by default): SMPP relaying against the tools' own
 # ceiling, alternated run by run (RELAY_RUNS, 3): a node-smpp load tool
 # (scripts/load/smpp_load.js: RELAY_MESSAGES (100000) submit_sm asking for
-# a receipt, one transceiver bind, window RELAY_WINDOW (200)) straight to
-# `pasarela sim-smsc` (receipts after E2E_DLR_DELAY_MS, 200), then through
+# a receipt, one transceiver bind, window RELAY_WINDOW (200)) and then
+# `pasarela bench` (one session, the same window), each straight to
+# `pasarela sim-smsc` (receipts after E2E_DLR_DELAY_MS, 200) and through
 # pasarela (a fresh serve, its smpp gateway one transceiver of the same
-# window to the same SMSC), each timed to the last receipt; each run prints
-# both msg/s and submit_sm_resp p99, then the medians and their ratio.
+# window to the same SMSC), each timed to the last receipt; each run
+# prints every result, then per tool the medians and their ratio.
 #
 # PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop and relay on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
@@ -610,7 +611,8 @@ relay() {
     command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
     [[ -d scripts/interop/node-smsc/node_modules ]] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund
     build
-    local dir direct=() through=() result
+    local dir result node_direct=() node_through=() own_direct=() own_through=()
+    local own=(--messages "${RELAY_MESSAGES:-100000}" --sessions 1 --window "${RELAY_WINDOW:-200}" --json)
     dir=$(mktemp -d)
     smsc_start "$dir"
     trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
@@ -618,19 +620,39 @@ relay() {
         echo "relay run $run: ${RELAY_MESSAGES:-100000} submit_sm with receipts, window ${RELAY_WINDOW:-200}"
         result=$(relay_load "$SMSC_ADDRESS" --system-id pasarela --password secret) ||
             { echo "  the load failed straight to the SMSC: $result" >&2; return 1; }
-        echo "  straight to the SMSC: $result"
-        direct+=("$(msg_per_s <<<"$result")")
+        echo "  node-smpp straight to the SMSC: $result"
+        node_direct+=("$(msg_per_s <<<"$result")")
+        result=$("$BINARY" bench --connect "$SMSC_ADDRESS" "${own[@]}")
+        echo "  pasarela bench straight to the SMSC: $result"
+        own_direct+=("$(e2e_per_s <<<"$result")")
         UPSTREAM_WINDOW=${RELAY_WINDOW:-200} serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
         result=$(relay_load "$SMPP_ADDRESS") ||
             { echo "  the load failed through pasarela: $result" >&2; serve_stop; return 1; }
-        echo "  through pasarela:     $result"
-        through+=("$(msg_per_s <<<"$result")")
+        echo "  node-smpp through pasarela: $result"
+        node_through+=("$(msg_per_s <<<"$result")")
+        serve_stop
+        UPSTREAM_WINDOW=${RELAY_WINDOW:-200} serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
+        result=$("$BINARY" bench --connect "$SMPP_ADDRESS" "${own[@]}")
+        echo "  pasarela bench through pasarela: $result"
+        own_through+=("$(e2e_per_s <<<"$result")")
         serve_stop
     done
+    relay_ratio "node-smpp load" "${node_direct[*]}" "${node_through[*]}"
+    relay_ratio "pasarela bench" "${own_direct[*]}" "${own_through[*]}"
+}
+
+# `pasarela bench --json`'s end-to-end msg/s (to the last receipt).
+e2e_per_s() {
+    sed -n 's/.*"e2e_per_sec":\([0-9]*\).*/\1/p'
+}
+
+# Prints tool $1's medians straight ($2) and through pasarela ($3), and
+# their ratio.
+relay_ratio() {
     local d t
-    d=$(printf '%s\n' "${direct[@]}" | median)
-    t=$(printf '%s\n' "${through[@]}" | median)
-    awk -v d="$d" -v t="$t" 'BEGIN { printf "median msg/s: straight %d, through pasarela %d, ratio %.2f\n", d, t, (d > 0 ? t / d : 0) }'
+    d=$(tr ' ' '\n' <<<"$2" | median)
+    t=$(tr ' ' '\n' <<<"$3" | median)
+    awk -v tool="$1" -v d="$d" -v t="$t" 'BEGIN { printf "%s, median msg/s: straight %d, through pasarela %d, ratio %.2f\n", tool, d, t, (d > 0 ? t / d : 0) }'
 }
 
 benches=("$@")
