@@ -20,7 +20,9 @@ use slog::{error, info};
 
 use super::guard::{AdminPage, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, csrf_field, respond, respond_with, see_other};
+use super::layout::{
+    Flash, Frame, Section, Tone, csrf_field, in_url, respond, respond_with, see_other,
+};
 use super::session::Who;
 use crate::actors::protocol::directory::AccountEntry;
 use crate::actors::web::accounts::{account_change, credit_change, new_account};
@@ -377,10 +379,7 @@ async fn suspension(
 
 /// To the account's page, reporting `done`.
 fn to_account(id: &str, done: &str) -> HttpResponse {
-    let location = format!(
-        "/ui/accounts/{}?done={done}",
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
-    );
+    let location = format!("/ui/accounts/{}?done={done}", in_url(id));
     see_other(location)
 }
 

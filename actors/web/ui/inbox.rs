@@ -21,7 +21,7 @@ use slog::{error, warn};
 use super::conversations::{not_shown, paging};
 use super::guard::{AdminPage, UiError, UiErrorKind, filled, refused};
 use super::i18n::Text;
-use super::layout::{Flash, Section, Tone, account_ids, account_select, respond};
+use super::layout::{Flash, Section, Tone, account_ids, account_select, in_url, respond};
 use crate::actors::web::conversations::{self, Reader, list, parties};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
@@ -51,14 +51,10 @@ struct Search {
 impl Search {
     /// The `?account=…&number=…` of this search.
     fn filter(&self) -> String {
-        let encode = |text: &str| {
-            percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
-                .to_string()
-        };
         format!(
             "account={}&number={}",
-            encode(&self.account),
-            encode(&self.number)
+            in_url(&self.account),
+            in_url(&self.number)
         )
     }
 

@@ -187,7 +187,7 @@ impl Frame<'_> {
         let switch = format!(
             "/ui/lang/{}?back={}",
             self.lang.other().tag(),
-            percent_encoding::utf8_percent_encode(self.path, percent_encoding::NON_ALPHANUMERIC)
+            in_url(self.path)
         );
         html! {
             header.top {
@@ -244,6 +244,12 @@ pub enum Tone {
     Ok,
     Bad,
     Warn,
+}
+
+/// `text` percent-encoded to stand as a path segment or a query value in
+/// a link.
+pub fn in_url(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The hidden field a state-changing form posts its session's token in.

@@ -23,7 +23,9 @@ use slog::error;
 
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, Tone, account_ids, account_select, respond, see_other};
+use super::layout::{
+    Flash, Frame, Section, Tone, account_ids, account_select, in_url, respond, see_other,
+};
 use crate::actors::web::messages_list::{
     EVERY_CSV_BUDGET, ListQuery, SCAN_BUDGET, Scope, csv_response,
 };
@@ -135,10 +137,7 @@ fn query_string(search: &Search) -> String {
                 serde_json::Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            format!(
-                "{name}={}",
-                percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
-            )
+            format!("{name}={}", in_url(&text))
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -335,10 +334,7 @@ async fn admin_search(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, UiError> {
     if let Some(id) = given(&search.id) {
-        let location = format!(
-            "/ui/messages/{}",
-            percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let location = format!("/ui/messages/{}", in_url(&id));
         return Ok(see_other(location));
     }
     let frame = admin.0.frame(Section::Messages, request.path());

@@ -13,7 +13,7 @@ use slog::error;
 
 use super::guard::{AdminPage, UiError, filled, refused};
 use super::i18n::Text;
-use super::layout::{Flash, Section, Tone, account_ids, account_select, respond};
+use super::layout::{Flash, Section, Tone, account_ids, account_select, in_url, respond};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::conversations::Party;
@@ -41,14 +41,10 @@ struct Search {
 impl Search {
     /// This search's address, from the MO before `before`.
     fn older(&self, before: u64) -> String {
-        let encode = |text: &str| {
-            percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
-                .to_string()
-        };
         format!(
             "/ui/inbox/received?account={}&number={}&before={before}",
-            encode(&self.account),
-            encode(&self.number)
+            in_url(&self.account),
+            in_url(&self.number)
         )
     }
 }

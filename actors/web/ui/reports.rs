@@ -11,12 +11,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Days;
 use maud::{Markup, html};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::chart;
 use super::guard::{AdminPage, CustomerPage, LoggedIn, UiError, UiErrorKind};
 use super::i18n::Text;
-use super::layout::{Flash, Frame, Section, account_ids, account_select, respond};
+use super::layout::{Flash, Frame, Section, account_ids, account_select, in_url, respond};
 use crate::actors::web::reports::{
     Audience, Figures, Range, RangeQuery, SummaryReport, summary_csv, summary_report, today_csv,
     today_report,
@@ -57,17 +56,16 @@ fn asked(request: &HttpRequest) -> RangeQuery {
 
 /// The query string of `range` for `audience`, for links.
 fn link_query(range: &Range, audience: &Audience) -> String {
-    let encode = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
     let mut query = format!(
         "from={}&to={}&group_by={}",
-        encode(&range.from),
-        encode(&range.to),
-        encode(&range.group_name)
+        in_url(&range.from),
+        in_url(&range.to),
+        in_url(&range.group_name)
     );
     if audience.operator
         && let Some(account) = &audience.account
     {
-        query.push_str(&format!("&account={}", encode(account)));
+        query.push_str(&format!("&account={}", in_url(account)));
     }
     query
 }
