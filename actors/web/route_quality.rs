@@ -190,8 +190,9 @@ pub(in crate::actors::web) struct RouteQualityReport {
     pub(in crate::actors::web) alerts: Vec<AlertView>,
 }
 
-/// The report, from the quality board.
-pub(in crate::actors::web) fn report(state: &WebState) -> RouteQualityReport {
+/// The report, from the quality board, its alerts' reasons in `language`
+/// (the API's in English).
+pub(in crate::actors::web) fn report(state: &WebState, language: Lang) -> RouteQualityReport {
     let board = &state.changes.route_starter.quality;
     let (hour, day) = board.windows();
     let mut by_gateway: BTreeMap<&str, Vec<&Key>> = BTreeMap::new();
@@ -258,7 +259,7 @@ pub(in crate::actors::web) fn report(state: &WebState) -> RouteQualityReport {
         .map(|(gateway, alert)| AlertView {
             gateway,
             kind: alert.crossing.kind().to_owned(),
-            reason: alert.crossing.reason(Lang::En),
+            reason: alert.crossing.reason(language),
             since: alert.since.to_rfc3339(),
         })
         .collect();
@@ -280,7 +281,7 @@ pub(in crate::actors::web) fn report(state: &WebState) -> RouteQualityReport {
 )]
 #[get("/api/v1/reports/route-quality")]
 async fn route_quality(_: Operator, state: web::Data<WebState>) -> Result<HttpResponse, Problem> {
-    Ok(HttpResponse::Ok().json(report(&state)))
+    Ok(HttpResponse::Ok().json(report(&state, Lang::En)))
 }
 
 /// Send a round of probes now: every gateway to every test number (admin)

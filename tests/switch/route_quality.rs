@@ -344,6 +344,24 @@ fn probes_find_a_fake_receipt_and_one_that_arrived() {
     assert!(up["probe_delivery_p50_s"].as_f64().is_some(), "{seen:#}");
     assert!(switch.logged().contains("fake receipt"));
     assert_eq!(alert_of(&seen, "up")["kind"], "fake_receipts", "{seen:#}");
+    assert_eq!(
+        alert_of(&seen, "up")["reason"],
+        "1 fake receipt",
+        "{seen:#}"
+    );
+    // The console gives the alert's reason in the page's language.
+    let operator = ui_login(switch.http, ("admin", ADMIN_PASSWORD));
+    let headers = [(
+        "Cookie".to_owned(),
+        format!("pasarela_session={operator}; pasarela_lang=es"),
+    )];
+    let page = http::request_with_headers(switch.http, "GET", "/ui/quality", &headers, b"");
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("<td>1 recibo falso</td>"),
+        "{}",
+        page.text
+    );
 }
 
 #[test]

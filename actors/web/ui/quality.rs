@@ -197,7 +197,7 @@ fn page(
     flash: Option<Flash>,
 ) -> Markup {
     let frame = admin.0.frame(Section::Quality, request.path());
-    let report = report(state);
+    let report = report(state, frame.lang);
     let window = span(report.window_s);
     let day = span(report.window_s * 24.0);
     let probing = state.changes.route_starter.quality.probing();
