@@ -69,15 +69,20 @@ impl SmtpSink {
         }
     }
 
-    /// The mails received so far, in order: (envelope recipients, text).
-    pub fn mails(&self) -> Vec<(String, String)> {
+    /// The sink's files named `*.{extension}`, in the order written.
+    fn files(&self, extension: &str) -> Vec<PathBuf> {
         let mut names: Vec<_> = std::fs::read_dir(&self.dir)
             .unwrap()
             .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .filter(|path| path.extension().is_some_and(|ext| ext == extension))
             .collect();
         names.sort();
         names
+    }
+
+    /// The mails received so far, in order: (envelope recipients, text).
+    pub fn mails(&self) -> Vec<(String, String)> {
+        self.files("eml")
             .into_iter()
             .map(|path| {
                 let text = std::fs::read_to_string(path).unwrap();
@@ -102,13 +107,7 @@ impl SmtpSink {
     /// The mails received so far, in order, as their reader sees them
     /// (the sink decodes each: subject and plain text body).
     pub fn decoded(&self) -> Vec<Decoded> {
-        let mut names: Vec<_> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        names.sort();
-        names
+        self.files("json")
             .into_iter()
             .map(|path| serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
             .collect()
@@ -151,6 +150,15 @@ email = "billing@shop.example"
 "#
         ),
     )
+}
+
+/// Adds `keys` (TOML lines) to the `[mail]` section [`config`] wrote.
+pub fn add_mail_keys(config: &Path, keys: &str) {
+    let text = std::fs::read_to_string(config).unwrap().replace(
+        "low_balance = \"5.00\"",
+        &format!("low_balance = \"5.00\"\n{keys}"),
+    );
+    std::fs::write(config, text).unwrap();
 }
 
 /// One message from the shop over HTTP (1.00 of credit).

@@ -17,8 +17,8 @@
 //! audited); a customer setting its address in its settings.
 
 use crate::mail_sink::{
-    ADMIN, SHOP, SmtpSink, config, free_port, mail_log, quality_alert, recipients, send,
-    two_messages_yesterday, wait_log,
+    ADMIN, SHOP, SmtpSink, add_mail_keys, config, free_port, mail_log, quality_alert, recipients,
+    send, two_messages_yesterday, wait_log,
 };
 use crate::ui::{browse, csrf_token, ui_login};
 use crate::{common, http};
@@ -420,14 +420,10 @@ fn the_daily_summary_reports_yesterday_as_the_daily_report_does_once_a_day() {
     let plain = config(dir.path(), port);
     let day = two_messages_yesterday(dir.path(), &plain);
     let sink = SmtpSink::start(port, &dir.path().join("mails"));
-    let text = std::fs::read_to_string(&plain).unwrap().replace(
-        "low_balance = \"5.00\"",
-        &format!(
-            "low_balance = \"5.00\"\ndaily_summary_hour = {}",
-            chrono::Utc::now().hour()
-        ),
+    add_mail_keys(
+        &plain,
+        &format!("daily_summary_hour = {}", chrono::Utc::now().hour()),
     );
-    std::fs::write(&plain, text).unwrap();
     let mut switch = Switch::start(&plain, &[]);
     let mails = sink.wait_for(1);
     assert_eq!(recipients(&mails), ["ops@example.com"]);

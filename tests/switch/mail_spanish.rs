@@ -12,7 +12,8 @@ use chrono::Timelike;
 use crate::common::Switch;
 use crate::http::json;
 use crate::mail_sink::{
-    Decoded, SHOP, SmtpSink, config, free_port, quality_alert, two_messages_yesterday,
+    Decoded, SHOP, SmtpSink, add_mail_keys, config, free_port, quality_alert,
+    two_messages_yesterday,
 };
 use serde_json::json;
 
@@ -176,14 +177,13 @@ fn with_mail_language_es_the_daily_summary_is_in_spanish() {
     let path = config(dir.path(), port);
     let day = two_messages_yesterday(dir.path(), &path);
     let sink = SmtpSink::start(port, &dir.path().join("mails"));
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "low_balance = \"5.00\"",
+    add_mail_keys(
+        &path,
         &format!(
-            "low_balance = \"5.00\"\nlanguage = \"es\"\ndaily_summary_hour = {}",
+            "language = \"es\"\ndaily_summary_hour = {}",
             chrono::Utc::now().hour()
         ),
     );
-    std::fs::write(&path, text).unwrap();
     let _switch = Switch::start(&path, &[]);
     let mails = sink.wait_decoded(1);
     assert_eq!(mails.len(), 1, "{mails:#?}");
