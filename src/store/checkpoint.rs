@@ -18,9 +18,6 @@ use super::error::StoreError;
 use super::journal;
 use super::pending_writes::{Entries, Entry, PendingWrites};
 
-/// Writes per sled batch in a checkpoint (see `Sled::apply`).
-const APPLY_CHUNK: usize = 512;
-
 /// The file "power" durability syncs after each sled flush, and its path for
 /// error messages.
 pub(super) struct SyncFile {
@@ -89,36 +86,28 @@ impl Sled {
         Ok(stored.map_or_else(Vec::new, |stored| chunks::chunk_keys(id, key, &stored)))
     }
 
-    /// Puts (`Some`) and removes (`None`) into `tree`, in small batches.
+    /// Puts (`Some`) and removes (`None`) into `tree`, one key at a time.
+    ///
+    /// Not a `sled::Batch`: `apply_batch` holds sled's global write lock,
+    /// which every sled read waits for, so the actor thread's reads (a
+    /// conversation's summary, a message) stalled for milliseconds at a
+    /// time behind each checkpoint. Single writes take that lock shared.
+    /// Nothing needs the checkpoint atomic in sled: reads find these keys
+    /// in the sealed pending writes until it ends, and after a crash the
+    /// journal, deleted only once sled is flushed, applies it all again.
     fn apply_all(
         &self,
         tree: &sled::Tree,
         writes: Vec<(IVec, Option<IVec>)>,
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
         for (key, value) in writes {
             match value {
-                Some(value) => batch.insert(key, value),
-                None => batch.remove(key),
+                Some(value) => tree.insert(key, value),
+                None => tree.remove(key),
             }
-            in_batch += 1;
-            if in_batch == APPLY_CHUNK {
-                self.apply(tree, std::mem::take(&mut batch))?;
-                in_batch = 0;
-            }
-        }
-        if in_batch > 0 {
-            self.apply(tree, batch)?;
+            .map_err(|error| self.database_error(error))?;
         }
         Ok(())
-    }
-
-    /// `apply_batch` holds sled's global write lock, which every sled read
-    /// waits for: small batches keep those waits short.
-    fn apply(&self, tree: &sled::Tree, batch: sled::Batch) -> Result<(), StoreError> {
-        tree.apply_batch(batch)
-            .map_err(|error| self.database_error(error))
     }
 
     /// Flushes sled, and in "power" mode syncs its log file.
