@@ -309,10 +309,14 @@ impl Account {
     }
 
     /// Drops what is over the mailbox's limits, going on in later turns
-    /// while more remains.
-    fn tidy_mailbox(&mut self, ctx: &mut Context<Self>) {
-        if self.mailbox.tidy(Utc::now()) {
-            ctx.run_later(Duration::ZERO, |account, ctx| account.tidy_mailbox(ctx));
+    /// while more remains. `by_age`: also what waited too long, which
+    /// reads the store; the timer does that, while items just queued are
+    /// only checked against the count, so a busy account reads nothing.
+    fn tidy_mailbox(&mut self, ctx: &mut Context<Self>, by_age: bool) {
+        if self.mailbox.tidy(by_age.then(Utc::now)) {
+            ctx.run_later(Duration::ZERO, move |account, ctx| {
+                account.tidy_mailbox(ctx, by_age);
+            });
         }
     }
 
@@ -851,9 +855,9 @@ impl Actor for Account {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.tidy_mailbox(ctx);
+        self.tidy_mailbox(ctx, true);
         let every = (self.wiring.limits.mailbox_max_age / 10).clamp(TIDY_MIN, TIDY_MAX);
-        ctx.run_interval(every, |account, ctx| account.tidy_mailbox(ctx));
+        ctx.run_interval(every, |account, ctx| account.tidy_mailbox(ctx, true));
     }
 }
 
@@ -990,7 +994,7 @@ impl Handler<Queued> for Account {
 
     fn handle(&mut self, queued: Queued, ctx: &mut Context<Self>) {
         self.mailbox.queued(queued.items);
-        self.tidy_mailbox(ctx);
+        self.tidy_mailbox(ctx, false);
         self.pump(ctx);
     }
 }

@@ -159,11 +159,34 @@ impl Mailbox {
         self.report();
     }
 
-    /// Drops what is over the limits, oldest first: items waiting longer
-    /// than `mailbox_max_age_days`, then items beyond `mailbox_max_items`.
-    /// Items in flight are left to their sessions. Returns whether work
-    /// remains (more than one call's budget).
-    pub fn tidy(&mut self, now: DateTime<Utc>) -> bool {
+    /// Drops what is over the limits, oldest first: with `now`, items
+    /// waiting longer than `mailbox_max_age_days` as of then (which reads
+    /// the oldest items' messages from the store), then items beyond
+    /// `mailbox_max_items`. Items in flight are left to their sessions.
+    /// Returns whether work remains (more than one call's budget).
+    pub fn tidy(&mut self, now: Option<DateTime<Utc>>) -> bool {
+        let expired = match now {
+            Some(now) => self.expired(now),
+            None => Vec::new(),
+        };
+        let budget = TIDY_BUDGET - expired.len();
+        self.drop_items(&expired, MailboxDrop::Expired);
+        let max_items = usize::try_from(self.limits.mailbox_max_items).unwrap_or(usize::MAX);
+        let mut overflow = Vec::new();
+        while self.stored.saturating_sub(overflow.len()) > max_items && overflow.len() < budget {
+            match self.pop_first() {
+                Some((key, _)) => overflow.push(key),
+                None => break,
+            }
+        }
+        self.drop_items(&overflow, MailboxDrop::Full);
+        self.report();
+        expired.len() + overflow.len() == TIDY_BUDGET
+    }
+
+    /// The oldest items that waited past `mailbox_max_age_days` at `now`,
+    /// taken out of `waiting`, at most a budget of them.
+    fn expired(&mut self, now: DateTime<Utc>) -> Vec<MailboxKey> {
         let max_age = chrono::Duration::from_std(self.limits.mailbox_max_age)
             .unwrap_or(chrono::Duration::MAX);
         let cutoff = now.checked_sub_signed(max_age);
@@ -186,19 +209,7 @@ impl Mailbox {
                 }
             }
         }
-        let budget = TIDY_BUDGET - expired.len();
-        self.drop_items(&expired, MailboxDrop::Expired);
-        let max_items = usize::try_from(self.limits.mailbox_max_items).unwrap_or(usize::MAX);
-        let mut overflow = Vec::new();
-        while self.stored.saturating_sub(overflow.len()) > max_items && overflow.len() < budget {
-            match self.pop_first() {
-                Some((key, _)) => overflow.push(key),
-                None => break,
-            }
-        }
-        self.drop_items(&overflow, MailboxDrop::Full);
-        self.report();
-        expired.len() + overflow.len() == TIDY_BUDGET
+        expired
     }
 
     /// When the item was queued: a receipt when its message reached its
