@@ -261,6 +261,8 @@ struct ReceiptLabels {
 pub enum Rejection {
     /// Over the account's TPS (ESME_RTHROTTLED).
     Throttled,
+    /// The route's queue was full (ESME_RMSGQFUL, `limits.route_queue_max`).
+    QueueFull,
     /// Not enough credit (ESME_RSUBMITFAIL from the account).
     Credit,
     /// The request itself is wrong: a field, the PDU, the JSON body.
@@ -286,6 +288,7 @@ impl Rejection {
     pub fn as_str(self) -> &'static str {
         match self {
             Rejection::Throttled => "throttled",
+            Rejection::QueueFull => "queue_full",
             Rejection::Credit => "credit",
             Rejection::Invalid => "invalid",
             Rejection::Sender => "sender",
@@ -319,6 +322,7 @@ impl Rejection {
     pub fn of(status: CommandStatus) -> Rejection {
         match status {
             CommandStatus::EsmeRthrottled => Rejection::Throttled,
+            CommandStatus::EsmeRmsgqful => Rejection::QueueFull,
             CommandStatus::EsmeRsubmitfail => Rejection::Credit,
             CommandStatus::EsmeRsyserr => Rejection::System,
             CommandStatus::EsmeRinvsrcadr => Rejection::Sender,

@@ -49,6 +49,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -85,6 +86,7 @@ use crate::metrics;
 use crate::metrics::MoOutcome;
 use crate::model::{AccountId, GatewayName, Message, MessageId, MessageState, Money};
 use crate::rating;
+use crate::routing;
 use crate::smpp::CommandStatus;
 use crate::store::{
     Batch, ConversationIndex, InboundMessage, LedgerEntry, LedgerKind, ListId, ListKey, Listed,
@@ -320,6 +322,31 @@ impl Account {
         }
     }
 
+    /// Refuses a customer's message to a route whose queue is full
+    /// (`limits.route_queue_max`): its gateways are down or slower than
+    /// the customers, and the queue is in memory.
+    fn check_route_queues<'a>(
+        &self,
+        routing: &Routing,
+        mut routes: impl Iterator<Item = &'a routing::Route>,
+    ) -> Result<(), Refused> {
+        let max = usize::try_from(self.wiring.limits.route_queue_max).unwrap_or(usize::MAX);
+        let full = |route: &&routing::Route| {
+            routing
+                .actors
+                .get(route.index)
+                .is_some_and(|handle| handle.waiting.load(Ordering::Relaxed) >= max)
+        };
+        match routes.find(full) {
+            Some(route) => {
+                warn!(self.wiring.logger, "submission refused: the route's queue is full";
+                    "account" => %self.id, "route" => &route.prefix, "limit" => max);
+                Err(CommandStatus::EsmeRmsgqful.into())
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Everything up to the commit; the commit itself is the caller's last step.
     fn accept(
         &mut self,
@@ -367,6 +394,17 @@ impl Account {
             .iter()
             .map(|destination| {
                 let route = routing.table.lookup(self.id.as_str(), destination.text());
+                (destination, route)
+            })
+            .collect();
+        // A campaign has its own pace and queue lane, and a reply answers
+        // a phone: only a customer's own messages wait for room.
+        if matches!(by, SubmittedBy::Customer) {
+            self.check_route_queues(&routing, plan.iter().filter_map(|(_, route)| *route))?;
+        }
+        let plan: Vec<_> = plan
+            .into_iter()
+            .map(|(destination, route)| {
                 (destination, route.map(|route| (route.index, route.price)))
             })
             .collect();
@@ -1367,6 +1405,7 @@ mod tests {
                 max_parts_per_request: 10,
                 mailbox_max_items: 10,
                 mailbox_max_age: Duration::from_secs(3600),
+                route_queue_max: 10,
             },
             mo_apps: MoAppsWiring {
                 live: Arc::new(LiveMoApps::new(Default::default())),

@@ -36,6 +36,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -89,6 +90,8 @@ pub struct Route {
     /// The chooser's clock.
     born: std::time::Instant,
     queue: Lanes<Message>,
+    /// What `RouteHandle::waiting` tells the accounts.
+    waiting: Arc<AtomicUsize>,
     /// A drain turn is due.
     draining: bool,
     /// Where messages that must wait go.
@@ -125,6 +128,7 @@ impl Route {
             gateways,
             takes: HashMap::new(),
             queue: Lanes::new(),
+            waiting: Arc::default(),
             draining: false,
             schedule: wiring.schedule,
             store: wiring.store,
@@ -137,13 +141,21 @@ impl Route {
     /// Starts the actor under a `Supervisor`; the handle is where its
     /// messages go.
     pub fn supervise(self) -> RouteHandle {
+        let waiting = Arc::clone(&self.waiting);
         let address = Supervisor::start(move |_| self);
         RouteHandle {
             dispatch: address.clone().recipient(),
             withdraw: address.clone().recipient(),
             amend: address.clone().recipient(),
             retire: address.recipient(),
+            waiting,
         }
+    }
+
+    /// Tells the accounts how many messages of no campaign wait here.
+    fn count_waiting(&self) {
+        let waiting = self.queue.len() - self.queue.campaign_len();
+        self.waiting.store(waiting, Ordering::Relaxed);
     }
 
     /// What gateway `name` takes now.
@@ -176,11 +188,10 @@ impl Route {
         if self.waits_ahead(&message) {
             // The drain, due if a gateway takes them, hands it on in turn.
             self.queue.push_back(message);
-            return;
-        }
-        if let Some(message) = self.deliver(message) {
+        } else if let Some(message) = self.deliver(message) {
             self.queue.push_back(message);
         }
+        self.count_waiting();
     }
 
     /// Whether messages of `message`'s kind (campaign or not) wait here.
@@ -252,22 +263,30 @@ impl Route {
     /// while some are left that a gateway takes.
     fn drain(&mut self, ctx: &mut Context<Self>) {
         self.draining = false;
-        for _ in 0..DRAIN_TURN {
-            let Some(message) = self.next_deliverable() else {
-                return;
-            };
-            if let Some(message) = self.deliver(message) {
-                self.queue.push_front(message);
-                return;
-            }
-        }
-        if self.deliverable() {
+        let whole_turn = self.drain_turn();
+        self.count_waiting();
+        if whole_turn && self.deliverable() {
             self.draining = true;
             ctx.run_later(DRAIN_PAUSE, |route, ctx| {
                 let logger = route.logger.clone();
                 let _ = guarded(route, ctx, &logger, "drain", |route, ctx| route.drain(ctx));
             });
         }
+    }
+
+    /// Up to [`DRAIN_TURN`] queued messages to the gateways that take
+    /// them; whether all of them went (so more may go).
+    fn drain_turn(&mut self) -> bool {
+        for _ in 0..DRAIN_TURN {
+            let Some(message) = self.next_deliverable() else {
+                return false;
+            };
+            if let Some(message) = self.deliver(message) {
+                self.queue.push_front(message);
+                return false;
+            }
+        }
+        true
     }
 
     /// A `least_cost` or `quality` route looks at its gateways' figures
@@ -447,7 +466,7 @@ impl Handler<Withdraw> for Route {
                 .queue
                 .take_where(|message| withdraw.cancel.selects(message));
             let now = Utc::now();
-            selected
+            let withdrawn = selected
                 .into_iter()
                 .filter_map(|mut message| {
                     match message.transition(MessageState::Deleted, now) {
@@ -460,7 +479,9 @@ impl Handler<Withdraw> for Route {
                         }
                     }
                 })
-                .collect()
+                .collect();
+            route.count_waiting();
+            withdrawn
         })
         .unwrap_or_default()
     }

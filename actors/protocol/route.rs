@@ -6,6 +6,7 @@
 //! [`Retire`]).
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use actix::Recipient;
 use arc_swap::ArcSwap;
@@ -21,6 +22,10 @@ pub struct RouteHandle {
     pub withdraw: Recipient<Withdraw>,
     pub amend: Recipient<Amend>,
     pub retire: Recipient<Retire>,
+    /// Messages of no campaign waiting in the route's queue, as the route
+    /// last counted them (after each message it takes or hands on): an
+    /// account refuses new ones past `limits.route_queue_max`.
+    pub waiting: Arc<AtomicUsize>,
 }
 
 /// One route table and the actor of each of its routes, by index.

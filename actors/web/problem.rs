@@ -174,6 +174,19 @@ impl Problem {
                 "the account's credit does not cover the message",
             ),
             CommandStatus::EsmeRinvbndsts => (StatusCode::FORBIDDEN, "the account is suspended"),
+            CommandStatus::EsmeRmsgqful => {
+                return Problem {
+                    retry_after: Some(1),
+                    ..Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
+                            "the route's queue is full (limits.route_queue_max): its gateways \
+                             are down or slower than the traffic; nothing was sent or charged, \
+                             try again ({status:?})"
+                        ),
+                    )
+                };
+            }
             CommandStatus::EsmeRinvnumdests | CommandStatus::EsmeRinvmsglen => {
                 return Problem {
                     kind: Some(TOO_MANY_PARTS),

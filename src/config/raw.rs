@@ -153,6 +153,7 @@ pub(crate) struct RawLimits {
     pub max_parts_per_request: Option<Spanned<u32>>,
     pub mailbox_max_items: Option<Spanned<u64>>,
     pub mailbox_max_age_days: Option<Spanned<f64>>,
+    pub route_queue_max: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

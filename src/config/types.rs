@@ -307,6 +307,12 @@ pub struct LimitsSettings {
     /// `limits.mailbox_max_age_days`: a receipt or MO waiting longer than
     /// this for the account's receiver is dropped.
     pub mailbox_max_age: Duration,
+    /// `limits.route_queue_max`: while this many messages of no campaign
+    /// wait in memory in a route's queue for a gateway to take them, a
+    /// customer's new message to that route is refused (ESME_RMSGQFUL,
+    /// HTTP 503), so ESMEs faster than the SMSCs cannot grow the switch's
+    /// memory without end.
+    pub route_queue_max: u64,
 }
 
 /// A listener over TLS: where, and the PEM files it presents.

@@ -83,6 +83,7 @@ mod receipt_durability;
 mod reports;
 mod restart_under_load;
 mod route_quality;
+mod route_queue_limit;
 mod sender_rules;
 mod serve;
 mod sim_smsc;

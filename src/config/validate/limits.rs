@@ -1,6 +1,7 @@
-//! `[limits]`: how many message parts one request may create, and how
-//! many receipts and MO, and for how long, may wait for an account whose
-//! receiver is not bound.
+//! `[limits]`: how many message parts one request may create, how many
+//! receipts and MO, and for how long, may wait for an account whose
+//! receiver is not bound, and how many messages may wait in a route's
+//! queue before customers' new ones are refused.
 
 use super::checker::Checker;
 use crate::config::LimitsSettings;
@@ -16,6 +17,9 @@ const MAX_MAILBOX_MAX_ITEMS: u64 = 100_000_000;
 const DEFAULT_MAILBOX_MAX_AGE_DAYS: f64 = 7.0;
 const MIN_MAILBOX_MAX_AGE_DAYS: f64 = 0.00001;
 const MAX_MAILBOX_MAX_AGE_DAYS: f64 = 3_650.0;
+/// Several seconds of a fast link's traffic, about 50 MB of messages.
+const DEFAULT_ROUTE_QUEUE_MAX: u64 = 50_000;
+const MAX_ROUTE_QUEUE_MAX: u64 = 100_000_000;
 
 impl Checker<'_> {
     /// `[limits]`.
@@ -40,6 +44,13 @@ impl Checker<'_> {
                 "limits.mailbox_max_age_days",
                 DEFAULT_MAILBOX_MAX_AGE_DAYS,
                 (MIN_MAILBOX_MAX_AGE_DAYS, MAX_MAILBOX_MAX_AGE_DAYS),
+            ),
+            route_queue_max: self.bounded(
+                raw.route_queue_max.as_ref(),
+                "limits.route_queue_max",
+                DEFAULT_ROUTE_QUEUE_MAX,
+                1,
+                MAX_ROUTE_QUEUE_MAX,
             ),
         }
     }
