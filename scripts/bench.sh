@@ -17,6 +17,7 @@
 #   E2E_MESSAGES (100000)  E2E_SESSIONS (4)  E2E_WINDOW (256)
 #   E2E_RATE (unset: as fast as the windows allow)  E2E_RUNS (3)
 #   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (power)
+#   E2E_RESUBMIT (set: bench submits again what is refused as full or throttled)
 #
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
 # sim-smsc` in its own process, bound by an `smpp` gateway with
@@ -177,12 +178,13 @@ serve_stop() {
 e2e_run() {
     local binary=$1
     serve_start "$@"
-    local rate=()
+    local rate=() resubmit=()
     [[ -n "${E2E_RATE:-}" ]] && rate=(--rate "$E2E_RATE")
+    [[ -n "${E2E_RESUBMIT:-}" ]] && resubmit=(--resubmit-refused)
     "$binary" bench --connect "$SMPP_ADDRESS" \
         --messages "${E2E_MESSAGES:-100000}" \
         --sessions "${E2E_SESSIONS:-4}" \
-        --window "${E2E_WINDOW:-256}" "${rate[@]}" --json
+        --window "${E2E_WINDOW:-256}" "${rate[@]}" "${resubmit[@]}" --json
     serve_stop
 }
 

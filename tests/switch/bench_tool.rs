@@ -1,8 +1,11 @@
 //! `pasarela bench` as a process against a `pasarela sim-smsc` process:
 //! every message acknowledged and receipted, refusals counted by status,
 //! multipart messages over transmitter + receiver binds, and a non-zero exit
-//! when it cannot bind. Every run is bounded in time.
+//! when it cannot bind. Against a switch whose route's queue fills,
+//! `--resubmit-refused` sends the refused again until all are taken. Every
+//! run is bounded in time.
 
+use crate::common::{Switch, smpp_gateway, write_config_without_account_tps};
 use crate::sim;
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
@@ -195,4 +198,64 @@ fn nothing_listening_exits_non_zero() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot connect"), "{stderr}");
+}
+
+/// A switch whose route to sim-smsc forwards 200 messages a second and
+/// holds 10 in the gateway's queue and 20 in the route's: a faster ESME
+/// is refused ESME_RMSGQFUL.
+fn slow_switch(dir: &std::path::Path, sim: &Sim) -> Switch {
+    let gateway = smpp_gateway("slow", sim.addr, "tps = 200\nqueue_limit = 10");
+    let extra = format!(
+        "{gateway}\n[[routes]]\nprefix = \"44\"\naccounts = [\"*\"]\ngateways = [\"slow\"]\nprice = \"0.01\"\n\n[limits]\nroute_queue_max = 20\n"
+    );
+    Switch::start(&write_config_without_account_tps(dir, &extra), &[])
+}
+
+#[test]
+fn refused_as_full_messages_are_resubmitted_until_all_are_taken() {
+    let sim = Sim::start(&["--dlr-delay-ms", "20"]);
+    let dir = tempfile::tempdir().unwrap();
+    let switch = slow_switch(dir.path(), &sim);
+    let addr = switch.smpp.to_string();
+    let run = |resubmit: bool| {
+        let mut args = vec![
+            "--connect",
+            &addr,
+            "--messages",
+            "400",
+            "--sessions",
+            "1",
+            "--window",
+            "64",
+            "--destination",
+            "4477009",
+            "--json",
+        ];
+        if resubmit {
+            args.push("--resubmit-refused");
+        }
+        report(&bench(&args))
+    };
+
+    let plain = run(false);
+    let refused = plain["submit_errors"]["ESME_RMSGQFUL"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(refused > 0, "the route's queue never filled: {plain}");
+    assert_eq!(
+        plain["submitted_ok"].as_u64().unwrap() + refused,
+        400,
+        "{plain}"
+    );
+    assert_eq!(plain["resubmitted"], 0, "{plain}");
+
+    let again = run(true);
+    assert_eq!(again["submitted_ok"], 400, "{again}");
+    assert_eq!(again["submit_errors"], serde_json::json!({}), "{again}");
+    assert!(again["resubmitted"].as_u64().unwrap() > 0, "{again}");
+    assert_eq!(
+        again["receipts"],
+        serde_json::json!({"DELIVRD": 400}),
+        "{again}"
+    );
 }

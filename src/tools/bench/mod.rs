@@ -9,10 +9,17 @@
 //!
 //! Counts are of submit_sm PDUs: a message of three parts is three submits,
 //! three acknowledgements and three receipts.
+//!
+//! With `--resubmit-refused` a submit the server refuses as full or
+//! throttled (ESME_RMSGQFUL, ESME_RTHROTTLED) goes again after
+//! [`RESUBMIT_PAUSE`], as an ESME does, and counts as `resubmitted`, not
+//! as an error: every message then ends up taken, and a run measures a
+//! switch that pushes back.
 
 mod plan;
 mod report;
 
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +38,10 @@ use crate::tools::client::{BindKind, ClientError, Credentials, Esme, Event};
 /// How long a submit_sm may wait for its answer before it counts as an
 /// error (TIMEOUT).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a refused submit waits before it goes again
+/// (`--resubmit-refused`).
+const RESUBMIT_PAUSE: Duration = Duration::from_millis(20);
 
 /// How long unbinding may take at the end.
 const UNBIND_LIMIT: Duration = Duration::from_secs(2);
@@ -101,6 +112,10 @@ pub struct BenchArgs {
     /// receipts still missing.
     #[arg(long, default_value_t = 30_000)]
     pub receipt_timeout_ms: u64,
+    /// Submit again, after a pause, what the server refuses as full or
+    /// throttled (ESME_RMSGQFUL, ESME_RTHROTTLED), as ESMEs do.
+    #[arg(long)]
+    pub resubmit_refused: bool,
     /// Print only the JSON line.
     #[arg(long)]
     pub json: bool,
@@ -162,6 +177,8 @@ struct Run {
     tracker: Mutex<Tracker>,
     /// Signalled when the last awaited receipt arrives.
     receipts_done: Notify,
+    /// `--resubmit-refused`.
+    resubmit: bool,
 }
 
 impl Run {
@@ -239,6 +256,7 @@ async fn drive(args: &BenchArgs, plan: Plan) -> Result<Report, BenchError> {
         throttle: rate.map(|rate| Mutex::new(Throttle::new(rate, (rate / 100).max(1)))),
         tracker: Mutex::new(Tracker::default()),
         receipts_done: Notify::new(),
+        resubmit: args.resubmit_refused,
     });
     let start = Instant::now();
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -256,6 +274,8 @@ async fn drive(args: &BenchArgs, plan: Plan) -> Result<Report, BenchError> {
             submitting: submits,
             submit_done,
             totals: SessionTotals::default(),
+            sent: HashMap::new(),
+            again: VecDeque::new(),
         };
         tasks.push(tokio::spawn(session.run(stop_rx.clone())));
     }
@@ -294,6 +314,11 @@ struct Session {
     /// outstanding; receiver sessions have none.
     submit_done: Option<oneshot::Sender<()>>,
     totals: SessionTotals,
+    /// With `--resubmit-refused`: each outstanding submit by sequence
+    /// number, to send again if refused.
+    sent: HashMap<u32, SubmitSm>,
+    /// Refused submits and when they go again, oldest first.
+    again: VecDeque<(Instant, SubmitSm)>,
 }
 
 impl Session {
@@ -304,7 +329,7 @@ impl Session {
                 Ok(wake) => wake,
                 Err(error) => break Err(error),
             };
-            if !self.submitting && self.esme.outstanding() == 0 {
+            if !self.submitting && self.again.is_empty() && self.esme.outstanding() == 0 {
                 if let Some(done) = self.submit_done.take() {
                     let _ = done.send(());
                 }
@@ -334,48 +359,87 @@ impl Session {
         self.totals
     }
 
-    /// Fill the window. `Some(at)`: the rate allows the next submit at `at`.
-    fn submit(
-        &mut self,
-        parts: &mut std::collections::VecDeque<SubmitSm>,
-    ) -> Result<Option<Instant>, ClientError> {
-        while self.submitting && self.esme.can_submit() {
-            if parts.is_empty() {
-                match self.run.take_message() {
-                    Some(submits) => parts.extend(submits),
-                    None => {
-                        self.submitting = false;
-                        break;
+    /// Fill the window, refused submits that are due first. `Some(at)`:
+    /// wake at `at`, when the rate allows the next submit or a refused
+    /// one is due again.
+    fn submit(&mut self, parts: &mut VecDeque<SubmitSm>) -> Result<Option<Instant>, ClientError> {
+        while self.esme.can_submit() {
+            let now = Instant::now();
+            let again_due = self.again.front().is_some_and(|(at, _)| *at <= now);
+            if !again_due {
+                if !self.submitting {
+                    break;
+                }
+                if parts.is_empty() {
+                    match self.run.take_message() {
+                        Some(submits) => parts.extend(submits),
+                        None => {
+                            self.submitting = false;
+                            continue;
+                        }
                     }
                 }
             }
-            let now = Instant::now();
             if let Err(wait) = self.run.pace(now) {
                 return Ok(Some(now + wait));
             }
-            let Some(part) = parts.pop_front() else {
+            let part = if again_due {
+                self.again.pop_front().map(|(_, part)| part)
+            } else {
+                parts.pop_front()
+            };
+            let Some(part) = part else {
                 continue;
             };
-            self.esme.submit(part)?;
+            let kept = self.run.resubmit.then(|| part.clone());
+            let sequence = self.esme.submit(part)?;
+            if let Some(kept) = kept {
+                self.sent.insert(sequence, kept);
+            }
             self.totals.first_submit.get_or_insert(now);
         }
-        Ok(None)
+        // A full window wakes the session with its next answer.
+        Ok(if self.esme.can_submit() {
+            self.again.front().map(|(at, _)| *at)
+        } else {
+            None
+        })
+    }
+
+    /// Whether the submit `sequence`, refused with `status`, goes again.
+    fn resubmitted(&mut self, sequence: u32, status: CommandStatus, now: Instant) -> bool {
+        let sent = self.sent.remove(&sequence);
+        let refused_for_now = matches!(
+            status,
+            CommandStatus::EsmeRmsgqful | CommandStatus::EsmeRthrottled
+        );
+        match sent.filter(|_| refused_for_now) {
+            Some(part) => {
+                self.again.push_back((now + RESUBMIT_PAUSE, part));
+                self.totals.resubmitted += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     fn on_event(&mut self, event: Event) {
         let now = Instant::now();
         match event {
             Event::Answered {
+                sequence,
                 status,
                 message_id,
                 sent_at,
-                ..
             } => {
                 let micros = now.saturating_duration_since(sent_at).as_micros();
                 self.totals
                     .latencies_us
                     .push(u32::try_from(micros).unwrap_or(u32::MAX));
                 self.totals.last_response = Some(now);
+                if self.resubmitted(sequence, status, now) {
+                    return;
+                }
                 if status != CommandStatus::EsmeRok {
                     self.totals.error(status::name(u32::from(status)));
                     return;
@@ -385,7 +449,8 @@ impl Session {
                     self.run.tracker().acknowledged(id, now);
                 }
             }
-            Event::TimedOut { .. } => {
+            Event::TimedOut { sequence } => {
+                self.sent.remove(&sequence);
                 self.totals.last_response = Some(now);
                 self.totals.error("TIMEOUT");
             }

@@ -60,6 +60,8 @@ impl Tracker {
 #[derive(Debug, Default)]
 pub(super) struct SessionTotals {
     pub(super) submitted_ok: u64,
+    /// Refused as full or throttled and sent again (`--resubmit-refused`).
+    pub(super) resubmitted: u64,
     pub(super) errors: BTreeMap<String, u64>,
     /// submit_sm → submit_sm_resp, microseconds.
     pub(super) latencies_us: Vec<u32>,
@@ -76,6 +78,7 @@ impl SessionTotals {
 
     fn merge(&mut self, other: SessionTotals) {
         self.submitted_ok += other.submitted_ok;
+        self.resubmitted += other.resubmitted;
         for (name, count) in other.errors {
             *self.errors.entry(name).or_default() += count;
         }
@@ -131,6 +134,9 @@ pub(super) struct Report {
     pub(super) submitted_ok: u64,
     /// submit_sm refused, by status name (and TIMEOUT, CONNECTION_LOST).
     pub(super) submit_errors: BTreeMap<String, u64>,
+    /// submit_sm refused as full or throttled and sent again
+    /// (`--resubmit-refused`).
+    pub(super) resubmitted: u64,
     /// Acknowledged submits per second, first submit to last answer.
     pub(super) submit_per_sec: f64,
     /// Matched receipts per second, first submit to last receipt; `null`
@@ -180,6 +186,7 @@ impl Report {
             window: shape.window,
             submitted_ok: totals.submitted_ok,
             submit_errors: totals.errors,
+            resubmitted: totals.resubmitted,
             submit_per_sec: per_sec(
                 totals.submitted_ok,
                 totals.first_submit,
@@ -214,7 +221,7 @@ impl Report {
         format!(
             "messages      {} ({} submit_sm) over {} sessions, window {}\n\
              submitted ok  {} at {:.0} msg/s\n\
-             submit errors {}\n\
+             submit errors {}, resubmitted {}\n\
              latency       p50 {} µs, p99 {} µs, max {} µs\n\
              receipts      {} ({}), missing {}, unmatched {}\n\
              end to end    {e2e}\n\
@@ -226,6 +233,7 @@ impl Report {
             self.submitted_ok,
             self.submit_per_sec,
             counts(&self.submit_errors),
+            self.resubmitted,
             self.latency_us.p50,
             self.latency_us.p99,
             self.latency_us.max,
