@@ -23,7 +23,10 @@
 //! it is sent, or sent first; never both.
 //!
 //! Messages wait here in memory only; the store holds each as ACCEPTED, so
-//! after a crash the switch routes them again from there. Supervised: a
+//! after a crash the switch routes them again from there. How many of no
+//! campaign wait is stored in the route's handle after every change, and
+//! accounts refuse customers' new messages to the route while that is at
+//! `limits.route_queue_max`. Supervised: a
 //! restart keeps the queue (it is plain data) and re-subscribes to the
 //! gateways.
 //!
