@@ -225,7 +225,7 @@ pub fn refusal_text(status: CommandStatus) -> &'static str {
         CommandStatus::EsmeRinvsched => "invalid deferred delivery time",
         CommandStatus::EsmeRinvesmclass | CommandStatus::EsmeRinvdcs => "invalid message type",
         CommandStatus::EsmeRthrottled => "throttled",
-        CommandStatus::EsmeRmsgqful => "window full",
+        CommandStatus::EsmeRmsgqful => "queue full",
         CommandStatus::EsmeRsubmitfail => "refused",
         CommandStatus::EsmeRsyserr => "system error",
         _ => "not allowed",
