@@ -121,6 +121,10 @@ pub struct Account {
     wiring: AccountWiring,
     terms: Terms,
     throttle: Option<Throttle>,
+    /// The last customer submission was refused for a full route queue:
+    /// logged once when refusals start, not for every one (they are
+    /// counted as `queue_full`).
+    refusing_for_full_queue: bool,
     metrics: metrics::AccountMetrics,
     balance: Money,
     sessions: HashMap<SessionId, Bound>,
@@ -173,6 +177,7 @@ impl Account {
             wiring,
             terms,
             throttle: None,
+            refusing_for_full_queue: false,
             balance: Money::ZERO,
             sessions: HashMap::new(),
             mailbox,
@@ -326,7 +331,7 @@ impl Account {
     /// (`limits.route_queue_max`): its gateways are down or slower than
     /// the customers, and the queue is in memory.
     fn check_route_queues<'a>(
-        &self,
+        &mut self,
         routing: &Routing,
         mut routes: impl Iterator<Item = &'a routing::Route>,
     ) -> Result<(), Refused> {
@@ -337,12 +342,21 @@ impl Account {
                 .get(route.index)
                 .is_some_and(|handle| handle.waiting.load(Ordering::Relaxed) >= max)
         };
-        match routes.find(full) {
-            Some(route) => {
-                warn!(self.wiring.logger, "submission refused: the route's queue is full";
+        let refusing = routes.find(full);
+        match (refusing, self.refusing_for_full_queue) {
+            (Some(route), false) => {
+                warn!(self.wiring.logger, "refusing submissions: the route's queue is full";
                     "account" => %self.id, "route" => &route.prefix, "limit" => max);
-                Err(CommandStatus::EsmeRmsgqful.into())
             }
+            (None, true) => {
+                info!(self.wiring.logger, "taking submissions again: room in the route's queue";
+                    "account" => %self.id);
+            }
+            _ => {}
+        }
+        self.refusing_for_full_queue = refusing.is_some();
+        match refusing {
+            Some(_) => Err(CommandStatus::EsmeRmsgqful.into()),
             None => Ok(()),
         }
     }

@@ -163,11 +163,16 @@ pub fn add_mail_keys(config: &Path, keys: &str) {
 
 /// One message from the shop over HTTP (1.00 of credit).
 pub fn send(switch: &Switch) {
+    send_as(switch, SHOP);
+}
+
+/// One message from the account `who` over HTTP.
+fn send_as(switch: &Switch, who: Option<(&str, &str)>) {
     let sent = json(
         switch.http,
         "POST",
         "/api/v1/messages",
-        SHOP,
+        who,
         Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
     );
     assert_eq!(sent.status, 202, "{}", sent.body);
@@ -292,17 +297,9 @@ price = "0.05"
         gateway = smpp_gateway("grey", grey.addr, ""),
     );
     let switch = Switch::start(&write_config(dir, &extra), &[]);
-    let demo = Some(("demo", "demo1234"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while sink.mails().is_empty() && Instant::now() < deadline {
-        let sent = json(
-            switch.http,
-            "POST",
-            "/api/v1/messages",
-            demo,
-            Some(&json!({"to": "+34600111222", "from": "Shop", "text": "hello"})),
-        );
-        assert_eq!(sent.status, 202, "{}", sent.body);
+        send_as(&switch, Some(("demo", "demo1234")));
         std::thread::sleep(Duration::from_millis(200));
     }
     (switch, sink, grey)

@@ -264,15 +264,21 @@ fn retention_takes_purged_messages_out_of_the_index() {
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
 
     // The entry itself is gone, not only skipped.
-    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
-    let indexed: Vec<u64> = store
+    assert_eq!(stored_index(dir.path()), recent);
+}
+
+/// The ids the stopped switch's store in `dir` indexes under [`NUMBER`],
+/// newest first.
+fn stored_index(dir: &Path) -> Vec<u64> {
+    let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
+    let indexed = store
         .number_messages(NUMBER, None, 10)
         .unwrap()
         .into_iter()
         .map(|(id, _)| id.value())
         .collect();
-    assert_eq!(indexed, recent);
     store.close().unwrap();
+    indexed
 }
 
 /// `POST /api/v1/messages` to `to` over a socket that may die with the
@@ -437,17 +443,11 @@ fn messages_stored_before_the_index_are_indexed_after_start() {
     );
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
 
-    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
-    let indexed: Vec<u64> = store
-        .number_messages(NUMBER, None, 10)
-        .unwrap()
-        .into_iter()
-        .map(|(id, _)| id.value())
-        .collect();
     assert_eq!(
-        indexed,
+        stored_index(dir.path()),
         newest_first(old.iter().chain(&recent).copied().collect())
     );
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
     assert_eq!(
         store.number_messages(&many[599], None, 10).unwrap().len(),
         1

@@ -336,12 +336,7 @@ async fn one_conversation(
                             td { (message.at.format("%Y-%m-%d %H:%M:%S")) }
                             td { @if mo { (shown.theirs) } @else { (shown.ours) } }
                             td { @if mo { (shown.ours) } @else { (shown.theirs) } }
-                            td {
-                                @match &message.text {
-                                    Some(text) => { (text) },
-                                    None => { (frame.badge(frame.t(Text::Binary), Tone::Warn)) },
-                                }
-                            }
+                            td { (frame.text_or_binary(message.text.as_deref())) }
                             td { @if let Some(state) = message.state { (state) } }
                         }
                     }

@@ -227,6 +227,14 @@ impl Frame<'_> {
         }
     }
 
+    /// A message's text, or a "binary" badge for data that is not text.
+    pub fn text_or_binary(&self, text: Option<&str>) -> Markup {
+        match text {
+            Some(text) => html! { (text) },
+            None => self.badge(self.t(Text::Binary), Tone::Warn),
+        }
+    }
+
     /// A badge for a gateway's or message's state: green, red or amber.
     pub fn badge(&self, text: &str, tone: Tone) -> Markup {
         let class = match tone {

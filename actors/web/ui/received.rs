@@ -13,7 +13,7 @@ use slog::error;
 
 use super::guard::{AdminPage, UiError, filled, refused};
 use super::i18n::Text;
-use super::layout::{Flash, Section, Tone, account_ids, account_select, in_url, respond};
+use super::layout::{Flash, Section, account_ids, account_select, in_url, respond};
 use crate::actors::web::problem::Problem;
 use crate::actors::web::state::WebState;
 use crate::conversations::Party;
@@ -88,12 +88,7 @@ fn page(
                                 td { (row.mo.account) }
                                 td { a href=(conversation) { (row.mo.theirs) } }
                                 td { (row.mo.ours) }
-                                td {
-                                    @match &row.entry.text {
-                                        Some(text) => { (text) },
-                                        None => { (frame.badge(frame.t(Text::Binary), Tone::Warn)) },
-                                    }
-                                }
+                                td { (frame.text_or_binary(row.entry.text.as_deref())) }
                                 td { @for id in &row.entry.ids { code { (id) } " " } }
                             }
                         }
