@@ -61,6 +61,10 @@ use prometheus_client::metrics::gauge::Gauge;
 pub const PER_HOST: usize = 4;
 /// The longest `last_error` kept with an item.
 const MAX_ERROR_LEN: usize = 200;
+/// The most of an answer's body read (and dropped). Reading it to its end
+/// is what lets the connection go back to the pool for the next callback;
+/// one left unread is closed, and every callback would connect anew.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// The TLS client settings of `https://` callbacks: the Mozilla roots
 /// (webpki-roots), plus the authorities in `ca_file` when given.
@@ -409,7 +413,7 @@ async fn send(
             sign(secret.as_bytes(), timestamp, &signed),
         ));
     }
-    let response = match body {
+    let mut response = match body {
         Some(body) => builder.send_body(body).await,
         None => builder.send().await,
     }
@@ -418,6 +422,9 @@ async fn send(
         None => Failure::Attempt(error.to_string()),
     })?;
     let status = response.status();
+    // The status decides; a body too long or cut short only costs the
+    // connection its reuse.
+    let _ = response.body().limit(MAX_ANSWER).await;
     if status.is_success() {
         Ok(())
     } else {

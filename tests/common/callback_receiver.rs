@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -42,10 +42,13 @@ impl Received {
 
 /// A customer callback server on 127.0.0.1: answers every request with
 /// the status currently set ([`HOLD`]: none, the connection is held until
-/// the client goes), and records it. Stops listening when dropped.
+/// the client goes), and records it; one request per connection, or as
+/// many as the client sends when kept alive. Stops listening when dropped.
 pub struct Receiver {
     pub address: SocketAddr,
     answer: Arc<AtomicU16>,
+    /// Connections accepted.
+    connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     /// `https` when it speaks TLS.
@@ -56,7 +59,13 @@ impl Receiver {
     /// Listens on `port` (0: any) answering `answer`, recording into
     /// `received` (shared across restarts of the server).
     pub fn start(port: u16, answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
-        Receiver::listen(port, answer, received, None)
+        Receiver::listen(port, answer, received, None, false)
+    }
+
+    /// Like [`Receiver::start`] on any port, but keeping each connection
+    /// open for the client's next request, as most web servers do.
+    pub fn start_keep_alive(answer: u16, received: Arc<Mutex<Vec<Received>>>) -> Receiver {
+        Receiver::listen(0, answer, received, None, true)
     }
 
     /// The same over TLS, with the certificate for 127.0.0.1 that
@@ -75,7 +84,7 @@ impl Receiver {
         .with_no_client_auth()
         .with_single_cert(certificates, key)
         .unwrap();
-        Receiver::listen(0, answer, received, Some(Arc::new(config)))
+        Receiver::listen(0, answer, received, Some(Arc::new(config)), false)
     }
 
     fn listen(
@@ -83,6 +92,7 @@ impl Receiver {
         answer: u16,
         received: Arc<Mutex<Vec<Received>>>,
         tls: Option<Arc<rustls::ServerConfig>>,
+        keep_alive: bool,
     ) -> Receiver {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
@@ -90,12 +100,15 @@ impl Receiver {
         let address = listener.local_addr().unwrap();
         let answer = Arc::new(AtomicU16::new(answer));
         let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
         let thread = {
             let (answer, received, stop) = (answer.clone(), received.clone(), stop.clone());
+            let connections = connections.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match listener.accept() {
                         Ok((stream, _)) => {
+                            connections.fetch_add(1, Ordering::Relaxed);
                             let (answer, received) = (answer.clone(), received.clone());
                             stream.set_nonblocking(false).unwrap();
                             stream
@@ -103,11 +116,11 @@ impl Receiver {
                                 .unwrap();
                             let tls = tls.clone();
                             std::thread::spawn(move || match tls {
-                                None => serve(stream, &answer, &received),
+                                None => serve(stream, &answer, &received, keep_alive),
                                 Some(tls) => {
                                     let connection = rustls::ServerConnection::new(tls).unwrap();
                                     let stream = rustls::StreamOwned::new(connection, stream);
-                                    serve(stream, &answer, &received)
+                                    serve(stream, &answer, &received, false)
                                 }
                             });
                         }
@@ -119,6 +132,7 @@ impl Receiver {
         Receiver {
             address,
             answer,
+            connections,
             stop,
             thread: Some(thread),
             scheme,
@@ -127,6 +141,11 @@ impl Receiver {
 
     pub fn set_answer(&self, status: u16) {
         self.answer.store(status, Ordering::Relaxed);
+    }
+
+    /// How many connections clients opened to it.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -143,9 +162,25 @@ impl Drop for Receiver {
     }
 }
 
-/// Reads one request (head and Content-Length body), records it, answers
-/// and closes.
-fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec<Received>>) {
+/// Serves the requests on one connection: one, or while `keep_alive`
+/// every one the client sends until it closes.
+fn serve(
+    mut stream: impl Read + Write,
+    answer: &AtomicU16,
+    received: &Mutex<Vec<Received>>,
+    keep_alive: bool,
+) {
+    while serve_one(&mut stream, answer, received, keep_alive) && keep_alive {}
+}
+
+/// Reads one request (head and Content-Length body), records it and
+/// answers; whether the connection may carry another.
+fn serve_one(
+    stream: &mut (impl Read + Write),
+    answer: &AtomicU16,
+    received: &Mutex<Vec<Received>>,
+    keep_alive: bool,
+) -> bool {
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -153,7 +188,7 @@ fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec
             break end;
         }
         match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(n) => bytes.extend_from_slice(&chunk[..n]),
         }
     };
@@ -173,7 +208,7 @@ fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec
     let mut body = bytes[head_end + 4..].to_vec();
     while body.len() < length {
         match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
@@ -188,13 +223,16 @@ fn serve(mut stream: impl Read + Write, answer: &AtomicU16, received: &Mutex<Vec
     if status == HOLD {
         // Until the client closes (or the read times out).
         while matches!(stream.read(&mut chunk), Ok(n) if n > 0) {}
-        return;
+        return false;
     }
-    let _ = stream.write_all(
-        format!("HTTP/1.1 {status} Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .as_bytes(),
-    );
-    let _ = stream.flush();
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    let answered = stream
+        .write_all(
+            format!("HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: {connection}\r\n\r\nok")
+                .as_bytes(),
+        )
+        .and_then(|()| stream.flush());
+    answered.is_ok()
 }
 
 /// What `X-Pasarela-Signature` must be for `request` signed with

@@ -6,7 +6,8 @@
 //! (checked here with HMAC-SHA256), duplicates only with the same event id.
 //! Callbacks pending at a SIGKILL are sent after the restart. A callback
 //! failing `max_attempts` times is a dead letter the admin API lists, pages
-//! and replays.
+//! and replays. Callbacks to a server that keeps connections alive reuse
+//! them.
 
 use crate::{callback_receiver, common, http};
 use std::collections::{HashMap, HashSet};
@@ -481,6 +482,31 @@ fn a_server_that_never_answers_does_not_hold_up_another() {
         delivered_ids(seen) == expected
     });
     assert_eq!(held.lock().unwrap().len(), 4, "at most 4 per host");
+}
+
+/// Callbacks to a server that keeps connections alive reuse them: the
+/// answer's body is read to its end, so its connection goes back to the
+/// pool instead of being closed, and 24 receipts take at most as many
+/// connections as may be in flight to one host (4), not one each.
+#[test]
+fn callbacks_to_a_keep_alive_server_reuse_their_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let server = Receiver::start_keep_alive(200, received.clone());
+    let config = config(dir.path(), &server.url("/receipts"), PATIENT);
+    let switch = Switch::start(&config, &[]);
+    let numbers: Vec<String> = (10..34).map(|n| format!("+346005000{n}")).collect();
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let expected: HashSet<String> = send(&switch, &numbers, json!({})).into_iter().collect();
+    wait_until(&received, "every receipt", |seen| {
+        delivered_ids(seen) == expected
+    });
+    let connections = server.connections();
+    assert!(
+        (1..=4).contains(&connections),
+        "{connections} connections for {} callbacks",
+        expected.len()
+    );
 }
 
 /// A `ca_file` that holds no certificate stops `serve` at start, naming it.
