@@ -215,7 +215,7 @@ impl Account {
             && Notices::falls_below(threshold, self.balance, balance)
         {
             info!(self.wiring.logger, "credit fell below the low-balance threshold";
-                "account" => %self.id, "balance" => %balance, "threshold" => %threshold);
+                "balance" => %balance, "threshold" => %threshold);
             let customer = self
                 .terms
                 .email
@@ -232,7 +232,7 @@ impl Account {
         match self.wiring.store.account_balance(&self.id) {
             Ok(balance) => self.balance = balance.unwrap_or(Money::ZERO),
             Err(error) => {
-                error!(self.wiring.logger, "cannot read balance"; "account" => %self.id, "error" => %error)
+                error!(self.wiring.logger, "cannot read balance"; "error" => %error)
             }
         }
         self.mailbox.reload();
@@ -240,7 +240,7 @@ impl Account {
         match self.load_opt_outs() {
             Ok(list) => self.opt_outs = list,
             Err(error) => {
-                error!(self.wiring.logger, "cannot read the opt-outs"; "account" => %self.id, "error" => %error)
+                error!(self.wiring.logger, "cannot read the opt-outs"; "error" => %error)
             }
         }
     }
@@ -282,7 +282,7 @@ impl Account {
             .find(|number| self.opt_outs.blocks(**number, sender.as_ref()))
         {
             info!(self.wiring.logger, "submission refused: opted out";
-                "account" => %self.id, "number" => %number);
+                "number" => %number);
             return Err(CheckRefusal::new(
                 Check::OptOut,
                 format!("{number} opted out of this account's messages"),
@@ -294,7 +294,7 @@ impl Account {
                 .find(|number| self.wiring.dnd.contains(**number))
         {
             info!(self.wiring.logger, "submission refused: DND";
-                "account" => %self.id, "number" => %number);
+                "number" => %number);
             return Err(CheckRefusal::new(
                 Check::Dnd,
                 format!(
@@ -346,11 +346,13 @@ impl Account {
         match (refusing, self.refusing_for_full_queue) {
             (Some(route), false) => {
                 warn!(self.wiring.logger, "refusing submissions: the route's queue is full";
-                    "account" => %self.id, "route" => &route.prefix, "limit" => max);
+                    "route" => &route.prefix, "limit" => max);
             }
             (None, true) => {
-                info!(self.wiring.logger, "taking submissions again: room in the route's queue";
-                    "account" => %self.id);
+                info!(
+                    self.wiring.logger,
+                    "taking submissions again: room in the route's queue"
+                );
             }
             _ => {}
         }
@@ -376,7 +378,7 @@ impl Account {
             .check_parts(self.wiring.limits.max_parts_per_request)
             .map_err(|refused| {
                 warn!(self.wiring.logger, "submission refused: too many parts";
-                    "account" => %self.id, "reason" => %refused);
+                    "reason" => %refused);
                 Refused::from(refused.status())
             })?;
         let per_destination = u32::try_from(submission.parts.len()).unwrap_or(u32::MAX);
@@ -394,7 +396,7 @@ impl Account {
                 .check(&submission.source)
                 .map_err(|refused| {
                     info!(self.wiring.logger, "submission refused: sender";
-                        "account" => %self.id, "reason" => %refused);
+                        "reason" => %refused);
                     CheckRefusal::new(Check::Sender, refused.to_string())
                 })?;
         }
@@ -504,7 +506,7 @@ impl Account {
             .conversations
             .record_mt(&mut batch, &submission, &ids, now)
         {
-            warn!(self.wiring.logger, "MT not in its conversation"; "account" => %self.id, "error" => %error);
+            warn!(self.wiring.logger, "MT not in its conversation"; "error" => %error);
         }
         if let Some(turn) = by.campaign() {
             let result = TurnResult::Sent {
@@ -516,14 +518,14 @@ impl Account {
                 .record_turn(&self.wiring.store, &mut batch, &self.id, turn, result, now)
                 .map_err(|error| {
                     error!(self.wiring.logger, "cannot read a campaign's results";
-                        "account" => %self.id, "campaign" => %turn.campaign, "error" => %error);
+                        "campaign" => %turn.campaign, "error" => %error);
                     CommandStatus::EsmeRsyserr
                 })?;
         }
         self.set_balance(balance);
         if let Some(rule) = &held_by {
             info!(self.wiring.logger, "submission held by a content rule";
-                "account" => %self.id, "rule" => rule, "messages" => ids.len());
+                "rule" => rule, "messages" => ids.len());
             self.metrics.held(rule);
         }
         Ok(Checked {
@@ -577,7 +579,7 @@ impl Account {
             )
             .map_err(|error| {
                 error!(self.wiring.logger, "cannot read a campaign's results";
-                    "account" => %self.id, "campaign" => %turn.campaign, "error" => %error);
+                    "campaign" => %turn.campaign, "error" => %error);
                 CommandStatus::EsmeRsyserr
             })?;
         Ok(Checked {
@@ -614,7 +616,7 @@ impl Account {
                 action: ContentAction::Reject,
             }) => {
                 info!(self.wiring.logger, "submission refused: content rule";
-                    "account" => %self.id, "rule" => rule);
+                    "rule" => rule);
                 Err(CheckRefusal {
                     check: Check::Content,
                     rule: Some(rule.to_owned()),
@@ -700,7 +702,7 @@ impl Account {
                     Ok(_) => Some(item),
                     Err(error) => {
                         error!(self.wiring.logger, "MO callback dropped: it cannot be stored";
-                            "account" => %self.id, "message" => %id, "error" => %error);
+                            "message" => %id, "error" => %error);
                         None
                     }
                 }
@@ -730,7 +732,7 @@ impl Account {
         if let (_, MailboxItem::Mo { id, message }) = &queued
             && let Err(error) = self.conversations.record_mo(&mut batch, *id, message)
         {
-            warn!(self.wiring.logger, "MO not in its conversation"; "account" => %self.id, "error" => %error);
+            warn!(self.wiring.logger, "MO not in its conversation"; "error" => %error);
         }
         Ok(Some(RoutedMo {
             batch,
@@ -755,7 +757,7 @@ impl Account {
     ) -> Answer {
         let Ok(number) = ListedNumber::parse(&mo.source) else {
             warn!(self.wiring.logger, "opt-out command from a sender that is not a number; ignored";
-                "account" => %self.id, "source" => &mo.source, "word" => &command.word);
+                "source" => &mo.source, "word" => &command.word);
             return Answer::Nothing;
         };
         let to = mo
@@ -788,7 +790,7 @@ impl Account {
             }
             Action::Help => "help text",
         };
-        info!(self.wiring.logger, "opt-out command"; "account" => %self.id, "from" => %number,
+        info!(self.wiring.logger, "opt-out command"; "from" => %number,
             "word" => &command.word, "answer" => what);
         Answer::Reply {
             mo: Box::new(mo.clone()),
@@ -851,7 +853,7 @@ impl Account {
                     Ok(Some(message)) => Outgoing::Receipt(Box::new(message)),
                     Ok(None) => {
                         warn!(self.wiring.logger, "mailbox item for a message the store does not have; dropped";
-                            "account" => %self.id, "message" => %id);
+                            "message" => %id);
                         self.mailbox.forget(key);
                         continue;
                     }
@@ -1025,7 +1027,7 @@ impl Handler<CommitFailed> for Account {
 
     fn handle(&mut self, failed: CommitFailed, _ctx: &mut Context<Self>) {
         error!(self.wiring.logger, "a change of credit could not be stored; refused";
-            "account" => %self.id, "error" => %failed.error);
+            "error" => %failed.error);
         self.conversations.forget();
         self.campaigns.forget();
         if let Some(balance) = self.balance.checked_add(failed.charged) {
@@ -1080,7 +1082,7 @@ impl Handler<RouteMo> for Account {
             Ok(Ok(None)) | Err(_) => return,
             Ok(Err(error)) => {
                 error!(logger, "cannot route an MO message; it stays in the inbox";
-                    "account" => %self.id, "gateway" => %inbox_key.0, "fingerprint" => &inbox_key.1,
+                    "gateway" => %inbox_key.0, "fingerprint" => &inbox_key.1,
                     "error" => %error);
                 return;
             }
@@ -1089,12 +1091,11 @@ impl Handler<RouteMo> for Account {
         self.routing_mo.insert(inbox_key.clone());
         let account = ctx.address();
         let callback_sender = self.wiring.callbacks.clone();
-        let id = self.id.clone();
         actix_rt::spawn(async move {
             let stored = durable.await;
             match &stored {
                 Ok(()) => {
-                    info!(logger, "MO message routed"; "account" => %id, "gateway" => %inbox_key.0,
+                    info!(logger, "MO message routed"; "gateway" => %inbox_key.0,
                         "source" => &source, "destination" => &destination);
                     metrics::global().mo(&inbox_key.0, MoOutcome::Routed);
                     account.do_send(Queued {
@@ -1109,7 +1110,7 @@ impl Handler<RouteMo> for Account {
                 }
                 Err(error) => {
                     error!(logger, "cannot store a routed MO message; it stays in the inbox";
-                        "account" => %id, "gateway" => %inbox_key.0, "error" => %error);
+                        "gateway" => %inbox_key.0, "error" => %error);
                 }
             }
             account.do_send(MoSettled { inbox_key });
@@ -1173,7 +1174,7 @@ impl Handler<Finished> for Account {
                 refunded,
             ) {
                 error!(account.wiring.logger, "a campaign's results miss a final state";
-                    "account" => %account.id, "message" => %message.id, "error" => %error);
+                    "message" => %message.id, "error" => %error);
             }
             let item = account.queue_receipt(&mut batch, &message).ok().flatten();
             let callback = account.queue_callback(&mut batch, &message).ok().flatten();
