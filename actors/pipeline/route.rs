@@ -329,7 +329,7 @@ impl Route {
                     _ => None,
                 };
                 info!(logger, "route quality: automatic change";
-                    "route" => prefix.as_str(), "mode" => policy.mode.as_str(), "change" => change.kind(),
+                    "mode" => policy.mode.as_str(), "change" => change.kind(),
                     "gateway" => &gateway, "from" => ?from, "reason" => change.reason());
                 metrics::global().route_quality_change(prefix, &gateway, change.kind());
                 Decision {
@@ -425,7 +425,7 @@ impl Handler<GatewayStatus> for Route {
             if !route.any_takes(|takes| takes.up) {
                 if !route.queue.is_empty() {
                     warn!(route.logger, "no gateway of the route is up; messages wait";
-                        "route" => &route.prefix, "queued" => route.queue.len());
+                        "queued" => route.queue.len());
                 }
                 return;
             }
