@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop|relay]...
+#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop|relay|scaling]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -95,7 +95,15 @@
 # window to the same SMSC), each timed to the last receipt; each run
 # prints every result, then per tool the medians and their ratio.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop and relay on that binary
+# scaling (not run by default): what serve makes of a second core. The
+# relay's node-smpp load through pasarela (as relay's, RELAY_MESSAGES and
+# RELAY_WINDOW), with serve confined to one core (`taskset -c 0`) and
+# then free to use all, alternated run by run (SCALING_RUNS, 3), each on
+# a fresh serve; prints every result with serve's CPU seconds, then the
+# medians and their ratio. The load tool and the SMSC are not confined:
+# on a 2-core machine they share the cores with serve either way.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay and scaling on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -146,7 +154,8 @@ window = ${UPSTREAM_WINDOW:-256}
 tps = ${UPSTREAM_TPS:-0}
 TOML
     fi
-    "$binary" serve --config "$config" 2>"$log" &
+    # SERVE_CORES: the CPU list serve is confined to (taskset -c).
+    ${SERVE_CORES:+taskset -c "$SERVE_CORES"} "$binary" serve --config "$config" 2>"$log" &
     SERVE_PID=$!
     SMPP_ADDRESS=""
     HTTP_ADDRESS=""
@@ -643,6 +652,31 @@ relay() {
     relay_ratio "pasarela bench" "${own_direct[*]}" "${own_through[*]}"
 }
 
+scaling() {
+    command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+    [[ -d scripts/interop/node-smsc/node_modules ]] || npm ci --prefix scripts/interop/node-smsc --no-audit --no-fund
+    build
+    local dir result one=() all=()
+    dir=$(mktemp -d)
+    smsc_start "$dir"
+    trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    for run in $(seq 1 "${SCALING_RUNS:-3}"); do
+        echo "scaling run $run: ${RELAY_MESSAGES:-100000} submit_sm with receipts through pasarela"
+        for cores in 0 ""; do
+            SERVE_CORES=$cores UPSTREAM_WINDOW=${RELAY_WINDOW:-200} serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
+            result=$(relay_load "$SMPP_ADDRESS") ||
+                { echo "  the load failed through pasarela: $result" >&2; serve_stop; return 1; }
+            echo "  serve on ${cores:+core }${cores:-every core}: $result serve_cpu_s=$(cpu_seconds "$SERVE_PID")"
+            if [[ -n "$cores" ]]; then one+=("$(msg_per_s <<<"$result")"); else all+=("$(msg_per_s <<<"$result")"); fi
+            serve_stop >/dev/null
+        done
+    done
+    local o a
+    o=$(printf '%s\n' "${one[@]}" | median)
+    a=$(printf '%s\n' "${all[@]}" | median)
+    awk -v o="$o" -v a="$a" -v n="$(nproc)" 'BEGIN { printf "median msg/s: serve on one core %d, on all %d cores %d, ratio %.2f\n", o, n, a, (o > 0 ? a / o : 0) }'
+}
+
 # `pasarela bench --json`'s end-to-end msg/s (to the last receipt).
 e2e_per_s() {
     sed -n 's/.*"e2e_per_sec":\([0-9]*\).*/\1/p'
@@ -678,6 +712,7 @@ for bench in "${benches[@]}"; do
         vs-kannel) vs_kannel ;;
         api-loop) api_loop ;;
         relay) relay ;;
-        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay)" >&2; exit 2 ;;
+        scaling) scaling ;;
+        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling)" >&2; exit 2 ;;
     esac
 done
