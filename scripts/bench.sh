@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (docs/benchmarks.md):
-#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop|relay|scaling]...
+#   scripts/bench.sh [codec|store|reports|e2e|upstream|http|sendsms|dnd|checks|contacts|priority|campaign|vs-kannel|api-loop|relay|scaling|memory]...
 # With no argument runs them all.
 #
 # codec, store: criterion benchmarks in benches/; criterion prints a median
@@ -18,6 +18,7 @@
 #   E2E_RATE (unset: as fast as the windows allow)  E2E_RUNS (3)
 #   E2E_DLR_DELAY_MS (200)  E2E_DURABILITY (power)
 #   E2E_RESUBMIT (set: bench submits again what is refused as full or throttled)
+#   E2E_RETENTION_DAYS (unset: the shipped store.retention_days)
 #
 # upstream: the same, but the route goes to a real SMPP upstream: `pasarela
 # sim-smsc` in its own process, bound by an `smpp` gateway with
@@ -103,7 +104,14 @@
 # medians and their ratio. The load tool and the SMSC are not confined:
 # on a 2-core machine they share the cores with serve either way.
 #
-# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay and scaling on that binary
+# memory (not run by default): whether serve's memory stays flat. One
+# serve through `pasarela sim-smsc` takes MEMORY_ROUNDS (2) rounds of
+# MEMORY_MESSAGES (1000000) submits paced at MEMORY_RATE (8000) per
+# second, a rate it keeps up with, so nothing queues. It prints serve's
+# RSS (now and peak) idle and 20 s after each round's last receipt, then
+# the growth per million between the first round and the last.
+#
+# PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling and memory on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
 # before and after a change) run by run to compare them on a noisy machine.
 set -euo pipefail
@@ -131,6 +139,10 @@ serve_start() {
         -e 's|^credit = .*|credit = "100000000.00"|' \
         -e 's|^tps = .*|tps = 0|' \
         config/pasarela.toml >"$config"
+    # E2E_RETENTION_DAYS: store.retention_days instead of the shipped one.
+    if [[ -n "${E2E_RETENTION_DAYS:-}" ]]; then
+        sed -i "s|^retention_days = .*|retention_days = $E2E_RETENTION_DAYS|" "$config"
+    fi
     # CHECKS_CONFIG: the demo account promotional, and that file's content
     # rules (the checks benchmark).
     if [[ -n "${CHECKS_CONFIG:-}" ]]; then
@@ -691,6 +703,36 @@ relay_ratio() {
     awk -v tool="$1" -v d="$d" -v t="$t" 'BEGIN { printf "%s, median msg/s: straight %d, through pasarela %d, ratio %.2f\n", tool, d, t, (d > 0 ? t / d : 0) }'
 }
 
+# One serve, several paced rounds of submits through sim-smsc; serve's
+# RSS after each round, then the growth per million over the rounds.
+memory() {
+    build
+    local dir
+    dir=$(mktemp -d)
+    smsc_start "$dir"
+    trap 'kill "$SMSC_PID" 2>/dev/null; rm -rf "$dir"' RETURN
+    serve_start "$BINARY" "$dir" "$SMSC_ADDRESS"
+    sleep 2
+    echo "memory idle:"
+    serve_rss
+    local messages=${MEMORY_MESSAGES:-1000000} rounds=${MEMORY_ROUNDS:-2}
+    local first="" last=""
+    for round in $(seq 1 "$rounds"); do
+        echo "memory round $round: $messages messages at ${MEMORY_RATE:-8000}/s"
+        "$BINARY" bench --connect "$SMPP_ADDRESS" --messages "$messages" \
+            --sessions 4 --window 256 --rate "${MEMORY_RATE:-8000}" --json
+        sleep 20
+        serve_rss
+        last=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$SERVE_PID/status")
+        [[ -n "$first" ]] || first=$last
+    done
+    serve_stop
+    if ((rounds > 1)); then
+        awk -v a="$first" -v b="$last" -v n="$messages" -v r="$rounds" \
+            'BEGIN { printf "serve RSS after round 1: %d MB, after round %d: %d MB, growth %.0f MB per million messages\n", a, r, b, (b - a) / ((r - 1) * n / 1e6) }'
+    fi
+}
+
 benches=("$@")
 [[ ${#benches[@]} -gt 0 ]] || benches=(codec store e2e upstream http sendsms)
 
@@ -713,6 +755,7 @@ for bench in "${benches[@]}"; do
         api-loop) api_loop ;;
         relay) relay ;;
         scaling) scaling ;;
-        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling)" >&2; exit 2 ;;
+        memory) memory ;;
+        *) echo "unknown benchmark: $bench (codec, store, reports, e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling, memory)" >&2; exit 2 ;;
     esac
 done
