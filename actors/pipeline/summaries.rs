@@ -155,7 +155,10 @@ impl SummaryBoard {
             .unwrap_or(Money::ZERO);
         let (first, price) = (first_part(message), message.price);
         let waiting = self.key(message, None);
-        let taken = self.key(message, Some(gateway));
+        let taken = Key {
+            gateway: gateway.as_str().to_owned(),
+            ..waiting.clone()
+        };
         let mut book = lock(&self.book);
         book.record(message.created_at, &waiting, |tally| {
             tally.withdraw(first, price)
