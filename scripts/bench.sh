@@ -704,7 +704,8 @@ relay_ratio() {
 }
 
 # One serve, several paced rounds of submits through sim-smsc; serve's
-# RSS after each round, then the growth per million over the rounds.
+# RSS idle and after each round, then the growth per million over the
+# rounds.
 memory() {
     build
     local dir
