@@ -12,7 +12,11 @@
 //!   SMSC. An intermediate state is written here, and heard of the same
 //!   way. A receipt that arrives before its `Sent` waits a while for it;
 //!   one for an id nobody knows is logged and counted, never a crash, and
-//!   the gateway may answer it at once (nothing of it is stored);
+//!   the gateway may answer it at once (nothing of it is stored). One for
+//!   a message no longer waiting repeats a receipt already applied (an
+//!   SMSC resending it before its answer): acknowledged, not applied,
+//!   also while the final state is still on its way to the store, where
+//!   the message then still reads SUBMITTED;
 //! - receipt timeout: a message still SUBMITTED `receipt_timeout_h` after
 //!   it became so is given up as UNKNOWN, through the account like any
 //!   receipt (the customer gets a receipt with stat:UNKNOWN and its
@@ -77,9 +81,6 @@ pub struct Receipts {
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
     /// `receipt_timeout_h`: how long a SUBMITTED message waits.
     receipt_timeout: Duration,
-    /// Messages given up as UNKNOWN lately, while the account stores that:
-    /// a receipt for one of them is late, not to be applied.
-    given_up: HashMap<UpstreamKey, Instant>,
     unknown_receipts: u64,
     metrics: ReceiptMetrics,
     quality: Arc<QualityBoard>,
@@ -116,7 +117,6 @@ impl Receipts {
             awaiting: Awaiting::default(),
             early: HashMap::new(),
             receipt_timeout,
-            given_up: HashMap::new(),
             unknown_receipts: 0,
             metrics: ReceiptMetrics::default(),
             quality,
@@ -240,12 +240,17 @@ impl Receipts {
     ) {
         let message = match self.awaiting.remove(&key) {
             Some(message) => Some(message),
-            None if self.given_up.contains_key(&key) => {
-                self.late(&key, state);
-                answer(recorded, true);
-                return;
-            }
-            None => self.stored_for(&key),
+            None => match self.stored_for(&key) {
+                // SUBMITTED yet not waiting: its final state (a receipt
+                // just applied, or given up) is on its way to the store,
+                // and this receipt repeats it.
+                Some(message) if message.state() == MessageState::Submitted => {
+                    self.late(&key, state);
+                    answer(recorded, true);
+                    return;
+                }
+                stored => stored,
+            },
         };
         match message {
             Some(message) if message.state() == MessageState::Submitted => {
@@ -283,8 +288,9 @@ impl Receipts {
         self.store.message(id).ok().flatten()
     }
 
-    /// A receipt for a message already final: acknowledged, not applied
-    /// (the customer had its receipt; a final state is never changed).
+    /// A receipt for a message already final, or whose final state is on
+    /// its way to the store: acknowledged, not applied (the customer has
+    /// its receipt; a final state is never changed).
     fn late(&self, (gateway, upstream): &UpstreamKey, state: MessageState) {
         info!(self.logger, "receipt for a message already final (given up as UNKNOWN, or a repeat); not applied";
             "gateway" => %gateway, "upstream_id" => %upstream, "state" => %state);
@@ -360,11 +366,6 @@ impl Receipts {
         warn!(self.logger, "no receipt within receipt_timeout_h; given up as UNKNOWN";
             "count" => overdue.len(), "timeout_s" => self.receipt_timeout.as_secs_f64());
         for message in overdue {
-            if let (Some(gateway), Some(upstream)) =
-                (message.gateway.clone(), message.upstream_id.clone())
-            {
-                self.given_up.insert((gateway, upstream), Instant::now());
-            }
             self.finish(message, MessageState::Unknown, None, now, None);
         }
     }
@@ -392,8 +393,6 @@ impl Receipts {
         self.early
             .retain(|_, (_, arrived)| now.duration_since(*arrived) < EARLY_RECEIPT_WAIT);
         let expired = before - self.early.len();
-        self.given_up
-            .retain(|_, given_up| now.duration_since(*given_up) < EARLY_RECEIPT_WAIT);
         if expired > 0 {
             self.unknown_receipts += expired as u64;
             warn!(self.logger, "receipts for ids no message has; dropped";

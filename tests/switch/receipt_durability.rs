@@ -83,6 +83,19 @@ fn send_receipt(
     upstream_id: &str,
     state: MessageState,
 ) -> CommandStatus {
+    send_receipts(smsc, submit, upstream_id, state, 1)[0]
+}
+
+/// Sends `copies` of the receipt of `submit` back to back, each before
+/// the previous one is answered, as an SMSC that repeats a receipt does;
+/// returns the deliver_sm_resp statuses in the order sent.
+fn send_receipts(
+    smsc: &mut Raw,
+    submit: &SubmitSm,
+    upstream_id: &str,
+    state: MessageState,
+    copies: usize,
+) -> Vec<CommandStatus> {
     let receipt = Receipt {
         id: upstream_id.to_owned(),
         submitted: Some(1),
@@ -100,16 +113,22 @@ fn send_receipt(
         &receipt,
     )
     .unwrap();
-    let sequence = smsc.request(deliver);
+    let sequences: Vec<u32> = (0..copies).map(|_| smsc.request(deliver.clone())).collect();
+    let mut statuses = vec![None; copies];
     let deadline = Instant::now() + SLOW;
-    loop {
+    while statuses.iter().any(Option::is_none) {
         let command = smsc
             .recv(deadline.saturating_duration_since(Instant::now()))
             .expect("a deliver_sm_resp");
-        if command.id() == CommandId::DeliverSmResp && command.sequence_number() == sequence {
-            return command.status();
+        if command.id() == CommandId::DeliverSmResp
+            && let Some(at) = sequences
+                .iter()
+                .position(|&sequence| sequence == command.sequence_number())
+        {
+            statuses[at] = Some(command.status());
         }
     }
+    statuses.into_iter().flatten().collect()
 }
 
 /// One message to DESTINATION from the demo account, receipt requested.
@@ -243,4 +262,35 @@ fn a_message_without_a_receipt_in_time_becomes_unknown_with_a_receipt_and_a_call
     assert_eq!(message(&switch, &id)["state"], "UNKNOWN");
     esme.listen(Duration::from_millis(500));
     switch.kill();
+}
+
+#[test]
+fn a_receipt_repeated_before_its_answer_is_applied_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let path = config(dir.path(), listener.local_addr().unwrap(), "");
+    let mut switch = Switch::start(&path, &[]);
+    let mut smsc = accept_bind(&listener);
+    let mut esme = Esme::bind(switch.smpp);
+    let before = balance(&switch);
+    let id = submit(&mut esme);
+    let submitted = take_submit(&mut smsc, "twice-1");
+    wait_submitted(&switch, &id);
+    assert_ne!(balance(&switch), before, "the message is charged");
+
+    let statuses = send_receipts(&mut smsc, &submitted, "twice-1", MessageState::Rejected, 2);
+    assert_eq!(statuses, [CommandStatus::EsmeRok, CommandStatus::EsmeRok]);
+    wait_for_state(&switch, &id, "REJECTED");
+    esme.listen(Duration::from_secs(2));
+    let receipts = esme.receipts.iter().filter(|receipt| receipt.id == id);
+    assert_eq!(receipts.count(), 1, "{:?}", esme.receipts);
+    assert_eq!(balance(&switch), before, "refunded once");
+    switch.kill();
+}
+
+/// The demo account's balance, as `GET /api/v1/balance` says.
+fn balance(switch: &Switch) -> String {
+    let answer = http::json(switch.http, "GET", "/api/v1/balance", DEMO, None);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["balance"].as_str().unwrap().to_owned()
 }
