@@ -410,21 +410,16 @@ impl Store {
     pub fn mailbox_len(&self, account: &AccountId) -> Result<usize, StoreError> {
         let tree = TreeId::Mailbox;
         let prefix = super::codec::account_prefix(account);
+        // The pending writes decide their keys, whether or not a running
+        // checkpoint has copied them into sled yet (it copies only those,
+        // and commits wait while they are held); sled decides the rest.
         let pending = self.pending.hold();
-        let mut count: usize = 0;
+        let writes = pending.writes_from(tree, &prefix, &prefix);
+        let mut count = writes.values().filter(|write| write.is_some()).count();
         for key in self.tree(tree).scan_prefix(&prefix).keys() {
-            key.map_err(|error| self.database_error(error))?;
-            count += 1;
-        }
-        for (key, write) in pending.writes_from(tree, &prefix, &prefix) {
-            let in_sled = self
-                .tree(tree)
-                .contains_key(&key)
-                .map_err(|error| self.database_error(error))?;
-            match (in_sled, write.is_some()) {
-                (false, true) => count += 1,
-                (true, false) => count = count.saturating_sub(1),
-                _ => {}
+            let key = key.map_err(|error| self.database_error(error))?;
+            if !writes.contains_key(&key) {
+                count += 1;
             }
         }
         Ok(count)
