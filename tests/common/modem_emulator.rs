@@ -2,8 +2,9 @@
 //! (`TTYPort::pair`): the switch opens the slave by its path, a thread here
 //! answers on the master as a PDU-mode modem does. Echo until ATE0, a SIM
 //! PIN, the `> ` prompt and `+CMGS: <mr>`, `+CMS ERROR` on demand, a
-//! `+CMTI` in the middle of a send, status reports (`+CDS`), messages
-//! stored on the SIM (`+CMTI`, AT+CMGR, AT+CMGL, AT+CMGD), and silence.
+//! `+CMTI` in the middle of a send or right behind an answer, status
+//! reports (`+CDS`), messages stored on the SIM (`+CMTI`, AT+CMGR,
+//! AT+CMGL, AT+CMGD), and silence.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -36,6 +37,9 @@ pub struct State {
     pub fail_next_send: Option<u16>,
     /// A message to store and announce between the PDU and `+CMGS:`.
     pub during_next_send: Option<Deliver>,
+    /// A message to store and announce right after the next command's
+    /// final result, in the same write.
+    pub after_next_answer: Option<Deliver>,
     /// Refuse AT+CMGD (a switch that dies between store and delete).
     pub refuse_delete: bool,
     /// Read everything, answer nothing.
@@ -324,6 +328,10 @@ fn serve(mut port: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
             }
             for answer in state.answer(&command) {
                 out.push_str(&format!("\r\n{answer}\r\n"));
+            }
+            if let Some(deliver) = state.after_next_answer.take() {
+                let index = state.store(&deliver);
+                out.push_str(&format!("\r\n+CMTI: \"SM\",{index}\r\n"));
             }
         }
         if !in_pdu && line.is_empty() {

@@ -342,6 +342,32 @@ fn messages_waiting_on_the_sim_across_a_crash_are_kept_once() {
 }
 
 #[test]
+fn a_message_announced_in_the_same_read_as_an_answer_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let config = config(dir.path(), &modem.device, None);
+    let mut switch = Switch::start(&config, &[]);
+    wait_until("the modem initialised", SLOW, || {
+        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
+    });
+    // Announced right behind the OK of the next poll: the switch reads
+    // both in one go, and the +CMTI is its only news of the message
+    // until it lists the SIM at its next connection.
+    let user_data = UserData {
+        udh: vec![],
+        payload: parts("behind the OK")[0].1.clone(),
+    };
+    modem.state().after_next_answer = Some(deliver("34600000006", 0, user_data, 0));
+    wait_until("the message read and deleted from the SIM", SLOW, || {
+        modem.on_sim() == 0 && modem.state().after_next_answer.is_none()
+    });
+    switch.signal_and_wait(libc::SIGTERM);
+    let kept = inbox(dir.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].text.as_deref(), Some("behind the OK"));
+}
+
+#[test]
 fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);

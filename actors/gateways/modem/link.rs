@@ -94,9 +94,11 @@ impl Link {
         let deadline = Instant::now() + self.timeout;
         let mut lines = Vec::new();
         loop {
-            for event in self.read_until(deadline, &command)? {
+            let mut events = self.read_until(deadline, &command)?.into_iter();
+            while let Some(event) = events.next() {
                 match event {
                     Event::Prompt => {
+                        self.keep_unsolicited(events);
                         self.reader.body(hex);
                         let mut body = hex.as_bytes().to_vec();
                         body.push(CTRL_Z);
@@ -104,7 +106,10 @@ impl Link {
                         return self.finish_with(&command, lines);
                     }
                     // Refused before the prompt (a wrong length, no SIM).
-                    Event::Final(result) => return Ok(Response { lines, result }),
+                    Event::Final(result) => {
+                        self.keep_unsolicited(events);
+                        return Ok(Response { lines, result });
+                    }
                     Event::Intermediate(line) => lines.push(line),
                     Event::Unsolicited(u) => self.unsolicited.push_back(u),
                     Event::Echo(_) | Event::Overflow { .. } => {}
@@ -118,13 +123,21 @@ impl Link {
     pub fn listen(&mut self, wait: Duration) -> Result<(), LinkError> {
         let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
-            for event in self.read_some()? {
-                if let Event::Unsolicited(u) = event {
-                    self.unsolicited.push_back(u);
-                }
-            }
+            let events = self.read_some()?;
+            self.keep_unsolicited(events);
         }
         Ok(())
+    }
+
+    /// Keeps the unsolicited lines among `events`: also those read in the
+    /// same go as, and behind, a command's final result or prompt, which
+    /// a modem may send at any time.
+    fn keep_unsolicited(&mut self, events: impl IntoIterator<Item = Event>) {
+        self.unsolicited
+            .extend(events.into_iter().filter_map(|event| match event {
+                Event::Unsolicited(u) => Some(u),
+                _ => None,
+            }));
     }
 
     /// The next unsolicited line read and not yet taken.
@@ -143,9 +156,13 @@ impl Link {
     ) -> Result<Response, LinkError> {
         let deadline = Instant::now() + self.timeout;
         loop {
-            for event in self.read_until(deadline, command)? {
+            let mut events = self.read_until(deadline, command)?.into_iter();
+            while let Some(event) = events.next() {
                 match event {
-                    Event::Final(result) => return Ok(Response { lines, result }),
+                    Event::Final(result) => {
+                        self.keep_unsolicited(events);
+                        return Ok(Response { lines, result });
+                    }
                     Event::Intermediate(line) => lines.push(line),
                     Event::Unsolicited(u) => self.unsolicited.push_back(u),
                     Event::Echo(_) | Event::Prompt | Event::Overflow { .. } => {}
