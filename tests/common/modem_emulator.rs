@@ -104,13 +104,21 @@ impl Emulator {
             .collect()
     }
 
-    /// Puts a message on the SIM; `announce` sends `+CMTI` for it.
-    pub fn receive(&self, deliver: &Deliver, announce: bool) {
+    /// Puts a message on the SIM and returns its index; `announce` sends
+    /// `+CMTI` for it.
+    pub fn receive(&self, deliver: &Deliver, announce: bool) -> u32 {
         let mut state = self.state();
         let index = state.store(deliver);
         if announce {
             state.outbox.push(format!("+CMTI: \"SM\",{index}"));
         }
+        index
+    }
+
+    /// Sends `+CMTI` for the message at `index` once more, as a modem
+    /// does that announces what the switch also finds listed at start.
+    pub fn announce_again(&self, index: u32) {
+        self.state().outbox.push(format!("+CMTI: \"SM\",{index}"));
     }
 
     /// Messages on the SIM.

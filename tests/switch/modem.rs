@@ -368,6 +368,66 @@ fn a_message_announced_in_the_same_read_as_an_answer_is_read() {
 }
 
 #[test]
+fn a_part_read_twice_stays_on_the_sim_until_its_message_is_whole_across_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let text = "Tres partes: las dos primeras llegan, el modem las anuncia dos veces, \
+                el conmutador muere antes de la tercera, y al volver las encuentra \
+                todavia en la SIM y une el mensaje entero sin perder ninguna parte, \
+                porque una parte leida dos veces de la misma posicion no es una copia \
+                que se pueda borrar: es la unica que hay hasta que el mensaje se guarda.";
+    let split = split_text(text, Reference::Bits8(21)).unwrap();
+    assert_eq!(split.parts.len(), 3);
+    let dcs = split.coding.data_coding();
+    let delivers: Vec<_> = split
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(second, part)| {
+            let user_data = UserData {
+                udh: part.udh.clone(),
+                payload: part.payload.clone(),
+            };
+            deliver("34600000005", dcs, user_data, second as u32)
+        })
+        .collect();
+    let config = config(dir.path(), &modem.device, None);
+    let mut switch = Switch::start(&config, &[]);
+    wait_until("the modem initialised", SLOW, || {
+        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
+    });
+    // Two parts, each announced twice (as a modem does that announces
+    // what the switch also finds listed at start): the same SIM slot is
+    // read twice.
+    for part in &delivers[..2] {
+        let index = modem.receive(part, true);
+        modem.announce_again(index);
+    }
+    wait_until("every announcement read", SLOW, || {
+        let state = modem.state();
+        let reads = state.commands.iter().filter(|c| c.starts_with("AT+CMGR="));
+        reads.count() >= 4
+    });
+    assert_eq!(
+        modem.on_sim(),
+        2,
+        "a part read again is not a twin to delete"
+    );
+    switch.signal_and_wait(libc::SIGKILL);
+
+    let mut switch = Switch::start(&config, &[]);
+    modem.receive(&delivers[2], true);
+    wait_until("the whole message stored and the SIM emptied", SLOW, || {
+        modem.on_sim() == 0
+    });
+    switch.signal_and_wait(libc::SIGTERM);
+    let kept = inbox(dir.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].complete, "{kept:?}");
+    assert_eq!(kept[0].text.as_deref(), Some(text));
+}
+
+#[test]
 fn a_modem_that_goes_silent_mid_send_comes_back_and_the_message_goes() {
     let dir = tempfile::tempdir().unwrap();
     let modem = Emulator::start(None);

@@ -454,6 +454,13 @@ impl<'a> Session<'a> {
             .map(|concat| (source.clone(), concat.reference().value(), concat.total()));
         if let Some(key) = &key {
             let parts = self.on_sim.entry(key.clone()).or_default();
+            if index.is_some_and(|index| parts.indexes.contains(&index)) {
+                // The slot it is held from, read again (listed at the
+                // connection and announced too): no twin, and the SIM's
+                // copy is the only durable one until the whole is stored.
+                debug!(self.wiring.logger, "part read again from its slot"; "index" => ?index);
+                return Ok(());
+            }
             parts.indexes.extend(index);
             let time = deliver.service_centre_time;
             parts.earliest = Some(parts.earliest.map_or(time, |t| t.min(time)));
