@@ -819,7 +819,7 @@ const BULK_WAIT: Duration = Duration::from_millis(5);
 /// store, and opening fails.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
-fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, sled::Error> {
+pub(super) fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, sled::Error> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
         match sled::Config::new()
