@@ -291,9 +291,9 @@ async fn start(
             (quality.clone(), summaries.clone()),
             logger.new(slog::o!("actor" => "receipts")),
         );
-        let timeout = config.receipt_timeout;
+        let waiting = (config.receipt_timeout, config.store.awaiting_whole);
         Supervisor::start(move |_| {
-            Receipts::new(store, routes, callbacks, mo, timeout, boards, logger)
+            Receipts::new(store, routes, callbacks, mo, waiting, boards, logger)
         })
     };
     let schedule = {

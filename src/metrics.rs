@@ -24,6 +24,8 @@
 //! | `pasarela_mailbox_loaded` | gauge | `account` |
 //! | `pasarela_mailbox_dropped_total` | counter | `account`, `reason` |
 //! | `pasarela_callback_outbox_loaded` | gauge | |
+//! | `pasarela_receipts_awaited` | gauge | |
+//! | `pasarela_receipts_awaited_whole` | gauge | |
 //! | `pasarela_retention_purged_total` | counter | |
 //!
 //! One registry per process ([`global`]), not a handle passed down: the
@@ -98,6 +100,8 @@ pub struct Metrics {
     mailbox_loaded: Family<AccountLabel, Gauge>,
     mailbox_dropped: Family<DropLabels, Counter>,
     outbox_loaded: Gauge,
+    awaited: Gauge,
+    awaited_whole: Gauge,
     /// Message parts accepted and acknowledged by gateways, over every
     /// account and gateway: the web UI's live figures, read without
     /// walking the families.
@@ -370,6 +374,8 @@ impl Metrics {
             mailbox_loaded: Family::default(),
             mailbox_dropped: Family::default(),
             outbox_loaded: Gauge::default(),
+            awaited: Gauge::default(),
+            awaited_whole: Gauge::default(),
             purged: Counter::default(),
             totals: Totals::default(),
         };
@@ -504,6 +510,16 @@ impl Metrics {
             "callback_outbox_loaded",
             "Callbacks of the outbox held in memory (at most store.outbox_page)",
             metrics.outbox_loaded.clone(),
+        );
+        registry.register(
+            "receipts_awaited",
+            "Messages SUBMITTED and waiting for their receipt",
+            metrics.awaited.clone(),
+        );
+        registry.register(
+            "receipts_awaited_whole",
+            "Of those, held whole in memory (store.awaiting_whole once their records are readable; the others by id)",
+            metrics.awaited_whole.clone(),
         );
         registry.register(
             "retention_purged",
@@ -814,6 +830,16 @@ impl ReceiptMetrics {
             let elapsed = (Utc::now() - submitted.at).to_std().unwrap_or_default();
             self.gateway(gateway).1.observe(elapsed);
         }
+    }
+
+    /// How many messages wait for their receipt, and how many of them are
+    /// held whole.
+    pub fn awaited(&self, all: usize, whole: usize) {
+        let metrics = global();
+        metrics.awaited.set(i64::try_from(all).unwrap_or(i64::MAX));
+        metrics
+            .awaited_whole
+            .set(i64::try_from(whole).unwrap_or(i64::MAX));
     }
 }
 

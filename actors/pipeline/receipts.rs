@@ -24,6 +24,11 @@
 //!   by submit time (`awaiting`), never the store. A receipt that arrives
 //!   after that finds the message final: it is acknowledged, logged, and
 //!   not applied;
+//! - memory: past `store.awaiting_whole` messages waiting whole, a store
+//!   barrier is handed in; once it is durable every message inserted
+//!   before it has its SUBMITTED record readable, and the oldest of those
+//!   are held by id (`awaiting`) and read back when their receipt comes,
+//!   so a burst whose receipts lag costs a key and an id per message;
 //! - `Received`: an MO message in `inbox`, passed on to the MO router;
 //! - route quality: each submit taken or refused, each final receipt and
 //!   each receipt still missing `quality.receipt_wait_s` after its submit
@@ -46,7 +51,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
-use crate::actors::pipeline::awaiting::{Awaiting, UpstreamKey};
+use crate::actors::pipeline::awaiting::{Awaiting, UpstreamKey, Waited};
 use crate::actors::pipeline::quality::QualityBoard;
 use crate::actors::pipeline::summaries::SummaryBoard;
 use crate::actors::protocol::account::{AccountsInForce, Finished};
@@ -78,6 +83,9 @@ pub struct Receipts {
     mo_router: Recipient<Inboxed>,
     accounts: HashMap<AccountId, Recipient<Finished>>,
     awaiting: Awaiting,
+    /// A store barrier is on its way, to hold messages past
+    /// `store.awaiting_whole` by id (`hold_by_id`).
+    barrier_pending: bool,
     early: HashMap<UpstreamKey, (EarlyReceipt, Instant)>,
     /// `receipt_timeout_h`: how long a SUBMITTED message waits.
     receipt_timeout: Duration,
@@ -103,7 +111,7 @@ impl Receipts {
         routes: Arc<LiveRoutes>,
         callbacks: Recipient<Enqueued>,
         mo_router: Recipient<Inboxed>,
-        receipt_timeout: Duration,
+        (receipt_timeout, awaiting_whole): (Duration, usize),
         (quality, summaries): (Arc<QualityBoard>, Arc<SummaryBoard>),
         logger: Logger,
     ) -> Receipts {
@@ -114,7 +122,8 @@ impl Receipts {
             callbacks,
             mo_router,
             accounts: HashMap::new(),
-            awaiting: Awaiting::default(),
+            awaiting: Awaiting::new(awaiting_whole),
+            barrier_pending: false,
             early: HashMap::new(),
             receipt_timeout,
             unknown_receipts: 0,
@@ -137,6 +146,8 @@ impl Receipts {
                 }
             }
         }
+        // Read from the store: readable there.
+        self.awaiting.readable_below(self.awaiting.next_number());
     }
 
     /// Keeps a SUBMITTED message until its receipt.
@@ -238,7 +249,28 @@ impl Receipts {
         at: DateTime<Utc>,
         recorded: Option<Recorded>,
     ) {
-        let message = match self.awaiting.remove(&key) {
+        let waiting = match self.awaiting.held_by_id(&key) {
+            Some(id) => match self.store.message(id) {
+                Ok(Some(message)) => Some(message),
+                Ok(None) => {
+                    error!(self.logger, "a message held by id is not in the store; its receipt is dropped"; "message" => %id);
+                    None
+                }
+                Err(error) => {
+                    // Still waited on: the SMSC is told to send it again.
+                    error!(self.logger, "cannot read back a message held by id; its receipt is refused for now"; "message" => %id, "error" => %error);
+                    answer(recorded, false);
+                    return;
+                }
+            },
+            None => None,
+        };
+        let waiting = match self.awaiting.remove(&key) {
+            Some(Waited::Whole(message)) => Some(message),
+            Some(Waited::ById(_)) => waiting,
+            None => None,
+        };
+        let message = match waiting {
             Some(message) => Some(message),
             None => match self.stored_for(&key) {
                 // SUBMITTED yet not waiting: its final state (a receipt
@@ -363,6 +395,10 @@ impl Receipts {
         if overdue.is_empty() {
             return;
         }
+        let overdue: Vec<Message> = overdue
+            .into_iter()
+            .filter_map(|waited| self.read_back(waited))
+            .collect();
         warn!(self.logger, "no receipt within receipt_timeout_h; given up as UNKNOWN";
             "count" => overdue.len(), "timeout_s" => self.receipt_timeout.as_secs_f64());
         for message in overdue {
@@ -378,13 +414,69 @@ impl Receipts {
         let Some(cutoff) = Utc::now().checked_sub_signed(wait) else {
             return;
         };
-        for message in self
+        for waited in self
             .awaiting
             .submitted_between(self.missing_counted_until, cutoff)
         {
-            self.quality.missing(message);
+            match waited {
+                Waited::Whole(message) => self.quality.missing(message),
+                Waited::ById(id) => {
+                    if let Some(message) = self.read_back(Waited::ById(id)) {
+                        self.quality.missing(&message);
+                    }
+                }
+            }
         }
         self.missing_counted_until = self.missing_counted_until.max(cutoff);
+    }
+
+    /// The message `waited` stands for, read back from the store when it
+    /// is held by id; `None`, logged, when it cannot be.
+    fn read_back(&self, waited: Waited<Message>) -> Option<Message> {
+        match waited {
+            Waited::Whole(message) => Some(message),
+            Waited::ById(id) => match self.store.message(id) {
+                Ok(Some(message)) => Some(message),
+                Ok(None) => {
+                    error!(self.logger, "a message held by id is not in the store"; "message" => %id);
+                    None
+                }
+                Err(error) => {
+                    error!(self.logger, "cannot read back a message held by id"; "message" => %id, "error" => %error);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Past `store.awaiting_whole` messages held whole, hands the store a
+    /// barrier: batches commit in the order handed in, so once it is
+    /// durable every message inserted before it has its SUBMITTED record
+    /// readable, and the oldest of those are held by id.
+    fn hold_by_id(&mut self, ctx: &mut Context<Self>) {
+        self.publish_awaited();
+        if self.barrier_pending || !self.awaiting.over_whole_max() {
+            return;
+        }
+        self.barrier_pending = true;
+        let below = self.awaiting.next_number();
+        let barrier = self.store.commit(Batch::new());
+        ctx.spawn(async move { barrier.await.is_ok() }.into_actor(self).map(
+            move |readable, receipts, ctx| {
+                receipts.barrier_pending = false;
+                if readable {
+                    receipts.awaiting.readable_below(below);
+                    // Those inserted meanwhile need the next barrier.
+                    receipts.hold_by_id(ctx);
+                }
+            },
+        ));
+    }
+
+    /// `pasarela_receipts_awaited` and `_whole`.
+    fn publish_awaited(&self) {
+        self.metrics
+            .awaited(self.awaiting.len(), self.awaiting.whole_len());
     }
 
     fn expire_early(&mut self) {
@@ -428,6 +520,8 @@ impl Actor for Receipts {
 
 impl Supervised for Receipts {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // A barrier on its way went with the actor's futures.
+        self.barrier_pending = false;
         if let Err(error) = self.store.commit(Batch::new()).wait() {
             error!(self.logger, "store barrier failed on restart"; "error" => %error);
         }
@@ -447,8 +541,9 @@ impl Handler<AccountsInForce> for Receipts {
 impl Handler<Track> for Receipts {
     type Result = ();
 
-    fn handle(&mut self, track: Track, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, track: Track, ctx: &mut Context<Self>) {
         self.track(track.message);
+        self.hold_by_id(ctx);
     }
 }
 
@@ -493,6 +588,7 @@ impl Handler<GatewayReport> for Receipts {
                 }),
             },
         );
+        self.hold_by_id(ctx);
     }
 }
 

@@ -144,6 +144,7 @@ pub(crate) struct RawStore {
     pub retention_days: Option<Spanned<f64>>,
     pub mailbox_page: Option<Spanned<u64>>,
     pub outbox_page: Option<Spanned<u64>>,
+    pub awaiting_whole: Option<Spanned<u64>>,
     pub index_pause_ms: Option<Spanned<u64>>,
 }
 

@@ -287,6 +287,10 @@ pub struct StoreSettings {
     /// `store.outbox_page`: the most callbacks of the outbox held in
     /// memory; the rest waits in the store and is read as these drain.
     pub outbox_page: usize,
+    /// `store.awaiting_whole`: the most messages waiting for their receipt
+    /// held whole in memory; the others are held by id, and read back
+    /// from the store when their receipt comes.
+    pub awaiting_whole: usize,
     /// `store.index_pause_ms`: the pause between two pages of the one-time
     /// indexing by number of the messages a store held before that index
     /// existed; longer is gentler on traffic, and takes longer.

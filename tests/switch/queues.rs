@@ -1,7 +1,8 @@
 //! Bounded queues end to end: an account's mailbox held a page at a time
 //! and kept across a restart, its size and age limits dropping the oldest
 //! (counted in /metrics), the callback outbox paged across a restart,
-//! retention purging old finished messages, and a request over
+//! retention purging old finished messages, messages past
+//! `store.awaiting_whole` waiting for their receipts by id, and a request over
 //! `limits.max_parts_per_request` refused uncharged over HTTP and SMPP.
 
 use crate::callback_receiver::Receiver;
@@ -409,4 +410,54 @@ fn a_request_over_the_parts_limit_is_refused_whole_and_uncharged() {
         ),
         3.0
     );
+}
+
+#[test]
+fn past_awaiting_whole_messages_wait_by_id_and_every_receipt_still_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), "awaiting_whole = 2", "");
+    // Receipts slow enough to look at the messages waiting for them.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("dlr_delay_ms = 20", "dlr_delay_ms = 3000");
+    std::fs::write(&path, text).unwrap();
+    let switch = Switch::start(&path, &[]);
+    let before = balance(switch.http);
+    let numbers: Vec<String> = (0..10).map(|n| format!("+3460050{n:04}")).collect();
+    let sent = http(
+        switch.http,
+        "POST",
+        "/api/v1/messages",
+        DEMO,
+        Some(&json!({"to": numbers, "from": "Shop", "text": "by id"})),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    let ids: Vec<String> = sent.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["ids"][0].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 10);
+    // All ten wait; eight of them by id once their records are readable.
+    scrape::wait_for(
+        switch.http,
+        &[
+            ("pasarela_receipts_awaited", 10.0),
+            ("pasarela_receipts_awaited_whole", 2.0),
+        ],
+    );
+    // Each read back from the store when its receipt comes.
+    for id in &ids {
+        wait_for_state(switch.http, DEMO, id, "DELIVERED");
+    }
+    scrape::wait_for(
+        switch.http,
+        &[
+            ("pasarela_receipts_awaited", 0.0),
+            ("pasarela_receipts_awaited_whole", 0.0),
+        ],
+    );
+    // Charged once each at the shipped route's 1.00, nothing refunded.
+    assert_eq!(balance(switch.http), before - 10.0);
 }

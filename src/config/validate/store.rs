@@ -28,6 +28,10 @@ const MAX_MAILBOX_PAGE: u64 = 100_000;
 /// room for many servers' callbacks while one is down.
 const DEFAULT_OUTBOX_PAGE: u64 = 10_000;
 const MAX_OUTBOX_PAGE: u64 = 1_000_000;
+/// Messages waiting for their receipt held whole: tens of MiB; past it
+/// about a tenth of that each, by id.
+const DEFAULT_AWAITING_WHOLE: u64 = 50_000;
+const MAX_AWAITING_WHOLE: u64 = 100_000_000;
 /// As retention's pause: traffic's commits go between two pages.
 const DEFAULT_INDEX_PAUSE_MS: u64 = 5;
 const MAX_INDEX_PAUSE_MS: u64 = 60_000;
@@ -93,6 +97,12 @@ impl Checker<'_> {
             DEFAULT_OUTBOX_PAGE,
             MAX_OUTBOX_PAGE,
         );
+        let awaiting_whole = page(
+            raw.awaiting_whole.as_ref(),
+            "store.awaiting_whole",
+            DEFAULT_AWAITING_WHOLE,
+            MAX_AWAITING_WHOLE,
+        );
         let index_pause_ms = self.bounded(
             raw.index_pause_ms.as_ref(),
             "store.index_pause_ms",
@@ -108,6 +118,7 @@ impl Checker<'_> {
             retention,
             mailbox_page,
             outbox_page,
+            awaiting_whole,
             index_pause: Duration::from_millis(index_pause_ms),
         }
     }
