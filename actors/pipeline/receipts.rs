@@ -64,7 +64,7 @@ use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
 use crate::model::{AccountId, Message, MessageId, MessageState, UpstreamId};
-use crate::store::{Batch, Store};
+use crate::store::{Batch, Store, StoreError};
 
 /// How long a receipt that arrived before its `Sent` waits for it.
 const EARLY_RECEIPT_WAIT: Duration = Duration::from_secs(30);
@@ -249,13 +249,9 @@ impl Receipts {
         at: DateTime<Utc>,
         recorded: Option<Recorded>,
     ) {
-        let waiting = match self.awaiting.held_by_id(&key) {
-            Some(id) => match self.store.message(id) {
-                Ok(Some(message)) => Some(message),
-                Ok(None) => {
-                    error!(self.logger, "a message held by id is not in the store; its receipt is dropped"; "message" => %id);
-                    None
-                }
+        let read_back = match self.awaiting.held_by_id(&key) {
+            Some(id) => match self.stored_message(id) {
+                Ok(message) => message,
                 Err(error) => {
                     // Still waited on: the SMSC is told to send it again.
                     error!(self.logger, "cannot read back a message held by id; its receipt is refused for now"; "message" => %id, "error" => %error);
@@ -267,7 +263,7 @@ impl Receipts {
         };
         let waiting = match self.awaiting.remove(&key) {
             Some(Waited::Whole(message)) => Some(message),
-            Some(Waited::ById(_)) => waiting,
+            Some(Waited::ById(_)) => read_back,
             None => None,
         };
         let message = match waiting {
@@ -397,7 +393,10 @@ impl Receipts {
         }
         let overdue: Vec<Message> = overdue
             .into_iter()
-            .filter_map(|waited| self.read_back(waited))
+            .filter_map(|waited| match waited {
+                Waited::Whole(message) => Some(message),
+                Waited::ById(id) => self.read_back(id),
+            })
             .collect();
         warn!(self.logger, "no receipt within receipt_timeout_h; given up as UNKNOWN";
             "count" => overdue.len(), "timeout_s" => self.receipt_timeout.as_secs_f64());
@@ -421,7 +420,7 @@ impl Receipts {
             match waited {
                 Waited::Whole(message) => self.quality.missing(message),
                 Waited::ById(id) => {
-                    if let Some(message) = self.read_back(Waited::ById(id)) {
+                    if let Some(message) = self.read_back(id) {
                         self.quality.missing(&message);
                     }
                 }
@@ -430,23 +429,22 @@ impl Receipts {
         self.missing_counted_until = self.missing_counted_until.max(cutoff);
     }
 
-    /// The message `waited` stands for, read back from the store when it
-    /// is held by id; `None`, logged, when it cannot be.
-    fn read_back(&self, waited: Waited<Message>) -> Option<Message> {
-        match waited {
-            Waited::Whole(message) => Some(message),
-            Waited::ById(id) => match self.store.message(id) {
-                Ok(Some(message)) => Some(message),
-                Ok(None) => {
-                    error!(self.logger, "a message held by id is not in the store"; "message" => %id);
-                    None
-                }
-                Err(error) => {
-                    error!(self.logger, "cannot read back a message held by id"; "message" => %id, "error" => %error);
-                    None
-                }
-            },
+    /// A message held by id, read back from the store; `None` (logged)
+    /// when the store has no such message.
+    fn stored_message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        let message = self.store.message(id)?;
+        if message.is_none() {
+            error!(self.logger, "a message held by id is not in the store"; "message" => %id);
         }
+        Ok(message)
+    }
+
+    /// [`Receipts::stored_message`], `None` (logged) when it cannot be read.
+    fn read_back(&self, id: MessageId) -> Option<Message> {
+        self.stored_message(id).unwrap_or_else(|error| {
+            error!(self.logger, "cannot read back a message held by id"; "message" => %id, "error" => %error);
+            None
+        })
     }
 
     /// Past `store.awaiting_whole` messages held whole, hands the store a
