@@ -191,8 +191,12 @@ impl Awaiting {
         self.whole.len()
     }
 
+    /// Waits on nothing. The numbering goes on, so a barrier handed in
+    /// before still speaks only of messages inserted before it.
     pub fn clear(&mut self) {
-        *self = Awaiting::new(self.whole_max);
+        self.messages = HashMap::new();
+        self.by_time.clear();
+        self.whole.clear();
     }
 
     /// Removes `key` from `messages` and `whole`, not from `by_time`.
@@ -413,5 +417,11 @@ mod tests {
         assert_eq!(awaiting.held_by_id(&key), Some(MessageId::new(1)));
         assert_eq!(awaiting.whole_len(), 0);
         assert_eq!(awaiting.len(), 1);
+        // Cleared (a restart): the numbering goes on, so a barrier taken
+        // before cannot vouch for a message inserted after.
+        let number = awaiting.next_number();
+        awaiting.clear();
+        assert_eq!(awaiting.len(), 0);
+        assert_eq!(awaiting.next_number(), number);
     }
 }

@@ -518,7 +518,8 @@ impl Actor for Receipts {
 
 impl Supervised for Receipts {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
-        // A barrier on its way went with the actor's futures.
+        // A barrier on its way went with the actor's futures; were one
+        // still to come, its number speaks only of messages before it.
         self.barrier_pending = false;
         if let Err(error) = self.store.commit(Batch::new()).wait() {
             error!(self.logger, "store barrier failed on restart"; "error" => %error);
