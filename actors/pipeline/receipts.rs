@@ -249,9 +249,12 @@ impl Receipts {
         at: DateTime<Utc>,
         recorded: Option<Recorded>,
     ) {
-        let read_back = match self.awaiting.held_by_id(&key) {
+        let waiting = match self.awaiting.held_by_id(&key) {
             Some(id) => match self.stored_message(id) {
-                Ok(message) => message,
+                Ok(message) => {
+                    self.awaiting.remove(&key);
+                    message
+                }
                 Err(error) => {
                     // Still waited on: the SMSC is told to send it again.
                     error!(self.logger, "cannot read back a message held by id; its receipt is refused for now"; "message" => %id, "error" => %error);
@@ -259,12 +262,10 @@ impl Receipts {
                     return;
                 }
             },
-            None => None,
-        };
-        let waiting = match self.awaiting.remove(&key) {
-            Some(Waited::Whole(message)) => Some(message),
-            Some(Waited::ById(_)) => read_back,
-            None => None,
+            None => match self.awaiting.remove(&key) {
+                Some(Waited::Whole(message)) => Some(message),
+                Some(Waited::ById(_)) | None => None,
+            },
         };
         let message = match waiting {
             Some(message) => Some(message),

@@ -85,6 +85,14 @@ fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until the switch has set the modem up (its last step lists the
+/// SIM), so what the test puts on the SIM next is announced, not listed.
+fn wait_initialised(modem: &Emulator) {
+    wait_until("the modem initialised", SLOW, || {
+        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
+    });
+}
+
 /// Submits one part (to DESTINATION, receipt requested) and returns its id.
 fn submit(esme: &mut Esme, esm_class: u8, short_message: Vec<u8>) -> String {
     esme.submit(
@@ -347,9 +355,7 @@ fn a_message_announced_in_the_same_read_as_an_answer_is_read() {
     let modem = Emulator::start(None);
     let config = config(dir.path(), &modem.device, None);
     let mut switch = Switch::start(&config, &[]);
-    wait_until("the modem initialised", SLOW, || {
-        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
-    });
+    wait_initialised(&modem);
     // Announced right behind the OK of the next poll: the switch reads
     // both in one go, and the +CMTI is its only news of the message
     // until it lists the SIM at its next connection.
@@ -393,9 +399,7 @@ fn a_part_read_twice_stays_on_the_sim_until_its_message_is_whole_across_a_crash(
         .collect();
     let config = config(dir.path(), &modem.device, None);
     let mut switch = Switch::start(&config, &[]);
-    wait_until("the modem initialised", SLOW, || {
-        modem.state().commands.iter().any(|c| c == "AT+CMGL=4")
-    });
+    wait_initialised(&modem);
     // Two parts, each announced twice (as a modem does that announces
     // what the switch also finds listed at start): the same SIM slot is
     // read twice.

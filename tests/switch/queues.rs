@@ -191,6 +191,30 @@ fn receipts_waiting_longer_than_the_age_limit_are_dropped_and_counted() {
     assert_eq!(receipts_delivered(&switch, 1), fresh);
 }
 
+/// Sends `text` from "Shop" to `numbers` over the JSON API (taken: 202);
+/// each message's first part id, in order.
+fn send_from_shop(
+    address: SocketAddr,
+    auth: Option<(&str, &str)>,
+    numbers: &[String],
+    text: &str,
+) -> Vec<String> {
+    let sent = http(
+        address,
+        "POST",
+        "/api/v1/messages",
+        auth,
+        Some(&json!({"to": numbers, "from": "Shop", "text": text})),
+    );
+    assert_eq!(sent.status, 202, "{}", sent.text);
+    sent.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["ids"][0].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A port nothing listens on (for now).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -226,19 +250,8 @@ callback_url = "http://127.0.0.1:{port}/receipts"
     let hooks = Some(("hooks", "hooks123"));
     let mut switch = Switch::start(&config, &[]);
     let numbers: Vec<String> = (0..8).map(|n| format!("+3460040{n:04}")).collect();
-    let sent = http(
-        switch.http,
-        "POST",
-        "/api/v1/messages",
-        hooks,
-        Some(&json!({"to": numbers, "from": "Shop", "text": "hello"})),
-    );
-    assert_eq!(sent.status, 202, "{}", sent.text);
-    let ids: HashSet<String> = sent.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|message| message["ids"][0].as_str().unwrap().to_owned())
+    let ids: HashSet<String> = send_from_shop(switch.http, hooks, &numbers, "hello")
+        .into_iter()
         .collect();
     for id in &ids {
         wait_for_state(switch.http, hooks, id, "DELIVERED");
@@ -424,20 +437,7 @@ fn past_awaiting_whole_messages_wait_by_id_and_every_receipt_still_comes() {
     let switch = Switch::start(&path, &[]);
     let before = balance(switch.http);
     let numbers: Vec<String> = (0..10).map(|n| format!("+3460050{n:04}")).collect();
-    let sent = http(
-        switch.http,
-        "POST",
-        "/api/v1/messages",
-        DEMO,
-        Some(&json!({"to": numbers, "from": "Shop", "text": "by id"})),
-    );
-    assert_eq!(sent.status, 202, "{}", sent.text);
-    let ids: Vec<String> = sent.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|message| message["ids"][0].as_str().unwrap().to_owned())
-        .collect();
+    let ids = send_from_shop(switch.http, DEMO, &numbers, "by id");
     assert_eq!(ids.len(), 10);
     // All ten wait; eight of them by id once their records are readable.
     scrape::wait_for(
