@@ -9,12 +9,13 @@
 //! them, naming the key, and only the operator may make changes. Every
 //! wait is bounded.
 
-use crate::{common, esme, http, modem_emulator, sim};
+use crate::{common, esme, gateway_view, http, modem_emulator, sim};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::{Switch, write_config};
 use esme::Esme;
+use gateway_view::{bound, wait_for};
 use http::json as http;
 use modem_emulator::Emulator;
 use pasarela::smpp::{CommandStatus, pdu::Pdu};
@@ -45,32 +46,6 @@ fn body_of(switch: &Switch, method: &str, path: &str, body: Option<&Value>, stat
     let answer = call(switch, method, path, body);
     assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
     answer.body
-}
-
-/// Polls the gateway until `done` (bounded); returns what it saw last.
-fn wait_for(switch: &Switch, name: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let seen = body_of(
-            switch,
-            "GET",
-            &format!("/api/v1/gateways/{name}"),
-            None,
-            200,
-        );
-        if done(&seen) {
-            return seen;
-        }
-        assert!(Instant::now() < deadline, "{name} still {seen}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn bound(gateway: &Value) -> bool {
-    gateway["up"] == true
-        && gateway["binds"]
-            .as_array()
-            .is_some_and(|binds| binds.iter().all(|bind| bind["state"] == "bound"))
 }
 
 /// Waits until `sim`'s log has `count` lines with `text`.
@@ -150,7 +125,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     assert_eq!(added["kind"], "smpp");
     assert_eq!(added["stopped"], false);
     add_route(&switch, &["op-b"]);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     let mut esme = Esme::bind(switch.smpp);
     let mut ids = submit(&mut esme, 0, 10);
     delivered_once(&mut esme, &ids);
@@ -169,7 +144,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     // Killed: the added and changed gateway and its route come back.
     switch.kill();
     let mut switch = Switch::start(&config, &[]);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     let mut esme = Esme::bind(switch.smpp);
     let after_kill = submit(&mut esme, 30, 5);
     delivered_once(&mut esme, &after_kill);
@@ -179,7 +154,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     let binds_before = second.log_count("bound as");
     let stopped = body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     assert_eq!(stopped["stopped"], true);
-    let stopped = wait_for(&switch, "op-b", |gateway| {
+    let stopped = wait_for(switch.http, "op-b", |gateway| {
         gateway["binds"][0]["state"] == "stopped"
     });
     assert_eq!(stopped["up"], false);
@@ -201,7 +176,7 @@ fn an_added_gateway_carries_traffic_moves_to_a_new_port_and_survives_restarts() 
     assert_eq!(second.log_count("bound as"), binds_before, "no reconnects");
     let mut esme = Esme::bind(switch.smpp);
     body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     delivered_once(&mut esme, &waiting);
 }
 
@@ -226,7 +201,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
     let (upstream, switch) = switch_with_op_b(dir.path());
     // op-b first, the file's simulator next.
     add_route(&switch, &["op-b", "sim"]);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     wait_for_log(&upstream, "bound as", 1);
 
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
@@ -262,7 +237,7 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
     );
 
     body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     wait_for_log(&upstream, "bound as", 2);
 }
 
@@ -351,13 +326,13 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let (upstream, switch) = switch_with_op_b(dir.path());
     add_route(&switch, &["op-b"]);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     let mut esme = Esme::bind(switch.smpp);
     // …9998: sim-smsc answers after 5 s, so these are in flight at the stop.
     let ids: Vec<String> = (0..3)
         .map(|n| send(&mut esme, &format!("346000{n}9998")))
         .collect();
-    wait_for(&switch, "op-b", |gateway| gateway["window_in_use"] == 3);
+    wait_for(switch.http, "op-b", |gateway| gateway["window_in_use"] == 3);
     let stopped_at = Instant::now();
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     // The bind unbinds only once the answers came.
@@ -369,7 +344,7 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     assert_eq!(submits_seen(&upstream), 3);
 
     body_of(&switch, "POST", "/api/v1/gateways/op-b/start", None, 200);
-    wait_for(&switch, "op-b", bound);
+    wait_for(switch.http, "op-b", bound);
     delivered_once(&mut esme, &ids);
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     wait_for_log(&upstream, "closed; submits", 2);
@@ -398,7 +373,7 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
         201,
     );
     assert_eq!(added["kind"], "modem");
-    let ready = wait_for(&switch, "gsm1", |gateway| {
+    let ready = wait_for(switch.http, "gsm1", |gateway| {
         gateway["connected"] == true && gateway["radio"].is_object()
     });
     assert_eq!(ready["up"], true);
@@ -410,7 +385,7 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
     assert_eq!(inits(), 1);
 
     body_of(&switch, "POST", "/api/v1/gateways/gsm1/stop", None, 200);
-    let stopped = wait_for(&switch, "gsm1", |gateway| gateway["connected"] == false);
+    let stopped = wait_for(switch.http, "gsm1", |gateway| gateway["connected"] == false);
     assert_eq!(
         (stopped["up"].clone(), stopped["stopped"].clone()),
         (json!(false), json!(true))
@@ -425,7 +400,7 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
     );
 
     body_of(&switch, "POST", "/api/v1/gateways/gsm1/start", None, 200);
-    wait_for(&switch, "gsm1", |gateway| gateway["up"] == true);
+    wait_for(switch.http, "gsm1", |gateway| gateway["up"] == true);
     assert_eq!(inits(), 2);
     // New settings reopen the port; the same settings do not.
     body_of(
@@ -442,8 +417,8 @@ fn a_modem_added_at_runtime_shows_its_state_closes_its_port_when_stopped_and_reo
         Some(&definition(400)),
         200,
     );
-    wait_for(&switch, "gsm1", |_| inits() == 3);
-    wait_for(&switch, "gsm1", |gateway| gateway["up"] == true);
+    wait_for(switch.http, "gsm1", |_| inits() == 3);
+    wait_for(switch.http, "gsm1", |gateway| gateway["up"] == true);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(inits(), 3);
 }

@@ -12,6 +12,8 @@ mod callback_receiver;
 mod common;
 #[path = "../common/esme.rs"]
 mod esme;
+#[path = "../common/gateway_view.rs"]
+mod gateway_view;
 #[path = "../common/http.rs"]
 mod http;
 #[path = "../common/kannel.rs"]

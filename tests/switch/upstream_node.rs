@@ -8,7 +8,7 @@
 //! accepted, so duplicates are counted where they happen. Every wait is
 //! bounded.
 
-use crate::{common, esme, node_smsc};
+use crate::{common, esme, gateway_view, node_smsc};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -352,6 +352,10 @@ fn failover_to_the_second_node_smsc_and_back() {
     ];
     let path = config(dir.path(), &gateways, &[("34", &["first", "second"])]);
     let switch = Switch::start(&path, &[]);
+    // Until the first is bound the route rightly uses the second.
+    for name in ["first", "second"] {
+        gateway_view::wait_for(switch.http, name, gateway_view::bound);
+    }
     let mut esme = Esme::bind(switch.smpp);
     let send_five = |esme: &mut Esme, batch: usize| -> Vec<String> {
         let destinations: Vec<String> = (0..5).map(|n| format!("346008{batch}000{n}")).collect();
@@ -367,14 +371,13 @@ fn failover_to_the_second_node_smsc_and_back() {
     let before = send_five(&mut esme, 1);
     assert!(sent_to(&first, &before), "the first gateway takes traffic");
     first.kill();
-    // The switch reads the connection's end at once; give it a moment.
-    esme.listen(Duration::from_secs(1));
+    gateway_view::wait_for(switch.http, "first", |first| first["up"] == false);
     let during = send_five(&mut esme, 2);
     assert!(sent_to(&second, &during), "the second takes over");
 
     first.start_again();
     first.wait_for("bound", 1, Duration::from_secs(40));
-    esme.listen(Duration::from_millis(500));
+    gateway_view::wait_for(switch.http, "first", gateway_view::bound);
     let after = send_five(&mut esme, 3);
     assert!(sent_to(&first, &after), "back to the first");
     let second_took = second.journal().accepted.len();

@@ -6,11 +6,11 @@
 //! window, the last error; and the admin credentials it needs. Every wait
 //! is bounded.
 
-use crate::{common, http, raw, sim};
+use crate::{common, gateway_view, http, raw, sim};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 use common::{Switch, smpp_gateway, write_config_without_account_tps};
+use gateway_view::wait_for;
 use http::json as http;
 use pasarela::smpp::{CommandId, CommandStatus};
 use raw::Raw;
@@ -18,7 +18,6 @@ use serde_json::Value;
 use sim::Sim;
 
 const ADMIN: Option<(&str, &str)> = Some(("admin", "change-me"));
-const WAIT: Duration = Duration::from_secs(20);
 
 /// Two `smpp` gateways: `operator-a`, two transmitter + receiver pairs at
 /// 20 parts a second, which the `34` route uses, and `operator-b`, whose
@@ -34,31 +33,6 @@ fn config(dir: &std::path::Path, good: SocketAddr, refusing: SocketAddr) -> std:
         b = smpp_gateway("operator-b", refusing, ""),
     );
     write_config_without_account_tps(dir, &extra)
-}
-
-fn gateway(address: SocketAddr, name: &str) -> Value {
-    let answer = http(
-        address,
-        "GET",
-        &format!("/api/v1/gateways/{name}"),
-        ADMIN,
-        None,
-    );
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body
-}
-
-/// Polls `name` until `done` says so (bounded); returns what it saw last.
-fn wait_for(address: SocketAddr, name: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let seen = gateway(address, name);
-        if done(&seen) {
-            return seen;
-        }
-        assert!(Instant::now() < deadline, "still {seen}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn states(gateway: &Value) -> Vec<&str> {
