@@ -3,14 +3,16 @@
 //! MO router, receipts, schedule, retention, the number indexer when older
 //! messages are not yet indexed by number, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
-//! has unfinished, runs until SIGTERM or ctrl-c, and closes the store after
-//! a final flush so nothing acknowledged is left in memory. Accounts,
+//! has unfinished, runs until SIGTERM or ctrl-c, lets the upstream
+//! connections drain and unbind, and closes the store after a final flush
+//! so nothing acknowledged is left in memory. Accounts,
 //! routes and gateways are the file's with the admin API's stored changes
 //! laid over them (`admin`, `live_gateways`).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::{Actor, Addr, Supervisor};
 use chrono::Utc;
@@ -138,6 +140,10 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
         started.web.stop(true).await;
+        if !started.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
+            warn!(logger, "upstream connections still draining at the limit; closed";
+                "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
+        }
         // The report and route-quality counts since the last flush (up to
         // a second's) are stored before the store closes.
         started.summaries.flush(&store);
@@ -157,6 +163,10 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     info!(logger, "stopped: store flushed and closed");
     Ok(())
 }
+
+/// How long a stop waits for the upstream connections to drain and
+/// unbind before it closes them.
+const GATEWAYS_SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
 
 /// How many accounts, routes and gateways are in force: the file's with
 /// the admin API's stored changes.
@@ -178,6 +188,7 @@ struct Started {
     in_force: InForce,
     recovered: Recovered,
     web: ServerHandle,
+    gateways: Arc<LiveGateways>,
     summaries: Arc<SummaryBoard>,
     quality: Arc<QualityBoard>,
 }
@@ -505,6 +516,7 @@ async fn start(
         in_force,
         recovered,
         web,
+        gateways,
         summaries,
         quality,
     })

@@ -1,11 +1,13 @@
 //! The gateways in force, each with the handle its actor answers on, its
 //! settings and whether the admin API stopped it. Routes, the admin API
 //! and the live view read them here; the admin API adds and changes them
-//! one at a time. [`GatewayStarter`] starts the actor of any kind under a
+//! one at a time; a stopping switch shuts their connections down here.
+//! [`GatewayStarter`] starts the actor of any kind under a
 //! `Supervisor`, for the file's gateways and those the admin API adds
 //! alike.
 
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use actix::{Recipient, Supervisor};
 use slog::Logger;
@@ -15,7 +17,7 @@ use crate::actors::gateways::modem::Modem;
 use crate::actors::gateways::simulator::Simulator;
 use crate::actors::gateways::upstream::{Settings, Upstream};
 use crate::actors::gateways::{http, smpp, ucp};
-use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport};
+use crate::actors::protocol::gateway::{GatewayHandle, GatewayReport, Shutdown};
 use crate::config::{GatewayConfig, GatewayKind};
 use crate::model::GatewayName;
 use crate::store::Store;
@@ -79,6 +81,25 @@ impl LiveGateways {
             None => gateways.push(gateway.clone()),
         }
         gateway
+    }
+
+    /// Asks every upstream gateway to end its connections cleanly
+    /// ([`Shutdown`]) and waits until they have, or `limit` has passed:
+    /// whether all ended in time.
+    pub async fn shut_down(&self, limit: Duration) -> bool {
+        let ending: Vec<_> = self
+            .all()
+            .iter()
+            .filter_map(|gateway| gateway.actor.shutdown.as_ref())
+            .map(|shutdown| shutdown.send(Shutdown))
+            .collect();
+        let all_ended = async {
+            for ended in ending {
+                // A gateway actor already gone has no connection left.
+                let _ = ended.await;
+            }
+        };
+        tokio::time::timeout(limit, all_ended).await.is_ok()
     }
 
     // Nothing panics while holding it; a poisoned list is still valid.
@@ -153,5 +174,8 @@ fn start_upstream(
 ) -> GatewayHandle {
     let address =
         Supervisor::start(move |_| Upstream::new(settings, store, reports, stopped, logger));
-    handle(&address)
+    GatewayHandle {
+        shutdown: Some(address.clone().recipient()),
+        ..handle(&address)
+    }
 }

@@ -28,6 +28,7 @@ where
         reconfigure: address.clone().recipient(),
         inspect: address.clone().recipient(),
         resume: None,
+        shutdown: None,
     }
 }
 

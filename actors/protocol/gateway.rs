@@ -124,6 +124,15 @@ pub struct Administer {
     pub stopped: bool,
 }
 
+/// The switch is stopping: the gateway ends its connections as a drain
+/// does (no more submits, the answers in flight awaited, the deliveries
+/// being stored answered, then unbind or logout) and answers once every
+/// one has ended. What is queued stays queued: it is in the store, and the
+/// next start routes it again. Nothing connects again afterwards.
+#[derive(ActixMessage)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
 /// The admin API changed the gateway's settings; the kind is the
 /// gateway's own (the admin API refuses a change of kind).
 #[derive(ActixMessage)]
@@ -250,4 +259,8 @@ pub struct GatewayHandle {
     /// Reminded after a restart of the messages it acknowledged
     /// (simulators only: a real SMSC remembers by itself).
     pub resume: Option<Recipient<Resume>>,
+    /// Asked to end its connections cleanly when the switch stops
+    /// (upstream SMSCs only: a simulator has no connection, and a modem's
+    /// messages wait on its SIM).
+    pub shutdown: Option<Recipient<Shutdown>>,
 }

@@ -206,13 +206,13 @@ fn a_stopped_gateway_hands_its_route_to_the_next_and_makes_no_reconnect_attempts
 
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     // The unbind closes its connection, which logs its totals.
-    wait_for_log(&upstream, "closed; submits", 1);
+    wait_for_log(&upstream, "unbound; submits", 1);
     let mut esme = Esme::bind(switch.smpp);
     let ids = submit(&mut esme, 0, 10);
     delivered_once(&mut esme, &ids);
     // Its SMSC saw none of them, and no new bind.
     assert_eq!(upstream.log_count("bound as"), 1);
-    assert_eq!(upstream.log_count("closed; submits 0,"), 1);
+    assert_eq!(upstream.log_count("unbound; submits 0,"), 1);
 
     let listed = body_of(&switch, "GET", "/api/v1/gateways", None, 200);
     let states: Vec<(&str, &str, bool, bool)> = listed
@@ -336,7 +336,7 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     let stopped_at = Instant::now();
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
     // The bind unbinds only once the answers came.
-    wait_for_log(&upstream, "closed; submits", 1);
+    wait_for_log(&upstream, "unbound; submits", 1);
     assert!(
         stopped_at.elapsed() >= Duration::from_secs(3),
         "unbound early"
@@ -347,7 +347,7 @@ fn a_stop_waits_for_the_answers_in_flight_and_sends_nothing_twice() {
     wait_for(switch.http, "op-b", bound);
     delivered_once(&mut esme, &ids);
     body_of(&switch, "POST", "/api/v1/gateways/op-b/stop", None, 200);
-    wait_for_log(&upstream, "closed; submits", 2);
+    wait_for_log(&upstream, "unbound; submits", 2);
     assert_eq!(submits_seen(&upstream), 3, "none sent twice");
 }
 

@@ -625,18 +625,26 @@ fn mo_messages_from_the_smsc_are_stored_then_answered() {
     );
     std::thread::sleep(Duration::from_secs(3));
     assert!(switch.signal_and_wait(libc::SIGTERM).success());
-    // The unbind has been answered: the simulator has logged its totals.
+    // The stop unbound the gateway once the MO being stored were answered;
+    // the simulator logged its totals when it answered the unbind.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while upstream.log_count("deliver_sm ok") == 0 && Instant::now() < deadline {
+    while upstream.log_count("unbound; submits") == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(
+        upstream.log_count("unbound; submits"),
+        1,
+        "{:?}",
+        upstream.log_lines()
+    );
     let (answered, _) = upstream.deliveries_answered();
 
     let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
     let gateway = GatewayName::new("operator-a".to_owned()).unwrap();
     let stored = store.inbound(&gateway).unwrap();
     assert!(stored.len() >= 10, "only {} MO stored", stored.len());
-    // Each MO answered ESME_ROK is in the store, once.
+    // Each MO answered ESME_ROK is in the store, once, and the stop left
+    // none stored but unanswered (the SMSC would send it again).
     assert_eq!(stored.len(), answered);
     for (n, message) in stored.iter().enumerate() {
         assert_eq!(message.gateway, gateway);

@@ -38,7 +38,9 @@
 //! submits, answers in flight awaited, then unbind or close; no reconnects
 //! until started). New settings ([`Reconfigure`], of the same kind) drain
 //! the connections the same way, keep the queue, and connect again with
-//! the new settings once every old connection has ended. [`Inspect`]
+//! the new settings once every old connection has ended. A stopping switch
+//! ([`Shutdown`]) drains them the same way and waits for them to end,
+//! keeping the queue, which is in the store for the next start. [`Inspect`]
 //! answers what the operator view shows of it.
 //!
 //! Supervised: a handler that panics stops the actor, the `Supervisor`
@@ -63,7 +65,8 @@ use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::gateways::{cimd2, http, smpp, ucp};
 use crate::actors::pipeline::route::EXPIRY_SCAN;
 use crate::actors::protocol::gateway::{
-    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Subscribe, Takes,
+    Administer, Deliver, GatewayReport, GatewayView, Inspect, Reconfigure, Shutdown, Subscribe,
+    Takes,
 };
 use crate::actors::supervision::guarded;
 use crate::config::GatewayKind;
@@ -173,6 +176,8 @@ pub struct Upstream {
     draining: bool,
     /// Counts restarts, so a drain begun before one is not finished after.
     generation: u64,
+    /// The switch is stopping ([`Shutdown`]): no connection starts again.
+    shutting_down: bool,
     logger: Logger,
 }
 
@@ -182,6 +187,17 @@ struct Binds {
     close: watch::Sender<()>,
     /// Closes when every bind has ended.
     ended: mpsc::Receiver<()>,
+}
+
+impl Binds {
+    /// Asks them to drain; resolves once every one has ended.
+    async fn drain(mut self) {
+        // No receiver left: every bind has ended already.
+        let _ = self.close.send(());
+        while self.ended.recv().await.is_some() {}
+        // Held until here: dropping it earlier would close them.
+        drop(self.close);
+    }
 }
 
 impl Upstream {
@@ -205,6 +221,7 @@ impl Upstream {
             stopped,
             draining: false,
             generation: 0,
+            shutting_down: false,
             logger,
         }
     }
@@ -249,7 +266,7 @@ impl Upstream {
 
     /// Starts binds with the settings in force, on the queue there is.
     fn start_binds(&mut self, ctx: &mut Context<Self>) {
-        let Some(shared) = &self.shared else {
+        let Some(shared) = self.shared.as_ref().filter(|_| !self.shutting_down) else {
             return;
         };
         let (close, closed) = watch::channel(());
@@ -301,25 +318,20 @@ impl Upstream {
 
     /// Asks the binds to drain; once all have ended, [`Upstream::drained`].
     fn drain(&mut self, ctx: &mut Context<Self>) {
-        let Some(Binds { close, mut ended }) = self.binds.take() else {
+        let Some(binds) = self.binds.take() else {
             return;
         };
         self.draining = true;
-        // No receiver left: every bind has ended already.
-        let _ = close.send(());
         let generation = self.generation;
         ctx.spawn(
-            async move {
-                while ended.recv().await.is_some() {}
-                // Held until here: dropping it earlier would close them.
-                drop(close);
-            }
-            .into_actor(self)
-            .map(move |(), upstream, ctx| {
-                if upstream.generation == generation {
-                    upstream.drained(ctx);
-                }
-            }),
+            binds
+                .drain()
+                .into_actor(self)
+                .map(move |(), upstream, ctx| {
+                    if upstream.generation == generation {
+                        upstream.drained(ctx);
+                    }
+                }),
         );
     }
 
@@ -327,6 +339,9 @@ impl Upstream {
     /// force, or, stopped, give back what came back to the queue.
     fn drained(&mut self, ctx: &mut Context<Self>) {
         self.draining = false;
+        if self.shutting_down {
+            return;
+        }
         if self.stopped {
             self.give_back_queue();
             return;
@@ -563,6 +578,23 @@ impl Handler<Administer> for Upstream {
             }
             self.start_binds(ctx);
         }
+    }
+}
+
+impl Handler<Shutdown> for Upstream {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
+        self.shutting_down = true;
+        let binds = self.binds.take();
+        if binds.is_some() {
+            info!(self.logger, "switch stopping: connections drain and end");
+        }
+        Box::pin(async move {
+            if let Some(binds) = binds {
+                binds.drain().await;
+            }
+        })
     }
 }
 

@@ -102,6 +102,8 @@ struct Connection {
     held: VecDeque<(Instant, Held)>,
     mo_sent: u64,
     stats: Stats,
+    /// The peer ended the session with an unbind, not by closing.
+    unbound: bool,
 }
 
 impl Connection {
@@ -117,6 +119,7 @@ impl Connection {
             queued: VecDeque::new(),
             held: VecDeque::new(),
             mo_sent: 0,
+            unbound: false,
             stats: Stats::default(),
         }
     }
@@ -169,7 +172,10 @@ impl Connection {
         match self.endpoint.receive(&command)? {
             Inbound::Handle => {}
             Inbound::Answered => return Ok(Flow::Continue),
-            Inbound::Unbound => return Ok(Flow::Close),
+            Inbound::Unbound => {
+                self.unbound = true;
+                return Ok(Flow::Close);
+            }
         }
         let (id, seq) = (command.id(), command.sequence_number());
         match id {
@@ -495,6 +501,7 @@ impl Connection {
             self.shared.hub.gone(system_id, self.id, undelivered);
         }
         let reason = match outcome.and(flushed) {
+            Ok(()) | Err(LinkError::Closed) if self.unbound => "unbound".to_owned(),
             Ok(()) | Err(LinkError::Closed) => "closed".to_owned(),
             Err(error) => error.to_string(),
         };
