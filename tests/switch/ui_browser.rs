@@ -21,7 +21,7 @@
 //! ones the README shows).
 
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::common::{ADMIN_PASSWORD, Switch, smpp_gateway, write_config};
 use crate::mo_routing::{demo, make_mo_from};
@@ -113,17 +113,24 @@ account = "shop"
         CommandStatus::EsmeRok
     );
     // The ESME answers the unbind the sessions page causes, as a client
-    // does, so its session ends at once.
+    // does, so its session ends at once; meanwhile it answers the
+    // switch's enquire_link, which comes when the script runs longer than
+    // the interval (a loaded machine).
     let unbound = std::thread::spawn(move || {
-        let Some(unbind) = esme.recv(Duration::from_secs(120)) else {
-            return false;
-        };
-        esme.send(&pdu::header_only(
-            CommandId::UnbindResp,
-            CommandStatus::EsmeRok,
-            unbind.sequence_number(),
-        ));
-        unbind.id() == CommandId::Unbind
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while let Some(request) = esme.recv(deadline.saturating_duration_since(Instant::now())) {
+            let answer = match request.id() {
+                CommandId::EnquireLink => CommandId::EnquireLinkResp,
+                CommandId::Unbind => CommandId::UnbindResp,
+                _ => return false,
+            };
+            let sequence = request.sequence_number();
+            esme.send(&pdu::header_only(answer, CommandStatus::EsmeRok, sequence));
+            if request.id() == CommandId::Unbind {
+                return true;
+            }
+        }
+        false
     });
     let run = Command::new("node")
         .arg(SCRIPT)
