@@ -46,11 +46,20 @@ function expect(condition, what) {
 async function text(selector) {
   return (await page.locator(selector).first().innerText()).trim();
 }
+// Clicks what leads to another page and returns once that page has
+// loaded, so what is read next is read there, not on the page before.
+async function follow(selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+// Follows a link of the menu.
+async function nav(label) {
+  await follow(`nav >> text=${label}`);
+}
 async function logIn([user, password]) {
   await page.goto(`${BASE}/ui/login`);
   await page.fill("input[name=username]", user);
   await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
+  await follow("button[type=submit]");
 }
 
 // The operator's pages for incoming messages: the inbox, an MO route and
@@ -58,47 +67,47 @@ async function logIn([user, password]) {
 // results; a screenshot of each page.
 async function operatorInboundPages() {
   step = "the admin opens the inbox of incoming messages";
-  await page.click("nav >> text=Incoming");
+  await nav("Incoming");
   expect((await text("h1")) === "Incoming", "the inbox page");
   await page.selectOption("form[action='/ui/inbox'] select[name=account]", ESME_ACCOUNT);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox'] button")]);
+  await follow("form[action='/ui/inbox'] button");
   expect(page.url().includes(`account=${ESME_ACCOUNT}`), "the account chosen");
   await page.screenshot({ path: `${SHOTS}/inbox.png`, fullPage: true });
 
   step = "the admin adds an MO route";
-  await page.click("nav >> text=MO routes");
+  await nav("MO routes");
   await page.fill("form[action='/ui/mo-routes'] input[name=number]", "+77 777");
   await page.selectOption("form[action='/ui/mo-routes'] select[name=account]", ESME_ACCOUNT);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/mo-routes'] button[type=submit]")]);
+  await follow("form[action='/ui/mo-routes'] button[type=submit]");
   expect((await text(".flash.bad")).includes("number: must be 1 to 15 digits"), "a number with a space refused, the field named");
   await page.fill("form[action='/ui/mo-routes'] input[name=number]", "+77777");
   await page.selectOption("form[action='/ui/mo-routes'] select[name=account]", ESME_ACCOUNT);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/mo-routes'] button[type=submit]")]);
+  await follow("form[action='/ui/mo-routes'] button[type=submit]");
   expect((await text(".flash.ok")) === "Saved.", "the saved message");
   expect((await text("tr[data-mo-route='77777/*'] td:nth-child(3)")) === ESME_ACCOUNT, "the route listed, its number normalised");
   await page.screenshot({ path: `${SHOTS}/mo-routes.png`, fullPage: true });
 
   step = "a bad autoreply is refused with its reason, a good one added";
-  await page.click("nav >> text=Autoreplies");
+  await nav("Autoreplies");
   const autoreply = "form[action='/ui/autoreplies']";
   await page.fill(`${autoreply} input[name=name]`, "prices");
   await page.selectOption(`${autoreply} select[name=account]`, ESME_ACCOUNT);
   await page.fill(`${autoreply} input[name=number]`, "77777");
   await page.fill(`${autoreply} input[name=keyword]`, "PRICE");
   await page.fill(`${autoreply} textarea[name=text]`, "Hi {{name}}");
-  await Promise.all([page.waitForNavigation(), page.click(`${autoreply} button[type=submit]`)]);
+  await follow(`${autoreply} button[type=submit]`);
   expect((await text(".flash.bad")).includes("{{name}}"), "the template's fault named");
   await page.fill(`${autoreply} input[name=name]`, "prices");
   await page.selectOption(`${autoreply} select[name=account]`, ESME_ACCOUNT);
   await page.fill(`${autoreply} input[name=number]`, "77777");
   await page.fill(`${autoreply} input[name=keyword]`, "PRICE");
   await page.fill(`${autoreply} textarea[name=text]`, "Thanks {{from}}: prices at example.com");
-  await Promise.all([page.waitForNavigation(), page.click(`${autoreply} button[type=submit]`)]);
+  await follow(`${autoreply} button[type=submit]`);
   expect((await page.locator("tr[data-autoreply=prices]").count()) === 1, "the autoreply listed");
   await page.screenshot({ path: `${SHOTS}/autoreplies.png`, fullPage: true });
 
   step = "the admin creates a poll and reads its results";
-  await page.click("nav >> text=Polls");
+  await nav("Polls");
   const poll = "form[action='/ui/polls']";
   await page.fill(`${poll} input[name=id]`, "colour");
   await page.fill(`${poll} input[name=question]`, "Favourite colour?");
@@ -108,19 +117,19 @@ async function operatorInboundPages() {
   await page.fill(`${poll} input[name=options]`, "R=Red, G=Green, B=Blue");
   const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 16);
   await page.fill(`${poll} input[name=closes_at]`, tomorrow);
-  await Promise.all([page.waitForNavigation(), page.click(`${poll} button[type=submit]`)]);
+  await follow(`${poll} button[type=submit]`);
   expect((await text("h1")) === "colour", "the poll's page");
   expect((await page.locator("tr[data-option]").count()) === 3, "its three options");
   expect((await text("[data-total]")) === "0", "no votes yet");
   await page.screenshot({ path: `${SHOTS}/poll.png`, fullPage: true });
-  await page.click("nav >> text=Polls");
+  await nav("Polls");
   expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "open", "the poll listed, open");
-  await page.click("text=Español");
+  await follow("text=Español");
   expect((await text("h1")) === "Encuestas", "the polls page in Spanish");
   expect((await page.locator("tr[data-poll=colour] .badge").innerText()).trim() === "abierta", "open, in Spanish");
-  await page.click("nav >> text=Rutas MO");
+  await nav("Rutas MO");
   expect((await text("h1")) === "Rutas MO", "the MO routes page in Spanish");
-  await page.click("text=English");
+  await follow("text=English");
 }
 
 // The operator's list of every routed MO: ui_browser.rs routes three MO
@@ -129,23 +138,23 @@ async function operatorInboundPages() {
 // them, written any way; a row leads to its conversation.
 async function operatorReceivedMo() {
   step = "the admin opens every routed MO from the inbox";
-  await page.click("nav >> text=Incoming");
-  await Promise.all([page.waitForNavigation(), page.click("a[href^='/ui/inbox/received']")]);
+  await nav("Incoming");
+  await follow("a[href^='/ui/inbox/received']");
   expect((await text("h1")).startsWith("Routed MO"), "the list's page");
   expect((await page.locator("tr[data-mo]").count()) === 3, "the three MO");
   expect((await text("tr[data-mo] td:nth-child(5)")) === "third, from bea", "the newest first");
   step = "the admin keeps one number's MO";
   await page.fill("form[action='/ui/inbox/received'] input[name=number]", "+34 600 abc");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox/received'] button")]);
+  await follow("form[action='/ui/inbox/received'] button");
   expect((await text(".flash.bad")).includes("which no number or sender id has"), "a number with letters refused, the reason given");
   await page.fill("form[action='/ui/inbox/received'] input[name=number]", "+34 600 000 9999");
   await page.selectOption("form[action='/ui/inbox/received'] select[name=account]", "shop");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/inbox/received'] button")]);
+  await follow("form[action='/ui/inbox/received'] button");
   expect((await page.locator("tr[data-mo]").count()) === 2, "ana's two MO");
   expect((await text("tr[data-mo] td:nth-child(5)")) === "second, from ana", "hers, newest first");
   await page.screenshot({ path: `${SHOTS}/inbox-received.png`, fullPage: true });
   step = "a row leads to its conversation";
-  await Promise.all([page.waitForNavigation(), page.click("tr[data-mo] td:nth-child(3) a")]);
+  await follow("tr[data-mo] td:nth-child(3) a");
   expect((await text("h1")) === "12345 ↔ 346000009999", "the conversation's page");
   expect((await page.locator("tr[data-direction=mo]").count()) === 2, "its two MO");
   await page.screenshot({ path: `${SHOTS}/inbox-conversation.png`, fullPage: true });
@@ -156,7 +165,7 @@ async function operatorReceivedMo() {
 // account's messages at once. The admin is logged in.
 async function operatorEdits() {
   step = "the admin edits the default route in place";
-  await page.click("nav >> text=Routes");
+  await nav("Routes");
   const routes = await page.locator("tbody tr").count();
   const defaultRoute = page.locator("tbody tr", { hasText: "1.00" });
   await Promise.all([page.waitForNavigation(), defaultRoute.locator("a", { hasText: "Edit" }).click()]);
@@ -184,16 +193,16 @@ async function operatorEdits() {
     body: JSON.stringify({ to: "+34600300001", from: "Shop", text: "from another account" }),
   });
   expect(sent.status === 202, `a message of ${ESME_ACCOUNT} accepted, got ${sent.status}`);
-  await page.click("nav >> text=Messages");
+  await nav("Messages");
   expect((await page.locator("select[name=account] option:checked").innerText()).trim() === "All accounts", "every account by default");
   await page.fill("input[name=to]", "+34600300001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  await follow("form[action='/ui/messages'] button");
   const accounts = await page.locator("tbody tr[data-message] td:nth-child(2)").allInnerTexts();
   expect(accounts.includes(CUSTOMER[0]) && accounts.includes(ESME_ACCOUNT), `both accounts' messages, got ${accounts.join(", ")}`);
   expect((await page.locator("text=the CSV looks at the newest messages only").count()) === 0, "no bound: the index by number answers");
   expect((await page.locator("[data-notice=number-index]").count()) === 0, "every message indexed by number");
   await page.fill("input[name=to]", "0034 600 300 001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  await follow("form[action='/ui/messages'] button");
   const rewritten = await page.locator("tbody tr[data-message] td:nth-child(2)").allInnerTexts();
   expect(rewritten.join() === accounts.join(), `the number written with 00 and spaces finds the same, got ${rewritten.join(", ")}`);
   await page.screenshot({ path: `${SHOTS}/messages-every-account.png`, fullPage: true });
@@ -207,10 +216,10 @@ async function operatorEdits() {
     "both accounts in the CSV");
 
   step = "the gateways and DND pages offer a new gateway's definition and a file to import";
-  await page.click("nav >> text=Gateways");
+  await nav("Gateways");
   expect((await page.locator("form[action='/ui/gateways'] textarea[name=definition]").count()) === 1, "the new gateway's form");
   await page.screenshot({ path: `${SHOTS}/gateways.png`, fullPage: true });
-  await page.click("nav >> text=Do not disturb");
+  await nav("Do not disturb");
   expect((await page.locator("form[action='/ui/dnd/import'][enctype='multipart/form-data'] input[type=file]").count()) === 1, "the file form");
   await page.screenshot({ path: `${SHOTS}/dnd.png`, fullPage: true });
 }
@@ -221,7 +230,7 @@ async function operatorEdits() {
 // least_cost for the route quality page's steps. The admin is logged in.
 async function operatorRouteMode() {
   step = "the admin sets a route's mode from the route form";
-  await page.click("nav >> text=Routes");
+  await nav("Routes");
   const row = page.locator("tbody tr:has(td:nth-child(2) code:text-is('44'))");
   const mode = () => row.locator("td[data-mode]").getAttribute("data-mode");
   expect((await mode()) === "least_cost", "the file's mode in the list");
@@ -269,14 +278,14 @@ async function customerFiles() {
     buffer: Buffer.from("number,name\n+34600600001,Ana\n+34600600002,Luis\nbad,Nadie\n"),
   });
   await page.screenshot({ path: `${SHOTS}/send-file.png`, fullPage: true });
-  await Promise.all([page.waitForNavigation(), page.click(`${sendFile} button[type=submit]`)]);
+  await follow(`${sendFile} button[type=submit]`);
   expect((await text(".flash.ok")).includes("Campaign made from the file: 2"), "the campaign made for two");
   expect((await page.getAttribute("[data-refused]", "data-refused")) === "1", "one row refused");
   expect((await text("tr[data-line='4'] td:nth-child(2)")).length > 0, "line 4 refused with its reason");
   await page.screenshot({ path: `${SHOTS}/campaign-from-file.png`, fullPage: true });
 
   step = "the campaign from the file is among the customer's campaigns and runs to the end";
-  await page.click("nav >> text=Campaigns");
+  await nav("Campaigns");
   await page.screenshot({ path: `${SHOTS}/campaigns.png`, fullPage: true });
   const row = page.locator("tr[data-campaign]", { hasText: "Archivo" });
   expect((await row.count()) === 1, "the campaign listed");
@@ -296,23 +305,23 @@ async function customerFiles() {
   expect(rows.length === 3 && rows[1].includes("Hola Ana"), `a header and two recipients, got ${rows.join(" | ")}`);
 
   step = "the customer imports contacts from a file into a group";
-  await page.click("nav >> text=Contacts");
+  await nav("Contacts");
   const importForm = "form[action='/ui/me/contacts/import']";
   await page.fill(`${importForm} input[name=group]`, "archivo");
   await page.setInputFiles(`${importForm} input[name=file]`, {
     name: "contactos.csv", mimeType: "text/csv",
     buffer: Buffer.from("number,name,city\n+34600600011,Ana,Madrid\n+34600600012,Luis,Bilbao\n"),
   });
-  await Promise.all([page.waitForNavigation(), page.click(`${importForm} button[type=submit]`)]);
+  await follow(`${importForm} button[type=submit]`);
   expect((await text(".flash.ok")).startsWith("Imported: 2"), "two imported");
   expect((await text("a[data-group=archivo]")) === "archivo (2)", "the group with its two contacts");
   await page.screenshot({ path: `${SHOTS}/contacts-import.png`, fullPage: true });
 
   step = "the customer edits one contact's free fields";
-  await Promise.all([page.waitForNavigation(), page.click("tr[data-contact='34600600011'] a")]);
+  await follow("tr[data-contact='34600600011'] a");
   expect((await page.inputValue("textarea[name=fields]")) === "city = Madrid", "its field from the file");
   await page.fill("textarea[name=fields]", "city = Sevilla\nplan = gold");
-  await Promise.all([page.waitForNavigation(), page.click("form[method=post] button:has-text('Apply')")]);
+  await follow("form[method=post] button:has-text('Apply')");
   expect((await text(".flash.ok")).includes("Saved"), "saved");
   expect((await page.inputValue("textarea[name=fields]")) === "city = Sevilla\nplan = gold", "the fields as edited");
   await page.screenshot({ path: `${SHOTS}/contact.png`, fullPage: true });
@@ -324,18 +333,18 @@ async function customerFiles() {
 // reaches only the contact meeting both; the form on a phone's width.
 async function customerCampaignConditions() {
   step = "the customer imports contacts with a city and a plan";
-  await page.click("nav >> text=Contacts");
+  await nav("Contacts");
   const importForm = "form[action='/ui/me/contacts/import']";
   await page.fill(`${importForm} input[name=group]`, "socios");
   await page.setInputFiles(`${importForm} input[name=file]`, {
     name: "socios.csv", mimeType: "text/csv",
     buffer: Buffer.from("number,name,city,plan\n+34600700001,Ana,Madrid,gold\n+34600700002,Luis,Madrid,bronze\n+34600700003,Eva,Bilbao,silver\n"),
   });
-  await Promise.all([page.waitForNavigation(), page.click(`${importForm} button[type=submit]`)]);
+  await follow(`${importForm} button[type=submit]`);
   expect((await text("a[data-group=socios]")) === "socios (3)", "the group with its three contacts");
 
   step = "the customer adds a condition row, keeping what was typed";
-  await page.click("nav >> text=Campaigns");
+  await nav("Campaigns");
   const form = "form[action='/ui/me/campaigns']";
   expect((await page.locator(`${form} [data-condition]`).count()) === 3, "three condition rows");
   await page.fill(`${form} input[name=name]`, "Socios de Madrid");
@@ -344,7 +353,7 @@ async function customerCampaignConditions() {
   await page.fill(`${form} input[name=groups]`, "socios");
   await page.fill(`${form} [data-condition='0'] input[name=field]`, "city");
   await page.fill(`${form} [data-condition='0'] input[name=value]`, "Madrid");
-  await Promise.all([page.waitForNavigation(), page.click(`${form} button:has-text('Add a condition')`)]);
+  await follow(`${form} button:has-text('Add a condition')`);
   expect((await page.locator(`${form} [data-condition]`).count()) === 4, "four condition rows");
   expect((await page.inputValue(`${form} input[name=name]`)) === "Socios de Madrid", "the name kept");
   expect((await page.inputValue(`${form} [data-condition='0'] input[name=value]`)) === "Madrid", "the first condition kept");
@@ -361,7 +370,7 @@ async function customerCampaignConditions() {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   expect(!wide, "no sideways scrolling on a phone's width");
   await page.setViewportSize({ width: 1280, height: 800 });
-  await Promise.all([page.waitForNavigation(), page.click(`${form} button:has-text('Create')`)]);
+  await follow(`${form} button:has-text('Create')`);
   expect(/\/ui\/me\/campaigns\/\d+/.test(page.url()), `the campaign's page, got ${page.url()}`);
   for (let tries = 0; ; tries++) {
     const state = await page.getAttribute("[data-state]", "data-state");
@@ -380,7 +389,7 @@ async function customerCampaignConditions() {
 // route quality alert may be there too).
 async function operatorMailLog() {
   step = "the admin reads the mail log";
-  await page.click("nav >> text=Mail log");
+  await nav("Mail log");
   expect((await text("h1")) === "Mail log", "the mail log's title");
   const mail = page.locator("tbody tr[data-mail]", { hasText: `low balance for account ${CUSTOMER[0]}` });
   for (let tries = 0; ; tries++) {
@@ -419,7 +428,7 @@ try {
   await page.screenshot({ path: `${SHOTS}/dashboard.png`, fullPage: true });
 
   step = "the admin creates an account";
-  await page.click("nav >> text=Accounts");
+  await nav("Accounts");
   await page.fill("input[name=system_id]", CUSTOMER[0]);
   await page.fill("input[name=password]", CUSTOMER[1]);
   await page.fill("input[name=credit]", "0");
@@ -451,7 +460,7 @@ try {
   expect((await text(".card .value")) === "25.00", "the balance unchanged by the forged forms");
 
   step = "the admin stops and starts a gateway";
-  await page.click("nav >> text=Gateways");
+  await nav("Gateways");
   const sim = page.locator("tr[data-gateway=sim]");
   await sim.locator("button", { hasText: "Stop" }).click();
   await page.waitForURL(/done=1/);
@@ -466,9 +475,9 @@ try {
   }
 
   step = "the admin edits the route table and tests a number";
-  await page.click("nav >> text=Routes");
+  await nav("Routes");
   await page.fill("input[name=number]", "+34 600 123 456");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/routes'][method=get] button")]);
+  await follow("form[action='/ui/routes'][method=get] button");
   expect((await page.getAttribute("[data-tested]", "data-tested")) === "34600123456", "the number normalised");
   expect((await text("[data-chosen]")) === "sim", "the default route's gateway");
   expect((await text("[data-price]")) === "1.00", "the default route's price");
@@ -479,7 +488,7 @@ try {
   await page.click("form[method=post][action='/ui/routes'] button[type=submit]");
   await page.waitForURL(/done=1/);
   await page.fill("input[name=number]", "+34610000001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/routes'][method=get] button")]);
+  await follow("form[action='/ui/routes'][method=get] button");
   expect((await text("[data-price]")) === "0.50", "the new route's price for its prefix");
   const added = page.locator("tbody tr", { hasText: "3461" });
   await added.locator("button", { hasText: "Delete" }).click();
@@ -487,31 +496,31 @@ try {
   expect((await page.locator("tbody tr", { hasText: "3461" }).count()) === 0, "the route deleted");
 
   step = "the admin adds a content rule that holds messages";
-  await page.click("nav >> text=Content rules");
+  await nav("Content rules");
   await page.fill("input[name=name]", "no-casino");
   await page.selectOption("select[name=kind]", "words");
   await page.fill("input[name=matching]", "casino");
   await page.selectOption("select[name=action]", "hold");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/rules'] button[type=submit]")]);
+  await follow("form[action='/ui/rules'] button[type=submit]");
   expect((await page.locator("tr[data-rule=no-casino]").count()) === 1, "the rule listed");
 
   step = "the admin lists numbers as do-not-disturb, looks one up and takes it off";
-  await page.click("nav >> text=Do not disturb");
+  await nav("Do not disturb");
   await page.fill("textarea[name=numbers]", "+34600600001\n0034600600002\n");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd'][method=post] button")]);
+  await follow("form[action='/ui/dnd'][method=post] button");
   expect((await text(".flash.ok")).endsWith(": 2"), "two numbers added");
   expect((await text("[data-dnd-count]")) === "2", "the registry's count");
   await page.fill("input[name=number]", "+34 600 600 001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd'][method=get] button")]);
+  await follow("form[action='/ui/dnd'][method=get] button");
   expect((await page.locator("[data-listed=yes]").count()) === 1, "listed");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/dnd/remove'] button")]);
+  await follow("form[action='/ui/dnd/remove'] button");
   expect((await text("[data-dnd-count]")) === "1", "one left");
 
   await operatorInboundPages();
   await operatorReceivedMo();
 
   step = "the admin disconnects the ESME session";
-  await page.click("nav >> text=ESME sessions");
+  await nav("ESME sessions");
   const row = page.locator("tr", { hasText: ESME_ACCOUNT });
   expect((await row.count()) === 1, "the bound ESME listed");
   await row.locator("button", { hasText: "Disconnect" }).click();
@@ -526,12 +535,12 @@ try {
   }
 
   step = "the language switch shows the pages in Spanish and back";
-  await page.click("text=Español");
+  await follow("text=Español");
   expect((await text("h1")) === "Sesiones ESME", "the Spanish title");
   expect((await page.getAttribute("html", "lang")) === "es", "html lang=es");
-  await page.click("nav >> text=Cuentas");
+  await nav("Cuentas");
   expect((await text("h1")) === "Cuentas", "the accounts page in Spanish");
-  await page.click("text=English");
+  await follow("text=English");
   expect((await text("h1")) === "Accounts", "English again");
 
   step = "logout";
@@ -547,12 +556,12 @@ try {
   await page.fill("input[name=to]", "+34600123456");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Hola desde el panel");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  await follow("form[action='/ui/me/send'] button[type=submit]");
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "the accepted message");
 
   step = "the customer sees the message reach DELIVERED";
-  await page.click("nav >> text=Messages");
-  await page.click("tbody tr a");
+  await nav("Messages");
+  await follow("tbody tr a");
   for (let tries = 0; ; tries++) {
     const state = await page.getAttribute("[data-state]", "data-state");
     if (state === "DELIVERED") break;
@@ -571,7 +580,7 @@ try {
   await page.setViewportSize({ width: 1280, height: 800 });
 
   step = "the customer exports its messages as CSV";
-  await page.click("nav >> text=Messages");
+  await nav("Messages");
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.click("text=Export CSV"),
@@ -581,7 +590,7 @@ try {
   expect(csv.includes("34600123456") && csv.includes("DELIVERED"), "the message in the CSV");
 
   step = "the customer reads today's report: its one message, delivered, with charts and no cost";
-  await page.click("nav >> text=Reports");
+  await nav("Reports");
   expect((await text("h1")) === "Reports", "the reports page");
   // The summaries are flushed about once a second after the receipt.
   for (let tries = 0; ; tries++) {
@@ -597,9 +606,9 @@ try {
   await page.screenshot({ path: `${SHOTS}/reports.png`, fullPage: true });
 
   step = "the customer makes an API key, uses it, and revokes it";
-  await page.click("nav >> text=Settings");
+  await nav("Settings");
   await page.fill("form[action='/ui/me/keys'] input[name=label]", "crm");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/keys'] button[type=submit]")]);
+  await follow("form[action='/ui/me/keys'] button[type=submit]");
   const key = (await text("[data-new-key] code"));
   expect(key.startsWith("pk_"), `a key shown once, got ${key}`);
   const withKey = await fetch(`${BASE}/api/v1/balance`, { headers: { Authorization: `Bearer ${key}` } });
@@ -613,10 +622,10 @@ try {
 
   step = "a callback URL the switch may not call is refused with the reason, one it may is kept";
   await page.fill("input[name=callback_url]", "http://10.1.2.3/hook");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/callback'] button[type=submit]")]);
+  await follow("form[action='/ui/me/callback'] button[type=submit]");
   expect((await text(".flash.bad")).includes("10.1.2.3"), "the refusal naming the address");
   await page.fill("input[name=callback_url]", "http://127.0.0.1:9/hook");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/callback'] button[type=submit]")]);
+  await follow("form[action='/ui/me/callback'] button[type=submit]");
   expect((await text(".flash.ok")).includes("Saved"), "the callback URL saved");
   expect((await page.inputValue("input[name=callback_url]")) === "http://127.0.0.1:9/hook", "the URL shown");
 
@@ -648,37 +657,37 @@ try {
   await page.fill("input[name=to]", "+34600300001");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Con recibo por HTTP");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  await follow("form[action='/ui/me/send'] button[type=submit]");
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted");
 
   step = "the customer sends a message a content rule holds";
   await page.fill("input[name=to]", "+34600300002");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Gran CASINO hoy");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  await follow("form[action='/ui/me/send'] button[type=submit]");
   expect((await text(".flash.ok")).includes("Accepted for delivery"), "accepted, and held");
 
   step = "the customer adds contacts to a group";
-  await page.click("nav >> text=Contacts");
+  await nav("Contacts");
   for (const [number, name] of [["+34600400001", "Ana"], ["+34600400002", "Luis"]]) {
     await page.fill("input[name=number]", number);
     await page.fill("input[name=name]", name);
     await page.fill("input[name=groups]", "vip");
-    await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/contacts'] button[type=submit]")]);
+    await follow("form[action='/ui/me/contacts'] button[type=submit]");
   }
   expect((await text("a[data-group=vip]")) === "vip (2)", "the group with its two contacts");
   await page.fill("input[name=number]", "not a number");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/contacts'] button[type=submit]")]);
+  await follow("form[action='/ui/me/contacts'] button[type=submit]");
   expect((await page.locator(".flash.bad").count()) === 1, "a bad number refused with the reason");
 
   step = "the customer makes a campaign to a number and a group that runs to the end";
-  await page.click("nav >> text=Campaigns");
+  await nav("Campaigns");
   await page.fill("input[name=name]", "Rebajas");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Hola {{name|amigo}}, rebajas");
   await page.fill("textarea[name=numbers]", "+34600200001");
   await page.fill("input[name=groups]", "vip");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/campaigns'] button[type=submit]")]);
+  await follow("form[action='/ui/me/campaigns'] button[type=submit]");
   expect(/\/ui\/me\/campaigns\/\d+/.test(page.url()), `the campaign's page, got ${page.url()}`);
   for (let tries = 0; ; tries++) {
     const state = await page.getAttribute("[data-state]", "data-state");
@@ -690,42 +699,42 @@ try {
   }
 
   step = "the customer schedules a campaign, pauses, resumes and cancels it";
-  await page.click("nav >> text=Campaigns");
+  await nav("Campaigns");
   await page.fill("input[name=name]", "Mañana");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "Hasta mañana");
   await page.fill("textarea[name=numbers]", "+34600200003");
   const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 16);
   await page.fill("input[name=start_at]", tomorrow);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/campaigns'] button[type=submit]")]);
+  await follow("form[action='/ui/me/campaigns'] button[type=submit]");
   expect((await page.getAttribute("[data-state]", "data-state")) === "scheduled", "scheduled for tomorrow");
   for (const [button, after] of [["Pause", "paused"], ["Reactivate", "scheduled"], ["Cancel", "cancelled"]]) {
-    await Promise.all([page.waitForNavigation(), page.click(`button:has-text('${button}')`)]);
+    await follow(`button:has-text('${button}')`);
     expect((await page.getAttribute("[data-state]", "data-state")) === after, `${after} after ${button}`);
   }
   expect((await page.locator("button:has-text('Cancel')").count()) === 0, "nothing more to do with a cancelled campaign");
 
   step = "the customer reads a conversation and replies in it";
-  await page.click("nav >> text=Conversations");
-  await page.click("tr[data-conversation='Shop/34600123456'] a");
+  await nav("Conversations");
+  await follow("tr[data-conversation='Shop/34600123456'] a");
   expect((await page.locator("tr[data-direction=mt]", { hasText: "Hola desde el panel" }).count()) === 1, "the first message in the thread");
   await page.fill("textarea[name=text]", "¿Algo más?");
-  await Promise.all([page.waitForNavigation(), page.click("form[method=post] button[type=submit] >> text=Send")]);
+  await follow("form[method=post] button[type=submit] >> text=Send");
   expect((await text(".flash.ok")).includes("Accepted"), "the reply accepted");
   expect((await page.locator("tr[data-direction=mt]", { hasText: "¿Algo más?" }).count()) === 1, "the reply in the thread");
 
   step = "the customer opts a number out, is refused sending to it, and takes it back";
-  await page.click("nav >> text=Opt-outs");
+  await nav("Opt-outs");
   await page.fill("form[action='/ui/me/opt-outs'] input[name=number]", "+34600500001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/opt-outs'] button[type=submit]")]);
+  await follow("form[action='/ui/me/opt-outs'] button[type=submit]");
   expect((await page.locator("tr[data-opt-out='34600500001']").count()) === 1, "the opt-out listed");
   await page.goto(`${BASE}/ui/me`);
   await page.fill("input[name=to]", "+34600500001");
   await page.fill("input[name=from]", "Shop");
   await page.fill("textarea[name=text]", "No debería salir");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/me/send'] button[type=submit]")]);
+  await follow("form[action='/ui/me/send'] button[type=submit]");
   expect((await page.locator(".flash.bad").count()) === 1, "a message to an opted-out number refused");
-  await page.click("nav >> text=Opt-outs");
+  await nav("Opt-outs");
   await Promise.all([page.waitForNavigation(), page.locator("tr[data-opt-out='34600500001'] button").click()]);
   expect((await page.locator("tr[data-opt-out='34600500001']").count()) === 0, "the opt-out removed");
 
@@ -733,18 +742,18 @@ try {
   await customerCampaignConditions();
 
   step = "the admin searches messages across accounts";
-  await page.click("button:has-text('Log out')");
+  await follow("button:has-text('Log out')");
   await logIn(ADMIN);
-  await page.click("nav >> text=Messages");
+  await nav("Messages");
   await page.selectOption("select[name=account]", CUSTOMER[0]);
   await page.selectOption("select[name=state]", "DELIVERED");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  await follow("form[action='/ui/messages'] button");
   expect((await page.locator("tbody tr[data-message]").count()) >= 5, "the customer's delivered messages (the held one is not)");
   await page.fill("input[name=to]", "34600300001");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  await follow("form[action='/ui/messages'] button");
   expect((await page.locator("tbody tr[data-message]").count()) === 1, "the one to that number");
   await page.fill("input[name=id]", mine);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/messages'] button")]);
+  await follow("form[action='/ui/messages'] button");
   expect(page.url().endsWith(`/ui/messages/${mine}`), "straight to the message by its id");
   expect((await page.getAttribute("[data-state]", "data-state")) === "DELIVERED", "its state");
 
@@ -752,7 +761,7 @@ try {
   await operatorRouteMode();
 
   step = "the admin releases the held message and deletes the rule";
-  await page.click("nav >> text=Content rules");
+  await nav("Content rules");
   const heldRow = page.locator("tr[data-held]", { hasText: "CASINO" });
   expect((await heldRow.count()) === 1, "the held message listed with its text");
   const heldId = await heldRow.getAttribute("data-held");
@@ -764,16 +773,16 @@ try {
     expect(tries < 50, "the released message delivered");
     await page.waitForTimeout(200);
   }
-  await page.click("nav >> text=Content rules");
+  await nav("Content rules");
   await Promise.all([page.waitForNavigation(), page.locator("tr[data-rule=no-casino] button").click()]);
   expect((await page.locator("tr[data-rule=no-casino]").count()) === 0, "the rule deleted");
 
   step = "the admin sees every account's campaigns";
-  await page.click("nav >> text=Campaigns");
+  await nav("Campaigns");
   expect((await page.locator("tbody tr[data-campaign]", { hasText: CUSTOMER[0] }).count()) === 4, "the customer's four campaigns (one from a file, one with conditions)");
 
   step = "the admin reads route quality and sends probes that catch a fake receipt";
-  await page.click("nav >> text=Route quality");
+  await nav("Route quality");
   expect((await text("h1")) === "Route quality", "the route quality page");
   const simDelivery = page.locator("table[data-window=last][data-table=delivery] tr[data-gateway=sim]");
   const simProbes = page.locator("table[data-window=last][data-table=probes] tr[data-gateway=sim]");
@@ -781,7 +790,7 @@ try {
   expect((await simDelivery.locator("[data-ratio]").innerText()).trim() === "100.0 %", "sim's delivery ratio 100.0 %");
   expect((await simProbes.locator("[data-fake]").innerText()).trim() === "0", "no fake receipt yet");
   expect((await page.locator("[data-alerts=none]").count()) === 1, "no alert yet");
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/ui/quality/probes'] button")]);
+  await follow("form[action='/ui/quality/probes'] button");
   expect((await text(".flash.ok")).includes("Probes sent"), "the probes sent");
   // DELIVRD from the simulator, no MO within probes.wait_s: a fake receipt.
   for (let tries = 0; ; tries++) {
@@ -796,15 +805,15 @@ try {
   expect((await simDelivery.locator("[data-ratio]").innerText()).trim() === "100.0 %", "the probe's DELIVRD counted as delivered");
   expect((await text("[data-route='44'] [data-preferred]")) === "sim", "the least_cost route on its gateway");
   await page.screenshot({ path: `${SHOTS}/route-quality.png`, fullPage: true });
-  await page.click("text=Español");
+  await follow("text=Español");
   expect((await text("h1")) === "Calidad de rutas", "the page in Spanish");
   expect((await text("[data-alert=sim] td:nth-child(2)")) === "fake_receipts", "the same alert");
-  await page.click("text=English");
+  await follow("text=English");
 
   step = "the admin replays a callback that failed every attempt";
   // The customer's callback URL (127.0.0.1:9) answers nothing, and the
   // test's switch gives a callback one attempt: its receipts are dead.
-  await page.click("nav >> text=Failed callbacks");
+  await nav("Failed callbacks");
   for (let tries = 0; ; tries++) {
     if ((await page.locator("tbody tr[data-dead]").count()) > 0) break;
     expect(tries < 75, "a dead letter listed");
@@ -816,7 +825,7 @@ try {
   expect((await text(".flash.ok")).endsWith(": 1"), "one sent back to the outbox");
 
   step = "the audit log has the admin's actions, not the refused ones";
-  await page.click("nav >> text=Audit log");
+  await nav("Audit log");
   const audited = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
   for (const action of ["login", "POST /ui/accounts", `POST /ui/accounts/${CUSTOMER[0]}/credit`,
                         "POST /ui/gateways/sim/stop", "POST /ui/routes", "POST /ui/rules",

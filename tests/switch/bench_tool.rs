@@ -6,7 +6,7 @@
 //! run is bounded in time.
 
 use crate::common::{Switch, smpp_gateway, write_config_without_account_tps};
-use crate::sim;
+use crate::{gateway_view, sim};
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -202,13 +202,16 @@ fn nothing_listening_exits_non_zero() {
 
 /// A switch whose route to sim-smsc forwards 200 messages a second and
 /// holds 10 in the gateway's queue and 20 in the route's: a faster ESME
-/// is refused ESME_RMSGQFUL.
+/// is refused ESME_RMSGQFUL. Returned once the gateway is bound: until
+/// then the route holds its messages elsewhere, and nothing fills.
 fn slow_switch(dir: &std::path::Path, sim: &Sim) -> Switch {
     let gateway = smpp_gateway("slow", sim.addr, "tps = 200\nqueue_limit = 10");
     let extra = format!(
         "{gateway}\n[[routes]]\nprefix = \"44\"\naccounts = [\"*\"]\ngateways = [\"slow\"]\nprice = \"0.01\"\n\n[limits]\nroute_queue_max = 20\n"
     );
-    Switch::start(&write_config_without_account_tps(dir, &extra), &[])
+    let switch = Switch::start(&write_config_without_account_tps(dir, &extra), &[]);
+    gateway_view::wait_for(switch.http, "slow", gateway_view::bound);
+    switch
 }
 
 #[test]
