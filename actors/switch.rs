@@ -3,8 +3,8 @@
 //! MO router, receipts, schedule, retention, the number indexer when older
 //! messages are not yet indexed by number, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
-//! has unfinished, runs until SIGTERM or ctrl-c, lets the upstream
-//! connections drain and unbind, and closes the store after a final flush
+//! has unfinished, runs until SIGTERM or ctrl-c, lets the customers'
+//! sessions and the upstream connections drain and unbind, and closes the store after a final flush
 //! so nothing acknowledged is left in memory. Accounts,
 //! routes and gateways are the file's with the admin API's stored changes
 //! laid over them (`admin`, `live_gateways`).
@@ -140,6 +140,10 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
         started.web.stop(true).await;
+        if !started.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
+            warn!(logger, "customer sessions still open at the limit; closed";
+                "limit_s" => SESSIONS_CLOSE_LIMIT.as_secs());
+        }
         if !started.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
             warn!(logger, "upstream connections still draining at the limit; closed";
                 "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
@@ -163,6 +167,10 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     info!(logger, "stopped: store flushed and closed");
     Ok(())
 }
+
+/// How long a stop waits for the customers' sessions to have their
+/// submits answered and unbind before it closes them.
+const SESSIONS_CLOSE_LIMIT: Duration = Duration::from_secs(5);
 
 /// How long a stop waits for the upstream connections to drain and
 /// unbind before it closes them.
@@ -188,6 +196,7 @@ struct Started {
     in_force: InForce,
     recovered: Recovered,
     web: ServerHandle,
+    sessions: Arc<Sessions>,
     gateways: Arc<LiveGateways>,
     summaries: Arc<SummaryBoard>,
     quality: Arc<QualityBoard>,
@@ -490,7 +499,7 @@ async fn start(
     }
     let web_state = WebState::new(
         admin,
-        sessions,
+        sessions.clone(),
         logins,
         callbacks.recipient(),
         admin_credentials(&config.web, &config.data_dir, store, logger)?,
@@ -516,6 +525,7 @@ async fn start(
         in_force,
         recovered,
         web,
+        sessions,
         gateways,
         summaries,
         quality,

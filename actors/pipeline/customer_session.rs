@@ -188,6 +188,9 @@ pub struct CustomerSession<W: Wire> {
     inbound: HashMap<W::Request, Address>,
     /// Most submits outstanding at once.
     inbound_limit: usize,
+    /// Set by a [`Disconnect`]: new submits are refused and the session
+    /// closes once `inbound` is empty.
+    closing: bool,
     /// Our receipts and MO waiting for the customer's answer.
     outbound: Window<Pending, W::Number>,
     last_heard: Instant,
@@ -234,6 +237,7 @@ impl<W: Wire> CustomerSession<W> {
                 refused_logins: 0,
                 inbound: HashMap::new(),
                 inbound_limit: window.min(W::MAX_REQUESTS),
+                closing: false,
                 outbound: Window::new(window),
                 last_heard: Instant::now(),
                 counters: Arc::default(),
@@ -370,7 +374,7 @@ impl<W: Wire> CustomerSession<W> {
         ctx: &mut Context<Self>,
     ) {
         let received = Instant::now();
-        let Some((account_id, account)) = self.logged_in.clone() else {
+        let Some((account_id, account)) = self.logged_in.clone().filter(|_| !self.closing) else {
             let answer = self.wire.submit_answer(request, Err(Refusal::NotLoggedIn));
             self.push(answer);
             return;
@@ -544,7 +548,7 @@ impl<W: Wire> StreamHandler<io::Result<Result<W::Unit, W::Broken>>> for Customer
 impl<W: Wire> Handler<Submitted> for CustomerSession<W> {
     type Result = ();
 
-    fn handle(&mut self, submitted: Submitted, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, submitted: Submitted, ctx: &mut Context<Self>) {
         let Some(request) = W::request(submitted.sequence_number) else {
             return;
         };
@@ -552,24 +556,30 @@ impl<W: Wire> Handler<Submitted> for CustomerSession<W> {
             return;
         };
         self.publish_windows();
-        let status = match submitted.result {
-            Ok(accepted) => match accepted.ids.first() {
-                Some(id) => {
-                    self.counters
-                        .sent(CommandId::SubmitSmResp, CommandStatus::EsmeRok);
-                    let answer = self.wire.submit_answer(request, Ok((&destination, *id)));
-                    self.push(answer);
-                    return;
-                }
-                None => CommandStatus::EsmeRsyserr,
-            },
-            Err(refused) => refused.status,
+        let accepted = match submitted.result {
+            Ok(accepted) => accepted
+                .ids
+                .first()
+                .copied()
+                .ok_or(CommandStatus::EsmeRsyserr),
+            Err(refused) => Err(refused.status),
         };
-        self.counters.sent(CommandId::SubmitSmResp, status);
-        let answer = self
-            .wire
-            .submit_answer(request, Err(Refusal::Status(status)));
+        let answer = match accepted {
+            Ok(id) => {
+                self.counters
+                    .sent(CommandId::SubmitSmResp, CommandStatus::EsmeRok);
+                self.wire.submit_answer(request, Ok((&destination, id)))
+            }
+            Err(status) => {
+                self.counters.sent(CommandId::SubmitSmResp, status);
+                self.wire
+                    .submit_answer(request, Err(Refusal::Status(status)))
+            }
+        };
         self.push(answer);
+        if self.closing && self.inbound.is_empty() {
+            ctx.stop();
+        }
     }
 }
 
@@ -594,9 +604,24 @@ impl<W: Wire> Handler<WriteQueueFull> for CustomerSession<W> {
 impl<W: Wire> Handler<Disconnect> for CustomerSession<W> {
     type Result = ();
 
-    /// The session closes at once; what it holds goes back to the mailbox.
+    /// The session closes once every submit taken is answered (none the
+    /// account stored goes unanswered, to come again), refusing new ones
+    /// meanwhile, and at the latest after `smpp.response_timeout_s`; what
+    /// it holds goes back to the mailbox.
     fn handle(&mut self, _: Disconnect, ctx: &mut Context<Self>) {
-        info!(self.logger, "disconnected by the operator");
-        ctx.stop();
+        info!(self.logger, "disconnected by the operator or a stop";
+            "unanswered_submits" => self.inbound.len());
+        if self.inbound.is_empty() {
+            ctx.stop();
+            return;
+        }
+        if !self.closing {
+            self.closing = true;
+            ctx.run_later(self.wiring.settings.response_timeout, |session, ctx| {
+                warn!(session.logger, "submits still unanswered when closing; closed";
+                    "requests" => session.inbound.len());
+                ctx.stop();
+            });
+        }
     }
 }

@@ -32,7 +32,12 @@
 //!   message, and are answered when it is done.
 //! - Once bound, the session is listed in [`Sessions`] (the admin API)
 //!   until the actor is dropped, with counters it bumps as it goes; a
-//!   [`Disconnect`] makes it unbind and close.
+//!   [`Disconnect`] (the operator, a stopping switch) makes it unbind and
+//!   close.
+//! - Ending: on the ESME's unbind or a [`Disconnect`], new submits are
+//!   refused (ESME_RINVBNDSTS) and the unbind_resp, or our unbind, waits
+//!   until every submit taken is answered: none the account stored goes
+//!   unanswered, to come again after a reconnect.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -96,6 +101,18 @@ enum Outbound {
     Unbind,
 }
 
+/// How the session ends once every submit it took is answered: a submit
+/// the account stored is always answered, so the ESME never sends again
+/// what the switch already keeps (and charged).
+#[derive(Clone, Copy)]
+enum Closing {
+    /// The ESME unbound: answer its unbind (this sequence number), close.
+    AnswerUnbind(u32),
+    /// The operator or a stopping switch: send our unbind, close on its
+    /// answer.
+    SendUnbind,
+}
+
 pub struct EsmeSession {
     id: SessionId,
     peer: SocketAddr,
@@ -121,6 +138,9 @@ pub struct EsmeSession {
     /// Requests of the ESME waiting for the account's answer, by sequence
     /// number, with the command to answer.
     inbound: HashMap<u32, CommandId>,
+    /// Set once the session is to end: new submits are refused, and it
+    /// ends this way when `inbound` is empty.
+    closing: Option<Closing>,
     last_heard: Instant,
     last_sent: Instant,
     counters: Arc<Counters>,
@@ -262,6 +282,7 @@ impl EsmeSession {
                 sequences: SequenceNumbers::default(),
                 outbound: Window::new(window),
                 inbound: HashMap::new(),
+                closing: None,
                 last_heard: now,
                 last_sent: now,
                 counters: Arc::default(),
@@ -343,14 +364,7 @@ impl EsmeSession {
                 CommandStatus::EsmeRok,
                 sequence_number,
             )),
-            CommandId::Unbind => {
-                self.send(&pdu::header_only(
-                    CommandId::UnbindResp,
-                    CommandStatus::EsmeRok,
-                    sequence_number,
-                ));
-                ctx.stop();
-            }
+            CommandId::Unbind => self.close(Closing::AnswerUnbind(sequence_number), ctx),
             CommandId::SubmitSm | CommandId::DataSm | CommandId::SubmitMulti => {
                 self.submit(command, ctx)
             }
@@ -498,7 +512,8 @@ impl EsmeSession {
         let received = Instant::now();
         let id = command.id();
         let sequence_number = command.sequence_number();
-        let Some((account_id, account)) = self.bound.clone() else {
+        let Some((account_id, account)) = self.bound.clone().filter(|_| self.closing.is_none())
+        else {
             self.answer_error(id, CommandStatus::EsmeRinvbndsts, sequence_number);
             return;
         };
@@ -751,12 +766,23 @@ impl StreamHandler<Result<Frame, StreamError>> for EsmeSession {
 impl Handler<Submitted> for EsmeSession {
     type Result = ();
 
-    fn handle(&mut self, submitted: Submitted, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, submitted: Submitted, ctx: &mut Context<Self>) {
         let sequence_number = submitted.sequence_number;
         let Some(id) = self.inbound.remove(&sequence_number) else {
             return;
         };
         self.publish_windows();
+        self.answer_submitted(id, submitted);
+        if let Some(closing) = self.closing {
+            self.close(closing, ctx);
+        }
+    }
+}
+
+impl EsmeSession {
+    /// The submit_sm_resp (or data_sm's, submit_multi's) for `submitted`.
+    fn answer_submitted(&mut self, id: CommandId, submitted: Submitted) {
+        let sequence_number = submitted.sequence_number;
         let ids = match submitted.result {
             Ok(accepted) => accepted.ids,
             Err(refused) => {
@@ -823,11 +849,49 @@ impl Handler<DeliverOut> for EsmeSession {
 impl Handler<Disconnect> for EsmeSession {
     type Result = ();
 
-    /// Unbinds and closes on the ESME's unbind_resp, or when it does not
+    /// Unbinds once every submit taken is answered (see
+    /// [`EsmeSession::close`]).
+    fn handle(&mut self, _: Disconnect, ctx: &mut Context<Self>) {
+        info!(self.logger, "disconnected by the operator or a stop");
+        if self.closing.is_none() {
+            self.close(Closing::SendUnbind, ctx);
+        }
+    }
+}
+
+impl EsmeSession {
+    /// Ends the session as `closing` says once every submit taken is
+    /// answered; until then it refuses new ones. An account that never
+    /// answers does not hold it open past `response_timeout`.
+    fn close(&mut self, closing: Closing, ctx: &mut Context<Self>) {
+        if self.closing.is_none() {
+            ctx.run_later(self.wiring.settings.response_timeout, |session, ctx| {
+                warn!(session.logger, "submits still unanswered when closing; closed";
+                    "requests" => session.inbound.len());
+                ctx.stop();
+            });
+        }
+        self.closing = Some(closing);
+        if !self.inbound.is_empty() {
+            return;
+        }
+        match closing {
+            Closing::AnswerUnbind(sequence_number) => {
+                self.send(&pdu::header_only(
+                    CommandId::UnbindResp,
+                    CommandStatus::EsmeRok,
+                    sequence_number,
+                ));
+                ctx.stop();
+            }
+            Closing::SendUnbind => self.send_unbind(ctx),
+        }
+    }
+
+    /// Unbinds; closes on the ESME's unbind_resp, or when it does not
     /// answer within `response_timeout` (the window's expiry closes the
     /// session). With no room in the window, closes at once.
-    fn handle(&mut self, _: Disconnect, ctx: &mut Context<Self>) {
-        info!(self.logger, "disconnected by the operator");
+    fn send_unbind(&mut self, ctx: &mut Context<Self>) {
         if self.session.state() == BindState::Unbinding {
             return;
         }

@@ -5,12 +5,14 @@
 //! Per-PDU cost is a relaxed atomic add on the session's [`Counters`]; the
 //! map's lock is taken only at bind, at the end of a session, and when the
 //! admin reads the list. Nothing here touches a socket: a disconnect is a
-//! [`Disconnect`] message to the session, which unbinds itself.
+//! [`Disconnect`] message to the session, which unbinds itself; a stopping
+//! switch sends one to every session and waits for the list to empty.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix::{Message, Recipient};
 use chrono::{DateTime, Utc};
@@ -19,7 +21,11 @@ use serde::Serialize;
 use super::account::SessionId;
 use crate::smpp::{CommandId, CommandStatus};
 
-/// Asks a session to unbind and close (the operator kicks the client).
+/// How often [`Sessions::close_all`] looks whether sessions are left.
+const CLOSE_ALL_POLL: Duration = Duration::from_millis(20);
+
+/// Asks a session to unbind and close (the operator kicks the client, or
+/// the switch stops).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Disconnect;
@@ -156,6 +162,27 @@ impl Sessions {
 
     pub fn get(&self, id: SessionId) -> Option<Arc<LiveSession>> {
         self.lock().get(&id).cloned()
+    }
+
+    /// Asks every session to unbind and close (the switch is stopping),
+    /// and any that binds meanwhile, until none is left or `limit` has
+    /// passed: whether none is left.
+    pub async fn close_all(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut asked = BTreeSet::new();
+        loop {
+            let live = self.list();
+            if live.is_empty() {
+                return true;
+            }
+            for session in live.iter().filter(|session| asked.insert(session.id)) {
+                session.disconnect.do_send(Disconnect);
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(CLOSE_ALL_POLL).await;
+        }
     }
 
     /// Asks every session bound as `system_id` to unbind and close (its

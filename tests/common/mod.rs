@@ -174,11 +174,21 @@ impl Switch {
 
     /// Sends `signal` and waits (bounded) for the process to exit.
     pub fn signal_and_wait(&mut self, signal: libc::c_int) -> std::process::ExitStatus {
+        self.signal(signal);
+        self.wait()
+    }
+
+    /// Sends `signal` and returns at once.
+    pub fn signal(&self, signal: libc::c_int) {
         let pid = libc::pid_t::try_from(self.child.id()).unwrap();
         // SAFETY: kill(2) with a pid this test spawned and still owns.
         #[allow(unsafe_code)]
         let sent = unsafe { libc::kill(pid, signal) };
         assert_eq!(sent, 0);
+    }
+
+    /// Waits (bounded) for serve to end after a signal.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
         let deadline = std::time::Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -186,7 +196,7 @@ impl Switch {
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "serve did not stop after signal {signal}"
+                "serve did not stop after the signal"
             );
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -89,6 +89,7 @@ mod route_queue_limit;
 mod sender_rules;
 mod serve;
 mod sim_smsc;
+mod stop;
 mod supervision;
 mod tls_listeners;
 mod ucp;
