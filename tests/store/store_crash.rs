@@ -27,6 +27,8 @@ const CHILD_ENV: &str = "PASARELA_CRASH_CHILD_STORE";
 const THREAD_WRITERS: usize = 3;
 const TASK_WRITERS: usize = 3;
 const ROUNDS: usize = 24;
+/// How long a round that kills after the first ack waits for it.
+const FIRST_ACK_WAIT: Duration = Duration::from_secs(10);
 /// A child left alone stops by itself after this, so a parent that died
 /// leaves no process behind for long.
 const CHILD_LIFETIME: Duration = Duration::from_secs(20);
@@ -267,15 +269,25 @@ fn kill_9_loses_no_acknowledged_write() {
     let mut rounds_with_acks = 0;
     for round in 0..ROUNDS {
         let (mut child, lines) = spawn_child(&path);
-        // Kill at a random moment: some rounds before the first ack (while
-        // the store is being recovered), most in the middle of the writes.
-        let kill_at = Instant::now() + Duration::from_millis(fastrand::u64(30..400));
+        // Kill at a random moment: in odd rounds counted from the start,
+        // so some land before the first ack (while the store is being
+        // recovered); in even rounds counted from the first ack, so they
+        // land in the middle of the writes however slow the machine is.
+        let after = Duration::from_millis(fastrand::u64(30..400));
+        let mut kill_at = if round % 2 == 1 {
+            Instant::now() + after
+        } else {
+            Instant::now() + FIRST_ACK_WAIT
+        };
         let mut round_acks = 0;
         let mut other = Vec::new();
         while let Some(wait) = kill_at.checked_duration_since(Instant::now()) {
             match lines.recv_timeout(wait) {
                 Ok(line) => match parse_ack(&line) {
                     Some(ack) => {
+                        if round % 2 == 0 && round_acks == 0 {
+                            kill_at = Instant::now() + after;
+                        }
                         acked.push(ack);
                         round_acks += 1;
                     }

@@ -20,11 +20,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::common::{Switch, write_config_without_account_tps};
+use crate::gateway_view;
 use crate::http;
 use crate::one_link::{self, RECEIPTS_WAIT, closing_line, mo_text};
 use crate::raw::SOURCE;
 use crate::sim::Sim;
-use crate::upstream::{Seen, balance, esme, gateway_view};
+use crate::upstream::{Seen, balance, esme};
 use pasarela::cimd2::{
     Codec, ErrorCode, Message, OperationCode, PacketNumber, StatusCode, Submit, UserData,
 };
@@ -144,7 +145,7 @@ fn receipts_and_mo_come_back_over_cimd2() {
 
     // Quiet for a while: alives (40) keep the link, each answered.
     std::thread::sleep(Duration::from_millis(2_500));
-    let view = gateway_view(&switch, GATEWAY);
+    let view = gateway_view::view(switch.http, GATEWAY);
     assert_eq!(view["kind"], "cimd2");
     assert_eq!(view["up"], true);
     assert_eq!(view["reconnects"], 0);

@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::{Switch, write_config_without_account_tps};
+use crate::gateway_view;
 use crate::http;
 use crate::raw::SOURCE;
-use crate::upstream::{Seen, balance, esme, gateway_view};
+use crate::upstream::{Seen, balance, esme};
 use pasarela::model::Money;
 use pasarela::smpp::Stat;
 
@@ -256,19 +257,6 @@ fn start(dir: &Path, provider: &Provider, gateways: &str, route: &[&str]) -> Swi
     switch
 }
 
-/// Waits for `check` on the gateway's view, or fails with the view.
-fn await_view(switch: &Switch, name: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let view = gateway_view(switch, name);
-        if check(&view) {
-            return view;
-        }
-        assert!(Instant::now() < deadline, "{view}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn parts_go_as_requests_and_the_providers_receipts_come_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -403,7 +391,7 @@ fn parts_go_as_requests_and_the_providers_receipts_come_back() {
     );
     assert_eq!(get.status, 200, "{}", get.text);
 
-    let view = gateway_view(&switch, GATEWAY);
+    let view = gateway_view::view(switch.http, GATEWAY);
     assert_eq!(view["kind"], "http");
     assert_eq!(view["up"], true);
     assert_eq!(view["binds"][0]["kind"], "http");
@@ -423,7 +411,7 @@ fn a_failing_provider_takes_the_gateway_down_until_it_recovers() {
     let mut switch = start(dir.path(), &provider, &gateway, &[GATEWAY]);
     let mut esme = esme(&switch);
     let sent = esme.submit(DELIVERED, 1);
-    let view = await_view(&switch, GATEWAY, |view| view["up"] == false);
+    let view = gateway_view::wait_for(switch.http, GATEWAY, |view| view["up"] == false);
     let error = view["last_error"].as_str().unwrap_or_default().to_owned();
     assert!(error.contains("503"), "{view}");
 
@@ -433,7 +421,7 @@ fn a_failing_provider_takes_the_gateway_down_until_it_recovers() {
         seen.all_receipted() && !seen.ids.is_empty()
     });
     assert_eq!(seen.stats(sent), [Stat::Delivered.word()]);
-    await_view(&switch, GATEWAY, |view| view["up"] == true);
+    gateway_view::wait_for(switch.http, GATEWAY, |view| view["up"] == true);
     let attempts = provider
         .taken()
         .iter()
@@ -469,7 +457,7 @@ fn a_provider_that_is_down_sends_the_route_to_its_next_gateway() {
     for seq in &sent {
         assert_eq!(seen.stats(*seq), [Stat::Delivered.word()], "{seq}");
     }
-    let view = gateway_view(&switch, "web-down");
+    let view = gateway_view::view(switch.http, "web-down");
     assert!(
         view["last_error"]
             .as_str()

@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::Switch;
+use crate::gateway_view;
 use crate::sim::Sim;
-use crate::upstream::{Seen, esme, gateway_view};
+use crate::upstream::{Seen, esme};
 use pasarela::smpp::Stat;
 use pasarela::smpp::pdu::{Pdu, message_content};
 
@@ -95,7 +96,7 @@ pub(crate) fn a_wrong_password_is_shown_and_messages_wait(
     let waiting = esme.submit("34600100001", 1);
     let deadline = Instant::now() + RECEIPTS_WAIT;
     let view = loop {
-        let view = gateway_view(&switch, gateway);
+        let view = gateway_view::view(switch.http, gateway);
         if view["binds"][0]["state"] == "bad-credentials" {
             break view;
         }
@@ -151,7 +152,7 @@ pub(crate) fn the_smsc_restarted_on_its_port_loses_nothing(
     seen.read(&mut esme, Duration::from_secs(2), |_| false);
     assert!(waiting.iter().all(|seq| seen.ids.contains_key(seq)));
     assert!(waiting.iter().all(|seq| seen.stats(*seq).is_empty()));
-    let down = gateway_view(&switch, gateway);
+    let down = gateway_view::view(switch.http, gateway);
     assert_eq!(down["up"], false, "{down}");
 
     let upstream = restart(&addr.to_string());
@@ -166,7 +167,7 @@ pub(crate) fn the_smsc_restarted_on_its_port_loses_nothing(
         );
     }
     assert!(upstream.log_count(connected) <= 2, "back-off, not a storm");
-    let view = gateway_view(&switch, gateway);
+    let view = gateway_view::view(switch.http, gateway);
     assert_eq!(view["up"], true);
     assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");
 }

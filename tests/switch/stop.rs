@@ -89,6 +89,17 @@ fn accepted(mut answers: Vec<(u32, CommandStatus)>) -> usize {
         .count()
 }
 
+/// A switch with the shipped configuration, and `demo` bound to it.
+fn demo_bound(dir: &std::path::Path) -> (Switch, Raw) {
+    let switch = Switch::start(&write_config(dir, ""), &[]);
+    let mut esme = Raw::connect(switch.smpp);
+    assert_eq!(
+        esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),
+        CommandStatus::EsmeRok
+    );
+    (switch, esme)
+}
+
 fn stored_for_demo(dir: &std::path::Path) -> usize {
     let store = Store::open(StoreConfig::new(dir.join("data/store"))).unwrap();
     let demo = AccountId::new("demo").unwrap();
@@ -98,12 +109,7 @@ fn stored_for_demo(dir: &std::path::Path) -> usize {
 #[test]
 fn an_esme_unbinding_with_submits_in_flight_has_each_answered_first() {
     let dir = tempfile::tempdir().unwrap();
-    let mut switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Raw::connect(switch.smpp);
-    assert_eq!(
-        esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),
-        CommandStatus::EsmeRok
-    );
+    let (mut switch, mut esme) = demo_bound(dir.path());
     burst(&mut esme, Some(CommandId::Unbind));
     let answers = answers_until(&mut esme, CommandId::UnbindResp);
     // Sent before the unbind, all were taken.
@@ -116,12 +122,7 @@ fn an_esme_unbinding_with_submits_in_flight_has_each_answered_first() {
 #[test]
 fn a_stop_unbinds_each_esme_once_its_submits_are_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let mut switch = Switch::start(&write_config(dir.path(), ""), &[]);
-    let mut esme = Raw::connect(switch.smpp);
-    assert_eq!(
-        esme.bind(CommandId::BindTransceiver, "demo", "demo1234"),
-        CommandStatus::EsmeRok
-    );
+    let (mut switch, mut esme) = demo_bound(dir.path());
     burst(&mut esme, None);
     switch.signal(libc::SIGTERM);
     let answers = answers_until(&mut esme, CommandId::Unbind);

@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::common::{Switch, write_config_without_account_tps};
+use crate::gateway_view;
 use crate::http;
 use crate::one_link::{self, RECEIPTS_WAIT, closing_line, mo_text};
 use crate::raw::SOURCE;
 use crate::sim::Sim;
-use crate::upstream::{Seen, balance, esme, gateway_view};
+use crate::upstream::{Seen, balance, esme};
 use pasarela::model::Money;
 use pasarela::smpp::Stat;
 use pasarela::ucp::{
@@ -141,7 +142,7 @@ fn receipts_and_mo_come_back_over_ucp() {
 
     // Quiet for a while: alerts (31) keep the link, each answered.
     std::thread::sleep(Duration::from_millis(2_500));
-    let view = gateway_view(&switch, GATEWAY);
+    let view = gateway_view::view(switch.http, GATEWAY);
     assert_eq!(view["kind"], "ucp");
     assert_eq!(view["up"], true);
     assert_eq!(view["reconnects"], 0);
@@ -207,7 +208,7 @@ fn stopped_started_and_moved_through_the_admin_api() {
     let wait_for = |state: &str| {
         let deadline = Instant::now() + RECEIPTS_WAIT;
         loop {
-            let view = gateway_view(&switch, GATEWAY);
+            let view = gateway_view::view(switch.http, GATEWAY);
             if view["binds"][0]["state"] == state {
                 return view;
             }
@@ -484,7 +485,7 @@ fn an_smsc_that_stops_answering_alerts_is_a_dead_link() {
         assert!(Instant::now() < deadline, "the dead link was never dropped");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let view = gateway_view(&switch, GATEWAY);
+    let view = gateway_view::view(switch.http, GATEWAY);
     let error = view["last_error"].as_str().unwrap_or_default();
     assert!(error.contains("no answer to an alert"), "{view}");
     assert!(view["reconnects"].as_u64().unwrap() >= 1, "{view}");

@@ -9,7 +9,7 @@
 //! SMSC sees it, and MO messages from the SMSC stored before they are
 //! answered. Every wait is bounded.
 
-use crate::{common, http, raw, sim};
+use crate::{common, gateway_view, raw, sim};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -657,20 +657,6 @@ fn mo_messages_from_the_smsc_are_stored_then_answered() {
     }
 }
 
-/// The operator view of gateway `name` (admin credentials of the shipped
-/// config).
-pub(crate) fn gateway_view(switch: &Switch, name: &str) -> serde_json::Value {
-    let answer = http::json(
-        switch.http,
-        "GET",
-        &format!("/api/v1/gateways/{name}"),
-        Some(("admin", "change-me")),
-        None,
-    );
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body
-}
-
 #[test]
 fn a_full_gateway_queue_sends_the_route_to_its_next_gateway() {
     const LIMIT: u64 = 10;
@@ -696,7 +682,7 @@ price = "1.00"
     );
     let mut switch = Switch::start(&write_config_without_account_tps(dir.path(), &extra), &[]);
     let deadline = Instant::now() + RECEIPTS_WAIT;
-    while gateway_view(&switch, "operator-a")["up"] != true {
+    while gateway_view::view(switch.http, "operator-a")["up"] != true {
         assert!(Instant::now() < deadline, "operator-a never bound");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -708,7 +694,7 @@ price = "1.00"
     let mut deepest = 0;
     while !(seen.ids.len() == BURST && seen.all_receipted()) && Instant::now() < deadline {
         seen.read(&mut esme, Duration::from_millis(100), |_| false);
-        let depth = gateway_view(&switch, "operator-a")["queue_depth"]
+        let depth = gateway_view::view(switch.http, "operator-a")["queue_depth"]
             .as_u64()
             .unwrap();
         deepest = deepest.max(depth);
