@@ -8,8 +8,11 @@
 //! which shows what arrived upstream. The delivered receipt comes back as
 //! a notification (53) under the `AdC:SCTS` of the submit's ACK. A frame
 //! with a wrong checksum is NACKed 01 and the session goes on; the admin
-//! API lists the session. Every wait is bounded.
+//! API lists the session, and disconnected right behind a burst of
+//! submits it answers each before it closes (the store keeps exactly
+//! those ACKed). Every wait is bounded.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -21,6 +24,8 @@ use crate::listeners::{
     DELIVERED, ECHO, closes_within, config, disconnect, listed_session, read_more, upstream,
 };
 use crate::raw::SOURCE;
+use pasarela::model::AccountId;
+use pasarela::store::{Store, StoreConfig};
 use pasarela::ucp::{
     Codec, Content, DeliveryStatus, ErrorCode, Message, MessageReference, Notification,
     Notifications, Operation, Ot, ReceivedMessage, Response, SessionManagement, ShortMessageFields,
@@ -380,4 +385,66 @@ fn a_ucp_customer_logs_in_submits_and_gets_receipts_and_mo() {
         closes_within(&mut client.stream, WAIT),
         "the session never closed"
     );
+}
+
+#[test]
+fn a_disconnect_answers_every_submit_taken_before_the_connection_closes() {
+    const BURST: u32 = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = upstream("ucp", "20");
+    let mut switch = Switch::start(&config(dir.path(), "ucp", upstream.addr), &[]);
+    let mut client = Client::connect(switch.listener("UCP"));
+    assert!(matches!(client.login("demo", "demo1234"), Response::Ack(_)));
+    let id = listed_session(&switch, "ucp");
+
+    // The submits in one write and the disconnect right behind them: the
+    // session is told to end while the account still stores some.
+    let mut bytes = BytesMut::new();
+    for n in 0..BURST {
+        let submit = submit(
+            &format!("3460070{n:04}"),
+            Content::text("burst").unwrap(),
+            false,
+        );
+        let trn = client.trn();
+        let message = Message::Operation {
+            trn,
+            operation: Operation::Submit(Box::new(submit)),
+        };
+        client.codec.encode(&message, &mut bytes).unwrap();
+    }
+    client.stream.write_all(&bytes).unwrap();
+    disconnect(&switch, id);
+
+    let mut answers = BTreeMap::new();
+    while let Some(message) = client.next(WAIT) {
+        match message {
+            Message::Result { trn, response, .. } => {
+                assert!(answers.insert(trn, response).is_none(), "{trn} twice");
+            }
+            Message::Operation { trn, operation } => client.ack(trn, operation.ot()),
+        }
+    }
+    assert!(closes_within(&mut client.stream, WAIT), "never closed");
+    assert_eq!(answers.len(), BURST as usize, "each submit answered");
+    let accepted = answers
+        .values()
+        .filter(|response| matches!(response, Response::Ack(_)))
+        .count();
+    for response in answers.values() {
+        if let Some(code) = nack_code(response) {
+            assert_eq!(
+                code,
+                ErrorCode::OPERATION_NOT_ALLOWED.value(),
+                "{response:?}"
+            );
+        }
+    }
+
+    // What was acknowledged is what the store keeps, no more.
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let demo = AccountId::new("demo").unwrap();
+    let stored = store.account_messages(&demo, None, 10_000).unwrap();
+    assert_eq!(stored.len(), accepted);
 }
