@@ -4,10 +4,10 @@
 //! messages are not yet indexed by number, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
 //! has unfinished, runs until SIGTERM or ctrl-c, lets the customers'
-//! sessions and the upstream connections drain and unbind, and closes the store after a final flush
-//! so nothing acknowledged is left in memory. Accounts,
-//! routes and gateways are the file's with the admin API's stored changes
-//! laid over them (`admin`, `live_gateways`).
+//! sessions and the upstream connections drain and unbind, and closes the
+//! store after a final flush so nothing acknowledged is left in memory.
+//! Accounts, routes and gateways are the file's with the admin API's
+//! stored changes laid over them (`admin`, `live_gateways`).
 
 use std::collections::HashMap;
 use std::path::Path;

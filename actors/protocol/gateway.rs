@@ -260,7 +260,8 @@ pub struct GatewayHandle {
     /// (simulators only: a real SMSC remembers by itself).
     pub resume: Option<Recipient<Resume>>,
     /// Asked to end its connections cleanly when the switch stops
-    /// (upstream SMSCs only: a simulator has no connection, and a modem's
-    /// messages wait on its SIM).
+    /// (upstream SMSCs only: a simulator has no connection, and a modem
+    /// stops as a crash stops it, the part it was sending going again at
+    /// the next start).
     pub shutdown: Option<Recipient<Shutdown>>,
 }
