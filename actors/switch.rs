@@ -53,7 +53,7 @@ use crate::actors::protocol::mail::Notices;
 use crate::actors::protocol::mo::Start;
 use crate::actors::protocol::mo_apps::LiveMoApps;
 use crate::actors::protocol::pending::HeldMessages;
-use crate::actors::protocol::receipts::Track;
+use crate::actors::protocol::receipts::{Settled, Track};
 use crate::actors::protocol::route::{LiveRoutes, Routing};
 use crate::actors::protocol::session::Sessions;
 use crate::actors::web::{AdminCredentials, WebState};
@@ -148,6 +148,17 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             warn!(logger, "upstream connections still draining at the limit; closed";
                 "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
         }
+        // Their last reports (a submit's answer: Sent) reach the store.
+        let settled = started.receipts.send(Settled);
+        if !matches!(
+            tokio::time::timeout(GATEWAYS_SHUTDOWN_LIMIT, settled).await,
+            Ok(Ok(()))
+        ) {
+            warn!(
+                logger,
+                "the gateways' last reports not all handled; they go again after the start"
+            );
+        }
         // The report and route-quality counts since the last flush (up to
         // a second's) are stored before the store closes.
         started.summaries.flush(&store);
@@ -198,6 +209,7 @@ struct Started {
     web: ServerHandle,
     sessions: Arc<Sessions>,
     gateways: Arc<LiveGateways>,
+    receipts: Addr<Receipts>,
     summaries: Arc<SummaryBoard>,
     quality: Arc<QualityBoard>,
 }
@@ -444,7 +456,7 @@ async fn start(
         route_starter,
         account_starter,
         gateway_starter,
-        finishers: vec![receipts.recipient(), schedule.recipient()],
+        finishers: vec![receipts.clone().recipient(), schedule.recipient()],
         callback_secrets: callbacks.clone().recipient(),
         mo_router: mo_router.recipient(),
         mo_routes: ArcSwap::from_pointee(mo_routes),
@@ -527,6 +539,7 @@ async fn start(
         web,
         sessions,
         gateways,
+        receipts,
         summaries,
         quality,
     })

@@ -59,7 +59,7 @@ use crate::actors::protocol::callbacks::{Enqueued, enqueue};
 use crate::actors::protocol::gateway::{GatewayReport, Recorded};
 use crate::actors::protocol::mo::Inboxed;
 use crate::actors::protocol::pending::Dispatch;
-use crate::actors::protocol::receipts::Track;
+use crate::actors::protocol::receipts::{Settled, Track};
 use crate::actors::protocol::route::LiveRoutes;
 use crate::actors::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
@@ -536,6 +536,14 @@ impl Handler<AccountsInForce> for Receipts {
     fn handle(&mut self, accounts: AccountsInForce, _ctx: &mut Context<Self>) {
         self.accounts = accounts.finished;
     }
+}
+
+impl Handler<Settled> for Receipts {
+    type Result = ();
+
+    /// Nothing to do: the mailbox is in order, so what came before is
+    /// handled by the time this is answered.
+    fn handle(&mut self, _: Settled, _ctx: &mut Context<Self>) {}
 }
 
 impl Handler<Track> for Receipts {

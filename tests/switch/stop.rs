@@ -1,20 +1,24 @@
-//! Ending an ESME's session with submits in flight, over real SMPP on
-//! 127.0.0.1 against `pasarela serve`: whether the ESME unbinds or the
-//! switch stops on SIGTERM, every submit the session took is answered
-//! before the session ends, and what was answered ESME_ROK is exactly what
-//! the store keeps (none stored and left unanswered, to be sent again and
-//! charged twice). Every wait is bounded.
+//! Ending sessions with requests in flight, over real SMPP on 127.0.0.1
+//! against `pasarela serve`. Whether the ESME unbinds or the switch stops
+//! on SIGTERM, every submit the session took is answered before the
+//! session ends, and what was answered ESME_ROK is exactly what the store
+//! keeps (none stored and left unanswered, to be sent again and charged
+//! twice). At SIGTERM an upstream bind with a submit in flight to
+//! `pasarela sim-smsc` waits for its answer, keeps it (the message is
+//! SUBMITTED, not sent again after the start) and unbinds. Every wait is
+//! bounded.
 
-use crate::{common, raw};
+use crate::{common, esme, gateway_view, raw, sim};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use common::{Switch, write_config};
-use pasarela::model::AccountId;
+use common::{Switch, smpp_gateway, write_config};
+use pasarela::model::{AccountId, MessageId, MessageState};
 use pasarela::smpp::pdu::{self, Pdu};
 use pasarela::smpp::{Codec, Command, CommandId, CommandStatus};
 use pasarela::store::{Store, StoreConfig};
 use raw::{Raw, hello};
+use sim::Sim;
 
 /// Submits in one burst: more than one group commit takes.
 const BURST: u32 = 60;
@@ -130,4 +134,34 @@ fn a_stop_unbinds_each_esme_once_its_submits_are_answered() {
     assert!(esme.is_closed_within(Duration::from_secs(5)));
     assert!(switch.wait().success());
     assert_eq!(stored_for_demo(dir.path()), accepted);
+}
+
+#[test]
+fn a_stop_waits_for_the_smscs_answer_in_flight_keeps_it_and_unbinds() {
+    let upstream = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!(
+        "{}\n[[routes]]\nprefix = \"34\"\ngateways = [\"op\"]\nprice = \"1.00\"\n",
+        smpp_gateway("op", upstream.addr, "")
+    );
+    let mut switch = Switch::start(&write_config(dir.path(), &extra), &[]);
+    gateway_view::wait_for(switch.http, "op", gateway_view::bound);
+    let mut esme = esme::Esme::bind(switch.smpp);
+    // sim-smsc answers a submit to …9998 after 5 s.
+    let id = esme.submit(hello("34600019998", 1));
+    gateway_view::wait_for(switch.http, "op", |op| op["window_in_use"] == 1);
+
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    assert_eq!(
+        upstream.log_count("unbound; submits 1,"),
+        1,
+        "{:?}",
+        upstream.log_lines()
+    );
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let message = store
+        .message(id.parse::<MessageId>().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.state(), MessageState::Submitted, "{message:?}");
 }
