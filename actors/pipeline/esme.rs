@@ -89,6 +89,11 @@ use crate::store::{MailboxKey, Store};
 /// bind gains nothing by staying, one that guesses must reconnect.
 pub const MAX_REFUSED_BINDS: u8 = 3;
 
+/// How long our unbind waits for its unbind_resp (at most
+/// `response_timeout`): every submit is answered by then, so a client that
+/// does not read holds neither the operator's disconnect nor a stop.
+const UNBIND_WAIT: Duration = Duration::from_secs(2);
+
 /// What the session is waiting for an answer to.
 enum Outbound {
     /// A mailbox item: a receipt or an MO message.
@@ -889,7 +894,7 @@ impl EsmeSession {
     }
 
     /// Unbinds; closes on the ESME's unbind_resp, or when it does not
-    /// answer within `response_timeout` (the window's expiry closes the
+    /// answer within [`UNBIND_WAIT`] (the window's expiry closes the
     /// session). With no room in the window, closes at once.
     fn send_unbind(&mut self, ctx: &mut Context<Self>) {
         if self.session.state() == BindState::Unbinding {
@@ -905,7 +910,7 @@ impl EsmeSession {
             CommandId::Unbind,
             Outbound::Unbind,
             Instant::now(),
-            self.wiring.settings.response_timeout,
+            UNBIND_WAIT.min(self.wiring.settings.response_timeout),
         );
         if inserted.is_err() {
             ctx.stop();
