@@ -157,7 +157,10 @@ impl GatewayStarter {
             GatewayKind::Modem(modem) => {
                 let address =
                     Modem::start(actor_name, modem.clone(), stopped, store, reports, logger);
-                let actor = handle(&address);
+                let actor = GatewayHandle {
+                    shutdown: Some(address.clone().recipient()),
+                    ..handle(&address)
+                };
                 LiveGateway { name, spec, actor }
             }
         }

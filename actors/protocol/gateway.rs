@@ -126,8 +126,9 @@ pub struct Administer {
 
 /// The switch is stopping: the gateway ends its connections as a drain
 /// does (no more submits, the answers in flight awaited, the deliveries
-/// being stored answered, then unbind or logout) and answers once every
-/// one has ended. What is queued stays queued: it is in the store, and the
+/// being stored answered, then unbind or logout; a modem finishes the
+/// command under way and closes its port) and answers once every one has
+/// ended. What is queued stays queued: it is in the store, and the
 /// next start routes it again. Nothing connects again afterwards.
 #[derive(ActixMessage)]
 #[rtype(result = "()")]
@@ -260,8 +261,6 @@ pub struct GatewayHandle {
     /// (simulators only: a real SMSC remembers by itself).
     pub resume: Option<Recipient<Resume>>,
     /// Asked to end its connections cleanly when the switch stops
-    /// (upstream SMSCs only: a simulator has no connection, and a modem
-    /// stops as a crash stops it, the part it was sending going again at
-    /// the next start).
+    /// (upstream SMSCs and modems; a simulator has none).
     pub shutdown: Option<Recipient<Shutdown>>,
 }

@@ -1,7 +1,7 @@
 //! A fake GSM modem for the tests, on a pseudo-terminal the test creates
 //! (`TTYPort::pair`): the switch opens the slave by its path, a thread here
 //! answers on the master as a PDU-mode modem does. Echo until ATE0, a SIM
-//! PIN, the `> ` prompt and `+CMGS: <mr>`, `+CMS ERROR` on demand, a
+//! PIN, the `> ` prompt and `+CMGS: <mr>` (late on demand), `+CMS ERROR` on demand, a
 //! `+CMTI` in the middle of a send or right behind an answer, status
 //! reports (`+CDS`), messages stored on the SIM (`+CMTI`, AT+CMGR,
 //! AT+CMGL, AT+CMGD), and silence.
@@ -37,6 +37,8 @@ pub struct State {
     pub fail_next_send: Option<u16>,
     /// A message to store and announce between the PDU and `+CMGS:`.
     pub during_next_send: Option<Deliver>,
+    /// Answer the next PDU this much later (a send still under way).
+    pub slow_next_send: Option<Duration>,
     /// A message to store and announce right after the next command's
     /// final result, in the same write.
     pub after_next_answer: Option<Deliver>,
@@ -299,6 +301,7 @@ fn serve(mut port: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
             }
         };
         let mut out = String::new();
+        let mut delay = None;
         let mut state = state.lock().unwrap();
         if state.silent {
             continue;
@@ -309,6 +312,7 @@ fn serve(mut port: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
                     in_pdu = false;
                     let hex = String::from_utf8_lossy(&line).trim().to_owned();
                     line.clear();
+                    delay = state.slow_next_send.take();
                     for answer in state.submit(&hex) {
                         out.push_str(&format!("\r\n{answer}\r\n"));
                     }
@@ -348,6 +352,9 @@ fn serve(mut port: TTYPort, state: &Mutex<State>, stop: &AtomicBool) {
             }
         }
         drop(state);
+        if let Some(delay) = delay {
+            std::thread::sleep(delay);
+        }
         if !out.is_empty() {
             let _ = port.write_all(out.as_bytes());
         }

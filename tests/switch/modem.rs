@@ -2,7 +2,8 @@
 //! AT commands to an emulated modem on a pseudo-terminal
 //! (`common/modem_emulator.rs`), and an SMPP client binds to the switch.
 //! The PDUs the modem received are decoded with `modem::pdu`; the store is
-//! read after the switch stops, to see the incoming messages it kept.
+//! read after the switch stops, to see the incoming messages it kept and,
+//! after a stop during a send, that the send was kept.
 
 use crate::{common, esme, modem_emulator, raw};
 use std::path::Path;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::Switch;
 use esme::Esme;
 use modem_emulator::{Emulator, deliver};
-use pasarela::model::GatewayName;
+use pasarela::model::{GatewayName, MessageState};
 use pasarela::modem::pdu::{Status, UserData};
 use pasarela::smpp::pdu::Pdu;
 use pasarela::smpp::pdu::{
@@ -577,4 +578,26 @@ fn a_stop_word_through_the_modem_is_confirmed_by_the_modem_and_refuses_the_accou
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(modem.submitted().len(), 1);
     switch.signal_and_wait(libc::SIGTERM);
+}
+
+#[test]
+fn a_stop_during_a_send_waits_for_its_answer_and_keeps_the_message_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let modem = Emulator::start(None);
+    let mut switch = Switch::start(&config(dir.path(), &modem.device, None), &[]);
+    wait_initialised(&modem);
+    // Within the gateway's command_timeout_ms (1 s).
+    modem.state().slow_next_send = Some(Duration::from_millis(800));
+    let mut esme = Esme::bind(switch.smpp);
+    let id = submit(&mut esme, 0, parts("sent as the switch stops")[0].1.clone());
+    // The modem has the PDU; its +CMGS comes 0.8 s later. Nothing else
+    // holds the stop: the ESME is gone.
+    wait_until("the PDU written", SLOW, || modem.submitted().len() == 1);
+    drop(esme);
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let message = store.message(id.parse().unwrap()).unwrap().unwrap();
+    assert_eq!(message.state(), MessageState::Submitted, "{message:?}");
+    assert!(switch.logged().contains("modem port closed"));
 }

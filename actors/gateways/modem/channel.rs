@@ -1,6 +1,8 @@
 //! What passes between the modem actor and its port thread: jobs in order
-//! (messages to send, the admin API's controls) one way, the state of the
-//! port the other.
+//! (messages to send, the admin API's controls, a stopping switch's
+//! shutdown) one way, the state of the port the other.
+
+use tokio::sync::oneshot;
 
 use crate::config::ModemGatewayConfig;
 use crate::model::Message;
@@ -10,6 +12,10 @@ pub enum Job {
     /// Boxed: a message is large next to a control.
     Send(Box<Message>),
     Control(Control),
+    /// The switch is stopping: once the command under way is done, the
+    /// thread closes the port and ends, dropping this to say so. Messages
+    /// still waiting stay in the store for the next start.
+    ShutDown(oneshot::Sender<()>),
 }
 
 /// The admin API's word to the port thread: the settings in force and

@@ -23,8 +23,12 @@
 //! over: stopped, the thread closes the port, gives back those still
 //! waiting and every message it receives until started; new settings
 //! reopen the port with them when they differ from those in use, and
-//! what waits is sent through it. [`Inspect`] shows what the actor knows:
-//! connected or not, the last error, signal and registration.
+//! what waits is sent through it. A stopping switch's [`Shutdown`] reaches
+//! it the same way, but the thread takes it at once, between commands:
+//! it finishes the one under way (a send's `Sent` is reported), closes
+//! the port and ends; what waits stays in the store for the next start.
+//! [`Inspect`] shows what the actor knows: connected or not, the last
+//! error, signal and registration.
 
 mod channel;
 mod link;
@@ -37,11 +41,12 @@ use std::sync::mpsc::{self, Sender};
 
 use actix::prelude::*;
 use slog::{Logger, error, info, warn};
+use tokio::sync::oneshot;
 
 use crate::actors::gateways::core::{self, Subscribers};
 use crate::actors::protocol::gateway::{
     Administer, Deliver, GatewayReport, GatewayView, Inspect, ModemView, Radio, Reconfigure,
-    Subscribe, Takes,
+    Shutdown, Subscribe, Takes,
 };
 use crate::config::GatewayKind;
 use crate::config::ModemGatewayConfig;
@@ -163,6 +168,24 @@ impl Handler<Deliver> for Modem {
             warn!(self.logger, "modem thread gone; message given back"; "message" => %message.id);
             self.give_back(&message);
         }
+    }
+}
+
+impl Handler<Shutdown> for Modem {
+    type Result = ResponseFuture<()>;
+
+    /// Answers once the port thread has finished the command under way
+    /// and closed the port (its `Sent` reported before), or at once if
+    /// the thread is gone.
+    fn handle(&mut self, _: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
+        let (done, port_closed) = oneshot::channel();
+        let sent = self.jobs.send(Job::ShutDown(done)).is_ok();
+        Box::pin(async move {
+            if sent {
+                // Dropped unsent when the thread ends: either way it ended.
+                let _ = port_closed.await;
+            }
+        })
     }
 }
 

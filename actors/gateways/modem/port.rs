@@ -5,7 +5,9 @@
 //! the gateway is stopped, it gives back every message it is handed.
 //! Messages handed over wait in priority lanes across sessions (new
 //! settings reopen the port with them); when the port fails or the
-//! gateway is stopped, those still waiting are given back too.
+//! gateway is stopped, those still waiting are given back too. A stopping
+//! switch's shutdown ends the thread after the command under way; what
+//! waits stays in the store for the next start.
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
@@ -99,6 +101,11 @@ impl PortThread {
             };
             match ended {
                 Ok(Ended::Stopped) => return,
+                Ok(Ended::ShutDown(done)) => {
+                    info!(self.logger, "switch stopping: modem port closed");
+                    drop(done);
+                    return;
+                }
                 Ok(Ended::Changed(control)) => {
                     self.apply(control);
                     continue;
@@ -151,6 +158,8 @@ impl PortThread {
                     self.apply(control);
                     return Pause::Changed;
                 }
+                // The port is closed already; dropping it says so.
+                Ok(Job::ShutDown(_)) => return Pause::Gone,
                 Err(mpsc::RecvTimeoutError::Timeout) => return Pause::Over,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Pause::Gone,
             }
@@ -158,13 +167,14 @@ impl PortThread {
     }
 
     /// Stopped: gives back every message that arrives until the admin API
-    /// starts the gateway (true) or the actor is gone (false).
+    /// starts the gateway (true), or the switch stops or the actor is gone
+    /// (false).
     fn wait_until_started(&mut self) -> bool {
         while self.stopped {
             match self.queue.recv() {
                 Ok(Job::Send(message)) => self.give_back(&message),
                 Ok(Job::Control(control)) => self.apply(control),
-                Err(mpsc::RecvError) => return false,
+                Ok(Job::ShutDown(_)) | Err(mpsc::RecvError) => return false,
             }
         }
         true
@@ -176,6 +186,6 @@ enum Pause {
     Over,
     /// The admin API's control came: connect at once (unless stopped).
     Changed,
-    /// The actor is gone.
+    /// The switch is stopping, or the actor is gone.
     Gone,
 }

@@ -74,6 +74,9 @@ pub enum Ended {
     /// The admin API stopped the gateway or changed its settings: the
     /// port is closed and the thread does as `Control` says.
     Changed(Control),
+    /// The switch is stopping (`Job::ShutDown`): the port is closed and
+    /// the thread ends, dropping this to say so.
+    ShutDown(oneshot::Sender<()>),
 }
 
 /// Who a session reports to and what it remembers between connections.
@@ -217,7 +220,7 @@ impl<'a> Session<'a> {
 
     /// Moves every message handed over so far into `waiting`, and ends the
     /// session when the admin API stopped the gateway or changed its
-    /// settings, or when the actor is gone.
+    /// settings, when the switch is stopping, or when the actor is gone.
     fn take_jobs(&self, jobs: &Receiver<Job>, waiting: &mut Lanes<Message>) -> Option<Ended> {
         loop {
             match jobs.try_recv() {
@@ -227,6 +230,7 @@ impl<'a> Session<'a> {
                         return Some(Ended::Changed(control));
                     }
                 }
+                Ok(Job::ShutDown(done)) => return Some(Ended::ShutDown(done)),
                 Err(TryRecvError::Empty) => return None,
                 Err(TryRecvError::Disconnected) => return Some(Ended::Stopped),
             }
