@@ -3,9 +3,10 @@
 //! MO router, receipts, schedule, retention, the number indexer when older
 //! messages are not yet indexed by number, gateways (simulated, SMPP upstreams or
 //! modems), routes, accounts, then the listeners), hands it what the store
-//! has unfinished, runs until SIGTERM or ctrl-c, lets the customers'
-//! sessions and the upstream connections drain and unbind, and closes the
-//! store after a final flush so nothing acknowledged is left in memory.
+//! has unfinished, runs until SIGTERM or ctrl-c, closes its listeners,
+//! lets the customers' sessions and the upstream connections drain and
+//! unbind, and closes the store after a final flush so nothing
+//! acknowledged is left in memory.
 //! Accounts, routes and gateways are the file's with the admin API's
 //! stored changes laid over them (`admin`, `live_gateways`).
 
@@ -139,6 +140,11 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
+        // No new customer connections: ending the accept loops closes the
+        // listening sockets; the sessions already there end below.
+        for listener in &started.listeners {
+            listener.abort();
+        }
         started.web.stop(true).await;
         if !started.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
             warn!(logger, "customer sessions still open at the limit; closed";
@@ -207,6 +213,8 @@ struct Started {
     in_force: InForce,
     recovered: Recovered,
     web: ServerHandle,
+    /// The customer listeners' accept loops.
+    listeners: Vec<tokio::task::JoinHandle<()>>,
     sessions: Arc<Sessions>,
     gateways: Arc<LiveGateways>,
     receipts: Addr<Receipts>,
@@ -483,30 +491,35 @@ async fn start(
         ),
     };
     let session_wiring = Arc::new(session_wiring);
+    let mut listeners = Vec::new();
     for (listener, security) in smpp_listeners {
-        actix_rt::spawn(crate::actors::pipeline::listener::run(
+        listeners.push(actix_rt::spawn(crate::actors::pipeline::listener::run(
             listener,
             security,
             session_wiring.clone(),
             logger.new(slog::o!("listener" => "smpp")),
-        ));
+        )));
     }
     if let Some(address) = config.ucp.listen {
-        actix_rt::spawn(crate::actors::pipeline::listener::run_customers::<
-            crate::actors::pipeline::ucp_session::Ucp,
-        >(
-            listen(address).await?,
-            session_wiring.clone(),
-            logger.new(slog::o!("listener" => "ucp")),
+        listeners.push(actix_rt::spawn(
+            crate::actors::pipeline::listener::run_customers::<
+                crate::actors::pipeline::ucp_session::Ucp,
+            >(
+                listen(address).await?,
+                session_wiring.clone(),
+                logger.new(slog::o!("listener" => "ucp")),
+            ),
         ));
     }
     if let Some(address) = config.cimd2.listen {
-        actix_rt::spawn(crate::actors::pipeline::listener::run_customers::<
-            crate::actors::pipeline::cimd2_session::Cimd2,
-        >(
-            listen(address).await?,
-            session_wiring.clone(),
-            logger.new(slog::o!("listener" => "cimd2")),
+        listeners.push(actix_rt::spawn(
+            crate::actors::pipeline::listener::run_customers::<
+                crate::actors::pipeline::cimd2_session::Cimd2,
+            >(
+                listen(address).await?,
+                session_wiring.clone(),
+                logger.new(slog::o!("listener" => "cimd2")),
+            ),
         ));
     }
     let web_state = WebState::new(
@@ -537,6 +550,7 @@ async fn start(
         in_force,
         recovered,
         web,
+        listeners,
         sessions,
         gateways,
         receipts,

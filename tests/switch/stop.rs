@@ -5,7 +5,8 @@
 //! keeps (none stored and left unanswered, to be sent again and charged
 //! twice). At SIGTERM an upstream bind with a submit in flight to
 //! `pasarela sim-smsc` waits for its answer, keeps it (the message is
-//! SUBMITTED, not sent again after the start) and unbinds. Every wait is
+//! SUBMITTED, not sent again after the start) and unbinds, and the SMPP
+//! port takes no new connection while the stop goes on. Every wait is
 //! bounded.
 
 use crate::{common, esme, gateway_view, raw, sim};
@@ -164,4 +165,21 @@ fn a_stop_waits_for_the_smscs_answer_in_flight_keeps_it_and_unbinds() {
         .unwrap()
         .unwrap();
     assert_eq!(message.state(), MessageState::Submitted, "{message:?}");
+}
+
+#[test]
+fn a_stop_refuses_new_connections_while_sessions_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut switch, mut esme) = demo_bound(dir.path());
+    switch.signal(libc::SIGTERM);
+    // Unanswered, the switch's unbind holds the stop for 2 s: meanwhile
+    // the SMPP port takes no new connection.
+    let unbind = esme.recv(WAIT).expect("the switch's unbind");
+    assert_eq!(unbind.id(), CommandId::Unbind);
+    let refused = std::net::TcpStream::connect(switch.smpp).map(|_| ());
+    assert_eq!(
+        refused.map_err(|error| error.kind()),
+        Err(std::io::ErrorKind::ConnectionRefused)
+    );
+    assert!(switch.wait().success());
 }
