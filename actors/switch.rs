@@ -33,6 +33,8 @@ use crate::actors::pipeline::admission::Admission;
 use crate::actors::pipeline::amend::Owners;
 use crate::actors::pipeline::callbacks::{Callbacks, tls_config};
 use crate::actors::pipeline::campaign::{Campaign, CampaignWiring};
+use crate::actors::pipeline::cimd2_session::Cimd2;
+use crate::actors::pipeline::customer_session::Wire;
 use crate::actors::pipeline::esme::SessionWiring;
 use crate::actors::pipeline::listener::Security;
 use crate::actors::pipeline::mo_apps::MoAppsWiring;
@@ -44,6 +46,7 @@ use crate::actors::pipeline::receipts::Receipts;
 use crate::actors::pipeline::retention::Retention;
 use crate::actors::pipeline::schedule::Schedule;
 use crate::actors::pipeline::summaries::SummaryBoard;
+use crate::actors::pipeline::ucp_session::Ucp;
 use crate::actors::protocol::account::Terms;
 use crate::actors::protocol::campaign::LiveCampaigns;
 use crate::actors::protocol::directory::{Accounts, Directory};
@@ -140,35 +143,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
-        // No new customer connections: ending the accept loops closes the
-        // listening sockets; the sessions already there end below.
-        for listener in &started.listeners {
-            listener.abort();
-        }
-        started.web.stop(true).await;
-        if !started.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
-            warn!(logger, "customer sessions still open at the limit; closed";
-                "limit_s" => SESSIONS_CLOSE_LIMIT.as_secs());
-        }
-        if !started.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
-            warn!(logger, "upstream connections still draining at the limit; closed";
-                "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
-        }
-        // Their last reports (a submit's answer: Sent) reach the store.
-        let settled = started.receipts.send(Settled);
-        if !matches!(
-            tokio::time::timeout(GATEWAYS_SHUTDOWN_LIMIT, settled).await,
-            Ok(Ok(()))
-        ) {
-            warn!(
-                logger,
-                "the gateways' last reports not all handled; they go again after the start"
-            );
-        }
-        // The report and route-quality counts since the last flush (up to
-        // a second's) are stored before the store closes.
-        started.summaries.flush(&store);
-        started.quality.flush(&store, logger);
+        started.stop(&store, logger).await;
         Ok::<_, ServeError>(signal)
     })?;
     info!(logger, "stopping"; "signal" => signal);
@@ -192,6 +167,45 @@ const SESSIONS_CLOSE_LIMIT: Duration = Duration::from_secs(5);
 /// How long a stop waits for the upstream connections to drain and
 /// unbind before it closes them.
 const GATEWAYS_SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long a stop waits for the receipts actor to handle the reports
+/// handed to it before.
+const RECEIPTS_SETTLE_LIMIT: Duration = Duration::from_secs(5);
+
+impl Started {
+    /// Ends what runs, in an order that loses and repeats nothing: the
+    /// listeners (no new customer connections), HTTP (requests in progress
+    /// finish), the customers' sessions (every submit answered, then
+    /// unbind), the upstream connections (drained, then unbind), the
+    /// receipts actor's last reports, and the counts since the last flush.
+    async fn stop(&self, store: &Store, logger: &Logger) {
+        for listener in &self.listeners {
+            // Ending the accept loop closes the listening socket.
+            listener.abort();
+        }
+        self.web.stop(true).await;
+        if !self.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
+            warn!(logger, "customer sessions still open at the limit; closed";
+                "limit_s" => SESSIONS_CLOSE_LIMIT.as_secs());
+        }
+        if !self.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
+            warn!(logger, "upstream connections still draining at the limit; closed";
+                "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
+        }
+        // Their last reports (a submit's answer: Sent) reach the store.
+        let settled = tokio::time::timeout(RECEIPTS_SETTLE_LIMIT, self.receipts.send(Settled));
+        if !matches!(settled.await, Ok(Ok(()))) {
+            warn!(
+                logger,
+                "the gateways' last reports not all handled; they go again after the start"
+            );
+        }
+        // The report and route-quality counts since the last flush (up to
+        // a second's) are stored before the store closes.
+        self.summaries.flush(store);
+        self.quality.flush(store, logger);
+    }
+}
 
 /// How many accounts, routes and gateways are in force: the file's with
 /// the admin API's stored changes.
@@ -501,26 +515,12 @@ async fn start(
         )));
     }
     if let Some(address) = config.ucp.listen {
-        listeners.push(actix_rt::spawn(
-            crate::actors::pipeline::listener::run_customers::<
-                crate::actors::pipeline::ucp_session::Ucp,
-            >(
-                listen(address).await?,
-                session_wiring.clone(),
-                logger.new(slog::o!("listener" => "ucp")),
-            ),
-        ));
+        let logger = logger.new(slog::o!("listener" => "ucp"));
+        listeners.push(customer_listener::<Ucp>(address, &session_wiring, logger).await?);
     }
     if let Some(address) = config.cimd2.listen {
-        listeners.push(actix_rt::spawn(
-            crate::actors::pipeline::listener::run_customers::<
-                crate::actors::pipeline::cimd2_session::Cimd2,
-            >(
-                listen(address).await?,
-                session_wiring.clone(),
-                logger.new(slog::o!("listener" => "cimd2")),
-            ),
-        ));
+        let logger = logger.new(slog::o!("listener" => "cimd2"));
+        listeners.push(customer_listener::<Cimd2>(address, &session_wiring, logger).await?);
     }
     let web_state = WebState::new(
         admin,
@@ -632,6 +632,18 @@ impl TlsServers {
 }
 
 /// A TCP listener on `address`.
+/// A UCP or CIMD2 listener on `address`, its accept loop running.
+async fn customer_listener<W: Wire>(
+    address: std::net::SocketAddr,
+    wiring: &Arc<SessionWiring>,
+    logger: Logger,
+) -> Result<tokio::task::JoinHandle<()>, ServeError> {
+    let listener = listen(address).await?;
+    Ok(actix_rt::spawn(
+        crate::actors::pipeline::listener::run_customers::<W>(listener, wiring.clone(), logger),
+    ))
+}
+
 async fn listen(address: std::net::SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
     tokio::net::TcpListener::bind(address)
         .await
