@@ -1,13 +1,17 @@
 //! The retention actor: purges messages that have been in a final state
-//! for longer than `store.retention_days`, with their index entries, so the
-//! archive does not grow for ever.
+//! for longer than `store.retention_days`, with their index entries and
+//! their conversation entries, and the routed MO received longer ago than
+//! that, so neither the archive nor the conversation index grows for ever.
 //!
 //! A pass reads the archive a page at a time, oldest id first, on the
 //! blocking pool (never on an actor's thread), and commits each page's
 //! removals as one small batch through the group commit like any other
 //! write, pausing between batches so that traffic's commits go first. Ids
 //! grow with acceptance time, so a pass stops at the first message
-//! accepted after the cutoff. A pass starts every twentieth of the
+//! accepted after the cutoff. Then it reads the routed MO the same way,
+//! oldest first, and stops at the first received after the cutoff. A
+//! conversation goes with its newest entry (see the store's
+//! `conversation_retention`). A pass starts every twentieth of the
 //! retention (between [`SWEEP_MIN`] and [`SWEEP_MAX`]), never two at once.
 
 use std::sync::Arc;
@@ -19,7 +23,7 @@ use slog::{Logger, error, info, warn};
 
 use crate::metrics;
 use crate::model::{Message, MessageId};
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{Batch, PurgedEntry, Store, StoreError};
 
 /// Messages read, and at most purged, per batch.
 const BATCH: usize = 256;
@@ -68,9 +72,9 @@ impl Retention {
                 .map(|outcome, retention, _| {
                     retention.running = false;
                     match outcome {
-                        Ok(Ok(0)) => {}
-                        Ok(Ok(purged)) => {
-                            info!(retention.logger, "finished messages purged after retention"; "messages" => purged)
+                        Ok(Ok(Purged { messages: 0, mo: 0 })) => {}
+                        Ok(Ok(Purged { messages, mo })) => {
+                            info!(retention.logger, "purged after retention"; "finished_messages" => messages, "mo" => mo)
                         }
                         Ok(Err(error)) => {
                             error!(retention.logger, "retention pass failed"; "error" => %error)
@@ -84,14 +88,35 @@ impl Retention {
     }
 }
 
-/// One pass: purges, batch by batch, the messages final since before
-/// `cutoff`; how many.
-fn purge(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<usize, StoreError> {
+/// What one pass purged.
+struct Purged {
+    /// Finished messages.
+    messages: usize,
+    /// Routed MO.
+    mo: usize,
+}
+
+/// One pass: the finished messages, then the routed MO, from before
+/// `cutoff`.
+fn purge(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<Purged, StoreError> {
+    let messages = purge_messages(store, cutoff, logger)?;
+    let mo = purge_mo(store, cutoff, logger)?;
+    Ok(Purged { messages, mo })
+}
+
+/// Purges, batch by batch, the messages final since before `cutoff`, each
+/// with its conversation entry; how many.
+fn purge_messages(
+    store: &Store,
+    cutoff: DateTime<Utc>,
+    logger: &Logger,
+) -> Result<usize, StoreError> {
     let mut after: Option<MessageId> = None;
     let mut purged = 0;
     loop {
         let page = store.archived(after, BATCH)?;
         let mut batch = Batch::new();
+        let mut entries = Vec::new();
         let mut count = 0;
         let mut reached_cutoff = false;
         for (id, message) in &page {
@@ -103,6 +128,10 @@ fn purge(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<usize,
                 }
                 Ok(message) if final_at(message) < cutoff => {
                     batch.purge_message(message);
+                    if let Some(entry) = PurgedEntry::of_mt(message) {
+                        batch.purge_conversation_entry(&entry);
+                        entries.push(entry);
+                    }
                     count += 1;
                 }
                 // Finished after the cutoff: a later pass.
@@ -113,9 +142,56 @@ fn purge(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<usize,
             }
         }
         if count > 0 {
-            store.commit(batch).wait()?;
+            store.commit_purge(batch, &entries).wait()?;
             metrics::global().purged(count);
             purged += count;
+        }
+        if reached_cutoff || page.len() < BATCH {
+            return Ok(purged);
+        }
+        std::thread::sleep(PAUSE);
+    }
+}
+
+/// Purges, batch by batch, the routed MO received before `cutoff`: each
+/// one's conversation entry and its keys in the list of MO received; how
+/// many.
+fn purge_mo(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<usize, StoreError> {
+    let mut after: Option<u64> = None;
+    let mut purged = 0;
+    loop {
+        let page = store.received_mo_oldest(after, BATCH)?;
+        let mut batch = Batch::new();
+        let mut entries = Vec::new();
+        let mut reached_cutoff = false;
+        for (sequence, mo) in &page {
+            after = Some(*sequence);
+            let mo = match mo {
+                Ok(mo) => mo,
+                Err(error) => {
+                    warn!(logger, "damaged MO list key kept"; "sequence" => sequence, "error" => %error);
+                    continue;
+                }
+            };
+            let entry = store.conversation_entry(&mo.account, &mo.ours, &mo.theirs, *sequence);
+            match entry {
+                Ok(Some(entry)) if entry.at >= cutoff => {
+                    reached_cutoff = true;
+                    break;
+                }
+                // Past retention, or keys whose entry is gone already.
+                Ok(_) => {
+                    batch.purge_received_mo(*sequence, mo);
+                    entries.push(PurgedEntry::of_mo(*sequence, mo));
+                }
+                Err(error) => {
+                    warn!(logger, "damaged MO entry kept"; "sequence" => sequence, "error" => %error)
+                }
+            }
+        }
+        if !entries.is_empty() {
+            store.commit_purge(batch, &entries).wait()?;
+            purged += entries.len();
         }
         if reached_cutoff || page.len() < BATCH {
             return Ok(purged);

@@ -27,8 +27,10 @@
 //! actor, the only writer of its summaries, remembers the ones it handed
 //! to the store ([`ConversationIndex`]) until they are durable, so a batch
 //! built before the previous one is on disk still counts right.
+//!
+//! Retention takes entries out with their messages and a conversation
+//! away with its newest entry (`conversation_retention`).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -36,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::batch::{Batch, Op};
 use super::codec::{self, TreeId};
+use super::conversation_summaries::{ConversationSummary, REMEMBERED, Written};
 use super::database::Store;
 use super::error::{KeyHex, StoreError};
 use super::records::InboundMessage;
@@ -57,22 +60,6 @@ pub struct ConversationEntry {
     /// MO messages in the conversation up to and including this one: a
     /// read mark at this entry leaves the later ones unread.
     pub received: u64,
-}
-
-/// A conversation's counts and last activity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConversationSummary {
-    /// The sequence of its newest entry (its key in `conversation_activity`).
-    pub last: u64,
-    #[serde(with = "timestamp")]
-    pub last_at: DateTime<Utc>,
-    pub last_direction: Direction,
-    /// The newest entry's text, cut to `conversations::PREVIEW_CHARS`.
-    pub last_text: Option<String>,
-    /// MO messages in it.
-    pub received: u64,
-    /// MT entries in it (one per submission and number).
-    pub sent: u64,
 }
 
 /// Whose conversation a routed MO is in: the value of its keys in
@@ -137,7 +124,7 @@ pub enum ConversationError {
 
 /// `account 0x00 ours 0x00 theirs 0x00`: a conversation's summary, read
 /// mark and the prefix of its entries.
-fn conversation_key(account: &AccountId, ours: &Party, theirs: &Party) -> Vec<u8> {
+pub(super) fn conversation_key(account: &AccountId, ours: &Party, theirs: &Party) -> Vec<u8> {
     let mut key = codec::account_prefix(account);
     for party in [ours, theirs] {
         key.extend_from_slice(party.as_str().as_bytes());
@@ -147,7 +134,12 @@ fn conversation_key(account: &AccountId, ours: &Party, theirs: &Party) -> Vec<u8
 }
 
 /// `account 0x00 last ours 0x00 theirs`.
-fn activity_key(account: &AccountId, last: u64, ours: &Party, theirs: &Party) -> Vec<u8> {
+pub(super) fn activity_key(
+    account: &AccountId,
+    last: u64,
+    ours: &Party,
+    theirs: &Party,
+) -> Vec<u8> {
     let mut key = codec::sequenced_key(&codec::account_prefix(account), last);
     key.extend_from_slice(ours.as_str().as_bytes());
     key.push(0);
@@ -311,39 +303,22 @@ impl Store {
     }
 }
 
-/// How many summaries [`ConversationIndex`] remembers before it first
-/// forgets those the store already has.
-const REMEMBERED: usize = 4096;
-
 /// An account's writer of its conversations: adds a message's entry,
 /// summary and activity key to the batch that stores the message. Held by
 /// the account's actor, the only writer of the account's summaries.
 pub struct ConversationIndex {
     store: Arc<Store>,
     account: AccountId,
-    written: Mutex<Written>,
-}
-
-/// Summaries as last handed to the store, by conversation key: the store
-/// shows a batch only once it is durable, and the next one may be built
-/// before.
-struct Written {
-    summaries: HashMap<Vec<u8>, ConversationSummary>,
-    /// The size at which those the store has are forgotten: twice what
-    /// remained after the last time (at least [`REMEMBERED`]), so each
-    /// summary costs the store one look-up there, whatever the traffic.
-    tidy_at: usize,
+    written: Arc<Mutex<Written>>,
 }
 
 impl ConversationIndex {
     pub fn new(store: Arc<Store>, account: AccountId) -> ConversationIndex {
+        let written = store.summary_caches.of(&account);
         ConversationIndex {
             store,
             account,
-            written: Mutex::new(Written {
-                summaries: HashMap::new(),
-                tidy_at: REMEMBERED,
-            }),
+            written,
         }
     }
 
@@ -351,9 +326,7 @@ impl ConversationIndex {
     /// the account failed, so that the next entry counts on from what is
     /// durable rather than from what never landed.
     pub fn forget(&self) {
-        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        written.summaries.clear();
-        written.tidy_at = REMEMBERED;
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner) = Written::default();
     }
 
     /// Adds to `batch` one MT entry per destination of an accepted
@@ -443,7 +416,7 @@ impl ConversationIndex {
         let key = conversation_key(&self.account, ours, theirs);
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
         let (previous, unreadable) = match written.summaries.get(&key) {
-            Some(summary) => (Some(summary.clone()), None),
+            Some(summary) => (summary.clone(), None),
             None => match self
                 .store
                 .get::<ConversationSummary>(TreeId::Conversations, &key)
@@ -488,16 +461,19 @@ impl ConversationIndex {
                 true,
             )
             .put(TreeId::Conversations, key.clone(), &summary, false);
-        written.summaries.insert(key, summary);
+        written.summaries.insert(key, Some(summary));
         if written.summaries.len() > written.tidy_at {
             // What the store shows now is durable: no need to remember it.
             let store = &self.store;
             written.summaries.retain(|key, summary| {
-                store
-                    .get::<ConversationSummary>(TreeId::Conversations, key)
-                    .map_or(true, |stored| {
+                let stored = store.get::<ConversationSummary>(TreeId::Conversations, key);
+                match (summary, stored) {
+                    (_, Err(_)) => true,
+                    (Some(summary), Ok(stored)) => {
                         stored.is_none_or(|stored| stored.last < summary.last)
-                    })
+                    }
+                    (None, Ok(stored)) => stored.is_some(),
+                }
             });
             written.tidy_at = REMEMBERED.max(written.summaries.len().saturating_mul(2));
         }
@@ -505,13 +481,14 @@ impl ConversationIndex {
     }
 }
 
+/// Conversations' test helpers, shared with the other store modules that
+/// index or purge them.
 #[cfg(test)]
-mod tests {
+pub(super) mod testing {
     use super::*;
     use crate::model::{Address, Npi, Ton};
-    use crate::store::StoreConfig;
 
-    fn submission(from: Address, to: &[&str], text: &str) -> Submission {
+    pub(in crate::store) fn submission(from: Address, to: &[&str], text: &str) -> Submission {
         Submission {
             service_type: String::new(),
             source: from,
@@ -535,16 +512,24 @@ mod tests {
         }
     }
 
-    fn mo(from: &str, to: &str, text: &str) -> InboundMessage {
+    pub(in crate::store) fn mo(from: &str, to: &str, text: &str) -> InboundMessage {
         let mut message = InboundMessage::example("up", "f", text, Utc::now());
         message.source = from.to_string();
         message.destination = Some(to.to_string());
         message
     }
 
-    fn party(text: &str) -> Party {
+    pub(in crate::store) fn party(text: &str) -> Party {
         Party::parse(text).unwrap()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{mo, party, submission};
+    use super::*;
+    use crate::model::{Address, Npi, Ton};
+    use crate::store::StoreConfig;
 
     /// Batches built one after another before any is durable count on
     /// from each other; the account's conversations list by last activity

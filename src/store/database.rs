@@ -96,6 +96,8 @@ pub struct Store {
     /// Every message has its entry in the index by number (see
     /// `number_index`).
     pub(super) number_index_complete: AtomicBool,
+    /// What each account's conversation index handed to the store.
+    pub(super) summary_caches: super::conversation_summaries::SummaryCaches,
 }
 
 impl Store {
@@ -185,6 +187,7 @@ impl Store {
             committer: Some(committer),
             checkpoint_failure,
             number_index_complete: AtomicBool::new(number_index_complete),
+            summary_caches: Default::default(),
         })
     }
 

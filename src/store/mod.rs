@@ -30,17 +30,19 @@
 //! | kind | operations |
 //! |---|---|
 //! | open, close | [`Store::open`], [`Store::close`] (flushes every batch handed in) |
-//! | write, atomically | [`Store::commit`] of one [`Batch`] of: `insert_message`, `put_message`, `put_upstream_id` (messages); `set_balance`, `append_ledger` (credit); `put_mailbox`, `remove_mailbox` (receipts and MO waiting for a session); `put_inbound`, `remove_inbound` (the MO inbox); `put_outbox`, `update_outbox`, `remove_outbox`, `put_dead_letter`, `remove_dead_letter` (callbacks); `purge_message` (retention); `put_stored_account`, `put_stored_route`, `put_stored_gateway`, `put_stored_mo_route`, `put_stored_content_rule`, `put_stored_autoreply`, `remove_stored_autoreply`, `put_stored_poll`, `remove_stored_poll`, `put_admin_password` (the admin API's changes); `put_vote`, `remove_vote` (polls); `put_api_key`, `remove_api_key`; `put_listed`, `remove_listed` (opt-outs and the DND registry); `put_campaign`, `put_campaign_state`, `put_campaign_tally`, `put_recipient`, `put_reach` (campaigns, see `campaigns`); `put_contact`, `remove_contact` (contacts, with their group memberships); `mark_conversation_read`, and a message's conversation entry (and an MO's keys in `received_mo`) through [`ConversationIndex`] (`conversations`); `put_audit` (the operator's actions, see `audit`); `put_quality_bucket`, `remove_quality_bucket` (route quality, see `quality`); `put_summary_bucket`, `remove_summary_bucket` (report summaries, see `summaries`) |
+//! | write, atomically | [`Store::commit`] of one [`Batch`] of: `insert_message`, `put_message`, `put_upstream_id` (messages); `set_balance`, `append_ledger` (credit); `put_mailbox`, `remove_mailbox` (receipts and MO waiting for a session); `put_inbound`, `remove_inbound` (the MO inbox); `put_outbox`, `update_outbox`, `remove_outbox`, `put_dead_letter`, `remove_dead_letter` (callbacks); `purge_message`, `purge_conversation_entry`, `purge_received_mo` (retention, the last two handed in with [`Store::commit_purge`], see `conversation_retention`); `put_stored_account`, `put_stored_route`, `put_stored_gateway`, `put_stored_mo_route`, `put_stored_content_rule`, `put_stored_autoreply`, `remove_stored_autoreply`, `put_stored_poll`, `remove_stored_poll`, `put_admin_password` (the admin API's changes); `put_vote`, `remove_vote` (polls); `put_api_key`, `remove_api_key`; `put_listed`, `remove_listed` (opt-outs and the DND registry); `put_campaign`, `put_campaign_state`, `put_campaign_tally`, `put_recipient`, `put_reach` (campaigns, see `campaigns`); `put_contact`, `remove_contact` (contacts, with their group memberships); `mark_conversation_read`, and a message's conversation entry (and an MO's keys in `received_mo`) through [`ConversationIndex`] (`conversations`); `put_audit` (the operator's actions, see `audit`); `put_quality_bucket`, `remove_quality_bucket` (route quality, see `quality`); `put_summary_bucket`, `remove_summary_bucket` (report summaries, see `summaries`) |
 //! | background upkeep | [`Store::index_old_messages`] (a page of the messages stored before the index by number existed, indexed), [`Store::number_index_complete`] |
 //! | new ids | [`Store::next_message_id`], [`Store::next_sequence`]: unique across restarts, increasing |
 //! | read one | [`Store::message`], [`Store::account_balance`], [`Store::message_for_upstream`] (the upstream-id index), [`Store::inbound_message`], [`Store::api_key`], [`Store::dead_letter`], [`Store::admin_password`], [`Store::listed`] (one opt-out or DND entry), [`Store::campaign`], [`Store::campaign_state`], [`Store::campaign_tally`], [`Store::reach`], [`Store::contact`] |
-//! | scan one key range | [`Store::ledger`], [`Store::mailbox`], [`Store::api_keys`] (an account's); [`Store::mailbox_page`], [`Store::mailbox_len`] (an account's mailbox, a page at a time, and its size); [`Store::outbox_page`] (the callback outbox, a page); [`Store::archived`] (finished messages, a page, for retention); [`Store::inbound`] (a gateway's); [`Store::account_messages`] (an account's message ids, newest first, a page at a time); [`Store::number_messages`] (the message ids to one number, with their accounts, newest first, a page at a time; see `number_index`); [`Store::dead_letters`] (a page); [`Store::list_page`] (an account's opt-outs or the DND registry, a page); [`Store::votes`] (a poll's); [`Store::conversations`] (an account's by last activity, a page), [`Store::conversation_messages`] (one conversation in order, a page), [`Store::conversation`], [`Store::conversation_has_before`]; [`Store::campaigns_page`], [`Store::campaigns`] (every campaign, by id), [`Store::recipients_page`] (a campaign's recipients in order); [`Store::contacts_page`], [`Store::group_page`] (an account's contacts, a group's, in number order, a page), [`Store::selected_page`] (the contacts a selection picks, a bounded read per page), [`Store::groups`] (an account's groups with their member counts, counted by a scan); [`Store::audit_page`] (the operator's actions, newest first, a page); [`Store::received_mo`] (the routed MO, newest first, every account's, an account's or a number's, a page), [`Store::conversation_entry`] |
+//! | scan one key range | [`Store::ledger`], [`Store::mailbox`], [`Store::api_keys`] (an account's); [`Store::mailbox_page`], [`Store::mailbox_len`] (an account's mailbox, a page at a time, and its size); [`Store::outbox_page`] (the callback outbox, a page); [`Store::archived`] (finished messages, a page, for retention); [`Store::received_mo_oldest`] (the routed MO, oldest first, a page, for retention); [`Store::inbound`] (a gateway's); [`Store::account_messages`] (an account's message ids, newest first, a page at a time); [`Store::number_messages`] (the message ids to one number, with their accounts, newest first, a page at a time; see `number_index`); [`Store::dead_letters`] (a page); [`Store::list_page`] (an account's opt-outs or the DND registry, a page); [`Store::votes`] (a poll's); [`Store::conversations`] (an account's by last activity, a page), [`Store::conversation_messages`] (one conversation in order, a page), [`Store::conversation`], [`Store::conversation_has_before`]; [`Store::campaigns_page`], [`Store::campaigns`] (every campaign, by id), [`Store::recipients_page`] (a campaign's recipients in order); [`Store::contacts_page`], [`Store::group_page`] (an account's contacts, a group's, in number order, a page), [`Store::selected_page`] (the contacts a selection picks, a bounded read per page), [`Store::groups`] (an account's groups with their member counts, counted by a scan); [`Store::audit_page`] (the operator's actions, newest first, a page); [`Store::received_mo`] (the routed MO, newest first, every account's, an account's or a number's, a page), [`Store::conversation_entry`] |
 //! | scan at start | [`Store::unfinished_messages`], [`Store::inbox`], [`Store::stored_accounts`], [`Store::stored_routes`], [`Store::stored_gateways`], [`Store::stored_mo_routes`], [`Store::stored_autoreplies`], [`Store::stored_polls`], [`Store::stored_content_rules`], [`Store::quality_buckets`], [`Store::summary_buckets`] |
 //!
 //! There is no update in place and no query beyond these: a finished
 //! message's record is rewritten whole by `put_message`, listings read an
 //! index of keys, and a message is deleted only by retention
-//! (`purge_message`, once it has been final for `store.retention_days`).
+//! (`purge_message`, once it has been final for `store.retention_days`,
+//! its conversation entry with it; an MO's entry once received that long
+//! ago).
 //! [`Store::mailbox`] and [`Store::outbox`] read a whole queue, for audits
 //! and tests; the switch reads both a page at a time.
 //!
@@ -109,6 +111,8 @@ mod chunks;
 mod codec;
 mod committer;
 mod contacts;
+mod conversation_retention;
+mod conversation_summaries;
 mod conversations;
 mod database;
 mod durable;
@@ -136,9 +140,11 @@ pub use batch::Batch;
 pub use campaigns::{Reach, StateRecord};
 pub use codec::{MAX_LARGE_VALUE_LEN, MAX_VALUE_LEN, VERSION};
 pub use contacts::{GroupSummary, SelectedPage};
+pub use conversation_retention::PurgedEntry;
+pub use conversation_summaries::ConversationSummary;
 pub use conversations::{
-    Conversation, ConversationEntry, ConversationError, ConversationIndex, ConversationSummary,
-    ReadMark, ReceivedMo, Window,
+    Conversation, ConversationEntry, ConversationError, ConversationIndex, ReadMark, ReceivedMo,
+    Window,
 };
 pub use database::{Store, StoreConfig, UnfinishedMessages};
 pub use durable::Durable;
@@ -147,7 +153,7 @@ pub use lists::{ListId, ListKey, Listed, ListedBy};
 pub use mail_log::{MailKind, MailRecord, MailState};
 pub use number_index::IndexingStep;
 pub use outbox::{CallbackRequest, OutboxItem};
-pub use received_mo::Received;
+pub use received_mo::{ListedMo, Received};
 pub use records::{
     ApiKey, InboundMessage, LedgerEntry, LedgerKind, MailboxItem, MailboxKey, MoPart, Vote,
 };

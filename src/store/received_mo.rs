@@ -17,7 +17,7 @@
 //! when it is in its conversation. Its text and time are read from that
 //! entry.
 
-use super::batch::Batch;
+use super::batch::{Batch, Op};
 use super::codec::{self, TreeId};
 use super::conversations::{ConversationEntry, ReceivedMo};
 use super::database::Store;
@@ -55,27 +55,71 @@ fn listing_prefix(account: Option<&AccountId>, number: Option<&Party>) -> Vec<u8
     }
 }
 
+/// The MO `sequence`'s keys in the three families.
+fn keys(sequence: u64, mo: &ReceivedMo) -> Vec<Vec<u8>> {
+    let mut prefixes = vec![
+        ALL_PREFIX.to_vec(),
+        family_prefix(ACCOUNT_PREFIX, mo.account.as_str()),
+        family_prefix(NUMBER_PREFIX, mo.ours.as_str()),
+    ];
+    if mo.theirs != mo.ours {
+        prefixes.push(family_prefix(NUMBER_PREFIX, mo.theirs.as_str()));
+    }
+    prefixes
+        .iter()
+        .map(|prefix| codec::sequenced_key(prefix, sequence))
+        .collect()
+}
+
 impl Batch {
     /// Lists the MO `sequence` in `mo`'s conversation: its keys in the
     /// three families.
     pub(super) fn index_received_mo(&mut self, sequence: u64, mo: &ReceivedMo) -> &mut Batch {
-        let mut prefixes = vec![
-            ALL_PREFIX.to_vec(),
-            family_prefix(ACCOUNT_PREFIX, mo.account.as_str()),
-            family_prefix(NUMBER_PREFIX, mo.ours.as_str()),
-        ];
-        if mo.theirs != mo.ours {
-            prefixes.push(family_prefix(NUMBER_PREFIX, mo.theirs.as_str()));
-        }
-        for prefix in prefixes {
-            let key = codec::sequenced_key(&prefix, sequence);
+        for key in keys(sequence, mo) {
             self.put(TreeId::ReceivedMo, key, mo, true);
+        }
+        self
+    }
+
+    /// Takes the MO `sequence` out of the list (retention).
+    pub(super) fn unindex_received_mo(&mut self, sequence: u64, mo: &ReceivedMo) -> &mut Batch {
+        for key in keys(sequence, mo) {
+            self.ops.push(Op::Remove {
+                tree: TreeId::ReceivedMo,
+                key,
+            });
         }
         self
     }
 }
 
+/// One routed MO as retention reads it: its sequence, and whose it is or
+/// why that could not be read.
+pub type ListedMo = (u64, Result<ReceivedMo, StoreError>);
+
 impl Store {
+    /// Up to `limit` routed MO with sequences above `after` (from the
+    /// first when `None`), the oldest first, each decoded on its own: what
+    /// retention reads.
+    pub fn received_mo_oldest(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ListedMo>, StoreError> {
+        let tree = TreeId::ReceivedMo;
+        let Some(first) = after.map_or(Some(0), |after| after.checked_add(1)) else {
+            return Ok(Vec::new());
+        };
+        let from = codec::sequenced_key(ALL_PREFIX, first);
+        self.scan_page(tree, ALL_PREFIX, &from, limit)?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let sequence = codec::decode_sequence(tree, &key, ALL_PREFIX.len())?;
+                Ok((sequence, codec::decode(tree, &key, &bytes)))
+            })
+            .collect()
+    }
+
     /// Up to `limit` routed MO received before the sequence `before` (from
     /// the newest when `None`), the newest first: `account`'s only when
     /// given, and only those with `number` as ours or theirs when given.
@@ -126,18 +170,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::super::conversations::testing::mo;
     use super::*;
     use crate::model::MessageId;
-    use crate::store::{ConversationIndex, InboundMessage, StoreConfig};
-    use chrono::Utc;
+    use crate::store::{ConversationIndex, StoreConfig};
     use std::sync::Arc;
-
-    fn mo(from: &str, to: &str, text: &str) -> InboundMessage {
-        let mut message = InboundMessage::example("up", "f", text, Utc::now());
-        message.source = from.to_string();
-        message.destination = Some(to.to_string());
-        message
-    }
 
     fn texts(found: &[Received]) -> Vec<&str> {
         found

@@ -419,3 +419,87 @@ fn after_a_sigkill_under_traffic_the_conversation_holds_each_message_once() {
     let listed = listed_once(&switch, messages.len() as u64 + 1);
     assert_eq!(listed["sent"], COUNT + 1);
 }
+
+/// shop's conversations with `theirs`, by the other number.
+fn conversations_with(switch: &Switch) -> BTreeMap<String, Value> {
+    let answer = get(switch, "/api/v1/conversations", SHOP);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["theirs"].as_str().unwrap().to_owned(), c.clone()))
+        .collect()
+}
+
+/// Retention takes a conversation's messages with their own: a
+/// conversation idle past it leaves the listing, one still in use keeps
+/// only its recent messages, and a message to the idle one's number
+/// afterwards starts it again, counted from one and unread.
+#[test]
+fn retention_takes_old_messages_out_of_conversations_and_idle_conversations_away() {
+    // Echoed as well, a second handset.
+    const OTHER: &str = "346000019999";
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Sim::start(&[]);
+    let config = config(dir.path(), &upstream);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("retention_days = 90 "));
+    // 0.0002 days: 17.28 s.
+    let text = text.replace("retention_days = 90 ", "retention_days = 0.0002 ");
+    std::fs::write(&config, text).unwrap();
+    let switch = Switch::start(&config, &[]);
+    let send = |to: &str, text: &str| {
+        let sent = http::json(
+            switch.http,
+            "POST",
+            "/api/v1/messages",
+            SHOP,
+            Some(&json!({"from": OURS, "to": to, "text": text})),
+        );
+        assert_eq!(sent.status, 202, "{}", sent.text);
+    };
+    send(THEIRS, "old");
+    send(OTHER, "old");
+    listed_once(&switch, 2);
+    // Read through: the MO echo is read.
+    let path = format!("/api/v1/conversations/{OURS}/{THEIRS}");
+    assert_eq!(get(&switch, &path, SHOP).body["unread"], 0);
+    std::thread::sleep(Duration::from_secs(8));
+    send(OTHER, "recent");
+
+    let other_path = format!("/api/v1/conversations/{OURS}/{OTHER}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listed = conversations_with(&switch);
+        let other = get(&switch, &other_path, SHOP);
+        let only_recent = texts(&other.body) == [pair("mt", "recent"), pair("mo", "recent")];
+        if !listed.contains_key(THEIRS) && only_recent {
+            // Still listed, with its counts since it began.
+            assert_eq!(listed[OTHER]["sent"], 2, "{listed:?}");
+            assert_eq!(listed[OTHER]["received"], 2, "{listed:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not purged: {listed:?}, {}",
+            other.text
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(get(&switch, &path, SHOP).status, 404);
+
+    send(THEIRS, "again");
+    let again = listed_once(&switch, 2);
+    assert_eq!(
+        (again["sent"].as_u64(), again["received"].as_u64()),
+        (Some(1), Some(1)),
+        "{again}"
+    );
+    assert_eq!(again["unread"], 1, "{again}");
+    let page = get(&switch, &path, SHOP);
+    assert_eq!(
+        texts(&page.body),
+        [pair("mt", "again"), pair("mo", "again")]
+    );
+}
