@@ -14,7 +14,7 @@
 //! which keeps the conversation.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::batch::{Batch, Op};
 use super::codec::{self, TreeId};
@@ -88,16 +88,21 @@ impl Store {
     /// activity key and its read mark. A summary the store cannot read is
     /// left as it is (the account's next entry rewrites it).
     pub fn commit_purge(&self, mut batch: Batch, entries: &[PurgedEntry]) -> Durable {
-        // Read before any lock: the summaries of conversations whose newest
-        // entry is purged, the only ones that may go.
+        let caches: BTreeMap<&AccountId, Arc<Mutex<Written>>> = entries
+            .iter()
+            .map(|entry| (&entry.account, self.summary_caches.of(&entry.account)))
+            .collect();
+        let forgets: HashMap<&AccountId, u64> = caches
+            .iter()
+            .map(|(account, written)| (*account, lock(written).forgets))
+            .collect();
+        // Read before any lock, so the account's actor never waits for
+        // these reads: the conversations whose newest entry is purged, the
+        // only ones that may go.
         let candidates: Vec<(&PurgedEntry, Vec<u8>)> = entries
             .iter()
             .map(|entry| (entry, entry.conversation()))
             .filter(|(entry, key)| self.summary_last(key) == Some(entry.sequence))
-            .collect();
-        let caches: BTreeMap<&AccountId, _> = candidates
-            .iter()
-            .map(|(entry, _)| (&entry.account, self.summary_caches.of(&entry.account)))
             .collect();
         // In account order, so two purges could never wait on each other.
         let mut locked: HashMap<&AccountId, MutexGuard<'_, Written>> = caches
@@ -109,10 +114,14 @@ impl Store {
             let Some(written) = locked.get(&entry.account) else {
                 continue;
             };
-            // Under the lock, what the account last handed in decides;
-            // without a cached summary the store's is the latest.
+            // Under the lock, what the account last handed in decides.
+            // Without a summary of its own there, the store's read above
+            // is still the latest unless the account forgot some since.
             let last = match written.summaries.get(&key) {
                 Some(cached) => cached.as_ref().map(|summary| summary.last),
+                None if forgets.get(&entry.account) == Some(&written.forgets) => {
+                    Some(entry.sequence)
+                }
                 None => self.summary_last(&key),
             };
             if last != Some(entry.sequence) {

@@ -43,6 +43,11 @@ pub(super) struct Written {
     /// remained after the last time (at least [`REMEMBERED`]), so each
     /// summary costs the store one look-up there, whatever the traffic.
     pub(super) tidy_at: usize,
+    /// How many times summaries were forgotten (a tidy, a failed batch):
+    /// while it stays the same, every summary handed in since a moment is
+    /// still here, so one the store showed then and that is not here is
+    /// still the latest.
+    pub(super) forgets: u64,
 }
 
 impl Default for Written {
@@ -50,7 +55,17 @@ impl Default for Written {
         Written {
             summaries: HashMap::new(),
             tidy_at: REMEMBERED,
+            forgets: 0,
         }
+    }
+}
+
+impl Written {
+    /// Forgets every summary.
+    pub(super) fn clear(&mut self) {
+        self.summaries.clear();
+        self.tidy_at = REMEMBERED;
+        self.forgets += 1;
     }
 }
 

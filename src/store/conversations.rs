@@ -326,7 +326,10 @@ impl ConversationIndex {
     /// the account failed, so that the next entry counts on from what is
     /// durable rather than from what never landed.
     pub fn forget(&self) {
-        *self.written.lock().unwrap_or_else(PoisonError::into_inner) = Written::default();
+        self.written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Adds to `batch` one MT entry per destination of an accepted
@@ -476,6 +479,7 @@ impl ConversationIndex {
                 }
             });
             written.tidy_at = REMEMBERED.max(written.summaries.len().saturating_mul(2));
+            written.forgets += 1;
         }
         unreadable.map_or(Ok(()), |error| Err(error.into()))
     }
