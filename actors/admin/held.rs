@@ -63,6 +63,7 @@ impl Admin {
                 message,
                 refund: true,
                 done: Some(done),
+                forget_upstream_id: false,
             });
             stored.push(finished);
         }

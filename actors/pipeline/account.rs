@@ -1143,10 +1143,16 @@ impl Handler<Finished> for Account {
             message,
             refund,
             done,
+            forget_upstream_id,
         } = finished;
         let outcome = guarded(self, ctx, &logger, "finished", |account, _| {
             let mut batch = Batch::new();
             batch.put_message(&message);
+            if forget_upstream_id
+                && let (Some(gateway), Some(upstream)) = (&message.gateway, &message.upstream_id)
+            {
+                batch.remove_upstream_id(gateway, upstream);
+            }
             let mut balance = account.balance;
             let refunded = if refund {
                 rating::refund(&message)

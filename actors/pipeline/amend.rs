@@ -106,6 +106,7 @@ impl Owners {
                 message,
                 refund: true,
                 done: Some(done),
+                forget_upstream_id: false,
             });
             durable.push(finished);
         }

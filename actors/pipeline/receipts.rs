@@ -7,16 +7,19 @@
 //! - `SendFailed`: permanent → REJECTED and handed to the account (refund,
 //!   receipt); temporary → routed again after a pause;
 //! - `Receipt`: the final state, handed to the account, which writes it
-//!   with the refund and mailbox item in one batch; the gateway hears
+//!   with the refund and mailbox item in one batch, and removes the
+//!   upstream-id index entry there (as Kannel drops its DLR entry), so
+//!   the index holds only messages still waiting; the gateway hears
 //!   (`Recorded`) once that batch is durable, and only then answers the
 //!   SMSC. An intermediate state is written here, and heard of the same
 //!   way. A receipt that arrives before its `Sent` waits a while for it;
 //!   one for an id nobody knows is logged and counted, never a crash, and
 //!   the gateway may answer it at once (nothing of it is stored). One for
 //!   a message no longer waiting repeats a receipt already applied (an
-//!   SMSC resending it before its answer): acknowledged, not applied,
-//!   also while the final state is still on its way to the store, where
-//!   the message then still reads SUBMITTED;
+//!   SMSC resending it before its answer): acknowledged, not applied.
+//!   While the final state is still on its way to the store the message
+//!   reads SUBMITTED and the repeat is recognised as one; after that the
+//!   id is forgotten and the repeat is an unknown id's;
 //! - receipt timeout: a message still SUBMITTED `receipt_timeout_h` after
 //!   it became so is given up as UNKNOWN, through the account like any
 //!   receipt (the customer gets a receipt with stat:UNKNOWN and its
@@ -65,6 +68,16 @@ use crate::actors::supervision::guarded;
 use crate::metrics::ReceiptMetrics;
 use crate::model::{AccountId, Message, MessageId, MessageState, UpstreamId};
 use crate::store::{Batch, Store, StoreError};
+
+/// Where a message's final state came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decided {
+    /// The SMSC's receipt: its upstream id is forgotten with it.
+    ByReceipt,
+    /// Here (given up, or refused): the upstream id still finds the
+    /// message, so a receipt that comes after finds it final.
+    Here,
+}
 
 /// How long a receipt that arrived before its `Sent` waits for it.
 const EARLY_RECEIPT_WAIT: Duration = Duration::from_secs(30);
@@ -198,7 +211,14 @@ impl Receipts {
         let key = (gateway, upstream_id);
         match self.early.remove(&key) {
             // Its gateway was answered when it came.
-            Some((early, _)) => self.finish(message, early.state, early.error_code, early.at, None),
+            Some((early, _)) => self.finish(
+                message,
+                early.state,
+                early.error_code,
+                early.at,
+                None,
+                Decided::ByReceipt,
+            ),
             None => {
                 self.awaiting.insert(key, message);
             }
@@ -221,7 +241,14 @@ impl Receipts {
             let now = Utc::now();
             let mut message = message;
             let _ = message.transition(MessageState::Routed, now);
-            self.finish(message, MessageState::Rejected, None, now, None);
+            self.finish(
+                message,
+                MessageState::Rejected,
+                None,
+                now,
+                None,
+                Decided::Here,
+            );
             return;
         }
         let route = self
@@ -283,7 +310,7 @@ impl Receipts {
         };
         match message {
             Some(message) if message.state() == MessageState::Submitted => {
-                self.finish(message, state, error_code, at, recorded)
+                self.finish(message, state, error_code, at, recorded, Decided::ByReceipt)
             }
             Some(message) if message.state().is_final() => {
                 self.late(&key, state);
@@ -335,6 +362,7 @@ impl Receipts {
         error_code: Option<u16>,
         at: DateTime<Utc>,
         recorded: Option<Recorded>,
+        decided: Decided,
     ) {
         if !state.is_final() {
             // An intermediate receipt: note it and keep waiting.
@@ -370,6 +398,7 @@ impl Receipts {
                 message,
                 refund,
                 done: recorded,
+                forget_upstream_id: decided == Decided::ByReceipt,
             }),
             None => {
                 error!(self.logger, "message of an account that is not loaded"; "message" => %message.id);
@@ -402,7 +431,14 @@ impl Receipts {
         warn!(self.logger, "no receipt within receipt_timeout_h; given up as UNKNOWN";
             "count" => overdue.len(), "timeout_s" => self.receipt_timeout.as_secs_f64());
         for message in overdue {
-            self.finish(message, MessageState::Unknown, None, now, None);
+            self.finish(
+                message,
+                MessageState::Unknown,
+                None,
+                now,
+                None,
+                Decided::Here,
+            );
         }
     }
 
@@ -486,7 +522,7 @@ impl Receipts {
         let expired = before - self.early.len();
         if expired > 0 {
             self.unknown_receipts += expired as u64;
-            warn!(self.logger, "receipts for ids no message has; dropped";
+            warn!(self.logger, "receipts for ids no message waits for (never sent, or repeating a final receipt); dropped";
                 "count" => expired, "total" => self.unknown_receipts);
         }
     }

@@ -105,6 +105,7 @@ impl Schedule {
                 message,
                 refund: true,
                 done: None,
+                forget_upstream_id: false,
             }),
             None => {
                 error!(self.logger, "expired message of an account that is not loaded"; "message" => %message.id)

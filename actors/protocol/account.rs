@@ -214,13 +214,15 @@ pub struct RouteMo {
 /// A message reached its final state (from the receipts actor, or
 /// expired or cancelled before any SMSC had it). `refund`: no SMSC took
 /// it, so its price goes back. `done`, when given, hears whether the batch
-/// became durable.
+/// became durable. `forget_upstream_id`: the final state is the SMSC's own
+/// receipt, so the upstream-id index entry goes in the same batch.
 #[derive(actix::Message)]
 #[rtype(result = "()")]
 pub struct Finished {
     pub message: Message,
     pub refund: bool,
     pub done: Option<tokio::sync::oneshot::Sender<bool>>,
+    pub forget_upstream_id: bool,
 }
 
 /// A mailbox item for a session to send as deliver_sm.

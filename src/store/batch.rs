@@ -134,7 +134,7 @@ impl Batch {
     }
 
     /// Records which of our messages `gateway` knows as `upstream`, so its
-    /// receipts find their message.
+    /// receipts find their message until the final one.
     pub fn put_upstream_id(
         &mut self,
         gateway: &GatewayName,
@@ -147,6 +147,22 @@ impl Batch {
             &message,
             false,
         )
+    }
+
+    /// Forgets which message `gateway` knows as `upstream`, once its final
+    /// receipt came: the index holds only messages still waiting for one,
+    /// so sled keeps no key for it per finished message (and an entry put
+    /// and removed between two checkpoints never reaches sled).
+    pub fn remove_upstream_id(
+        &mut self,
+        gateway: &GatewayName,
+        upstream: &UpstreamId,
+    ) -> &mut Batch {
+        self.ops.push(Op::Remove {
+            tree: TreeId::UpstreamIds,
+            key: codec::upstream_key(gateway, upstream),
+        });
+        self
     }
 
     /// Queues `item` for the account's next bound receiver. Items are

@@ -51,14 +51,12 @@ impl Store {
 impl Batch {
     /// Removes a finished message past retention: its archived record
     /// (state and history), its entries in the account's index and in the
-    /// index by number, and the upstream id that led its receipt to it.
+    /// index by number, and its upstream id where that is still indexed (a
+    /// message given up, or finished before receipts forgot their ids).
     /// Its ledger entries stay: they are the account's books.
     pub fn purge_message(&mut self, message: &Message) -> &mut Batch {
         if let (Some(gateway), Some(upstream)) = (&message.gateway, &message.upstream_id) {
-            self.ops.push(Op::Remove {
-                tree: TreeId::UpstreamIds,
-                key: codec::upstream_key(gateway, upstream),
-            });
+            self.remove_upstream_id(gateway, upstream);
         }
         self.ops.push(Op::Remove {
             tree: TreeId::AccountMessages,

@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 
 use common::{Switch, smpp_gateway, write_config};
 use esme::Esme;
-use pasarela::model::MessageState;
+use pasarela::model::{GatewayName, MessageState, UpstreamId};
 use pasarela::smpp::dlr::{Address, receipt_deliver_sm};
 use pasarela::smpp::pdu::{
     BindTransceiverResp, COctetString, InterfaceVersion, Pdu, SubmitSm, SubmitSmResp,
 };
 use pasarela::smpp::{Command, CommandId, CommandStatus, Receipt, Stat};
+use pasarela::store::{Store, StoreConfig};
 use raw::Raw;
 use serde_json::Value;
 
@@ -286,6 +287,44 @@ fn a_receipt_repeated_before_its_answer_is_applied_once() {
     assert_eq!(receipts.count(), 1, "{:?}", esme.receipts);
     assert_eq!(balance(&switch), before, "refunded once");
     switch.kill();
+}
+
+#[test]
+fn a_final_receipt_forgets_its_upstream_id_and_a_repeat_after_it_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let path = config(dir.path(), listener.local_addr().unwrap(), "");
+    let mut switch = Switch::start(&path, &[]);
+    let mut smsc = accept_bind(&listener);
+    let mut esme = Esme::bind(switch.smpp);
+    let before = balance(&switch);
+    let id = submit(&mut esme);
+    let submitted = take_submit(&mut smsc, "after-1");
+    wait_submitted(&switch, &id);
+
+    // Answered once the final state is durable, so the repeat comes after.
+    let status = send_receipt(&mut smsc, &submitted, "after-1", MessageState::Rejected);
+    assert_eq!(status, CommandStatus::EsmeRok);
+    let status = send_receipt(&mut smsc, &submitted, "after-1", MessageState::Delivered);
+    assert_eq!(status, CommandStatus::EsmeRok, "a repeat is acknowledged");
+    esme.listen(Duration::from_secs(2));
+    assert_eq!(message(&switch, &id)["state"], "REJECTED");
+    let receipts = esme.receipts.iter().filter(|receipt| receipt.id == id);
+    assert_eq!(receipts.count(), 1, "{:?}", esme.receipts);
+    assert_eq!(balance(&switch), before, "refunded once");
+
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    let gateway = GatewayName::new("up".to_owned()).unwrap();
+    let upstream = UpstreamId::new("after-1").unwrap();
+    assert_eq!(
+        store.message_for_upstream(&gateway, &upstream).unwrap(),
+        None,
+        "the upstream-id index keeps only messages waiting for a receipt"
+    );
+    let stored = store.message(id.parse().unwrap()).unwrap().unwrap();
+    assert_eq!(stored.state(), MessageState::Rejected);
+    assert_eq!(stored.upstream_id, Some(upstream));
 }
 
 /// The demo account's balance, as `GET /api/v1/balance` says.
