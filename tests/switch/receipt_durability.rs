@@ -265,56 +265,96 @@ fn a_message_without_a_receipt_in_time_becomes_unknown_with_a_receipt_and_a_call
     switch.kill();
 }
 
-#[test]
-fn a_receipt_repeated_before_its_answer_is_applied_once() {
+/// A switch bound to the SMSC this test plays, with one message of the
+/// demo account charged, submitted upstream and answered with an id.
+struct Submitted {
+    dir: tempfile::TempDir,
+    switch: Switch,
+    smsc: Raw,
+    esme: Esme,
+    /// The balance before the message was charged.
+    before: String,
+    id: String,
+    submit: SubmitSm,
+}
+
+/// A [`Submitted`] message that the SMSC knows as `upstream_id`.
+fn submitted(upstream_id: &str) -> Submitted {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let path = config(dir.path(), listener.local_addr().unwrap(), "");
-    let mut switch = Switch::start(&path, &[]);
+    let switch = Switch::start(&path, &[]);
     let mut smsc = accept_bind(&listener);
     let mut esme = Esme::bind(switch.smpp);
     let before = balance(&switch);
     let id = submit(&mut esme);
-    let submitted = take_submit(&mut smsc, "twice-1");
+    let submit = take_submit(&mut smsc, upstream_id);
     wait_submitted(&switch, &id);
     assert_ne!(balance(&switch), before, "the message is charged");
+    Submitted {
+        dir,
+        switch,
+        smsc,
+        esme,
+        before,
+        id,
+        submit,
+    }
+}
 
-    let statuses = send_receipts(&mut smsc, &submitted, "twice-1", MessageState::Rejected, 2);
+impl Submitted {
+    /// The REJECTED message's customer got one receipt and one refund.
+    fn assert_rejected_once(&mut self) {
+        self.esme.listen(Duration::from_secs(2));
+        assert_eq!(message(&self.switch, &self.id)["state"], "REJECTED");
+        let receipts = self
+            .esme
+            .receipts
+            .iter()
+            .filter(|receipt| receipt.id == self.id);
+        assert_eq!(receipts.count(), 1, "{:?}", self.esme.receipts);
+        assert_eq!(balance(&self.switch), self.before, "refunded once");
+    }
+}
+
+#[test]
+fn a_receipt_repeated_before_its_answer_is_applied_once() {
+    let mut sent = submitted("twice-1");
+    let statuses = send_receipts(
+        &mut sent.smsc,
+        &sent.submit,
+        "twice-1",
+        MessageState::Rejected,
+        2,
+    );
     assert_eq!(statuses, [CommandStatus::EsmeRok, CommandStatus::EsmeRok]);
-    wait_for_state(&switch, &id, "REJECTED");
-    esme.listen(Duration::from_secs(2));
-    let receipts = esme.receipts.iter().filter(|receipt| receipt.id == id);
-    assert_eq!(receipts.count(), 1, "{:?}", esme.receipts);
-    assert_eq!(balance(&switch), before, "refunded once");
-    switch.kill();
+    wait_for_state(&sent.switch, &sent.id, "REJECTED");
+    sent.assert_rejected_once();
+    sent.switch.kill();
 }
 
 #[test]
 fn a_final_receipt_forgets_its_upstream_id_and_a_repeat_after_it_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let path = config(dir.path(), listener.local_addr().unwrap(), "");
-    let mut switch = Switch::start(&path, &[]);
-    let mut smsc = accept_bind(&listener);
-    let mut esme = Esme::bind(switch.smpp);
-    let before = balance(&switch);
-    let id = submit(&mut esme);
-    let submitted = take_submit(&mut smsc, "after-1");
-    wait_submitted(&switch, &id);
-
+    let mut sent = submitted("after-1");
     // Answered once the final state is durable, so the repeat comes after.
-    let status = send_receipt(&mut smsc, &submitted, "after-1", MessageState::Rejected);
+    let status = send_receipt(
+        &mut sent.smsc,
+        &sent.submit,
+        "after-1",
+        MessageState::Rejected,
+    );
     assert_eq!(status, CommandStatus::EsmeRok);
-    let status = send_receipt(&mut smsc, &submitted, "after-1", MessageState::Delivered);
+    let status = send_receipt(
+        &mut sent.smsc,
+        &sent.submit,
+        "after-1",
+        MessageState::Delivered,
+    );
     assert_eq!(status, CommandStatus::EsmeRok, "a repeat is acknowledged");
-    esme.listen(Duration::from_secs(2));
-    assert_eq!(message(&switch, &id)["state"], "REJECTED");
-    let receipts = esme.receipts.iter().filter(|receipt| receipt.id == id);
-    assert_eq!(receipts.count(), 1, "{:?}", esme.receipts);
-    assert_eq!(balance(&switch), before, "refunded once");
+    sent.assert_rejected_once();
 
-    assert!(switch.signal_and_wait(libc::SIGTERM).success());
-    let store = Store::open(StoreConfig::new(dir.path().join("data/store"))).unwrap();
+    assert!(sent.switch.signal_and_wait(libc::SIGTERM).success());
+    let store = Store::open(StoreConfig::new(sent.dir.path().join("data/store"))).unwrap();
     let gateway = GatewayName::new("up".to_owned()).unwrap();
     let upstream = UpstreamId::new("after-1").unwrap();
     assert_eq!(
@@ -322,7 +362,7 @@ fn a_final_receipt_forgets_its_upstream_id_and_a_repeat_after_it_changes_nothing
         None,
         "the upstream-id index keeps only messages waiting for a receipt"
     );
-    let stored = store.message(id.parse().unwrap()).unwrap().unwrap();
+    let stored = store.message(sent.id.parse().unwrap()).unwrap().unwrap();
     assert_eq!(stored.state(), MessageState::Rejected);
     assert_eq!(stored.upstream_id, Some(upstream));
 }
