@@ -497,8 +497,12 @@ impl Store {
         let tree = TreeId::AccountMessages;
         let prefix = super::codec::account_prefix(account);
         let end = super::codec::sequenced_key(&prefix, before.map_or(u64::MAX, MessageId::value));
-        // Index keys are only ever added, so the newest `max` are among
-        // sled's newest `max` and the pending writes.
+        // Index keys are added, and removed only by retention, so the
+        // newest `max` are among sled's newest `max` and the pending puts.
+        // A key retention removed since the last checkpoint is still
+        // listed: its message reads as missing and callers skip it.
+        // Dropping it here would shorten the page, and a short page ends
+        // a listing.
         let pending = self.pending.hold();
         let mut keys = Vec::with_capacity(max);
         for entry in self
