@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use slog::{Logger, error, info, warn};
 
 use crate::metrics;
-use crate::model::{Message, MessageId};
+use crate::model::Message;
 use crate::store::{Batch, PurgedEntry, Store, StoreError};
 
 /// Messages read, and at most purged, per batch.
@@ -104,6 +104,60 @@ fn purge(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<Purged
     Ok(Purged { messages, mo })
 }
 
+/// One page a purge read: its removals, and where the next page starts.
+struct Page<K> {
+    batch: Batch,
+    /// The conversation entries `batch` removes.
+    entries: Vec<PurgedEntry>,
+    /// How many records `batch` purges.
+    purged: usize,
+    /// How many records were read.
+    read: usize,
+    /// The last key read.
+    last: Option<K>,
+    /// A record past the cutoff was met: nothing after it is due.
+    reached_cutoff: bool,
+}
+
+impl<K> Page<K> {
+    fn new(read: usize) -> Page<K> {
+        Page {
+            batch: Batch::new(),
+            entries: Vec::new(),
+            purged: 0,
+            read,
+            last: None,
+            reached_cutoff: false,
+        }
+    }
+}
+
+/// Commits the pages `read_page` makes, each read after the last key of
+/// the one before, pausing between them, until one reaches the cutoff or
+/// the end; tells `committed` each page's count once it is durable, and
+/// returns how many records they purged.
+fn purge_pages<K: Copy>(
+    store: &Store,
+    mut read_page: impl FnMut(Option<K>) -> Result<Page<K>, StoreError>,
+    committed: impl Fn(usize),
+) -> Result<usize, StoreError> {
+    let mut after = None;
+    let mut purged = 0;
+    loop {
+        let page = read_page(after)?;
+        after = page.last.or(after);
+        if page.purged > 0 {
+            store.commit_purge(page.batch, &page.entries).wait()?;
+            committed(page.purged);
+            purged += page.purged;
+        }
+        if page.reached_cutoff || page.read < BATCH {
+            return Ok(purged);
+        }
+        std::thread::sleep(PAUSE);
+    }
+}
+
 /// Purges, batch by batch, the messages final since before `cutoff`, each
 /// with its conversation entry; how many.
 fn purge_messages(
@@ -111,93 +165,78 @@ fn purge_messages(
     cutoff: DateTime<Utc>,
     logger: &Logger,
 ) -> Result<usize, StoreError> {
-    let mut after: Option<MessageId> = None;
-    let mut purged = 0;
-    loop {
-        let page = store.archived(after, BATCH)?;
-        let mut batch = Batch::new();
-        let mut entries = Vec::new();
-        let mut count = 0;
-        let mut reached_cutoff = false;
-        for (id, message) in &page {
-            after = Some(*id);
-            match message {
-                Ok(message) if message.created_at >= cutoff => {
-                    reached_cutoff = true;
-                    break;
-                }
-                Ok(message) if final_at(message) < cutoff => {
-                    batch.purge_message(message);
-                    if let Some(entry) = PurgedEntry::of_mt(message) {
-                        batch.purge_conversation_entry(&entry);
-                        entries.push(entry);
+    purge_pages(
+        store,
+        |after| {
+            let archived = store.archived(after, BATCH)?;
+            let mut page = Page::new(archived.len());
+            for (id, message) in &archived {
+                page.last = Some(*id);
+                match message {
+                    Ok(message) if message.created_at >= cutoff => {
+                        page.reached_cutoff = true;
+                        break;
                     }
-                    count += 1;
-                }
-                // Finished after the cutoff: a later pass.
-                Ok(_) => {}
-                Err(error) => {
-                    warn!(logger, "damaged archived message kept"; "message" => %id, "error" => %error)
+                    Ok(message) if final_at(message) < cutoff => {
+                        page.batch.purge_message(message);
+                        if let Some(entry) = PurgedEntry::of_mt(message) {
+                            page.batch.purge_conversation_entry(&entry);
+                            page.entries.push(entry);
+                        }
+                        page.purged += 1;
+                    }
+                    // Finished after the cutoff: a later pass.
+                    Ok(_) => {}
+                    Err(error) => {
+                        warn!(logger, "damaged archived message kept"; "message" => %id, "error" => %error)
+                    }
                 }
             }
-        }
-        if count > 0 {
-            store.commit_purge(batch, &entries).wait()?;
-            metrics::global().purged(count);
-            purged += count;
-        }
-        if reached_cutoff || page.len() < BATCH {
-            return Ok(purged);
-        }
-        std::thread::sleep(PAUSE);
-    }
+            Ok(page)
+        },
+        |purged| metrics::global().purged(purged),
+    )
 }
 
 /// Purges, batch by batch, the routed MO received before `cutoff`: each
 /// one's conversation entry and its keys in the list of MO received; how
 /// many.
 fn purge_mo(store: &Store, cutoff: DateTime<Utc>, logger: &Logger) -> Result<usize, StoreError> {
-    let mut after: Option<u64> = None;
-    let mut purged = 0;
-    loop {
-        let page = store.received_mo_oldest(after, BATCH)?;
-        let mut batch = Batch::new();
-        let mut entries = Vec::new();
-        let mut reached_cutoff = false;
-        for (sequence, mo) in &page {
-            after = Some(*sequence);
-            let mo = match mo {
-                Ok(mo) => mo,
-                Err(error) => {
-                    warn!(logger, "damaged MO list key kept"; "sequence" => sequence, "error" => %error);
-                    continue;
-                }
-            };
-            let entry = store.conversation_entry(&mo.account, &mo.ours, &mo.theirs, *sequence);
-            match entry {
-                Ok(Some(entry)) if entry.at >= cutoff => {
-                    reached_cutoff = true;
-                    break;
-                }
-                // Past retention, or keys whose entry is gone already.
-                Ok(_) => {
-                    batch.purge_received_mo(*sequence, mo);
-                    entries.push(PurgedEntry::of_mo(*sequence, mo));
-                }
-                Err(error) => {
-                    warn!(logger, "damaged MO entry kept"; "sequence" => sequence, "error" => %error)
+    purge_pages(
+        store,
+        |after| {
+            let listed = store.received_mo_oldest(after, BATCH)?;
+            let mut page = Page::new(listed.len());
+            for (sequence, mo) in &listed {
+                page.last = Some(*sequence);
+                let mo = match mo {
+                    Ok(mo) => mo,
+                    Err(error) => {
+                        warn!(logger, "damaged MO list key kept"; "sequence" => sequence, "error" => %error);
+                        continue;
+                    }
+                };
+                let entry = store.conversation_entry(&mo.account, &mo.ours, &mo.theirs, *sequence);
+                match entry {
+                    Ok(Some(entry)) if entry.at >= cutoff => {
+                        page.reached_cutoff = true;
+                        break;
+                    }
+                    // Past retention, or keys whose entry is gone already.
+                    Ok(_) => {
+                        page.batch.purge_received_mo(*sequence, mo);
+                        page.entries.push(PurgedEntry::of_mo(*sequence, mo));
+                        page.purged += 1;
+                    }
+                    Err(error) => {
+                        warn!(logger, "damaged MO entry kept"; "sequence" => sequence, "error" => %error)
+                    }
                 }
             }
-        }
-        if !entries.is_empty() {
-            store.commit_purge(batch, &entries).wait()?;
-            purged += entries.len();
-        }
-        if reached_cutoff || page.len() < BATCH {
-            return Ok(purged);
-        }
-        std::thread::sleep(PAUSE);
-    }
+            Ok(page)
+        },
+        |_| {},
+    )
 }
 
 /// When the message reached its final state: its last transition.
