@@ -442,6 +442,9 @@ impl Upstream {
         };
         if let Some(shared) = &self.shared {
             let mut state = shared.lock();
+            // From the same state as the binds shown: the actor's own
+            // `up` follows a bind's change one message later.
+            snapshot.up = state.may_submit();
             snapshot.binds.clone_from(&state.binds);
             snapshot.window_in_use = state.binds.iter().map(|bind| bind.window_in_use).sum();
             snapshot.reconnects = state.binds.iter().map(|bind| bind.reconnects).sum();
