@@ -115,7 +115,15 @@ impl PendingWrites {
         if maps.sealed.is_some() {
             return None;
         }
-        let sealed = Arc::new(std::mem::replace(&mut maps.live, empty()));
+        // The new maps start at the size the sealed ones reached, so the
+        // next interval's groups insert without rehashing a map while
+        // they hold the lock that every read waits for.
+        let sized = maps
+            .live
+            .iter()
+            .map(|map| HashMap::with_capacity(map.len()))
+            .collect();
+        let sealed = Arc::new(std::mem::replace(&mut maps.live, sized));
         maps.sealed = Some(sealed.clone());
         Some(sealed)
     }
