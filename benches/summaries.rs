@@ -68,14 +68,14 @@ fn stored_book(store: &Store) -> Book {
     let step_ms = DAYS * 86_400_000 / MESSAGES as i64;
     for n in 0..MESSAGES {
         let at = start + Duration::milliseconds(n as i64 * step_ms);
-        let key = key(&mut numbers);
+        let key = book.intern(&key(&mut numbers).names());
         let state = endings[numbers.next(endings.len() as u64) as usize];
         let refunded = if state == MessageState::Rejected {
             price
         } else {
             Money::ZERO
         };
-        book.record(at, &key, |tally| {
+        book.record(at, key, |tally| {
             tally.accept(true, price);
             tally.take(cost);
             tally.finish(Ending::of(state), refunded);

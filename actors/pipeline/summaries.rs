@@ -24,13 +24,15 @@ use crate::model::{GatewayName, Message, Money};
 use crate::numbering::{Operators, country};
 use crate::quality::{CostTable, UNKNOWN_OPERATOR};
 use crate::store::{Batch, Store};
-use crate::summaries::{Book, Ending, GroupBy, Key, NONE, Period, Row, Span, Tally, summarise};
+use crate::summaries::{
+    Book, Ending, GroupBy, KeyIds, KeyNames, NONE, Period, Row, Span, Tally, summarise,
+};
 
 /// Counts of one message's part, to add once its batch is durable.
 #[derive(Debug, Clone)]
 pub struct Pending {
     accepted_at: DateTime<Utc>,
-    key: Key,
+    key: KeyIds,
     tally: Tally,
 }
 
@@ -88,26 +90,30 @@ impl SummaryBoard {
         Arc::new(board)
     }
 
-    /// `message`'s key, with `gateway` when one took it.
-    fn key(&self, message: &Message, gateway: Option<&GatewayName>) -> Key {
+    /// Runs `count` on the book with `message`'s key, under `gateway`
+    /// when one took it: its names borrowed and interned once, under
+    /// one lock. This runs for every part three times (accepted, taken,
+    /// finished), so nothing is copied into strings.
+    fn with_key<R>(
+        &self,
+        message: &Message,
+        gateway: Option<&GatewayName>,
+        count: impl FnOnce(&mut Book, KeyNames<'_>) -> R,
+    ) -> R {
         let number = message.destination.text();
-        let route = self
-            .routes
-            .current()
+        let routes = self.routes.current();
+        let route = routes
             .table
             .lookup(message.account.as_str(), number)
-            .map_or_else(|| NONE.to_owned(), |route| route.prefix.clone());
-        Key {
-            account: message.account.as_str().to_owned(),
-            country: country(number).unwrap_or(NONE).to_owned(),
-            operator: self
-                .operators
-                .operator(number)
-                .unwrap_or(UNKNOWN_OPERATOR)
-                .to_owned(),
-            gateway: gateway.map_or(NONE, GatewayName::as_str).to_owned(),
+            .map_or(NONE, |route| route.prefix.as_str());
+        let key = KeyNames {
+            account: message.account.as_str(),
+            country: country(number).unwrap_or(NONE),
+            operator: self.operators.operator(number).unwrap_or(UNKNOWN_OPERATOR),
+            gateway: gateway.map_or(NONE, GatewayName::as_str),
             route,
-        }
+        };
+        count(&mut lock(&self.book), key)
     }
 
     /// The counts of a part just accepted and charged (and, if it failed
@@ -120,7 +126,7 @@ impl SummaryBoard {
         }
         Pending {
             accepted_at: message.created_at,
-            key: self.key(message, None),
+            key: self.with_key(message, None, |book, key| book.intern(&key)),
             tally,
         }
     }
@@ -133,7 +139,7 @@ impl SummaryBoard {
         tally.finish(Ending::of(message.state()), refunded);
         Pending {
             accepted_at: message.created_at,
-            key: self.key(message, gateway),
+            key: self.with_key(message, gateway, |book, key| book.intern(&key)),
             tally,
         }
     }
@@ -142,7 +148,7 @@ impl SummaryBoard {
     pub fn add(&self, pending: impl IntoIterator<Item = Pending>) {
         let mut book = lock(&self.book);
         for pending in pending {
-            book.add(pending.accepted_at, &pending.key, &pending.tally);
+            book.add(pending.accepted_at, pending.key, &pending.tally);
         }
     }
 
@@ -154,18 +160,19 @@ impl SummaryBoard {
             .cost(gateway.as_str(), message.destination.text())
             .unwrap_or(Money::ZERO);
         let (first, price) = (first_part(message), message.price);
-        let waiting = self.key(message, None);
-        let taken = Key {
-            gateway: gateway.as_str().to_owned(),
-            ..waiting.clone()
-        };
-        let mut book = lock(&self.book);
-        book.record(message.created_at, &waiting, |tally| {
-            tally.withdraw(first, price)
-        });
-        book.record(message.created_at, &taken, |tally| {
-            tally.accept(first, price);
-            tally.take(cost);
+        self.with_key(message, None, |book, waiting| {
+            let taken = KeyNames {
+                gateway: gateway.as_str(),
+                ..waiting
+            };
+            let (waiting, taken) = (book.intern(&waiting), book.intern(&taken));
+            book.record(message.created_at, waiting, |tally| {
+                tally.withdraw(first, price)
+            });
+            book.record(message.created_at, taken, |tally| {
+                tally.accept(first, price);
+                tally.take(cost);
+            });
         });
     }
 

@@ -83,9 +83,43 @@ pub struct Key {
     pub route: String,
 }
 
+impl Key {
+    /// Its names, borrowed.
+    pub fn names(&self) -> KeyNames<'_> {
+        KeyNames {
+            account: &self.account,
+            country: &self.country,
+            operator: &self.operator,
+            gateway: &self.gateway,
+            route: &self.route,
+        }
+    }
+}
+
+/// A [`Key`]'s names, borrowed: what a count is keyed by before the book
+/// interns it ([`Book::intern`]), with no string copied.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyNames<'a> {
+    /// As [`Key::account`].
+    pub account: &'a str,
+    /// As [`Key::country`].
+    pub country: &'a str,
+    /// As [`Key::operator`].
+    pub operator: &'a str,
+    /// As [`Key::gateway`].
+    pub gateway: &'a str,
+    /// As [`Key::route`].
+    pub route: &'a str,
+}
+
 /// A key as the book holds it: the ids of its names, in [`Key`]'s
 /// field order.
 pub(super) type Ids = [u32; 5];
+
+/// A key interned in one book, to count with there ([`Book::record`]).
+/// Ids are never taken back, so it stays good for the book's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyIds(Ids);
 /// Where each field's id is in [`Ids`].
 pub(super) const ACCOUNT: usize = 0;
 pub(super) const COUNTRY: usize = 1;
@@ -111,13 +145,13 @@ impl Names {
         id
     }
 
-    fn ids(&mut self, key: &Key) -> Ids {
+    fn ids(&mut self, key: &KeyNames<'_>) -> Ids {
         [
-            self.intern(&key.account),
-            self.intern(&key.country),
-            self.intern(&key.operator),
-            self.intern(&key.gateway),
-            self.intern(&key.route),
+            self.intern(key.account),
+            self.intern(key.country),
+            self.intern(key.operator),
+            self.intern(key.gateway),
+            self.intern(key.route),
         ]
     }
 
@@ -167,10 +201,15 @@ impl Book {
         Book::default()
     }
 
+    /// `key` as this book holds it.
+    pub fn intern(&mut self, key: &KeyNames<'_>) -> KeyIds {
+        KeyIds(self.names.ids(key))
+    }
+
     /// Counts something for `key` of a message accepted `at`: `count`
     /// changes the bucket of each width holding `at`.
-    pub fn record(&mut self, at: DateTime<Utc>, key: &Key, count: impl Fn(&mut Tally)) {
-        let ids = self.names.ids(key);
+    pub fn record(&mut self, at: DateTime<Utc>, key: KeyIds, count: impl Fn(&mut Tally)) {
+        let KeyIds(ids) = key;
         let hour = (Span::Hour, Span::Hour.start(at), ids);
         count(self.buckets.entry(hour).or_default());
         self.dirty.insert(hour);
@@ -190,7 +229,7 @@ impl Book {
     }
 
     /// Adds `tally` to `key`'s buckets holding `at`.
-    pub fn add(&mut self, at: DateTime<Utc>, key: &Key, tally: &Tally) {
+    pub fn add(&mut self, at: DateTime<Utc>, key: KeyIds, tally: &Tally) {
         self.record(at, key, |bucket| bucket.merge(tally));
     }
 
@@ -338,7 +377,7 @@ impl Book {
 
     /// A bucket read back from the store.
     pub fn load(&mut self, id: BucketId, tally: &Tally) {
-        let ids = self.names.ids(&id.key);
+        let ids = self.names.ids(&id.key.names());
         self.buckets
             .entry((id.span, id.start_ms, ids))
             .or_default()
@@ -366,13 +405,13 @@ mod tests {
     use super::*;
     use crate::model::Money;
 
-    fn key(account: &str, gateway: &str) -> Key {
-        Key {
-            account: account.to_owned(),
-            country: "ES".to_owned(),
-            operator: "movistar".to_owned(),
-            gateway: gateway.to_owned(),
-            route: "34".to_owned(),
+    fn key<'a>(account: &'a str, gateway: &'a str) -> KeyNames<'a> {
+        KeyNames {
+            account,
+            country: "ES",
+            operator: "movistar",
+            gateway,
+            route: "34",
         }
     }
 
@@ -383,17 +422,18 @@ mod tests {
     #[test]
     fn counts_land_in_their_hour_and_day() {
         let mut book = Book::new();
-        let a = key("a", "gw");
-        book.record(at("2026-12-06T10:15:00Z"), &a, |t| {
+        let a = book.intern(&key("a", "gw"));
+        let b = book.intern(&key("b", "gw"));
+        book.record(at("2026-12-06T10:15:00Z"), a, |t| {
             t.accept(true, Money::from_micros(50))
         });
-        book.record(at("2026-12-06T10:59:59Z"), &a, |t| {
+        book.record(at("2026-12-06T10:59:59Z"), a, |t| {
             t.accept(true, Money::from_micros(50))
         });
-        book.record(at("2026-12-06T11:00:00Z"), &key("b", "gw"), |t| {
+        book.record(at("2026-12-06T11:00:00Z"), b, |t| {
             t.accept(true, Money::from_micros(50))
         });
-        book.record(at("2026-12-07T00:00:00Z"), &a, |t| {
+        book.record(at("2026-12-07T00:00:00Z"), a, |t| {
             t.accept(true, Money::from_micros(50))
         });
         let day = Span::Day.start(at("2026-12-06T00:00:00Z"));
@@ -416,8 +456,8 @@ mod tests {
     #[test]
     fn old_hours_leave_days_stay_and_dirty_ones_are_handed_over_once() {
         let mut book = Book::new();
-        let a = key("a", NONE);
-        book.record(at("2026-12-01T10:00:00Z"), &a, |t| t.take(Money::ZERO));
+        let a = book.intern(&key("a", NONE));
+        book.record(at("2026-12-01T10:00:00Z"), a, |t| t.take(Money::ZERO));
         let dirty = book.take_dirty();
         assert_eq!(dirty.len(), 2);
         assert!(book.take_dirty().is_empty());

@@ -17,6 +17,6 @@ mod book;
 mod table;
 mod tally;
 
-pub use book::{Book, BucketId, HOURS_KEPT, Key, NONE, Span};
+pub use book::{Book, BucketId, HOURS_KEPT, Key, KeyIds, KeyNames, NONE, Span};
 pub use table::{GroupBy, Period, Row, summarise};
 pub use tally::{Ending, Tally};

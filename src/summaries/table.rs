@@ -155,23 +155,24 @@ pub fn summarise(
 mod tests {
     use chrono::Utc;
 
-    use crate::summaries::Key;
+    use crate::summaries::KeyNames;
 
     use super::*;
     use crate::model::Money;
 
-    fn key(account: &str, operator: &str, gateway: &str) -> Key {
-        Key {
-            account: account.to_owned(),
-            country: "ES".to_owned(),
-            operator: operator.to_owned(),
-            gateway: gateway.to_owned(),
-            route: "34".to_owned(),
+    fn key<'a>(account: &'a str, operator: &'a str, gateway: &'a str) -> KeyNames<'a> {
+        KeyNames {
+            account,
+            country: "ES",
+            operator,
+            gateway,
+            route: "34",
         }
     }
 
-    fn accept(book: &mut Book, at: &str, key: &Key, price: i64) {
+    fn accept(book: &mut Book, at: &str, key: &KeyNames<'_>, price: i64) {
         let at: DateTime<Utc> = at.parse().unwrap();
+        let key = book.intern(key);
         book.record(at, key, |t| t.accept(true, Money::from_micros(price)));
     }
 
@@ -280,10 +281,10 @@ mod tests {
         for n in 0..120i64 {
             let at = start + chrono::Duration::hours(n * 19);
             let which = ["movistar", "vodafone", "orange"][(n % 3) as usize];
-            let key = key(["a", "b"][(n % 2) as usize], which, "g1");
-            book.record(at, &key, |t| t.accept(true, Money::from_micros(n)));
+            let key = book.intern(&key(["a", "b"][(n % 2) as usize], which, "g1"));
+            book.record(at, key, |t| t.accept(true, Money::from_micros(n)));
             if n % 5 == 0 {
-                book.record(at, &key, |t| {
+                book.record(at, key, |t| {
                     t.finish(crate::summaries::Ending::Delivered, Money::ZERO)
                 });
             }
@@ -291,7 +292,8 @@ mod tests {
         // A count taken back from a day that never had it stops at zero
         // there, and so in its month.
         let empty_day: DateTime<Utc> = "2026-12-31T23:00:00Z".parse().unwrap();
-        book.record(empty_day, &key("a", "telefonica", "g1"), |t| {
+        let telefonica = book.intern(&key("a", "telefonica", "g1"));
+        book.record(empty_day, telefonica, |t| {
             t.withdraw(true, Money::from_micros(7))
         });
         let ranges = [
