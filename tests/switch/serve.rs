@@ -1,7 +1,7 @@
 //! `pasarela serve` as a process: it opens the store, creates the credit of
 //! new accounts once, stops cleanly on SIGTERM and ctrl-c after a final
-//! flush, and refuses a bad configuration without touching the data
-//! directory.
+//! flush, keeps to small pages unless told otherwise, and refuses a bad
+//! configuration without touching the data directory.
 
 use crate::common;
 use std::process::Command;
@@ -33,6 +33,32 @@ fn serve_creates_accounts_once_and_stops_cleanly_on_sigterm_and_ctrl_c() {
         "starting credit is given once, not at every start: {ledger:?}"
     );
     assert_eq!(ledger[0].kind, LedgerKind::TopUp);
+}
+
+/// Whether the kernel lets `switch` have transparent huge pages
+/// (`THP_enabled` in its `/proc` status, Linux 5.0 and later).
+fn huge_pages_allowed(switch: &Switch) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", switch.child.id())).unwrap();
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("THP_enabled:"))
+        .expect("the kernel reports THP_enabled");
+    line.trim() == "1"
+}
+
+#[test]
+fn serve_turns_huge_pages_off_unless_the_operator_chose_with_mimalloc_allow_thp() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let mut command = Switch::command(&config, &[]);
+    command.env_remove("MIMALLOC_ALLOW_THP");
+    let mut switch = Switch::spawn(command);
+    assert!(!huge_pages_allowed(&switch));
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+
+    let mut chosen = Switch::start(&config, &[("MIMALLOC_ALLOW_THP", "1")]);
+    assert!(huge_pages_allowed(&chosen));
+    assert!(chosen.signal_and_wait(libc::SIGTERM).success());
 }
 
 #[test]
