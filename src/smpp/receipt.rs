@@ -307,6 +307,7 @@ fn parse_date(value: &str) -> Option<NaiveDateTime> {
     if !matches!(digits.len(), 10 | 12) || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    // The pair at `at`; past the end (the seconds of a ten-digit date), 0.
     let pair = |at: usize| {
         digits.get(at..at + 2).map_or(0, |two| {
             u32::from(two[0] - b'0') * 10 + u32::from(two[1] - b'0')
