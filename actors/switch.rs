@@ -129,7 +129,7 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
     let store = Arc::new(store);
     faults::arm_from_env();
     let system = actix_rt::System::new();
-    let signal = system.block_on(async {
+    system.block_on(async {
         // Listen for signals before saying we are loaded, so a supervisor
         // that signals us as soon as it reads "loaded" is heard.
         let stop = StopSignals::install()?;
@@ -143,11 +143,12 @@ pub fn serve(config: Config, logger: &Logger) -> Result<(), ServeError> {
             "recovered_to_route" => recovered.to_route,
             "recovered_awaiting_receipt" => recovered.awaiting_receipt);
         let signal = stop.first().await;
+        info!(logger, "stopping"; "signal" => signal);
         started.stop(&store, logger).await;
-        Ok::<_, ServeError>(signal)
+        Ok::<_, ServeError>(())
     })?;
-    info!(logger, "stopping"; "signal" => signal);
     drop(system);
+    info!(logger, "stop: actors ended; flushing the store");
     match Arc::try_unwrap(store) {
         Ok(store) => store.close()?,
         Err(store) => {
@@ -184,11 +185,16 @@ impl Started {
             listener.abort();
         }
         self.web.stop(true).await;
-        if !self.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
+        info!(logger, "stop: HTTP requests in progress finished");
+        if self.sessions.close_all(SESSIONS_CLOSE_LIMIT).await {
+            info!(logger, "stop: customer sessions closed");
+        } else {
             warn!(logger, "customer sessions still open at the limit; closed";
                 "limit_s" => SESSIONS_CLOSE_LIMIT.as_secs());
         }
-        if !self.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
+        if self.gateways.shut_down(GATEWAYS_SHUTDOWN_LIMIT).await {
+            info!(logger, "stop: upstream connections ended");
+        } else {
             warn!(logger, "upstream connections still draining at the limit; closed";
                 "limit_s" => GATEWAYS_SHUTDOWN_LIMIT.as_secs());
         }

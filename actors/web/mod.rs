@@ -177,6 +177,7 @@ pub fn start(
             .wrap(middleware::from_fn(failure::log_failures))
     })
     .workers(1)
+    .shutdown_timeout(REQUESTS_FINISH_LIMIT.as_secs())
     .disable_signals();
     let mut listening = Vec::new();
     if let Some(address) = plain {
@@ -201,6 +202,10 @@ pub fn start(
     }
     Ok(handle)
 }
+
+/// How long a stop lets the HTTP requests in progress finish before it
+/// closes their connections.
+const REQUESTS_FINISH_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long `/healthz` waits for the store to answer.
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -13,6 +13,11 @@ use std::time::{Duration, Instant};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_pasarela");
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a signalled serve may take to exit: beyond the limits of its
+/// stop's phases (docs/deploy.md#stopping: HTTP requests 30 s, customer
+/// sessions 5 s, upstream connections 10 s, the last reports 5 s), so
+/// only a stop that ignores its limits fails.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The admin password the tests' configuration sets (the shipped one
 /// leaves it out, to have one generated).
@@ -189,14 +194,15 @@ impl Switch {
 
     /// Waits (bounded) for serve to end after a signal.
     pub fn wait(&mut self) -> std::process::ExitStatus {
-        let deadline = std::time::Instant::now() + START_TIMEOUT;
+        let deadline = std::time::Instant::now() + STOP_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "serve did not stop after the signal"
+                "serve did not stop after the signal; its log:\n{}",
+                self.logged()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
