@@ -1,7 +1,8 @@
 //! `pasarela serve` as a process: it opens the store, creates the credit of
 //! new accounts once, stops cleanly on SIGTERM and ctrl-c after a final
-//! flush, keeps to small pages unless told otherwise, and refuses a bad
-//! configuration without touching the data directory.
+//! flush, keeps to small pages and gives freed pages back at once unless
+//! told otherwise, and refuses a bad configuration without touching the
+//! data directory.
 
 use crate::common;
 use std::process::Command;
@@ -59,6 +60,47 @@ fn serve_turns_huge_pages_off_unless_the_operator_chose_with_mimalloc_allow_thp(
     let mut chosen = Switch::start(&config, &[("MIMALLOC_ALLOW_THP", "1")]);
     assert!(huge_pages_allowed(&chosen));
     assert!(chosen.signal_and_wait(libc::SIGTERM).success());
+}
+
+/// `switch`'s resident memory in MB.
+fn resident_mb(switch: &Switch) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", switch.child.id())).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("the kernel reports VmRSS");
+    kb / 1024
+}
+
+/// What a first start of serve holds idle, by `MIMALLOC_PURGE_DELAY`
+/// (none: serve's own choice).
+fn idle_after_first_start(purge_delay: Option<&str>) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let mut command = Switch::command(&config, &[]);
+    command.env_remove("MIMALLOC_PURGE_DELAY");
+    if let Some(delay) = purge_delay {
+        command.env("MIMALLOC_PURGE_DELAY", delay);
+    }
+    // Started: its listeners are logged after `loaded`.
+    let mut switch = Switch::spawn(command);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let resident = resident_mb(&switch);
+    assert!(switch.signal_and_wait(libc::SIGTERM).success());
+    resident
+}
+
+#[test]
+fn serve_gives_freed_pages_back_at_once_unless_the_operator_chose_a_purge_delay() {
+    // The start frees tens of MB (password hashes, the store's opening);
+    // kept for mimalloc's default second, most are still resident.
+    let chosen = idle_after_first_start(Some("1000"));
+    let own = idle_after_first_start(None);
+    assert!(
+        own + 10 < chosen,
+        "idle after start: {own} MB by serve's choice, {chosen} MB with mimalloc's default purge delay"
+    );
 }
 
 #[test]
