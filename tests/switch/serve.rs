@@ -36,15 +36,21 @@ fn serve_creates_accounts_once_and_stops_cleanly_on_sigterm_and_ctrl_c() {
     assert_eq!(ledger[0].kind, LedgerKind::TopUp);
 }
 
-/// Whether the kernel lets `switch` have transparent huge pages
-/// (`THP_enabled` in its `/proc` status, Linux 5.0 and later).
-fn huge_pages_allowed(switch: &Switch) -> bool {
+/// The value of `field` in `switch`'s `/proc` status, trimmed.
+fn status_field(switch: &Switch, field: &str) -> String {
     let status = std::fs::read_to_string(format!("/proc/{}/status", switch.child.id())).unwrap();
-    let line = status
+    status
         .lines()
-        .find_map(|line| line.strip_prefix("THP_enabled:"))
-        .expect("the kernel reports THP_enabled");
-    line.trim() == "1"
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("the kernel reports {field}"))
+        .trim()
+        .to_string()
+}
+
+/// Whether the kernel lets `switch` have transparent huge pages
+/// (`THP_enabled`, Linux 5.0 and later).
+fn huge_pages_allowed(switch: &Switch) -> bool {
+    status_field(switch, "THP_enabled") == "1"
 }
 
 #[test]
@@ -62,14 +68,13 @@ fn serve_turns_huge_pages_off_unless_the_operator_chose_with_mimalloc_allow_thp(
     assert!(chosen.signal_and_wait(libc::SIGTERM).success());
 }
 
-/// `switch`'s resident memory in MB.
+/// `switch`'s resident memory in MB (`VmRSS`).
 fn resident_mb(switch: &Switch) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", switch.child.id())).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("the kernel reports VmRSS");
+    let kb: u64 = status_field(switch, "VmRSS")
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("VmRSS in kB");
     kb / 1024
 }
 
