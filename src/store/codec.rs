@@ -323,9 +323,7 @@ impl TreeId {
 
 /// A version byte and the bincode form of `value`.
 pub fn encode<T: Serialize>(tree: TreeId, key: &[u8], value: &T) -> Result<Vec<u8>, StoreError> {
-    let mut bytes = vec![VERSION];
-    encode_into(tree, key, value, &mut bytes)?;
-    Ok(bytes)
+    encode_exact(tree, key, value, &[VERSION])
 }
 
 /// The bincode form of `value` without the version byte: one entry of a
@@ -335,9 +333,36 @@ pub fn encode_entry<T: Serialize>(
     key: &[u8],
     value: &T,
 ) -> Result<Vec<u8>, StoreError> {
-    let mut bytes = Vec::new();
-    encode_into(tree, key, value, &mut bytes)?;
-    Ok(bytes)
+    encode_exact(tree, key, value, &[])
+}
+
+thread_local! {
+    /// Where this thread encodes before the copy of exactly its length.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The most a thread's scratch buffer keeps between encodings; a larger
+/// value (a chunked one) leaves it to be freed.
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+/// `head` then the bincode form of `value`, in a vector of exactly that
+/// length. Encoded into the thread's scratch buffer first: bincode writes
+/// field after field, and a vector grown from empty would be allocated
+/// again and copied at each doubling (six times for a message record).
+fn encode_exact<T: Serialize>(
+    tree: TreeId,
+    key: &[u8],
+    value: &T,
+    head: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    let mut scratch = SCRATCH.take();
+    scratch.clear();
+    scratch.extend_from_slice(head);
+    let encoded = encode_into(tree, key, value, &mut scratch).map(|()| scratch.to_vec());
+    if scratch.capacity() <= SCRATCH_KEPT {
+        SCRATCH.set(scratch);
+    }
+    encoded
 }
 
 fn encode_into<T: Serialize>(
@@ -724,6 +749,26 @@ mod tests {
             decode::<Money>(TreeId::Balances, key, &bytes).unwrap(),
             Money::from_micros(-1_250_000)
         );
+    }
+
+    #[test]
+    fn each_encoding_is_exactly_its_own_bytes_after_larger_and_failed_ones() {
+        let key = b"k";
+        let large = "x".repeat(100 * 1024);
+        let small = "hello".to_string();
+        let first = encode(TreeId::Outbox, key, &large).unwrap();
+        let too_long = encode(TreeId::Balances, key, &large).unwrap_err();
+        assert!(matches!(too_long, StoreError::Encode { .. }), "{too_long}");
+        let entry = encode_entry(TreeId::Ledger, key, &small).unwrap();
+        let value = encode(TreeId::Balances, key, &small).unwrap();
+        assert_eq!(
+            decode::<String>(TreeId::Outbox, key, &first).unwrap(),
+            large
+        );
+        assert_eq!(entry.len(), entry.capacity());
+        assert_eq!(entry, [&[5][..], b"hello"].concat());
+        assert_eq!(value.len(), value.capacity());
+        assert_eq!(value, [&[VERSION, 5][..], b"hello"].concat());
     }
 
     #[test]
