@@ -341,8 +341,8 @@ thread_local! {
     static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
-/// The most a thread's scratch buffer keeps between encodings; a larger
-/// value (a chunked one) leaves it to be freed.
+/// The most a thread's scratch buffer keeps between encodings; one grown
+/// larger (for a value of a tree that holds large ones) is freed.
 const SCRATCH_KEPT: usize = 64 * 1024;
 
 /// `head` then the bincode form of `value`, in a vector of exactly that
