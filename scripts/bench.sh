@@ -108,7 +108,8 @@
 # serve through `pasarela sim-smsc` takes MEMORY_ROUNDS (2) rounds of
 # MEMORY_MESSAGES (1000000) submits paced at MEMORY_RATE (8000) per
 # second, a rate it keeps up with, so nothing queues. It prints serve's
-# RSS (now and peak) idle and 20 s after each round's last receipt, then
+# RSS (now, peak, anonymous and file pages) idle and 20 s after each
+# round's last receipt, then
 # the growth per million between the first round and the last.
 #
 # PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling and memory on that binary
@@ -184,9 +185,11 @@ TOML
     return 1
 }
 
-# Prints serve's RSS (now and peak).
+# Prints serve's RSS (now and peak), and what of it now is the heap and
+# the like (RssAnon) and what is the binary's and other files' pages
+# (RssFile).
 serve_rss() {
-    awk '/^VmRSS|^VmHWM/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
+    awk '/^VmRSS|^VmHWM|^RssAnon|^RssFile/ { printf "serve %s %d MB\n", $1, $2 / 1024 }' "/proc/$SERVE_PID/status"
 }
 
 # Prints serve's RSS (now and peak) and stops it.
