@@ -109,8 +109,8 @@
 # MEMORY_MESSAGES (1000000) submits paced at MEMORY_RATE (8000) per
 # second, a rate it keeps up with, so nothing queues. It prints serve's
 # RSS (now, peak, anonymous and file pages) idle and 20 s after each
-# round's last receipt, then
-# the growth per million between the first round and the last.
+# round's last receipt, then the growth per million between the first
+# round and the last.
 #
 # PASARELA_BINARY=PATH runs e2e, upstream, http, sendsms, dnd, checks, contacts, priority, campaign, vs-kannel, api-loop, relay, scaling and memory on that binary
 # instead of building target/release/pasarela: alternate two builds (say,
